@@ -1,0 +1,49 @@
+//! DynamoDB adapters.
+//!
+//! # Tables and access patterns
+//!
+//! **Registry** (`pk`, `sk`; GSI `byGroup` on `gpk`, `gsk`), one table for all
+//! configuration:
+//!
+//! | item | pk | sk | gpk / gsk |
+//! |---|---|---|---|
+//! | account | `ACCOUNT#{account}` | `ACCOUNT` | – |
+//! | measurement group | `ACCOUNT#{account}` | `GROUP#{group}` | – |
+//! | app | `APP#{thing}` | `APP` | `GROUP#{account}#{group}` / `APP#{thing}` |
+//! | instrument | `APP#{thing}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{thing}#INSTRUMENT#{serial}` |
+//!
+//! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
+//!   register an instrument (transaction: count on the app + conditional put), save an
+//!   instrument's channels and latest values (UpdateItem checked on `rev`), app last seen
+//!   (UpdateItem checked on `lastSeen`).
+//! - api: a group's apps and instruments with their latest values in one Query on
+//!   `byGroup`; the account is part of `gpk`, so the query cannot reach another tenant.
+//!
+//! **Records** (`i`, `t`): one item per (instrument, record time) holding every channel
+//! value of the record in one binary attribute `v` (see [`crate::domain::codec`]).
+//! `i` is `{account}/{thing}/{serial}`, `t` milliseconds. Because the key is the record's
+//! identity and the item bytes are a function of the record, a redelivered record
+//! overwrites itself with identical bytes: exactly-once storage without a read.
+//! - ingest: BatchWriteItem, unprocessed items retried with backoff.
+//! - api: Query on `i` with `t` between the range bounds.
+//!
+//! Attribute names are one letter because every byte of a record item is paid for on
+//! every write; see [`item_size`] and the write-unit figures in the README.
+
+mod item_size;
+mod records;
+mod registry;
+mod values;
+
+pub use item_size::{item_size, write_units};
+pub use records::{record_item, DynamoRecords};
+pub use registry::DynamoRegistry;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+
+use crate::ports::StoreError;
+
+/// Maps an SDK failure to a retryable store error with the full context.
+fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(error: SdkError<E, R>) -> StoreError {
+    StoreError::Unavailable(DisplayErrorContext(error).to_string())
+}

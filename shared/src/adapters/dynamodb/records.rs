@@ -1,0 +1,197 @@
+//! The records table: one item per (instrument, record time).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::Client;
+
+use super::unavailable;
+use super::values::{get_b, get_n, get_s, n, s, Item};
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+use crate::ports::{RecordStore, StoreError, StoredRecord};
+
+/// BatchWriteItem takes at most 25 items.
+const BATCH_SIZE: usize = 25;
+/// Attempts at writing items DynamoDB left unprocessed (throttling) before giving up and
+/// letting the invocation fail, so that Lambda redelivers the whole, idempotent batch.
+const MAX_ATTEMPTS: u32 = 8;
+const FIRST_BACKOFF: Duration = Duration::from_millis(25);
+
+/// The records table on DynamoDB.
+#[derive(Clone)]
+pub struct DynamoRecords {
+    client: Client,
+    table: String,
+}
+
+impl DynamoRecords {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoRecords {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+/// The item a record is stored as; its bytes depend on the record only.
+pub fn record_item(record: &StoredRecord) -> Item {
+    Item::from([
+        ("i".to_owned(), s(record.instrument.as_str())),
+        ("t".to_owned(), n(record.t.0)),
+        ("v".to_owned(), AttributeValue::B(Blob::new(record.values.clone()))),
+    ])
+}
+
+fn parse_record(item: &Item) -> Result<StoredRecord, StoreError> {
+    Ok(StoredRecord {
+        instrument: InstrumentKey::from_stored(get_s(item, "i")?.to_owned()),
+        t: Millis(get_n(item, "t")?.ok_or_else(|| StoreError::Corrupt("record without `t`".into()))?),
+        values: get_b(item, "v")?
+            .ok_or_else(|| StoreError::Corrupt("record without `v`".into()))?
+            .to_vec(),
+    })
+}
+
+#[async_trait]
+impl RecordStore for DynamoRecords {
+    async fn put(&self, records: &[StoredRecord]) -> Result<(), StoreError> {
+        for chunk in records.chunks(BATCH_SIZE) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|record| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(record_item(record)))
+                        .build()
+                        .expect("item is set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            let mut backoff = FIRST_BACKOFF;
+            for attempt in 1.. {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut items| items.remove(&self.table))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == MAX_ATTEMPTS {
+                    return Err(StoreError::Unavailable(format!(
+                        "{} records still unprocessed after {MAX_ATTEMPTS} attempts",
+                        pending.len()
+                    )));
+                }
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+        Ok(())
+    }
+
+    async fn range(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::new();
+        if to <= from || limit == 0 {
+            return Ok(out);
+        }
+        let mut start_key = None;
+        loop {
+            let page_limit = i32::try_from(limit - out.len()).unwrap_or(i32::MAX);
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("i = :i AND t BETWEEN :from AND :last")
+                .expression_attribute_values(":i", s(instrument.as_str()))
+                .expression_attribute_values(":from", n(from.0))
+                .expression_attribute_values(":last", n(to.0 - 1))
+                .limit(page_limit)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output.items() {
+                out.push(parse_record(item)?);
+            }
+            start_key = output.last_evaluated_key;
+            if start_key.is_none() || out.len() >= limit {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::{item_size, write_units};
+    use crate::domain::codec::encode_values;
+    use crate::domain::record::Value;
+
+    /// A record key as long as a realistic one: account, thing name and serial.
+    fn key() -> InstrumentKey {
+        InstrumentKey::from_stored("acme-industries/gw-plant-north-01/LR8450-240100123".into())
+    }
+
+    fn record_of(values: impl Iterator<Item = f64>) -> StoredRecord {
+        let entries: Vec<(u32, Value)> = values
+            .enumerate()
+            .map(|(i, v)| (i as u32, Value::Number(v)))
+            .collect();
+        StoredRecord {
+            instrument: key(),
+            t: Millis(1_763_713_201_234),
+            values: encode_values(&entries),
+        }
+    }
+
+    /// Readings as instruments report them: a few significant decimal digits.
+    fn instrument_readings(channels: usize) -> StoredRecord {
+        record_of((0..channels).map(|i| 1000.0 + i as f64 * 12.345 + 0.001))
+    }
+
+    /// The worst case: every value a full-precision binary fraction.
+    fn full_precision(channels: usize) -> StoredRecord {
+        record_of((0..channels).map(|i| (i as f64 + 1.0).sqrt() * std::f64::consts::PI))
+    }
+
+    fn write_units_per_1000_points(record: &StoredRecord, channels: usize) -> f64 {
+        write_units(&record_item(record)) as f64 * 1000.0 / channels as f64
+    }
+
+    #[test]
+    fn one_write_unit_per_record_up_to_100_channels() {
+        for channels in [30, 100] {
+            for (kind, record) in [
+                ("instrument readings", instrument_readings(channels)),
+                ("full precision", full_precision(channels)),
+            ] {
+                let item = record_item(&record);
+                println!(
+                    "{channels} channels, {kind}: item {} bytes, {} WCU per record, {:.1} WCU per 1000 points",
+                    item_size(&item),
+                    write_units(&item),
+                    write_units_per_1000_points(&record, channels)
+                );
+                assert_eq!(write_units(&item), 1, "{channels} channels of {kind}");
+            }
+        }
+        assert!((write_units_per_1000_points(&instrument_readings(30), 30) - 33.3).abs() < 0.1);
+        assert!((write_units_per_1000_points(&full_precision(100), 100) - 10.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,4 @@
+//! Adapters: the ports of [`crate::ports`] implemented on AWS services.
+
+pub mod aws;
+pub mod dynamodb;

@@ -1,0 +1,11 @@
+//! The domain: pure logic with no I/O and no AWS types. Time is always a parameter.
+
+pub mod codec;
+pub mod downsample;
+pub mod ids;
+pub mod ingest;
+pub mod plan;
+pub mod protocol;
+pub mod record;
+pub mod registry;
+pub mod token;

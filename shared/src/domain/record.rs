@@ -1,0 +1,99 @@
+//! Records: what an instrument measured at one instant.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{ChannelName, InstrumentSerial};
+
+/// Milliseconds since the Unix epoch, UTC. Every instant in fieldcloud is one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Millis(pub i64);
+
+impl Millis {
+    pub const SECOND: i64 = 1_000;
+    pub const MINUTE: i64 = 60 * Self::SECOND;
+
+    pub fn plus(self, millis: i64) -> Millis {
+        Millis(self.0.saturating_add(millis))
+    }
+}
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}ms", self.0)
+    }
+}
+
+/// The special values instruments report instead of a number. They are stored as such,
+/// never as numbers, so nobody averages an `+OVER` into a graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Special {
+    PlusOver,
+    MinusOver,
+    Burnout,
+    Error,
+}
+
+impl Special {
+    pub const ALL: [Special; 4] = [
+        Special::PlusOver,
+        Special::MinusOver,
+        Special::Burnout,
+        Special::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Special::PlusOver => "+OVER",
+            Special::MinusOver => "-OVER",
+            Special::Burnout => "BURNOUT",
+            Special::Error => "ERROR",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Special> {
+        Special::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// One channel's value: a finite number or a special value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Special(Special),
+}
+
+impl Value {
+    /// A number, if it is finite; NaN and infinities are not measurements.
+    pub fn finite(number: f64) -> Option<Value> {
+        number.is_finite().then_some(Value::Number(number))
+    }
+
+    /// Bit-level equality, so a stored `-0.0` is not confused with `0.0`.
+    pub fn same_bits(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Number(a), Value::Number(b)) => a.to_bits() == b.to_bits(),
+            (Value::Special(a), Value::Special(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Number(n) => serializer.serialize_f64(*n),
+            Value::Special(s) => serializer.serialize_str(s.as_str()),
+        }
+    }
+}
+
+/// A validated record: one instrument, one instant, its channel values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub instrument: InstrumentSerial,
+    pub t: Millis,
+    pub values: Vec<(ChannelName, Value)>,
+}

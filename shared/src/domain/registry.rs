@@ -1,0 +1,110 @@
+//! The registry: accounts, measurement groups, apps and instruments, as the domain sees
+//! them (the DynamoDB layout is in `adapters::dynamodb`).
+
+use super::codec::Latest;
+use super::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
+use super::plan::Plan;
+use super::record::Millis;
+
+/// An app counts as connected while it has been heard from this recently: apps send at
+/// least once a minute, so three missed minutes mean it is gone.
+pub const CONNECTED_WITHIN_MILLIS: i64 = 3 * Millis::MINUTE;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub account: AccountId,
+    pub id: GroupId,
+    pub name: String,
+}
+
+/// A registered app (gateway). Its account and group come from here, never from what the
+/// app sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub thing: ThingName,
+    pub account: AccountId,
+    pub group: GroupId,
+    pub name: String,
+    pub enabled: bool,
+    /// When the cloud last received a message from it (receive time, not record time:
+    /// an app replaying an old backlog is connected now).
+    pub last_seen: Option<Millis>,
+}
+
+impl App {
+    pub fn connected(&self, now: Millis) -> bool {
+        self.last_seen
+            .is_some_and(|seen| now.0 - seen.0 <= CONNECTED_WITHIN_MILLIS)
+    }
+}
+
+/// The stable key of an instrument's records. It starts with the account so that an app
+/// re-registered to another account can never see the records it sent before.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstrumentKey(String);
+
+impl InstrumentKey {
+    pub fn new(account: &AccountId, thing: &ThingName, serial: &InstrumentSerial) -> Self {
+        InstrumentKey(format!("{account}/{thing}/{serial}"))
+    }
+
+    /// Rebuilds a key read back from storage.
+    pub fn from_stored(key: String) -> Self {
+        InstrumentKey(key)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An instrument attached to an app, with the state ingest keeps for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instrument {
+    pub account: AccountId,
+    pub group: GroupId,
+    pub app: ThingName,
+    pub serial: InstrumentSerial,
+    /// Channels selected for acquisition, in dictionary order: a channel's position is
+    /// the index its values are stored under, so the list only ever grows.
+    pub channels: Vec<ChannelName>,
+    /// Latest value per channel, sorted by channel index.
+    pub latest: Vec<Latest>,
+    /// Time of the newest record stored.
+    pub last_seen: Option<Millis>,
+    /// Optimistic-concurrency revision: every write checks and bumps it.
+    pub rev: u64,
+}
+
+impl Instrument {
+    pub fn new(app: &App, serial: InstrumentSerial) -> Instrument {
+        Instrument {
+            account: app.account.clone(),
+            group: app.group.clone(),
+            app: app.thing.clone(),
+            serial,
+            channels: Vec::new(),
+            latest: Vec::new(),
+            last_seen: None,
+            rev: 0,
+        }
+    }
+
+    pub fn key(&self) -> InstrumentKey {
+        InstrumentKey::new(&self.account, &self.app, &self.serial)
+    }
+
+    pub fn channel_index(&self, name: &ChannelName) -> Option<u32> {
+        self.channels
+            .iter()
+            .position(|c| c == name)
+            .map(|i| i as u32)
+    }
+}

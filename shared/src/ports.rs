@@ -1,0 +1,92 @@
+//! The narrow capabilities the handlers need from storage. Handlers are generic over
+//! these, so the same code runs in Lambda, in the local cloud and in tests.
+
+use async_trait::async_trait;
+
+use crate::domain::ids::{AccountId, GroupId, InstrumentSerial, ThingName};
+use crate::domain::record::Millis;
+use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
+
+/// A storage failure. `Unavailable` is worth a retry (throttling, network); `Corrupt`
+/// is not: stored data no longer decodes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Outcome of registering an instrument on an app.
+#[derive(Debug)]
+pub enum Registration {
+    Registered(Instrument),
+    /// Another invocation registered it first; read it back.
+    AlreadyExists,
+    /// The app already has as many instruments as its plan allows.
+    LimitReached,
+}
+
+/// Outcome of a revision-checked write.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Saved {
+    Written,
+    /// Someone else wrote since the revision was read; read again and re-apply.
+    Conflict,
+}
+
+/// The apps, instruments, groups and accounts.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError>;
+    async fn group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>, StoreError>;
+    async fn app(&self, thing: &ThingName) -> Result<Option<App>, StoreError>;
+    async fn instrument(
+        &self,
+        thing: &ThingName,
+        serial: &InstrumentSerial,
+    ) -> Result<Option<Instrument>, StoreError>;
+    /// The apps and instruments of a measurement group of an account.
+    async fn group_members(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+    ) -> Result<(Vec<App>, Vec<Instrument>), StoreError>;
+    /// Registers a new instrument on `app` unless the app has `limit` already; two
+    /// concurrent registrations can never both take the last slot.
+    async fn register_instrument(
+        &self,
+        app: &App,
+        serial: &InstrumentSerial,
+        limit: u32,
+    ) -> Result<Registration, StoreError>;
+    /// Writes the instrument's channels, latest values and last-seen time if its stored
+    /// revision is still `instrument.rev`, and bumps the revision.
+    async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;
+    /// Moves the app's last-seen time forward to `at` (never backward).
+    async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError>;
+}
+
+/// A stored record: the item the records table holds per (instrument, time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub instrument: InstrumentKey,
+    pub t: Millis,
+    pub values: Vec<u8>,
+}
+
+/// The time series.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// Stores records; a record already stored under the same key is overwritten, which
+    /// makes redelivery harmless because its bytes are a function of the record.
+    async fn put(&self, records: &[StoredRecord]) -> Result<(), StoreError>;
+    /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
+    async fn range(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+}
