@@ -1,1 +1,9 @@
-fn main(){}
+//! End-to-end tests: records published over MQTT to a real broker, ingested by the real
+//! handler into DynamoDB in the AWS emulator, read back over HTTP from the real API.
+//! One binary (zero-to-production style); each test starts its own local cloud on free
+//! ports, so tests run in parallel and share nothing.
+
+mod helpers;
+mod ingest;
+mod isolation;
+mod series;

@@ -1,1 +1,132 @@
-fn main() {}
+//! `cargo run -p devcloud`: the local cloud with a simulated fleet, until Ctrl-C.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use devcloud::{fleet, seed, LocalCloud, Ports};
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::record::Millis;
+
+const USAGE: &str = "usage: devcloud [--api-port N] [--mqtt-port N] [--moto-port N] [--interval-secs N] [--no-fleet]";
+
+struct Options {
+    ports: Ports,
+    interval: Duration,
+    fleet: bool,
+}
+
+fn parse_args() -> anyhow::Result<Options> {
+    let mut options = Options {
+        ports: Ports {
+            moto: 4566,
+            mqtt: 1883,
+            api: 8787,
+        },
+        interval: Duration::from_secs(5),
+        fleet: true,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> anyhow::Result<u64> {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .with_context(|| format!("{name} takes a number\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--api-port" => options.ports.api = number("--api-port")? as u16,
+            "--mqtt-port" => options.ports.mqtt = number("--mqtt-port")? as u16,
+            "--moto-port" => options.ports.moto = number("--moto-port")? as u16,
+            "--interval-secs" => {
+                options.interval = Duration::from_secs(number("--interval-secs")?.max(1))
+            }
+            "--no-fleet" => options.fleet = false,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other}\n{USAGE}"),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,rumqttd=off,rumqttc=warn,aws=warn".into()),
+        )
+        .init();
+    let options = parse_args()?;
+    let cloud = LocalCloud::start(options.ports).await?;
+    let demo = seed::tenant(
+        &cloud.registry,
+        "demo",
+        Plan::Pro,
+        "plant-1",
+        &["sim-gw-1", "sim-gw-2", "sim-gw-3"],
+    )
+    .await?;
+    let token = cloud.token(
+        &demo.account.id,
+        "demo-admin",
+        30 * 24 * 60 * Millis::MINUTE,
+    );
+
+    let mut fleet_tasks = Vec::new();
+    if options.fleet {
+        let things: Vec<_> = demo.apps.iter().map(|a| a.thing.clone()).collect();
+        for (seed, app) in fleet::demo_fleet(&things).into_iter().enumerate() {
+            fleet_tasks.push(tokio::spawn(fleet::run_app(
+                app,
+                cloud.mqtt,
+                options.interval,
+                seed as u64,
+            )));
+        }
+    }
+
+    let now = devcloud::wall_clock();
+    let api = &cloud.api_url;
+    println!(
+        r#"
+fieldcloud local cloud is running
+  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files
+  MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/{{thing}}/records
+  API                  {api}
+  demo account         demo (plan pro), group plant-1, apps sim-gw-1, sim-gw-2, sim-gw-3
+  simulated fleet      {fleet}
+
+Live data (latest values; run it again to see them move):
+  curl -s -H 'Authorization: Bearer {token}' {api}/v1/groups/plant-1/latest
+
+A series, downsampled to 60 buckets:
+  curl -s -H 'Authorization: Bearer {token}' '{api}/v1/groups/plant-1/series?channel=sim-gw-1/LR8450-0001/CH1-1&channel=sim-gw-2/PW3390-0001/U1&from={from}&to={to}&buckets=60'
+
+Ctrl-C stops everything.
+"#,
+        moto = cloud.moto.endpoint,
+        mqtt = cloud.mqtt,
+        fleet = if options.fleet {
+            format!(
+                "3 apps, 5 instruments, a record each every {}s",
+                options.interval.as_secs()
+            )
+        } else {
+            "off".into()
+        },
+        from = now.0 - 60 * Millis::MINUTE,
+        to = now.0 + 24 * 60 * Millis::MINUTE,
+    );
+
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    for task in fleet_tasks {
+        task.abort();
+    }
+    drop(cloud);
+    println!("stopped: fleet, API, rule, broker and moto are down");
+    Ok(())
+}

@@ -319,7 +319,10 @@ mod tests {
             .collect();
         let blob = encode_values(&entries);
         // format byte + per value: head byte and a 1..3 byte mantissa
-        assert_eq!(blob.len(), 1 + (1 + 2) + (1 + 1) + (1 + 3) + (1 + 1) + (1 + 2));
+        assert_eq!(
+            blob.len(),
+            1 + (1 + 2) + (1 + 1) + (1 + 3) + (1 + 1) + (1 + 2)
+        );
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub fn select_new_channels(
     records: &[Record],
     limit: u32,
 ) -> ChannelSelection {
-    let mut known: HashMap<&ChannelName, ()> = instrument.channels.iter().map(|c| (c, ())).collect();
+    let mut known: HashMap<&ChannelName, ()> =
+        instrument.channels.iter().map(|c| (c, ())).collect();
     let mut selection = ChannelSelection::default();
     let mut free = (limit as usize).saturating_sub(instrument.channels.len());
     for (name, _) in records.iter().flat_map(|r| &r.values) {
@@ -80,7 +81,9 @@ pub fn merge_latest(instrument: &mut Instrument, records: &[Record]) -> bool {
     for record in records {
         let entries = indexed_values(&index, record);
         for (channel, value) in entries.iter().copied() {
-            let fresher = latest.get(&channel).is_none_or(|current| current.t < record.t);
+            let fresher = latest
+                .get(&channel)
+                .is_none_or(|current| current.t < record.t);
             if fresher {
                 latest.insert(
                     channel,
@@ -140,7 +143,10 @@ mod tests {
             group: GroupId::parse("g").unwrap(),
             app: ThingName::parse("gw").unwrap(),
             serial: InstrumentSerial::parse("LR-1").unwrap(),
-            channels: channels.iter().map(|c| ChannelName::parse(*c).unwrap()).collect(),
+            channels: channels
+                .iter()
+                .map(|c| ChannelName::parse(*c).unwrap())
+                .collect(),
             latest: vec![],
             last_seen: None,
             rev: 0,
@@ -163,7 +169,10 @@ mod tests {
         let inst = instrument(&["a"]);
         let selection = select_new_channels(
             &inst,
-            &[record(1, &[("a", 1.0), ("b", 1.0)]), record(2, &[("c", 1.0), ("b", 2.0)])],
+            &[
+                record(1, &[("a", 1.0), ("b", 1.0)]),
+                record(2, &[("c", 1.0), ("b", 2.0)]),
+            ],
             2,
         );
         assert_eq!(selection.added, vec![ChannelName::parse("b").unwrap()]);
@@ -173,9 +182,18 @@ mod tests {
     #[test]
     fn only_acquired_channels_are_encoded() {
         let inst = instrument(&["a", "b"]);
-        let encoded = encode_records(&inst, &[record(1, &[("b", 2.0), ("z", 9.0)]), record(2, &[("z", 1.0)])]);
+        let encoded = encode_records(
+            &inst,
+            &[
+                record(1, &[("b", 2.0), ("z", 9.0)]),
+                record(2, &[("z", 1.0)]),
+            ],
+        );
         assert_eq!(encoded.len(), 1);
-        assert_eq!(decode_values(&encoded[0].values).unwrap(), vec![(1, Value::Number(2.0))]);
+        assert_eq!(
+            decode_values(&encoded[0].values).unwrap(),
+            vec![(1, Value::Number(2.0))]
+        );
     }
 
     #[test]
@@ -188,7 +206,10 @@ mod tests {
     }
 
     fn batches() -> impl Strategy<Value = Vec<Vec<(i64, f64)>>> {
-        prop::collection::vec(prop::collection::vec((0i64..40, -100.0f64..100.0), 1..10), 1..8)
+        prop::collection::vec(
+            prop::collection::vec((0i64..40, -100.0f64..100.0), 1..10),
+            1..8,
+        )
     }
 
     proptest! {

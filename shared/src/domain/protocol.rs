@@ -37,7 +37,13 @@ pub const RECORDS_TOPIC_FILTER: &str = "fieldcloud/v1/+/records";
 /// The thing name in a records topic (the rule's `topic(3)`).
 pub fn thing_of_topic(topic: &str) -> Option<&str> {
     let mut parts = topic.split('/');
-    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
         (Some("fieldcloud"), Some("v1"), Some(thing), Some("records"), None) => Some(thing),
         _ => None,
     }
@@ -155,7 +161,12 @@ fn parse_record(raw: &serde_json::Value, received_at: Millis) -> Result<Record, 
         Some(serde_json::Value::String(s)) => {
             InstrumentSerial::parse(s.clone()).map_err(|e| format!("`instrument`: {e}"))?
         }
-        Some(other) => return Err(format!("`instrument` must be a string, got {}", json_kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "`instrument` must be a string, got {}",
+                json_kind(other)
+            ))
+        }
         None => return Err("`instrument` is missing".into()),
     };
     let t = match object.get("t") {
@@ -188,7 +199,12 @@ fn parse_record(raw: &serde_json::Value, received_at: Millis) -> Result<Record, 
     }
     let values = match object.get("values") {
         Some(serde_json::Value::Object(map)) => map,
-        Some(other) => return Err(format!("`values` must be an object, got {}", json_kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "`values` must be an object, got {}",
+                json_kind(other)
+            ))
+        }
         None => return Err("`values` is missing".into()),
     };
     if values.is_empty() {
@@ -285,7 +301,10 @@ mod tests {
 
     #[test]
     fn oversize_payload_is_refused_before_parsing() {
-        let big = format!(r#"{{"records":[],"pad":"{}"}}"#, "x".repeat(MAX_PAYLOAD_BYTES));
+        let big = format!(
+            r#"{{"records":[],"pad":"{}"}}"#,
+            "x".repeat(MAX_PAYLOAD_BYTES)
+        );
         let err = parse_event(&event(&big)).unwrap_err();
         assert!(matches!(err, MessageError::TooLarge { .. }), "{err}");
     }

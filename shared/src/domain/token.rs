@@ -116,23 +116,36 @@ mod tests {
     fn a_signed_token_verifies_until_it_expires() {
         let token = key(1).sign(&principal());
         assert_eq!(key(1).verify(&token, Millis(1_999)), Ok(principal()));
-        assert_eq!(key(1).verify(&token, Millis(2_000)), Err(TokenError::Expired));
+        assert_eq!(
+            key(1).verify(&token, Millis(2_000)),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
     fn another_key_or_a_changed_claim_is_refused() {
         let token = key(1).sign(&principal());
-        assert_eq!(key(2).verify(&token, Millis(0)), Err(TokenError::BadSignature));
+        assert_eq!(
+            key(2).verify(&token, Millis(0)),
+            Err(TokenError::BadSignature)
+        );
         let forged_claims = URL_SAFE_NO_PAD.encode(br#"{"acc":"other","usr":"ops","exp":2000}"#);
         let signature = token.rsplit_once('.').unwrap().1;
         let forged = format!("fc1.{forged_claims}.{signature}");
-        assert_eq!(key(1).verify(&forged, Millis(0)), Err(TokenError::BadSignature));
+        assert_eq!(
+            key(1).verify(&forged, Millis(0)),
+            Err(TokenError::BadSignature)
+        );
     }
 
     #[test]
     fn garbage_is_malformed() {
         for token in ["", "fc1", "fc1.abc", "xx.abc.def", "fc1.abc.!!!"] {
-            assert_eq!(key(1).verify(token, Millis(0)), Err(TokenError::Malformed), "{token}");
+            assert_eq!(
+                key(1).verify(token, Millis(0)),
+                Err(TokenError::Malformed),
+                "{token}"
+            );
         }
     }
 

@@ -33,6 +33,7 @@
 mod item_size;
 mod records;
 mod registry;
+pub mod schema;
 mod values;
 
 pub use item_size::{item_size, write_units};
@@ -44,6 +45,8 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use crate::ports::StoreError;
 
 /// Maps an SDK failure to a retryable store error with the full context.
-fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(error: SdkError<E, R>) -> StoreError {
+fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    error: SdkError<E, R>,
+) -> StoreError {
     StoreError::Unavailable(DisplayErrorContext(error).to_string())
 }

@@ -41,14 +41,19 @@ pub fn record_item(record: &StoredRecord) -> Item {
     Item::from([
         ("i".to_owned(), s(record.instrument.as_str())),
         ("t".to_owned(), n(record.t.0)),
-        ("v".to_owned(), AttributeValue::B(Blob::new(record.values.clone()))),
+        (
+            "v".to_owned(),
+            AttributeValue::B(Blob::new(record.values.clone())),
+        ),
     ])
 }
 
 fn parse_record(item: &Item) -> Result<StoredRecord, StoreError> {
     Ok(StoredRecord {
         instrument: InstrumentKey::from_stored(get_s(item, "i")?.to_owned()),
-        t: Millis(get_n(item, "t")?.ok_or_else(|| StoreError::Corrupt("record without `t`".into()))?),
+        t: Millis(
+            get_n(item, "t")?.ok_or_else(|| StoreError::Corrupt("record without `t`".into()))?,
+        ),
         values: get_b(item, "v")?
             .ok_or_else(|| StoreError::Corrupt("record without `v`".into()))?
             .to_vec(),

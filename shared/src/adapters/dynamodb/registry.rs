@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
+use super::schema::BY_GROUP_INDEX;
 use super::unavailable;
 use super::values::{get_b, get_bool, get_n, get_s, get_strings, n, parse_id, s, Item};
 use crate::domain::codec::{decode_latest, encode_latest};
@@ -20,9 +21,6 @@ pub struct DynamoRegistry {
     client: Client,
     table: String,
 }
-
-/// Name of the GSI that lists a group's apps and instruments.
-pub const BY_GROUP_INDEX: &str = "byGroup";
 
 fn account_pk(account: &AccountId) -> String {
     format!("ACCOUNT#{account}")
@@ -124,7 +122,10 @@ impl DynamoRegistry {
 }
 
 fn is_condition_failure<R: std::fmt::Debug>(
-    error: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>,
+    error: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::put_item::PutItemError,
+        R,
+    >,
 ) -> bool {
     error
         .as_service_error()
@@ -182,7 +183,10 @@ impl Registry for DynamoRegistry {
     }
 
     async fn group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>, StoreError> {
-        let Some(item) = self.get(account_pk(account), &format!("GROUP#{id}")).await? else {
+        let Some(item) = self
+            .get(account_pk(account), &format!("GROUP#{id}"))
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(Group {
@@ -308,14 +312,10 @@ impl Registry for DynamoRegistry {
     }
 
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError> {
-        let channels = AttributeValue::L(
-            instrument
-                .channels
-                .iter()
-                .map(|c| s(c.as_str()))
-                .collect(),
-        );
-        let mut expression = String::from("SET channels = :channels, latest = :latest, rev = :next");
+        let channels =
+            AttributeValue::L(instrument.channels.iter().map(|c| s(c.as_str())).collect());
+        let mut expression =
+            String::from("SET channels = :channels, latest = :latest, rev = :next");
         let mut update = self.client.update_item();
         if let Some(seen) = instrument.last_seen {
             expression.push_str(", lastSeen = :seen");

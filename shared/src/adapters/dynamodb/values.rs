@@ -17,7 +17,9 @@ pub fn n(value: impl ToString) -> AttributeValue {
 }
 
 fn missing(name: &str) -> StoreError {
-    StoreError::Corrupt(format!("attribute `{name}` is missing or of the wrong type"))
+    StoreError::Corrupt(format!(
+        "attribute `{name}` is missing or of the wrong type"
+    ))
 }
 
 pub fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {

@@ -1,0 +1,59 @@
+//! `GET /v1/groups/{group}/latest`: the monitoring view — every app of a measurement
+//! group with its connection state, and every instrument with its latest channel values.
+
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::ids::GroupId;
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::Registry;
+
+use crate::error::ApiError;
+use crate::group_of;
+
+pub async fn latest(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    let (mut apps, mut instruments) = registry
+        .group_members(&principal.account, &group.id)
+        .await?;
+    apps.sort_by(|a, b| a.thing.cmp(&b.thing));
+    instruments.sort_by(|a, b| a.serial.cmp(&b.serial));
+    let apps: Vec<Json> = apps
+        .iter()
+        .map(|app| {
+            let instruments: Vec<Json> = instruments
+                .iter()
+                .filter(|i| i.app == app.thing)
+                .map(|instrument| {
+                    let channels: Vec<Json> = instrument
+                        .latest
+                        .iter()
+                        .filter_map(|latest| {
+                            let name = instrument.channels.get(latest.channel as usize)?;
+                            Some(json!({ "channel": name, "t": latest.t, "value": latest.value }))
+                        })
+                        .collect();
+                    json!({
+                        "instrument": instrument.serial,
+                        "last_seen": instrument.last_seen,
+                        "channels": channels,
+                    })
+                })
+                .collect();
+            json!({
+                "app": app.thing,
+                "name": app.name,
+                "enabled": app.enabled,
+                "connected": app.connected(now),
+                "last_seen": app.last_seen,
+                "instruments": instruments,
+            })
+        })
+        .collect();
+    Ok(json!({ "group": group.id, "name": group.name, "now": now, "apps": apps }))
+}

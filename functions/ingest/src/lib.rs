@@ -1,0 +1,258 @@
+//! The `ingest` Lambda: device records in, stored exactly once.
+//!
+//! Invoked by the IoT rule with a [`RuleEvent`]. A message that cannot be a batch, or
+//! that comes from an unknown or disabled app, is refused whole and logged; inside a
+//! batch each record stands or falls alone. Refusals return success, because Lambda
+//! retrying a bad message cannot make it good; storage failures return an error, so
+//! Lambda redelivers the batch — harmless, since every write here is idempotent.
+
+use std::collections::BTreeMap;
+
+use fieldcloud::domain::ids::{ChannelName, InstrumentSerial};
+use fieldcloud::domain::ingest::{encode_records, merge_latest, select_new_channels};
+use fieldcloud::domain::plan::Limits;
+use fieldcloud::domain::protocol::{parse_event, RuleEvent};
+use fieldcloud::domain::record::Record;
+use fieldcloud::domain::registry::{App, Instrument};
+use fieldcloud::ports::{RecordStore, Registration, Registry, Saved, StoreError, StoredRecord};
+use serde::Serialize;
+
+/// Revision-checked writes that lose a race re-read and re-apply; this many losses in a
+/// row means something is wrong, and the invocation fails so Lambda retries later.
+const MAX_REVISION_ATTEMPTS: usize = 10;
+
+/// What one message did, returned to the caller and logged.
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct IngestReport {
+    /// Records written (redeliveries count again: they rewrite identical bytes).
+    pub stored: usize,
+    /// Why individual records were not stored.
+    pub rejected: Vec<String>,
+    /// Channels not stored because the instrument has reached its plan's channel limit.
+    pub channels_over_limit: Vec<String>,
+    /// Why the whole message was refused, if it was.
+    pub refused: Option<String>,
+}
+
+/// A failure a retry can fix.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("instrument {0} changed under {MAX_REVISION_ATTEMPTS} concurrent writers in a row")]
+    Contention(String),
+}
+
+impl From<IngestError> for lambda_runtime::Diagnostic {
+    fn from(error: IngestError) -> Self {
+        let error_type = match &error {
+            IngestError::Store(StoreError::Unavailable(_)) => "Retryable.StoreUnavailable",
+            IngestError::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
+            IngestError::Contention(_) => "Retryable.Contention",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.into(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Handles one IoT rule event.
+pub async fn handle(
+    event: &RuleEvent,
+    registry: &impl Registry,
+    store: &impl RecordStore,
+) -> Result<IngestReport, IngestError> {
+    let mut report = IngestReport::default();
+    let batch = match parse_event(event) {
+        Ok(batch) => batch,
+        Err(error) => return Ok(refuse(report, &event.thing, error.to_string())),
+    };
+    // The account comes from the registry, found by the thing name IoT Core bound to the
+    // app's certificate; nothing in the payload is trusted for it.
+    let app = match registry.app(&batch.thing).await? {
+        Some(app) if app.enabled => app,
+        Some(_) => return Ok(refuse(report, &event.thing, "app is disabled".into())),
+        None => {
+            return Ok(refuse(
+                report,
+                &event.thing,
+                "unknown app: not registered".into(),
+            ))
+        }
+    };
+    let Some(account) = registry.account(&app.account).await? else {
+        return Ok(refuse(
+            report,
+            &event.thing,
+            format!("account {} of app does not exist", app.account),
+        ));
+    };
+    let limits = account.plan.limits();
+    report.rejected = batch.rejected.iter().map(ToString::to_string).collect();
+
+    let mut by_instrument: BTreeMap<InstrumentSerial, Vec<Record>> = BTreeMap::new();
+    for record in batch.records {
+        by_instrument
+            .entry(record.instrument.clone())
+            .or_default()
+            .push(record);
+    }
+    for (serial, records) in by_instrument {
+        ingest_instrument(
+            registry,
+            store,
+            &app,
+            &limits,
+            &serial,
+            &records,
+            &mut report,
+        )
+        .await?;
+    }
+    registry.touch_app(&app.thing, batch.received_at).await?;
+
+    if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
+        tracing::info!(app = %app.thing, stored = report.stored, "ingested");
+    } else {
+        tracing::warn!(
+            app = %app.thing,
+            stored = report.stored,
+            rejected = ?report.rejected,
+            channels_over_limit = ?report.channels_over_limit,
+            "ingested with rejections"
+        );
+    }
+    Ok(report)
+}
+
+fn refuse(mut report: IngestReport, thing: &str, reason: String) -> IngestReport {
+    tracing::warn!(app = %thing, %reason, "message refused");
+    report.refused = Some(reason);
+    report
+}
+
+async fn ingest_instrument(
+    registry: &impl Registry,
+    store: &impl RecordStore,
+    app: &App,
+    limits: &Limits,
+    serial: &InstrumentSerial,
+    records: &[Record],
+    report: &mut IngestReport,
+) -> Result<(), IngestError> {
+    let Some(mut instrument) = find_or_register(registry, app, serial, limits).await? else {
+        report.rejected.push(format!(
+            "{} records of instrument {serial}: the app already has {} instruments, the limit of its plan",
+            records.len(),
+            limits.instruments_per_app
+        ));
+        return Ok(());
+    };
+
+    // 1. Select new channels first and commit the dictionary, so the indexes the records
+    //    are encoded with are the ones every other writer sees.
+    for attempt in 1.. {
+        let selection = select_new_channels(&instrument, records, limits.channels_per_instrument);
+        note_over_limit(report, &instrument, &selection.over_limit, limits);
+        if selection.added.is_empty() {
+            break;
+        }
+        let mut next = instrument.clone();
+        next.channels.extend(selection.added);
+        instrument = match registry.save_instrument(&next).await? {
+            Saved::Written => Instrument {
+                rev: next.rev + 1,
+                ..next
+            },
+            Saved::Conflict => reload(registry, &instrument, attempt).await?,
+        };
+    }
+
+    // 2. Store the records. Keyed by (instrument, time) with bytes that depend only on the
+    //    record: a redelivery rewrites the same item.
+    let key = instrument.key();
+    let encoded: Vec<StoredRecord> = encode_records(&instrument, records)
+        .into_iter()
+        .map(|r| StoredRecord {
+            instrument: key.clone(),
+            t: r.t,
+            values: r.values,
+        })
+        .collect();
+    store.put(&encoded).await?;
+    report.stored += encoded.len();
+
+    // 3. Move latest values and last-seen forward, never backward.
+    for attempt in 1.. {
+        let mut next = instrument.clone();
+        if !merge_latest(&mut next, records) {
+            break;
+        }
+        match registry.save_instrument(&next).await? {
+            Saved::Written => break,
+            Saved::Conflict => instrument = reload(registry, &instrument, attempt).await?,
+        }
+    }
+    Ok(())
+}
+
+fn note_over_limit(
+    report: &mut IngestReport,
+    instrument: &Instrument,
+    over_limit: &[ChannelName],
+    limits: &Limits,
+) {
+    for channel in over_limit {
+        let note = format!(
+            "{}/{channel}: not acquired, the instrument has {} channels, the limit of its plan",
+            instrument.serial, limits.channels_per_instrument
+        );
+        if !report.channels_over_limit.contains(&note) {
+            report.channels_over_limit.push(note);
+        }
+    }
+}
+
+async fn find_or_register(
+    registry: &impl Registry,
+    app: &App,
+    serial: &InstrumentSerial,
+    limits: &Limits,
+) -> Result<Option<Instrument>, IngestError> {
+    if let Some(instrument) = registry.instrument(&app.thing, serial).await? {
+        return Ok(Some(instrument));
+    }
+    match registry
+        .register_instrument(app, serial, limits.instruments_per_app)
+        .await?
+    {
+        Registration::Registered(instrument) => {
+            tracing::info!(app = %app.thing, instrument = %serial, "instrument registered");
+            Ok(Some(instrument))
+        }
+        Registration::AlreadyExists => Ok(registry.instrument(&app.thing, serial).await?),
+        Registration::LimitReached => Ok(None),
+    }
+}
+
+async fn reload(
+    registry: &impl Registry,
+    instrument: &Instrument,
+    attempt: usize,
+) -> Result<Instrument, IngestError> {
+    if attempt >= MAX_REVISION_ATTEMPTS {
+        return Err(IngestError::Contention(
+            instrument.key().as_str().to_owned(),
+        ));
+    }
+    registry
+        .instrument(&instrument.app, &instrument.serial)
+        .await?
+        .ok_or_else(|| {
+            IngestError::Store(StoreError::Corrupt(format!(
+                "instrument {} vanished while ingesting",
+                instrument.key().as_str()
+            )))
+        })
+}

@@ -1,0 +1,164 @@
+//! The local cloud: everything fieldcloud runs on in AWS, on one machine.
+//!
+//! moto stands in for DynamoDB (tables created from `template.yaml`) and S3, rumqttd for
+//! IoT Core's broker, [`rule`] for the IoT rule that invokes `ingest`, and [`http`] for
+//! API Gateway in front of `api`. The handlers are the very ones the Lambdas run. Tests
+//! start one per test on free ports; `cargo run -p devcloud` starts one with a simulated
+//! fleet ([`fleet`]).
+
+pub mod broker;
+pub mod fleet;
+pub mod http;
+pub mod moto;
+pub mod rule;
+pub mod seed;
+pub mod tables;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use anyhow::Context;
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::domain::ids::AccountId;
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::token::{Principal, TokenKey};
+use tokio::sync::broadcast;
+
+pub use rule::RuleOutcome;
+
+/// Table and bucket names in the emulator (in AWS, CloudFormation names them).
+pub const REGISTRY_TABLE: &str = "fieldcloud-registry";
+pub const RECORDS_TABLE: &str = "fieldcloud-records";
+pub const FILES_BUCKET: &str = "fieldcloud-files";
+
+/// Where the local cloud listens; 0 picks a free port.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ports {
+    pub moto: u16,
+    pub mqtt: u16,
+    pub api: u16,
+}
+
+/// A running local cloud. Dropping it stops moto; the broker thread ends with the process.
+pub struct LocalCloud {
+    pub moto: moto::Moto,
+    pub mqtt: SocketAddr,
+    pub api_url: String,
+    pub registry: DynamoRegistry,
+    pub records: DynamoRecords,
+    pub key: TokenKey,
+    outcomes: broadcast::Sender<RuleOutcome>,
+}
+
+impl LocalCloud {
+    /// Starts moto, creates the tables and bucket, starts the broker, the IoT rule
+    /// emulator and the API server. A fresh random token key is made for each start.
+    pub async fn start(ports: Ports) -> anyhow::Result<LocalCloud> {
+        let moto = moto::Moto::start(free_port(ports.moto)?).await?;
+        let config = sdk_config(&moto.endpoint).await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+        tables::create_table(&dynamodb, "RegistryTable", REGISTRY_TABLE).await?;
+        tables::create_table(&dynamodb, "RecordsTable", RECORDS_TABLE).await?;
+        create_bucket(&moto.endpoint, FILES_BUCKET).await?;
+        let registry = DynamoRegistry::new(dynamodb.clone(), REGISTRY_TABLE);
+        let records = DynamoRecords::new(dynamodb, RECORDS_TABLE);
+
+        let mqtt = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(ports.mqtt)?));
+        broker::start(mqtt).await?;
+        let (outcomes, _) = broadcast::channel(1024);
+        tokio::spawn({
+            let (registry, records, outcomes) =
+                (registry.clone(), records.clone(), outcomes.clone());
+            async move {
+                if let Err(error) = rule::run(mqtt, registry, records, outcomes).await {
+                    tracing::error!(%error, "IoT rule emulator stopped");
+                }
+            }
+        });
+
+        let key =
+            TokenKey::new(rand::random::<[u8; 32]>().to_vec()).expect("32 bytes is long enough");
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, ports.api))
+            .await
+            .with_context(|| format!("binding the API to 127.0.0.1:{}", ports.api))?;
+        let api_url = format!("http://{}", listener.local_addr()?);
+        let api = Arc::new(api::Api {
+            registry: registry.clone(),
+            records: records.clone(),
+            key: key.clone(),
+        });
+        tokio::spawn(http::serve(listener, api));
+        Ok(LocalCloud {
+            moto,
+            mqtt,
+            api_url,
+            registry,
+            records,
+            key,
+            outcomes,
+        })
+    }
+
+    /// A bearer token for `user` of `account`, valid for `ttl_millis` from now.
+    pub fn token(&self, account: &AccountId, user: &str, ttl_millis: i64) -> String {
+        self.key.sign(&Principal {
+            account: account.clone(),
+            user: user.to_owned(),
+            expires: wall_clock().plus(ttl_millis),
+        })
+    }
+
+    /// Outcomes of the IoT rule from now on, one per message.
+    pub fn outcomes(&self) -> broadcast::Receiver<RuleOutcome> {
+        self.outcomes.subscribe()
+    }
+}
+
+/// The SDK configuration for the emulator: its endpoint, a fixed region and test
+/// credentials (moto checks no signature). Passed explicitly rather than through the
+/// environment, so several local clouds can run in one test process.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "devcloud"))
+        .load()
+        .await
+}
+
+/// The wall clock, read only at the edges (the rule's receive time, the API's `now`).
+pub fn wall_clock() -> Millis {
+    Millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default(),
+    )
+}
+
+/// `port`, or a free one when it is 0.
+fn free_port(port: u16) -> anyhow::Result<u16> {
+    if port != 0 {
+        return Ok(port);
+    }
+    let listener =
+        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Creates the files bucket. Nothing reads it yet (files come with a later issue); it is
+/// here so the emulator holds what the template declares.
+async fn create_bucket(endpoint: &str, bucket: &str) -> anyhow::Result<()> {
+    let response = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .context("creating the files bucket")?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "creating bucket {bucket} answered {}",
+        response.status()
+    );
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Creates the DynamoDB tables in the emulator from `template.yaml` itself, so the local
+//! cloud cannot drift from what SAM deploys.
+
+use anyhow::{anyhow, Context};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use serde::Deserialize;
+
+/// The SAM template, compiled in.
+pub const TEMPLATE: &str = include_str!("../../../template.yaml");
+
+/// A table definition as the template declares it (the subset the emulator needs).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableSpec {
+    pub attribute_definitions: Vec<AttributeSpec>,
+    pub key_schema: Vec<KeySpec>,
+    #[serde(default)]
+    pub global_secondary_indexes: Vec<IndexSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeSpec {
+    pub attribute_name: String,
+    pub attribute_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeySpec {
+    pub attribute_name: String,
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IndexSpec {
+    pub index_name: String,
+    pub key_schema: Vec<KeySpec>,
+}
+
+/// The table declared under `Resources.{logical_id}` in the template.
+pub fn table_spec(logical_id: &str) -> anyhow::Result<TableSpec> {
+    let template: serde_norway::Value =
+        serde_norway::from_str(TEMPLATE).context("parsing template.yaml")?;
+    let properties = template
+        .get("Resources")
+        .and_then(|r| r.get(logical_id))
+        .and_then(|r| r.get("Properties"))
+        .ok_or_else(|| anyhow!("template.yaml has no Resources.{logical_id}.Properties"))?;
+    serde_norway::from_value(properties.clone())
+        .with_context(|| format!("reading the key schema of {logical_id} in template.yaml"))
+}
+
+fn key_schema(keys: &[KeySpec]) -> anyhow::Result<Vec<KeySchemaElement>> {
+    keys.iter()
+        .map(|k| {
+            Ok(KeySchemaElement::builder()
+                .attribute_name(&k.attribute_name)
+                .key_type(KeyType::from(k.key_type.as_str()))
+                .build()?)
+        })
+        .collect()
+}
+
+/// Creates `name` in the emulator as the template declares `logical_id`.
+pub async fn create_table(
+    client: &aws_sdk_dynamodb::Client,
+    logical_id: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    let spec = table_spec(logical_id)?;
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(&spec.key_schema)?));
+    for attribute in &spec.attribute_definitions {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(&attribute.attribute_name)
+                .attribute_type(ScalarAttributeType::from(attribute.attribute_type.as_str()))
+                .build()?,
+        );
+    }
+    for index in &spec.global_secondary_indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&index.index_name)
+                .set_key_schema(Some(key_schema(&index.key_schema)?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()?,
+        );
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))
+        .with_context(|| format!("creating table {name}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldcloud::adapters::dynamodb::schema;
+
+    fn keys(spec: &[KeySpec]) -> Vec<(&str, &str)> {
+        spec.iter()
+            .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn template_tables_match_what_the_adapters_use() {
+        let registry = table_spec("RegistryTable").unwrap();
+        assert_eq!(
+            keys(&registry.key_schema),
+            vec![
+                (schema::REGISTRY_KEY[0], "HASH"),
+                (schema::REGISTRY_KEY[1], "RANGE")
+            ]
+        );
+        let index = registry
+            .global_secondary_indexes
+            .iter()
+            .find(|i| i.index_name == schema::BY_GROUP_INDEX)
+            .expect("the byGroup index is declared");
+        assert_eq!(
+            keys(&index.key_schema),
+            vec![
+                (schema::BY_GROUP_KEY[0], "HASH"),
+                (schema::BY_GROUP_KEY[1], "RANGE")
+            ]
+        );
+        let records = table_spec("RecordsTable").unwrap();
+        assert_eq!(
+            keys(&records.key_schema),
+            vec![
+                (schema::RECORDS_KEY[0], "HASH"),
+                (schema::RECORDS_KEY[1], "RANGE")
+            ]
+        );
+        assert!(records
+            .attribute_definitions
+            .iter()
+            .any(|a| a.attribute_name == schema::RECORDS_KEY[1] && a.attribute_type == "N"));
+    }
+}

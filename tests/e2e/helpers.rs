@@ -1,0 +1,229 @@
+//! Starting a local cloud, publishing as an app and reading the API.
+
+use std::time::Duration;
+
+use devcloud::{seed, LocalCloud, Ports, RuleOutcome};
+use fieldcloud::domain::ids::ThingName;
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::protocol::records_topic;
+use fieldcloud::domain::record::Millis;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+/// Long enough for a slow CI machine; only reached when something is broken.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+pub struct TestCloud {
+    pub cloud: LocalCloud,
+    /// An hour ago when the cloud started: record times are `base + offset`, fixed for the
+    /// whole test and never "in the future".
+    base: i64,
+    pub token: String,
+    http: reqwest::Client,
+}
+
+/// A local cloud with one account on `plan`, group `plant`, apps `gw-a` and `gw-b`.
+pub async fn spawn(plan: Plan) -> TestCloud {
+    if std::env::var_os("TEST_LOG").is_some() {
+        // Logs only when asked; several tests may race to install it.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,rumqttd=off,aws=warn")
+            .with_test_writer()
+            .try_init();
+    }
+    let cloud = LocalCloud::start(Ports::default())
+        .await
+        .expect("local cloud starts");
+    let tenant = seed::tenant(&cloud.registry, "acme", plan, "plant", &["gw-a", "gw-b"])
+        .await
+        .expect("seeding");
+    let token = cloud.token(&tenant.account.id, "tester", 60 * Millis::MINUTE);
+    TestCloud {
+        base: devcloud::wall_clock().0 - 3_600_000,
+        cloud,
+        token,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl TestCloud {
+    /// The record time `offset_seconds` after the test's base time.
+    pub fn at(&self, offset_seconds: i64) -> i64 {
+        self.base + offset_seconds * 1000
+    }
+
+    /// Publishes `payload` as app `thing` and waits until the IoT rule has handled it.
+    pub async fn publish(&self, thing: &str, payload: &Value) -> RuleOutcome {
+        self.publish_raw(thing, payload.to_string().into_bytes())
+            .await
+    }
+
+    pub async fn publish_raw(&self, thing: &str, payload: Vec<u8>) -> RuleOutcome {
+        let outcomes = self.cloud.outcomes();
+        publish_qos1(self.cloud.mqtt, thing, &[payload]).await;
+        next_outcome_for(outcomes, thing).await
+    }
+
+    /// Publishes several payloads on one connection and waits for all their outcomes.
+    pub async fn publish_all(&self, thing: &str, payloads: &[Value]) -> Vec<RuleOutcome> {
+        let mut outcomes = self.cloud.outcomes();
+        let raw: Vec<Vec<u8>> = payloads
+            .iter()
+            .map(|p| p.to_string().into_bytes())
+            .collect();
+        publish_qos1(self.cloud.mqtt, thing, &raw).await;
+        let mut seen = Vec::new();
+        while seen.len() < payloads.len() {
+            let outcome = tokio::time::timeout(HANG_GUARD, outcomes.recv())
+                .await
+                .expect("the rule handles every message")
+                .expect("outcome channel open");
+            if outcome.thing == thing {
+                seen.push(outcome);
+            }
+        }
+        seen
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_as(path, &self.token).await
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> (u16, Value) {
+        self.send(
+            self.http
+                .get(format!("{}{path}", self.cloud.api_url))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// A request without any Authorization header.
+    pub async fn get_anonymous(&self, path: &str) -> (u16, Value) {
+        self.send(self.http.get(format!("{}{path}", self.cloud.api_url)))
+            .await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.expect("API answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("API answers JSON"))
+    }
+
+    /// The latest-values document of the test group.
+    pub async fn latest(&self) -> Value {
+        let (status, body) = self.get("/v1/groups/plant/latest").await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Raw points of one channel over all time.
+    pub async fn points(&self, channel: &str) -> Vec<(i64, Value)> {
+        let (status, body) = self
+            .get(&format!(
+                "/v1/groups/plant/series?channel={channel}&from=0&to=4102444800000&buckets=5000"
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["series"][0]["points"]
+            .as_array()
+            .expect("points")
+            .iter()
+            .map(|p| (p[0].as_i64().expect("time"), p[1].clone()))
+            .collect()
+    }
+
+    /// Items in the records table for one instrument, counted in DynamoDB itself.
+    pub async fn stored_items(&self, instrument_key: &str) -> i32 {
+        let config = devcloud::sdk_config(&self.cloud.moto.endpoint).await;
+        aws_sdk_dynamodb::Client::new(&config)
+            .query()
+            .table_name(devcloud::RECORDS_TABLE)
+            .key_condition_expression("i = :i")
+            .expression_attribute_values(
+                ":i",
+                aws_sdk_dynamodb::types::AttributeValue::S(instrument_key.into()),
+            )
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .send()
+            .await
+            .expect("query")
+            .count()
+    }
+}
+
+/// The latest value of `channel` on `instrument` in a latest-values document.
+pub fn latest_value(latest: &Value, instrument: &str, channel: &str) -> Option<(i64, Value)> {
+    latest["apps"]
+        .as_array()?
+        .iter()
+        .flat_map(|a| a["instruments"].as_array().into_iter().flatten())
+        .find(|i| i["instrument"] == instrument)?["channels"]
+        .as_array()?
+        .iter()
+        .find(|c| c["channel"] == channel)
+        .map(|c| (c["t"].as_i64().unwrap_or_default(), c["value"].clone()))
+}
+
+/// A record in the device protocol.
+pub fn record(instrument: &str, t: i64, values: Value) -> Value {
+    json!({ "instrument": instrument, "t": t, "values": values })
+}
+
+pub fn batch(records: Vec<Value>) -> Value {
+    json!({ "records": records })
+}
+
+async fn publish_qos1(broker: std::net::SocketAddr, thing: &str, payloads: &[Vec<u8>]) {
+    let mut options = MqttOptions::new(
+        format!("{thing}-{}", connection_number()),
+        broker.ip().to_string(),
+        broker.port(),
+    );
+    options.set_max_packet_size(512 * 1024, 512 * 1024);
+    let (client, mut connection) = AsyncClient::new(options, payloads.len() + 10);
+    let topic = records_topic(&ThingName::parse(thing).expect("test thing names are valid"));
+    for payload in payloads {
+        client
+            .publish(&topic, QoS::AtLeastOnce, false, payload.clone())
+            .await
+            .expect("queue publish");
+    }
+    let mut acked = 0;
+    tokio::time::timeout(HANG_GUARD, async {
+        while acked < payloads.len() {
+            if let Event::Incoming(Packet::PubAck(_)) =
+                connection.poll().await.expect("broker connection")
+            {
+                acked += 1;
+            }
+        }
+    })
+    .await
+    .expect("broker acknowledges every publish");
+    let _ = client.disconnect().await;
+}
+
+/// Distinct MQTT client IDs, so concurrent publishers do not take over each other's session.
+fn connection_number() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+async fn next_outcome_for(
+    mut outcomes: broadcast::Receiver<RuleOutcome>,
+    thing: &str,
+) -> RuleOutcome {
+    tokio::time::timeout(HANG_GUARD, async {
+        loop {
+            let outcome = outcomes.recv().await.expect("outcome channel open");
+            if outcome.thing == thing {
+                return outcome;
+            }
+        }
+    })
+    .await
+    .expect("the rule handles the message")
+}

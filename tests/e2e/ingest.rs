@@ -1,0 +1,308 @@
+//! Ingest through the real broker and rule: exactly-once storage, latest values, bad input.
+
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::protocol::MAX_PAYLOAD_BYTES;
+use serde_json::json;
+
+use crate::helpers::{batch, latest_value, record, spawn};
+
+#[tokio::test]
+async fn published_records_are_served_back_with_their_values() {
+    let app = spawn(Plan::Standard).await;
+    let (t1, t2) = (app.at(0), app.at(60));
+    let outcome = app
+        .publish(
+            "gw-a",
+            &batch(vec![
+                record(
+                    "LR-1",
+                    t1,
+                    json!({"CH1": 21.5, "CH2": -0.25, "CH3": "BURNOUT"}),
+                ),
+                record(
+                    "LR-1",
+                    t2,
+                    json!({"CH1": 22.75, "CH2": 1e-7, "CH3": "+OVER"}),
+                ),
+            ]),
+        )
+        .await;
+    let report = outcome.result.expect("ingest succeeds");
+    assert_eq!(report.stored, 2);
+    assert!(report.rejected.is_empty() && report.refused.is_none());
+
+    assert_eq!(
+        app.points("gw-a/LR-1/CH1").await,
+        vec![(t1, json!(21.5)), (t2, json!(22.75))]
+    );
+    assert_eq!(
+        app.points("gw-a/LR-1/CH2").await,
+        vec![(t1, json!(-0.25)), (t2, json!(1e-7))]
+    );
+    assert_eq!(
+        app.points("gw-a/LR-1/CH3").await,
+        vec![(t1, json!("BURNOUT")), (t2, json!("+OVER"))]
+    );
+
+    let latest = app.latest().await;
+    assert_eq!(
+        latest_value(&latest, "LR-1", "CH1"),
+        Some((t2, json!(22.75)))
+    );
+    assert_eq!(
+        latest_value(&latest, "LR-1", "CH3"),
+        Some((t2, json!("+OVER")))
+    );
+    let gw_a = latest["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["app"] == "gw-a")
+        .unwrap();
+    assert_eq!(gw_a["connected"], true);
+    let gw_b = latest["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["app"] == "gw-b")
+        .unwrap();
+    assert_eq!(
+        gw_b["connected"], false,
+        "an app never heard from is not connected"
+    );
+}
+
+#[tokio::test]
+async fn duplicated_replayed_and_reordered_batches_store_each_record_once() {
+    let app = spawn(Plan::Standard).await;
+    let first = batch(
+        (0..10)
+            .map(|i| {
+                record(
+                    "LR-1",
+                    app.at(i),
+                    json!({"CH1": i as f64, "CH2": i as f64 * 2.0}),
+                )
+            })
+            .collect(),
+    );
+    let second = batch(
+        (5..20)
+            .map(|i| {
+                record(
+                    "LR-1",
+                    app.at(i),
+                    json!({"CH1": i as f64, "CH2": i as f64 * 2.0}),
+                )
+            })
+            .collect(),
+    );
+    // Newest first, each batch more than once, as an app replaying its backlog might.
+    let outcomes = app
+        .publish_all(
+            "gw-a",
+            &[second.clone(), first.clone(), second.clone(), first, second],
+        )
+        .await;
+    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+
+    let points = app.points("gw-a/LR-1/CH1").await;
+    assert_eq!(points.len(), 20);
+    assert_eq!(
+        points,
+        (0..20)
+            .map(|i| (app.at(i), json!(i as f64)))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        app.stored_items("acme/gw-a/LR-1").await,
+        20,
+        "one item per record in DynamoDB"
+    );
+    assert_eq!(
+        latest_value(&app.latest().await, "LR-1", "CH2"),
+        Some((app.at(19), json!(38.0)))
+    );
+}
+
+#[tokio::test]
+async fn late_record_does_not_overwrite_fresher_latest_value() {
+    let app = spawn(Plan::Standard).await;
+    app.publish(
+        "gw-a",
+        &batch(vec![record("LR-1", app.at(100), json!({"CH1": 2.0}))]),
+    )
+    .await;
+    app.publish(
+        "gw-a",
+        &batch(vec![record("LR-1", app.at(50), json!({"CH1": 1.0}))]),
+    )
+    .await;
+
+    let latest = app.latest().await;
+    assert_eq!(
+        latest_value(&latest, "LR-1", "CH1"),
+        Some((app.at(100), json!(2.0)))
+    );
+    // The late record is still stored: it is history, just not the latest value.
+    assert_eq!(app.points("gw-a/LR-1/CH1").await.len(), 2);
+}
+
+#[tokio::test]
+async fn bad_records_are_rejected_while_good_ones_in_the_same_batch_land() {
+    let app = spawn(Plan::Standard).await;
+    let good = app.at(0);
+    let outcome = app
+        .publish(
+            "gw-a",
+            &json!({"records": [
+                record("LR-1", good, json!({"CH1": 1.5})),
+                record("LR-1", app.at(1), json!({"CH1": "NaN"})),
+                record("LR-1", app.at(2), json!({"CH1": [1]})),
+                {"instrument": "LR-1", "t": "2026-11-21T00:00:00Z", "values": {"CH1": 1}},
+                record("LR-1", devcloud::wall_clock().0 + 3_600_000, json!({"CH1": 9})),
+                record("../etc", app.at(3), json!({"CH1": 1})),
+            ]}),
+        )
+        .await;
+    let report = outcome.result.expect("ingest succeeds");
+    assert_eq!(report.stored, 1);
+    assert_eq!(report.rejected.len(), 5, "{:?}", report.rejected);
+    assert!(report.rejected[0].contains("\"NaN\" is neither a number"));
+    assert!(report.rejected[2].contains("`t` must be milliseconds"));
+    assert!(report.rejected[3].contains("ahead of the receive time"));
+    assert!(report.rejected[4].contains("instrument serial `../etc` is invalid"));
+    assert_eq!(app.points("gw-a/LR-1/CH1").await, vec![(good, json!(1.5))]);
+}
+
+#[tokio::test]
+async fn messages_that_are_not_batches_are_refused_and_store_nothing() {
+    let app = spawn(Plan::Standard).await;
+    app.publish(
+        "gw-a",
+        &batch(vec![record("LR-1", app.at(0), json!({"CH1": 1}))]),
+    )
+    .await;
+
+    let malformed = app.publish_raw("gw-a", b"{\"records\": [".to_vec()).await;
+    assert!(malformed
+        .result
+        .unwrap()
+        .refused
+        .as_deref()
+        .unwrap()
+        .starts_with("payload is not JSON"));
+
+    let wrong_shape = app.publish("gw-a", &json!({"records": {"LR-1": 1}})).await;
+    assert!(wrong_shape
+        .result
+        .unwrap()
+        .refused
+        .as_deref()
+        .unwrap()
+        .contains("`records` array"));
+
+    let filler = "x".repeat(MAX_PAYLOAD_BYTES);
+    let oversize = app
+        .publish(
+            "gw-a",
+            &json!({"records": [record("LR-1", app.at(5), json!({"CH1": 2}))], "pad": filler}),
+        )
+        .await;
+    assert!(oversize
+        .result
+        .unwrap()
+        .refused
+        .as_deref()
+        .unwrap()
+        .contains("at most 131072"));
+
+    let unknown = app
+        .publish(
+            "gw-zz",
+            &batch(vec![record("LR-1", app.at(6), json!({"CH1": 3}))]),
+        )
+        .await;
+    assert_eq!(
+        unknown.result.unwrap().refused.as_deref(),
+        Some("unknown app: not registered")
+    );
+
+    assert_eq!(
+        app.points("gw-a/LR-1/CH1").await.len(),
+        1,
+        "nothing but the first record"
+    );
+    assert_eq!(app.stored_items("acme/gw-zz/LR-1").await, 0);
+}
+
+#[tokio::test]
+async fn plan_limits_bound_instruments_per_app_and_channels_per_instrument() {
+    // Trial: 1 instrument per app, 10 acquisition channels per instrument.
+    let app = spawn(Plan::Trial).await;
+    let twelve: serde_json::Map<String, serde_json::Value> =
+        (1..=12).map(|i| (format!("CH{i}"), json!(i))).collect();
+    let outcome = app
+        .publish(
+            "gw-a",
+            &batch(vec![
+                record("LR-1", app.at(0), serde_json::Value::Object(twelve)),
+                record("LR-2", app.at(0), json!({"CH1": 1})),
+            ]),
+        )
+        .await;
+    let report = outcome.result.unwrap();
+    assert_eq!(report.stored, 1);
+    assert_eq!(
+        report.channels_over_limit.len(),
+        2,
+        "{:?}",
+        report.channels_over_limit
+    );
+    assert!(report.channels_over_limit[0].starts_with("LR-1/CH11: not acquired"));
+    assert!(report.rejected[0].contains("instrument LR-2: the app already has 1 instruments"));
+
+    let latest = app.latest().await;
+    assert!(latest_value(&latest, "LR-1", "CH10").is_some());
+    assert!(latest_value(&latest, "LR-1", "CH11").is_none());
+    let (status, _) = app
+        .get(&format!(
+            "/v1/groups/plant/series?channel=gw-a/LR-2/CH1&from=0&to={}",
+            app.at(10)
+        ))
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn concurrent_messages_for_a_new_instrument_register_it_once_and_keep_every_channel() {
+    let app = spawn(Plan::Standard).await;
+    // Eight messages at once, each bringing a channel of its own: the registrations and
+    // channel-dictionary writes race, and optimistic concurrency must keep them all.
+    let payloads: Vec<_> = (0..8)
+        .map(|i| {
+            batch(vec![record(
+                "LR-9",
+                app.at(i),
+                json!({ format!("CH{i}"): i as f64, "common": i as f64 }),
+            )])
+        })
+        .collect();
+    let outcomes = app.publish_all("gw-b", &payloads).await;
+    assert!(outcomes
+        .iter()
+        .all(|o| o.result.as_ref().is_ok_and(|r| r.stored == 1)));
+
+    let latest = app.latest().await;
+    for i in 0..8 {
+        assert_eq!(
+            latest_value(&latest, "LR-9", &format!("CH{i}")),
+            Some((app.at(i), json!(i as f64)))
+        );
+    }
+    assert_eq!(
+        latest_value(&latest, "LR-9", "common"),
+        Some((app.at(7), json!(7.0)))
+    );
+    assert_eq!(app.stored_items("acme/gw-b/LR-9").await, 8);
+}

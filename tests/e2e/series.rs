@@ -1,0 +1,94 @@
+//! The series route: downsampling over real stored data, and its error shape.
+
+use fieldcloud::domain::plan::Plan;
+use serde_json::json;
+
+use crate::helpers::{batch, record, spawn};
+
+#[tokio::test]
+async fn a_long_series_is_downsampled_and_keeps_its_peak() {
+    let app = spawn(Plan::Standard).await;
+    let records: Vec<_> = (0..300)
+        .map(|i| {
+            let value = if i == 137 {
+                99.5
+            } else if i == 211 {
+                -40.0
+            } else {
+                20.0 + (i % 7) as f64 / 10.0
+            };
+            record("LR-1", app.at(i), json!({ "CH1": value }))
+        })
+        .collect();
+    for chunk in records.chunks(100) {
+        app.publish("gw-a", &batch(chunk.to_vec()))
+            .await
+            .result
+            .expect("ingest succeeds");
+    }
+    let (status, body) = app
+        .get(&format!(
+            "/v1/groups/plant/series?channel=gw-a/LR-1/CH1&from={}&to={}&buckets=10",
+            app.at(0),
+            app.at(300)
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let series = &body["series"][0];
+    assert_eq!(series["downsampled"], true);
+    let points = series["points"].as_array().unwrap();
+    assert!(points.len() <= 20, "{} points", points.len());
+    assert!(
+        points.contains(&json!([app.at(137), 99.5])),
+        "the peak survives"
+    );
+    assert!(
+        points.contains(&json!([app.at(211), -40.0])),
+        "the trough survives"
+    );
+}
+
+#[tokio::test]
+async fn bad_series_requests_get_a_stable_error_shape() {
+    let app = spawn(Plan::Standard).await;
+    app.publish(
+        "gw-a",
+        &batch(vec![record("LR-1", app.at(0), json!({"CH1": 1}))]),
+    )
+    .await;
+    for (path, status, code, fragment) in [
+        (
+            "/v1/groups/plant/series?from=0&to=1",
+            400,
+            "bad_request",
+            "1 to 32 channels",
+        ),
+        (
+            "/v1/groups/plant/series?channel=gw-a/LR-1/CH1&from=x&to=1",
+            400,
+            "bad_request",
+            "`from` must be",
+        ),
+        (
+            "/v1/groups/plant/series?channel=gw-a/LR-1/NOPE&from=0&to=1",
+            404,
+            "not_found",
+            "gw-a/LR-1/NOPE",
+        ),
+        (
+            "/v1/groups/Plant!/latest",
+            400,
+            "bad_request",
+            "measurement group ID",
+        ),
+        ("/v1/nothing", 404, "not_found", "no route"),
+    ] {
+        let (got, body) = app.get(path).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert_eq!(body["code"], code, "{path}");
+        assert!(
+            body["message"].as_str().unwrap().contains(fragment),
+            "{path}: {body}"
+        );
+    }
+}
