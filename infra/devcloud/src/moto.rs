@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use tokio::process::{Child, Command};
 
-/// The moto release the local cloud and the tests are known to work with.
-pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.1";
+/// The pinned Python tools; the moto line is the release the local cloud works with.
+const REQUIREMENTS: &str = include_str!("../../requirements.txt");
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const LAUNCHER: &str = include_str!("../moto_serialized.py");
 
@@ -65,14 +65,18 @@ async fn ensure_installed() -> anyhow::Result<()> {
     if present {
         return Ok(());
     }
-    eprintln!("moto server is missing: installing {MOTO_REQUIREMENT} with pip");
+    let requirement = REQUIREMENTS
+        .lines()
+        .find(|line| line.starts_with("moto"))
+        .context("infra/requirements.txt pins moto")?;
+    eprintln!("moto server is missing: installing {requirement} with pip");
     let status = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", MOTO_REQUIREMENT])
+        .args(["-m", "pip", "install", "--quiet", requirement])
         .status()
         .await
         .context("running pip")?;
     if !status.success() {
-        bail!("pip install {MOTO_REQUIREMENT} failed");
+        bail!("pip install {requirement} failed");
     }
     Ok(())
 }
