@@ -243,7 +243,7 @@ mod tests {
         assert_eq!(q.channels.len(), 2);
         assert_eq!(q.channels[0].channel.as_str(), "CH 1");
         assert_eq!(q.from, Millis(1000));
-        assert_eq!(q.to, Millis(1_763_686_800_000));
+        assert_eq!(q.to, Millis(1_795_222_800_000));
         assert_eq!(q.buckets, 10);
     }
 

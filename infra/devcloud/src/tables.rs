@@ -42,16 +42,21 @@ pub struct IndexSpec {
     pub key_schema: Vec<KeySpec>,
 }
 
-/// The table declared under `Resources.{logical_id}` in the template.
-pub fn table_spec(logical_id: &str) -> anyhow::Result<TableSpec> {
+/// The `Properties` of `Resources.{logical_id}` in the template.
+fn resource_properties(logical_id: &str) -> anyhow::Result<serde_norway::Value> {
     let template: serde_norway::Value =
         serde_norway::from_str(TEMPLATE).context("parsing template.yaml")?;
-    let properties = template
+    template
         .get("Resources")
         .and_then(|r| r.get(logical_id))
         .and_then(|r| r.get("Properties"))
-        .ok_or_else(|| anyhow!("template.yaml has no Resources.{logical_id}.Properties"))?;
-    serde_norway::from_value(properties.clone())
+        .cloned()
+        .ok_or_else(|| anyhow!("template.yaml has no Resources.{logical_id}.Properties"))
+}
+
+/// The table declared under `Resources.{logical_id}` in the template.
+pub fn table_spec(logical_id: &str) -> anyhow::Result<TableSpec> {
+    serde_norway::from_value(resource_properties(logical_id)?)
         .with_context(|| format!("reading the key schema of {logical_id} in template.yaml"))
 }
 
@@ -111,6 +116,15 @@ pub async fn create_table(
 mod tests {
     use super::*;
     use fieldcloud::adapters::dynamodb::schema;
+    use fieldcloud::domain::protocol::{RECORDS_TOPIC_FILTER, RULE_SQL};
+
+    #[test]
+    fn template_rule_is_the_one_the_emulator_emulates() {
+        let rule = resource_properties("IngestRule").unwrap();
+        let sql = rule["TopicRulePayload"]["Sql"].as_str().unwrap();
+        assert_eq!(sql, RULE_SQL);
+        assert!(sql.ends_with(&format!("FROM '{RECORDS_TOPIC_FILTER}'")));
+    }
 
     fn keys(spec: &[KeySpec]) -> Vec<(&str, &str)> {
         spec.iter()

@@ -34,6 +34,10 @@ pub fn records_topic(thing: &ThingName) -> String {
 /// The topic filter the IoT rule subscribes to.
 pub const RECORDS_TOPIC_FILTER: &str = "fieldcloud/v1/+/records";
 
+/// The IoT rule's SQL. `template.yaml` declares exactly this (a local-cloud test checks),
+/// and the local rule emulator builds the [`RuleEvent`] it describes.
+pub const RULE_SQL: &str = "SELECT encode(*, 'base64') AS payload, topic(3) AS thing, timestamp() AS received_at FROM 'fieldcloud/v1/+/records'";
+
 /// The thing name in a records topic (the rule's `topic(3)`).
 pub fn thing_of_topic(topic: &str) -> Option<&str> {
     let mut parts = topic.split('/');
