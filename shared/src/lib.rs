@@ -1,7 +1,8 @@
 //! fieldcloud's shared crate: the domain (pure, see [`domain`]), the ports the Lambda
-//! handlers depend on ([`ports`]) and the adapters that implement them on AWS
-//! ([`adapters`]).
+//! handlers depend on ([`ports`]), the adapters that implement them on AWS
+//! ([`adapters`]), and [`calculation`], the part of channel math that two handlers share.
 
 pub mod adapters;
+pub mod calculation;
 pub mod domain;
 pub mod ports;

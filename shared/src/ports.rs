@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::domain::ids::{AccountId, GroupId, InstrumentSerial, ThingName};
-use crate::domain::record::Millis;
+use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
+use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName};
+use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
 
 /// A storage failure. `Unavailable` is worth a retry (throttling, network); `Corrupt`
@@ -65,6 +66,56 @@ pub trait Registry: Send + Sync {
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;
     /// Moves the app's last-seen time forward to `at` (never backward).
     async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError>;
+
+    /// The calculated channels of a group, read consistently (ingest must see one the
+    /// moment it is created).
+    async fn calculated_channels(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+    ) -> Result<Vec<CalculatedChannel>, StoreError>;
+    async fn calculated_channel(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        id: &CalcId,
+    ) -> Result<Option<CalculatedChannel>, StoreError>;
+    /// Creates a calculated channel unless the group has `limit` already; concurrent
+    /// creations cannot both take the last slot. `false` when the limit is reached.
+    async fn create_calculated(
+        &self,
+        channel: &CalculatedChannel,
+        limit: u32,
+    ) -> Result<bool, StoreError>;
+    /// Replaces a calculated channel's name and definition if its stored version is still
+    /// `channel.version - 1`. With a new formula, its latest value and backfill progress
+    /// start over; otherwise they are left as stored (they move on concurrently).
+    async fn update_calculated(
+        &self,
+        channel: &CalculatedChannel,
+        new_formula: bool,
+    ) -> Result<Saved, StoreError>;
+    /// Records backfill progress, unless the formula changed meanwhile.
+    async fn record_backfill(
+        &self,
+        channel: &CalculatedChannel,
+        progress: Backfill,
+    ) -> Result<(), StoreError>;
+    /// Deletes a calculated channel; `false` if there was none.
+    async fn delete_calculated(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        id: &CalcId,
+    ) -> Result<bool, StoreError>;
+    /// Moves a calculated channel's latest value forward to `(t, value)` unless it has
+    /// a newer one or its formula changed since `channel` was read.
+    async fn advance_calculated_latest(
+        &self,
+        channel: &CalculatedChannel,
+        t: Millis,
+        value: Value,
+    ) -> Result<(), StoreError>;
 }
 
 /// A stored record: the item the records table holds per (instrument, time).
@@ -81,6 +132,12 @@ pub trait RecordStore: Send + Sync {
     /// Stores records; a record already stored under the same key is overwritten, which
     /// makes redelivery harmless because its bytes are a function of the record.
     async fn put(&self, records: &[StoredRecord]) -> Result<(), StoreError>;
+    /// The records stored under these (instrument, time) keys, read consistently; keys
+    /// with no record are left out.
+    async fn get_many(
+        &self,
+        keys: &[(InstrumentKey, Millis)],
+    ) -> Result<Vec<StoredRecord>, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
     async fn range(
         &self,
@@ -89,4 +146,10 @@ pub trait RecordStore: Send + Sync {
         to: Millis,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError>;
+}
+
+/// Background work: steps of recomputing calculated channels over history.
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    async fn enqueue(&self, job: &RecomputeJob) -> Result<(), StoreError>;
 }

@@ -99,6 +99,19 @@ impl TestCloud {
         .await
     }
 
+    /// A request with a JSON body, as the test account.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.cloud.api_url))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
     /// A request without any Authorization header.
     pub async fn get_anonymous(&self, path: &str) -> (u16, Value) {
         self.send(self.http.get(format!("{}{path}", self.cloud.api_url)))

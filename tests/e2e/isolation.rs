@@ -45,6 +45,49 @@ async fn another_accounts_token_sees_nothing() {
         assert_eq!(status, 404, "{path}: {body}");
         assert!(!body.to_string().contains(secret));
     }
+    // Nor can the rival reach acme's calculated channels, by any route.
+    let (status, calc) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/calculated",
+            Some(json!({"name": "secret", "expression": "[LR-1/CH1] * 2"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{calc}");
+    let id = calc["id"].as_str().unwrap();
+    let path = format!("/v1/groups/plant/calculated/{id}");
+    for (method, path) in [
+        ("GET", path.clone()),
+        ("PUT", path.clone()),
+        ("DELETE", path.clone()),
+        ("POST", format!("{path}/copy")),
+        (
+            "GET",
+            format!("/v1/groups/plant/series?channel=calc:{id}&from=0&to=4102444800000"),
+        ),
+    ] {
+        let request = reqwest::Client::new()
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", app.cloud.api_url),
+            )
+            .bearer_auth(&rival_token)
+            .json(&json!({"name": "mine now"}));
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 404, "{method} {path}");
+        assert!(!response.text().await.unwrap().contains("secret"));
+    }
+    let (_, list) = app
+        .get_as("/v1/groups/plant/calculated", &rival_token)
+        .await;
+    assert_eq!(list, json!({"calculated": []}));
+    let (status, still) = app.call("GET", &path, None).await;
+    assert_eq!(
+        (status, still["name"].clone()),
+        (200, json!("secret")),
+        "untouched"
+    );
+
     // A group that exists only in the other account is not found, as if it did not exist.
     let (status, _) = app.get_as("/v1/groups/plant/latest", &app.token).await;
     assert_eq!(status, 200);

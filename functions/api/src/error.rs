@@ -3,6 +3,7 @@
 use lambda_http::{Body, Response};
 use serde_json::json;
 
+use fieldcloud::domain::expr::ExprError;
 use fieldcloud::ports::StoreError;
 
 /// An error a route returns; `code` is stable for programs, `message` is for people.
@@ -11,6 +12,9 @@ pub struct ApiError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    /// Where in the submitted expression the problem is (a character index), for the
+    /// portal to underline.
+    pub position: Option<usize>,
 }
 
 impl ApiError {
@@ -19,6 +23,7 @@ impl ApiError {
             status: 400,
             code: "bad_request",
             message: message.into(),
+            position: None,
         }
     }
 
@@ -27,6 +32,7 @@ impl ApiError {
             status: 401,
             code: "unauthorized",
             message: message.into(),
+            position: None,
         }
     }
 
@@ -35,6 +41,7 @@ impl ApiError {
             status: 404,
             code: "not_found",
             message: message.into(),
+            position: None,
         }
     }
 
@@ -43,14 +50,53 @@ impl ApiError {
             status: 405,
             code: "method_not_allowed",
             message: message.into(),
+            position: None,
+        }
+    }
+
+    /// A refused request the caller can fix: a conflict with what is stored, or a limit.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: 409,
+            code,
+            message: message.into(),
+            position: None,
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 403,
+            code: "forbidden",
+            message: message.into(),
+            position: None,
+        }
+    }
+
+    pub fn too_large(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 413,
+            code: "too_large",
+            message: message.into(),
+            position: None,
+        }
+    }
+
+    pub fn invalid_expression(error: &ExprError) -> Self {
+        ApiError {
+            status: 400,
+            code: "invalid_expression",
+            message: error.to_string(),
+            position: Some(error.position()),
         }
     }
 
     pub fn into_response(self) -> Response<Body> {
-        json_response(
-            self.status,
-            &json!({ "code": self.code, "message": self.message }),
-        )
+        let mut body = json!({ "code": self.code, "message": self.message });
+        if let Some(position) = self.position {
+            body["position"] = json!(position);
+        }
+        json_response(self.status, &body)
     }
 }
 
@@ -63,11 +109,13 @@ impl From<StoreError> for ApiError {
                 status: 503,
                 code: "unavailable",
                 message: "storage is unavailable; try again".into(),
+                position: None,
             },
             StoreError::Corrupt(_) => ApiError {
                 status: 500,
                 code: "internal",
                 message: "stored data could not be read".into(),
+                position: None,
             },
         }
     }

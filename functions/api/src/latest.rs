@@ -1,5 +1,6 @@
 //! `GET /v1/groups/{group}/latest`: the monitoring view — every app of a measurement
-//! group with its connection state, and every instrument with its latest channel values.
+//! group with its connection state, every instrument with its latest channel values, and
+//! the group's calculated channels with theirs.
 
 use serde_json::{json, Value as Json};
 
@@ -55,5 +56,16 @@ pub async fn latest(
             })
         })
         .collect();
-    Ok(json!({ "group": group.id, "name": group.name, "now": now, "apps": apps }))
+    let mut calculated = registry
+        .calculated_channels(&principal.account, &group.id)
+        .await?;
+    calculated.sort_by(|a, b| a.name.cmp(&b.name));
+    let calculated: Vec<Json> = calculated.iter().map(crate::calculated::to_json).collect();
+    Ok(json!({
+        "group": group.id,
+        "name": group.name,
+        "now": now,
+        "apps": apps,
+        "calculated": calculated,
+    }))
 }

@@ -2,6 +2,7 @@
 
 use fieldcloud::adapters::aws::{load_config, required_env, Tables};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
 use lambda_http::{service_fn, Request};
@@ -11,10 +12,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let tables = Tables::from_env()?;
     let key = TokenKey::new(required_env("TOKEN_KEY")?)?;
-    let client = aws_sdk_dynamodb::Client::new(&load_config().await);
+    let queue_url = required_env("RECOMPUTE_QUEUE_URL")?;
+    let config = load_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
     let api = api::Api {
         registry: DynamoRegistry::new(client.clone(), tables.registry),
         records: DynamoRecords::new(client, tables.records),
+        jobs: SqsJobQueue::new(aws_sdk_sqs::Client::new(&config), queue_url),
         key,
     };
     lambda_http::run(service_fn(|request: Request| {

@@ -1,18 +1,19 @@
-//! `GET /v1/groups/{group}/series?channel=app/instrument/channel&from=…&to=…&buckets=…`:
-//! up to 32 channels over a time range, raw when short, else downsampled to the minimum
-//! and maximum per bucket so that peaks survive.
+//! `GET /v1/groups/{group}/series?channel=app/instrument/channel&channel=calc:{id}&from=…&to=…&buckets=…`:
+//! up to 32 channels, measured or calculated, over a time range; raw when short, else
+//! downsampled to the minimum and maximum per bucket so that peaks survive.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::codec::decode_values;
+use fieldcloud::domain::channel::SeriesRef;
+use fieldcloud::domain::codec::{decode_values, ChannelIndex};
 use fieldcloud::domain::downsample::{min_max, Point};
-use fieldcloud::domain::ids::{ChannelName, GroupId, InstrumentSerial, ThingName};
+use fieldcloud::domain::ids::GroupId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::InstrumentKey;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{RecordStore, Registry};
+use fieldcloud::ports::{RecordStore, Registry, StoreError};
 
 use crate::error::ApiError;
 use crate::group_of;
@@ -26,43 +27,10 @@ pub const MAX_BUCKETS: usize = 5_000;
 /// response says where (pre-aggregated rollups are the lasting answer).
 pub const MAX_RECORDS_PER_INSTRUMENT: usize = 50_000;
 
-/// A channel as the API names it: `{app}/{instrument}/{channel}`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ChannelRef {
-    pub app: ThingName,
-    pub instrument: InstrumentSerial,
-    pub channel: ChannelName,
-}
-
-impl ChannelRef {
-    pub fn parse(text: &str) -> Result<ChannelRef, ApiError> {
-        let mut parts = text.splitn(3, '/');
-        let (Some(app), Some(instrument), Some(channel)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(ApiError::bad_request(format!(
-                "channel `{text}` must be written app/instrument/channel"
-            )));
-        };
-        let bad = |e: fieldcloud::domain::ids::IdError| {
-            ApiError::bad_request(format!("channel `{text}`: {e}"))
-        };
-        Ok(ChannelRef {
-            app: ThingName::parse(app).map_err(bad)?,
-            instrument: InstrumentSerial::parse(instrument).map_err(bad)?,
-            channel: ChannelName::parse(channel).map_err(bad)?,
-        })
-    }
-
-    fn label(&self) -> String {
-        format!("{}/{}/{}", self.app, self.instrument, self.channel)
-    }
-}
-
 /// The validated query of a series request.
 #[derive(Debug, PartialEq)]
 pub struct SeriesQuery {
-    pub channels: Vec<ChannelRef>,
+    pub channels: Vec<SeriesRef>,
     pub from: Millis,
     pub to: Millis,
     pub buckets: usize,
@@ -75,7 +43,7 @@ impl SeriesQuery {
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
             match name.as_ref() {
                 "channel" => {
-                    let channel = ChannelRef::parse(&value)?;
+                    let channel = SeriesRef::parse(&value).map_err(ApiError::bad_request)?;
                     if !channels.contains(&channel) {
                         channels.push(channel);
                     }
@@ -142,43 +110,16 @@ pub async fn series(
     query: &SeriesQuery,
 ) -> Result<Json, ApiError> {
     let group = group_of(registry, principal, group).await?;
-    // Channels of one instrument share one read.
-    let mut by_instrument: BTreeMap<(ThingName, InstrumentSerial), Vec<&ChannelRef>> =
-        BTreeMap::new();
-    for channel in &query.channels {
-        by_instrument
-            .entry((channel.app.clone(), channel.instrument.clone()))
-            .or_default()
-            .push(channel);
+    // Every channel becomes a record key and a channel index; channels stored under the
+    // same key (one instrument's) share one read.
+    let mut reads: BTreeMap<InstrumentKey, Vec<(usize, ChannelIndex)>> = BTreeMap::new();
+    for (slot, channel) in query.channels.iter().enumerate() {
+        let (key, index) = locate(registry, principal, &group.id, channel).await?;
+        reads.entry(key).or_default().push((slot, index));
     }
-    let mut series = Vec::new();
+    let mut points: Vec<Vec<Point>> = vec![Vec::new(); query.channels.len()];
     let mut truncated_at: Option<Millis> = None;
-    for ((thing, serial), channels) in by_instrument {
-        let not_found = |c: &ChannelRef| {
-            ApiError::not_found(format!(
-                "channel `{}` not found in group `{}`",
-                c.label(),
-                group.id
-            ))
-        };
-        // An app of another account or group answers exactly like one that does not exist.
-        let app = registry.app(&thing).await?;
-        if app.is_none_or(|a| a.account != principal.account || a.group != group.id) {
-            return Err(not_found(channels[0]));
-        }
-        let instrument = registry
-            .instrument(&thing, &serial)
-            .await?
-            .ok_or_else(|| not_found(channels[0]))?;
-        let mut indexes = Vec::with_capacity(channels.len());
-        for channel in &channels {
-            indexes.push(
-                instrument
-                    .channel_index(&channel.channel)
-                    .ok_or_else(|| not_found(channel))?,
-            );
-        }
-        let key = InstrumentKey::new(&principal.account, &thing, &serial);
+    for (key, wanted) in reads {
         let records = store
             .range(&key, query.from, query.to, MAX_RECORDS_PER_INSTRUMENT)
             .await?;
@@ -189,36 +130,32 @@ pub async fn series(
                 .expect("the limit is above zero");
             truncated_at = Some(truncated_at.map_or(last, |t| t.min(last)));
         }
-        let mut points: Vec<Vec<Point>> = vec![Vec::new(); channels.len()];
         for record in &records {
-            let values = decode_values(&record.values).map_err(|e| {
-                ApiError::from(fieldcloud::ports::StoreError::Corrupt(e.to_string()))
-            })?;
-            for (slot, index) in indexes.iter().enumerate() {
+            let values = decode_values(&record.values)
+                .map_err(|e| ApiError::from(StoreError::Corrupt(e.to_string())))?;
+            for (slot, index) in &wanted {
                 if let Some((_, value)) = values.iter().find(|(i, _)| i == index) {
-                    points[slot].push(Point {
+                    points[*slot].push(Point {
                         t: record.t,
                         value: *value,
                     });
                 }
             }
         }
-        for (channel, points) in channels.iter().zip(points) {
+    }
+    let series: Vec<Json> = query
+        .channels
+        .iter()
+        .zip(points)
+        .map(|(channel, points)| {
             let reduced = min_max(&points, query.from, query.to, query.buckets);
-            series.push(json!({
-                "channel": channel.label(),
+            json!({
+                "channel": channel.to_string(),
                 "downsampled": reduced.len() != points.len(),
                 "points": reduced.iter().map(|p| json!([p.t, p.value])).collect::<Vec<_>>(),
-            }));
-        }
-    }
-    // Answer in the order asked.
-    series.sort_by_key(|s| {
-        query
-            .channels
-            .iter()
-            .position(|c| s["channel"] == Json::String(c.label()))
-    });
+            })
+        })
+        .collect();
     Ok(json!({
         "group": group.id,
         "from": query.from,
@@ -227,6 +164,41 @@ pub async fn series(
         "truncated_at": truncated_at,
         "series": series,
     }))
+}
+
+/// Where a channel's values are stored. Anything outside the principal's group — another
+/// account's app, another group's — answers exactly like a channel that does not exist.
+async fn locate(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    channel: &SeriesRef,
+) -> Result<(InstrumentKey, ChannelIndex), ApiError> {
+    let not_found =
+        || ApiError::not_found(format!("channel `{channel}` not found in group `{group}`"));
+    match channel {
+        SeriesRef::Calculated(id) => {
+            let calculated = registry
+                .calculated_channel(&principal.account, group, id)
+                .await?
+                .ok_or_else(not_found)?;
+            Ok((calculated.key(), 0))
+        }
+        SeriesRef::Measured(measured) => {
+            let app = registry.app(&measured.app).await?;
+            if app.is_none_or(|a| a.account != principal.account || a.group != *group) {
+                return Err(not_found());
+            }
+            let instrument = registry
+                .instrument(&measured.app, &measured.instrument)
+                .await?
+                .ok_or_else(not_found)?;
+            let index = instrument
+                .channel_index(&measured.channel)
+                .ok_or_else(not_found)?;
+            Ok((instrument.key(), index))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -241,7 +213,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(q.channels.len(), 2);
-        assert_eq!(q.channels[0].channel.as_str(), "CH 1");
+        assert_eq!(q.channels[0].to_string(), "gw-1/LR-1/CH 1");
         assert_eq!(q.from, Millis(1000));
         assert_eq!(q.to, Millis(1_795_222_800_000));
         assert_eq!(q.buckets, 10);

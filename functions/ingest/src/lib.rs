@@ -8,11 +8,13 @@
 
 use std::collections::BTreeMap;
 
+use fieldcloud::calculation::{compute_and_store, SourceValues};
+use fieldcloud::domain::channel::ChannelRef;
 use fieldcloud::domain::ids::{ChannelName, InstrumentSerial};
 use fieldcloud::domain::ingest::{encode_records, merge_latest, select_new_channels};
 use fieldcloud::domain::plan::Limits;
 use fieldcloud::domain::protocol::{parse_event, RuleEvent};
-use fieldcloud::domain::record::Record;
+use fieldcloud::domain::record::{Millis, Record};
 use fieldcloud::domain::registry::{App, Instrument};
 use fieldcloud::ports::{RecordStore, Registration, Registry, Saved, StoreError, StoredRecord};
 use serde::Serialize;
@@ -26,6 +28,8 @@ const MAX_REVISION_ATTEMPTS: usize = 10;
 pub struct IngestReport {
     /// Records written (redeliveries count again: they rewrite identical bytes).
     pub stored: usize,
+    /// Calculated-channel values written.
+    pub calculated: usize,
     /// Why individual records were not stored.
     pub rejected: Vec<String>,
     /// Channels not stored because the instrument has reached its plan's channel limit.
@@ -88,7 +92,10 @@ pub async fn handle(
             format!("account {} of app does not exist", app.account),
         ));
     };
-    let limits = account.plan.limits();
+    let message = Message {
+        limits: account.plan.limits(),
+        app: &app,
+    };
     report.rejected = batch.rejected.iter().map(ToString::to_string).collect();
 
     let mut by_instrument: BTreeMap<InstrumentSerial, Vec<Record>> = BTreeMap::new();
@@ -99,16 +106,7 @@ pub async fn handle(
             .push(record);
     }
     for (serial, records) in by_instrument {
-        ingest_instrument(
-            registry,
-            store,
-            &app,
-            &limits,
-            &serial,
-            &records,
-            &mut report,
-        )
-        .await?;
+        ingest_instrument(registry, store, &message, &serial, &records, &mut report).await?;
     }
     registry.touch_app(&app.thing, batch.received_at).await?;
 
@@ -132,15 +130,21 @@ fn refuse(mut report: IngestReport, thing: &str, reason: String) -> IngestReport
     report
 }
 
+/// What every instrument of one message is ingested with.
+struct Message<'a> {
+    app: &'a App,
+    limits: Limits,
+}
+
 async fn ingest_instrument(
     registry: &impl Registry,
     store: &impl RecordStore,
-    app: &App,
-    limits: &Limits,
+    message: &Message<'_>,
     serial: &InstrumentSerial,
     records: &[Record],
     report: &mut IngestReport,
 ) -> Result<(), IngestError> {
+    let (app, limits) = (message.app, &message.limits);
     let Some(mut instrument) = find_or_register(registry, app, serial, limits).await? else {
         report.rejected.push(format!(
             "{} records of instrument {serial}: the app already has {} instruments, the limit of its plan",
@@ -182,6 +186,11 @@ async fn ingest_instrument(
         .collect();
     store.put(&encoded).await?;
     report.stored += encoded.len();
+    // 2b. Calculated channels fed by this instrument, read only now that the records
+    //     are stored: of two instruments ingested at once, the later reader sees the
+    //     other's record; and a formula created or edited after this read is backfilled
+    //     over records that include these. Either way no value is missed.
+    compute_calculated(registry, store, app, &instrument, &encoded, report).await?;
 
     // 3. Move latest values and last-seen forward, never backward.
     for attempt in 1.. {
@@ -193,6 +202,50 @@ async fn ingest_instrument(
             Saved::Written => break,
             Saved::Conflict => instrument = reload(registry, &instrument, attempt).await?,
         }
+    }
+    Ok(())
+}
+
+/// Computes every calculated channel of the app's group with a source on `instrument`
+/// at the times of the records just stored.
+async fn compute_calculated(
+    registry: &impl Registry,
+    store: &impl RecordStore,
+    app: &App,
+    instrument: &Instrument,
+    stored: &[StoredRecord],
+    report: &mut IngestReport,
+) -> Result<(), IngestError> {
+    let is_here = |source: &ChannelRef| {
+        source.app == instrument.app && source.instrument == instrument.serial
+    };
+    let mut affected = Vec::new();
+    for channel in registry
+        .calculated_channels(&app.account, &app.group)
+        .await?
+    {
+        match channel.program() {
+            Ok(program) if program.sources().iter().any(is_here) => {
+                affected.push((channel, program))
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(calculated = %channel.id, %error, "stored expression does not compile")
+            }
+        }
+    }
+    if affected.is_empty() {
+        return Ok(());
+    }
+    let times: Vec<Millis> = stored.iter().map(|r| r.t).collect();
+    let mut values = SourceValues::default();
+    values.add(instrument, stored)?;
+    for (channel, program) in &affected {
+        values
+            .fetch(registry, store, program.sources(), &times)
+            .await?;
+        report.calculated +=
+            compute_and_store(registry, store, channel, program, &times, &values).await?;
     }
     Ok(())
 }

@@ -13,13 +13,14 @@ use lambda_http::Body;
 use tokio::net::TcpListener;
 
 use api::Api;
-use fieldcloud::ports::{RecordStore, Registry};
+use fieldcloud::ports::{JobQueue, RecordStore, Registry};
 
 /// Accepts connections on `listener` until the process ends.
-pub async fn serve<R, S>(listener: TcpListener, api: Arc<Api<R, S>>)
+pub async fn serve<R, S, Q>(listener: TcpListener, api: Arc<Api<R, S, Q>>)
 where
     R: Registry + 'static,
     S: RecordStore + 'static,
+    Q: JobQueue + 'static,
 {
     loop {
         let stream = match listener.accept().await {
@@ -45,8 +46,8 @@ where
     }
 }
 
-async fn respond<R: Registry, S: RecordStore>(
-    api: &Api<R, S>,
+async fn respond<R: Registry, S: RecordStore, Q: JobQueue>(
+    api: &Api<R, S, Q>,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();

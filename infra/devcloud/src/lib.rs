@@ -1,8 +1,8 @@
 //! The local cloud: everything fieldcloud runs on in AWS, on one machine.
 //!
-//! moto stands in for DynamoDB (tables created from `template.yaml`) and S3, rumqttd for
-//! IoT Core's broker, [`rule`] for the IoT rule that invokes `ingest`, and [`http`] for
-//! API Gateway in front of `api`. The handlers are the very ones the Lambdas run. Tests
+//! moto stands in for DynamoDB (tables created from `template.yaml`), S3 and SQS, rumqttd
+//! for IoT Core's broker, [`rule`] for the IoT rule that invokes `ingest`, [`http`] for
+//! API Gateway in front of `api`, and [`worker`] for the SQS trigger of `recompute`. The handlers are the very ones the Lambdas run. Tests
 //! start one per test on free ports; `cargo run -p devcloud` starts one with a simulated
 //! fleet ([`fleet`]).
 
@@ -13,6 +13,7 @@ pub mod moto;
 pub mod rule;
 pub mod seed;
 pub mod tables;
+pub mod worker;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::{Principal, TokenKey};
@@ -31,6 +33,7 @@ pub use rule::RuleOutcome;
 pub const REGISTRY_TABLE: &str = "fieldcloud-registry";
 pub const RECORDS_TABLE: &str = "fieldcloud-records";
 pub const FILES_BUCKET: &str = "fieldcloud-files";
+pub const RECOMPUTE_QUEUE: &str = "fieldcloud-recompute";
 
 /// Where the local cloud listens; 0 picks a free port.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,6 +66,14 @@ impl LocalCloud {
         create_bucket(&moto.endpoint, FILES_BUCKET).await?;
         let registry = DynamoRegistry::new(dynamodb.clone(), REGISTRY_TABLE);
         let records = DynamoRecords::new(dynamodb, RECORDS_TABLE);
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let queue_url = worker::create_queue(&sqs, RECOMPUTE_QUEUE).await?;
+        tokio::spawn(worker::run(
+            sqs.clone(),
+            queue_url.clone(),
+            registry.clone(),
+            records.clone(),
+        ));
 
         let mqtt = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(ports.mqtt)?));
         broker::start(mqtt).await?;
@@ -86,6 +97,7 @@ impl LocalCloud {
         let api = Arc::new(api::Api {
             registry: registry.clone(),
             records: records.clone(),
+            jobs: SqsJobQueue::new(sqs, queue_url),
             key: key.clone(),
         });
         tokio::spawn(http::serve(listener, api));

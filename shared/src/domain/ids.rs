@@ -95,6 +95,16 @@ id_type!(
 );
 
 id_type!(
+    /// A calculated channel of a measurement group; made by the cloud, stable across
+    /// renames and edits of the expression.
+    CalcId,
+    "calculated channel ID",
+    32,
+    "use 1 to 32 characters a-z, 0-9 and -",
+    is_slug_char
+);
+
+id_type!(
     /// An app (gateway software) is an AWS IoT thing; this is its thing name, the only
     /// thing about a device message the cloud trusts, because IoT Core binds it to the
     /// app's certificate.

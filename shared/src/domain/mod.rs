@@ -1,7 +1,10 @@
 //! The domain: pure logic with no I/O and no AWS types. Time is always a parameter.
 
+pub mod calculated;
+pub mod channel;
 pub mod codec;
 pub mod downsample;
+pub mod expr;
 pub mod ids;
 pub mod ingest;
 pub mod plan;

@@ -55,6 +55,13 @@ impl InstrumentKey {
         InstrumentKey(format!("{account}/{thing}/{serial}"))
     }
 
+    /// The key the values of formula `formula` of a calculated channel are stored under.
+    /// It has one slash where a measured instrument's has two, and `@`, which no thing name
+    /// or serial has, so the two can never collide.
+    pub fn calculated(account: &AccountId, id: &super::ids::CalcId, formula: u64) -> Self {
+        InstrumentKey(format!("{account}/calc:{id}@{formula}"))
+    }
+
     /// Rebuilds a key read back from storage.
     pub fn from_stored(key: String) -> Self {
         InstrumentKey(key)

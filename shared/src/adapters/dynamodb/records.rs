@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 
 use super::unavailable;
@@ -15,6 +15,8 @@ use crate::ports::{RecordStore, StoreError, StoredRecord};
 
 /// BatchWriteItem takes at most 25 items.
 const BATCH_SIZE: usize = 25;
+/// BatchGetItem takes at most 100 keys.
+const GET_BATCH_SIZE: usize = 100;
 /// Attempts at writing items DynamoDB left unprocessed (throttling) before giving up and
 /// letting the invocation fail, so that Lambda redelivers the whole, idempotent batch.
 const MAX_ATTEMPTS: u32 = 8;
@@ -101,6 +103,64 @@ impl RecordStore for DynamoRecords {
             }
         }
         Ok(())
+    }
+
+    async fn get_many(
+        &self,
+        keys: &[(InstrumentKey, Millis)],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(GET_BATCH_SIZE) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(
+                        chunk
+                            .iter()
+                            .map(|(instrument, t)| {
+                                Item::from([
+                                    ("i".to_owned(), s(instrument.as_str())),
+                                    ("t".to_owned(), n(t.0)),
+                                ])
+                            })
+                            .collect(),
+                    ))
+                    .consistent_read(true)
+                    .build()
+                    .expect("keys are set"),
+            );
+            let mut backoff = FIRST_BACKOFF;
+            for attempt in 1.. {
+                let Some(request) = pending.take() else { break };
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in output
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    out.push(parse_record(&item)?);
+                }
+                pending = output
+                    .unprocessed_keys
+                    .and_then(|mut keys| keys.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+                if pending.is_some() {
+                    if attempt == MAX_ATTEMPTS {
+                        return Err(StoreError::Unavailable(format!(
+                            "records still unread after {MAX_ATTEMPTS} attempts"
+                        )));
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn range(

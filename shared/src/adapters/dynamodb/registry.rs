@@ -2,16 +2,18 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
 use super::schema::BY_GROUP_INDEX;
 use super::unavailable;
 use super::values::{get_b, get_bool, get_n, get_s, get_strings, n, parse_id, s, Item};
-use crate::domain::codec::{decode_latest, encode_latest};
-use crate::domain::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
+use crate::domain::calculated::{Backfill, CalculatedChannel};
+use crate::domain::channel::ChannelRef;
+use crate::domain::codec::{decode_latest, decode_values, encode_latest, encode_values};
+use crate::domain::ids::{AccountId, CalcId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use crate::domain::plan::Plan;
-use crate::domain::record::Millis;
+use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Account, App, Group, Instrument};
 use crate::ports::{Registration, Registry, Saved, StoreError};
 
@@ -32,6 +34,14 @@ fn app_pk(thing: &ThingName) -> String {
 
 fn instrument_sk(serial: &InstrumentSerial) -> String {
     format!("INSTRUMENT#{serial}")
+}
+
+fn group_sk(group: &GroupId) -> String {
+    format!("GROUP#{group}")
+}
+
+fn calculated_sk(group: &GroupId, id: &CalcId) -> String {
+    format!("CALC#{group}#{id}")
 }
 
 fn group_gpk(account: &AccountId, group: &GroupId) -> String {
@@ -86,7 +96,7 @@ impl DynamoRegistry {
     pub async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
         self.put(Item::from([
             ("pk".into(), s(account_pk(&group.account))),
-            ("sk".into(), s(format!("GROUP#{}", group.id))),
+            ("sk".into(), s(group_sk(&group.id))),
             ("name".into(), s(&group.name)),
         ]))
         .await
@@ -165,6 +175,87 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
         last_seen: get_n(item, "lastSeen")?.map(Millis),
         rev: get_n(item, "rev")?.unwrap_or(0),
     })
+}
+
+fn calculated_item(channel: &CalculatedChannel) -> Item {
+    let mut item = Item::from([
+        ("pk".into(), s(account_pk(&channel.account))),
+        ("sk".into(), s(calculated_sk(&channel.group, &channel.id))),
+        ("account".into(), s(channel.account.as_str())),
+        ("group".into(), s(channel.group.as_str())),
+        ("id".into(), s(channel.id.as_str())),
+        ("name".into(), s(channel.name.as_str())),
+        ("expression".into(), s(&channel.expression)),
+        ("canonical".into(), s(&channel.canonical)),
+        (
+            "sources".into(),
+            AttributeValue::L(channel.sources.iter().map(|c| s(c.to_string())).collect()),
+        ),
+        ("version".into(), n(channel.version)),
+        ("formula".into(), n(channel.formula)),
+        ("bfComputed".into(), n(channel.backfill.computed)),
+        ("bfDone".into(), AttributeValue::Bool(channel.backfill.done)),
+    ]);
+    if let Some((t, value)) = channel.latest {
+        item.insert("latestT".into(), n(t.0));
+        item.insert("latestV".into(), latest_value(value));
+    }
+    if let Some(through) = channel.backfill.through {
+        item.insert("bfThrough".into(), n(through.0));
+    }
+    item
+}
+
+/// A calculated channel's latest value, in the record codec as channel 0.
+fn latest_value(value: Value) -> AttributeValue {
+    AttributeValue::B(Blob::new(encode_values(&[(0, value)])))
+}
+
+fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
+    let corrupt = |e: String| StoreError::Corrupt(e);
+    let sources = get_strings(item, "sources")?
+        .iter()
+        .map(|text| ChannelRef::parse(text).map_err(corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
+    let latest = match (get_n::<i64>(item, "latestT")?, get_b(item, "latestV")?) {
+        (Some(t), Some(bytes)) => {
+            let value = decode_values(bytes)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .first()
+                .map(|(_, v)| *v)
+                .ok_or_else(|| StoreError::Corrupt("empty latest value".into()))?;
+            Some((Millis(t), value))
+        }
+        _ => None,
+    };
+    Ok(CalculatedChannel {
+        account: parse_id(AccountId::parse, get_s(item, "account")?)?,
+        group: parse_id(GroupId::parse, get_s(item, "group")?)?,
+        id: parse_id(CalcId::parse, get_s(item, "id")?)?,
+        name: parse_id(ChannelName::parse, get_s(item, "name")?)?,
+        expression: get_s(item, "expression")?.to_owned(),
+        canonical: get_s(item, "canonical")?.to_owned(),
+        sources,
+        version: get_n(item, "version")?.unwrap_or(0),
+        formula: get_n(item, "formula")?.unwrap_or(1),
+        latest,
+        backfill: Backfill {
+            through: get_n(item, "bfThrough")?.map(Millis),
+            computed: get_n(item, "bfComputed")?.unwrap_or(0),
+            done: get_bool(item, "bfDone").unwrap_or(false),
+        },
+    })
+}
+
+fn is_transaction_cancelled<R: std::fmt::Debug>(
+    error: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    error
+        .as_service_error()
+        .is_some_and(|e| e.is_transaction_canceled_exception())
 }
 
 #[async_trait]
@@ -295,11 +386,7 @@ impl Registry for DynamoRegistry {
             .await;
         match result {
             Ok(_) => Ok(Registration::Registered(instrument)),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_transaction_canceled_exception()) =>
-            {
+            Err(error) if is_transaction_cancelled(&error) => {
                 // Which condition failed decides the answer; reading the instrument back
                 // tells it without relying on cancellation-reason details.
                 match self.instrument(&app.thing, serial).await? {
@@ -374,6 +461,250 @@ impl Registry for DynamoRegistry {
                 Ok(())
             }
             Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    async fn calculated_channels(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+    ) -> Result<Vec<CalculatedChannel>, StoreError> {
+        let mut channels = Vec::new();
+        let mut start_key = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(account_pk(account)))
+                .expression_attribute_values(":prefix", s(format!("CALC#{group}#")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output.items() {
+                channels.push(parse_calculated(item)?);
+            }
+            start_key = output.last_evaluated_key;
+            if start_key.is_none() {
+                return Ok(channels);
+            }
+        }
+    }
+
+    async fn calculated_channel(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        id: &CalcId,
+    ) -> Result<Option<CalculatedChannel>, StoreError> {
+        self.get(account_pk(account), &calculated_sk(group, id))
+            .await?
+            .map(|item| parse_calculated(&item))
+            .transpose()
+    }
+
+    async fn create_calculated(
+        &self,
+        channel: &CalculatedChannel,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        // The group's count and the new item commit together, so two creations racing for
+        // the last slot cannot both succeed.
+        let count = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&channel.account)))
+            .key("sk", s(group_sk(&channel.group)))
+            .update_expression("SET calculated = if_not_exists(calculated, :zero) + :one")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(calculated) OR calculated < :limit)",
+            )
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(limit))
+            .build()
+            .expect("update is complete");
+        let create = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(calculated_item(channel)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put is complete");
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .transact_items(TransactWriteItem::builder().put(create).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if is_transaction_cancelled(&error) => Ok(false),
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    async fn update_calculated(
+        &self,
+        channel: &CalculatedChannel,
+        new_formula: bool,
+    ) -> Result<Saved, StoreError> {
+        // Every name aliased: `name` and `expression` are DynamoDB reserved words.
+        let mut expression = String::from(
+            "SET #name = :name, #expression = :expression, #canonical = :canonical, \
+             #sources = :sources, #version = :version, #formula = :formula",
+        );
+        let mut update = self.client.update_item();
+        if new_formula {
+            expression.push_str(
+                ", bfComputed = :zero, bfDone = :false REMOVE latestT, latestV, bfThrough",
+            );
+            update = update
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":false", AttributeValue::Bool(false));
+        }
+        let item = calculated_item(channel);
+        let result = update
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&channel.account)))
+            .key("sk", s(calculated_sk(&channel.group, &channel.id)))
+            .update_expression(expression)
+            .condition_expression("#version = :previous")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#expression", "expression")
+            .expression_attribute_names("#canonical", "canonical")
+            .expression_attribute_names("#sources", "sources")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#formula", "formula")
+            .expression_attribute_values(":name", item["name"].clone())
+            .expression_attribute_values(":expression", item["expression"].clone())
+            .expression_attribute_values(":canonical", item["canonical"].clone())
+            .expression_attribute_values(":sources", item["sources"].clone())
+            .expression_attribute_values(":version", n(channel.version))
+            .expression_attribute_values(":formula", n(channel.formula))
+            .expression_attribute_values(":previous", n(channel.version.saturating_sub(1)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Saved::Written),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Saved::Conflict)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    async fn record_backfill(
+        &self,
+        channel: &CalculatedChannel,
+        progress: Backfill,
+    ) -> Result<(), StoreError> {
+        let mut expression = String::from("SET bfComputed = :computed, bfDone = :done");
+        let mut update = self.client.update_item();
+        if let Some(through) = progress.through {
+            expression.push_str(", bfThrough = :through");
+            update = update.expression_attribute_values(":through", n(through.0));
+        }
+        let result = update
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&channel.account)))
+            .key("sk", s(calculated_sk(&channel.group, &channel.id)))
+            .update_expression(expression)
+            .condition_expression("formula = :formula")
+            .expression_attribute_values(":computed", n(progress.computed))
+            .expression_attribute_values(":done", AttributeValue::Bool(progress.done))
+            .expression_attribute_values(":formula", n(channel.formula))
+            .send()
+            .await;
+        match result {
+            // The formula changed or the channel is gone: this progress is for nothing.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(unavailable(error)),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    async fn delete_calculated(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        id: &CalcId,
+    ) -> Result<bool, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(calculated_sk(group, id)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("delete is complete");
+        let count = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(group_sk(group)))
+            .update_expression("SET calculated = calculated - :one")
+            .condition_expression("calculated > :zero")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .expect("update is complete");
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if is_transaction_cancelled(&error) => Ok(false),
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    async fn advance_calculated_latest(
+        &self,
+        channel: &CalculatedChannel,
+        t: Millis,
+        value: Value,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&channel.account)))
+            .key("sk", s(calculated_sk(&channel.group, &channel.id)))
+            .update_expression("SET latestT = :t, latestV = :v")
+            .condition_expression(
+                "formula = :formula AND (attribute_not_exists(latestT) OR latestT < :t)",
+            )
+            .expression_attribute_values(":t", n(t.0))
+            .expression_attribute_values(":v", latest_value(value))
+            .expression_attribute_values(":formula", n(channel.formula))
+            .send()
+            .await;
+        match result {
+            // Newer value already there, or the formula changed or the channel is gone.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(unavailable(error)),
+            Ok(_) => Ok(()),
         }
     }
 }

@@ -1,0 +1,293 @@
+//! `/v1/groups/{group}/calculated[/{id}[/copy]]`: a measurement group's calculated
+//! channels — list, create, detail, edit, copy, delete — within the plan's limit per group.
+//!
+//! Values are computed on ingest from the moment a channel exists, and over the history
+//! stored before by a queued backfill whose progress every answer reports (`backfill`).
+//! The channel is shown, graphed and exported as `calc:{id}` like any other.
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::calculated::{
+    define, Backfill, CalculatedChannel, Definition, RecomputeJob,
+};
+use fieldcloud::domain::ids::{CalcId, ChannelName, GroupId};
+use fieldcloud::domain::registry::Group;
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::{JobQueue, Registry, Saved};
+
+use crate::error::ApiError;
+use crate::group_of;
+
+/// What a create or edit request carries; an edit may leave either out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Draft {
+    pub name: Option<String>,
+    pub expression: Option<String>,
+}
+
+pub fn to_json(channel: &CalculatedChannel) -> Json {
+    json!({
+        "id": channel.id,
+        "channel": format!("calc:{}", channel.id),
+        "name": channel.name,
+        "expression": channel.expression,
+        "canonical": channel.canonical,
+        "sources": channel.sources.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "version": channel.version,
+        "formula": channel.formula,
+        "latest": channel.latest.map(|(t, value)| json!({ "t": t, "value": value })),
+        "backfill": channel.backfill,
+    })
+}
+
+pub async fn list(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    let mut channels = registry
+        .calculated_channels(&principal.account, &group.id)
+        .await?;
+    channels.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(json!({ "calculated": channels.iter().map(to_json).collect::<Vec<_>>() }))
+}
+
+pub async fn detail(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    id: &CalcId,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    Ok(to_json(&existing(registry, principal, &group, id).await?))
+}
+
+pub async fn create(
+    registry: &impl Registry,
+    jobs: &impl JobQueue,
+    principal: &Principal,
+    group: &GroupId,
+    draft: Draft,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    let name = required_name(draft.name)?;
+    let expression = draft
+        .expression
+        .ok_or_else(|| ApiError::bad_request("`expression` is missing"))?;
+    let siblings = registry
+        .calculated_channels(&principal.account, &group.id)
+        .await?;
+    ensure_name_free(&siblings, &name, None)?;
+    let definition = checked(registry, principal, &group, &expression).await?;
+    let channel = CalculatedChannel {
+        account: principal.account.clone(),
+        group: group.id.clone(),
+        id: new_id(),
+        name,
+        expression,
+        canonical: definition.canonical,
+        sources: definition.sources,
+        version: 1,
+        formula: 1,
+        latest: None,
+        backfill: Backfill::default(),
+    };
+    insert(registry, principal, &group, &channel, siblings.len()).await?;
+    jobs.enqueue(&RecomputeJob::start(&channel)).await?;
+    Ok(to_json(&channel))
+}
+
+pub async fn copy(
+    registry: &impl Registry,
+    jobs: &impl JobQueue,
+    principal: &Principal,
+    group: &GroupId,
+    id: &CalcId,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    let original = existing(registry, principal, &group, id).await?;
+    let siblings = registry
+        .calculated_channels(&principal.account, &group.id)
+        .await?;
+    let name = (1..)
+        .map(|n| {
+            if n == 1 {
+                format!("{} copy", original.name)
+            } else {
+                format!("{} copy {n}", original.name)
+            }
+        })
+        .filter_map(|candidate| ChannelName::parse(candidate).ok())
+        .find(|candidate| siblings.iter().all(|s| s.name != *candidate))
+        .ok_or_else(|| ApiError::bad_request("the name is too long to copy; rename it first"))?;
+    let channel = CalculatedChannel {
+        id: new_id(),
+        name,
+        version: 1,
+        formula: 1,
+        latest: None,
+        backfill: Backfill::default(),
+        ..original
+    };
+    insert(registry, principal, &group, &channel, siblings.len()).await?;
+    jobs.enqueue(&RecomputeJob::start(&channel)).await?;
+    Ok(to_json(&channel))
+}
+
+pub async fn edit(
+    registry: &impl Registry,
+    jobs: &impl JobQueue,
+    principal: &Principal,
+    group: &GroupId,
+    id: &CalcId,
+    draft: Draft,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    let mut channel = existing(registry, principal, &group, id).await?;
+    if let Some(name) = draft.name {
+        let name = required_name(Some(name))?;
+        let siblings = registry
+            .calculated_channels(&principal.account, &group.id)
+            .await?;
+        ensure_name_free(&siblings, &name, Some(id))?;
+        channel.name = name;
+    }
+    let new_formula = match draft.expression.filter(|e| *e != channel.expression) {
+        Some(expression) => {
+            let definition = checked(registry, principal, &group, &expression).await?;
+            channel.expression = expression;
+            channel.canonical = definition.canonical;
+            channel.sources = definition.sources;
+            // A new formula is a new series: computed afresh, latest value included.
+            channel.formula += 1;
+            channel.latest = None;
+            channel.backfill = Backfill::default();
+            true
+        }
+        None => false,
+    };
+    channel.version += 1;
+    match registry.update_calculated(&channel, new_formula).await? {
+        Saved::Written => {
+            if new_formula {
+                jobs.enqueue(&RecomputeJob::start(&channel)).await?;
+            }
+            Ok(to_json(&channel))
+        }
+        Saved::Conflict => Err(ApiError::conflict(
+            "changed_meanwhile",
+            format!("calculated channel `{id}` was changed or deleted meanwhile; read it again"),
+        )),
+    }
+}
+
+pub async fn delete(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    id: &CalcId,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    if registry
+        .delete_calculated(&principal.account, &group.id, id)
+        .await?
+    {
+        Ok(json!({ "deleted": id }))
+    } else {
+        Err(not_found(&group, id))
+    }
+}
+
+async fn existing(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &Group,
+    id: &CalcId,
+) -> Result<CalculatedChannel, ApiError> {
+    registry
+        .calculated_channel(&principal.account, &group.id, id)
+        .await?
+        .ok_or_else(|| not_found(group, id))
+}
+
+fn not_found(group: &Group, id: &CalcId) -> ApiError {
+    ApiError::not_found(format!(
+        "calculated channel `{id}` not found in group `{}`",
+        group.id
+    ))
+}
+
+fn required_name(name: Option<String>) -> Result<ChannelName, ApiError> {
+    let name = name.ok_or_else(|| ApiError::bad_request("`name` is missing"))?;
+    ChannelName::parse(name).map_err(|e| ApiError::bad_request(format!("`name`: {e}")))
+}
+
+fn ensure_name_free(
+    siblings: &[CalculatedChannel],
+    name: &ChannelName,
+    except: Option<&CalcId>,
+) -> Result<(), ApiError> {
+    if siblings
+        .iter()
+        .any(|s| s.name == *name && Some(&s.id) != except)
+    {
+        return Err(ApiError::conflict(
+            "name_taken",
+            format!("the group already has a calculated channel named `{name}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an expression against the group's instruments and their acquired channels.
+async fn checked(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &Group,
+    expression: &str,
+) -> Result<Definition, ApiError> {
+    let (_, instruments) = registry
+        .group_members(&principal.account, &group.id)
+        .await?;
+    define(expression, &instruments).map_err(|e| ApiError::invalid_expression(&e))
+}
+
+/// Creates `channel` within the plan's limit per group.
+async fn insert(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &Group,
+    channel: &CalculatedChannel,
+    current: usize,
+) -> Result<(), ApiError> {
+    let plan = registry
+        .account(&principal.account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?
+        .plan;
+    let limit = plan.limits().calculated_channels_per_group;
+    if limit == 0 {
+        return Err(ApiError::forbidden(format!(
+            "plan {plan} has no calculated channels; upgrade to use them"
+        )));
+    }
+    if !registry.create_calculated(channel, limit).await? {
+        return Err(ApiError::conflict(
+            "limit_reached",
+            format!(
+                "plan {plan} allows {limit} calculated channels per measurement group; group `{}` has {current}",
+                group.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A new ID: 48 random bits, as 12 hex digits.
+fn new_id() -> CalcId {
+    CalcId::parse(format!("{:012x}", rand::random::<u64>() >> 16))
+        .expect("hex digits form a valid ID")
+}

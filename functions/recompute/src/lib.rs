@@ -1,0 +1,123 @@
+//! The `recompute` Lambda: computes a calculated channel over the history stored before
+//! its formula existed (new records are computed by `ingest`).
+//!
+//! Each SQS message is one bounded step — one page of the first source's records, from
+//! the job's `from` on — and the step queues the next one. Progress is kept on the
+//! channel, so the route can report it. Every step is idempotent (values are keyed by
+//! formula and time, and depend only on the source records), so a redelivered message
+//! is harmless; a step for a formula that is no longer current does nothing.
+
+use fieldcloud::calculation::{compute_and_store, SourceValues};
+use fieldcloud::domain::calculated::{Backfill, RecomputeJob};
+use fieldcloud::domain::record::Millis;
+use fieldcloud::ports::{JobQueue, RecordStore, Registry, StoreError};
+use serde::Serialize;
+
+/// Source records per step: bounds the time and memory of one invocation.
+pub const PAGE_RECORDS: usize = 500;
+
+/// What one step did.
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct StepReport {
+    /// Values computed and stored by this step.
+    pub computed: usize,
+    /// Where the next step starts, if there is one.
+    pub next: Option<Millis>,
+    /// The channel is gone or has another formula: nothing was done.
+    pub stale: bool,
+}
+
+/// A failure a retry can fix (the message is redelivered).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct RecomputeError(#[from] StoreError);
+
+impl From<RecomputeError> for lambda_runtime::Diagnostic {
+    fn from(error: RecomputeError) -> Self {
+        let error_type = match &error.0 {
+            StoreError::Unavailable(_) => "Retryable.StoreUnavailable",
+            StoreError::Corrupt(_) => "StoreCorrupt",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.into(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Runs one step of `job`, reading at most `page` records of the first source.
+pub async fn handle(
+    job: &RecomputeJob,
+    registry: &impl Registry,
+    store: &impl RecordStore,
+    queue: &impl JobQueue,
+    page: usize,
+) -> Result<StepReport, RecomputeError> {
+    let stale = StepReport {
+        stale: true,
+        ..StepReport::default()
+    };
+    let Some(channel) = registry
+        .calculated_channel(&job.account, &job.group, &job.id)
+        .await?
+    else {
+        return Ok(stale);
+    };
+    if channel.formula != job.formula {
+        return Ok(stale);
+    }
+    let program = channel
+        .program()
+        .map_err(|e| StoreError::Corrupt(format!("calculated channel {}: {e}", channel.id)))?;
+    // Every value needs every source, so one source's records name all the instants
+    // there can be a value at.
+    let driver = &program.sources()[0];
+    let records = match registry.instrument(&driver.app, &driver.instrument).await? {
+        Some(instrument) => {
+            let records = store
+                .range(&instrument.key(), job.from, Millis(i64::MAX), page)
+                .await?;
+            Some((instrument, records))
+        }
+        None => None,
+    };
+    let (computed, last) = match &records {
+        Some((instrument, records)) if !records.is_empty() => {
+            let times: Vec<Millis> = records.iter().map(|r| r.t).collect();
+            let mut values = SourceValues::default();
+            values.add(instrument, records)?;
+            values
+                .fetch(registry, store, program.sources(), &times)
+                .await?;
+            let computed =
+                compute_and_store(registry, store, &channel, &program, &times, &values).await?;
+            (computed, times.last().copied())
+        }
+        _ => (0, None),
+    };
+    let done = records.as_ref().is_none_or(|(_, r)| r.len() < page);
+    let next = (!done).then(|| last.map(|t| t.plus(1))).flatten();
+    // A redelivered step must not count its values twice.
+    let already_counted =
+        matches!((channel.backfill.through, last), (Some(through), Some(last)) if through >= last);
+    let progress = Backfill {
+        through: last.or(channel.backfill.through),
+        computed: channel.backfill.computed + if already_counted { 0 } else { computed as u64 },
+        done,
+    };
+    if let Some(from) = next {
+        queue
+            .enqueue(&RecomputeJob {
+                from,
+                ..job.clone()
+            })
+            .await?;
+    }
+    registry.record_backfill(&channel, progress).await?;
+    tracing::info!(channel = %channel.id, computed, ?next, "recompute step");
+    Ok(StepReport {
+        computed,
+        next,
+        stale: false,
+    })
+}
