@@ -2,6 +2,7 @@
 //! handlers depend on ([`ports`]), the adapters that implement them on AWS
 //! ([`adapters`]), and [`calculation`], the part of channel math that two handlers share.
 
+#[cfg(feature = "aws")]
 pub mod adapters;
 pub mod calculation;
 pub mod domain;
