@@ -44,12 +44,15 @@ impl SourceValues {
         Ok(())
     }
 
-    /// Reads, for every instrument among `sources` not added yet, its records at `times`
-    /// (consistently, so a record written a moment ago by another invocation is seen).
+    /// Reads, for every instrument among the sources of `channel` not added yet, its
+    /// records at `times` (consistently, so a record written a moment ago by another
+    /// invocation is seen). An instrument now in another account or group is treated as
+    /// missing: a channel only ever computes from its own group's data.
     pub async fn fetch(
         &mut self,
         registry: &impl Registry,
         store: &impl RecordStore,
+        channel: &CalculatedChannel,
         sources: &[ChannelRef],
         times: &[Millis],
     ) -> Result<(), StoreError> {
@@ -58,8 +61,11 @@ impl SourceValues {
             if self.instruments.contains_key(&id) {
                 continue;
             }
-            let Some(instrument) = registry.instrument(&source.app, &source.instrument).await?
-            else {
+            let instrument = registry
+                .instrument(&source.app, &source.instrument)
+                .await?
+                .filter(|i| i.account == channel.account && i.group == channel.group);
+            let Some(instrument) = instrument else {
                 self.instruments.insert(id, Decoded::default());
                 continue;
             };

@@ -95,12 +95,14 @@ pub trait Registry: Send + Sync {
         channel: &CalculatedChannel,
         new_formula: bool,
     ) -> Result<Saved, StoreError>;
-    /// Records backfill progress, unless the formula changed meanwhile.
+    /// Records backfill progress if it moves `through` forward (or, with no `through`,
+    /// only marks the end) and the formula is still `channel.formula`. `false` when it
+    /// did not: progress never goes back, so a redelivered old step cannot rewind it.
     async fn record_backfill(
         &self,
         channel: &CalculatedChannel,
         progress: Backfill,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// Deletes a calculated channel; `false` if there was none.
     async fn delete_calculated(
         &self,

@@ -1,6 +1,11 @@
 //! Calculated channels: defined over HTTP, computed on ingest, served like any channel.
 
+use fieldcloud::adapters::sqs::SqsJobQueue;
+use fieldcloud::domain::calculated::RecomputeJob;
+use fieldcloud::domain::ids::{AccountId, CalcId, GroupId};
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::record::Millis;
+use fieldcloud::ports::Registry;
 use serde_json::{json, Value};
 
 use crate::helpers::{batch, record, spawn, TestCloud};
@@ -378,4 +383,76 @@ async fn history_is_backfilled_in_bounded_steps_and_again_after_an_edit() {
         app.points(&format!("calc:{id}")).await,
         expected(|u, i| u - i)
     );
+}
+
+#[tokio::test]
+async fn a_redelivered_or_duplicate_backfill_step_neither_rewinds_progress_nor_forks() {
+    let app = spawn(Plan::Standard).await;
+    let records: Vec<Value> = (0..700)
+        .map(|i| record("PW-1", app.at(i), json!({"U1": i as f64, "I1": 2.0})))
+        .collect();
+    for chunk in records.chunks(350) {
+        app.publish("gw-a", &batch(chunk.to_vec()))
+            .await
+            .result
+            .expect("ingest succeeds");
+    }
+    let (_, channel) = create(&app, "P", "[PW-1/U1] * [PW-1/I1]").await;
+    let id = channel["id"].as_str().unwrap();
+    backfilled(&app, id).await;
+    let (account, group) = (
+        AccountId::parse("acme").unwrap(),
+        GroupId::parse("plant").unwrap(),
+    );
+    let stored = |registry: &devcloud::LocalCloud| {
+        let (registry, account, group) =
+            (registry.registry.clone(), account.clone(), group.clone());
+        let id = CalcId::parse(id).unwrap();
+        async move {
+            registry
+                .calculated_channel(&account, &group, &id)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let finished = stored(&app.cloud).await;
+    assert_eq!(finished.backfill.through, Some(Millis(app.at(699))));
+
+    // A queue nobody consumes, to see what the steps below would queue.
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let url = devcloud::worker::create_queue(&sqs, "observed-steps")
+        .await
+        .unwrap();
+    let observed = SqsJobQueue::new(sqs.clone(), url.clone());
+    let first_page = |chain| RecomputeJob::start(&finished, Millis(i64::MIN), chain);
+    for job in [
+        first_page(finished.backfill.chain),
+        first_page(finished.backfill.chain ^ 1),
+    ] {
+        // The same chain's first step redelivered, and a second chain over the same page.
+        let step = recompute::handle(
+            &job,
+            &app.cloud.registry,
+            &app.cloud.records,
+            &observed,
+            500,
+        )
+        .await
+        .unwrap();
+        assert_eq!(step.computed, 500, "the page is recomputed, harmlessly");
+        assert_eq!(step.next, None, "and the chain does not go on from it");
+    }
+    let queued = sqs.receive_message().queue_url(&url).send().await.unwrap();
+    assert!(
+        queued.messages.unwrap_or_default().is_empty(),
+        "nothing was queued"
+    );
+    assert_eq!(
+        stored(&app.cloud).await.backfill,
+        finished.backfill,
+        "progress did not move back"
+    );
+    assert_eq!(app.points(&format!("calc:{id}")).await.len(), 700);
 }

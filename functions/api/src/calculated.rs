@@ -12,6 +12,7 @@ use fieldcloud::domain::calculated::{
     define, Backfill, CalculatedChannel, Definition, RecomputeJob,
 };
 use fieldcloud::domain::ids::{CalcId, ChannelName, GroupId};
+use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{JobQueue, Registry, Saved};
@@ -96,7 +97,7 @@ pub async fn create(
         backfill: Backfill::default(),
     };
     insert(registry, principal, &group, &channel, siblings.len()).await?;
-    jobs.enqueue(&RecomputeJob::start(&channel)).await?;
+    jobs.enqueue(&first_step(&channel)).await?;
     Ok(to_json(&channel))
 }
 
@@ -133,10 +134,12 @@ pub async fn copy(
         ..original
     };
     insert(registry, principal, &group, &channel, siblings.len()).await?;
-    jobs.enqueue(&RecomputeJob::start(&channel)).await?;
+    jobs.enqueue(&first_step(&channel)).await?;
     Ok(to_json(&channel))
 }
 
+/// Renames, changes the expression (a new formula, computed afresh), or — with neither —
+/// resumes an unfinished backfill.
 pub async fn edit(
     registry: &impl Registry,
     jobs: &impl JobQueue,
@@ -173,7 +176,17 @@ pub async fn edit(
     match registry.update_calculated(&channel, new_formula).await? {
         Saved::Written => {
             if new_formula {
-                jobs.enqueue(&RecomputeJob::start(&channel)).await?;
+                jobs.enqueue(&first_step(&channel)).await?;
+            } else if !channel.backfill.done {
+                // Any edit resumes a backfill that stopped (its queueing failed, say)
+                // where it got to; if it is still running, the extra step finds its
+                // progress recorded already and ends.
+                let from = channel
+                    .backfill
+                    .through
+                    .map_or(Millis(i64::MIN), |t| t.plus(1));
+                jobs.enqueue(&RecomputeJob::start(&channel, from, rand::random()))
+                    .await?;
             }
             Ok(to_json(&channel))
         }
@@ -284,6 +297,11 @@ async fn insert(
         ));
     }
     Ok(())
+}
+
+/// The first step of a backfill of the channel's whole history, in a new chain.
+fn first_step(channel: &CalculatedChannel) -> RecomputeJob {
+    RecomputeJob::start(channel, Millis(i64::MIN), rand::random())
 }
 
 /// A new ID: 48 random bits, as 12 hex digits.

@@ -22,6 +22,7 @@ use serde::Serialize;
 /// Revision-checked writes that lose a race re-read and re-apply; this many losses in a
 /// row means something is wrong, and the invocation fails so Lambda retries later.
 const MAX_REVISION_ATTEMPTS: usize = 10;
+const REVISION_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// What one message did, returned to the caller and logged.
 #[derive(Debug, Default, Serialize, PartialEq)]
@@ -242,7 +243,7 @@ async fn compute_calculated(
     values.add(instrument, stored)?;
     for (channel, program) in &affected {
         values
-            .fetch(registry, store, program.sources(), &times)
+            .fetch(registry, store, channel, program.sources(), &times)
             .await?;
         report.calculated +=
             compute_and_store(registry, store, channel, program, &times, &values).await?;
@@ -299,6 +300,9 @@ async fn reload(
             instrument.key().as_str().to_owned(),
         ));
     }
+    // Back off a little more each time, so writers racing for one instrument (a backlog
+    // replayed as many concurrent messages) spread out instead of colliding again.
+    tokio::time::sleep(REVISION_BACKOFF * attempt as u32).await;
     registry
         .instrument(&instrument.app, &instrument.serial)
         .await?

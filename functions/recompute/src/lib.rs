@@ -21,7 +21,7 @@ pub const PAGE_RECORDS: usize = 500;
 pub struct StepReport {
     /// Values computed and stored by this step.
     pub computed: usize,
-    /// Where the next step starts, if there is one.
+    /// Where the next step starts, if there is one (and this step continued the chain).
     pub next: Option<Millis>,
     /// The channel is gone or has another formula: nothing was done.
     pub stale: bool,
@@ -87,7 +87,7 @@ pub async fn handle(
             let mut values = SourceValues::default();
             values.add(instrument, records)?;
             values
-                .fetch(registry, store, program.sources(), &times)
+                .fetch(registry, store, &channel, program.sources(), &times)
                 .await?;
             let computed =
                 compute_and_store(registry, store, &channel, &program, &times, &values).await?;
@@ -97,27 +97,42 @@ pub async fn handle(
     };
     let done = records.as_ref().is_none_or(|(_, r)| r.len() < page);
     let next = (!done).then(|| last.map(|t| t.plus(1))).flatten();
-    // A redelivered step must not count its values twice.
-    let already_counted =
-        matches!((channel.backfill.through, last), (Some(through), Some(last)) if through >= last);
     let progress = Backfill {
         through: last.or(channel.backfill.through),
-        computed: channel.backfill.computed + if already_counted { 0 } else { computed as u64 },
+        computed: channel.backfill.computed + computed as u64,
         done,
+        chain: job.chain,
     };
+    let recorded = registry.record_backfill(&channel, progress).await?;
+    let mut continued = None;
     if let Some(from) = next {
-        queue
-            .enqueue(&RecomputeJob {
-                from,
-                ..job.clone()
-            })
-            .await?;
+        // Only the step whose progress is the recorded one continues: a redelivered older
+        // step, or a step of another chain over the same page, finds progress that is not
+        // its own and stops, so work never doubles. A step redelivered after recording
+        // (its queueing failed) finds its own and continues.
+        let ours = recorded
+            || registry
+                .calculated_channel(&job.account, &job.group, &job.id)
+                .await?
+                .is_some_and(|c| {
+                    c.formula == job.formula
+                        && c.backfill.through == last
+                        && c.backfill.chain == job.chain
+                });
+        if ours {
+            queue
+                .enqueue(&RecomputeJob {
+                    from,
+                    ..job.clone()
+                })
+                .await?;
+            continued = Some(from);
+        }
     }
-    registry.record_backfill(&channel, progress).await?;
-    tracing::info!(channel = %channel.id, computed, ?next, "recompute step");
+    tracing::info!(channel = %channel.id, computed, next = ?continued, "recompute step");
     Ok(StepReport {
         computed,
-        next,
+        next: continued,
         stale: false,
     })
 }

@@ -48,6 +48,9 @@ pub struct Backfill {
     /// Values computed so far.
     pub computed: u64,
     pub done: bool,
+    /// The chain of steps that recorded this progress (see [`RecomputeJob::chain`]).
+    #[serde(skip)]
+    pub chain: u64,
 }
 
 /// One bounded step of a backfill, as queued: compute `formula` of a channel for the
@@ -60,17 +63,22 @@ pub struct RecomputeJob {
     pub id: CalcId,
     pub formula: u64,
     pub from: Millis,
+    /// Random per started backfill and inherited by its steps. Progress records the chain
+    /// that made it, so only that chain goes on: a second chain started to resume one
+    /// that is in fact still running ends at its first step instead of doubling the work.
+    pub chain: u64,
 }
 
 impl RecomputeJob {
-    /// The first step for a channel's current formula.
-    pub fn start(channel: &CalculatedChannel) -> RecomputeJob {
+    /// The first step of a new chain for a channel's current formula, from `from` on.
+    pub fn start(channel: &CalculatedChannel, from: Millis, chain: u64) -> RecomputeJob {
         RecomputeJob {
             account: channel.account.clone(),
             group: channel.group.clone(),
             id: channel.id.clone(),
             formula: channel.formula,
-            from: Millis(i64::MIN),
+            from,
+            chain,
         }
     }
 }

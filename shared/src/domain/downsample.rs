@@ -18,9 +18,10 @@ pub fn min_max(points: &[Point], from: Millis, to: Millis, buckets: usize) -> Ve
     if buckets == 0 || points.len() <= 2 * buckets || to <= from {
         return points.to_vec();
     }
-    let span = (to.0 - from.0) as i128;
+    // In i128: a range may span the whole of i64, whose width does not fit in one.
+    let span = i128::from(to.0) - i128::from(from.0);
     let bucket_of = |t: Millis| -> usize {
-        let offset = (t.0 - from.0).clamp(0, to.0 - from.0 - 1) as i128;
+        let offset = (i128::from(t.0) - i128::from(from.0)).clamp(0, span - 1);
         (offset * buckets as i128 / span) as usize
     };
     let mut out = Vec::with_capacity(2 * buckets);
@@ -105,6 +106,13 @@ mod tests {
         let out = min_max(&points, Millis(0), Millis(10_000_000), 10);
         assert!(out.len() <= 20);
         assert!(out.iter().any(|p| p.value == Value::Number(99.0)));
+    }
+
+    #[test]
+    fn the_widest_possible_range_does_not_overflow() {
+        let points = series(&vec![1.0; 100]);
+        let out = min_max(&points, Millis(i64::MIN), Millis(i64::MAX), 3);
+        assert!(!out.is_empty() && out.len() <= 6);
     }
 
     #[test]

@@ -70,8 +70,9 @@ pub fn encode_records(instrument: &Instrument, records: &[Record]) -> Vec<Encode
 }
 
 /// Merges a batch into the instrument's latest values and last-seen time. A value only
-/// replaces one that is strictly older, so late backlog never overwrites fresher data and
-/// the outcome does not depend on arrival order. Returns whether anything changed.
+/// replaces an older one (or, at the same time, a different one, as its record replaces
+/// the stored one), so late backlog never overwrites fresher data. Returns whether
+/// anything changed.
 pub fn merge_latest(instrument: &mut Instrument, records: &[Record]) -> bool {
     let index = dictionary(instrument);
     let mut latest: BTreeMap<ChannelIndex, Latest> =
@@ -81,9 +82,11 @@ pub fn merge_latest(instrument: &mut Instrument, records: &[Record]) -> bool {
     for record in records {
         let entries = indexed_values(&index, record);
         for (channel, value) in entries.iter().copied() {
-            let fresher = latest
-                .get(&channel)
-                .is_none_or(|current| current.t < record.t);
+            // At an equal time the later record wins, as it does in the records table
+            // (its item overwrites); an identical redelivery changes nothing.
+            let fresher = latest.get(&channel).is_none_or(|current| {
+                current.t < record.t || (current.t == record.t && !current.value.same_bits(&value))
+            });
             if fresher {
                 latest.insert(
                     channel,

@@ -1,6 +1,7 @@
 //! The registry table (layout in the module docs of [`super`]).
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
@@ -243,19 +244,51 @@ fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
             through: get_n(item, "bfThrough")?.map(Millis),
             computed: get_n(item, "bfComputed")?.unwrap_or(0),
             done: get_bool(item, "bfDone").unwrap_or(false),
+            chain: get_n(item, "bfChain")?.unwrap_or(0),
         },
     })
 }
 
-fn is_transaction_cancelled<R: std::fmt::Debug>(
-    error: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> bool {
-    error
-        .as_service_error()
-        .is_some_and(|e| e.is_transaction_canceled_exception())
+/// Why a transaction was cancelled: which of its parts failed their condition (in
+/// request order), or a conflict with a concurrent write — which says nothing about the
+/// conditions and is worth a retry.
+enum Cancelled {
+    Conditions(Vec<bool>),
+    Conflict,
+}
+
+/// The cancellation of a transaction, or `None` for any other failure.
+fn cancellation<R: std::fmt::Debug>(
+    error: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
+) -> Option<Cancelled> {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        error.as_service_error()
+    else {
+        return None;
+    };
+    let codes: Vec<Option<&str>> = cancelled
+        .cancellation_reasons()
+        .iter()
+        .map(|r| r.code())
+        .collect();
+    let only_conditions = !codes.is_empty()
+        && codes
+            .iter()
+            .all(|code| matches!(code, None | Some("None") | Some("ConditionalCheckFailed")));
+    Some(if only_conditions {
+        Cancelled::Conditions(
+            codes
+                .iter()
+                .map(|c| *c == Some("ConditionalCheckFailed"))
+                .collect(),
+        )
+    } else {
+        Cancelled::Conflict
+    })
+}
+
+fn conflict() -> StoreError {
+    StoreError::Unavailable("transaction conflicted with a concurrent write".into())
 }
 
 #[async_trait]
@@ -386,15 +419,15 @@ impl Registry for DynamoRegistry {
             .await;
         match result {
             Ok(_) => Ok(Registration::Registered(instrument)),
-            Err(error) if is_transaction_cancelled(&error) => {
-                // Which condition failed decides the answer; reading the instrument back
-                // tells it without relying on cancellation-reason details.
-                match self.instrument(&app.thing, serial).await? {
-                    Some(_) => Ok(Registration::AlreadyExists),
-                    None => Ok(Registration::LimitReached),
+            Err(error) => match cancellation(&error) {
+                // [count, put]: the put's condition failing means it exists already.
+                Some(Cancelled::Conditions(failed)) if failed.get(1) == Some(&true) => {
+                    Ok(Registration::AlreadyExists)
                 }
-            }
-            Err(error) => Err(unavailable(error)),
+                Some(Cancelled::Conditions(_)) => Ok(Registration::LimitReached),
+                Some(Cancelled::Conflict) => Err(conflict()),
+                None => Err(unavailable(error)),
+            },
         }
     }
 
@@ -541,8 +574,11 @@ impl Registry for DynamoRegistry {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) if is_transaction_cancelled(&error) => Ok(false),
-            Err(error) => Err(unavailable(error)),
+            Err(error) => match cancellation(&error) {
+                Some(Cancelled::Conditions(_)) => Ok(false),
+                Some(Cancelled::Conflict) => Err(conflict()),
+                None => Err(unavailable(error)),
+            },
         }
     }
 
@@ -604,11 +640,14 @@ impl Registry for DynamoRegistry {
         &self,
         channel: &CalculatedChannel,
         progress: Backfill,
-    ) -> Result<(), StoreError> {
-        let mut expression = String::from("SET bfComputed = :computed, bfDone = :done");
+    ) -> Result<bool, StoreError> {
+        let mut expression =
+            String::from("SET bfComputed = :computed, bfDone = :done, bfChain = :chain");
+        let mut condition = String::from("formula = :formula");
         let mut update = self.client.update_item();
         if let Some(through) = progress.through {
             expression.push_str(", bfThrough = :through");
+            condition.push_str(" AND (attribute_not_exists(bfThrough) OR bfThrough < :through)");
             update = update.expression_attribute_values(":through", n(through.0));
         }
         let result = update
@@ -616,23 +655,24 @@ impl Registry for DynamoRegistry {
             .key("pk", s(account_pk(&channel.account)))
             .key("sk", s(calculated_sk(&channel.group, &channel.id)))
             .update_expression(expression)
-            .condition_expression("formula = :formula")
+            .condition_expression(condition)
             .expression_attribute_values(":computed", n(progress.computed))
             .expression_attribute_values(":done", AttributeValue::Bool(progress.done))
+            .expression_attribute_values(":chain", n(progress.chain))
             .expression_attribute_values(":formula", n(channel.formula))
             .send()
             .await;
         match result {
-            // The formula changed or the channel is gone: this progress is for nothing.
+            Ok(_) => Ok(true),
+            // Progress is already further, the formula changed, or the channel is gone.
             Err(error)
                 if error
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                Ok(())
+                Ok(false)
             }
             Err(error) => Err(unavailable(error)),
-            Ok(_) => Ok(()),
         }
     }
 
@@ -668,8 +708,11 @@ impl Registry for DynamoRegistry {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) if is_transaction_cancelled(&error) => Ok(false),
-            Err(error) => Err(unavailable(error)),
+            Err(error) => match cancellation(&error) {
+                Some(Cancelled::Conditions(_)) => Ok(false),
+                Some(Cancelled::Conflict) => Err(conflict()),
+                None => Err(unavailable(error)),
+            },
         }
     }
 
