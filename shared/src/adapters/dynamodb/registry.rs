@@ -1,6 +1,7 @@
 //! The registry table (layout in the module docs of [`super`]).
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
@@ -54,6 +55,29 @@ impl DynamoRegistry {
         DynamoRegistry {
             client,
             table: table.into(),
+        }
+    }
+
+    /// Runs a transaction: `None` when it committed, else which of its parts failed their
+    /// condition (in order). A conflict with a concurrent write says nothing about the
+    /// conditions, so it is a retryable error instead.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<bool>>, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(error) => match cancellation(&error) {
+                Some(Cancelled::Conditions(failed)) => Ok(Some(failed)),
+                Some(Cancelled::Conflict) => Err(conflict()),
+                None => Err(unavailable(error)),
+            },
         }
     }
 
@@ -124,23 +148,20 @@ impl DynamoRegistry {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_condition_failure(&error) => Ok(false),
-            Err(error) => Err(unavailable(error)),
-        }
+        written(result)
     }
 }
 
-fn is_condition_failure<R: std::fmt::Debug>(
-    error: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::put_item::PutItemError,
-        R,
-    >,
-) -> bool {
-    error
-        .as_service_error()
-        .is_some_and(|e| e.is_conditional_check_failed_exception())
+/// The outcome of a conditional write: `true` if written, `false` if its condition
+/// failed (which callers treat as an answer, not an error).
+fn written<T, E: Into<aws_sdk_dynamodb::Error>>(result: Result<T, E>) -> Result<bool, StoreError> {
+    match result.map_err(Into::into) {
+        Ok(_) => Ok(true),
+        Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => Ok(false),
+        Err(error) => Err(StoreError::Unavailable(
+            DisplayErrorContext(error).to_string(),
+        )),
+    }
 }
 
 fn parse_app(item: &Item) -> Result<App, StoreError> {
@@ -410,25 +431,18 @@ impl Registry for DynamoRegistry {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .transact_items(TransactWriteItem::builder().put(create).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Registration::Registered(instrument)),
-            Err(error) => match cancellation(&error) {
-                // [count, put]: the put's condition failing means it exists already.
-                Some(Cancelled::Conditions(failed)) if failed.get(1) == Some(&true) => {
-                    Ok(Registration::AlreadyExists)
-                }
-                Some(Cancelled::Conditions(_)) => Ok(Registration::LimitReached),
-                Some(Cancelled::Conflict) => Err(conflict()),
-                None => Err(unavailable(error)),
-            },
-        }
+        let outcome = self
+            .transact(vec![
+                TransactWriteItem::builder().update(count).build(),
+                TransactWriteItem::builder().put(create).build(),
+            ])
+            .await?;
+        Ok(match outcome {
+            None => Registration::Registered(instrument),
+            // [count, put]: the put's condition failing means it exists already.
+            Some(failed) if failed.get(1) == Some(&true) => Registration::AlreadyExists,
+            Some(_) => Registration::LimitReached,
+        })
     }
 
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError> {
@@ -456,17 +470,11 @@ impl Registry for DynamoRegistry {
             )
             .expression_attribute_values(":rev", n(instrument.rev))
             .expression_attribute_values(":next", n(instrument.rev + 1));
-        match update.send().await {
-            Ok(_) => Ok(Saved::Written),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Saved::Conflict)
-            }
-            Err(error) => Err(unavailable(error)),
-        }
+        Ok(if written(update.send().await)? {
+            Saved::Written
+        } else {
+            Saved::Conflict
+        })
     }
 
     async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError> {
@@ -483,18 +491,8 @@ impl Registry for DynamoRegistry {
             .expression_attribute_values(":at", n(at.0))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Already seen later than `at`: a slower, older delivery; nothing to do.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(error) => Err(unavailable(error)),
-        }
+        // Not written when already seen later than `at`: a slower, older delivery.
+        written(result).map(drop)
     }
 
     async fn calculated_channels(
@@ -565,21 +563,13 @@ impl Registry for DynamoRegistry {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .transact_items(TransactWriteItem::builder().put(create).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => match cancellation(&error) {
-                Some(Cancelled::Conditions(_)) => Ok(false),
-                Some(Cancelled::Conflict) => Err(conflict()),
-                None => Err(unavailable(error)),
-            },
-        }
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().update(count).build(),
+                TransactWriteItem::builder().put(create).build(),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
     }
 
     async fn update_calculated(
@@ -623,17 +613,11 @@ impl Registry for DynamoRegistry {
             .expression_attribute_values(":previous", n(channel.version.saturating_sub(1)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Saved::Written),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Saved::Conflict)
-            }
-            Err(error) => Err(unavailable(error)),
-        }
+        Ok(if written(result)? {
+            Saved::Written
+        } else {
+            Saved::Conflict
+        })
     }
 
     async fn record_backfill(
@@ -662,18 +646,9 @@ impl Registry for DynamoRegistry {
             .expression_attribute_values(":formula", n(channel.formula))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            // Progress is already further, the formula changed, or the channel is gone.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(unavailable(error)),
-        }
+        // Not written when progress is already further, the formula changed, or the
+        // channel is gone.
+        written(result)
     }
 
     async fn delete_calculated(
@@ -699,21 +674,13 @@ impl Registry for DynamoRegistry {
             .expression_attribute_values(":one", n(1))
             .build()
             .expect("update is complete");
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => match cancellation(&error) {
-                Some(Cancelled::Conditions(_)) => Ok(false),
-                Some(Cancelled::Conflict) => Err(conflict()),
-                None => Err(unavailable(error)),
-            },
-        }
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                TransactWriteItem::builder().update(count).build(),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
     }
 
     async fn advance_calculated_latest(
@@ -737,17 +704,8 @@ impl Registry for DynamoRegistry {
             .expression_attribute_values(":formula", n(channel.formula))
             .send()
             .await;
-        match result {
-            // Newer value already there, or the formula changed or the channel is gone.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(error) => Err(unavailable(error)),
-            Ok(_) => Ok(()),
-        }
+        // Not written when a newer value is there, the formula changed or the channel is
+        // gone: nothing to do.
+        written(result).map(drop)
     }
 }
