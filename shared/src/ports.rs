@@ -28,6 +28,16 @@ pub enum Registration {
     LimitReached,
 }
 
+/// Outcome of creating something that counts against a plan limit.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Created {
+    Created,
+    /// The plan's limit is reached; nothing changed.
+    LimitReached,
+    /// The ID is taken.
+    Exists,
+}
+
 /// Outcome of a revision-checked write.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Saved {
@@ -66,6 +76,23 @@ pub trait Registry: Send + Sync {
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;
     /// Moves the app's last-seen time forward to `at` (never backward).
     async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError>;
+
+    /// The measurement groups of an account.
+    async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError>;
+    /// Creates a group unless the account has `limit` already (race-safe).
+    async fn create_group(&self, group: &Group, limit: u32) -> Result<Created, StoreError>;
+    /// Renames a group; `false` if there is none.
+    async fn rename_group(&self, group: &Group) -> Result<bool, StoreError>;
+    /// Deletes a group that has no apps and no calculated channels; `false` if there is
+    /// no such group or it is not empty.
+    async fn delete_group(&self, account: &AccountId, id: &GroupId) -> Result<bool, StoreError>;
+    /// Registers an app in its group unless the account has `limit` apps already or the
+    /// thing name is taken (race-safe).
+    async fn register_app(&self, app: &App, limit: u32) -> Result<Created, StoreError>;
+    /// Writes an app's name and enabled switch; `false` if it is not the account's.
+    async fn update_app(&self, app: &App) -> Result<bool, StoreError>;
+    /// Deletes an app and its instruments; `false` if it is not the account's.
+    async fn delete_app(&self, app: &App) -> Result<bool, StoreError>;
 
     /// The calculated channels of a group, read consistently (ingest must see one the
     /// moment it is created).

@@ -132,3 +132,130 @@ async fn data_routes_refuse_missing_expired_and_forged_tokens() {
     let (status, body) = app.get_anonymous("/health").await;
     assert_eq!((status, body), (200, json!({"status": "ok"})));
 }
+
+/// A path of `ROUTES` with its placeholders filled in.
+fn fill(pattern: &str, group: &str, app: &str, id: &str) -> String {
+    pattern
+        .replace("{group}", group)
+        .replace("{app}", app)
+        .replace("{id}", id)
+}
+
+#[tokio::test]
+async fn every_route_but_health_refuses_a_request_without_a_token() {
+    let app = spawn(Plan::Standard).await;
+    for (method, pattern) in api::ROUTES {
+        let path = fill(pattern, "plant", "gw-a", "abc");
+        let response = reqwest::Client::new()
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", app.cloud.api_url),
+            )
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let expected = if path == "/health" { 200 } else { 401 };
+        assert_eq!(response.status().as_u16(), expected, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn no_route_lets_another_account_see_or_change_anything() {
+    let app = spawn(Plan::Pro).await;
+    app.publish(
+        "gw-a",
+        &batch(vec![record("LR-1", app.at(0), json!({"CH1": 31.4159}))]),
+    )
+    .await;
+    let (_, renamed) = app
+        .call(
+            "PUT",
+            "/v1/groups/plant",
+            Some(json!({"name": "Secret plant"})),
+        )
+        .await;
+    assert_eq!(renamed["name"], "Secret plant");
+    let (_, calc) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/calculated",
+            Some(json!({"name": "secret-calc", "expression": "[LR-1/CH1] * 2"})),
+        )
+        .await;
+    let calc_id = calc["id"].as_str().unwrap().to_owned();
+    let secrets = ["31.4159", "Secret plant", "secret-calc", "Gateway gw-a"];
+    let before = app.latest().await;
+
+    let rival = seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "lab", &["gw-r"])
+        .await
+        .unwrap();
+    let rival_token = app
+        .cloud
+        .token(&rival.account.id, "spy", 60 * Millis::MINUTE);
+    // Every route, with acme's IDs in every place, and with the rival's own group but
+    // acme's app and calculated channel.
+    let mut probes = 0;
+    for (method, pattern) in api::ROUTES {
+        // A body and query each route accepts, so every probe reaches the tenant check
+        // instead of stopping at validation.
+        let body = match (*method, *pattern) {
+            ("POST", "/v1/groups") => json!({"id": "rivals-group"}),
+            ("POST", p) if p.ends_with("/apps") => json!({"thing": "stolen-gw"}),
+            ("PUT", p) if p.contains("/apps/") => json!({"name": "taken over", "enabled": false}),
+            (_, p) if p.contains("/calculated") && *method != "DELETE" && !p.ends_with("/copy") => {
+                json!({"name": "taken over", "expression": "[LR-1/CH1] * 3"})
+            }
+            _ => json!({"name": "taken over"}),
+        };
+        let query = if pattern.ends_with("/series") {
+            "?channel=gw-a/LR-1/CH1&from=0&to=4102444800000"
+        } else {
+            ""
+        };
+        for path in [
+            fill(pattern, "plant", "gw-a", &calc_id),
+            fill(pattern, "lab", "gw-a", &calc_id),
+        ] {
+            let response = reqwest::Client::new()
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{path}{query}", app.cloud.api_url),
+                )
+                .bearer_auth(&rival_token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            probes += 1;
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret),
+                    "{method} {path} leaked {secret}: {text}"
+                );
+            }
+            // A route naming one of acme's resources finds nothing; the others act on
+            // the rival's own account only.
+            let names_acme =
+                path.contains("/plant") || path.contains("gw-a") || path.contains(&calc_id);
+            if names_acme {
+                assert_eq!(status, 404, "{method} {path}{query}: {text}");
+            }
+        }
+    }
+    assert_eq!(probes, 2 * api::ROUTES.len());
+    // acme's data is as it was.
+    assert_eq!(app.latest().await["apps"], before["apps"]);
+    let (status, still) = app
+        .call(
+            "GET",
+            &format!("/v1/groups/plant/calculated/{calc_id}"),
+            None,
+        )
+        .await;
+    assert_eq!((status, still["name"].clone()), (200, json!("secret-calc")));
+    let (_, group) = app.call("GET", "/v1/groups/plant", None).await;
+    assert_eq!(group["name"], "Secret plant");
+}

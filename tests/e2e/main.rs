@@ -8,3 +8,4 @@ mod helpers;
 mod ingest;
 mod isolation;
 mod series;
+mod tenancy;

@@ -1,26 +1,19 @@
 //! The `api` Lambda: the portal's and Web API's HTTP routes (API Gateway HTTP API,
 //! payload v2). Routing is done here, on the path, so the same handler serves API
-//! Gateway's `/{proxy+}` route and the local cloud's plain HTTP server.
-//!
-//! | route | what |
-//! |---|---|
-//! | `GET /health` | liveness, no token |
-//! | `GET /v1/groups/{group}/latest` | latest values of a measurement group |
-//! | `GET /v1/groups/{group}/series` | series of up to 32 channels, downsampled |
-//! | `GET, POST /v1/groups/{group}/calculated` | list, create calculated channels |
-//! | `GET, PUT, DELETE /v1/groups/{group}/calculated/{id}` | one calculated channel |
-//! | `POST /v1/groups/{group}/calculated/{id}/copy` | copy one |
+//! Gateway's `/{proxy+}` route and the local cloud's plain HTTP server. [`ROUTES`] lists
+//! them all.
 
 mod auth;
 mod calculated;
 mod error;
 mod latest;
 mod series;
+mod tenancy;
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use fieldcloud::domain::ids::{CalcId, GroupId};
+use fieldcloud::domain::ids::{CalcId, GroupId, ThingName};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
@@ -52,6 +45,41 @@ pub async fn handle<R: Registry, S: RecordStore, Q: JobQueue>(
 /// The largest request body any route takes.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// Every route: method and path pattern (`{…}` is one path segment). Only these are
+/// answered — a path that matches a pattern under another method gets 405 — and the
+/// tenant-isolation tests walk this list, so no route escapes them.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("GET", "/v1/groups"),
+    ("POST", "/v1/groups"),
+    ("GET", "/v1/groups/{group}"),
+    ("PUT", "/v1/groups/{group}"),
+    ("DELETE", "/v1/groups/{group}"),
+    ("GET", "/v1/groups/{group}/latest"),
+    ("GET", "/v1/groups/{group}/series"),
+    ("GET", "/v1/groups/{group}/apps"),
+    ("POST", "/v1/groups/{group}/apps"),
+    ("GET", "/v1/groups/{group}/apps/{app}"),
+    ("PUT", "/v1/groups/{group}/apps/{app}"),
+    ("DELETE", "/v1/groups/{group}/apps/{app}"),
+    ("GET", "/v1/groups/{group}/calculated"),
+    ("POST", "/v1/groups/{group}/calculated"),
+    ("GET", "/v1/groups/{group}/calculated/{id}"),
+    ("PUT", "/v1/groups/{group}/calculated/{id}"),
+    ("DELETE", "/v1/groups/{group}/calculated/{id}"),
+    ("POST", "/v1/groups/{group}/calculated/{id}/copy"),
+];
+
+/// Whether `path`'s segments fit `pattern`'s.
+fn fits(pattern: &str, segments: &[&str]) -> bool {
+    let parts: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    parts.len() == segments.len()
+        && parts
+            .iter()
+            .zip(segments)
+            .all(|(part, segment)| part.starts_with('{') || part == segment)
+}
+
 async fn route<R: Registry, S: RecordStore, Q: JobQueue>(
     api: &Api<R, S, Q>,
     request: &Request,
@@ -59,55 +87,79 @@ async fn route<R: Registry, S: RecordStore, Q: JobQueue>(
 ) -> Result<(u16, serde_json::Value), ApiError> {
     let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
     let method = request.method().as_str();
-    let allow = |allowed: &[&str]| {
-        if allowed.contains(&method) {
-            Ok(())
-        } else {
-            Err(ApiError::method_not_allowed(format!(
-                "{method} is not allowed here; use {}",
-                allowed.join(" or ")
-            )))
-        }
-    };
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|(_, pattern)| fits(pattern, &segments))
+        .map(|(m, _)| *m)
+        .collect();
+    if allowed.is_empty() {
+        return Err(no_route(request));
+    }
+    if !allowed.contains(&method) {
+        return Err(ApiError::method_not_allowed(format!(
+            "{method} is not allowed here; use {}",
+            allowed.join(" or ")
+        )));
+    }
+    if segments == ["health"] {
+        return Ok((200, json!({ "status": "ok" })));
+    }
+    let principal = auth::authenticate(request, &api.key, now)?;
+    let registry = &api.registry;
+    let principal = &principal;
     let ok = |body| Ok((200, body));
     let created = |body| Ok((201, body));
-    match segments.as_slice() {
-        ["health"] => {
-            allow(&["GET"])?;
-            ok(json!({ "status": "ok" }))
+    match (method, segments.as_slice()) {
+        ("GET", ["v1", "groups"]) => ok(tenancy::list_groups(registry, principal).await?),
+        ("POST", ["v1", "groups"]) => {
+            created(tenancy::create_group(registry, principal, json_body(request)?).await?)
         }
-        ["v1", "groups", group, rest @ ..] => {
-            allow(match rest {
-                ["calculated"] => &["GET", "POST"],
-                ["calculated", _] => &["GET", "PUT", "DELETE"],
-                ["calculated", _, "copy"] => &["POST"],
-                _ => &["GET"],
-            })?;
-            let principal = auth::authenticate(request, &api.key, now)?;
+        (_, ["v1", "groups", group, rest @ ..]) => {
             let group = &group_id(group)?;
-            let registry = &api.registry;
             match (method, rest) {
-                (_, ["latest"]) => ok(latest::latest(registry, &principal, group, now).await?),
-                (_, ["series"]) => {
-                    let query = SeriesQuery::parse(request.uri().query().unwrap_or(""))?;
-                    ok(series::series(registry, &api.records, &principal, group, &query).await?)
-                }
-                ("GET", ["calculated"]) => ok(calculated::list(registry, &principal, group).await?),
-                ("POST", ["calculated"]) => {
+                ("GET", []) => ok(tenancy::group_detail(registry, principal, group).await?),
+                ("PUT", []) => {
                     let draft = json_body(request)?;
-                    created(
-                        calculated::create(registry, &api.jobs, &principal, group, draft).await?,
+                    ok(tenancy::rename_group(registry, principal, group, draft).await?)
+                }
+                ("DELETE", []) => ok(tenancy::delete_group(registry, principal, group).await?),
+                ("GET", ["latest"]) => ok(latest::latest(registry, principal, group, now).await?),
+                ("GET", ["series"]) => {
+                    let query = SeriesQuery::parse(request.uri().query().unwrap_or(""))?;
+                    ok(series::series(registry, &api.records, principal, group, &query).await?)
+                }
+                ("GET", ["apps"]) => ok(tenancy::list_apps(registry, principal, group, now).await?),
+                ("POST", ["apps"]) => {
+                    let draft = json_body(request)?;
+                    created(tenancy::register_app(registry, principal, group, draft, now).await?)
+                }
+                ("GET", ["apps", app]) => {
+                    ok(tenancy::app_detail(registry, principal, group, &thing(app)?, now).await?)
+                }
+                ("PUT", ["apps", app]) => {
+                    let draft = json_body(request)?;
+                    ok(
+                        tenancy::update_app(registry, principal, group, &thing(app)?, draft, now)
+                            .await?,
                     )
                 }
+                ("DELETE", ["apps", app]) => {
+                    ok(tenancy::delete_app(registry, principal, group, &thing(app)?).await?)
+                }
+                ("GET", ["calculated"]) => ok(calculated::list(registry, principal, group).await?),
+                ("POST", ["calculated"]) => {
+                    let draft = json_body(request)?;
+                    created(calculated::create(registry, &api.jobs, principal, group, draft).await?)
+                }
                 ("GET", ["calculated", id]) => {
-                    ok(calculated::detail(registry, &principal, group, &calc_id(id)?).await?)
+                    ok(calculated::detail(registry, principal, group, &calc_id(id)?).await?)
                 }
                 ("PUT", ["calculated", id]) => {
                     let draft = json_body(request)?;
                     ok(calculated::edit(
                         registry,
                         &api.jobs,
-                        &principal,
+                        principal,
                         group,
                         &calc_id(id)?,
                         draft,
@@ -115,10 +167,10 @@ async fn route<R: Registry, S: RecordStore, Q: JobQueue>(
                     .await?)
                 }
                 ("DELETE", ["calculated", id]) => {
-                    ok(calculated::delete(registry, &principal, group, &calc_id(id)?).await?)
+                    ok(calculated::delete(registry, principal, group, &calc_id(id)?).await?)
                 }
-                (_, ["calculated", id, "copy"]) => created(
-                    calculated::copy(registry, &api.jobs, &principal, group, &calc_id(id)?).await?,
+                ("POST", ["calculated", id, "copy"]) => created(
+                    calculated::copy(registry, &api.jobs, principal, group, &calc_id(id)?).await?,
                 ),
                 _ => Err(no_route(request)),
             }
@@ -152,6 +204,10 @@ fn json_body<T: serde::de::DeserializeOwned>(request: &Request) -> Result<T, Api
         ));
     }
     serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("request body: {e}")))
+}
+
+fn thing(text: &str) -> Result<ThingName, ApiError> {
+    ThingName::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 fn calc_id(text: &str) -> Result<CalcId, ApiError> {

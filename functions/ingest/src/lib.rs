@@ -275,6 +275,15 @@ async fn find_or_register(
     limits: &Limits,
 ) -> Result<Option<Instrument>, IngestError> {
     if let Some(instrument) = registry.instrument(&app.thing, serial).await? {
+        // An item of a previous registration of this thing name (to another account or
+        // group) must never receive this app's records.
+        if instrument.account != app.account || instrument.group != app.group {
+            return Err(IngestError::Store(StoreError::Corrupt(format!(
+                "instrument {} belongs to another registration of app {}",
+                instrument.key().as_str(),
+                app.thing
+            ))));
+        }
         return Ok(Some(instrument));
     }
     match registry

@@ -4,6 +4,7 @@ use fieldcloud::adapters::dynamodb::DynamoRegistry;
 use fieldcloud::domain::ids::{AccountId, GroupId, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{Account, App, Group};
+use fieldcloud::ports::{Created, Registry};
 
 /// A seeded account with one measurement group and its apps.
 #[derive(Debug, Clone)]
@@ -13,8 +14,8 @@ pub struct Tenant {
     pub apps: Vec<App>,
 }
 
-/// Creates an account on `plan` with group `group` and apps `things` (idempotent: an
-/// app that exists is left as it is).
+/// Creates an account on `plan` with group `group` and apps `things`, through the same
+/// limit-checked paths as the API (idempotent: what exists is left as it is).
 pub async fn tenant(
     registry: &DynamoRegistry,
     account: &str,
@@ -27,13 +28,17 @@ pub async fn tenant(
         name: format!("{account} (local)"),
         plan,
     };
-    registry.put_account(&account).await?;
+    registry.create_account(&account).await?;
     let group = Group {
         account: account.id.clone(),
         id: GroupId::parse(group)?,
         name: group.replace('-', " "),
     };
-    registry.put_group(&group).await?;
+    let limits = plan.limits();
+    match registry.create_group(&group, limits.groups).await? {
+        Created::Created | Created::Exists => {}
+        Created::LimitReached => anyhow::bail!("plan {plan} allows {} groups", limits.groups),
+    }
     let mut apps = Vec::new();
     for thing in things {
         let app = App {
@@ -44,7 +49,9 @@ pub async fn tenant(
             enabled: true,
             last_seen: None,
         };
-        registry.create_app(&app).await?;
+        if registry.register_app(&app, limits.apps).await? == Created::LimitReached {
+            anyhow::bail!("plan {plan} allows {} apps", limits.apps);
+        }
         apps.push(app);
     }
     Ok(Tenant {

@@ -5,6 +5,8 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+
+use crate::ports::Created;
 use aws_sdk_dynamodb::Client;
 
 use super::schema::BY_GROUP_INDEX;
@@ -95,61 +97,83 @@ impl DynamoRegistry {
         Ok(output.item)
     }
 
-    async fn put(&self, item: Item) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
-    }
-
-    /// Creates or replaces an account (seeding; the account routes come later).
-    pub async fn put_account(&self, account: &Account) -> Result<(), StoreError> {
-        self.put(Item::from([
-            ("pk".into(), s(account_pk(&account.id))),
-            ("sk".into(), s("ACCOUNT")),
-            ("name".into(), s(&account.name)),
-            ("plan".into(), s(account.plan.as_str())),
-        ]))
-        .await
-    }
-
-    /// Creates or replaces a measurement group (seeding).
-    pub async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
-        self.put(Item::from([
-            ("pk".into(), s(account_pk(&group.account))),
-            ("sk".into(), s(group_sk(&group.id))),
-            ("name".into(), s(&group.name)),
-        ]))
-        .await
-    }
-
-    /// Registers an app, unless its thing name is taken (seeding; registration routes
-    /// come later). Re-running the seed leaves an existing app and its state alone.
-    pub async fn create_app(&self, app: &App) -> Result<bool, StoreError> {
+    /// Creates an account unless it exists (seeding; the account routes come later).
+    pub async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(Item::from([
-                ("pk".into(), s(app_pk(&app.thing))),
-                ("sk".into(), s("APP")),
-                ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-                ("gsk".into(), s(app_pk(&app.thing))),
-                ("account".into(), s(app.account.as_str())),
-                ("group".into(), s(app.group.as_str())),
-                ("name".into(), s(&app.name)),
-                ("enabled".into(), AttributeValue::Bool(app.enabled)),
-                ("instruments".into(), n(0)),
+                ("pk".into(), s(account_pk(&account.id))),
+                ("sk".into(), s("ACCOUNT")),
+                ("name".into(), s(&account.name)),
+                ("plan".into(), s(account.plan.as_str())),
             ])))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        written(result)
+        written(result).map(drop)
     }
+}
+
+/// Adds one to `counter` on an item, unless it would pass `limit`: the part of a
+/// creation transaction that makes a plan limit race-safe.
+fn count_up(
+    table: &str,
+    pk: String,
+    sk: String,
+    counter: &str,
+    limit: Option<u32>,
+) -> TransactWriteItem {
+    let mut update = Update::builder()
+        .table_name(table)
+        .key("pk", s(pk))
+        .key("sk", s(sk))
+        .update_expression(format!(
+            "SET {counter} = if_not_exists({counter}, :zero) + :one"
+        ))
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1));
+    update = match limit {
+        Some(limit) => update
+            .condition_expression(format!(
+                "attribute_exists(pk) AND (attribute_not_exists({counter}) OR {counter} < :limit)"
+            ))
+            .expression_attribute_values(":limit", n(limit)),
+        None => update.condition_expression("attribute_exists(pk)"),
+    };
+    TransactWriteItem::builder()
+        .update(update.build().expect("update is complete"))
+        .build()
+}
+
+/// Takes one from `counter`: the part of a deletion transaction that frees a slot.
+fn count_down(table: &str, pk: String, sk: String, counter: &str) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(pk))
+        .key("sk", s(sk))
+        .update_expression(format!("SET {counter} = {counter} - :one"))
+        .condition_expression(format!("{counter} > :zero"))
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
+fn app_item(app: &App) -> Item {
+    Item::from([
+        ("pk".into(), s(app_pk(&app.thing))),
+        ("sk".into(), s("APP")),
+        ("gpk".into(), s(group_gpk(&app.account, &app.group))),
+        ("gsk".into(), s(app_pk(&app.thing))),
+        ("account".into(), s(app.account.as_str())),
+        ("group".into(), s(app.group.as_str())),
+        ("name".into(), s(&app.name)),
+        ("enabled".into(), AttributeValue::Bool(app.enabled)),
+        ("instruments".into(), n(0)),
+    ])
 }
 
 /// The outcome of a conditional write: `true` if written, `false` if its condition
@@ -402,16 +426,6 @@ impl Registry for DynamoRegistry {
         let instrument = Instrument::new(app, serial.clone());
         // The count on the app and the new item commit together: of two concurrent
         // registrations for the last slot, the transaction lets only one through.
-        let count = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(app_pk(&app.thing)))
-            .key("sk", s("APP"))
-            .update_expression("SET instruments = instruments + :one")
-            .condition_expression("attribute_exists(pk) AND instruments < :limit")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":limit", n(limit))
-            .build()
-            .expect("update is complete");
         let create = Put::builder()
             .table_name(&self.table)
             .set_item(Some(Item::from([
@@ -433,7 +447,13 @@ impl Registry for DynamoRegistry {
             .expect("put is complete");
         let outcome = self
             .transact(vec![
-                TransactWriteItem::builder().update(count).build(),
+                count_up(
+                    &self.table,
+                    app_pk(&app.thing),
+                    "APP".into(),
+                    "instruments",
+                    Some(limit),
+                ),
                 TransactWriteItem::builder().put(create).build(),
             ])
             .await?;
@@ -495,6 +515,208 @@ impl Registry for DynamoRegistry {
         written(result).map(drop)
     }
 
+    async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(account_pk(account)))
+            .expression_attribute_values(":prefix", s("GROUP#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        // At most 100 groups (Pro): one page.
+        output
+            .items()
+            .iter()
+            .map(|item| {
+                let id = get_s(item, "sk")?.trim_start_matches("GROUP#");
+                Ok(Group {
+                    account: account.clone(),
+                    id: parse_id(GroupId::parse, id)?,
+                    name: get_s(item, "name")?.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_group(&self, group: &Group, limit: u32) -> Result<Created, StoreError> {
+        let create = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Item::from([
+                ("pk".into(), s(account_pk(&group.account))),
+                ("sk".into(), s(group_sk(&group.id))),
+                ("name".into(), s(&group.name)),
+            ])))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put is complete");
+        let cancelled = self
+            .transact(vec![
+                count_up(
+                    &self.table,
+                    account_pk(&group.account),
+                    "ACCOUNT".into(),
+                    "groups",
+                    Some(limit),
+                ),
+                TransactWriteItem::builder().put(create).build(),
+            ])
+            .await?;
+        Ok(match cancelled {
+            None => Created::Created,
+            Some(failed) if failed.get(1) == Some(&true) => Created::Exists,
+            Some(_) => Created::LimitReached,
+        })
+    }
+
+    async fn rename_group(&self, group: &Group) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&group.account)))
+            .key("sk", s(group_sk(&group.id)))
+            .update_expression("SET #name = :name")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_values(":name", s(&group.name))
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn delete_group(&self, account: &AccountId, id: &GroupId) -> Result<bool, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(group_sk(id)))
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(apps) OR apps = :zero) \
+                 AND (attribute_not_exists(calculated) OR calculated = :zero)",
+            )
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .expect("delete is complete");
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                count_down(&self.table, account_pk(account), "ACCOUNT".into(), "groups"),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
+    }
+
+    async fn register_app(&self, app: &App, limit: u32) -> Result<Created, StoreError> {
+        let create = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(app_item(app)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put is complete");
+        let cancelled = self
+            .transact(vec![
+                count_up(
+                    &self.table,
+                    account_pk(&app.account),
+                    "ACCOUNT".into(),
+                    "apps",
+                    Some(limit),
+                ),
+                // The group must exist; its count keeps it from being deleted under the app.
+                count_up(
+                    &self.table,
+                    account_pk(&app.account),
+                    group_sk(&app.group),
+                    "apps",
+                    None,
+                ),
+                TransactWriteItem::builder().put(create).build(),
+            ])
+            .await?;
+        Ok(match cancelled {
+            None => Created::Created,
+            Some(failed) if failed.get(2) == Some(&true) => Created::Exists,
+            Some(_) => Created::LimitReached,
+        })
+    }
+
+    async fn update_app(&self, app: &App) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(app_pk(&app.thing)))
+            .key("sk", s("APP"))
+            .update_expression("SET #name = :name, enabled = :enabled")
+            .condition_expression("account = :account AND #group = :group")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#group", "group")
+            .expression_attribute_values(":name", s(&app.name))
+            .expression_attribute_values(":enabled", AttributeValue::Bool(app.enabled))
+            .expression_attribute_values(":account", s(app.account.as_str()))
+            .expression_attribute_values(":group", s(app.group.as_str()))
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn delete_app(&self, app: &App) -> Result<bool, StoreError> {
+        // Instruments first: an app is never gone while instruments of it remain.
+        let instruments = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(app_pk(&app.thing)))
+            .expression_attribute_values(":prefix", s("INSTRUMENT#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        for item in instruments.items() {
+            let sk = get_s(item, "sk")?;
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", s(app_pk(&app.thing)))
+                .key("sk", s(sk))
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(app_pk(&app.thing)))
+            .key("sk", s("APP"))
+            .condition_expression("account = :account AND #group = :group")
+            .expression_attribute_names("#group", "group")
+            .expression_attribute_values(":account", s(app.account.as_str()))
+            .expression_attribute_values(":group", s(app.group.as_str()))
+            .build()
+            .expect("delete is complete");
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                count_down(
+                    &self.table,
+                    account_pk(&app.account),
+                    "ACCOUNT".into(),
+                    "apps",
+                ),
+                count_down(
+                    &self.table,
+                    account_pk(&app.account),
+                    group_sk(&app.group),
+                    "apps",
+                ),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
+    }
+
     async fn calculated_channels(
         &self,
         account: &AccountId,
@@ -544,19 +766,6 @@ impl Registry for DynamoRegistry {
     ) -> Result<bool, StoreError> {
         // The group's count and the new item commit together, so two creations racing for
         // the last slot cannot both succeed.
-        let count = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(&channel.account)))
-            .key("sk", s(group_sk(&channel.group)))
-            .update_expression("SET calculated = if_not_exists(calculated, :zero) + :one")
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(calculated) OR calculated < :limit)",
-            )
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":limit", n(limit))
-            .build()
-            .expect("update is complete");
         let create = Put::builder()
             .table_name(&self.table)
             .set_item(Some(calculated_item(channel)))
@@ -565,7 +774,13 @@ impl Registry for DynamoRegistry {
             .expect("put is complete");
         let cancelled = self
             .transact(vec![
-                TransactWriteItem::builder().update(count).build(),
+                count_up(
+                    &self.table,
+                    account_pk(&channel.account),
+                    group_sk(&channel.group),
+                    "calculated",
+                    Some(limit),
+                ),
                 TransactWriteItem::builder().put(create).build(),
             ])
             .await?;
@@ -664,20 +879,15 @@ impl Registry for DynamoRegistry {
             .condition_expression("attribute_exists(pk)")
             .build()
             .expect("delete is complete");
-        let count = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(account)))
-            .key("sk", s(group_sk(group)))
-            .update_expression("SET calculated = calculated - :one")
-            .condition_expression("calculated > :zero")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .build()
-            .expect("update is complete");
         let cancelled = self
             .transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
-                TransactWriteItem::builder().update(count).build(),
+                count_down(
+                    &self.table,
+                    account_pk(account),
+                    group_sk(group),
+                    "calculated",
+                ),
             ])
             .await?;
         Ok(cancelled.is_none())

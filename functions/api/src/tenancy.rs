@@ -1,0 +1,277 @@
+//! Measurement groups and apps of the principal's account: list, create, detail, edit,
+//! delete. Creating either counts against the plan (SPEC.md 3) in the same transaction
+//! that creates it, so two concurrent requests cannot both take the last slot.
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::ids::{GroupId, ThingName};
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::{App, Group};
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::{Created, Registry};
+
+use crate::error::ApiError;
+use crate::group_of;
+
+/// The body of a group create or rename.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDraft {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// The body of an app registration or edit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppDraft {
+    pub thing: Option<String>,
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+fn group_json(group: &Group) -> Json {
+    json!({ "id": group.id, "name": group.name })
+}
+
+fn app_json(app: &App, now: Millis) -> Json {
+    json!({
+        "app": app.thing,
+        "group": app.group,
+        "name": app.name,
+        "enabled": app.enabled,
+        "connected": app.connected(now),
+        "last_seen": app.last_seen,
+    })
+}
+
+async fn plan_of(registry: &impl Registry, principal: &Principal) -> Result<Plan, ApiError> {
+    Ok(registry
+        .account(&principal.account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?
+        .plan)
+}
+
+fn display_name(name: Option<String>, fallback: &str) -> Result<String, ApiError> {
+    let name = name.unwrap_or_else(|| fallback.to_owned());
+    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "`name` must be 1 to 100 printable characters",
+        ));
+    }
+    Ok(name)
+}
+
+pub async fn list_groups(
+    registry: &impl Registry,
+    principal: &Principal,
+) -> Result<Json, ApiError> {
+    let mut groups = registry.groups(&principal.account).await?;
+    groups.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(json!({ "groups": groups.iter().map(group_json).collect::<Vec<_>>() }))
+}
+
+pub async fn create_group(
+    registry: &impl Registry,
+    principal: &Principal,
+    draft: GroupDraft,
+) -> Result<Json, ApiError> {
+    let id = draft
+        .id
+        .ok_or_else(|| ApiError::bad_request("`id` is missing"))?;
+    let id = GroupId::parse(id).map_err(|e| ApiError::bad_request(format!("`id`: {e}")))?;
+    let group = Group {
+        account: principal.account.clone(),
+        name: display_name(draft.name, id.as_str())?,
+        id,
+    };
+    let plan = plan_of(registry, principal).await?;
+    let limit = plan.limits().groups;
+    match registry.create_group(&group, limit).await? {
+        Created::Created => Ok(group_json(&group)),
+        Created::Exists => Err(ApiError::conflict(
+            "exists",
+            format!("the account has a measurement group `{}` already", group.id),
+        )),
+        Created::LimitReached => Err(ApiError::conflict(
+            "limit_reached",
+            format!("plan {plan} allows {limit} measurement groups; the account has {limit}"),
+        )),
+    }
+}
+
+pub async fn group_detail(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+) -> Result<Json, ApiError> {
+    Ok(group_json(&group_of(registry, principal, group).await?))
+}
+
+pub async fn rename_group(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    draft: GroupDraft,
+) -> Result<Json, ApiError> {
+    if draft.id.is_some() {
+        return Err(ApiError::bad_request("a group's `id` cannot change"));
+    }
+    let mut group = group_of(registry, principal, group).await?;
+    group.name = display_name(draft.name, &group.name)?;
+    if !registry.rename_group(&group).await? {
+        return Err(ApiError::not_found(format!(
+            "measurement group `{}` not found",
+            group.id
+        )));
+    }
+    Ok(group_json(&group))
+}
+
+pub async fn delete_group(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    if !registry.delete_group(&principal.account, &group.id).await? {
+        return Err(ApiError::conflict(
+            "not_empty",
+            format!(
+                "measurement group `{}` still has apps or calculated channels; delete them first",
+                group.id
+            ),
+        ));
+    }
+    Ok(json!({ "deleted": group.id }))
+}
+
+pub async fn list_apps(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    let (mut apps, _) = registry
+        .group_members(&principal.account, &group.id)
+        .await?;
+    apps.sort_by(|a, b| a.thing.cmp(&b.thing));
+    Ok(json!({ "apps": apps.iter().map(|a| app_json(a, now)).collect::<Vec<_>>() }))
+}
+
+pub async fn register_app(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    draft: AppDraft,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    let thing = draft
+        .thing
+        .ok_or_else(|| ApiError::bad_request("`thing` is missing"))?;
+    let thing =
+        ThingName::parse(thing).map_err(|e| ApiError::bad_request(format!("`thing`: {e}")))?;
+    let app = App {
+        name: display_name(draft.name, thing.as_str())?,
+        thing,
+        account: principal.account.clone(),
+        group: group.id,
+        enabled: draft.enabled.unwrap_or(true),
+        last_seen: None,
+    };
+    let plan = plan_of(registry, principal).await?;
+    let limit = plan.limits().apps;
+    match registry.register_app(&app, limit).await? {
+        Created::Created => Ok(app_json(&app, now)),
+        // Thing names are one namespace for the whole cloud (they are IoT thing names).
+        Created::Exists => Err(ApiError::conflict(
+            "exists",
+            format!(
+                "an app named `{}` is registered already; choose another thing name",
+                app.thing
+            ),
+        )),
+        Created::LimitReached => Err(ApiError::conflict(
+            "limit_reached",
+            format!("plan {plan} allows {limit} registered apps; the account has {limit}"),
+        )),
+    }
+}
+
+/// The app `thing` of the principal's group `group`; anything else is not found.
+async fn app_of(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+) -> Result<App, ApiError> {
+    let group = group_of(registry, principal, group).await?;
+    registry
+        .app(thing)
+        .await?
+        .filter(|app| app.account == principal.account && app.group == group.id)
+        .ok_or_else(|| {
+            ApiError::not_found(format!("app `{thing}` not found in group `{}`", group.id))
+        })
+}
+
+pub async fn app_detail(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let app = app_of(registry, principal, group, thing).await?;
+    let (_, instruments) = registry
+        .group_members(&principal.account, &app.group)
+        .await?;
+    let instruments: Vec<Json> = instruments
+        .iter()
+        .filter(|i| i.app == app.thing)
+        .map(
+            |i| json!({ "instrument": i.serial, "channels": i.channels, "last_seen": i.last_seen }),
+        )
+        .collect();
+    let mut body = app_json(&app, now);
+    body["instruments"] = json!(instruments);
+    Ok(body)
+}
+
+pub async fn update_app(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+    draft: AppDraft,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    if draft.thing.is_some() {
+        return Err(ApiError::bad_request("an app's `thing` name cannot change"));
+    }
+    let mut app = app_of(registry, principal, group, thing).await?;
+    app.name = display_name(draft.name, &app.name)?;
+    app.enabled = draft.enabled.unwrap_or(app.enabled);
+    if !registry.update_app(&app).await? {
+        return Err(ApiError::not_found(format!("app `{thing}` not found")));
+    }
+    Ok(app_json(&app, now))
+}
+
+pub async fn delete_app(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+) -> Result<Json, ApiError> {
+    let app = app_of(registry, principal, group, thing).await?;
+    if !registry.delete_app(&app).await? {
+        return Err(ApiError::not_found(format!("app `{thing}` not found")));
+    }
+    Ok(json!({ "deleted": app.thing }))
+}

@@ -1,0 +1,223 @@
+//! Measurement groups and apps over HTTP, and the plan limits on creating them.
+
+use devcloud::seed;
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::record::Millis;
+use serde_json::json;
+
+use crate::helpers::{batch, record, spawn};
+
+#[tokio::test]
+async fn every_plan_allows_exactly_its_groups_and_apps() {
+    let app = spawn(Plan::Standard).await;
+    for plan in Plan::ALL {
+        let limits = plan.limits();
+        let account = format!("limits-{plan}");
+        // The seed makes one group ("g0") and no app.
+        let tenant = seed::tenant(&app.cloud.registry, &account, plan, "g0", &[])
+            .await
+            .unwrap();
+        let token = app
+            .cloud
+            .token(&tenant.account.id, "admin", 60 * Millis::MINUTE);
+        let post = |path: &'static str, body| {
+            let (http, url, token) = (
+                reqwest::Client::new(),
+                format!("{}{path}", app.cloud.api_url),
+                token.clone(),
+            );
+            async move {
+                let response = http
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        for n in 1..limits.groups {
+            let (status, body) = post("/v1/groups", json!({ "id": format!("g{n}") })).await;
+            assert_eq!(
+                status,
+                201,
+                "{plan}: group {} of {}: {body}",
+                n + 1,
+                limits.groups
+            );
+        }
+        let (status, body) = post("/v1/groups", json!({ "id": "one-over" })).await;
+        assert_eq!(status, 409, "{plan}: {body}");
+        assert_eq!(
+            body["message"],
+            format!(
+                "plan {plan} allows {0} measurement groups; the account has {0}",
+                limits.groups
+            )
+        );
+        for n in 0..limits.apps {
+            let (status, body) = post(
+                "/v1/groups/g0/apps",
+                json!({ "thing": format!("{account}-gw-{n}") }),
+            )
+            .await;
+            assert_eq!(
+                status,
+                201,
+                "{plan}: app {} of {}: {body}",
+                n + 1,
+                limits.apps
+            );
+        }
+        let (status, body) = post(
+            "/v1/groups/g0/apps",
+            json!({ "thing": format!("{account}-gw-over") }),
+        )
+        .await;
+        assert_eq!(status, 409, "{plan}: {body}");
+        assert_eq!(body["code"], "limit_reached");
+        assert_eq!(
+            body["message"],
+            format!(
+                "plan {plan} allows {0} registered apps; the account has {0}",
+                limits.apps
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_registrations_cannot_both_take_the_last_app_slot() {
+    let app = spawn(Plan::Trial).await; // Trial: 2 apps, both taken by the seed
+    let (status, _) = app.call("DELETE", "/v1/groups/plant/apps/gw-b", None).await;
+    assert_eq!(status, 200);
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let (url, token) = (
+            format!("{}/v1/groups/plant/apps", app.cloud.api_url),
+            app.token.clone(),
+        );
+        racers.spawn(async move {
+            let body = json!({ "thing": format!("racer-{i}") });
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await;
+            response.expect("API answers").status().as_u16()
+        });
+    }
+    let statuses = racers.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        5,
+        "{statuses:?}"
+    );
+    let (_, apps) = app.call("GET", "/v1/groups/plant/apps", None).await;
+    assert_eq!(apps["apps"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn groups_and_apps_can_be_listed_renamed_disabled_and_deleted() {
+    let app = spawn(Plan::Standard).await;
+    let (status, created) = app
+        .call(
+            "POST",
+            "/v1/groups",
+            Some(json!({"id": "lab", "name": "Lab 2"})),
+        )
+        .await;
+    assert_eq!(
+        (status, created),
+        (201, json!({"id": "lab", "name": "Lab 2"}))
+    );
+    let (status, body) = app
+        .call("POST", "/v1/groups", Some(json!({"id": "lab"})))
+        .await;
+    assert_eq!((status, body["code"].clone()), (409, json!("exists")));
+    let (status, body) = app
+        .call("POST", "/v1/groups", Some(json!({"id": "Bad Id"})))
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("measurement group ID"));
+    let (_, renamed) = app
+        .call("PUT", "/v1/groups/lab", Some(json!({"name": "Lab two"})))
+        .await;
+    assert_eq!(renamed["name"], "Lab two");
+    let (_, list) = app.call("GET", "/v1/groups", None).await;
+    assert_eq!(list["groups"].as_array().unwrap().len(), 2);
+
+    // A disabled app's messages are refused; enabling it again lets them in.
+    let (status, disabled) = app
+        .call(
+            "PUT",
+            "/v1/groups/plant/apps/gw-a",
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!((status, disabled["enabled"].clone()), (200, json!(false)));
+    let refused = app
+        .publish(
+            "gw-a",
+            &batch(vec![record("LR-1", app.at(0), json!({"CH1": 1.0}))]),
+        )
+        .await;
+    assert_eq!(
+        refused.result.unwrap().refused.as_deref(),
+        Some("app is disabled")
+    );
+    app.call(
+        "PUT",
+        "/v1/groups/plant/apps/gw-a",
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    let accepted = app
+        .publish(
+            "gw-a",
+            &batch(vec![record("LR-1", app.at(0), json!({"CH1": 1.0}))]),
+        )
+        .await;
+    assert_eq!(accepted.result.unwrap().stored, 1);
+    let (_, detail) = app.call("GET", "/v1/groups/plant/apps/gw-a", None).await;
+    assert_eq!(
+        detail["instruments"],
+        json!([{"instrument": "LR-1", "channels": ["CH1"], "last_seen": app.at(0)}])
+    );
+
+    // A group with apps cannot go; without them it can.
+    let (status, body) = app.call("DELETE", "/v1/groups/plant", None).await;
+    assert_eq!((status, body["code"].clone()), (409, json!("not_empty")));
+    for thing in ["gw-a", "gw-b"] {
+        let (status, _) = app
+            .call("DELETE", &format!("/v1/groups/plant/apps/{thing}"), None)
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = app.call("DELETE", "/v1/groups/plant", None).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.call("GET", "/v1/groups/plant/latest", None).await;
+    assert_eq!(status, 404);
+    // A deleted app is an unknown app again.
+    let gone = app
+        .publish(
+            "gw-a",
+            &batch(vec![record("LR-1", app.at(9), json!({"CH1": 1.0}))]),
+        )
+        .await;
+    assert_eq!(
+        gone.result.unwrap().refused.as_deref(),
+        Some("unknown app: not registered")
+    );
+}
