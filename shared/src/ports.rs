@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 
+use crate::domain::auth::{AuditEvent, Failures, Session, User};
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
-use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName};
+use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
 
@@ -181,4 +182,32 @@ pub trait RecordStore: Send + Sync {
 #[async_trait]
 pub trait JobQueue: Send + Sync {
     async fn enqueue(&self, job: &RecomputeJob) -> Result<(), StoreError>;
+}
+
+/// Users, sessions, failed-login counts and the audit log.
+#[async_trait]
+pub trait Identity: Send + Sync {
+    async fn user(&self, account: &AccountId, id: &UserId) -> Result<Option<User>, StoreError>;
+    async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError>;
+    /// Creates a user unless the account has `limit` users or the ID is taken (race-safe).
+    async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError>;
+    /// Deletes a user; `false` if there was none.
+    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError>;
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
+    /// Records activity on a session.
+    async fn touch_session(&self, id: &str, at: Millis) -> Result<(), StoreError>;
+    /// Ends a session (logout).
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+    /// Failed logins counted under `key` in the current window.
+    async fn failures(&self, key: &str) -> Result<Option<Failures>, StoreError>;
+    /// Counts a failed login under `key` at `now`, starting a new window if the last ended.
+    async fn record_failure(&self, key: &str, now: Millis) -> Result<(), StoreError>;
+    async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError>;
+    /// The newest `limit` audit events of an account, newest first.
+    async fn audit_log(
+        &self,
+        account: &AccountId,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
 }

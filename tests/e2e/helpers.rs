@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use devcloud::{seed, LocalCloud, Ports, RuleOutcome};
+use fieldcloud::domain::auth::Role;
 use fieldcloud::domain::ids::ThingName;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::records_topic;
@@ -38,7 +39,15 @@ pub async fn spawn(plan: Plan) -> TestCloud {
     let tenant = seed::tenant(&cloud.registry, "acme", plan, "plant", &["gw-a", "gw-b"])
         .await
         .expect("seeding");
-    let token = cloud.token(&tenant.account.id, "tester", 60 * Millis::MINUTE);
+    let token = cloud
+        .session_token(
+            &tenant.account.id,
+            "tester",
+            Role::Admin,
+            60 * Millis::MINUTE,
+        )
+        .await
+        .expect("a session");
     TestCloud {
         base: devcloud::wall_clock().0 - 3_600_000,
         cloud,
@@ -110,6 +119,32 @@ impl TestCloud {
             request = request.json(&body);
         }
         self.send(request).await
+    }
+
+    /// A request with a JSON body, as the holder of `token`.
+    pub async fn call_as(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+        let url = format!("{}{path}", self.cloud.api_url);
+        self.send(
+            self.http
+                .request(method, url)
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// A request with a JSON body and no Authorization header.
+    pub async fn call_anonymous(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+        let url = format!("{}{path}", self.cloud.api_url);
+        self.send(self.http.request(method, url).json(&body)).await
     }
 
     /// A request without any Authorization header.

@@ -5,6 +5,7 @@
 
 mod calculated;
 mod helpers;
+mod identity;
 mod ingest;
 mod isolation;
 mod series;

@@ -1,6 +1,7 @@
 //! Measurement groups and apps over HTTP, and the plan limits on creating them.
 
 use devcloud::seed;
+use fieldcloud::domain::auth::Role;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use serde_json::json;
@@ -19,7 +20,14 @@ async fn every_plan_allows_exactly_its_groups_and_apps() {
             .unwrap();
         let token = app
             .cloud
-            .token(&tenant.account.id, "admin", 60 * Millis::MINUTE);
+            .session_token(
+                &tenant.account.id,
+                "admin",
+                Role::Admin,
+                60 * Millis::MINUTE,
+            )
+            .await
+            .expect("a session");
         let post = |path: &'static str, body| {
             let (http, url, token) = (
                 reqwest::Client::new(),

@@ -2,15 +2,24 @@
 //! [`authenticate`]; a route that does not cannot see tenant data, because every
 //! registry read is keyed by the principal's account.
 
-use lambda_http::Request;
+use lambda_http::{Request, RequestExt};
 
+use fieldcloud::domain::auth::{session_alive, session_needs_touch, Role};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
+use fieldcloud::ports::Identity;
 
 use crate::error::ApiError;
 
-/// The principal of a request carrying `Authorization: Bearer <token>`.
-pub fn authenticate(request: &Request, key: &TokenKey, now: Millis) -> Result<Principal, ApiError> {
+/// The principal of a request carrying `Authorization: Bearer <token>`: the signature
+/// must hold, and the token's session must still live (not logged out, not idle for 24
+/// hours, its user not deleted).
+pub async fn authenticate(
+    request: &Request,
+    key: &TokenKey,
+    identity: &impl Identity,
+    now: Millis,
+) -> Result<Principal, ApiError> {
     let header = request.headers().get("authorization").ok_or_else(|| {
         ApiError::unauthorized("missing Authorization header: send `Authorization: Bearer <token>`")
     })?;
@@ -19,10 +28,55 @@ pub fn authenticate(request: &Request, key: &TokenKey, now: Millis) -> Result<Pr
         .ok()
         .and_then(|h| h.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::unauthorized("Authorization header must be `Bearer <token>`"))?;
-    key.verify(token.trim(), now).map_err(|error| match error {
+    let principal = key.verify(token.trim(), now).map_err(|error| match error {
         TokenError::Expired => ApiError::unauthorized("token expired; log in again"),
         TokenError::Malformed | TokenError::BadSignature => {
             ApiError::unauthorized("token is invalid")
         }
-    })
+    })?;
+    let ended = || ApiError::unauthorized("session ended; log in again");
+    let session = identity
+        .session(&principal.session)
+        .await?
+        .ok_or_else(ended)?;
+    if session.account != principal.account || session.user != principal.user {
+        return Err(ended());
+    }
+    if !session_alive(session.last_active, now) {
+        identity.delete_session(&session.id).await?;
+        return Err(ended());
+    }
+    if session_needs_touch(session.last_active, now) {
+        // Checked here, at most once a minute, rather than on every request: a deleted
+        // user's sessions end within a minute.
+        if identity
+            .user(&session.account, &session.user)
+            .await?
+            .is_none()
+        {
+            identity.delete_session(&session.id).await?;
+            return Err(ended());
+        }
+        identity.touch_session(&session.id, now).await?;
+    }
+    Ok(principal)
+}
+
+/// Refuses a principal that is not an account admin.
+pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Admin => Ok(()),
+        Role::Member => Err(ApiError::forbidden("this needs an account admin")),
+    }
+}
+
+/// The address the request came from, as API Gateway saw it (the local cloud fills in
+/// the same field). Headers are not trusted for it: a client can write any.
+pub fn source_address(request: &Request) -> Option<String> {
+    match request.request_context_ref()? {
+        lambda_http::request::RequestContext::ApiGatewayV2(context) => {
+            context.http.source_ip.clone()
+        }
+        _ => None,
+    }
 }

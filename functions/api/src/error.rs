@@ -82,6 +82,15 @@ impl ApiError {
         }
     }
 
+    pub fn too_many(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 429,
+            code: "too_many_attempts",
+            message: message.into(),
+            position: None,
+        }
+    }
+
     pub fn invalid_expression(error: &ExprError) -> Self {
         ApiError {
             status: 400,

@@ -6,6 +6,7 @@
 mod auth;
 mod calculated;
 mod error;
+mod identity;
 mod latest;
 mod series;
 mod tenancy;
@@ -13,11 +14,11 @@ mod tenancy;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use fieldcloud::domain::ids::{CalcId, GroupId, ThingName};
+use fieldcloud::domain::ids::{CalcId, GroupId, ThingName, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
-use fieldcloud::ports::{JobQueue, RecordStore, Registry};
+use fieldcloud::ports::{Identity, JobQueue, RecordStore, Registry};
 
 pub use error::ApiError;
 pub use series::SeriesQuery;
@@ -31,7 +32,7 @@ pub struct Api<R, S, Q> {
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.
-pub async fn handle<R: Registry, S: RecordStore, Q: JobQueue>(
+pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
     api: &Api<R, S, Q>,
     request: &Request,
     now: Millis,
@@ -45,29 +46,54 @@ pub async fn handle<R: Registry, S: RecordStore, Q: JobQueue>(
 /// The largest request body any route takes.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// Every route: method and path pattern (`{…}` is one path segment). Only these are
-/// answered — a path that matches a pattern under another method gets 405 — and the
-/// tenant-isolation tests walk this list, so no route escapes them.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/health"),
-    ("GET", "/v1/groups"),
-    ("POST", "/v1/groups"),
-    ("GET", "/v1/groups/{group}"),
-    ("PUT", "/v1/groups/{group}"),
-    ("DELETE", "/v1/groups/{group}"),
-    ("GET", "/v1/groups/{group}/latest"),
-    ("GET", "/v1/groups/{group}/series"),
-    ("GET", "/v1/groups/{group}/apps"),
-    ("POST", "/v1/groups/{group}/apps"),
-    ("GET", "/v1/groups/{group}/apps/{app}"),
-    ("PUT", "/v1/groups/{group}/apps/{app}"),
-    ("DELETE", "/v1/groups/{group}/apps/{app}"),
-    ("GET", "/v1/groups/{group}/calculated"),
-    ("POST", "/v1/groups/{group}/calculated"),
-    ("GET", "/v1/groups/{group}/calculated/{id}"),
-    ("PUT", "/v1/groups/{group}/calculated/{id}"),
-    ("DELETE", "/v1/groups/{group}/calculated/{id}"),
-    ("POST", "/v1/groups/{group}/calculated/{id}/copy"),
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token.
+    Public,
+    /// Any user of the account.
+    Member,
+    /// Account admins only; every successful change through such a route is audited.
+    Admin,
+}
+
+/// Every route: method, path pattern (`{…}` is one path segment) and who may call it.
+/// Only these are answered — a path that matches a pattern under another method gets
+/// 405 — and the tenant-isolation tests walk this list, so no route escapes them.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("GET", "/health", Access::Public),
+    ("POST", "/v1/login", Access::Public),
+    ("POST", "/v1/logout", Access::Member),
+    ("GET", "/v1/users", Access::Admin),
+    ("POST", "/v1/users", Access::Admin),
+    ("DELETE", "/v1/users/{user}", Access::Admin),
+    ("GET", "/v1/audit", Access::Admin),
+    ("GET", "/v1/groups", Access::Member),
+    ("POST", "/v1/groups", Access::Admin),
+    ("GET", "/v1/groups/{group}", Access::Member),
+    ("PUT", "/v1/groups/{group}", Access::Admin),
+    ("DELETE", "/v1/groups/{group}", Access::Admin),
+    ("GET", "/v1/groups/{group}/latest", Access::Member),
+    ("GET", "/v1/groups/{group}/series", Access::Member),
+    ("GET", "/v1/groups/{group}/apps", Access::Member),
+    ("POST", "/v1/groups/{group}/apps", Access::Admin),
+    ("GET", "/v1/groups/{group}/apps/{app}", Access::Member),
+    ("PUT", "/v1/groups/{group}/apps/{app}", Access::Admin),
+    ("DELETE", "/v1/groups/{group}/apps/{app}", Access::Admin),
+    ("GET", "/v1/groups/{group}/calculated", Access::Member),
+    ("POST", "/v1/groups/{group}/calculated", Access::Member),
+    ("GET", "/v1/groups/{group}/calculated/{id}", Access::Member),
+    ("PUT", "/v1/groups/{group}/calculated/{id}", Access::Member),
+    (
+        "DELETE",
+        "/v1/groups/{group}/calculated/{id}",
+        Access::Member,
+    ),
+    (
+        "POST",
+        "/v1/groups/{group}/calculated/{id}/copy",
+        Access::Member,
+    ),
 ];
 
 /// Whether `path`'s segments fit `pattern`'s.
@@ -80,36 +106,89 @@ fn fits(pattern: &str, segments: &[&str]) -> bool {
             .all(|(part, segment)| part.starts_with('{') || part == segment)
 }
 
-async fn route<R: Registry, S: RecordStore, Q: JobQueue>(
+async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
     api: &Api<R, S, Q>,
     request: &Request,
     now: Millis,
 ) -> Result<(u16, serde_json::Value), ApiError> {
     let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
     let method = request.method().as_str();
-    let allowed: Vec<&str> = ROUTES
+    let matching: Vec<&(&str, &str, Access)> = ROUTES
         .iter()
-        .filter(|(_, pattern)| fits(pattern, &segments))
-        .map(|(m, _)| *m)
+        .filter(|(_, pattern, _)| fits(pattern, &segments))
         .collect();
-    if allowed.is_empty() {
+    if matching.is_empty() {
         return Err(no_route(request));
     }
-    if !allowed.contains(&method) {
+    let Some(&&(_, pattern, access)) = matching.iter().find(|(m, _, _)| *m == method) else {
+        let allowed: Vec<&str> = matching.iter().map(|(m, _, _)| *m).collect();
         return Err(ApiError::method_not_allowed(format!(
             "{method} is not allowed here; use {}",
             allowed.join(" or ")
         )));
-    }
-    if segments == ["health"] {
-        return Ok((200, json!({ "status": "ok" })));
-    }
-    let principal = auth::authenticate(request, &api.key, now)?;
+    };
+    let address = auth::source_address(request);
+    let address = address.as_deref();
     let registry = &api.registry;
-    let principal = &principal;
+    match (method, segments.as_slice()) {
+        ("GET", ["health"]) => return Ok((200, json!({ "status": "ok" }))),
+        ("POST", ["v1", "login"]) => {
+            let login = json_body(request)?;
+            return Ok((
+                200,
+                identity::login(registry, &api.key, login, address, now).await?,
+            ));
+        }
+        _ => {}
+    }
+    let principal = auth::authenticate(request, &api.key, registry, now).await?;
+    if access == Access::Admin {
+        auth::require_admin(&principal)?;
+    }
+    let outcome = dispatch(api, request, &principal, address, now).await?;
+    if access == Access::Admin && method != "GET" {
+        let detail = request.uri().path().to_owned();
+        let action = format!("{method} {pattern}");
+        identity::audit(
+            registry,
+            &principal.account,
+            Some(&principal.user),
+            address,
+            &action,
+            detail,
+            now,
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+/// Runs an authenticated route.
+async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
+    api: &Api<R, S, Q>,
+    request: &Request,
+    principal: &Principal,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<(u16, serde_json::Value), ApiError> {
+    let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
+    let method = request.method().as_str();
+    let registry = &api.registry;
     let ok = |body| Ok((200, body));
     let created = |body| Ok((201, body));
     match (method, segments.as_slice()) {
+        ("POST", ["v1", "logout"]) => {
+            ok(identity::logout(registry, principal, address, now).await?)
+        }
+        ("GET", ["v1", "users"]) => ok(identity::list_users(registry, principal).await?),
+        ("POST", ["v1", "users"]) => {
+            created(identity::create_user(registry, principal, json_body(request)?).await?)
+        }
+        ("DELETE", ["v1", "users", user]) => {
+            let user = UserId::parse(*user).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            ok(identity::delete_user(registry, principal, &user).await?)
+        }
+        ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
         ("GET", ["v1", "groups"]) => ok(tenancy::list_groups(registry, principal).await?),
         ("POST", ["v1", "groups"]) => {
             created(tenancy::create_group(registry, principal, json_body(request)?).await?)

@@ -2,6 +2,7 @@
 //! each request becomes the same `lambda_http::Request` the Lambda would receive.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -13,18 +14,20 @@ use lambda_http::Body;
 use tokio::net::TcpListener;
 
 use api::Api;
-use fieldcloud::ports::{JobQueue, RecordStore, Registry};
+use fieldcloud::ports::{Identity, JobQueue, RecordStore, Registry};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::request::RequestContext;
 
 /// Accepts connections on `listener` until the process ends.
 pub async fn serve<R, S, Q>(listener: TcpListener, api: Arc<Api<R, S, Q>>)
 where
-    R: Registry + 'static,
+    R: Registry + Identity + 'static,
     S: RecordStore + 'static,
     Q: JobQueue + 'static,
 {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(error) => {
                 tracing::warn!(%error, "accept failed");
                 continue;
@@ -34,7 +37,7 @@ where
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let api = api.clone();
-                async move { Ok::<_, Infallible>(respond(&api, request).await) }
+                async move { Ok::<_, Infallible>(respond(&api, request, peer.ip()).await) }
             });
             if let Err(error) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -46,9 +49,10 @@ where
     }
 }
 
-async fn respond<R: Registry, S: RecordStore, Q: JobQueue>(
+async fn respond<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
     api: &Api<R, S, Q>,
     request: hyper::Request<Incoming>,
+    peer: IpAddr,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
@@ -63,7 +67,14 @@ async fn respond<R: Registry, S: RecordStore, Q: JobQueue>(
             Err(error) => Body::Binary(error.into_bytes()),
         }
     };
-    let request = lambda_http::Request::from_parts(parts, body);
+    let mut request = lambda_http::Request::from_parts(parts, body);
+    // Where API Gateway puts the caller's address, which the API uses for throttling and
+    // the audit log.
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.http.source_ip = Some(peer.to_string());
+    request
+        .extensions_mut()
+        .insert(RequestContext::ApiGatewayV2(context));
     let response = api::handle(api, &request, crate::wall_clock()).await;
     let (parts, body) = response.into_parts();
     let bytes = match body {

@@ -22,9 +22,11 @@ use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
 use fieldcloud::adapters::sqs::SqsJobQueue;
-use fieldcloud::domain::ids::AccountId;
+use fieldcloud::domain::auth::{Role, Session};
+use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::{Principal, TokenKey};
+use fieldcloud::ports::Identity;
 use tokio::sync::broadcast;
 
 pub use rule::RuleOutcome;
@@ -112,13 +114,31 @@ impl LocalCloud {
         })
     }
 
-    /// A bearer token for `user` of `account`, valid for `ttl_millis` from now.
-    pub fn token(&self, account: &AccountId, user: &str, ttl_millis: i64) -> String {
-        self.key.sign(&Principal {
+    /// A bearer token for `user` of `account` with `role`, valid for `ttl_millis`, on a
+    /// new session — what a login gives, without a password (for tests and the demo).
+    pub async fn session_token(
+        &self,
+        account: &AccountId,
+        user: &str,
+        role: Role,
+        ttl_millis: i64,
+    ) -> anyhow::Result<String> {
+        let now = wall_clock();
+        let session = Session {
+            id: format!("{:032x}", rand::random::<u128>()),
             account: account.clone(),
-            user: user.to_owned(),
-            expires: wall_clock().plus(ttl_millis),
-        })
+            user: UserId::parse(user)?,
+            role,
+            last_active: now,
+        };
+        self.registry.create_session(&session).await?;
+        Ok(self.key.sign(&Principal {
+            account: account.clone(),
+            user: session.user,
+            role,
+            session: session.id,
+            expires: now.plus(ttl_millis),
+        }))
     }
 
     /// Outcomes of the IoT rule from now on, one per message.

@@ -68,11 +68,23 @@ async fn main() -> anyhow::Result<()> {
         &["sim-gw-1", "sim-gw-2", "sim-gw-3"],
     )
     .await?;
-    let token = cloud.token(
-        &demo.account.id,
-        "demo-admin",
-        30 * 24 * 60 * Millis::MINUTE,
-    );
+    // One account per plan, each with an admin whose password is new on every start.
+    let mut credentials = Vec::new();
+    for (account, plan) in [
+        ("demo", Plan::Pro),
+        ("standard-demo", Plan::Standard),
+        ("free-demo", Plan::Free),
+        ("trial-demo", Plan::Trial),
+    ] {
+        let tenant = if account == "demo" {
+            demo.clone()
+        } else {
+            seed::tenant(&cloud.registry, account, plan, "group-1", &[]).await?
+        };
+        let password = seed::generated_password();
+        seed::admin(&cloud.registry, &tenant.account, "admin", &password).await?;
+        credentials.push((account, plan, password));
+    }
 
     let mut fleet_tasks = Vec::new();
     if options.fleet {
@@ -89,20 +101,29 @@ async fn main() -> anyhow::Result<()> {
 
     let now = devcloud::wall_clock();
     let api = &cloud.api_url;
+    let logins: String = credentials
+        .iter()
+        .map(|(account, plan, password)| {
+            format!("  {account:<14} {:<9} admin / {password}\n", plan.as_str())
+        })
+        .collect();
+    let demo_password = &credentials[0].2;
     println!(
         r#"
 fieldcloud local cloud is running
-  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files
+  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queue fieldcloud-recompute
   MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/{{thing}}/records
   API                  {api}
-  demo account         demo (plan pro), group plant-1, apps sim-gw-1, sim-gw-2, sim-gw-3
   simulated fleet      {fleet}
 
-Live data (latest values; run it again to see them move):
-  curl -s -H 'Authorization: Bearer {token}' {api}/v1/groups/plant-1/latest
+Accounts (account ID, plan, user / password):
+{logins}
+Log in, then read live data (run the second line again to see the values move):
+  TOKEN=$(curl -s -X POST {api}/v1/login -d '{{"account":"demo","user":"admin","password":"{demo_password}"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/latest
 
 A series, downsampled to 60 buckets:
-  curl -s -H 'Authorization: Bearer {token}' '{api}/v1/groups/plant-1/series?channel=sim-gw-1/LR8450-0001/CH1-1&channel=sim-gw-2/PW3390-0001/U1&from={from}&to={to}&buckets=60'
+  curl -s -H "Authorization: Bearer $TOKEN" '{api}/v1/groups/plant-1/series?channel=sim-gw-1/LR8450-0001/CH1-1&channel=sim-gw-2/PW3390-0001/U1&from={from}&to={to}&buckets=60'
 
 Ctrl-C stops everything.
 "#,
@@ -110,7 +131,7 @@ Ctrl-C stops everything.
         mqtt = cloud.mqtt,
         fleet = if options.fleet {
             format!(
-                "3 apps, 5 instruments, a record each every {}s",
+                "3 apps of account demo, 5 instruments, a record each every {}s",
                 options.interval.as_secs()
             )
         } else {

@@ -1,10 +1,12 @@
 //! The demo tenant the local cloud starts with.
 
 use fieldcloud::adapters::dynamodb::DynamoRegistry;
+use fieldcloud::domain::auth::{check_password_policy, hash_password, Role, User};
+use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::ids::{AccountId, GroupId, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{Account, App, Group};
-use fieldcloud::ports::{Created, Registry};
+use fieldcloud::ports::{Created, Identity, Registry};
 
 /// A seeded account with one measurement group and its apps.
 #[derive(Debug, Clone)]
@@ -59,4 +61,34 @@ pub async fn tenant(
         group,
         apps,
     })
+}
+
+/// Creates an admin user with `password` on `account` (idempotent: an existing user
+/// is left as it is).
+pub async fn admin(
+    registry: &DynamoRegistry,
+    account: &Account,
+    user: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let user = User {
+        account: account.id.clone(),
+        id: UserId::parse(user)?,
+        role: Role::Admin,
+        password_hash: hash_password(password),
+    };
+    check_password_policy(password, &user.id).map_err(anyhow::Error::msg)?;
+    if registry
+        .create_user(&user, account.plan.limits().users)
+        .await?
+        == Created::LimitReached
+    {
+        anyhow::bail!("plan {} allows no more users", account.plan);
+    }
+    Ok(())
+}
+
+/// A password that meets the policy, new on every start.
+pub fn generated_password() -> String {
+    format!("Fc-{:010x}-7q", rand::random::<u64>() & 0xff_ffff_ffff)
 }

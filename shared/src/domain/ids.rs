@@ -95,6 +95,15 @@ id_type!(
 );
 
 id_type!(
+    /// A user within an account (login is account ID + user ID + password).
+    UserId,
+    "user ID",
+    64,
+    "use 1 to 64 characters a-z, 0-9, ., _ and -",
+    |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+);
+
+id_type!(
     /// A calculated channel of a measurement group; made by the cloud, stable across
     /// renames and edits of the expression.
     CalcId,

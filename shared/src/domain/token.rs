@@ -10,20 +10,28 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::ids::AccountId;
+use super::auth::Role;
+use super::ids::{AccountId, UserId};
 use super::record::Millis;
 
 const PREFIX: &str = "fc1";
 /// Shorter keys make HMAC brute-forceable; refuse to run with one.
 pub const MIN_KEY_BYTES: usize = 32;
 
-/// The authenticated caller: every data route is scoped by its account.
+/// The authenticated caller: every data route is scoped by its account. A token is only
+/// good while its session lives (idle limit, logout), which the API checks after the
+/// signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     #[serde(rename = "acc")]
     pub account: AccountId,
     #[serde(rename = "usr")]
-    pub user: String,
+    pub user: UserId,
+    #[serde(rename = "rol")]
+    pub role: Role,
+    /// The session the token belongs to.
+    #[serde(rename = "sid")]
+    pub session: String,
     /// Expiry, milliseconds since the epoch.
     #[serde(rename = "exp")]
     pub expires: Millis,
@@ -107,7 +115,9 @@ mod tests {
     fn principal() -> Principal {
         Principal {
             account: AccountId::parse("acme").unwrap(),
-            user: "ops".into(),
+            user: UserId::parse("ops").unwrap(),
+            role: Role::Member,
+            session: "s1".into(),
             expires: Millis(2_000),
         }
     }
@@ -129,7 +139,8 @@ mod tests {
             key(2).verify(&token, Millis(0)),
             Err(TokenError::BadSignature)
         );
-        let forged_claims = URL_SAFE_NO_PAD.encode(br#"{"acc":"other","usr":"ops","exp":2000}"#);
+        let forged_claims = URL_SAFE_NO_PAD
+            .encode(br#"{"acc":"other","usr":"ops","rol":"admin","sid":"s1","exp":2000}"#);
         let signature = token.rsplit_once('.').unwrap().1;
         let forged = format!("fc1.{forged_claims}.{signature}");
         assert_eq!(

@@ -19,6 +19,11 @@
 //! - api: a group's apps and instruments with their latest values in one Query on
 //!   `byGroup`; the account is part of `gpk`, so the query cannot reach another tenant.
 //!
+//! Identity items live in the registry table too: users (`ACCOUNT#{account}` /
+//! `USER#{user}`), audit events (`ACCOUNT#{account}` / `AUDIT#{time}#{random}`), sessions
+//! (`SESSION#{id}` / `SESSION`) and failed-login counts (`THROTTLE#{key}` / `THROTTLE`);
+//! the last two carry a `ttl` for DynamoDB's expiry and are also checked in code.
+//!
 //! **Records** (`i`, `t`): one item per (instrument, record time) holding every channel
 //! value of the record in one binary attribute `v` (see [`crate::domain::codec`]).
 //! `i` is `{account}/{thing}/{serial}`, `t` milliseconds. Because the key is the record's
@@ -30,6 +35,7 @@
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.
 
+mod identity;
 mod item_size;
 mod records;
 mod registry;

@@ -24,11 +24,11 @@ use crate::ports::{Registration, Registry, Saved, StoreError};
 /// The registry table on DynamoDB.
 #[derive(Clone)]
 pub struct DynamoRegistry {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
-fn account_pk(account: &AccountId) -> String {
+pub(super) fn account_pk(account: &AccountId) -> String {
     format!("ACCOUNT#{account}")
 }
 
@@ -63,7 +63,7 @@ impl DynamoRegistry {
     /// Runs a transaction: `None` when it committed, else which of its parts failed their
     /// condition (in order). A conflict with a concurrent write says nothing about the
     /// conditions, so it is a retryable error instead.
-    async fn transact(
+    pub(super) async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
     ) -> Result<Option<Vec<bool>>, StoreError> {
@@ -83,7 +83,7 @@ impl DynamoRegistry {
         }
     }
 
-    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+    pub(super) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -118,7 +118,7 @@ impl DynamoRegistry {
 
 /// Adds one to `counter` on an item, unless it would pass `limit`: the part of a
 /// creation transaction that makes a plan limit race-safe.
-fn count_up(
+pub(super) fn count_up(
     table: &str,
     pk: String,
     sk: String,
@@ -129,16 +129,16 @@ fn count_up(
         .table_name(table)
         .key("pk", s(pk))
         .key("sk", s(sk))
-        .update_expression(format!(
-            "SET {counter} = if_not_exists({counter}, :zero) + :one"
-        ))
+        // Aliased: counters are named after what they count, and `users` is reserved.
+        .update_expression("SET #counter = if_not_exists(#counter, :zero) + :one")
+        .expression_attribute_names("#counter", counter)
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1));
     update = match limit {
         Some(limit) => update
-            .condition_expression(format!(
-                "attribute_exists(pk) AND (attribute_not_exists({counter}) OR {counter} < :limit)"
-            ))
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(#counter) OR #counter < :limit)",
+            )
             .expression_attribute_values(":limit", n(limit)),
         None => update.condition_expression("attribute_exists(pk)"),
     };
@@ -148,13 +148,16 @@ fn count_up(
 }
 
 /// Takes one from `counter`: the part of a deletion transaction that frees a slot.
-fn count_down(table: &str, pk: String, sk: String, counter: &str) -> TransactWriteItem {
+pub(super) fn count_down(table: &str, pk: String, sk: String, counter: &str) -> TransactWriteItem {
     let update = Update::builder()
         .table_name(table)
         .key("pk", s(pk))
         .key("sk", s(sk))
-        .update_expression(format!("SET {counter} = {counter} - :one"))
-        .condition_expression(format!("{counter} > :zero"))
+        // `if_not_exists` keeps the expression valid on an item without the counter, so
+        // the condition, not a validation error, is what refuses it.
+        .update_expression("SET #counter = if_not_exists(#counter, :zero) - :one")
+        .condition_expression("#counter > :zero")
+        .expression_attribute_names("#counter", counter)
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1))
         .build()
@@ -178,7 +181,9 @@ fn app_item(app: &App) -> Item {
 
 /// The outcome of a conditional write: `true` if written, `false` if its condition
 /// failed (which callers treat as an answer, not an error).
-fn written<T, E: Into<aws_sdk_dynamodb::Error>>(result: Result<T, E>) -> Result<bool, StoreError> {
+pub(super) fn written<T, E: Into<aws_sdk_dynamodb::Error>>(
+    result: Result<T, E>,
+) -> Result<bool, StoreError> {
     match result.map_err(Into::into) {
         Ok(_) => Ok(true),
         Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => Ok(false),

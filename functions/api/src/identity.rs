@@ -1,0 +1,253 @@
+//! Login and logout, the account's users, and its audit log.
+//!
+//! `POST /v1/login` answers a wrong account, user or password alike (401) and takes as
+//! long for a user that does not exist; failed logins are counted per user and per
+//! source address, and over the limit logins are refused (429) until the window ends.
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::auth::{
+    check_password_policy, decoy_hash, hash_password, throttled_until, verify_password, AuditEvent,
+    Role, Session, User, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS,
+};
+use fieldcloud::domain::ids::{AccountId, UserId};
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::token::{Principal, TokenKey};
+use fieldcloud::ports::{Created, Identity, Registry};
+
+use crate::error::ApiError;
+
+/// A token is good for 30 days at most, however active its session.
+const TOKEN_LIFETIME_MILLIS: i64 = 30 * 24 * 60 * Millis::MINUTE;
+/// Audit events one request returns at most.
+const MAX_AUDIT_EVENTS: usize = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub account: String,
+    pub user: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub user: String,
+    pub password: String,
+    pub role: Option<String>,
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::unauthorized("account ID, user ID or password is wrong")
+}
+
+fn iso(at: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(at.0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| at.0.to_string())
+}
+
+/// Writes an audit event; a failure to write it fails the request, so nothing audited
+/// goes unrecorded.
+pub async fn audit(
+    identity: &impl Identity,
+    account: &AccountId,
+    user: Option<&UserId>,
+    address: Option<&str>,
+    action: &str,
+    detail: String,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let event = AuditEvent {
+        at: now,
+        action: action.to_owned(),
+        user: user.cloned(),
+        address: address.map(str::to_owned),
+        detail,
+    };
+    identity.audit(account, &event).await?;
+    Ok(())
+}
+
+pub async fn login(
+    store: &(impl Identity + Registry),
+    key: &TokenKey,
+    request: LoginRequest,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let account = AccountId::parse(request.account).map_err(|_| wrong_credentials())?;
+    let user = UserId::parse(request.user).map_err(|_| wrong_credentials())?;
+    let user_key = format!("user:{account}/{user}");
+    let address_key = address.map(|a| format!("address:{a}"));
+    let mut blocked = throttled_until(store.failures(&user_key).await?, MAX_FAILURES_PER_USER, now);
+    if let Some(key) = &address_key {
+        blocked = blocked.max(throttled_until(
+            store.failures(key).await?,
+            MAX_FAILURES_PER_ADDRESS,
+            now,
+        ));
+    }
+    if let Some(until) = blocked {
+        return Err(ApiError::too_many(format!(
+            "too many failed logins; try again after {}",
+            iso(until)
+        )));
+    }
+    let found = store.user(&account, &user).await?;
+    let hash = found
+        .as_ref()
+        .map_or(decoy_hash(), |u| u.password_hash.as_str());
+    let matches = verify_password(&request.password, hash);
+    let Some(found) = found.filter(|_| matches) else {
+        store.record_failure(&user_key, now).await?;
+        if let Some(key) = &address_key {
+            store.record_failure(key, now).await?;
+        }
+        if store.account(&account).await?.is_some() {
+            audit(
+                store,
+                &account,
+                Some(&user),
+                address,
+                "login_failed",
+                String::new(),
+                now,
+            )
+            .await?;
+        }
+        return Err(wrong_credentials());
+    };
+    let session = Session {
+        id: format!("{:032x}", rand::random::<u128>()),
+        account: account.clone(),
+        user: user.clone(),
+        role: found.role,
+        last_active: now,
+    };
+    store.create_session(&session).await?;
+    let token = key.sign(&Principal {
+        account: account.clone(),
+        user: user.clone(),
+        role: found.role,
+        session: session.id,
+        expires: now.plus(TOKEN_LIFETIME_MILLIS),
+    });
+    audit(
+        store,
+        &account,
+        Some(&user),
+        address,
+        "login",
+        String::new(),
+        now,
+    )
+    .await?;
+    Ok(json!({
+        "token": token,
+        "account": account,
+        "user": user,
+        "role": found.role,
+        "idle_timeout_seconds": SESSION_IDLE_MILLIS / 1000,
+    }))
+}
+
+pub async fn logout(
+    identity: &impl Identity,
+    principal: &Principal,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    identity.delete_session(&principal.session).await?;
+    audit(
+        identity,
+        &principal.account,
+        Some(&principal.user),
+        address,
+        "logout",
+        String::new(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "logged_out": true }))
+}
+
+pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+    let mut users = identity.users(&principal.account).await?;
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    let users: Vec<Json> = users
+        .iter()
+        .map(|u| json!({ "user": u.id, "role": u.role }))
+        .collect();
+    Ok(json!({ "users": users }))
+}
+
+pub async fn create_user(
+    store: &(impl Identity + Registry),
+    principal: &Principal,
+    request: NewUser,
+) -> Result<Json, ApiError> {
+    let id =
+        UserId::parse(request.user).map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
+    let role = match request.role.as_deref() {
+        None => Role::Member,
+        Some(text) => Role::parse(text).ok_or_else(|| {
+            ApiError::bad_request(format!("`role` must be admin or member, got `{text}`"))
+        })?,
+    };
+    check_password_policy(&request.password, &id).map_err(ApiError::bad_request)?;
+    let plan = store
+        .account(&principal.account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?
+        .plan;
+    let limit = plan.limits().users;
+    let user = User {
+        account: principal.account.clone(),
+        id,
+        role,
+        password_hash: hash_password(&request.password),
+    };
+    match store.create_user(&user, limit).await? {
+        Created::Created => {}
+        Created::Exists => {
+            return Err(ApiError::conflict(
+                "exists",
+                format!("user `{}` exists already", user.id),
+            ))
+        }
+        Created::LimitReached => {
+            return Err(ApiError::conflict(
+                "limit_reached",
+                format!("plan {plan} allows {limit} users; the account has {limit}"),
+            ))
+        }
+    }
+    Ok(json!({ "user": user.id, "role": user.role }))
+}
+
+pub async fn delete_user(
+    identity: &impl Identity,
+    principal: &Principal,
+    user: &UserId,
+) -> Result<Json, ApiError> {
+    if *user == principal.user {
+        return Err(ApiError::conflict(
+            "self",
+            "you cannot delete your own user",
+        ));
+    }
+    if !identity.delete_user(&principal.account, user).await? {
+        return Err(ApiError::not_found(format!("user `{user}` not found")));
+    }
+    Ok(json!({ "deleted": user }))
+}
+
+pub async fn audit_log(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+    let events = identity
+        .audit_log(&principal.account, MAX_AUDIT_EVENTS)
+        .await?;
+    Ok(json!({ "events": events }))
+}

@@ -1,0 +1,307 @@
+//! Users, sessions, failed-login counts and the audit log, in the registry table.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+
+use super::registry::{account_pk, count_down, count_up, written, DynamoRegistry};
+use super::unavailable;
+use super::values::{get_n, get_s, n, parse_id, s, Item};
+use crate::domain::auth::{
+    AuditEvent, Failures, Role, Session, User, SESSION_IDLE_MILLIS, THROTTLE_WINDOW_MILLIS,
+};
+use crate::domain::ids::{AccountId, UserId};
+use crate::domain::record::Millis;
+use crate::ports::{Created, Identity, StoreError};
+
+fn user_sk(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+
+fn session_pk(id: &str) -> String {
+    format!("SESSION#{id}")
+}
+
+fn throttle_pk(key: &str) -> String {
+    format!("THROTTLE#{key}")
+}
+
+/// DynamoDB's TTL attribute: epoch seconds after which the item may be removed.
+fn ttl(at: Millis) -> aws_sdk_dynamodb::types::AttributeValue {
+    n(at.0 / 1000)
+}
+
+fn role(item: &Item) -> Result<Role, StoreError> {
+    let text = get_s(item, "role")?;
+    Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown role `{text}`")))
+}
+
+fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
+    Ok(User {
+        account: account.clone(),
+        id: parse_id(
+            UserId::parse,
+            get_s(item, "sk")?.trim_start_matches("USER#"),
+        )?,
+        role: role(item)?,
+        password_hash: get_s(item, "passwordHash")?.to_owned(),
+    })
+}
+
+#[async_trait]
+impl Identity for DynamoRegistry {
+    async fn user(&self, account: &AccountId, id: &UserId) -> Result<Option<User>, StoreError> {
+        self.get(account_pk(account), &user_sk(id))
+            .await?
+            .map(|item| parse_user(account, &item))
+            .transpose()
+    }
+
+    async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(account_pk(account)))
+            .expression_attribute_values(":prefix", s("USER#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        // At most 100 users (Pro): one page.
+        output
+            .items()
+            .iter()
+            .map(|item| parse_user(account, item))
+            .collect()
+    }
+
+    async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError> {
+        let create = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Item::from([
+                ("pk".into(), s(account_pk(&user.account))),
+                ("sk".into(), s(user_sk(&user.id))),
+                ("role".into(), s(user.role.as_str())),
+                ("passwordHash".into(), s(&user.password_hash)),
+            ])))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put is complete");
+        let cancelled = self
+            .transact(vec![
+                count_up(
+                    &self.table,
+                    account_pk(&user.account),
+                    "ACCOUNT".into(),
+                    "users",
+                    Some(limit),
+                ),
+                TransactWriteItem::builder().put(create).build(),
+            ])
+            .await?;
+        Ok(match cancelled {
+            None => Created::Created,
+            Some(failed) if failed.get(1) == Some(&true) => Created::Exists,
+            Some(_) => Created::LimitReached,
+        })
+    }
+
+    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(user_sk(id)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("delete is complete");
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                count_down(&self.table, account_pk(account), "ACCOUNT".into(), "users"),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Item::from([
+                ("pk".into(), s(session_pk(&session.id))),
+                ("sk".into(), s("SESSION")),
+                ("account".into(), s(session.account.as_str())),
+                ("user".into(), s(session.user.as_str())),
+                ("role".into(), s(session.role.as_str())),
+                ("lastActive".into(), n(session.last_active.0)),
+                (
+                    "ttl".into(),
+                    ttl(session.last_active.plus(SESSION_IDLE_MILLIS)),
+                ),
+            ])))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let Some(item) = self.get(session_pk(id), "SESSION").await? else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            id: id.to_owned(),
+            account: parse_id(AccountId::parse, get_s(&item, "account")?)?,
+            user: parse_id(UserId::parse, get_s(&item, "user")?)?,
+            role: role(&item)?,
+            last_active: Millis(
+                get_n(&item, "lastActive")?
+                    .ok_or_else(|| StoreError::Corrupt("session without lastActive".into()))?,
+            ),
+        }))
+    }
+
+    async fn touch_session(&self, id: &str, at: Millis) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(session_pk(id)))
+            .key("sk", s("SESSION"))
+            .update_expression("SET lastActive = :at, #ttl = :ttl")
+            // Never revive a session that logout removed meanwhile, nor move time back.
+            .condition_expression("attribute_exists(pk) AND lastActive < :at")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":at", n(at.0))
+            .expression_attribute_values(":ttl", ttl(at.plus(SESSION_IDLE_MILLIS)))
+            .send()
+            .await;
+        written(result).map(drop)
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(session_pk(id)))
+            .key("sk", s("SESSION"))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn failures(&self, key: &str) -> Result<Option<Failures>, StoreError> {
+        let Some(item) = self.get(throttle_pk(key), "THROTTLE").await? else {
+            return Ok(None);
+        };
+        Ok(Some(Failures {
+            window_start: Millis(get_n(&item, "windowStart")?.unwrap_or(0)),
+            count: get_n(&item, "failures")?.unwrap_or(0),
+        }))
+    }
+
+    async fn record_failure(&self, key: &str, now: Millis) -> Result<(), StoreError> {
+        // Count within the current window; if it has ended (or none began), start one.
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(throttle_pk(key)))
+            .key("sk", s("THROTTLE"))
+            .update_expression("SET failures = failures + :one")
+            .condition_expression("windowStart > :cutoff")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cutoff", n(now.0 - THROTTLE_WINDOW_MILLIS))
+            .send()
+            .await;
+        if written(counted)? {
+            return Ok(());
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Item::from([
+                ("pk".into(), s(throttle_pk(key))),
+                ("sk".into(), s("THROTTLE")),
+                ("windowStart".into(), n(now.0)),
+                ("failures".into(), n(1)),
+                ("ttl".into(), ttl(now.plus(THROTTLE_WINDOW_MILLIS))),
+            ])))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError> {
+        let mut item = Item::from([
+            ("pk".into(), s(account_pk(account))),
+            // Sorted by time; the random part keeps two events of one millisecond apart.
+            (
+                "sk".into(),
+                s(format!(
+                    "AUDIT#{:015}#{:016x}",
+                    event.at.0,
+                    rand::random::<u64>()
+                )),
+            ),
+            ("at".into(), n(event.at.0)),
+            ("action".into(), s(&event.action)),
+            ("detail".into(), s(&event.detail)),
+        ]);
+        if let Some(user) = &event.user {
+            item.insert("user".into(), s(user.as_str()));
+        }
+        if let Some(address) = &event.address {
+            item.insert("address".into(), s(address));
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn audit_log(
+        &self,
+        account: &AccountId,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(account_pk(account)))
+            .expression_attribute_values(":prefix", s("AUDIT#"))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output
+            .items()
+            .iter()
+            .map(|item| {
+                Ok(AuditEvent {
+                    at: Millis(get_n(item, "at")?.unwrap_or(0)),
+                    action: get_s(item, "action")?.to_owned(),
+                    user: item
+                        .get("user")
+                        .map(|_| get_s(item, "user").and_then(|u| parse_id(UserId::parse, u)))
+                        .transpose()?,
+                    address: item
+                        .get("address")
+                        .map(|_| get_s(item, "address").map(str::to_owned))
+                        .transpose()?,
+                    detail: get_s(item, "detail")?.to_owned(),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,228 @@
+//! Who may log in and for how long: password policy and hashing, roles, the session idle
+//! rule and the failed-login throttle (SPEC.md 9). Pure: time is a parameter.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{AccountId, UserId};
+use super::record::Millis;
+
+/// What a user may do in their account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including users, groups, apps and the audit log.
+    Admin,
+    /// The data of the account: monitoring, series, calculated channels.
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+/// A user of an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub account: AccountId,
+    pub id: UserId,
+    pub role: Role,
+    /// PHC string from [`hash_password`]; the password itself is never stored.
+    pub password_hash: String,
+}
+
+/// A login session: its token is signed, but only good while this lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// 128 random bits, hex.
+    pub id: String,
+    pub account: AccountId,
+    pub user: UserId,
+    pub role: Role,
+    pub last_active: Millis,
+}
+
+/// One entry of an account's audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub at: Millis,
+    /// `login`, `login_failed`, `logout`, `user_created`, `group_deleted`, …
+    pub action: String,
+    pub user: Option<UserId>,
+    /// The source address of the request.
+    pub address: Option<String>,
+    pub detail: String,
+}
+
+/// Checks the password policy: at least 8 characters with a digit, an upper-case and a
+/// lower-case letter, and not the user ID. The error lists everything that is missing.
+pub fn check_password_policy(password: &str, user: &UserId) -> Result<(), String> {
+    let mut missing = Vec::new();
+    if password.chars().count() < 8 {
+        missing.push("at least 8 characters");
+    }
+    if !password.chars().any(|c| c.is_ascii_digit()) {
+        missing.push("a digit");
+    }
+    if !password.chars().any(char::is_uppercase) {
+        missing.push("an upper-case letter");
+    }
+    if !password.chars().any(char::is_lowercase) {
+        missing.push("a lower-case letter");
+    }
+    if password.eq_ignore_ascii_case(user.as_str()) {
+        missing.push("to differ from the user ID");
+    }
+    if password.len() > 1024 {
+        missing.push("at most 1024 bytes");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the password needs {}", missing.join(", ")))
+    }
+}
+
+/// Hashes a password with Argon2id (memory-hard; OWASP's parameters: 19 MiB, 2 passes)
+/// and a random salt, as a PHC string that carries its own parameters.
+pub fn hash_password(password: &str) -> String {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("Argon2 with default parameters accepts any password")
+        .to_string()
+}
+
+/// Whether `password` matches a PHC string from [`hash_password`]. A malformed stored
+/// hash matches nothing.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
+}
+
+/// A real hash of no one's password, verified when the user does not exist, so that a
+/// wrong user ID takes as long to refuse as a wrong password. Computed once per process.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("no one's password"))
+}
+
+/// Sessions end after this long without a request.
+pub const SESSION_IDLE_MILLIS: i64 = 24 * 60 * Millis::MINUTE;
+/// A session's last activity is written at most this often: a write per request would
+/// double what every request costs.
+pub const SESSION_TOUCH_MILLIS: i64 = Millis::MINUTE;
+
+/// Whether a session last active at `last_active` is still alive at `now`.
+pub fn session_alive(last_active: Millis, now: Millis) -> bool {
+    now.0 - last_active.0 < SESSION_IDLE_MILLIS
+}
+
+/// Whether a live session's activity should be written now.
+pub fn session_needs_touch(last_active: Millis, now: Millis) -> bool {
+    now.0 - last_active.0 >= SESSION_TOUCH_MILLIS
+}
+
+/// Failed logins are counted per user and per source address in windows of this length.
+pub const THROTTLE_WINDOW_MILLIS: i64 = 15 * Millis::MINUTE;
+/// Failures one user may have in a window before its logins are refused.
+pub const MAX_FAILURES_PER_USER: u32 = 5;
+/// Failures one source address may have in a window (it may try many user IDs).
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+
+/// A count of failed logins since `window_start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    pub window_start: Millis,
+    pub count: u32,
+}
+
+/// When logins may be tried again, if `failures` block them at `now`.
+pub fn throttled_until(failures: Option<Failures>, max: u32, now: Millis) -> Option<Millis> {
+    let failures = failures?;
+    let ends = failures.window_start.plus(THROTTLE_WINDOW_MILLIS);
+    (failures.count >= max && now < ends).then_some(ends)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn the_policy_names_everything_a_password_lacks() {
+        assert_eq!(
+            check_password_policy("abc", &user("ops")),
+            Err("the password needs at least 8 characters, a digit, an upper-case letter".into())
+        );
+        assert_eq!(
+            check_password_policy("Operator1", &user("operator1")),
+            Err("the password needs to differ from the user ID".into())
+        );
+        assert!(check_password_policy("Measure4Me", &user("ops")).is_ok());
+    }
+
+    #[test]
+    fn argon2id_hashes_verify_and_differ_by_salt() {
+        let hash = hash_password("Measure4Me");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password("Measure4Me", &hash));
+        assert!(!verify_password("measure4me", &hash));
+        assert_ne!(hash, hash_password("Measure4Me"));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(!verify_password("anything", decoy_hash()));
+        assert!(
+            decoy_hash().starts_with("$argon2id$"),
+            "a real hash, as slow to check"
+        );
+    }
+
+    #[test]
+    fn a_session_ends_after_24_hours_without_activity() {
+        let last = Millis(1_000_000);
+        assert!(session_alive(last, last.plus(SESSION_IDLE_MILLIS - 1)));
+        assert!(!session_alive(last, last.plus(SESSION_IDLE_MILLIS)));
+        assert!(!session_needs_touch(
+            last,
+            last.plus(SESSION_TOUCH_MILLIS - 1)
+        ));
+        assert!(session_needs_touch(last, last.plus(SESSION_TOUCH_MILLIS)));
+    }
+
+    #[test]
+    fn failed_logins_block_until_the_window_ends() {
+        let start = Millis(0);
+        let at = |count| {
+            Some(Failures {
+                window_start: start,
+                count,
+            })
+        };
+        assert_eq!(throttled_until(at(4), 5, Millis(1)), None);
+        assert_eq!(
+            throttled_until(at(5), 5, Millis(1)),
+            Some(start.plus(THROTTLE_WINDOW_MILLIS))
+        );
+        assert_eq!(
+            throttled_until(at(5), 5, start.plus(THROTTLE_WINDOW_MILLIS)),
+            None
+        );
+        assert_eq!(throttled_until(None, 5, Millis(1)), None);
+    }
+}
