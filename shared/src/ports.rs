@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use crate::domain::allowlist::Cidr;
 use crate::domain::auth::{AuditEvent, Failures, Session, User};
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName, UserId};
@@ -78,6 +79,8 @@ pub trait Registry: Send + Sync {
     /// Moves the app's last-seen time forward to `at` (never backward).
     async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError>;
 
+    /// Replaces an account's IP allow-list.
+    async fn set_allow_list(&self, account: &AccountId, ranges: &[Cidr]) -> Result<(), StoreError>;
     /// The measurement groups of an account.
     async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError>;
     /// Creates a group unless the account has `limit` already (race-safe).

@@ -1,9 +1,12 @@
 //! Login, sessions, users, roles, throttling and the audit log, over HTTP.
 
 use devcloud::seed;
-use fieldcloud::domain::auth::{MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER};
+use fieldcloud::domain::auth::{
+    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS,
+};
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::record::Millis;
 use fieldcloud::ports::Registry;
 use serde_json::{json, Value};
 
@@ -211,4 +214,145 @@ async fn logins_failures_and_admin_changes_are_in_the_audit_log() {
         .unwrap()
         .iter()
         .all(|e| e["address"] == "127.0.0.1"));
+}
+
+#[tokio::test]
+async fn a_session_ends_after_24_hours_without_a_request_and_activity_keeps_it_alive() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let (_, session) = login(&app, "acme", "boss", PASSWORD).await;
+    let token = session["token"].as_str().unwrap();
+    let almost_a_day = SESSION_IDLE_MILLIS - Millis::SECOND;
+    for _ in 0..2 {
+        // Each request within the day moves the idle limit on.
+        app.cloud.clock.advance(almost_a_day);
+        assert_eq!(app.get_as("/v1/groups/plant/latest", token).await.0, 200);
+    }
+    app.cloud.clock.advance(SESSION_IDLE_MILLIS);
+    let (status, body) = app.get_as("/v1/groups/plant/latest", token).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("session ended; log in again"))
+    );
+    assert_eq!(
+        login(&app, "acme", "boss", PASSWORD).await.0,
+        200,
+        "a new login works"
+    );
+}
+
+/// A GET from a chosen local address (127.0.0.2 is loopback too, but another address).
+async fn get_from(base: &str, local: &str, path: &str, token: &str) -> (u16, Value) {
+    let client = reqwest::Client::builder()
+        .local_address(local.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_ip_allow_list_admits_only_its_ipv4_and_ipv6_ranges() {
+    let app = spawn(Plan::Pro).await;
+    admin_of_acme(&app, "boss").await;
+    let (v4, v6) = (
+        app.cloud.api_url.clone(),
+        app.cloud.api_url_v6.clone().expect("IPv6 loopback"),
+    );
+    let set = |list: Value| {
+        app.call(
+            "PUT",
+            "/v1/account/allow-list",
+            Some(json!({ "allow_list": list })),
+        )
+    };
+
+    let (status, body) = set(json!(["10.0.0.0/8"])).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("lockout")),
+        "{body}"
+    );
+    let (status, body) = set(json!(["10.0.0.0/33"])).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "`allow_list`: `10.0.0.0/33`: the prefix length must be 0 to 32"
+    );
+    let (status, body) = set(json!(["127.0.0.1", "2001:db8::7/32"])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["allow_list"], json!(["127.0.0.1/32", "2001:db8::/32"]));
+
+    let path = "/v1/groups/plant/latest";
+    assert_eq!(get_from(&v4, "127.0.0.1", path, &app.token).await.0, 200);
+    let (status, body) = get_from(&v4, "127.0.0.2", path, &app.token).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (
+            403,
+            json!("your address 127.0.0.2 is not on the account's IP allow-list")
+        )
+    );
+    assert_eq!(get_from(&v6, "::1", path, &app.token).await.0, 403);
+
+    // From a refused address a wrong password looks like any wrong password; only the
+    // right one learns of the allow-list.
+    let login_from = |password: &'static str| {
+        let url = format!("{v4}/v1/login");
+        async move {
+            let client = reqwest::Client::builder()
+                .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap();
+            let body = json!({"account": "acme", "user": "boss", "password": password});
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(login_from("Wrong4Password").await, 401);
+    assert_eq!(login_from(PASSWORD).await, 403);
+
+    let (status, _) = set(json!(["127.0.0.0/30", "::1"])).await;
+    assert_eq!(status, 200);
+    assert_eq!(get_from(&v4, "127.0.0.2", path, &app.token).await.0, 200);
+    assert_eq!(get_from(&v6, "::1", path, &app.token).await.0, 200);
+    let (_, log) = app.call("GET", "/v1/audit", None).await;
+    assert!(log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "login_refused" && e["address"] == "127.0.0.2"));
+}
+
+#[tokio::test]
+async fn only_pro_has_an_ip_allow_list() {
+    let app = spawn(Plan::Standard).await;
+    let (status, body) = app
+        .call(
+            "PUT",
+            "/v1/account/allow-list",
+            Some(json!({"allow_list": ["127.0.0.1"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (
+            403,
+            json!("plan standard has no IP allow-list; it comes with pro")
+        )
+    );
+    let (_, account) = app.call("GET", "/v1/account", None).await;
+    assert_eq!(account["allow_list"], json!([]));
 }

@@ -6,18 +6,21 @@ use lambda_http::{Request, RequestExt};
 
 use fieldcloud::domain::auth::{session_alive, session_needs_touch, Role};
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
-use fieldcloud::ports::Identity;
+use fieldcloud::ports::{Identity, Registry};
+use std::net::IpAddr;
 
 use crate::error::ApiError;
 
 /// The principal of a request carrying `Authorization: Bearer <token>`: the signature
-/// must hold, and the token's session must still live (not logged out, not idle for 24
-/// hours, its user not deleted).
+/// must hold, the token's session must still live (not logged out, not idle for 24
+/// hours, its user not deleted), and the request must come from an address the
+/// account's IP allow-list admits.
 pub async fn authenticate(
     request: &Request,
     key: &TokenKey,
-    identity: &impl Identity,
+    identity: &(impl Identity + Registry),
     now: Millis,
 ) -> Result<Principal, ApiError> {
     let header = request.headers().get("authorization").ok_or_else(|| {
@@ -59,7 +62,29 @@ pub async fn authenticate(
         }
         identity.touch_session(&session.id, now).await?;
     }
+    let account = identity
+        .account(&principal.account)
+        .await?
+        .ok_or_else(ended)?;
+    admit(&account, request)?;
     Ok(principal)
+}
+
+/// Refuses a request from an address outside the account's IP allow-list.
+pub fn admit(account: &Account, request: &Request) -> Result<(), ApiError> {
+    let address = source_ip(request);
+    if account.admits(address) {
+        return Ok(());
+    }
+    let shown = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+    Err(ApiError::forbidden(format!(
+        "your address {shown} is not on the account's IP allow-list"
+    )))
+}
+
+/// [`source_address`] as an IP address.
+pub fn source_ip(request: &Request) -> Option<IpAddr> {
+    source_address(request)?.parse().ok()
 }
 
 /// Refuses a principal that is not an account admin.

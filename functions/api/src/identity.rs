@@ -7,12 +7,14 @@
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
+use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
 use fieldcloud::domain::auth::{
     check_password_policy, decoy_hash, hash_password, throttled_until, verify_password, AuditEvent,
     Role, Session, User, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenKey};
 use fieldcloud::ports::{Created, Identity, Registry};
 
@@ -74,10 +76,12 @@ pub async fn audit(
 pub async fn login(
     store: &(impl Identity + Registry),
     key: &TokenKey,
+    http: &lambda_http::Request,
     request: LoginRequest,
-    address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    let address = crate::auth::source_address(http);
+    let address = address.as_deref();
     let account = AccountId::parse(request.account).map_err(|_| wrong_credentials())?;
     let user = UserId::parse(request.user).map_err(|_| wrong_credentials())?;
     let user_key = format!("user:{account}/{user}");
@@ -120,6 +124,24 @@ pub async fn login(
         }
         return Err(wrong_credentials());
     };
+    // Only now, with the password right: a blocked address learns nothing without it.
+    let account_record = store
+        .account(&account)
+        .await?
+        .ok_or_else(wrong_credentials)?;
+    if let Err(refused) = crate::auth::admit(&account_record, http) {
+        audit(
+            store,
+            &account,
+            Some(&user),
+            address,
+            "login_refused",
+            "address not on the allow-list".into(),
+            now,
+        )
+        .await?;
+        return Err(refused);
+    }
     let session = Session {
         id: format!("{:032x}", rand::random::<u128>()),
         account: account.clone(),
@@ -250,4 +272,73 @@ pub async fn audit_log(identity: &impl Identity, principal: &Principal) -> Resul
         .audit_log(&principal.account, MAX_AUDIT_EVENTS)
         .await?;
     Ok(json!({ "events": events }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowListRequest {
+    pub allow_list: Vec<String>,
+}
+
+fn account_json(account: &Account) -> Json {
+    json!({
+        "id": account.id,
+        "name": account.name,
+        "plan": account.plan,
+        "allow_list": account.allow_list.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn account(store: &impl Registry, principal: &Principal) -> Result<Json, ApiError> {
+    let account = store
+        .account(&principal.account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?;
+    Ok(account_json(&account))
+}
+
+/// Replaces the account's IP allow-list (Pro). A list that would lock out the very
+/// address it is sent from is refused: the admin could not undo it.
+pub async fn set_allow_list(
+    store: &impl Registry,
+    principal: &Principal,
+    http: &lambda_http::Request,
+    request: AllowListRequest,
+) -> Result<Json, ApiError> {
+    let mut account = store
+        .account(&principal.account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?;
+    if !account.plan.limits().ip_allow_list {
+        return Err(ApiError::forbidden(format!(
+            "plan {} has no IP allow-list; it comes with pro",
+            account.plan
+        )));
+    }
+    if request.allow_list.len() > MAX_RANGES {
+        return Err(ApiError::bad_request(format!(
+            "the allow-list has {} ranges; at most {MAX_RANGES} are accepted",
+            request.allow_list.len()
+        )));
+    }
+    let ranges = request
+        .allow_list
+        .iter()
+        .map(|text| {
+            Cidr::parse(text).map_err(|e| ApiError::bad_request(format!("`allow_list`: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let own = crate::auth::source_ip(http);
+    if !allowed(&ranges, own) {
+        let shown = own.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+        return Err(ApiError::conflict(
+            "lockout",
+            format!(
+                "the list does not include your own address {shown}; you would lock yourself out"
+            ),
+        ));
+    }
+    store.set_allow_list(&account.id, &ranges).await?;
+    account.allow_list = ranges;
+    Ok(account_json(&account))
 }

@@ -68,6 +68,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/users", Access::Admin),
     ("DELETE", "/v1/users/{user}", Access::Admin),
     ("GET", "/v1/audit", Access::Admin),
+    ("GET", "/v1/account", Access::Member),
+    ("PUT", "/v1/account/allow-list", Access::Admin),
     ("GET", "/v1/groups", Access::Member),
     ("POST", "/v1/groups", Access::Admin),
     ("GET", "/v1/groups/{group}", Access::Member),
@@ -136,7 +138,7 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
             let login = json_body(request)?;
             return Ok((
                 200,
-                identity::login(registry, &api.key, login, address, now).await?,
+                identity::login(registry, &api.key, request, login, now).await?,
             ));
         }
         _ => {}
@@ -189,6 +191,11 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
             ok(identity::delete_user(registry, principal, &user).await?)
         }
         ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
+        ("GET", ["v1", "account"]) => ok(identity::account(registry, principal).await?),
+        ("PUT", ["v1", "account", "allow-list"]) => {
+            let list = json_body(request)?;
+            ok(identity::set_allow_list(registry, principal, request, list).await?)
+        }
         ("GET", ["v1", "groups"]) => ok(tenancy::list_groups(registry, principal).await?),
         ("POST", ["v1", "groups"]) => {
             created(tenancy::create_group(registry, principal, json_body(request)?).await?)

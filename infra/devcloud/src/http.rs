@@ -14,12 +14,15 @@ use lambda_http::Body;
 use tokio::net::TcpListener;
 
 use api::Api;
+use fieldcloud::domain::record::Millis;
+
+use crate::ApiClock;
 use fieldcloud::ports::{Identity, JobQueue, RecordStore, Registry};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 
 /// Accepts connections on `listener` until the process ends.
-pub async fn serve<R, S, Q>(listener: TcpListener, api: Arc<Api<R, S, Q>>)
+pub async fn serve<R, S, Q>(listener: TcpListener, api: Arc<Api<R, S, Q>>, clock: ApiClock)
 where
     R: Registry + Identity + 'static,
     S: RecordStore + 'static,
@@ -33,11 +36,11 @@ where
                 continue;
             }
         };
-        let api = api.clone();
+        let (api, clock) = (api.clone(), clock.clone());
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let api = api.clone();
-                async move { Ok::<_, Infallible>(respond(&api, request, peer.ip()).await) }
+                let (api, now) = (api.clone(), clock.now());
+                async move { Ok::<_, Infallible>(respond(&api, request, peer.ip(), now).await) }
             });
             if let Err(error) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -53,6 +56,7 @@ async fn respond<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
     api: &Api<R, S, Q>,
     request: hyper::Request<Incoming>,
     peer: IpAddr,
+    now: Millis,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
@@ -75,7 +79,7 @@ async fn respond<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
     request
         .extensions_mut()
         .insert(RequestContext::ApiGatewayV2(context));
-    let response = api::handle(api, &request, crate::wall_clock()).await;
+    let response = api::handle(api, &request, now).await;
     let (parts, body) = response.into_parts();
     let bytes = match body {
         Body::Empty => Bytes::new(),

@@ -15,7 +15,7 @@ pub mod seed;
 pub mod tables;
 pub mod worker;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -50,9 +50,13 @@ pub struct LocalCloud {
     pub moto: moto::Moto,
     pub mqtt: SocketAddr,
     pub api_url: String,
+    /// The same API on the IPv6 loopback, where the machine has one.
+    pub api_url_v6: Option<String>,
     pub registry: DynamoRegistry,
     pub records: DynamoRecords,
     pub key: TokenKey,
+    /// The time the API sees.
+    pub clock: ApiClock,
     outcomes: broadcast::Sender<RuleOutcome>,
 }
 
@@ -102,14 +106,29 @@ impl LocalCloud {
             jobs: SqsJobQueue::new(sqs, queue_url),
             key: key.clone(),
         });
-        tokio::spawn(http::serve(listener, api));
+        let clock = ApiClock::default();
+        let port = listener.local_addr()?.port();
+        let api_url_v6 = match tokio::net::TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+            Ok(listener_v6) => {
+                let url = format!("http://{}", listener_v6.local_addr()?);
+                tokio::spawn(http::serve(listener_v6, api.clone(), clock.clone()));
+                Some(url)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no IPv6 loopback: the API listens on IPv4 only");
+                None
+            }
+        };
+        tokio::spawn(http::serve(listener, api, clock.clone()));
         Ok(LocalCloud {
             moto,
             mqtt,
             api_url,
+            api_url_v6,
             registry,
             records,
             key,
+            clock,
             outcomes,
         })
     }
@@ -123,7 +142,7 @@ impl LocalCloud {
         role: Role,
         ttl_millis: i64,
     ) -> anyhow::Result<String> {
-        let now = wall_clock();
+        let now = self.clock.now();
         let session = Session {
             id: format!("{:032x}", rand::random::<u128>()),
             account: account.clone(),
@@ -157,6 +176,23 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .credentials_provider(Credentials::new("test", "test", None, None, "devcloud"))
         .load()
         .await
+}
+
+/// The API's clock: the wall clock plus an offset that tests move forward, so rules of
+/// time (a session idle for 24 hours) can be checked over HTTP without waiting.
+#[derive(Clone, Default)]
+pub struct ApiClock(Arc<std::sync::atomic::AtomicI64>);
+
+impl ApiClock {
+    pub fn now(&self) -> Millis {
+        wall_clock().plus(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves the API's time forward by `millis`.
+    pub fn advance(&self, millis: i64) {
+        self.0
+            .fetch_add(millis, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The wall clock, read only at the edges (the rule's receive time, the API's `now`).

@@ -113,7 +113,7 @@ async fn main() -> anyhow::Result<()> {
 fieldcloud local cloud is running
   AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queue fieldcloud-recompute
   MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/{{thing}}/records
-  API                  {api}
+  API                  {api}{api_v6}
   simulated fleet      {fleet}
 
 Accounts (account ID, plan, user / password):
@@ -128,6 +128,11 @@ A series, downsampled to 60 buckets:
 Ctrl-C stops everything.
 "#,
         moto = cloud.moto.endpoint,
+        api_v6 = cloud
+            .api_url_v6
+            .as_deref()
+            .map(|u| format!(" and {u}"))
+            .unwrap_or_default(),
         mqtt = cloud.mqtt,
         fleet = if options.fleet {
             format!(

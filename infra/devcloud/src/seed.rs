@@ -29,6 +29,7 @@ pub async fn tenant(
         id: AccountId::parse(account)?,
         name: format!("{account} (local)"),
         plan,
+        allow_list: Vec::new(),
     };
     registry.create_account(&account).await?;
     let group = Group {

@@ -1,6 +1,7 @@
 //! The registry: accounts, measurement groups, apps and instruments, as the domain sees
 //! them (the DynamoDB layout is in `adapters::dynamodb`).
 
+use super::allowlist::{allowed, Cidr};
 use super::codec::Latest;
 use super::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use super::plan::Plan;
@@ -15,6 +16,16 @@ pub struct Account {
     pub id: AccountId,
     pub name: String,
     pub plan: Plan,
+    /// The addresses the account may be used from (Pro); empty allows all.
+    pub allow_list: Vec<Cidr>,
+}
+
+impl Account {
+    /// Whether a request from `address` may use the account: only plans with the
+    /// allow-list feature apply it, so a downgraded account is not locked by a stale list.
+    pub fn admits(&self, address: Option<std::net::IpAddr>) -> bool {
+        !self.plan.limits().ip_allow_list || allowed(&self.allow_list, address)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

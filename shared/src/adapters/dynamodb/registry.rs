@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::Client;
 use super::schema::BY_GROUP_INDEX;
 use super::unavailable;
 use super::values::{get_b, get_bool, get_n, get_s, get_strings, n, parse_id, s, Item};
+use crate::domain::allowlist::Cidr;
 use crate::domain::calculated::{Backfill, CalculatedChannel};
 use crate::domain::channel::ChannelRef;
 use crate::domain::codec::{decode_latest, decode_values, encode_latest, encode_values};
@@ -347,12 +348,17 @@ impl Registry for DynamoRegistry {
         let Some(item) = self.get(account_pk(id), "ACCOUNT").await? else {
             return Ok(None);
         };
+        let allow_list = get_strings(&item, "allowList")?
+            .iter()
+            .map(|text| Cidr::parse(text).map_err(StoreError::Corrupt))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(Account {
             id: id.clone(),
             name: get_s(&item, "name")?.to_owned(),
             plan: get_s(&item, "plan")?
                 .parse::<Plan>()
                 .map_err(StoreError::Corrupt)?,
+            allow_list,
         }))
     }
 
@@ -518,6 +524,22 @@ impl Registry for DynamoRegistry {
             .await;
         // Not written when already seen later than `at`: a slower, older delivery.
         written(result).map(drop)
+    }
+
+    async fn set_allow_list(&self, account: &AccountId, ranges: &[Cidr]) -> Result<(), StoreError> {
+        let list = AttributeValue::L(ranges.iter().map(|r| s(r.to_string())).collect());
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s("ACCOUNT"))
+            .update_expression("SET allowList = :list")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":list", list)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError> {
