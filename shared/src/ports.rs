@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::domain::allowlist::Cidr;
-use crate::domain::auth::{AuditEvent, Failures, Session, User};
+use crate::domain::auth::{ApiToken, AuditEvent, Failures, Session, User};
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
@@ -206,6 +206,13 @@ pub trait Identity: Send + Sync {
     async fn failures(&self, key: &str) -> Result<Option<Failures>, StoreError>;
     /// Counts a failed login under `key` at `now`, starting a new window if the last ended.
     async fn record_failure(&self, key: &str, now: Millis) -> Result<(), StoreError>;
+    /// Stores a Web API token unless the account has `limit` (race-safe).
+    async fn create_api_token(&self, token: &ApiToken, limit: u32) -> Result<Created, StoreError>;
+    /// The token whose secret hashes to `hash`.
+    async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError>;
+    async fn api_tokens(&self, account: &AccountId) -> Result<Vec<ApiToken>, StoreError>;
+    /// Revokes a token; `false` if the account has no such token.
+    async fn delete_api_token(&self, token: &ApiToken) -> Result<bool, StoreError>;
     async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError>;
     /// The newest `limit` audit events of an account, newest first.
     async fn audit_log(

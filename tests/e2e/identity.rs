@@ -356,3 +356,103 @@ async fn only_pro_has_an_ip_allow_list() {
     let (_, account) = app.call("GET", "/v1/account", None).await;
     assert_eq!(account["allow_list"], json!([]));
 }
+
+#[tokio::test]
+async fn a_web_api_token_is_shown_once_works_until_revoked_and_is_audited() {
+    let app = spawn(Plan::Pro).await;
+    let (status, issued) = app
+        .call(
+            "POST",
+            "/v1/api-tokens",
+            Some(json!({"name": "nightly export"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{issued}");
+    let secret = issued["token"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("fcapi_") && secret.len() == 38);
+    assert_eq!(app.get_as("/v1/groups/plant/latest", &secret).await.0, 200);
+
+    let (_, list) = app.call("GET", "/v1/api-tokens", None).await;
+    assert_eq!(list["api_tokens"][0]["name"], "nightly export");
+    assert!(
+        !list.to_string().contains(&secret),
+        "the secret is shown once only"
+    );
+    let (status, body) = app.call_as("POST", "/v1/logout", &secret, json!({})).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("web_api_token"))
+    );
+
+    // The allow-list applies to Web API tokens as to everything else.
+    app.call(
+        "PUT",
+        "/v1/account/allow-list",
+        Some(json!({"allow_list": ["127.0.0.1"]})),
+    )
+    .await;
+    assert_eq!(
+        get_from(
+            &app.cloud.api_url,
+            "127.0.0.2",
+            "/v1/groups/plant/latest",
+            &secret
+        )
+        .await
+        .0,
+        403
+    );
+    app.call(
+        "PUT",
+        "/v1/account/allow-list",
+        Some(json!({"allow_list": []})),
+    )
+    .await;
+
+    let id = issued["id"].as_str().unwrap();
+    let (status, _) = app
+        .call("DELETE", &format!("/v1/api-tokens/{id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app.get_as("/v1/groups/plant/latest", &secret).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("token is invalid"))
+    );
+    let (_, log) = app.call("GET", "/v1/audit", None).await;
+    let actions: Vec<&str> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"api_token_issued") && actions.contains(&"api_token_revoked"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_pro_has_web_api_tokens() {
+    let app = spawn(Plan::Standard).await;
+    let (status, body) = app
+        .call("POST", "/v1/api-tokens", Some(json!({"name": "x"})))
+        .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (
+            403,
+            json!("plan standard has no Web API; it comes with pro")
+        )
+    );
+    let (status, body) = app
+        .get_as(
+            "/v1/groups/plant/latest",
+            "fcapi_00000000000000000000000000000000",
+        )
+        .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("token is invalid"))
+    );
+}

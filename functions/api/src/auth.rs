@@ -4,7 +4,9 @@
 
 use lambda_http::{Request, RequestExt};
 
-use fieldcloud::domain::auth::{session_alive, session_needs_touch, Role};
+use fieldcloud::domain::auth::{
+    api_token_hash, session_alive, session_needs_touch, Role, API_TOKEN_PREFIX,
+};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
@@ -31,7 +33,11 @@ pub async fn authenticate(
         .ok()
         .and_then(|h| h.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::unauthorized("Authorization header must be `Bearer <token>`"))?;
-    let principal = key.verify(token.trim(), now).map_err(|error| match error {
+    let token = token.trim();
+    if token.starts_with(API_TOKEN_PREFIX) {
+        return web_api_principal(request, token, identity).await;
+    }
+    let principal = key.verify(token, now).map_err(|error| match error {
         TokenError::Expired => ApiError::unauthorized("token expired; log in again"),
         TokenError::Malformed | TokenError::BadSignature => {
             ApiError::unauthorized("token is invalid")
@@ -69,6 +75,40 @@ pub async fn authenticate(
     admit(&account, request)?;
     Ok(principal)
 }
+
+/// The principal of a Web API token: it must exist (not revoked), its account must still
+/// have the Web API (Pro), and the allow-list applies as to any request.
+async fn web_api_principal(
+    request: &Request,
+    secret: &str,
+    identity: &(impl Identity + Registry),
+) -> Result<Principal, ApiError> {
+    let token = identity
+        .api_token_by_hash(&api_token_hash(secret))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;
+    let account = identity
+        .account(&token.account)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;
+    if !account.plan.limits().web_api_tokens {
+        return Err(ApiError::forbidden(format!(
+            "plan {} has no Web API; it comes with pro",
+            account.plan
+        )));
+    }
+    admit(&account, request)?;
+    Ok(Principal {
+        account: token.account,
+        user: token.user,
+        role: token.role,
+        session: format!("{WEB_API_SESSION}{}", token.id),
+        expires: Millis(i64::MAX),
+    })
+}
+
+/// The session of a principal authenticated by a Web API token starts with this.
+pub const WEB_API_SESSION: &str = "api:";
 
 /// Refuses a request from an address outside the account's IP allow-list.
 pub fn admit(account: &Account, request: &Request) -> Result<(), ApiError> {

@@ -9,8 +9,9 @@ use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
 use fieldcloud::domain::auth::{
-    check_password_policy, decoy_hash, hash_password, throttled_until, verify_password, AuditEvent,
-    Role, Session, User, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS,
+    api_token_hash, check_password_policy, decoy_hash, hash_password, throttled_until,
+    verify_password, ApiToken, AuditEvent, Role, Session, User, API_TOKEN_PREFIX,
+    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
@@ -18,6 +19,7 @@ use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenKey};
 use fieldcloud::ports::{Created, Identity, Registry};
 
+use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
 
 /// A token is good for 30 days at most, however active its session.
@@ -182,6 +184,12 @@ pub async fn logout(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    if principal.session.starts_with(WEB_API_SESSION) {
+        return Err(ApiError::conflict(
+            "web_api_token",
+            "a Web API token has no session to end; revoke it with DELETE /v1/api-tokens/{id}",
+        ));
+    }
     identity.delete_session(&principal.session).await?;
     audit(
         identity,
@@ -341,4 +349,126 @@ pub async fn set_allow_list(
     store.set_allow_list(&account.id, &ranges).await?;
     account.allow_list = ranges;
     Ok(account_json(&account))
+}
+
+/// Web API tokens one account may hold.
+const MAX_API_TOKENS: u32 = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    pub name: String,
+}
+
+fn token_json(token: &ApiToken) -> Json {
+    json!({ "id": token.id, "name": token.name, "user": token.user, "role": token.role, "created": token.created })
+}
+
+/// Who may see and revoke a token: its user, and the account's admins.
+fn visible_to(token: &ApiToken, principal: &Principal) -> bool {
+    principal.role == Role::Admin || token.user == principal.user
+}
+
+pub async fn list_api_tokens(
+    identity: &impl Identity,
+    principal: &Principal,
+) -> Result<Json, ApiError> {
+    let mut tokens = identity.api_tokens(&principal.account).await?;
+    tokens.retain(|t| visible_to(t, principal));
+    tokens.sort_by_key(|t| t.created);
+    Ok(json!({ "api_tokens": tokens.iter().map(token_json).collect::<Vec<_>>() }))
+}
+
+/// Issues a Web API token (Pro) for the caller, with the caller's role. The secret is in
+/// this answer only: it is stored as a hash.
+pub async fn issue_api_token(
+    store: &(impl Identity + Registry),
+    principal: &Principal,
+    request: NewApiToken,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let plan = store
+        .account(&principal.account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?
+        .plan;
+    if !plan.limits().web_api_tokens {
+        return Err(ApiError::forbidden(format!(
+            "plan {plan} has no Web API; it comes with pro"
+        )));
+    }
+    if request.name.trim().is_empty() || request.name.chars().count() > 100 {
+        return Err(ApiError::bad_request("`name` must be 1 to 100 characters"));
+    }
+    let secret = format!("{API_TOKEN_PREFIX}{:032x}", rand::random::<u128>());
+    let token = ApiToken {
+        id: format!("{:08x}", rand::random::<u32>()),
+        account: principal.account.clone(),
+        user: principal.user.clone(),
+        role: principal.role,
+        name: request.name,
+        created: now,
+        hash: api_token_hash(&secret),
+    };
+    match store.create_api_token(&token, MAX_API_TOKENS).await? {
+        Created::Created => {}
+        Created::LimitReached => {
+            return Err(ApiError::conflict(
+                "limit_reached",
+                format!(
+                    "an account holds at most {MAX_API_TOKENS} Web API tokens; revoke one first"
+                ),
+            ))
+        }
+        Created::Exists => {
+            return Err(ApiError::conflict(
+                "exists",
+                "token ID collision; try again",
+            ))
+        }
+    }
+    audit(
+        store,
+        &principal.account,
+        Some(&principal.user),
+        address,
+        "api_token_issued",
+        token.id.clone(),
+        now,
+    )
+    .await?;
+    let mut body = token_json(&token);
+    body["token"] = json!(secret);
+    Ok(body)
+}
+
+pub async fn revoke_api_token(
+    identity: &impl Identity,
+    principal: &Principal,
+    id: &str,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let not_found = || ApiError::not_found(format!("Web API token `{id}` not found"));
+    let token = identity
+        .api_tokens(&principal.account)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id && visible_to(t, principal))
+        .ok_or_else(not_found)?;
+    if !identity.delete_api_token(&token).await? {
+        return Err(not_found());
+    }
+    audit(
+        identity,
+        &principal.account,
+        Some(&principal.user),
+        address,
+        "api_token_revoked",
+        token.id,
+        now,
+    )
+    .await?;
+    Ok(json!({ "revoked": id }))
 }

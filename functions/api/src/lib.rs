@@ -69,6 +69,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/v1/users/{user}", Access::Admin),
     ("GET", "/v1/audit", Access::Admin),
     ("GET", "/v1/account", Access::Member),
+    ("GET", "/v1/api-tokens", Access::Member),
+    ("POST", "/v1/api-tokens", Access::Member),
+    ("DELETE", "/v1/api-tokens/{token}", Access::Member),
     ("PUT", "/v1/account/allow-list", Access::Admin),
     ("GET", "/v1/groups", Access::Member),
     ("POST", "/v1/groups", Access::Admin),
@@ -192,6 +195,14 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
         }
         ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
         ("GET", ["v1", "account"]) => ok(identity::account(registry, principal).await?),
+        ("GET", ["v1", "api-tokens"]) => ok(identity::list_api_tokens(registry, principal).await?),
+        ("POST", ["v1", "api-tokens"]) => {
+            let new = json_body(request)?;
+            created(identity::issue_api_token(registry, principal, new, address, now).await?)
+        }
+        ("DELETE", ["v1", "api-tokens", id]) => {
+            ok(identity::revoke_api_token(registry, principal, id, address, now).await?)
+        }
         ("PUT", ["v1", "account", "allow-list"]) => {
             let list = json_body(request)?;
             ok(identity::set_allow_list(registry, principal, request, list).await?)

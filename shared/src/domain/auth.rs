@@ -55,6 +55,34 @@ pub struct Session {
     pub last_active: Millis,
 }
 
+/// A Web API token (Pro): a long-lived secret for programs. Only its SHA-256 is stored;
+/// the secret is shown once, when it is issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    /// Short public ID, for listing and revoking (8 hex digits).
+    pub id: String,
+    pub account: AccountId,
+    pub user: UserId,
+    pub role: Role,
+    pub name: String,
+    pub created: Millis,
+    /// SHA-256 of the secret, hex.
+    pub hash: String,
+}
+
+/// The prefix that tells a Web API token from a login token.
+pub const API_TOKEN_PREFIX: &str = "fcapi_";
+
+/// The stored form of a Web API token's secret. A hash without salt suffices: the secret
+/// is 128 random bits, not a password a person chose.
+pub fn api_token_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// One entry of an account's audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
