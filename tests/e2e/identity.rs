@@ -2,7 +2,7 @@
 
 use devcloud::seed;
 use fieldcloud::domain::auth::{
-    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS,
+    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
 };
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
@@ -454,5 +454,61 @@ async fn only_pro_has_web_api_tokens() {
     assert_eq!(
         (status, body["message"].clone()),
         (401, json!("token is invalid"))
+    );
+}
+
+#[tokio::test]
+async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes() {
+    let app = spawn(Plan::Standard).await;
+    // Issued by a real user: a session of a user who does not exist ends within a minute.
+    admin_of_acme(&app, "boss").await;
+    let (_, boss) = login(&app, "acme", "boss", PASSWORD).await;
+    let boss = boss["token"].as_str().unwrap();
+    let (status, temporary) = app
+        .call_as("POST", "/v1/temporary-logins", boss, json!({}))
+        .await;
+    assert_eq!(status, 201, "{temporary}");
+    assert_eq!(temporary["role"], "viewer");
+    let token = temporary["token"].as_str().unwrap().to_owned();
+
+    for (method, pattern, access) in api::ROUTES {
+        if *access == api::Access::Public {
+            continue;
+        }
+        let path = pattern
+            .replace("{group}", "plant")
+            .replace("{app}", "gw-a")
+            .replace("{id}", "abc")
+            .replace("{user}", "tester")
+            .replace("{token}", "abc");
+        let (status, body) = app
+            .call_as(method, &path, &token, json!({"name": "x"}))
+            .await;
+        let reads_member_data = *method == "GET" && *access == api::Access::Member;
+        if reads_member_data {
+            assert_ne!(status, 403, "{method} {path}: {body}");
+        } else {
+            assert_eq!(
+                (status, body["message"].clone()),
+                (403, json!("a temporary login is view-only")),
+                "{method} {path}"
+            );
+        }
+    }
+
+    app.cloud
+        .clock
+        .advance(TEMPORARY_LOGIN_MILLIS - Millis::SECOND);
+    assert_eq!(
+        app.get_as("/v1/groups/plant/latest", &token).await.0,
+        200,
+        "at 29:59"
+    );
+    app.cloud.clock.advance(2 * Millis::SECOND);
+    let (status, body) = app.get_as("/v1/groups/plant/latest", &token).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("token expired; log in again")),
+        "at 30:01"
     );
 }

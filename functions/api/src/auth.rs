@@ -14,6 +14,7 @@ use fieldcloud::ports::{Identity, Registry};
 use std::net::IpAddr;
 
 use crate::error::ApiError;
+use crate::Access;
 
 /// The principal of a request carrying `Authorization: Bearer <token>`: the signature
 /// must hold, the token's session must still live (not logged out, not idle for 24
@@ -127,11 +128,14 @@ pub fn source_ip(request: &Request) -> Option<IpAddr> {
     source_address(request)?.parse().ok()
 }
 
-/// Refuses a principal that is not an account admin.
-pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
-    match principal.role {
-        Role::Admin => Ok(()),
-        Role::Member => Err(ApiError::forbidden("this needs an account admin")),
+/// Refuses what the principal's role may not do on a route with `access` (`read`: the
+/// route only reads). A viewer — a temporary login — reads member routes and nothing else.
+pub fn permit(principal: &Principal, access: Access, read: bool) -> Result<(), ApiError> {
+    match (principal.role, access) {
+        (Role::Admin, _) | (Role::Member, Access::Member | Access::Public) => Ok(()),
+        (Role::Viewer, Access::Member | Access::Public) if read => Ok(()),
+        (Role::Viewer, _) => Err(ApiError::forbidden("a temporary login is view-only")),
+        (Role::Member, Access::Admin) => Err(ApiError::forbidden("this needs an account admin")),
     }
 }
 

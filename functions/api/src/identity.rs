@@ -11,7 +11,7 @@ use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
 use fieldcloud::domain::auth::{
     api_token_hash, check_password_policy, decoy_hash, hash_password, throttled_until,
     verify_password, ApiToken, AuditEvent, Role, Session, User, API_TOKEN_PREFIX,
-    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS,
+    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
@@ -471,4 +471,42 @@ pub async fn revoke_api_token(
     )
     .await?;
     Ok(json!({ "revoked": id }))
+}
+
+/// A temporary login (for an alarm mail's link): a view-only session of the caller's
+/// account that ends 30 minutes from now however it is used.
+pub async fn temporary_login(
+    identity: &impl Identity,
+    key: &TokenKey,
+    principal: &Principal,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let session = Session {
+        id: format!("{:032x}", rand::random::<u128>()),
+        account: principal.account.clone(),
+        user: principal.user.clone(),
+        role: Role::Viewer,
+        last_active: now,
+    };
+    identity.create_session(&session).await?;
+    let expires = now.plus(TEMPORARY_LOGIN_MILLIS);
+    let token = key.sign(&Principal {
+        account: session.account,
+        user: session.user,
+        role: Role::Viewer,
+        session: session.id,
+        expires,
+    });
+    audit(
+        identity,
+        &principal.account,
+        Some(&principal.user),
+        address,
+        "temporary_login_issued",
+        String::new(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "token": token, "role": Role::Viewer, "expires": expires }))
 }

@@ -69,6 +69,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/v1/users/{user}", Access::Admin),
     ("GET", "/v1/audit", Access::Admin),
     ("GET", "/v1/account", Access::Member),
+    ("POST", "/v1/temporary-logins", Access::Member),
     ("GET", "/v1/api-tokens", Access::Member),
     ("POST", "/v1/api-tokens", Access::Member),
     ("DELETE", "/v1/api-tokens/{token}", Access::Member),
@@ -147,9 +148,7 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
         _ => {}
     }
     let principal = auth::authenticate(request, &api.key, registry, now).await?;
-    if access == Access::Admin {
-        auth::require_admin(&principal)?;
-    }
+    auth::permit(&principal, access, method == "GET")?;
     let outcome = dispatch(api, request, &principal, address, now).await?;
     if access == Access::Admin && method != "GET" {
         let detail = request.uri().path().to_owned();
@@ -195,6 +194,9 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
         }
         ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
         ("GET", ["v1", "account"]) => ok(identity::account(registry, principal).await?),
+        ("POST", ["v1", "temporary-logins"]) => {
+            created(identity::temporary_login(registry, &api.key, principal, address, now).await?)
+        }
         ("GET", ["v1", "api-tokens"]) => ok(identity::list_api_tokens(registry, principal).await?),
         ("POST", ["v1", "api-tokens"]) => {
             let new = json_body(request)?;

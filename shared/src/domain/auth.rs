@@ -15,6 +15,8 @@ pub enum Role {
     Admin,
     /// The data of the account: monitoring, series, calculated channels.
     Member,
+    /// Looks, nothing more: what a temporary login URL gives.
+    Viewer,
 }
 
 impl Role {
@@ -22,6 +24,7 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Member => "member",
+            Role::Viewer => "viewer",
         }
     }
 
@@ -29,6 +32,7 @@ impl Role {
         match text {
             "admin" => Some(Role::Admin),
             "member" => Some(Role::Member),
+            "viewer" => Some(Role::Viewer),
             _ => None,
         }
     }
@@ -147,6 +151,9 @@ pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash_password("no one's password"))
 }
+
+/// A temporary login URL is good for this long, however it is used.
+pub const TEMPORARY_LOGIN_MILLIS: i64 = 30 * Millis::MINUTE;
 
 /// Sessions end after this long without a request.
 pub const SESSION_IDLE_MILLIS: i64 = 24 * 60 * Millis::MINUTE;
