@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::domain::allowlist::Cidr;
-use crate::domain::auth::{ApiToken, AuditEvent, Failures, Session, User};
+use crate::domain::auth::{ApiToken, AuditEvent, Failures, Session, TotpState, User};
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
@@ -196,6 +196,21 @@ pub trait Identity: Send + Sync {
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError>;
     /// Deletes a user; `false` if there was none.
     async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError>;
+    /// Sets (or with `None` removes) a user's authenticator secret; `false` if no user.
+    async fn set_totp(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        state: Option<&TotpState>,
+    ) -> Result<bool, StoreError>;
+    /// Records that a code of time step `step` was used, unless one of that step or a
+    /// later one was: `false` means the code is spent.
+    async fn use_totp_step(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        step: u64,
+    ) -> Result<bool, StoreError>;
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
     /// Records activity on a session.

@@ -512,3 +512,105 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
         "at 30:01"
     );
 }
+
+/// The code an authenticator app shows for `secret` at `at` (an independent TOTP
+/// implementation, the one apps are compatible with).
+fn authenticator_code(secret: &str, at: Millis) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        "app".into(),
+    )
+    .unwrap();
+    totp.generate(u64::try_from(at.0 / 1000).unwrap())
+}
+
+#[tokio::test]
+async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let (_, session) = login(&app, "acme", "boss", PASSWORD).await;
+    let boss = session["token"].as_str().unwrap().to_owned();
+    let (status, enrolled) = app
+        .call_as("POST", "/v1/two-step/totp", &boss, json!({}))
+        .await;
+    assert_eq!(status, 200, "{enrolled}");
+    assert!(enrolled["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/fieldcloud:acme%2Fboss?secret="));
+    let secret = enrolled["secret"].as_str().unwrap().to_owned();
+    let code = |at| authenticator_code(&secret, at);
+    // Until a code confirms it, login does not ask for one.
+    assert!(login(&app, "acme", "boss", PASSWORD).await.1["token"].is_string());
+    let (status, _) = app
+        .call_as(
+            "POST",
+            "/v1/two-step/totp/confirm",
+            &boss,
+            json!({"code": code(app.cloud.clock.now().plus(600_000))}),
+        )
+        .await;
+    assert_eq!(status, 400, "a code of another time");
+    let (status, _) = app
+        .call_as(
+            "POST",
+            "/v1/two-step/totp/confirm",
+            &boss,
+            json!({"code": code(app.cloud.clock.now())}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    app.cloud.clock.advance(30 * Millis::SECOND);
+    let second_step = |challenge: Value, code: String| {
+        app.call_anonymous(
+            "POST",
+            "/v1/login/two-step",
+            json!({"challenge": challenge, "code": code}),
+        )
+    };
+    let (status, first) = login(&app, "acme", "boss", PASSWORD).await;
+    assert_eq!((status, first["two_step"].clone()), (200, json!("totp")));
+    assert!(first.get("token").is_none(), "no session before the code");
+    let (status, body) = second_step(
+        first["challenge"].clone(),
+        code(app.cloud.clock.now().plus(600_000)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("the code is wrong or was used already"))
+    );
+    let now_code = code(app.cloud.clock.now());
+    let (status, done) = second_step(first["challenge"].clone(), now_code.clone()).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        app.get_as("/v1/groups/plant/latest", done["token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+
+    // The same code again, with a fresh challenge: spent.
+    let (_, again) = login(&app, "acme", "boss", PASSWORD).await;
+    assert_eq!(
+        second_step(again["challenge"].clone(), now_code).await.0,
+        401
+    );
+    // A challenge lasts five minutes.
+    let (_, late) = login(&app, "acme", "boss", PASSWORD).await;
+    app.cloud.clock.advance(5 * Millis::MINUTE + Millis::SECOND);
+    let (status, body) = second_step(late["challenge"].clone(), code(app.cloud.clock.now())).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("the login challenge expired; log in again"))
+    );
+}

@@ -9,14 +9,15 @@ use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
 use fieldcloud::domain::auth::{
-    api_token_hash, check_password_policy, decoy_hash, hash_password, throttled_until,
-    verify_password, ApiToken, AuditEvent, Role, Session, User, API_TOKEN_PREFIX,
-    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
+    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret,
+    throttled_until, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, Role, Session,
+    TotpState, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER,
+    SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
-use fieldcloud::domain::token::{Principal, TokenKey};
+use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
 use fieldcloud::ports::{Created, Identity, Registry};
 
 use crate::auth::WEB_API_SESSION;
@@ -144,25 +145,133 @@ pub async fn login(
         .await?;
         return Err(refused);
     }
+    if found.totp.as_ref().is_some_and(|t| t.confirmed) {
+        // Password right; the session waits for the authenticator code.
+        let challenge = key.sign(&Principal {
+            account,
+            user,
+            role: found.role,
+            session: format!("{CHALLENGE_PREFIX}{:032x}", rand::random::<u128>()),
+            expires: now.plus(TWO_STEP_CHALLENGE_MILLIS),
+        });
+        return Ok(json!({ "two_step": "totp", "challenge": challenge }));
+    }
+    open_session(store, key, &account, &user, found.role, address, now).await
+}
+
+/// A login challenge's session field starts with this; it opens no route by itself.
+const CHALLENGE_PREFIX: &str = "challenge:";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwoStepLogin {
+    pub challenge: String,
+    pub code: String,
+}
+
+/// The second step of a login: the challenge from the first and an authenticator code,
+/// which works once. Wrong codes count against the same throttle as wrong passwords.
+pub async fn login_two_step(
+    store: &(impl Identity + Registry),
+    key: &TokenKey,
+    http: &lambda_http::Request,
+    request: TwoStepLogin,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let address = crate::auth::source_address(http);
+    let address = address.as_deref();
+    let challenge = key
+        .verify(&request.challenge, now)
+        .map_err(|error| match error {
+            TokenError::Expired => {
+                ApiError::unauthorized("the login challenge expired; log in again")
+            }
+            _ => ApiError::unauthorized("the login challenge is invalid"),
+        })?;
+    if !challenge.session.starts_with(CHALLENGE_PREFIX) {
+        return Err(ApiError::unauthorized("the login challenge is invalid"));
+    }
+    let (account, user) = (challenge.account, challenge.user);
+    let user_key = format!("user:{account}/{user}");
+    if let Some(until) =
+        throttled_until(store.failures(&user_key).await?, MAX_FAILURES_PER_USER, now)
+    {
+        return Err(ApiError::too_many(format!(
+            "too many failed logins; try again after {}",
+            iso(until)
+        )));
+    }
+    let found = store
+        .user(&account, &user)
+        .await?
+        .ok_or_else(wrong_credentials)?;
+    let step = found
+        .totp
+        .as_ref()
+        .filter(|t| t.confirmed)
+        .and_then(|t| totp_step(&t.secret, &request.code, now));
+    let accepted = match step {
+        Some(step) => store.use_totp_step(&account, &user, step).await?,
+        None => false,
+    };
+    if !accepted {
+        store.record_failure(&user_key, now).await?;
+        if let Some(address) = address {
+            store
+                .record_failure(&format!("address:{address}"), now)
+                .await?;
+        }
+        audit(
+            store,
+            &account,
+            Some(&user),
+            address,
+            "login_failed",
+            "authenticator code".into(),
+            now,
+        )
+        .await?;
+        return Err(ApiError::unauthorized(
+            "the code is wrong or was used already",
+        ));
+    }
+    let account_record = store
+        .account(&account)
+        .await?
+        .ok_or_else(wrong_credentials)?;
+    crate::auth::admit(&account_record, http)?;
+    open_session(store, key, &account, &user, found.role, address, now).await
+}
+
+/// Opens a session and answers a successful login with its token.
+async fn open_session(
+    identity: &impl Identity,
+    key: &TokenKey,
+    account: &AccountId,
+    user: &UserId,
+    role: Role,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
     let session = Session {
         id: format!("{:032x}", rand::random::<u128>()),
         account: account.clone(),
         user: user.clone(),
-        role: found.role,
+        role,
         last_active: now,
     };
-    store.create_session(&session).await?;
+    identity.create_session(&session).await?;
     let token = key.sign(&Principal {
         account: account.clone(),
         user: user.clone(),
-        role: found.role,
+        role,
         session: session.id,
         expires: now.plus(TOKEN_LIFETIME_MILLIS),
     });
     audit(
-        store,
-        &account,
-        Some(&user),
+        identity,
+        account,
+        Some(user),
         address,
         "login",
         String::new(),
@@ -173,9 +282,123 @@ pub async fn login(
         "token": token,
         "account": account,
         "user": user,
-        "role": found.role,
+        "role": role,
         "idle_timeout_seconds": SESSION_IDLE_MILLIS / 1000,
     }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub code: String,
+}
+
+/// Starts enrolling the caller's authenticator app: a new secret, not yet asked for at
+/// login until a code from the app confirms it.
+pub async fn enroll_totp(
+    identity: &impl Identity,
+    principal: &Principal,
+) -> Result<Json, ApiError> {
+    let secret = new_totp_secret();
+    let state = TotpState {
+        secret: secret.clone(),
+        confirmed: false,
+        last_step: 0,
+    };
+    if !identity
+        .set_totp(&principal.account, &principal.user, Some(&state))
+        .await?
+    {
+        return Err(ApiError::not_found(format!(
+            "user `{}` not found",
+            principal.user
+        )));
+    }
+    let uri = totp_uri(&secret, &principal.account, &principal.user).ok_or_else(|| {
+        ApiError::bad_request("the account and user IDs cannot name an authenticator entry")
+    })?;
+    Ok(json!({ "secret": secret, "uri": uri }))
+}
+
+/// Confirms enrollment with a code from the app; from then on login asks for codes.
+pub async fn confirm_totp(
+    identity: &impl Identity,
+    principal: &Principal,
+    code: Code,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let user = identity
+        .user(&principal.account, &principal.user)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", principal.user)))?;
+    let pending = user
+        .totp
+        .ok_or_else(|| ApiError::conflict("not_enrolled", "start with POST /v1/two-step/totp"))?;
+    let step = totp_step(&pending.secret, &code.code, now)
+        .ok_or_else(|| ApiError::bad_request("the code does not match; check the app's clock"))?;
+    let confirmed = TotpState {
+        confirmed: true,
+        last_step: step,
+        ..pending
+    };
+    identity
+        .set_totp(&principal.account, &principal.user, Some(&confirmed))
+        .await?;
+    audit(
+        identity,
+        &principal.account,
+        Some(&principal.user),
+        address,
+        "two_step_enabled",
+        String::new(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "two_step": "totp" }))
+}
+
+/// Turns two-step verification off; it takes a current code, so a stolen session alone
+/// cannot.
+pub async fn disable_totp(
+    identity: &impl Identity,
+    principal: &Principal,
+    code: Code,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let user = identity
+        .user(&principal.account, &principal.user)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", principal.user)))?;
+    let valid = user
+        .totp
+        .as_ref()
+        .filter(|t| t.confirmed)
+        .and_then(|t| totp_step(&t.secret, &code.code, now));
+    let Some(step) = valid else {
+        return Err(ApiError::bad_request("the code does not match"));
+    };
+    if !identity
+        .use_totp_step(&principal.account, &principal.user, step)
+        .await?
+    {
+        return Err(ApiError::bad_request("the code was used already"));
+    }
+    identity
+        .set_totp(&principal.account, &principal.user, None)
+        .await?;
+    audit(
+        identity,
+        &principal.account,
+        Some(&principal.user),
+        address,
+        "two_step_disabled",
+        String::new(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "two_step": "none" }))
 }
 
 pub async fn logout(
@@ -239,6 +462,7 @@ pub async fn create_user(
         id,
         role,
         password_hash: hash_password(&request.password),
+        totp: None,
     };
     match store.create_user(&user, limit).await? {
         Created::Created => {}

@@ -63,6 +63,10 @@ pub enum Access {
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/health", Access::Public),
     ("POST", "/v1/login", Access::Public),
+    ("POST", "/v1/login/two-step", Access::Public),
+    ("POST", "/v1/two-step/totp", Access::Member),
+    ("POST", "/v1/two-step/totp/confirm", Access::Member),
+    ("POST", "/v1/two-step/totp/disable", Access::Member),
     ("POST", "/v1/logout", Access::Member),
     ("GET", "/v1/users", Access::Admin),
     ("POST", "/v1/users", Access::Admin),
@@ -145,6 +149,11 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
                 identity::login(registry, &api.key, request, login, now).await?,
             ));
         }
+        ("POST", ["v1", "login", "two-step"]) => {
+            let second = json_body(request)?;
+            let answer = identity::login_two_step(registry, &api.key, request, second, now).await?;
+            return Ok((200, answer));
+        }
         _ => {}
     }
     let principal = auth::authenticate(request, &api.key, registry, now).await?;
@@ -183,6 +192,17 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
     match (method, segments.as_slice()) {
         ("POST", ["v1", "logout"]) => {
             ok(identity::logout(registry, principal, address, now).await?)
+        }
+        ("POST", ["v1", "two-step", "totp"]) => {
+            ok(identity::enroll_totp(registry, principal).await?)
+        }
+        ("POST", ["v1", "two-step", "totp", "confirm"]) => {
+            let code = json_body(request)?;
+            ok(identity::confirm_totp(registry, principal, code, address, now).await?)
+        }
+        ("POST", ["v1", "two-step", "totp", "disable"]) => {
+            let code = json_body(request)?;
+            ok(identity::disable_totp(registry, principal, code, address, now).await?)
         }
         ("GET", ["v1", "users"]) => ok(identity::list_users(registry, principal).await?),
         ("POST", ["v1", "users"]) => {

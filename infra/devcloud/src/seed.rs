@@ -77,6 +77,7 @@ pub async fn admin(
         id: UserId::parse(user)?,
         role: Role::Admin,
         password_hash: hash_password(password),
+        totp: None,
     };
     check_password_policy(password, &user.id).map_err(anyhow::Error::msg)?;
     if registry

@@ -5,14 +5,15 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::registry::{account_pk, count_down, count_up, written, DynamoRegistry};
 use super::unavailable;
-use super::values::{get_n, get_s, n, parse_id, s, Item};
+use super::values::{get_bool, get_n, get_s, n, parse_id, s, Item};
 use crate::domain::auth::{
-    ApiToken, AuditEvent, Failures, Role, Session, User, SESSION_IDLE_MILLIS,
+    ApiToken, AuditEvent, Failures, Role, Session, TotpState, User, SESSION_IDLE_MILLIS,
     THROTTLE_WINDOW_MILLIS,
 };
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::record::Millis;
 use crate::ports::{Created, Identity, StoreError};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 fn user_sk(id: &UserId) -> String {
     format!("USER#{id}")
@@ -81,6 +82,14 @@ fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
         )?,
         role: role(item)?,
         password_hash: get_s(item, "passwordHash")?.to_owned(),
+        totp: match item.get("totpSecret") {
+            None => None,
+            Some(_) => Some(TotpState {
+                secret: get_s(item, "totpSecret")?.to_owned(),
+                confirmed: get_bool(item, "totpConfirmed").unwrap_or(false),
+                last_step: get_n(item, "totpLastStep")?.unwrap_or(0),
+            }),
+        },
     })
 }
 
@@ -159,6 +168,53 @@ impl Identity for DynamoRegistry {
             ])
             .await?;
         Ok(cancelled.is_none())
+    }
+
+    async fn set_totp(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        state: Option<&TotpState>,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(user_sk(user)))
+            .condition_expression("attribute_exists(pk)");
+        let update = match state {
+            Some(state) => update
+                .update_expression(
+                    "SET totpSecret = :secret, totpConfirmed = :confirmed, totpLastStep = :step",
+                )
+                .expression_attribute_values(":secret", s(&state.secret))
+                .expression_attribute_values(":confirmed", AttributeValue::Bool(state.confirmed))
+                .expression_attribute_values(":step", n(state.last_step)),
+            None => update.update_expression("REMOVE totpSecret, totpConfirmed, totpLastStep"),
+        };
+        written(update.send().await)
+    }
+
+    async fn use_totp_step(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        step: u64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(user_sk(user)))
+            .update_expression("SET totpLastStep = :step")
+            // The conditional write makes a code single-use even under concurrent logins.
+            .condition_expression("attribute_exists(totpSecret) AND totpLastStep < :step")
+            .expression_attribute_values(":step", n(step))
+            .send()
+            .await;
+        written(result)
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
