@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 
 use crate::domain::allowlist::Cidr;
-use crate::domain::auth::{ApiToken, AuditEvent, Failures, Session, TotpState, User};
+use crate::domain::auth::{
+    ApiToken, AuditEvent, Failures, PasswordReset, Session, TotpState, User,
+};
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
@@ -211,6 +213,18 @@ pub trait Identity: Send + Sync {
         user: &UserId,
         step: u64,
     ) -> Result<bool, StoreError>;
+    /// Replaces a user's password hash; `false` if there is no such user.
+    async fn set_password(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        hash: &str,
+    ) -> Result<bool, StoreError>;
+    /// Stores a pending reset under the hash of its secret.
+    async fn create_reset(&self, hash: &str, reset: &PasswordReset) -> Result<(), StoreError>;
+    async fn reset(&self, hash: &str) -> Result<Option<PasswordReset>, StoreError>;
+    /// Consumes a reset: `true` for the one caller that removed it.
+    async fn take_reset(&self, hash: &str) -> Result<bool, StoreError>;
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
     /// Records activity on a session.
@@ -235,4 +249,18 @@ pub trait Identity: Send + Sync {
         account: &AccountId,
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// A message to one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Sends e-mail.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: &Mail) -> Result<(), StoreError>;
 }

@@ -614,3 +614,90 @@ async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
         (401, json!("the login challenge expired; log in again"))
     );
 }
+
+/// Reset secrets in the mail moto's SES has sent so far, oldest first.
+async fn mailed_reset_tokens(app: &TestCloud) -> Vec<String> {
+    let dump = reqwest::get(format!("{}/moto-api/data.json", app.cloud.moto.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    dump.split("reset-password#token=")
+        .skip(1)
+        .map(|rest| rest.chars().take(4 + 32).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reset_link_is_mailed_works_once_within_30_minutes_and_reveals_no_user() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let ask = |account: &str, user: &str| {
+        app.call_anonymous(
+            "POST",
+            "/v1/password-reset",
+            json!({"account": account, "user": user}),
+        )
+    };
+    let answers = [
+        ask("acme", "boss").await,
+        ask("acme", "nobody").await,
+        ask("nope", "boss").await,
+    ];
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 202);
+    let tokens = mailed_reset_tokens(&app).await;
+    assert_eq!(tokens.len(), 1, "one mail, to the user that exists");
+    let complete = |token: &str, password: &str| {
+        app.call_anonymous(
+            "POST",
+            "/v1/password-reset/complete",
+            json!({"token": token, "password": password}),
+        )
+    };
+
+    let (status, body) = complete(&tokens[0], "weak").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        complete(&tokens[0], "NewPass2Go").await.0,
+        200,
+        "a weak try does not spend the link"
+    );
+    assert_eq!(login(&app, "acme", "boss", PASSWORD).await.0, 401);
+    assert_eq!(login(&app, "acme", "boss", "NewPass2Go").await.0, 200);
+    let (status, body) = complete(&tokens[0], "Another3One").await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("the reset link is invalid, used or expired"))
+    );
+
+    ask("acme", "boss").await;
+    ask("acme", "boss").await;
+    let tokens = mailed_reset_tokens(&app).await;
+    let (late, in_time) = (&tokens[1], &tokens[2]);
+    app.cloud
+        .clock
+        .advance(30 * Millis::MINUTE - Millis::SECOND);
+    assert_eq!(complete(in_time, "InTime4Sure").await.0, 200, "at 29:59");
+    app.cloud.clock.advance(2 * Millis::SECOND);
+    assert_eq!(complete(late, "TooLate4It").await.0, 401, "at 30:01");
+    let (_, boss) = login(&app, "acme", "boss", "InTime4Sure").await;
+    let (_, log) = app
+        .call_as(
+            "GET",
+            "/v1/audit",
+            boss["token"].as_str().unwrap(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        log["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "password_reset")
+            .count(),
+        2
+    );
+}

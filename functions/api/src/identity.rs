@@ -9,16 +9,17 @@ use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
 use fieldcloud::domain::auth::{
-    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret,
-    throttled_until, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, Role, Session,
-    TotpState, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER,
-    SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
+    api_token_hash, check_email, check_password_policy, decoy_hash, hash_password, new_totp_secret,
+    throttled_until, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset,
+    Role, Session, TotpState, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS,
+    MAX_FAILURES_PER_USER, RESET_VALID_MILLIS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
+    TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
-use fieldcloud::ports::{Created, Identity, Registry};
+use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry};
 
 use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
@@ -42,6 +43,7 @@ pub struct NewUser {
     pub user: String,
     pub password: String,
     pub role: Option<String>,
+    pub email: Option<String>,
 }
 
 fn wrong_credentials() -> ApiError {
@@ -451,6 +453,9 @@ pub async fn create_user(
         })?,
     };
     check_password_policy(&request.password, &id).map_err(ApiError::bad_request)?;
+    if let Some(email) = &request.email {
+        check_email(email).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?;
+    }
     let plan = store
         .account(&principal.account)
         .await?
@@ -463,6 +468,7 @@ pub async fn create_user(
         role,
         password_hash: hash_password(&request.password),
         totp: None,
+        email: request.email,
     };
     match store.create_user(&user, limit).await? {
         Created::Created => {}
@@ -733,4 +739,112 @@ pub async fn temporary_login(
     )
     .await?;
     Ok(json!({ "token": token, "role": Role::Viewer, "expires": expires }))
+}
+
+/// Reset requests one user may cause in a throttle window: each sends a mail.
+const MAX_RESETS_PER_USER: u32 = 3;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub account: String,
+    pub user: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetCompletion {
+    pub token: String,
+    pub password: String,
+}
+
+/// The one answer to every reset request: it does not tell whether the user exists.
+fn reset_requested() -> Json {
+    json!({ "sent": "if the user exists and has an e-mail address, a reset link is on its way" })
+}
+
+/// Mails a single-use link, valid 30 minutes, to set a new password. Whatever happens,
+/// the answer is the same, so it reveals nothing about accounts and users.
+pub async fn request_reset(
+    store: &impl Identity,
+    mailer: &impl Mailer,
+    portal_url: &str,
+    request: ResetRequest,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let (Ok(account), Ok(user)) = (
+        AccountId::parse(request.account),
+        UserId::parse(request.user),
+    ) else {
+        return Ok(reset_requested());
+    };
+    let key = format!("reset:{account}/{user}");
+    if throttled_until(store.failures(&key).await?, MAX_RESETS_PER_USER, now).is_some() {
+        return Ok(reset_requested());
+    }
+    let Some(email) = store.user(&account, &user).await?.and_then(|u| u.email) else {
+        return Ok(reset_requested());
+    };
+    store.record_failure(&key, now).await?;
+    let secret = format!("rst_{:032x}", rand::random::<u128>());
+    let reset = PasswordReset {
+        account: account.clone(),
+        user: user.clone(),
+        expires: now.plus(RESET_VALID_MILLIS),
+    };
+    store.create_reset(&api_token_hash(&secret), &reset).await?;
+    // The secret goes in the fragment: browsers do not send it to any server's logs.
+    let link = format!(
+        "{}/reset-password#token={secret}",
+        portal_url.trim_end_matches('/')
+    );
+    let mail = Mail {
+        to: email,
+        subject: "fieldcloud: reset your password".into(),
+        text: format!(
+            "Someone asked to reset the password of user {user} of account {account}.\n\n\
+             To choose a new one, open this link within 30 minutes (it works once):\n{link}\n\n\
+             If it was not you, ignore this mail; your password stays as it is.\n"
+        ),
+    };
+    mailer.send(&mail).await?;
+    Ok(reset_requested())
+}
+
+/// Sets a new password with a reset link's secret: within 30 minutes, once.
+pub async fn complete_reset(
+    store: &impl Identity,
+    request: ResetCompletion,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let invalid = || ApiError::unauthorized("the reset link is invalid, used or expired");
+    let hash = api_token_hash(&request.token);
+    let reset = store.reset(&hash).await?.ok_or_else(invalid)?;
+    if now >= reset.expires {
+        return Err(invalid());
+    }
+    // The policy is checked before the link is spent, so a weak choice can be corrected.
+    check_password_policy(&request.password, &reset.user).map_err(ApiError::bad_request)?;
+    if !store.take_reset(&hash).await? {
+        return Err(invalid());
+    }
+    let new_hash = hash_password(&request.password);
+    if !store
+        .set_password(&reset.account, &reset.user, &new_hash)
+        .await?
+    {
+        return Err(invalid());
+    }
+    audit(
+        store,
+        &reset.account,
+        Some(&reset.user),
+        address,
+        "password_reset",
+        String::new(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "password": "changed" }))
 }

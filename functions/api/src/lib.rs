@@ -18,22 +18,25 @@ use fieldcloud::domain::ids::{CalcId, GroupId, ThingName, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
-use fieldcloud::ports::{Identity, JobQueue, RecordStore, Registry};
+use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry};
 
 pub use error::ApiError;
 pub use series::SeriesQuery;
 
-/// What the routes need: the registry, the records, the backfill queue and the token key.
-pub struct Api<R, S, Q> {
+/// What the routes need: the registry, the records, the backfill queue, the mailer, the
+/// token key, and the portal's address (for links in mail).
+pub struct Api<R, S, Q, M> {
     pub registry: R,
     pub records: S,
     pub jobs: Q,
+    pub mailer: M,
     pub key: TokenKey,
+    pub portal_url: String,
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.
-pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
-    api: &Api<R, S, Q>,
+pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
+    api: &Api<R, S, Q, M>,
     request: &Request,
     now: Millis,
 ) -> Response<Body> {
@@ -64,6 +67,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/health", Access::Public),
     ("POST", "/v1/login", Access::Public),
     ("POST", "/v1/login/two-step", Access::Public),
+    ("POST", "/v1/password-reset", Access::Public),
+    ("POST", "/v1/password-reset/complete", Access::Public),
     ("POST", "/v1/two-step/totp", Access::Member),
     ("POST", "/v1/two-step/totp/confirm", Access::Member),
     ("POST", "/v1/two-step/totp/disable", Access::Member),
@@ -116,8 +121,8 @@ fn fits(pattern: &str, segments: &[&str]) -> bool {
             .all(|(part, segment)| part.starts_with('{') || part == segment)
 }
 
-async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
-    api: &Api<R, S, Q>,
+async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
+    api: &Api<R, S, Q, M>,
     request: &Request,
     now: Millis,
 ) -> Result<(u16, serde_json::Value), ApiError> {
@@ -149,6 +154,18 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
                 identity::login(registry, &api.key, request, login, now).await?,
             ));
         }
+        ("POST", ["v1", "password-reset"]) => {
+            let asked = json_body(request)?;
+            let answer =
+                identity::request_reset(registry, &api.mailer, &api.portal_url, asked, now).await?;
+            return Ok((202, answer));
+        }
+        ("POST", ["v1", "password-reset", "complete"]) => {
+            let done = json_body(request)?;
+            let address = auth::source_address(request);
+            let answer = identity::complete_reset(registry, done, address.as_deref(), now).await?;
+            return Ok((200, answer));
+        }
         ("POST", ["v1", "login", "two-step"]) => {
             let second = json_body(request)?;
             let answer = identity::login_two_step(registry, &api.key, request, second, now).await?;
@@ -177,8 +194,8 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
 }
 
 /// Runs an authenticated route.
-async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
-    api: &Api<R, S, Q>,
+async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
+    api: &Api<R, S, Q, M>,
     request: &Request,
     principal: &Principal,
     address: Option<&str>,

@@ -2,6 +2,7 @@
 
 use fieldcloud::adapters::aws::{load_config, required_env, Tables};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
@@ -13,13 +14,17 @@ async fn main() -> Result<(), lambda_http::Error> {
     let tables = Tables::from_env()?;
     let key = TokenKey::new(required_env("TOKEN_KEY")?)?;
     let queue_url = required_env("RECOMPUTE_QUEUE_URL")?;
+    let mail_from = required_env("MAIL_FROM")?;
+    let portal_url = required_env("PORTAL_URL")?;
     let config = load_config().await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     let api = api::Api {
         registry: DynamoRegistry::new(client.clone(), tables.registry),
         records: DynamoRecords::new(client, tables.records),
         jobs: SqsJobQueue::new(aws_sdk_sqs::Client::new(&config), queue_url),
+        mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&config), mail_from),
         key,
+        portal_url,
     };
     lambda_http::run(service_fn(|request: Request| {
         let api = &api;

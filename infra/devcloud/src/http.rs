@@ -17,16 +17,17 @@ use api::Api;
 use fieldcloud::domain::record::Millis;
 
 use crate::ApiClock;
-use fieldcloud::ports::{Identity, JobQueue, RecordStore, Registry};
+use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 
 /// Accepts connections on `listener` until the process ends.
-pub async fn serve<R, S, Q>(listener: TcpListener, api: Arc<Api<R, S, Q>>, clock: ApiClock)
+pub async fn serve<R, S, Q, M>(listener: TcpListener, api: Arc<Api<R, S, Q, M>>, clock: ApiClock)
 where
     R: Registry + Identity + 'static,
     S: RecordStore + 'static,
     Q: JobQueue + 'static,
+    M: Mailer + 'static,
 {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -52,8 +53,8 @@ where
     }
 }
 
-async fn respond<R: Registry + Identity, S: RecordStore, Q: JobQueue>(
-    api: &Api<R, S, Q>,
+async fn respond<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
+    api: &Api<R, S, Q, M>,
     request: hyper::Request<Incoming>,
     peer: IpAddr,
     now: Millis,

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::auth::{Role, Session};
 use fieldcloud::domain::ids::{AccountId, UserId};
@@ -36,6 +37,8 @@ pub const REGISTRY_TABLE: &str = "fieldcloud-registry";
 pub const RECORDS_TABLE: &str = "fieldcloud-records";
 pub const FILES_BUCKET: &str = "fieldcloud-files";
 pub const RECOMPUTE_QUEUE: &str = "fieldcloud-recompute";
+/// The sender of the local cloud's mail, verified in the emulator's SES.
+pub const MAIL_FROM: &str = "noreply@fieldcloud.example";
 
 /// Where the local cloud listens; 0 picks a free port.
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,11 +103,21 @@ impl LocalCloud {
             .await
             .with_context(|| format!("binding the API to 127.0.0.1:{}", ports.api))?;
         let api_url = format!("http://{}", listener.local_addr()?);
+        let ses = aws_sdk_sesv2::Client::new(&config);
+        ses.create_email_identity()
+            .email_identity(MAIL_FROM)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))
+            .context("verifying the mail sender in SES")?;
         let api = Arc::new(api::Api {
             registry: registry.clone(),
             records: records.clone(),
             jobs: SqsJobQueue::new(sqs, queue_url),
+            mailer: SesMailer::new(ses, MAIL_FROM),
             key: key.clone(),
+            // No portal yet: links point at the API's host, where a portal would be.
+            portal_url: api_url.clone(),
         });
         let clock = ApiClock::default();
         let port = listener.local_addr()?.port();

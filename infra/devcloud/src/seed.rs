@@ -64,8 +64,8 @@ pub async fn tenant(
     })
 }
 
-/// Creates an admin user with `password` on `account` (idempotent: an existing user
-/// is left as it is).
+/// Creates an admin user with `password` and the address `{user}@{account}.example` on
+/// `account` (idempotent: an existing user is left as it is).
 pub async fn admin(
     registry: &DynamoRegistry,
     account: &Account,
@@ -78,6 +78,7 @@ pub async fn admin(
         role: Role::Admin,
         password_hash: hash_password(password),
         totp: None,
+        email: Some(format!("{user}@{}.example", account.id)),
     };
     check_password_policy(password, &user.id).map_err(anyhow::Error::msg)?;
     if registry

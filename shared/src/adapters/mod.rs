@@ -2,4 +2,5 @@
 
 pub mod aws;
 pub mod dynamodb;
+pub mod ses;
 pub mod sqs;

@@ -48,6 +48,35 @@ pub struct User {
     pub password_hash: String,
     /// Two-step verification with an authenticator app.
     pub totp: Option<TotpState>,
+    /// Where password-reset links (and later, notifications) go.
+    pub email: Option<String>,
+}
+
+/// Checks an e-mail address enough to refuse typos and injection (no spaces, no line
+/// breaks, one `@` with text on both sides, at most 254 bytes); deliverability is the mail
+/// service's business.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("`{email}` is not an e-mail address"))
+    }
+}
+
+/// A password reset link is good for this long, and once.
+pub const RESET_VALID_MILLIS: i64 = 30 * Millis::MINUTE;
+
+/// A pending password reset, stored under the hash of its link's secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordReset {
+    pub account: AccountId,
+    pub user: UserId,
+    pub expires: Millis,
 }
 
 /// A user's authenticator-app secret, and whether it has been confirmed with a code (only
@@ -252,6 +281,21 @@ mod tests {
 
     fn user(id: &str) -> UserId {
         UserId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn email_addresses_are_checked_for_shape() {
+        assert!(check_email("ops@example.com").is_ok());
+        for bad in [
+            "ops",
+            "@example.com",
+            "ops@example",
+            "ops@ex ample.com",
+            "a@b@c.com",
+            "ops@example.com\r\nBcc: x@y.z",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -7,8 +7,8 @@ use super::registry::{account_pk, count_down, count_up, written, DynamoRegistry}
 use super::unavailable;
 use super::values::{get_bool, get_n, get_s, n, parse_id, s, Item};
 use crate::domain::auth::{
-    ApiToken, AuditEvent, Failures, Role, Session, TotpState, User, SESSION_IDLE_MILLIS,
-    THROTTLE_WINDOW_MILLIS,
+    ApiToken, AuditEvent, Failures, PasswordReset, Role, Session, TotpState, User,
+    SESSION_IDLE_MILLIS, THROTTLE_WINDOW_MILLIS,
 };
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::record::Millis;
@@ -59,6 +59,10 @@ fn parse_token(item: &Item) -> Result<ApiToken, StoreError> {
     })
 }
 
+fn reset_pk(hash: &str) -> String {
+    format!("RESET#{hash}")
+}
+
 fn throttle_pk(key: &str) -> String {
     format!("THROTTLE#{key}")
 }
@@ -82,6 +86,10 @@ fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
         )?,
         role: role(item)?,
         password_hash: get_s(item, "passwordHash")?.to_owned(),
+        email: item
+            .get("email")
+            .map(|_| get_s(item, "email").map(str::to_owned))
+            .transpose()?,
         totp: match item.get("totpSecret") {
             None => None,
             Some(_) => Some(TotpState {
@@ -123,14 +131,18 @@ impl Identity for DynamoRegistry {
     }
 
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError> {
+        let mut item = Item::from([
+            ("pk".into(), s(account_pk(&user.account))),
+            ("sk".into(), s(user_sk(&user.id))),
+            ("role".into(), s(user.role.as_str())),
+            ("passwordHash".into(), s(&user.password_hash)),
+        ]);
+        if let Some(email) = &user.email {
+            item.insert("email".into(), s(email));
+        }
         let create = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(account_pk(&user.account))),
-                ("sk".into(), s(user_sk(&user.id))),
-                ("role".into(), s(user.role.as_str())),
-                ("passwordHash".into(), s(&user.password_hash)),
-            ])))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");
@@ -212,6 +224,69 @@ impl Identity for DynamoRegistry {
             // The conditional write makes a code single-use even under concurrent logins.
             .condition_expression("attribute_exists(totpSecret) AND totpLastStep < :step")
             .expression_attribute_values(":step", n(step))
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn set_password(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        hash: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(user_sk(user)))
+            .update_expression("SET passwordHash = :hash")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":hash", s(hash))
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn create_reset(&self, hash: &str, reset: &PasswordReset) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Item::from([
+                ("pk".into(), s(reset_pk(hash))),
+                ("sk".into(), s("RESET")),
+                ("account".into(), s(reset.account.as_str())),
+                ("user".into(), s(reset.user.as_str())),
+                ("expires".into(), n(reset.expires.0)),
+                ("ttl".into(), ttl(reset.expires)),
+            ])))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn reset(&self, hash: &str) -> Result<Option<PasswordReset>, StoreError> {
+        let Some(item) = self.get(reset_pk(hash), "RESET").await? else {
+            return Ok(None);
+        };
+        Ok(Some(PasswordReset {
+            account: parse_id(AccountId::parse, get_s(&item, "account")?)?,
+            user: parse_id(UserId::parse, get_s(&item, "user")?)?,
+            expires: Millis(get_n(&item, "expires")?.unwrap_or(0)),
+        }))
+    }
+
+    async fn take_reset(&self, hash: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(reset_pk(hash)))
+            .key("sk", s("RESET"))
+            // Of two uses of one link, the condition lets exactly one through.
+            .condition_expression("attribute_exists(pk)")
             .send()
             .await;
         written(result)
