@@ -97,6 +97,8 @@ pub trait Registry: Send + Sync {
     async fn register_app(&self, app: &App, limit: u32) -> Result<Created, StoreError>;
     /// Writes an app's name and enabled switch; `false` if it is not the account's.
     async fn update_app(&self, app: &App) -> Result<bool, StoreError>;
+    /// Deletes an instrument and frees its slot on the app; `false` if there was none.
+    async fn delete_instrument(&self, instrument: &Instrument) -> Result<bool, StoreError>;
     /// Deletes an app and its instruments; `false` if it is not the account's.
     async fn delete_app(&self, app: &App) -> Result<bool, StoreError>;
 

@@ -480,7 +480,8 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
             .replace("{app}", "gw-a")
             .replace("{id}", "abc")
             .replace("{user}", "tester")
-            .replace("{token}", "abc");
+            .replace("{token}", "abc")
+            .replace("{serial}", "LR-1");
         let (status, body) = app
             .call_as(method, &path, &token, json!({"name": "x"}))
             .await;

@@ -150,6 +150,7 @@ fn fill(pattern: &str, group: &str, app: &str, id: &str) -> String {
         .replace("{id}", id)
         .replace("{user}", "tester")
         .replace("{token}", id)
+        .replace("{serial}", "LR-1")
 }
 
 #[tokio::test]
@@ -220,6 +221,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         let body = match (*method, *pattern) {
             ("POST", "/v1/groups") => json!({"id": "rivals-group"}),
             ("POST", p) if p.ends_with("/apps") => json!({"thing": "stolen-gw"}),
+            ("PUT", p) if p.contains("/instruments/") => json!({"acquire": ["CH1"]}),
             ("PUT", p) if p.contains("/apps/") => json!({"name": "taken over", "enabled": false}),
             (_, p) if p.contains("/calculated") && *method != "DELETE" && !p.ends_with("/copy") => {
                 json!({"name": "taken over", "expression": "[LR-1/CH1] * 3"})

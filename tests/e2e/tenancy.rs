@@ -229,3 +229,102 @@ async fn groups_and_apps_can_be_listed_renamed_disabled_and_deleted() {
         Some("unknown app: not registered")
     );
 }
+
+#[tokio::test]
+async fn acquisition_chooses_the_stored_channels_within_the_plan_and_instruments_can_be_deleted() {
+    let app = spawn(Plan::Trial).await; // Trial: 10 channels per instrument, 1 instrument per app
+    let twelve: serde_json::Map<String, serde_json::Value> = (1..=12)
+        .map(|i| (format!("CH{i}"), json!(i as f64)))
+        .collect();
+    app.publish(
+        "gw-a",
+        &batch(vec![record(
+            "LR-1",
+            app.at(0),
+            serde_json::Value::Object(twelve.clone()),
+        )]),
+    )
+    .await;
+    let path = "/v1/groups/plant/apps/gw-a/instruments/LR-1";
+    let (_, detail) = app.call("GET", path, None).await;
+    let acquired = |detail: &serde_json::Value| -> Vec<String> {
+        detail["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["acquired"] == true)
+            .map(|c| c["channel"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        acquired(&detail).len(),
+        10,
+        "the first ten, the Trial limit"
+    );
+
+    let (status, body) = app
+        .call("PUT", path, Some(json!({"acquire": ["CH1", "CH11"]})))
+        .await;
+    assert_eq!(
+        status, 400,
+        "CH11 was over the limit, so never acquired nor known"
+    );
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the instrument has not sent channels CH11"));
+    let (status, detail) = app
+        .call("PUT", path, Some(json!({"acquire": ["CH1", "CH2"]})))
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(acquired(&detail), vec!["CH1", "CH2"]);
+
+    // From now on only CH1 and CH2 are stored, and the freed slots take channels not seen
+    // before.
+    let mut next = twelve.clone();
+    next.insert("CH13".into(), json!(13.0));
+    app.publish(
+        "gw-a",
+        &batch(vec![record(
+            "LR-1",
+            app.at(60),
+            serde_json::Value::Object(next),
+        )]),
+    )
+    .await;
+    assert_eq!(app.points("gw-a/LR-1/CH1").await.len(), 2);
+    assert_eq!(
+        app.points("gw-a/LR-1/CH3").await.len(),
+        1,
+        "CH3's history stays; nothing new"
+    );
+    let (_, detail) = app.call("GET", path, None).await;
+    assert_eq!(
+        acquired(&detail),
+        vec!["CH1", "CH2", "CH11", "CH12", "CH13"]
+    );
+    // Choosing all thirteen would pass the limit.
+    let all: Vec<String> = (1..=13).map(|i| format!("CH{i}")).collect();
+    let (status, body) = app.call("PUT", path, Some(json!({"acquire": all}))).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("limit_reached")),
+        "{body}"
+    );
+    assert_eq!(
+        body["message"],
+        "plan trial allows 10 acquired channels per instrument; 13 were chosen"
+    );
+
+    // Deleting the instrument frees the app's only Trial slot.
+    let (status, _) = app.call("DELETE", path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.call("GET", path, None).await.0, 404);
+    let outcome = app
+        .publish(
+            "gw-a",
+            &batch(vec![record("LR-2", app.at(120), json!({"CH1": 1.0}))]),
+        )
+        .await;
+    assert_eq!(outcome.result.unwrap().stored, 1);
+}

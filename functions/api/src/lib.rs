@@ -14,7 +14,7 @@ mod tenancy;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use fieldcloud::domain::ids::{CalcId, GroupId, ThingName, UserId};
+use fieldcloud::domain::ids::{CalcId, GroupId, InstrumentSerial, ThingName, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
@@ -95,6 +95,21 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/v1/groups/{group}/apps/{app}", Access::Member),
     ("PUT", "/v1/groups/{group}/apps/{app}", Access::Admin),
     ("DELETE", "/v1/groups/{group}/apps/{app}", Access::Admin),
+    (
+        "GET",
+        "/v1/groups/{group}/apps/{app}/instruments/{serial}",
+        Access::Member,
+    ),
+    (
+        "PUT",
+        "/v1/groups/{group}/apps/{app}/instruments/{serial}",
+        Access::Admin,
+    ),
+    (
+        "DELETE",
+        "/v1/groups/{group}/apps/{app}/instruments/{serial}",
+        Access::Admin,
+    ),
     ("GET", "/v1/groups/{group}/calculated", Access::Member),
     ("POST", "/v1/groups/{group}/calculated", Access::Member),
     ("GET", "/v1/groups/{group}/calculated/{id}", Access::Member),
@@ -282,6 +297,33 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 ("DELETE", ["apps", app]) => {
                     ok(tenancy::delete_app(registry, principal, group, &thing(app)?).await?)
                 }
+                ("GET", ["apps", app, "instruments", serial]) => {
+                    let (app, serial) = (thing(app)?, serial_id(serial)?);
+                    ok(
+                        tenancy::instrument_detail(registry, principal, group, &app, &serial)
+                            .await?,
+                    )
+                }
+                ("PUT", ["apps", app, "instruments", serial]) => {
+                    let (app, serial) = (thing(app)?, serial_id(serial)?);
+                    let acquisition = json_body(request)?;
+                    ok(tenancy::set_acquisition(
+                        registry,
+                        principal,
+                        group,
+                        &app,
+                        &serial,
+                        acquisition,
+                    )
+                    .await?)
+                }
+                ("DELETE", ["apps", app, "instruments", serial]) => {
+                    let (app, serial) = (thing(app)?, serial_id(serial)?);
+                    ok(
+                        tenancy::delete_instrument(registry, principal, group, &app, &serial)
+                            .await?,
+                    )
+                }
                 ("GET", ["calculated"]) => ok(calculated::list(registry, principal, group).await?),
                 ("POST", ["calculated"]) => {
                     let draft = json_body(request)?;
@@ -344,6 +386,10 @@ fn json_body<T: serde::de::DeserializeOwned>(request: &Request) -> Result<T, Api
 
 fn thing(text: &str) -> Result<ThingName, ApiError> {
     ThingName::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+fn serial_id(text: &str) -> Result<InstrumentSerial, ApiError> {
+    InstrumentSerial::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 fn calc_id(text: &str) -> Result<CalcId, ApiError> {

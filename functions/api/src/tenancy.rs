@@ -5,12 +5,12 @@
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::ids::{GroupId, ThingName};
+use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{App, Group};
+use fieldcloud::domain::registry::{App, Group, Instrument};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Registry};
+use fieldcloud::ports::{Created, Registry, Saved};
 
 use crate::error::ApiError;
 use crate::group_of;
@@ -274,4 +274,136 @@ pub async fn delete_app(
         return Err(ApiError::not_found(format!("app `{thing}` not found")));
     }
     Ok(json!({ "deleted": app.thing }))
+}
+
+/// The body of an acquisition change: the channels to store from now on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acquisition {
+    pub acquire: Vec<String>,
+}
+
+async fn instrument_of(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+    serial: &InstrumentSerial,
+) -> Result<Instrument, ApiError> {
+    let app = app_of(registry, principal, group, thing).await?;
+    registry
+        .instrument(&app.thing, serial)
+        .await?
+        .filter(|i| i.account == principal.account && i.group == app.group)
+        .ok_or_else(|| {
+            ApiError::not_found(format!("instrument `{serial}` not found on app `{thing}`"))
+        })
+}
+
+fn instrument_json(instrument: &Instrument) -> Json {
+    let channels: Vec<Json> = instrument
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let latest = instrument.latest.iter().find(|l| l.channel == index as u32);
+            json!({
+                "channel": name,
+                "acquired": instrument.is_acquired(index as u32),
+                "latest": latest.map(|l| json!({ "t": l.t, "value": l.value })),
+            })
+        })
+        .collect();
+    json!({
+        "app": instrument.app,
+        "instrument": instrument.serial,
+        "last_seen": instrument.last_seen,
+        "channels": channels,
+    })
+}
+
+pub async fn instrument_detail(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+    serial: &InstrumentSerial,
+) -> Result<Json, ApiError> {
+    Ok(instrument_json(
+        &instrument_of(registry, principal, group, thing, serial).await?,
+    ))
+}
+
+/// Chooses which of an instrument's channels are stored from now on, within the plan's
+/// channel limit. Channels are those the instrument has sent; history stays as it is.
+pub async fn set_acquisition(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+    serial: &InstrumentSerial,
+    acquisition: Acquisition,
+) -> Result<Json, ApiError> {
+    let mut instrument = instrument_of(registry, principal, group, thing, serial).await?;
+    let mut wanted = Vec::with_capacity(acquisition.acquire.len());
+    let mut unknown = Vec::new();
+    for name in &acquisition.acquire {
+        match instrument.channels.iter().position(|c| c.as_str() == name) {
+            Some(index) => wanted.push(index as u32),
+            None => unknown.push(name.as_str()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "the instrument has not sent channels {}; it has {}",
+            unknown.join(", "),
+            instrument
+                .channels
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let plan = plan_of(registry, principal).await?;
+    let limit = plan.limits().channels_per_instrument as usize;
+    if wanted.len() > limit {
+        return Err(ApiError::conflict(
+            "limit_reached",
+            format!(
+                "plan {plan} allows {limit} acquired channels per instrument; {} were chosen",
+                wanted.len()
+            ),
+        ));
+    }
+    instrument.deselected = (0..instrument.channels.len() as u32)
+        .filter(|i| wanted.binary_search(i).is_err())
+        .collect();
+    match registry.save_instrument(&instrument).await? {
+        Saved::Written => Ok(instrument_json(&instrument)),
+        Saved::Conflict => Err(ApiError::conflict(
+            "changed_meanwhile",
+            format!(
+                "instrument `{serial}` changed meanwhile (new data or another edit); try again"
+            ),
+        )),
+    }
+}
+
+pub async fn delete_instrument(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &GroupId,
+    thing: &ThingName,
+    serial: &InstrumentSerial,
+) -> Result<Json, ApiError> {
+    let instrument = instrument_of(registry, principal, group, thing, serial).await?;
+    if !registry.delete_instrument(&instrument).await? {
+        return Err(ApiError::not_found(format!(
+            "instrument `{serial}` not found"
+        )));
+    }
+    Ok(json!({ "deleted": serial }))
 }

@@ -128,7 +128,12 @@ pub fn define(expression: &str, instruments: &[Instrument]) -> Result<Definition
 /// Finds the channel a reference names: `instrument/channel` when that serial is unique
 /// in the group, else `app/instrument/channel`.
 fn resolve(text: &str, instruments: &[Instrument]) -> Result<ChannelRef, String> {
-    let acquired = |i: &Instrument, channel: &str| i.channels.iter().any(|c| c.as_str() == channel);
+    let acquired = |i: &Instrument, channel: &str| {
+        i.channels
+            .iter()
+            .position(|c| c.as_str() == channel)
+            .is_some_and(|index| i.is_acquired(index as u32))
+    };
     let parts: Vec<&str> = text.split('/').collect();
     let candidates: Vec<&Instrument> = match parts.as_slice() {
         [serial, channel] => instruments
@@ -219,6 +224,7 @@ mod tests {
                 .iter()
                 .map(|c| ChannelName::parse(*c).unwrap())
                 .collect(),
+            deselected: vec![],
             latest: vec![],
             last_seen: None,
             rev: 0,

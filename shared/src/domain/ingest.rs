@@ -27,7 +27,7 @@ pub fn select_new_channels(
     let mut known: HashMap<&ChannelName, ()> =
         instrument.channels.iter().map(|c| (c, ())).collect();
     let mut selection = ChannelSelection::default();
-    let mut free = (limit as usize).saturating_sub(instrument.channels.len());
+    let mut free = (limit as usize).saturating_sub(instrument.acquired_count());
     for (name, _) in records.iter().flat_map(|r| &r.values) {
         if known.contains_key(name) {
             continue;
@@ -109,12 +109,15 @@ pub fn merge_latest(instrument: &mut Instrument, records: &[Record]) -> bool {
     changed
 }
 
+/// The acquired channels by name: a deselected channel's values are neither stored nor
+/// moved into the latest values.
 fn dictionary(instrument: &Instrument) -> HashMap<&ChannelName, ChannelIndex> {
     instrument
         .channels
         .iter()
         .enumerate()
         .map(|(i, c)| (c, i as ChannelIndex))
+        .filter(|(_, i)| instrument.is_acquired(*i))
         .collect()
 }
 
@@ -150,6 +153,7 @@ mod tests {
                 .iter()
                 .map(|c| ChannelName::parse(*c).unwrap())
                 .collect(),
+            deselected: vec![],
             latest: vec![],
             last_seen: None,
             rev: 0,
@@ -180,6 +184,27 @@ mod tests {
         );
         assert_eq!(selection.added, vec![ChannelName::parse("b").unwrap()]);
         assert_eq!(selection.over_limit, vec![ChannelName::parse("c").unwrap()]);
+    }
+
+    #[test]
+    fn deselected_channels_are_not_stored_and_free_their_slot() {
+        let mut inst = instrument(&["a", "b"]);
+        inst.deselected = vec![0];
+        let encoded = encode_records(&inst, &[record(1, &[("a", 1.0), ("b", 2.0)])]);
+        assert_eq!(
+            decode_values(&encoded[0].values).unwrap(),
+            vec![(1, Value::Number(2.0))]
+        );
+        assert!(
+            !merge_latest(&mut inst.clone(), &[record(1, &[("a", 1.0)])]),
+            "nothing of `a` moves"
+        );
+        let selection = select_new_channels(&inst, &[record(2, &[("c", 1.0), ("d", 1.0)])], 2);
+        assert_eq!(
+            selection.added,
+            vec![ChannelName::parse("c").unwrap()],
+            "one slot freed by `a`"
+        );
     }
 
     #[test]

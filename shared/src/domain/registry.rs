@@ -93,6 +93,9 @@ pub struct Instrument {
     /// Channels selected for acquisition, in dictionary order: a channel's position is
     /// the index its values are stored under, so the list only ever grows.
     pub channels: Vec<ChannelName>,
+    /// Channels taken out of acquisition (by dictionary index, sorted): their values are
+    /// no longer stored, and they do not count against the plan's channel limit.
+    pub deselected: Vec<u32>,
     /// Latest value per channel, sorted by channel index.
     pub latest: Vec<Latest>,
     /// Time of the newest record stored.
@@ -109,6 +112,7 @@ impl Instrument {
             app: app.thing.clone(),
             serial,
             channels: Vec::new(),
+            deselected: Vec::new(),
             latest: Vec::new(),
             last_seen: None,
             rev: 0,
@@ -117,6 +121,15 @@ impl Instrument {
 
     pub fn key(&self) -> InstrumentKey {
         InstrumentKey::new(&self.account, &self.app, &self.serial)
+    }
+
+    /// How many channels are acquired: what the plan's per-instrument limit counts.
+    pub fn acquired_count(&self) -> usize {
+        self.channels.len() - self.deselected.len()
+    }
+
+    pub fn is_acquired(&self, index: u32) -> bool {
+        (index as usize) < self.channels.len() && self.deselected.binary_search(&index).is_err()
     }
 
     pub fn channel_index(&self, name: &ChannelName) -> Option<u32> {

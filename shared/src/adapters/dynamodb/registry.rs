@@ -223,6 +223,18 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
         app: parse_id(ThingName::parse, get_s(item, "app")?)?,
         serial: parse_id(InstrumentSerial::parse, get_s(item, "serial")?)?,
         channels,
+        deselected: match item.get("deselected") {
+            Some(AttributeValue::L(list)) => list
+                .iter()
+                .map(|v| match v {
+                    AttributeValue::N(n) => n
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("bad deselected index".into())),
+                    _ => Err(StoreError::Corrupt("bad deselected index".into())),
+                })
+                .collect::<Result<Vec<u32>, _>>()?,
+            _ => Vec::new(),
+        },
         latest,
         last_seen: get_n(item, "lastSeen")?.map(Millis),
         rev: get_n(item, "rev")?.unwrap_or(0),
@@ -479,8 +491,9 @@ impl Registry for DynamoRegistry {
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError> {
         let channels =
             AttributeValue::L(instrument.channels.iter().map(|c| s(c.as_str())).collect());
-        let mut expression =
-            String::from("SET channels = :channels, latest = :latest, rev = :next");
+        let mut expression = String::from(
+            "SET channels = :channels, deselected = :deselected, latest = :latest, rev = :next",
+        );
         let mut update = self.client.update_item();
         if let Some(seen) = instrument.last_seen {
             expression.push_str(", lastSeen = :seen");
@@ -495,6 +508,10 @@ impl Registry for DynamoRegistry {
             // the caller re-reads and re-applies instead of overwriting.
             .condition_expression("rev = :rev")
             .expression_attribute_values(":channels", channels)
+            .expression_attribute_values(
+                ":deselected",
+                AttributeValue::L(instrument.deselected.iter().map(|i| n(*i)).collect()),
+            )
             .expression_attribute_values(
                 ":latest",
                 AttributeValue::B(Blob::new(encode_latest(&instrument.latest))),
@@ -688,6 +705,28 @@ impl Registry for DynamoRegistry {
             .send()
             .await;
         written(result)
+    }
+
+    async fn delete_instrument(&self, instrument: &Instrument) -> Result<bool, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(app_pk(&instrument.app)))
+            .key("sk", s(instrument_sk(&instrument.serial)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("delete is complete");
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                count_down(
+                    &self.table,
+                    app_pk(&instrument.app),
+                    "APP".into(),
+                    "instruments",
+                ),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
     }
 
     async fn delete_app(&self, app: &App) -> Result<bool, StoreError> {
