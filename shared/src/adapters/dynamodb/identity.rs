@@ -111,20 +111,8 @@ impl Identity for DynamoRegistry {
     }
 
     async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(account_pk(account)))
-            .expression_attribute_values(":prefix", s("USER#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        // At most 100 users (Pro): one page.
-        output
-            .items()
+        self.query_prefix(account_pk(account), "USER#")
+            .await?
             .iter()
             .map(|item| parse_user(account, item))
             .collect()
@@ -140,29 +128,8 @@ impl Identity for DynamoRegistry {
         if let Some(email) = &user.email {
             item.insert("email".into(), s(email));
         }
-        let create = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("put is complete");
-        let cancelled = self
-            .transact(vec![
-                count_up(
-                    &self.table,
-                    account_pk(&user.account),
-                    "ACCOUNT".into(),
-                    "users",
-                    Some(limit),
-                ),
-                TransactWriteItem::builder().put(create).build(),
-            ])
-            .await?;
-        Ok(match cancelled {
-            None => Created::Created,
-            Some(failed) if failed.get(1) == Some(&true) => Created::Exists,
-            Some(_) => Created::LimitReached,
-        })
+        let account = (account_pk(&user.account), "ACCOUNT".to_owned());
+        self.create_counted(item, account, "users", limit).await
     }
 
     async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError> {
@@ -448,18 +415,11 @@ impl Identity for DynamoRegistry {
     }
 
     async fn api_tokens(&self, account: &AccountId) -> Result<Vec<ApiToken>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(account_pk(account)))
-            .expression_attribute_values(":prefix", s("APITOKEN#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.items().iter().map(parse_token).collect()
+        self.query_prefix(account_pk(account), "APITOKEN#")
+            .await?
+            .iter()
+            .map(parse_token)
+            .collect()
     }
 
     async fn delete_api_token(&self, token: &ApiToken) -> Result<bool, StoreError> {

@@ -84,6 +84,67 @@ impl DynamoRegistry {
         }
     }
 
+    /// Puts `item` unless its key exists and counts it in `counter` on the item
+    /// `counted_on` within `limit`, in one transaction: the race-safe shape of every
+    /// creation a plan limits.
+    pub(super) async fn create_counted(
+        &self,
+        item: Item,
+        counted_on: (String, String),
+        counter: &str,
+        limit: u32,
+    ) -> Result<Created, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put is complete");
+        let (pk, sk) = counted_on;
+        let cancelled = self
+            .transact(vec![
+                count_up(&self.table, pk, sk, counter, Some(limit)),
+                TransactWriteItem::builder().put(put).build(),
+            ])
+            .await?;
+        Ok(match cancelled {
+            None => Created::Created,
+            // [count, put]: the put's condition failing means the key is taken.
+            Some(failed) if failed.get(1) == Some(&true) => Created::Exists,
+            Some(_) => Created::LimitReached,
+        })
+    }
+
+    /// Every item under `pk` whose sort key starts with `prefix`, read consistently, all
+    /// pages.
+    pub(super) async fn query_prefix(
+        &self,
+        pk: String,
+        prefix: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            start_key = output.last_evaluated_key;
+            items.extend(output.items.unwrap_or_default());
+            if start_key.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     pub(super) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
@@ -447,44 +508,30 @@ impl Registry for DynamoRegistry {
         limit: u32,
     ) -> Result<Registration, StoreError> {
         let instrument = Instrument::new(app, serial.clone());
+        let item = Item::from([
+            ("pk".into(), s(app_pk(&app.thing))),
+            ("sk".into(), s(instrument_sk(serial))),
+            ("gpk".into(), s(group_gpk(&app.account, &app.group))),
+            (
+                "gsk".into(),
+                s(format!("{}#{}", app_pk(&app.thing), instrument_sk(serial))),
+            ),
+            ("account".into(), s(app.account.as_str())),
+            ("group".into(), s(app.group.as_str())),
+            ("app".into(), s(app.thing.as_str())),
+            ("serial".into(), s(serial.as_str())),
+            ("rev".into(), n(0)),
+        ]);
         // The count on the app and the new item commit together: of two concurrent
         // registrations for the last slot, the transaction lets only one through.
-        let create = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(app_pk(&app.thing))),
-                ("sk".into(), s(instrument_sk(serial))),
-                ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-                (
-                    "gsk".into(),
-                    s(format!("{}#{}", app_pk(&app.thing), instrument_sk(serial))),
-                ),
-                ("account".into(), s(app.account.as_str())),
-                ("group".into(), s(app.group.as_str())),
-                ("app".into(), s(app.thing.as_str())),
-                ("serial".into(), s(serial.as_str())),
-                ("rev".into(), n(0)),
-            ])))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("put is complete");
-        let outcome = self
-            .transact(vec![
-                count_up(
-                    &self.table,
-                    app_pk(&app.thing),
-                    "APP".into(),
-                    "instruments",
-                    Some(limit),
-                ),
-                TransactWriteItem::builder().put(create).build(),
-            ])
+        let on_app = (app_pk(&app.thing), "APP".to_owned());
+        let created = self
+            .create_counted(item, on_app, "instruments", limit)
             .await?;
-        Ok(match outcome {
-            None => Registration::Registered(instrument),
-            // [count, put]: the put's condition failing means it exists already.
-            Some(failed) if failed.get(1) == Some(&true) => Registration::AlreadyExists,
-            Some(_) => Registration::LimitReached,
+        Ok(match created {
+            Created::Created => Registration::Registered(instrument),
+            Created::Exists => Registration::AlreadyExists,
+            Created::LimitReached => Registration::LimitReached,
         })
     }
 
@@ -560,20 +607,8 @@ impl Registry for DynamoRegistry {
     }
 
     async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(account_pk(account)))
-            .expression_attribute_values(":prefix", s("GROUP#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        // At most 100 groups (Pro): one page.
-        output
-            .items()
+        self.query_prefix(account_pk(account), "GROUP#")
+            .await?
             .iter()
             .map(|item| {
                 let id = get_s(item, "sk")?.trim_start_matches("GROUP#");
@@ -587,33 +622,13 @@ impl Registry for DynamoRegistry {
     }
 
     async fn create_group(&self, group: &Group, limit: u32) -> Result<Created, StoreError> {
-        let create = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(account_pk(&group.account))),
-                ("sk".into(), s(group_sk(&group.id))),
-                ("name".into(), s(&group.name)),
-            ])))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("put is complete");
-        let cancelled = self
-            .transact(vec![
-                count_up(
-                    &self.table,
-                    account_pk(&group.account),
-                    "ACCOUNT".into(),
-                    "groups",
-                    Some(limit),
-                ),
-                TransactWriteItem::builder().put(create).build(),
-            ])
-            .await?;
-        Ok(match cancelled {
-            None => Created::Created,
-            Some(failed) if failed.get(1) == Some(&true) => Created::Exists,
-            Some(_) => Created::LimitReached,
-        })
+        let item = Item::from([
+            ("pk".into(), s(account_pk(&group.account))),
+            ("sk".into(), s(group_sk(&group.id))),
+            ("name".into(), s(&group.name)),
+        ]);
+        let account = (account_pk(&group.account), "ACCOUNT".to_owned());
+        self.create_counted(item, account, "groups", limit).await
     }
 
     async fn rename_group(&self, group: &Group) -> Result<bool, StoreError> {
@@ -731,18 +746,8 @@ impl Registry for DynamoRegistry {
 
     async fn delete_app(&self, app: &App) -> Result<bool, StoreError> {
         // Instruments first: an app is never gone while instruments of it remain.
-        let instruments = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(app_pk(&app.thing)))
-            .expression_attribute_values(":prefix", s("INSTRUMENT#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        for item in instruments.items() {
+        let instruments = self.query_prefix(app_pk(&app.thing), "INSTRUMENT#").await?;
+        for item in &instruments {
             let sk = get_s(item, "sk")?;
             self.client
                 .delete_item()
@@ -788,29 +793,11 @@ impl Registry for DynamoRegistry {
         account: &AccountId,
         group: &GroupId,
     ) -> Result<Vec<CalculatedChannel>, StoreError> {
-        let mut channels = Vec::new();
-        let mut start_key = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(account_pk(account)))
-                .expression_attribute_values(":prefix", s(format!("CALC#{group}#")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start_key)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in output.items() {
-                channels.push(parse_calculated(item)?);
-            }
-            start_key = output.last_evaluated_key;
-            if start_key.is_none() {
-                return Ok(channels);
-            }
-        }
+        self.query_prefix(account_pk(account), &format!("CALC#{group}#"))
+            .await?
+            .iter()
+            .map(parse_calculated)
+            .collect()
     }
 
     async fn calculated_channel(
@@ -830,27 +817,11 @@ impl Registry for DynamoRegistry {
         channel: &CalculatedChannel,
         limit: u32,
     ) -> Result<bool, StoreError> {
-        // The group's count and the new item commit together, so two creations racing for
-        // the last slot cannot both succeed.
-        let create = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(calculated_item(channel)))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("put is complete");
-        let cancelled = self
-            .transact(vec![
-                count_up(
-                    &self.table,
-                    account_pk(&channel.account),
-                    group_sk(&channel.group),
-                    "calculated",
-                    Some(limit),
-                ),
-                TransactWriteItem::builder().put(create).build(),
-            ])
+        let group = (account_pk(&channel.account), group_sk(&channel.group));
+        let created = self
+            .create_counted(calculated_item(channel), group, "calculated", limit)
             .await?;
-        Ok(cancelled.is_none())
+        Ok(created == Created::Created)
     }
 
     async fn update_calculated(
