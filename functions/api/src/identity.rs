@@ -78,6 +78,36 @@ pub async fn audit(
     Ok(())
 }
 
+/// Audits an action the caller took.
+async fn audit_own(
+    identity: &impl Identity,
+    principal: &Principal,
+    address: Option<&str>,
+    action: &str,
+    detail: String,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let user = Some(&principal.user);
+    audit(
+        identity,
+        &principal.account,
+        user,
+        address,
+        action,
+        detail,
+        now,
+    )
+    .await
+}
+
+/// The caller's own user (a Web API token or temporary login may outlive it).
+async fn own_user(identity: &impl Identity, principal: &Principal) -> Result<User, ApiError> {
+    identity
+        .user(&principal.account, &principal.user)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", principal.user)))
+}
+
 pub async fn login(
     store: &(impl Identity + Registry),
     key: &TokenKey,
@@ -330,10 +360,7 @@ pub async fn confirm_totp(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let user = identity
-        .user(&principal.account, &principal.user)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", principal.user)))?;
+    let user = own_user(identity, principal).await?;
     let pending = user
         .totp
         .ok_or_else(|| ApiError::conflict("not_enrolled", "start with POST /v1/two-step/totp"))?;
@@ -347,10 +374,9 @@ pub async fn confirm_totp(
     identity
         .set_totp(&principal.account, &principal.user, Some(&confirmed))
         .await?;
-    audit(
+    audit_own(
         identity,
-        &principal.account,
-        Some(&principal.user),
+        principal,
         address,
         "two_step_enabled",
         String::new(),
@@ -369,10 +395,7 @@ pub async fn disable_totp(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let user = identity
-        .user(&principal.account, &principal.user)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", principal.user)))?;
+    let user = own_user(identity, principal).await?;
     let valid = user
         .totp
         .as_ref()
@@ -390,10 +413,9 @@ pub async fn disable_totp(
     identity
         .set_totp(&principal.account, &principal.user, None)
         .await?;
-    audit(
+    audit_own(
         identity,
-        &principal.account,
-        Some(&principal.user),
+        principal,
         address,
         "two_step_disabled",
         String::new(),
@@ -416,16 +438,7 @@ pub async fn logout(
         ));
     }
     identity.delete_session(&principal.session).await?;
-    audit(
-        identity,
-        &principal.account,
-        Some(&principal.user),
-        address,
-        "logout",
-        String::new(),
-        now,
-    )
-    .await?;
+    audit_own(identity, principal, address, "logout", String::new(), now).await?;
     Ok(json!({ "logged_out": true }))
 }
 
@@ -658,10 +671,9 @@ pub async fn issue_api_token(
             ))
         }
     }
-    audit(
+    audit_own(
         store,
-        &principal.account,
-        Some(&principal.user),
+        principal,
         address,
         "api_token_issued",
         token.id.clone(),
@@ -690,10 +702,9 @@ pub async fn revoke_api_token(
     if !identity.delete_api_token(&token).await? {
         return Err(not_found());
     }
-    audit(
+    audit_own(
         identity,
-        &principal.account,
-        Some(&principal.user),
+        principal,
         address,
         "api_token_revoked",
         token.id,
@@ -728,10 +739,9 @@ pub async fn temporary_login(
         session: session.id,
         expires,
     });
-    audit(
+    audit_own(
         identity,
-        &principal.account,
-        Some(&principal.user),
+        principal,
         address,
         "temporary_login_issued",
         String::new(),
