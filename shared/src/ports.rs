@@ -3,12 +3,13 @@
 
 use async_trait::async_trait;
 
+use crate::domain::access::Team;
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::{
     ApiToken, AuditEvent, Failures, PasswordReset, Session, TotpState, User,
 };
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
-use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, ThingName, UserId};
+use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
 
@@ -87,6 +88,8 @@ pub trait Registry: Send + Sync {
     async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError>;
     /// Creates a group unless the account has `limit` already (race-safe).
     async fn create_group(&self, group: &Group, limit: u32) -> Result<Created, StoreError>;
+    /// Replaces a group's grants; `false` if there is no such group.
+    async fn set_grants(&self, group: &Group) -> Result<bool, StoreError>;
     /// Renames a group; `false` if there is none.
     async fn rename_group(&self, group: &Group) -> Result<bool, StoreError>;
     /// Deletes a group that has no apps and no calculated channels; `false` if there is
@@ -244,6 +247,15 @@ pub trait Identity: Send + Sync {
     async fn api_tokens(&self, account: &AccountId) -> Result<Vec<ApiToken>, StoreError>;
     /// Revokes a token; `false` if the account has no such token.
     async fn delete_api_token(&self, token: &ApiToken) -> Result<bool, StoreError>;
+    /// The teams of an account.
+    async fn teams(&self, account: &AccountId) -> Result<Vec<Team>, StoreError>;
+    async fn team(&self, account: &AccountId, id: &TeamId) -> Result<Option<Team>, StoreError>;
+    /// Creates a team unless the account has `limit` or the ID is taken (race-safe).
+    async fn create_team(&self, team: &Team, limit: u32) -> Result<Created, StoreError>;
+    /// Replaces a team's name and members; `false` if there is no such team.
+    async fn update_team(&self, team: &Team) -> Result<bool, StoreError>;
+    /// Deletes a team; `false` if there was none.
+    async fn delete_team(&self, account: &AccountId, id: &TeamId) -> Result<bool, StoreError>;
     async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError>;
     /// The newest `limit` audit events of an account, newest first.
     async fn audit_log(

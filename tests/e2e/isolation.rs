@@ -150,6 +150,7 @@ fn fill(pattern: &str, group: &str, app: &str, id: &str) -> String {
         .replace("{id}", id)
         .replace("{user}", "tester")
         .replace("{token}", id)
+        .replace("{team}", "secret-team")
         .replace("{serial}", "LR-1")
 }
 
@@ -198,7 +199,21 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         )
         .await;
     let calc_id = calc["id"].as_str().unwrap().to_owned();
-    let secrets = ["31.4159", "Secret plant", "secret-calc", "Gateway gw-a"];
+    let (status, team) = app
+        .call(
+            "POST",
+            "/v1/teams",
+            Some(json!({"id": "secret-team", "name": "Secret team"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{team}");
+    let secrets = [
+        "31.4159",
+        "Secret plant",
+        "secret-calc",
+        "Gateway gw-a",
+        "Secret team",
+    ];
     let before = app.latest().await;
 
     let rival = seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "lab", &["gw-r"])
@@ -220,6 +235,8 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         // instead of stopping at validation.
         let body = match (*method, *pattern) {
             ("POST", "/v1/groups") => json!({"id": "rivals-group"}),
+            ("POST", "/v1/teams") => json!({"id": "rivals-team"}),
+            ("PUT", p) if p.ends_with("/grants") => json!({"grants": []}),
             ("POST", p) if p.ends_with("/apps") => json!({"thing": "stolen-gw"}),
             ("PUT", p) if p.contains("/instruments/") => json!({"acquire": ["CH1"]}),
             ("PUT", p) if p.contains("/apps/") => json!({"name": "taken over", "enabled": false}),
@@ -262,6 +279,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
                 || path.contains("gw-a")
                 || path.contains(&calc_id)
                 || path.contains("/users/")
+                || path.contains("/teams/")
                 || path.contains("/api-tokens/");
             if names_acme {
                 assert_eq!(status, 404, "{method} {path}{query}: {text}");

@@ -3,6 +3,7 @@
 //! One binary (zero-to-production style); each test starts its own local cloud on free
 //! ports, so tests run in parallel and share nothing.
 
+mod access;
 mod calculated;
 mod helpers;
 mod identity;

@@ -130,12 +130,15 @@ pub fn source_ip(request: &Request) -> Option<IpAddr> {
 
 /// Refuses what the principal's role may not do on a route with `access` (`read`: the
 /// route only reads). A viewer — a temporary login — reads member routes and nothing else.
+/// Whether a group route's group is granted to the principal is checked after this, in
+/// `access::require_group`.
 pub fn permit(principal: &Principal, access: Access, read: bool) -> Result<(), ApiError> {
     match (principal.role, access) {
-        (Role::Admin, _) | (Role::Member, Access::Member | Access::Public) => Ok(()),
-        (Role::Viewer, Access::Member | Access::Public) if read => Ok(()),
-        (Role::Viewer, _) => Err(ApiError::forbidden("a temporary login is view-only")),
+        (Role::Admin, _) => Ok(()),
+        (Role::Viewer, Access::Admin) => Err(ApiError::forbidden("a temporary login is view-only")),
+        (Role::Viewer, _) if !read => Err(ApiError::forbidden("a temporary login is view-only")),
         (Role::Member, Access::Admin) => Err(ApiError::forbidden("this needs an account admin")),
+        (Role::Member | Role::Viewer, _) => Ok(()),
     }
 }
 

@@ -461,9 +461,13 @@ pub async fn create_user(
         UserId::parse(request.user).map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
     let role = match request.role.as_deref() {
         None => Role::Member,
-        Some(text) => Role::parse(text).ok_or_else(|| {
-            ApiError::bad_request(format!("`role` must be admin or member, got `{text}`"))
-        })?,
+        Some("admin") => Role::Admin,
+        Some("member") => Role::Member,
+        Some(text) => {
+            return Err(ApiError::bad_request(format!(
+                "`role` must be admin or member, got `{text}`"
+            )))
+        }
     };
     check_password_policy(&request.password, &id).map_err(ApiError::bad_request)?;
     if let Some(email) = &request.email {
@@ -502,7 +506,7 @@ pub async fn create_user(
 }
 
 pub async fn delete_user(
-    identity: &impl Identity,
+    store: &(impl Identity + Registry),
     principal: &Principal,
     user: &UserId,
 ) -> Result<Json, ApiError> {
@@ -512,9 +516,10 @@ pub async fn delete_user(
             "you cannot delete your own user",
         ));
     }
-    if !identity.delete_user(&principal.account, user).await? {
+    if !store.delete_user(&principal.account, user).await? {
         return Err(ApiError::not_found(format!("user `{user}` not found")));
     }
+    crate::access::forget_user(store, &principal.account, user).await?;
     Ok(json!({ "deleted": user }))
 }
 

@@ -3,6 +3,7 @@
 //! Gateway's `/{proxy+}` route and the local cloud's plain HTTP server. [`ROUTES`] lists
 //! them all.
 
+mod access;
 mod auth;
 mod calculated;
 mod error;
@@ -56,6 +57,10 @@ pub enum Access {
     Public,
     /// Any user of the account.
     Member,
+    /// Users granted the route's measurement group (as viewer or editor), and admins.
+    GroupViewer,
+    /// Users granted the route's measurement group as editor, and admins.
+    GroupEditor,
     /// Account admins only; every successful change through such a route is audited.
     Admin,
 }
@@ -83,22 +88,29 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/api-tokens", Access::Member),
     ("DELETE", "/v1/api-tokens/{token}", Access::Member),
     ("PUT", "/v1/account/allow-list", Access::Admin),
+    ("GET", "/v1/teams", Access::Admin),
+    ("POST", "/v1/teams", Access::Admin),
+    ("GET", "/v1/teams/{team}", Access::Admin),
+    ("PUT", "/v1/teams/{team}", Access::Admin),
+    ("DELETE", "/v1/teams/{team}", Access::Admin),
     ("GET", "/v1/groups", Access::Member),
     ("POST", "/v1/groups", Access::Admin),
-    ("GET", "/v1/groups/{group}", Access::Member),
+    ("GET", "/v1/groups/{group}", Access::GroupViewer),
     ("PUT", "/v1/groups/{group}", Access::Admin),
     ("DELETE", "/v1/groups/{group}", Access::Admin),
-    ("GET", "/v1/groups/{group}/latest", Access::Member),
-    ("GET", "/v1/groups/{group}/series", Access::Member),
-    ("GET", "/v1/groups/{group}/apps", Access::Member),
+    ("GET", "/v1/groups/{group}/grants", Access::Admin),
+    ("PUT", "/v1/groups/{group}/grants", Access::Admin),
+    ("GET", "/v1/groups/{group}/latest", Access::GroupViewer),
+    ("GET", "/v1/groups/{group}/series", Access::GroupViewer),
+    ("GET", "/v1/groups/{group}/apps", Access::GroupViewer),
     ("POST", "/v1/groups/{group}/apps", Access::Admin),
-    ("GET", "/v1/groups/{group}/apps/{app}", Access::Member),
+    ("GET", "/v1/groups/{group}/apps/{app}", Access::GroupViewer),
     ("PUT", "/v1/groups/{group}/apps/{app}", Access::Admin),
     ("DELETE", "/v1/groups/{group}/apps/{app}", Access::Admin),
     (
         "GET",
         "/v1/groups/{group}/apps/{app}/instruments/{serial}",
-        Access::Member,
+        Access::GroupViewer,
     ),
     (
         "PUT",
@@ -110,19 +122,27 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/v1/groups/{group}/apps/{app}/instruments/{serial}",
         Access::Admin,
     ),
-    ("GET", "/v1/groups/{group}/calculated", Access::Member),
-    ("POST", "/v1/groups/{group}/calculated", Access::Member),
-    ("GET", "/v1/groups/{group}/calculated/{id}", Access::Member),
-    ("PUT", "/v1/groups/{group}/calculated/{id}", Access::Member),
+    ("GET", "/v1/groups/{group}/calculated", Access::GroupViewer),
+    ("POST", "/v1/groups/{group}/calculated", Access::GroupEditor),
+    (
+        "GET",
+        "/v1/groups/{group}/calculated/{id}",
+        Access::GroupViewer,
+    ),
+    (
+        "PUT",
+        "/v1/groups/{group}/calculated/{id}",
+        Access::GroupEditor,
+    ),
     (
         "DELETE",
         "/v1/groups/{group}/calculated/{id}",
-        Access::Member,
+        Access::GroupEditor,
     ),
     (
         "POST",
         "/v1/groups/{group}/calculated/{id}/copy",
-        Access::Member,
+        Access::GroupEditor,
     ),
 ];
 
@@ -190,6 +210,12 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
     }
     let principal = auth::authenticate(request, &api.key, registry, now).await?;
     auth::permit(&principal, access, method == "GET")?;
+    if let (Access::GroupViewer | Access::GroupEditor, ["v1", "groups", group, ..]) =
+        (access, segments.as_slice())
+    {
+        let edit = access == Access::GroupEditor;
+        access::require_group(registry, &principal, &group_id(group)?, edit).await?;
+    }
     let outcome = dispatch(api, request, &principal, address, now).await?;
     if access == Access::Admin && method != "GET" {
         let detail = request.uri().path().to_owned();
@@ -261,6 +287,18 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
             let list = json_body(request)?;
             ok(identity::set_allow_list(registry, principal, request, list).await?)
         }
+        ("GET", ["v1", "teams"]) => ok(access::list_teams(registry, principal).await?),
+        ("POST", ["v1", "teams"]) => {
+            created(access::create_team(registry, principal, json_body(request)?).await?)
+        }
+        ("GET", ["v1", "teams", team]) => ok(access::team_detail(registry, principal, team).await?),
+        ("PUT", ["v1", "teams", team]) => {
+            let draft = json_body(request)?;
+            ok(access::update_team(registry, principal, team, draft).await?)
+        }
+        ("DELETE", ["v1", "teams", team]) => {
+            ok(access::delete_team(registry, principal, team).await?)
+        }
         ("GET", ["v1", "groups"]) => ok(tenancy::list_groups(registry, principal).await?),
         ("POST", ["v1", "groups"]) => {
             created(tenancy::create_group(registry, principal, json_body(request)?).await?)
@@ -274,6 +312,11 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     ok(tenancy::rename_group(registry, principal, group, draft).await?)
                 }
                 ("DELETE", []) => ok(tenancy::delete_group(registry, principal, group).await?),
+                ("GET", ["grants"]) => ok(access::grants(registry, principal, group).await?),
+                ("PUT", ["grants"]) => {
+                    let draft = json_body(request)?;
+                    ok(access::set_grants(registry, principal, group, draft).await?)
+                }
                 ("GET", ["latest"]) => ok(latest::latest(registry, principal, group, now).await?),
                 ("GET", ["series"]) => {
                     let query = SeriesQuery::parse(request.uri().query().unwrap_or(""))?;

@@ -5,13 +5,15 @@
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
+use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{App, Group, Instrument};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Registry, Saved};
+use fieldcloud::ports::{Created, Identity, Registry, Saved};
 
+use crate::access;
 use crate::error::ApiError;
 use crate::group_of;
 
@@ -32,8 +34,9 @@ pub struct AppDraft {
     pub enabled: Option<bool>,
 }
 
-fn group_json(group: &Group) -> Json {
-    json!({ "id": group.id, "name": group.name })
+/// A group as its viewer sees it: with `access`, the viewer's role in it.
+fn group_json(group: &Group, access: GroupRole) -> Json {
+    json!({ "id": group.id, "name": group.name, "access": access })
 }
 
 fn app_json(app: &App, now: Millis) -> Json {
@@ -47,7 +50,7 @@ fn app_json(app: &App, now: Millis) -> Json {
     })
 }
 
-async fn plan_of(registry: &impl Registry, principal: &Principal) -> Result<Plan, ApiError> {
+pub async fn plan_of(registry: &impl Registry, principal: &Principal) -> Result<Plan, ApiError> {
     Ok(registry
         .account(&principal.account)
         .await?
@@ -55,7 +58,7 @@ async fn plan_of(registry: &impl Registry, principal: &Principal) -> Result<Plan
         .plan)
 }
 
-fn display_name(name: Option<String>, fallback: &str) -> Result<String, ApiError> {
+pub fn display_name(name: Option<String>, fallback: &str) -> Result<String, ApiError> {
     let name = name.unwrap_or_else(|| fallback.to_owned());
     if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(ApiError::bad_request(
@@ -65,13 +68,20 @@ fn display_name(name: Option<String>, fallback: &str) -> Result<String, ApiError
     Ok(name)
 }
 
+/// The groups the principal may see.
 pub async fn list_groups(
-    registry: &impl Registry,
+    store: &(impl Registry + Identity),
     principal: &Principal,
 ) -> Result<Json, ApiError> {
-    let mut groups = registry.groups(&principal.account).await?;
+    let mut groups = store.groups(&principal.account).await?;
     groups.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(json!({ "groups": groups.iter().map(group_json).collect::<Vec<_>>() }))
+    let roles = access::roles_in(store, principal, &groups).await?;
+    let visible: Vec<Json> = groups
+        .iter()
+        .zip(roles)
+        .filter_map(|(group, role)| Some(group_json(group, role?)))
+        .collect();
+    Ok(json!({ "groups": visible }))
 }
 
 pub async fn create_group(
@@ -87,11 +97,12 @@ pub async fn create_group(
         account: principal.account.clone(),
         name: display_name(draft.name, id.as_str())?,
         id,
+        grants: Vec::new(),
     };
     let plan = plan_of(registry, principal).await?;
     let limit = plan.limits().groups;
     match registry.create_group(&group, limit).await? {
-        Created::Created => Ok(group_json(&group)),
+        Created::Created => Ok(group_json(&group, GroupRole::Editor)),
         Created::Exists => Err(ApiError::conflict(
             "exists",
             format!("the account has a measurement group `{}` already", group.id),
@@ -104,11 +115,12 @@ pub async fn create_group(
 }
 
 pub async fn group_detail(
-    registry: &impl Registry,
+    store: &(impl Registry + Identity),
     principal: &Principal,
     group: &GroupId,
 ) -> Result<Json, ApiError> {
-    Ok(group_json(&group_of(registry, principal, group).await?))
+    let (group, role) = access::require_group(store, principal, group, false).await?;
+    Ok(group_json(&group, role))
 }
 
 pub async fn rename_group(
@@ -128,7 +140,7 @@ pub async fn rename_group(
             group.id
         )));
     }
-    Ok(group_json(&group))
+    Ok(group_json(&group, GroupRole::Editor))
 }
 
 pub async fn delete_group(

@@ -36,6 +36,7 @@ pub async fn tenant(
         account: account.id.clone(),
         id: GroupId::parse(group)?,
         name: group.replace('-', " "),
+        grants: Vec::new(),
     };
     let limits = plan.limits();
     match registry.create_group(&group, limits.groups).await? {

@@ -95,6 +95,15 @@ id_type!(
 );
 
 id_type!(
+    /// A team of users inside an account; groups can be granted to it.
+    TeamId,
+    "team ID",
+    32,
+    "use 1 to 32 characters a-z, 0-9 and -",
+    is_slug_char
+);
+
+id_type!(
     /// A user within an account (login is account ID + user ID + password).
     UserId,
     "user ID",

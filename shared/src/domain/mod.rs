@@ -1,5 +1,6 @@
 //! The domain: pure logic with no I/O and no AWS types. Time is always a parameter.
 
+pub mod access;
 pub mod allowlist;
 pub mod auth;
 pub mod calculated;

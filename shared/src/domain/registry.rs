@@ -1,6 +1,7 @@
 //! The registry: accounts, measurement groups, apps and instruments, as the domain sees
 //! them (the DynamoDB layout is in `adapters::dynamodb`).
 
+use super::access::Grant;
 use super::allowlist::{allowed, Cidr};
 use super::codec::Latest;
 use super::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
@@ -33,6 +34,8 @@ pub struct Group {
     pub account: AccountId,
     pub id: GroupId,
     pub name: String,
+    /// Which users and teams may see or edit it (account admins always may).
+    pub grants: Vec<Grant>,
 }
 
 /// A registered app (gateway). Its account and group come from here, never from what the

@@ -5,12 +5,13 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::registry::{account_pk, count_down, count_up, written, DynamoRegistry};
 use super::unavailable;
-use super::values::{get_bool, get_n, get_s, n, parse_id, s, Item};
+use super::values::{get_bool, get_n, get_s, get_strings, n, parse_id, s, Item};
+use crate::domain::access::Team;
 use crate::domain::auth::{
     ApiToken, AuditEvent, Failures, PasswordReset, Role, Session, TotpState, User,
     SESSION_IDLE_MILLIS, THROTTLE_WINDOW_MILLIS,
 };
-use crate::domain::ids::{AccountId, UserId};
+use crate::domain::ids::{AccountId, TeamId, UserId};
 use crate::domain::record::Millis;
 use crate::ports::{Created, Identity, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -101,6 +102,37 @@ fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
     })
 }
 
+fn team_sk(id: &TeamId) -> String {
+    format!("TEAM#{id}")
+}
+
+fn team_item(team: &Team) -> Item {
+    Item::from([
+        ("pk".into(), s(account_pk(&team.account))),
+        ("sk".into(), s(team_sk(&team.id))),
+        ("name".into(), s(&team.name)),
+        (
+            "members".into(),
+            AttributeValue::L(team.members.iter().map(|m| s(m.as_str())).collect()),
+        ),
+    ])
+}
+
+fn parse_team(account: &AccountId, item: &Item) -> Result<Team, StoreError> {
+    Ok(Team {
+        account: account.clone(),
+        id: parse_id(
+            TeamId::parse,
+            get_s(item, "sk")?.trim_start_matches("TEAM#"),
+        )?,
+        name: get_s(item, "name")?.to_owned(),
+        members: get_strings(item, "members")?
+            .into_iter()
+            .map(|m| parse_id(UserId::parse, &m))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
 #[async_trait]
 impl Identity for DynamoRegistry {
     async fn user(&self, account: &AccountId, id: &UserId) -> Result<Option<User>, StoreError> {
@@ -133,20 +165,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError> {
-        let delete = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(account)))
-            .key("sk", s(user_sk(id)))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .expect("delete is complete");
-        let cancelled = self
-            .transact(vec![
-                TransactWriteItem::builder().delete(delete).build(),
-                count_down(&self.table, account_pk(account), "ACCOUNT".into(), "users"),
-            ])
-            .await?;
-        Ok(cancelled.is_none())
+        self.delete_counted(account, user_sk(id), "users").await
     }
 
     async fn set_totp(
@@ -449,6 +468,43 @@ impl Identity for DynamoRegistry {
             ])
             .await?;
         Ok(cancelled.is_none())
+    }
+
+    async fn teams(&self, account: &AccountId) -> Result<Vec<Team>, StoreError> {
+        self.query_prefix(account_pk(account), "TEAM#")
+            .await?
+            .iter()
+            .map(|item| parse_team(account, item))
+            .collect()
+    }
+
+    async fn team(&self, account: &AccountId, id: &TeamId) -> Result<Option<Team>, StoreError> {
+        self.get(account_pk(account), &team_sk(id))
+            .await?
+            .map(|item| parse_team(account, &item))
+            .transpose()
+    }
+
+    async fn create_team(&self, team: &Team, limit: u32) -> Result<Created, StoreError> {
+        let account = (account_pk(&team.account), "ACCOUNT".to_owned());
+        self.create_counted(team_item(team), account, "teams", limit)
+            .await
+    }
+
+    async fn update_team(&self, team: &Team) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(team_item(team)))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn delete_team(&self, account: &AccountId, id: &TeamId) -> Result<bool, StoreError> {
+        self.delete_counted(account, team_sk(id), "teams").await
     }
 
     async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError> {

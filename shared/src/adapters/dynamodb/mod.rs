@@ -8,7 +8,8 @@
 //! | item | pk | sk | gpk / gsk |
 //! |---|---|---|---|
 //! | account | `ACCOUNT#{account}` | `ACCOUNT` | – |
-//! | measurement group | `ACCOUNT#{account}` | `GROUP#{group}` | – |
+//! | measurement group (with its grants, a map `user:…`/`team:…` → role) | `ACCOUNT#{account}` | `GROUP#{group}` | – |
+//! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – |
 //! | app | `APP#{thing}` | `APP` | `GROUP#{account}#{group}` / `APP#{thing}` |
 //! | instrument | `APP#{thing}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{thing}#INSTRUMENT#{serial}` |
 //!

@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::Client;
 use super::schema::BY_GROUP_INDEX;
 use super::unavailable;
 use super::values::{get_b, get_bool, get_n, get_s, get_strings, n, parse_id, s, Item};
+use crate::domain::access::{Grant, Grantee, GroupRole};
 use crate::domain::allowlist::Cidr;
 use crate::domain::calculated::{Backfill, CalculatedChannel};
 use crate::domain::channel::ChannelRef;
@@ -113,6 +114,30 @@ impl DynamoRegistry {
             Some(failed) if failed.get(1) == Some(&true) => Created::Exists,
             Some(_) => Created::LimitReached,
         })
+    }
+
+    /// Deletes the item (`pk`, `sk`) and takes it from `counter` on its account, in one
+    /// transaction: `false` if there was no such item.
+    pub(super) async fn delete_counted(
+        &self,
+        account: &AccountId,
+        sk: String,
+        counter: &str,
+    ) -> Result<bool, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(sk))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("delete is complete");
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                count_down(&self.table, account_pk(account), "ACCOUNT".into(), counter),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
     }
 
     /// Every item under `pk` whose sort key starts with `prefix`, read consistently, all
@@ -253,6 +278,33 @@ pub(super) fn written<T, E: Into<aws_sdk_dynamodb::Error>>(
             DisplayErrorContext(error).to_string(),
         )),
     }
+}
+
+/// A group item: its grants are a map from grantee key (`user:…`, `team:…`) to role.
+fn parse_group(account: &AccountId, item: &Item) -> Result<Group, StoreError> {
+    let id = get_s(item, "sk")?.trim_start_matches("GROUP#");
+    let grants = match item.get("grants") {
+        Some(AttributeValue::M(map)) => map
+            .iter()
+            .map(|(key, role)| {
+                let to = Grantee::from_key(key)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad grantee `{key}`")))?;
+                let role = match role {
+                    AttributeValue::S(text) => GroupRole::parse(text),
+                    _ => None,
+                }
+                .ok_or_else(|| StoreError::Corrupt(format!("bad role for `{key}`")))?;
+                Ok(Grant { to, role })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?,
+        _ => Vec::new(),
+    };
+    Ok(Group {
+        account: account.clone(),
+        id: parse_id(GroupId::parse, id)?,
+        name: get_s(item, "name")?.to_owned(),
+        grants,
+    })
 }
 
 fn parse_app(item: &Item) -> Result<App, StoreError> {
@@ -442,11 +494,7 @@ impl Registry for DynamoRegistry {
         else {
             return Ok(None);
         };
-        Ok(Some(Group {
-            account: account.clone(),
-            id: id.clone(),
-            name: get_s(&item, "name")?.to_owned(),
-        }))
+        parse_group(account, &item).map(Some)
     }
 
     async fn app(&self, thing: &ThingName) -> Result<Option<App>, StoreError> {
@@ -610,14 +658,7 @@ impl Registry for DynamoRegistry {
         self.query_prefix(account_pk(account), "GROUP#")
             .await?
             .iter()
-            .map(|item| {
-                let id = get_s(item, "sk")?.trim_start_matches("GROUP#");
-                Ok(Group {
-                    account: account.clone(),
-                    id: parse_id(GroupId::parse, id)?,
-                    name: get_s(item, "name")?.to_owned(),
-                })
-            })
+            .map(|item| parse_group(account, item))
             .collect()
     }
 
@@ -629,6 +670,26 @@ impl Registry for DynamoRegistry {
         ]);
         let account = (account_pk(&group.account), "ACCOUNT".to_owned());
         self.create_counted(item, account, "groups", limit).await
+    }
+
+    async fn set_grants(&self, group: &Group) -> Result<bool, StoreError> {
+        let grants = group
+            .grants
+            .iter()
+            .map(|grant| (grant.to.key(), s(grant.role.as_str())))
+            .collect();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&group.account)))
+            .key("sk", s(group_sk(&group.id)))
+            .update_expression("SET grants = :grants")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":grants", AttributeValue::M(grants))
+            .send()
+            .await;
+        written(result)
     }
 
     async fn rename_group(&self, group: &Group) -> Result<bool, StoreError> {

@@ -1,0 +1,348 @@
+//! Teams, the grants of measurement groups, and the check every group route passes.
+//!
+//! Account admins see and edit every group. Any other user sees only the groups granted
+//! to them or to a team they are in — as viewer (read) or editor (also the group's
+//! calculated channels); a group not granted is answered 404, like one that does not
+//! exist. Deleting a user or a team removes its grants and memberships, so a user created
+//! later under the same ID inherits nothing.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::access::{group_role, Grant, Grantee, GroupRole, Team};
+use fieldcloud::domain::auth::Role;
+use fieldcloud::domain::ids::{AccountId, GroupId, TeamId, UserId};
+use fieldcloud::domain::registry::Group;
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::{Created, Identity, Registry};
+
+use crate::error::ApiError;
+use crate::tenancy::{display_name, plan_of};
+
+/// Whether the principal acts with an account admin's reach. A temporary login keeps the
+/// reach of the user who made it (read-only: `auth::permit` sees to that).
+async fn sees_everything(
+    identity: &impl Identity,
+    principal: &Principal,
+) -> Result<bool, ApiError> {
+    Ok(match principal.role {
+        Role::Admin => true,
+        Role::Member => false,
+        Role::Viewer => identity
+            .user(&principal.account, &principal.user)
+            .await?
+            .is_some_and(|user| user.role == Role::Admin),
+    })
+}
+
+/// The principal's role in each of `groups` (`None`: not theirs to see).
+pub async fn roles_in(
+    identity: &impl Identity,
+    principal: &Principal,
+    groups: &[Group],
+) -> Result<Vec<Option<GroupRole>>, ApiError> {
+    if sees_everything(identity, principal).await? {
+        return Ok(vec![Some(GroupRole::Editor); groups.len()]);
+    }
+    let granted_to_teams = groups
+        .iter()
+        .flat_map(|g| &g.grants)
+        .any(|grant| matches!(grant.to, Grantee::Team(_)));
+    let teams = if granted_to_teams {
+        identity.teams(&principal.account).await?
+    } else {
+        Vec::new()
+    };
+    Ok(groups
+        .iter()
+        .map(|group| group_role(&principal.user, &group.grants, &teams))
+        .collect())
+}
+
+/// Lets the request through if the principal may use group `id` — edit it when `edit` —
+/// and answers with the group and the principal's role in it.
+pub async fn require_group(
+    store: &(impl Registry + Identity),
+    principal: &Principal,
+    id: &GroupId,
+    edit: bool,
+) -> Result<(Group, GroupRole), ApiError> {
+    let not_found = || ApiError::not_found(format!("measurement group `{id}` not found"));
+    let group = store
+        .group(&principal.account, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let role = roles_in(store, principal, std::slice::from_ref(&group))
+        .await?
+        .remove(0)
+        .ok_or_else(not_found)?;
+    if edit && role < GroupRole::Editor {
+        return Err(ApiError::forbidden(format!(
+            "you are a viewer of measurement group `{id}`; changing it needs an editor grant"
+        )));
+    }
+    Ok((group, role))
+}
+
+/// The body of a team create or edit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamDraft {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub members: Option<Vec<String>>,
+}
+
+fn team_json(team: &Team) -> Json {
+    json!({ "id": team.id, "name": team.name, "members": team.members })
+}
+
+/// `members` as user IDs of the account, sorted and without repeats.
+async fn members_of(
+    identity: &impl Identity,
+    account: &AccountId,
+    members: Vec<String>,
+) -> Result<Vec<UserId>, ApiError> {
+    let users: Vec<UserId> = identity
+        .users(account)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    let mut ids = Vec::with_capacity(members.len());
+    let mut unknown = Vec::new();
+    for member in members {
+        match UserId::parse(member.as_str()) {
+            Ok(id) if users.contains(&id) => ids.push(id),
+            _ => unknown.push(member),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "`members`: the account has no user {}",
+            unknown.join(", ")
+        )));
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+fn team_id(text: &str) -> Result<TeamId, ApiError> {
+    TeamId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+async fn team_of(
+    identity: &impl Identity,
+    principal: &Principal,
+    id: &str,
+) -> Result<Team, ApiError> {
+    let id = team_id(id)?;
+    identity
+        .team(&principal.account, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("team `{id}` not found")))
+}
+
+pub async fn list_teams(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+    let mut teams = identity.teams(&principal.account).await?;
+    teams.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(json!({ "teams": teams.iter().map(team_json).collect::<Vec<_>>() }))
+}
+
+pub async fn create_team(
+    store: &(impl Registry + Identity),
+    principal: &Principal,
+    draft: TeamDraft,
+) -> Result<Json, ApiError> {
+    let id = draft
+        .id
+        .ok_or_else(|| ApiError::bad_request("`id` is missing"))?;
+    let id = TeamId::parse(id).map_err(|e| ApiError::bad_request(format!("`id`: {e}")))?;
+    let team = Team {
+        account: principal.account.clone(),
+        name: display_name(draft.name, id.as_str())?,
+        members: members_of(store, &principal.account, draft.members.unwrap_or_default()).await?,
+        id,
+    };
+    let plan = plan_of(store, principal).await?;
+    let limit = plan.limits().teams;
+    match store.create_team(&team, limit).await? {
+        Created::Created => Ok(team_json(&team)),
+        Created::Exists => Err(ApiError::conflict(
+            "exists",
+            format!("the account has a team `{}` already", team.id),
+        )),
+        Created::LimitReached if limit == 0 => Err(ApiError::forbidden(format!(
+            "plan {plan} has no teams; they come with free, standard and pro"
+        ))),
+        Created::LimitReached => Err(ApiError::conflict(
+            "limit_reached",
+            format!("plan {plan} allows {limit} teams; the account has {limit}"),
+        )),
+    }
+}
+
+pub async fn team_detail(
+    identity: &impl Identity,
+    principal: &Principal,
+    id: &str,
+) -> Result<Json, ApiError> {
+    Ok(team_json(&team_of(identity, principal, id).await?))
+}
+
+/// Renames a team or replaces its members (whichever the body has).
+pub async fn update_team(
+    identity: &impl Identity,
+    principal: &Principal,
+    id: &str,
+    draft: TeamDraft,
+) -> Result<Json, ApiError> {
+    if draft.id.is_some() {
+        return Err(ApiError::bad_request("a team's `id` cannot change"));
+    }
+    let mut team = team_of(identity, principal, id).await?;
+    team.name = display_name(draft.name, &team.name)?;
+    if let Some(members) = draft.members {
+        team.members = members_of(identity, &principal.account, members).await?;
+    }
+    if !identity.update_team(&team).await? {
+        return Err(ApiError::not_found(format!("team `{}` not found", team.id)));
+    }
+    Ok(team_json(&team))
+}
+
+pub async fn delete_team(
+    store: &(impl Registry + Identity),
+    principal: &Principal,
+    id: &str,
+) -> Result<Json, ApiError> {
+    let team = team_of(store, principal, id).await?;
+    if !store.delete_team(&principal.account, &team.id).await? {
+        return Err(ApiError::not_found(format!("team `{}` not found", team.id)));
+    }
+    revoke_grants(store, &principal.account, &Grantee::Team(team.id.clone())).await?;
+    Ok(json!({ "deleted": team.id }))
+}
+
+/// Removes a deleted user's grants and team memberships.
+pub async fn forget_user(
+    store: &(impl Registry + Identity),
+    account: &AccountId,
+    user: &UserId,
+) -> Result<(), ApiError> {
+    revoke_grants(store, account, &Grantee::User(user.clone())).await?;
+    for mut team in store.teams(account).await? {
+        if team.members.contains(user) {
+            team.members.retain(|member| member != user);
+            store.update_team(&team).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn revoke_grants(
+    registry: &impl Registry,
+    account: &AccountId,
+    grantee: &Grantee,
+) -> Result<(), ApiError> {
+    for mut group in registry.groups(account).await? {
+        if group.grants.iter().any(|grant| &grant.to == grantee) {
+            group.grants.retain(|grant| &grant.to != grantee);
+            registry.set_grants(&group).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One grant in a request: exactly one of `user` and `team`, and a role.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantDraft {
+    pub user: Option<String>,
+    pub team: Option<String>,
+    pub role: String,
+}
+
+/// The body of a grants change: the group's whole list of grants.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantsDraft {
+    pub grants: Vec<GrantDraft>,
+}
+
+fn grants_json(group: &Group) -> Json {
+    let grants: Vec<Json> = group
+        .grants
+        .iter()
+        .map(|grant| match &grant.to {
+            Grantee::User(user) => json!({ "user": user, "role": grant.role }),
+            Grantee::Team(team) => json!({ "team": team, "role": grant.role }),
+        })
+        .collect();
+    json!({ "group": group.id, "grants": grants })
+}
+
+pub async fn grants(
+    store: &(impl Registry + Identity),
+    principal: &Principal,
+    group: &GroupId,
+) -> Result<Json, ApiError> {
+    let (group, _) = require_group(store, principal, group, false).await?;
+    Ok(grants_json(&group))
+}
+
+/// Replaces who may see and edit a group. Every user and team named must exist in the
+/// account; each may appear once.
+pub async fn set_grants(
+    store: &(impl Registry + Identity),
+    principal: &Principal,
+    group: &GroupId,
+    draft: GrantsDraft,
+) -> Result<Json, ApiError> {
+    let (mut group, _) = require_group(store, principal, group, true).await?;
+    let account = &principal.account;
+    let mut grants: BTreeMap<Grantee, GroupRole> = BTreeMap::new();
+    for (n, entry) in draft.grants.into_iter().enumerate() {
+        let at = |message: String| ApiError::bad_request(format!("`grants[{n}]`: {message}"));
+        let role = GroupRole::parse(&entry.role).ok_or_else(|| {
+            at(format!(
+                "`role` must be viewer or editor, got `{}`",
+                entry.role
+            ))
+        })?;
+        let to = match (entry.user, entry.team) {
+            (Some(user), None) => {
+                let user = UserId::parse(user).map_err(|e| at(e.to_string()))?;
+                if store.user(account, &user).await?.is_none() {
+                    return Err(at(format!("the account has no user `{user}`")));
+                }
+                Grantee::User(user)
+            }
+            (None, Some(team)) => {
+                let team = TeamId::parse(team).map_err(|e| at(e.to_string()))?;
+                if store.team(account, &team).await?.is_none() {
+                    return Err(at(format!("the account has no team `{team}`")));
+                }
+                Grantee::Team(team)
+            }
+            _ => return Err(at("name exactly one of `user` and `team`".into())),
+        };
+        if grants.insert(to.clone(), role).is_some() {
+            return Err(at(format!("`{}` is granted twice", to.key())));
+        }
+    }
+    group.grants = grants
+        .into_iter()
+        .map(|(to, role)| Grant { to, role })
+        .collect();
+    if !store.set_grants(&group).await? {
+        return Err(ApiError::not_found(format!(
+            "measurement group `{}` not found",
+            group.id
+        )));
+    }
+    Ok(grants_json(&group))
+}
