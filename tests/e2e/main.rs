@@ -9,5 +9,6 @@ mod helpers;
 mod identity;
 mod ingest;
 mod isolation;
+mod limits;
 mod series;
 mod tenancy;

@@ -145,7 +145,10 @@ async fn groups_and_apps_can_be_listed_renamed_disabled_and_deleted() {
         .await;
     assert_eq!(
         (status, created),
-        (201, json!({"id": "lab", "name": "Lab 2"}))
+        (
+            201,
+            json!({"id": "lab", "name": "Lab 2", "access": "editor"})
+        )
     );
     let (status, body) = app
         .call("POST", "/v1/groups", Some(json!({"id": "lab"})))

@@ -9,7 +9,7 @@ use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{App, Group, Instrument};
+use fieldcloud::domain::registry::{App, AppKind, Group, Instrument};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Identity, Registry, Saved};
 
@@ -31,6 +31,8 @@ pub struct GroupDraft {
 pub struct AppDraft {
     pub thing: Option<String>,
     pub name: Option<String>,
+    /// `gateway` (the default) or `direct_logger`; fixed at registration.
+    pub kind: Option<String>,
     pub enabled: Option<bool>,
 }
 
@@ -44,6 +46,7 @@ fn app_json(app: &App, now: Millis) -> Json {
         "app": app.thing,
         "group": app.group,
         "name": app.name,
+        "kind": app.kind.as_str(),
         "enabled": app.enabled,
         "connected": app.connected(now),
         "last_seen": app.last_seen,
@@ -188,15 +191,29 @@ pub async fn register_app(
         .ok_or_else(|| ApiError::bad_request("`thing` is missing"))?;
     let thing =
         ThingName::parse(thing).map_err(|e| ApiError::bad_request(format!("`thing`: {e}")))?;
+    let kind = match draft.kind.as_deref() {
+        None => AppKind::Gateway,
+        Some(text) => AppKind::parse(text).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "`kind` must be gateway or direct_logger, got `{text}`"
+            ))
+        })?,
+    };
     let app = App {
         name: display_name(draft.name, thing.as_str())?,
         thing,
         account: principal.account.clone(),
         group: group.id,
+        kind,
         enabled: draft.enabled.unwrap_or(true),
         last_seen: None,
     };
     let plan = plan_of(registry, principal).await?;
+    if kind == AppKind::DirectLogger && plan.limits().channels_per_direct_logger.is_none() {
+        return Err(ApiError::forbidden(format!(
+            "plan {plan} has no direct-connected loggers; they come with free, standard and pro"
+        )));
+    }
     let limit = plan.limits().apps;
     match registry.register_app(&app, limit).await? {
         Created::Created => Ok(app_json(&app, now)),
@@ -263,8 +280,10 @@ pub async fn update_app(
     draft: AppDraft,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    if draft.thing.is_some() {
-        return Err(ApiError::bad_request("an app's `thing` name cannot change"));
+    if draft.thing.is_some() || draft.kind.is_some() {
+        return Err(ApiError::bad_request(
+            "an app's `thing` name and `kind` cannot change",
+        ));
     }
     let mut app = app_of(registry, principal, group, thing).await?;
     app.name = display_name(draft.name, &app.name)?;
@@ -301,15 +320,16 @@ async fn instrument_of(
     group: &GroupId,
     thing: &ThingName,
     serial: &InstrumentSerial,
-) -> Result<Instrument, ApiError> {
+) -> Result<(App, Instrument), ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
-    registry
+    let instrument = registry
         .instrument(&app.thing, serial)
         .await?
         .filter(|i| i.account == principal.account && i.group == app.group)
         .ok_or_else(|| {
             ApiError::not_found(format!("instrument `{serial}` not found on app `{thing}`"))
-        })
+        })?;
+    Ok((app, instrument))
 }
 
 fn instrument_json(instrument: &Instrument) -> Json {
@@ -341,9 +361,8 @@ pub async fn instrument_detail(
     thing: &ThingName,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
-    Ok(instrument_json(
-        &instrument_of(registry, principal, group, thing, serial).await?,
-    ))
+    let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
+    Ok(instrument_json(&instrument))
 }
 
 /// Chooses which of an instrument's channels are stored from now on, within the plan's
@@ -356,7 +375,7 @@ pub async fn set_acquisition(
     serial: &InstrumentSerial,
     acquisition: Acquisition,
 ) -> Result<Json, ApiError> {
-    let mut instrument = instrument_of(registry, principal, group, thing, serial).await?;
+    let (app, mut instrument) = instrument_of(registry, principal, group, thing, serial).await?;
     let mut wanted = Vec::with_capacity(acquisition.acquire.len());
     let mut unknown = Vec::new();
     for name in &acquisition.acquire {
@@ -380,12 +399,16 @@ pub async fn set_acquisition(
     wanted.sort_unstable();
     wanted.dedup();
     let plan = plan_of(registry, principal).await?;
-    let limit = plan.limits().channels_per_instrument as usize;
+    let limit = app.kind.limits(&plan.limits()).channels_per_instrument as usize;
     if wanted.len() > limit {
         return Err(ApiError::conflict(
             "limit_reached",
             format!(
-                "plan {plan} allows {limit} acquired channels per instrument; {} were chosen",
+                "plan {plan} allows {limit} acquired channels per {}; {} were chosen",
+                match app.kind {
+                    AppKind::Gateway => "instrument",
+                    AppKind::DirectLogger => "direct-connected logger",
+                },
                 wanted.len()
             ),
         ));
@@ -411,7 +434,7 @@ pub async fn delete_instrument(
     thing: &ThingName,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
-    let instrument = instrument_of(registry, principal, group, thing, serial).await?;
+    let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
     if !registry.delete_instrument(&instrument).await? {
         return Err(ApiError::not_found(format!(
             "instrument `{serial}` not found"

@@ -12,10 +12,9 @@ use fieldcloud::calculation::{compute_and_store, SourceValues};
 use fieldcloud::domain::channel::ChannelRef;
 use fieldcloud::domain::ids::{ChannelName, InstrumentSerial};
 use fieldcloud::domain::ingest::{encode_records, merge_latest, select_new_channels};
-use fieldcloud::domain::plan::Limits;
 use fieldcloud::domain::protocol::{parse_event, RuleEvent};
 use fieldcloud::domain::record::{Millis, Record};
-use fieldcloud::domain::registry::{App, Instrument};
+use fieldcloud::domain::registry::{App, AppLimits, Instrument};
 use fieldcloud::ports::{RecordStore, Registration, Registry, Saved, StoreError, StoredRecord};
 use serde::Serialize;
 
@@ -94,7 +93,7 @@ pub async fn handle(
         ));
     };
     let message = Message {
-        limits: account.plan.limits(),
+        limits: app.kind.limits(&account.plan.limits()),
         app: &app,
     };
     report.rejected = batch.rejected.iter().map(ToString::to_string).collect();
@@ -134,7 +133,7 @@ fn refuse(mut report: IngestReport, thing: &str, reason: String) -> IngestReport
 /// What every instrument of one message is ingested with.
 struct Message<'a> {
     app: &'a App,
-    limits: Limits,
+    limits: AppLimits,
 }
 
 async fn ingest_instrument(
@@ -150,7 +149,7 @@ async fn ingest_instrument(
         report.rejected.push(format!(
             "{} records of instrument {serial}: the app already has {} instruments, the limit of its plan",
             records.len(),
-            limits.instruments_per_app
+            limits.instruments
         ));
         return Ok(());
     };
@@ -255,7 +254,7 @@ fn note_over_limit(
     report: &mut IngestReport,
     instrument: &Instrument,
     over_limit: &[ChannelName],
-    limits: &Limits,
+    limits: &AppLimits,
 ) {
     for channel in over_limit {
         let note = format!(
@@ -272,7 +271,7 @@ async fn find_or_register(
     registry: &impl Registry,
     app: &App,
     serial: &InstrumentSerial,
-    limits: &Limits,
+    limits: &AppLimits,
 ) -> Result<Option<Instrument>, IngestError> {
     if let Some(instrument) = registry.instrument(&app.thing, serial).await? {
         // An item of a previous registration of this thing name (to another account or
@@ -287,7 +286,7 @@ async fn find_or_register(
         return Ok(Some(instrument));
     }
     match registry
-        .register_instrument(app, serial, limits.instruments_per_app)
+        .register_instrument(app, serial, limits.instruments)
         .await?
     {
         Registration::Registered(instrument) => {

@@ -5,7 +5,7 @@ use fieldcloud::domain::auth::{check_password_policy, hash_password, Role, User}
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::ids::{AccountId, GroupId, ThingName};
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::registry::{Account, App, Group};
+use fieldcloud::domain::registry::{Account, App, AppKind, Group};
 use fieldcloud::ports::{Created, Identity, Registry};
 
 /// A seeded account with one measurement group and its apps.
@@ -49,6 +49,7 @@ pub async fn tenant(
             thing: ThingName::parse(*thing)?,
             account: account.id.clone(),
             group: group.id.clone(),
+            kind: AppKind::Gateway,
             name: format!("Gateway {thing}"),
             enabled: true,
             last_seen: None,

@@ -5,7 +5,7 @@ use super::access::Grant;
 use super::allowlist::{allowed, Cidr};
 use super::codec::Latest;
 use super::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
-use super::plan::Plan;
+use super::plan::{Limits, Plan};
 use super::record::Millis;
 
 /// An app counts as connected while it has been heard from this recently: apps send at
@@ -38,14 +38,68 @@ pub struct Group {
     pub grants: Vec<Grant>,
 }
 
-/// A registered app (gateway). Its account and group come from here, never from what the
-/// app sends.
+/// What kind of software an app is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppKind {
+    /// Gateway software (PC, phone) publishing for the instruments attached to it.
+    #[default]
+    Gateway,
+    /// A data logger connected to the cloud directly: the app is the instrument itself,
+    /// with the plan's larger direct-connected channel limit (none on Trial).
+    DirectLogger,
+}
+
+/// What a plan allows one app of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppLimits {
+    pub instruments: u32,
+    pub channels_per_instrument: u32,
+}
+
+impl AppKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppKind::Gateway => "gateway",
+            AppKind::DirectLogger => "direct_logger",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AppKind> {
+        match text {
+            "gateway" => Some(AppKind::Gateway),
+            "direct_logger" => Some(AppKind::DirectLogger),
+            _ => None,
+        }
+    }
+
+    /// The limits for an app of this kind on a plan with `limits`. A direct-connected
+    /// logger left on a plan without them (a downgrade to Trial) gets the plan's
+    /// ordinary channel limit.
+    pub fn limits(self, limits: &Limits) -> AppLimits {
+        match self {
+            AppKind::Gateway => AppLimits {
+                instruments: limits.instruments_per_app,
+                channels_per_instrument: limits.channels_per_instrument,
+            },
+            AppKind::DirectLogger => AppLimits {
+                instruments: 1,
+                channels_per_instrument: limits
+                    .channels_per_direct_logger
+                    .unwrap_or(limits.channels_per_instrument),
+            },
+        }
+    }
+}
+
+/// A registered app (gateway or direct-connected logger). Its account and group come from
+/// here, never from what the app sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub thing: ThingName,
     pub account: AccountId,
     pub group: GroupId,
     pub name: String,
+    pub kind: AppKind,
     pub enabled: bool,
     /// When the cloud last received a message from it (receive time, not record time:
     /// an app replaying an old backlog is connected now).

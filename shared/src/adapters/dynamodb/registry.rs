@@ -20,7 +20,7 @@ use crate::domain::codec::{decode_latest, decode_values, encode_latest, encode_v
 use crate::domain::ids::{AccountId, CalcId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use crate::domain::plan::Plan;
 use crate::domain::record::{Millis, Value};
-use crate::domain::registry::{Account, App, Group, Instrument};
+use crate::domain::registry::{Account, App, AppKind, Group, Instrument};
 use crate::ports::{Registration, Registry, Saved, StoreError};
 
 /// The registry table on DynamoDB.
@@ -223,8 +223,10 @@ pub(super) fn count_up(
         .expression_attribute_values(":one", n(1));
     update = match limit {
         Some(limit) => update
+            // A missing counter is zero, which only a limit of zero refuses.
             .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(#counter) OR #counter < :limit)",
+                "attribute_exists(pk) AND ((attribute_not_exists(#counter) AND :limit > :zero) \
+                 OR #counter < :limit)",
             )
             .expression_attribute_values(":limit", n(limit)),
         None => update.condition_expression("attribute_exists(pk)"),
@@ -262,6 +264,7 @@ fn app_item(app: &App) -> Item {
         ("group".into(), s(app.group.as_str())),
         ("name".into(), s(&app.name)),
         ("enabled".into(), AttributeValue::Bool(app.enabled)),
+        ("kind".into(), s(app.kind.as_str())),
         ("instruments".into(), n(0)),
     ])
 }
@@ -316,6 +319,14 @@ fn parse_app(item: &Item) -> Result<App, StoreError> {
         account: parse_id(AccountId::parse, get_s(item, "account")?)?,
         group: parse_id(GroupId::parse, get_s(item, "group")?)?,
         name: get_s(item, "name")?.to_owned(),
+        kind: match item.get("kind") {
+            None => AppKind::Gateway,
+            Some(_) => {
+                let text = get_s(item, "kind")?;
+                AppKind::parse(text)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown app kind `{text}`")))?
+            }
+        },
         enabled: get_bool(item, "enabled")?,
         last_seen: get_n(item, "lastSeen")?.map(Millis),
     })
