@@ -6,12 +6,13 @@ use async_trait::async_trait;
 use crate::domain::access::Team;
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::{
-    ApiToken, AuditEvent, Failures, PasswordReset, Session, TotpState, User,
+    ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, TotpState, User,
 };
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
+use crate::domain::settings::Logo;
 
 /// A storage failure. `Unavailable` is worth a retry (throttling, network); `Corrupt`
 /// is not: stored data no longer decodes.
@@ -82,6 +83,22 @@ pub trait Registry: Send + Sync {
     /// Moves the app's last-seen time forward to `at` (never backward).
     async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError>;
 
+    /// Writes an account's name, contract e-mail, time zone and language; `false` if there
+    /// is no such account.
+    async fn update_settings(&self, account: &Account) -> Result<bool, StoreError>;
+    /// The account that logs in with `alias` (Pro's alternate login account ID).
+    async fn account_by_alias(&self, alias: &AccountId) -> Result<Option<AccountId>, StoreError>;
+    /// Replaces the account's login alias (`None` removes it) if the account still has the
+    /// alias it was read with and the new one is neither an alias nor an account ID yet;
+    /// `false` otherwise.
+    async fn set_login_alias(
+        &self,
+        account: &Account,
+        alias: Option<&AccountId>,
+    ) -> Result<bool, StoreError>;
+    async fn logo(&self, account: &AccountId) -> Result<Option<Logo>, StoreError>;
+    /// Replaces (or with `None` removes) the account's logo.
+    async fn set_logo(&self, account: &AccountId, logo: Option<&Logo>) -> Result<(), StoreError>;
     /// Replaces an account's IP allow-list.
     async fn set_allow_list(&self, account: &AccountId, ranges: &[Cidr]) -> Result<(), StoreError>;
     /// The measurement groups of an account.
@@ -247,6 +264,16 @@ pub trait Identity: Send + Sync {
     async fn api_tokens(&self, account: &AccountId) -> Result<Vec<ApiToken>, StoreError>;
     /// Revokes a token; `false` if the account has no such token.
     async fn delete_api_token(&self, token: &ApiToken) -> Result<bool, StoreError>;
+    /// The account whose Trial was signed up with `email` (normalized).
+    async fn account_by_email(&self, email: &str) -> Result<Option<AccountId>, StoreError>;
+    /// Stores a pending sign-up under the hash of its secret.
+    async fn create_signup(&self, hash: &str, signup: &Signup) -> Result<(), StoreError>;
+    async fn signup(&self, hash: &str) -> Result<Option<Signup>, StoreError>;
+    /// Consumes a sign-up: `true` for the one caller that removed it.
+    async fn take_signup(&self, hash: &str) -> Result<bool, StoreError>;
+    /// Creates a Trial account with its one user, and claims the user's e-mail address for
+    /// e-mail login, in one transaction: `false` if the address has a Trial already.
+    async fn create_trial(&self, account: &Account, owner: &User) -> Result<bool, StoreError>;
     /// The teams of an account.
     async fn teams(&self, account: &AccountId) -> Result<Vec<Team>, StoreError>;
     async fn team(&self, account: &AccountId, id: &TeamId) -> Result<Option<Team>, StoreError>;

@@ -214,6 +214,27 @@ pub fn latest_value(latest: &Value, instrument: &str, channel: &str) -> Option<(
         .map(|c| (c["t"].as_i64().unwrap_or_default(), c["value"].clone()))
 }
 
+/// Everything the emulator's SES has sent, as moto reports it.
+pub async fn mail_dump(app: &TestCloud) -> String {
+    reqwest::get(format!("{}/moto-api/data.json", app.cloud.moto.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The secrets (a 4-character prefix and 32 hex digits) that follow `marker` in the links
+/// of every mail sent so far, oldest first.
+pub async fn mailed_secrets(app: &TestCloud, marker: &str) -> Vec<String> {
+    mail_dump(app)
+        .await
+        .split(marker)
+        .skip(1)
+        .map(|rest| rest.chars().take(4 + 32).collect())
+        .collect()
+}
+
 /// A record in the device protocol.
 pub fn record(instrument: &str, t: i64, values: Value) -> Value {
     json!({ "instrument": instrument, "t": t, "values": values })

@@ -10,7 +10,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::ports::Registry;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn, TestCloud};
+use crate::helpers::{mailed_secrets, spawn, TestCloud};
 
 const PASSWORD: &str = "Measure4Me";
 
@@ -624,18 +624,6 @@ async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
 }
 
 /// Reset secrets in the mail moto's SES has sent so far, oldest first.
-async fn mailed_reset_tokens(app: &TestCloud) -> Vec<String> {
-    let dump = reqwest::get(format!("{}/moto-api/data.json", app.cloud.moto.endpoint))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    dump.split("reset-password#token=")
-        .skip(1)
-        .map(|rest| rest.chars().take(4 + 32).collect())
-        .collect()
-}
 
 #[tokio::test]
 async fn a_reset_link_is_mailed_works_once_within_30_minutes_and_reveals_no_user() {
@@ -655,7 +643,7 @@ async fn a_reset_link_is_mailed_works_once_within_30_minutes_and_reveals_no_user
     ];
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     assert_eq!(answers[0].0, 202);
-    let tokens = mailed_reset_tokens(&app).await;
+    let tokens = mailed_secrets(&app, "reset-password#token=").await;
     assert_eq!(tokens.len(), 1, "one mail, to the user that exists");
     let complete = |token: &str, password: &str| {
         app.call_anonymous(
@@ -682,7 +670,7 @@ async fn a_reset_link_is_mailed_works_once_within_30_minutes_and_reveals_no_user
 
     ask("acme", "boss").await;
     ask("acme", "boss").await;
-    let tokens = mailed_reset_tokens(&app).await;
+    let tokens = mailed_secrets(&app, "reset-password#token=").await;
     let (late, in_time) = (&tokens[1], &tokens[2]);
     app.cloud
         .clock

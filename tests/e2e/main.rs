@@ -4,6 +4,7 @@
 //! ports, so tests run in parallel and share nothing.
 
 mod access;
+mod account;
 mod calculated;
 mod helpers;
 mod identity;

@@ -73,6 +73,9 @@ pub async fn authenticate(
         .account(&principal.account)
         .await?
         .ok_or_else(ended)?;
+    if let Some(end) = account.trial_ends().filter(|_| account.trial_over(now)) {
+        return Err(crate::identity::trial_ended(end));
+    }
     admit(&account, request)?;
     Ok(principal)
 }

@@ -7,7 +7,6 @@
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
 use fieldcloud::domain::auth::{
     api_token_hash, check_email, check_password_policy, decoy_hash, hash_password, new_totp_secret,
     throttled_until, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset,
@@ -16,8 +15,8 @@ use fieldcloud::domain::auth::{
     TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
+use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
 use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry};
 
@@ -32,9 +31,65 @@ const MAX_AUDIT_EVENTS: usize = 500;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    pub account: String,
-    pub user: String,
+    /// Account ID (or a Pro account's alternate login ID) and user ID; or, for a Trial,
+    /// `email` alone.
+    pub account: Option<String>,
+    pub user: Option<String>,
+    pub email: Option<String>,
     pub password: String,
+}
+
+/// Who a login names, before the password is checked.
+struct LoginName {
+    /// `None` when the name matches no account that can log in this way.
+    account: Option<AccountId>,
+    user: UserId,
+    /// What failed attempts on this name are counted under.
+    throttle_key: String,
+    /// The one answer to every wrong attempt on this kind of login.
+    wrong: fn() -> ApiError,
+}
+
+fn wrong_email_or_password() -> ApiError {
+    ApiError::unauthorized("e-mail or password is wrong")
+}
+
+/// Reads the login's name: account and user IDs (not of a Trial, which has no account
+/// login), or a Trial's e-mail address. Unknown names resolve to no account, so that they
+/// are refused exactly like a wrong password.
+async fn login_name(
+    store: &(impl Identity + Registry),
+    request: &LoginRequest,
+) -> Result<LoginName, ApiError> {
+    match (&request.account, &request.user, &request.email) {
+        (Some(account), Some(user), None) => {
+            let account = AccountId::parse(account.as_str()).map_err(|_| wrong_credentials())?;
+            let account = login_account(store, account).await?;
+            let user = UserId::parse(user.as_str()).map_err(|_| wrong_credentials())?;
+            let trial = store
+                .account(&account)
+                .await?
+                .is_some_and(|a| a.plan == Plan::Trial);
+            Ok(LoginName {
+                throttle_key: format!("user:{account}/{user}"),
+                account: (!trial).then_some(account),
+                user,
+                wrong: wrong_credentials,
+            })
+        }
+        (None, None, Some(email)) => {
+            let email = normalize_email(email);
+            Ok(LoginName {
+                account: store.account_by_email(&email).await?,
+                user: trial_owner(),
+                throttle_key: format!("email:{email}"),
+                wrong: wrong_email_or_password,
+            })
+        }
+        _ => Err(ApiError::bad_request(
+            "log in with `account`, `user` and `password`, or (Trial) `email` and `password`",
+        )),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +103,24 @@ pub struct NewUser {
 
 fn wrong_credentials() -> ApiError {
     ApiError::unauthorized("account ID, user ID or password is wrong")
+}
+
+/// The answer to a login or request of a Trial account past its 93 days.
+pub fn trial_ended(at: Millis) -> ApiError {
+    ApiError::forbidden(format!(
+        "the trial ended at {}; its data is deleted",
+        iso(at)
+    ))
+}
+
+/// The one user of a Trial account: it logs in with its e-mail address.
+pub fn trial_owner() -> UserId {
+    UserId::parse("owner").expect("a valid user ID")
+}
+
+/// E-mail addresses are compared without case and surrounding spaces.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 fn iso(at: Millis) -> String {
@@ -117,11 +190,10 @@ pub async fn login(
 ) -> Result<Json, ApiError> {
     let address = crate::auth::source_address(http);
     let address = address.as_deref();
-    let account = AccountId::parse(request.account).map_err(|_| wrong_credentials())?;
-    let user = UserId::parse(request.user).map_err(|_| wrong_credentials())?;
-    let user_key = format!("user:{account}/{user}");
+    let name = login_name(store, &request).await?;
+    let user_key = &name.throttle_key;
     let address_key = address.map(|a| format!("address:{a}"));
-    let mut blocked = throttled_until(store.failures(&user_key).await?, MAX_FAILURES_PER_USER, now);
+    let mut blocked = throttled_until(store.failures(user_key).await?, MAX_FAILURES_PER_USER, now);
     if let Some(key) = &address_key {
         blocked = blocked.max(throttled_until(
             store.failures(key).await?,
@@ -135,35 +207,55 @@ pub async fn login(
             iso(until)
         )));
     }
-    let found = store.user(&account, &user).await?;
+    let found = match &name.account {
+        Some(account) => store.user(account, &name.user).await?,
+        None => None,
+    };
     let hash = found
         .as_ref()
         .map_or(decoy_hash(), |u| u.password_hash.as_str());
     let matches = verify_password(&request.password, hash);
     let Some(found) = found.filter(|_| matches) else {
-        store.record_failure(&user_key, now).await?;
+        store.record_failure(user_key, now).await?;
         if let Some(key) = &address_key {
             store.record_failure(key, now).await?;
         }
-        if store.account(&account).await?.is_some() {
-            audit(
-                store,
-                &account,
-                Some(&user),
-                address,
-                "login_failed",
-                String::new(),
-                now,
-            )
-            .await?;
+        if let Some(account) = &name.account {
+            if store.account(account).await?.is_some() {
+                let user = Some(&name.user);
+                audit(
+                    store,
+                    account,
+                    user,
+                    address,
+                    "login_failed",
+                    String::new(),
+                    now,
+                )
+                .await?;
+            }
         }
-        return Err(wrong_credentials());
+        return Err((name.wrong)());
     };
+    let (account, user) = (found.account.clone(), found.id.clone());
     // Only now, with the password right: a blocked address learns nothing without it.
-    let account_record = store
-        .account(&account)
-        .await?
-        .ok_or_else(wrong_credentials)?;
+    let account_record = store.account(&account).await?.ok_or_else(name.wrong)?;
+    if let Some(ended) = account_record
+        .trial_ends()
+        .filter(|_| account_record.trial_over(now))
+    {
+        audit(
+            store,
+            &account,
+            Some(&user),
+            address,
+            "login_refused",
+            "the trial has ended".into(),
+            now,
+        )
+        .await?;
+        return Err(trial_ended(ended));
+    }
     if let Err(refused) = crate::auth::admit(&account_record, http) {
         audit(
             store,
@@ -189,6 +281,23 @@ pub async fn login(
         return Ok(json!({ "two_step": "totp", "challenge": challenge }));
     }
     open_session(store, key, &account, &user, found.role, address, now).await
+}
+
+/// The account a login names: an account ID, or a Pro account's alternate login ID. The
+/// two share one namespace (an alias is never an account ID), so at most one matches.
+async fn login_account(store: &impl Registry, named: AccountId) -> Result<AccountId, ApiError> {
+    if store.account(&named).await?.is_some() {
+        return Ok(named);
+    }
+    let Some(aliased) = store.account_by_alias(&named).await? else {
+        return Ok(named);
+    };
+    // An alias outlives a downgrade from Pro, but only works on Pro.
+    let pro = store
+        .account(&aliased)
+        .await?
+        .is_some_and(|a| a.plan.limits().alternate_login_id);
+    Ok(if pro { aliased } else { named })
 }
 
 /// A login challenge's session field starts with this; it opens no route by itself.
@@ -276,7 +385,7 @@ pub async fn login_two_step(
 }
 
 /// Opens a session and answers a successful login with its token.
-async fn open_session(
+pub async fn open_session(
     identity: &impl Identity,
     key: &TokenKey,
     account: &AccountId,
@@ -530,75 +639,6 @@ pub async fn audit_log(identity: &impl Identity, principal: &Principal) -> Resul
     Ok(json!({ "events": events }))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AllowListRequest {
-    pub allow_list: Vec<String>,
-}
-
-fn account_json(account: &Account) -> Json {
-    json!({
-        "id": account.id,
-        "name": account.name,
-        "plan": account.plan,
-        "allow_list": account.allow_list.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
-}
-
-pub async fn account(store: &impl Registry, principal: &Principal) -> Result<Json, ApiError> {
-    let account = store
-        .account(&principal.account)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account not found"))?;
-    Ok(account_json(&account))
-}
-
-/// Replaces the account's IP allow-list (Pro). A list that would lock out the very
-/// address it is sent from is refused: the admin could not undo it.
-pub async fn set_allow_list(
-    store: &impl Registry,
-    principal: &Principal,
-    http: &lambda_http::Request,
-    request: AllowListRequest,
-) -> Result<Json, ApiError> {
-    let mut account = store
-        .account(&principal.account)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account not found"))?;
-    if !account.plan.limits().ip_allow_list {
-        return Err(ApiError::forbidden(format!(
-            "plan {} has no IP allow-list; it comes with pro",
-            account.plan
-        )));
-    }
-    if request.allow_list.len() > MAX_RANGES {
-        return Err(ApiError::bad_request(format!(
-            "the allow-list has {} ranges; at most {MAX_RANGES} are accepted",
-            request.allow_list.len()
-        )));
-    }
-    let ranges = request
-        .allow_list
-        .iter()
-        .map(|text| {
-            Cidr::parse(text).map_err(|e| ApiError::bad_request(format!("`allow_list`: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let own = crate::auth::source_ip(http);
-    if !allowed(&ranges, own) {
-        let shown = own.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-        return Err(ApiError::conflict(
-            "lockout",
-            format!(
-                "the list does not include your own address {shown}; you would lock yourself out"
-            ),
-        ));
-    }
-    store.set_allow_list(&account.id, &ranges).await?;
-    account.allow_list = ranges;
-    Ok(account_json(&account))
-}
-
 /// Web API tokens one account may hold.
 const MAX_API_TOKENS: u32 = 100;
 
@@ -762,8 +802,10 @@ const MAX_RESETS_PER_USER: u32 = 3;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
-    pub account: String,
-    pub user: String,
+    /// Account and user IDs; or, for a Trial, `email` alone.
+    pub account: Option<String>,
+    pub user: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -787,10 +829,21 @@ pub async fn request_reset(
     request: ResetRequest,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let (Ok(account), Ok(user)) = (
-        AccountId::parse(request.account),
-        UserId::parse(request.user),
-    ) else {
+    let named = match (request.account, request.user, request.email) {
+        (Some(account), Some(user), None) => {
+            AccountId::parse(account).ok().zip(UserId::parse(user).ok())
+        }
+        (None, None, Some(email)) => store
+            .account_by_email(&normalize_email(&email))
+            .await?
+            .map(|account| (account, trial_owner())),
+        _ => {
+            return Err(ApiError::bad_request(
+                "name the user with `account` and `user`, or (Trial) `email`",
+            ))
+        }
+    };
+    let Some((account, user)) = named else {
         return Ok(reset_requested());
     };
     let key = format!("reset:{account}/{user}");

@@ -4,6 +4,7 @@
 //! them all.
 
 mod access;
+mod account;
 mod auth;
 mod calculated;
 mod error;
@@ -11,6 +12,7 @@ mod identity;
 mod latest;
 mod series;
 mod tenancy;
+mod trial;
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -72,6 +74,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/health", Access::Public),
     ("POST", "/v1/login", Access::Public),
     ("POST", "/v1/login/two-step", Access::Public),
+    ("POST", "/v1/trial", Access::Public),
+    ("POST", "/v1/trial/confirm", Access::Public),
     ("POST", "/v1/password-reset", Access::Public),
     ("POST", "/v1/password-reset/complete", Access::Public),
     ("POST", "/v1/two-step/totp", Access::Member),
@@ -83,6 +87,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/v1/users/{user}", Access::Admin),
     ("GET", "/v1/audit", Access::Admin),
     ("GET", "/v1/account", Access::Member),
+    ("PUT", "/v1/account", Access::Admin),
+    ("PUT", "/v1/account/login-alias", Access::Admin),
+    ("GET", "/v1/account/logo", Access::Member),
+    ("PUT", "/v1/account/logo", Access::Admin),
+    ("DELETE", "/v1/account/logo", Access::Admin),
     ("POST", "/v1/temporary-logins", Access::Member),
     ("GET", "/v1/api-tokens", Access::Member),
     ("POST", "/v1/api-tokens", Access::Member),
@@ -189,6 +198,18 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
                 identity::login(registry, &api.key, request, login, now).await?,
             ));
         }
+        ("POST", ["v1", "trial"]) => {
+            let asked = json_body(request)?;
+            let answer =
+                trial::request_trial(registry, &api.mailer, &api.portal_url, asked, now).await?;
+            return Ok((202, answer));
+        }
+        ("POST", ["v1", "trial", "confirm"]) => {
+            let confirmation = json_body(request)?;
+            let session =
+                trial::confirm_trial(registry, &api.key, confirmation, address, now).await?;
+            return Ok((201, session));
+        }
         ("POST", ["v1", "password-reset"]) => {
             let asked = json_body(request)?;
             let answer =
@@ -271,7 +292,21 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
             ok(identity::delete_user(registry, principal, &user).await?)
         }
         ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
-        ("GET", ["v1", "account"]) => ok(identity::account(registry, principal).await?),
+        ("GET", ["v1", "account"]) => ok(account::account(registry, principal).await?),
+        ("PUT", ["v1", "account"]) => {
+            ok(account::update_settings(registry, principal, json_body(request)?).await?)
+        }
+        ("PUT", ["v1", "account", "login-alias"]) => {
+            ok(account::set_login_alias(registry, principal, json_body(request)?).await?)
+        }
+        ("GET", ["v1", "account", "logo"]) => ok(account::logo(registry, principal).await?),
+        ("PUT", ["v1", "account", "logo"]) => {
+            let logo = json_body_up_to(request, account::MAX_LOGO_BODY_BYTES)?;
+            ok(account::set_logo(registry, principal, logo).await?)
+        }
+        ("DELETE", ["v1", "account", "logo"]) => {
+            ok(account::delete_logo(registry, principal).await?)
+        }
         ("POST", ["v1", "temporary-logins"]) => {
             created(identity::temporary_login(registry, &api.key, principal, address, now).await?)
         }
@@ -285,7 +320,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
         }
         ("PUT", ["v1", "account", "allow-list"]) => {
             let list = json_body(request)?;
-            ok(identity::set_allow_list(registry, principal, request, list).await?)
+            ok(account::set_allow_list(registry, principal, request, list).await?)
         }
         ("GET", ["v1", "teams"]) => ok(access::list_teams(registry, principal).await?),
         ("POST", ["v1", "teams"]) => {
@@ -407,15 +442,23 @@ fn no_route(request: &Request) -> ApiError {
 /// The request body as JSON of type `T`; serde's message names the field and what it
 /// expected.
 fn json_body<T: serde::de::DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    json_body_up_to(request, MAX_BODY_BYTES)
+}
+
+/// [`json_body`] for a route that takes larger bodies, up to `max_bytes`.
+fn json_body_up_to<T: serde::de::DeserializeOwned>(
+    request: &Request,
+    max_bytes: usize,
+) -> Result<T, ApiError> {
     let bytes: &[u8] = match request.body() {
         Body::Empty => b"",
         Body::Text(text) => text.as_bytes(),
         Body::Binary(bytes) => bytes,
         _ => b"",
     };
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > max_bytes {
         return Err(ApiError::too_large(format!(
-            "request body is {} bytes; at most {MAX_BODY_BYTES} are accepted",
+            "request body is {} bytes; at most {max_bytes} are accepted",
             bytes.len()
         )));
     }

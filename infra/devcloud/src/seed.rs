@@ -25,12 +25,12 @@ pub async fn tenant(
     group: &str,
     things: &[&str],
 ) -> anyhow::Result<Tenant> {
-    let account = Account {
-        id: AccountId::parse(account)?,
-        name: format!("{account} (local)"),
+    let account = Account::new(
+        AccountId::parse(account)?,
+        format!("{account} (local)"),
         plan,
-        allow_list: Vec::new(),
-    };
+        crate::wall_clock(),
+    );
     registry.create_account(&account).await?;
     let group = Group {
         account: account.id.clone(),

@@ -68,6 +68,18 @@ pub fn check_email(email: &str) -> Result<(), String> {
     }
 }
 
+/// A Trial sign-up waiting for its e-mail address to be confirmed; stored under the hash
+/// of the mailed link's secret. The password is hashed when it is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signup {
+    pub email: String,
+    pub password_hash: String,
+    pub expires: Millis,
+}
+
+/// A sign-up link is good for this long, and once.
+pub const SIGNUP_VALID_MILLIS: i64 = 24 * 60 * Millis::MINUTE;
+
 /// A password reset link is good for this long, and once.
 pub const RESET_VALID_MILLIS: i64 = 30 * Millis::MINUTE;
 

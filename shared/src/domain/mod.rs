@@ -14,4 +14,5 @@ pub mod plan;
 pub mod protocol;
 pub mod record;
 pub mod registry;
+pub mod settings;
 pub mod token;

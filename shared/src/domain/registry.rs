@@ -7,6 +7,7 @@ use super::codec::Latest;
 use super::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use super::plan::{Limits, Plan};
 use super::record::Millis;
+use super::settings::{Language, TimeZone};
 
 /// An app counts as connected while it has been heard from this recently: apps send at
 /// least once a minute, so three missed minutes mean it is gone.
@@ -19,9 +20,50 @@ pub struct Account {
     pub plan: Plan,
     /// The addresses the account may be used from (Pro); empty allows all.
     pub allow_list: Vec<Cidr>,
+    /// Where license, storage and deletion notices go.
+    pub contract_email: Option<String>,
+    /// The zone people of the account read times in.
+    pub time_zone: TimeZone,
+    /// The language of the account's notifications.
+    pub language: Language,
+    /// When the account was created: a Trial ends [`TRIAL_DAYS`] later.
+    pub created: Millis,
+    /// When a paid (Standard or Pro) license ends, UTC.
+    pub license_expires: Option<Millis>,
+    /// Pro: a second ID to log in with, in place of the account ID.
+    pub login_alias: Option<AccountId>,
 }
 
+/// A Trial account ends this many days after it was created.
+pub const TRIAL_DAYS: i64 = 93;
+
 impl Account {
+    /// A new account with default settings (UTC, English, no contract e-mail).
+    pub fn new(id: AccountId, name: String, plan: Plan, created: Millis) -> Account {
+        Account {
+            id,
+            name,
+            plan,
+            allow_list: Vec::new(),
+            contract_email: None,
+            time_zone: TimeZone::utc(),
+            language: Language::default(),
+            created,
+            license_expires: None,
+            login_alias: None,
+        }
+    }
+
+    /// When a Trial ends; other plans do not end this way.
+    pub fn trial_ends(&self) -> Option<Millis> {
+        (self.plan == Plan::Trial).then(|| self.created.plus(TRIAL_DAYS * Millis::DAY))
+    }
+
+    /// Whether the account is a Trial past its end: it can no longer be used.
+    pub fn trial_over(&self, now: Millis) -> bool {
+        self.trial_ends().is_some_and(|end| now >= end)
+    }
+
     /// Whether a request from `address` may use the account: only plans with the
     /// allow-list feature apply it, so a downgraded account is not locked by a stale list.
     pub fn admits(&self, address: Option<std::net::IpAddr>) -> bool {

@@ -3,21 +3,43 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
-use super::registry::{account_pk, count_down, count_up, written, DynamoRegistry};
+use super::registry::{account_item, account_pk, count_down, count_up, written, DynamoRegistry};
 use super::unavailable;
-use super::values::{get_bool, get_n, get_s, get_strings, n, parse_id, s, Item};
+use super::values::{get_bool, get_n, get_opt_s, get_s, get_strings, n, parse_id, s, Item};
 use crate::domain::access::Team;
 use crate::domain::auth::{
-    ApiToken, AuditEvent, Failures, PasswordReset, Role, Session, TotpState, User,
+    ApiToken, AuditEvent, Failures, PasswordReset, Role, Session, Signup, TotpState, User,
     SESSION_IDLE_MILLIS, THROTTLE_WINDOW_MILLIS,
 };
 use crate::domain::ids::{AccountId, TeamId, UserId};
 use crate::domain::record::Millis;
+use crate::domain::registry::Account;
 use crate::ports::{Created, Identity, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 fn user_sk(id: &UserId) -> String {
     format!("USER#{id}")
+}
+
+fn user_item(user: &User) -> Item {
+    let mut item = Item::from([
+        ("pk".into(), s(account_pk(&user.account))),
+        ("sk".into(), s(user_sk(&user.id))),
+        ("role".into(), s(user.role.as_str())),
+        ("passwordHash".into(), s(&user.password_hash)),
+    ]);
+    if let Some(email) = &user.email {
+        item.insert("email".into(), s(email));
+    }
+    item
+}
+
+fn email_pk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
+
+fn signup_pk(hash: &str) -> String {
+    format!("SIGNUP#{hash}")
 }
 
 fn session_pk(id: &str) -> String {
@@ -87,10 +109,7 @@ fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
         )?,
         role: role(item)?,
         password_hash: get_s(item, "passwordHash")?.to_owned(),
-        email: item
-            .get("email")
-            .map(|_| get_s(item, "email").map(str::to_owned))
-            .transpose()?,
+        email: get_opt_s(item, "email")?.map(str::to_owned),
         totp: match item.get("totpSecret") {
             None => None,
             Some(_) => Some(TotpState {
@@ -151,17 +170,9 @@ impl Identity for DynamoRegistry {
     }
 
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError> {
-        let mut item = Item::from([
-            ("pk".into(), s(account_pk(&user.account))),
-            ("sk".into(), s(user_sk(&user.id))),
-            ("role".into(), s(user.role.as_str())),
-            ("passwordHash".into(), s(&user.password_hash)),
-        ]);
-        if let Some(email) = &user.email {
-            item.insert("email".into(), s(email));
-        }
         let account = (account_pk(&user.account), "ACCOUNT".to_owned());
-        self.create_counted(item, account, "users", limit).await
+        self.create_counted(user_item(user), account, "users", limit)
+            .await
     }
 
     async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError> {
@@ -465,6 +476,89 @@ impl Identity for DynamoRegistry {
                     "ACCOUNT".into(),
                     "apiTokens",
                 ),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<AccountId>, StoreError> {
+        self.get(email_pk(email), "EMAIL")
+            .await?
+            .map(|item| parse_id(AccountId::parse, get_s(&item, "account")?))
+            .transpose()
+    }
+
+    async fn create_signup(&self, hash: &str, signup: &Signup) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Item::from([
+                ("pk".into(), s(signup_pk(hash))),
+                ("sk".into(), s("SIGNUP")),
+                ("email".into(), s(&signup.email)),
+                ("passwordHash".into(), s(&signup.password_hash)),
+                ("expires".into(), n(signup.expires.0)),
+                ("ttl".into(), ttl(signup.expires)),
+            ])))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn signup(&self, hash: &str) -> Result<Option<Signup>, StoreError> {
+        let Some(item) = self.get(signup_pk(hash), "SIGNUP").await? else {
+            return Ok(None);
+        };
+        Ok(Some(Signup {
+            email: get_s(&item, "email")?.to_owned(),
+            password_hash: get_s(&item, "passwordHash")?.to_owned(),
+            expires: Millis(get_n(&item, "expires")?.unwrap_or(0)),
+        }))
+    }
+
+    async fn take_signup(&self, hash: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(signup_pk(hash)))
+            .key("sk", s("SIGNUP"))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn create_trial(&self, account: &Account, owner: &User) -> Result<bool, StoreError> {
+        let email = owner
+            .email
+            .as_deref()
+            .ok_or_else(|| StoreError::Corrupt("a Trial owner needs an e-mail address".into()))?;
+        let put = |item: Item| {
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .build()
+                        .expect("put is complete"),
+                )
+                .build()
+        };
+        let mut account_item = account_item(account);
+        // The owner is counted as the account's one user from the start.
+        account_item.insert("users".into(), n(1));
+        let cancelled = self
+            .transact(vec![
+                put(Item::from([
+                    ("pk".into(), s(email_pk(email))),
+                    ("sk".into(), s("EMAIL")),
+                    ("account".into(), s(account.id.as_str())),
+                ])),
+                put(account_item),
+                put(user_item(owner)),
             ])
             .await?;
         Ok(cancelled.is_none())

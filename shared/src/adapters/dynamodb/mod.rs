@@ -10,6 +10,9 @@
 //! | account | `ACCOUNT#{account}` | `ACCOUNT` | – |
 //! | measurement group (with its grants, a map `user:…`/`team:…` → role) | `ACCOUNT#{account}` | `GROUP#{group}` | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – |
+//! | logo | `ACCOUNT#{account}` | `LOGO` | – |
+//! | login alias (Pro) → account | `ALIAS#{alias}` | `ALIAS` | – |
+//! | Trial e-mail → account; pending sign-up | `EMAIL#{email}` / `SIGNUP#{hash}` | `EMAIL` / `SIGNUP` | – |
 //! | app | `APP#{thing}` | `APP` | `GROUP#{account}#{group}` / `APP#{thing}` |
 //! | instrument | `APP#{thing}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{thing}#INSTRUMENT#{serial}` |
 //!

@@ -29,6 +29,15 @@ pub fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
     }
 }
 
+/// A string attribute that may be absent.
+pub fn get_opt_s<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(AttributeValue::S(value)) => Ok(Some(value)),
+        Some(_) => Err(missing(name)),
+    }
+}
+
 pub fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<Option<T>, StoreError> {
     match item.get(name) {
         None => Ok(None),

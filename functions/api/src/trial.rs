@@ -1,0 +1,137 @@
+//! Trial sign-up (SPEC.md 3 and 9): a Trial has no account login, only an e-mail address
+//! and a password, and ends 93 days after it was created.
+//!
+//! `POST /v1/trial` mails a confirmation link (valid 24 hours, once) and always answers
+//! alike, so it does not reveal which addresses have a Trial; confirming creates the
+//! account with its one user and logs in. The address is claimed in the same transaction
+//! as the account, so two confirmations can never make two Trials for one address.
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::auth::{
+    api_token_hash, check_email, check_password_policy, hash_password, throttled_until, Role,
+    Signup, User, SIGNUP_VALID_MILLIS,
+};
+use fieldcloud::domain::ids::AccountId;
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::Account;
+use fieldcloud::domain::token::TokenKey;
+use fieldcloud::ports::{Identity, Mail, Mailer, Registry};
+
+use crate::error::ApiError;
+use crate::identity::{normalize_email, open_session, trial_owner};
+
+/// Sign-up mails one address may be sent in a throttle window.
+const MAX_SIGNUP_MAILS: u32 = 3;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialConfirmation {
+    pub token: String,
+}
+
+fn signup_requested() -> Json {
+    json!({ "sent": "a confirmation link is on its way to the address" })
+}
+
+/// Starts a Trial: checks the address and the password policy, then mails a link.
+pub async fn request_trial(
+    store: &impl Identity,
+    mailer: &impl Mailer,
+    portal_url: &str,
+    request: TrialRequest,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let email = normalize_email(&request.email);
+    check_email(&email).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?;
+    check_password_policy(&request.password, &trial_owner()).map_err(ApiError::bad_request)?;
+    if normalize_email(&request.password) == email {
+        return Err(ApiError::bad_request(
+            "the password needs to differ from the e-mail address",
+        ));
+    }
+    let key = format!("signup:{email}");
+    if throttled_until(store.failures(&key).await?, MAX_SIGNUP_MAILS, now).is_some() {
+        return Ok(signup_requested());
+    }
+    store.record_failure(&key, now).await?;
+    let portal = portal_url.trim_end_matches('/');
+    let mail = if store.account_by_email(&email).await?.is_some() {
+        Mail {
+            to: email,
+            subject: "fieldcloud: you have a trial already".into(),
+            text: format!(
+                "Someone asked for a fieldcloud trial with this address, which has one \
+                 already.\n\nLog in with this address and your password at {portal}/login\n\n\
+                 If it was not you, ignore this mail.\n"
+            ),
+        }
+    } else {
+        let secret = format!("sgn_{:032x}", rand::random::<u128>());
+        let signup = Signup {
+            email: email.clone(),
+            password_hash: hash_password(&request.password),
+            expires: now.plus(SIGNUP_VALID_MILLIS),
+        };
+        store
+            .create_signup(&api_token_hash(&secret), &signup)
+            .await?;
+        Mail {
+            to: email,
+            subject: "fieldcloud: confirm your trial".into(),
+            text: format!(
+                "To start your fieldcloud trial, open this link within 24 hours (it works \
+                 once):\n{portal}/trial#token={secret}\n\nThe trial lasts 93 days. If you did \
+                 not ask for it, ignore this mail.\n"
+            ),
+        }
+    };
+    mailer.send(&mail).await?;
+    Ok(signup_requested())
+}
+
+/// Confirms a sign-up: creates the Trial account and its user, and logs in.
+pub async fn confirm_trial(
+    store: &(impl Identity + Registry),
+    key: &TokenKey,
+    request: TrialConfirmation,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let invalid = || ApiError::unauthorized("the confirmation link is invalid, used or expired");
+    let hash = api_token_hash(&request.token);
+    let signup = store.signup(&hash).await?.ok_or_else(invalid)?;
+    if now >= signup.expires || !store.take_signup(&hash).await? {
+        return Err(invalid());
+    }
+    let id = AccountId::parse(format!("trial-{:016x}", rand::random::<u64>()))
+        .expect("a valid account ID");
+    let mut account = Account::new(id, signup.email.clone(), Plan::Trial, now);
+    account.contract_email = Some(signup.email.clone());
+    let owner = User {
+        account: account.id.clone(),
+        id: trial_owner(),
+        role: Role::Admin,
+        password_hash: signup.password_hash,
+        totp: None,
+        email: Some(signup.email.clone()),
+    };
+    if !store.create_trial(&account, &owner).await? {
+        return Err(ApiError::conflict(
+            "exists",
+            format!("{} has a trial already; log in with it", signup.email),
+        ));
+    }
+    let session =
+        open_session(store, key, &account.id, &owner.id, owner.role, address, now).await?;
+    Ok(session)
+}
