@@ -235,6 +235,29 @@ pub trait Identity: Send + Sync {
         user: &UserId,
         step: u64,
     ) -> Result<bool, StoreError>;
+    /// Turns two-step verification by mailed code on or off; `false` if no user.
+    async fn set_email_two_step(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        on: bool,
+    ) -> Result<bool, StoreError>;
+    /// Stores a mailed code's hash under `purpose` until `expires`, replacing an earlier
+    /// code for the same purpose.
+    async fn create_mailed_code(
+        &self,
+        purpose: &str,
+        hash: &str,
+        expires: Millis,
+    ) -> Result<(), StoreError>;
+    /// Spends the code for `purpose` if its hash is `hash` and it has not expired at
+    /// `now`: `true` for the one caller that did.
+    async fn take_mailed_code(
+        &self,
+        purpose: &str,
+        hash: &str,
+        now: Millis,
+    ) -> Result<bool, StoreError>;
     /// Replaces a user's password hash; `false` if there is no such user.
     async fn set_password(
         &self,

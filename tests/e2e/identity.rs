@@ -10,7 +10,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::ports::Registry;
 use serde_json::{json, Value};
 
-use crate::helpers::{mailed_secrets, spawn, TestCloud};
+use crate::helpers::{mail_dump, mailed_secrets, spawn, TestCloud};
 
 const PASSWORD: &str = "Measure4Me";
 
@@ -696,4 +696,119 @@ async fn a_reset_link_is_mailed_works_once_within_30_minutes_and_reveals_no_user
             .count(),
         2
     );
+}
+
+/// The codes mailed so far ("fieldcloud: your code is 123456"), oldest first.
+async fn mailed_codes(app: &TestCloud) -> Vec<String> {
+    mail_dump(app)
+        .await
+        .split("your code is ")
+        .skip(1)
+        .map(|rest| rest.chars().take(6).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn_off() {
+    let app = spawn(Plan::Standard).await;
+    let (status, _) = app
+        .call(
+            "POST",
+            "/v1/users",
+            Some(json!({"user": "ann", "password": PASSWORD, "email": "ann@acme.example"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, session) = login(&app, "acme", "ann", PASSWORD).await;
+    let ann = session["token"].as_str().unwrap().to_owned();
+
+    // Turning it on proves the address: the mailed code must come back, once.
+    let (status, _) = app
+        .call_as("POST", "/v1/two-step/email", &ann, json!({}))
+        .await;
+    assert_eq!(status, 202);
+    let code = mailed_codes(&app).await.pop().expect("a code was mailed");
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let confirm = |code: &str| {
+        app.call_as(
+            "POST",
+            "/v1/two-step/email/confirm",
+            &ann,
+            json!({ "code": code }),
+        )
+    };
+    assert_eq!(confirm(wrong).await.0, 400);
+    assert_eq!(confirm(&code).await, (200, json!({"two_step": "email"})));
+    assert_eq!(confirm(&code).await.0, 400, "spent");
+    let (status, body) = app
+        .call_as("POST", "/v1/two-step/totp", &ann, json!({}))
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("two_step_on")),
+        "one second step at a time"
+    );
+
+    // Login now waits for a mailed code.
+    let (status, first) = login(&app, "acme", "ann", PASSWORD).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["two_step"], "email");
+    assert!(first.get("token").is_none(), "{first}");
+    let code = mailed_codes(&app).await.pop().unwrap();
+    let second = |code: &str| {
+        app.call_anonymous(
+            "POST",
+            "/v1/login/two-step",
+            json!({ "challenge": first["challenge"], "code": code }),
+        )
+    };
+    assert_eq!(second(wrong).await.0, 401);
+    let (status, done) = second(&code).await;
+    assert_eq!(status, 200, "{done}");
+    assert!(done["token"].as_str().is_some());
+    assert_eq!(second(&code).await.0, 401, "a code works once");
+    // A code belongs to its own login: another login's challenge cannot spend it.
+    let (_, other) = login(&app, "acme", "ann", PASSWORD).await;
+    let (status, _) = app
+        .call_anonymous(
+            "POST",
+            "/v1/login/two-step",
+            json!({ "challenge": other["challenge"], "code": code }),
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // Turning it off needs the password again.
+    let disable = |password: &str| {
+        app.call_as(
+            "POST",
+            "/v1/two-step/email/disable",
+            &ann,
+            json!({ "password": password }),
+        )
+    };
+    assert_eq!(disable("Wrong4Sure").await.0, 400);
+    assert_eq!(disable(PASSWORD).await, (200, json!({"two_step": "none"})));
+    let (_, plain) = login(&app, "acme", "ann", PASSWORD).await;
+    assert!(plain["token"].as_str().is_some(), "{plain}");
+
+    // A user without an e-mail address cannot turn it on.
+    let (_, boss) = app
+        .call(
+            "POST",
+            "/v1/users",
+            Some(json!({"user": "bob", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(boss["user"], "bob");
+    let (_, bob) = login(&app, "acme", "bob", PASSWORD).await;
+    let (status, body) = app
+        .call_as(
+            "POST",
+            "/v1/two-step/email",
+            bob["token"].as_str().unwrap(),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, body["code"].clone()), (409, json!("no_email")));
 }

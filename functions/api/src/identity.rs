@@ -10,7 +10,7 @@ use serde_json::{json, Value as Json};
 use fieldcloud::domain::auth::{
     api_token_hash, check_email, check_password_policy, decoy_hash, hash_password, new_totp_secret,
     throttled_until, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset,
-    Role, Session, TotpState, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS,
+    Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS,
     MAX_FAILURES_PER_USER, RESET_VALID_MILLIS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
     TWO_STEP_CHALLENGE_MILLIS,
 };
@@ -22,6 +22,7 @@ use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry};
 
 use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
+use crate::mailed_code;
 
 /// A token is good for 30 days at most, however active its session.
 const TOKEN_LIFETIME_MILLIS: i64 = 30 * 24 * 60 * Millis::MINUTE;
@@ -123,7 +124,7 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn iso(at: Millis) -> String {
+pub fn iso(at: Millis) -> String {
     chrono::DateTime::from_timestamp_millis(at.0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_else(|| at.0.to_string())
@@ -152,7 +153,7 @@ pub async fn audit(
 }
 
 /// Audits an action the caller took.
-async fn audit_own(
+pub async fn audit_own(
     identity: &impl Identity,
     principal: &Principal,
     address: Option<&str>,
@@ -174,7 +175,7 @@ async fn audit_own(
 }
 
 /// The caller's own user (a Web API token or temporary login may outlive it).
-async fn own_user(identity: &impl Identity, principal: &Principal) -> Result<User, ApiError> {
+pub async fn own_user(identity: &impl Identity, principal: &Principal) -> Result<User, ApiError> {
     identity
         .user(&principal.account, &principal.user)
         .await?
@@ -183,6 +184,7 @@ async fn own_user(identity: &impl Identity, principal: &Principal) -> Result<Use
 
 pub async fn login(
     store: &(impl Identity + Registry),
+    mailer: &impl Mailer,
     key: &TokenKey,
     http: &lambda_http::Request,
     request: LoginRequest,
@@ -269,18 +271,34 @@ pub async fn login(
         .await?;
         return Err(refused);
     }
-    if found.totp.as_ref().is_some_and(|t| t.confirmed) {
-        // Password right; the session waits for the authenticator code.
-        let challenge = key.sign(&Principal {
-            account,
-            user,
-            role: found.role,
-            session: format!("{CHALLENGE_PREFIX}{:032x}", rand::random::<u128>()),
-            expires: now.plus(TWO_STEP_CHALLENGE_MILLIS),
-        });
-        return Ok(json!({ "two_step": "totp", "challenge": challenge }));
-    }
-    open_session(store, key, &account, &user, found.role, address, now).await
+    let Some(two_step) = found.two_step() else {
+        return open_session(store, key, &account, &user, found.role, address, now).await;
+    };
+    // Password right; the session waits for the second step's code.
+    let session = format!("{CHALLENGE_PREFIX}{:032x}", rand::random::<u128>());
+    let method =
+        match (two_step, &found.email) {
+            (TwoStep::Email, Some(email)) => {
+                let purpose = mailed_code::login_purpose(&session);
+                mailed_code::send_code(store, mailer, &purpose, email, now).await?;
+                "email"
+            }
+            // Turning the step on needs an address; without one there is nowhere to send the
+            // code, and skipping the step would be worse than refusing.
+            (TwoStep::Email, None) => return Err(ApiError::conflict(
+                "no_email",
+                "your second step mails a code, but your user has no e-mail address; ask an admin",
+            )),
+            (TwoStep::Totp, _) => "totp",
+        };
+    let challenge = key.sign(&Principal {
+        account,
+        user,
+        role: found.role,
+        session,
+        expires: now.plus(TWO_STEP_CHALLENGE_MILLIS),
+    });
+    Ok(json!({ "two_step": method, "challenge": challenge }))
 }
 
 /// The account a login names: an account ID, or a Pro account's alternate login ID. The
@@ -346,13 +364,21 @@ pub async fn login_two_step(
         .user(&account, &user)
         .await?
         .ok_or_else(wrong_credentials)?;
-    let step = found
-        .totp
-        .as_ref()
-        .filter(|t| t.confirmed)
-        .and_then(|t| totp_step(&t.secret, &request.code, now));
-    let accepted = match step {
-        Some(step) => store.use_totp_step(&account, &user, step).await?,
+    let accepted = match found.two_step() {
+        Some(TwoStep::Totp) => {
+            let step = found
+                .totp
+                .as_ref()
+                .and_then(|t| totp_step(&t.secret, &request.code, now));
+            match step {
+                Some(step) => store.use_totp_step(&account, &user, step).await?,
+                None => false,
+            }
+        }
+        Some(TwoStep::Email) => {
+            let purpose = mailed_code::login_purpose(&challenge.session);
+            mailed_code::take_code(store, &purpose, &request.code, now).await?
+        }
         None => false,
     };
     if !accepted {
@@ -368,7 +394,7 @@ pub async fn login_two_step(
             Some(&user),
             address,
             "login_failed",
-            "authenticator code".into(),
+            "second-step code".into(),
             now,
         )
         .await?;
@@ -440,6 +466,12 @@ pub async fn enroll_totp(
     identity: &impl Identity,
     principal: &Principal,
 ) -> Result<Json, ApiError> {
+    if own_user(identity, principal).await?.two_step() == Some(TwoStep::Email) {
+        return Err(ApiError::conflict(
+            "two_step_on",
+            "mailed codes are your second step; turn them off first",
+        ));
+    }
     let secret = new_totp_secret();
     let state = TotpState {
         secret: secret.clone(),
@@ -594,6 +626,7 @@ pub async fn create_user(
         role,
         password_hash: hash_password(&request.password),
         totp: None,
+        email_two_step: false,
         email: request.email,
     };
     match store.create_user(&user, limit).await? {

@@ -10,6 +10,7 @@ mod calculated;
 mod error;
 mod identity;
 mod latest;
+mod mailed_code;
 mod series;
 mod tenancy;
 mod trial;
@@ -78,6 +79,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/trial/confirm", Access::Public),
     ("POST", "/v1/password-reset", Access::Public),
     ("POST", "/v1/password-reset/complete", Access::Public),
+    ("POST", "/v1/two-step/email", Access::Member),
+    ("POST", "/v1/two-step/email/confirm", Access::Member),
+    ("POST", "/v1/two-step/email/disable", Access::Member),
     ("POST", "/v1/two-step/totp", Access::Member),
     ("POST", "/v1/two-step/totp/confirm", Access::Member),
     ("POST", "/v1/two-step/totp/disable", Access::Member),
@@ -195,7 +199,7 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
             let login = json_body(request)?;
             return Ok((
                 200,
-                identity::login(registry, &api.key, request, login, now).await?,
+                identity::login(registry, &api.mailer, &api.key, request, login, now).await?,
             ));
         }
         ("POST", ["v1", "trial"]) => {
@@ -271,6 +275,18 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
     match (method, segments.as_slice()) {
         ("POST", ["v1", "logout"]) => {
             ok(identity::logout(registry, principal, address, now).await?)
+        }
+        ("POST", ["v1", "two-step", "email"]) => {
+            let sent = mailed_code::enroll(registry, &api.mailer, principal, now).await?;
+            Ok((202, sent))
+        }
+        ("POST", ["v1", "two-step", "email", "confirm"]) => {
+            let code = json_body(request)?;
+            ok(mailed_code::confirm(registry, principal, code, address, now).await?)
+        }
+        ("POST", ["v1", "two-step", "email", "disable"]) => {
+            let password = json_body(request)?;
+            ok(mailed_code::disable(registry, principal, password, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp"]) => {
             ok(identity::enroll_totp(registry, principal).await?)

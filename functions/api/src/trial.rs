@@ -123,6 +123,7 @@ pub async fn confirm_trial(
         role: Role::Admin,
         password_hash: signup.password_hash,
         totp: None,
+        email_two_step: false,
         email: Some(signup.email.clone()),
     };
     if !store.create_trial(&account, &owner).await? {

@@ -80,6 +80,7 @@ pub async fn admin(
         role: Role::Admin,
         password_hash: hash_password(password),
         totp: None,
+        email_two_step: false,
         email: Some(format!("{user}@{}.example", account.id)),
     };
     check_password_policy(password, &user.id).map_err(anyhow::Error::msg)?;

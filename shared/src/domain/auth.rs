@@ -48,8 +48,41 @@ pub struct User {
     pub password_hash: String,
     /// Two-step verification with an authenticator app.
     pub totp: Option<TotpState>,
-    /// Where password-reset links (and later, notifications) go.
+    /// Where password-reset links, sign-in codes (and later, notifications) go.
     pub email: Option<String>,
+    /// Two-step verification by a code mailed to `email` at each login.
+    pub email_two_step: bool,
+}
+
+/// How a user proves a login beyond the password (SPEC.md 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoStep {
+    /// A code mailed at each login.
+    Email,
+    /// A code from an authenticator app (TOTP).
+    Totp,
+}
+
+impl User {
+    /// The user's second step, if any. One at a time: turning one on needs the other off.
+    pub fn two_step(&self) -> Option<TwoStep> {
+        if self.totp.as_ref().is_some_and(|t| t.confirmed) {
+            Some(TwoStep::Totp)
+        } else if self.email_two_step {
+            Some(TwoStep::Email)
+        } else {
+            None
+        }
+    }
+}
+
+/// A mailed code is good for this long, and once.
+pub const MAILED_CODE_MILLIS: i64 = 10 * Millis::MINUTE;
+
+/// The stored form of a mailed code, bound to what it is for (`purpose`), so a code
+/// mailed for one purpose cannot be spent on another.
+pub fn mailed_code_hash(purpose: &str, code: &str) -> String {
+    api_token_hash(&format!("{purpose}\n{}", code.trim()))
 }
 
 /// Checks an e-mail address enough to refuse typos and injection (no spaces, no line

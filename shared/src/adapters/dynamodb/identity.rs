@@ -34,6 +34,10 @@ fn user_item(user: &User) -> Item {
     item
 }
 
+fn code_pk(purpose: &str) -> String {
+    format!("CODE#{purpose}")
+}
+
 fn email_pk(email: &str) -> String {
     format!("EMAIL#{email}")
 }
@@ -110,6 +114,11 @@ fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
         role: role(item)?,
         password_hash: get_s(item, "passwordHash")?.to_owned(),
         email: get_opt_s(item, "email")?.map(str::to_owned),
+        email_two_step: item
+            .get("emailTwoStep")
+            .map(|_| get_bool(item, "emailTwoStep"))
+            .transpose()?
+            .unwrap_or(false),
         totp: match item.get("totpSecret") {
             None => None,
             Some(_) => Some(TotpState {
@@ -221,6 +230,70 @@ impl Identity for DynamoRegistry {
             // The conditional write makes a code single-use even under concurrent logins.
             .condition_expression("attribute_exists(totpSecret) AND totpLastStep < :step")
             .expression_attribute_values(":step", n(step))
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn set_email_two_step(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        on: bool,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(user_sk(user)))
+            .update_expression("SET emailTwoStep = :on")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":on", AttributeValue::Bool(on))
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn create_mailed_code(
+        &self,
+        purpose: &str,
+        hash: &str,
+        expires: Millis,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Item::from([
+                ("pk".into(), s(code_pk(purpose))),
+                ("sk".into(), s("CODE")),
+                ("hash".into(), s(hash)),
+                ("expires".into(), n(expires.0)),
+                ("ttl".into(), ttl(expires)),
+            ])))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn take_mailed_code(
+        &self,
+        purpose: &str,
+        hash: &str,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(code_pk(purpose)))
+            .key("sk", s("CODE"))
+            // A wrong code leaves the right one in place; of two right ones, one wins.
+            .condition_expression("#hash = :hash AND expires > :now")
+            .expression_attribute_names("#hash", "hash")
+            .expression_attribute_values(":hash", s(hash))
+            .expression_attribute_values(":now", n(now.0))
             .send()
             .await;
         written(result)

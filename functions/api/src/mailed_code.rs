@@ -1,0 +1,181 @@
+//! Two-step verification by a code mailed to the user (SPEC.md 9: none / e-mail code /
+//! authenticator app).
+//!
+//! Turning it on proves the address works: a code is mailed and must come back. At each
+//! login with the right password a code is mailed and the login waits, as with an
+//! authenticator app, on `POST /v1/login/two-step`. Codes are 6 digits, stored hashed and
+//! bound to their purpose, good for 10 minutes and once; wrong ones count like wrong
+//! passwords, so guessing is throttled with the same limits.
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::auth::{
+    mailed_code_hash, throttled_until, verify_password, TwoStep, MAILED_CODE_MILLIS,
+};
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::{Identity, Mail, Mailer};
+
+use crate::error::ApiError;
+use crate::identity::{audit_own, iso, own_user, Code};
+
+/// Codes one user may be mailed for turning the e-mail step on, per throttle window.
+const MAX_ENROLLMENT_MAILS: u32 = 3;
+
+/// A new 6-digit code.
+fn new_code() -> String {
+    format!("{:06}", rand::random_range(0..1_000_000u32))
+}
+
+/// Mails a new code for `purpose` to `to` and stores its hash.
+pub async fn send_code(
+    identity: &impl Identity,
+    mailer: &impl Mailer,
+    purpose: &str,
+    to: &str,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let code = new_code();
+    identity
+        .create_mailed_code(
+            purpose,
+            &mailed_code_hash(purpose, &code),
+            now.plus(MAILED_CODE_MILLIS),
+        )
+        .await?;
+    let mail = Mail {
+        to: to.to_owned(),
+        subject: format!("fieldcloud: your code is {code}"),
+        text: format!(
+            "Your fieldcloud verification code is {code}.\n\nIt works once, for 10 minutes. \
+             If you did not just log in or ask for it, someone may know your password: \
+             change it.\n"
+        ),
+    };
+    mailer.send(&mail).await?;
+    Ok(())
+}
+
+/// Spends the code for `purpose`; `false` for a wrong, used or expired one.
+pub async fn take_code(
+    identity: &impl Identity,
+    purpose: &str,
+    code: &str,
+    now: Millis,
+) -> Result<bool, ApiError> {
+    Ok(identity
+        .take_mailed_code(purpose, &mailed_code_hash(purpose, code), now)
+        .await?)
+}
+
+/// What a login's mailed code is stored under: its challenge's session ID.
+pub fn login_purpose(challenge_session: &str) -> String {
+    format!("login:{challenge_session}")
+}
+
+fn enrollment_purpose(principal: &Principal) -> String {
+    format!("enroll:{}/{}", principal.account, principal.user)
+}
+
+/// Starts turning on the e-mail step: mails a code to the user's address.
+pub async fn enroll(
+    identity: &impl Identity,
+    mailer: &impl Mailer,
+    principal: &Principal,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let user = own_user(identity, principal).await?;
+    if user.two_step() == Some(TwoStep::Totp) {
+        return Err(ApiError::conflict(
+            "two_step_on",
+            "the authenticator app is your second step; turn it off first",
+        ));
+    }
+    let email = user.email.ok_or_else(|| {
+        ApiError::conflict(
+            "no_email",
+            "your user has no e-mail address to send codes to",
+        )
+    })?;
+    let key = format!("code-mail:{}/{}", principal.account, principal.user);
+    if let Some(until) = throttled_until(identity.failures(&key).await?, MAX_ENROLLMENT_MAILS, now)
+    {
+        return Err(ApiError::too_many(format!(
+            "three codes were mailed already; ask again after {}",
+            iso(until)
+        )));
+    }
+    identity.record_failure(&key, now).await?;
+    send_code(
+        identity,
+        mailer,
+        &enrollment_purpose(principal),
+        &email,
+        now,
+    )
+    .await?;
+    Ok(json!({ "sent": "a code is on its way to your e-mail address" }))
+}
+
+/// Turns the e-mail step on with the mailed code.
+pub async fn confirm(
+    identity: &impl Identity,
+    principal: &Principal,
+    code: Code,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    if !take_code(identity, &enrollment_purpose(principal), &code.code, now).await? {
+        return Err(ApiError::bad_request(
+            "the code is wrong, used or expired; ask for a new one",
+        ));
+    }
+    identity
+        .set_email_two_step(&principal.account, &principal.user, true)
+        .await?;
+    audit_own(
+        identity,
+        principal,
+        address,
+        "two_step_enabled",
+        "email".into(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "two_step": "email" }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Password {
+    pub password: String,
+}
+
+/// Turns the e-mail step off; the password is asked again, so a session left open is
+/// not enough.
+pub async fn disable(
+    identity: &impl Identity,
+    principal: &Principal,
+    password: Password,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let user = own_user(identity, principal).await?;
+    if !verify_password(&password.password, &user.password_hash) {
+        return Err(ApiError::bad_request("the password is wrong"));
+    }
+    identity
+        .set_email_two_step(&principal.account, &principal.user, false)
+        .await?;
+    audit_own(
+        identity,
+        principal,
+        address,
+        "two_step_disabled",
+        "email".into(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "two_step": "none" }))
+}
