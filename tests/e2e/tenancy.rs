@@ -282,6 +282,37 @@ async fn acquisition_chooses_the_stored_channels_within_the_plan_and_instruments
     assert_eq!(status, 200, "{detail}");
     assert_eq!(acquired(&detail), vec!["CH1", "CH2"]);
 
+    // Name and note are edited on their own and leave the acquisition as it is.
+    let (status, named) = app
+        .call(
+            "PUT",
+            path,
+            Some(json!({"name": "Furnace logger", "note": "Hall 3, north wall"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{named}");
+    assert_eq!(
+        (&named["name"], &named["note"]),
+        (&json!("Furnace logger"), &json!("Hall 3, north wall"))
+    );
+    assert_eq!(acquired(&named), vec!["CH1", "CH2"]);
+    for bad in [json!({"name": ""}), json!({"note": "x".repeat(1001)})] {
+        let (status, body) = app.call("PUT", path, Some(bad.clone())).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    assert_eq!(
+        app.call("GET", path, None).await.1,
+        named,
+        "nothing changed"
+    );
+    let (_, reset) = app
+        .call("PUT", path, Some(json!({"name": null, "note": null})))
+        .await;
+    assert_eq!(
+        (&reset["name"], &reset["note"]),
+        (&json!("LR-1"), &serde_json::Value::Null)
+    );
+
     // From now on only CH1 and CH2 are stored, and the freed slots take channels not seen
     // before.
     let mut next = twelve.clone();

@@ -50,7 +50,7 @@ pub async fn account(store: &impl Registry, principal: &Principal) -> Result<Jso
 }
 
 /// `Some(None)` for a field sent as `null`, `None` for one left out.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)

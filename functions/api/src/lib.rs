@@ -400,16 +400,13 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 }
                 ("PUT", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);
-                    let acquisition = json_body(request)?;
-                    ok(tenancy::set_acquisition(
-                        registry,
-                        principal,
-                        group,
-                        &app,
-                        &serial,
-                        acquisition,
+                    let draft = json_body(request)?;
+                    ok(
+                        tenancy::update_instrument(
+                            registry, principal, group, &app, &serial, draft,
+                        )
+                        .await?,
                     )
-                    .await?)
                 }
                 ("DELETE", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);

@@ -14,6 +14,7 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Identity, Registry, Saved};
 
 use crate::access;
+use crate::account::present;
 use crate::error::ApiError;
 use crate::group_of;
 
@@ -263,9 +264,14 @@ pub async fn app_detail(
     let instruments: Vec<Json> = instruments
         .iter()
         .filter(|i| i.app == app.thing)
-        .map(
-            |i| json!({ "instrument": i.serial, "channels": i.channels, "last_seen": i.last_seen }),
-        )
+        .map(|i| {
+            json!({
+                "instrument": i.serial,
+                "name": i.label.as_deref().unwrap_or(i.serial.as_str()),
+                "channels": i.channels,
+                "last_seen": i.last_seen,
+            })
+        })
         .collect();
     let mut body = app_json(&app, now);
     body["instruments"] = json!(instruments);
@@ -307,12 +313,22 @@ pub async fn delete_app(
     Ok(json!({ "deleted": app.thing }))
 }
 
-/// The body of an acquisition change: the channels to store from now on.
+/// The body of an instrument edit; what is left out stays as it is.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Acquisition {
-    pub acquire: Vec<String>,
+pub struct InstrumentDraft {
+    /// The channels to store from now on.
+    pub acquire: Option<Vec<String>>,
+    /// The name people see; `null` goes back to the serial.
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Option<String>>,
+    /// Free text, up to 1000 characters; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    pub note: Option<Option<String>>,
 }
+
+/// The longest instrument note accepted, in characters.
+const MAX_NOTE_CHARS: usize = 1000;
 
 async fn instrument_of(
     registry: &impl Registry,
@@ -349,6 +365,8 @@ fn instrument_json(instrument: &Instrument) -> Json {
     json!({
         "app": instrument.app,
         "instrument": instrument.serial,
+        "name": instrument.label.as_deref().unwrap_or(instrument.serial.as_str()),
+        "note": instrument.note,
         "last_seen": instrument.last_seen,
         "channels": channels,
     })
@@ -365,20 +383,57 @@ pub async fn instrument_detail(
     Ok(instrument_json(&instrument))
 }
 
-/// Chooses which of an instrument's channels are stored from now on, within the plan's
-/// channel limit. Channels are those the instrument has sent; history stays as it is.
-pub async fn set_acquisition(
+/// Edits an instrument: its name and note, and which of its channels are stored from now
+/// on, within the plan's channel limit (channels are those the instrument has sent;
+/// history stays as it is).
+pub async fn update_instrument(
     registry: &impl Registry,
     principal: &Principal,
     group: &GroupId,
     thing: &ThingName,
     serial: &InstrumentSerial,
-    acquisition: Acquisition,
+    draft: InstrumentDraft,
 ) -> Result<Json, ApiError> {
     let (app, mut instrument) = instrument_of(registry, principal, group, thing, serial).await?;
-    let mut wanted = Vec::with_capacity(acquisition.acquire.len());
+    if let Some(name) = draft.name {
+        instrument.label = name.map(|name| display_name(Some(name), "")).transpose()?;
+    }
+    if let Some(note) = draft.note {
+        if note
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+        {
+            return Err(ApiError::bad_request(format!(
+                "`note` is longer than {MAX_NOTE_CHARS} characters"
+            )));
+        }
+        instrument.note = note;
+    }
+    if let Some(acquire) = &draft.acquire {
+        let plan = plan_of(registry, principal).await?;
+        choose_acquired(&mut instrument, &app, plan, acquire)?;
+    }
+    match registry.save_instrument(&instrument).await? {
+        Saved::Written => Ok(instrument_json(&instrument)),
+        Saved::Conflict => Err(ApiError::conflict(
+            "changed_meanwhile",
+            format!(
+                "instrument `{serial}` changed meanwhile (new data or another edit); try again"
+            ),
+        )),
+    }
+}
+
+/// Marks every channel but those in `acquire` as deselected, within the plan's limit.
+fn choose_acquired(
+    instrument: &mut Instrument,
+    app: &App,
+    plan: Plan,
+    acquire: &[String],
+) -> Result<(), ApiError> {
+    let mut wanted = Vec::with_capacity(acquire.len());
     let mut unknown = Vec::new();
-    for name in &acquisition.acquire {
+    for name in acquire {
         match instrument.channels.iter().position(|c| c.as_str() == name) {
             Some(index) => wanted.push(index as u32),
             None => unknown.push(name.as_str()),
@@ -398,7 +453,6 @@ pub async fn set_acquisition(
     }
     wanted.sort_unstable();
     wanted.dedup();
-    let plan = plan_of(registry, principal).await?;
     let limit = app.kind.limits(&plan.limits()).channels_per_instrument as usize;
     if wanted.len() > limit {
         return Err(ApiError::conflict(
@@ -416,15 +470,7 @@ pub async fn set_acquisition(
     instrument.deselected = (0..instrument.channels.len() as u32)
         .filter(|i| wanted.binary_search(i).is_err())
         .collect();
-    match registry.save_instrument(&instrument).await? {
-        Saved::Written => Ok(instrument_json(&instrument)),
-        Saved::Conflict => Err(ApiError::conflict(
-            "changed_meanwhile",
-            format!(
-                "instrument `{serial}` changed meanwhile (new data or another edit); try again"
-            ),
-        )),
-    }
+    Ok(())
 }
 
 pub async fn delete_instrument(

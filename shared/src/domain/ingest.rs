@@ -156,6 +156,8 @@ mod tests {
             deselected: vec![],
             latest: vec![],
             last_seen: None,
+            label: None,
+            note: None,
             rev: 0,
         }
     }

@@ -199,6 +199,10 @@ pub struct Instrument {
     pub latest: Vec<Latest>,
     /// Time of the newest record stored.
     pub last_seen: Option<Millis>,
+    /// What people call it (the serial when unset).
+    pub label: Option<String>,
+    /// Free text: where it is installed, what it measures.
+    pub note: Option<String>,
     /// Optimistic-concurrency revision: every write checks and bumps it.
     pub rev: u64,
 }
@@ -214,6 +218,8 @@ impl Instrument {
             deselected: Vec::new(),
             latest: Vec::new(),
             last_seen: None,
+            label: None,
+            note: None,
             rev: 0,
         }
     }

@@ -383,6 +383,8 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
         },
         latest,
         last_seen: get_n(item, "lastSeen")?.map(Millis),
+        label: get_opt_s(item, "label")?.map(str::to_owned),
+        note: get_opt_s(item, "note")?.map(str::to_owned),
         rev: get_n(item, "rev")?.unwrap_or(0),
     })
 }
@@ -782,6 +784,21 @@ impl Registry for DynamoRegistry {
         if let Some(seen) = instrument.last_seen {
             expression.push_str(", lastSeen = :seen");
             update = update.expression_attribute_values(":seen", n(seen.0));
+        }
+        let mut removed = Vec::new();
+        for (attribute, value) in [("label", &instrument.label), ("note", &instrument.note)] {
+            match value {
+                Some(text) => {
+                    expression.push_str(&format!(", #{attribute} = :{attribute}"));
+                    update = update.expression_attribute_values(format!(":{attribute}"), s(text));
+                }
+                None => removed.push(format!("#{attribute}")),
+            }
+            // Aliased: reserved words are many, and these two may be among them.
+            update = update.expression_attribute_names(format!("#{attribute}"), attribute);
+        }
+        if !removed.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removed.join(", ")));
         }
         let update = update
             .table_name(&self.table)
