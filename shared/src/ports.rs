@@ -27,7 +27,7 @@ pub enum StoreError {
 /// Outcome of registering an instrument on an app.
 #[derive(Debug)]
 pub enum Registration {
-    Registered(Instrument),
+    Registered(Box<Instrument>),
     /// Another invocation registered it first; read it back.
     AlreadyExists,
     /// The app already has as many instruments as its plan allows.

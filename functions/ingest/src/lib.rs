@@ -291,7 +291,7 @@ async fn find_or_register(
     {
         Registration::Registered(instrument) => {
             tracing::info!(app = %app.thing, instrument = %serial, "instrument registered");
-            Ok(Some(instrument))
+            Ok(Some(*instrument))
         }
         Registration::AlreadyExists => Ok(registry.instrument(&app.thing, serial).await?),
         Registration::LimitReached => Ok(None),

@@ -768,7 +768,7 @@ impl Registry for DynamoRegistry {
             .create_counted(item, on_app, "instruments", limit)
             .await?;
         Ok(match created {
-            Created::Created => Registration::Registered(instrument),
+            Created::Created => Registration::Registered(Box::new(instrument)),
             Created::Exists => Registration::AlreadyExists,
             Created::LimitReached => Registration::LimitReached,
         })
