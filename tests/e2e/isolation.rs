@@ -303,3 +303,31 @@ async fn no_route_lets_another_account_see_or_change_anything() {
     let (_, group) = app.call("GET", "/v1/groups/plant", None).await;
     assert_eq!(group["name"], "Secret plant");
 }
+
+#[tokio::test]
+async fn tokens_are_signed_with_the_key_kept_as_an_ssm_secure_string() {
+    let app = spawn(Plan::Standard).await;
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let stored = ssm
+        .get_parameter()
+        .name(devcloud::TOKEN_KEY_PARAMETER)
+        .send()
+        .await
+        .unwrap()
+        .parameter
+        .unwrap();
+    assert_eq!(
+        stored.r#type,
+        Some(aws_sdk_ssm::types::ParameterType::SecureString)
+    );
+    // Read as the deployed API reads it: the token the local cloud signed verifies.
+    let key = fieldcloud::adapters::ssm::secure_parameter(&ssm, devcloud::TOKEN_KEY_PARAMETER)
+        .await
+        .unwrap();
+    let now = devcloud::wall_clock();
+    let principal = TokenKey::new(key).unwrap().verify(&app.token, now).unwrap();
+    assert_eq!(principal.account.as_str(), "acme");
+    let other = TokenKey::new(vec![7; 32]).unwrap();
+    assert!(other.verify(&app.token, now).is_err());
+}

@@ -4,6 +4,7 @@ use fieldcloud::adapters::aws::{load_config, required_env, Tables};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
+use fieldcloud::adapters::ssm;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
 use lambda_http::{service_fn, Request};
@@ -12,11 +13,11 @@ use lambda_http::{service_fn, Request};
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let tables = Tables::from_env()?;
-    let key = TokenKey::new(required_env("TOKEN_KEY")?)?;
     let queue_url = required_env("RECOMPUTE_QUEUE_URL")?;
     let mail_from = required_env("MAIL_FROM")?;
     let portal_url = required_env("PORTAL_URL")?;
     let config = load_config().await;
+    let key = TokenKey::new(ssm::token_key(&config).await?)?;
     let client = aws_sdk_dynamodb::Client::new(&config);
     let api = api::Api {
         registry: DynamoRegistry::new(client.clone(), tables.registry),

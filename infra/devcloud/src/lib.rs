@@ -65,7 +65,8 @@ pub struct LocalCloud {
 
 impl LocalCloud {
     /// Starts moto, creates the tables and bucket, starts the broker, the IoT rule
-    /// emulator and the API server. A fresh random token key is made for each start.
+    /// emulator and the API server. A fresh random token key is made for each start and
+    /// kept where the deployed API keeps it: an SSM SecureString.
     pub async fn start(ports: Ports) -> anyhow::Result<LocalCloud> {
         let moto = moto::Moto::start(free_port(ports.moto)?).await?;
         let config = sdk_config(&moto.endpoint).await;
@@ -97,8 +98,7 @@ impl LocalCloud {
             }
         });
 
-        let key =
-            TokenKey::new(rand::random::<[u8; 32]>().to_vec()).expect("32 bytes is long enough");
+        let key = token_key(&aws_sdk_ssm::Client::new(&config)).await?;
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, ports.api))
             .await
             .with_context(|| format!("binding the API to 127.0.0.1:{}", ports.api))?;
@@ -209,6 +209,31 @@ impl ApiClock {
 }
 
 /// The wall clock, read only at the edges (the rule's receive time, the API's `now`).
+/// Where the token key is kept, locally as in the template's default.
+pub const TOKEN_KEY_PARAMETER: &str = "/fieldcloud/token-key";
+
+/// Stores a fresh random token key as an SSM SecureString and reads it back the way the
+/// deployed API does at cold start.
+async fn token_key(ssm: &aws_sdk_ssm::Client) -> anyhow::Result<TokenKey> {
+    let fresh: String = rand::random::<[u8; 32]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    ssm.put_parameter()
+        .name(TOKEN_KEY_PARAMETER)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .value(fresh)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))
+        .context("storing the token key in SSM")?;
+    let stored = fieldcloud::adapters::ssm::secure_parameter(ssm, TOKEN_KEY_PARAMETER)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    TokenKey::new(stored).map_err(anyhow::Error::msg)
+}
+
 pub fn wall_clock() -> Millis {
     Millis(
         std::time::SystemTime::now()

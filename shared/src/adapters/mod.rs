@@ -4,3 +4,4 @@ pub mod aws;
 pub mod dynamodb;
 pub mod ses;
 pub mod sqs;
+pub mod ssm;
