@@ -115,6 +115,12 @@ pub trait Registry: Send + Sync {
     /// Registers an app in its group unless the account has `limit` apps already or the
     /// thing name is taken (race-safe).
     async fn register_app(&self, app: &App, limit: u32) -> Result<Created, StoreError>;
+    /// Records the IoT certificate an app connects with; `false` if there is no such app.
+    async fn set_certificate(
+        &self,
+        thing: &ThingName,
+        certificate_id: &str,
+    ) -> Result<bool, StoreError>;
     /// Writes an app's name and enabled switch; `false` if it is not the account's.
     async fn update_app(&self, app: &App) -> Result<bool, StoreError>;
     /// Deletes an instrument and frees its slot on the app; `false` if there was none.
@@ -313,6 +319,34 @@ pub trait Identity: Send + Sync {
         account: &AccountId,
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// What an app needs to connect to IoT Core: its own certificate and private key. The
+/// key is made by IoT Core, handed over once and stored nowhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCredentials {
+    pub certificate_id: String,
+    pub certificate_pem: String,
+    pub private_key: String,
+}
+
+/// The apps' identities in IoT Core: a thing per app, with a certificate the apps' policy
+/// is attached to.
+#[async_trait]
+pub trait Things: Send + Sync {
+    /// Creates the thing and an active certificate attached to it and to the policy.
+    async fn provision(&self, thing: &ThingName) -> Result<DeviceCredentials, StoreError>;
+    /// Lets a certificate connect, or stops it.
+    async fn set_active(&self, certificate_id: &str, active: bool) -> Result<(), StoreError>;
+    /// Removes the thing and (if any) its certificate; what is gone already is skipped, so
+    /// a retry after a partial failure finishes the job.
+    async fn deprovision(
+        &self,
+        thing: &ThingName,
+        certificate_id: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Where apps connect: the MQTT endpoint as `host:port`.
+    fn endpoint(&self) -> &str;
 }
 
 /// A message to one person.

@@ -204,7 +204,7 @@ async fn groups_and_apps_can_be_listed_renamed_disabled_and_deleted() {
     let (_, detail) = app.call("GET", "/v1/groups/plant/apps/gw-a", None).await;
     assert_eq!(
         detail["instruments"],
-        json!([{"instrument": "LR-1", "channels": ["CH1"], "last_seen": app.at(0)}])
+        json!([{"instrument": "LR-1", "name": "LR-1", "channels": ["CH1"], "last_seen": app.at(0)}])
     );
 
     // A group with apps cannot go; without them it can.
@@ -361,4 +361,147 @@ async fn acquisition_chooses_the_stored_channels_within_the_plan_and_instruments
         )
         .await;
     assert_eq!(outcome.result.unwrap().stored, 1);
+}
+
+#[tokio::test]
+async fn an_app_gets_its_thing_and_certificate_in_iot_core_for_as_long_as_it_is_registered() {
+    let app = spawn(Plan::Standard).await;
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let iot = aws_sdk_iot::Client::new(&config);
+    let (status, registered) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({"thing": "gw-new"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{registered}");
+    let credentials = &registered["credentials"];
+    assert!(credentials["certificate_pem"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(credentials["private_key"]
+        .as_str()
+        .unwrap()
+        .contains("PRIVATE KEY"));
+    assert_eq!(
+        registered["mqtt"],
+        json!({
+            "endpoint": app.cloud.mqtt.to_string(),
+            "client_id": "gw-new",
+            "topic": "fieldcloud/v1/gw-new/records",
+        })
+    );
+    let certificate = credentials["certificate_id"].as_str().unwrap().to_owned();
+
+    // In IoT Core: the thing, its certificate (active) and the apps' policy on it.
+    let principals = iot
+        .list_thing_principals()
+        .thing_name("gw-new")
+        .send()
+        .await
+        .unwrap()
+        .principals
+        .unwrap_or_default();
+    assert_eq!(principals.len(), 1);
+    assert!(principals[0].ends_with(&format!("cert/{certificate}")));
+    let policies = iot
+        .list_attached_policies()
+        .target(&principals[0])
+        .send()
+        .await
+        .unwrap()
+        .policies
+        .unwrap_or_default();
+    assert_eq!(
+        policies
+            .iter()
+            .filter_map(|p| p.policy_name())
+            .collect::<Vec<_>>(),
+        vec![devcloud::APP_POLICY]
+    );
+    let status_of = |id: String| {
+        let iot = iot.clone();
+        async move {
+            iot.describe_certificate()
+                .certificate_id(id)
+                .send()
+                .await
+                .map(|c| c.certificate_description.unwrap().status.unwrap())
+        }
+    };
+    assert_eq!(
+        status_of(certificate.clone()).await.unwrap(),
+        aws_sdk_iot::types::CertificateStatus::Active
+    );
+    // The private key was shown once: reading the app back shows only the certificate ID.
+    let (_, detail) = app.call("GET", "/v1/groups/plant/apps/gw-new", None).await;
+    assert_eq!(detail["certificate_id"], json!(certificate));
+    assert!(!detail.to_string().contains("PRIVATE KEY"), "{detail}");
+
+    // Disabling stops the certificate; enabling starts it again.
+    for (enabled, expected) in [
+        (false, aws_sdk_iot::types::CertificateStatus::Inactive),
+        (true, aws_sdk_iot::types::CertificateStatus::Active),
+    ] {
+        let (status, _) = app
+            .call(
+                "PUT",
+                "/v1/groups/plant/apps/gw-new",
+                Some(json!({ "enabled": enabled })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(status_of(certificate.clone()).await.unwrap(), expected);
+    }
+
+    // Deleting the app removes the thing and the certificate.
+    let (status, _) = app
+        .call("DELETE", "/v1/groups/plant/apps/gw-new", None)
+        .await;
+    assert_eq!(status, 200);
+    let thing = iot.describe_thing().thing_name("gw-new").send().await;
+    assert!(thing.is_err(), "the thing is gone");
+    assert!(
+        status_of(certificate).await.is_err(),
+        "the certificate is gone"
+    );
+
+    // When IoT Core fails, the registration is taken back: no entry, no slot used.
+    iot.delete_policy()
+        .policy_name(devcloud::APP_POLICY)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({"thing": "gw-later"})),
+        )
+        .await;
+    assert_eq!((status, body["code"].clone()), (503, json!("unavailable")));
+    let (_, apps) = app.call("GET", "/v1/groups/plant/apps", None).await;
+    assert!(!apps.to_string().contains("gw-later"), "{apps}");
+    assert!(iot
+        .describe_thing()
+        .thing_name("gw-later")
+        .send()
+        .await
+        .is_err());
+    iot.create_policy()
+        .policy_name(devcloud::APP_POLICY)
+        .policy_document(r#"{"Version": "2012-10-17", "Statement": []}"#)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({"thing": "gw-later"})),
+        )
+        .await;
+    assert_eq!(status, 201, "the name and the slot are free again: {body}");
 }

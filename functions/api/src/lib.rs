@@ -22,25 +22,27 @@ use fieldcloud::domain::ids::{CalcId, GroupId, InstrumentSerial, ThingName, User
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
-use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry};
+use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
 
 pub use error::ApiError;
 pub use series::SeriesQuery;
 
 /// What the routes need: the registry, the records, the backfill queue, the mailer, the
-/// token key, and the portal's address (for links in mail).
-pub struct Api<R, S, Q, M> {
+/// apps' identities in IoT Core, the token key, and the portal's address (for links in
+/// mail).
+pub struct Api<R, S, Q, M, T> {
     pub registry: R,
     pub records: S,
     pub jobs: Q,
     pub mailer: M,
+    pub things: T,
     pub key: TokenKey,
     pub portal_url: String,
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.
-pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
-    api: &Api<R, S, Q, M>,
+pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+    api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,
 ) -> Response<Body> {
@@ -169,8 +171,8 @@ fn fits(pattern: &str, segments: &[&str]) -> bool {
             .all(|(part, segment)| part.starts_with('{') || part == segment)
 }
 
-async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
-    api: &Api<R, S, Q, M>,
+async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+    api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,
 ) -> Result<(u16, serde_json::Value), ApiError> {
@@ -260,8 +262,8 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
 }
 
 /// Runs an authenticated route.
-async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
-    api: &Api<R, S, Q, M>,
+async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+    api: &Api<R, S, Q, M, T>,
     request: &Request,
     principal: &Principal,
     address: Option<&str>,
@@ -376,20 +378,32 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 ("GET", ["apps"]) => ok(tenancy::list_apps(registry, principal, group, now).await?),
                 ("POST", ["apps"]) => {
                     let draft = json_body(request)?;
-                    created(tenancy::register_app(registry, principal, group, draft, now).await?)
+                    created(
+                        tenancy::register_app(registry, &api.things, principal, group, draft, now)
+                            .await?,
+                    )
                 }
                 ("GET", ["apps", app]) => {
                     ok(tenancy::app_detail(registry, principal, group, &thing(app)?, now).await?)
                 }
                 ("PUT", ["apps", app]) => {
                     let draft = json_body(request)?;
-                    ok(
-                        tenancy::update_app(registry, principal, group, &thing(app)?, draft, now)
-                            .await?,
+                    ok(tenancy::update_app(
+                        registry,
+                        &api.things,
+                        principal,
+                        group,
+                        &thing(app)?,
+                        draft,
+                        now,
                     )
+                    .await?)
                 }
                 ("DELETE", ["apps", app]) => {
-                    ok(tenancy::delete_app(registry, principal, group, &thing(app)?).await?)
+                    ok(
+                        tenancy::delete_app(registry, &api.things, principal, group, &thing(app)?)
+                            .await?,
+                    )
                 }
                 ("GET", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);

@@ -2,6 +2,7 @@
 
 use fieldcloud::adapters::aws::{load_config, required_env, Tables};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::adapters::ssm;
@@ -18,12 +19,16 @@ async fn main() -> Result<(), lambda_http::Error> {
     let portal_url = required_env("PORTAL_URL")?;
     let config = load_config().await;
     let key = TokenKey::new(ssm::token_key(&config).await?)?;
+    let iot = aws_sdk_iot::Client::new(&config);
+    let endpoint = IotThings::data_endpoint(&iot).await?;
+    let things = IotThings::new(iot, required_env("APP_POLICY_NAME")?, endpoint);
     let client = aws_sdk_dynamodb::Client::new(&config);
     let api = api::Api {
         registry: DynamoRegistry::new(client.clone(), tables.registry),
         records: DynamoRecords::new(client, tables.records),
         jobs: SqsJobQueue::new(aws_sdk_sqs::Client::new(&config), queue_url),
         mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&config), mail_from),
+        things,
         key,
         portal_url,
     };

@@ -8,10 +8,11 @@ use serde_json::{json, Value as Json};
 use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{App, AppKind, Group, Instrument};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry, Saved};
+use fieldcloud::ports::{Created, Identity, Registry, Saved, Things};
 
 use crate::access;
 use crate::account::present;
@@ -49,6 +50,7 @@ fn app_json(app: &App, now: Millis) -> Json {
         "name": app.name,
         "kind": app.kind.as_str(),
         "enabled": app.enabled,
+        "certificate_id": app.certificate,
         "connected": app.connected(now),
         "last_seen": app.last_seen,
     })
@@ -179,8 +181,12 @@ pub async fn list_apps(
     Ok(json!({ "apps": apps.iter().map(|a| app_json(a, now)).collect::<Vec<_>>() }))
 }
 
+/// Registers an app: its registry entry (counted against the plan), then its thing and
+/// certificate in IoT Core. The answer carries the certificate and private key, shown
+/// this once. If IoT Core fails, the entry is taken back and the slot freed.
 pub async fn register_app(
     registry: &impl Registry,
+    things: &impl Things,
     principal: &Principal,
     group: &GroupId,
     draft: AppDraft,
@@ -207,6 +213,7 @@ pub async fn register_app(
         group: group.id,
         kind,
         enabled: draft.enabled.unwrap_or(true),
+        certificate: None,
         last_seen: None,
     };
     let plan = plan_of(registry, principal).await?;
@@ -217,20 +224,61 @@ pub async fn register_app(
     }
     let limit = plan.limits().apps;
     match registry.register_app(&app, limit).await? {
-        Created::Created => Ok(app_json(&app, now)),
+        Created::Created => {}
         // Thing names are one namespace for the whole cloud (they are IoT thing names).
-        Created::Exists => Err(ApiError::conflict(
-            "exists",
-            format!(
-                "an app named `{}` is registered already; choose another thing name",
-                app.thing
-            ),
-        )),
-        Created::LimitReached => Err(ApiError::conflict(
-            "limit_reached",
-            format!("plan {plan} allows {limit} registered apps; the account has {limit}"),
-        )),
+        Created::Exists => {
+            return Err(ApiError::conflict(
+                "exists",
+                format!(
+                    "an app named `{}` is registered already; choose another thing name",
+                    app.thing
+                ),
+            ))
+        }
+        Created::LimitReached => {
+            return Err(ApiError::conflict(
+                "limit_reached",
+                format!("plan {plan} allows {limit} registered apps; the account has {limit}"),
+            ))
+        }
     }
+    let credentials = match things.provision(&app.thing).await {
+        Ok(credentials) => credentials,
+        Err(error) => {
+            // Whatever part of the thing was made goes too, so a retry starts clean.
+            let _ = things.deprovision(&app.thing, None).await;
+            registry.delete_app(&app).await?;
+            return Err(error.into());
+        }
+    };
+    let mut app = app;
+    if !registry
+        .set_certificate(&app.thing, &credentials.certificate_id)
+        .await?
+    {
+        return Err(ApiError::not_found(format!(
+            "app `{}` not found",
+            app.thing
+        )));
+    }
+    app.certificate = Some(credentials.certificate_id.clone());
+    if !app.enabled {
+        things
+            .set_active(&credentials.certificate_id, false)
+            .await?;
+    }
+    let mut body = app_json(&app, now);
+    body["credentials"] = json!({
+        "certificate_id": credentials.certificate_id,
+        "certificate_pem": credentials.certificate_pem,
+        "private_key": credentials.private_key,
+    });
+    body["mqtt"] = json!({
+        "endpoint": things.endpoint(),
+        "client_id": app.thing,
+        "topic": records_topic(&app.thing),
+    });
+    Ok(body)
 }
 
 /// The app `thing` of the principal's group `group`; anything else is not found.
@@ -278,8 +326,11 @@ pub async fn app_detail(
     Ok(body)
 }
 
+/// Renames, disables or enables an app. Disabling also deactivates its certificate, so the
+/// app cannot even connect (ingest refuses a disabled app's messages besides).
 pub async fn update_app(
     registry: &impl Registry,
+    things: &impl Things,
     principal: &Principal,
     group: &GroupId,
     thing: &ThingName,
@@ -297,16 +348,25 @@ pub async fn update_app(
     if !registry.update_app(&app).await? {
         return Err(ApiError::not_found(format!("app `{thing}` not found")));
     }
+    if let Some(certificate) = &app.certificate {
+        things.set_active(certificate, app.enabled).await?;
+    }
     Ok(app_json(&app, now))
 }
 
+/// Deletes an app with its instruments, and its thing and certificate in IoT Core —
+/// those first: a retry after a failure there still finds the app to finish with.
 pub async fn delete_app(
     registry: &impl Registry,
+    things: &impl Things,
     principal: &Principal,
     group: &GroupId,
     thing: &ThingName,
 ) -> Result<Json, ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
+    things
+        .deprovision(&app.thing, app.certificate.as_deref())
+        .await?;
     if !registry.delete_app(&app).await? {
         return Err(ApiError::not_found(format!("app `{thing}` not found")));
     }

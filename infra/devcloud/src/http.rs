@@ -17,17 +17,21 @@ use api::Api;
 use fieldcloud::domain::record::Millis;
 
 use crate::ApiClock;
-use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry};
+use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 
 /// Accepts connections on `listener` until the process ends.
-pub async fn serve<R, S, Q, M>(listener: TcpListener, api: Arc<Api<R, S, Q, M>>, clock: ApiClock)
-where
+pub async fn serve<R, S, Q, M, T>(
+    listener: TcpListener,
+    api: Arc<Api<R, S, Q, M, T>>,
+    clock: ApiClock,
+) where
     R: Registry + Identity + 'static,
     S: RecordStore + 'static,
     Q: JobQueue + 'static,
     M: Mailer + 'static,
+    T: Things + 'static,
 {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -53,8 +57,8 @@ where
     }
 }
 
-async fn respond<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer>(
-    api: &Api<R, S, Q, M>,
+async fn respond<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+    api: &Api<R, S, Q, M, T>,
     request: hyper::Request<Incoming>,
     peer: IpAddr,
     now: Millis,

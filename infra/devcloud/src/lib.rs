@@ -21,6 +21,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::auth::{Role, Session};
@@ -115,6 +116,7 @@ impl LocalCloud {
             records: records.clone(),
             jobs: SqsJobQueue::new(sqs, queue_url),
             mailer: SesMailer::new(ses, MAIL_FROM),
+            things: app_identities(&config, mqtt).await?,
             key: key.clone(),
             // No portal yet: links point at the API's host, where a portal would be.
             portal_url: api_url.clone(),
@@ -209,6 +211,34 @@ impl ApiClock {
 }
 
 /// The wall clock, read only at the edges (the rule's receive time, the API's `now`).
+/// The IoT policy every app's certificate gets, as the template names it in AWS.
+pub const APP_POLICY: &str = "fieldcloud-apps";
+
+/// Apps' things and certificates in the emulator's IoT control plane, with the policy the
+/// template deploys; apps are told to connect to the local broker.
+async fn app_identities(
+    config: &aws_config::SdkConfig,
+    mqtt: SocketAddr,
+) -> anyhow::Result<IotThings> {
+    let iot = aws_sdk_iot::Client::new(config);
+    let publish_own_topic = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": "iot:Publish",
+            "Resource": "arn:aws:iot:*:*:topic/fieldcloud/v1/${iot:Connection.Thing.ThingName}/records"
+        }]
+    });
+    iot.create_policy()
+        .policy_name(APP_POLICY)
+        .policy_document(publish_own_topic.to_string())
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!(aws_sdk_iot::error::DisplayErrorContext(e).to_string()))
+        .context("creating the apps' IoT policy")?;
+    Ok(IotThings::new(iot, APP_POLICY, mqtt.to_string()))
+}
+
 /// Where the token key is kept, locally as in the template's default.
 pub const TOKEN_KEY_PARAMETER: &str = "/fieldcloud/token-key";
 

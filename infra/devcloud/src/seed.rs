@@ -52,6 +52,8 @@ pub async fn tenant(
             kind: AppKind::Gateway,
             name: format!("Gateway {thing}"),
             enabled: true,
+            // The simulated fleet connects to the local broker, which asks for none.
+            certificate: None,
             last_seen: None,
         };
         if registry.register_app(&app, limits.apps).await? == Created::LimitReached {

@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod dynamodb;
+pub mod iot;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;

@@ -143,6 +143,8 @@ pub struct App {
     pub name: String,
     pub kind: AppKind,
     pub enabled: bool,
+    /// The IoT Core certificate the app connects with (none for apps made by the seeds).
+    pub certificate: Option<String>,
     /// When the cloud last received a message from it (receive time, not record time:
     /// an app replaying an old backlog is connected now).
     pub last_seen: Option<Millis>,

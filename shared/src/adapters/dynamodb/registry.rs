@@ -350,6 +350,7 @@ fn parse_app(item: &Item) -> Result<App, StoreError> {
             }
         },
         enabled: get_bool(item, "enabled")?,
+        certificate: get_opt_s(item, "certificate")?.map(str::to_owned),
         last_seen: get_n(item, "lastSeen")?.map(Millis),
     })
 }
@@ -967,6 +968,25 @@ impl Registry for DynamoRegistry {
             Some(failed) if failed.get(2) == Some(&true) => Created::Exists,
             Some(_) => Created::LimitReached,
         })
+    }
+
+    async fn set_certificate(
+        &self,
+        thing: &ThingName,
+        certificate_id: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(app_pk(thing)))
+            .key("sk", s("APP"))
+            .update_expression("SET certificate = :certificate")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":certificate", s(certificate_id))
+            .send()
+            .await;
+        written(result)
     }
 
     async fn update_app(&self, app: &App) -> Result<bool, StoreError> {
