@@ -68,23 +68,44 @@ async fn main() -> anyhow::Result<()> {
         &["sim-gw-1", "sim-gw-2", "sim-gw-3"],
     )
     .await?;
-    // One account per plan, each with an admin whose password is new on every start.
-    let mut credentials = Vec::new();
-    for (account, plan) in [
-        ("demo", Plan::Pro),
-        ("standard-demo", Plan::Standard),
-        ("free-demo", Plan::Free),
-        ("trial-demo", Plan::Trial),
-    ] {
-        let tenant = if account == "demo" {
-            demo.clone()
-        } else {
-            seed::tenant(&cloud.registry, account, plan, "group-1", &[]).await?
-        };
+    // One account per plan, each with an admin whose password is new on every start;
+    // Standard also has a viewer (through a team), Trial only its e-mail login.
+    let demo_password = seed::generated_password();
+    seed::admin(&cloud.registry, &demo.account, "admin", &demo_password).await?;
+    let mut logins = vec![format!(
+        "  demo           pro       admin / {demo_password}"
+    )];
+    for (account, plan) in [("standard-demo", Plan::Standard), ("free-demo", Plan::Free)] {
+        let tenant = seed::tenant(&cloud.registry, account, plan, "group-1", &[]).await?;
         let password = seed::generated_password();
         seed::admin(&cloud.registry, &tenant.account, "admin", &password).await?;
-        credentials.push((account, plan, password));
+        logins.push(format!(
+            "  {account:<14} {:<9} admin / {password}",
+            plan.as_str()
+        ));
+        if plan == Plan::Standard {
+            let password = seed::generated_password();
+            let viewer = ("operator", password.as_str());
+            seed::viewer_through_team(
+                &cloud.registry,
+                &tenant.account,
+                &tenant.group,
+                viewer,
+                "field-team",
+            )
+            .await?;
+            logins.push(format!(
+                "  {account:<14} {:<9} operator / {password}   (member; views group-1 through team field-team)",
+                plan.as_str()
+            ));
+        }
     }
+    let trial_email = "trial@fieldcloud.example";
+    let trial_password = seed::generated_password();
+    seed::trial(&cloud.registry, "trial-demo", trial_email, &trial_password).await?;
+    logins.push(format!(
+        "  (Trial: no account ID) trial  {{\"email\": \"{trial_email}\", \"password\": \"{trial_password}\"}}"
+    ));
 
     let mut fleet_tasks = Vec::new();
     if options.fleet {
@@ -101,13 +122,7 @@ async fn main() -> anyhow::Result<()> {
 
     let now = devcloud::wall_clock();
     let api = &cloud.api_url;
-    let logins: String = credentials
-        .iter()
-        .map(|(account, plan, password)| {
-            format!("  {account:<14} {:<9} admin / {password}\n", plan.as_str())
-        })
-        .collect();
-    let demo_password = &credentials[0].2;
+    let logins = logins.join("\n");
     println!(
         r#"
 fieldcloud local cloud is running
@@ -118,6 +133,7 @@ fieldcloud local cloud is running
 
 Accounts (account ID, plan, user / password):
 {logins}
+
 Log in, then read live data (run the second line again to see the values move):
   TOKEN=$(curl -s -X POST {api}/v1/login -d '{{"account":"demo","user":"admin","password":"{demo_password}"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/latest

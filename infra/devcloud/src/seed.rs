@@ -1,9 +1,10 @@
 //! The demo tenant the local cloud starts with.
 
 use fieldcloud::adapters::dynamodb::DynamoRegistry;
+use fieldcloud::domain::access::{Grant, Grantee, GroupRole, Team};
 use fieldcloud::domain::auth::{check_password_policy, hash_password, Role, User};
 use fieldcloud::domain::ids::UserId;
-use fieldcloud::domain::ids::{AccountId, GroupId, ThingName};
+use fieldcloud::domain::ids::{AccountId, GroupId, TeamId, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{Account, App, AppKind, Group};
 use fieldcloud::ports::{Created, Identity, Registry};
@@ -76,10 +77,82 @@ pub async fn admin(
     user: &str,
     password: &str,
 ) -> anyhow::Result<()> {
+    self::user(registry, account, user, Role::Admin, password).await
+}
+
+/// A member who sees group `group` as a viewer through team `team`: what an admin would
+/// set up for a colleague who only watches the measurements.
+pub async fn viewer_through_team(
+    registry: &DynamoRegistry,
+    account: &Account,
+    group: &Group,
+    (user, password): (&str, &str),
+    team: &str,
+) -> anyhow::Result<()> {
+    self::user(registry, account, user, Role::Member, password).await?;
+    let team = Team {
+        account: account.id.clone(),
+        id: TeamId::parse(team)?,
+        name: team.replace('-', " "),
+        members: vec![UserId::parse(user)?],
+    };
+    if registry
+        .create_team(&team, account.plan.limits().teams)
+        .await?
+        == Created::LimitReached
+    {
+        anyhow::bail!("plan {} allows no teams", account.plan);
+    }
+    let mut group = group.clone();
+    group.grants = vec![Grant {
+        to: Grantee::Team(team.id),
+        role: GroupRole::Viewer,
+    }];
+    registry.set_grants(&group).await?;
+    Ok(())
+}
+
+/// A Trial account `account` whose owner logs in with `email` and `password`, made the
+/// way confirming a sign-up makes it.
+pub async fn trial(
+    registry: &DynamoRegistry,
+    account: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let mut account = Account::new(
+        AccountId::parse(account)?,
+        email.to_owned(),
+        Plan::Trial,
+        crate::wall_clock(),
+    );
+    account.contract_email = Some(email.to_owned());
+    let owner = User {
+        account: account.id.clone(),
+        id: UserId::parse("owner")?,
+        role: Role::Admin,
+        password_hash: hash_password(password),
+        totp: None,
+        email_two_step: false,
+        email: Some(email.to_owned()),
+    };
+    if !registry.create_trial(&account, &owner).await? {
+        anyhow::bail!("{email} has a trial already");
+    }
+    Ok(())
+}
+
+async fn user(
+    registry: &DynamoRegistry,
+    account: &Account,
+    user: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<()> {
     let user = User {
         account: account.id.clone(),
         id: UserId::parse(user)?,
-        role: Role::Admin,
+        role,
         password_hash: hash_password(password),
         totp: None,
         email_two_step: false,
