@@ -224,6 +224,8 @@ pub trait Identity: Send + Sync {
     async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError>;
     /// Creates a user unless the account has `limit` users or the ID is taken (race-safe).
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError>;
+    /// Writes a user's role and e-mail address; `false` if there is no such user.
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
     /// Deletes a user; `false` if there was none.
     async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError>;
     /// Sets (or with `None` removes) a user's authenticator secret; `false` if no user.

@@ -365,11 +365,15 @@ async fn only_pro_has_an_ip_allow_list() {
 #[tokio::test]
 async fn a_web_api_token_is_shown_once_works_until_revoked_and_is_audited() {
     let app = spawn(Plan::Pro).await;
+    // Issued by a real user: a token acts as its user, and not once the user is gone.
+    admin_of_acme(&app, "boss").await;
+    let (_, boss) = login(&app, "acme", "boss", PASSWORD).await;
     let (status, issued) = app
-        .call(
+        .call_as(
             "POST",
             "/v1/api-tokens",
-            Some(json!({"name": "nightly export"})),
+            boss["token"].as_str().unwrap(),
+            json!({"name": "nightly export"}),
         )
         .await;
     assert_eq!(status, 201, "{issued}");
@@ -435,6 +439,21 @@ async fn a_web_api_token_is_shown_once_works_until_revoked_and_is_audited() {
         actions.contains(&"api_token_issued") && actions.contains(&"api_token_revoked"),
         "{actions:?}"
     );
+
+    // A token stops with its user.
+    let (_, second) = app
+        .call_as(
+            "POST",
+            "/v1/api-tokens",
+            boss["token"].as_str().unwrap(),
+            json!({"name": "second"}),
+        )
+        .await;
+    let second = second["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get_as("/v1/groups/plant/latest", &second).await.0, 200);
+    let (status, _) = app.call("DELETE", "/v1/users/boss", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.get_as("/v1/groups/plant/latest", &second).await.0, 401);
 }
 
 #[tokio::test]
@@ -469,10 +488,17 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
     admin_of_acme(&app, "boss").await;
     let (_, boss) = login(&app, "acme", "boss", PASSWORD).await;
     let boss = boss["token"].as_str().unwrap();
+    let before = app.cloud.clock.now().0;
     let (status, temporary) = app
         .call_as("POST", "/v1/temporary-logins", boss, json!({}))
         .await;
     assert_eq!(status, 201, "{temporary}");
+    let after = app.cloud.clock.now().0;
+    let expires = temporary["expires"].as_i64().unwrap();
+    assert!(
+        (before + TEMPORARY_LOGIN_MILLIS..=after + TEMPORARY_LOGIN_MILLIS).contains(&expires),
+        "valid for 30 minutes from its issue"
+    );
     assert_eq!(temporary["role"], "viewer");
     let token = temporary["token"].as_str().unwrap().to_owned();
 
@@ -504,14 +530,13 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
         }
     }
 
+    // Measured from the issue time the API answered, not from now: walking the routes
+    // took a while of real time.
     app.cloud
         .clock
-        .advance(TEMPORARY_LOGIN_MILLIS - Millis::SECOND);
-    assert_eq!(
-        app.get_as("/v1/groups/plant/latest", &token).await.0,
-        200,
-        "at 29:59"
-    );
+        .advance(expires - Millis::SECOND - app.cloud.clock.now().0);
+    let (status, body) = app.get_as("/v1/groups/plant/latest", &token).await;
+    assert_eq!(status, 200, "at 29:59: {body}");
     app.cloud.clock.advance(2 * Millis::SECOND);
     let (status, body) = app.get_as("/v1/groups/plant/latest", &token).await;
     assert_eq!(
@@ -811,4 +836,104 @@ async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn
         )
         .await;
     assert_eq!((status, body["code"].clone()), (409, json!("no_email")));
+}
+
+#[tokio::test]
+async fn an_admin_reads_and_changes_users_and_a_new_role_ends_their_sessions_within_a_minute() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let (_, boss) = login(&app, "acme", "boss", PASSWORD).await;
+    let boss = boss["token"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .call_as(
+            "POST",
+            "/v1/users",
+            &boss,
+            json!({"user": "ann", "password": PASSWORD, "email": "ann@acme.example"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, ann_user) = app.get_as("/v1/users/ann", &boss).await;
+    assert_eq!(
+        (status, ann_user),
+        (
+            200,
+            json!({"user": "ann", "role": "member", "email": "ann@acme.example", "two_step": "none"})
+        )
+    );
+    let (_, session) = login(&app, "acme", "ann", PASSWORD).await;
+    let ann = session["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get_as("/v1/users", &ann).await.0, 403);
+
+    // Promoted: her open session keeps the old role at most a minute, then ends.
+    let promote = json!({"role": "admin"});
+    let (status, _) = app.call_as("PUT", "/v1/users/ann", &boss, promote).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.get_as("/v1/users", &ann).await.0, 403);
+    app.cloud.clock.advance(Millis::MINUTE + Millis::SECOND);
+    let (status, body) = app.get_as("/v1/me", &ann).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("session ended; log in again"))
+    );
+    let (_, session) = login(&app, "acme", "ann", PASSWORD).await;
+    let ann = session["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get_as("/v1/users", &ann).await.0, 200);
+
+    // Bad changes are refused by name; the last admin cannot step down.
+    for (body, message) in [
+        (
+            json!({"role": "owner"}),
+            "`role` must be admin or member, got `owner`",
+        ),
+        (
+            json!({"email": "ann at acme"}),
+            "`email`: `ann at acme` is not an e-mail address",
+        ),
+    ] {
+        let (status, answer) = app.call_as("PUT", "/v1/users/ann", &ann, body).await;
+        assert_eq!((status, answer["message"].clone()), (400, json!(message)));
+    }
+    let demote = json!({"role": "member"});
+    let (status, _) = app
+        .call_as("PUT", "/v1/users/boss", &ann, demote.clone())
+        .await;
+    assert_eq!(status, 200, "ann is an admin too");
+    let (status, body) = app.call_as("PUT", "/v1/users/ann", &ann, demote).await;
+    assert_eq!((status, body["code"].clone()), (409, json!("last_admin")));
+    assert_eq!(app.get_as("/v1/users/nobody", &ann).await.0, 404);
+
+    // Her own user and password.
+    let (_, me) = app.get_as("/v1/me", &ann).await;
+    assert_eq!((&me["user"], &me["role"]), (&json!("ann"), &json!("admin")));
+    let change = |current: &str, new: &str| json!({"current": current, "new": new});
+    let (status, body) = app
+        .call_as(
+            "PUT",
+            "/v1/me/password",
+            &ann,
+            change("Wrong4Sure", "Better4Now"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (400, json!("the current password is wrong"))
+    );
+    let (status, body) = app
+        .call_as("PUT", "/v1/me/password", &ann, change(PASSWORD, "weak"))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = app
+        .call_as(
+            "PUT",
+            "/v1/me/password",
+            &ann,
+            change(PASSWORD, "Better4Now"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(login(&app, "acme", "ann", PASSWORD).await.0, 401);
+    assert_eq!(login(&app, "acme", "ann", "Better4Now").await.0, 200);
+    let (_, audit) = app.get_as("/v1/audit", &ann).await;
+    assert!(audit.to_string().contains("password_changed"), "{audit}");
 }

@@ -58,12 +58,12 @@ pub async fn authenticate(
     }
     if session_needs_touch(session.last_active, now) {
         // Checked here, at most once a minute, rather than on every request: a deleted
-        // user's sessions end within a minute.
-        if identity
-            .user(&session.account, &session.user)
-            .await?
-            .is_none()
-        {
+        // user's sessions end within a minute, and so do those of a user whose role
+        // changed (a temporary login keeps its viewer role whatever its maker's).
+        let user = identity.user(&session.account, &session.user).await?;
+        let still_valid =
+            user.is_some_and(|u| session.role == Role::Viewer || u.role == session.role);
+        if !still_valid {
             identity.delete_session(&session.id).await?;
             return Err(ended());
         }
@@ -95,6 +95,11 @@ async fn web_api_principal(
         .account(&token.account)
         .await?
         .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;
+    // A token acts with its user's role of now, and not at all once the user is deleted.
+    let user = identity
+        .user(&token.account, &token.user)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;
     if !account.plan.limits().web_api_tokens {
         return Err(ApiError::forbidden(format!(
             "plan {} has no Web API; it comes with pro",
@@ -105,7 +110,7 @@ async fn web_api_principal(
     Ok(Principal {
         account: token.account,
         user: token.user,
-        role: token.role,
+        role: user.role,
         session: format!("{WEB_API_SESSION}{}", token.id),
         expires: Millis(i64::MAX),
     })

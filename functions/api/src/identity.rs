@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
-    api_token_hash, check_email, check_password_policy, decoy_hash, hash_password, new_totp_secret,
+    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret,
     throttled_until, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset,
     Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS,
     MAX_FAILURES_PER_USER, RESET_VALID_MILLIS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
@@ -91,15 +91,6 @@ async fn login_name(
             "log in with `account`, `user` and `password`, or (Trial) `email` and `password`",
         )),
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    pub user: String,
-    pub password: String,
-    pub role: Option<String>,
-    pub email: Option<String>,
 }
 
 fn wrong_credentials() -> ApiError {
@@ -581,88 +572,6 @@ pub async fn logout(
     identity.delete_session(&principal.session).await?;
     audit_own(identity, principal, address, "logout", String::new(), now).await?;
     Ok(json!({ "logged_out": true }))
-}
-
-pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
-    let mut users = identity.users(&principal.account).await?;
-    users.sort_by(|a, b| a.id.cmp(&b.id));
-    let users: Vec<Json> = users
-        .iter()
-        .map(|u| json!({ "user": u.id, "role": u.role }))
-        .collect();
-    Ok(json!({ "users": users }))
-}
-
-pub async fn create_user(
-    store: &(impl Identity + Registry),
-    principal: &Principal,
-    request: NewUser,
-) -> Result<Json, ApiError> {
-    let id =
-        UserId::parse(request.user).map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
-    let role = match request.role.as_deref() {
-        None => Role::Member,
-        Some("admin") => Role::Admin,
-        Some("member") => Role::Member,
-        Some(text) => {
-            return Err(ApiError::bad_request(format!(
-                "`role` must be admin or member, got `{text}`"
-            )))
-        }
-    };
-    check_password_policy(&request.password, &id).map_err(ApiError::bad_request)?;
-    if let Some(email) = &request.email {
-        check_email(email).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?;
-    }
-    let plan = store
-        .account(&principal.account)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account not found"))?
-        .plan;
-    let limit = plan.limits().users;
-    let user = User {
-        account: principal.account.clone(),
-        id,
-        role,
-        password_hash: hash_password(&request.password),
-        totp: None,
-        email_two_step: false,
-        email: request.email,
-    };
-    match store.create_user(&user, limit).await? {
-        Created::Created => {}
-        Created::Exists => {
-            return Err(ApiError::conflict(
-                "exists",
-                format!("user `{}` exists already", user.id),
-            ))
-        }
-        Created::LimitReached => {
-            return Err(ApiError::conflict(
-                "limit_reached",
-                format!("plan {plan} allows {limit} users; the account has {limit}"),
-            ))
-        }
-    }
-    Ok(json!({ "user": user.id, "role": user.role }))
-}
-
-pub async fn delete_user(
-    store: &(impl Identity + Registry),
-    principal: &Principal,
-    user: &UserId,
-) -> Result<Json, ApiError> {
-    if *user == principal.user {
-        return Err(ApiError::conflict(
-            "self",
-            "you cannot delete your own user",
-        ));
-    }
-    if !store.delete_user(&principal.account, user).await? {
-        return Err(ApiError::not_found(format!("user `{user}` not found")));
-    }
-    crate::access::forget_user(store, &principal.account, user).await?;
-    Ok(json!({ "deleted": user }))
 }
 
 pub async fn audit_log(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {

@@ -14,6 +14,7 @@ mod mailed_code;
 mod series;
 mod tenancy;
 mod trial;
+mod users;
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -90,7 +91,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/logout", Access::Member),
     ("GET", "/v1/users", Access::Admin),
     ("POST", "/v1/users", Access::Admin),
+    ("GET", "/v1/users/{user}", Access::Admin),
+    ("PUT", "/v1/users/{user}", Access::Admin),
     ("DELETE", "/v1/users/{user}", Access::Admin),
+    ("GET", "/v1/me", Access::Member),
+    ("PUT", "/v1/me/password", Access::Member),
     ("GET", "/v1/audit", Access::Admin),
     ("GET", "/v1/account", Access::Member),
     ("PUT", "/v1/account", Access::Admin),
@@ -301,13 +306,24 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
             let code = json_body(request)?;
             ok(identity::disable_totp(registry, principal, code, address, now).await?)
         }
-        ("GET", ["v1", "users"]) => ok(identity::list_users(registry, principal).await?),
+        ("GET", ["v1", "users"]) => ok(users::list_users(registry, principal).await?),
         ("POST", ["v1", "users"]) => {
-            created(identity::create_user(registry, principal, json_body(request)?).await?)
+            created(users::create_user(registry, principal, json_body(request)?).await?)
+        }
+        ("GET", ["v1", "users", user]) => {
+            ok(users::user_detail(registry, principal, &user_id(user)?).await?)
+        }
+        ("PUT", ["v1", "users", user]) => {
+            let draft = json_body(request)?;
+            ok(users::update_user(registry, principal, &user_id(user)?, draft).await?)
+        }
+        ("GET", ["v1", "me"]) => ok(users::me(registry, principal).await?),
+        ("PUT", ["v1", "me", "password"]) => {
+            let change = json_body(request)?;
+            ok(users::change_password(registry, principal, change, address, now).await?)
         }
         ("DELETE", ["v1", "users", user]) => {
-            let user = UserId::parse(*user).map_err(|e| ApiError::bad_request(e.to_string()))?;
-            ok(identity::delete_user(registry, principal, &user).await?)
+            ok(users::delete_user(registry, principal, &user_id(user)?).await?)
         }
         ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
         ("GET", ["v1", "account"]) => ok(account::account(registry, principal).await?),
@@ -495,6 +511,10 @@ fn json_body_up_to<T: serde::de::DeserializeOwned>(
         ));
     }
     serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("request body: {e}")))
+}
+
+fn user_id(text: &str) -> Result<UserId, ApiError> {
+    UserId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 fn thing(text: &str) -> Result<ThingName, ApiError> {

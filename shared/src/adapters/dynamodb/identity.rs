@@ -184,6 +184,25 @@ impl Identity for DynamoRegistry {
             .await
     }
 
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&user.account)))
+            .key("sk", s(user_sk(&user.id)))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":role", s(user.role.as_str()));
+        let update = match &user.email {
+            Some(email) => update
+                .update_expression("SET #role = :role, email = :email")
+                .expression_attribute_values(":email", s(email)),
+            None => update.update_expression("SET #role = :role REMOVE email"),
+        };
+        written(update.send().await)
+    }
+
     async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError> {
         self.delete_counted(account, user_sk(id), "users").await
     }

@@ -1,0 +1,256 @@
+//! The account's users: listed, created within the plan, read, changed and deleted by an
+//! admin; and each user's own view of themselves and their password.
+//!
+//! A changed role takes effect on the user's sessions within a minute (they end, and the
+//! next login carries the new role), as a deletion does; the last admin can be neither
+//! demoted nor deleted, so an account never locks itself out of its own settings.
+
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use fieldcloud::domain::auth::{
+    check_email, check_password_policy, hash_password, verify_password, Role, TwoStep, User,
+};
+use fieldcloud::domain::ids::UserId;
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::{Created, Identity, Registry};
+
+use crate::account::present;
+use crate::error::ApiError;
+use crate::identity::{audit_own, own_user};
+
+fn user_json(user: &User) -> Json {
+    json!({
+        "user": user.id,
+        "role": user.role,
+        "email": user.email,
+        "two_step": match user.two_step() {
+            None => "none",
+            Some(TwoStep::Email) => "email",
+            Some(TwoStep::Totp) => "totp",
+        },
+    })
+}
+
+fn parse_role(text: &str) -> Result<Role, ApiError> {
+    match text {
+        "admin" => Ok(Role::Admin),
+        "member" => Ok(Role::Member),
+        _ => Err(ApiError::bad_request(format!(
+            "`role` must be admin or member, got `{text}`"
+        ))),
+    }
+}
+
+async fn user_of(
+    identity: &impl Identity,
+    principal: &Principal,
+    id: &UserId,
+) -> Result<User, ApiError> {
+    identity
+        .user(&principal.account, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user `{id}` not found")))
+}
+
+/// Refuses a change that would leave the account without an admin.
+async fn keep_an_admin(identity: &impl Identity, user: &User) -> Result<(), ApiError> {
+    let admins = identity
+        .users(&user.account)
+        .await?
+        .iter()
+        .filter(|u| u.role == Role::Admin && u.id != user.id)
+        .count();
+    if admins == 0 {
+        return Err(ApiError::conflict(
+            "last_admin",
+            format!(
+                "`{}` is the account's only admin; make another admin first",
+                user.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub user: String,
+    pub password: String,
+    pub role: Option<String>,
+    pub email: Option<String>,
+}
+
+pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+    let mut users = identity.users(&principal.account).await?;
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    let users: Vec<Json> = users
+        .iter()
+        .map(|u| json!({ "user": u.id, "role": u.role }))
+        .collect();
+    Ok(json!({ "users": users }))
+}
+
+pub async fn create_user(
+    store: &(impl Identity + Registry),
+    principal: &Principal,
+    request: NewUser,
+) -> Result<Json, ApiError> {
+    let id =
+        UserId::parse(request.user).map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
+    let role = match request.role.as_deref() {
+        None => Role::Member,
+        Some(text) => parse_role(text)?,
+    };
+    check_password_policy(&request.password, &id).map_err(ApiError::bad_request)?;
+    if let Some(email) = &request.email {
+        check_email(email).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?;
+    }
+    let plan = store
+        .account(&principal.account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?
+        .plan;
+    let limit = plan.limits().users;
+    let user = User {
+        account: principal.account.clone(),
+        id,
+        role,
+        password_hash: hash_password(&request.password),
+        totp: None,
+        email_two_step: false,
+        email: request.email,
+    };
+    match store.create_user(&user, limit).await? {
+        Created::Created => {}
+        Created::Exists => {
+            return Err(ApiError::conflict(
+                "exists",
+                format!("user `{}` exists already", user.id),
+            ))
+        }
+        Created::LimitReached => {
+            return Err(ApiError::conflict(
+                "limit_reached",
+                format!("plan {plan} allows {limit} users; the account has {limit}"),
+            ))
+        }
+    }
+    Ok(json!({ "user": user.id, "role": user.role }))
+}
+
+pub async fn delete_user(
+    store: &(impl Identity + Registry),
+    principal: &Principal,
+    user: &UserId,
+) -> Result<Json, ApiError> {
+    if *user == principal.user {
+        return Err(ApiError::conflict(
+            "self",
+            "you cannot delete your own user",
+        ));
+    }
+    if !store.delete_user(&principal.account, user).await? {
+        return Err(ApiError::not_found(format!("user `{user}` not found")));
+    }
+    crate::access::forget_user(store, &principal.account, user).await?;
+    Ok(json!({ "deleted": user }))
+}
+
+pub async fn user_detail(
+    identity: &impl Identity,
+    principal: &Principal,
+    id: &UserId,
+) -> Result<Json, ApiError> {
+    Ok(user_json(&user_of(identity, principal, id).await?))
+}
+
+/// The body of a user change; what is left out stays as it is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserDraft {
+    pub role: Option<String>,
+    /// `null` removes it (refused while codes are mailed to it at login).
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<Option<String>>,
+}
+
+pub async fn update_user(
+    identity: &impl Identity,
+    principal: &Principal,
+    id: &UserId,
+    draft: UserDraft,
+) -> Result<Json, ApiError> {
+    let mut user = user_of(identity, principal, id).await?;
+    if let Some(role) = draft.role {
+        let role = parse_role(&role)?;
+        if user.role == Role::Admin && role != Role::Admin {
+            keep_an_admin(identity, &user).await?;
+        }
+        user.role = role;
+    }
+    if let Some(email) = draft.email {
+        match &email {
+            Some(address) => {
+                check_email(address).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?
+            }
+            None if user.two_step() == Some(TwoStep::Email) => {
+                return Err(ApiError::conflict(
+                    "two_step_on",
+                    format!(
+                        "`{}` gets a login code by e-mail; the address must stay",
+                        user.id
+                    ),
+                ))
+            }
+            None => {}
+        }
+        user.email = email;
+    }
+    if !identity.update_user(&user).await? {
+        return Err(ApiError::not_found(format!("user `{id}` not found")));
+    }
+    Ok(user_json(&user))
+}
+
+/// The caller's own user.
+pub async fn me(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+    Ok(user_json(&own_user(identity, principal).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// Changes the caller's own password: the current one is asked again, the policy applies.
+pub async fn change_password(
+    identity: &impl Identity,
+    principal: &Principal,
+    change: PasswordChange,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let user = own_user(identity, principal).await?;
+    if !verify_password(&change.current, &user.password_hash) {
+        return Err(ApiError::bad_request("the current password is wrong"));
+    }
+    check_password_policy(&change.new, &user.id).map_err(ApiError::bad_request)?;
+    identity
+        .set_password(&user.account, &user.id, &hash_password(&change.new))
+        .await?;
+    audit_own(
+        identity,
+        principal,
+        address,
+        "password_changed",
+        String::new(),
+        now,
+    )
+    .await?;
+    Ok(json!({ "password": "changed" }))
+}
