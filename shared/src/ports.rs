@@ -250,14 +250,23 @@ pub trait Identity: Send + Sync {
         user: &UserId,
         on: bool,
     ) -> Result<bool, StoreError>;
-    /// Stores a mailed code's hash under `purpose` until `expires`, replacing an earlier
-    /// code for the same purpose.
+    /// Opens a second step under `purpose` until `expires` — with the hash of a mailed
+    /// code, or none for an authenticator's — replacing an earlier one for the purpose.
     async fn create_mailed_code(
         &self,
         purpose: &str,
-        hash: &str,
+        hash: Option<&str>,
         expires: Millis,
     ) -> Result<(), StoreError>;
+    /// Counts one code tried on the second step `purpose`: `false` when it has ended or
+    /// `limit` codes were tried already. Counted atomically, so parallel guesses cannot
+    /// get past it.
+    async fn count_attempt(
+        &self,
+        purpose: &str,
+        limit: u32,
+        now: Millis,
+    ) -> Result<bool, StoreError>;
     /// Spends the code for `purpose` if its hash is `hash` and it has not expired at
     /// `now`: `true` for the one caller that did.
     async fn take_mailed_code(

@@ -236,6 +236,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         let body = match (*method, *pattern) {
             ("POST", "/v1/groups") => json!({"id": "rivals-group"}),
             ("POST", "/v1/teams") => json!({"id": "rivals-team"}),
+            ("PUT", "/v1/users/{user}") => json!({"role": "admin"}),
             ("PUT", p) if p.ends_with("/grants") => json!({"grants": []}),
             ("POST", p) if p.ends_with("/apps") => json!({"thing": "stolen-gw"}),
             ("PUT", p) if p.contains("/instruments/") => json!({"acquire": ["CH1"]}),

@@ -3,8 +3,9 @@
 //! Account admins see and edit every group. Any other user sees only the groups granted
 //! to them or to a team they are in — as viewer (read) or editor (also the group's
 //! calculated channels); a group not granted is answered 404, like one that does not
-//! exist. Deleting a user or a team removes its grants and memberships, so a user created
-//! later under the same ID inherits nothing.
+//! exist. Deleting a user or a team first removes its grants and memberships, so a user
+//! created later under the same ID inherits nothing. Grants and teams are replaced whole,
+//! last writer wins: two admins editing one group's grants at once can undo each other.
 
 use std::collections::BTreeMap;
 
@@ -220,10 +221,11 @@ pub async fn delete_team(
     id: &str,
 ) -> Result<Json, ApiError> {
     let team = team_of(store, principal, id).await?;
+    // Grants first: a retry after a failure still finds the team to finish with.
+    revoke_grants(store, &principal.account, &Grantee::Team(team.id.clone())).await?;
     if !store.delete_team(&principal.account, &team.id).await? {
         return Err(ApiError::not_found(format!("team `{}` not found", team.id)));
     }
-    revoke_grants(store, &principal.account, &Grantee::Team(team.id.clone())).await?;
     Ok(json!({ "deleted": team.id }))
 }
 

@@ -166,6 +166,30 @@ pub async fn audit_own(
 }
 
 /// The caller's own user (a Web API token or temporary login may outlive it).
+/// Asks for the caller's own password again before a sensitive change. Wrong ones count
+/// against the user's login throttle, so a stolen session cannot guess at leisure.
+pub async fn recheck_password(
+    identity: &impl Identity,
+    principal: &Principal,
+    password: &str,
+    now: Millis,
+) -> Result<User, ApiError> {
+    let key = format!("user:{}/{}", principal.account, principal.user);
+    if let Some(until) = throttled_until(identity.failures(&key).await?, MAX_FAILURES_PER_USER, now)
+    {
+        return Err(ApiError::too_many(format!(
+            "too many wrong passwords; try again after {}",
+            iso(until)
+        )));
+    }
+    let user = own_user(identity, principal).await?;
+    if !verify_password(password, &user.password_hash) {
+        identity.record_failure(&key, now).await?;
+        return Err(ApiError::bad_request("the password is wrong"));
+    }
+    Ok(user)
+}
+
 pub async fn own_user(identity: &impl Identity, principal: &Principal) -> Result<User, ApiError> {
     identity
         .user(&principal.account, &principal.user)
@@ -265,23 +289,29 @@ pub async fn login(
     let Some(two_step) = found.two_step() else {
         return open_session(store, key, &account, &user, found.role, address, now).await;
     };
-    // Password right; the session waits for the second step's code.
+    // Password right; the session waits for the second step's code. The step is stored
+    // so that its tries are counted, whichever kind it is.
     let session = format!("{CHALLENGE_PREFIX}{:032x}", rand::random::<u128>());
-    let method =
-        match (two_step, &found.email) {
-            (TwoStep::Email, Some(email)) => {
-                let purpose = mailed_code::login_purpose(&session);
-                mailed_code::send_code(store, mailer, &purpose, email, now).await?;
-                "email"
-            }
-            // Turning the step on needs an address; without one there is nowhere to send the
-            // code, and skipping the step would be worse than refusing.
-            (TwoStep::Email, None) => return Err(ApiError::conflict(
+    let purpose = mailed_code::login_purpose(&session);
+    let method = match (two_step, &found.email) {
+        (TwoStep::Email, Some(email)) => {
+            mailed_code::send_code(store, mailer, &purpose, email, now).await?;
+            "email"
+        }
+        // Turning the step on needs an address; without one there is nowhere to send the
+        // code, and skipping the step would be worse than refusing.
+        (TwoStep::Email, None) => {
+            return Err(ApiError::conflict(
                 "no_email",
-                "your second step mails a code, but your user has no e-mail address; ask an admin",
-            )),
-            (TwoStep::Totp, _) => "totp",
-        };
+                "your login code goes by e-mail, but your user has no address; ask an admin",
+            ))
+        }
+        (TwoStep::Totp, _) => {
+            let expires = now.plus(TWO_STEP_CHALLENGE_MILLIS);
+            store.create_mailed_code(&purpose, None, expires).await?;
+            "totp"
+        }
+    };
     let challenge = key.sign(&Principal {
         account,
         user,
@@ -355,6 +385,12 @@ pub async fn login_two_step(
         .user(&account, &user)
         .await?
         .ok_or_else(wrong_credentials)?;
+    let purpose = mailed_code::login_purpose(&challenge.session);
+    if !mailed_code::attempt(store, &purpose, now).await? {
+        return Err(ApiError::unauthorized(
+            "this login had its tries or ended; log in again",
+        ));
+    }
     let accepted = match found.two_step() {
         Some(TwoStep::Totp) => {
             let step = found
@@ -366,10 +402,7 @@ pub async fn login_two_step(
                 None => false,
             }
         }
-        Some(TwoStep::Email) => {
-            let purpose = mailed_code::login_purpose(&challenge.session);
-            mailed_code::take_code(store, &purpose, &request.code, now).await?
-        }
+        Some(TwoStep::Email) => mailed_code::take_code(store, &purpose, &request.code, now).await?,
         None => false,
     };
     if !accepted {

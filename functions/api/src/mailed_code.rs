@@ -10,15 +10,13 @@
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::auth::{
-    mailed_code_hash, throttled_until, verify_password, TwoStep, MAILED_CODE_MILLIS,
-};
+use fieldcloud::domain::auth::{mailed_code_hash, throttled_until, TwoStep, MAILED_CODE_MILLIS};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Identity, Mail, Mailer};
 
 use crate::error::ApiError;
-use crate::identity::{audit_own, iso, own_user, Code};
+use crate::identity::{audit_own, iso, own_user, recheck_password, Code};
 
 /// Codes one user may be mailed for turning the e-mail step on, per throttle window.
 const MAX_ENROLLMENT_MAILS: u32 = 3;
@@ -40,7 +38,7 @@ pub async fn send_code(
     identity
         .create_mailed_code(
             purpose,
-            &mailed_code_hash(purpose, &code),
+            Some(&mailed_code_hash(purpose, &code)),
             now.plus(MAILED_CODE_MILLIS),
         )
         .await?;
@@ -69,7 +67,21 @@ pub async fn take_code(
         .await?)
 }
 
-/// What a login's mailed code is stored under: its challenge's session ID.
+/// Codes one second step (a login's, or turning mailed codes on) takes before it ends.
+pub const MAX_CODE_ATTEMPTS: u32 = 3;
+
+/// Counts one code tried on `purpose`; `false` once the step has ended or had its tries.
+pub async fn attempt(
+    identity: &impl Identity,
+    purpose: &str,
+    now: Millis,
+) -> Result<bool, ApiError> {
+    Ok(identity
+        .count_attempt(purpose, MAX_CODE_ATTEMPTS, now)
+        .await?)
+}
+
+/// What a login's second step is stored under: its challenge's session ID.
 pub fn login_purpose(challenge_session: &str) -> String {
     format!("login:{challenge_session}")
 }
@@ -126,7 +138,13 @@ pub async fn confirm(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    if !take_code(identity, &enrollment_purpose(principal), &code.code, now).await? {
+    let purpose = enrollment_purpose(principal);
+    if !attempt(identity, &purpose, now).await? {
+        return Err(ApiError::bad_request(
+            "no code is pending, or it expired or had its tries; ask for a new one",
+        ));
+    }
+    if !take_code(identity, &purpose, &code.code, now).await? {
         return Err(ApiError::bad_request(
             "the code is wrong, used or expired; ask for a new one",
         ));
@@ -161,10 +179,7 @@ pub async fn disable(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let user = own_user(identity, principal).await?;
-    if !verify_password(&password.password, &user.password_hash) {
-        return Err(ApiError::bad_request("the password is wrong"));
-    }
+    recheck_password(identity, principal, &password.password, now).await?;
     identity
         .set_email_two_step(&principal.account, &principal.user, false)
         .await?;

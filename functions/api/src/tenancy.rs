@@ -251,22 +251,30 @@ pub async fn register_app(
             return Err(error.into());
         }
     };
-    let mut app = app;
-    if !registry
-        .set_certificate(&app.thing, &credentials.certificate_id)
-        .await?
-    {
-        return Err(ApiError::not_found(format!(
-            "app `{}` not found",
-            app.thing
-        )));
+    let certificate = credentials.certificate_id.clone();
+    let recorded = async {
+        if !registry.set_certificate(&app.thing, &certificate).await? {
+            return Err(ApiError::not_found(format!(
+                "app `{}` not found",
+                app.thing
+            )));
+        }
+        if !app.enabled {
+            things.set_active(&certificate, false).await?;
+        }
+        Ok(())
     }
-    app.certificate = Some(credentials.certificate_id.clone());
-    if !app.enabled {
-        things
-            .set_active(&credentials.certificate_id, false)
-            .await?;
+    .await;
+    if let Err(error) = recorded {
+        // The key is lost with this answer: nothing of the registration may outlive it.
+        let _ = things.deprovision(&app.thing, Some(&certificate)).await;
+        registry.delete_app(&app).await?;
+        return Err(error);
     }
+    let app = App {
+        certificate: Some(certificate),
+        ..app
+    };
     let mut body = app_json(&app, now);
     body["credentials"] = json!({
         "certificate_id": credentials.certificate_id,

@@ -64,6 +64,8 @@ pub async fn request_trial(
         return Ok(signup_requested());
     }
     store.record_failure(&key, now).await?;
+    // Hashed whether or not the address has a trial, so the answer takes as long.
+    let password_hash = hash_password(&request.password);
     let portal = portal_url.trim_end_matches('/');
     let mail = if store.account_by_email(&email).await?.is_some() {
         Mail {
@@ -79,7 +81,7 @@ pub async fn request_trial(
         let secret = format!("sgn_{:032x}", rand::random::<u128>());
         let signup = Signup {
             email: email.clone(),
-            password_hash: hash_password(&request.password),
+            password_hash,
             expires: now.plus(SIGNUP_VALID_MILLIS),
         };
         store

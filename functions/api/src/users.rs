@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
-    check_email, check_password_policy, hash_password, verify_password, Role, TwoStep, User,
+    check_email, check_password_policy, hash_password, Role, TwoStep, User,
 };
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::record::Millis;
@@ -18,7 +18,7 @@ use fieldcloud::ports::{Created, Identity, Registry};
 
 use crate::account::present;
 use crate::error::ApiError;
-use crate::identity::{audit_own, own_user};
+use crate::identity::{audit_own, own_user, recheck_password};
 
 fn user_json(user: &User) -> Json {
     json!({
@@ -152,10 +152,19 @@ pub async fn delete_user(
             "you cannot delete your own user",
         ));
     }
-    if !store.delete_user(&principal.account, user).await? {
+    let account = &principal.account;
+    let user = user_of(store, principal, user).await?.id;
+    // What the user holds goes first: a retry after a failure still finds the user to
+    // finish with, and a user created later under this ID inherits nothing.
+    for token in store.api_tokens(account).await? {
+        if token.user == user {
+            store.delete_api_token(&token).await?;
+        }
+    }
+    crate::access::forget_user(store, account, &user).await?;
+    if !store.delete_user(account, &user).await? {
         return Err(ApiError::not_found(format!("user `{user}` not found")));
     }
-    crate::access::forget_user(store, &principal.account, user).await?;
     Ok(json!({ "deleted": user }))
 }
 
@@ -235,10 +244,7 @@ pub async fn change_password(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let user = own_user(identity, principal).await?;
-    if !verify_password(&change.current, &user.password_hash) {
-        return Err(ApiError::bad_request("the current password is wrong"));
-    }
+    let user = recheck_password(identity, principal, &change.current, now).await?;
     check_password_policy(&change.new, &user.id).map_err(ApiError::bad_request)?;
     identity
         .set_password(&user.account, &user.id, &hash_password(&change.new))

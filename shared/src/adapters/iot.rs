@@ -36,6 +36,33 @@ where
     }
 }
 
+/// Runs a delete until it stops failing because what it deletes is still in use (IoT
+/// Core detaches asynchronously), a few times with backoff; gone counts as done.
+async fn retry_while_in_use<F, Fut, T, E, R>(delete: F) -> Result<(), StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    let mut pause = std::time::Duration::from_millis(250);
+    for _ in 0..4 {
+        match delete().await {
+            Err(error)
+                if matches!(
+                    error.code(),
+                    Some("DeleteConflictException" | "InvalidRequestException")
+                ) =>
+            {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            result => return gone_is_fine(result),
+        }
+    }
+    gone_is_fine(delete().await)
+}
+
 impl IotThings {
     /// `policy` is the IoT policy attached to every app's certificate; `endpoint` the
     /// account's data endpoint (see [`IotThings::data_endpoint`]).
@@ -66,11 +93,67 @@ impl IotThings {
         Ok(format!("{host}:8883"))
     }
 
-    fn certificate_arn(&self, certificate_id: &str, principals: &[String]) -> Option<String> {
-        principals
-            .iter()
-            .find(|arn| arn.ends_with(&format!("cert/{certificate_id}")))
-            .cloned()
+    /// Attaches the apps' policy to certificate `arn` and the certificate to the thing.
+    async fn attach(&self, thing: &ThingName, arn: &str) -> Result<(), StoreError> {
+        self.client
+            .attach_policy()
+            .policy_name(&self.policy)
+            .target(arn)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        self.client
+            .attach_thing_principal()
+            .thing_name(thing.as_str())
+            .principal(arn)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Detaches the apps' policy from a certificate, deactivates and deletes it.
+    async fn remove_certificate(&self, id: &str) -> Result<(), StoreError> {
+        let arn = match self
+            .client
+            .describe_certificate()
+            .certificate_id(id)
+            .send()
+            .await
+        {
+            Ok(output) => output
+                .certificate_description
+                .and_then(|description| description.certificate_arn),
+            Err(error) if error.code() == Some("ResourceNotFoundException") => return Ok(()),
+            Err(error) => return Err(unavailable(error)),
+        };
+        if let Some(arn) = arn {
+            gone_is_fine(
+                self.client
+                    .detach_policy()
+                    .policy_name(&self.policy)
+                    .target(arn)
+                    .send()
+                    .await,
+            )?;
+        }
+        gone_is_fine(
+            self.client
+                .update_certificate()
+                .certificate_id(id)
+                .new_status(CertificateStatus::Inactive)
+                .send()
+                .await,
+        )?;
+        retry_while_in_use(|| async {
+            self.client
+                .delete_certificate()
+                .certificate_id(id)
+                .force_delete(true)
+                .send()
+                .await
+        })
+        .await
     }
 }
 
@@ -92,28 +175,23 @@ impl Things for IotThings {
             .map_err(unavailable)?;
         let missing =
             || StoreError::Unavailable("IoT Core returned an incomplete certificate".into());
-        let arn = created.certificate_arn.ok_or_else(missing)?;
-        self.client
-            .attach_policy()
-            .policy_name(&self.policy)
-            .target(&arn)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        self.client
-            .attach_thing_principal()
-            .thing_name(thing.as_str())
-            .principal(&arn)
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let (Some(id), Some(arn), Some(pem), Some(key)) = (
+            created.certificate_id,
+            created.certificate_arn,
+            created.certificate_pem,
+            created.key_pair.and_then(|pair| pair.private_key),
+        ) else {
+            return Err(missing());
+        };
+        if let Err(error) = self.attach(thing, &arn).await {
+            // The key is lost with this answer: the certificate must not outlive it.
+            let _ = self.remove_certificate(&id).await;
+            return Err(error);
+        }
         Ok(DeviceCredentials {
-            certificate_id: created.certificate_id.ok_or_else(missing)?,
-            certificate_pem: created.certificate_pem.ok_or_else(missing)?,
-            private_key: created
-                .key_pair
-                .and_then(|pair| pair.private_key)
-                .ok_or_else(missing)?,
+            certificate_id: id,
+            certificate_pem: pem,
+            private_key: key,
         })
     }
 
@@ -149,49 +227,39 @@ impl Things for IotThings {
             Err(error) if error.code() == Some("ResourceNotFoundException") => Vec::new(),
             Err(error) => return Err(unavailable(error)),
         };
+        // Every certificate on the thing goes, not only the one recorded: a registration
+        // that failed half-way may have left another.
+        let mut certificates: Vec<String> = principals
+            .iter()
+            .filter_map(|arn| arn.rsplit_once(":cert/").map(|(_, id)| id.to_owned()))
+            .collect();
         if let Some(id) = certificate_id {
-            if let Some(arn) = self.certificate_arn(id, &principals) {
-                gone_is_fine(
-                    self.client
-                        .detach_thing_principal()
-                        .thing_name(thing.as_str())
-                        .principal(&arn)
-                        .send()
-                        .await,
-                )?;
-                gone_is_fine(
-                    self.client
-                        .detach_policy()
-                        .policy_name(&self.policy)
-                        .target(&arn)
-                        .send()
-                        .await,
-                )?;
+            if !certificates.iter().any(|c| c == id) {
+                certificates.push(id.to_owned());
             }
-            // A certificate must be inactive before it can be deleted.
+        }
+        for arn in &principals {
             gone_is_fine(
                 self.client
-                    .update_certificate()
-                    .certificate_id(id)
-                    .new_status(CertificateStatus::Inactive)
-                    .send()
-                    .await,
-            )?;
-            gone_is_fine(
-                self.client
-                    .delete_certificate()
-                    .certificate_id(id)
+                    .detach_thing_principal()
+                    .thing_name(thing.as_str())
+                    .principal(arn)
                     .send()
                     .await,
             )?;
         }
-        gone_is_fine(
+        for id in &certificates {
+            self.remove_certificate(id).await?;
+        }
+        // Detaching finishes asynchronously in IoT Core: the thing may still look attached.
+        retry_while_in_use(|| async {
             self.client
                 .delete_thing()
                 .thing_name(thing.as_str())
                 .send()
-                .await,
-        )
+                .await
+        })
+        .await
     }
 
     fn endpoint(&self) -> &str {

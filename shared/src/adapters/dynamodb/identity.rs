@@ -277,23 +277,51 @@ impl Identity for DynamoRegistry {
     async fn create_mailed_code(
         &self,
         purpose: &str,
-        hash: &str,
+        hash: Option<&str>,
         expires: Millis,
     ) -> Result<(), StoreError> {
+        let mut item = Item::from([
+            ("pk".into(), s(code_pk(purpose))),
+            ("sk".into(), s("CODE")),
+            ("expires".into(), n(expires.0)),
+            ("ttl".into(), ttl(expires)),
+        ]);
+        if let Some(hash) = hash {
+            item.insert("hash".into(), s(hash));
+        }
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(code_pk(purpose))),
-                ("sk".into(), s("CODE")),
-                ("hash".into(), s(hash)),
-                ("expires".into(), n(expires.0)),
-                ("ttl".into(), ttl(expires)),
-            ])))
+            .set_item(Some(item))
             .send()
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn count_attempt(
+        &self,
+        purpose: &str,
+        limit: u32,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(code_pk(purpose)))
+            .key("sk", s("CODE"))
+            .update_expression("SET attempts = if_not_exists(attempts, :zero) + :one")
+            .condition_expression(
+                "expires > :now AND (attribute_not_exists(attempts) OR attempts < :limit)",
+            )
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.0))
+            .expression_attribute_values(":limit", n(limit))
+            .send()
+            .await;
+        written(result)
     }
 
     async fn take_mailed_code(

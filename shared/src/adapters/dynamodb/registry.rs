@@ -224,11 +224,13 @@ pub(super) fn count_up(
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1));
     update = match limit {
+        // A missing counter is zero: below any limit but a limit of zero.
+        Some(0) => update
+            .condition_expression("attribute_exists(pk) AND #counter < :limit")
+            .expression_attribute_values(":limit", n(0)),
         Some(limit) => update
-            // A missing counter is zero, which only a limit of zero refuses.
             .condition_expression(
-                "attribute_exists(pk) AND ((attribute_not_exists(#counter) AND :limit > :zero) \
-                 OR #counter < :limit)",
+                "attribute_exists(pk) AND (attribute_not_exists(#counter) OR #counter < :limit)",
             )
             .expression_attribute_values(":limit", n(limit)),
         None => update.condition_expression("attribute_exists(pk)"),
