@@ -257,30 +257,23 @@ pub async fn login(
     let (account, user) = (found.account.clone(), found.id.clone());
     // Only now, with the password right: a blocked address learns nothing without it.
     let account_record = store.account(&account).await?.ok_or_else(name.wrong)?;
-    if let Some(ended) = account_record
-        .trial_ends()
-        .filter(|_| account_record.trial_over(now))
-    {
+    let refusal = match account_record.trial_ends() {
+        Some(end) if account_record.trial_over(now) => {
+            Some((trial_ended(end), "the trial has ended"))
+        }
+        _ => crate::auth::admit(&account_record, http)
+            .err()
+            .map(|refused| (refused, "address not on the allow-list")),
+    };
+    if let Some((refused, why)) = refusal {
+        let user = Some(&user);
         audit(
             store,
             &account,
-            Some(&user),
+            user,
             address,
             "login_refused",
-            "the trial has ended".into(),
-            now,
-        )
-        .await?;
-        return Err(trial_ended(ended));
-    }
-    if let Err(refused) = crate::auth::admit(&account_record, http) {
-        audit(
-            store,
-            &account,
-            Some(&user),
-            address,
-            "login_refused",
-            "address not on the allow-list".into(),
+            why.into(),
             now,
         )
         .await?;

@@ -260,18 +260,9 @@ impl Identity for DynamoRegistry {
         user: &UserId,
         on: bool,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(account)))
-            .key("sk", s(user_sk(user)))
-            .update_expression("SET emailTwoStep = :on")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":on", AttributeValue::Bool(on))
-            .send()
-            .await;
-        written(result)
+        let key = (account_pk(account), user_sk(user));
+        self.set_existing((key.0, &key.1), "emailTwoStep", AttributeValue::Bool(on))
+            .await
     }
 
     async fn create_mailed_code(
@@ -352,18 +343,9 @@ impl Identity for DynamoRegistry {
         user: &UserId,
         hash: &str,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(account)))
-            .key("sk", s(user_sk(user)))
-            .update_expression("SET passwordHash = :hash")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":hash", s(hash))
-            .send()
-            .await;
-        written(result)
+        let key = (account_pk(account), user_sk(user));
+        self.set_existing((key.0, &key.1), "passwordHash", s(hash))
+            .await
     }
 
     async fn create_reset(&self, hash: &str, reset: &PasswordReset) -> Result<(), StoreError> {
@@ -396,17 +378,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn take_reset(&self, hash: &str) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(reset_pk(hash)))
-            .key("sk", s("RESET"))
-            // Of two uses of one link, the condition lets exactly one through.
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        written(result)
+        self.take(reset_pk(hash), "RESET").await
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
@@ -638,16 +610,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn take_signup(&self, hash: &str) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(signup_pk(hash)))
-            .key("sk", s("SIGNUP"))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        written(result)
+        self.take(signup_pk(hash), "SIGNUP").await
     }
 
     async fn create_trial(&self, account: &Account, owner: &User) -> Result<bool, StoreError> {

@@ -123,6 +123,44 @@ impl DynamoRegistry {
         })
     }
 
+    /// Sets one attribute of the item (`pk`, `sk`) if the item exists: `false` if not.
+    pub(super) async fn set_existing(
+        &self,
+        (pk, sk): (String, &str),
+        attribute: &str,
+        value: AttributeValue,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            // Aliased: attribute names are many, and DynamoDB reserves hundreds of words.
+            .update_expression("SET #attribute = :value")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#attribute", attribute)
+            .expression_attribute_values(":value", value)
+            .send()
+            .await;
+        written(result)
+    }
+
+    /// Deletes the item (`pk`, `sk`) if it exists: `true` for the one caller of several
+    /// that did, which makes single-use secrets single-use.
+    pub(super) async fn take(&self, pk: String, sk: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        written(result)
+    }
+
     /// Deletes the item (`pk`, `sk`) and takes it from `counter` on its account, in one
     /// transaction: `false` if there was no such item.
     pub(super) async fn delete_counted(
@@ -887,34 +925,15 @@ impl Registry for DynamoRegistry {
             .iter()
             .map(|grant| (grant.to.key(), s(grant.role.as_str())))
             .collect();
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(&group.account)))
-            .key("sk", s(group_sk(&group.id)))
-            .update_expression("SET grants = :grants")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":grants", AttributeValue::M(grants))
-            .send()
-            .await;
-        written(result)
+        let key = (account_pk(&group.account), group_sk(&group.id));
+        self.set_existing((key.0, &key.1), "grants", AttributeValue::M(grants))
+            .await
     }
 
     async fn rename_group(&self, group: &Group) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(&group.account)))
-            .key("sk", s(group_sk(&group.id)))
-            .update_expression("SET #name = :name")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_values(":name", s(&group.name))
-            .send()
-            .await;
-        written(result)
+        let key = (account_pk(&group.account), group_sk(&group.id));
+        self.set_existing((key.0, &key.1), "name", s(&group.name))
+            .await
     }
 
     async fn delete_group(&self, account: &AccountId, id: &GroupId) -> Result<bool, StoreError> {
@@ -977,18 +996,8 @@ impl Registry for DynamoRegistry {
         thing: &ThingName,
         certificate_id: &str,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(app_pk(thing)))
-            .key("sk", s("APP"))
-            .update_expression("SET certificate = :certificate")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":certificate", s(certificate_id))
-            .send()
-            .await;
-        written(result)
+        self.set_existing((app_pk(thing), "APP"), "certificate", s(certificate_id))
+            .await
     }
 
     async fn update_app(&self, app: &App) -> Result<bool, StoreError> {
