@@ -280,14 +280,7 @@ impl Identity for DynamoRegistry {
         if let Some(hash) = hash {
             item.insert("hash".into(), s(hash));
         }
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(item).await
     }
 
     async fn count_attempt(
@@ -349,21 +342,15 @@ impl Identity for DynamoRegistry {
     }
 
     async fn create_reset(&self, hash: &str, reset: &PasswordReset) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(reset_pk(hash))),
-                ("sk".into(), s("RESET")),
-                ("account".into(), s(reset.account.as_str())),
-                ("user".into(), s(reset.user.as_str())),
-                ("expires".into(), n(reset.expires.0)),
-                ("ttl".into(), ttl(reset.expires)),
-            ])))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(Item::from([
+            ("pk".into(), s(reset_pk(hash))),
+            ("sk".into(), s("RESET")),
+            ("account".into(), s(reset.account.as_str())),
+            ("user".into(), s(reset.user.as_str())),
+            ("expires".into(), n(reset.expires.0)),
+            ("ttl".into(), ttl(reset.expires)),
+        ]))
+        .await
     }
 
     async fn reset(&self, hash: &str) -> Result<Option<PasswordReset>, StoreError> {
@@ -382,25 +369,19 @@ impl Identity for DynamoRegistry {
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(session_pk(&session.id))),
-                ("sk".into(), s("SESSION")),
-                ("account".into(), s(session.account.as_str())),
-                ("user".into(), s(session.user.as_str())),
-                ("role".into(), s(session.role.as_str())),
-                ("lastActive".into(), n(session.last_active.0)),
-                (
-                    "ttl".into(),
-                    ttl(session.last_active.plus(SESSION_IDLE_MILLIS)),
-                ),
-            ])))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(Item::from([
+            ("pk".into(), s(session_pk(&session.id))),
+            ("sk".into(), s("SESSION")),
+            ("account".into(), s(session.account.as_str())),
+            ("user".into(), s(session.user.as_str())),
+            ("role".into(), s(session.role.as_str())),
+            ("lastActive".into(), n(session.last_active.0)),
+            (
+                "ttl".into(),
+                ttl(session.last_active.plus(SESSION_IDLE_MILLIS)),
+            ),
+        ]))
+        .await
     }
 
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
@@ -476,20 +457,14 @@ impl Identity for DynamoRegistry {
         if written(counted)? {
             return Ok(());
         }
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(throttle_pk(key))),
-                ("sk".into(), s("THROTTLE")),
-                ("windowStart".into(), n(now.0)),
-                ("failures".into(), n(1)),
-                ("ttl".into(), ttl(now.plus(THROTTLE_WINDOW_MILLIS))),
-            ])))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(Item::from([
+            ("pk".into(), s(throttle_pk(key))),
+            ("sk".into(), s("THROTTLE")),
+            ("windowStart".into(), n(now.0)),
+            ("failures".into(), n(1)),
+            ("ttl".into(), ttl(now.plus(THROTTLE_WINDOW_MILLIS))),
+        ]))
+        .await
     }
 
     async fn create_api_token(&self, token: &ApiToken, limit: u32) -> Result<Created, StoreError> {
@@ -581,21 +556,15 @@ impl Identity for DynamoRegistry {
     }
 
     async fn create_signup(&self, hash: &str, signup: &Signup) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(Item::from([
-                ("pk".into(), s(signup_pk(hash))),
-                ("sk".into(), s("SIGNUP")),
-                ("email".into(), s(&signup.email)),
-                ("passwordHash".into(), s(&signup.password_hash)),
-                ("expires".into(), n(signup.expires.0)),
-                ("ttl".into(), ttl(signup.expires)),
-            ])))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(Item::from([
+            ("pk".into(), s(signup_pk(hash))),
+            ("sk".into(), s("SIGNUP")),
+            ("email".into(), s(&signup.email)),
+            ("passwordHash".into(), s(&signup.password_hash)),
+            ("expires".into(), n(signup.expires.0)),
+            ("ttl".into(), ttl(signup.expires)),
+        ]))
+        .await
     }
 
     async fn signup(&self, hash: &str) -> Result<Option<Signup>, StoreError> {
@@ -706,14 +675,7 @@ impl Identity for DynamoRegistry {
         if let Some(address) = &event.address {
             item.insert("address".into(), s(address));
         }
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.put(item).await
     }
 
     async fn audit_log(

@@ -123,6 +123,18 @@ impl DynamoRegistry {
         })
     }
 
+    /// Writes `item` whole, whatever was there.
+    pub(super) async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     /// Sets one attribute of the item (`pk`, `sk`) if the item exists: `false` if not.
     pub(super) async fn set_existing(
         &self,
