@@ -5,9 +5,7 @@ use async_trait::async_trait;
 
 use crate::domain::access::Team;
 use crate::domain::allowlist::Cidr;
-use crate::domain::auth::{
-    ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, TotpState, User,
-};
+use crate::domain::auth::{ApiToken, AuditEvent, PasswordReset, Session, Signup, TotpState, User};
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
@@ -293,10 +291,17 @@ pub trait Identity: Send + Sync {
     async fn touch_session(&self, id: &str, at: Millis) -> Result<(), StoreError>;
     /// Ends a session (logout).
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
-    /// Failed logins counted under `key` in the current window.
-    async fn failures(&self, key: &str) -> Result<Option<Failures>, StoreError>;
-    /// Counts a failed login under `key` at `now`, starting a new window if the last ended.
-    async fn record_failure(&self, key: &str, now: Millis) -> Result<(), StoreError>;
+    /// Takes one of the `max` attempts `key` has in the current window (starting a new
+    /// window if the last ended), before the attempt is checked: `None` when taken,
+    /// `Some(until)` when all are spent. Atomic, so parallel attempts cannot get more.
+    async fn claim_attempt(
+        &self,
+        key: &str,
+        max: u32,
+        now: Millis,
+    ) -> Result<Option<Millis>, StoreError>;
+    /// Gives an attempt back (it succeeded): only failures stay counted.
+    async fn release_attempt(&self, key: &str, now: Millis) -> Result<(), StoreError>;
     /// Stores a Web API token unless the account has `limit` (race-safe).
     async fn create_api_token(&self, token: &ApiToken, limit: u32) -> Result<Created, StoreError>;
     /// The token whose secret hashes to `hash`.

@@ -103,6 +103,39 @@ async fn failed_logins_are_throttled_per_user_and_per_address() {
 }
 
 #[tokio::test]
+async fn parallel_wrong_passwords_get_no_more_tries_than_sequential_ones() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    // Each attempt takes its slot before the password is checked: of twelve guesses at
+    // once, five are checked (and fail), seven are turned away unchecked.
+    let guesses: Vec<_> = (0..12)
+        .map(|n| {
+            let url = format!("{}/v1/login", app.cloud.api_url);
+            let body = json!({"account": "acme", "user": "boss", "password": format!("Guess{n}x")});
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    statuses.sort_unstable();
+    let mut expected = vec![401; MAX_FAILURES_PER_USER as usize];
+    expected.resize(12, 429);
+    assert_eq!(statuses, expected);
+    assert_eq!(login(&app, "acme", "boss", PASSWORD).await.0, 429);
+}
+
+#[tokio::test]
 async fn users_are_created_within_the_plan_with_a_policy_checked_password_and_roles_apply() {
     let app = spawn(Plan::Free).await; // Free: 3 users
     admin_of_acme(&app, "boss").await;

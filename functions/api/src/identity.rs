@@ -8,11 +8,10 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
-    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret,
-    throttled_until, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset,
-    Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS,
-    MAX_FAILURES_PER_USER, RESET_VALID_MILLIS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
-    TWO_STEP_CHALLENGE_MILLIS,
+    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret, totp_step,
+    totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset, Role, Session, TotpState,
+    TwoStep, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER,
+    RESET_VALID_MILLIS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::plan::Plan;
@@ -165,7 +164,6 @@ pub async fn audit_own(
     .await
 }
 
-/// The caller's own user (a Web API token or temporary login may outlive it).
 /// Asks for the caller's own password again before a sensitive change. Wrong ones count
 /// against the user's login throttle, so a stolen session cannot guess at leisure.
 pub async fn recheck_password(
@@ -174,22 +172,35 @@ pub async fn recheck_password(
     password: &str,
     now: Millis,
 ) -> Result<User, ApiError> {
-    let key = format!("user:{}/{}", principal.account, principal.user);
-    if let Some(until) = throttled_until(identity.failures(&key).await?, MAX_FAILURES_PER_USER, now)
+    let key = user_throttle_key(&principal.account, &principal.user);
+    if let Some(until) = identity
+        .claim_attempt(&key, MAX_FAILURES_PER_USER, now)
+        .await?
     {
-        return Err(ApiError::too_many(format!(
-            "too many wrong passwords; try again after {}",
-            iso(until)
-        )));
+        return Err(too_many_failures(until));
     }
     let user = own_user(identity, principal).await?;
     if !verify_password(password, &user.password_hash) {
-        identity.record_failure(&key, now).await?;
         return Err(ApiError::bad_request("the password is wrong"));
     }
+    identity.release_attempt(&key, now).await?;
     Ok(user)
 }
 
+/// What a user's failed logins (and rechecked passwords, and second-step codes) are
+/// counted under.
+fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
+    format!("user:{account}/{user}")
+}
+
+fn too_many_failures(until: Millis) -> ApiError {
+    ApiError::too_many(format!(
+        "too many failed logins; try again after {}",
+        iso(until)
+    ))
+}
+
+/// The caller's own user (a Web API token or temporary login may outlive it).
 pub async fn own_user(identity: &impl Identity, principal: &Principal) -> Result<User, ApiError> {
     identity
         .user(&principal.account, &principal.user)
@@ -210,19 +221,22 @@ pub async fn login(
     let name = login_name(store, &request).await?;
     let user_key = &name.throttle_key;
     let address_key = address.map(|a| format!("address:{a}"));
-    let mut blocked = throttled_until(store.failures(user_key).await?, MAX_FAILURES_PER_USER, now);
-    if let Some(key) = &address_key {
-        blocked = blocked.max(throttled_until(
-            store.failures(key).await?,
-            MAX_FAILURES_PER_ADDRESS,
-            now,
-        ));
+    // Each attempt takes a slot before the password is checked, so parallel guesses get
+    // no more than sequential ones; a right password gives its slots back.
+    if let Some(until) = store
+        .claim_attempt(user_key, MAX_FAILURES_PER_USER, now)
+        .await?
+    {
+        return Err(too_many_failures(until));
     }
-    if let Some(until) = blocked {
-        return Err(ApiError::too_many(format!(
-            "too many failed logins; try again after {}",
-            iso(until)
-        )));
+    if let Some(key) = &address_key {
+        if let Some(until) = store
+            .claim_attempt(key, MAX_FAILURES_PER_ADDRESS, now)
+            .await?
+        {
+            store.release_attempt(user_key, now).await?;
+            return Err(too_many_failures(until));
+        }
     }
     let found = match &name.account {
         Some(account) => store.user(account, &name.user).await?,
@@ -233,10 +247,6 @@ pub async fn login(
         .map_or(decoy_hash(), |u| u.password_hash.as_str());
     let matches = verify_password(&request.password, hash);
     let Some(found) = found.filter(|_| matches) else {
-        store.record_failure(user_key, now).await?;
-        if let Some(key) = &address_key {
-            store.record_failure(key, now).await?;
-        }
         if let Some(account) = &name.account {
             if store.account(account).await?.is_some() {
                 let user = Some(&name.user);
@@ -254,6 +264,10 @@ pub async fn login(
         }
         return Err((name.wrong)());
     };
+    store.release_attempt(user_key, now).await?;
+    if let Some(key) = &address_key {
+        store.release_attempt(key, now).await?;
+    }
     let (account, user) = (found.account.clone(), found.id.clone());
     // Only now, with the password right: a blocked address learns nothing without it.
     let account_record = store.account(&account).await?.ok_or_else(name.wrong)?;
@@ -365,15 +379,6 @@ pub async fn login_two_step(
         return Err(ApiError::unauthorized("the login challenge is invalid"));
     }
     let (account, user) = (challenge.account, challenge.user);
-    let user_key = format!("user:{account}/{user}");
-    if let Some(until) =
-        throttled_until(store.failures(&user_key).await?, MAX_FAILURES_PER_USER, now)
-    {
-        return Err(ApiError::too_many(format!(
-            "too many failed logins; try again after {}",
-            iso(until)
-        )));
-    }
     let found = store
         .user(&account, &user)
         .await?
@@ -383,6 +388,13 @@ pub async fn login_two_step(
         return Err(ApiError::unauthorized(
             "this login had its tries or ended; log in again",
         ));
+    }
+    let user_key = user_throttle_key(&account, &user);
+    if let Some(until) = store
+        .claim_attempt(&user_key, MAX_FAILURES_PER_USER, now)
+        .await?
+    {
+        return Err(too_many_failures(until));
     }
     let accepted = match found.two_step() {
         Some(TwoStep::Totp) => {
@@ -399,10 +411,12 @@ pub async fn login_two_step(
         None => false,
     };
     if !accepted {
-        store.record_failure(&user_key, now).await?;
         if let Some(address) = address {
+            // Counted against the address too; whether it has slots left changes nothing
+            // for this answer.
+            let key = format!("address:{address}");
             store
-                .record_failure(&format!("address:{address}"), now)
+                .claim_attempt(&key, MAX_FAILURES_PER_ADDRESS, now)
                 .await?;
         }
         audit(
@@ -419,6 +433,7 @@ pub async fn login_two_step(
             "the code is wrong or was used already",
         ));
     }
+    store.release_attempt(&user_key, now).await?;
     let account_record = store
         .account(&account)
         .await?
@@ -815,13 +830,16 @@ pub async fn request_reset(
         return Ok(reset_requested());
     };
     let key = format!("reset:{account}/{user}");
-    if throttled_until(store.failures(&key).await?, MAX_RESETS_PER_USER, now).is_some() {
+    if store
+        .claim_attempt(&key, MAX_RESETS_PER_USER, now)
+        .await?
+        .is_some()
+    {
         return Ok(reset_requested());
     }
     let Some(email) = store.user(&account, &user).await?.and_then(|u| u.email) else {
         return Ok(reset_requested());
     };
-    store.record_failure(&key, now).await?;
     let secret = format!("rst_{:032x}", rand::random::<u128>());
     let reset = PasswordReset {
         account: account.clone(),

@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::auth::{mailed_code_hash, throttled_until, TwoStep, MAILED_CODE_MILLIS};
+use fieldcloud::domain::auth::{mailed_code_hash, TwoStep, MAILED_CODE_MILLIS};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Identity, Mail, Mailer};
@@ -111,14 +111,15 @@ pub async fn enroll(
         )
     })?;
     let key = format!("code-mail:{}/{}", principal.account, principal.user);
-    if let Some(until) = throttled_until(identity.failures(&key).await?, MAX_ENROLLMENT_MAILS, now)
+    if let Some(until) = identity
+        .claim_attempt(&key, MAX_ENROLLMENT_MAILS, now)
+        .await?
     {
         return Err(ApiError::too_many(format!(
             "three codes were mailed already; ask again after {}",
             iso(until)
         )));
     }
-    identity.record_failure(&key, now).await?;
     send_code(
         identity,
         mailer,

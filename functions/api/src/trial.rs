@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
-    api_token_hash, check_email, check_password_policy, hash_password, throttled_until, Role,
-    Signup, User, SIGNUP_VALID_MILLIS,
+    api_token_hash, check_email, check_password_policy, hash_password, Role, Signup, User,
+    SIGNUP_VALID_MILLIS,
 };
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
@@ -60,10 +60,13 @@ pub async fn request_trial(
         ));
     }
     let key = format!("signup:{email}");
-    if throttled_until(store.failures(&key).await?, MAX_SIGNUP_MAILS, now).is_some() {
+    if store
+        .claim_attempt(&key, MAX_SIGNUP_MAILS, now)
+        .await?
+        .is_some()
+    {
         return Ok(signup_requested());
     }
-    store.record_failure(&key, now).await?;
     // Hashed whether or not the address has a trial, so the answer takes as long.
     let password_hash = hash_password(&request.password);
     let portal = portal_url.trim_end_matches('/');
