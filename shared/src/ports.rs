@@ -5,7 +5,9 @@ use async_trait::async_trait;
 
 use crate::domain::access::Team;
 use crate::domain::allowlist::Cidr;
-use crate::domain::auth::{ApiToken, AuditEvent, PasswordReset, Session, Signup, TotpState, User};
+use crate::domain::auth::{
+    ApiToken, AuditEvent, PasswordReset, Role, Session, Signup, TotpState, User,
+};
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
 use crate::domain::record::{Millis, Value};
@@ -40,6 +42,16 @@ pub enum Created {
     LimitReached,
     /// The ID is taken.
     Exists,
+}
+
+/// Outcome of changing or deleting a user.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UserChange {
+    Done,
+    /// No such user, or its role changed since it was read.
+    Missing,
+    /// It would leave the account without an admin; nothing changed.
+    LastAdmin,
 }
 
 /// Outcome of a revision-checked write.
@@ -222,10 +234,12 @@ pub trait Identity: Send + Sync {
     async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError>;
     /// Creates a user unless the account has `limit` users or the ID is taken (race-safe).
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError>;
-    /// Writes a user's role and e-mail address; `false` if there is no such user.
-    async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
-    /// Deletes a user; `false` if there was none.
-    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError>;
+    /// Writes a user's role and e-mail address, if its role is still `was`. The account
+    /// keeps at least one admin: counted in the same transaction, so two admins demoting
+    /// each other at once cannot both succeed.
+    async fn update_user(&self, user: &User, was: Role) -> Result<UserChange, StoreError>;
+    /// Deletes a user (as read: its role must be unchanged), keeping at least one admin.
+    async fn delete_user(&self, user: &User) -> Result<UserChange, StoreError>;
     /// Sets (or with `None` removes) a user's authenticator secret; `false` if no user.
     async fn set_totp(
         &self,

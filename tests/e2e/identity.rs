@@ -485,6 +485,8 @@ async fn a_web_api_token_is_shown_once_works_until_revoked_and_is_audited() {
         .await;
     let second = second["token"].as_str().unwrap().to_owned();
     assert_eq!(app.get_as("/v1/groups/plant/latest", &second).await.0, 200);
+    // (Another admin first: the last one cannot be deleted.)
+    admin_of_acme(&app, "deputy").await;
     let (status, _) = app.call("DELETE", "/v1/users/boss", None).await;
     assert_eq!(status, 200);
     assert_eq!(app.get_as("/v1/groups/plant/latest", &second).await.0, 401);
@@ -963,6 +965,36 @@ async fn an_admin_reads_and_changes_users_and_a_new_role_ends_their_sessions_wit
     let (status, body) = app.call_as("PUT", "/v1/users/ann", &ann, demote).await;
     assert_eq!((status, body["code"].clone()), (409, json!("last_admin")));
     assert_eq!(app.get_as("/v1/users/nobody", &ann).await.0, 404);
+
+    // Two admins demoting each other at the same moment: one of them stays an admin.
+    let (status, _) = app
+        .call_as("PUT", "/v1/users/boss", &ann, json!({"role": "admin"}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, session) = login(&app, "acme", "boss", PASSWORD).await;
+    let boss = session["token"].as_str().unwrap().to_owned();
+    let demote = json!({"role": "member"});
+    let (first, second) = tokio::join!(
+        app.call_as("PUT", "/v1/users/boss", &ann, demote.clone()),
+        app.call_as("PUT", "/v1/users/ann", &boss, demote.clone()),
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{first:?} {second:?}");
+    let (_, users) = app.get_as("/v1/users", &ann).await;
+    let admins: Vec<&Value> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "admin")
+        .collect();
+    assert_eq!(admins.len(), 1, "{users}");
+    if admins[0]["user"] == "boss" {
+        // Ann was demoted: the rest of the test needs her an admin again.
+        let promote = json!({"role": "admin"});
+        let (status, _) = app.call_as("PUT", "/v1/users/ann", &boss, promote).await;
+        assert_eq!(status, 200);
+    }
 
     // Her own user and password.
     let (_, me) = app.get_as("/v1/me", &ann).await;

@@ -14,7 +14,7 @@ use fieldcloud::domain::auth::{
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry};
+use fieldcloud::ports::{Created, Identity, Registry, UserChange};
 
 use crate::account::present;
 use crate::error::ApiError;
@@ -54,24 +54,26 @@ async fn user_of(
         .ok_or_else(|| ApiError::not_found(format!("user `{id}` not found")))
 }
 
-/// Refuses a change that would leave the account without an admin.
-async fn keep_an_admin(identity: &impl Identity, user: &User) -> Result<(), ApiError> {
-    let admins = identity
-        .users(&user.account)
-        .await?
-        .iter()
-        .filter(|u| u.role == Role::Admin && u.id != user.id)
-        .count();
-    if admins == 0 {
-        return Err(ApiError::conflict(
-            "last_admin",
-            format!(
-                "`{}` is the account's only admin; make another admin first",
-                user.id
-            ),
-        ));
+fn last_admin(user: &User) -> ApiError {
+    ApiError::conflict(
+        "last_admin",
+        format!(
+            "`{}` is the account's only admin; make another admin first",
+            user.id
+        ),
+    )
+}
+
+/// The outcome of a user change as an answer.
+fn changed(outcome: UserChange, user: &User) -> Result<(), ApiError> {
+    match outcome {
+        UserChange::Done => Ok(()),
+        UserChange::LastAdmin => Err(last_admin(user)),
+        UserChange::Missing => Err(ApiError::conflict(
+            "changed_meanwhile",
+            format!("user `{}` changed or went meanwhile; try again", user.id),
+        )),
     }
-    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,7 +155,8 @@ pub async fn delete_user(
         ));
     }
     let account = &principal.account;
-    let user = user_of(store, principal, user).await?.id;
+    let found = user_of(store, principal, user).await?;
+    let user = found.id.clone();
     // What the user holds goes first: a retry after a failure still finds the user to
     // finish with, and a user created later under this ID inherits nothing.
     for token in store.api_tokens(account).await? {
@@ -162,9 +165,7 @@ pub async fn delete_user(
         }
     }
     crate::access::forget_user(store, account, &user).await?;
-    if !store.delete_user(account, &user).await? {
-        return Err(ApiError::not_found(format!("user `{user}` not found")));
-    }
+    changed(store.delete_user(&found).await?, &found)?;
     Ok(json!({ "deleted": user }))
 }
 
@@ -193,12 +194,9 @@ pub async fn update_user(
     draft: UserDraft,
 ) -> Result<Json, ApiError> {
     let mut user = user_of(identity, principal, id).await?;
+    let was = user.role;
     if let Some(role) = draft.role {
-        let role = parse_role(&role)?;
-        if user.role == Role::Admin && role != Role::Admin {
-            keep_an_admin(identity, &user).await?;
-        }
-        user.role = role;
+        user.role = parse_role(&role)?;
     }
     if let Some(email) = draft.email {
         match &email {
@@ -218,9 +216,7 @@ pub async fn update_user(
         }
         user.email = email;
     }
-    if !identity.update_user(&user).await? {
-        return Err(ApiError::not_found(format!("user `{id}` not found")));
-    }
+    changed(identity.update_user(&user, was).await?, &user)?;
     Ok(user_json(&user))
 }
 

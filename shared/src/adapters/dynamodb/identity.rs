@@ -1,7 +1,7 @@
 //! Users, sessions, failed-login counts and the audit log, in the registry table.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
 use super::registry::{account_item, account_pk, count_down, count_up, written, DynamoRegistry};
 use super::unavailable;
@@ -14,11 +14,55 @@ use crate::domain::auth::{
 use crate::domain::ids::{AccountId, TeamId, UserId};
 use crate::domain::record::Millis;
 use crate::domain::registry::Account;
-use crate::ports::{Created, Identity, StoreError};
+use crate::ports::{Created, Identity, StoreError, UserChange};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 fn user_sk(id: &UserId) -> String {
     format!("USER#{id}")
+}
+
+/// The change of an account's user and admin counts in a user's change or deletion: an
+/// admin fewer only while another is left.
+fn account_counts(table: &str, account: &AccountId, users: i64, admins: i64) -> TransactWriteItem {
+    let mut sets = Vec::new();
+    let mut conditions = vec!["attribute_exists(pk)"];
+    let mut update = Update::builder()
+        .table_name(table)
+        .key("pk", s(account_pk(account)))
+        .key("sk", s("ACCOUNT"));
+    if users != 0 {
+        sets.push("#users = #users + :users");
+        conditions.push("#users > :zero");
+        update = update
+            .expression_attribute_names("#users", "users")
+            .expression_attribute_values(":users", n(users))
+            .expression_attribute_values(":zero", n(0));
+    }
+    if admins != 0 {
+        sets.push("admins = if_not_exists(admins, :none) + :admins");
+        update = update
+            .expression_attribute_values(":admins", n(admins))
+            .expression_attribute_values(":none", n(0));
+        if admins < 0 {
+            conditions.push("admins > :one");
+            update = update.expression_attribute_values(":one", n(1));
+        }
+    }
+    let update = update
+        .update_expression(format!("SET {}", sets.join(", ")))
+        .condition_expression(conditions.join(" AND "))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// A user change's transaction outcome: [user, account counts].
+fn user_change(cancelled: Option<Vec<bool>>) -> Result<UserChange, StoreError> {
+    Ok(match cancelled {
+        None => UserChange::Done,
+        Some(failed) if failed.first() == Some(&true) => UserChange::Missing,
+        Some(_) => UserChange::LastAdmin,
+    })
 }
 
 fn user_item(user: &User) -> Item {
@@ -180,31 +224,55 @@ impl Identity for DynamoRegistry {
 
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError> {
         let account = (account_pk(&user.account), "ACCOUNT".to_owned());
-        self.create_counted(user_item(user), account, "users", limit)
+        // Admins are counted too, so the last one can never be demoted or deleted.
+        let admin = (user.role == Role::Admin).then_some("admins");
+        self.create_counted_also(user_item(user), account, "users", limit, admin)
             .await
     }
 
-    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
-        let update = self
-            .client
-            .update_item()
+    async fn update_user(&self, user: &User, was: Role) -> Result<UserChange, StoreError> {
+        let update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(account_pk(&user.account)))
             .key("sk", s(user_sk(&user.id)))
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression("#role = :was")
             .expression_attribute_names("#role", "role")
-            .expression_attribute_values(":role", s(user.role.as_str()));
+            .expression_attribute_values(":role", s(user.role.as_str()))
+            .expression_attribute_values(":was", s(was.as_str()));
         let update = match &user.email {
             Some(email) => update
                 .update_expression("SET #role = :role, email = :email")
                 .expression_attribute_values(":email", s(email)),
             None => update.update_expression("SET #role = :role REMOVE email"),
         };
-        written(update.send().await)
+        let mut items = vec![TransactWriteItem::builder()
+            .update(update.build().expect("update is complete"))
+            .build()];
+        let admin_delta = i64::from(user.role == Role::Admin) - i64::from(was == Role::Admin);
+        if admin_delta != 0 {
+            items.push(account_counts(&self.table, &user.account, 0, admin_delta));
+        }
+        user_change(self.transact(items).await?)
     }
 
-    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<bool, StoreError> {
-        self.delete_counted(account, user_sk(id), "users").await
+    async fn delete_user(&self, user: &User) -> Result<UserChange, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&user.account)))
+            .key("sk", s(user_sk(&user.id)))
+            .condition_expression("#role = :was")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":was", s(user.role.as_str()))
+            .build()
+            .expect("delete is complete");
+        let admins = -i64::from(user.role == Role::Admin);
+        user_change(
+            self.transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                account_counts(&self.table, &user.account, -1, admins),
+            ])
+            .await?,
+        )
     }
 
     async fn set_totp(
@@ -644,8 +712,9 @@ impl Identity for DynamoRegistry {
                 .build()
         };
         let mut account_item = account_item(account);
-        // The owner is counted as the account's one user from the start.
+        // The owner is counted as the account's one user, and admin, from the start.
         account_item.insert("users".into(), n(1));
+        account_item.insert("admins".into(), n(1));
         let cancelled = self
             .transact(vec![
                 put(Item::from([

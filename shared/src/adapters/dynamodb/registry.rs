@@ -102,16 +102,28 @@ impl DynamoRegistry {
         counter: &str,
         limit: u32,
     ) -> Result<Created, StoreError> {
+        self.create_counted_also(item, counted_on, counter, limit, None)
+            .await
+    }
+
+    /// [`Self::create_counted`], also counting the item in the unlimited `also`.
+    pub(super) async fn create_counted_also(
+        &self,
+        item: Item,
+        counted_on: (String, String),
+        counter: &str,
+        limit: u32,
+        also: Option<&str>,
+    ) -> Result<Created, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");
-        let (pk, sk) = counted_on;
         let cancelled = self
             .transact(vec![
-                count_up(&self.table, pk, sk, counter, Some(limit)),
+                count_up_also(&self.table, counted_on, counter, Some(limit), also),
                 TransactWriteItem::builder().put(put).build(),
             ])
             .await?;
@@ -264,15 +276,32 @@ pub(super) fn count_up(
     counter: &str,
     limit: Option<u32>,
 ) -> TransactWriteItem {
+    count_up_also(table, (pk, sk), counter, limit, None)
+}
+
+/// [`count_up`], adding one to the unlimited counter `also` in the same update (a
+/// transaction may touch an item once).
+pub(super) fn count_up_also(
+    table: &str,
+    (pk, sk): (String, String),
+    counter: &str,
+    limit: Option<u32>,
+    also: Option<&str>,
+) -> TransactWriteItem {
+    let mut expression = String::from("SET #counter = if_not_exists(#counter, :zero) + :one");
     let mut update = Update::builder()
         .table_name(table)
         .key("pk", s(pk))
         .key("sk", s(sk))
         // Aliased: counters are named after what they count, and `users` is reserved.
-        .update_expression("SET #counter = if_not_exists(#counter, :zero) + :one")
         .expression_attribute_names("#counter", counter)
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1));
+    if let Some(also) = also {
+        expression.push_str(", #also = if_not_exists(#also, :zero) + :one");
+        update = update.expression_attribute_names("#also", also);
+    }
+    update = update.update_expression(expression);
     update = match limit {
         // A missing counter is zero: below any limit but a limit of zero.
         Some(0) => update
