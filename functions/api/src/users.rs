@@ -88,10 +88,7 @@ pub struct NewUser {
 pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
     let mut users = identity.users(&principal.account).await?;
     users.sort_by(|a, b| a.id.cmp(&b.id));
-    let users: Vec<Json> = users
-        .iter()
-        .map(|u| json!({ "user": u.id, "role": u.role }))
-        .collect();
+    let users: Vec<Json> = users.iter().map(user_json).collect();
     Ok(json!({ "users": users }))
 }
 
