@@ -11,14 +11,13 @@ use serde_json::{json, Value as Json};
 use fieldcloud::domain::calculated::{
     define, Backfill, CalculatedChannel, Definition, RecomputeJob,
 };
-use fieldcloud::domain::ids::{CalcId, ChannelName, GroupId};
+use fieldcloud::domain::ids::{CalcId, ChannelName};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{JobQueue, Registry, Saved};
 
 use crate::error::ApiError;
-use crate::group_of;
 
 /// What a create or edit request carries; an edit may leave either out.
 #[derive(Debug, Deserialize)]
@@ -46,9 +45,8 @@ pub fn to_json(channel: &CalculatedChannel) -> Json {
 pub async fn list(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     let mut channels = registry
         .calculated_channels(&principal.account, &group.id)
         .await?;
@@ -59,21 +57,19 @@ pub async fn list(
 pub async fn detail(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     id: &CalcId,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
-    Ok(to_json(&existing(registry, principal, &group, id).await?))
+    Ok(to_json(&existing(registry, principal, group, id).await?))
 }
 
 pub async fn create(
     registry: &impl Registry,
     jobs: &impl JobQueue,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     draft: Draft,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     let name = required_name(draft.name)?;
     let expression = draft
         .expression
@@ -82,7 +78,7 @@ pub async fn create(
         .calculated_channels(&principal.account, &group.id)
         .await?;
     ensure_name_free(&siblings, &name, None)?;
-    let definition = checked(registry, principal, &group, &expression).await?;
+    let definition = checked(registry, principal, group, &expression).await?;
     let channel = CalculatedChannel {
         account: principal.account.clone(),
         group: group.id.clone(),
@@ -96,7 +92,7 @@ pub async fn create(
         latest: None,
         backfill: Backfill::default(),
     };
-    insert(registry, principal, &group, &channel, siblings.len()).await?;
+    insert(registry, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel)).await?;
     Ok(to_json(&channel))
 }
@@ -105,11 +101,10 @@ pub async fn copy(
     registry: &impl Registry,
     jobs: &impl JobQueue,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     id: &CalcId,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
-    let original = existing(registry, principal, &group, id).await?;
+    let original = existing(registry, principal, group, id).await?;
     let siblings = registry
         .calculated_channels(&principal.account, &group.id)
         .await?;
@@ -133,7 +128,7 @@ pub async fn copy(
         backfill: Backfill::default(),
         ..original
     };
-    insert(registry, principal, &group, &channel, siblings.len()).await?;
+    insert(registry, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel)).await?;
     Ok(to_json(&channel))
 }
@@ -144,12 +139,11 @@ pub async fn edit(
     registry: &impl Registry,
     jobs: &impl JobQueue,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     id: &CalcId,
     draft: Draft,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
-    let mut channel = existing(registry, principal, &group, id).await?;
+    let mut channel = existing(registry, principal, group, id).await?;
     if let Some(name) = draft.name {
         let name = required_name(Some(name))?;
         let siblings = registry
@@ -160,7 +154,7 @@ pub async fn edit(
     }
     let new_formula = match draft.expression.filter(|e| *e != channel.expression) {
         Some(expression) => {
-            let definition = checked(registry, principal, &group, &expression).await?;
+            let definition = checked(registry, principal, group, &expression).await?;
             channel.expression = expression;
             channel.canonical = definition.canonical;
             channel.sources = definition.sources;
@@ -200,17 +194,16 @@ pub async fn edit(
 pub async fn delete(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     id: &CalcId,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     if registry
         .delete_calculated(&principal.account, &group.id, id)
         .await?
     {
         Ok(json!({ "deleted": id }))
     } else {
-        Err(not_found(&group, id))
+        Err(not_found(group, id))
     }
 }
 

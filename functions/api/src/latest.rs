@@ -4,21 +4,19 @@
 
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::ids::GroupId;
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::Registry;
 
 use crate::error::ApiError;
-use crate::group_of;
 
 pub async fn latest(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     let (mut apps, mut instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;

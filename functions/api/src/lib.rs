@@ -19,6 +19,7 @@ mod users;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
+use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{CalcId, GroupId, InstrumentSerial, ThingName, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
@@ -242,13 +243,16 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T
     }
     let principal = auth::authenticate(request, &api.key, registry, now).await?;
     auth::permit(&principal, access, method == "GET")?;
-    if let (Access::GroupViewer | Access::GroupEditor, ["v1", "groups", group, ..]) =
-        (access, segments.as_slice())
-    {
-        let edit = access == Access::GroupEditor;
-        access::require_group(registry, &principal, &group_id(group)?, edit).await?;
-    }
-    let outcome = dispatch(api, request, &principal, address, now).await?;
+    // The group of a group route is found, and the caller's right to it checked, here
+    // once; the handlers take it as found.
+    let scope = match segments.as_slice() {
+        ["v1", "groups", group, ..] => {
+            let edit = access == Access::GroupEditor;
+            Some(access::require_group(registry, &principal, &group_id(group)?, edit).await?)
+        }
+        _ => None,
+    };
+    let outcome = dispatch(api, request, &principal, address, now, scope.as_ref()).await?;
     if access == Access::Admin && method != "GET" {
         let detail = request.uri().path().to_owned();
         let action = format!("{method} {pattern}");
@@ -273,6 +277,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
     principal: &Principal,
     address: Option<&str>,
     now: Millis,
+    scope: Option<&(Group, GroupRole)>,
 ) -> Result<(u16, serde_json::Value), ApiError> {
     let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
     let method = request.method().as_str();
@@ -372,16 +377,18 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
         ("POST", ["v1", "groups"]) => {
             created(tenancy::create_group(registry, principal, json_body(request)?).await?)
         }
-        (_, ["v1", "groups", group, rest @ ..]) => {
-            let group = &group_id(group)?;
+        (_, ["v1", "groups", _, rest @ ..]) => {
+            let Some((group, role)) = scope else {
+                return Err(no_route(request));
+            };
             match (method, rest) {
-                ("GET", []) => ok(tenancy::group_detail(registry, principal, group).await?),
+                ("GET", []) => ok(tenancy::group_detail(group, *role)),
                 ("PUT", []) => {
                     let draft = json_body(request)?;
-                    ok(tenancy::rename_group(registry, principal, group, draft).await?)
+                    ok(tenancy::rename_group(registry, group, draft).await?)
                 }
                 ("DELETE", []) => ok(tenancy::delete_group(registry, principal, group).await?),
-                ("GET", ["grants"]) => ok(access::grants(registry, principal, group).await?),
+                ("GET", ["grants"]) => ok(access::grants(group)),
                 ("PUT", ["grants"]) => {
                     let draft = json_body(request)?;
                     ok(access::set_grants(registry, principal, group, draft).await?)
@@ -531,17 +538,4 @@ fn calc_id(text: &str) -> Result<CalcId, ApiError> {
 
 fn group_id(text: &str) -> Result<GroupId, ApiError> {
     GroupId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
-}
-
-/// The principal's measurement group; another account's group is simply not found, so
-/// its existence is not revealed.
-async fn group_of(
-    registry: &impl Registry,
-    principal: &Principal,
-    group: &GroupId,
-) -> Result<Group, ApiError> {
-    registry
-        .group(&principal.account, group)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("measurement group `{group}` not found")))
 }

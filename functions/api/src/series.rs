@@ -11,12 +11,11 @@ use fieldcloud::domain::codec::{decode_values, ChannelIndex};
 use fieldcloud::domain::downsample::{min_max, Point};
 use fieldcloud::domain::ids::GroupId;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::InstrumentKey;
+use fieldcloud::domain::registry::{Group, InstrumentKey};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{RecordStore, Registry, StoreError};
 
 use crate::error::ApiError;
-use crate::group_of;
 
 /// The most channels one request may ask for (SPEC.md 4).
 pub const MAX_CHANNELS: usize = 32;
@@ -106,10 +105,9 @@ pub async fn series(
     registry: &impl Registry,
     store: &impl RecordStore,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     query: &SeriesQuery,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     // Every channel becomes a record key and a channel index; channels stored under the
     // same key (one instrument's) share one read.
     let mut reads: BTreeMap<InstrumentKey, Vec<(usize, ChannelIndex)>> = BTreeMap::new();

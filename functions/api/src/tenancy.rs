@@ -17,7 +17,6 @@ use fieldcloud::ports::{Created, Identity, Registry, Saved, Things};
 use crate::access;
 use crate::account::present;
 use crate::error::ApiError;
-use crate::group_of;
 
 /// The body of a group create or rename.
 #[derive(Debug, Deserialize)]
@@ -120,25 +119,20 @@ pub async fn create_group(
     }
 }
 
-pub async fn group_detail(
-    store: &(impl Registry + Identity),
-    principal: &Principal,
-    group: &GroupId,
-) -> Result<Json, ApiError> {
-    let (group, role) = access::require_group(store, principal, group, false).await?;
-    Ok(group_json(&group, role))
+/// A group and the caller's role in it, as the router resolved them.
+pub fn group_detail(group: &Group, role: GroupRole) -> Json {
+    group_json(group, role)
 }
 
 pub async fn rename_group(
     registry: &impl Registry,
-    principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     draft: GroupDraft,
 ) -> Result<Json, ApiError> {
     if draft.id.is_some() {
         return Err(ApiError::bad_request("a group's `id` cannot change"));
     }
-    let mut group = group_of(registry, principal, group).await?;
+    let mut group = group.clone();
     group.name = display_name(draft.name, &group.name)?;
     if !registry.rename_group(&group).await? {
         return Err(ApiError::not_found(format!(
@@ -152,9 +146,8 @@ pub async fn rename_group(
 pub async fn delete_group(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     if !registry.delete_group(&principal.account, &group.id).await? {
         return Err(ApiError::conflict(
             "not_empty",
@@ -170,10 +163,9 @@ pub async fn delete_group(
 pub async fn list_apps(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     let (mut apps, _) = registry
         .group_members(&principal.account, &group.id)
         .await?;
@@ -188,11 +180,10 @@ pub async fn register_app(
     registry: &impl Registry,
     things: &impl Things,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     draft: AppDraft,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     let thing = draft
         .thing
         .ok_or_else(|| ApiError::bad_request("`thing` is missing"))?;
@@ -210,7 +201,7 @@ pub async fn register_app(
         name: display_name(draft.name, thing.as_str())?,
         thing,
         account: principal.account.clone(),
-        group: group.id,
+        group: group.id.clone(),
         kind,
         enabled: draft.enabled.unwrap_or(true),
         certificate: None,
@@ -293,10 +284,9 @@ pub async fn register_app(
 async fn app_of(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
 ) -> Result<App, ApiError> {
-    let group = group_of(registry, principal, group).await?;
     registry
         .app(thing)
         .await?
@@ -309,7 +299,7 @@ async fn app_of(
 pub async fn app_detail(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
     now: Millis,
 ) -> Result<Json, ApiError> {
@@ -340,7 +330,7 @@ pub async fn update_app(
     registry: &impl Registry,
     things: &impl Things,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
     draft: AppDraft,
     now: Millis,
@@ -368,7 +358,7 @@ pub async fn delete_app(
     registry: &impl Registry,
     things: &impl Things,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
 ) -> Result<Json, ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
@@ -401,7 +391,7 @@ const MAX_NOTE_CHARS: usize = 1000;
 async fn instrument_of(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
     serial: &InstrumentSerial,
 ) -> Result<(App, Instrument), ApiError> {
@@ -443,7 +433,7 @@ fn instrument_json(instrument: &Instrument) -> Json {
 pub async fn instrument_detail(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
@@ -457,7 +447,7 @@ pub async fn instrument_detail(
 pub async fn update_instrument(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
     serial: &InstrumentSerial,
     draft: InstrumentDraft,
@@ -544,7 +534,7 @@ fn choose_acquired(
 pub async fn delete_instrument(
     registry: &impl Registry,
     principal: &Principal,
-    group: &GroupId,
+    group: &Group,
     thing: &ThingName,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
