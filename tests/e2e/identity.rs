@@ -24,6 +24,13 @@ async fn login(app: &TestCloud, account: &str, user: &str, password: &str) -> (u
     .await
 }
 
+/// A session token of acme's user `user` (password [`PASSWORD`]).
+async fn token_of(app: &TestCloud, user: &str) -> String {
+    let (status, session) = login(app, "acme", user, PASSWORD).await;
+    assert_eq!(status, 200, "{session}");
+    session["token"].as_str().unwrap().to_owned()
+}
+
 async fn admin_of_acme(app: &TestCloud, user: &str) {
     let acme = AccountId::parse("acme").unwrap();
     let account = app.cloud.registry.account(&acme).await.unwrap().unwrap();
@@ -183,8 +190,7 @@ async fn users_are_created_within_the_plan_with_a_policy_checked_password_and_ro
         .call("PUT", "/v1/groups/plant/grants", Some(grant))
         .await;
     assert_eq!(status, 200, "{body}");
-    let (_, member) = login(&app, "acme", "viewer", PASSWORD).await;
-    let token = member["token"].as_str().unwrap();
+    let token = &token_of(&app, "viewer").await;
     assert_eq!(app.get_as("/v1/groups/plant/latest", token).await.0, 200);
     for (method, path) in [
         ("POST", "/v1/groups"),
@@ -219,8 +225,7 @@ async fn logins_failures_and_admin_changes_are_in_the_audit_log() {
     let app = spawn(Plan::Standard).await;
     admin_of_acme(&app, "boss").await;
     login(&app, "acme", "boss", "Wrong4Password").await;
-    let (_, session) = login(&app, "acme", "boss", PASSWORD).await;
-    let token = session["token"].as_str().unwrap();
+    let token = &token_of(&app, "boss").await;
     app.call_as("POST", "/v1/groups", token, json!({"id": "lab"}))
         .await;
     app.call_as("POST", "/v1/logout", token, json!({})).await;
@@ -259,8 +264,7 @@ async fn logins_failures_and_admin_changes_are_in_the_audit_log() {
 async fn a_session_ends_after_24_hours_without_a_request_and_activity_keeps_it_alive() {
     let app = spawn(Plan::Standard).await;
     admin_of_acme(&app, "boss").await;
-    let (_, session) = login(&app, "acme", "boss", PASSWORD).await;
-    let token = session["token"].as_str().unwrap();
+    let token = &token_of(&app, "boss").await;
     let almost_a_day = SESSION_IDLE_MILLIS - Millis::SECOND;
     for _ in 0..2 {
         // Each request within the day moves the idle limit on.
@@ -522,8 +526,7 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
     let app = spawn(Plan::Standard).await;
     // Issued by a real user: a session of a user who does not exist ends within a minute.
     admin_of_acme(&app, "boss").await;
-    let (_, boss) = login(&app, "acme", "boss", PASSWORD).await;
-    let boss = boss["token"].as_str().unwrap();
+    let boss = &token_of(&app, "boss").await;
     let before = app.cloud.clock.now().0;
     let (status, temporary) = app
         .call_as("POST", "/v1/temporary-logins", boss, json!({}))
@@ -605,8 +608,7 @@ fn authenticator_code(secret: &str, at: Millis) -> String {
 async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
     let app = spawn(Plan::Standard).await;
     admin_of_acme(&app, "boss").await;
-    let (_, session) = login(&app, "acme", "boss", PASSWORD).await;
-    let boss = session["token"].as_str().unwrap().to_owned();
+    let boss = token_of(&app, "boss").await;
     let (status, enrolled) = app
         .call_as("POST", "/v1/two-step/totp", &boss, json!({}))
         .await;
@@ -683,8 +685,6 @@ async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
         (401, json!("the login challenge expired; log in again"))
     );
 }
-
-/// Reset secrets in the mail moto's SES has sent so far, oldest first.
 
 #[tokio::test]
 async fn a_reset_link_is_mailed_works_once_within_30_minutes_and_reveals_no_user() {
@@ -800,8 +800,7 @@ async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn
         .await;
     assert_eq!((status, body["code"].clone()), (409, json!("no_email")));
 
-    let (_, session) = login(&app, "acme", "ann", PASSWORD).await;
-    let ann = session["token"].as_str().unwrap().to_owned();
+    let ann = token_of(&app, "ann").await;
 
     // Turning it on proves the address: the mailed code must come back, once.
     let (status, _) = app
@@ -905,8 +904,7 @@ async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn
 async fn an_admin_reads_and_changes_users_and_a_new_role_ends_their_sessions_within_a_minute() {
     let app = spawn(Plan::Standard).await;
     admin_of_acme(&app, "boss").await;
-    let (_, boss) = login(&app, "acme", "boss", PASSWORD).await;
-    let boss = boss["token"].as_str().unwrap().to_owned();
+    let boss = token_of(&app, "boss").await;
     let (status, _) = app
         .call_as(
             "POST",
@@ -924,8 +922,7 @@ async fn an_admin_reads_and_changes_users_and_a_new_role_ends_their_sessions_wit
             json!({"user": "ann", "role": "member", "email": "ann@acme.example", "two_step": "none"})
         )
     );
-    let (_, session) = login(&app, "acme", "ann", PASSWORD).await;
-    let ann = session["token"].as_str().unwrap().to_owned();
+    let ann = token_of(&app, "ann").await;
     assert_eq!(app.get_as("/v1/users", &ann).await.0, 403);
 
     // Promoted: her open session keeps the old role at most a minute, then ends.
@@ -939,8 +936,7 @@ async fn an_admin_reads_and_changes_users_and_a_new_role_ends_their_sessions_wit
         (status, body["message"].clone()),
         (401, json!("session ended; log in again"))
     );
-    let (_, session) = login(&app, "acme", "ann", PASSWORD).await;
-    let ann = session["token"].as_str().unwrap().to_owned();
+    let ann = token_of(&app, "ann").await;
     assert_eq!(app.get_as("/v1/users", &ann).await.0, 200);
 
     // Bad changes are refused by name; the last admin cannot step down.
@@ -971,8 +967,7 @@ async fn an_admin_reads_and_changes_users_and_a_new_role_ends_their_sessions_wit
         .call_as("PUT", "/v1/users/boss", &ann, json!({"role": "admin"}))
         .await;
     assert_eq!(status, 200);
-    let (_, session) = login(&app, "acme", "boss", PASSWORD).await;
-    let boss = session["token"].as_str().unwrap().to_owned();
+    let boss = token_of(&app, "boss").await;
     let demote = json!({"role": "member"});
     let (first, second) = tokio::join!(
         app.call_as("PUT", "/v1/users/boss", &ann, demote.clone()),

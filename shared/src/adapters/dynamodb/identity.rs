@@ -763,7 +763,9 @@ impl Identity for DynamoRegistry {
     }
 
     async fn delete_team(&self, account: &AccountId, id: &TeamId) -> Result<bool, StoreError> {
-        self.delete_counted(account, team_sk(id), "teams").await
+        let key = (account_pk(account), team_sk(id));
+        self.delete_counted(key, (account_pk(account), "ACCOUNT".into()), "teams")
+            .await
     }
 
     async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError> {

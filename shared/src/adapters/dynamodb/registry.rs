@@ -185,25 +185,26 @@ impl DynamoRegistry {
         written(result)
     }
 
-    /// Deletes the item (`pk`, `sk`) and takes it from `counter` on its account, in one
-    /// transaction: `false` if there was no such item.
+    /// Deletes the item `(pk, sk)` and takes it from `counter` on the item `counted_on`,
+    /// in one transaction: `false` if there was no such item.
     pub(super) async fn delete_counted(
         &self,
-        account: &AccountId,
-        sk: String,
+        (pk, sk): (String, String),
+        counted_on: (String, String),
         counter: &str,
     ) -> Result<bool, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.table)
-            .key("pk", s(account_pk(account)))
+            .key("pk", s(pk))
             .key("sk", s(sk))
             .condition_expression("attribute_exists(pk)")
             .build()
             .expect("delete is complete");
+        let (count_pk, count_sk) = counted_on;
         let cancelled = self
             .transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
-                count_down(&self.table, account_pk(account), "ACCOUNT".into(), counter),
+                count_down(&self.table, count_pk, count_sk, counter),
             ])
             .await?;
         Ok(cancelled.is_none())
@@ -1062,25 +1063,10 @@ impl Registry for DynamoRegistry {
     }
 
     async fn delete_instrument(&self, instrument: &Instrument) -> Result<bool, StoreError> {
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .key("pk", s(app_pk(&instrument.app)))
-            .key("sk", s(instrument_sk(&instrument.serial)))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .expect("delete is complete");
-        let cancelled = self
-            .transact(vec![
-                TransactWriteItem::builder().delete(delete).build(),
-                count_down(
-                    &self.table,
-                    app_pk(&instrument.app),
-                    "APP".into(),
-                    "instruments",
-                ),
-            ])
-            .await?;
-        Ok(cancelled.is_none())
+        let app = app_pk(&instrument.app);
+        let key = (app.clone(), instrument_sk(&instrument.serial));
+        self.delete_counted(key, (app, "APP".into()), "instruments")
+            .await
     }
 
     async fn delete_app(&self, app: &App) -> Result<bool, StoreError> {
