@@ -169,6 +169,39 @@ async fn groups_and_apps_can_be_listed_renamed_disabled_and_deleted() {
     let (_, list) = app.call("GET", "/v1/groups", None).await;
     assert_eq!(list["groups"].as_array().unwrap().len(), 2);
 
+    // An app's kind is one of two, and fixed at registration.
+    let (status, body) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({"thing": "gw-x", "kind": "satellite"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (
+            400,
+            json!("`kind` must be gateway or direct_logger, got `satellite`")
+        )
+    );
+    let (status, body) = app
+        .call(
+            "PUT",
+            "/v1/groups/plant/apps/gw-a",
+            Some(json!({"kind": "direct_logger"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (400, json!("an app's `thing` name and `kind` cannot change"))
+    );
+    let (_, apps) = app.call("GET", "/v1/groups/plant/apps", None).await;
+    assert!(!apps.to_string().contains("gw-x"), "{apps}");
+    assert_eq!(
+        app.call("GET", "/v1/groups/plant/apps/gw-a", None).await.1["kind"],
+        "gateway"
+    );
+
     // A disabled app's messages are refused; enabling it again lets them in.
     let (status, disabled) = app
         .call(
