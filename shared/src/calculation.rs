@@ -46,8 +46,9 @@ impl SourceValues {
 
     /// Reads, for every instrument among the sources of `channel` not added yet, its
     /// records at `times` (consistently, so a record written a moment ago by another
-    /// invocation is seen). An instrument now in another account or group is treated as
-    /// missing: a channel only ever computes from its own group's data.
+    /// invocation is seen). An instrument the channel may not compute from — of another
+    /// account or group, or of another registration of its app — is treated as missing:
+    /// a channel only ever computes from the data it was defined over.
     pub async fn fetch(
         &mut self,
         registry: &impl Registry,
@@ -62,9 +63,9 @@ impl SourceValues {
                 continue;
             }
             let instrument = registry
-                .instrument(&source.app, &source.instrument)
+                .instrument(&channel.account, &source.app, &source.instrument)
                 .await?
-                .filter(|i| i.account == channel.account && i.group == channel.group);
+                .filter(|i| channel.computes_from(i));
             let Some(instrument) = instrument else {
                 self.instruments.insert(id, Decoded::default());
                 continue;

@@ -10,8 +10,9 @@ use crate::domain::auth::{
 };
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
+use crate::domain::iot_thing::IotThing;
 use crate::domain::record::{Millis, Value};
-use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
+use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey, RegistrationId};
 use crate::domain::settings::Logo;
 
 /// A storage failure. `Unavailable` is worth a retry (throttling, network); `Corrupt`
@@ -67,9 +68,11 @@ pub enum Saved {
 pub trait Registry: Send + Sync {
     async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError>;
     async fn group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>, StoreError>;
-    async fn app(&self, thing: &ThingName) -> Result<Option<App>, StoreError>;
+    /// An app of an account: app IDs are unique only within their account.
+    async fn app(&self, account: &AccountId, thing: &ThingName) -> Result<Option<App>, StoreError>;
     async fn instrument(
         &self,
+        account: &AccountId,
         thing: &ThingName,
         serial: &InstrumentSerial,
     ) -> Result<Option<Instrument>, StoreError>;
@@ -91,7 +94,7 @@ pub trait Registry: Send + Sync {
     /// revision is still `instrument.rev`, and bumps the revision.
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;
     /// Moves the app's last-seen time forward to `at` (never backward).
-    async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError>;
+    async fn touch_app(&self, app: &App, at: Millis) -> Result<(), StoreError>;
 
     /// Writes an account's name, contract e-mail, time zone and language; `false` if there
     /// is no such account.
@@ -122,15 +125,11 @@ pub trait Registry: Send + Sync {
     /// Deletes a group that has no apps and no calculated channels; `false` if there is
     /// no such group or it is not empty.
     async fn delete_group(&self, account: &AccountId, id: &GroupId) -> Result<bool, StoreError>;
-    /// Registers an app in its group unless the account has `limit` apps already or the
-    /// thing name is taken (race-safe).
+    /// Registers an app in its group unless the account has `limit` apps already or has
+    /// an app of that ID (race-safe).
     async fn register_app(&self, app: &App, limit: u32) -> Result<Created, StoreError>;
     /// Records the IoT certificate an app connects with; `false` if there is no such app.
-    async fn set_certificate(
-        &self,
-        thing: &ThingName,
-        certificate_id: &str,
-    ) -> Result<bool, StoreError>;
+    async fn set_certificate(&self, app: &App, certificate_id: &str) -> Result<bool, StoreError>;
     /// Writes an app's name and enabled switch; `false` if it is not the account's.
     async fn update_app(&self, app: &App) -> Result<bool, StoreError>;
     /// Deletes an instrument and frees its slot on the app; `false` if there was none.
@@ -360,19 +359,33 @@ pub struct DeviceCredentials {
     pub private_key: String,
 }
 
+/// Outcome of provisioning an app's thing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Provisioned {
+    Created(DeviceCredentials),
+    /// A thing of that name exists already (left over, or made outside this stack): it
+    /// was not touched, and no certificate was made.
+    Exists,
+}
+
 /// The apps' identities in IoT Core: a thing per app, with a certificate the apps' policy
 /// is attached to.
 #[async_trait]
 pub trait Things: Send + Sync {
-    /// Creates the thing and an active certificate attached to it and to the policy.
-    async fn provision(&self, thing: &ThingName) -> Result<DeviceCredentials, StoreError>;
+    /// Creates the thing (tagged with `registration`) and an active certificate attached
+    /// to it and to the policy. On failure it removes what it made, and only that.
+    async fn provision(
+        &self,
+        thing: &IotThing,
+        registration: RegistrationId,
+    ) -> Result<Provisioned, StoreError>;
     /// Lets a certificate connect, or stops it.
     async fn set_active(&self, certificate_id: &str, active: bool) -> Result<(), StoreError>;
     /// Removes the thing and (if any) its certificate; what is gone already is skipped, so
     /// a retry after a partial failure finishes the job.
     async fn deprovision(
         &self,
-        thing: &ThingName,
+        thing: &IotThing,
         certificate_id: Option<&str>,
     ) -> Result<(), StoreError>;
     /// Where apps connect: the MQTT endpoint as `host:port`.

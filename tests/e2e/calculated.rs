@@ -20,7 +20,7 @@ async fn create(app: &TestCloud, name: &str, expression: &str) -> (u16, Value) {
 }
 
 /// Waits until the channel's backfill of its current formula is done; returns the channel.
-async fn backfilled(app: &TestCloud, id: &str) -> Value {
+pub(crate) async fn backfilled(app: &TestCloud, id: &str) -> Value {
     let path = format!("/v1/groups/plant/calculated/{id}");
     tokio::time::timeout(std::time::Duration::from_secs(60), async {
         loop {
@@ -455,4 +455,36 @@ async fn a_redelivered_or_duplicate_backfill_step_neither_rewinds_progress_nor_f
         "progress did not move back"
     );
     assert_eq!(app.points(&format!("calc:{id}")).await.len(), 700);
+}
+
+#[tokio::test]
+async fn copying_a_channel_with_a_name_of_sixty_bytes_or_more_ends_with_a_name_that_fits() {
+    let app = spawn(Plan::Standard).await;
+    app.publish(
+        "gw-a",
+        &batch(vec![record("PW-1", app.at(0), json!({"U1": 10.0}))]),
+    )
+    .await;
+    let long = "x".repeat(64);
+    let (status, original) = create(&app, &long, "[PW-1/U1] * 2").await;
+    assert_eq!(status, 201, "{original}");
+    let path = format!(
+        "/v1/groups/plant/calculated/{}/copy",
+        original["id"].as_str().unwrap()
+    );
+    let mut names = vec![long.clone()];
+    for _ in 0..3 {
+        let request = app.call("POST", &path, None);
+        let (status, copy) = tokio::time::timeout(std::time::Duration::from_secs(30), request)
+            .await
+            .expect("a copy is answered, however long the name");
+        assert_eq!(status, 201, "{copy}");
+        let name = copy["name"].as_str().unwrap().to_owned();
+        assert!(
+            name.len() <= 64 && name.starts_with("xxxx") && name.contains(" copy"),
+            "{name}"
+        );
+        assert!(!names.contains(&name), "{name} is new");
+        names.push(name);
+    }
 }

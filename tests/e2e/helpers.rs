@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use devcloud::{seed, LocalCloud, Ports, RuleOutcome};
 use fieldcloud::domain::auth::Role;
-use fieldcloud::domain::ids::ThingName;
+use fieldcloud::domain::ids::{AccountId, ThingName};
+use fieldcloud::domain::iot_thing::IotThing;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
@@ -17,6 +18,8 @@ const HANG_GUARD: Duration = Duration::from_secs(60);
 
 pub struct TestCloud {
     pub cloud: LocalCloud,
+    /// The seeded account, `acme`, whose apps `publish` sends as.
+    pub account: AccountId,
     /// An hour ago when the cloud started: record times are `base + offset`, fixed for the
     /// whole test and never "in the future".
     base: i64,
@@ -26,6 +29,11 @@ pub struct TestCloud {
 
 /// A local cloud with one account on `plan`, group `plant`, apps `gw-a` and `gw-b`.
 pub async fn spawn(plan: Plan) -> TestCloud {
+    spawn_with(plan, api::ReadLimits::default()).await
+}
+
+/// [`spawn`] with other read limits for series.
+pub async fn spawn_with(plan: Plan, read_limits: api::ReadLimits) -> TestCloud {
     if std::env::var_os("TEST_LOG").is_some() {
         // Logs only when asked; several tests may race to install it.
         let _ = tracing_subscriber::fmt()
@@ -33,7 +41,7 @@ pub async fn spawn(plan: Plan) -> TestCloud {
             .with_test_writer()
             .try_init();
     }
-    let cloud = LocalCloud::start(Ports::default())
+    let cloud = LocalCloud::start_with(Ports::default(), read_limits)
         .await
         .expect("local cloud starts");
     let tenant = seed::tenant(&cloud.registry, "acme", plan, "plant", &["gw-a", "gw-b"])
@@ -49,6 +57,7 @@ pub async fn spawn(plan: Plan) -> TestCloud {
         .await
         .expect("a session");
     TestCloud {
+        account: tenant.account.id.clone(),
         base: devcloud::wall_clock().0 - 3_600_000,
         cloud,
         token,
@@ -62,16 +71,43 @@ impl TestCloud {
         self.base + offset_seconds * 1000
     }
 
-    /// Publishes `payload` as app `thing` and waits until the IoT rule has handled it.
+    /// The IoT thing of app `thing` of `acme`: its MQTT client ID and topic.
+    pub fn iot_thing(&self, thing: &str) -> IotThing {
+        self.iot_thing_of(&self.account, thing)
+    }
+
+    pub fn iot_thing_of(&self, account: &AccountId, thing: &str) -> IotThing {
+        let app = ThingName::parse(thing).expect("test thing names are valid");
+        self.cloud.stack.thing(account, &app)
+    }
+
+    /// Publishes `payload` as `acme`'s app `thing` and waits until the IoT rule has
+    /// handled it.
     pub async fn publish(&self, thing: &str, payload: &Value) -> RuleOutcome {
         self.publish_raw(thing, payload.to_string().into_bytes())
             .await
     }
 
+    /// Publishes `payload` as app `thing` of `account`.
+    pub async fn publish_as(
+        &self,
+        account: &AccountId,
+        thing: &str,
+        payload: &Value,
+    ) -> RuleOutcome {
+        let thing = self.iot_thing_of(account, thing);
+        self.publish_on(&thing, payload.to_string().into_bytes())
+            .await
+    }
+
     pub async fn publish_raw(&self, thing: &str, payload: Vec<u8>) -> RuleOutcome {
+        self.publish_on(&self.iot_thing(thing), payload).await
+    }
+
+    async fn publish_on(&self, thing: &IotThing, payload: Vec<u8>) -> RuleOutcome {
         let outcomes = self.cloud.outcomes();
         publish_qos1(self.cloud.mqtt, thing, &[payload]).await;
-        next_outcome_for(outcomes, thing).await
+        next_outcome_for(outcomes, thing.as_str()).await
     }
 
     /// Publishes several payloads on one connection and waits for all their outcomes.
@@ -81,7 +117,9 @@ impl TestCloud {
             .iter()
             .map(|p| p.to_string().into_bytes())
             .collect();
-        publish_qos1(self.cloud.mqtt, thing, &raw).await;
+        let iot_thing = self.iot_thing(thing);
+        let thing = iot_thing.as_str();
+        publish_qos1(self.cloud.mqtt, &iot_thing, &raw).await;
         let mut seen = Vec::new();
         while seen.len() < payloads.len() {
             let outcome = tokio::time::timeout(HANG_GUARD, outcomes.recv())
@@ -182,21 +220,32 @@ impl TestCloud {
             .collect()
     }
 
-    /// Items in the records table for one instrument, counted in DynamoDB itself.
-    pub async fn stored_items(&self, instrument_key: &str) -> i32 {
+    /// Items in the records table for instrument `serial` of `acme`'s app `thing`, of
+    /// any registration of the app, counted in DynamoDB itself.
+    pub async fn stored_items(&self, thing: &str, serial: &str) -> usize {
         let config = devcloud::sdk_config(&self.cloud.moto.endpoint).await;
+        let prefix = format!("{}/{thing}.", self.account);
+        let suffix = format!("/{serial}");
         aws_sdk_dynamodb::Client::new(&config)
-            .query()
+            .scan()
             .table_name(devcloud::RECORDS_TABLE)
-            .key_condition_expression("i = :i")
+            .filter_expression("begins_with(i, :prefix)")
             .expression_attribute_values(
-                ":i",
-                aws_sdk_dynamodb::types::AttributeValue::S(instrument_key.into()),
+                ":prefix",
+                aws_sdk_dynamodb::types::AttributeValue::S(prefix),
             )
-            .select(aws_sdk_dynamodb::types::Select::Count)
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<Vec<_>, _>>()
             .await
-            .expect("query")
+            .expect("scan")
+            .iter()
+            .filter(|item| {
+                item.get("i")
+                    .and_then(|i| i.as_s().ok())
+                    .is_some_and(|i| i.ends_with(&suffix))
+            })
             .count()
     }
 }
@@ -244,7 +293,7 @@ pub fn batch(records: Vec<Value>) -> Value {
     json!({ "records": records })
 }
 
-async fn publish_qos1(broker: std::net::SocketAddr, thing: &str, payloads: &[Vec<u8>]) {
+async fn publish_qos1(broker: std::net::SocketAddr, thing: &IotThing, payloads: &[Vec<u8>]) {
     let mut options = MqttOptions::new(
         format!("{thing}-{}", connection_number()),
         broker.ip().to_string(),
@@ -252,7 +301,7 @@ async fn publish_qos1(broker: std::net::SocketAddr, thing: &str, payloads: &[Vec
     );
     options.set_max_packet_size(512 * 1024, 512 * 1024);
     let (client, mut connection) = AsyncClient::new(options, payloads.len() + 10);
-    let topic = records_topic(&ThingName::parse(thing).expect("test thing names are valid"));
+    let topic = records_topic(thing);
     for payload in payloads {
         client
             .publish(&topic, QoS::AtLeastOnce, false, payload.clone())

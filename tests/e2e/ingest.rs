@@ -1,7 +1,8 @@
 //! Ingest through the real broker and rule: exactly-once storage, latest values, bad input.
 
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::protocol::MAX_PAYLOAD_BYTES;
+use fieldcloud::domain::protocol::{RuleEvent, MAX_PAYLOAD_BYTES};
+use fieldcloud::domain::record::Millis;
 use serde_json::json;
 
 use crate::helpers::{batch, latest_value, record, spawn};
@@ -115,7 +116,7 @@ async fn duplicated_replayed_and_reordered_batches_store_each_record_once() {
             .collect::<Vec<_>>()
     );
     assert_eq!(
-        app.stored_items("acme/gw-a/LR-1").await,
+        app.stored_items("gw-a", "LR-1").await,
         20,
         "one item per record in DynamoDB"
     );
@@ -233,7 +234,7 @@ async fn messages_that_are_not_batches_are_refused_and_store_nothing() {
         1,
         "nothing but the first record"
     );
-    assert_eq!(app.stored_items("acme/gw-zz/LR-1").await, 0);
+    assert_eq!(app.stored_items("gw-zz", "LR-1").await, 0);
 }
 
 #[tokio::test]
@@ -304,5 +305,96 @@ async fn concurrent_messages_for_a_new_instrument_register_it_once_and_keep_ever
         latest_value(&latest, "LR-9", "common"),
         Some((app.at(7), json!(7.0)))
     );
-    assert_eq!(app.stored_items("acme/gw-b/LR-9").await, 8);
+    assert_eq!(app.stored_items("gw-b", "LR-9").await, 8);
+}
+
+#[tokio::test]
+async fn a_message_of_a_replaced_certificate_or_an_earlier_registration_is_dropped() {
+    let app = spawn(Plan::Standard).await;
+    let (status, registered) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({"thing": "gw-new"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{registered}");
+    let certificate = registered["credentials"]["certificate_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let thing = app.iot_thing("gw-new");
+    let payload = |offset: i64| {
+        batch(vec![record(
+            "LR-1",
+            app.at(offset),
+            json!({"CH1": offset as f64}),
+        )])
+        .to_string()
+    };
+    let now = devcloud::wall_clock();
+
+    // As IoT Core hands it over: sent with a certificate the app no longer has.
+    let stale = RuleEvent::new(thing.as_str(), Some("0ld0ce27"), payload(1).as_bytes(), now);
+    let report = app.cloud.deliver(&stale).await.result.unwrap();
+    assert!(
+        report
+            .refused
+            .as_deref()
+            .unwrap()
+            .contains("stale certificate"),
+        "{report:?}"
+    );
+    // Received before this registration existed: sent to one deleted since.
+    let registered_at = registered["registered"].as_i64().unwrap();
+    let earlier = RuleEvent::new(
+        thing.as_str(),
+        Some(&certificate),
+        payload(2).as_bytes(),
+        Millis(registered_at - 1),
+    );
+    let report = app.cloud.deliver(&earlier).await.result.unwrap();
+    assert!(
+        report.refused.as_deref().unwrap().contains("stale message"),
+        "{report:?}"
+    );
+    assert_eq!(
+        app.stored_items("gw-new", "LR-1").await,
+        0,
+        "nothing stored"
+    );
+
+    // The current certificate, after the registration: stored.
+    let current = RuleEvent::new(
+        thing.as_str(),
+        Some(&certificate),
+        payload(3).as_bytes(),
+        now,
+    );
+    let report = app.cloud.deliver(&current).await.result.unwrap();
+    assert_eq!(
+        (report.stored, report.refused.clone()),
+        (1, None),
+        "{report:?}"
+    );
+    assert_eq!(app.stored_items("gw-new", "LR-1").await, 1);
+}
+
+#[tokio::test]
+async fn a_thing_of_another_stack_or_no_app_is_refused() {
+    let app = spawn(Plan::Standard).await;
+    let payload = batch(vec![record("LR-1", app.at(0), json!({"CH1": 1.0}))]).to_string();
+    for thing in ["prod:acme:gw-a", "local:acme", "gw-a"] {
+        let event = RuleEvent::new(thing, None, payload.as_bytes(), devcloud::wall_clock());
+        let report = app.cloud.deliver(&event).await.result.unwrap();
+        assert!(
+            report
+                .refused
+                .as_deref()
+                .unwrap()
+                .contains("not an app of stack local"),
+            "{thing}: {report:?}"
+        );
+    }
+    assert_eq!(app.stored_items("gw-a", "LR-1").await, 0);
 }

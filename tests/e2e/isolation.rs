@@ -332,3 +332,165 @@ async fn tokens_are_signed_with_the_key_kept_as_an_ssm_secure_string() {
     let other = TokenKey::new(vec![7; 32]).unwrap();
     assert!(other.verify(&app.token, now).is_err());
 }
+
+/// Points of `channel` in `group` as seen with `token`: the status and the values.
+async fn series_values(
+    app: &crate::helpers::TestCloud,
+    token: &str,
+    group: &str,
+    channel: &str,
+) -> (u16, Vec<serde_json::Value>) {
+    let path = format!("/v1/groups/{group}/series?channel={channel}&from=0&to=4102444800000");
+    let (status, body) = app.get_as(&path, token).await;
+    let values = body["series"][0]["points"]
+        .as_array()
+        .map(|points| points.iter().map(|p| p[1].clone()).collect())
+        .unwrap_or_default();
+    (status, values)
+}
+
+#[tokio::test]
+async fn an_app_id_registered_again_elsewhere_starts_with_no_history() {
+    let app = spawn(Plan::Pro).await;
+    let old = batch(vec![record("LR-1", app.at(0), json!({"CH1": 42.25}))]);
+    app.publish("gw-a", &old).await.result.unwrap();
+    let (status, calc) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/calculated",
+            Some(json!({"name": "double", "expression": "[LR-1/CH1] * 2"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{calc}");
+    let calc_id = calc["id"].as_str().unwrap().to_owned();
+    crate::calculated::backfilled(&app, &calc_id).await;
+
+    // The same account moves the app ID to another group: deleted, registered in `lab`.
+    let (status, _) = app
+        .call(
+            "POST",
+            "/v1/groups",
+            Some(json!({"id": "lab", "name": "Lab"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = app.call("DELETE", "/v1/groups/plant/apps/gw-a", None).await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .call(
+            "POST",
+            "/v1/groups/lab/apps",
+            Some(json!({"thing": "gw-a"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, values) = series_values(&app, &app.token, "lab", "gw-a/LR-1/CH1").await;
+    assert_eq!(status, 404, "the new registration has no instrument yet");
+    assert!(values.is_empty());
+
+    // Its first record starts its history; the old record is not part of it.
+    let new = batch(vec![record("LR-1", app.at(60), json!({"CH1": 7.5}))]);
+    let report = app.publish("gw-a", &new).await.result.unwrap();
+    assert_eq!(report.stored, 1, "{report:?}");
+    let (status, values) = series_values(&app, &app.token, "lab", "gw-a/LR-1/CH1").await;
+    assert_eq!((status, values), (200, vec![json!(7.5)]));
+
+    // The old group's calculated channel neither computes from the new registration nor
+    // copies onto it, and says why it stopped.
+    let (_, detail) = app
+        .call(
+            "GET",
+            &format!("/v1/groups/plant/calculated/{calc_id}"),
+            None,
+        )
+        .await;
+    let stopped = detail["stopped"].as_str().unwrap_or_default();
+    assert!(stopped.contains("gw-a/LR-1/CH1` is gone"), "{detail}");
+    let (status, values) =
+        series_values(&app, &app.token, "plant", &format!("calc:{calc_id}")).await;
+    assert_eq!(
+        (status, values),
+        (200, vec![json!(84.5)]),
+        "only the old value"
+    );
+    let (status, body) = app
+        .call(
+            "POST",
+            &format!("/v1/groups/plant/calculated/{calc_id}/copy"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (400, json!("invalid_expression")),
+        "{body}"
+    );
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown channel"));
+
+    // Back in the first group, registered once more: still no history of its own.
+    let (status, _) = app.call("DELETE", "/v1/groups/lab/apps/gw-a", None).await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({"thing": "gw-a"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let newest = batch(vec![record("LR-1", app.at(120), json!({"CH1": 1.0}))]);
+    let report = app.publish("gw-a", &newest).await.result.unwrap();
+    assert_eq!((report.stored, report.calculated), (1, 0), "{report:?}");
+    let (status, values) = series_values(&app, &app.token, "plant", "gw-a/LR-1/CH1").await;
+    assert_eq!((status, values), (200, vec![json!(1.0)]));
+}
+
+#[tokio::test]
+async fn an_app_id_of_another_account_is_neither_revealed_nor_reachable() {
+    let app = spawn(Plan::Pro).await;
+    app.publish(
+        "gw-a",
+        &batch(vec![record("LR-1", app.at(0), json!({"CH1": 42.25}))]),
+    )
+    .await
+    .result
+    .unwrap();
+    let rival = seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "plant", &[])
+        .await
+        .unwrap();
+    let rival_token = app
+        .cloud
+        .session_token(&rival.account.id, "spy", Role::Admin, 60 * Millis::MINUTE)
+        .await
+        .expect("a session");
+
+    // The rival registers the same app ID: its own, answered like any free name.
+    let (status, body) = app
+        .call_as(
+            "POST",
+            "/v1/groups/plant/apps",
+            &rival_token,
+            json!({"thing": "gw-a"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["mqtt"]["client_id"], "local:rival:gw-a");
+    let (status, values) = series_values(&app, &rival_token, "plant", "gw-a/LR-1/CH1").await;
+    assert_eq!(status, 404, "no instrument of acme's: {values:?}");
+
+    // What the rival's gw-a sends is the rival's; acme's history stays acme's alone.
+    let rivals = batch(vec![record("LR-1", app.at(30), json!({"CH1": -1.0}))]);
+    let report = app
+        .publish_as(&rival.account.id, "gw-a", &rivals)
+        .await
+        .result
+        .unwrap();
+    assert_eq!(report.stored, 1, "{report:?}");
+    let (_, values) = series_values(&app, &rival_token, "plant", "gw-a/LR-1/CH1").await;
+    assert_eq!(values, vec![json!(-1.0)]);
+    let (_, values) = series_values(&app, &app.token, "plant", "gw-a/LR-1/CH1").await;
+    assert_eq!(values, vec![json!(42.25)]);
+}

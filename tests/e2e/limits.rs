@@ -14,19 +14,25 @@ use crate::helpers::{batch, record, spawn, TestCloud};
 const PASSWORD: &str = "Measure4Me";
 
 /// An account `limits-{plan}` with group `g0`, app `{plan}-gw` and an admin session.
+/// The account [`tenant`] makes for `plan`.
+fn account_of(plan: Plan) -> AccountId {
+    AccountId::parse(format!("limits-{plan}")).unwrap()
+}
+
 async fn tenant(app: &TestCloud, plan: Plan) -> String {
-    let account = format!("limits-{plan}");
+    let account = account_of(plan);
     let gateway = format!("{plan}-gw");
-    seed::tenant(&app.cloud.registry, &account, plan, "g0", &[&gateway])
-        .await
-        .unwrap();
+    seed::tenant(
+        &app.cloud.registry,
+        account.as_str(),
+        plan,
+        "g0",
+        &[&gateway],
+    )
+    .await
+    .unwrap();
     app.cloud
-        .session_token(
-            &AccountId::parse(account).unwrap(),
-            "admin",
-            Role::Admin,
-            60 * Millis::MINUTE,
-        )
+        .session_token(&account, "admin", Role::Admin, 60 * Millis::MINUTE)
         .await
         .expect("a session")
 }
@@ -106,7 +112,8 @@ async fn every_plan_allows_exactly_its_calculated_channels_per_group() {
         let limits = plan.limits();
         let token = tenant(&app, plan).await;
         let gateway = format!("{plan}-gw");
-        app.publish(
+        app.publish_as(
+            &account_of(plan),
             &gateway,
             &batch(vec![record("LR-1", app.at(0), json!({"CH1": 1.0}))]),
         )
@@ -159,7 +166,11 @@ async fn every_plan_allows_exactly_its_instruments_per_app_and_channels_per_inst
                 record(&format!("LR-{n:02}"), app.at(0), channels(count))
             })
             .collect();
-        let report = app.publish(&gateway, &batch(records)).await.result.unwrap();
+        let report = app
+            .publish_as(&account_of(plan), &gateway, &batch(records))
+            .await
+            .result
+            .unwrap();
         assert_eq!(
             report.stored, limits.instruments_per_app as usize,
             "{plan}: {report:?}"
@@ -219,7 +230,8 @@ async fn every_plan_allows_exactly_its_direct_connected_logger_channels() {
         // (the protocol's bound), so the one over the limit comes in a second record.
         let one_over = json!({ "CH1": 2, format!("CH{}", limit + 1): 1 });
         let report = app
-            .publish(
+            .publish_as(
+                &account_of(plan),
                 &logger,
                 &batch(vec![
                     record("LOGGER-1", app.at(0), channels(limit)),
@@ -252,7 +264,8 @@ async fn every_plan_allows_exactly_its_direct_connected_logger_channels() {
             .await;
         assert_eq!(status, 200, "{plan}: {body}");
         let report = app
-            .publish(
+            .publish_as(
+                &account_of(plan),
                 &logger,
                 &batch(vec![record("LOGGER-1", app.at(2), one_over.clone())]),
             )

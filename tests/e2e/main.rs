@@ -6,6 +6,7 @@
 mod access;
 mod account;
 mod calculated;
+mod expiry;
 mod helpers;
 mod identity;
 mod ingest;

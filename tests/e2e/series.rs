@@ -3,7 +3,7 @@
 use fieldcloud::domain::plan::Plan;
 use serde_json::json;
 
-use crate::helpers::{batch, record, spawn};
+use crate::helpers::{batch, record, spawn, spawn_with};
 
 #[tokio::test]
 async fn a_long_series_is_downsampled_and_keeps_its_peak() {
@@ -91,4 +91,46 @@ async fn bad_series_requests_get_a_stable_error_shape() {
             "{path}: {body}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_series_that_would_read_more_than_a_request_may_is_refused_with_what_to_narrow() {
+    let limits = api::ReadLimits {
+        per_instrument: 8,
+        per_request: 10,
+    };
+    let app = spawn_with(Plan::Standard, limits).await;
+    for (thing, serial) in [("gw-a", "LR-1"), ("gw-b", "LR-2")] {
+        let records: Vec<_> = (0..6)
+            .map(|i| record(serial, app.at(i), json!({ "CH1": i })))
+            .collect();
+        app.publish(thing, &batch(records)).await.result.unwrap();
+    }
+    let path = |channels: &str, to: i64| {
+        format!(
+            "/v1/groups/plant/series?{channels}&from={}&to={}",
+            app.at(0),
+            app.at(to)
+        )
+    };
+    // 6 + 6 records: over the request's 10.
+    let both = "channel=gw-a/LR-1/CH1&channel=gw-b/LR-2/CH1";
+    let (status, body) = app.get(&path(both, 6)).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (422, json!("too_much_data")),
+        "{body}"
+    );
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("more than 10 records") && message.contains("shorter range"),
+        "{message}"
+    );
+    // Narrowed either way, it is answered: 5 + 5, or one instrument's 6.
+    let (status, body) = app.get(&path(both, 5)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["series"][1]["points"].as_array().unwrap().len(), 5);
+    let (status, body) = app.get(&path("channel=gw-a/LR-1/CH1", 6)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["truncated_at"], json!(null));
 }

@@ -422,8 +422,8 @@ async fn an_app_gets_its_thing_and_certificate_in_iot_core_for_as_long_as_it_is_
         registered["mqtt"],
         json!({
             "endpoint": app.cloud.mqtt.to_string(),
-            "client_id": "gw-new",
-            "topic": "fieldcloud/v1/gw-new/records",
+            "client_id": "local:acme:gw-new",
+            "topic": "fieldcloud/v1/local:acme:gw-new/records",
         })
     );
     let certificate = credentials["certificate_id"].as_str().unwrap().to_owned();
@@ -431,7 +431,7 @@ async fn an_app_gets_its_thing_and_certificate_in_iot_core_for_as_long_as_it_is_
     // In IoT Core: the thing, its certificate (active) and the apps' policy on it.
     let principals = iot
         .list_thing_principals()
-        .thing_name("gw-new")
+        .thing_name("local:acme:gw-new")
         .send()
         .await
         .unwrap()
@@ -494,7 +494,11 @@ async fn an_app_gets_its_thing_and_certificate_in_iot_core_for_as_long_as_it_is_
         .call("DELETE", "/v1/groups/plant/apps/gw-new", None)
         .await;
     assert_eq!(status, 200);
-    let thing = iot.describe_thing().thing_name("gw-new").send().await;
+    let thing = iot
+        .describe_thing()
+        .thing_name("local:acme:gw-new")
+        .send()
+        .await;
     assert!(thing.is_err(), "the thing is gone");
     assert!(
         status_of(certificate).await.is_err(),
@@ -519,7 +523,7 @@ async fn an_app_gets_its_thing_and_certificate_in_iot_core_for_as_long_as_it_is_
     assert!(!apps.to_string().contains("gw-later"), "{apps}");
     assert!(iot
         .describe_thing()
-        .thing_name("gw-later")
+        .thing_name("local:acme:gw-later")
         .send()
         .await
         .is_err());
@@ -537,4 +541,65 @@ async fn an_app_gets_its_thing_and_certificate_in_iot_core_for_as_long_as_it_is_
         )
         .await;
     assert_eq!(status, 201, "the name and the slot are free again: {body}");
+}
+
+#[tokio::test]
+async fn a_thing_that_exists_in_iot_core_already_is_a_conflict_and_stays_untouched() {
+    let app = spawn(Plan::Standard).await;
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let iot = aws_sdk_iot::Client::new(&config);
+    // Someone else's thing under the name the registration would use, with its own
+    // certificate attached.
+    let name = "local:acme:gw-taken";
+    iot.create_thing().thing_name(name).send().await.unwrap();
+    let theirs = iot
+        .create_keys_and_certificate()
+        .set_as_active(true)
+        .send()
+        .await
+        .unwrap();
+    let their_arn = theirs.certificate_arn.unwrap();
+    iot.attach_thing_principal()
+        .thing_name(name)
+        .principal(&their_arn)
+        .send()
+        .await
+        .unwrap();
+
+    let (status, body) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({"thing": "gw-taken"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("thing_exists")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains(name), "{body}");
+
+    // Nothing of theirs was detached or deleted, and no entry or slot was left behind.
+    let principals = iot
+        .list_thing_principals()
+        .thing_name(name)
+        .send()
+        .await
+        .expect("the thing is still there")
+        .principals
+        .unwrap_or_default();
+    assert_eq!(principals, vec![their_arn]);
+    let described = iot
+        .describe_certificate()
+        .certificate_id(theirs.certificate_id.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.certificate_description.unwrap().status.unwrap(),
+        aws_sdk_iot::types::CertificateStatus::Active
+    );
+    let (_, apps) = app.call("GET", "/v1/groups/plant/apps", None).await;
+    assert!(!apps.to_string().contains("gw-taken"), "{apps}");
 }

@@ -9,11 +9,11 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::calculated::{
-    define, Backfill, CalculatedChannel, Definition, RecomputeJob,
+    copy_name, define, Backfill, CalculatedChannel, Definition, RecomputeJob,
 };
 use fieldcloud::domain::ids::{CalcId, ChannelName};
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::Group;
+use fieldcloud::domain::registry::{Group, Instrument};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{JobQueue, Registry, Saved};
 
@@ -27,7 +27,9 @@ pub struct Draft {
     pub expression: Option<String>,
 }
 
-pub fn to_json(channel: &CalculatedChannel) -> Json {
+/// A channel as answered. `stopped` says why it no longer computes, if it does not: a
+/// source instrument or app of it is gone (see [`CalculatedChannel::stopped`]).
+pub fn to_json(channel: &CalculatedChannel, instruments: &[Instrument]) -> Json {
     json!({
         "id": channel.id,
         "channel": format!("calc:{}", channel.id),
@@ -39,6 +41,7 @@ pub fn to_json(channel: &CalculatedChannel) -> Json {
         "formula": channel.formula,
         "latest": channel.latest.map(|(t, value)| json!({ "t": t, "value": value })),
         "backfill": channel.backfill,
+        "stopped": channel.stopped(instruments),
     })
 }
 
@@ -51,7 +54,9 @@ pub async fn list(
         .calculated_channels(&principal.account, &group.id)
         .await?;
     channels.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(json!({ "calculated": channels.iter().map(to_json).collect::<Vec<_>>() }))
+    let instruments = group_instruments(registry, principal, group).await?;
+    let answers: Vec<Json> = channels.iter().map(|c| to_json(c, &instruments)).collect();
+    Ok(json!({ "calculated": answers }))
 }
 
 pub async fn detail(
@@ -60,7 +65,9 @@ pub async fn detail(
     group: &Group,
     id: &CalcId,
 ) -> Result<Json, ApiError> {
-    Ok(to_json(&existing(registry, principal, group, id).await?))
+    let channel = existing(registry, principal, group, id).await?;
+    let instruments = group_instruments(registry, principal, group).await?;
+    Ok(to_json(&channel, &instruments))
 }
 
 pub async fn create(
@@ -78,7 +85,8 @@ pub async fn create(
         .calculated_channels(&principal.account, &group.id)
         .await?;
     ensure_name_free(&siblings, &name, None)?;
-    let definition = checked(registry, principal, group, &expression).await?;
+    let instruments = group_instruments(registry, principal, group).await?;
+    let definition = checked(&expression, &instruments)?;
     let channel = CalculatedChannel {
         account: principal.account.clone(),
         group: group.id.clone(),
@@ -87,6 +95,7 @@ pub async fn create(
         expression,
         canonical: definition.canonical,
         sources: definition.sources,
+        pins: definition.pins,
         version: 1,
         formula: 1,
         latest: None,
@@ -94,7 +103,7 @@ pub async fn create(
     };
     insert(registry, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel)).await?;
-    Ok(to_json(&channel))
+    Ok(to_json(&channel, &instruments))
 }
 
 pub async fn copy(
@@ -108,20 +117,18 @@ pub async fn copy(
     let siblings = registry
         .calculated_channels(&principal.account, &group.id)
         .await?;
-    let name = (1..)
-        .map(|n| {
-            if n == 1 {
-                format!("{} copy", original.name)
-            } else {
-                format!("{} copy {n}", original.name)
-            }
-        })
-        .filter_map(|candidate| ChannelName::parse(candidate).ok())
-        .find(|candidate| siblings.iter().all(|s| s.name != *candidate))
-        .ok_or_else(|| ApiError::bad_request("the name is too long to copy; rename it first"))?;
+    let taken: Vec<&ChannelName> = siblings.iter().map(|s| &s.name).collect();
+    let name = copy_name(&original.name, &taken);
+    // Checked again against the group as it is now: a source deleted, or of an app
+    // registered again since, is refused by name instead of being copied along.
+    let instruments = group_instruments(registry, principal, group).await?;
+    let definition = checked(&original.canonical, &instruments)?;
     let channel = CalculatedChannel {
         id: new_id(),
         name,
+        canonical: definition.canonical,
+        sources: definition.sources,
+        pins: definition.pins,
         version: 1,
         formula: 1,
         latest: None,
@@ -130,7 +137,7 @@ pub async fn copy(
     };
     insert(registry, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel)).await?;
-    Ok(to_json(&channel))
+    Ok(to_json(&channel, &instruments))
 }
 
 /// Renames, changes the expression (a new formula, computed afresh), or — with neither —
@@ -144,6 +151,7 @@ pub async fn edit(
     draft: Draft,
 ) -> Result<Json, ApiError> {
     let mut channel = existing(registry, principal, group, id).await?;
+    let instruments = group_instruments(registry, principal, group).await?;
     if let Some(name) = draft.name {
         let name = required_name(Some(name))?;
         let siblings = registry
@@ -154,10 +162,11 @@ pub async fn edit(
     }
     let new_formula = match draft.expression.filter(|e| *e != channel.expression) {
         Some(expression) => {
-            let definition = checked(registry, principal, group, &expression).await?;
+            let definition = checked(&expression, &instruments)?;
             channel.expression = expression;
             channel.canonical = definition.canonical;
             channel.sources = definition.sources;
+            channel.pins = definition.pins;
             // A new formula is a new series: computed afresh, latest value included.
             channel.formula += 1;
             channel.latest = None;
@@ -182,7 +191,7 @@ pub async fn edit(
                 jobs.enqueue(&RecomputeJob::start(&channel, from, rand::random()))
                     .await?;
             }
-            Ok(to_json(&channel))
+            Ok(to_json(&channel, &instruments))
         }
         Saved::Conflict => Err(ApiError::conflict(
             "changed_meanwhile",
@@ -248,17 +257,21 @@ fn ensure_name_free(
     Ok(())
 }
 
-/// Checks an expression against the group's instruments and their acquired channels.
-async fn checked(
+/// The group's instruments now: what expressions resolve against.
+async fn group_instruments(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-    expression: &str,
-) -> Result<Definition, ApiError> {
+) -> Result<Vec<Instrument>, ApiError> {
     let (_, instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;
-    define(expression, &instruments).map_err(|e| ApiError::invalid_expression(&e))
+    Ok(instruments)
+}
+
+/// Checks an expression against the group's instruments and their acquired channels.
+fn checked(expression: &str, instruments: &[Instrument]) -> Result<Definition, ApiError> {
+    define(expression, instruments).map_err(|e| ApiError::invalid_expression(&e))
 }
 
 /// Creates `channel` within the plan's limit per group.

@@ -82,6 +82,16 @@ impl ApiError {
         }
     }
 
+    /// A read that would take more work than one request may: 422 with what to narrow.
+    pub fn too_much_data(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 422,
+            code: "too_much_data",
+            message: message.into(),
+            position: None,
+        }
+    }
+
     pub fn too_many(message: impl Into<String>) -> Self {
         ApiError {
             status: 429,

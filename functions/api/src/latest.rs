@@ -27,7 +27,7 @@ pub async fn latest(
         .map(|app| {
             let instruments: Vec<Json> = instruments
                 .iter()
-                .filter(|i| i.app == app.thing)
+                .filter(|i| i.app == app.thing && i.registration == app.registration)
                 .map(|instrument| {
                     let channels: Vec<Json> = instrument
                         .latest
@@ -58,7 +58,10 @@ pub async fn latest(
         .calculated_channels(&principal.account, &group.id)
         .await?;
     calculated.sort_by(|a, b| a.name.cmp(&b.name));
-    let calculated: Vec<Json> = calculated.iter().map(crate::calculated::to_json).collect();
+    let calculated: Vec<Json> = calculated
+        .iter()
+        .map(|c| crate::calculated::to_json(c, &instruments))
+        .collect();
     Ok(json!({
         "group": group.id,
         "name": group.name,

@@ -21,23 +21,27 @@ use serde_json::json;
 
 use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{CalcId, GroupId, InstrumentSerial, ThingName, UserId};
+use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
 use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
 
 pub use error::ApiError;
-pub use series::SeriesQuery;
+pub use series::{ReadLimits, SeriesQuery};
 
 /// What the routes need: the registry, the records, the backfill queue, the mailer, the
-/// apps' identities in IoT Core, the token key, and the portal's address (for links in
-/// mail).
+/// apps' identities in IoT Core and the stack that names them, the token key, and the
+/// portal's address (for links in mail).
 pub struct Api<R, S, Q, M, T> {
     pub registry: R,
     pub records: S,
     pub jobs: Q,
     pub mailer: M,
     pub things: T,
+    pub stack: Stack,
+    /// How much one series request may read.
+    pub read_limits: ReadLimits,
     pub key: TokenKey,
     pub portal_url: String,
 }
@@ -396,14 +400,30 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 ("GET", ["latest"]) => ok(latest::latest(registry, principal, group, now).await?),
                 ("GET", ["series"]) => {
                     let query = SeriesQuery::parse(request.uri().query().unwrap_or(""))?;
-                    ok(series::series(registry, &api.records, principal, group, &query).await?)
+                    ok(series::series(
+                        registry,
+                        &api.records,
+                        principal,
+                        group,
+                        &query,
+                        api.read_limits,
+                    )
+                    .await?)
                 }
                 ("GET", ["apps"]) => ok(tenancy::list_apps(registry, principal, group, now).await?),
                 ("POST", ["apps"]) => {
                     let draft = json_body(request)?;
                     created(
-                        tenancy::register_app(registry, &api.things, principal, group, draft, now)
-                            .await?,
+                        tenancy::register_app(
+                            registry,
+                            &api.things,
+                            &api.stack,
+                            principal,
+                            group,
+                            draft,
+                            now,
+                        )
+                        .await?,
                     )
                 }
                 ("GET", ["apps", app]) => {
@@ -422,12 +442,15 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     )
                     .await?)
                 }
-                ("DELETE", ["apps", app]) => {
-                    ok(
-                        tenancy::delete_app(registry, &api.things, principal, group, &thing(app)?)
-                            .await?,
-                    )
-                }
+                ("DELETE", ["apps", app]) => ok(tenancy::delete_app(
+                    registry,
+                    &api.things,
+                    &api.stack,
+                    principal,
+                    group,
+                    &thing(app)?,
+                )
+                .await?),
                 ("GET", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);
                     ok(

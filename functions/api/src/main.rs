@@ -1,6 +1,6 @@
 //! The `api` Lambda's entry point: build the clients and key once, then serve requests.
 
-use fieldcloud::adapters::aws::{load_config, required_env, Tables};
+use fieldcloud::adapters::aws::{load_config, required_env, stack_from_env, Tables};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
@@ -17,6 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let queue_url = required_env("RECOMPUTE_QUEUE_URL")?;
     let mail_from = required_env("MAIL_FROM")?;
     let portal_url = required_env("PORTAL_URL")?;
+    let stack = stack_from_env()?;
     let config = load_config().await;
     let key = TokenKey::new(ssm::token_key(&config).await?)?;
     let iot = aws_sdk_iot::Client::new(&config);
@@ -29,6 +30,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         jobs: SqsJobQueue::new(aws_sdk_sqs::Client::new(&config), queue_url),
         mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&config), mail_from),
         things,
+        stack,
+        read_limits: api::ReadLimits::default(),
         key,
         portal_url,
     };

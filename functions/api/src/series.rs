@@ -21,10 +21,27 @@ use crate::error::ApiError;
 pub const MAX_CHANNELS: usize = 32;
 pub const DEFAULT_BUCKETS: usize = 500;
 pub const MAX_BUCKETS: usize = 5_000;
-/// Records read per instrument and request. A year of one-minute records is 525,600;
-/// reading them all would exhaust a Lambda, so a longer range is cut here and the
-/// response says where (pre-aggregated rollups are the lasting answer).
-pub const MAX_RECORDS_PER_INSTRUMENT: usize = 50_000;
+/// How many stored records one series request may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Per instrument. A year of one-minute records is 525,600; reading them all would
+    /// exhaust a Lambda, so a longer range is cut here and the response says where
+    /// (pre-aggregated rollups are the lasting answer).
+    pub per_instrument: usize,
+    /// Over all the request's instruments: bounds one request's memory and time whatever
+    /// channels it names. A request that would read more is refused with what to
+    /// narrow, rather than answered in part.
+    pub per_request: usize,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            per_instrument: 50_000,
+            per_request: 100_000,
+        }
+    }
+}
 
 /// The validated query of a series request.
 #[derive(Debug, PartialEq)]
@@ -107,6 +124,7 @@ pub async fn series(
     principal: &Principal,
     group: &Group,
     query: &SeriesQuery,
+    limits: ReadLimits,
 ) -> Result<Json, ApiError> {
     // Every channel becomes a record key and a channel index; channels stored under the
     // same key (one instrument's) share one read.
@@ -117,11 +135,20 @@ pub async fn series(
     }
     let mut points: Vec<Vec<Point>> = vec![Vec::new(); query.channels.len()];
     let mut truncated_at: Option<Millis> = None;
+    let mut budget = limits.per_request;
+    let instruments = reads.len();
     for (key, wanted) in reads {
-        let records = store
-            .range(&key, query.from, query.to, MAX_RECORDS_PER_INSTRUMENT)
-            .await?;
-        if records.len() == MAX_RECORDS_PER_INSTRUMENT {
+        // One more than the budget allows tells "over" from "exactly at".
+        let limit = limits.per_instrument.min(budget + 1);
+        let records = store.range(&key, query.from, query.to, limit).await?;
+        if records.len() > budget {
+            return Err(ApiError::too_much_data(format!(
+                "this request would read more than {} records from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
+                limits.per_request
+            )));
+        }
+        budget -= records.len();
+        if records.len() == limits.per_instrument {
             let last = records
                 .last()
                 .map(|r| r.t)
@@ -183,13 +210,18 @@ async fn locate(
             Ok((calculated.key(), 0))
         }
         SeriesRef::Measured(measured) => {
-            let app = registry.app(&measured.app).await?;
-            if app.is_none_or(|a| a.account != principal.account || a.group != *group) {
-                return Err(not_found());
-            }
-            let instrument = registry
-                .instrument(&measured.app, &measured.instrument)
+            // The app and the instrument are both checked against the group, and the
+            // instrument must be of the app's current registration: its key carries the
+            // registration, so a re-registered app ID shows no earlier history.
+            let app = registry
+                .app(&principal.account, &measured.app)
                 .await?
+                .filter(|a| a.group == *group)
+                .ok_or_else(not_found)?;
+            let instrument = registry
+                .instrument(&principal.account, &measured.app, &measured.instrument)
+                .await?
+                .filter(|i| i.group == *group && i.registration == app.registration)
                 .ok_or_else(not_found)?;
             let index = instrument
                 .channel_index(&measured.channel)

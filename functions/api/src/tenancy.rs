@@ -7,12 +7,13 @@ use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
+use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{App, AppKind, Group, Instrument};
+use fieldcloud::domain::registry::{App, AppKind, Group, Instrument, RegistrationId};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry, Saved, Things};
+use fieldcloud::ports::{Created, Identity, Provisioned, Registry, Saved, Things};
 
 use crate::access;
 use crate::account::present;
@@ -50,6 +51,7 @@ fn app_json(app: &App, now: Millis) -> Json {
         "kind": app.kind.as_str(),
         "enabled": app.enabled,
         "certificate_id": app.certificate,
+        "registered": app.registered,
         "connected": app.connected(now),
         "last_seen": app.last_seen,
     })
@@ -179,6 +181,7 @@ pub async fn list_apps(
 pub async fn register_app(
     registry: &impl Registry,
     things: &impl Things,
+    stack: &Stack,
     principal: &Principal,
     group: &Group,
     draft: AppDraft,
@@ -206,6 +209,8 @@ pub async fn register_app(
         enabled: draft.enabled.unwrap_or(true),
         certificate: None,
         last_seen: None,
+        registration: RegistrationId::from_random(rand::random()),
+        registered: now,
     };
     let plan = plan_of(registry, principal).await?;
     if kind == AppKind::DirectLogger && plan.limits().channels_per_direct_logger.is_none() {
@@ -216,12 +221,12 @@ pub async fn register_app(
     let limit = plan.limits().apps;
     match registry.register_app(&app, limit).await? {
         Created::Created => {}
-        // Thing names are one namespace for the whole cloud (they are IoT thing names).
+        // App IDs are the account's own namespace: this says nothing of other accounts.
         Created::Exists => {
             return Err(ApiError::conflict(
                 "exists",
                 format!(
-                    "an app named `{}` is registered already; choose another thing name",
+                    "the account has an app `{}` already; choose another thing name",
                     app.thing
                 ),
             ))
@@ -233,18 +238,28 @@ pub async fn register_app(
             ))
         }
     }
-    let credentials = match things.provision(&app.thing).await {
-        Ok(credentials) => credentials,
+    let iot_thing = stack.thing(&app.account, &app.thing);
+    let credentials = match things.provision(&iot_thing, app.registration).await {
+        Ok(Provisioned::Created(credentials)) => credentials,
+        Ok(Provisioned::Exists) => {
+            // Not this request's thing: it stays exactly as it is.
+            registry.delete_app(&app).await?;
+            return Err(ApiError::conflict(
+                "thing_exists",
+                format!(
+                    "IoT Core has a thing `{iot_thing}` already, which this stack did not make for this registration; remove it there or choose another thing name"
+                ),
+            ));
+        }
         Err(error) => {
-            // Whatever part of the thing was made goes too, so a retry starts clean.
-            let _ = things.deprovision(&app.thing, None).await;
+            // Provisioning removed what it made itself; only the entry is left to undo.
             registry.delete_app(&app).await?;
             return Err(error.into());
         }
     };
     let certificate = credentials.certificate_id.clone();
     let recorded = async {
-        if !registry.set_certificate(&app.thing, &certificate).await? {
+        if !registry.set_certificate(&app, &certificate).await? {
             return Err(ApiError::not_found(format!(
                 "app `{}` not found",
                 app.thing
@@ -258,7 +273,8 @@ pub async fn register_app(
     .await;
     if let Err(error) = recorded {
         // The key is lost with this answer: nothing of the registration may outlive it.
-        let _ = things.deprovision(&app.thing, Some(&certificate)).await;
+        // The thing and certificate were made by this request, so they are ours to remove.
+        let _ = things.deprovision(&iot_thing, Some(&certificate)).await;
         registry.delete_app(&app).await?;
         return Err(error);
     }
@@ -274,8 +290,8 @@ pub async fn register_app(
     });
     body["mqtt"] = json!({
         "endpoint": things.endpoint(),
-        "client_id": app.thing,
-        "topic": records_topic(&app.thing),
+        "client_id": iot_thing.as_str(),
+        "topic": records_topic(&iot_thing),
     });
     Ok(body)
 }
@@ -288,7 +304,7 @@ async fn app_of(
     thing: &ThingName,
 ) -> Result<App, ApiError> {
     registry
-        .app(thing)
+        .app(&principal.account, thing)
         .await?
         .filter(|app| app.account == principal.account && app.group == group.id)
         .ok_or_else(|| {
@@ -309,7 +325,7 @@ pub async fn app_detail(
         .await?;
     let instruments: Vec<Json> = instruments
         .iter()
-        .filter(|i| i.app == app.thing)
+        .filter(|i| i.app == app.thing && i.registration == app.registration)
         .map(|i| {
             json!({
                 "instrument": i.serial,
@@ -357,13 +373,17 @@ pub async fn update_app(
 pub async fn delete_app(
     registry: &impl Registry,
     things: &impl Things,
+    stack: &Stack,
     principal: &Principal,
     group: &Group,
     thing: &ThingName,
 ) -> Result<Json, ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
     things
-        .deprovision(&app.thing, app.certificate.as_deref())
+        .deprovision(
+            &stack.thing(&app.account, &app.thing),
+            app.certificate.as_deref(),
+        )
         .await?;
     if !registry.delete_app(&app).await? {
         return Err(ApiError::not_found(format!("app `{thing}` not found")));
@@ -397,9 +417,13 @@ async fn instrument_of(
 ) -> Result<(App, Instrument), ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
     let instrument = registry
-        .instrument(&app.thing, serial)
+        .instrument(&app.account, &app.thing, serial)
         .await?
-        .filter(|i| i.account == principal.account && i.group == app.group)
+        .filter(|i| {
+            i.account == principal.account
+                && i.group == app.group
+                && i.registration == app.registration
+        })
         .ok_or_else(|| {
             ApiError::not_found(format!("instrument `{serial}` not found on app `{thing}`"))
         })?;

@@ -12,9 +12,10 @@ use fieldcloud::calculation::{compute_and_store, SourceValues};
 use fieldcloud::domain::channel::ChannelRef;
 use fieldcloud::domain::ids::{ChannelName, InstrumentSerial};
 use fieldcloud::domain::ingest::{encode_records, merge_latest, select_new_channels};
-use fieldcloud::domain::protocol::{parse_event, RuleEvent};
+use fieldcloud::domain::iot_thing::Stack;
+use fieldcloud::domain::protocol::{parse_event, Batch, RuleEvent};
 use fieldcloud::domain::record::{Millis, Record};
-use fieldcloud::domain::registry::{App, AppLimits, Instrument};
+use fieldcloud::domain::registry::{Account, App, AppLimits, Instrument};
 use fieldcloud::ports::{RecordStore, Registration, Registry, Saved, StoreError, StoredRecord};
 use serde::Serialize;
 
@@ -61,20 +62,24 @@ impl From<IngestError> for lambda_runtime::Diagnostic {
     }
 }
 
-/// Handles one IoT rule event.
+/// Handles one IoT rule event of `stack`'s rule.
 pub async fn handle(
     event: &RuleEvent,
+    stack: &Stack,
     registry: &impl Registry,
     store: &impl RecordStore,
 ) -> Result<IngestReport, IngestError> {
-    let mut report = IngestReport::default();
-    let batch = match parse_event(event) {
-        Ok(batch) => batch,
-        Err(error) => return Ok(refuse(report, &event.thing, error.to_string())),
+    let report = IngestReport::default();
+    let Some((account, thing)) = stack.app_of(&event.thing) else {
+        return Ok(refuse(
+            report,
+            &event.thing,
+            format!("thing is not an app of stack {}", stack.as_str()),
+        ));
     };
     // The account comes from the registry, found by the thing name IoT Core bound to the
     // app's certificate; nothing in the payload is trusted for it.
-    let app = match registry.app(&batch.thing).await? {
+    let app = match registry.app(&account, &thing).await? {
         Some(app) if app.enabled => app,
         Some(_) => return Ok(refuse(report, &event.thing, "app is disabled".into())),
         None => {
@@ -85,6 +90,12 @@ pub async fn handle(
             ))
         }
     };
+    // A message may be handled long after it was sent (Lambda's queue, its retries): by
+    // then the app may have been deleted and its ID registered again, or its certificate
+    // replaced. Such a message belongs to a registration or certificate that is gone.
+    if let Some(reason) = sent_by_another_registration(event, &app) {
+        return Ok(refuse(report, &event.thing, reason));
+    }
     let Some(account) = registry.account(&app.account).await? else {
         return Ok(refuse(
             report,
@@ -92,9 +103,41 @@ pub async fn handle(
             format!("account {} of app does not exist", app.account),
         ));
     };
+    let batch = match parse_event(event) {
+        Ok(batch) => batch,
+        Err(error) => return Ok(refuse(report, &event.thing, error.to_string())),
+    };
+    ingest_batch(registry, store, &app, &account, batch, report).await
+}
+
+/// Why a message cannot be the current registration's, if it cannot: it arrived before
+/// the registration existed, or came with a certificate that is not the app's.
+fn sent_by_another_registration(event: &RuleEvent, app: &App) -> Option<String> {
+    if event.received_at < app.registered.0 {
+        return Some(format!(
+            "stale message: received at {} ms, before the app was registered again at {} ms",
+            event.received_at, app.registered.0
+        ));
+    }
+    match (&event.principal, &app.certificate) {
+        (Some(sent_with), Some(current)) if sent_with != current => Some(format!(
+            "stale certificate: sent with certificate {sent_with}, which is not the app's current one"
+        )),
+        _ => None,
+    }
+}
+
+async fn ingest_batch(
+    registry: &impl Registry,
+    store: &impl RecordStore,
+    app: &App,
+    account: &Account,
+    batch: Batch,
+    mut report: IngestReport,
+) -> Result<IngestReport, IngestError> {
     let message = Message {
         limits: app.kind.limits(&account.plan.limits()),
-        app: &app,
+        app,
     };
     report.rejected = batch.rejected.iter().map(ToString::to_string).collect();
 
@@ -108,7 +151,7 @@ pub async fn handle(
     for (serial, records) in by_instrument {
         ingest_instrument(registry, store, &message, &serial, &records, &mut report).await?;
     }
-    registry.touch_app(&app.thing, batch.received_at).await?;
+    registry.touch_app(app, batch.received_at).await?;
 
     if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
         tracing::info!(app = %app.thing, stored = report.stored, "ingested");
@@ -225,7 +268,9 @@ async fn compute_calculated(
         .await?
     {
         match channel.program() {
-            Ok(program) if program.sources().iter().any(is_here) => {
+            Ok(program)
+                if program.sources().iter().any(is_here) && channel.computes_from(instrument) =>
+            {
                 affected.push((channel, program))
             }
             Ok(_) => {}
@@ -273,10 +318,16 @@ async fn find_or_register(
     serial: &InstrumentSerial,
     limits: &AppLimits,
 ) -> Result<Option<Instrument>, IngestError> {
-    if let Some(instrument) = registry.instrument(&app.thing, serial).await? {
-        // An item of a previous registration of this thing name (to another account or
-        // group) must never receive this app's records.
-        if instrument.account != app.account || instrument.group != app.group {
+    if let Some(instrument) = registry
+        .instrument(&app.account, &app.thing, serial)
+        .await?
+    {
+        // An item of a previous registration of this app ID (in another group, say) must
+        // never receive this registration's records.
+        if instrument.account != app.account
+            || instrument.group != app.group
+            || instrument.registration != app.registration
+        {
             return Err(IngestError::Store(StoreError::Corrupt(format!(
                 "instrument {} belongs to another registration of app {}",
                 instrument.key().as_str(),
@@ -293,7 +344,9 @@ async fn find_or_register(
             tracing::info!(app = %app.thing, instrument = %serial, "instrument registered");
             Ok(Some(*instrument))
         }
-        Registration::AlreadyExists => Ok(registry.instrument(&app.thing, serial).await?),
+        Registration::AlreadyExists => Ok(registry
+            .instrument(&app.account, &app.thing, serial)
+            .await?),
         Registration::LimitReached => Ok(None),
     }
 }
@@ -312,7 +365,7 @@ async fn reload(
     // replayed as many concurrent messages) spread out instead of colliding again.
     tokio::time::sleep(REVISION_BACKOFF * attempt as u32).await;
     registry
-        .instrument(&instrument.app, &instrument.serial)
+        .instrument(&instrument.account, &instrument.app, &instrument.serial)
         .await?
         .ok_or_else(|| {
             IngestError::Store(StoreError::Corrupt(format!(

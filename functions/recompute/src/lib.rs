@@ -72,14 +72,21 @@ pub async fn handle(
     // Every value needs every source, so one source's records name all the instants
     // there can be a value at.
     let driver = &program.sources()[0];
-    let records = match registry.instrument(&driver.app, &driver.instrument).await? {
+    let driver = registry
+        .instrument(&channel.account, &driver.app, &driver.instrument)
+        .await?
+        .filter(|instrument| channel.computes_from(instrument));
+    let records = match driver {
         Some(instrument) => {
             let records = store
                 .range(&instrument.key(), job.from, Millis(i64::MAX), page)
                 .await?;
             Some((instrument, records))
         }
-        None => None,
+        None => {
+            tracing::warn!(channel = %channel.id, "first source gone or registered again: nothing to backfill");
+            None
+        }
     };
     let (computed, last) = match &records {
         Some((instrument, records)) if !records.is_empty() => {

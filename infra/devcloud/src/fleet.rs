@@ -7,7 +7,7 @@ use std::f64::consts::TAU;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use fieldcloud::domain::ids::ThingName;
+use fieldcloud::domain::iot_thing::IotThing;
 use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
 use rand::rngs::StdRng;
@@ -66,7 +66,7 @@ pub struct SimulatedInstrument {
 
 #[derive(Debug, Clone)]
 pub struct SimulatedApp {
-    pub thing: ThingName,
+    pub thing: IotThing,
     pub instruments: Vec<SimulatedInstrument>,
 }
 
@@ -78,7 +78,7 @@ fn channels(prefix: &str, count: usize, signal: impl Fn(usize) -> Signal) -> Vec
 
 /// The demo fleet: a 100-channel data logger, a power meter with a battery tester, and
 /// two small loggers — 10 to 100 channels per instrument.
-pub fn demo_fleet(things: &[ThingName]) -> Vec<SimulatedApp> {
+pub fn demo_fleet(things: &[IotThing]) -> Vec<SimulatedApp> {
     let logger = SimulatedInstrument {
         serial: "LR8450-0001".into(),
         channels: [

@@ -26,6 +26,8 @@ use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::auth::{Role, Session};
 use fieldcloud::domain::ids::{AccountId, UserId};
+use fieldcloud::domain::iot_thing::Stack;
+use fieldcloud::domain::protocol::RuleEvent;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::{Principal, TokenKey};
 use fieldcloud::ports::Identity;
@@ -38,6 +40,8 @@ pub const REGISTRY_TABLE: &str = "fieldcloud-registry";
 pub const RECORDS_TABLE: &str = "fieldcloud-records";
 pub const FILES_BUCKET: &str = "fieldcloud-files";
 pub const RECOMPUTE_QUEUE: &str = "fieldcloud-recompute";
+/// The local cloud's stack name: the prefix of its apps' IoT thing names.
+pub const STACK: &str = "local";
 /// The sender of the local cloud's mail, verified in the emulator's SES.
 pub const MAIL_FROM: &str = "noreply@fieldcloud.example";
 
@@ -59,6 +63,9 @@ pub struct LocalCloud {
     pub registry: DynamoRegistry,
     pub records: DynamoRecords,
     pub key: TokenKey,
+    /// Names the apps' things (`local:{account}:{app}`) and so their topics.
+    pub stack: Stack,
+    rule: rule::Rule,
     /// The time the API sees.
     pub clock: ApiClock,
     outcomes: broadcast::Sender<RuleOutcome>,
@@ -69,6 +76,15 @@ impl LocalCloud {
     /// emulator and the API server. A fresh random token key is made for each start and
     /// kept where the deployed API keeps it: an SSM SecureString.
     pub async fn start(ports: Ports) -> anyhow::Result<LocalCloud> {
+        Self::start_with(ports, api::ReadLimits::default()).await
+    }
+
+    /// [`LocalCloud::start`] with other read limits for the API's series, so that tests
+    /// can reach them without storing a hundred thousand records.
+    pub async fn start_with(
+        ports: Ports,
+        read_limits: api::ReadLimits,
+    ) -> anyhow::Result<LocalCloud> {
         let moto = moto::Moto::start(free_port(ports.moto)?).await?;
         let config = sdk_config(&moto.endpoint).await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
@@ -89,11 +105,16 @@ impl LocalCloud {
         let mqtt = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(ports.mqtt)?));
         broker::start(mqtt).await?;
         let (outcomes, _) = broadcast::channel(1024);
+        let stack = Stack::parse(STACK).map_err(anyhow::Error::msg)?;
+        let rule = rule::Rule {
+            stack: stack.clone(),
+            registry: registry.clone(),
+            records: records.clone(),
+        };
         tokio::spawn({
-            let (registry, records, outcomes) =
-                (registry.clone(), records.clone(), outcomes.clone());
+            let (rule, outcomes) = (rule.clone(), outcomes.clone());
             async move {
-                if let Err(error) = rule::run(mqtt, registry, records, outcomes).await {
+                if let Err(error) = rule::run(mqtt, rule, outcomes).await {
                     tracing::error!(%error, "IoT rule emulator stopped");
                 }
             }
@@ -117,6 +138,8 @@ impl LocalCloud {
             jobs: SqsJobQueue::new(sqs, queue_url),
             mailer: SesMailer::new(ses, MAIL_FROM),
             things: app_identities(&config, mqtt).await?,
+            stack: stack.clone(),
+            read_limits,
             key: key.clone(),
             // No portal yet: links point at the API's host, where a portal would be.
             portal_url: api_url.clone(),
@@ -143,6 +166,8 @@ impl LocalCloud {
             registry,
             records,
             key,
+            stack,
+            rule,
             clock,
             outcomes,
         })
@@ -173,6 +198,12 @@ impl LocalCloud {
             session: session.id,
             expires: now.plus(ttl_millis),
         }))
+    }
+
+    /// Hands `event` to `ingest` as the IoT rule does, retries included: for events the
+    /// local broker cannot make, such as one sent with a certificate (`principal`).
+    pub async fn deliver(&self, event: &RuleEvent) -> RuleOutcome {
+        self.rule.invoke(event).await
     }
 
     /// Outcomes of the IoT rule from now on, one per message.

@@ -109,7 +109,11 @@ async fn main() -> anyhow::Result<()> {
 
     let mut fleet_tasks = Vec::new();
     if options.fleet {
-        let things: Vec<_> = demo.apps.iter().map(|a| a.thing.clone()).collect();
+        let things: Vec<_> = demo
+            .apps
+            .iter()
+            .map(|a| cloud.stack.thing(&a.account, &a.thing))
+            .collect();
         for (seed, app) in fleet::demo_fleet(&things).into_iter().enumerate() {
             fleet_tasks.push(tokio::spawn(fleet::run_app(
                 app,
@@ -127,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
         r#"
 fieldcloud local cloud is running
   AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queue fieldcloud-recompute
-  MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/{{thing}}/records
+  MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
   API                  {api}{api_v6}
   simulated fleet      {fleet}
 

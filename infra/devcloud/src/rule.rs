@@ -1,14 +1,16 @@
 //! The IoT rule emulator: subscribes to the records topic like the rule in
-//! `template.yaml`, builds the same event its SQL would
-//! (`encode(*, 'base64') AS payload, topic(3) AS thing, timestamp() AS received_at`)
-//! and invokes the `ingest` handler in process — concurrently, and with Lambda's two
-//! retries of an asynchronous invocation, as AWS would.
+//! `template.yaml`, takes the topics of its stack's things as the rule's `WHERE` does,
+//! builds the same event its SQL would ([`fieldcloud::domain::protocol::rule_sql`]) and
+//! invokes the `ingest` handler in process — concurrently, and with Lambda's two retries
+//! of an asynchronous invocation, as AWS would. The local broker authenticates no one,
+//! so its events carry no `principal` (IoT Core's always name the certificate).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::protocol::{thing_of_topic, RuleEvent, RECORDS_TOPIC_FILTER};
 use ingest::IngestReport;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -29,11 +31,28 @@ pub struct RuleOutcome {
     pub result: Result<Arc<IngestReport>, String>,
 }
 
+/// The rule of one stack, with what its Lambda is invoked with.
+#[derive(Clone)]
+pub struct Rule {
+    pub stack: Stack,
+    pub registry: DynamoRegistry,
+    pub records: DynamoRecords,
+}
+
+impl Rule {
+    /// Invokes `ingest` with `event`, retrying as Lambda does.
+    pub async fn invoke(&self, event: &RuleEvent) -> RuleOutcome {
+        RuleOutcome {
+            thing: event.thing.clone(),
+            result: invoke_with_retries(event, self).await,
+        }
+    }
+}
+
 /// Runs the rule until the process ends; outcomes are broadcast to `outcomes`.
 pub async fn run(
     broker: SocketAddr,
-    registry: DynamoRegistry,
-    records: DynamoRecords,
+    rule: Rule,
     outcomes: broadcast::Sender<RuleOutcome>,
 ) -> anyhow::Result<()> {
     let mut options = MqttOptions::new(
@@ -65,30 +84,30 @@ pub async fn run(
                 continue;
             }
         };
-        let Some(thing) = thing_of_topic(&publish.topic).map(str::to_owned) else {
+        let Some(thing) = thing_of_topic(&publish.topic) else {
             continue;
         };
+        // The rule's `WHERE startswith(topic(3), '{stack}:')`.
+        if !thing.starts_with(&format!("{}:", rule.stack.as_str())) {
+            continue;
+        }
         let received_at = crate::wall_clock();
-        let event = RuleEvent::new(&thing, &publish.payload, received_at);
+        let event = RuleEvent::new(thing, None, &publish.payload, received_at);
         let permit = slots.clone().acquire_owned().await?;
-        let (registry, records, outcomes) = (registry.clone(), records.clone(), outcomes.clone());
+        let (rule, outcomes) = (rule.clone(), outcomes.clone());
         tokio::spawn(async move {
-            let result = invoke_with_retries(&event, &registry, &records).await;
+            let outcome = rule.invoke(&event).await;
             // Nobody listening is fine: outcomes are for tests and the console.
-            let _ = outcomes.send(RuleOutcome { thing, result });
+            let _ = outcomes.send(outcome);
             drop(permit);
         });
     }
 }
 
-async fn invoke_with_retries(
-    event: &RuleEvent,
-    registry: &DynamoRegistry,
-    records: &DynamoRecords,
-) -> Result<Arc<IngestReport>, String> {
+async fn invoke_with_retries(event: &RuleEvent, rule: &Rule) -> Result<Arc<IngestReport>, String> {
     let mut attempt = 0;
     loop {
-        match ingest::handle(event, registry, records).await {
+        match ingest::handle(event, &rule.stack, &rule.registry, &rule.records).await {
             Ok(report) => return Ok(Arc::new(report)),
             Err(error) if attempt < RETRIES => {
                 attempt += 1;

@@ -1,12 +1,13 @@
 //! The demo tenant the local cloud starts with.
 
+use anyhow::Context;
 use fieldcloud::adapters::dynamodb::DynamoRegistry;
 use fieldcloud::domain::access::{Grant, Grantee, GroupRole, Team};
 use fieldcloud::domain::auth::{check_password_policy, hash_password, Role, User};
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::ids::{AccountId, GroupId, TeamId, ThingName};
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::registry::{Account, App, AppKind, Group};
+use fieldcloud::domain::registry::{Account, App, AppKind, Group, RegistrationId};
 use fieldcloud::ports::{Created, Identity, Registry};
 
 /// A seeded account with one measurement group and its apps.
@@ -56,10 +57,17 @@ pub async fn tenant(
             // The simulated fleet connects to the local broker, which asks for none.
             certificate: None,
             last_seen: None,
+            registration: RegistrationId::from_random(rand::random()),
+            registered: crate::wall_clock(),
         };
-        if registry.register_app(&app, limits.apps).await? == Created::LimitReached {
-            anyhow::bail!("plan {plan} allows {} apps", limits.apps);
-        }
+        let app = match registry.register_app(&app, limits.apps).await? {
+            Created::Created => app,
+            Created::Exists => registry
+                .app(&app.account, &app.thing)
+                .await?
+                .context("an app that exists can be read")?,
+            Created::LimitReached => anyhow::bail!("plan {plan} allows {} apps", limits.apps),
+        };
         apps.push(app);
     }
     Ok(Tenant {

@@ -4,7 +4,7 @@
 use anyhow::{anyhow, Context};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use serde::Deserialize;
 
@@ -19,6 +19,15 @@ pub struct TableSpec {
     pub key_schema: Vec<KeySpec>,
     #[serde(default)]
     pub global_secondary_indexes: Vec<IndexSpec>,
+    /// The attribute DynamoDB expires items by, if the table has one.
+    pub time_to_live_specification: Option<TtlSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TtlSpec {
+    pub attribute_name: String,
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -109,6 +118,22 @@ pub async fn create_table(
         .await
         .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))
         .with_context(|| format!("creating table {name}"))?;
+    // moto never expires items, but the table is declared as AWS will have it.
+    if let Some(ttl) = spec.time_to_live_specification {
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(ttl.attribute_name)
+                    .enabled(ttl.enabled)
+                    .build()?,
+            )
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))
+            .with_context(|| format!("turning on Time to Live for {name}"))?;
+    }
     Ok(())
 }
 
@@ -116,14 +141,26 @@ pub async fn create_table(
 mod tests {
     use super::*;
     use fieldcloud::adapters::dynamodb::schema;
-    use fieldcloud::domain::protocol::{RECORDS_TOPIC_FILTER, RULE_SQL};
+    use fieldcloud::domain::iot_thing::Stack;
+    use fieldcloud::domain::protocol::{rule_sql, RECORDS_TOPIC_FILTER};
 
     #[test]
     fn template_rule_is_the_one_the_emulator_emulates() {
         let rule = resource_properties("IngestRule").unwrap();
-        let sql = rule["TopicRulePayload"]["Sql"].as_str().unwrap();
-        assert_eq!(sql, RULE_SQL);
-        assert!(sql.ends_with(&format!("FROM '{RECORDS_TOPIC_FILTER}'")));
+        // `!Sub "…${AWS::StackName}…"`: the stack's name goes into the SQL.
+        let serde_norway::Value::Tagged(sub) = &rule["TopicRulePayload"]["Sql"] else {
+            panic!("the rule's SQL is a !Sub of the stack name");
+        };
+        assert_eq!(sub.tag, "Sub");
+        let stack = Stack::parse("my-stack").unwrap();
+        let sql = sub
+            .value
+            .as_str()
+            .unwrap()
+            .replace("${AWS::StackName}", stack.as_str());
+        assert_eq!(sql, rule_sql(&stack));
+        assert!(sql.contains(&format!("FROM '{RECORDS_TOPIC_FILTER}'")));
+        assert!(sql.contains("principal() AS principal"));
     }
 
     fn keys(spec: &[KeySpec]) -> Vec<(&str, &str)> {
@@ -166,5 +203,17 @@ mod tests {
             .attribute_definitions
             .iter()
             .any(|a| a.attribute_name == schema::RECORDS_KEY[1] && a.attribute_type == "N"));
+    }
+
+    #[test]
+    fn the_registry_expires_items_by_the_attribute_the_adapters_write() {
+        let registry = table_spec("RegistryTable").unwrap();
+        assert_eq!(
+            registry.time_to_live_specification,
+            Some(TtlSpec {
+                attribute_name: schema::TTL_ATTRIBUTE.into(),
+                enabled: true
+            })
+        );
     }
 }

@@ -29,3 +29,9 @@ impl Tables {
         })
     }
 }
+
+/// The stack's name (`STACK_NAME`, the template sets it to `AWS::StackName`): the prefix
+/// of its apps' IoT thing names.
+pub fn stack_from_env() -> Result<crate::domain::iot_thing::Stack, String> {
+    crate::domain::iot_thing::Stack::parse(&required_env("STACK_NAME")?)
+}

@@ -7,8 +7,11 @@ use aws_sdk_iot::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_iot::types::CertificateStatus;
 use aws_sdk_iot::Client;
 
-use crate::domain::ids::ThingName;
-use crate::ports::{DeviceCredentials, StoreError, Things};
+use aws_sdk_iot::types::AttributePayload;
+
+use crate::domain::iot_thing::IotThing;
+use crate::domain::registry::RegistrationId;
+use crate::ports::{DeviceCredentials, Provisioned, StoreError, Things};
 
 #[derive(Clone)]
 pub struct IotThings {
@@ -94,7 +97,7 @@ impl IotThings {
     }
 
     /// Attaches the apps' policy to certificate `arn` and the certificate to the thing.
-    async fn attach(&self, thing: &ThingName, arn: &str) -> Result<(), StoreError> {
+    async fn attach(&self, thing: &IotThing, arn: &str) -> Result<(), StoreError> {
         self.client
             .attach_policy()
             .policy_name(&self.policy)
@@ -110,6 +113,45 @@ impl IotThings {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    /// Makes an active certificate for `thing`, attached to it and to the apps' policy. If
+    /// attaching fails, the certificate goes again: its key is lost with the error.
+    async fn certify(&self, thing: &IotThing) -> Result<DeviceCredentials, StoreError> {
+        let created = self
+            .client
+            .create_keys_and_certificate()
+            .set_as_active(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let missing =
+            || StoreError::Unavailable("IoT Core returned an incomplete certificate".into());
+        let (Some(id), Some(arn), Some(pem), Some(key)) = (
+            created.certificate_id,
+            created.certificate_arn,
+            created.certificate_pem,
+            created.key_pair.and_then(|pair| pair.private_key),
+        ) else {
+            return Err(missing());
+        };
+        if let Err(error) = self.attach(thing, &arn).await {
+            let _ = gone_is_fine(
+                self.client
+                    .detach_thing_principal()
+                    .thing_name(thing.as_str())
+                    .principal(&arn)
+                    .send()
+                    .await,
+            );
+            let _ = self.remove_certificate(&id).await;
+            return Err(error);
+        }
+        Ok(DeviceCredentials {
+            certificate_id: id,
+            certificate_pem: pem,
+            private_key: key,
+        })
     }
 
     /// Detaches the apps' policy from a certificate, deactivates and deletes it.
@@ -159,40 +201,59 @@ impl IotThings {
 
 #[async_trait]
 impl Things for IotThings {
-    async fn provision(&self, thing: &ThingName) -> Result<DeviceCredentials, StoreError> {
-        self.client
-            .create_thing()
+    async fn provision(
+        &self,
+        thing: &IotThing,
+        registration: RegistrationId,
+    ) -> Result<Provisioned, StoreError> {
+        // A thing of this name that exists already is not ours to take over: it may be a
+        // left-over of a failed deletion, or made outside the stack. CreateThing alone
+        // would hand it back as if new (it is idempotent for equal attributes), so ask
+        // first; and the registration attribute makes CreateThing itself refuse a thing
+        // that appeared in between, as its attributes differ.
+        match self
+            .client
+            .describe_thing()
             .thing_name(thing.as_str())
             .send()
             .await
-            .map_err(unavailable)?;
-        let created = self
+        {
+            Ok(_) => return Ok(Provisioned::Exists),
+            Err(error) if error.code() == Some("ResourceNotFoundException") => {}
+            Err(error) => return Err(unavailable(error)),
+        }
+        let attributes = AttributePayload::builder()
+            .attributes("registration", registration.to_string())
+            .build();
+        match self
             .client
-            .create_keys_and_certificate()
-            .set_as_active(true)
+            .create_thing()
+            .thing_name(thing.as_str())
+            .attribute_payload(attributes)
             .send()
             .await
-            .map_err(unavailable)?;
-        let missing =
-            || StoreError::Unavailable("IoT Core returned an incomplete certificate".into());
-        let (Some(id), Some(arn), Some(pem), Some(key)) = (
-            created.certificate_id,
-            created.certificate_arn,
-            created.certificate_pem,
-            created.key_pair.and_then(|pair| pair.private_key),
-        ) else {
-            return Err(missing());
-        };
-        if let Err(error) = self.attach(thing, &arn).await {
-            // The key is lost with this answer: the certificate must not outlive it.
-            let _ = self.remove_certificate(&id).await;
-            return Err(error);
+        {
+            Ok(_) => {}
+            Err(error) if error.code() == Some("ResourceAlreadyExistsException") => {
+                return Ok(Provisioned::Exists)
+            }
+            Err(error) => return Err(unavailable(error)),
         }
-        Ok(DeviceCredentials {
-            certificate_id: id,
-            certificate_pem: pem,
-            private_key: key,
-        })
+        match self.certify(thing).await {
+            Ok(credentials) => Ok(Provisioned::Created(credentials)),
+            Err(error) => {
+                // The thing was made by this call and has no certificate left on it.
+                let _ = retry_while_in_use(|| async {
+                    self.client
+                        .delete_thing()
+                        .thing_name(thing.as_str())
+                        .send()
+                        .await
+                })
+                .await;
+                Err(error)
+            }
+        }
     }
 
     async fn set_active(&self, certificate_id: &str, active: bool) -> Result<(), StoreError> {
@@ -213,7 +274,7 @@ impl Things for IotThings {
 
     async fn deprovision(
         &self,
-        thing: &ThingName,
+        thing: &IotThing,
         certificate_id: Option<&str>,
     ) -> Result<(), StoreError> {
         let principals = match self

@@ -6,15 +6,15 @@
 //! canonical text with every reference in full, which compiles without looking anything
 //! up — so ingest compiles it once per message from the stored item alone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use super::channel::ChannelRef;
 use super::expr::{compile, parse, Expr, ExprError, Program, Reference};
-use super::ids::{AccountId, CalcId, ChannelName, GroupId};
+use super::ids::{AccountId, CalcId, ChannelName, GroupId, ThingName};
 use super::record::{Millis, Value};
-use super::registry::{Instrument, InstrumentKey};
+use super::registry::{Instrument, InstrumentKey, RegistrationId};
 
 /// A calculated channel as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,10 @@ pub struct CalculatedChannel {
     pub canonical: String,
     /// The source channels, in slot order.
     pub sources: Vec<ChannelRef>,
+    /// The registration of each source app when the expression was checked. Only that
+    /// registration's records feed the channel: if the app is deleted (and perhaps its ID
+    /// registered again), the channel stops computing until its expression is edited.
+    pub pins: BTreeMap<ThingName, RegistrationId>,
     /// Bumped by every edit; an edit checks it, so a stale editor cannot undo another.
     pub version: u64,
     /// Bumped when the expression changes. Values are stored per formula, so a writer
@@ -93,6 +97,27 @@ impl CalculatedChannel {
     pub fn program(&self) -> Result<Program<ChannelRef>, ExprError> {
         compile(&parse(&self.canonical)?, ChannelRef::parse)
     }
+
+    /// Whether `instrument`'s records may feed this channel: same account, same group,
+    /// and the registration of its app that the expression was checked against.
+    pub fn computes_from(&self, instrument: &Instrument) -> bool {
+        instrument.account == self.account
+            && instrument.group == self.group
+            && self.pins.get(&instrument.app) == Some(&instrument.registration)
+    }
+
+    /// Why the channel no longer computes, given the group's instruments now: the first
+    /// source whose instrument is gone, or whose app was registered again.
+    pub fn stopped(&self, instruments: &[Instrument]) -> Option<String> {
+        let source = self.sources.iter().find(|source| {
+            !instruments.iter().any(|i| {
+                i.app == source.app && i.serial == source.instrument && self.computes_from(i)
+            })
+        })?;
+        Some(format!(
+            "source `{source}` is gone: its instrument was deleted, or its app was deleted or registered again; edit the expression to compute from the group's instruments now"
+        ))
+    }
 }
 
 /// A checked expression: its canonical text and its sources in slot order.
@@ -100,6 +125,8 @@ impl CalculatedChannel {
 pub struct Definition {
     pub canonical: String,
     pub sources: Vec<ChannelRef>,
+    /// The registration of each source's app (see [`CalculatedChannel::pins`]).
+    pub pins: BTreeMap<ThingName, RegistrationId>,
 }
 
 /// Parses `expression` and resolves its references against the group's instruments and
@@ -107,8 +134,10 @@ pub struct Definition {
 pub fn define(expression: &str, instruments: &[Instrument]) -> Result<Definition, ExprError> {
     let expr = parse(expression)?;
     let mut resolved: HashMap<String, ChannelRef> = HashMap::new();
+    let mut pins = BTreeMap::new();
     let program = compile(&expr, |text| {
-        let channel = resolve(text, instruments)?;
+        let (channel, registration) = resolve(text, instruments)?;
+        pins.insert(channel.app.clone(), registration);
         resolved.insert(text.to_owned(), channel.clone());
         Ok(channel)
     })?;
@@ -122,12 +151,13 @@ pub fn define(expression: &str, instruments: &[Instrument]) -> Result<Definition
     Ok(Definition {
         canonical,
         sources: program.sources().to_vec(),
+        pins,
     })
 }
 
-/// Finds the channel a reference names: `instrument/channel` when that serial is unique
-/// in the group, else `app/instrument/channel`.
-fn resolve(text: &str, instruments: &[Instrument]) -> Result<ChannelRef, String> {
+/// Finds the channel a reference names — `instrument/channel` when that serial is unique
+/// in the group, else `app/instrument/channel` — and the registration of its app.
+fn resolve(text: &str, instruments: &[Instrument]) -> Result<(ChannelRef, RegistrationId), String> {
     let acquired = |i: &Instrument, channel: &str| {
         i.channels
             .iter()
@@ -153,12 +183,15 @@ fn resolve(text: &str, instruments: &[Instrument]) -> Result<ChannelRef, String>
         }
     };
     match candidates.as_slice() {
-        [instrument] => Ok(ChannelRef {
-            app: instrument.app.clone(),
-            instrument: instrument.serial.clone(),
-            channel: ChannelName::parse(*parts.last().expect("two or three parts"))
-                .map_err(|e| e.to_string())?,
-        }),
+        [instrument] => Ok((
+            ChannelRef {
+                app: instrument.app.clone(),
+                instrument: instrument.serial.clone(),
+                channel: ChannelName::parse(*parts.last().expect("two or three parts"))
+                    .map_err(|e| e.to_string())?,
+            },
+            instrument.registration,
+        )),
         [] => Err(format!("unknown channel `{text}`")),
         _ => Err(format!(
             "channel `{text}` is ambiguous: instrument {} is on several apps; write [app/instrument/channel]",
@@ -189,6 +222,32 @@ fn qualify(expr: &Expr, resolved: &HashMap<String, ChannelRef>) -> Expr {
     }
 }
 
+/// The name of a copy of `original` that no name in `taken` has: `{name} copy`, then
+/// `{name} copy 2`, … The base is shortened (on a character boundary) so that every
+/// candidate fits a channel name, and only `taken.len() + 1` candidates are tried — one
+/// of them is free by counting — so a long name can never make the search endless.
+pub fn copy_name(original: &ChannelName, taken: &[&ChannelName]) -> ChannelName {
+    let attempts = taken.len() + 1;
+    let longest_suffix = format!(" copy {attempts}").len();
+    let mut base = original.as_str();
+    while base.len() + longest_suffix > ChannelName::MAX_BYTES {
+        let mut end = base.len() - 1;
+        while !base.is_char_boundary(end) {
+            end -= 1;
+        }
+        base = &base[..end];
+    }
+    let base = base.trim_end();
+    (1..=attempts)
+        .map(|n| match n {
+            1 => format!("{base} copy"),
+            n => format!("{base} copy {n}"),
+        })
+        .filter_map(|candidate| ChannelName::parse(candidate).ok())
+        .find(|candidate| taken.iter().all(|t| *t != candidate))
+        .expect("one of taken.len() + 1 distinct names is free, and each fits")
+}
+
 /// The channel's values at each of `times` at which every source has a value.
 pub fn evaluate(
     program: &Program<ChannelRef>,
@@ -211,7 +270,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::{InstrumentSerial, ThingName};
+    use crate::domain::ids::InstrumentSerial;
     use crate::domain::record::Special;
 
     fn instrument(app: &str, serial: &str, channels: &[&str]) -> Instrument {
@@ -219,6 +278,9 @@ mod tests {
             account: AccountId::parse("acme").unwrap(),
             group: GroupId::parse("plant").unwrap(),
             app: ThingName::parse(app).unwrap(),
+            registration: RegistrationId::from_random(
+                app.bytes().map(u64::from).sum::<u64>() << 16,
+            ),
             serial: InstrumentSerial::parse(serial).unwrap(),
             channels: channels
                 .iter()
@@ -272,6 +334,70 @@ mod tests {
         assert!(define("[gw-b/LR-1/T1] - [gw-c/LR-1/T1]", &group()).is_ok());
     }
 
+    fn channel_over(definition: Definition) -> CalculatedChannel {
+        CalculatedChannel {
+            account: AccountId::parse("acme").unwrap(),
+            group: GroupId::parse("plant").unwrap(),
+            id: CalcId::parse("p").unwrap(),
+            name: ChannelName::parse("P").unwrap(),
+            expression: String::new(),
+            canonical: definition.canonical,
+            sources: definition.sources,
+            pins: definition.pins,
+            version: 1,
+            formula: 1,
+            latest: None,
+            backfill: Backfill::default(),
+        }
+    }
+
+    #[test]
+    fn a_channel_computes_only_from_the_registrations_it_was_checked_against() {
+        let channel = channel_over(define("[PW-1/U1] + [gw-b/LR-1/T1]", &group()).unwrap());
+        let now = group();
+        assert!(now.iter().take(2).all(|i| channel.computes_from(i)));
+        assert_eq!(channel.stopped(&now), None);
+
+        let mut registered_again = instrument("gw-a", "PW-1", &["U1", "I1"]);
+        registered_again.registration = RegistrationId::from_random(u64::MAX);
+        assert!(!channel.computes_from(&registered_again));
+        let mut moved = now[0].clone();
+        moved.group = GroupId::parse("elsewhere").unwrap();
+        assert!(!channel.computes_from(&moved));
+        let mut other_account = now[0].clone();
+        other_account.account = AccountId::parse("rival").unwrap();
+        assert!(!channel.computes_from(&other_account));
+
+        let after = vec![registered_again, now[1].clone()];
+        let why = channel.stopped(&after).expect("gw-a was registered again");
+        assert!(why.contains("`gw-a/PW-1/U1` is gone"), "{why}");
+        assert!(channel.stopped(&now[1..]).is_some(), "gw-a deleted");
+    }
+
+    #[test]
+    fn a_copy_of_a_long_name_gets_a_free_name_that_fits() {
+        let long = ChannelName::parse("電".repeat(21)).unwrap();
+        assert_eq!(long.as_str().len(), 63);
+        let first = copy_name(&long, &[]);
+        assert!(first.as_str().ends_with(" copy"), "{first}");
+        let taken: Vec<ChannelName> = (0..100)
+            .scan(Vec::<ChannelName>::new(), |names, _| {
+                let refs: Vec<&ChannelName> = names.iter().collect();
+                let next = copy_name(&long, &refs);
+                names.push(next.clone());
+                Some(next)
+            })
+            .collect();
+        let mut unique = taken.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 100, "every copy got a name of its own");
+        assert!(taken
+            .iter()
+            .all(|n| n.as_str().len() <= ChannelName::MAX_BYTES));
+        assert_eq!(taken[1].as_str(), format!("{} copy 2", "電".repeat(19)));
+    }
+
     #[test]
     fn values_are_computed_only_where_every_source_has_one() {
         let channel = CalculatedChannel {
@@ -282,6 +408,7 @@ mod tests {
             expression: String::new(),
             canonical: define("[PW-1/U1] * [PW-1/I1]", &group()).unwrap().canonical,
             sources: vec![],
+            pins: BTreeMap::new(),
             version: 1,
             formula: 1,
             latest: None,

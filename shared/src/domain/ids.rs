@@ -49,6 +49,9 @@ macro_rules! id_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// The longest value allowed, in bytes.
+            pub const MAX_BYTES: usize = $max;
         }
 
         impl TryFrom<String> for $name {

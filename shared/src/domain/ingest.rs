@@ -148,6 +148,7 @@ mod tests {
             account: AccountId::parse("acme").unwrap(),
             group: GroupId::parse("g").unwrap(),
             app: ThingName::parse("gw").unwrap(),
+            registration: crate::domain::registry::RegistrationId::from_random(0),
             serial: InstrumentSerial::parse("LR-1").unwrap(),
             channels: channels
                 .iter()

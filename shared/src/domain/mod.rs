@@ -10,6 +10,7 @@ pub mod downsample;
 pub mod expr;
 pub mod ids;
 pub mod ingest;
+pub mod iot_thing;
 pub mod plan;
 pub mod protocol;
 pub mod record;

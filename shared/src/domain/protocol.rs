@@ -1,6 +1,7 @@
 //! Device protocol v1: what an app publishes and what the IoT rule hands to `ingest`.
 //!
-//! Apps publish JSON to `fieldcloud/v1/{thing}/records`:
+//! Apps publish JSON to `fieldcloud/v1/{thing}/records`, `{thing}` being the app's IoT
+//! thing name (`{stack}:{account}:{app}`, see [`super::iot_thing`]):
 //! `{"records": [{"instrument": "LR8450-01", "t": 1763713200000, "values": {"CH1": 21.5, "CH2": "+OVER"}}]}`.
 //! The IoT rule (`template.yaml`) wraps the raw bytes with the thing name from the topic
 //! and the broker's receive time; the local cloud builds the same envelope.
@@ -12,7 +13,8 @@
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::ids::{ChannelName, InstrumentSerial, ThingName};
+use super::ids::{ChannelName, InstrumentSerial};
+use super::iot_thing::{IotThing, Stack};
 use super::record::{Millis, Record, Special, Value};
 
 /// IoT Core's own message size limit; anything larger cannot be a real device message.
@@ -27,16 +29,23 @@ pub const EARLIEST_RECORD: Millis = Millis(946_684_800_000);
 pub const MAX_CHANNELS_PER_RECORD: usize = 1000;
 
 /// The topic an app publishes records on.
-pub fn records_topic(thing: &ThingName) -> String {
+pub fn records_topic(thing: &IotThing) -> String {
     format!("fieldcloud/v1/{thing}/records")
 }
 
 /// The topic filter the IoT rule subscribes to.
 pub const RECORDS_TOPIC_FILTER: &str = "fieldcloud/v1/+/records";
 
-/// The IoT rule's SQL. `template.yaml` declares exactly this (a local-cloud test checks),
-/// and the local rule emulator builds the [`RuleEvent`] it describes.
-pub const RULE_SQL: &str = "SELECT encode(*, 'base64') AS payload, topic(3) AS thing, timestamp() AS received_at FROM 'fieldcloud/v1/+/records'";
+/// The IoT rule's SQL for `stack`. `template.yaml` declares exactly this (a local-cloud
+/// test checks), and the local rule emulator builds the [`RuleEvent`] it describes.
+/// Every stack in an AWS account sees every records topic, so the rule takes only its
+/// own stack's things; `principal()` is the certificate the message was sent with.
+pub fn rule_sql(stack: &Stack) -> String {
+    format!(
+        "SELECT encode(*, 'base64') AS payload, topic(3) AS thing, principal() AS principal, timestamp() AS received_at FROM '{RECORDS_TOPIC_FILTER}' WHERE startswith(topic(3), '{stack}:')",
+        stack = stack.as_str()
+    )
+}
 
 /// The thing name in a records topic (the rule's `topic(3)`).
 pub fn thing_of_topic(topic: &str) -> Option<&str> {
@@ -53,21 +62,30 @@ pub fn thing_of_topic(topic: &str) -> Option<&str> {
     }
 }
 
-/// What the IoT rule invokes `ingest` with:
-/// `SELECT encode(*, 'base64') AS payload, topic(3) AS thing, timestamp() AS received_at`.
-/// The payload stays opaque bytes so that `ingest` itself can report malformed JSON.
+/// What the IoT rule invokes `ingest` with (see [`rule_sql`]). The payload stays opaque
+/// bytes so that `ingest` itself can report malformed JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleEvent {
     pub payload: String,
     pub thing: String,
+    /// The ID of the certificate the app connected with. Always set by IoT Core; the
+    /// local broker authenticates no one, and leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
     pub received_at: i64,
 }
 
 impl RuleEvent {
-    pub fn new(thing: &str, payload: &[u8], received_at: Millis) -> RuleEvent {
+    pub fn new(
+        thing: &str,
+        principal: Option<&str>,
+        payload: &[u8],
+        received_at: Millis,
+    ) -> RuleEvent {
         RuleEvent {
             payload: base64::engine::general_purpose::STANDARD.encode(payload),
             thing: thing.to_owned(),
+            principal: principal.map(str::to_owned),
             received_at: received_at.0,
         }
     }
@@ -84,8 +102,6 @@ pub enum MessageError {
     MalformedJson(String),
     #[error("payload must be an object with a `records` array: {0}")]
     NotABatch(String),
-    #[error(transparent)]
-    Thing(#[from] super::ids::IdError),
 }
 
 /// Why one record of a batch was refused.
@@ -96,11 +112,10 @@ pub struct RecordError {
     pub reason: String,
 }
 
-/// A message after parsing: the app it came from, when it arrived, the records that
-/// passed validation and the reasons the others did not.
+/// A message after parsing: when it arrived, the records that passed validation and the
+/// reasons the others did not.
 #[derive(Debug)]
 pub struct Batch {
-    pub thing: ThingName,
     pub received_at: Millis,
     pub records: Vec<Record>,
     pub rejected: Vec<RecordError>,
@@ -113,7 +128,6 @@ struct WireBatch {
 
 /// Parses a rule event into a batch of valid records and a list of rejected ones.
 pub fn parse_event(event: &RuleEvent) -> Result<Batch, MessageError> {
-    let thing = ThingName::parse(event.thing.clone())?;
     // Base64 of the IoT limit is a third larger; refuse before decoding anything bigger.
     if event.payload.len() > MAX_PAYLOAD_BYTES / 3 * 4 + 4 {
         return Err(MessageError::TooLarge {
@@ -142,7 +156,6 @@ pub fn parse_event(event: &RuleEvent) -> Result<Batch, MessageError> {
         }
     }
     Ok(Batch {
-        thing,
         received_at,
         records,
         rejected,
@@ -267,7 +280,7 @@ mod tests {
     const NOW: Millis = Millis(1_763_713_200_000);
 
     fn event(payload: &str) -> RuleEvent {
-        RuleEvent::new("gw-1", payload.as_bytes(), NOW)
+        RuleEvent::new("gw-1", None, payload.as_bytes(), NOW)
     }
 
     #[test]

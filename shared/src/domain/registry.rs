@@ -134,12 +134,19 @@ impl AppKind {
 }
 
 /// A registered app (gateway or direct-connected logger). Its account and group come from
-/// here, never from what the app sends.
+/// here, never from what the app sends. Its ID (`thing`) is unique within its account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub thing: ThingName,
     pub account: AccountId,
     pub group: GroupId,
+    /// Random per registration: the keys of the app's records carry it, so an app
+    /// deleted and registered again under the same ID (in another group, say) starts
+    /// with no history, and nothing that pinned the old registration reads the new one.
+    pub registration: RegistrationId,
+    /// When it was registered: a message received before then was sent to an earlier
+    /// registration of the same ID and is not this one's.
+    pub registered: Millis,
     pub name: String,
     pub kind: AppKind,
     pub enabled: bool,
@@ -157,14 +164,46 @@ impl App {
     }
 }
 
-/// The stable key of an instrument's records. It starts with the account so that an app
-/// re-registered to another account can never see the records it sent before.
+/// One registration of an app: 48 random bits, shown as 12 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegistrationId(u64);
+
+impl RegistrationId {
+    /// A registration from random bits (the caller supplies the randomness).
+    pub fn from_random(bits: u64) -> RegistrationId {
+        RegistrationId(bits >> 16)
+    }
+
+    /// Reads the 12 hex digits back.
+    pub fn parse(text: &str) -> Option<RegistrationId> {
+        (text.len() == 12)
+            .then(|| u64::from_str_radix(text, 16).ok())
+            .flatten()
+            .map(RegistrationId)
+    }
+}
+
+impl std::fmt::Display for RegistrationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:012x}", self.0)
+    }
+}
+
+/// The stable key of an instrument's records: `{account}/{app}.{registration}/{serial}`.
+/// It starts with the account, so no other account's key can equal it, and carries the
+/// app's registration, so a re-registered app never reads the records of the one before.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstrumentKey(String);
 
 impl InstrumentKey {
-    pub fn new(account: &AccountId, thing: &ThingName, serial: &InstrumentSerial) -> Self {
-        InstrumentKey(format!("{account}/{thing}/{serial}"))
+    pub fn new(
+        account: &AccountId,
+        thing: &ThingName,
+        registration: RegistrationId,
+        serial: &InstrumentSerial,
+    ) -> Self {
+        // `.` is in no app ID, so the registration cannot be confused with part of one.
+        InstrumentKey(format!("{account}/{thing}.{registration}/{serial}"))
     }
 
     /// The key the values of formula `formula` of a calculated channel are stored under.
@@ -190,6 +229,8 @@ pub struct Instrument {
     pub account: AccountId,
     pub group: GroupId,
     pub app: ThingName,
+    /// The registration of its app it belongs to (see [`App::registration`]).
+    pub registration: RegistrationId,
     pub serial: InstrumentSerial,
     /// Channels selected for acquisition, in dictionary order: a channel's position is
     /// the index its values are stored under, so the list only ever grows.
@@ -215,6 +256,7 @@ impl Instrument {
             account: app.account.clone(),
             group: app.group.clone(),
             app: app.thing.clone(),
+            registration: app.registration,
             serial,
             channels: Vec::new(),
             deselected: Vec::new(),
@@ -227,7 +269,7 @@ impl Instrument {
     }
 
     pub fn key(&self) -> InstrumentKey {
-        InstrumentKey::new(&self.account, &self.app, &self.serial)
+        InstrumentKey::new(&self.account, &self.app, self.registration, &self.serial)
     }
 
     /// How many channels are acquired: what the plan's per-instrument limit counts.

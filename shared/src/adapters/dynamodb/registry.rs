@@ -22,7 +22,7 @@ use crate::domain::codec::{decode_latest, decode_values, encode_latest, encode_v
 use crate::domain::ids::{AccountId, CalcId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use crate::domain::plan::Plan;
 use crate::domain::record::{Millis, Value};
-use crate::domain::registry::{Account, App, AppKind, Group, Instrument};
+use crate::domain::registry::{Account, App, AppKind, Group, Instrument, RegistrationId};
 use crate::domain::settings::{Language, Logo, TimeZone};
 use crate::ports::{Registration, Registry, Saved, StoreError};
 
@@ -41,8 +41,9 @@ fn alias_pk(alias: &AccountId) -> String {
     format!("ALIAS#{alias}")
 }
 
-fn app_pk(thing: &ThingName) -> String {
-    format!("APP#{thing}")
+/// App IDs are unique within an account only, so the account is part of the key.
+fn app_pk(account: &AccountId, thing: &ThingName) -> String {
+    format!("APP#{account}#{thing}")
 }
 
 fn instrument_sk(serial: &InstrumentSerial) -> String {
@@ -360,12 +361,14 @@ pub(super) fn account_item(account: &Account) -> Item {
 
 fn app_item(app: &App) -> Item {
     Item::from([
-        ("pk".into(), s(app_pk(&app.thing))),
+        ("pk".into(), s(app_pk(&app.account, &app.thing))),
         ("sk".into(), s("APP")),
         ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-        ("gsk".into(), s(app_pk(&app.thing))),
+        ("gsk".into(), s(format!("APP#{}", app.thing))),
         ("account".into(), s(app.account.as_str())),
         ("group".into(), s(app.group.as_str())),
+        ("reg".into(), s(app.registration.to_string())),
+        ("registered".into(), n(app.registered.0)),
         ("name".into(), s(&app.name)),
         ("enabled".into(), AttributeValue::Bool(app.enabled)),
         ("kind".into(), s(app.kind.as_str())),
@@ -415,13 +418,16 @@ fn parse_group(account: &AccountId, item: &Item) -> Result<Group, StoreError> {
 }
 
 fn parse_app(item: &Item) -> Result<App, StoreError> {
-    let thing = get_s(item, "pk")?
+    let (_, thing) = get_s(item, "pk")?
         .strip_prefix("APP#")
-        .ok_or_else(|| StoreError::Corrupt("app item without APP# key".into()))?;
+        .and_then(|rest| rest.split_once('#'))
+        .ok_or_else(|| StoreError::Corrupt("app item without an APP#{account}#{app} key".into()))?;
     Ok(App {
         thing: parse_id(ThingName::parse, thing)?,
         account: parse_id(AccountId::parse, get_s(item, "account")?)?,
         group: parse_id(GroupId::parse, get_s(item, "group")?)?,
+        registration: parse_registration(item)?,
+        registered: Millis(get_n(item, "registered")?.unwrap_or(0)),
         name: get_s(item, "name")?.to_owned(),
         kind: match item.get("kind") {
             None => AppKind::Gateway,
@@ -437,6 +443,12 @@ fn parse_app(item: &Item) -> Result<App, StoreError> {
     })
 }
 
+fn parse_registration(item: &Item) -> Result<RegistrationId, StoreError> {
+    let text = get_s(item, "reg")?;
+    RegistrationId::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("bad app registration `{text}`")))
+}
+
 fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
     let channels = get_strings(item, "channels")?
         .into_iter()
@@ -450,6 +462,7 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
         account: parse_id(AccountId::parse, get_s(item, "account")?)?,
         group: parse_id(GroupId::parse, get_s(item, "group")?)?,
         app: parse_id(ThingName::parse, get_s(item, "app")?)?,
+        registration: parse_registration(item)?,
         serial: parse_id(InstrumentSerial::parse, get_s(item, "serial")?)?,
         channels,
         deselected: match item.get("deselected") {
@@ -486,6 +499,16 @@ fn calculated_item(channel: &CalculatedChannel) -> Item {
             "sources".into(),
             AttributeValue::L(channel.sources.iter().map(|c| s(c.to_string())).collect()),
         ),
+        (
+            "pins".into(),
+            AttributeValue::M(
+                channel
+                    .pins
+                    .iter()
+                    .map(|(app, registration)| (app.to_string(), s(registration.to_string())))
+                    .collect(),
+            ),
+        ),
         ("version".into(), n(channel.version)),
         ("formula".into(), n(channel.formula)),
         ("bfComputed".into(), n(channel.backfill.computed)),
@@ -512,6 +535,20 @@ fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
         .iter()
         .map(|text| ChannelRef::parse(text).map_err(corrupt))
         .collect::<Result<Vec<_>, _>>()?;
+    let pins = match item.get("pins") {
+        Some(AttributeValue::M(map)) => map
+            .iter()
+            .map(|(app, registration)| {
+                let registration = match registration {
+                    AttributeValue::S(text) => RegistrationId::parse(text),
+                    _ => None,
+                }
+                .ok_or_else(|| StoreError::Corrupt(format!("bad pin for app `{app}`")))?;
+                Ok((parse_id(ThingName::parse, app)?, registration))
+            })
+            .collect::<Result<_, StoreError>>()?,
+        _ => Default::default(),
+    };
     let latest = match (get_n::<i64>(item, "latestT")?, get_b(item, "latestV")?) {
         (Some(t), Some(bytes)) => {
             let value = decode_values(bytes)
@@ -531,6 +568,7 @@ fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
         expression: get_s(item, "expression")?.to_owned(),
         canonical: get_s(item, "canonical")?.to_owned(),
         sources,
+        pins,
         version: get_n(item, "version")?.unwrap_or(0),
         formula: get_n(item, "formula")?.unwrap_or(1),
         latest,
@@ -771,8 +809,8 @@ impl Registry for DynamoRegistry {
         parse_group(account, &item).map(Some)
     }
 
-    async fn app(&self, thing: &ThingName) -> Result<Option<App>, StoreError> {
-        self.get(app_pk(thing), "APP")
+    async fn app(&self, account: &AccountId, thing: &ThingName) -> Result<Option<App>, StoreError> {
+        self.get(app_pk(account, thing), "APP")
             .await?
             .map(|item| parse_app(&item))
             .transpose()
@@ -780,10 +818,11 @@ impl Registry for DynamoRegistry {
 
     async fn instrument(
         &self,
+        account: &AccountId,
         thing: &ThingName,
         serial: &InstrumentSerial,
     ) -> Result<Option<Instrument>, StoreError> {
-        self.get(app_pk(thing), &instrument_sk(serial))
+        self.get(app_pk(account, thing), &instrument_sk(serial))
             .await?
             .map(|item| parse_instrument(&item))
             .transpose()
@@ -831,22 +870,23 @@ impl Registry for DynamoRegistry {
     ) -> Result<Registration, StoreError> {
         let instrument = Instrument::new(app, serial.clone());
         let item = Item::from([
-            ("pk".into(), s(app_pk(&app.thing))),
+            ("pk".into(), s(app_pk(&app.account, &app.thing))),
             ("sk".into(), s(instrument_sk(serial))),
             ("gpk".into(), s(group_gpk(&app.account, &app.group))),
             (
                 "gsk".into(),
-                s(format!("{}#{}", app_pk(&app.thing), instrument_sk(serial))),
+                s(format!("APP#{}#{}", app.thing, instrument_sk(serial))),
             ),
             ("account".into(), s(app.account.as_str())),
             ("group".into(), s(app.group.as_str())),
             ("app".into(), s(app.thing.as_str())),
+            ("reg".into(), s(app.registration.to_string())),
             ("serial".into(), s(serial.as_str())),
             ("rev".into(), n(0)),
         ]);
         // The count on the app and the new item commit together: of two concurrent
         // registrations for the last slot, the transaction lets only one through.
-        let on_app = (app_pk(&app.thing), "APP".to_owned());
+        let on_app = (app_pk(&app.account, &app.thing), "APP".to_owned());
         let created = self
             .create_counted(item, on_app, "instruments", limit)
             .await?;
@@ -885,7 +925,7 @@ impl Registry for DynamoRegistry {
         }
         let update = update
             .table_name(&self.table)
-            .key("pk", s(app_pk(&instrument.app)))
+            .key("pk", s(app_pk(&instrument.account, &instrument.app)))
             .key("sk", s(instrument_sk(&instrument.serial)))
             .update_expression(expression)
             // The revision read with the state: a concurrent writer makes this fail and
@@ -909,17 +949,19 @@ impl Registry for DynamoRegistry {
         })
     }
 
-    async fn touch_app(&self, thing: &ThingName, at: Millis) -> Result<(), StoreError> {
+    async fn touch_app(&self, app: &App, at: Millis) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(app_pk(thing)))
+            .key("pk", s(app_pk(&app.account, &app.thing)))
             .key("sk", s("APP"))
             .update_expression("SET lastSeen = :at")
+            // Only the registration that received the message: a new one starts unseen.
             .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(lastSeen) OR lastSeen < :at)",
+                "reg = :reg AND (attribute_not_exists(lastSeen) OR lastSeen < :at)",
             )
+            .expression_attribute_values(":reg", s(app.registration.to_string()))
             .expression_attribute_values(":at", n(at.0))
             .send()
             .await;
@@ -1033,13 +1075,13 @@ impl Registry for DynamoRegistry {
         })
     }
 
-    async fn set_certificate(
-        &self,
-        thing: &ThingName,
-        certificate_id: &str,
-    ) -> Result<bool, StoreError> {
-        self.set_existing((app_pk(thing), "APP"), "certificate", s(certificate_id))
-            .await
+    async fn set_certificate(&self, app: &App, certificate_id: &str) -> Result<bool, StoreError> {
+        self.set_existing(
+            (app_pk(&app.account, &app.thing), "APP"),
+            "certificate",
+            s(certificate_id),
+        )
+        .await
     }
 
     async fn update_app(&self, app: &App) -> Result<bool, StoreError> {
@@ -1047,7 +1089,7 @@ impl Registry for DynamoRegistry {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(app_pk(&app.thing)))
+            .key("pk", s(app_pk(&app.account, &app.thing)))
             .key("sk", s("APP"))
             .update_expression("SET #name = :name, enabled = :enabled")
             .condition_expression("account = :account AND #group = :group")
@@ -1063,7 +1105,7 @@ impl Registry for DynamoRegistry {
     }
 
     async fn delete_instrument(&self, instrument: &Instrument) -> Result<bool, StoreError> {
-        let app = app_pk(&instrument.app);
+        let app = app_pk(&instrument.account, &instrument.app);
         let key = (app.clone(), instrument_sk(&instrument.serial));
         self.delete_counted(key, (app, "APP".into()), "instruments")
             .await
@@ -1071,13 +1113,14 @@ impl Registry for DynamoRegistry {
 
     async fn delete_app(&self, app: &App) -> Result<bool, StoreError> {
         // Instruments first: an app is never gone while instruments of it remain.
-        let instruments = self.query_prefix(app_pk(&app.thing), "INSTRUMENT#").await?;
+        let pk = app_pk(&app.account, &app.thing);
+        let instruments = self.query_prefix(pk.clone(), "INSTRUMENT#").await?;
         for item in &instruments {
             let sk = get_s(item, "sk")?;
             self.client
                 .delete_item()
                 .table_name(&self.table)
-                .key("pk", s(app_pk(&app.thing)))
+                .key("pk", s(&pk))
                 .key("sk", s(sk))
                 .send()
                 .await
@@ -1085,7 +1128,7 @@ impl Registry for DynamoRegistry {
         }
         let delete = Delete::builder()
             .table_name(&self.table)
-            .key("pk", s(app_pk(&app.thing)))
+            .key("pk", s(&pk))
             .key("sk", s("APP"))
             .condition_expression("account = :account AND #group = :group")
             .expression_attribute_names("#group", "group")
@@ -1157,7 +1200,7 @@ impl Registry for DynamoRegistry {
         // Every name aliased: `name` and `expression` are DynamoDB reserved words.
         let mut expression = String::from(
             "SET #name = :name, #expression = :expression, #canonical = :canonical, \
-             #sources = :sources, #version = :version, #formula = :formula",
+             #sources = :sources, pins = :pins, #version = :version, #formula = :formula",
         );
         let mut update = self.client.update_item();
         if new_formula {
@@ -1185,6 +1228,7 @@ impl Registry for DynamoRegistry {
             .expression_attribute_values(":expression", item["expression"].clone())
             .expression_attribute_values(":canonical", item["canonical"].clone())
             .expression_attribute_values(":sources", item["sources"].clone())
+            .expression_attribute_values(":pins", item["pins"].clone())
             .expression_attribute_values(":version", n(channel.version))
             .expression_attribute_values(":formula", n(channel.formula))
             .expression_attribute_values(":previous", n(channel.version.saturating_sub(1)))

@@ -9,3 +9,5 @@ pub const BY_GROUP_INDEX: &str = "byGroup";
 pub const BY_GROUP_KEY: [&str; 2] = ["gpk", "gsk"];
 /// Records table key: partition `i` (instrument key, string), sort `t` (milliseconds).
 pub const RECORDS_KEY: [&str; 2] = ["i", "t"];
+/// The registry's Time to Live attribute (epoch seconds) on short-lived items.
+pub const TTL_ATTRIBUTE: &str = "ttl";
