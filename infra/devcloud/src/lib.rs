@@ -13,6 +13,7 @@ pub mod moto;
 pub mod rule;
 pub mod seed;
 pub mod tables;
+pub mod template;
 pub mod worker;
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};

@@ -8,8 +8,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::Deserialize;
 
-/// The SAM template, compiled in.
-pub const TEMPLATE: &str = include_str!("../../../template.yaml");
+use crate::template::resource_properties;
 
 /// A table definition as the template declares it (the subset the emulator needs).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -49,18 +48,6 @@ pub struct KeySpec {
 pub struct IndexSpec {
     pub index_name: String,
     pub key_schema: Vec<KeySpec>,
-}
-
-/// The `Properties` of `Resources.{logical_id}` in the template.
-fn resource_properties(logical_id: &str) -> anyhow::Result<serde_norway::Value> {
-    let template: serde_norway::Value =
-        serde_norway::from_str(TEMPLATE).context("parsing template.yaml")?;
-    template
-        .get("Resources")
-        .and_then(|r| r.get(logical_id))
-        .and_then(|r| r.get("Properties"))
-        .cloned()
-        .ok_or_else(|| anyhow!("template.yaml has no Resources.{logical_id}.Properties"))
 }
 
 /// The table declared under `Resources.{logical_id}` in the template.
@@ -141,27 +128,6 @@ pub async fn create_table(
 mod tests {
     use super::*;
     use fieldcloud::adapters::dynamodb::schema;
-    use fieldcloud::domain::iot_thing::Stack;
-    use fieldcloud::domain::protocol::{rule_sql, RECORDS_TOPIC_FILTER};
-
-    #[test]
-    fn template_rule_is_the_one_the_emulator_emulates() {
-        let rule = resource_properties("IngestRule").unwrap();
-        // `!Sub "…${AWS::StackName}…"`: the stack's name goes into the SQL.
-        let serde_norway::Value::Tagged(sub) = &rule["TopicRulePayload"]["Sql"] else {
-            panic!("the rule's SQL is a !Sub of the stack name");
-        };
-        assert_eq!(sub.tag, "Sub");
-        let stack = Stack::parse("my-stack").unwrap();
-        let sql = sub
-            .value
-            .as_str()
-            .unwrap()
-            .replace("${AWS::StackName}", stack.as_str());
-        assert_eq!(sql, rule_sql(&stack));
-        assert!(sql.contains(&format!("FROM '{RECORDS_TOPIC_FILTER}'")));
-        assert!(sql.contains("principal() AS principal"));
-    }
 
     fn keys(spec: &[KeySpec]) -> Vec<(&str, &str)> {
         spec.iter()
