@@ -65,6 +65,18 @@ pub async fn spawn_with(plan: Plan, read_limits: api::ReadLimits) -> TestCloud {
     }
 }
 
+/// Every test also proves the template's permissions: a call a function made that its
+/// policy does not allow fails the test that made it, even where the call's failure was
+/// handled (a best-effort clean-up, say).
+impl Drop for TestCloud {
+    fn drop(&mut self) {
+        let denied = self.cloud.denied();
+        if !std::thread::panicking() {
+            assert!(denied.is_empty(), "IAM would refuse: {denied:#?}");
+        }
+    }
+}
+
 impl TestCloud {
     /// The record time `offset_seconds` after the test's base time.
     pub fn at(&self, offset_seconds: i64) -> i64 {

@@ -12,5 +12,6 @@ mod identity;
 mod ingest;
 mod isolation;
 mod limits;
+mod permissions;
 mod series;
 mod tenancy;

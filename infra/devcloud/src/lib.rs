@@ -9,6 +9,7 @@
 pub mod broker;
 pub mod fleet;
 pub mod http;
+pub mod iam;
 pub mod moto;
 pub mod rule;
 pub mod seed;
@@ -67,6 +68,8 @@ pub struct LocalCloud {
     /// Names the apps' things (`local:{account}:{app}`) and so their topics.
     pub stack: Stack,
     rule: rule::Rule,
+    /// The calls a function made that its policy in the template does not allow.
+    denied: iam::Denials,
     /// The time the API sees.
     pub clock: ApiClock,
     outcomes: broadcast::Sender<RuleOutcome>,
@@ -92,25 +95,46 @@ impl LocalCloud {
         tables::create_table(&dynamodb, "RegistryTable", REGISTRY_TABLE).await?;
         tables::create_table(&dynamodb, "RecordsTable", RECORDS_TABLE).await?;
         create_bucket(&moto.endpoint, FILES_BUCKET).await?;
+        // The local cloud's own clients (tables, seeds, tests) may do anything; each
+        // function gets clients limited to its policy in the template.
         let registry = DynamoRegistry::new(dynamodb.clone(), REGISTRY_TABLE);
         let records = DynamoRecords::new(dynamodb, RECORDS_TABLE);
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = worker::create_queue(&sqs, RECOMPUTE_QUEUE).await?;
+        let names = iam_names(&queue_url);
+        let denied = iam::Denials::default();
+        let function = |name| iam::FunctionClients::new(name, &config, &names, &denied);
+        let (ingest, recompute, api_clients) = (
+            function("IngestFunction")?,
+            function("RecomputeFunction")?,
+            function("ApiFunction")?,
+        );
+        let function_tables = |clients: &iam::FunctionClients| {
+            (
+                DynamoRegistry::new(clients.dynamodb.clone(), REGISTRY_TABLE),
+                DynamoRecords::new(clients.dynamodb.clone(), RECORDS_TABLE),
+            )
+        };
+        let (recompute_registry, recompute_records) = function_tables(&recompute);
+        // Receiving and deleting messages is Lambda's event source mapping, not the
+        // function's code: the worker polls with the local cloud's own client.
         tokio::spawn(worker::run(
             sqs.clone(),
             queue_url.clone(),
-            registry.clone(),
-            records.clone(),
+            recompute_registry,
+            recompute_records,
+            SqsJobQueue::new(recompute.sqs.clone(), queue_url.clone()),
         ));
 
         let mqtt = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(ports.mqtt)?));
         broker::start(mqtt).await?;
         let (outcomes, _) = broadcast::channel(1024);
         let stack = Stack::parse(STACK).map_err(anyhow::Error::msg)?;
+        let (ingest_registry, ingest_records) = function_tables(&ingest);
         let rule = rule::Rule {
             stack: stack.clone(),
-            registry: registry.clone(),
-            records: records.clone(),
+            registry: ingest_registry,
+            records: ingest_records,
         };
         tokio::spawn({
             let (rule, outcomes) = (rule.clone(), outcomes.clone());
@@ -121,7 +145,7 @@ impl LocalCloud {
             }
         });
 
-        let key = token_key(&aws_sdk_ssm::Client::new(&config)).await?;
+        let key = token_key(&aws_sdk_ssm::Client::new(&config), &api_clients.ssm).await?;
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, ports.api))
             .await
             .with_context(|| format!("binding the API to 127.0.0.1:{}", ports.api))?;
@@ -133,12 +157,13 @@ impl LocalCloud {
             .await
             .map_err(|e| anyhow::anyhow!(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))
             .context("verifying the mail sender in SES")?;
+        let (api_registry, api_records) = function_tables(&api_clients);
         let api = Arc::new(api::Api {
-            registry: registry.clone(),
-            records: records.clone(),
-            jobs: SqsJobQueue::new(sqs, queue_url),
-            mailer: SesMailer::new(ses, MAIL_FROM),
-            things: app_identities(&config, mqtt).await?,
+            registry: api_registry,
+            records: api_records,
+            jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
+            mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),
+            things: app_identities(&config, &api_clients.iot, mqtt).await?,
             stack: stack.clone(),
             read_limits,
             key: key.clone(),
@@ -169,6 +194,7 @@ impl LocalCloud {
             key,
             stack,
             rule,
+            denied,
             clock,
             outcomes,
         })
@@ -205,6 +231,15 @@ impl LocalCloud {
     /// local broker cannot make, such as one sent with a certificate (`principal`).
     pub async fn deliver(&self, event: &RuleEvent) -> RuleOutcome {
         self.rule.invoke(event).await
+    }
+
+    /// Every call a function made that IAM would have refused, as `AccessDenied: …`
+    /// lines; empty when the template allows all that the functions do.
+    pub fn denied(&self) -> Vec<String> {
+        self.denied
+            .lock()
+            .expect("no panic while holding the lock")
+            .clone()
     }
 
     /// Outcomes of the IoT rule from now on, one per message.
@@ -250,6 +285,7 @@ pub const APP_POLICY: &str = "fieldcloud-apps";
 /// template deploys; apps are told to connect to the local broker.
 async fn app_identities(
     config: &aws_config::SdkConfig,
+    api_iot: &aws_sdk_iot::Client,
     mqtt: SocketAddr,
 ) -> anyhow::Result<IotThings> {
     let iot = aws_sdk_iot::Client::new(config);
@@ -268,15 +304,54 @@ async fn app_identities(
         .await
         .map_err(|e| anyhow::anyhow!(aws_sdk_iot::error::DisplayErrorContext(e).to_string()))
         .context("creating the apps' IoT policy")?;
-    Ok(IotThings::new(iot, APP_POLICY, mqtt.to_string()))
+    Ok(IotThings::new(
+        api_iot.clone(),
+        APP_POLICY,
+        mqtt.to_string(),
+    ))
+}
+
+/// The names the template's policies refer to, as the local cloud has them.
+fn iam_names(recompute_queue_url: &str) -> iam::Names {
+    let (region, account) = ("us-east-1", "123456789012");
+    let arn =
+        |service: &str, resource: &str| format!("arn:aws:{service}:{region}:{account}:{resource}");
+    iam::Names {
+        region: region.into(),
+        account: account.into(),
+        stack: STACK.into(),
+        refs: vec![
+            ("RegistryTable", REGISTRY_TABLE.into()),
+            ("RecordsTable", RECORDS_TABLE.into()),
+            ("RecomputeQueue", recompute_queue_url.into()),
+            ("TokenKeyParameter", TOKEN_KEY_PARAMETER.into()),
+            ("AppPolicy", APP_POLICY.into()),
+            ("MailFrom", MAIL_FROM.into()),
+        ],
+        arns: vec![
+            (
+                "RegistryTable",
+                arn("dynamodb", &format!("table/{REGISTRY_TABLE}")),
+            ),
+            (
+                "RecordsTable",
+                arn("dynamodb", &format!("table/{RECORDS_TABLE}")),
+            ),
+            ("RecomputeQueue", arn("sqs", RECOMPUTE_QUEUE)),
+            ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
+        ],
+    }
 }
 
 /// Where the token key is kept, locally as in the template's default.
 pub const TOKEN_KEY_PARAMETER: &str = "/fieldcloud/token-key";
 
-/// Stores a fresh random token key as an SSM SecureString and reads it back the way the
-/// deployed API does at cold start.
-async fn token_key(ssm: &aws_sdk_ssm::Client) -> anyhow::Result<TokenKey> {
+/// Stores a fresh random token key as an SSM SecureString (as an operator would) and reads
+/// it back the way the deployed API does at cold start, with the API's client.
+async fn token_key(
+    ssm: &aws_sdk_ssm::Client,
+    api_ssm: &aws_sdk_ssm::Client,
+) -> anyhow::Result<TokenKey> {
     let fresh: String = rand::random::<[u8; 32]>()
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -290,7 +365,7 @@ async fn token_key(ssm: &aws_sdk_ssm::Client) -> anyhow::Result<TokenKey> {
         .await
         .map_err(|e| anyhow::anyhow!(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))
         .context("storing the token key in SSM")?;
-    let stored = fieldcloud::adapters::ssm::secure_parameter(ssm, TOKEN_KEY_PARAMETER)
+    let stored = fieldcloud::adapters::ssm::secure_parameter(api_ssm, TOKEN_KEY_PARAMETER)
         .await
         .map_err(anyhow::Error::msg)?;
     TokenKey::new(stored).map_err(anyhow::Error::msg)

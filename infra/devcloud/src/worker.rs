@@ -33,14 +33,15 @@ pub async fn create_queue(client: &Client, name: &str) -> anyhow::Result<String>
         .ok_or_else(|| anyhow::anyhow!("SQS returned no queue URL"))
 }
 
-/// Runs until the process ends.
+/// Runs until the process ends: `client` polls (as Lambda's event source mapping does),
+/// `registry`, `records` and `queue` are the function's own.
 pub async fn run(
     client: Client,
     queue_url: String,
     registry: DynamoRegistry,
     records: DynamoRecords,
+    queue: SqsJobQueue,
 ) {
-    let queue = SqsJobQueue::new(client.clone(), queue_url.clone());
     loop {
         let received = client
             .receive_message()
