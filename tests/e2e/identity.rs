@@ -2,8 +2,8 @@
 
 use devcloud::seed;
 use fieldcloud::domain::auth::{
-    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
-    THROTTLE_WINDOW_MILLIS,
+    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER_ANYWHERE, MAX_FAILURES_PER_USER_AT_ADDRESS,
+    SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, THROTTLE_WINDOW_MILLIS,
 };
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
@@ -84,7 +84,7 @@ async fn failed_logins_are_throttled_per_user_and_per_address() {
     let app = spawn(Plan::Standard).await;
     admin_of_acme(&app, "boss").await;
     admin_of_acme(&app, "deputy").await;
-    for _ in 0..MAX_FAILURES_PER_USER {
+    for _ in 0..MAX_FAILURES_PER_USER_AT_ADDRESS {
         assert_eq!(login(&app, "acme", "boss", "Wrong4Password").await.0, 401);
     }
     // Even the right password is refused until the window ends.
@@ -100,13 +100,76 @@ async fn failed_logins_are_throttled_per_user_and_per_address() {
     // Another user is not locked out by boss's failures…
     assert_eq!(login(&app, "acme", "deputy", PASSWORD).await.0, 200);
     // …until this address has failed too often, whichever user IDs it tried.
-    for n in MAX_FAILURES_PER_USER..MAX_FAILURES_PER_ADDRESS {
+    for n in MAX_FAILURES_PER_USER_AT_ADDRESS..MAX_FAILURES_PER_ADDRESS {
         assert_eq!(
             login(&app, "acme", &format!("guess-{n}"), PASSWORD).await.0,
             401
         );
     }
     assert_eq!(login(&app, "acme", "deputy", PASSWORD).await.0, 429);
+}
+
+/// A login sent from a chosen local address (the local API takes connections from the
+/// whole 127/8 loopback, so each is another source address).
+async fn login_from(app: &TestCloud, local: &str, user: &str, password: &str) -> (u16, Value) {
+    let client = reqwest::Client::builder()
+        .local_address(local.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let body = json!({"account": "acme", "user": user, "password": password});
+    let response = client
+        .post(format!("{}/v1/login", app.cloud.api_url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_flood_from_one_address_does_not_lock_the_user_out_elsewhere() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    // A stranger floods boss's login from 127.0.0.2: a few guesses, then refusals unchecked.
+    let mut statuses = Vec::new();
+    for n in 0..MAX_FAILURES_PER_ADDRESS + 5 {
+        statuses.push(
+            login_from(&app, "127.0.0.2", "boss", &format!("Guess{n}x"))
+                .await
+                .0,
+        );
+    }
+    let mut expected = vec![401; MAX_FAILURES_PER_USER_AT_ADDRESS as usize];
+    expected.resize(statuses.len(), 429);
+    assert_eq!(statuses, expected);
+    // Even the right password is refused there…
+    assert_eq!(login_from(&app, "127.0.0.2", "boss", PASSWORD).await.0, 429);
+    // …but boss, from his own address, logs in.
+    let (status, body) = login_from(&app, "127.0.0.1", "boss", PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn failures_from_many_addresses_lock_the_user_out_by_the_slower_backstop() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let per_address = MAX_FAILURES_PER_USER_AT_ADDRESS;
+    let addresses = MAX_FAILURES_PER_USER_ANYWHERE.div_ceil(per_address);
+    for a in 0..addresses {
+        let local = format!("127.0.1.{}", a + 1);
+        for n in 0..per_address {
+            let (status, _) = login_from(&app, &local, "boss", &format!("Guess{n}x")).await;
+            assert_eq!(status, 401, "guess {n} from {local}");
+        }
+    }
+    // Spread over enough addresses, the failures reach the per-user backstop: the user is
+    // refused everywhere until the window ends.
+    assert_eq!(login_from(&app, "127.0.0.1", "boss", PASSWORD).await.0, 429);
+    app.cloud
+        .clock
+        .advance(THROTTLE_WINDOW_MILLIS + Millis::SECOND);
+    assert_eq!(login_from(&app, "127.0.0.1", "boss", PASSWORD).await.0, 200);
 }
 
 #[tokio::test]
@@ -136,7 +199,7 @@ async fn parallel_wrong_passwords_get_no_more_tries_than_sequential_ones() {
         statuses.push(guess.await.unwrap());
     }
     statuses.sort_unstable();
-    let mut expected = vec![401; MAX_FAILURES_PER_USER as usize];
+    let mut expected = vec![401; MAX_FAILURES_PER_USER_AT_ADDRESS as usize];
     expected.resize(12, 429);
     assert_eq!(statuses, expected);
     assert_eq!(login(&app, "acme", "boss", PASSWORD).await.0, 429);

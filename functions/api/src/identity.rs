@@ -1,17 +1,18 @@
 //! Login and logout, the account's users, and its audit log.
 //!
 //! `POST /v1/login` answers a wrong account, user or password alike (401) and takes as
-//! long for a user that does not exist; failed logins are counted per user and per
-//! source address, and over the limit logins are refused (429) until the window ends.
+//! long for a user that does not exist; failed logins are counted per user and address,
+//! per address and per user (a slower backstop), and over a limit logins are refused
+//! (429) until the window ends.
 
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
-    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret, totp_step,
-    totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset, Role, Session, TotpState,
-    TwoStep, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER,
-    RESET_VALID_MILLIS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
+    api_token_hash, check_password_policy, decoy_hash, hash_password, login_throttles,
+    new_totp_secret, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset,
+    Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, RESET_VALID_MILLIS,
+    SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::plan::Plan;
@@ -170,20 +171,16 @@ pub async fn recheck_password(
     identity: &impl Identity,
     principal: &Principal,
     password: &str,
+    address: Option<&str>,
     now: Millis,
 ) -> Result<User, ApiError> {
-    let key = user_throttle_key(&principal.account, &principal.user);
-    if let Some(until) = identity
-        .claim_attempt(&key, MAX_FAILURES_PER_USER, now)
-        .await?
-    {
-        return Err(too_many_failures(until));
-    }
+    let name = user_throttle_key(&principal.account, &principal.user);
+    let attempt = claim_login_attempt(identity, &name, address, now).await?;
     let user = own_user(identity, principal).await?;
     if !verify_password(password, &user.password_hash) {
         return Err(ApiError::bad_request("the password is wrong"));
     }
-    identity.release_attempt(&key, now).await?;
+    attempt.succeeded(identity, now).await?;
     Ok(user)
 }
 
@@ -191,6 +188,40 @@ pub async fn recheck_password(
 /// counted under.
 fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
     format!("user:{account}/{user}")
+}
+
+/// The throttle slots one attempt took (see [`login_throttles`]); they stay taken when
+/// it fails and are given back when it succeeds.
+#[must_use = "a successful attempt gives its slots back"]
+pub struct LoginAttempt(Vec<String>);
+
+impl LoginAttempt {
+    pub async fn succeeded(self, identity: &impl Identity, now: Millis) -> Result<(), ApiError> {
+        for key in &self.0 {
+            identity.release_attempt(key, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Takes a slot of each of the throttles of a login on `name` from `address` before the
+/// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
+/// one of them is spent (and the slots taken so far are given back).
+pub async fn claim_login_attempt(
+    identity: &impl Identity,
+    name: &str,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<LoginAttempt, ApiError> {
+    let mut taken = LoginAttempt(Vec::new());
+    for (key, max) in login_throttles(name, address) {
+        if let Some(until) = identity.claim_attempt(&key, max, now).await? {
+            taken.succeeded(identity, now).await?;
+            return Err(too_many_failures(until));
+        }
+        taken.0.push(key);
+    }
+    Ok(taken)
 }
 
 fn too_many_failures(until: Millis) -> ApiError {
@@ -219,25 +250,7 @@ pub async fn login(
     let address = crate::auth::source_address(http);
     let address = address.as_deref();
     let name = login_name(store, &request).await?;
-    let user_key = &name.throttle_key;
-    let address_key = address.map(|a| format!("address:{a}"));
-    // Each attempt takes a slot before the password is checked, so parallel guesses get
-    // no more than sequential ones; a right password gives its slots back.
-    if let Some(until) = store
-        .claim_attempt(user_key, MAX_FAILURES_PER_USER, now)
-        .await?
-    {
-        return Err(too_many_failures(until));
-    }
-    if let Some(key) = &address_key {
-        if let Some(until) = store
-            .claim_attempt(key, MAX_FAILURES_PER_ADDRESS, now)
-            .await?
-        {
-            store.release_attempt(user_key, now).await?;
-            return Err(too_many_failures(until));
-        }
-    }
+    let attempt = claim_login_attempt(store, &name.throttle_key, address, now).await?;
     let found = match &name.account {
         Some(account) => store.user(account, &name.user).await?,
         None => None,
@@ -264,10 +277,7 @@ pub async fn login(
         }
         return Err((name.wrong)());
     };
-    store.release_attempt(user_key, now).await?;
-    if let Some(key) = &address_key {
-        store.release_attempt(key, now).await?;
-    }
+    attempt.succeeded(store, now).await?;
     let (account, user) = (found.account.clone(), found.id.clone());
     // Only now, with the password right: a blocked address learns nothing without it.
     let account_record = store.account(&account).await?.ok_or_else(name.wrong)?;
@@ -389,13 +399,8 @@ pub async fn login_two_step(
             "this login had its tries or ended; log in again",
         ));
     }
-    let user_key = user_throttle_key(&account, &user);
-    if let Some(until) = store
-        .claim_attempt(&user_key, MAX_FAILURES_PER_USER, now)
-        .await?
-    {
-        return Err(too_many_failures(until));
-    }
+    let name = user_throttle_key(&account, &user);
+    let attempt = claim_login_attempt(store, &name, address, now).await?;
     let accepted = match found.two_step() {
         Some(TwoStep::Totp) => {
             let step = found
@@ -411,14 +416,6 @@ pub async fn login_two_step(
         None => false,
     };
     if !accepted {
-        if let Some(address) = address {
-            // Counted against the address too; whether it has slots left changes nothing
-            // for this answer.
-            let key = format!("address:{address}");
-            store
-                .claim_attempt(&key, MAX_FAILURES_PER_ADDRESS, now)
-                .await?;
-        }
         audit(
             store,
             &account,
@@ -433,7 +430,7 @@ pub async fn login_two_step(
             "the code is wrong or was used already",
         ));
     }
-    store.release_attempt(&user_key, now).await?;
+    attempt.succeeded(store, now).await?;
     let account_record = store
         .account(&account)
         .await?

@@ -180,7 +180,7 @@ pub async fn disable(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    recheck_password(identity, principal, &password.password, now).await?;
+    recheck_password(identity, principal, &password.password, address, now).await?;
     identity
         .set_email_two_step(&principal.account, &principal.user, false)
         .await?;

@@ -237,7 +237,7 @@ pub async fn change_password(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let user = recheck_password(identity, principal, &change.current, now).await?;
+    let user = recheck_password(identity, principal, &change.current, address, now).await?;
     check_password_policy(&change.new, &user.id).map_err(ApiError::bad_request)?;
     identity
         .set_password(&user.account, &user.id, &hash_password(&change.new))

@@ -299,12 +299,33 @@ pub fn session_needs_touch(last_active: Millis, now: Millis) -> bool {
     now.0 - last_active.0 >= SESSION_TOUCH_MILLIS
 }
 
-/// Failed logins are counted per user and per source address in windows of this length.
+/// Failed logins are counted per user and address, per address and per user in windows
+/// of this length.
 pub const THROTTLE_WINDOW_MILLIS: i64 = 15 * Millis::MINUTE;
-/// Failures one user may have in a window before its logins are refused.
-pub const MAX_FAILURES_PER_USER: u32 = 5;
+/// Failures one user may have from one source address in a window before logins of that
+/// user from that address are refused.
+pub const MAX_FAILURES_PER_USER_AT_ADDRESS: u32 = 5;
 /// Failures one source address may have in a window (it may try many user IDs).
 pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+/// Failures one user may have from all addresses together in a window: the slower
+/// backstop against guessing from many addresses. A flood from one address reaches it
+/// only by [`MAX_FAILURES_PER_USER_AT_ADDRESS`] a window, so a stranger needs ten
+/// addresses to lock the user out.
+pub const MAX_FAILURES_PER_USER_ANYWHERE: u32 = 50;
+
+/// The throttle counters one login attempt on `name` (what a user logs in as, e.g.
+/// `user:acme/ann`) from `address` takes a slot of, in the order they are claimed, each
+/// with its limit. The narrowest comes first: an address that has spent its tries on a
+/// user is refused before it can count against the user anywhere else.
+pub fn login_throttles(name: &str, address: Option<&str>) -> Vec<(String, u32)> {
+    let at = address.unwrap_or("unknown");
+    let mut throttles = vec![(format!("{name}@{at}"), MAX_FAILURES_PER_USER_AT_ADDRESS)];
+    if let Some(address) = address {
+        throttles.push((format!("address:{address}"), MAX_FAILURES_PER_ADDRESS));
+    }
+    throttles.push((name.to_owned(), MAX_FAILURES_PER_USER_ANYWHERE));
+    throttles
+}
 
 /// A count of failed logins since `window_start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,6 +433,27 @@ mod tests {
             last.plus(SESSION_TOUCH_MILLIS - 1)
         ));
         assert!(session_needs_touch(last, last.plus(SESSION_TOUCH_MILLIS)));
+    }
+
+    #[test]
+    fn a_login_is_counted_per_user_at_its_address_per_address_and_per_user() {
+        assert_eq!(
+            login_throttles("user:acme/ann", Some("203.0.113.7")),
+            vec![
+                ("user:acme/ann@203.0.113.7".to_owned(), 5),
+                ("address:203.0.113.7".to_owned(), 20),
+                ("user:acme/ann".to_owned(), 50),
+            ]
+        );
+        assert_eq!(
+            login_throttles("email:a@b.example", None),
+            vec![
+                ("email:a@b.example@unknown".to_owned(), 5),
+                ("email:a@b.example".to_owned(), 50),
+            ]
+        );
+        // The backstop is slower: one address alone never reaches it.
+        const { assert!(MAX_FAILURES_PER_USER_AT_ADDRESS < MAX_FAILURES_PER_USER_ANYWHERE) };
     }
 
     #[test]
