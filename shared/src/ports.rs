@@ -241,6 +241,8 @@ pub trait Identity: Send + Sync {
     /// Deletes a user (as read: its role must be unchanged), keeping at least one admin.
     async fn delete_user(&self, user: &User) -> Result<UserChange, StoreError>;
     /// Sets (or with `None` removes) a user's authenticator secret; `false` if no user.
+    /// A new, unconfirmed secret never replaces a confirmed one, and a confirmed state is
+    /// written only over the same secret pending: `false` otherwise.
     async fn set_totp(
         &self,
         account: &AccountId,

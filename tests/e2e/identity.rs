@@ -749,6 +749,108 @@ async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
     );
 }
 
+/// Enrolls and confirms `token`'s user's authenticator app: its secret.
+async fn confirmed_authenticator(app: &TestCloud, token: &str) -> String {
+    let (status, enrolled) = app
+        .call_as("POST", "/v1/two-step/totp", token, json!({}))
+        .await;
+    assert_eq!(status, 200, "{enrolled}");
+    let secret = enrolled["secret"].as_str().unwrap().to_owned();
+    let code = authenticator_code(&secret, app.cloud.clock.now());
+    let (status, body) = app
+        .call_as(
+            "POST",
+            "/v1/two-step/totp/confirm",
+            token,
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The next code is of another time step: the confirming one is spent.
+    app.cloud.clock.advance(30 * Millis::SECOND);
+    secret
+}
+
+/// The actions of an audit log answer, newest first.
+fn actions(log: &Value) -> Vec<String> {
+    log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_confirmed_authenticator_cannot_be_replaced_by_enrolling_again() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let boss = token_of(&app, "boss").await;
+    confirmed_authenticator(&app, &boss).await;
+    // A stolen session alone cannot swap the authenticator for one the thief holds.
+    let (status, body) = app
+        .call_as("POST", "/v1/two-step/totp", &boss, json!({}))
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("two_step_on")),
+        "{body}"
+    );
+    let (status, first) = login(&app, "acme", "boss", PASSWORD).await;
+    assert_eq!((status, first["two_step"].clone()), (200, json!("totp")));
+    let (_, log) = app.get_as("/v1/audit", &app.token).await;
+    let actions = actions(&log);
+    for change in ["two_step_enrollment_started", "two_step_enabled"] {
+        assert!(actions.iter().any(|a| a == change), "{change}: {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_codes_to_turn_the_authenticator_off_count_like_wrong_passwords() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let boss = token_of(&app, "boss").await;
+    let secret = confirmed_authenticator(&app, &boss).await;
+    let disable = |code: String| {
+        app.call_as(
+            "POST",
+            "/v1/two-step/totp/disable",
+            &boss,
+            json!({ "code": code }),
+        )
+    };
+    let right = authenticator_code(&secret, app.cloud.clock.now());
+    let wrong = if right == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    for _ in 0..MAX_FAILURES_PER_USER_AT_ADDRESS {
+        assert_eq!(disable(wrong.to_owned()).await.0, 400);
+    }
+    let (status, body) = disable(right).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (429, json!("too_many_attempts"))
+    );
+    assert_eq!(
+        login(&app, "acme", "boss", PASSWORD).await.0,
+        429,
+        "the same throttle"
+    );
+
+    app.cloud
+        .clock
+        .advance(THROTTLE_WINDOW_MILLIS + Millis::SECOND);
+    let right = authenticator_code(&secret, app.cloud.clock.now());
+    assert_eq!(disable(right).await, (200, json!({"two_step": "none"})));
+    let (_, log) = app.get_as("/v1/audit", &token_of(&app, "boss").await).await;
+    assert!(
+        actions(&log).iter().any(|a| a == "two_step_disabled"),
+        "{log}"
+    );
+}
+
 #[tokio::test]
 async fn a_reset_link_is_mailed_works_once_within_30_minutes_and_reveals_no_user() {
     let app = spawn(Plan::Standard).await;

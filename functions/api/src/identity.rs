@@ -490,16 +490,24 @@ pub struct Code {
 }
 
 /// Starts enrolling the caller's authenticator app: a new secret, not yet asked for at
-/// login until a code from the app confirms it.
+/// login until a code from the app confirms it. A confirmed one is never replaced this
+/// way: a stolen session alone could swap it for the thief's own; turning it off first
+/// takes a current code.
 pub async fn enroll_totp(
     identity: &impl Identity,
     principal: &Principal,
+    address: Option<&str>,
+    now: Millis,
 ) -> Result<Json, ApiError> {
-    if own_user(identity, principal).await?.two_step() == Some(TwoStep::Email) {
-        return Err(ApiError::conflict(
-            "two_step_on",
-            "mailed codes are your second step; turn them off first",
-        ));
+    let two_step_on = |message: &str| ApiError::conflict("two_step_on", message.to_owned());
+    match own_user(identity, principal).await?.two_step() {
+        Some(TwoStep::Email) => {
+            return Err(two_step_on(
+                "mailed codes are your second step; turn them off first",
+            ))
+        }
+        Some(TwoStep::Totp) => return Err(totp_on()),
+        None => {}
     }
     let secret = new_totp_secret();
     let state = TotpState {
@@ -507,19 +515,34 @@ pub async fn enroll_totp(
         confirmed: false,
         last_step: 0,
     };
+    // Conditional: a confirmation that came between the read and this write wins.
     if !identity
         .set_totp(&principal.account, &principal.user, Some(&state))
         .await?
     {
-        return Err(ApiError::not_found(format!(
-            "user `{}` not found",
-            principal.user
-        )));
+        return Err(totp_on());
     }
     let uri = totp_uri(&secret, &principal.account, &principal.user).ok_or_else(|| {
         ApiError::bad_request("the account and user IDs cannot name an authenticator entry")
     })?;
+    audit_own(
+        identity,
+        principal,
+        address,
+        "two_step_enrollment_started",
+        "totp".into(),
+        now,
+    )
+    .await?;
     Ok(json!({ "secret": secret, "uri": uri }))
+}
+
+fn totp_on() -> ApiError {
+    ApiError::conflict(
+        "two_step_on",
+        "an authenticator app is your second step already; to use another, turn it off \
+         first with a current code (POST /v1/two-step/totp/disable)",
+    )
 }
 
 /// Confirms enrollment with a code from the app; from then on login asks for codes.
@@ -533,6 +556,7 @@ pub async fn confirm_totp(
     let user = own_user(identity, principal).await?;
     let pending = user
         .totp
+        .filter(|t| !t.confirmed)
         .ok_or_else(|| ApiError::conflict("not_enrolled", "start with POST /v1/two-step/totp"))?;
     let step = totp_step(&pending.secret, &code.code, now)
         .ok_or_else(|| ApiError::bad_request("the code does not match; check the app's clock"))?;
@@ -541,15 +565,22 @@ pub async fn confirm_totp(
         last_step: step,
         ..pending
     };
-    identity
+    // Conditional on the very secret the code was checked against still pending.
+    if !identity
         .set_totp(&principal.account, &principal.user, Some(&confirmed))
-        .await?;
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "changed_meanwhile",
+            "your authenticator enrollment changed meanwhile; start again",
+        ));
+    }
     audit_own(
         identity,
         principal,
         address,
         "two_step_enabled",
-        String::new(),
+        "totp".into(),
         now,
     )
     .await?;
@@ -557,7 +588,7 @@ pub async fn confirm_totp(
 }
 
 /// Turns two-step verification off; it takes a current code, so a stolen session alone
-/// cannot.
+/// cannot, and wrong codes take tries from the login throttle, so it cannot guess either.
 pub async fn disable_totp(
     identity: &impl Identity,
     principal: &Principal,
@@ -565,6 +596,8 @@ pub async fn disable_totp(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    let name = user_throttle_key(&principal.account, &principal.user);
+    let attempt = claim_login_attempt(identity, &name, address, now).await?;
     let user = own_user(identity, principal).await?;
     let valid = user
         .totp
@@ -580,6 +613,7 @@ pub async fn disable_totp(
     {
         return Err(ApiError::bad_request("the code was used already"));
     }
+    attempt.succeeded(identity, now).await?;
     identity
         .set_totp(&principal.account, &principal.user, None)
         .await?;
@@ -588,7 +622,7 @@ pub async fn disable_totp(
         principal,
         address,
         "two_step_disabled",
-        String::new(),
+        "totp".into(),
         now,
     )
     .await?;

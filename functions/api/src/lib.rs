@@ -301,7 +301,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
             ok(mailed_code::disable(registry, principal, password, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp"]) => {
-            ok(identity::enroll_totp(registry, principal).await?)
+            ok(identity::enroll_totp(registry, principal, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp", "confirm"]) => {
             let code = json_body(request)?;

@@ -293,8 +293,16 @@ impl Identity for DynamoRegistry {
                 .update_expression(
                     "SET totpSecret = :secret, totpConfirmed = :confirmed, totpLastStep = :step",
                 )
+                // Never over a confirmed secret; and a confirmation only of the secret
+                // that is pending, not of one a later enrollment put in its place.
+                .condition_expression(if state.confirmed {
+                    "totpSecret = :secret AND NOT totpConfirmed = :yes"
+                } else {
+                    "attribute_exists(pk) AND NOT totpConfirmed = :yes"
+                })
                 .expression_attribute_values(":secret", s(&state.secret))
                 .expression_attribute_values(":confirmed", AttributeValue::Bool(state.confirmed))
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .expression_attribute_values(":step", n(state.last_step)),
             None => update.update_expression("REMOVE totpSecret, totpConfirmed, totpLastStep"),
         };
