@@ -236,9 +236,12 @@ pub trait Identity: Send + Sync {
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError>;
     /// Writes a user's role and e-mail address, if its role is still `was`. The account
     /// keeps at least one admin: counted in the same transaction, so two admins demoting
-    /// each other at once cannot both succeed.
+    /// each other at once cannot both succeed. A new role ends the user's sessions in the
+    /// same transaction.
     async fn update_user(&self, user: &User, was: Role) -> Result<UserChange, StoreError>;
-    /// Deletes a user (as read: its role must be unchanged), keeping at least one admin.
+    /// Deletes a user (as read: its role must be unchanged), keeping at least one admin,
+    /// and ends their sessions in the same transaction (a user created again with the ID
+    /// finds them ended).
     async fn delete_user(&self, user: &User) -> Result<UserChange, StoreError>;
     /// Sets (or with `None` removes) a user's authenticator secret; `false` if no user.
     /// A new, unconfirmed secret never replaces a confirmed one, and a confirmed state is
@@ -307,6 +310,19 @@ pub trait Identity: Send + Sync {
     async fn touch_session(&self, id: &str, at: Millis) -> Result<(), StoreError>;
     /// Ends a session (logout).
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+    /// The user's session generation: only sessions begun in it are good (0 for a user
+    /// whose sessions were never ended this way).
+    async fn session_generation(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+    ) -> Result<u64, StoreError>;
+    /// Ends every session of the user at once by moving their generation on; the new one.
+    /// (Changing a user's role and deleting them do the same in their own transaction.)
+    async fn end_sessions(&self, account: &AccountId, user: &UserId) -> Result<u64, StoreError>;
+    /// Moves one session into `generation`, so that it outlives [`Self::end_sessions`]
+    /// (the session that changed the password); a session that is gone stays gone.
+    async fn keep_session(&self, id: &str, generation: u64) -> Result<(), StoreError>;
     /// Takes one of the `max` attempts `key` has in the current window (starting a new
     /// window if the last ended), before the attempt is checked: `None` when taken,
     /// `Some(until)` when all are spent. Atomic, so parallel attempts cannot get more.

@@ -251,6 +251,12 @@ pub async fn login(
     let address = address.as_deref();
     let name = login_name(store, &request).await?;
     let attempt = claim_login_attempt(store, &name.throttle_key, address, now).await?;
+    // Read before the password is checked: a reset that comes between the check and the
+    // new session moves the generation past this one, and so ends the session.
+    let generation = match &name.account {
+        Some(account) => store.session_generation(account, &name.user).await?,
+        None => 0,
+    };
     let found = match &name.account {
         Some(account) => store.user(account, &name.user).await?,
         None => None,
@@ -304,11 +310,15 @@ pub async fn login(
         return Err(refused);
     }
     let Some(two_step) = found.two_step() else {
-        return open_session(store, key, &account, &user, found.role, address, now).await;
+        return open_session(store, key, &found, generation, address, now).await;
     };
     // Password right; the session waits for the second step's code. The step is stored
-    // so that its tries are counted, whichever kind it is.
-    let session = format!("{CHALLENGE_PREFIX}{:032x}", rand::random::<u128>());
+    // so that its tries are counted, whichever kind it is; the challenge carries the
+    // generation, so a password reset before the second step ends the session it opens.
+    let session = format!(
+        "{CHALLENGE_PREFIX}{generation}:{:032x}",
+        rand::random::<u128>()
+    );
     let purpose = mailed_code::login_purpose(&session);
     let method = match (two_step, &found.email) {
         (TwoStep::Email, Some(email)) => {
@@ -356,7 +366,8 @@ async fn login_account(store: &impl Registry, named: AccountId) -> Result<Accoun
     Ok(if pro { aliased } else { named })
 }
 
-/// A login challenge's session field starts with this; it opens no route by itself.
+/// A login challenge's session field starts with this, then the user's session
+/// generation at the first step; it opens no route by itself.
 const CHALLENGE_PREFIX: &str = "challenge:";
 
 #[derive(Debug, Deserialize)]
@@ -385,9 +396,12 @@ pub async fn login_two_step(
             }
             _ => ApiError::unauthorized("the login challenge is invalid"),
         })?;
-    if !challenge.session.starts_with(CHALLENGE_PREFIX) {
-        return Err(ApiError::unauthorized("the login challenge is invalid"));
-    }
+    let generation = challenge
+        .session
+        .strip_prefix(CHALLENGE_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(generation, _)| generation.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::unauthorized("the login challenge is invalid"))?;
     let (account, user) = (challenge.account, challenge.user);
     let found = store
         .user(&account, &user)
@@ -436,25 +450,28 @@ pub async fn login_two_step(
         .await?
         .ok_or_else(wrong_credentials)?;
     crate::auth::admit(&account_record, http)?;
-    open_session(store, key, &account, &user, found.role, address, now).await
+    open_session(store, key, &found, generation, address, now).await
 }
 
-/// Opens a session and answers a successful login with its token.
+/// Opens a session of `user` in their session `generation` (read before their password
+/// was checked) and answers a successful login with its token.
 pub async fn open_session(
     identity: &impl Identity,
     key: &TokenKey,
-    account: &AccountId,
-    user: &UserId,
-    role: Role,
+    user: &User,
+    generation: u64,
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    let (account, role) = (&user.account, user.role);
+    let user = &user.id;
     let session = Session {
         id: format!("{:032x}", rand::random::<u128>()),
         account: account.clone(),
         user: user.clone(),
         role,
         last_active: now,
+        generation,
     };
     identity.create_session(&session).await?;
     let token = key.sign(&Principal {
@@ -656,14 +673,72 @@ pub async fn audit_log(identity: &impl Identity, principal: &Principal) -> Resul
 /// Web API tokens one account may hold.
 const MAX_API_TOKENS: u32 = 100;
 
+/// The longest expiry a Web API token can be issued with.
+const MAX_TOKEN_DAYS: u32 = 3650;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
     pub name: String,
+    /// The caller's password, asked again: a stolen session alone must not turn into a
+    /// token that outlives it.
+    pub password: String,
+    /// Days until the token stops working; left out, it works until revoked.
+    pub expires_in_days: Option<u32>,
 }
 
 fn token_json(token: &ApiToken) -> Json {
-    json!({ "id": token.id, "name": token.name, "user": token.user, "role": token.role, "created": token.created })
+    json!({
+        "id": token.id,
+        "name": token.name,
+        "user": token.user,
+        "role": token.role,
+        "created": token.created,
+        "expires": token.expires,
+    })
+}
+
+/// Revokes every Web API token of `user`: how many there were.
+pub async fn revoke_tokens_of(
+    identity: &impl Identity,
+    account: &AccountId,
+    user: &UserId,
+) -> Result<usize, ApiError> {
+    let mut revoked = 0;
+    for token in identity.api_tokens(account).await? {
+        if token.user == *user && identity.delete_api_token(&token).await? {
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}
+
+/// After a password change or reset: revokes the user's Web API tokens if asked, and
+/// tells how many were revoked and how many still work (which the change leaves alone
+/// unless asked, as programs run on them).
+pub async fn settle_tokens_after_password(
+    identity: &impl Identity,
+    account: &AccountId,
+    user: &UserId,
+    revoke: bool,
+) -> Result<Json, ApiError> {
+    let revoked = if revoke {
+        revoke_tokens_of(identity, account, user).await?
+    } else {
+        0
+    };
+    let left = identity
+        .api_tokens(account)
+        .await?
+        .iter()
+        .filter(|t| t.user == *user)
+        .count();
+    Ok(json!({
+        "password": "changed",
+        "other_sessions": "ended",
+        "api_tokens_revoked": revoked,
+        "api_tokens_left": left,
+    }))
 }
 
 /// Who may see and revoke a token: its user, and the account's admins.
@@ -690,6 +765,18 @@ pub async fn issue_api_token(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    let expires = match request.expires_in_days {
+        None => None,
+        Some(days @ 1..=MAX_TOKEN_DAYS) => {
+            Some(now.plus(i64::from(days) * 24 * 60 * Millis::MINUTE))
+        }
+        Some(days) => {
+            return Err(ApiError::bad_request(format!(
+                "`expires_in_days` must be 1 to {MAX_TOKEN_DAYS}, got {days}; leave it out for a \
+                 token that works until revoked"
+            )))
+        }
+    };
     let plan = store
         .account(&principal.account)
         .await?
@@ -703,6 +790,7 @@ pub async fn issue_api_token(
     if request.name.trim().is_empty() || request.name.chars().count() > 100 {
         return Err(ApiError::bad_request("`name` must be 1 to 100 characters"));
     }
+    recheck_password(store, principal, &request.password, address, now).await?;
     let secret = format!("{API_TOKEN_PREFIX}{:032x}", rand::random::<u128>());
     let token = ApiToken {
         id: format!("{:08x}", rand::random::<u32>()),
@@ -711,6 +799,7 @@ pub async fn issue_api_token(
         role: principal.role,
         name: request.name,
         created: now,
+        expires,
         hash: api_token_hash(&secret),
     };
     match store.create_api_token(&token, MAX_API_TOKENS).await? {
@@ -788,6 +877,10 @@ pub async fn temporary_login(
         user: principal.user.clone(),
         role: Role::Viewer,
         last_active: now,
+        // Its maker's: it ends with their sessions.
+        generation: identity
+            .session_generation(&principal.account, &principal.user)
+            .await?,
     };
     identity.create_session(&session).await?;
     let expires = now.plus(TEMPORARY_LOGIN_MILLIS);
@@ -827,6 +920,9 @@ pub struct ResetRequest {
 pub struct ResetCompletion {
     pub token: String,
     pub password: String,
+    /// Also revoke the user's Web API tokens (the reset ends their sessions either way).
+    #[serde(default)]
+    pub revoke_api_tokens: bool,
 }
 
 /// The one answer to every reset request: it does not tell whether the user exists.
@@ -921,6 +1017,8 @@ pub async fn complete_reset(
     {
         return Err(invalid());
     }
+    // Whoever knew the old password may hold a session: all of them end.
+    store.end_sessions(&reset.account, &reset.user).await?;
     audit(
         store,
         &reset.account,
@@ -931,5 +1029,6 @@ pub async fn complete_reset(
         now,
     )
     .await?;
-    Ok(json!({ "password": "changed" }))
+    let (account, user) = (&reset.account, &reset.user);
+    settle_tokens_after_password(store, account, user, request.revoke_api_tokens).await
 }

@@ -185,6 +185,10 @@ pub struct Session {
     pub user: UserId,
     pub role: Role,
     pub last_active: Millis,
+    /// The user's session generation when the session began: a password change or
+    /// reset, a new role and deletion move the user's on, which ends every session of an
+    /// older one at once (see `Identity::end_sessions`).
+    pub generation: u64,
 }
 
 /// A Web API token (Pro): a long-lived secret for programs. Only its SHA-256 is stored;
@@ -198,6 +202,8 @@ pub struct ApiToken {
     pub role: Role,
     pub name: String,
     pub created: Millis,
+    /// When it stops working, if it was issued with an expiry.
+    pub expires: Option<Millis>,
     /// SHA-256 of the secret, hex.
     pub hash: String,
 }

@@ -94,6 +94,26 @@ fn session_pk(id: &str) -> String {
     format!("SESSION#{id}")
 }
 
+/// A user's session generation. Not a user attribute: it must outlive the user, so that
+/// a user deleted and created again cannot revive the old sessions; for the same reason
+/// it has no `ttl`.
+fn sessions_pk(account: &AccountId, user: &UserId) -> String {
+    format!("SESSIONS#{account}/{user}")
+}
+
+/// Moves a user's session generation on, in a transaction that changes the user.
+fn end_sessions_item(table: &str, account: &AccountId, user: &UserId) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(sessions_pk(account, user)))
+        .key("sk", s("SESSIONS"))
+        .update_expression("ADD generation :one")
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
 fn token_pk(hash: &str) -> String {
     format!("APITOKEN#{hash}")
 }
@@ -105,7 +125,7 @@ fn token_sk(id: &str) -> String {
 /// A token is two items: one found by the secret's hash (authentication), one listed
 /// under the account. Both carry everything, so either can rebuild the token.
 fn token_item(token: &ApiToken, pk: String, sk: String) -> Item {
-    Item::from([
+    let mut item = Item::from([
         ("pk".into(), s(pk)),
         ("sk".into(), s(sk)),
         ("id".into(), s(&token.id)),
@@ -115,7 +135,11 @@ fn token_item(token: &ApiToken, pk: String, sk: String) -> Item {
         ("name".into(), s(&token.name)),
         ("created".into(), n(token.created.0)),
         ("hash".into(), s(&token.hash)),
-    ])
+    ]);
+    if let Some(expires) = token.expires {
+        item.insert("expires".into(), n(expires.0));
+    }
+    item
 }
 
 fn parse_token(item: &Item) -> Result<ApiToken, StoreError> {
@@ -126,6 +150,7 @@ fn parse_token(item: &Item) -> Result<ApiToken, StoreError> {
         role: role(item)?,
         name: get_s(item, "name")?.to_owned(),
         created: Millis(get_n(item, "created")?.unwrap_or(0)),
+        expires: get_n(item, "expires")?.map(Millis),
         hash: get_s(item, "hash")?.to_owned(),
     })
 }
@@ -252,6 +277,9 @@ impl Identity for DynamoRegistry {
         if admin_delta != 0 {
             items.push(account_counts(&self.table, &user.account, 0, admin_delta));
         }
+        if user.role != was {
+            items.push(end_sessions_item(&self.table, &user.account, &user.id));
+        }
         user_change(self.transact(items).await?)
     }
 
@@ -270,6 +298,7 @@ impl Identity for DynamoRegistry {
             self.transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
                 account_counts(&self.table, &user.account, -1, admins),
+                end_sessions_item(&self.table, &user.account, &user.id),
             ])
             .await?,
         )
@@ -452,6 +481,7 @@ impl Identity for DynamoRegistry {
             ("user".into(), s(session.user.as_str())),
             ("role".into(), s(session.role.as_str())),
             ("lastActive".into(), n(session.last_active.0)),
+            ("generation".into(), n(session.generation)),
             (
                 "ttl".into(),
                 ttl(session.last_active.plus(SESSION_IDLE_MILLIS)),
@@ -473,6 +503,7 @@ impl Identity for DynamoRegistry {
                 get_n(&item, "lastActive")?
                     .ok_or_else(|| StoreError::Corrupt("session without lastActive".into()))?,
             ),
+            generation: get_n(&item, "generation")?.unwrap_or(0),
         }))
     }
 
@@ -504,6 +535,44 @@ impl Identity for DynamoRegistry {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn session_generation(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+    ) -> Result<u64, StoreError> {
+        let item = self.get(sessions_pk(account, user), "SESSIONS").await?;
+        Ok(match item {
+            Some(item) => get_n(&item, "generation")?.unwrap_or(0),
+            None => 0,
+        })
+    }
+
+    async fn end_sessions(&self, account: &AccountId, user: &UserId) -> Result<u64, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(sessions_pk(account, user)))
+            .key("sk", s("SESSIONS"))
+            // Atomic: two changes at once both end the sessions, and get two generations.
+            .update_expression("ADD generation :one")
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let attributes = output.attributes.unwrap_or_default();
+        get_n(&attributes, "generation")?
+            .ok_or_else(|| StoreError::Corrupt("no session generation after ending".into()))
+    }
+
+    async fn keep_session(&self, id: &str, generation: u64) -> Result<(), StoreError> {
+        let key = session_pk(id);
+        self.set_existing((key, "SESSION"), "generation", n(generation))
+            .await
+            .map(drop)
     }
 
     async fn claim_attempt(
