@@ -1,9 +1,9 @@
 //! Login and logout, the account's users, and its audit log.
 //!
-//! `POST /v1/login` answers a wrong account, user or password alike (401) and takes as
-//! long for a user that does not exist; failed logins are counted per user and address,
-//! per address and per user (a slower backstop), and over a limit logins are refused
-//! (429) until the window ends.
+//! `POST /v1/login` answers a wrong account, user or password alike (401) — and a right
+//! one from an address off the allow-list too — and takes as long for a user that does
+//! not exist; failed logins are counted per user and address, per address and per user
+//! (a slower backstop), and over a limit logins are refused (429) until the window ends.
 
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
@@ -17,8 +17,9 @@ use fieldcloud::domain::auth::{
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::sealed::{Sealer, SEALED_PREFIX};
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
-use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry};
+use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry, StoreError};
 
 use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
@@ -283,31 +284,22 @@ pub async fn login(
         }
         return Err((name.wrong)());
     };
-    attempt.succeeded(store, now).await?;
-    let (account, user) = (found.account.clone(), found.id.clone());
-    // Only now, with the password right: a blocked address learns nothing without it.
+    let account = found.account.clone();
     let account_record = store.account(&account).await?.ok_or_else(name.wrong)?;
-    let refusal = match account_record.trial_ends() {
-        Some(end) if account_record.trial_over(now) => {
-            Some((trial_ended(end), "the trial has ended"))
-        }
-        _ => crate::auth::admit(&account_record, http)
-            .err()
-            .map(|refused| (refused, "address not on the allow-list")),
-    };
-    if let Some((refused, why)) = refusal {
-        let user = Some(&user);
-        audit(
-            store,
-            &account,
-            user,
-            address,
-            "login_refused",
-            why.into(),
-            now,
-        )
-        .await?;
-        return Err(refused);
+    // An address off the allow-list gets the answer of a wrong password, and the attempt
+    // stays counted: from there, a right password cannot be told from a wrong one. Why
+    // goes to the audit log.
+    if crate::auth::admit(&account_record, http).is_err() {
+        refused_login(store, &found, address, "address not on the allow-list", now).await?;
+        return Err((name.wrong)());
+    }
+    attempt.succeeded(store, now).await?;
+    if let Some(end) = account_record
+        .trial_ends()
+        .filter(|_| account_record.trial_over(now))
+    {
+        refused_login(store, &found, address, "the trial has ended", now).await?;
+        return Err(trial_ended(end));
     }
     let Some(two_step) = found.two_step() else {
         return open_session(store, key, &found, generation, address, now).await;
@@ -341,7 +333,7 @@ pub async fn login(
     };
     let challenge = key.sign(&Principal {
         account,
-        user,
+        user: found.id.clone(),
         role: found.role,
         session,
         expires: now.plus(TWO_STEP_CHALLENGE_MILLIS),
@@ -417,10 +409,10 @@ pub async fn login_two_step(
     let attempt = claim_login_attempt(store, &name, address, now).await?;
     let accepted = match found.two_step() {
         Some(TwoStep::Totp) => {
-            let step = found
-                .totp
-                .as_ref()
-                .and_then(|t| totp_step(&t.secret, &request.code, now));
+            let step = match &found.totp {
+                Some(state) => totp_step(&totp_secret(key, state)?, &request.code, now),
+                None => None,
+            };
             match step {
                 Some(step) => store.use_totp_step(&account, &user, step).await?,
                 None => false,
@@ -440,17 +432,44 @@ pub async fn login_two_step(
             now,
         )
         .await?;
-        return Err(ApiError::unauthorized(
-            "the code is wrong or was used already",
-        ));
+        return Err(wrong_code());
     }
-    attempt.succeeded(store, now).await?;
     let account_record = store
         .account(&account)
         .await?
         .ok_or_else(wrong_credentials)?;
-    crate::auth::admit(&account_record, http)?;
+    if crate::auth::admit(&account_record, http).is_err() {
+        refused_login(store, &found, address, "address not on the allow-list", now).await?;
+        return Err(wrong_code());
+    }
+    attempt.succeeded(store, now).await?;
     open_session(store, key, &found, generation, address, now).await
+}
+
+fn wrong_code() -> ApiError {
+    ApiError::unauthorized("the code is wrong or was used already")
+}
+
+/// Audits a login refused with the right credentials, and why.
+async fn refused_login(
+    identity: &impl Identity,
+    user: &User,
+    address: Option<&str>,
+    why: &str,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let account = &user.account;
+    let detail = why.to_owned();
+    audit(
+        identity,
+        account,
+        Some(&user.id),
+        address,
+        "login_refused",
+        detail,
+        now,
+    )
+    .await
 }
 
 /// Opens a session of `user` in their session `generation` (read before their password
@@ -512,6 +531,7 @@ pub struct Code {
 /// takes a current code.
 pub async fn enroll_totp(
     identity: &impl Identity,
+    key: &TokenKey,
     principal: &Principal,
     address: Option<&str>,
     now: Millis,
@@ -528,7 +548,7 @@ pub async fn enroll_totp(
     }
     let secret = new_totp_secret();
     let state = TotpState {
-        secret: secret.clone(),
+        secret: totp_sealer(key).seal(&secret, rand::random()),
         confirmed: false,
         last_step: 0,
     };
@@ -554,6 +574,24 @@ pub async fn enroll_totp(
     Ok(json!({ "secret": secret, "uri": uri }))
 }
 
+/// Authenticator secrets are stored sealed under this key's derived sealer.
+fn totp_sealer(key: &TokenKey) -> Sealer {
+    Sealer::new(key, "totp")
+}
+
+/// The authenticator secret of a stored state.
+fn totp_secret(key: &TokenKey, state: &TotpState) -> Result<String, ApiError> {
+    if !state.secret.starts_with(SEALED_PREFIX) {
+        // Stored before secrets were sealed; sealed when the user enrolls again.
+        return Ok(state.secret.clone());
+    }
+    totp_sealer(key).open(&state.secret).map_err(|_| {
+        ApiError::from(StoreError::Corrupt(
+            "an authenticator secret does not open: was the token key changed?".into(),
+        ))
+    })
+}
+
 fn totp_on() -> ApiError {
     ApiError::conflict(
         "two_step_on",
@@ -565,6 +603,7 @@ fn totp_on() -> ApiError {
 /// Confirms enrollment with a code from the app; from then on login asks for codes.
 pub async fn confirm_totp(
     identity: &impl Identity,
+    key: &TokenKey,
     principal: &Principal,
     code: Code,
     address: Option<&str>,
@@ -575,7 +614,7 @@ pub async fn confirm_totp(
         .totp
         .filter(|t| !t.confirmed)
         .ok_or_else(|| ApiError::conflict("not_enrolled", "start with POST /v1/two-step/totp"))?;
-    let step = totp_step(&pending.secret, &code.code, now)
+    let step = totp_step(&totp_secret(key, &pending)?, &code.code, now)
         .ok_or_else(|| ApiError::bad_request("the code does not match; check the app's clock"))?;
     let confirmed = TotpState {
         confirmed: true,
@@ -608,6 +647,7 @@ pub async fn confirm_totp(
 /// cannot, and wrong codes take tries from the login throttle, so it cannot guess either.
 pub async fn disable_totp(
     identity: &impl Identity,
+    key: &TokenKey,
     principal: &Principal,
     code: Code,
     address: Option<&str>,
@@ -616,11 +656,10 @@ pub async fn disable_totp(
     let name = user_throttle_key(&principal.account, &principal.user);
     let attempt = claim_login_attempt(identity, &name, address, now).await?;
     let user = own_user(identity, principal).await?;
-    let valid = user
-        .totp
-        .as_ref()
-        .filter(|t| t.confirmed)
-        .and_then(|t| totp_step(&t.secret, &code.code, now));
+    let valid = match user.totp.as_ref().filter(|t| t.confirmed) {
+        Some(state) => totp_step(&totp_secret(key, state)?, &code.code, now),
+        None => None,
+    };
     let Some(step) = valid else {
         return Err(ApiError::bad_request("the code does not match"));
     };
@@ -930,8 +969,16 @@ fn reset_requested() -> Json {
     json!({ "sent": "if the user exists and has an e-mail address, a reset link is on its way" })
 }
 
+/// The shortest time a reset request takes to answer: the one part of its work that
+/// differs between a user that exists and one that does not is the mail, and this hides
+/// it (SES answers well within it).
+const RESET_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(1000);
+
 /// Mails a single-use link, valid 30 minutes, to set a new password. Whatever happens,
-/// the answer is the same, so it reveals nothing about accounts and users.
+/// the answer is the same, so it reveals nothing about accounts and users; and so is the
+/// work: every request takes a throttle slot, reads a user and stores a link (one never
+/// sent, where there is nobody to send it to), and the answer waits for
+/// [`RESET_ANSWER_FLOOR`].
 pub async fn request_reset(
     store: &impl Identity,
     mailer: &impl Mailer,
@@ -939,34 +986,69 @@ pub async fn request_reset(
     request: ResetRequest,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let named = match (request.account, request.user, request.email) {
+    let started = tokio::time::Instant::now();
+    let answer = reset_work(store, mailer, portal_url, request, now).await;
+    tokio::time::sleep_until(started + RESET_ANSWER_FLOOR).await;
+    answer
+}
+
+async fn reset_work(
+    store: &impl Identity,
+    mailer: &impl Mailer,
+    portal_url: &str,
+    request: ResetRequest,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let (throttle_key, named) = match (request.account, request.user, request.email) {
         (Some(account), Some(user), None) => {
-            AccountId::parse(account).ok().zip(UserId::parse(user).ok())
+            match AccountId::parse(account.as_str())
+                .ok()
+                .zip(UserId::parse(user.as_str()).ok())
+            {
+                Some((account, user)) => (format!("reset:{account}/{user}"), Some((account, user))),
+                None => (
+                    format!("reset:{}", api_token_hash(&format!("{account}/{user}"))),
+                    None,
+                ),
+            }
         }
-        (None, None, Some(email)) => store
-            .account_by_email(&normalize_email(&email))
-            .await?
-            .map(|account| (account, trial_owner())),
+        (None, None, Some(email)) => {
+            let email = normalize_email(&email);
+            match store.account_by_email(&email).await? {
+                Some(account) => (
+                    format!("reset:{account}/owner"),
+                    Some((account, trial_owner())),
+                ),
+                None => (format!("reset:{}", api_token_hash(&email)), None),
+            }
+        }
         _ => {
             return Err(ApiError::bad_request(
                 "name the user with `account` and `user`, or (Trial) `email`",
             ))
         }
     };
-    let Some((account, user)) = named else {
-        return Ok(reset_requested());
-    };
-    let key = format!("reset:{account}/{user}");
     if store
-        .claim_attempt(&key, MAX_RESETS_PER_USER, now)
+        .claim_attempt(&throttle_key, MAX_RESETS_PER_USER, now)
         .await?
         .is_some()
     {
         return Ok(reset_requested());
     }
-    let Some(email) = store.user(&account, &user).await?.and_then(|u| u.email) else {
-        return Ok(reset_requested());
-    };
+    // A name that matches no valid one reads and stores under a stand-in, so that it does
+    // the same work; nothing is mailed for it, even if the stand-in exists.
+    let real = named.is_some();
+    let (account, user) = named.unwrap_or_else(|| {
+        (
+            AccountId::parse("nobody").expect("a valid account ID"),
+            trial_owner(),
+        )
+    });
+    let email = store
+        .user(&account, &user)
+        .await?
+        .and_then(|u| u.email)
+        .filter(|_| real);
     let secret = format!("rst_{:032x}", rand::random::<u128>());
     let reset = PasswordReset {
         account: account.clone(),
@@ -974,6 +1056,9 @@ pub async fn request_reset(
         expires: now.plus(RESET_VALID_MILLIS),
     };
     store.create_reset(&api_token_hash(&secret), &reset).await?;
+    let Some(email) = email else {
+        return Ok(reset_requested());
+    };
     // The secret goes in the fragment: browsers do not send it to any server's logs.
     let link = format!(
         "{}/reset-password#token={secret}",

@@ -301,15 +301,15 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
             ok(mailed_code::disable(registry, principal, password, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp"]) => {
-            ok(identity::enroll_totp(registry, principal, address, now).await?)
+            ok(identity::enroll_totp(registry, &api.key, principal, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp", "confirm"]) => {
             let code = json_body(request)?;
-            ok(identity::confirm_totp(registry, principal, code, address, now).await?)
+            ok(identity::confirm_totp(registry, &api.key, principal, code, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp", "disable"]) => {
             let code = json_body(request)?;
-            ok(identity::disable_totp(registry, principal, code, address, now).await?)
+            ok(identity::disable_totp(registry, &api.key, principal, code, address, now).await?)
         }
         ("GET", ["v1", "users"]) => ok(users::list_users(registry, principal).await?),
         ("POST", ["v1", "users"]) => {

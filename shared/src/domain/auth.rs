@@ -128,7 +128,7 @@ pub struct PasswordReset {
 /// then does login ask for one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotpState {
-    /// Base32, as authenticator apps take it.
+    /// As stored: sealed (`domain::sealed`), base32 inside, as authenticator apps take it.
     pub secret: String,
     pub confirmed: bool,
     /// The newest time step a code was accepted for: a code works once (RFC 6238 5.2).
