@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use crate::domain::access::Team;
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::{
-    ApiToken, AuditEvent, PasswordReset, Role, Session, Signup, TotpState, User,
+    ApiToken, AuditEvent, AuditPage, AuditQuery, PasswordReset, Role, Session, Signup, TotpState,
+    User,
 };
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
@@ -361,12 +362,21 @@ pub trait Identity: Send + Sync {
     /// Deletes a team; `false` if there was none.
     async fn delete_team(&self, account: &AccountId, id: &TeamId) -> Result<bool, StoreError>;
     async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError>;
-    /// The newest `limit` audit events of an account, newest first.
+    /// Counts a failure into the one entry of its kind, user and address in its fold
+    /// window (`domain::auth::fold_window`), atomically: a flood costs one item a window.
+    async fn audit_failure(
+        &self,
+        account: &AccountId,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// A page of an account's audit log, newest first. A query that filters reads a
+    /// bounded number of entries per page: a page may hold fewer than asked and still
+    /// have a `next`.
     async fn audit_log(
         &self,
         account: &AccountId,
-        limit: usize,
-    ) -> Result<Vec<AuditEvent>, StoreError>;
+        query: &AuditQuery,
+    ) -> Result<AuditPage, StoreError>;
 }
 
 /// What an app needs to connect to IoT Core: its own certificate and private key. The

@@ -324,6 +324,129 @@ async fn logins_failures_and_admin_changes_are_in_the_audit_log() {
 }
 
 #[tokio::test]
+async fn repeated_failed_logins_fold_into_one_audit_entry_with_a_count() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    for _ in 0..4 {
+        assert_eq!(login(&app, "acme", "boss", "Wrong4Password").await.0, 401);
+    }
+    assert_eq!(
+        login_from(&app, "127.0.0.2", "boss", "Wrong4Password")
+            .await
+            .0,
+        401
+    );
+    let (status, log) = app.get("/v1/audit?kind=login_failed").await;
+    assert_eq!(status, 200, "{log}");
+    let folded: Vec<(Value, Value)> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["address"].clone(), e["count"].clone()))
+        .collect();
+    let mut folded = folded;
+    folded.sort_by_key(|(address, _)| address.to_string());
+    assert_eq!(
+        folded,
+        vec![
+            (json!("127.0.0.1"), json!(4)),
+            (json!("127.0.0.2"), json!(1))
+        ],
+        "one entry per address, with a count"
+    );
+    // A new window starts a new entry.
+    app.cloud
+        .clock
+        .advance(THROTTLE_WINDOW_MILLIS + Millis::SECOND);
+    assert_eq!(login(&app, "acme", "boss", "Wrong4Password").await.0, 401);
+    let boss = token_of(&app, "boss").await;
+    let (_, log) = app.get_as("/v1/audit?kind=login_failed", &boss).await;
+    assert_eq!(log["events"].as_array().unwrap().len(), 3, "{log}");
+    assert_eq!(log["events"][0]["count"], 1);
+}
+
+#[tokio::test]
+async fn the_audit_log_is_paged_and_filtered_by_kind_user_and_time() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let boss = token_of(&app, "boss").await;
+    let start = app.cloud.clock.now().0;
+    for n in 0..7 {
+        let (status, _) = app
+            .call_as("POST", "/v1/groups", &boss, json!({"id": format!("g{n}")}))
+            .await;
+        assert_eq!(status, 201);
+        app.cloud.clock.advance(Millis::SECOND);
+    }
+    let middle = app.cloud.clock.now().0;
+    app.cloud.clock.advance(Millis::SECOND);
+    app.call_as("POST", "/v1/logout", &boss, json!({})).await;
+    let boss = token_of(&app, "boss").await;
+
+    // Pages of three, newest first, each going on where the last ended.
+    let mut seen = Vec::new();
+    let mut path = "/v1/audit?limit=3".to_owned();
+    loop {
+        let (status, page) = app.get_as(&path, &boss).await;
+        assert_eq!(status, 200, "{page}");
+        let events = page["events"].as_array().unwrap();
+        assert!(events.len() <= 3);
+        seen.extend(events.iter().map(|e| e["at"].as_i64().unwrap()));
+        match page["next"].as_str() {
+            Some(next) => path = format!("/v1/audit?limit=3&cursor={next}"),
+            None => break,
+        }
+    }
+    // login, 7 groups, logout, login: nothing twice, nothing left out.
+    assert_eq!(seen.len(), 10, "{seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {seen:?}"
+    );
+
+    let kinds = |query: &str| {
+        let path = format!("/v1/audit?{query}");
+        let (app, boss) = (&app, &boss);
+        async move {
+            let (status, page) = app.get_as(&path, boss).await;
+            assert_eq!(status, 200, "{path}: {page}");
+            actions(&page)
+        }
+    };
+    assert_eq!(kinds("kind=logout").await, vec!["logout"]);
+    assert_eq!(kinds("kind=POST%20%2Fv1%2Fgroups&limit=2").await.len(), 2);
+    assert_eq!(kinds("user=nobody").await, Vec::<String>::new());
+    assert_eq!(kinds("user=boss").await.len(), 10);
+    let window = format!("from={start}&to={middle}&kind=POST%20%2Fv1%2Fgroups");
+    assert_eq!(kinds(&window).await.len(), 7);
+    let after = format!("from={middle}");
+    assert_eq!(kinds(&after).await, vec!["login", "logout"]);
+
+    for (query, message) in [
+        (
+            "limit=0",
+            "`limit` must be a whole number from 1 to 500, got `0`",
+        ),
+        (
+            "cursor=xyz",
+            "`cursor` must be the `next` of a page of this log",
+        ),
+        (
+            "since=1",
+            "unknown parameter `since`; use limit, cursor, kind, user, from, to",
+        ),
+        ("from=2&to=1", "`from` must be before `to`"),
+    ] {
+        let (status, body) = app.get_as(&format!("/v1/audit?{query}"), &boss).await;
+        assert_eq!(
+            (status, body["message"].clone()),
+            (400, json!(message)),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_session_ends_after_24_hours_without_a_request_and_activity_keeps_it_alive() {
     let app = spawn(Plan::Standard).await;
     admin_of_acme(&app, "boss").await;

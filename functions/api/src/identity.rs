@@ -5,13 +5,15 @@
 //! not exist; failed logins are counted per user and address, per address and per user
 //! (a slower backstop), and over a limit logins are refused (429) until the window ends.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
     api_token_hash, check_password_policy, decoy_hash, hash_password, login_throttles,
-    new_totp_secret, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset,
-    Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, RESET_VALID_MILLIS,
+    new_totp_secret, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, AuditQuery,
+    PasswordReset, Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, RESET_VALID_MILLIS,
     SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
@@ -27,8 +29,9 @@ use crate::mailed_code;
 
 /// A token is good for 30 days at most, however active its session.
 const TOKEN_LIFETIME_MILLIS: i64 = 30 * 24 * 60 * Millis::MINUTE;
-/// Audit events one request returns at most.
+/// Audit events one page holds at most, and by default.
 const MAX_AUDIT_EVENTS: usize = 500;
+const DEFAULT_AUDIT_EVENTS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,6 +125,29 @@ pub fn iso(at: Millis) -> String {
         .unwrap_or_else(|| at.0.to_string())
 }
 
+/// Audits a failed login, folded with the others of its user, address and detail in the
+/// same window into one entry with a count.
+async fn login_failed(
+    identity: &impl Identity,
+    account: &AccountId,
+    user: &UserId,
+    address: Option<&str>,
+    detail: String,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let event = AuditEvent {
+        at: now,
+        action: "login_failed".into(),
+        user: Some(user.clone()),
+        address: address.map(str::to_owned),
+        detail,
+        count: 1,
+        last: None,
+    };
+    identity.audit_failure(account, &event).await?;
+    Ok(())
+}
+
 /// Writes an audit event; a failure to write it fails the request, so nothing audited
 /// goes unrecorded.
 pub async fn audit(
@@ -139,6 +165,8 @@ pub async fn audit(
         user: user.cloned(),
         address: address.map(str::to_owned),
         detail,
+        count: 1,
+        last: None,
     };
     identity.audit(account, &event).await?;
     Ok(())
@@ -269,17 +297,8 @@ pub async fn login(
     let Some(found) = found.filter(|_| matches) else {
         if let Some(account) = &name.account {
             if store.account(account).await?.is_some() {
-                let user = Some(&name.user);
-                audit(
-                    store,
-                    account,
-                    user,
-                    address,
-                    "login_failed",
-                    String::new(),
-                    now,
-                )
-                .await?;
+                let user = &name.user;
+                login_failed(store, account, user, address, String::new(), now).await?;
             }
         }
         return Err((name.wrong)());
@@ -422,16 +441,8 @@ pub async fn login_two_step(
         None => false,
     };
     if !accepted {
-        audit(
-            store,
-            &account,
-            Some(&user),
-            address,
-            "login_failed",
-            "second-step code".into(),
-            now,
-        )
-        .await?;
+        let detail = "second-step code".to_owned();
+        login_failed(store, &account, &user, address, detail, now).await?;
         return Err(wrong_code());
     }
     let account_record = store
@@ -702,11 +713,74 @@ pub async fn logout(
     Ok(json!({ "logged_out": true }))
 }
 
-pub async fn audit_log(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
-    let events = identity
-        .audit_log(&principal.account, MAX_AUDIT_EVENTS)
-        .await?;
-    Ok(json!({ "events": events }))
+/// A page of the account's audit log, newest first, filtered by the query string:
+/// `limit` (1 to 500, 100 by default), `cursor` (a page's `next`), `kind` (an action),
+/// `user`, `from` and `to` (milliseconds or RFC 3339; `to` exclusive).
+pub async fn audit_log(
+    identity: &impl Identity,
+    principal: &Principal,
+    query: &str,
+) -> Result<Json, ApiError> {
+    let query = audit_query(query)?;
+    let page = identity.audit_log(&principal.account, &query).await?;
+    let next = page.next.map(|sk| URL_SAFE_NO_PAD.encode(sk));
+    Ok(json!({ "events": page.events, "next": next }))
+}
+
+fn audit_query(text: &str) -> Result<AuditQuery, ApiError> {
+    let mut query = AuditQuery {
+        limit: DEFAULT_AUDIT_EVENTS,
+        cursor: None,
+        kind: None,
+        user: None,
+        from: None,
+        to: None,
+    };
+    for (name, value) in form_urlencoded::parse(text.as_bytes()) {
+        match name.as_ref() {
+            "limit" => {
+                query.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_AUDIT_EVENTS).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!(
+                            "`limit` must be a whole number from 1 to {MAX_AUDIT_EVENTS}, got `{value}`"
+                        ))
+                    })?
+            }
+            "cursor" => {
+                let sk = URL_SAFE_NO_PAD
+                    .decode(value.as_bytes())
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .filter(|sk| sk.starts_with("AUDIT#"))
+                    .ok_or_else(|| {
+                        ApiError::bad_request("`cursor` must be the `next` of a page of this log")
+                    })?;
+                query.cursor = Some(sk);
+            }
+            "kind" => query.kind = Some(value.into_owned()),
+            "user" => {
+                let user = UserId::parse(value.as_ref())
+                    .map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
+                query.user = Some(user);
+            }
+            "from" => query.from = Some(crate::series::parse_time("from", &value)?),
+            "to" => query.to = Some(crate::series::parse_time("to", &value)?),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`; use limit, cursor, kind, user, from, to"
+                )))
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from >= to {
+            return Err(ApiError::bad_request("`from` must be before `to`"));
+        }
+    }
+    Ok(query)
 }
 
 /// Web API tokens one account may hold.

@@ -330,7 +330,10 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
         ("DELETE", ["v1", "users", user]) => {
             ok(users::delete_user(registry, principal, &user_id(user)?).await?)
         }
-        ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
+        ("GET", ["v1", "audit"]) => {
+            let query = request.uri().query().unwrap_or("");
+            ok(identity::audit_log(registry, principal, query).await?)
+        }
         ("GET", ["v1", "account"]) => ok(account::account(registry, principal).await?),
         ("PUT", ["v1", "account"]) => {
             ok(account::update_settings(registry, principal, json_body(request)?).await?)

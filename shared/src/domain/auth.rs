@@ -224,6 +224,7 @@ pub fn api_token_hash(secret: &str) -> String {
 /// One entry of an account's audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
+    /// When it happened; for folded failures, the first of them.
     pub at: Millis,
     /// `login`, `login_failed`, `logout`, `user_created`, `group_deleted`, …
     pub action: String,
@@ -231,6 +232,56 @@ pub struct AuditEvent {
     /// The source address of the request.
     pub address: Option<String>,
     pub detail: String,
+    /// How many times it happened: more than one for failures folded into one entry.
+    pub count: u32,
+    /// For folded failures, the latest of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<Millis>,
+}
+
+/// Repeated failures are folded into one audit entry per (action, user, address, detail)
+/// per window of this length, so that a flood of them costs a bounded number of items.
+pub const AUDIT_FOLD_MILLIS: i64 = THROTTLE_WINDOW_MILLIS;
+
+/// The start of the fold window `at` falls in.
+pub fn fold_window(at: Millis) -> Millis {
+    Millis(at.0 - at.0.rem_euclid(AUDIT_FOLD_MILLIS))
+}
+
+/// What failures fold on: the same action, user, address and detail (hashed, so that an
+/// address of any length makes a key of one length).
+pub fn fold_key(event: &AuditEvent) -> String {
+    let user = event.user.as_ref().map_or("", UserId::as_str);
+    let address = event.address.as_deref().unwrap_or("");
+    let key = api_token_hash(&format!(
+        "{}\n{user}\n{address}\n{}",
+        event.action, event.detail
+    ));
+    key[..32].to_owned()
+}
+
+/// Which audit entries to read, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Entries one page holds at most.
+    pub limit: usize,
+    /// Where the previous page ended (from its `next`).
+    pub cursor: Option<String>,
+    /// Only entries of this action.
+    pub kind: Option<String>,
+    /// Only entries of this user.
+    pub user: Option<UserId>,
+    /// Only entries at or after this time (folded failures: whose window starts so).
+    pub from: Option<Millis>,
+    /// Only entries before this time.
+    pub to: Option<Millis>,
+}
+
+/// A page of the audit log and where the next one starts, if there is more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub next: Option<String>,
 }
 
 /// Checks the password policy: at least 8 characters with a digit, an upper-case and a
@@ -460,6 +511,36 @@ mod tests {
         );
         // The backstop is slower: one address alone never reaches it.
         const { assert!(MAX_FAILURES_PER_USER_AT_ADDRESS < MAX_FAILURES_PER_USER_ANYWHERE) };
+    }
+
+    #[test]
+    fn failures_fold_per_action_user_address_and_detail_per_window() {
+        let event = |user: &str, address: &str, detail: &str| AuditEvent {
+            at: Millis(0),
+            action: "login_failed".into(),
+            user: Some(UserId::parse(user).unwrap()),
+            address: Some(address.into()),
+            detail: detail.into(),
+            count: 1,
+            last: None,
+        };
+        let base = fold_key(&event("ann", "203.0.113.7", ""));
+        assert_eq!(base, fold_key(&event("ann", "203.0.113.7", "")));
+        assert_eq!(base.len(), 32);
+        for other in [
+            event("bob", "203.0.113.7", ""),
+            event("ann", "203.0.113.8", ""),
+            event("ann", "203.0.113.7", "second-step code"),
+        ] {
+            assert_ne!(base, fold_key(&other), "{other:?}");
+        }
+        let window = Millis(1_800_000_000_000);
+        assert_eq!(fold_window(window), window, "on a window's start");
+        assert_eq!(fold_window(window.plus(AUDIT_FOLD_MILLIS - 1)), window);
+        assert_eq!(
+            fold_window(window.plus(AUDIT_FOLD_MILLIS)),
+            window.plus(AUDIT_FOLD_MILLIS)
+        );
     }
 
     #[test]
