@@ -385,6 +385,7 @@ async fn the_audit_log_is_paged_and_filtered_by_kind_user_and_time() {
 
     // Pages of three, newest first, each going on where the last ended.
     let mut seen = Vec::new();
+    let mut cursors = Vec::new();
     let mut path = "/v1/audit?limit=3".to_owned();
     loop {
         let (status, page) = app.get_as(&path, &boss).await;
@@ -393,7 +394,10 @@ async fn the_audit_log_is_paged_and_filtered_by_kind_user_and_time() {
         assert!(events.len() <= 3);
         seen.extend(events.iter().map(|e| e["at"].as_i64().unwrap()));
         match page["next"].as_str() {
-            Some(next) => path = format!("/v1/audit?limit=3&cursor={next}"),
+            Some(next) => {
+                cursors.push(next.to_owned());
+                path = format!("/v1/audit?limit=3&cursor={next}");
+            }
             None => break,
         }
     }
@@ -421,6 +425,12 @@ async fn the_audit_log_is_paged_and_filtered_by_kind_user_and_time() {
     assert_eq!(kinds(&window).await.len(), 7);
     let after = format!("from={middle}");
     assert_eq!(kinds(&after).await, vec!["login", "logout"]);
+    // A cursor of another query goes on within this one's range: below it, nothing is
+    // left; above it, the range is read from its top.
+    let below = format!("from={middle}&cursor={}", cursors[0]);
+    assert_eq!(kinds(&below).await, Vec::<String>::new());
+    let above = format!("to={start}&cursor={}", cursors[0]);
+    assert_eq!(kinds(&above).await, vec!["login"]);
 
     for (query, message) in [
         (

@@ -942,8 +942,8 @@ impl Identity for DynamoRegistry {
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
             .expression_attribute_values(":pk", s(account_pk(account)))
-            .expression_attribute_values(":low", s(low))
-            .expression_attribute_values(":high", s(high))
+            .expression_attribute_values(":low", s(&low))
+            .expression_attribute_values(":high", s(&high))
             .scan_index_forward(false);
         if let Some(kind) = &query.kind {
             filters.push("#action = :kind");
@@ -960,10 +960,23 @@ impl Identity for DynamoRegistry {
         if !filters.is_empty() {
             request = request.filter_expression(filters.join(" AND "));
         }
-        let mut start = query
-            .cursor
-            .as_ref()
-            .map(|sk| Item::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(sk))]));
+        // A cursor goes on below itself within the range: from the range's top if it is
+        // above it (another query's), with nothing left if it is below it. (DynamoDB
+        // refuses a start key outside the key condition.)
+        let mut start = match &query.cursor {
+            Some(sk) if *sk <= low => {
+                return Ok(AuditPage {
+                    events: Vec::new(),
+                    next: None,
+                })
+            }
+            Some(sk) if *sk > high => None,
+            Some(sk) => Some(Item::from([
+                ("pk".into(), s(account_pk(account))),
+                ("sk".into(), s(sk)),
+            ])),
+            None => None,
+        };
         let mut events = Vec::new();
         // Bounded: a filter that matches little reads at most this many pages, then
         // hands the caller a cursor to go on from.
