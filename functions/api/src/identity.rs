@@ -222,10 +222,10 @@ fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
 /// The throttle slots one attempt took (see [`login_throttles`]); they stay taken when
 /// it fails and are given back when it succeeds.
 #[must_use = "a successful attempt gives its slots back"]
-pub struct LoginAttempt(Vec<String>);
+struct LoginAttempt(Vec<String>);
 
 impl LoginAttempt {
-    pub async fn succeeded(self, identity: &impl Identity, now: Millis) -> Result<(), ApiError> {
+    async fn succeeded(self, identity: &impl Identity, now: Millis) -> Result<(), ApiError> {
         for key in &self.0 {
             identity.release_attempt(key, now).await?;
         }
@@ -236,7 +236,7 @@ impl LoginAttempt {
 /// Takes a slot of each of the throttles of a login on `name` from `address` before the
 /// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
 /// one of them is spent (and the slots taken so far are given back).
-pub async fn claim_login_attempt(
+async fn claim_login_attempt(
     identity: &impl Identity,
     name: &str,
     address: Option<&str>,
