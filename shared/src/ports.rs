@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use crate::domain::access::Team;
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::{
-    ApiToken, AuditEvent, PasswordReset, Role, Session, Signup, TotpState, User,
+    ApiToken, AuditEvent, AuditPage, AuditQuery, PasswordReset, Role, Session, Signup, TotpState,
+    User,
 };
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
@@ -235,11 +236,16 @@ pub trait Identity: Send + Sync {
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError>;
     /// Writes a user's role and e-mail address, if its role is still `was`. The account
     /// keeps at least one admin: counted in the same transaction, so two admins demoting
-    /// each other at once cannot both succeed.
+    /// each other at once cannot both succeed. A new role ends the user's sessions in the
+    /// same transaction.
     async fn update_user(&self, user: &User, was: Role) -> Result<UserChange, StoreError>;
-    /// Deletes a user (as read: its role must be unchanged), keeping at least one admin.
+    /// Deletes a user (as read: its role must be unchanged), keeping at least one admin,
+    /// and ends their sessions in the same transaction (a user created again with the ID
+    /// finds them ended).
     async fn delete_user(&self, user: &User) -> Result<UserChange, StoreError>;
     /// Sets (or with `None` removes) a user's authenticator secret; `false` if no user.
+    /// A new, unconfirmed secret never replaces a confirmed one, and a confirmed state is
+    /// written only over the same secret pending: `false` otherwise.
     async fn set_totp(
         &self,
         account: &AccountId,
@@ -304,6 +310,19 @@ pub trait Identity: Send + Sync {
     async fn touch_session(&self, id: &str, at: Millis) -> Result<(), StoreError>;
     /// Ends a session (logout).
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+    /// The user's session generation: only sessions begun in it are good (0 for a user
+    /// whose sessions were never ended this way).
+    async fn session_generation(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+    ) -> Result<u64, StoreError>;
+    /// Ends every session of the user at once by moving their generation on; the new one.
+    /// (Changing a user's role and deleting them do the same in their own transaction.)
+    async fn end_sessions(&self, account: &AccountId, user: &UserId) -> Result<u64, StoreError>;
+    /// Moves one session into `generation`, so that it outlives [`Self::end_sessions`]
+    /// (the session that changed the password); a session that is gone stays gone.
+    async fn keep_session(&self, id: &str, generation: u64) -> Result<(), StoreError>;
     /// Takes one of the `max` attempts `key` has in the current window (starting a new
     /// window if the last ended), before the attempt is checked: `None` when taken,
     /// `Some(until)` when all are spent. Atomic, so parallel attempts cannot get more.
@@ -342,12 +361,21 @@ pub trait Identity: Send + Sync {
     /// Deletes a team; `false` if there was none.
     async fn delete_team(&self, account: &AccountId, id: &TeamId) -> Result<bool, StoreError>;
     async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError>;
-    /// The newest `limit` audit events of an account, newest first.
+    /// Counts a failure into the one entry of its kind, user and address in its fold
+    /// window (`domain::auth::fold_window`), atomically: a flood costs one item a window.
+    async fn audit_failure(
+        &self,
+        account: &AccountId,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// A page of an account's audit log, newest first. A query that filters reads a
+    /// bounded number of entries per page: a page may hold fewer than asked and still
+    /// have a `next`.
     async fn audit_log(
         &self,
         account: &AccountId,
-        limit: usize,
-    ) -> Result<Vec<AuditEvent>, StoreError>;
+        query: &AuditQuery,
+    ) -> Result<AuditPage, StoreError>;
 }
 
 /// What an app needs to connect to IoT Core: its own certificate and private key. The

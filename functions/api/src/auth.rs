@@ -18,8 +18,8 @@ use crate::Access;
 
 /// The principal of a request carrying `Authorization: Bearer <token>`: the signature
 /// must hold, the token's session must still live (not logged out, not idle for 24
-/// hours, its user not deleted), and the request must come from an address the
-/// account's IP allow-list admits.
+/// hours, not ended by a password change or reset, a new role or the user's deletion),
+/// and the request must come from an address the account's IP allow-list admits.
 pub async fn authenticate(
     request: &Request,
     key: &TokenKey,
@@ -36,7 +36,7 @@ pub async fn authenticate(
         .ok_or_else(|| ApiError::unauthorized("Authorization header must be `Bearer <token>`"))?;
     let token = token.trim();
     if token.starts_with(API_TOKEN_PREFIX) {
-        return web_api_principal(request, token, identity).await;
+        return web_api_principal(request, token, identity, now).await;
     }
     let principal = key.verify(token, now).map_err(|error| match error {
         TokenError::Expired => ApiError::unauthorized("token expired; log in again"),
@@ -45,11 +45,17 @@ pub async fn authenticate(
         }
     })?;
     let ended = || ApiError::unauthorized("session ended; log in again");
-    let session = identity
-        .session(&principal.session)
-        .await?
-        .ok_or_else(ended)?;
-    if session.account != principal.account || session.user != principal.user {
+    // Read on every request, beside the session: ending a user's sessions takes effect
+    // at once, not at the next minute's check.
+    let (session, generation) = tokio::try_join!(
+        identity.session(&principal.session),
+        identity.session_generation(&principal.account, &principal.user),
+    )?;
+    let session = session.ok_or_else(ended)?;
+    if session.account != principal.account
+        || session.user != principal.user
+        || session.generation != generation
+    {
         return Err(ended());
     }
     if !session_alive(session.last_active, now) {
@@ -57,9 +63,9 @@ pub async fn authenticate(
         return Err(ended());
     }
     if session_needs_touch(session.last_active, now) {
-        // Checked here, at most once a minute, rather than on every request: a deleted
-        // user's sessions end within a minute, and so do those of a user whose role
-        // changed (a temporary login keeps its viewer role whatever its maker's).
+        // Also checked here, at most once a minute: a session of a user that is gone or
+        // has another role (which ends its sessions above) ends all the same (a temporary
+        // login keeps its viewer role whatever its maker's).
         let user = identity.user(&session.account, &session.user).await?;
         let still_valid =
             user.is_some_and(|u| session.role == Role::Viewer || u.role == session.role);
@@ -86,11 +92,17 @@ async fn web_api_principal(
     request: &Request,
     secret: &str,
     identity: &(impl Identity + Registry),
+    now: Millis,
 ) -> Result<Principal, ApiError> {
     let token = identity
         .api_token_by_hash(&api_token_hash(secret))
         .await?
         .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;
+    if token.expires.is_some_and(|expires| now >= expires) {
+        return Err(ApiError::unauthorized(
+            "token expired; an admin or its user can issue a new one",
+        ));
+    }
     let account = identity
         .account(&token.account)
         .await?

@@ -1,23 +1,27 @@
 //! Login and logout, the account's users, and its audit log.
 //!
-//! `POST /v1/login` answers a wrong account, user or password alike (401) and takes as
-//! long for a user that does not exist; failed logins are counted per user and per
-//! source address, and over the limit logins are refused (429) until the window ends.
+//! `POST /v1/login` answers a wrong account, user or password alike (401) — and a right
+//! one from an address off the allow-list too — and takes as long for a user that does
+//! not exist; failed logins are counted per user and address, per address and per user
+//! (a slower backstop), and over a limit logins are refused (429) until the window ends.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
-    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret, totp_step,
-    totp_uri, verify_password, ApiToken, AuditEvent, PasswordReset, Role, Session, TotpState,
-    TwoStep, User, API_TOKEN_PREFIX, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER,
-    RESET_VALID_MILLIS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
+    api_token_hash, check_password_policy, decoy_hash, hash_password, login_throttles,
+    new_totp_secret, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, AuditQuery,
+    PasswordReset, Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, RESET_VALID_MILLIS,
+    SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::sealed::{Sealer, SEALED_PREFIX};
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
-use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry};
+use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry, StoreError};
 
 use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
@@ -25,8 +29,9 @@ use crate::mailed_code;
 
 /// A token is good for 30 days at most, however active its session.
 const TOKEN_LIFETIME_MILLIS: i64 = 30 * 24 * 60 * Millis::MINUTE;
-/// Audit events one request returns at most.
+/// Audit events one page holds at most, and by default.
 const MAX_AUDIT_EVENTS: usize = 500;
+const DEFAULT_AUDIT_EVENTS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +125,29 @@ pub fn iso(at: Millis) -> String {
         .unwrap_or_else(|| at.0.to_string())
 }
 
+/// Audits a failed login, folded with the others of its user, address and detail in the
+/// same window into one entry with a count.
+async fn login_failed(
+    identity: &impl Identity,
+    account: &AccountId,
+    user: &UserId,
+    address: Option<&str>,
+    detail: String,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let event = AuditEvent {
+        at: now,
+        action: "login_failed".into(),
+        user: Some(user.clone()),
+        address: address.map(str::to_owned),
+        detail,
+        count: 1,
+        last: None,
+    };
+    identity.audit_failure(account, &event).await?;
+    Ok(())
+}
+
 /// Writes an audit event; a failure to write it fails the request, so nothing audited
 /// goes unrecorded.
 pub async fn audit(
@@ -137,6 +165,8 @@ pub async fn audit(
         user: user.cloned(),
         address: address.map(str::to_owned),
         detail,
+        count: 1,
+        last: None,
     };
     identity.audit(account, &event).await?;
     Ok(())
@@ -170,20 +200,16 @@ pub async fn recheck_password(
     identity: &impl Identity,
     principal: &Principal,
     password: &str,
+    address: Option<&str>,
     now: Millis,
 ) -> Result<User, ApiError> {
-    let key = user_throttle_key(&principal.account, &principal.user);
-    if let Some(until) = identity
-        .claim_attempt(&key, MAX_FAILURES_PER_USER, now)
-        .await?
-    {
-        return Err(too_many_failures(until));
-    }
+    let name = user_throttle_key(&principal.account, &principal.user);
+    let attempt = claim_login_attempt(identity, &name, address, now).await?;
     let user = own_user(identity, principal).await?;
     if !verify_password(password, &user.password_hash) {
         return Err(ApiError::bad_request("the password is wrong"));
     }
-    identity.release_attempt(&key, now).await?;
+    attempt.succeeded(identity, now).await?;
     Ok(user)
 }
 
@@ -191,6 +217,40 @@ pub async fn recheck_password(
 /// counted under.
 fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
     format!("user:{account}/{user}")
+}
+
+/// The throttle slots one attempt took (see [`login_throttles`]); they stay taken when
+/// it fails and are given back when it succeeds.
+#[must_use = "a successful attempt gives its slots back"]
+struct LoginAttempt(Vec<String>);
+
+impl LoginAttempt {
+    async fn succeeded(self, identity: &impl Identity, now: Millis) -> Result<(), ApiError> {
+        for key in &self.0 {
+            identity.release_attempt(key, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Takes a slot of each of the throttles of a login on `name` from `address` before the
+/// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
+/// one of them is spent (and the slots taken so far are given back).
+async fn claim_login_attempt(
+    identity: &impl Identity,
+    name: &str,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<LoginAttempt, ApiError> {
+    let mut taken = LoginAttempt(Vec::new());
+    for (key, max) in login_throttles(name, address) {
+        if let Some(until) = identity.claim_attempt(&key, max, now).await? {
+            taken.succeeded(identity, now).await?;
+            return Err(too_many_failures(until));
+        }
+        taken.0.push(key);
+    }
+    Ok(taken)
 }
 
 fn too_many_failures(until: Millis) -> ApiError {
@@ -219,25 +279,13 @@ pub async fn login(
     let address = crate::auth::source_address(http);
     let address = address.as_deref();
     let name = login_name(store, &request).await?;
-    let user_key = &name.throttle_key;
-    let address_key = address.map(|a| format!("address:{a}"));
-    // Each attempt takes a slot before the password is checked, so parallel guesses get
-    // no more than sequential ones; a right password gives its slots back.
-    if let Some(until) = store
-        .claim_attempt(user_key, MAX_FAILURES_PER_USER, now)
-        .await?
-    {
-        return Err(too_many_failures(until));
-    }
-    if let Some(key) = &address_key {
-        if let Some(until) = store
-            .claim_attempt(key, MAX_FAILURES_PER_ADDRESS, now)
-            .await?
-        {
-            store.release_attempt(user_key, now).await?;
-            return Err(too_many_failures(until));
-        }
-    }
+    let attempt = claim_login_attempt(store, &name.throttle_key, address, now).await?;
+    // Read before the password is checked: a reset that comes between the check and the
+    // new session moves the generation past this one, and so ends the session.
+    let generation = match &name.account {
+        Some(account) => store.session_generation(account, &name.user).await?,
+        None => 0,
+    };
     let found = match &name.account {
         Some(account) => store.user(account, &name.user).await?,
         None => None,
@@ -249,56 +297,39 @@ pub async fn login(
     let Some(found) = found.filter(|_| matches) else {
         if let Some(account) = &name.account {
             if store.account(account).await?.is_some() {
-                let user = Some(&name.user);
-                audit(
-                    store,
-                    account,
-                    user,
-                    address,
-                    "login_failed",
-                    String::new(),
-                    now,
-                )
-                .await?;
+                let user = &name.user;
+                login_failed(store, account, user, address, String::new(), now).await?;
             }
         }
         return Err((name.wrong)());
     };
-    store.release_attempt(user_key, now).await?;
-    if let Some(key) = &address_key {
-        store.release_attempt(key, now).await?;
-    }
-    let (account, user) = (found.account.clone(), found.id.clone());
-    // Only now, with the password right: a blocked address learns nothing without it.
+    let account = found.account.clone();
     let account_record = store.account(&account).await?.ok_or_else(name.wrong)?;
-    let refusal = match account_record.trial_ends() {
-        Some(end) if account_record.trial_over(now) => {
-            Some((trial_ended(end), "the trial has ended"))
-        }
-        _ => crate::auth::admit(&account_record, http)
-            .err()
-            .map(|refused| (refused, "address not on the allow-list")),
-    };
-    if let Some((refused, why)) = refusal {
-        let user = Some(&user);
-        audit(
-            store,
-            &account,
-            user,
-            address,
-            "login_refused",
-            why.into(),
-            now,
-        )
-        .await?;
-        return Err(refused);
+    // An address off the allow-list gets the answer of a wrong password, and the attempt
+    // stays counted: from there, a right password cannot be told from a wrong one. Why
+    // goes to the audit log.
+    if crate::auth::admit(&account_record, http).is_err() {
+        refused_login(store, &found, address, "address not on the allow-list", now).await?;
+        return Err((name.wrong)());
+    }
+    attempt.succeeded(store, now).await?;
+    if let Some(end) = account_record
+        .trial_ends()
+        .filter(|_| account_record.trial_over(now))
+    {
+        refused_login(store, &found, address, "the trial has ended", now).await?;
+        return Err(trial_ended(end));
     }
     let Some(two_step) = found.two_step() else {
-        return open_session(store, key, &account, &user, found.role, address, now).await;
+        return open_session(store, key, &found, generation, address, now).await;
     };
     // Password right; the session waits for the second step's code. The step is stored
-    // so that its tries are counted, whichever kind it is.
-    let session = format!("{CHALLENGE_PREFIX}{:032x}", rand::random::<u128>());
+    // so that its tries are counted, whichever kind it is; the challenge carries the
+    // generation, so a password reset before the second step ends the session it opens.
+    let session = format!(
+        "{CHALLENGE_PREFIX}{generation}:{:032x}",
+        rand::random::<u128>()
+    );
     let purpose = mailed_code::login_purpose(&session);
     let method = match (two_step, &found.email) {
         (TwoStep::Email, Some(email)) => {
@@ -321,7 +352,7 @@ pub async fn login(
     };
     let challenge = key.sign(&Principal {
         account,
-        user,
+        user: found.id.clone(),
         role: found.role,
         session,
         expires: now.plus(TWO_STEP_CHALLENGE_MILLIS),
@@ -346,7 +377,8 @@ async fn login_account(store: &impl Registry, named: AccountId) -> Result<Accoun
     Ok(if pro { aliased } else { named })
 }
 
-/// A login challenge's session field starts with this; it opens no route by itself.
+/// A login challenge's session field starts with this, then the user's session
+/// generation at the first step; it opens no route by itself.
 const CHALLENGE_PREFIX: &str = "challenge:";
 
 #[derive(Debug, Deserialize)]
@@ -375,9 +407,12 @@ pub async fn login_two_step(
             }
             _ => ApiError::unauthorized("the login challenge is invalid"),
         })?;
-    if !challenge.session.starts_with(CHALLENGE_PREFIX) {
-        return Err(ApiError::unauthorized("the login challenge is invalid"));
-    }
+    let generation = challenge
+        .session
+        .strip_prefix(CHALLENGE_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(generation, _)| generation.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::unauthorized("the login challenge is invalid"))?;
     let (account, user) = (challenge.account, challenge.user);
     let found = store
         .user(&account, &user)
@@ -389,19 +424,14 @@ pub async fn login_two_step(
             "this login had its tries or ended; log in again",
         ));
     }
-    let user_key = user_throttle_key(&account, &user);
-    if let Some(until) = store
-        .claim_attempt(&user_key, MAX_FAILURES_PER_USER, now)
-        .await?
-    {
-        return Err(too_many_failures(until));
-    }
+    let name = user_throttle_key(&account, &user);
+    let attempt = claim_login_attempt(store, &name, address, now).await?;
     let accepted = match found.two_step() {
         Some(TwoStep::Totp) => {
-            let step = found
-                .totp
-                .as_ref()
-                .and_then(|t| totp_step(&t.secret, &request.code, now));
+            let step = match &found.totp {
+                Some(state) => totp_step(&totp_secret(key, state)?, &request.code, now),
+                None => None,
+            };
             match step {
                 Some(step) => store.use_totp_step(&account, &user, step).await?,
                 None => false,
@@ -411,53 +441,67 @@ pub async fn login_two_step(
         None => false,
     };
     if !accepted {
-        if let Some(address) = address {
-            // Counted against the address too; whether it has slots left changes nothing
-            // for this answer.
-            let key = format!("address:{address}");
-            store
-                .claim_attempt(&key, MAX_FAILURES_PER_ADDRESS, now)
-                .await?;
-        }
-        audit(
-            store,
-            &account,
-            Some(&user),
-            address,
-            "login_failed",
-            "second-step code".into(),
-            now,
-        )
-        .await?;
-        return Err(ApiError::unauthorized(
-            "the code is wrong or was used already",
-        ));
+        let detail = "second-step code".to_owned();
+        login_failed(store, &account, &user, address, detail, now).await?;
+        return Err(wrong_code());
     }
-    store.release_attempt(&user_key, now).await?;
     let account_record = store
         .account(&account)
         .await?
         .ok_or_else(wrong_credentials)?;
-    crate::auth::admit(&account_record, http)?;
-    open_session(store, key, &account, &user, found.role, address, now).await
+    if crate::auth::admit(&account_record, http).is_err() {
+        refused_login(store, &found, address, "address not on the allow-list", now).await?;
+        return Err(wrong_code());
+    }
+    attempt.succeeded(store, now).await?;
+    open_session(store, key, &found, generation, address, now).await
 }
 
-/// Opens a session and answers a successful login with its token.
+fn wrong_code() -> ApiError {
+    ApiError::unauthorized("the code is wrong or was used already")
+}
+
+/// Audits a login refused with the right credentials, and why.
+async fn refused_login(
+    identity: &impl Identity,
+    user: &User,
+    address: Option<&str>,
+    why: &str,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let account = &user.account;
+    let detail = why.to_owned();
+    audit(
+        identity,
+        account,
+        Some(&user.id),
+        address,
+        "login_refused",
+        detail,
+        now,
+    )
+    .await
+}
+
+/// Opens a session of `user` in their session `generation` (read before their password
+/// was checked) and answers a successful login with its token.
 pub async fn open_session(
     identity: &impl Identity,
     key: &TokenKey,
-    account: &AccountId,
-    user: &UserId,
-    role: Role,
+    user: &User,
+    generation: u64,
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    let (account, role) = (&user.account, user.role);
+    let user = &user.id;
     let session = Session {
         id: format!("{:032x}", rand::random::<u128>()),
         account: account.clone(),
         user: user.clone(),
         role,
         last_active: now,
+        generation,
     };
     identity.create_session(&session).await?;
     let token = key.sign(&Principal {
@@ -493,41 +537,84 @@ pub struct Code {
 }
 
 /// Starts enrolling the caller's authenticator app: a new secret, not yet asked for at
-/// login until a code from the app confirms it.
+/// login until a code from the app confirms it. A confirmed one is never replaced this
+/// way: a stolen session alone could swap it for the thief's own; turning it off first
+/// takes a current code.
 pub async fn enroll_totp(
     identity: &impl Identity,
+    key: &TokenKey,
     principal: &Principal,
+    address: Option<&str>,
+    now: Millis,
 ) -> Result<Json, ApiError> {
-    if own_user(identity, principal).await?.two_step() == Some(TwoStep::Email) {
-        return Err(ApiError::conflict(
-            "two_step_on",
-            "mailed codes are your second step; turn them off first",
-        ));
+    let two_step_on = |message: &str| ApiError::conflict("two_step_on", message.to_owned());
+    match own_user(identity, principal).await?.two_step() {
+        Some(TwoStep::Email) => {
+            return Err(two_step_on(
+                "mailed codes are your second step; turn them off first",
+            ))
+        }
+        Some(TwoStep::Totp) => return Err(totp_on()),
+        None => {}
     }
     let secret = new_totp_secret();
     let state = TotpState {
-        secret: secret.clone(),
+        secret: totp_sealer(key).seal(&secret, rand::random()),
         confirmed: false,
         last_step: 0,
     };
+    // Conditional: a confirmation that came between the read and this write wins.
     if !identity
         .set_totp(&principal.account, &principal.user, Some(&state))
         .await?
     {
-        return Err(ApiError::not_found(format!(
-            "user `{}` not found",
-            principal.user
-        )));
+        return Err(totp_on());
     }
     let uri = totp_uri(&secret, &principal.account, &principal.user).ok_or_else(|| {
         ApiError::bad_request("the account and user IDs cannot name an authenticator entry")
     })?;
+    audit_own(
+        identity,
+        principal,
+        address,
+        "two_step_enrollment_started",
+        "totp".into(),
+        now,
+    )
+    .await?;
     Ok(json!({ "secret": secret, "uri": uri }))
+}
+
+/// Authenticator secrets are stored sealed under this key's derived sealer.
+fn totp_sealer(key: &TokenKey) -> Sealer {
+    Sealer::new(key, "totp")
+}
+
+/// The authenticator secret of a stored state.
+fn totp_secret(key: &TokenKey, state: &TotpState) -> Result<String, ApiError> {
+    if !state.secret.starts_with(SEALED_PREFIX) {
+        // Stored before secrets were sealed; sealed when the user enrolls again.
+        return Ok(state.secret.clone());
+    }
+    totp_sealer(key).open(&state.secret).map_err(|_| {
+        ApiError::from(StoreError::Corrupt(
+            "an authenticator secret does not open: was the token key changed?".into(),
+        ))
+    })
+}
+
+fn totp_on() -> ApiError {
+    ApiError::conflict(
+        "two_step_on",
+        "an authenticator app is your second step already; to use another, turn it off \
+         first with a current code (POST /v1/two-step/totp/disable)",
+    )
 }
 
 /// Confirms enrollment with a code from the app; from then on login asks for codes.
 pub async fn confirm_totp(
     identity: &impl Identity,
+    key: &TokenKey,
     principal: &Principal,
     code: Code,
     address: Option<&str>,
@@ -536,23 +623,31 @@ pub async fn confirm_totp(
     let user = own_user(identity, principal).await?;
     let pending = user
         .totp
+        .filter(|t| !t.confirmed)
         .ok_or_else(|| ApiError::conflict("not_enrolled", "start with POST /v1/two-step/totp"))?;
-    let step = totp_step(&pending.secret, &code.code, now)
+    let step = totp_step(&totp_secret(key, &pending)?, &code.code, now)
         .ok_or_else(|| ApiError::bad_request("the code does not match; check the app's clock"))?;
     let confirmed = TotpState {
         confirmed: true,
         last_step: step,
         ..pending
     };
-    identity
+    // Conditional on the very secret the code was checked against still pending.
+    if !identity
         .set_totp(&principal.account, &principal.user, Some(&confirmed))
-        .await?;
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "changed_meanwhile",
+            "your authenticator enrollment changed meanwhile; start again",
+        ));
+    }
     audit_own(
         identity,
         principal,
         address,
         "two_step_enabled",
-        String::new(),
+        "totp".into(),
         now,
     )
     .await?;
@@ -560,20 +655,22 @@ pub async fn confirm_totp(
 }
 
 /// Turns two-step verification off; it takes a current code, so a stolen session alone
-/// cannot.
+/// cannot, and wrong codes take tries from the login throttle, so it cannot guess either.
 pub async fn disable_totp(
     identity: &impl Identity,
+    key: &TokenKey,
     principal: &Principal,
     code: Code,
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    let name = user_throttle_key(&principal.account, &principal.user);
+    let attempt = claim_login_attempt(identity, &name, address, now).await?;
     let user = own_user(identity, principal).await?;
-    let valid = user
-        .totp
-        .as_ref()
-        .filter(|t| t.confirmed)
-        .and_then(|t| totp_step(&t.secret, &code.code, now));
+    let valid = match user.totp.as_ref().filter(|t| t.confirmed) {
+        Some(state) => totp_step(&totp_secret(key, state)?, &code.code, now),
+        None => None,
+    };
     let Some(step) = valid else {
         return Err(ApiError::bad_request("the code does not match"));
     };
@@ -583,6 +680,7 @@ pub async fn disable_totp(
     {
         return Err(ApiError::bad_request("the code was used already"));
     }
+    attempt.succeeded(identity, now).await?;
     identity
         .set_totp(&principal.account, &principal.user, None)
         .await?;
@@ -591,7 +689,7 @@ pub async fn disable_totp(
         principal,
         address,
         "two_step_disabled",
-        String::new(),
+        "totp".into(),
         now,
     )
     .await?;
@@ -615,24 +713,145 @@ pub async fn logout(
     Ok(json!({ "logged_out": true }))
 }
 
-pub async fn audit_log(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
-    let events = identity
-        .audit_log(&principal.account, MAX_AUDIT_EVENTS)
-        .await?;
-    Ok(json!({ "events": events }))
+/// A page of the account's audit log, newest first, filtered by the query string:
+/// `limit` (1 to 500, 100 by default), `cursor` (a page's `next`), `kind` (an action),
+/// `user`, `from` and `to` (milliseconds or RFC 3339; `to` exclusive).
+pub async fn audit_log(
+    identity: &impl Identity,
+    principal: &Principal,
+    query: &str,
+) -> Result<Json, ApiError> {
+    let query = audit_query(query)?;
+    let page = identity.audit_log(&principal.account, &query).await?;
+    let next = page.next.map(|sk| URL_SAFE_NO_PAD.encode(sk));
+    Ok(json!({ "events": page.events, "next": next }))
+}
+
+fn audit_query(text: &str) -> Result<AuditQuery, ApiError> {
+    let mut query = AuditQuery {
+        limit: DEFAULT_AUDIT_EVENTS,
+        cursor: None,
+        kind: None,
+        user: None,
+        from: None,
+        to: None,
+    };
+    for (name, value) in form_urlencoded::parse(text.as_bytes()) {
+        match name.as_ref() {
+            "limit" => {
+                query.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_AUDIT_EVENTS).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!(
+                            "`limit` must be a whole number from 1 to {MAX_AUDIT_EVENTS}, got `{value}`"
+                        ))
+                    })?
+            }
+            "cursor" => {
+                let sk = URL_SAFE_NO_PAD
+                    .decode(value.as_bytes())
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .filter(|sk| sk.starts_with("AUDIT#"))
+                    .ok_or_else(|| {
+                        ApiError::bad_request("`cursor` must be the `next` of a page of this log")
+                    })?;
+                query.cursor = Some(sk);
+            }
+            "kind" => query.kind = Some(value.into_owned()),
+            "user" => {
+                let user = UserId::parse(value.as_ref())
+                    .map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
+                query.user = Some(user);
+            }
+            "from" => query.from = Some(crate::series::parse_time("from", &value)?),
+            "to" => query.to = Some(crate::series::parse_time("to", &value)?),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`; use limit, cursor, kind, user, from, to"
+                )))
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from >= to {
+            return Err(ApiError::bad_request("`from` must be before `to`"));
+        }
+    }
+    Ok(query)
 }
 
 /// Web API tokens one account may hold.
 const MAX_API_TOKENS: u32 = 100;
 
+/// The longest expiry a Web API token can be issued with.
+const MAX_TOKEN_DAYS: u32 = 3650;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
     pub name: String,
+    /// The caller's password, asked again: a stolen session alone must not turn into a
+    /// token that outlives it.
+    pub password: String,
+    /// Days until the token stops working; left out, it works until revoked.
+    pub expires_in_days: Option<u32>,
 }
 
 fn token_json(token: &ApiToken) -> Json {
-    json!({ "id": token.id, "name": token.name, "user": token.user, "role": token.role, "created": token.created })
+    json!({
+        "id": token.id,
+        "name": token.name,
+        "user": token.user,
+        "role": token.role,
+        "created": token.created,
+        "expires": token.expires,
+    })
+}
+
+/// Revokes every Web API token of `user`: how many there were.
+pub async fn revoke_tokens_of(
+    identity: &impl Identity,
+    account: &AccountId,
+    user: &UserId,
+) -> Result<usize, ApiError> {
+    let mut revoked = 0;
+    for token in identity.api_tokens(account).await? {
+        if token.user == *user && identity.delete_api_token(&token).await? {
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}
+
+/// After a password change or reset: revokes the user's Web API tokens if asked, and
+/// tells how many were revoked and how many still work (which the change leaves alone
+/// unless asked, as programs run on them).
+pub async fn settle_tokens_after_password(
+    identity: &impl Identity,
+    account: &AccountId,
+    user: &UserId,
+    revoke: bool,
+) -> Result<Json, ApiError> {
+    let revoked = if revoke {
+        revoke_tokens_of(identity, account, user).await?
+    } else {
+        0
+    };
+    let left = identity
+        .api_tokens(account)
+        .await?
+        .iter()
+        .filter(|t| t.user == *user)
+        .count();
+    Ok(json!({
+        "password": "changed",
+        "other_sessions": "ended",
+        "api_tokens_revoked": revoked,
+        "api_tokens_left": left,
+    }))
 }
 
 /// Who may see and revoke a token: its user, and the account's admins.
@@ -659,6 +878,18 @@ pub async fn issue_api_token(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    let expires = match request.expires_in_days {
+        None => None,
+        Some(days @ 1..=MAX_TOKEN_DAYS) => {
+            Some(now.plus(i64::from(days) * 24 * 60 * Millis::MINUTE))
+        }
+        Some(days) => {
+            return Err(ApiError::bad_request(format!(
+                "`expires_in_days` must be 1 to {MAX_TOKEN_DAYS}, got {days}; leave it out for a \
+                 token that works until revoked"
+            )))
+        }
+    };
     let plan = store
         .account(&principal.account)
         .await?
@@ -672,6 +903,7 @@ pub async fn issue_api_token(
     if request.name.trim().is_empty() || request.name.chars().count() > 100 {
         return Err(ApiError::bad_request("`name` must be 1 to 100 characters"));
     }
+    recheck_password(store, principal, &request.password, address, now).await?;
     let secret = format!("{API_TOKEN_PREFIX}{:032x}", rand::random::<u128>());
     let token = ApiToken {
         id: format!("{:08x}", rand::random::<u32>()),
@@ -680,6 +912,7 @@ pub async fn issue_api_token(
         role: principal.role,
         name: request.name,
         created: now,
+        expires,
         hash: api_token_hash(&secret),
     };
     match store.create_api_token(&token, MAX_API_TOKENS).await? {
@@ -757,6 +990,10 @@ pub async fn temporary_login(
         user: principal.user.clone(),
         role: Role::Viewer,
         last_active: now,
+        // Its maker's: it ends with their sessions.
+        generation: identity
+            .session_generation(&principal.account, &principal.user)
+            .await?,
     };
     identity.create_session(&session).await?;
     let expires = now.plus(TEMPORARY_LOGIN_MILLIS);
@@ -796,6 +1033,9 @@ pub struct ResetRequest {
 pub struct ResetCompletion {
     pub token: String,
     pub password: String,
+    /// Also revoke the user's Web API tokens (the reset ends their sessions either way).
+    #[serde(default)]
+    pub revoke_api_tokens: bool,
 }
 
 /// The one answer to every reset request: it does not tell whether the user exists.
@@ -803,8 +1043,16 @@ fn reset_requested() -> Json {
     json!({ "sent": "if the user exists and has an e-mail address, a reset link is on its way" })
 }
 
+/// The shortest time a reset request takes to answer: the one part of its work that
+/// differs between a user that exists and one that does not is the mail, and this hides
+/// it (SES answers well within it).
+const RESET_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(1000);
+
 /// Mails a single-use link, valid 30 minutes, to set a new password. Whatever happens,
-/// the answer is the same, so it reveals nothing about accounts and users.
+/// the answer is the same, so it reveals nothing about accounts and users; and so is the
+/// work: every request takes a throttle slot, reads a user and stores a link (one never
+/// sent, where there is nobody to send it to), and the answer waits for
+/// [`RESET_ANSWER_FLOOR`].
 pub async fn request_reset(
     store: &impl Identity,
     mailer: &impl Mailer,
@@ -812,34 +1060,69 @@ pub async fn request_reset(
     request: ResetRequest,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let named = match (request.account, request.user, request.email) {
+    let started = tokio::time::Instant::now();
+    let answer = reset_work(store, mailer, portal_url, request, now).await;
+    tokio::time::sleep_until(started + RESET_ANSWER_FLOOR).await;
+    answer
+}
+
+async fn reset_work(
+    store: &impl Identity,
+    mailer: &impl Mailer,
+    portal_url: &str,
+    request: ResetRequest,
+    now: Millis,
+) -> Result<Json, ApiError> {
+    let (throttle_key, named) = match (request.account, request.user, request.email) {
         (Some(account), Some(user), None) => {
-            AccountId::parse(account).ok().zip(UserId::parse(user).ok())
+            match AccountId::parse(account.as_str())
+                .ok()
+                .zip(UserId::parse(user.as_str()).ok())
+            {
+                Some((account, user)) => (format!("reset:{account}/{user}"), Some((account, user))),
+                None => (
+                    format!("reset:{}", api_token_hash(&format!("{account}/{user}"))),
+                    None,
+                ),
+            }
         }
-        (None, None, Some(email)) => store
-            .account_by_email(&normalize_email(&email))
-            .await?
-            .map(|account| (account, trial_owner())),
+        (None, None, Some(email)) => {
+            let email = normalize_email(&email);
+            match store.account_by_email(&email).await? {
+                Some(account) => (
+                    format!("reset:{account}/owner"),
+                    Some((account, trial_owner())),
+                ),
+                None => (format!("reset:{}", api_token_hash(&email)), None),
+            }
+        }
         _ => {
             return Err(ApiError::bad_request(
                 "name the user with `account` and `user`, or (Trial) `email`",
             ))
         }
     };
-    let Some((account, user)) = named else {
-        return Ok(reset_requested());
-    };
-    let key = format!("reset:{account}/{user}");
     if store
-        .claim_attempt(&key, MAX_RESETS_PER_USER, now)
+        .claim_attempt(&throttle_key, MAX_RESETS_PER_USER, now)
         .await?
         .is_some()
     {
         return Ok(reset_requested());
     }
-    let Some(email) = store.user(&account, &user).await?.and_then(|u| u.email) else {
-        return Ok(reset_requested());
-    };
+    // A name that matches no valid one reads and stores under a stand-in, so that it does
+    // the same work; nothing is mailed for it, even if the stand-in exists.
+    let real = named.is_some();
+    let (account, user) = named.unwrap_or_else(|| {
+        (
+            AccountId::parse("nobody").expect("a valid account ID"),
+            trial_owner(),
+        )
+    });
+    let email = store
+        .user(&account, &user)
+        .await?
+        .and_then(|u| u.email)
+        .filter(|_| real);
     let secret = format!("rst_{:032x}", rand::random::<u128>());
     let reset = PasswordReset {
         account: account.clone(),
@@ -847,6 +1130,9 @@ pub async fn request_reset(
         expires: now.plus(RESET_VALID_MILLIS),
     };
     store.create_reset(&api_token_hash(&secret), &reset).await?;
+    let Some(email) = email else {
+        return Ok(reset_requested());
+    };
     // The secret goes in the fragment: browsers do not send it to any server's logs.
     let link = format!(
         "{}/reset-password#token={secret}",
@@ -890,6 +1176,8 @@ pub async fn complete_reset(
     {
         return Err(invalid());
     }
+    // Whoever knew the old password may hold a session: all of them end.
+    store.end_sessions(&reset.account, &reset.user).await?;
     audit(
         store,
         &reset.account,
@@ -900,5 +1188,6 @@ pub async fn complete_reset(
         now,
     )
     .await?;
-    Ok(json!({ "password": "changed" }))
+    let (account, user) = (&reset.account, &reset.user);
+    settle_tokens_after_password(store, account, user, request.revoke_api_tokens).await
 }

@@ -305,15 +305,15 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
             ok(mailed_code::disable(registry, principal, password, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp"]) => {
-            ok(identity::enroll_totp(registry, principal).await?)
+            ok(identity::enroll_totp(registry, &api.key, principal, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp", "confirm"]) => {
             let code = json_body(request)?;
-            ok(identity::confirm_totp(registry, principal, code, address, now).await?)
+            ok(identity::confirm_totp(registry, &api.key, principal, code, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp", "disable"]) => {
             let code = json_body(request)?;
-            ok(identity::disable_totp(registry, principal, code, address, now).await?)
+            ok(identity::disable_totp(registry, &api.key, principal, code, address, now).await?)
         }
         ("GET", ["v1", "users"]) => ok(users::list_users(registry, principal).await?),
         ("POST", ["v1", "users"]) => {
@@ -334,7 +334,10 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
         ("DELETE", ["v1", "users", user]) => {
             ok(users::delete_user(registry, principal, &user_id(user)?).await?)
         }
-        ("GET", ["v1", "audit"]) => ok(identity::audit_log(registry, principal).await?),
+        ("GET", ["v1", "audit"]) => {
+            let query = request.uri().query().unwrap_or("");
+            ok(identity::audit_log(registry, principal, query).await?)
+        }
         ("GET", ["v1", "account"]) => ok(account::account(registry, principal).await?),
         ("PUT", ["v1", "account"]) => {
             ok(account::update_settings(registry, principal, json_body(request)?).await?)

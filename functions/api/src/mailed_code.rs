@@ -44,7 +44,9 @@ pub async fn send_code(
         .await?;
     let mail = Mail {
         to: to.to_owned(),
-        subject: format!("fieldcloud: your code is {code}"),
+        // Not in the subject: notifications and mail lists show subjects to whoever
+        // looks at the screen.
+        subject: "fieldcloud: your verification code".into(),
         text: format!(
             "Your fieldcloud verification code is {code}.\n\nIt works once, for 10 minutes. \
              If you did not just log in or ask for it, someone may know your password: \
@@ -180,7 +182,7 @@ pub async fn disable(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    recheck_password(identity, principal, &password.password, now).await?;
+    recheck_password(identity, principal, &password.password, address, now).await?;
     identity
         .set_email_two_step(&principal.account, &principal.user, false)
         .await?;

@@ -105,7 +105,7 @@ impl SeriesQuery {
 }
 
 /// A time as milliseconds since the epoch or an RFC 3339 timestamp with its offset.
-fn parse_time(name: &str, value: &str) -> Result<Millis, ApiError> {
+pub(crate) fn parse_time(name: &str, value: &str) -> Result<Millis, ApiError> {
     if let Ok(millis) = value.parse::<i64>() {
         return Ok(Millis(millis));
     }

@@ -137,7 +137,6 @@ pub async fn confirm_trial(
             format!("{} has a trial already; log in with it", signup.email),
         ));
     }
-    let session =
-        open_session(store, key, &account.id, &owner.id, owner.role, address, now).await?;
-    Ok(session)
+    let generation = store.session_generation(&account.id, &owner.id).await?;
+    open_session(store, key, &owner, generation, address, now).await
 }

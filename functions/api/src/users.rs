@@ -17,8 +17,11 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Identity, Registry, UserChange};
 
 use crate::account::present;
+use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
-use crate::identity::{audit_own, own_user, recheck_password};
+use crate::identity::{
+    audit_own, own_user, recheck_password, revoke_tokens_of, settle_tokens_after_password,
+};
 
 fn user_json(user: &User) -> Json {
     json!({
@@ -156,11 +159,7 @@ pub async fn delete_user(
     let user = found.id.clone();
     // What the user holds goes first: a retry after a failure still finds the user to
     // finish with, and a user created later under this ID inherits nothing.
-    for token in store.api_tokens(account).await? {
-        if token.user == user {
-            store.delete_api_token(&token).await?;
-        }
-    }
+    revoke_tokens_of(store, account, &user).await?;
     crate::access::forget_user(store, account, &user).await?;
     changed(store.delete_user(&found).await?, &found)?;
     Ok(json!({ "deleted": user }))
@@ -227,9 +226,13 @@ pub async fn me(identity: &impl Identity, principal: &Principal) -> Result<Json,
 pub struct PasswordChange {
     pub current: String,
     pub new: String,
+    /// Also revoke the user's Web API tokens (their other sessions end either way).
+    #[serde(default)]
+    pub revoke_api_tokens: bool,
 }
 
-/// Changes the caller's own password: the current one is asked again, the policy applies.
+/// Changes the caller's own password: the current one is asked again, the policy applies,
+/// and every other session of the user ends (the one that asked goes on).
 pub async fn change_password(
     identity: &impl Identity,
     principal: &Principal,
@@ -237,11 +240,17 @@ pub async fn change_password(
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let user = recheck_password(identity, principal, &change.current, now).await?;
+    let user = recheck_password(identity, principal, &change.current, address, now).await?;
     check_password_policy(&change.new, &user.id).map_err(ApiError::bad_request)?;
     identity
         .set_password(&user.account, &user.id, &hash_password(&change.new))
         .await?;
+    let generation = identity.end_sessions(&user.account, &user.id).await?;
+    if !principal.session.starts_with(WEB_API_SESSION) {
+        identity
+            .keep_session(&principal.session, generation)
+            .await?;
+    }
     audit_own(
         identity,
         principal,
@@ -251,5 +260,5 @@ pub async fn change_password(
         now,
     )
     .await?;
-    Ok(json!({ "password": "changed" }))
+    settle_tokens_after_password(identity, &user.account, &user.id, change.revoke_api_tokens).await
 }

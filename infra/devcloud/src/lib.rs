@@ -210,10 +210,12 @@ impl LocalCloud {
         ttl_millis: i64,
     ) -> anyhow::Result<String> {
         let now = self.clock.now();
+        let user = UserId::parse(user)?;
         let session = Session {
             id: format!("{:032x}", rand::random::<u128>()),
             account: account.clone(),
-            user: UserId::parse(user)?,
+            generation: self.registry.session_generation(account, &user).await?,
+            user,
             role,
             last_active: now,
         };

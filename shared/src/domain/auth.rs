@@ -128,7 +128,7 @@ pub struct PasswordReset {
 /// then does login ask for one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotpState {
-    /// Base32, as authenticator apps take it.
+    /// As stored: sealed (`domain::sealed`), base32 inside, as authenticator apps take it.
     pub secret: String,
     pub confirmed: bool,
     /// The newest time step a code was accepted for: a code works once (RFC 6238 5.2).
@@ -185,6 +185,10 @@ pub struct Session {
     pub user: UserId,
     pub role: Role,
     pub last_active: Millis,
+    /// The user's session generation when the session began: a password change or
+    /// reset, a new role and deletion move the user's on, which ends every session of an
+    /// older one at once (see `Identity::end_sessions`).
+    pub generation: u64,
 }
 
 /// A Web API token (Pro): a long-lived secret for programs. Only its SHA-256 is stored;
@@ -198,6 +202,8 @@ pub struct ApiToken {
     pub role: Role,
     pub name: String,
     pub created: Millis,
+    /// When it stops working, if it was issued with an expiry.
+    pub expires: Option<Millis>,
     /// SHA-256 of the secret, hex.
     pub hash: String,
 }
@@ -218,6 +224,7 @@ pub fn api_token_hash(secret: &str) -> String {
 /// One entry of an account's audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
+    /// When it happened; for folded failures, the first of them.
     pub at: Millis,
     /// `login`, `login_failed`, `logout`, `user_created`, `group_deleted`, …
     pub action: String,
@@ -225,6 +232,56 @@ pub struct AuditEvent {
     /// The source address of the request.
     pub address: Option<String>,
     pub detail: String,
+    /// How many times it happened: more than one for failures folded into one entry.
+    pub count: u32,
+    /// For folded failures, the latest of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<Millis>,
+}
+
+/// Repeated failures are folded into one audit entry per (action, user, address, detail)
+/// per window of this length, so that a flood of them costs a bounded number of items.
+pub const AUDIT_FOLD_MILLIS: i64 = THROTTLE_WINDOW_MILLIS;
+
+/// The start of the fold window `at` falls in.
+pub fn fold_window(at: Millis) -> Millis {
+    Millis(at.0 - at.0.rem_euclid(AUDIT_FOLD_MILLIS))
+}
+
+/// What failures fold on: the same action, user, address and detail (hashed, so that an
+/// address of any length makes a key of one length).
+pub fn fold_key(event: &AuditEvent) -> String {
+    let user = event.user.as_ref().map_or("", UserId::as_str);
+    let address = event.address.as_deref().unwrap_or("");
+    let key = api_token_hash(&format!(
+        "{}\n{user}\n{address}\n{}",
+        event.action, event.detail
+    ));
+    key[..32].to_owned()
+}
+
+/// Which audit entries to read, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Entries one page holds at most.
+    pub limit: usize,
+    /// Where the previous page ended (from its `next`).
+    pub cursor: Option<String>,
+    /// Only entries of this action.
+    pub kind: Option<String>,
+    /// Only entries of this user.
+    pub user: Option<UserId>,
+    /// Only entries at or after this time (folded failures: whose window starts so).
+    pub from: Option<Millis>,
+    /// Only entries before this time.
+    pub to: Option<Millis>,
+}
+
+/// A page of the audit log and where the next one starts, if there is more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub next: Option<String>,
 }
 
 /// Checks the password policy: at least 8 characters with a digit, an upper-case and a
@@ -299,12 +356,33 @@ pub fn session_needs_touch(last_active: Millis, now: Millis) -> bool {
     now.0 - last_active.0 >= SESSION_TOUCH_MILLIS
 }
 
-/// Failed logins are counted per user and per source address in windows of this length.
+/// Failed logins are counted per user and address, per address and per user in windows
+/// of this length.
 pub const THROTTLE_WINDOW_MILLIS: i64 = 15 * Millis::MINUTE;
-/// Failures one user may have in a window before its logins are refused.
-pub const MAX_FAILURES_PER_USER: u32 = 5;
+/// Failures one user may have from one source address in a window before logins of that
+/// user from that address are refused.
+pub const MAX_FAILURES_PER_USER_AT_ADDRESS: u32 = 5;
 /// Failures one source address may have in a window (it may try many user IDs).
 pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+/// Failures one user may have from all addresses together in a window: the slower
+/// backstop against guessing from many addresses. A flood from one address reaches it
+/// only by [`MAX_FAILURES_PER_USER_AT_ADDRESS`] a window, so a stranger needs ten
+/// addresses to lock the user out.
+pub const MAX_FAILURES_PER_USER_ANYWHERE: u32 = 50;
+
+/// The throttle counters one login attempt on `name` (what a user logs in as, e.g.
+/// `user:acme/ann`) from `address` takes a slot of, in the order they are claimed, each
+/// with its limit. The narrowest comes first: an address that has spent its tries on a
+/// user is refused before it can count against the user anywhere else.
+pub fn login_throttles(name: &str, address: Option<&str>) -> Vec<(String, u32)> {
+    let at = address.unwrap_or("unknown");
+    let mut throttles = vec![(format!("{name}@{at}"), MAX_FAILURES_PER_USER_AT_ADDRESS)];
+    if let Some(address) = address {
+        throttles.push((format!("address:{address}"), MAX_FAILURES_PER_ADDRESS));
+    }
+    throttles.push((name.to_owned(), MAX_FAILURES_PER_USER_ANYWHERE));
+    throttles
+}
 
 /// A count of failed logins since `window_start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,6 +490,57 @@ mod tests {
             last.plus(SESSION_TOUCH_MILLIS - 1)
         ));
         assert!(session_needs_touch(last, last.plus(SESSION_TOUCH_MILLIS)));
+    }
+
+    #[test]
+    fn a_login_is_counted_per_user_at_its_address_per_address_and_per_user() {
+        assert_eq!(
+            login_throttles("user:acme/ann", Some("203.0.113.7")),
+            vec![
+                ("user:acme/ann@203.0.113.7".to_owned(), 5),
+                ("address:203.0.113.7".to_owned(), 20),
+                ("user:acme/ann".to_owned(), 50),
+            ]
+        );
+        assert_eq!(
+            login_throttles("email:a@b.example", None),
+            vec![
+                ("email:a@b.example@unknown".to_owned(), 5),
+                ("email:a@b.example".to_owned(), 50),
+            ]
+        );
+        // The backstop is slower: one address alone never reaches it.
+        const { assert!(MAX_FAILURES_PER_USER_AT_ADDRESS < MAX_FAILURES_PER_USER_ANYWHERE) };
+    }
+
+    #[test]
+    fn failures_fold_per_action_user_address_and_detail_per_window() {
+        let event = |user: &str, address: &str, detail: &str| AuditEvent {
+            at: Millis(0),
+            action: "login_failed".into(),
+            user: Some(UserId::parse(user).unwrap()),
+            address: Some(address.into()),
+            detail: detail.into(),
+            count: 1,
+            last: None,
+        };
+        let base = fold_key(&event("ann", "203.0.113.7", ""));
+        assert_eq!(base, fold_key(&event("ann", "203.0.113.7", "")));
+        assert_eq!(base.len(), 32);
+        for other in [
+            event("bob", "203.0.113.7", ""),
+            event("ann", "203.0.113.8", ""),
+            event("ann", "203.0.113.7", "second-step code"),
+        ] {
+            assert_ne!(base, fold_key(&other), "{other:?}");
+        }
+        let window = Millis(1_800_000_000_000);
+        assert_eq!(fold_window(window), window, "on a window's start");
+        assert_eq!(fold_window(window.plus(AUDIT_FOLD_MILLIS - 1)), window);
+        assert_eq!(
+            fold_window(window.plus(AUDIT_FOLD_MILLIS)),
+            window.plus(AUDIT_FOLD_MILLIS)
+        );
     }
 
     #[test]

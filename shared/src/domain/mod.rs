@@ -15,5 +15,6 @@ pub mod plan;
 pub mod protocol;
 pub mod record;
 pub mod registry;
+pub mod sealed;
 pub mod settings;
 pub mod token;

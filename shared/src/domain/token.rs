@@ -68,6 +68,16 @@ impl TokenKey {
         Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts keys of any length")
     }
 
+    /// A key for another purpose, derived from this one (HMAC-SHA256 of `label`): one
+    /// secret to keep in SSM, and a key that signs tokens is never also one that
+    /// encrypts, nor the other way round.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let mut mac = self.mac();
+        mac.update(b"fieldcloud derived key\n");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Signs a principal into a token.
     pub fn sign(&self, principal: &Principal) -> String {
         let claims = serde_json::to_vec(principal).expect("claims serialize");
@@ -158,6 +168,13 @@ mod tests {
                 "{token}"
             );
         }
+    }
+
+    #[test]
+    fn derived_keys_differ_by_label_and_by_key() {
+        assert_eq!(key(1).derive("a"), key(1).derive("a"));
+        assert_ne!(key(1).derive("a"), key(1).derive("b"));
+        assert_ne!(key(1).derive("a"), key(2).derive("a"));
     }
 
     #[test]

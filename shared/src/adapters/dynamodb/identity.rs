@@ -8,8 +8,9 @@ use super::unavailable;
 use super::values::{get_bool, get_n, get_opt_s, get_s, get_strings, n, parse_id, s, Item};
 use crate::domain::access::Team;
 use crate::domain::auth::{
-    throttled_until, ApiToken, AuditEvent, Failures, PasswordReset, Role, Session, Signup,
-    TotpState, User, SESSION_IDLE_MILLIS, THROTTLE_WINDOW_MILLIS,
+    fold_key, fold_window, throttled_until, ApiToken, AuditEvent, AuditPage, AuditQuery, Failures,
+    PasswordReset, Role, Session, Signup, TotpState, User, SESSION_IDLE_MILLIS,
+    THROTTLE_WINDOW_MILLIS,
 };
 use crate::domain::ids::{AccountId, TeamId, UserId};
 use crate::domain::record::Millis;
@@ -94,6 +95,26 @@ fn session_pk(id: &str) -> String {
     format!("SESSION#{id}")
 }
 
+/// A user's session generation. Not a user attribute: it must outlive the user, so that
+/// a user deleted and created again cannot revive the old sessions; for the same reason
+/// it has no `ttl`.
+fn sessions_pk(account: &AccountId, user: &UserId) -> String {
+    format!("SESSIONS#{account}/{user}")
+}
+
+/// Moves a user's session generation on, in a transaction that changes the user.
+fn end_sessions_item(table: &str, account: &AccountId, user: &UserId) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(sessions_pk(account, user)))
+        .key("sk", s("SESSIONS"))
+        .update_expression("ADD generation :one")
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
 fn token_pk(hash: &str) -> String {
     format!("APITOKEN#{hash}")
 }
@@ -105,7 +126,7 @@ fn token_sk(id: &str) -> String {
 /// A token is two items: one found by the secret's hash (authentication), one listed
 /// under the account. Both carry everything, so either can rebuild the token.
 fn token_item(token: &ApiToken, pk: String, sk: String) -> Item {
-    Item::from([
+    let mut item = Item::from([
         ("pk".into(), s(pk)),
         ("sk".into(), s(sk)),
         ("id".into(), s(&token.id)),
@@ -115,7 +136,11 @@ fn token_item(token: &ApiToken, pk: String, sk: String) -> Item {
         ("name".into(), s(&token.name)),
         ("created".into(), n(token.created.0)),
         ("hash".into(), s(&token.hash)),
-    ])
+    ]);
+    if let Some(expires) = token.expires {
+        item.insert("expires".into(), n(expires.0));
+    }
+    item
 }
 
 fn parse_token(item: &Item) -> Result<ApiToken, StoreError> {
@@ -126,6 +151,7 @@ fn parse_token(item: &Item) -> Result<ApiToken, StoreError> {
         role: role(item)?,
         name: get_s(item, "name")?.to_owned(),
         created: Millis(get_n(item, "created")?.unwrap_or(0)),
+        expires: get_n(item, "expires")?.map(Millis),
         hash: get_s(item, "hash")?.to_owned(),
     })
 }
@@ -252,6 +278,9 @@ impl Identity for DynamoRegistry {
         if admin_delta != 0 {
             items.push(account_counts(&self.table, &user.account, 0, admin_delta));
         }
+        if user.role != was {
+            items.push(end_sessions_item(&self.table, &user.account, &user.id));
+        }
         user_change(self.transact(items).await?)
     }
 
@@ -270,6 +299,7 @@ impl Identity for DynamoRegistry {
             self.transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
                 account_counts(&self.table, &user.account, -1, admins),
+                end_sessions_item(&self.table, &user.account, &user.id),
             ])
             .await?,
         )
@@ -293,8 +323,16 @@ impl Identity for DynamoRegistry {
                 .update_expression(
                     "SET totpSecret = :secret, totpConfirmed = :confirmed, totpLastStep = :step",
                 )
+                // Never over a confirmed secret; and a confirmation only of the secret
+                // that is pending, not of one a later enrollment put in its place.
+                .condition_expression(if state.confirmed {
+                    "totpSecret = :secret AND NOT totpConfirmed = :yes"
+                } else {
+                    "attribute_exists(pk) AND NOT totpConfirmed = :yes"
+                })
                 .expression_attribute_values(":secret", s(&state.secret))
                 .expression_attribute_values(":confirmed", AttributeValue::Bool(state.confirmed))
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .expression_attribute_values(":step", n(state.last_step)),
             None => update.update_expression("REMOVE totpSecret, totpConfirmed, totpLastStep"),
         };
@@ -444,6 +482,7 @@ impl Identity for DynamoRegistry {
             ("user".into(), s(session.user.as_str())),
             ("role".into(), s(session.role.as_str())),
             ("lastActive".into(), n(session.last_active.0)),
+            ("generation".into(), n(session.generation)),
             (
                 "ttl".into(),
                 ttl(session.last_active.plus(SESSION_IDLE_MILLIS)),
@@ -465,6 +504,7 @@ impl Identity for DynamoRegistry {
                 get_n(&item, "lastActive")?
                     .ok_or_else(|| StoreError::Corrupt("session without lastActive".into()))?,
             ),
+            generation: get_n(&item, "generation")?.unwrap_or(0),
         }))
     }
 
@@ -496,6 +536,44 @@ impl Identity for DynamoRegistry {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn session_generation(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+    ) -> Result<u64, StoreError> {
+        let item = self.get(sessions_pk(account, user), "SESSIONS").await?;
+        Ok(match item {
+            Some(item) => get_n(&item, "generation")?.unwrap_or(0),
+            None => 0,
+        })
+    }
+
+    async fn end_sessions(&self, account: &AccountId, user: &UserId) -> Result<u64, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(sessions_pk(account, user)))
+            .key("sk", s("SESSIONS"))
+            // Atomic: two changes at once both end the sessions, and get two generations.
+            .update_expression("ADD generation :one")
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let attributes = output.attributes.unwrap_or_default();
+        get_n(&attributes, "generation")?
+            .ok_or_else(|| StoreError::Corrupt("no session generation after ending".into()))
+    }
+
+    async fn keep_session(&self, id: &str, generation: u64) -> Result<(), StoreError> {
+        let key = session_pk(id);
+        self.set_existing((key, "SESSION"), "generation", n(generation))
+            .await
+            .map(drop)
     }
 
     async fn claim_attempt(
@@ -793,41 +871,157 @@ impl Identity for DynamoRegistry {
         self.put(item).await
     }
 
-    async fn audit_log(
+    async fn audit_failure(
         &self,
         account: &AccountId,
-        limit: usize,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
-        let output = self
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        // Keyed by the fold window and what folds: every failure of the window lands on
+        // this one item, whichever request writes first.
+        let sk = format!(
+            "AUDIT#{:015}#fold-{}",
+            fold_window(event.at).0,
+            fold_key(event)
+        );
+        let mut sets = vec![
+            "#at = if_not_exists(#at, :at)",
+            "#last = :at",
+            "#action = :action",
+            "#detail = :detail",
+        ];
+        let mut update = self
             .client
-            .query()
+            .update_item()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(account_pk(account)))
-            .expression_attribute_values(":prefix", s("AUDIT#"))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(sk))
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_names("#last", "last")
+            .expression_attribute_names("#action", "action")
+            .expression_attribute_names("#detail", "detail")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":at", n(event.at.0))
+            .expression_attribute_values(":action", s(&event.action))
+            .expression_attribute_values(":detail", s(&event.detail))
+            .expression_attribute_values(":one", n(1));
+        if let Some(user) = &event.user {
+            sets.push("#user = :user");
+            update = update
+                .expression_attribute_names("#user", "user")
+                .expression_attribute_values(":user", s(user.as_str()));
+        }
+        if let Some(address) = &event.address {
+            sets.push("#address = :address");
+            update = update
+                .expression_attribute_names("#address", "address")
+                .expression_attribute_values(":address", s(address));
+        }
+        update
+            .update_expression(format!("SET {} ADD #count :one", sets.join(", ")))
             .send()
             .await
             .map_err(unavailable)?;
-        output
-            .items()
-            .iter()
-            .map(|item| {
-                Ok(AuditEvent {
-                    at: Millis(get_n(item, "at")?.unwrap_or(0)),
-                    action: get_s(item, "action")?.to_owned(),
-                    user: item
-                        .get("user")
-                        .map(|_| get_s(item, "user").and_then(|u| parse_id(UserId::parse, u)))
-                        .transpose()?,
-                    address: item
-                        .get("address")
-                        .map(|_| get_s(item, "address").map(str::to_owned))
-                        .transpose()?,
-                    detail: get_s(item, "detail")?.to_owned(),
-                })
-            })
-            .collect()
+        Ok(())
     }
+
+    async fn audit_log(
+        &self,
+        account: &AccountId,
+        query: &AuditQuery,
+    ) -> Result<AuditPage, StoreError> {
+        let low = format!("AUDIT#{:015}", query.from.map_or(0, |t| t.0.max(0)));
+        // Below every entry at `to` itself: `to` is exclusive.
+        let high = match query.to {
+            Some(to) => format!("AUDIT#{:015}", to.0.max(0)),
+            None => "AUDIT#~".to_owned(),
+        };
+        let mut filters = Vec::new();
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(account_pk(account)))
+            .expression_attribute_values(":low", s(&low))
+            .expression_attribute_values(":high", s(&high))
+            .scan_index_forward(false);
+        if let Some(kind) = &query.kind {
+            filters.push("#action = :kind");
+            request = request
+                .expression_attribute_names("#action", "action")
+                .expression_attribute_values(":kind", s(kind));
+        }
+        if let Some(user) = &query.user {
+            filters.push("#user = :user");
+            request = request
+                .expression_attribute_names("#user", "user")
+                .expression_attribute_values(":user", s(user.as_str()));
+        }
+        if !filters.is_empty() {
+            request = request.filter_expression(filters.join(" AND "));
+        }
+        // A cursor goes on below itself within the range: from the range's top if it is
+        // above it (another query's), with nothing left if it is below it. (DynamoDB
+        // refuses a start key outside the key condition.)
+        let mut start = match &query.cursor {
+            Some(sk) if *sk <= low => {
+                return Ok(AuditPage {
+                    events: Vec::new(),
+                    next: None,
+                })
+            }
+            Some(sk) if *sk > high => None,
+            Some(sk) => Some(Item::from([
+                ("pk".into(), s(account_pk(account))),
+                ("sk".into(), s(sk)),
+            ])),
+            None => None,
+        };
+        let mut events = Vec::new();
+        // Bounded: a filter that matches little reads at most this many pages, then
+        // hands the caller a cursor to go on from.
+        for _ in 0..AUDIT_PAGES_PER_REQUEST {
+            let wanted = query.limit - events.len();
+            let output = request
+                .clone()
+                .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output.items() {
+                events.push(parse_audit_event(item)?);
+            }
+            start = output.last_evaluated_key;
+            if events.len() >= query.limit || start.is_none() {
+                break;
+            }
+        }
+        let next = match start {
+            Some(key) => Some(get_s(&key, "sk")?.to_owned()),
+            None => None,
+        };
+        Ok(AuditPage { events, next })
+    }
+}
+
+/// DynamoDB pages one audit request reads at most.
+const AUDIT_PAGES_PER_REQUEST: usize = 5;
+
+fn parse_audit_event(item: &Item) -> Result<AuditEvent, StoreError> {
+    Ok(AuditEvent {
+        at: Millis(get_n(item, "at")?.unwrap_or(0)),
+        action: get_s(item, "action")?.to_owned(),
+        user: item
+            .get("user")
+            .map(|_| get_s(item, "user").and_then(|u| parse_id(UserId::parse, u)))
+            .transpose()?,
+        address: item
+            .get("address")
+            .map(|_| get_s(item, "address").map(str::to_owned))
+            .transpose()?,
+        detail: get_s(item, "detail")?.to_owned(),
+        count: get_n(item, "count")?.unwrap_or(1),
+        last: get_n(item, "last")?.map(Millis),
+    })
 }
