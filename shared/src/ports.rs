@@ -91,6 +91,14 @@ pub trait Registry: Send + Sync {
         serial: &InstrumentSerial,
         limit: u32,
     ) -> Result<Registration, StoreError>;
+    /// Makes an instrument item left by an earlier registration of `app`'s ID (`stale`)
+    /// a new, empty instrument of `app`, in place — if it is still of that registration.
+    /// In place, because it already counts against the app; `None` if it changed.
+    async fn renew_instrument(
+        &self,
+        stale: &Instrument,
+        app: &App,
+    ) -> Result<Option<Instrument>, StoreError>;
     /// Writes the instrument's channels, latest values and last-seen time if its stored
     /// revision is still `instrument.rev`, and bumps the revision.
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;

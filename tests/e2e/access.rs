@@ -7,7 +7,7 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::ports::Registry;
 use serde_json::{json, Value};
 
-use crate::helpers::{batch, record, spawn, TestCloud};
+use crate::helpers::{batch, record, spawn, TestCloud, ADMIN_PASSWORD};
 
 const PASSWORD: &str = "Measure4Me";
 
@@ -17,7 +17,7 @@ async fn member(app: &TestCloud, user: &str) -> String {
         .call(
             "POST",
             "/v1/users",
-            Some(json!({"user": user, "password": PASSWORD})),
+            Some(json!({"user": user, "password": PASSWORD, "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(status, 201, "{body}");

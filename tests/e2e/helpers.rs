@@ -13,6 +13,10 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
+/// The password of `tester`, the admin whose session [`TestCloud::token`] is: admin
+/// changes that create a lasting way in ask for it again (`admin_password`).
+pub const ADMIN_PASSWORD: &str = "Tester-Pass-1";
+
 /// Long enough for a slow CI machine; only reached when something is broken.
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
@@ -47,6 +51,9 @@ pub async fn spawn_with(plan: Plan, read_limits: api::ReadLimits) -> TestCloud {
     let tenant = seed::tenant(&cloud.registry, "acme", plan, "plant", &["gw-a", "gw-b"])
         .await
         .expect("seeding");
+    seed::admin(&cloud.registry, &tenant.account, "tester", ADMIN_PASSWORD)
+        .await
+        .expect("seeding the tester");
     let token = cloud
         .session_token(
             &tenant.account.id,

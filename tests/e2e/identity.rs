@@ -2,16 +2,17 @@
 
 use devcloud::seed;
 use fieldcloud::domain::auth::{
-    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER_ANYWHERE, MAX_FAILURES_PER_USER_AT_ADDRESS,
-    SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, THROTTLE_WINDOW_MILLIS,
+    Role, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER_ANYWHERE,
+    MAX_FAILURES_PER_USER_AT_ADDRESS, SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS,
+    THROTTLE_WINDOW_MILLIS,
 };
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::Registry;
+use fieldcloud::ports::{Identity, Registry};
 use serde_json::{json, Value};
 
-use crate::helpers::{mail_dump, mailed_secrets, spawn, TestCloud};
+use crate::helpers::{mail_dump, mailed_secrets, spawn, TestCloud, ADMIN_PASSWORD};
 
 const PASSWORD: &str = "Measure4Me";
 
@@ -213,7 +214,7 @@ async fn users_are_created_within_the_plan_with_a_policy_checked_password_and_ro
         .call(
             "POST",
             "/v1/users",
-            Some(json!({"user": "viewer", "password": "short"})),
+            Some(json!({"user": "viewer", "password": "short", "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(status, 400);
@@ -221,12 +222,13 @@ async fn users_are_created_within_the_plan_with_a_policy_checked_password_and_ro
         body["message"],
         "the password needs at least 8 characters, a digit, an upper-case letter"
     );
-    for user in ["viewer", "second"] {
+    // With tester and boss, one more makes the plan's three.
+    for user in ["viewer"] {
         let (status, body) = app
             .call(
                 "POST",
                 "/v1/users",
-                Some(json!({"user": user, "password": PASSWORD})),
+                Some(json!({"user": user, "password": PASSWORD, "admin_password": ADMIN_PASSWORD})),
             )
             .await;
         assert_eq!(
@@ -238,7 +240,7 @@ async fn users_are_created_within_the_plan_with_a_policy_checked_password_and_ro
         .call(
             "POST",
             "/v1/users",
-            Some(json!({"user": "fourth", "password": PASSWORD})),
+            Some(json!({"user": "fourth", "password": PASSWORD, "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(status, 409);
@@ -708,7 +710,7 @@ async fn a_web_api_token_issued_with_an_expiry_stops_then_and_an_admin_can_revok
         .call(
             "POST",
             "/v1/users",
-            Some(json!({"user": "ann", "password": PASSWORD})),
+            Some(json!({"user": "ann", "password": PASSWORD, "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(status, 201);
@@ -837,7 +839,7 @@ async fn a_new_role_or_deletion_ends_the_users_sessions_at_once_and_a_new_user_i
         app.call(
             "POST",
             "/v1/users",
-            Some(json!({"user": "ann", "password": PASSWORD})),
+            Some(json!({"user": "ann", "password": PASSWORD, "admin_password": ADMIN_PASSWORD})),
         )
     };
     assert_eq!(create_ann().await.0, 201);
@@ -858,7 +860,7 @@ async fn a_new_role_or_deletion_ends_the_users_sessions_at_once_and_a_new_user_i
         .call(
             "PUT",
             "/v1/users/ann",
-            Some(json!({"email": "ann@acme.example"})),
+            Some(json!({"email": "ann@acme.example", "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(status, 200);
@@ -1378,7 +1380,7 @@ async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn
         .call(
             "POST",
             "/v1/users",
-            Some(json!({"user": "ann", "password": PASSWORD, "email": "ann@acme.example"})),
+            Some(json!({"user": "ann", "password": PASSWORD, "email": "ann@acme.example", "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(status, 201);
@@ -1387,7 +1389,7 @@ async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn
         .call(
             "POST",
             "/v1/users",
-            Some(json!({"user": "bob", "password": PASSWORD})),
+            Some(json!({"user": "bob", "password": PASSWORD, "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(boss["user"], "bob");
@@ -1507,12 +1509,17 @@ async fn an_admin_reads_and_changes_users_and_the_last_admin_stays() {
     let app = spawn(Plan::Standard).await;
     admin_of_acme(&app, "boss").await;
     let boss = token_of(&app, "boss").await;
+    // Boss and ann are to be the only admins: the test's own admin goes.
+    let (status, _) = app
+        .call_as("DELETE", "/v1/users/tester", &boss, json!({}))
+        .await;
+    assert_eq!(status, 200);
     let (status, _) = app
         .call_as(
             "POST",
             "/v1/users",
             &boss,
-            json!({"user": "ann", "password": PASSWORD, "email": "ann@acme.example"}),
+            json!({"user": "ann", "password": PASSWORD, "email": "ann@acme.example", "admin_password": PASSWORD}),
         )
         .await;
     assert_eq!(status, 201);
@@ -1575,18 +1582,19 @@ async fn an_admin_reads_and_changes_users_and_the_last_admin_stays() {
         statuses == [200, 401] || statuses == [200, 409],
         "{first:?} {second:?}"
     );
-    let (_, users) = app.get("/v1/users").await;
-    let admins: Vec<&Value> = users["users"]
-        .as_array()
-        .unwrap()
+    let acme = AccountId::parse("acme").unwrap();
+    let users = app.cloud.registry.users(&acme).await.unwrap();
+    let admins: Vec<&str> = users
         .iter()
-        .filter(|u| u["role"] == "admin")
+        .filter(|u| u.role == Role::Admin)
+        .map(|u| u.id.as_str())
         .collect();
-    assert_eq!(admins.len(), 1, "{users}");
-    if admins[0]["user"] == "boss" {
+    assert_eq!(admins.len(), 1, "{admins:?}");
+    if admins[0] == "boss" {
         // Ann was demoted: the rest of the test needs her an admin again.
         let promote = json!({"role": "admin"});
-        let (status, _) = app.call("PUT", "/v1/users/ann", Some(promote)).await;
+        let boss = token_of(&app, "boss").await;
+        let (status, _) = app.call_as("PUT", "/v1/users/ann", &boss, promote).await;
         assert_eq!(status, 200);
     }
     let ann = token_of(&app, "ann").await;
@@ -1624,4 +1632,108 @@ async fn an_admin_reads_and_changes_users_and_the_last_admin_stays() {
     assert_eq!(login(&app, "acme", "ann", "Better4Now").await.0, 200);
     let (_, audit) = app.get_as("/v1/audit", &ann).await;
     assert!(audit.to_string().contains("password_changed"), "{audit}");
+}
+
+#[tokio::test]
+async fn a_stolen_admin_session_alone_can_neither_add_a_user_nor_move_an_e_mail_address() {
+    let app = spawn(Plan::Standard).await;
+    let new_user = |admin_password: Option<&str>| {
+        let mut body = json!({"user": "backup", "password": PASSWORD, "role": "admin"});
+        if let Some(password) = admin_password {
+            body["admin_password"] = json!(password);
+        }
+        app.call("POST", "/v1/users", Some(body))
+    };
+    let (status, body) = new_user(None).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("`admin_password` is missing"));
+    let (status, body) = new_user(Some("Not-The-Password-1")).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (400, json!("the password is wrong"))
+    );
+    let (status, _) = app.get("/v1/users/backup").await;
+    assert_eq!(status, 404, "no user was made");
+
+    // Password resets go to a user's address: moving it asks for the password too.
+    let (status, _) = new_user(Some(ADMIN_PASSWORD)).await;
+    assert_eq!(status, 201);
+    let move_mail = |admin_password: Option<&str>| {
+        let mut body = json!({"email": "thief@example.com"});
+        if let Some(password) = admin_password {
+            body["admin_password"] = json!(password);
+        }
+        app.call("PUT", "/v1/users/backup", Some(body))
+    };
+    let (status, body) = move_mail(None).await;
+    assert_eq!(status, 400, "{body}");
+    let (_, user) = app.get("/v1/users/backup").await;
+    assert_eq!(user["email"], json!(null), "unchanged: {user}");
+    let (status, user) = move_mail(Some(ADMIN_PASSWORD)).await;
+    assert_eq!(
+        (status, user["email"].clone()),
+        (200, json!("thief@example.com"))
+    );
+    // A role change alone makes no new way in and asks for nothing more.
+    let (status, _) = app
+        .call("PUT", "/v1/users/backup", Some(json!({"role": "member"})))
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn an_admin_turns_a_users_second_step_off_with_their_own_password() {
+    let app = spawn(Plan::Standard).await;
+    let (status, _) = app
+        .call(
+            "POST",
+            "/v1/users",
+            Some(json!({"user": "ann", "password": PASSWORD, "email": "ann@acme.example", "admin_password": ADMIN_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let ann = token_of(&app, "ann").await;
+    let (status, _) = app
+        .call_as("POST", "/v1/two-step/email", &ann, json!({}))
+        .await;
+    assert_eq!(status, 202);
+    let code = mailed_codes(&app).await.pop().expect("a code was mailed");
+    let (status, _) = app
+        .call_as(
+            "POST",
+            "/v1/two-step/email/confirm",
+            &ann,
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, challenge) = login(&app, "acme", "ann", PASSWORD).await;
+    assert_eq!(challenge["two_step"], "email", "{challenge}");
+
+    let turn_off = |body: Value| app.call("PUT", "/v1/users/ann", Some(body));
+    let (status, body) = turn_off(json!({"two_step": "none"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("`admin_password` is missing"));
+    let (status, body) =
+        turn_off(json!({"two_step": "totp", "admin_password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, 400, "only off: {body}");
+    let (status, user) =
+        turn_off(json!({"two_step": "none", "admin_password": ADMIN_PASSWORD})).await;
+    assert_eq!(
+        (status, user["two_step"].clone()),
+        (200, json!("none")),
+        "{user}"
+    );
+    let (status, session) = login(&app, "acme", "ann", PASSWORD).await;
+    assert_eq!(status, 200);
+    assert!(
+        session["token"].is_string(),
+        "no second step now: {session}"
+    );
 }

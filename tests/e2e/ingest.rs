@@ -1,8 +1,11 @@
 //! Ingest through the real broker and rule: exactly-once storage, latest values, bad input.
 
+use fieldcloud::domain::ids::{AccountId, InstrumentSerial, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::{RuleEvent, MAX_PAYLOAD_BYTES};
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::{App, RegistrationId};
+use fieldcloud::ports::{Registration, Registry};
 use serde_json::json;
 
 use crate::helpers::{batch, latest_value, record, spawn};
@@ -397,4 +400,49 @@ async fn a_thing_of_another_stack_or_no_app_is_refused() {
         );
     }
     assert_eq!(app.stored_items("gw-a", "LR-1").await, 0);
+}
+
+#[tokio::test]
+async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
+    let app = spawn(Plan::Standard).await;
+    let acme = AccountId::parse("acme").unwrap();
+    let gw = ThingName::parse("gw-a").unwrap();
+    let current = app.cloud.registry.app(&acme, &gw).await.unwrap().unwrap();
+    // What an ingest still running for a deleted registration of gw-a could leave
+    // behind under the new one: an instrument item of the old registration.
+    let earlier = App {
+        registration: RegistrationId::from_random(!0),
+        ..current.clone()
+    };
+    assert_ne!(earlier.registration, current.registration);
+    let serial = InstrumentSerial::parse("LR-1").unwrap();
+    let planted = app
+        .cloud
+        .registry
+        .register_instrument(&earlier, &serial, 8)
+        .await
+        .unwrap();
+    assert!(matches!(planted, Registration::Registered(_)));
+
+    let report = app
+        .publish(
+            "gw-a",
+            &batch(vec![record("LR-1", app.at(0), json!({"CH1": 5.5}))]),
+        )
+        .await
+        .result
+        .unwrap();
+    assert_eq!(report.stored, 1, "{report:?}");
+    let instrument = app
+        .cloud
+        .registry
+        .instrument(&acme, &gw, &serial)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(instrument.registration, current.registration);
+    assert_eq!(
+        app.points("gw-a/LR-1/CH1").await,
+        vec![(app.at(0), json!(5.5))]
+    );
 }

@@ -422,13 +422,10 @@ async fn an_app_id_registered_again_elsewhere_starts_with_no_history() {
         .await;
     assert_eq!(
         (status, body["code"].clone()),
-        (400, json!("invalid_expression")),
+        (409, json!("stopped")),
         "{body}"
     );
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .contains("unknown channel"));
+    assert!(body["message"].as_str().unwrap().contains("is gone"));
 
     // Back in the first group, registered once more: still no history of its own.
     let (status, _) = app.call("DELETE", "/v1/groups/lab/apps/gw-a", None).await;
@@ -444,6 +441,18 @@ async fn an_app_id_registered_again_elsewhere_starts_with_no_history() {
     let newest = batch(vec![record("LR-1", app.at(120), json!({"CH1": 1.0}))]);
     let report = app.publish("gw-a", &newest).await.result.unwrap();
     assert_eq!((report.stored, report.calculated), (1, 0), "{report:?}");
+    let (status, body) = app
+        .call(
+            "POST",
+            &format!("/v1/groups/plant/calculated/{calc_id}/copy"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("stopped")),
+        "not copied onto the new registration: {body}"
+    );
     let (status, values) = series_values(&app, &app.token, "plant", "gw-a/LR-1/CH1").await;
     assert_eq!((status, values), (200, vec![json!(1.0)]));
 }

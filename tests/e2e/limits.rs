@@ -22,7 +22,7 @@ fn account_of(plan: Plan) -> AccountId {
 async fn tenant(app: &TestCloud, plan: Plan) -> String {
     let account = account_of(plan);
     let gateway = format!("{plan}-gw");
-    seed::tenant(
+    let tenant = seed::tenant(
         &app.cloud.registry,
         account.as_str(),
         plan,
@@ -31,6 +31,10 @@ async fn tenant(app: &TestCloud, plan: Plan) -> String {
     )
     .await
     .unwrap();
+    // The admin is a user of the account, and counts against its users.
+    seed::admin(&app.cloud.registry, &tenant.account, "admin", PASSWORD)
+        .await
+        .unwrap();
     app.cloud
         .session_token(&account, "admin", Role::Admin, 60 * Millis::MINUTE)
         .await
@@ -64,8 +68,9 @@ async fn every_plan_allows_exactly_its_users_and_teams() {
     for plan in Plan::ALL {
         let limits = plan.limits();
         let token = tenant(&app, plan).await;
-        let (status, body) = fill_then_one_over(limits.users, "user", |n| {
-            let body = json!({"user": format!("user-{n}"), "password": PASSWORD});
+        // The admin making them is one of the plan's users already.
+        let (status, body) = fill_then_one_over(limits.users - 1, "user", |n| {
+            let body = json!({"user": format!("user-{n}"), "password": PASSWORD, "admin_password": PASSWORD});
             app.call_as("POST", "/v1/users", &token, body)
         })
         .await;

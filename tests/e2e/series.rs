@@ -98,6 +98,7 @@ async fn a_series_that_would_read_more_than_a_request_may_is_refused_with_what_t
     let limits = api::ReadLimits {
         per_instrument: 8,
         per_request: 10,
+        per_request_values: 1_000,
     };
     let app = spawn_with(Plan::Standard, limits).await;
     for (thing, serial) in [("gw-a", "LR-1"), ("gw-b", "LR-2")] {
@@ -133,4 +134,41 @@ async fn a_series_that_would_read_more_than_a_request_may_is_refused_with_what_t
     let (status, body) = app.get(&path("channel=gw-a/LR-1/CH1", 6)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["truncated_at"], json!(null));
+}
+
+#[tokio::test]
+async fn a_series_of_wide_records_is_bounded_by_the_values_it_would_read() {
+    let limits = api::ReadLimits {
+        per_instrument: 100,
+        per_request: 100,
+        per_request_values: 50,
+    };
+    let app = spawn_with(Plan::Standard, limits).await;
+    // Ten channels a record: five records are the request's fifty values.
+    let wide: serde_json::Map<String, serde_json::Value> =
+        (1..=10).map(|i| (format!("CH{i}"), json!(i))).collect();
+    let records: Vec<_> = (0..6)
+        .map(|i| record("LR-1", app.at(i), json!(wide)))
+        .collect();
+    app.publish("gw-a", &batch(records)).await.result.unwrap();
+    let path = |to: i64| {
+        format!(
+            "/v1/groups/plant/series?channel=gw-a/LR-1/CH1&from={}&to={}",
+            app.at(0),
+            app.at(to)
+        )
+    };
+    let (status, body) = app.get(&path(6)).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (422, json!("too_much_data")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("50 values"),
+        "{body}"
+    );
+    let (status, body) = app.get(&path(5)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["series"][0]["points"].as_array().unwrap().len(), 5);
 }

@@ -63,9 +63,10 @@ pub async fn authenticate(
         return Err(ended());
     }
     if session_needs_touch(session.last_active, now) {
-        // Also checked here, at most once a minute: a session of a user that is gone or
-        // has another role (which ends its sessions above) ends all the same (a temporary
-        // login keeps its viewer role whatever its maker's).
+        // Defence in depth, at most once a minute: the generation above already ends the
+        // sessions of a user deleted or given another role; should that write ever have
+        // failed, the session still ends here (a temporary login keeps its viewer role
+        // whatever its maker's).
         let user = identity.user(&session.account, &session.user).await?;
         let still_valid =
             user.is_some_and(|u| session.role == Role::Viewer || u.role == session.role);

@@ -119,9 +119,13 @@ pub async fn copy(
         .await?;
     let taken: Vec<&ChannelName> = siblings.iter().map(|s| &s.name).collect();
     let name = copy_name(&original.name, &taken);
-    // Checked again against the group as it is now: a source deleted, or of an app
-    // registered again since, is refused by name instead of being copied along.
+    // Checked again against the group as it is now: a channel that stopped (a source
+    // deleted, or of an app registered again since) is not copied onto whatever now
+    // has its sources' names; its expression is edited instead.
     let instruments = group_instruments(registry, principal, group).await?;
+    if let Some(why) = original.stopped(&instruments) {
+        return Err(ApiError::conflict("stopped", format!("cannot copy: {why}")));
+    }
     let definition = checked(&original.canonical, &instruments)?;
     let channel = CalculatedChannel {
         id: new_id(),

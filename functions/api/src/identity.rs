@@ -1169,6 +1169,9 @@ pub async fn complete_reset(
     if !store.take_reset(&hash).await? {
         return Err(invalid());
     }
+    // Whoever knew the old password may hold a session: all of them end, before the new
+    // password is written, so a failure in between never leaves them alive with it.
+    store.end_sessions(&reset.account, &reset.user).await?;
     let new_hash = hash_password(&request.password);
     if !store
         .set_password(&reset.account, &reset.user, &new_hash)
@@ -1176,8 +1179,6 @@ pub async fn complete_reset(
     {
         return Err(invalid());
     }
-    // Whoever knew the old password may hold a session: all of them end.
-    store.end_sessions(&reset.account, &reset.user).await?;
     audit(
         store,
         &reset.account,

@@ -317,14 +317,16 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
         }
         ("GET", ["v1", "users"]) => ok(users::list_users(registry, principal).await?),
         ("POST", ["v1", "users"]) => {
-            created(users::create_user(registry, principal, json_body(request)?).await?)
+            let new = json_body(request)?;
+            created(users::create_user(registry, principal, new, address, now).await?)
         }
         ("GET", ["v1", "users", user]) => {
             ok(users::user_detail(registry, principal, &user_id(user)?).await?)
         }
         ("PUT", ["v1", "users", user]) => {
             let draft = json_body(request)?;
-            ok(users::update_user(registry, principal, &user_id(user)?, draft).await?)
+            let id = user_id(user)?;
+            ok(users::update_user(registry, principal, &id, draft, address, now).await?)
         }
         ("GET", ["v1", "me"]) => ok(users::me(registry, principal).await?),
         ("PUT", ["v1", "me", "password"]) => {

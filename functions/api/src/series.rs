@@ -32,6 +32,9 @@ pub struct ReadLimits {
     /// channels it names. A request that would read more is refused with what to
     /// narrow, rather than answered in part.
     pub per_request: usize,
+    /// Values over all the request's records (records × the channels each instrument
+    /// stores): a record of a 1000-channel logger weighs a hundred of a 10-channel one.
+    pub per_request_values: usize,
 }
 
 impl Default for ReadLimits {
@@ -39,6 +42,8 @@ impl Default for ReadLimits {
         ReadLimits {
             per_instrument: 50_000,
             per_request: 100_000,
+            // At most 9 bytes a value stored: about 45 MB of records in a 256 MB Lambda.
+            per_request_values: 5_000_000,
         }
     }
 }
@@ -128,26 +133,30 @@ pub async fn series(
 ) -> Result<Json, ApiError> {
     // Every channel becomes a record key and a channel index; channels stored under the
     // same key (one instrument's) share one read.
-    let mut reads: BTreeMap<InstrumentKey, Vec<(usize, ChannelIndex)>> = BTreeMap::new();
+    let mut reads: BTreeMap<InstrumentKey, (usize, Vec<(usize, ChannelIndex)>)> = BTreeMap::new();
     for (slot, channel) in query.channels.iter().enumerate() {
-        let (key, index) = locate(registry, principal, &group.id, channel).await?;
-        reads.entry(key).or_default().push((slot, index));
+        let (key, index, width) = locate(registry, principal, &group.id, channel).await?;
+        let read = reads.entry(key).or_insert((width, Vec::new()));
+        read.1.push((slot, index));
     }
     let mut points: Vec<Vec<Point>> = vec![Vec::new(); query.channels.len()];
     let mut truncated_at: Option<Millis> = None;
-    let mut budget = limits.per_request;
+    let (mut records_left, mut values_left) = (limits.per_request, limits.per_request_values);
     let instruments = reads.len();
-    for (key, wanted) in reads {
+    for (key, (width, wanted)) in reads {
+        let width = width.max(1);
         // One more than the budget allows tells "over" from "exactly at".
+        let budget = records_left.min(values_left / width);
         let limit = limits.per_instrument.min(budget + 1);
         let records = store.range(&key, query.from, query.to, limit).await?;
         if records.len() > budget {
             return Err(ApiError::too_much_data(format!(
-                "this request would read more than {} records from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
-                limits.per_request
+                "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
+                limits.per_request, limits.per_request_values
             )));
         }
-        budget -= records.len();
+        records_left -= records.len();
+        values_left -= records.len() * width;
         if records.len() == limits.per_instrument {
             let last = records
                 .last()
@@ -191,14 +200,15 @@ pub async fn series(
     }))
 }
 
-/// Where a channel's values are stored. Anything outside the principal's group — another
+/// Where a channel's values are stored: the key, the channel's index there, and how many
+/// channels each record under the key holds. Anything outside the principal's group — another
 /// account's app, another group's — answers exactly like a channel that does not exist.
 async fn locate(
     registry: &impl Registry,
     principal: &Principal,
     group: &GroupId,
     channel: &SeriesRef,
-) -> Result<(InstrumentKey, ChannelIndex), ApiError> {
+) -> Result<(InstrumentKey, ChannelIndex, usize), ApiError> {
     let not_found =
         || ApiError::not_found(format!("channel `{channel}` not found in group `{group}`"));
     match channel {
@@ -207,7 +217,7 @@ async fn locate(
                 .calculated_channel(&principal.account, group, id)
                 .await?
                 .ok_or_else(not_found)?;
-            Ok((calculated.key(), 0))
+            Ok((calculated.key(), 0, 1))
         }
         SeriesRef::Measured(measured) => {
             // The app and the instrument are both checked against the group, and the
@@ -226,7 +236,7 @@ async fn locate(
             let index = instrument
                 .channel_index(&measured.channel)
                 .ok_or_else(not_found)?;
-            Ok((instrument.key(), index))
+            Ok((instrument.key(), index, instrument.acquired_count()))
         }
     }
 }

@@ -86,6 +86,28 @@ pub struct NewUser {
     pub password: String,
     pub role: Option<String>,
     pub email: Option<String>,
+    /// The caller's own password, asked again: a new user is a lasting way in, which a
+    /// stolen session alone must not be able to make.
+    pub admin_password: Option<String>,
+}
+
+/// Checks the caller's own password, asked again before an admin change that would give
+/// whoever holds the session a way in that outlives it.
+async fn confirm_admin(
+    identity: &impl Identity,
+    principal: &Principal,
+    password: Option<&str>,
+    what: &str,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let password = password.ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "`admin_password` is missing: {what} asks for your own password again"
+        ))
+    })?;
+    recheck_password(identity, principal, password, address, now).await?;
+    Ok(())
 }
 
 pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
@@ -99,6 +121,8 @@ pub async fn create_user(
     store: &(impl Identity + Registry),
     principal: &Principal,
     request: NewUser,
+    address: Option<&str>,
+    now: Millis,
 ) -> Result<Json, ApiError> {
     let id =
         UserId::parse(request.user).map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
@@ -110,6 +134,15 @@ pub async fn create_user(
     if let Some(email) = &request.email {
         check_email(email).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?;
     }
+    confirm_admin(
+        store,
+        principal,
+        request.admin_password.as_deref(),
+        "creating a user",
+        address,
+        now,
+    )
+    .await?;
     let plan = store
         .account(&principal.account)
         .await?
@@ -181,6 +214,14 @@ pub struct UserDraft {
     /// `null` removes it (refused while codes are mailed to it at login).
     #[serde(default, deserialize_with = "present")]
     pub email: Option<Option<String>>,
+    /// `"none"` turns the user's second step off: an admin's help for a user who lost
+    /// their authenticator, or whose sealed secret no longer opens after the token key
+    /// changed. Asks for the admin's password.
+    pub two_step: Option<String>,
+    /// The caller's own password, asked again when the e-mail changes (password resets
+    /// go to that address) or a second step is turned off: each is a way in that
+    /// outlives the session.
+    pub admin_password: Option<String>,
 }
 
 pub async fn update_user(
@@ -188,6 +229,8 @@ pub async fn update_user(
     principal: &Principal,
     id: &UserId,
     draft: UserDraft,
+    address: Option<&str>,
+    now: Millis,
 ) -> Result<Json, ApiError> {
     let mut user = user_of(identity, principal, id).await?;
     let was = user.role;
@@ -210,7 +253,40 @@ pub async fn update_user(
             }
             None => {}
         }
+        if email != user.email {
+            confirm_admin(
+                identity,
+                principal,
+                draft.admin_password.as_deref(),
+                "changing an e-mail address",
+                address,
+                now,
+            )
+            .await?;
+        }
         user.email = email;
+    }
+    if let Some(two_step) = draft.two_step {
+        if two_step != "none" {
+            return Err(ApiError::bad_request(format!(
+                "`two_step` can only be turned off here (\"none\"), got `{two_step}`; users turn a second step on themselves"
+            )));
+        }
+        confirm_admin(
+            identity,
+            principal,
+            draft.admin_password.as_deref(),
+            "turning a second step off",
+            address,
+            now,
+        )
+        .await?;
+        identity.set_totp(&user.account, &user.id, None).await?;
+        identity
+            .set_email_two_step(&user.account, &user.id, false)
+            .await?;
+        user.totp = None;
+        user.email_two_step = false;
     }
     changed(identity.update_user(&user, was).await?, &user)?;
     Ok(user_json(&user))
@@ -242,10 +318,12 @@ pub async fn change_password(
 ) -> Result<Json, ApiError> {
     let user = recheck_password(identity, principal, &change.current, address, now).await?;
     check_password_policy(&change.new, &user.id).map_err(ApiError::bad_request)?;
+    // The other sessions end before the new password is written: a failure in between
+    // leaves them ended (and the old password), never alive beside the new one.
+    let generation = identity.end_sessions(&user.account, &user.id).await?;
     identity
         .set_password(&user.account, &user.id, &hash_password(&change.new))
         .await?;
-    let generation = identity.end_sessions(&user.account, &user.id).await?;
     if !principal.session.starts_with(WEB_API_SESSION) {
         identity
             .keep_session(&principal.session, generation)

@@ -322,19 +322,22 @@ async fn find_or_register(
         .instrument(&app.account, &app.thing, serial)
         .await?
     {
-        // An item of a previous registration of this app ID (in another group, say) must
-        // never receive this registration's records.
-        if instrument.account != app.account
-            || instrument.group != app.group
-            || instrument.registration != app.registration
-        {
-            return Err(IngestError::Store(StoreError::Corrupt(format!(
-                "instrument {} belongs to another registration of app {}",
-                instrument.key().as_str(),
-                app.thing
-            ))));
+        if instrument.registration == app.registration {
+            return Ok(Some(instrument));
         }
-        return Ok(Some(instrument));
+        // An item of an earlier registration of this app ID, left by an invocation that
+        // was still running when the app was deleted and registered again: it must never
+        // receive this registration's records. It sits under this app and counts against
+        // it already, so it becomes this registration's new, empty instrument in place.
+        tracing::warn!(app = %app.thing, instrument = %serial, "renewing an instrument of an earlier registration");
+        return match registry.renew_instrument(&instrument, app).await? {
+            Some(renewed) => Ok(Some(renewed)),
+            // Renewed (or changed) by a concurrent invocation meanwhile: a retry reads it.
+            None => Err(IngestError::Store(StoreError::Unavailable(format!(
+                "instrument {} changed while being renewed",
+                instrument.key().as_str()
+            )))),
+        };
     }
     match registry
         .register_instrument(app, serial, limits.instruments)
@@ -344,9 +347,19 @@ async fn find_or_register(
             tracing::info!(app = %app.thing, instrument = %serial, "instrument registered");
             Ok(Some(*instrument))
         }
-        Registration::AlreadyExists => Ok(registry
+        Registration::AlreadyExists => match registry
             .instrument(&app.account, &app.thing, serial)
-            .await?),
+            .await?
+        {
+            Some(instrument) if instrument.registration != app.registration => {
+                // Raced with a writer of an earlier registration: a retry removes it.
+                Err(IngestError::Store(StoreError::Unavailable(format!(
+                    "instrument {} of an earlier registration appeared meanwhile",
+                    instrument.key().as_str()
+                ))))
+            }
+            found => Ok(found),
+        },
         Registration::LimitReached => Ok(None),
     }
 }

@@ -124,8 +124,13 @@ impl Policy {
             .ok_or_else(|| anyhow!("{logical_id} has no Policies list"))?;
         for policy in policies {
             for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+                // What is not understood is refused, so the emulation is never more
+                // permissive than IAM: a Deny or a Condition would need modelling first.
                 if statement["Effect"].as_str() != Some("Allow") {
                     bail!("{logical_id}: only Allow statements are understood here");
+                }
+                if statement.get("Condition").is_some() {
+                    bail!("{logical_id}: statements with a Condition are not understood here");
                 }
                 let actions = one_or_many(&statement["Action"])
                     .iter()
@@ -191,11 +196,15 @@ pub struct Needed {
 }
 
 /// The permissions a request of `service`'s `operation` needs in AWS.
+///
+/// Where AWS's own documents disagree on the resource an action is authorized on, both
+/// are needed here, so that the template grants what either reading asks for.
 pub fn needed(
     names: &Names,
     service: &str,
     operation: &str,
     path: &str,
+    principal: Option<&str>,
     body: &[u8],
 ) -> anyhow::Result<Vec<Needed>> {
     let json: Json = if body.is_empty() {
@@ -283,7 +292,13 @@ pub fn needed(
                 // A new certificate, the account's endpoint: no resource yet.
                 _ => "*".into(),
             };
-            vec![need(format!("iot:{operation}"), resource)]
+            let mut needed = vec![need(format!("iot:{operation}"), resource)];
+            // Attaching a certificate to a thing or detaching it: authorized on the thing
+            // in one reading of the documents, on the certificate in another.
+            if let Some(certificate) = principal {
+                needed.push(need(format!("iot:{operation}"), certificate.to_owned()));
+            }
+            needed
         }
         other => bail!("the local IAM does not know service {other}"),
     })
@@ -355,7 +370,15 @@ impl Intercept for Enforcer {
             .split_once("://")
             .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
             .unwrap_or(uri);
-        let needed = needed(&self.names, metadata.service(), metadata.name(), path, body)?;
+        let principal = request.headers().get("x-amzn-principal");
+        let needed = needed(
+            &self.names,
+            metadata.service(),
+            metadata.name(),
+            path,
+            principal,
+            body,
+        )?;
         for Needed { action, resource } in needed {
             if !self.policy.allows(&action, &resource) {
                 let denial = format!(
@@ -482,11 +505,11 @@ mod tests {
     fn a_transaction_needs_each_of_its_parts_and_a_query_its_index() {
         let names = names();
         let body = br#"{"TransactItems": [{"ConditionCheck": {"TableName": "reg"}}, {"Put": {"TableName": "reg"}}]}"#;
-        let parts = needed(&names, "DynamoDB", "TransactWriteItems", "/", body).unwrap();
+        let parts = needed(&names, "DynamoDB", "TransactWriteItems", "/", None, body).unwrap();
         let actions: Vec<&str> = parts.iter().map(|n| n.action.as_str()).collect();
         assert_eq!(actions, ["dynamodb:ConditionCheckItem", "dynamodb:PutItem"]);
         let body = br#"{"TableName": "reg", "IndexName": "byGroup"}"#;
-        let query = needed(&names, "DynamoDB", "Query", "/", body).unwrap();
+        let query = needed(&names, "DynamoDB", "Query", "/", None, body).unwrap();
         assert_eq!(
             query[0].resource,
             "arn:aws:dynamodb:us-east-1:123456789012:table/reg/index/byGroup"
@@ -501,6 +524,7 @@ mod tests {
             "IoT",
             "CreateThing",
             "/things/local%3Aacme%3Agw",
+            None,
             b"{}",
         )
         .unwrap();
@@ -513,6 +537,7 @@ mod tests {
             "IoT",
             "UpdateCertificate",
             "/certificates/abc?newStatus=INACTIVE",
+            None,
             b"",
         )
         .unwrap();
@@ -525,9 +550,28 @@ mod tests {
             "IoT",
             "CreateKeysAndCertificate",
             "/keys-and-certificate",
+            None,
             b"",
         )
         .unwrap();
         assert_eq!(new[0].resource, "*");
+        let certificate = "arn:aws:iot:us-east-1:123456789012:cert/abc";
+        let attach = needed(
+            &names,
+            "IoT",
+            "AttachThingPrincipal",
+            "/things/local%3Aacme%3Agw/principals",
+            Some(certificate),
+            b"",
+        )
+        .unwrap();
+        let resources: Vec<&str> = attach.iter().map(|n| n.resource.as_str()).collect();
+        assert_eq!(
+            resources,
+            [
+                "arn:aws:iot:us-east-1:123456789012:thing/local:acme:gw",
+                certificate
+            ]
+        );
     }
 }

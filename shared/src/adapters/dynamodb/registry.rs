@@ -897,6 +897,42 @@ impl Registry for DynamoRegistry {
         })
     }
 
+    async fn renew_instrument(
+        &self,
+        stale: &Instrument,
+        app: &App,
+    ) -> Result<Option<Instrument>, StoreError> {
+        let fresh = Instrument {
+            rev: stale.rev + 1,
+            ..Instrument::new(app, stale.serial.clone())
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(app_pk(&app.account, &app.thing)))
+            .key("sk", s(instrument_sk(&stale.serial)))
+            .update_expression(
+                "SET reg = :reg, gpk = :gpk, #group = :group, channels = :none, \
+                 deselected = :none, rev = :rev \
+                 REMOVE latest, lastSeen, #label, #note",
+            )
+            // Only the item as read: of two invocations renewing it, one does.
+            .condition_expression("reg = :stale")
+            .expression_attribute_names("#group", "group")
+            .expression_attribute_names("#label", "label")
+            .expression_attribute_names("#note", "note")
+            .expression_attribute_values(":reg", s(app.registration.to_string()))
+            .expression_attribute_values(":stale", s(stale.registration.to_string()))
+            .expression_attribute_values(":gpk", s(group_gpk(&app.account, &app.group)))
+            .expression_attribute_values(":group", s(app.group.as_str()))
+            .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":rev", n(fresh.rev))
+            .send()
+            .await;
+        Ok(written(result)?.then_some(fresh))
+    }
+
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError> {
         let channels =
             AttributeValue::L(instrument.channels.iter().map(|c| s(c.as_str())).collect());
