@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the channel math parser for a short while: `shared/fuzz/smoke.sh [SECONDS]`
-# (default 30). Installs cargo-fuzz if it is missing.
+# Fuzzes the channel-math parser and the device payload parser for a short while each:
+# `shared/fuzz/smoke.sh [SECONDS]` (default 30 per target). Installs cargo-fuzz if it is
+# missing.
 #
 # cargo-fuzz wants nightly for its sanitizer flags; the project has only a stable
 # toolchain, so RUSTC_BOOTSTRAP=1 lets stable accept them. FUZZ_SANITIZER=none skips
@@ -21,3 +22,5 @@ cd "$here/.."
 cp "$here/../../Cargo.lock" "$here/Cargo.lock"
 RUSTC_BOOTSTRAP=1 cargo fuzz run expr --fuzz-dir "$here" --sanitizer "$sanitizer" \
     -- -max_total_time="$seconds" -dict="$here/expr.dict" -print_final_stats=1
+RUSTC_BOOTSTRAP=1 cargo fuzz run payload --fuzz-dir "$here" --sanitizer "$sanitizer" \
+    -- -max_total_time="$seconds" -dict="$here/payload.dict" -print_final_stats=1

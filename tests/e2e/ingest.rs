@@ -1,10 +1,11 @@
 //! Ingest through the real broker and rule: exactly-once storage, latest values, bad input.
 
+use devcloud::seed;
 use fieldcloud::domain::ids::{AccountId, InstrumentSerial, ThingName};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::{RuleEvent, MAX_PAYLOAD_BYTES};
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{App, RegistrationId};
+use fieldcloud::domain::registry::{Account, App, RegistrationId};
 use fieldcloud::ports::{Registration, Registry};
 use serde_json::json;
 
@@ -444,5 +445,164 @@ async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
     assert_eq!(
         app.points("gw-a/LR-1/CH1").await,
         vec![(app.at(0), json!(5.5))]
+    );
+}
+
+#[tokio::test]
+async fn full_precision_numbers_come_back_bit_exact() {
+    let app = spawn(Plan::Standard).await;
+    // The number that once came back one ulp off, and a spread of others, written in
+    // their shortest form as a device's JSON library would.
+    let mut numbers = vec![-384.15985831764715, 0.1, 1e-300, -2.2250738585072014e-308];
+    let mut bits: u64 = 0x9E37_79B9_7F4A_7C15;
+    while numbers.len() < 40 {
+        bits = bits.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let x = f64::from_bits(bits);
+        if x.is_finite() {
+            numbers.push(x);
+        }
+    }
+    let records: Vec<_> = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, x)| record("LR-1", app.at(i as i64), json!({ "CH1": x })))
+        .collect();
+    let report = app.publish("gw-a", &batch(records)).await.result.unwrap();
+    assert_eq!(report.stored, numbers.len(), "{report:?}");
+    let points = app.points("gw-a/LR-1/CH1").await;
+    let back: Vec<u64> = points
+        .iter()
+        .map(|(_, v)| v.as_f64().expect("a number").to_bits())
+        .collect();
+    let sent: Vec<u64> = numbers.iter().map(|x| x.to_bits()).collect();
+    assert_eq!(back, sent);
+}
+
+#[tokio::test]
+async fn a_number_beyond_f64_sinks_its_record_alone() {
+    let app = spawn(Plan::Standard).await;
+    let payload = format!(
+        r#"{{"records":[{{"instrument":"LR-1","t":{},"values":{{"CH1":1e999}}}},{{"instrument":"LR-1","t":{},"values":{{"CH1":2.5}}}}]}}"#,
+        app.at(0),
+        app.at(1)
+    );
+    let report = app
+        .publish_raw("gw-a", payload.into_bytes())
+        .await
+        .result
+        .unwrap();
+    assert_eq!(
+        (report.stored, report.refused.clone()),
+        (1, None),
+        "{report:?}"
+    );
+    assert!(
+        report.rejected[0].contains("number out of range"),
+        "{report:?}"
+    );
+    assert_eq!(
+        app.points("gw-a/LR-1/CH1").await,
+        vec![(app.at(1), json!(2.5))]
+    );
+}
+
+#[tokio::test]
+async fn a_replay_after_a_channel_was_deselected_keeps_its_stored_value() {
+    let app = spawn(Plan::Standard).await;
+    let sent = batch(vec![record(
+        "LR-1",
+        app.at(0),
+        json!({"CH1": 1.5, "CH2": 7.25}),
+    )]);
+    app.publish("gw-a", &sent).await.result.unwrap();
+    let (status, body) = app
+        .call(
+            "PUT",
+            "/v1/groups/plant/apps/gw-a/instruments/LR-1",
+            Some(json!({"acquire": ["CH1"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The app replays its buffer: the record, now encoded without CH2.
+    app.publish("gw-a", &sent).await.result.unwrap();
+    assert_eq!(
+        app.points("gw-a/LR-1/CH2").await,
+        vec![(app.at(0), json!(7.25))],
+        "the stored value stays"
+    );
+}
+
+#[tokio::test]
+async fn a_trial_past_its_end_or_a_lapsed_license_stops_or_narrows_ingest() {
+    let app = spawn(Plan::Standard).await;
+    let now = devcloud::wall_clock();
+    // A Trial account ingests until its 93 days are over.
+    let trial = seed::tenant(
+        &app.cloud.registry,
+        "short-trial",
+        Plan::Trial,
+        "g",
+        &["gw-t"],
+    )
+    .await
+    .unwrap();
+    let thing = app.iot_thing_of(&trial.account.id, "gw-t");
+    let payload = |t: i64| batch(vec![record("LR-1", t, json!({"CH1": 1.0}))]).to_string();
+    let after_end = trial.account.created.plus(93 * Millis::DAY);
+    let event = RuleEvent::new(
+        thing.as_str(),
+        None,
+        payload(after_end.0).as_bytes(),
+        after_end,
+    );
+    let report = app.cloud.deliver(&event).await.result.unwrap();
+    assert!(
+        report
+            .refused
+            .as_deref()
+            .unwrap()
+            .contains("Trial of account short-trial has ended"),
+        "{report:?}"
+    );
+    let before_end = Millis(after_end.0 - 1);
+    let event = RuleEvent::new(
+        thing.as_str(),
+        None,
+        payload(before_end.0).as_bytes(),
+        before_end,
+    );
+    let report = app.cloud.deliver(&event).await.result.unwrap();
+    assert_eq!(report.stored, 1, "{report:?}");
+
+    // A Pro license that lapsed yesterday is Free now: 30 channels an instrument, not 100.
+    let lapsed = Account {
+        license_expires: Some(Millis(now.0 - Millis::DAY)),
+        ..Account::new(
+            AccountId::parse("lapsed").unwrap(),
+            "Lapsed".into(),
+            Plan::Pro,
+            now,
+        )
+    };
+    app.cloud.registry.create_account(&lapsed).await.unwrap();
+    seed::tenant(&app.cloud.registry, "lapsed", Plan::Pro, "g", &["gw-l"])
+        .await
+        .unwrap();
+    let values: serde_json::Map<String, serde_json::Value> =
+        (1..=40).map(|i| (format!("CH{i}"), json!(i))).collect();
+    let report = app
+        .publish_as(
+            &lapsed.id,
+            "gw-l",
+            &batch(vec![record("LR-1", app.at(0), json!(values))]),
+        )
+        .await
+        .result
+        .unwrap();
+    assert_eq!(report.stored, 1, "{report:?}");
+    assert_eq!(report.channels_over_limit.len(), 10, "{report:?}");
+    assert!(
+        report.channels_over_limit[0].contains("30 channels"),
+        "{report:?}"
     );
 }

@@ -13,9 +13,10 @@ use fieldcloud::domain::channel::ChannelRef;
 use fieldcloud::domain::ids::{ChannelName, InstrumentSerial};
 use fieldcloud::domain::ingest::{encode_records, merge_latest, select_new_channels};
 use fieldcloud::domain::iot_thing::Stack;
+use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::{parse_event, Batch, RuleEvent};
 use fieldcloud::domain::record::{Millis, Record};
-use fieldcloud::domain::registry::{Account, App, AppLimits, Instrument};
+use fieldcloud::domain::registry::{App, AppKind, AppLimits, Instrument};
 use fieldcloud::ports::{RecordStore, Registration, Registry, Saved, StoreError, StoredRecord};
 use serde::Serialize;
 
@@ -103,11 +104,27 @@ pub async fn handle(
             format!("account {} of app does not exist", app.account),
         ));
     };
+    let received_at = Millis(event.received_at);
+    if account.trial_over(received_at) {
+        return Ok(refuse(
+            report,
+            &event.thing,
+            format!("the Trial of account {} has ended", account.id),
+        ));
+    }
+    let plan = account.plan_at(received_at);
+    if app.kind == AppKind::DirectLogger && plan.limits().channels_per_direct_logger.is_none() {
+        return Ok(refuse(
+            report,
+            &event.thing,
+            format!("plan {plan} has no direct-connected loggers"),
+        ));
+    }
     let batch = match parse_event(event) {
         Ok(batch) => batch,
         Err(error) => return Ok(refuse(report, &event.thing, error.to_string())),
     };
-    ingest_batch(registry, store, &app, &account, batch, report).await
+    ingest_batch(registry, store, &app, plan, batch, report).await
 }
 
 /// Why a message cannot be the current registration's, if it cannot: it arrived before
@@ -131,12 +148,12 @@ async fn ingest_batch(
     registry: &impl Registry,
     store: &impl RecordStore,
     app: &App,
-    account: &Account,
+    plan: Plan,
     batch: Batch,
     mut report: IngestReport,
 ) -> Result<IngestReport, IngestError> {
     let message = Message {
-        limits: app.kind.limits(&account.plan.limits()),
+        limits: app.kind.limits(&plan.limits()),
         app,
     };
     report.rejected = batch.rejected.iter().map(ToString::to_string).collect();

@@ -61,6 +61,72 @@ mod tests {
         assert!(sql.contains("principal() AS principal"));
     }
 
+    /// The resources of the template of type `kind`: logical ID and properties.
+    fn resources_of(kind: &str) -> Vec<(String, Value)> {
+        let template: Value = serde_norway::from_str(TEMPLATE).unwrap();
+        template["Resources"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+            .map(|(id, r)| (id.as_str().unwrap().to_owned(), r["Properties"].clone()))
+            .collect()
+    }
+
+    #[test]
+    fn every_function_and_every_queue_of_failures_has_an_alarm_for_the_operator() {
+        let alarms = resources_of("AWS::CloudWatch::Alarm");
+        let watched = |metric: &str, dimension: &str| -> Vec<Value> {
+            alarms
+                .iter()
+                .filter(|(_, a)| a["MetricName"].as_str() == Some(metric))
+                .map(|(id, a)| {
+                    let (function, arguments) = intrinsic(&a["AlarmActions"]);
+                    assert_eq!(function, "If", "{id} notifies only when a topic is given");
+                    assert_eq!(arguments[0], Value::from("NotifiesOperator"), "{id}");
+                    assert_eq!(
+                        arguments[1][0],
+                        intrinsic_value("Ref", "AlarmTopicArn"),
+                        "{id}"
+                    );
+                    let dimension_of = &a["Dimensions"][0];
+                    assert_eq!(dimension_of["Name"], Value::from(dimension), "{id}");
+                    dimension_of["Value"].clone()
+                })
+                .collect()
+        };
+        let failing_functions = watched("Errors", "FunctionName");
+        for (function, _) in resources_of("AWS::Serverless::Function") {
+            assert!(
+                failing_functions.contains(&intrinsic_value("Ref", &function)),
+                "{function} has no Errors alarm"
+            );
+        }
+        // The queues failures end up in: every dead-letter target, and the error queue of
+        // ingest's failed invocations and the IoT rule's errors.
+        let mut failure_queues = vec!["IngestErrorQueue".to_owned()];
+        for (_, queue) in resources_of("AWS::SQS::Queue") {
+            if let Value::Tagged(target) = &queue["RedrivePolicy"]["deadLetterTargetArn"] {
+                let arn = target.value.as_str().unwrap();
+                failure_queues.push(arn.trim_end_matches(".Arn").to_owned());
+            }
+        }
+        let waiting = watched("ApproximateNumberOfMessagesVisible", "QueueName");
+        for queue in failure_queues {
+            assert!(
+                waiting.contains(&intrinsic_value("GetAtt", &format!("{queue}.QueueName"))),
+                "{queue} has no alarm on waiting messages"
+            );
+        }
+    }
+
+    fn intrinsic_value(tag: &str, value: &str) -> Value {
+        Value::Tagged(Box::new(serde_norway::value::TaggedValue {
+            tag: serde_norway::value::Tag::new(tag),
+            value: Value::from(value),
+        }))
+    }
+
     #[test]
     fn the_http_api_is_throttled_for_all_clients_together() {
         let api = resource_properties("HttpApi").unwrap();

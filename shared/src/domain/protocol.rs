@@ -25,8 +25,6 @@ pub const MAX_FUTURE_SKEW_MILLIS: i64 = 10 * Millis::MINUTE;
 /// Records before this (2000-01-01T00:00:00Z) come from an instrument whose clock was
 /// never set.
 pub const EARLIEST_RECORD: Millis = Millis(946_684_800_000);
-/// The most channels one record can carry (the Pro limit for a direct-connected logger).
-pub const MAX_CHANNELS_PER_RECORD: usize = 1000;
 
 /// The topic an app publishes records on.
 pub fn records_topic(thing: &IotThing) -> String {
@@ -121,9 +119,11 @@ pub struct Batch {
     pub rejected: Vec<RecordError>,
 }
 
+/// Records stay raw text until each is parsed on its own: a record that does not parse
+/// (a number beyond `f64`, say) is refused alone, never the batch around it.
 #[derive(Deserialize)]
 struct WireBatch {
-    records: Vec<serde_json::Value>,
+    records: Vec<Box<serde_json::value::RawValue>>,
 }
 
 /// Parses a rule event into a batch of valid records and a list of rejected ones.
@@ -142,15 +142,18 @@ pub fn parse_event(event: &RuleEvent) -> Result<Batch, MessageError> {
             size: payload.len(),
         });
     }
-    let json: serde_json::Value =
-        serde_json::from_slice(&payload).map_err(|e| MessageError::MalformedJson(e.to_string()))?;
-    let wire: WireBatch =
-        serde_json::from_value(json).map_err(|e| MessageError::NotABatch(e.to_string()))?;
+    let wire: WireBatch = serde_json::from_slice(&payload).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => MessageError::NotABatch(e.to_string()),
+        _ => MessageError::MalformedJson(e.to_string()),
+    })?;
     let received_at = Millis(event.received_at);
     let mut records = Vec::with_capacity(wire.records.len());
     let mut rejected = Vec::new();
     for (index, raw) in wire.records.into_iter().enumerate() {
-        match parse_record(&raw, received_at) {
+        let parsed = serde_json::from_str(raw.get())
+            .map_err(|e| format!("does not parse: {e}"))
+            .and_then(|raw| parse_record(&raw, received_at));
+        match parsed {
             Ok(record) => records.push(record),
             Err(reason) => rejected.push(RecordError { index, reason }),
         }
@@ -227,12 +230,8 @@ fn parse_record(raw: &serde_json::Value, received_at: Millis) -> Result<Record, 
     if values.is_empty() {
         return Err("`values` is empty".into());
     }
-    if values.len() > MAX_CHANNELS_PER_RECORD {
-        return Err(format!(
-            "`values` has {} channels; at most {MAX_CHANNELS_PER_RECORD} are accepted",
-            values.len()
-        ));
-    }
+    // No count of channels is refused here: the payload limit bounds them, and ingest
+    // stores what the instrument's plan allows and reports the rest, as for any record.
     let mut parsed = Vec::with_capacity(values.len());
     for (name, value) in values {
         let channel = ChannelName::parse(name.clone()).map_err(|e| format!("`values`: {e}"))?;
@@ -343,25 +342,7 @@ mod tests {
                 {"instrument":"LR-1","t":1763713260000,"values":{"CH1":3}}
             ]}"#,
         ));
-        // 1e999 is outside f64 and so is not JSON that serde accepts: the whole message goes.
-        assert!(matches!(batch, Err(MessageError::MalformedJson(_))));
-
-        let batch = parse_event(&event(
-            r#"{"records":[
-                {"instrument":"LR-1","t":1763713200000,"values":{"CH1":1}},
-                {"instrument":"LR-1","t":"yesterday","values":{"CH1":1}},
-                {"instrument":"LR-1","t":1763713200000,"values":{"CH1":"NaN"}},
-                {"instrument":"LR-1","t":1763713200000,"values":{"CH1":true}},
-                {"instrument":"LR-1","t":1763714400000,"values":{"CH1":1}},
-                {"instrument":"bad/serial","t":1763713200000,"values":{"CH1":1}},
-                {"instrument":"LR-1","t":1763713200000,"values":{}},
-                {"instrument":"LR-1","t":1763713200000.5,"values":{"CH1":1}},
-                {"instrument":"LR-1","t":1763713200001,"values":{"CH1":2},"extra":1},
-                {"instrument":"LR-1","t":1763713260000,"values":{"CH1":3}},
-                "not a record"
-            ]}"#,
-        ))
-        .unwrap();
+        let batch = batch.expect("a number beyond f64 sinks its record, not the batch");
         assert_eq!(
             batch.records.iter().map(|r| r.t.0).collect::<Vec<_>>(),
             vec![1_763_713_200_000, 1_763_713_260_000]
@@ -370,13 +351,63 @@ mod tests {
         assert_eq!(batch.rejected.len(), 9, "{reasons:#?}");
         assert!(reasons[0].starts_with("record 1: `t` must be milliseconds"));
         assert!(reasons[1].contains("\"NaN\" is neither a number"));
-        assert!(reasons[2].contains("got a boolean"));
-        assert!(reasons[3].contains("ahead of the receive time"));
-        assert!(reasons[4].contains("instrument serial `bad/serial` is invalid"));
-        assert!(reasons[5].contains("`values` is empty"));
-        assert!(reasons[6].contains("whole milliseconds"));
-        assert!(reasons[7].contains("unknown field `extra`"));
-        assert!(reasons[8].starts_with("record 10: must be an object, got a string"));
+        assert!(reasons[2].starts_with("record 3: does not parse: number out of range"));
+        assert!(reasons[3].contains("got a boolean"));
+        assert!(reasons[4].contains("ahead of the receive time"));
+        assert!(reasons[5].contains("instrument serial `bad/serial` is invalid"));
+        assert!(reasons[6].contains("`values` is empty"));
+        assert!(reasons[7].contains("whole milliseconds"));
+        assert!(reasons[8].contains("unknown field `extra`"));
+
+        let batch = parse_event(&event(
+            r#"{"records":[
+                {"instrument":"LR-1","t":1763713200000,"values":{"CH1":1}},
+                "not a record"
+            ]}"#,
+        ))
+        .unwrap();
+        assert_eq!(batch.records.len(), 1);
+        assert!(batch.rejected[0]
+            .to_string()
+            .starts_with("record 1: must be an object, got a string"));
+    }
+
+    #[test]
+    fn a_record_of_any_number_of_channels_is_parsed_for_ingest_to_bound() {
+        let values: Vec<String> = (0..1200).map(|i| format!(r#""CH{i}":{i}"#)).collect();
+        let payload = format!(
+            r#"{{"records":[{{"instrument":"LOGGER","t":1763713200000,"values":{{{}}}}}]}}"#,
+            values.join(",")
+        );
+        let batch = parse_event(&event(&payload)).unwrap();
+        assert_eq!(batch.records[0].values.len(), 1200);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_finite_f64_in_its_shortest_form_parses_bit_exact(bits in proptest::num::u64::ANY) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assume!(x.is_finite());
+            // `{}` prints the shortest text that reads back as the same f64.
+            let payload = format!(
+                r#"{{"records":[{{"instrument":"A","t":1763713200000,"values":{{"c":{x}}}}}]}}"#
+            );
+            let batch = parse_event(&event(&payload)).unwrap();
+            let Value::Number(parsed) = batch.records[0].values[0].1 else {
+                panic!("a number");
+            };
+            proptest::prop_assert_eq!(parsed.to_bits(), x.to_bits(), "{} came back as {}", x, parsed);
+        }
+    }
+
+    #[test]
+    fn a_number_that_was_one_ulp_off_parses_exactly() {
+        let payload = r#"{"records":[{"instrument":"A","t":1763713200000,"values":{"c":-384.15985831764715}}]}"#;
+        let batch = parse_event(&event(payload)).unwrap();
+        assert_eq!(
+            batch.records[0].values[0].1,
+            Value::Number(-384.15985831764715)
+        );
     }
 
     #[test]

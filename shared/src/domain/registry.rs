@@ -64,6 +64,15 @@ impl Account {
         self.trial_ends().is_some_and(|end| now >= end)
     }
 
+    /// The plan in force at `now`: a Standard or Pro license not renewed is Free from its
+    /// expiry date on, whether or not the scheduled job has rewritten the account yet.
+    pub fn plan_at(&self, now: Millis) -> Plan {
+        match (self.plan, self.license_expires) {
+            (Plan::Standard | Plan::Pro, Some(expires)) if now >= expires => Plan::Free,
+            (plan, _) => plan,
+        }
+    }
+
     /// Whether a request from `address` may use the account: only plans with the
     /// allow-list feature apply it, so a downgraded account is not locked by a stale list.
     pub fn admits(&self, address: Option<std::net::IpAddr>) -> bool {
@@ -286,5 +295,47 @@ impl Instrument {
             .iter()
             .position(|c| c == name)
             .map(|i| i as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(plan: Plan, license_expires: Option<Millis>) -> Account {
+        Account {
+            license_expires,
+            ..Account::new(
+                AccountId::parse("acme").unwrap(),
+                "Acme".into(),
+                plan,
+                Millis(0),
+            )
+        }
+    }
+
+    #[test]
+    fn a_paid_license_not_renewed_is_free_from_its_expiry_on() {
+        let expires = Millis(1_000_000);
+        for plan in [Plan::Standard, Plan::Pro] {
+            let paid = account(plan, Some(expires));
+            assert_eq!(paid.plan_at(Millis(expires.0 - 1)), plan);
+            assert_eq!(paid.plan_at(expires), Plan::Free);
+            assert_eq!(account(plan, None).plan_at(expires), plan);
+        }
+        assert_eq!(
+            account(Plan::Free, Some(expires)).plan_at(expires),
+            Plan::Free
+        );
+        assert_eq!(account(Plan::Trial, None).plan_at(expires), Plan::Trial);
+    }
+
+    #[test]
+    fn a_trial_is_over_93_days_after_it_began() {
+        let trial = account(Plan::Trial, None);
+        let end = Millis(93 * Millis::DAY);
+        assert!(!trial.trial_over(Millis(end.0 - 1)));
+        assert!(trial.trial_over(end));
+        assert!(!account(Plan::Free, None).trial_over(end));
     }
 }

@@ -13,8 +13,8 @@
 //! | logo | `ACCOUNT#{account}` | `LOGO` | – |
 //! | login alias (Pro) → account | `ALIAS#{alias}` | `ALIAS` | – |
 //! | Trial e-mail → account; pending sign-up | `EMAIL#{email}` / `SIGNUP#{hash}` | `EMAIL` / `SIGNUP` | – |
-//! | app | `APP#{thing}` | `APP` | `GROUP#{account}#{group}` / `APP#{thing}` |
-//! | instrument | `APP#{thing}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{thing}#INSTRUMENT#{serial}` |
+//! | app (its registration `reg`, registration time) | `APP#{account}#{app}` | `APP` | `GROUP#{account}#{group}` / `APP#{app}` |
+//! | instrument (of registration `reg`) | `APP#{account}#{app}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{app}#INSTRUMENT#{serial}` |
 //!
 //! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
 //!   register an instrument (transaction: count on the app + conditional put), save an
@@ -30,10 +30,11 @@
 //!
 //! **Records** (`i`, `t`): one item per (instrument, record time) holding every channel
 //! value of the record in one binary attribute `v` (see [`crate::domain::codec`]).
-//! `i` is `{account}/{thing}/{serial}`, `t` milliseconds. Because the key is the record's
-//! identity and the item bytes are a function of the record, a redelivered record
-//! overwrites itself with identical bytes: exactly-once storage without a read.
-//! - ingest: BatchWriteItem, unprocessed items retried with backoff.
+//! `i` is `{account}/{app}.{registration}/{serial}` (`{account}/calc:{id}@{formula}` for
+//! a calculated channel), `t` milliseconds. The key is the record's identity, and a
+//! record is put only where its item does not exist: the first write stays, so a
+//! redelivered record changes nothing — exactly-once storage without a read.
+//! - ingest, recompute: PutItem with `attribute_not_exists(i)`, many in flight at once.
 //! - api: Query on `i` with `t` between the range bounds.
 //!
 //! Attribute names are one letter because every byte of a record item is paid for on

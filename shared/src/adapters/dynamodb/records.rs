@@ -4,20 +4,22 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use aws_sdk_dynamodb::Client;
 
+use super::registry::written;
 use super::unavailable;
 use super::values::{get_b, get_n, get_s, n, s, Item};
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::ports::{RecordStore, StoreError, StoredRecord};
 
-/// BatchWriteItem takes at most 25 items.
-const BATCH_SIZE: usize = 25;
+/// Record writes in flight at once: a backlog of hundreds of records is written in
+/// parallel, as BatchWriteItem would, without holding more connections than this.
+const CONCURRENT_PUTS: usize = 25;
 /// BatchGetItem takes at most 100 keys.
 const GET_BATCH_SIZE: usize = 100;
-/// Attempts at writing items DynamoDB left unprocessed (throttling) before giving up and
+/// Attempts at reading keys DynamoDB left unprocessed (throttling) before giving up and
 /// letting the invocation fail, so that Lambda redelivers the whole, idempotent batch.
 const MAX_ATTEMPTS: u32 = 8;
 const FIRST_BACKOFF: Duration = Duration::from_millis(25);
@@ -65,41 +67,26 @@ fn parse_record(item: &Item) -> Result<StoredRecord, StoreError> {
 #[async_trait]
 impl RecordStore for DynamoRecords {
     async fn put(&self, records: &[StoredRecord]) -> Result<(), StoreError> {
-        for chunk in records.chunks(BATCH_SIZE) {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|record| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(record_item(record)))
-                        .build()
-                        .expect("item is set");
-                    WriteRequest::builder().put_request(put).build()
-                })
-                .collect();
-            let mut backoff = FIRST_BACKOFF;
-            for attempt in 1.. {
-                let output = self
+        // Each record is written only if its item is not there yet: the first write of a
+        // (instrument, time) is the one that stays. A replay — even one encoded after a
+        // channel was deselected, without that channel — can never take a stored value
+        // away. A refused write costs the same write unit as a put would, and a record's
+        // key is its identity, so nothing accepted is ever changed by a redelivery.
+        for chunk in records.chunks(CONCURRENT_PUTS) {
+            let mut writes = tokio::task::JoinSet::new();
+            for record in chunk {
+                let put = self
                     .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                pending = output
-                    .unprocessed_items
-                    .and_then(|mut items| items.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt == MAX_ATTEMPTS {
-                    return Err(StoreError::Unavailable(format!(
-                        "{} records still unprocessed after {MAX_ATTEMPTS} attempts",
-                        pending.len()
-                    )));
-                }
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(record_item(record)))
+                    .condition_expression("attribute_not_exists(i)");
+                writes.spawn(async move { written(put.send().await) });
+            }
+            while let Some(result) = writes.join_next().await {
+                result.map_err(|e| {
+                    StoreError::Unavailable(format!("a record write stopped: {e}"))
+                })??;
             }
         }
         Ok(())
