@@ -160,7 +160,8 @@ command again to see the values move):
   export TOKEN={token}
   curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/latest
 
-A series, downsampled to 60 buckets:
+A series in 60 buckets (raw while a channel has at most 120 values in the range, then
+the minimum and maximum of each bucket):
   curl -s -H "Authorization: Bearer $TOKEN" '{api}/v1/groups/plant-1/series?channel=sim-gw-1/LR8450-0001/CH1-1&channel=sim-gw-2/PW3390-0001/U1&from={from}&to={to}&buckets=60'
 
 Logging in yourself answers a token the same way (as "token" in its JSON answer):

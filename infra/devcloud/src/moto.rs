@@ -217,3 +217,25 @@ async fn run(command: &mut Command) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_start_reports_the_last_lines_the_process_wrote() {
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                "for i in $(seq 1 50); do echo line $i >&2; done; exit 3",
+            ])
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sh runs");
+        let output = OutputTail::follow(child.stderr.take().expect("stderr is piped"));
+        assert!(!child.wait().await.expect("sh ends").success());
+        let said = output.finished().await;
+        assert!(said.starts_with("  line 11\n"), "{said}");
+        assert!(said.ends_with("  line 50"), "{said}");
+    }
+}
