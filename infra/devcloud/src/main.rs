@@ -1,6 +1,6 @@
 //! `cargo run -p devcloud`: the local cloud with a simulated fleet, until Ctrl-C.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -148,8 +148,8 @@ async fn main() -> anyhow::Result<()> {
         r#"
 fieldcloud local cloud is running (it keeps nothing: every start begins empty)
   AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queue fieldcloud-recompute
-  MQTT broker          {mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
-  API                  {api_listen}
+  MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
+  API                  {api}{api_v6}{lan}
   simulated fleet      {fleet}
 
 Accounts (account ID, plan, user / password):
@@ -170,18 +170,19 @@ Logging in yourself answers a token the same way (as "token" in its JSON answer)
 Ctrl-C stops everything.
 "#,
         moto = cloud.moto.endpoint,
-        mqtt = listening(format!("mqtt://{}", cloud.mqtt), options.ports.bind),
-        api_listen = listening(
-            format!(
-                "{api}{}",
-                cloud
-                    .api_url_v6
-                    .as_deref()
-                    .map(|u| format!(" and {u}"))
-                    .unwrap_or_default()
-            ),
-            options.ports.bind
-        ),
+        mqtt = cloud.mqtt,
+        api_v6 = cloud
+            .api_url_v6
+            .as_deref()
+            .map(|u| format!(" and {u}"))
+            .unwrap_or_default(),
+        // A specific address is in the lines above already; "every address" is not one
+        // to connect to.
+        lan = if options.ports.bind.is_unspecified() {
+            "\n  from the LAN         this machine's address, same ports (listening on every address)"
+        } else {
+            ""
+        },
         fleet = if options.fleet {
             format!(
                 "3 apps of account demo, 5 instruments, a record each every {}s",
@@ -232,14 +233,4 @@ fn check_ports(ports: &Ports) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// How the banner shows a server: where this machine reaches it, and where a gateway on
-/// the LAN does when that is another address.
-fn listening(here: String, bind: IpAddr) -> String {
-    if bind.is_unspecified() {
-        format!("{here}   (listening on every address: from the LAN, this machine's address and the same port)")
-    } else {
-        here
-    }
 }
