@@ -446,3 +446,17 @@ async fn create_bucket(endpoint: &str, bucket: &str) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_on_every_address_is_reached_through_loopback_and_others_as_they_are() {
+        let reach = |listen: &str| reachable(listen.parse().expect("an address")).to_string();
+        assert_eq!(reach("0.0.0.0:1883"), "127.0.0.1:1883");
+        assert_eq!(reach("[::]:1883"), "[::1]:1883");
+        assert_eq!(reach("192.168.1.20:1883"), "192.168.1.20:1883");
+        assert_eq!(reach("127.0.0.1:1883"), "127.0.0.1:1883");
+    }
+}
