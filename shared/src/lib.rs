@@ -7,3 +7,6 @@ pub mod adapters;
 pub mod calculation;
 pub mod domain;
 pub mod ports;
+
+#[cfg(test)]
+mod docs;

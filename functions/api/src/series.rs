@@ -246,6 +246,27 @@ mod tests {
     use super::*;
     use fieldcloud::domain::record::Value;
 
+    /// The page client programmers read gives the limits this module enforces.
+    #[test]
+    fn docs_api_gives_the_series_limits() {
+        let doc = include_str!("../../../docs/api.md");
+        let limits = ReadLimits::default();
+        for text in [
+            format!("`channel` (1 to {MAX_CHANNELS} times"),
+            format!("a whole number from 1 to {MAX_BUCKETS}; {DEFAULT_BUCKETS} when left out"),
+            format!(
+                "at most {} records of one instrument",
+                limits.per_instrument
+            ),
+            format!(
+                "more than {} records over all its instruments, or more than {} values",
+                limits.per_request, limits.per_request_values
+            ),
+        ] {
+            assert!(doc.contains(&text), "docs/api.md should say `{text}`");
+        }
+    }
+
     #[test]
     fn query_parses_channels_times_and_buckets() {
         let q = SeriesQuery::parse(

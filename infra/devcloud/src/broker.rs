@@ -13,6 +13,10 @@ const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 /// Starts a broker listening on `addr` (MQTT 3.1.1) on a thread of its own and waits
 /// until it accepts connections. The broker lives as long as the process.
 pub async fn start(addr: SocketAddr) -> anyhow::Result<()> {
+    // rumqttd reports a failed bind only in its own thread's log, and another server on
+    // the port would pass the connection check below: try the address first.
+    std::net::TcpListener::bind(addr)
+        .with_context(|| format!("the MQTT broker cannot listen on {addr}"))?;
     let config: rumqttd::Config = serde_json::from_value(json!({
         "id": 0,
         "router": {

@@ -17,7 +17,7 @@ pub mod tables;
 pub mod template;
 pub mod worker;
 
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -48,19 +48,38 @@ pub const STACK: &str = "local";
 pub const MAIL_FROM: &str = "noreply@fieldcloud.example";
 
 /// Where the local cloud listens; 0 picks a free port.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Ports {
     pub moto: u16,
     pub mqtt: u16,
     pub api: u16,
+    /// The address the API and the MQTT broker listen on: loopback by default, a LAN
+    /// address (or `0.0.0.0`) so that a real gateway can connect. moto stays on loopback:
+    /// only the local cloud itself talks to it.
+    pub bind: IpAddr,
+}
+
+impl Default for Ports {
+    fn default() -> Self {
+        Ports {
+            moto: 0,
+            mqtt: 0,
+            api: 0,
+            bind: Ipv4Addr::LOCALHOST.into(),
+        }
+    }
 }
 
 /// A running local cloud. Dropping it stops moto; the broker thread ends with the process.
 pub struct LocalCloud {
     pub moto: moto::Moto,
+    /// Where this machine reaches the MQTT broker (loopback when it listens on every
+    /// address).
     pub mqtt: SocketAddr,
+    /// Where this machine reaches the API, likewise.
     pub api_url: String,
-    /// The same API on the IPv6 loopback, where the machine has one.
+    /// The same API on the IPv6 loopback, where the machine has one and the API listens
+    /// on an IPv4 address.
     pub api_url_v6: Option<String>,
     pub registry: DynamoRegistry,
     pub records: DynamoRecords,
@@ -126,8 +145,9 @@ impl LocalCloud {
             SqsJobQueue::new(recompute.sqs.clone(), queue_url.clone()),
         ));
 
-        let mqtt = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(ports.mqtt)?));
-        broker::start(mqtt).await?;
+        let mqtt_listen = SocketAddr::new(ports.bind, free_port(ports.mqtt)?);
+        broker::start(mqtt_listen).await?;
+        let mqtt = reachable(mqtt_listen);
         let (outcomes, _) = broadcast::channel(1024);
         let stack = Stack::parse(STACK).map_err(anyhow::Error::msg)?;
         let (ingest_registry, ingest_records) = function_tables(&ingest);
@@ -146,10 +166,11 @@ impl LocalCloud {
         });
 
         let key = token_key(&aws_sdk_ssm::Client::new(&config), &api_clients.ssm).await?;
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, ports.api))
+        let api_listen = SocketAddr::new(ports.bind, ports.api);
+        let listener = tokio::net::TcpListener::bind(api_listen)
             .await
-            .with_context(|| format!("binding the API to 127.0.0.1:{}", ports.api))?;
-        let api_url = format!("http://{}", listener.local_addr()?);
+            .with_context(|| format!("binding the API to {api_listen}"))?;
+        let api_url = format!("http://{}", reachable(listener.local_addr()?));
         let ses = aws_sdk_sesv2::Client::new(&config);
         ses.create_email_identity()
             .email_identity(MAIL_FROM)
@@ -172,16 +193,23 @@ impl LocalCloud {
         });
         let clock = ApiClock::default();
         let port = listener.local_addr()?.port();
-        let api_url_v6 = match tokio::net::TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
-            Ok(listener_v6) => {
-                let url = format!("http://{}", listener_v6.local_addr()?);
-                tokio::spawn(http::serve(listener_v6, api.clone(), clock.clone()));
-                Some(url)
-            }
-            Err(error) => {
-                tracing::warn!(%error, "no IPv6 loopback: the API listens on IPv4 only");
-                None
-            }
+        // Where the API listens on IPv4, it also listens on [::1] so that `localhost`
+        // works whichever family it resolves to; an IPv6 address to listen on is either
+        // [::1] (or `::`, covering it) already or no loopback at all.
+        let api_url_v6 = match ports.bind {
+            IpAddr::V6(_) => None,
+            IpAddr::V4(_) => match tokio::net::TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await
+            {
+                Ok(listener_v6) => {
+                    let url = format!("http://{}", listener_v6.local_addr()?);
+                    tokio::spawn(http::serve(listener_v6, api.clone(), clock.clone()));
+                    Some(url)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "no IPv6 loopback: the API listens on IPv4 only");
+                    None
+                }
+            },
         };
         tokio::spawn(http::serve(listener, api, clock.clone()));
         Ok(LocalCloud {
@@ -382,6 +410,17 @@ pub fn wall_clock() -> Millis {
     )
 }
 
+/// Where this machine connects to a server listening on `listen`: an unspecified address
+/// (`0.0.0.0`, `::`) is not one to connect to, and its loopback is always among those it
+/// covers.
+fn reachable(listen: SocketAddr) -> SocketAddr {
+    match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, listen.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, listen.port()).into(),
+        _ => listen,
+    }
+}
+
 /// `port`, or a free one when it is 0.
 fn free_port(port: u16) -> anyhow::Result<u16> {
     if port != 0 {
@@ -406,4 +445,18 @@ async fn create_bucket(endpoint: &str, bucket: &str) -> anyhow::Result<()> {
         response.status()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_on_every_address_is_reached_through_loopback_and_others_as_they_are() {
+        let reach = |listen: &str| reachable(listen.parse().expect("an address")).to_string();
+        assert_eq!(reach("0.0.0.0:1883"), "127.0.0.1:1883");
+        assert_eq!(reach("[::]:1883"), "[::1]:1883");
+        assert_eq!(reach("192.168.1.20:1883"), "192.168.1.20:1883");
+        assert_eq!(reach("127.0.0.1:1883"), "127.0.0.1:1883");
+    }
 }

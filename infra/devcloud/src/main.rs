@@ -1,13 +1,15 @@
 //! `cargo run -p devcloud`: the local cloud with a simulated fleet, until Ctrl-C.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use devcloud::{fleet, seed, LocalCloud, Ports};
+use fieldcloud::domain::auth::{Role, SESSION_IDLE_MILLIS};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 
-const USAGE: &str = "usage: devcloud [--api-port N] [--mqtt-port N] [--moto-port N] [--interval-secs N] [--no-fleet]";
+const USAGE: &str = "usage: devcloud [--bind ADDR] [--api-port N] [--mqtt-port N] [--moto-port N] [--interval-secs N] [--no-fleet]";
 
 struct Options {
     ports: Ports,
@@ -21,6 +23,7 @@ fn parse_args() -> anyhow::Result<Options> {
             moto: 4566,
             mqtt: 1883,
             api: 8787,
+            bind: Ipv4Addr::LOCALHOST.into(),
         },
         interval: Duration::from_secs(5),
         fleet: true,
@@ -38,6 +41,14 @@ fn parse_args() -> anyhow::Result<Options> {
             "--moto-port" => options.ports.moto = number("--moto-port")? as u16,
             "--interval-secs" => {
                 options.interval = Duration::from_secs(number("--interval-secs")?.max(1))
+            }
+            "--bind" => {
+                options.ports.bind =
+                    args.next().and_then(|v| v.parse().ok()).with_context(|| {
+                        format!(
+                            "--bind takes an IP address such as 0.0.0.0 or 192.168.1.20\n{USAGE}"
+                        )
+                    })?
             }
             "--no-fleet" => options.fleet = false,
             "-h" | "--help" => {
@@ -59,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let options = parse_args()?;
+    check_ports(&options.ports)?;
     let cloud = LocalCloud::start(options.ports).await?;
     let demo = seed::tenant(
         &cloud.registry,
@@ -124,36 +136,53 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    // A ready token, so that the commands below need nothing but curl: a login answers
+    // JSON, and taking the token out of it would need a JSON tool.
+    let token = cloud
+        .session_token(&demo.account.id, "admin", Role::Admin, SESSION_IDLE_MILLIS)
+        .await?;
     let now = devcloud::wall_clock();
     let api = &cloud.api_url;
     let logins = logins.join("\n");
     println!(
         r#"
-fieldcloud local cloud is running
+fieldcloud local cloud is running (it keeps nothing: every start begins empty)
   AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queue fieldcloud-recompute
   MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
-  API                  {api}{api_v6}
+  API                  {api}{api_v6}{lan}
   simulated fleet      {fleet}
 
 Accounts (account ID, plan, user / password):
 {logins}
 
-Log in, then read live data (run the second line again to see the values move):
-  TOKEN=$(curl -s -X POST {api}/v1/login -d '{{"account":"demo","user":"admin","password":"{demo_password}"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+A token of demo's admin for the next 24 hours, then the live data (run the second
+command again to see the values move):
+  export TOKEN={token}
   curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/latest
 
-A series, downsampled to 60 buckets:
+A series in 60 buckets (raw while a channel has at most 120 values in the range, then
+the minimum and maximum of each bucket):
   curl -s -H "Authorization: Bearer $TOKEN" '{api}/v1/groups/plant-1/series?channel=sim-gw-1/LR8450-0001/CH1-1&channel=sim-gw-2/PW3390-0001/U1&from={from}&to={to}&buckets=60'
+
+Logging in yourself answers a token the same way (as "token" in its JSON answer):
+  curl -s -X POST {api}/v1/login -d '{{"account":"demo","user":"admin","password":"{demo_password}"}}'
 
 Ctrl-C stops everything.
 "#,
         moto = cloud.moto.endpoint,
+        mqtt = cloud.mqtt,
         api_v6 = cloud
             .api_url_v6
             .as_deref()
             .map(|u| format!(" and {u}"))
             .unwrap_or_default(),
-        mqtt = cloud.mqtt,
+        // A specific address is in the lines above already; "every address" is not one
+        // to connect to.
+        lan = if options.ports.bind.is_unspecified() {
+            "\n  from the LAN         this machine's address, same ports (listening on every address)"
+        } else {
+            ""
+        },
         fleet = if options.fleet {
             format!(
                 "3 apps of account demo, 5 instruments, a record each every {}s",
@@ -174,5 +203,34 @@ Ctrl-C stops everything.
     }
     drop(cloud);
     println!("stopped: fleet, API, rule, broker and moto are down");
+    Ok(())
+}
+
+/// Refuses a port in use before anything starts, naming the flag that moves it: the usual
+/// cause is another local cloud, and a bind error deep in the start would not say which
+/// flag to change.
+fn check_ports(ports: &Ports) -> anyhow::Result<()> {
+    let wanted = [
+        (
+            "moto",
+            "--moto-port",
+            Ipv4Addr::LOCALHOST.into(),
+            ports.moto,
+        ),
+        ("the MQTT broker", "--mqtt-port", ports.bind, ports.mqtt),
+        ("the API", "--api-port", ports.bind, ports.api),
+    ];
+    for (what, flag, ip, port) in wanted {
+        let address = SocketAddr::new(ip, port);
+        match std::net::TcpListener::bind(address) {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => bail!(
+                "port {port} for {what} is already in use on {ip} (another local cloud?): stop what listens there, or choose another port with {flag}"
+            ),
+            Err(error) => bail!(
+                "{what} cannot listen on {address}: {error} (--bind takes an address of this machine, or 0.0.0.0 for all of them)"
+            ),
+        }
+    }
     Ok(())
 }

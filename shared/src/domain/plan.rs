@@ -1,4 +1,5 @@
-//! Plans and their limits: the table of SPEC.md section 3, in one place, as data.
+//! Plans and their limits, in one place, as data: the table of `docs/product.md` (a test
+//! holds the two equal).
 
 use std::fmt;
 use std::str::FromStr;
