@@ -6,9 +6,7 @@ use crate::domain::ids::{
 };
 use crate::domain::iot_thing::Stack;
 use crate::domain::plan::{Limits, Plan};
-use crate::domain::protocol::{
-    EARLIEST_RECORD, MAX_CHANNELS_PER_RECORD, MAX_FUTURE_SKEW_MILLIS, MAX_PAYLOAD_BYTES,
-};
+use crate::domain::protocol::{EARLIEST_RECORD, MAX_FUTURE_SKEW_MILLIS, MAX_PAYLOAD_BYTES};
 use crate::domain::registry::{CONNECTED_WITHIN_MILLIS, TRIAL_DAYS};
 
 const API: &str = include_str!("../../docs/api.md");
@@ -54,11 +52,6 @@ fn docs_api_gives_the_device_protocol_limits() {
         API,
         "api.md",
         &format!("Payload limit: {MAX_PAYLOAD_BYTES} bytes"),
-    );
-    assert_says(
-        API,
-        "api.md",
-        &format!("at most {MAX_CHANNELS_PER_RECORD} values in one record"),
     );
     assert_says(API, "api.md", &format!("from {} (", EARLIEST_RECORD.0));
     assert_says(API, "api.md", &format!("to {MAX_FUTURE_SKEW_MILLIS} ms"));
