@@ -93,8 +93,9 @@ impl SourceValues {
 }
 
 /// Computes `channel` at `times` from `values` and stores the results (and moves its
-/// latest value forward). Returns how many values were stored. Each value depends only
-/// on the source records at its time, so storing it again rewrites the same bytes.
+/// latest value forward). Returns how many values were newly stored. Each value depends
+/// only on the source records at its time, and is written only where none is stored, so
+/// computing it again changes nothing.
 pub async fn compute_and_store(
     registry: &impl Registry,
     store: &impl RecordStore,
@@ -118,9 +119,9 @@ pub async fn compute_and_store(
             values: encode_values(&[(0, *value)]),
         })
         .collect();
-    store.put(&stored).await?;
+    let written = store.put(&stored).await?;
     registry
         .advance_calculated_latest(channel, newest_t, newest)
         .await?;
-    Ok(stored.len())
+    Ok(written)
 }

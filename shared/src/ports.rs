@@ -36,6 +36,16 @@ pub enum Registration {
     LimitReached,
 }
 
+/// Outcome of renewing an instrument item left by an earlier registration.
+#[derive(Debug)]
+pub enum Renewal {
+    Renewed(Box<Instrument>),
+    /// The item changed since it was read: read it again.
+    Changed,
+    /// The app has as many instruments as its plan allows (or was registered again).
+    LimitReached,
+}
+
 /// Outcome of creating something that counts against a plan limit.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Created {
@@ -54,6 +64,18 @@ pub enum UserChange {
     Missing,
     /// It would leave the account without an admin; nothing changed.
     LastAdmin,
+}
+
+/// Outcome of setting a password (and ending the user's sessions with it).
+#[derive(Debug, PartialEq, Eq)]
+pub enum PasswordSet {
+    /// Done: the user's sessions are in this generation now.
+    Set {
+        generation: u64,
+    },
+    NoUser,
+    /// The generation moved since it was read (another change at once): read it again.
+    Raced,
 }
 
 /// Outcome of a revision-checked write.
@@ -92,13 +114,14 @@ pub trait Registry: Send + Sync {
         limit: u32,
     ) -> Result<Registration, StoreError>;
     /// Makes an instrument item left by an earlier registration of `app`'s ID (`stale`)
-    /// a new, empty instrument of `app`, in place — if it is still of that registration.
-    /// In place, because it already counts against the app; `None` if it changed.
+    /// a new, empty instrument of `app` in place, counted on `app` within `limit` — if
+    /// the item is still as read.
     async fn renew_instrument(
         &self,
         stale: &Instrument,
         app: &App,
-    ) -> Result<Option<Instrument>, StoreError>;
+        limit: u32,
+    ) -> Result<Renewal, StoreError>;
     /// Writes the instrument's channels, latest values and last-seen time if its stored
     /// revision is still `instrument.rev`, and bumps the revision.
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;
@@ -210,9 +233,9 @@ pub struct StoredRecord {
 /// The time series.
 #[async_trait]
 pub trait RecordStore: Send + Sync {
-    /// Stores records; a record already stored under the same key is overwritten, which
-    /// makes redelivery harmless because its bytes are a function of the record.
-    async fn put(&self, records: &[StoredRecord]) -> Result<(), StoreError>;
+    /// Stores each record unless one is stored under its key already (the first write
+    /// stays, so a redelivery changes nothing); how many were newly stored.
+    async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError>;
     /// The records stored under these (instrument, time) keys, read consistently; keys
     /// with no record are left out.
     async fn get_many(
@@ -300,13 +323,17 @@ pub trait Identity: Send + Sync {
         hash: &str,
         now: Millis,
     ) -> Result<bool, StoreError>;
-    /// Replaces a user's password hash; `false` if there is no such user.
+    /// Replaces a user's password hash and ends every session of theirs, in one write:
+    /// the session generation moves from `seen` (as read before) to `seen + 1`. A login
+    /// reads the generation before the password, so no session begun with the old
+    /// password can outlive the change.
     async fn set_password(
         &self,
         account: &AccountId,
         user: &UserId,
         hash: &str,
-    ) -> Result<bool, StoreError>;
+        seen: u64,
+    ) -> Result<PasswordSet, StoreError>;
     /// Stores a pending reset under the hash of its secret.
     async fn create_reset(&self, hash: &str, reset: &PasswordReset) -> Result<(), StoreError>;
     async fn reset(&self, hash: &str) -> Result<Option<PasswordReset>, StoreError>;
@@ -325,10 +352,7 @@ pub trait Identity: Send + Sync {
         account: &AccountId,
         user: &UserId,
     ) -> Result<u64, StoreError>;
-    /// Ends every session of the user at once by moving their generation on; the new one.
-    /// (Changing a user's role and deleting them do the same in their own transaction.)
-    async fn end_sessions(&self, account: &AccountId, user: &UserId) -> Result<u64, StoreError>;
-    /// Moves one session into `generation`, so that it outlives [`Self::end_sessions`]
+    /// Moves one session into `generation`, so that it outlives a password change
     /// (the session that changed the password); a session that is gone stays gone.
     async fn keep_session(&self, id: &str, generation: u64) -> Result<(), StoreError>;
     /// Takes one of the `max` attempts `key` has in the current window (starting a new

@@ -510,7 +510,7 @@ async fn the_ip_allow_list_admits_only_its_ipv4_and_ipv6_ranges() {
         app.call(
             "PUT",
             "/v1/account/allow-list",
-            Some(json!({ "allow_list": list })),
+            Some(json!({ "allow_list": list, "admin_password": ADMIN_PASSWORD })),
         )
     };
 
@@ -567,7 +567,7 @@ async fn only_pro_has_an_ip_allow_list() {
         .call(
             "PUT",
             "/v1/account/allow-list",
-            Some(json!({"allow_list": ["127.0.0.1"]})),
+            Some(json!({"allow_list": ["127.0.0.1"], "admin_password": ADMIN_PASSWORD})),
         )
         .await;
     assert_eq!(
@@ -616,7 +616,7 @@ async fn a_web_api_token_is_shown_once_works_until_revoked_and_is_audited() {
     app.call(
         "PUT",
         "/v1/account/allow-list",
-        Some(json!({"allow_list": ["127.0.0.1"]})),
+        Some(json!({"allow_list": ["127.0.0.1"], "admin_password": ADMIN_PASSWORD})),
     )
     .await;
     assert_eq!(
@@ -633,7 +633,7 @@ async fn a_web_api_token_is_shown_once_works_until_revoked_and_is_audited() {
     app.call(
         "PUT",
         "/v1/account/allow-list",
-        Some(json!({"allow_list": []})),
+        Some(json!({"allow_list": [], "admin_password": ADMIN_PASSWORD})),
     )
     .await;
 
@@ -1713,6 +1713,16 @@ async fn an_admin_turns_a_users_second_step_off_with_their_own_password() {
     let (_, challenge) = login(&app, "acme", "ann", PASSWORD).await;
     assert_eq!(challenge["two_step"], "email", "{challenge}");
 
+    // One's own second step goes off with one's own proof, not an admin's password.
+    let (status, body) = app
+        .call(
+            "PUT",
+            "/v1/users/tester",
+            Some(json!({"two_step": "none", "admin_password": ADMIN_PASSWORD})),
+        )
+        .await;
+    assert_eq!((status, body["code"].clone()), (409, json!("own_two_step")));
+
     let turn_off = |body: Value| app.call("PUT", "/v1/users/ann", Some(body));
     let (status, body) = turn_off(json!({"two_step": "none"})).await;
     assert_eq!(status, 400, "{body}");
@@ -1736,4 +1746,6 @@ async fn an_admin_turns_a_users_second_step_off_with_their_own_password() {
         session["token"].is_string(),
         "no second step now: {session}"
     );
+    let (_, audit) = app.get("/v1/audit?kind=two_step_turned_off").await;
+    assert!(audit.to_string().contains("of user ann"), "{audit}");
 }

@@ -417,13 +417,40 @@ async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
     };
     assert_ne!(earlier.registration, current.registration);
     let serial = InstrumentSerial::parse("LR-1").unwrap();
-    let planted = app
+    // An invocation of the earlier registration cannot register one on the new app item.
+    let refused = app
         .cloud
         .registry
         .register_instrument(&earlier, &serial, 8)
         .await
         .unwrap();
-    assert!(matches!(planted, Registration::Registered(_)));
+    assert!(matches!(refused, Registration::LimitReached), "{refused:?}");
+    // It may have done so just before the old app item went: planted as it would be.
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let text = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.into());
+    aws_sdk_dynamodb::Client::new(&config)
+        .put_item()
+        .table_name(devcloud::REGISTRY_TABLE)
+        .item("pk", text("APP#acme#gw-a"))
+        .item("sk", text("INSTRUMENT#LR-1"))
+        .item("gpk", text("GROUP#acme#plant"))
+        .item("gsk", text("APP#gw-a#INSTRUMENT#LR-1"))
+        .item("account", text("acme"))
+        .item("group", text("plant"))
+        .item("app", text("gw-a"))
+        .item("reg", text(&earlier.registration.to_string()))
+        .item("serial", text("LR-1"))
+        .item(
+            "channels",
+            aws_sdk_dynamodb::types::AttributeValue::L(vec![text("OLD")]),
+        )
+        .item(
+            "rev",
+            aws_sdk_dynamodb::types::AttributeValue::N("3".into()),
+        )
+        .send()
+        .await
+        .unwrap();
 
     let report = app
         .publish(

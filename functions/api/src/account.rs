@@ -8,10 +8,11 @@ use serde_json::{json, Value as Json};
 use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
 use fieldcloud::domain::auth::check_email;
 use fieldcloud::domain::ids::AccountId;
+use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::settings::{Language, Logo, TimeZone};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::Registry;
+use fieldcloud::ports::{Identity, Registry};
 
 use crate::error::ApiError;
 use crate::tenancy::display_name;
@@ -20,6 +21,9 @@ use crate::tenancy::display_name;
 #[serde(deny_unknown_fields)]
 pub struct AllowListRequest {
     pub allow_list: Vec<String>,
+    /// The caller's own password, asked again: a list of a thief's address alone would
+    /// keep every other admin out, and so the stolen session in.
+    pub admin_password: Option<String>,
 }
 
 fn account_json(account: &Account) -> Json {
@@ -198,10 +202,11 @@ pub async fn delete_logo(store: &impl Registry, principal: &Principal) -> Result
 /// Replaces the account's IP allow-list (Pro). A list that would lock out the very
 /// address it is sent from is refused: the admin could not undo it.
 pub async fn set_allow_list(
-    store: &impl Registry,
+    store: &(impl Registry + Identity),
     principal: &Principal,
     http: &lambda_http::Request,
     request: AllowListRequest,
+    now: Millis,
 ) -> Result<Json, ApiError> {
     let mut account = store
         .account(&principal.account)
@@ -236,6 +241,16 @@ pub async fn set_allow_list(
             ),
         ));
     }
+    let address = crate::auth::source_address(http);
+    crate::users::confirm_admin(
+        store,
+        principal,
+        request.admin_password.as_deref(),
+        "changing the allow-list",
+        address.as_deref(),
+        now,
+    )
+    .await?;
     store.set_allow_list(&account.id, &ranges).await?;
     account.allow_list = ranges;
     Ok(account_json(&account))

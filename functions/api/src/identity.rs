@@ -21,7 +21,7 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::sealed::{Sealer, SEALED_PREFIX};
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
-use fieldcloud::ports::{Created, Identity, Mail, Mailer, Registry, StoreError};
+use fieldcloud::ports::{Created, Identity, Mail, Mailer, PasswordSet, Registry, StoreError};
 
 use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
@@ -1152,6 +1152,29 @@ async fn reset_work(
 }
 
 /// Sets a new password with a reset link's secret: within 30 minutes, once.
+/// Writes a new password hash and ends every session of the user in the same write;
+/// the generation their sessions are in now, or `None` if there is no such user.
+pub async fn set_password_ending_sessions(
+    store: &impl Identity,
+    account: &AccountId,
+    user: &UserId,
+    hash: &str,
+) -> Result<Option<u64>, ApiError> {
+    // Another change at once moves the generation first; a few rounds settle it.
+    for _ in 0..3 {
+        let seen = store.session_generation(account, user).await?;
+        match store.set_password(account, user, hash, seen).await? {
+            PasswordSet::Set { generation } => return Ok(Some(generation)),
+            PasswordSet::NoUser => return Ok(None),
+            PasswordSet::Raced => continue,
+        }
+    }
+    Err(ApiError::conflict(
+        "changed_meanwhile",
+        format!("the sessions of `{user}` changed meanwhile; try again"),
+    ))
+}
+
 pub async fn complete_reset(
     store: &impl Identity,
     request: ResetCompletion,
@@ -1169,13 +1192,11 @@ pub async fn complete_reset(
     if !store.take_reset(&hash).await? {
         return Err(invalid());
     }
-    // Whoever knew the old password may hold a session: all of them end, before the new
-    // password is written, so a failure in between never leaves them alive with it.
-    store.end_sessions(&reset.account, &reset.user).await?;
+    // Whoever knew the old password may hold a session: all of them end with it.
     let new_hash = hash_password(&request.password);
-    if !store
-        .set_password(&reset.account, &reset.user, &new_hash)
+    if set_password_ending_sessions(store, &reset.account, &reset.user, &new_hash)
         .await?
+        .is_none()
     {
         return Err(invalid());
     }

@@ -368,7 +368,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
         }
         ("PUT", ["v1", "account", "allow-list"]) => {
             let list = json_body(request)?;
-            ok(account::set_allow_list(registry, principal, request, list).await?)
+            ok(account::set_allow_list(registry, principal, request, list, now).await?)
         }
         ("GET", ["v1", "teams"]) => ok(access::list_teams(registry, principal).await?),
         ("POST", ["v1", "teams"]) => {

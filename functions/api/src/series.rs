@@ -236,7 +236,8 @@ async fn locate(
             let index = instrument
                 .channel_index(&measured.channel)
                 .ok_or_else(not_found)?;
-            Ok((instrument.key(), index, instrument.acquired_count()))
+            // Every channel it ever stored: records from before a deselection hold them.
+            Ok((instrument.key(), index, instrument.channels.len()))
         }
     }
 }

@@ -20,7 +20,8 @@ use crate::account::present;
 use crate::auth::WEB_API_SESSION;
 use crate::error::ApiError;
 use crate::identity::{
-    audit_own, own_user, recheck_password, revoke_tokens_of, settle_tokens_after_password,
+    audit, audit_own, own_user, recheck_password, revoke_tokens_of, set_password_ending_sessions,
+    settle_tokens_after_password,
 };
 
 fn user_json(user: &User) -> Json {
@@ -93,7 +94,7 @@ pub struct NewUser {
 
 /// Checks the caller's own password, asked again before an admin change that would give
 /// whoever holds the session a way in that outlives it.
-async fn confirm_admin(
+pub(crate) async fn confirm_admin(
     identity: &impl Identity,
     principal: &Principal,
     password: Option<&str>,
@@ -266,29 +267,54 @@ pub async fn update_user(
         }
         user.email = email;
     }
-    if let Some(two_step) = draft.two_step {
-        if two_step != "none" {
+    let turn_off_two_step = match draft.two_step {
+        None => false,
+        Some(two_step) if two_step != "none" => {
             return Err(ApiError::bad_request(format!(
                 "`two_step` can only be turned off here (\"none\"), got `{two_step}`; users turn a second step on themselves"
-            )));
+            )))
         }
-        confirm_admin(
-            identity,
-            principal,
-            draft.admin_password.as_deref(),
-            "turning a second step off",
-            address,
-            now,
-        )
-        .await?;
+        // One's own second step goes off only with one's own proof (a current code, or
+        // the password for mailed codes), not with an admin's password alone.
+        Some(_) if user.id == principal.user => {
+            return Err(ApiError::conflict(
+                "own_two_step",
+                "turn your own second step off under /v1/two-step/{totp,email}/disable",
+            ))
+        }
+        Some(_) => {
+            confirm_admin(
+                identity,
+                principal,
+                draft.admin_password.as_deref(),
+                "turning a second step off",
+                address,
+                now,
+            )
+            .await?;
+            true
+        }
+    };
+    changed(identity.update_user(&user, was).await?, &user)?;
+    // After the change it goes with was accepted: a refused change turns nothing off.
+    if turn_off_two_step && user.two_step().is_some() {
         identity.set_totp(&user.account, &user.id, None).await?;
         identity
             .set_email_two_step(&user.account, &user.id, false)
             .await?;
         user.totp = None;
         user.email_two_step = false;
+        audit(
+            identity,
+            &principal.account,
+            Some(&principal.user),
+            address,
+            "two_step_turned_off",
+            format!("of user {}", user.id),
+            now,
+        )
+        .await?;
     }
-    changed(identity.update_user(&user, was).await?, &user)?;
     Ok(user_json(&user))
 }
 
@@ -318,12 +344,10 @@ pub async fn change_password(
 ) -> Result<Json, ApiError> {
     let user = recheck_password(identity, principal, &change.current, address, now).await?;
     check_password_policy(&change.new, &user.id).map_err(ApiError::bad_request)?;
-    // The other sessions end before the new password is written: a failure in between
-    // leaves them ended (and the old password), never alive beside the new one.
-    let generation = identity.end_sessions(&user.account, &user.id).await?;
-    identity
-        .set_password(&user.account, &user.id, &hash_password(&change.new))
-        .await?;
+    let hash = hash_password(&change.new);
+    let generation = set_password_ending_sessions(identity, &user.account, &user.id, &hash)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", user.id)))?;
     if !principal.session.starts_with(WEB_API_SESSION) {
         identity
             .keep_session(&principal.session, generation)

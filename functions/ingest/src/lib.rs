@@ -17,7 +17,9 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::{parse_event, Batch, RuleEvent};
 use fieldcloud::domain::record::{Millis, Record};
 use fieldcloud::domain::registry::{App, AppKind, AppLimits, Instrument};
-use fieldcloud::ports::{RecordStore, Registration, Registry, Saved, StoreError, StoredRecord};
+use fieldcloud::ports::{
+    RecordStore, Registration, Registry, Renewal, Saved, StoreError, StoredRecord,
+};
 use serde::Serialize;
 
 /// Revision-checked writes that lose a race re-read and re-apply; this many losses in a
@@ -28,7 +30,7 @@ const REVISION_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5
 /// What one message did, returned to the caller and logged.
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct IngestReport {
-    /// Records written (redeliveries count again: they rewrite identical bytes).
+    /// Records newly stored (a redelivered record, stored already, does not count).
     pub stored: usize,
     /// Calculated-channel values written.
     pub calculated: usize,
@@ -171,9 +173,10 @@ async fn ingest_batch(
     registry.touch_app(app, batch.received_at).await?;
 
     if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
-        tracing::info!(app = %app.thing, stored = report.stored, "ingested");
+        tracing::info!(account = %app.account, app = %app.thing, stored = report.stored, "ingested");
     } else {
         tracing::warn!(
+            account = %app.account,
             app = %app.thing,
             stored = report.stored,
             rejected = ?report.rejected,
@@ -184,8 +187,10 @@ async fn ingest_batch(
     Ok(report)
 }
 
+/// Refuses the whole message, logged with the thing name (`{stack}:{account}:{app}`, so
+/// the account is in it) and the reason an operator searches for.
 fn refuse(mut report: IngestReport, thing: &str, reason: String) -> IngestReport {
-    tracing::warn!(app = %thing, %reason, "message refused");
+    tracing::warn!(thing = %thing, %reason, "message refused");
     report.refused = Some(reason);
     report
 }
@@ -233,8 +238,9 @@ async fn ingest_instrument(
         };
     }
 
-    // 2. Store the records. Keyed by (instrument, time) with bytes that depend only on the
-    //    record: a redelivery rewrites the same item.
+    // 2. Store the records. Keyed by (instrument, time), each written only where none is
+    //    stored: a redelivery changes nothing. Latest values below still merge every
+    //    record, so a retry after a failure past this point completes them.
     let key = instrument.key();
     let encoded: Vec<StoredRecord> = encode_records(&instrument, records)
         .into_iter()
@@ -244,8 +250,7 @@ async fn ingest_instrument(
             values: r.values,
         })
         .collect();
-    store.put(&encoded).await?;
-    report.stored += encoded.len();
+    report.stored += store.put(&encoded).await?;
     // 2b. Calculated channels fed by this instrument, read only now that the records
     //     are stored: of two instruments ingested at once, the later reader sees the
     //     other's record; and a formula created or edited after this read is backfilled
@@ -347,10 +352,14 @@ async fn find_or_register(
         // receive this registration's records. It sits under this app and counts against
         // it already, so it becomes this registration's new, empty instrument in place.
         tracing::warn!(app = %app.thing, instrument = %serial, "renewing an instrument of an earlier registration");
-        return match registry.renew_instrument(&instrument, app).await? {
-            Some(renewed) => Ok(Some(renewed)),
+        return match registry
+            .renew_instrument(&instrument, app, limits.instruments)
+            .await?
+        {
+            Renewal::Renewed(renewed) => Ok(Some(*renewed)),
+            Renewal::LimitReached => Ok(None),
             // Renewed (or changed) by a concurrent invocation meanwhile: a retry reads it.
-            None => Err(IngestError::Store(StoreError::Unavailable(format!(
+            Renewal::Changed => Err(IngestError::Store(StoreError::Unavailable(format!(
                 "instrument {} changed while being renewed",
                 instrument.key().as_str()
             )))),
@@ -394,12 +403,16 @@ async fn reload(
     // Back off a little more each time, so writers racing for one instrument (a backlog
     // replayed as many concurrent messages) spread out instead of colliding again.
     tokio::time::sleep(REVISION_BACKOFF * attempt as u32).await;
+    // Gone, or now of another registration of its app (deleted and registered again
+    // meanwhile): this message is not the new one's. A retry finds out which and refuses
+    // it as stale, or finds the instrument again.
     registry
         .instrument(&instrument.account, &instrument.app, &instrument.serial)
         .await?
+        .filter(|found| found.registration == instrument.registration)
         .ok_or_else(|| {
-            IngestError::Store(StoreError::Corrupt(format!(
-                "instrument {} vanished while ingesting",
+            IngestError::Store(StoreError::Unavailable(format!(
+                "instrument {} vanished or was registered again while ingesting",
                 instrument.key().as_str()
             )))
         })

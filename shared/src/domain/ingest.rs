@@ -51,16 +51,18 @@ pub struct EncodedRecord {
 }
 
 /// Encodes the records of one instrument against its channel dictionary, one per
-/// timestamp (the record key): when a batch holds the same instant twice, the last one
-/// wins, exactly as it would when the two arrive in separate messages. Records with no
-/// acquired channel are left out.
+/// timestamp (the record key): when a batch holds the same instant twice, the first one
+/// stays, exactly as when the two arrive in separate messages (the records table keeps
+/// the first write). Records with no acquired channel are left out.
 pub fn encode_records(instrument: &Instrument, records: &[Record]) -> Vec<EncodedRecord> {
     let index = dictionary(instrument);
     let mut by_time: BTreeMap<Millis, Vec<u8>> = BTreeMap::new();
     for record in records {
         let entries = indexed_values(&index, record);
         if !entries.is_empty() {
-            by_time.insert(record.t, encode_values(&entries));
+            by_time
+                .entry(record.t)
+                .or_insert_with(|| encode_values(&entries));
         }
     }
     by_time
@@ -70,9 +72,9 @@ pub fn encode_records(instrument: &Instrument, records: &[Record]) -> Vec<Encode
 }
 
 /// Merges a batch into the instrument's latest values and last-seen time. A value only
-/// replaces an older one (or, at the same time, a different one, as its record replaces
-/// the stored one), so late backlog never overwrites fresher data. Returns whether
-/// anything changed.
+/// replaces an older one — at the same time the one there stays, as the first record of
+/// an instant stays in the records table — so late backlog never overwrites fresher data.
+/// Returns whether anything changed.
 pub fn merge_latest(instrument: &mut Instrument, records: &[Record]) -> bool {
     let index = dictionary(instrument);
     let mut latest: BTreeMap<ChannelIndex, Latest> =
@@ -82,11 +84,11 @@ pub fn merge_latest(instrument: &mut Instrument, records: &[Record]) -> bool {
     for record in records {
         let entries = indexed_values(&index, record);
         for (channel, value) in entries.iter().copied() {
-            // At an equal time the later record wins, as it does in the records table
-            // (its item overwrites); an identical redelivery changes nothing.
-            let fresher = latest.get(&channel).is_none_or(|current| {
-                current.t < record.t || (current.t == record.t && !current.value.same_bits(&value))
-            });
+            // At an equal time the first stays, as in the records table; a redelivery
+            // changes nothing.
+            let fresher = latest
+                .get(&channel)
+                .is_none_or(|current| current.t < record.t);
             if fresher {
                 latest.insert(
                     channel,

@@ -15,7 +15,7 @@ use crate::domain::auth::{
 use crate::domain::ids::{AccountId, TeamId, UserId};
 use crate::domain::record::Millis;
 use crate::domain::registry::Account;
-use crate::ports::{Created, Identity, StoreError, UserChange};
+use crate::ports::{Created, Identity, PasswordSet, StoreError, UserChange};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 fn user_sk(id: &UserId) -> String {
@@ -441,10 +441,46 @@ impl Identity for DynamoRegistry {
         account: &AccountId,
         user: &UserId,
         hash: &str,
-    ) -> Result<bool, StoreError> {
-        let key = (account_pk(account), user_sk(user));
-        self.set_existing((key.0, &key.1), "passwordHash", s(hash))
-            .await
+        seen: u64,
+    ) -> Result<PasswordSet, StoreError> {
+        let password = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(user_sk(user)))
+            .update_expression("SET passwordHash = :hash")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":hash", s(hash))
+            .build()
+            .expect("update is complete");
+        let next = seen + 1;
+        let generation = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(sessions_pk(account, user)))
+            .key("sk", s("SESSIONS"))
+            .update_expression("SET generation = :next")
+            .expression_attribute_values(":next", n(next));
+        // Checked against the generation read before: of two changes at once, one wins
+        // and the other reads again, so no generation is skipped or reused.
+        let generation = if seen == 0 {
+            generation.condition_expression("attribute_not_exists(generation)")
+        } else {
+            generation
+                .condition_expression("generation = :seen")
+                .expression_attribute_values(":seen", n(seen))
+        };
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().update(password).build(),
+                TransactWriteItem::builder()
+                    .update(generation.build().expect("update is complete"))
+                    .build(),
+            ])
+            .await?;
+        Ok(match cancelled {
+            None => PasswordSet::Set { generation: next },
+            Some(failed) if failed.first() == Some(&true) => PasswordSet::NoUser,
+            Some(_) => PasswordSet::Raced,
+        })
     }
 
     async fn create_reset(&self, hash: &str, reset: &PasswordReset) -> Result<(), StoreError> {
@@ -548,25 +584,6 @@ impl Identity for DynamoRegistry {
             Some(item) => get_n(&item, "generation")?.unwrap_or(0),
             None => 0,
         })
-    }
-
-    async fn end_sessions(&self, account: &AccountId, user: &UserId) -> Result<u64, StoreError> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(sessions_pk(account, user)))
-            .key("sk", s("SESSIONS"))
-            // Atomic: two changes at once both end the sessions, and get two generations.
-            .update_expression("ADD generation :one")
-            .expression_attribute_values(":one", n(1))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let attributes = output.attributes.unwrap_or_default();
-        get_n(&attributes, "generation")?
-            .ok_or_else(|| StoreError::Corrupt("no session generation after ending".into()))
     }
 
     async fn keep_session(&self, id: &str, generation: u64) -> Result<(), StoreError> {

@@ -66,12 +66,13 @@ fn parse_record(item: &Item) -> Result<StoredRecord, StoreError> {
 
 #[async_trait]
 impl RecordStore for DynamoRecords {
-    async fn put(&self, records: &[StoredRecord]) -> Result<(), StoreError> {
+    async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError> {
         // Each record is written only if its item is not there yet: the first write of a
         // (instrument, time) is the one that stays. A replay — even one encoded after a
         // channel was deselected, without that channel — can never take a stored value
         // away. A refused write costs the same write unit as a put would, and a record's
         // key is its identity, so nothing accepted is ever changed by a redelivery.
+        let mut stored = 0;
         for chunk in records.chunks(CONCURRENT_PUTS) {
             let mut writes = tokio::task::JoinSet::new();
             for record in chunk {
@@ -84,12 +85,13 @@ impl RecordStore for DynamoRecords {
                 writes.spawn(async move { written(put.send().await) });
             }
             while let Some(result) = writes.join_next().await {
-                result.map_err(|e| {
+                let written = result.map_err(|e| {
                     StoreError::Unavailable(format!("a record write stopped: {e}"))
                 })??;
+                stored += usize::from(written);
             }
         }
-        Ok(())
+        Ok(stored)
     }
 
     async fn get_many(

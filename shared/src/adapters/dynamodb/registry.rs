@@ -24,7 +24,7 @@ use crate::domain::plan::Plan;
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Account, App, AppKind, Group, Instrument, RegistrationId};
 use crate::domain::settings::{Language, Logo, TimeZone};
-use crate::ports::{Registration, Registry, Saved, StoreError};
+use crate::ports::{Registration, Registry, Renewal, Saved, StoreError};
 
 /// The registry table on DynamoDB.
 #[derive(Clone)]
@@ -319,6 +319,30 @@ pub(super) fn count_up_also(
     TransactWriteItem::builder()
         .update(update.build().expect("update is complete"))
         .build()
+}
+
+/// Counts one more instrument on `app`'s item within `limit`, and only while the item is
+/// still of `app`'s registration: an invocation that began with an earlier registration
+/// of the same app ID can never add an instrument to the new one.
+fn count_instrument_on(table: &str, app: &App, limit: u32) -> TransactWriteItem {
+    let within = if limit == 0 {
+        "instruments < :limit"
+    } else {
+        "(attribute_not_exists(instruments) OR instruments < :limit)"
+    };
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(app_pk(&app.account, &app.thing)))
+        .key("sk", s("APP"))
+        .update_expression("SET instruments = if_not_exists(instruments, :zero) + :one")
+        .condition_expression(format!("reg = :reg AND {within}"))
+        .expression_attribute_values(":reg", s(app.registration.to_string()))
+        .expression_attribute_values(":limit", n(limit))
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
 }
 
 /// Takes one from `counter`: the part of a deletion transaction that frees a slot.
@@ -886,14 +910,23 @@ impl Registry for DynamoRegistry {
         ]);
         // The count on the app and the new item commit together: of two concurrent
         // registrations for the last slot, the transaction lets only one through.
-        let on_app = (app_pk(&app.account, &app.thing), "APP".to_owned());
-        let created = self
-            .create_counted(item, on_app, "instruments", limit)
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put is complete");
+        let cancelled = self
+            .transact(vec![
+                count_instrument_on(&self.table, app, limit),
+                TransactWriteItem::builder().put(put).build(),
+            ])
             .await?;
-        Ok(match created {
-            Created::Created => Registration::Registered(Box::new(instrument)),
-            Created::Exists => Registration::AlreadyExists,
-            Created::LimitReached => Registration::LimitReached,
+        Ok(match cancelled {
+            None => Registration::Registered(Box::new(instrument)),
+            Some(failed) if failed.get(1) == Some(&true) => Registration::AlreadyExists,
+            // The limit, or an app registered again since (whose own messages count).
+            Some(_) => Registration::LimitReached,
         })
     }
 
@@ -901,14 +934,13 @@ impl Registry for DynamoRegistry {
         &self,
         stale: &Instrument,
         app: &App,
-    ) -> Result<Option<Instrument>, StoreError> {
+        limit: u32,
+    ) -> Result<Renewal, StoreError> {
         let fresh = Instrument {
             rev: stale.rev + 1,
             ..Instrument::new(app, stale.serial.clone())
         };
-        let result = self
-            .client
-            .update_item()
+        let renew = Update::builder()
             .table_name(&self.table)
             .key("pk", s(app_pk(&app.account, &app.thing)))
             .key("sk", s(instrument_sk(&stale.serial)))
@@ -917,20 +949,34 @@ impl Registry for DynamoRegistry {
                  deselected = :none, rev = :rev \
                  REMOVE latest, lastSeen, #label, #note",
             )
-            // Only the item as read: of two invocations renewing it, one does.
-            .condition_expression("reg = :stale")
+            // Only the item as read: of two invocations renewing it, one does, and a
+            // writer still holding the stale item fails its revision check.
+            .condition_expression("reg = :stale AND rev = :was")
             .expression_attribute_names("#group", "group")
             .expression_attribute_names("#label", "label")
             .expression_attribute_names("#note", "note")
             .expression_attribute_values(":reg", s(app.registration.to_string()))
             .expression_attribute_values(":stale", s(stale.registration.to_string()))
+            .expression_attribute_values(":was", n(stale.rev))
             .expression_attribute_values(":gpk", s(group_gpk(&app.account, &app.group)))
             .expression_attribute_values(":group", s(app.group.as_str()))
             .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
             .expression_attribute_values(":rev", n(fresh.rev))
-            .send()
-            .await;
-        Ok(written(result)?.then_some(fresh))
+            .build()
+            .expect("update is complete");
+        // It was counted on the app item of its own registration, gone since: it counts
+        // on the current one now, within the plan like any new instrument.
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().update(renew).build(),
+                count_instrument_on(&self.table, app, limit),
+            ])
+            .await?;
+        Ok(match cancelled {
+            None => Renewal::Renewed(Box::new(fresh)),
+            Some(failed) if failed.first() == Some(&true) => Renewal::Changed,
+            Some(_) => Renewal::LimitReached,
+        })
     }
 
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError> {
@@ -966,7 +1012,8 @@ impl Registry for DynamoRegistry {
             .update_expression(expression)
             // The revision read with the state: a concurrent writer makes this fail and
             // the caller re-reads and re-applies instead of overwriting.
-            .condition_expression("rev = :rev")
+            .condition_expression("rev = :rev AND reg = :reg")
+            .expression_attribute_values(":reg", s(instrument.registration.to_string()))
             .expression_attribute_values(":channels", channels)
             .expression_attribute_values(
                 ":deselected",
