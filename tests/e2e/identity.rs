@@ -995,7 +995,12 @@ async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
     admin_of_acme(&app, "boss").await;
     let boss = token_of(&app, "boss").await;
     let (status, enrolled) = app
-        .call_as("POST", "/v1/two-step/totp", &boss, json!({}))
+        .call_as(
+            "POST",
+            "/v1/two-step/totp",
+            &boss,
+            json!({"password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, 200, "{enrolled}");
     assert!(enrolled["uri"]
@@ -1074,7 +1079,12 @@ async fn two_step_login_asks_for_an_authenticator_code_that_works_once() {
 /// Enrolls and confirms `token`'s user's authenticator app: its secret.
 async fn confirmed_authenticator(app: &TestCloud, token: &str) -> String {
     let (status, enrolled) = app
-        .call_as("POST", "/v1/two-step/totp", token, json!({}))
+        .call_as(
+            "POST",
+            "/v1/two-step/totp",
+            token,
+            json!({"password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, 200, "{enrolled}");
     let secret = enrolled["secret"].as_str().unwrap().to_owned();
@@ -1111,7 +1121,12 @@ async fn a_confirmed_authenticator_cannot_be_replaced_by_enrolling_again() {
     confirmed_authenticator(&app, &boss).await;
     // A stolen session alone cannot swap the authenticator for one the thief holds.
     let (status, body) = app
-        .call_as("POST", "/v1/two-step/totp", &boss, json!({}))
+        .call_as(
+            "POST",
+            "/v1/two-step/totp",
+            &boss,
+            json!({"password": PASSWORD}),
+        )
         .await;
     assert_eq!(
         (status, body["code"].clone()),
@@ -1425,7 +1440,12 @@ async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn
     assert_eq!(confirm(&code).await, (200, json!({"two_step": "email"})));
     assert_eq!(confirm(&code).await.0, 400, "spent");
     let (status, body) = app
-        .call_as("POST", "/v1/two-step/totp", &ann, json!({}))
+        .call_as(
+            "POST",
+            "/v1/two-step/totp",
+            &ann,
+            json!({"password": PASSWORD}),
+        )
         .await;
     assert_eq!(
         (status, body["code"].clone()),
@@ -1748,4 +1768,24 @@ async fn an_admin_turns_a_users_second_step_off_with_their_own_password() {
     );
     let (_, audit) = app.get("/v1/audit?kind=two_step_turned_off").await;
     assert!(audit.to_string().contains("of user ann"), "{audit}");
+}
+
+#[tokio::test]
+async fn enrolling_an_authenticator_asks_for_the_password_again() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let boss = token_of(&app, "boss").await;
+    let enroll = |body: Value| app.call_as("POST", "/v1/two-step/totp", &boss, body);
+    let (status, body) = enroll(json!({})).await;
+    assert_eq!(status, 400, "a session alone is not enough: {body}");
+    let (status, body) = enroll(json!({"password": "Not-The-Password-1"})).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (400, json!("the password is wrong"))
+    );
+    let (_, me) = app.get_as("/v1/me", &boss).await;
+    assert_eq!(me["two_step"], "none");
+    let (status, enrolled) = enroll(json!({"password": PASSWORD})).await;
+    assert_eq!(status, 200, "{enrolled}");
+    assert!(enrolled["secret"].is_string());
 }

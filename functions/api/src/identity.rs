@@ -544,11 +544,15 @@ pub async fn enroll_totp(
     identity: &impl Identity,
     key: &TokenKey,
     principal: &Principal,
+    password: crate::mailed_code::Password,
     address: Option<&str>,
     now: Millis,
 ) -> Result<Json, ApiError> {
+    // The password is asked again: whoever holds a session alone could otherwise put
+    // their own authenticator on the user and lock the user out of logging in.
+    let user = recheck_password(identity, principal, &password.password, address, now).await?;
     let two_step_on = |message: &str| ApiError::conflict("two_step_on", message.to_owned());
-    match own_user(identity, principal).await?.two_step() {
+    match user.two_step() {
         Some(TwoStep::Email) => {
             return Err(two_step_on(
                 "mailed codes are your second step; turn them off first",

@@ -305,7 +305,9 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
             ok(mailed_code::disable(registry, principal, password, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp"]) => {
-            ok(identity::enroll_totp(registry, &api.key, principal, address, now).await?)
+            let password = json_body(request)?;
+            let key = &api.key;
+            ok(identity::enroll_totp(registry, key, principal, password, address, now).await?)
         }
         ("POST", ["v1", "two-step", "totp", "confirm"]) => {
             let code = json_body(request)?;
