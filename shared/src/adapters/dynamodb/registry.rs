@@ -116,6 +116,17 @@ impl DynamoRegistry {
         limit: u32,
         also: Option<&str>,
     ) -> Result<Created, StoreError> {
+        let count = count_up_also(&self.table, counted_on, counter, Some(limit), also);
+        self.create_with(item, count).await
+    }
+
+    /// Puts `item` unless its key exists, in one transaction with `count` (the update
+    /// that counts it against a limit).
+    pub(super) async fn create_with(
+        &self,
+        item: Item,
+        count: TransactWriteItem,
+    ) -> Result<Created, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -123,10 +134,7 @@ impl DynamoRegistry {
             .build()
             .expect("put is complete");
         let cancelled = self
-            .transact(vec![
-                count_up_also(&self.table, counted_on, counter, Some(limit), also),
-                TransactWriteItem::builder().put(put).build(),
-            ])
+            .transact(vec![count, TransactWriteItem::builder().put(put).build()])
             .await?;
         Ok(match cancelled {
             None => Created::Created,
@@ -910,23 +918,12 @@ impl Registry for DynamoRegistry {
         ]);
         // The count on the app and the new item commit together: of two concurrent
         // registrations for the last slot, the transaction lets only one through.
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("put is complete");
-        let cancelled = self
-            .transact(vec![
-                count_instrument_on(&self.table, app, limit),
-                TransactWriteItem::builder().put(put).build(),
-            ])
-            .await?;
-        Ok(match cancelled {
-            None => Registration::Registered(Box::new(instrument)),
-            Some(failed) if failed.get(1) == Some(&true) => Registration::AlreadyExists,
+        let count = count_instrument_on(&self.table, app, limit);
+        Ok(match self.create_with(item, count).await? {
+            Created::Created => Registration::Registered(Box::new(instrument)),
+            Created::Exists => Registration::AlreadyExists,
             // The limit, or an app registered again since (whose own messages count).
-            Some(_) => Registration::LimitReached,
+            Created::LimitReached => Registration::LimitReached,
         })
     }
 
