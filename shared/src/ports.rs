@@ -242,6 +242,14 @@ pub trait RecordStore: Send + Sync {
         &self,
         keys: &[(InstrumentKey, Millis)],
     ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The newest `limit` records of one instrument (of those before `before`, if given),
+    /// newest first.
+    async fn newest(
+        &self,
+        instrument: &InstrumentKey,
+        before: Option<Millis>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
     async fn range(
         &self,

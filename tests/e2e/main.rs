@@ -15,3 +15,4 @@ mod limits;
 mod permissions;
 mod series;
 mod tenancy;
+mod write_cost;

@@ -2,6 +2,7 @@
 //! as AWS would check them (moto checks none).
 
 use devcloud::iam::{FunctionClients, Names};
+use devcloud::write_log::WriteLog;
 use fieldcloud::domain::plan::Plan;
 
 use crate::helpers::spawn;
@@ -37,7 +38,8 @@ async fn a_call_outside_a_functions_policy_is_refused_as_iam_would() {
         ],
     };
     let denied = devcloud::iam::Denials::default();
-    let ingest = FunctionClients::new("IngestFunction", &config, &names, &denied).unwrap();
+    let writes = WriteLog::new("IngestFunction", Default::default(), Default::default());
+    let ingest = FunctionClients::new("IngestFunction", &config, &names, &denied, writes).unwrap();
     let key = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.into());
 
     // Ingest may read an item of the registry, but not delete one, nor scan it.

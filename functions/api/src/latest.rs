@@ -4,15 +4,18 @@
 
 use serde_json::{json, Value as Json};
 
+use fieldcloud::domain::latest::connected;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::Registry;
+use fieldcloud::ports::{RecordStore, Registry};
 
 use crate::error::ApiError;
+use crate::newest::Newest;
 
 pub async fn latest(
     registry: &impl Registry,
+    records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     now: Millis,
@@ -22,15 +25,22 @@ pub async fn latest(
         .await?;
     apps.sort_by(|a, b| a.thing.cmp(&b.thing));
     instruments.sort_by(|a, b| a.serial.cmp(&b.serial));
+    // Only instruments of the apps' current registrations: nothing else is shown.
+    instruments.retain(|i| {
+        apps.iter()
+            .any(|a| a.thing == i.app && a.registration == i.registration)
+    });
+    let newest = Newest::read(records, &instruments).await?;
     let apps: Vec<Json> = apps
         .iter()
         .map(|app| {
-            let instruments: Vec<Json> = instruments
+            let listed: Vec<Json> = instruments
                 .iter()
                 .filter(|i| i.app == app.thing && i.registration == app.registration)
                 .map(|instrument| {
-                    let channels: Vec<Json> = instrument
-                        .latest
+                    let latest = newest.of(instrument);
+                    let channels: Vec<Json> = latest
+                        .values
                         .iter()
                         .filter_map(|latest| {
                             let name = instrument.channels.get(latest.channel as usize)?;
@@ -39,18 +49,19 @@ pub async fn latest(
                         .collect();
                     json!({
                         "instrument": instrument.serial,
-                        "last_seen": instrument.last_seen,
+                        "last_seen": latest.last_seen,
                         "channels": channels,
                     })
                 })
                 .collect();
+            let last_seen = newest.app_last_seen(app, &instruments, now);
             json!({
                 "app": app.thing,
                 "name": app.name,
                 "enabled": app.enabled,
-                "connected": app.connected(now),
-                "last_seen": app.last_seen,
-                "instruments": instruments,
+                "connected": connected(last_seen, now),
+                "last_seen": last_seen,
+                "instruments": listed,
             })
         })
         .collect();

@@ -11,6 +11,7 @@ mod error;
 mod identity;
 mod latest;
 mod mailed_code;
+mod newest;
 mod series;
 mod tenancy;
 mod trial;
@@ -404,7 +405,9 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     let draft = json_body(request)?;
                     ok(access::set_grants(registry, principal, group, draft).await?)
                 }
-                ("GET", ["latest"]) => ok(latest::latest(registry, principal, group, now).await?),
+                ("GET", ["latest"]) => {
+                    ok(latest::latest(registry, &api.records, principal, group, now).await?)
+                }
                 ("GET", ["series"]) => {
                     let query = SeriesQuery::parse(request.uri().query().unwrap_or(""))?;
                     ok(series::series(
@@ -417,7 +420,9 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     )
                     .await?)
                 }
-                ("GET", ["apps"]) => ok(tenancy::list_apps(registry, principal, group, now).await?),
+                ("GET", ["apps"]) => {
+                    ok(tenancy::list_apps(registry, &api.records, principal, group, now).await?)
+                }
                 ("POST", ["apps"]) => {
                     let draft = json_body(request)?;
                     created(
@@ -433,13 +438,20 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                         .await?,
                     )
                 }
-                ("GET", ["apps", app]) => {
-                    ok(tenancy::app_detail(registry, principal, group, &thing(app)?, now).await?)
-                }
+                ("GET", ["apps", app]) => ok(tenancy::app_detail(
+                    registry,
+                    &api.records,
+                    principal,
+                    group,
+                    &thing(app)?,
+                    now,
+                )
+                .await?),
                 ("PUT", ["apps", app]) => {
                     let draft = json_body(request)?;
                     ok(tenancy::update_app(
                         registry,
+                        &api.records,
                         &api.things,
                         principal,
                         group,
@@ -460,20 +472,29 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 .await?),
                 ("GET", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);
-                    ok(
-                        tenancy::instrument_detail(registry, principal, group, &app, &serial)
-                            .await?,
+                    ok(tenancy::instrument_detail(
+                        registry,
+                        &api.records,
+                        principal,
+                        group,
+                        &app,
+                        &serial,
                     )
+                    .await?)
                 }
                 ("PUT", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);
                     let draft = json_body(request)?;
-                    ok(
-                        tenancy::update_instrument(
-                            registry, principal, group, &app, &serial, draft,
-                        )
-                        .await?,
+                    ok(tenancy::update_instrument(
+                        registry,
+                        &api.records,
+                        principal,
+                        group,
+                        &app,
+                        &serial,
+                        draft,
                     )
+                    .await?)
                 }
                 ("DELETE", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);

@@ -8,16 +8,18 @@ use serde_json::{json, Value as Json};
 use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
 use fieldcloud::domain::iot_thing::Stack;
+use fieldcloud::domain::latest::{connected, InstrumentLatest};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{App, AppKind, Group, Instrument, RegistrationId};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Provisioned, Registry, Saved, Things};
+use fieldcloud::ports::{Created, Identity, Provisioned, RecordStore, Registry, Saved, Things};
 
 use crate::access;
 use crate::account::present;
 use crate::error::ApiError;
+use crate::newest::Newest;
 
 /// The body of a group create or rename.
 #[derive(Debug, Deserialize)]
@@ -43,7 +45,9 @@ fn group_json(group: &Group, access: GroupRole) -> Json {
     json!({ "id": group.id, "name": group.name, "access": access })
 }
 
-fn app_json(app: &App, now: Millis) -> Json {
+/// An app as the API shows it; `last_seen` is when it was last heard from (see
+/// [`Newest::app_last_seen`]).
+fn app_json(app: &App, now: Millis, last_seen: Option<Millis>) -> Json {
     json!({
         "app": app.thing,
         "group": app.group,
@@ -52,8 +56,8 @@ fn app_json(app: &App, now: Millis) -> Json {
         "enabled": app.enabled,
         "certificate_id": app.certificate,
         "registered": app.registered,
-        "connected": app.connected(now),
-        "last_seen": app.last_seen,
+        "connected": connected(last_seen, now),
+        "last_seen": last_seen,
     })
 }
 
@@ -164,15 +168,43 @@ pub async fn delete_group(
 
 pub async fn list_apps(
     registry: &impl Registry,
+    records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let (mut apps, _) = registry
+    let (mut apps, instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;
     apps.sort_by(|a, b| a.thing.cmp(&b.thing));
-    Ok(json!({ "apps": apps.iter().map(|a| app_json(a, now)).collect::<Vec<_>>() }))
+    let current: Vec<Instrument> = instruments
+        .into_iter()
+        .filter(|i| {
+            apps.iter()
+                .any(|a| a.thing == i.app && a.registration == i.registration)
+        })
+        .collect();
+    let newest = Newest::read(records, &current).await?;
+    let apps: Vec<Json> = apps
+        .iter()
+        .map(|app| app_json(app, now, newest.app_last_seen(app, &current, now)))
+        .collect();
+    Ok(json!({ "apps": apps }))
+}
+
+/// The instruments of `app`'s registration, and what their newest records say.
+async fn instruments_of(
+    registry: &impl Registry,
+    records: &impl RecordStore,
+    app: &App,
+) -> Result<(Vec<Instrument>, Newest), ApiError> {
+    let (_, instruments) = registry.group_members(&app.account, &app.group).await?;
+    let instruments: Vec<Instrument> = instruments
+        .into_iter()
+        .filter(|i| i.app == app.thing && i.registration == app.registration)
+        .collect();
+    let newest = Newest::read(records, &instruments).await?;
+    Ok((instruments, newest))
 }
 
 /// Registers an app: its registry entry (counted against the plan), then its thing and
@@ -282,7 +314,7 @@ pub async fn register_app(
         certificate: Some(certificate),
         ..app
     };
-    let mut body = app_json(&app, now);
+    let mut body = app_json(&app, now, app.last_seen);
     body["credentials"] = json!({
         "certificate_id": credentials.certificate_id,
         "certificate_pem": credentials.certificate_pem,
@@ -314,36 +346,36 @@ async fn app_of(
 
 pub async fn app_detail(
     registry: &impl Registry,
+    records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     thing: &ThingName,
     now: Millis,
 ) -> Result<Json, ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
-    let (_, instruments) = registry
-        .group_members(&principal.account, &app.group)
-        .await?;
-    let instruments: Vec<Json> = instruments
+    let (instruments, newest) = instruments_of(registry, records, &app).await?;
+    let listed: Vec<Json> = instruments
         .iter()
-        .filter(|i| i.app == app.thing && i.registration == app.registration)
         .map(|i| {
             json!({
                 "instrument": i.serial,
                 "name": i.label.as_deref().unwrap_or(i.serial.as_str()),
                 "channels": i.channels,
-                "last_seen": i.last_seen,
+                "last_seen": newest.of(i).last_seen,
             })
         })
         .collect();
-    let mut body = app_json(&app, now);
-    body["instruments"] = json!(instruments);
+    let mut body = app_json(&app, now, newest.app_last_seen(&app, &instruments, now));
+    body["instruments"] = json!(listed);
     Ok(body)
 }
 
 /// Renames, disables or enables an app. Disabling also deactivates its certificate, so the
 /// app cannot even connect (ingest refuses a disabled app's messages besides).
+#[allow(clippy::too_many_arguments)]
 pub async fn update_app(
     registry: &impl Registry,
+    records: &impl RecordStore,
     things: &impl Things,
     principal: &Principal,
     group: &Group,
@@ -365,7 +397,12 @@ pub async fn update_app(
     if let Some(certificate) = &app.certificate {
         things.set_active(certificate, app.enabled).await?;
     }
-    Ok(app_json(&app, now))
+    let (instruments, newest) = instruments_of(registry, records, &app).await?;
+    Ok(app_json(
+        &app,
+        now,
+        newest.app_last_seen(&app, &instruments, now),
+    ))
 }
 
 /// Deletes an app with its instruments, and its thing and certificate in IoT Core —
@@ -430,13 +467,13 @@ async fn instrument_of(
     Ok((app, instrument))
 }
 
-fn instrument_json(instrument: &Instrument) -> Json {
+fn instrument_json(instrument: &Instrument, latest: &InstrumentLatest) -> Json {
     let channels: Vec<Json> = instrument
         .channels
         .iter()
         .enumerate()
         .map(|(index, name)| {
-            let latest = instrument.latest.iter().find(|l| l.channel == index as u32);
+            let latest = latest.value_of(index as u32);
             json!({
                 "channel": name,
                 "acquired": instrument.is_acquired(index as u32),
@@ -449,20 +486,22 @@ fn instrument_json(instrument: &Instrument) -> Json {
         "instrument": instrument.serial,
         "name": instrument.label.as_deref().unwrap_or(instrument.serial.as_str()),
         "note": instrument.note,
-        "last_seen": instrument.last_seen,
+        "last_seen": latest.last_seen,
         "channels": channels,
     })
 }
 
 pub async fn instrument_detail(
     registry: &impl Registry,
+    records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     thing: &ThingName,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
     let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
-    Ok(instrument_json(&instrument))
+    let newest = Newest::read(records, [&instrument]).await?;
+    Ok(instrument_json(&instrument, &newest.of(&instrument)))
 }
 
 /// Edits an instrument: its name and note, and which of its channels are stored from now
@@ -470,6 +509,7 @@ pub async fn instrument_detail(
 /// history stays as it is).
 pub async fn update_instrument(
     registry: &impl Registry,
+    records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     thing: &ThingName,
@@ -496,7 +536,10 @@ pub async fn update_instrument(
         choose_acquired(&mut instrument, &app, plan, acquire)?;
     }
     match registry.save_instrument(&instrument).await? {
-        Saved::Written => Ok(instrument_json(&instrument)),
+        Saved::Written => {
+            let newest = Newest::read(records, [&instrument]).await?;
+            Ok(instrument_json(&instrument, &newest.of(&instrument)))
+        }
         Saved::Conflict => Err(ApiError::conflict(
             "changed_meanwhile",
             format!(

@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use fieldcloud::calculation::{compute_and_store, SourceValues};
 use fieldcloud::domain::channel::ChannelRef;
 use fieldcloud::domain::ids::{ChannelName, InstrumentSerial};
-use fieldcloud::domain::ingest::{encode_records, merge_latest, select_new_channels};
+use fieldcloud::domain::ingest::{encode_records, select_new_channels};
 use fieldcloud::domain::iot_thing::Stack;
+use fieldcloud::domain::latest::writes_last_seen;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::{parse_event, Batch, RuleEvent};
 use fieldcloud::domain::record::{Millis, Record};
@@ -170,7 +171,13 @@ async fn ingest_batch(
     for (serial, records) in by_instrument {
         ingest_instrument(registry, store, &message, &serial, &records, &mut report).await?;
     }
-    registry.touch_app(app, batch.received_at).await?;
+    // Latest values and an instrument's last-seen time are read from the newest records;
+    // the app's own last-seen time is written only when the stored one is old (a
+    // decision made here, from the item read: a refused conditional write costs as much
+    // as one that succeeds).
+    if writes_last_seen(app, batch.received_at) {
+        registry.touch_app(app, batch.received_at).await?;
+    }
 
     if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
         tracing::info!(account = %app.account, app = %app.thing, stored = report.stored, "ingested");
@@ -239,8 +246,8 @@ async fn ingest_instrument(
     }
 
     // 2. Store the records. Keyed by (instrument, time), each written only where none is
-    //    stored: a redelivery changes nothing. Latest values below still merge every
-    //    record, so a retry after a failure past this point completes them.
+    //    stored: a redelivery changes nothing. Nothing else is written per record: the
+    //    latest values are read from the newest records.
     let key = instrument.key();
     let encoded: Vec<StoredRecord> = encode_records(&instrument, records)
         .into_iter()
@@ -257,17 +264,6 @@ async fn ingest_instrument(
     //     over records that include these. Either way no value is missed.
     compute_calculated(registry, store, app, &instrument, &encoded, report).await?;
 
-    // 3. Move latest values and last-seen forward, never backward.
-    for attempt in 1.. {
-        let mut next = instrument.clone();
-        if !merge_latest(&mut next, records) {
-            break;
-        }
-        match registry.save_instrument(&next).await? {
-            Saved::Written => break,
-            Saved::Conflict => instrument = reload(registry, &instrument, attempt).await?,
-        }
-    }
     Ok(())
 }
 

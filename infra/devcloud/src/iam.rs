@@ -21,6 +21,7 @@ use serde_json::Value as Json;
 use serde_norway::Value;
 
 use crate::template::resource_properties;
+use crate::write_log::WriteLog;
 
 /// The names the template's intrinsic functions stand for in the local cloud.
 #[derive(Debug, Clone)]
@@ -398,7 +399,7 @@ impl Intercept for Enforcer {
 }
 
 /// The SDK clients of one function, each refusing what the function's policy does not
-/// allow.
+/// allow; its DynamoDB writes go to a [`WriteLog`] too.
 #[derive(Debug, Clone)]
 pub struct FunctionClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -414,12 +415,14 @@ impl FunctionClients {
         config: &aws_config::SdkConfig,
         names: &Names,
         denied: &Denials,
+        writes: WriteLog,
     ) -> anyhow::Result<FunctionClients> {
         let enforcer = Enforcer::new(function, names, denied.clone())?;
         Ok(FunctionClients {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(config)
                     .interceptor(enforcer.clone())
+                    .interceptor(writes)
                     .build(),
             ),
             sqs: aws_sdk_sqs::Client::from_conf(

@@ -16,6 +16,7 @@ pub mod seed;
 pub mod tables;
 pub mod template;
 pub mod worker;
+pub mod write_log;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -89,6 +90,8 @@ pub struct LocalCloud {
     rule: rule::Rule,
     /// The calls a function made that its policy in the template does not allow.
     denied: iam::Denials,
+    /// Every DynamoDB write the functions sent.
+    writes: write_log::Writes,
     /// The time the API sees.
     pub clock: ApiClock,
     outcomes: broadcast::Sender<RuleOutcome>,
@@ -122,7 +125,12 @@ impl LocalCloud {
         let queue_url = worker::create_queue(&sqs, RECOMPUTE_QUEUE).await?;
         let names = iam_names(&queue_url);
         let denied = iam::Denials::default();
-        let function = |name| iam::FunctionClients::new(name, &config, &names, &denied);
+        let writes = write_log::Writes::default();
+        let table_keys = Arc::new(table_keys()?);
+        let function = |name| {
+            let log = write_log::WriteLog::new(name, table_keys.clone(), writes.clone());
+            iam::FunctionClients::new(name, &config, &names, &denied, log)
+        };
         let (ingest, recompute, api_clients) = (
             function("IngestFunction")?,
             function("RecomputeFunction")?,
@@ -223,6 +231,7 @@ impl LocalCloud {
             stack,
             rule,
             denied,
+            writes,
             clock,
             outcomes,
         })
@@ -267,6 +276,15 @@ impl LocalCloud {
     /// lines; empty when the template allows all that the functions do.
     pub fn denied(&self) -> Vec<String> {
         self.denied
+            .lock()
+            .expect("no panic while holding the lock")
+            .clone()
+    }
+
+    /// Every DynamoDB write the functions sent since the start, in order: what the cost
+    /// model prices (moto's consumed capacity is made up).
+    pub fn writes(&self) -> Vec<write_log::Write> {
+        self.writes
             .lock()
             .expect("no panic while holding the lock")
             .clone()
@@ -342,6 +360,21 @@ async fn app_identities(
 }
 
 /// The names the template's policies refer to, as the local cloud has them.
+/// The key attribute names of the local tables, as the template declares them.
+fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
+    [
+        ("RegistryTable", REGISTRY_TABLE),
+        ("RecordsTable", RECORDS_TABLE),
+    ]
+    .into_iter()
+    .map(|(logical_id, name)| {
+        let spec = tables::table_spec(logical_id)?;
+        let keys = spec.key_schema.into_iter().map(|k| k.attribute_name);
+        Ok((name.to_owned(), keys.collect()))
+    })
+    .collect()
+}
+
 fn iam_names(recompute_queue_url: &str) -> iam::Names {
     let (region, account) = ("us-east-1", "123456789012");
     let arn =

@@ -287,8 +287,6 @@ mod tests {
                 .map(|c| ChannelName::parse(*c).unwrap())
                 .collect(),
             deselected: vec![],
-            latest: vec![],
-            last_seen: None,
             label: None,
             note: None,
             rev: 0,

@@ -1,5 +1,5 @@
 //! The compact binary encoding of channel values, stored in one DynamoDB attribute per
-//! record (and per instrument for the latest values).
+//! record.
 //!
 //! Channels are referred to by their index in the instrument's channel dictionary, so a
 //! name is stored once per instrument, not once per record. Each entry is one head byte
@@ -12,14 +12,12 @@
 //! - kinds 11..=14: `+OVER`, `-OVER`, `BURNOUT`, `ERROR`, no bytes.
 //!
 //! A value blob starts with a format byte, so the encoding can change without rewriting
-//! history. Latest-value blobs add each value's record time as a zigzag varint delta.
+//! history.
 
-use super::record::{Millis, Special, Value};
+use super::record::{Special, Value};
 
 /// Format byte of a record's value blob.
 const VALUES_FORMAT: u8 = 1;
-/// Format byte of an instrument's latest-values blob.
-const LATEST_FORMAT: u8 = 1;
 
 const KIND_F64: u8 = 10;
 const KIND_SPECIAL_BASE: u8 = 11;
@@ -54,46 +52,6 @@ pub fn decode_values(bytes: &[u8]) -> Result<Vec<(ChannelIndex, Value)>, CodecEr
     let mut out = Vec::new();
     while !reader.done() {
         out.push(reader.entry()?);
-    }
-    Ok(out)
-}
-
-/// One channel's latest value and the record time it came from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Latest {
-    pub channel: ChannelIndex,
-    pub t: Millis,
-    pub value: Value,
-}
-
-/// Encodes latest values; they must be sorted by channel index, without repeats.
-pub fn encode_latest(entries: &[Latest]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + entries.len() * 6);
-    out.push(LATEST_FORMAT);
-    let mut next = 0;
-    let mut previous_t = 0i64;
-    for entry in entries {
-        put_entry(&mut out, &mut next, entry.channel, &entry.value);
-        put_varint(&mut out, zigzag(entry.t.0.wrapping_sub(previous_t)));
-        previous_t = entry.t.0;
-    }
-    out
-}
-
-/// Decodes a blob written by [`encode_latest`].
-pub fn decode_latest(bytes: &[u8]) -> Result<Vec<Latest>, CodecError> {
-    let mut reader = Reader::new(bytes, LATEST_FORMAT)?;
-    let mut out = Vec::new();
-    let mut previous_t = 0i64;
-    while !reader.done() {
-        let (channel, value) = reader.entry()?;
-        let t = previous_t.wrapping_add(unzigzag(reader.varint()?));
-        previous_t = t;
-        out.push(Latest {
-            channel,
-            t: Millis(t),
-            value,
-        });
     }
     Ok(out)
 }
@@ -294,19 +252,8 @@ mod tests {
         }
 
         #[test]
-        fn latest_round_trips(entries in entries_strategy(), times in prop::collection::vec(any::<i64>(), 120)) {
-            let latest: Vec<Latest> = entries
-                .iter()
-                .zip(times)
-                .map(|((channel, value), t)| Latest { channel: *channel, t: Millis(t), value: *value })
-                .collect();
-            prop_assert_eq!(decode_latest(&encode_latest(&latest)).unwrap(), latest);
-        }
-
-        #[test]
         fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
             let _ = decode_values(&bytes);
-            let _ = decode_latest(&bytes);
         }
     }
 

@@ -1,10 +1,10 @@
-//! The pure part of ingest: which channels an instrument acquires, how a batch becomes
-//! stored records, and how latest values merge — all deterministic, so a redelivered
-//! batch produces the very same items and leaves the same state.
+//! The pure part of ingest: which channels an instrument acquires and how a batch
+//! becomes stored records — deterministic, so a redelivered batch produces the very same
+//! items and leaves the same state.
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::codec::{encode_values, ChannelIndex, Latest};
+use super::codec::{encode_values, ChannelIndex};
 use super::ids::ChannelName;
 use super::record::{Millis, Record};
 use super::registry::Instrument;
@@ -71,48 +71,7 @@ pub fn encode_records(instrument: &Instrument, records: &[Record]) -> Vec<Encode
         .collect()
 }
 
-/// Merges a batch into the instrument's latest values and last-seen time. A value only
-/// replaces an older one — at the same time the one there stays, as the first record of
-/// an instant stays in the records table — so late backlog never overwrites fresher data.
-/// Returns whether anything changed.
-pub fn merge_latest(instrument: &mut Instrument, records: &[Record]) -> bool {
-    let index = dictionary(instrument);
-    let mut latest: BTreeMap<ChannelIndex, Latest> =
-        instrument.latest.iter().map(|l| (l.channel, *l)).collect();
-    let mut last_seen = instrument.last_seen;
-    let mut changed = false;
-    for record in records {
-        let entries = indexed_values(&index, record);
-        for (channel, value) in entries.iter().copied() {
-            // At an equal time the first stays, as in the records table; a redelivery
-            // changes nothing.
-            let fresher = latest
-                .get(&channel)
-                .is_none_or(|current| current.t < record.t);
-            if fresher {
-                latest.insert(
-                    channel,
-                    Latest {
-                        channel,
-                        t: record.t,
-                        value,
-                    },
-                );
-                changed = true;
-            }
-        }
-        if !entries.is_empty() && last_seen.is_none_or(|seen| seen < record.t) {
-            last_seen = Some(record.t);
-            changed = true;
-        }
-    }
-    instrument.last_seen = last_seen;
-    instrument.latest = latest.into_values().collect();
-    changed
-}
-
-/// The acquired channels by name: a deselected channel's values are neither stored nor
-/// moved into the latest values.
+/// The acquired channels by name: a deselected channel's values are not stored.
 fn dictionary(instrument: &Instrument) -> HashMap<&ChannelName, ChannelIndex> {
     instrument
         .channels
@@ -141,6 +100,7 @@ mod tests {
     use super::*;
     use crate::domain::codec::decode_values;
     use crate::domain::ids::{AccountId, GroupId, InstrumentSerial, ThingName};
+    use crate::domain::latest::{InstrumentLatest, LATEST_LOOKBACK};
     use crate::domain::record::Value;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
@@ -157,8 +117,6 @@ mod tests {
                 .map(|c| ChannelName::parse(*c).unwrap())
                 .collect(),
             deselected: vec![],
-            latest: vec![],
-            last_seen: None,
             label: None,
             note: None,
             rev: 0,
@@ -200,10 +158,6 @@ mod tests {
             decode_values(&encoded[0].values).unwrap(),
             vec![(1, Value::Number(2.0))]
         );
-        assert!(
-            !merge_latest(&mut inst.clone(), &[record(1, &[("a", 1.0)])]),
-            "nothing of `a` moves"
-        );
         let selection = select_new_channels(&inst, &[record(2, &[("c", 1.0), ("d", 1.0)])], 2);
         assert_eq!(
             selection.added,
@@ -229,15 +183,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn late_record_does_not_overwrite_fresher_latest_value() {
-        let mut inst = instrument(&["a"]);
-        assert!(merge_latest(&mut inst, &[record(20, &[("a", 2.0)])]));
-        assert!(!merge_latest(&mut inst, &[record(10, &[("a", 1.0)])]));
-        assert_eq!(inst.latest[0].value, Value::Number(2.0));
-        assert_eq!(inst.last_seen, Some(Millis(20)));
-    }
-
     fn batches() -> impl Strategy<Value = Vec<Vec<(i64, f64)>>> {
         prop::collection::vec(
             prop::collection::vec((0i64..40, -100.0f64..100.0), 1..10),
@@ -260,28 +205,34 @@ mod tests {
                 batch.iter().map(|(t, _)| record(*t, &[("a", value_at(*t))])).collect()
             };
             let deliver = |deliveries: &[&Vec<(i64, f64)>]| {
-                let mut inst = instrument(&["a"]);
+                let inst = instrument(&["a"]);
                 let mut table: BTreeMap<Millis, Vec<u8>> = BTreeMap::new();
                 for batch in deliveries {
                     let records = as_records(batch);
+                    // The records table keeps the first write of an instant.
                     for stored in encode_records(&inst, &records) {
-                        table.insert(stored.t, stored.values);
+                        table.entry(stored.t).or_insert(stored.values);
                     }
-                    merge_latest(&mut inst, &records);
                 }
-                (table, inst.latest, inst.last_seen)
+                let newest: Vec<(Millis, &[u8])> = table
+                    .iter()
+                    .rev()
+                    .take(LATEST_LOOKBACK)
+                    .map(|(t, v)| (*t, v.as_slice()))
+                    .collect();
+                let latest = InstrumentLatest::of(&inst, &newest).unwrap();
+                (table.clone(), latest)
             };
             let once: Vec<&Vec<(i64, f64)>> = batches.iter().collect();
             // Every batch at least once, then any number of replays in any order.
             let mut replayed: Vec<&Vec<(i64, f64)>> = once.iter().rev().copied().collect();
             replayed.extend(order.iter().map(|i| i.get(&batches)));
-            let (expected_table, expected_latest, expected_seen) = deliver(&once);
-            let (table, latest, seen) = deliver(&replayed);
+            let (expected_table, expected_latest) = deliver(&once);
+            let (table, latest) = deliver(&replayed);
             let unique: std::collections::BTreeSet<i64> = batches.iter().flatten().map(|(t, _)| *t).collect();
             prop_assert_eq!(table.len(), unique.len());
             prop_assert_eq!(table, expected_table);
             prop_assert_eq!(latest, expected_latest);
-            prop_assert_eq!(seen, expected_seen);
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod expr;
 pub mod ids;
 pub mod ingest;
 pub mod iot_thing;
+pub mod latest;
 pub mod plan;
 pub mod protocol;
 pub mod record;

@@ -3,7 +3,6 @@
 
 use super::access::Grant;
 use super::allowlist::{allowed, Cidr};
-use super::codec::Latest;
 use super::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use super::plan::{Limits, Plan};
 use super::record::Millis;
@@ -161,16 +160,11 @@ pub struct App {
     pub enabled: bool,
     /// The IoT Core certificate the app connects with (none for apps made by the seeds).
     pub certificate: Option<String>,
-    /// When the cloud last received a message from it (receive time, not record time:
-    /// an app replaying an old backlog is connected now).
+    /// When the cloud received a message from it (receive time, not record time: an app
+    /// replaying an old backlog is connected now), written at most every
+    /// [`super::latest::LAST_SEEN_RESOLUTION_MILLIS`]: see [`super::latest::app_last_seen`]
+    /// for when it was last heard from.
     pub last_seen: Option<Millis>,
-}
-
-impl App {
-    pub fn connected(&self, now: Millis) -> bool {
-        self.last_seen
-            .is_some_and(|seen| now.0 - seen.0 <= CONNECTED_WITHIN_MILLIS)
-    }
 }
 
 /// One registration of an app: 48 random bits, shown as 12 hex digits.
@@ -247,10 +241,6 @@ pub struct Instrument {
     /// Channels taken out of acquisition (by dictionary index, sorted): their values are
     /// no longer stored, and they do not count against the plan's channel limit.
     pub deselected: Vec<u32>,
-    /// Latest value per channel, sorted by channel index.
-    pub latest: Vec<Latest>,
-    /// Time of the newest record stored.
-    pub last_seen: Option<Millis>,
     /// What people call it (the serial when unset).
     pub label: Option<String>,
     /// Free text: where it is installed, what it measures.
@@ -269,8 +259,6 @@ impl Instrument {
             serial,
             channels: Vec::new(),
             deselected: Vec::new(),
-            latest: Vec::new(),
-            last_seen: None,
             label: None,
             note: None,
             rev: 0,

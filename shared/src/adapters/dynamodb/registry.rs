@@ -18,7 +18,7 @@ use crate::domain::access::{Grant, Grantee, GroupRole};
 use crate::domain::allowlist::Cidr;
 use crate::domain::calculated::{Backfill, CalculatedChannel};
 use crate::domain::channel::ChannelRef;
-use crate::domain::codec::{decode_latest, decode_values, encode_latest, encode_values};
+use crate::domain::codec::{decode_values, encode_values};
 use crate::domain::ids::{AccountId, CalcId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use crate::domain::plan::Plan;
 use crate::domain::record::{Millis, Value};
@@ -486,10 +486,6 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
         .into_iter()
         .map(|c| parse_id(ChannelName::parse, &c))
         .collect::<Result<Vec<_>, _>>()?;
-    let latest = match get_b(item, "latest")? {
-        Some(bytes) => decode_latest(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        None => Vec::new(),
-    };
     Ok(Instrument {
         account: parse_id(AccountId::parse, get_s(item, "account")?)?,
         group: parse_id(GroupId::parse, get_s(item, "group")?)?,
@@ -509,8 +505,6 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
                 .collect::<Result<Vec<u32>, _>>()?,
             _ => Vec::new(),
         },
-        latest,
-        last_seen: get_n(item, "lastSeen")?.map(Millis),
         label: get_opt_s(item, "label")?.map(str::to_owned),
         note: get_opt_s(item, "note")?.map(str::to_owned),
         rev: get_n(item, "rev")?.unwrap_or(0),
@@ -944,7 +938,7 @@ impl Registry for DynamoRegistry {
             .update_expression(
                 "SET reg = :reg, gpk = :gpk, #group = :group, channels = :none, \
                  deselected = :none, rev = :rev \
-                 REMOVE latest, lastSeen, #label, #note",
+                 REMOVE #label, #note",
             )
             // Only the item as read: of two invocations renewing it, one does, and a
             // writer still holding the stale item fails its revision check.
@@ -979,14 +973,9 @@ impl Registry for DynamoRegistry {
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError> {
         let channels =
             AttributeValue::L(instrument.channels.iter().map(|c| s(c.as_str())).collect());
-        let mut expression = String::from(
-            "SET channels = :channels, deselected = :deselected, latest = :latest, rev = :next",
-        );
+        let mut expression =
+            String::from("SET channels = :channels, deselected = :deselected, rev = :next");
         let mut update = self.client.update_item();
-        if let Some(seen) = instrument.last_seen {
-            expression.push_str(", lastSeen = :seen");
-            update = update.expression_attribute_values(":seen", n(seen.0));
-        }
         let mut removed = Vec::new();
         for (attribute, value) in [("label", &instrument.label), ("note", &instrument.note)] {
             match value {
@@ -1015,10 +1004,6 @@ impl Registry for DynamoRegistry {
             .expression_attribute_values(
                 ":deselected",
                 AttributeValue::L(instrument.deselected.iter().map(|i| n(*i)).collect()),
-            )
-            .expression_attribute_values(
-                ":latest",
-                AttributeValue::B(Blob::new(encode_latest(&instrument.latest))),
             )
             .expression_attribute_values(":rev", n(instrument.rev))
             .expression_attribute_values(":next", n(instrument.rev + 1));

@@ -1,0 +1,263 @@
+//! The write cost model: what a message really costs in DynamoDB write units, priced from
+//! the real items before and after every write ingest sends (moto's consumed capacity is
+//! made up). The rules DynamoDB bills by:
+//!
+//! - a put, update or delete costs one unit per started KB of the larger of the item
+//!   before and after (a refused conditional write too: it is billed as if written);
+//! - each part of a transaction costs twice that;
+//! - an index that projects the item (the registry's `byGroup` projects ALL) costs the
+//!   same again for every item that is in it before or after and changes; where the
+//!   item's index key changes, the old entry's delete and the new one's put both count.
+//!
+//! Steady state: an app registered through the API (a real certificate in its item), one
+//! instrument whose channels are known, then two hours of records at the normal
+//! one-minute interval — either a message a minute with one record, or a message every
+//! twelve minutes with the twelve records it buffered. `cargo test -p fieldcloud-e2e
+//! --test e2e write_cost -- --nocapture` prints the table the README gives.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use devcloud::tables::IndexSpec;
+use devcloud::write_log::{ItemKey, Write};
+use fieldcloud::adapters::dynamodb::item_size;
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::protocol::RuleEvent;
+use fieldcloud::domain::record::Millis;
+use serde_json::{json, Value as Json};
+
+use crate::helpers::{batch, record, spawn, TestCloud};
+
+type Item = HashMap<String, AttributeValue>;
+type Snapshot = HashMap<(String, ItemKey), Item>;
+
+/// The figures of one scenario.
+struct Cost {
+    channels: usize,
+    records_per_message: usize,
+    messages: usize,
+    units: usize,
+}
+
+impl Cost {
+    fn per_message(&self) -> f64 {
+        self.units as f64 / self.messages as f64
+    }
+
+    fn per_record(&self) -> f64 {
+        self.per_message() / self.records_per_message as f64
+    }
+
+    fn per_thousand_points(&self) -> f64 {
+        self.per_record() * 1000.0 / self.channels as f64
+    }
+}
+
+#[tokio::test]
+async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
+    let mut costs = Vec::new();
+    for channels in [30, 100] {
+        for records_per_message in [1, 12] {
+            costs.push(steady_state(channels, records_per_message).await);
+        }
+    }
+    println!("| channels | records per message | WCU per message | WCU per record | WCU per 1,000 points |");
+    println!("|---|---|---|---|---|");
+    for cost in &costs {
+        println!(
+            "| {} | {} | {:.2} | {:.3} | {:.1} |",
+            cost.channels,
+            cost.records_per_message,
+            cost.per_message(),
+            cost.per_record(),
+            cost.per_thousand_points()
+        );
+    }
+    for cost in &costs {
+        assert!(
+            cost.per_record() <= 1.1,
+            "{} channels, {} records a message: {:.3} write units per record",
+            cost.channels,
+            cost.records_per_message,
+            cost.per_record()
+        );
+    }
+}
+
+/// Two hours of one instrument's records after the first message, priced.
+async fn steady_state(channels: usize, records_per_message: usize) -> Cost {
+    let app = spawn(Plan::Pro).await;
+    let (status, registered) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/apps",
+            Some(json!({ "thing": "meter-1", "name": "Power meter, line 1" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{registered}");
+    let certificate = registered["certificate_id"].as_str().map(str::to_owned);
+    let thing = app.iot_thing("meter-1");
+    let start = devcloud::wall_clock().0 + Millis::MINUTE;
+    let message = |n: usize| {
+        let first = start + (n * records_per_message) as i64 * Millis::MINUTE;
+        let records = (0..records_per_message)
+            .map(|k| {
+                let t = first + k as i64 * Millis::MINUTE;
+                record("PW3390-01", t, readings(channels, t))
+            })
+            .collect();
+        let received = Millis(first + records_per_message as i64 * Millis::MINUTE);
+        let payload = batch(records).to_string();
+        RuleEvent::new(
+            thing.as_str(),
+            certificate.as_deref(),
+            payload.as_bytes(),
+            received,
+        )
+    };
+    // The first message registers the instrument and its channels: not the steady state.
+    assert_stored(&app, &message(0), records_per_message).await;
+
+    let messages = 120 / records_per_message;
+    let mut units = 0;
+    for n in 1..=messages {
+        let before = snapshot(&app).await;
+        let writes_before = app.cloud.writes().len();
+        assert_stored(&app, &message(n), records_per_message).await;
+        let writes = app.cloud.writes().split_off(writes_before);
+        assert!(
+            writes.iter().all(|w| w.function == "IngestFunction"),
+            "only ingest writes"
+        );
+        units += price(&writes, &before, &snapshot(&app).await);
+    }
+    Cost {
+        channels,
+        records_per_message,
+        messages,
+        units,
+    }
+}
+
+/// A power meter's readings: two decimals, as instruments send them.
+fn readings(channels: usize, t: i64) -> Json {
+    let values: serde_json::Map<String, Json> = (0..channels)
+        .map(|c| {
+            let reading = ((t / Millis::MINUTE) % 1000 + c as i64 * 37) as f64 / 100.0 + 200.0;
+            (format!("CH{}", c + 1), json!(reading))
+        })
+        .collect();
+    Json::Object(values)
+}
+
+async fn assert_stored(app: &TestCloud, event: &RuleEvent, records: usize) {
+    let outcome = app.cloud.deliver(event).await;
+    let report = outcome.result.expect("ingest succeeds");
+    assert_eq!(report.stored, records, "{report:?}");
+}
+
+/// Every item of both tables, by table and key.
+async fn snapshot(app: &TestCloud) -> Snapshot {
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let mut items = Snapshot::new();
+    for (logical_id, table) in [
+        ("RegistryTable", devcloud::REGISTRY_TABLE),
+        ("RecordsTable", devcloud::RECORDS_TABLE),
+    ] {
+        let keys = key_names(logical_id);
+        let scanned: Vec<Item> = client
+            .scan()
+            .table_name(table)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .expect("scan");
+        for item in scanned {
+            let key = keys
+                .iter()
+                .map(|name| (name.clone(), as_json(&item[name])))
+                .collect();
+            items.insert((table.to_owned(), key), item);
+        }
+    }
+    items
+}
+
+fn key_names(logical_id: &str) -> Vec<String> {
+    devcloud::tables::table_spec(logical_id)
+        .expect("the template declares the table")
+        .key_schema
+        .into_iter()
+        .map(|k| k.attribute_name)
+        .collect()
+}
+
+/// A key attribute in DynamoDB's JSON, as the write log holds it.
+fn as_json(value: &AttributeValue) -> Json {
+    match value {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        other => panic!("key attributes are strings or numbers, not {other:?}"),
+    }
+}
+
+/// The write units `writes` cost, from the items before and after them.
+fn price(writes: &[Write], before: &Snapshot, after: &Snapshot) -> usize {
+    let indexes = devcloud::tables::table_spec("RegistryTable")
+        .expect("the template declares the registry")
+        .global_secondary_indexes;
+    writes
+        .iter()
+        .map(|write| {
+            let key = (write.table.clone(), write.key.clone());
+            let (old, new) = (before.get(&key), after.get(&key));
+            let mut cost = units(larger(old, new));
+            if write.table == devcloud::REGISTRY_TABLE && old != new {
+                for index in &indexes {
+                    cost += match (index_entry(index, old), index_entry(index, new)) {
+                        (Some((was, o)), Some((now, n))) if was == now => {
+                            units(larger(Some(o), Some(n)))
+                        }
+                        // The old entry deleted and the new one put, each if any.
+                        (o, n) => [o, n]
+                            .into_iter()
+                            .flatten()
+                            .map(|(_, i)| units(Some(i)))
+                            .sum(),
+                    };
+                }
+            }
+            cost * if write.transactional { 2 } else { 1 }
+        })
+        .sum()
+}
+
+/// Write units of one write of `item` (or of none: the one unit a write costs at least).
+fn units(item: Option<&Item>) -> usize {
+    item.map_or(0, item_size).div_ceil(1024).max(1)
+}
+
+fn larger<'a>(old: Option<&'a Item>, new: Option<&'a Item>) -> Option<&'a Item> {
+    if old.map_or(0, item_size) >= new.map_or(0, item_size) {
+        old
+    } else {
+        new
+    }
+}
+
+/// The item's entry in `index` with the entry's key, if the item has the index key.
+fn index_entry<'a>(
+    index: &IndexSpec,
+    item: Option<&'a Item>,
+) -> Option<(Vec<&'a AttributeValue>, &'a Item)> {
+    let item = item?;
+    let key = index
+        .key_schema
+        .iter()
+        .map(|k| item.get(&k.attribute_name))
+        .collect::<Option<Vec<_>>>()?;
+    Some((key, item))
+}
