@@ -92,12 +92,11 @@ impl SourceValues {
     }
 }
 
-/// Computes `channel` at `times` from `values` and stores the results (and moves its
-/// latest value forward). Returns how many values were newly stored. Each value depends
+/// Computes `channel` at `times` from `values` and stores the results: its latest value
+/// is its newest stored record. Returns how many values were newly stored. Each value depends
 /// only on the source records at its time, and is written only where none is stored, so
 /// computing it again changes nothing.
 pub async fn compute_and_store(
-    registry: &impl Registry,
     store: &impl RecordStore,
     channel: &CalculatedChannel,
     program: &Program<ChannelRef>,
@@ -107,9 +106,6 @@ pub async fn compute_and_store(
     let results = evaluate(program, times.iter().copied(), |source, t| {
         values.value(source, t)
     });
-    let Some(&(newest_t, newest)) = results.iter().max_by_key(|(t, _)| *t) else {
-        return Ok(0);
-    };
     let key = channel.key();
     let stored: Vec<StoredRecord> = results
         .iter()
@@ -119,9 +115,5 @@ pub async fn compute_and_store(
             values: encode_values(&[(0, *value)]),
         })
         .collect();
-    let written = store.put(&stored).await?;
-    registry
-        .advance_calculated_latest(channel, newest_t, newest)
-        .await?;
-    Ok(written)
+    store.put(&stored).await
 }

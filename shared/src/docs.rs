@@ -5,6 +5,7 @@ use crate::domain::ids::{
     AccountId, CalcId, ChannelName, GroupId, IdError, InstrumentSerial, TeamId, ThingName, UserId,
 };
 use crate::domain::iot_thing::Stack;
+use crate::domain::latest::{LAST_SEEN_RESOLUTION_MILLIS, LATEST_LOOKBACK, LATEST_SEARCH};
 use crate::domain::plan::{Limits, Plan};
 use crate::domain::protocol::{EARLIEST_RECORD, MAX_FUTURE_SKEW_MILLIS, MAX_PAYLOAD_BYTES};
 use crate::domain::registry::{CONNECTED_WITHIN_MILLIS, TRIAL_DAYS};
@@ -59,6 +60,20 @@ fn docs_api_gives_the_device_protocol_limits() {
         API,
         "api.md",
         &format!("within the last {CONNECTED_WITHIN_MILLIS} ms"),
+    );
+}
+
+#[test]
+fn docs_api_says_where_latest_values_come_from() {
+    assert_says(
+        API,
+        "api.md",
+        &format!("at most\n  once every {LAST_SEEN_RESOLUTION_MILLIS} ms"),
+    );
+    assert_says(
+        API,
+        "api.md",
+        &format!("in the newest {LATEST_LOOKBACK} records and, if some acquired channel is in none of them, in the {LATEST_SEARCH}"),
     );
 }
 

@@ -12,7 +12,7 @@ use crate::domain::auth::{
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
 use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
 use crate::domain::iot_thing::IotThing;
-use crate::domain::record::{Millis, Value};
+use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey, RegistrationId};
 use crate::domain::settings::Logo;
 
@@ -212,14 +212,6 @@ pub trait Registry: Send + Sync {
         group: &GroupId,
         id: &CalcId,
     ) -> Result<bool, StoreError>;
-    /// Moves a calculated channel's latest value forward to `(t, value)` unless it has
-    /// a newer one or its formula changed since `channel` was read.
-    async fn advance_calculated_latest(
-        &self,
-        channel: &CalculatedChannel,
-        t: Millis,
-        value: Value,
-    ) -> Result<(), StoreError>;
 }
 
 /// A stored record: the item the records table holds per (instrument, time).

@@ -12,7 +12,8 @@
 //! Steady state: an app registered through the API (a real certificate in its item), one
 //! instrument whose channels are known, then two hours of records at the normal
 //! one-minute interval — either a message a minute with one record, or a message every
-//! twelve minutes with the twelve records it buffered. `cargo test -p fieldcloud-e2e
+//! twelve minutes with the twelve records it buffered — optionally with a calculated
+//! channel computing from the instrument. `cargo test -p fieldcloud-e2e
 //! --test e2e write_cost -- --nocapture` prints the table the README gives.
 
 use std::collections::HashMap;
@@ -26,15 +27,24 @@ use fieldcloud::domain::protocol::RuleEvent;
 use fieldcloud::domain::record::Millis;
 use serde_json::{json, Value as Json};
 
+use crate::calculated::backfilled;
 use crate::helpers::{batch, record, spawn, TestCloud};
 
 type Item = HashMap<String, AttributeValue>;
 type Snapshot = HashMap<(String, ItemKey), Item>;
 
-/// The figures of one scenario.
-struct Cost {
+/// One instrument's traffic: how wide its records are, how many a message carries, and
+/// how many calculated channels compute from it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scenario {
     channels: usize,
     records_per_message: usize,
+    calculated: usize,
+}
+
+/// The figures of one scenario.
+struct Cost {
+    scenario: Scenario,
     messages: usize,
     units: usize,
 }
@@ -45,47 +55,87 @@ impl Cost {
     }
 
     fn per_record(&self) -> f64 {
-        self.per_message() / self.records_per_message as f64
+        self.per_message() / self.scenario.records_per_message as f64
     }
 
     fn per_thousand_points(&self) -> f64 {
-        self.per_record() * 1000.0 / self.channels as f64
+        self.per_record() * 1000.0 / self.scenario.channels as f64
     }
 }
 
 #[tokio::test]
 async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
-    let mut costs = Vec::new();
+    let mut scenarios = Vec::new();
     for channels in [30, 100] {
         for records_per_message in [1, 12] {
-            costs.push(steady_state(channels, records_per_message).await);
+            scenarios.push(Scenario {
+                channels,
+                records_per_message,
+                calculated: 0,
+            });
         }
     }
-    println!("| channels | records per message | WCU per message | WCU per record | WCU per 1,000 points |");
-    println!("|---|---|---|---|---|");
+    let with_calculated = Scenario {
+        channels: 30,
+        records_per_message: 1,
+        calculated: 1,
+    };
+    scenarios.push(with_calculated);
+    // Each on a local cloud of its own, all at once.
+    let mut running = tokio::task::JoinSet::new();
+    for scenario in scenarios.iter().copied() {
+        running.spawn(steady_state(scenario));
+    }
+    let mut costs = running.join_all().await;
+    costs.sort_by_key(|c| scenarios.iter().position(|s| *s == c.scenario));
+    println!("| channels | records per message | calculated channels | WCU per message | WCU per record | WCU per 1,000 points |");
+    println!("|---|---|---|---|---|---|");
     for cost in &costs {
+        let s = cost.scenario;
         println!(
-            "| {} | {} | {:.2} | {:.3} | {:.1} |",
-            cost.channels,
-            cost.records_per_message,
+            "| {} | {} | {} | {:.2} | {:.3} | {:.1} |",
+            s.channels,
+            s.records_per_message,
+            s.calculated,
             cost.per_message(),
             cost.per_record(),
             cost.per_thousand_points()
         );
     }
-    for cost in &costs {
+    for cost in costs.iter().filter(|c| c.scenario.calculated == 0) {
         assert!(
             cost.per_record() <= 1.1,
-            "{} channels, {} records a message: {:.3} write units per record",
-            cost.channels,
-            cost.records_per_message,
+            "{:?}: {:.3} write units per record",
+            cost.scenario,
             cost.per_record()
         );
     }
+    // A calculated channel's value is a record of its own: one more write per record.
+    let cost_of = |scenario: Scenario| {
+        costs
+            .iter()
+            .find(|c| c.scenario == scenario)
+            .expect("every scenario ran")
+            .per_record()
+    };
+    let without = Scenario {
+        calculated: 0,
+        ..with_calculated
+    };
+    assert!(
+        (cost_of(with_calculated) - cost_of(without) - 1.0).abs() < 1e-9,
+        "a calculated channel costs {:.3} write units per record",
+        cost_of(with_calculated) - cost_of(without)
+    );
 }
 
 /// Two hours of one instrument's records after the first message, priced.
-async fn steady_state(channels: usize, records_per_message: usize) -> Cost {
+async fn steady_state(scenario: Scenario) -> Cost {
+    let Scenario {
+        channels,
+        records_per_message,
+        calculated,
+    } = scenario;
     let app = spawn(Plan::Pro).await;
     let (status, registered) = app
         .call(
@@ -117,6 +167,17 @@ async fn steady_state(channels: usize, records_per_message: usize) -> Cost {
     };
     // The first message registers the instrument and its channels: not the steady state.
     assert_stored(&app, &message(0), records_per_message).await;
+    for n in 0..calculated {
+        let (status, channel) = app
+            .call(
+                "POST",
+                "/v1/groups/plant/calculated",
+                Some(json!({ "name": format!("P{n}"), "expression": "[PW3390-01/CH1] * [PW3390-01/CH2]" })),
+            )
+            .await;
+        assert_eq!(status, 201, "{channel}");
+        backfilled(&app, channel["id"].as_str().expect("an id")).await;
+    }
 
     let messages = 120 / records_per_message;
     let mut units = 0;
@@ -132,8 +193,7 @@ async fn steady_state(channels: usize, records_per_message: usize) -> Cost {
         units += price(&writes, &before, &snapshot(&app).await);
     }
     Cost {
-        channels,
-        records_per_message,
+        scenario,
         messages,
         units,
     }

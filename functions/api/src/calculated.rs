@@ -12,12 +12,13 @@ use fieldcloud::domain::calculated::{
     copy_name, define, Backfill, CalculatedChannel, Definition, RecomputeJob,
 };
 use fieldcloud::domain::ids::{CalcId, ChannelName};
-use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::record::{Millis, Value};
 use fieldcloud::domain::registry::{Group, Instrument};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{JobQueue, Registry, Saved};
+use fieldcloud::ports::{JobQueue, RecordStore, Registry, Saved};
 
 use crate::error::ApiError;
+use crate::newest::calculated_latest;
 
 /// What a create or edit request carries; an edit may leave either out.
 #[derive(Debug, Deserialize)]
@@ -29,7 +30,12 @@ pub struct Draft {
 
 /// A channel as answered. `stopped` says why it no longer computes, if it does not: a
 /// source instrument or app of it is gone (see [`CalculatedChannel::stopped`]).
-pub fn to_json(channel: &CalculatedChannel, instruments: &[Instrument]) -> Json {
+/// `latest` is its newest stored value (see [`crate::newest::calculated_latest`]).
+pub fn to_json(
+    channel: &CalculatedChannel,
+    instruments: &[Instrument],
+    latest: Option<(Millis, Value)>,
+) -> Json {
     json!({
         "id": channel.id,
         "channel": format!("calc:{}", channel.id),
@@ -39,7 +45,7 @@ pub fn to_json(channel: &CalculatedChannel, instruments: &[Instrument]) -> Json 
         "sources": channel.sources.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "version": channel.version,
         "formula": channel.formula,
-        "latest": channel.latest.map(|(t, value)| json!({ "t": t, "value": value })),
+        "latest": latest.map(|(t, value)| json!({ "t": t, "value": value })),
         "backfill": channel.backfill,
         "stopped": channel.stopped(instruments),
     })
@@ -47,6 +53,7 @@ pub fn to_json(channel: &CalculatedChannel, instruments: &[Instrument]) -> Json 
 
 pub async fn list(
     registry: &impl Registry,
+    records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
 ) -> Result<Json, ApiError> {
@@ -55,19 +62,30 @@ pub async fn list(
         .await?;
     channels.sort_by(|a, b| a.name.cmp(&b.name));
     let instruments = group_instruments(registry, principal, group).await?;
-    let answers: Vec<Json> = channels.iter().map(|c| to_json(c, &instruments)).collect();
+    let latest = calculated_latest(records, &channels).await?;
+    let answers: Vec<Json> = channels
+        .iter()
+        .zip(latest)
+        .map(|(c, latest)| to_json(c, &instruments, latest))
+        .collect();
     Ok(json!({ "calculated": answers }))
 }
 
 pub async fn detail(
     registry: &impl Registry,
+    records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
 ) -> Result<Json, ApiError> {
     let channel = existing(registry, principal, group, id).await?;
     let instruments = group_instruments(registry, principal, group).await?;
-    Ok(to_json(&channel, &instruments))
+    let latest = calculated_latest(records, std::slice::from_ref(&channel)).await?;
+    Ok(to_json(
+        &channel,
+        &instruments,
+        latest.into_iter().flatten().next(),
+    ))
 }
 
 pub async fn create(
@@ -98,12 +116,12 @@ pub async fn create(
         pins: definition.pins,
         version: 1,
         formula: 1,
-        latest: None,
         backfill: Backfill::default(),
     };
     insert(registry, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel)).await?;
-    Ok(to_json(&channel, &instruments))
+    // A new channel: nothing computed yet.
+    Ok(to_json(&channel, &instruments, None))
 }
 
 pub async fn copy(
@@ -135,19 +153,20 @@ pub async fn copy(
         pins: definition.pins,
         version: 1,
         formula: 1,
-        latest: None,
         backfill: Backfill::default(),
         ..original
     };
     insert(registry, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel)).await?;
-    Ok(to_json(&channel, &instruments))
+    Ok(to_json(&channel, &instruments, None))
 }
 
 /// Renames, changes the expression (a new formula, computed afresh), or — with neither —
 /// resumes an unfinished backfill.
+#[allow(clippy::too_many_arguments)]
 pub async fn edit(
     registry: &impl Registry,
+    records: &impl RecordStore,
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
@@ -173,7 +192,6 @@ pub async fn edit(
             channel.pins = definition.pins;
             // A new formula is a new series: computed afresh, latest value included.
             channel.formula += 1;
-            channel.latest = None;
             channel.backfill = Backfill::default();
             true
         }
@@ -195,7 +213,12 @@ pub async fn edit(
                 jobs.enqueue(&RecomputeJob::start(&channel, from, rand::random()))
                     .await?;
             }
-            Ok(to_json(&channel, &instruments))
+            let latest = calculated_latest(records, std::slice::from_ref(&channel)).await?;
+            Ok(to_json(
+                &channel,
+                &instruments,
+                latest.into_iter().flatten().next(),
+            ))
         }
         Saved::Conflict => Err(ApiError::conflict(
             "changed_meanwhile",

@@ -11,7 +11,7 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{RecordStore, Registry};
 
 use crate::error::ApiError;
-use crate::newest::Newest;
+use crate::newest::{calculated_latest, Newest};
 
 pub async fn latest(
     registry: &impl Registry,
@@ -69,9 +69,11 @@ pub async fn latest(
         .calculated_channels(&principal.account, &group.id)
         .await?;
     calculated.sort_by(|a, b| a.name.cmp(&b.name));
+    let latest = calculated_latest(records, &calculated).await?;
     let calculated: Vec<Json> = calculated
         .iter()
-        .map(|c| crate::calculated::to_json(c, &instruments))
+        .zip(latest)
+        .map(|(c, latest)| crate::calculated::to_json(c, &instruments, latest))
         .collect();
     Ok(json!({
         "group": group.id,

@@ -503,18 +503,24 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                             .await?,
                     )
                 }
-                ("GET", ["calculated"]) => ok(calculated::list(registry, principal, group).await?),
+                ("GET", ["calculated"]) => {
+                    ok(calculated::list(registry, &api.records, principal, group).await?)
+                }
                 ("POST", ["calculated"]) => {
                     let draft = json_body(request)?;
                     created(calculated::create(registry, &api.jobs, principal, group, draft).await?)
                 }
                 ("GET", ["calculated", id]) => {
-                    ok(calculated::detail(registry, principal, group, &calc_id(id)?).await?)
+                    ok(
+                        calculated::detail(registry, &api.records, principal, group, &calc_id(id)?)
+                            .await?,
+                    )
                 }
                 ("PUT", ["calculated", id]) => {
                     let draft = json_body(request)?;
                     ok(calculated::edit(
                         registry,
+                        &api.records,
                         &api.jobs,
                         principal,
                         group,

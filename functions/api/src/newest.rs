@@ -1,13 +1,15 @@
-//! What the newest stored records say of instruments — their latest values and when each
-//! was last seen — read for many instruments at once (the rules are in
-//! `fieldcloud::domain::latest`).
+//! What the newest stored records say — the latest values of instruments and calculated
+//! channels, and when each instrument was last seen — read for many at once (the rules
+//! are in `fieldcloud::domain::latest`).
 
 use std::collections::HashMap;
 
 use futures_util::future::try_join_all;
 
+use fieldcloud::domain::calculated::CalculatedChannel;
+use fieldcloud::domain::codec::decode_values;
 use fieldcloud::domain::latest::{app_last_seen, InstrumentLatest, LATEST_LOOKBACK, LATEST_SEARCH};
-use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::record::{Millis, Value};
 use fieldcloud::domain::registry::{App, Instrument, InstrumentKey};
 use fieldcloud::ports::{RecordStore, StoreError, StoredRecord};
 
@@ -56,6 +58,34 @@ impl Newest {
             .filter_map(|i| self.of(i).last_seen);
         app_last_seen(app, records_seen, now)
     }
+}
+
+/// The newest stored value of each of `channels` (of its current formula), in order:
+/// one Query of one item each.
+pub async fn calculated_latest(
+    records: &impl RecordStore,
+    channels: &[CalculatedChannel],
+) -> Result<Vec<Option<(Millis, Value)>>, ApiError> {
+    let mut latest = Vec::with_capacity(channels.len());
+    for chunk in channels.chunks(CONCURRENT_READS) {
+        latest.extend(try_join_all(chunk.iter().map(|c| newest_value(records, c))).await?);
+    }
+    Ok(latest)
+}
+
+async fn newest_value(
+    records: &impl RecordStore,
+    channel: &CalculatedChannel,
+) -> Result<Option<(Millis, Value)>, StoreError> {
+    let Some(newest) = records.newest(&channel.key(), None, 1).await?.pop() else {
+        return Ok(None);
+    };
+    // A calculated channel's record holds its one value as channel 0.
+    let value = decode_values(&newest.values)
+        .map_err(|e| StoreError::Corrupt(format!("value of {}: {e}", channel.id)))?
+        .first()
+        .map(|(_, value)| *value);
+    Ok(value.map(|value| (newest.t, value)))
 }
 
 async fn read_one(

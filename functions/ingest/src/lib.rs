@@ -307,8 +307,7 @@ async fn compute_calculated(
         values
             .fetch(registry, store, channel, program.sources(), &times)
             .await?;
-        report.calculated +=
-            compute_and_store(registry, store, channel, program, &times, &values).await?;
+        report.calculated += compute_and_store(store, channel, program, &times, &values).await?;
     }
     Ok(())
 }

@@ -96,8 +96,7 @@ pub async fn handle(
             values
                 .fetch(registry, store, &channel, program.sources(), &times)
                 .await?;
-            let computed =
-                compute_and_store(registry, store, &channel, &program, &times, &values).await?;
+            let computed = compute_and_store(store, &channel, &program, &times, &values).await?;
             (computed, times.last().copied())
         }
         _ => (0, None),

@@ -38,8 +38,6 @@ pub struct CalculatedChannel {
     /// Bumped when the expression changes. Values are stored per formula, so a writer
     /// still computing the old formula can never overwrite a value of the new one.
     pub formula: u64,
-    /// The newest computed value of the current formula and its record time.
-    pub latest: Option<(Millis, Value)>,
     /// How far the current formula has been computed over stored history.
     pub backfill: Backfill,
 }
@@ -344,7 +342,6 @@ mod tests {
             pins: definition.pins,
             version: 1,
             formula: 1,
-            latest: None,
             backfill: Backfill::default(),
         }
     }
@@ -409,7 +406,6 @@ mod tests {
             pins: BTreeMap::new(),
             version: 1,
             formula: 1,
-            latest: None,
             backfill: Backfill::default(),
         };
         let program = channel.program().unwrap();

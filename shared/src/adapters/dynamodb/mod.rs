@@ -18,10 +18,11 @@
 //!
 //! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
 //!   register an instrument (transaction: count on the app + conditional put), save an
-//!   instrument's channels and latest values (UpdateItem checked on `rev`), app last seen
-//!   (UpdateItem checked on `lastSeen`).
-//! - api: a group's apps and instruments with their latest values in one Query on
-//!   `byGroup`; the account is part of `gpk`, so the query cannot reach another tenant.
+//!   instrument's channels when new ones appear (UpdateItem checked on `rev`), app last
+//!   seen at most every 30 minutes (UpdateItem checked on `lastSeen`). Nothing else per
+//!   message: latest values are the newest records (see [`crate::domain::latest`]).
+//! - api: a group's apps and instruments in one Query on `byGroup`; the account is part
+//!   of `gpk`, so the query cannot reach another tenant.
 //!
 //! Identity items live in the registry table too: users (`ACCOUNT#{account}` /
 //! `USER#{user}`), audit events (`ACCOUNT#{account}` / `AUDIT#{time}#{random}`), sessions
@@ -35,7 +36,8 @@
 //! record is put only where its item does not exist: the first write stays, so a
 //! redelivered record changes nothing — exactly-once storage without a read.
 //! - ingest, recompute: PutItem with `attribute_not_exists(i)`, many in flight at once.
-//! - api: Query on `i` with `t` between the range bounds.
+//! - api: Query on `i` with `t` between the range bounds; latest values: Query on `i`,
+//!   newest first, a few items.
 //!
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.

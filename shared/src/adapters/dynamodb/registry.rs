@@ -18,10 +18,9 @@ use crate::domain::access::{Grant, Grantee, GroupRole};
 use crate::domain::allowlist::Cidr;
 use crate::domain::calculated::{Backfill, CalculatedChannel};
 use crate::domain::channel::ChannelRef;
-use crate::domain::codec::{decode_values, encode_values};
 use crate::domain::ids::{AccountId, CalcId, ChannelName, GroupId, InstrumentSerial, ThingName};
 use crate::domain::plan::Plan;
-use crate::domain::record::{Millis, Value};
+use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, AppKind, Group, Instrument, RegistrationId};
 use crate::domain::settings::{Language, Logo, TimeZone};
 use crate::ports::{Registration, Registry, Renewal, Saved, StoreError};
@@ -540,19 +539,10 @@ fn calculated_item(channel: &CalculatedChannel) -> Item {
         ("bfComputed".into(), n(channel.backfill.computed)),
         ("bfDone".into(), AttributeValue::Bool(channel.backfill.done)),
     ]);
-    if let Some((t, value)) = channel.latest {
-        item.insert("latestT".into(), n(t.0));
-        item.insert("latestV".into(), latest_value(value));
-    }
     if let Some(through) = channel.backfill.through {
         item.insert("bfThrough".into(), n(through.0));
     }
     item
-}
-
-/// A calculated channel's latest value, in the record codec as channel 0.
-fn latest_value(value: Value) -> AttributeValue {
-    AttributeValue::B(Blob::new(encode_values(&[(0, value)])))
 }
 
 fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
@@ -575,17 +565,6 @@ fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
             .collect::<Result<_, StoreError>>()?,
         _ => Default::default(),
     };
-    let latest = match (get_n::<i64>(item, "latestT")?, get_b(item, "latestV")?) {
-        (Some(t), Some(bytes)) => {
-            let value = decode_values(bytes)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                .first()
-                .map(|(_, v)| *v)
-                .ok_or_else(|| StoreError::Corrupt("empty latest value".into()))?;
-            Some((Millis(t), value))
-        }
-        _ => None,
-    };
     Ok(CalculatedChannel {
         account: parse_id(AccountId::parse, get_s(item, "account")?)?,
         group: parse_id(GroupId::parse, get_s(item, "group")?)?,
@@ -597,7 +576,6 @@ fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
         pins,
         version: get_n(item, "version")?.unwrap_or(0),
         formula: get_n(item, "formula")?.unwrap_or(1),
-        latest,
         backfill: Backfill {
             through: get_n(item, "bfThrough")?.map(Millis),
             computed: get_n(item, "bfComputed")?.unwrap_or(0),
@@ -1269,9 +1247,7 @@ impl Registry for DynamoRegistry {
         );
         let mut update = self.client.update_item();
         if new_formula {
-            expression.push_str(
-                ", bfComputed = :zero, bfDone = :false REMOVE latestT, latestV, bfThrough",
-            );
+            expression.push_str(", bfComputed = :zero, bfDone = :false REMOVE bfThrough");
             update = update
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":false", AttributeValue::Bool(false));
@@ -1362,31 +1338,5 @@ impl Registry for DynamoRegistry {
             ])
             .await?;
         Ok(cancelled.is_none())
-    }
-
-    async fn advance_calculated_latest(
-        &self,
-        channel: &CalculatedChannel,
-        t: Millis,
-        value: Value,
-    ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(account_pk(&channel.account)))
-            .key("sk", s(calculated_sk(&channel.group, &channel.id)))
-            .update_expression("SET latestT = :t, latestV = :v")
-            .condition_expression(
-                "formula = :formula AND (attribute_not_exists(latestT) OR latestT < :t)",
-            )
-            .expression_attribute_values(":t", n(t.0))
-            .expression_attribute_values(":v", latest_value(value))
-            .expression_attribute_values(":formula", n(channel.formula))
-            .send()
-            .await;
-        // Not written when a newer value is there, the formula changed or the channel is
-        // gone: nothing to do.
-        written(result).map(drop)
     }
 }
