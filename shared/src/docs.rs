@@ -5,10 +5,13 @@ use crate::domain::ids::{
     AccountId, CalcId, ChannelName, GroupId, IdError, InstrumentSerial, TeamId, ThingName, UserId,
 };
 use crate::domain::iot_thing::Stack;
-use crate::domain::latest::{LAST_SEEN_RESOLUTION_MILLIS, LATEST_LOOKBACK, LATEST_SEARCH};
+use crate::domain::latest::LATEST_LOOKBACK;
 use crate::domain::plan::{Limits, Plan};
+use crate::domain::presence::{
+    CONNECTED_WITHIN_MILLIS, LAST_SEEN_RESOLUTION_MILLIS, RECORDS_SHOW_PRESENCE_MILLIS,
+};
 use crate::domain::protocol::{EARLIEST_RECORD, MAX_FUTURE_SKEW_MILLIS, MAX_PAYLOAD_BYTES};
-use crate::domain::registry::{CONNECTED_WITHIN_MILLIS, TRIAL_DAYS};
+use crate::domain::registry::TRIAL_DAYS;
 
 const API: &str = include_str!("../../docs/api.md");
 const PRODUCT: &str = include_str!("../../docs/product.md");
@@ -68,12 +71,22 @@ fn docs_api_says_where_latest_values_come_from() {
     assert_says(
         API,
         "api.md",
-        &format!("at most\n  once every {LAST_SEEN_RESOLUTION_MILLIS} ms"),
+        &format!("within {RECORDS_SHOW_PRESENCE_MILLIS} ms of its arrival"),
     );
     assert_says(
         API,
         "api.md",
-        &format!("in the newest {LATEST_LOOKBACK} records and, if some acquired channel is in none of them, in the {LATEST_SEARCH}"),
+        &format!("only once every\n  {LAST_SEEN_RESOLUTION_MILLIS} ms"),
+    );
+    assert_says(
+        API,
+        "api.md",
+        &format!("beyond {RECORDS_SHOW_PRESENCE_MILLIS} ms ahead"),
+    );
+    assert_says(
+        API,
+        "api.md",
+        &format!("newest {LATEST_LOOKBACK} records: the value"),
     );
 }
 

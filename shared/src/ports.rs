@@ -105,12 +105,13 @@ pub trait Registry: Send + Sync {
         account: &AccountId,
         group: &GroupId,
     ) -> Result<(Vec<App>, Vec<Instrument>), StoreError>;
-    /// Registers a new instrument on `app` unless the app has `limit` already; two
-    /// concurrent registrations can never both take the last slot.
+    /// Registers a new instrument on `app` as `instance` unless the app has `limit`
+    /// already; two concurrent registrations can never both take the last slot.
     async fn register_instrument(
         &self,
         app: &App,
         serial: &InstrumentSerial,
+        instance: RegistrationId,
         limit: u32,
     ) -> Result<Registration, StoreError>;
     /// Makes an instrument item left by an earlier registration of `app`'s ID (`stale`)
@@ -120,10 +121,11 @@ pub trait Registry: Send + Sync {
         &self,
         stale: &Instrument,
         app: &App,
+        instance: RegistrationId,
         limit: u32,
     ) -> Result<Renewal, StoreError>;
-    /// Writes the instrument's channels, latest values and last-seen time if its stored
-    /// revision is still `instrument.rev`, and bumps the revision.
+    /// Writes the instrument's channels (acquired or not), name and note if its stored
+    /// revision and registration are still `instrument`'s, and bumps the revision.
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;
     /// Moves the app's last-seen time forward to `at` (never backward).
     async fn touch_app(&self, app: &App, at: Millis) -> Result<(), StoreError>;
@@ -190,8 +192,9 @@ pub trait Registry: Send + Sync {
         limit: u32,
     ) -> Result<bool, StoreError>;
     /// Replaces a calculated channel's name and definition if its stored version is still
-    /// `channel.version - 1`. With a new formula, its latest value and backfill progress
-    /// start over; otherwise they are left as stored (they move on concurrently).
+    /// `channel.version - 1`. With a new formula, its backfill progress starts over (and
+    /// its values, stored under the formula, too); otherwise it is left as stored (it
+    /// moves on concurrently).
     async fn update_calculated(
         &self,
         channel: &CalculatedChannel,
@@ -234,12 +237,10 @@ pub trait RecordStore: Send + Sync {
         &self,
         keys: &[(InstrumentKey, Millis)],
     ) -> Result<Vec<StoredRecord>, StoreError>;
-    /// The newest `limit` records of one instrument (of those before `before`, if given),
-    /// newest first.
+    /// The newest `limit` records of one instrument, newest first.
     async fn newest(
         &self,
         instrument: &InstrumentKey,
-        before: Option<Millis>,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.

@@ -240,11 +240,11 @@ impl TestCloud {
     }
 
     /// Items in the records table for instrument `serial` of `acme`'s app `thing`, of
-    /// any registration of the app, counted in DynamoDB itself.
+    /// any registration of the app or the instrument, counted in DynamoDB itself.
     pub async fn stored_items(&self, thing: &str, serial: &str) -> usize {
         let config = devcloud::sdk_config(&self.cloud.moto.endpoint).await;
         let prefix = format!("{}/{thing}.", self.account);
-        let suffix = format!("/{serial}");
+
         aws_sdk_dynamodb::Client::new(&config)
             .scan()
             .table_name(devcloud::RECORDS_TABLE)
@@ -263,7 +263,8 @@ impl TestCloud {
             .filter(|item| {
                 item.get("i")
                     .and_then(|i| i.as_s().ok())
-                    .is_some_and(|i| i.ends_with(&suffix))
+                    // `{account}/{app}.{registration}/{serial}/{instance}`
+                    .is_some_and(|i| i.split('/').nth(2) == Some(serial))
             })
             .count()
     }

@@ -421,7 +421,7 @@ async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
     let refused = app
         .cloud
         .registry
-        .register_instrument(&earlier, &serial, 8)
+        .register_instrument(&earlier, &serial, RegistrationId::from_random(7 << 16), 8)
         .await
         .unwrap();
     assert!(matches!(refused, Registration::LimitReached), "{refused:?}");
@@ -440,6 +440,7 @@ async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
         .item("app", text("gw-a"))
         .item("reg", text(&earlier.registration.to_string()))
         .item("serial", text("LR-1"))
+        .item("inst", text("00000000000a"))
         .item(
             "channels",
             aws_sdk_dynamodb::types::AttributeValue::L(vec![text("OLD")]),

@@ -13,6 +13,7 @@ mod ingest;
 mod isolation;
 mod limits;
 mod permissions;
+mod presence;
 mod series;
 mod tenancy;
 mod write_cost;

@@ -9,6 +9,11 @@
 //!   same again for every item that is in it before or after and changes; where the
 //!   item's index key changes, the old entry's delete and the new one's put both count.
 //!
+//! Every write must find its item before or after it, or the test fails: a key the model
+//! cannot see would be priced at nothing. What it leaves out: reads (the `latest` view's
+//! are priced apart below), and the refused conditional writes of concurrent invocations
+//! racing for the same app item (messages are delivered here one at a time).
+//!
 //! Steady state: an app registered through the API (a real certificate in its item), one
 //! instrument whose channels are known, then two hours of records at the normal
 //! one-minute interval — either a message a minute with one record, or a message every
@@ -22,6 +27,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use devcloud::tables::IndexSpec;
 use devcloud::write_log::{ItemKey, Write};
 use fieldcloud::adapters::dynamodb::item_size;
+use fieldcloud::domain::latest::LATEST_LOOKBACK;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::RuleEvent;
 use fieldcloud::domain::record::Millis;
@@ -31,6 +37,12 @@ use crate::calculated::backfilled;
 use crate::helpers::{batch, record, spawn, TestCloud};
 
 type Item = HashMap<String, AttributeValue>;
+
+/// The tables the functions write: logical ID in the template, local name.
+const TABLES: [(&str, &str); 2] = [
+    ("RegistryTable", devcloud::REGISTRY_TABLE),
+    ("RecordsTable", devcloud::RECORDS_TABLE),
+];
 type Snapshot = HashMap<(String, ItemKey), Item>;
 
 /// One instrument's traffic: how wide its records are, how many a message carries, and
@@ -47,6 +59,9 @@ struct Cost {
     scenario: Scenario,
     messages: usize,
     units: usize,
+    /// Read units of the instrument's part of one `latest` view: one eventually
+    /// consistent Query of its newest records (half a unit per started 4 KB).
+    latest_read_units: f64,
 }
 
 impl Cost {
@@ -88,18 +103,19 @@ async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
     }
     let mut costs = running.join_all().await;
     costs.sort_by_key(|c| scenarios.iter().position(|s| *s == c.scenario));
-    println!("| channels | records per message | calculated channels | WCU per message | WCU per record | WCU per 1,000 points |");
-    println!("|---|---|---|---|---|---|");
+    println!("| channels | records per message | calculated channels | WCU per message | WCU per record | WCU per 1,000 points | RRU per instrument of a `latest` view |");
+    println!("|---|---|---|---|---|---|---|");
     for cost in &costs {
         let s = cost.scenario;
         println!(
-            "| {} | {} | {} | {:.2} | {:.3} | {:.1} |",
+            "| {} | {} | {} | {:.2} | {:.3} | {:.1} | {:.1} |",
             s.channels,
             s.records_per_message,
             s.calculated,
             cost.per_message(),
             cost.per_record(),
-            cost.per_thousand_points()
+            cost.per_thousand_points(),
+            cost.latest_read_units
         );
     }
     for cost in costs.iter().filter(|c| c.scenario.calculated == 0) {
@@ -156,7 +172,9 @@ async fn steady_state(scenario: Scenario) -> Cost {
                 record("PW3390-01", t, readings(channels, t))
             })
             .collect();
-        let received = Millis(first + records_per_message as i64 * Millis::MINUTE);
+        // Sent a few seconds after its newest record, as a live gateway does.
+        let newest = first + (records_per_message as i64 - 1) * Millis::MINUTE;
+        let received = Millis(newest + 5_000);
         let payload = batch(records).to_string();
         RuleEvent::new(
             thing.as_str(),
@@ -183,20 +201,44 @@ async fn steady_state(scenario: Scenario) -> Cost {
     let mut units = 0;
     for n in 1..=messages {
         let before = snapshot(&app).await;
-        let writes_before = app.cloud.writes().len();
+        app.cloud.take_writes();
         assert_stored(&app, &message(n), records_per_message).await;
-        let writes = app.cloud.writes().split_off(writes_before);
+        let writes = app.cloud.take_writes();
         assert!(
             writes.iter().all(|w| w.function == "IngestFunction"),
             "only ingest writes"
         );
         units += price(&writes, &before, &snapshot(&app).await);
     }
+    let after = snapshot(&app).await;
     Cost {
         scenario,
         messages,
         units,
+        latest_read_units: latest_read_units(&after),
     }
+}
+
+/// The read units of one `latest` view of the scenario's instrument: a Query of its
+/// newest [`LATEST_LOOKBACK`] records, eventually consistent.
+fn latest_read_units(items: &Snapshot) -> f64 {
+    let mut records: Vec<(&str, i64, usize)> = items
+        .iter()
+        .filter(|((table, _), _)| table == devcloud::RECORDS_TABLE)
+        .filter_map(|(_, item)| {
+            let key = item["i"].as_s().ok()?;
+            let t = item["t"].as_n().ok()?.parse().ok()?;
+            // The instrument's records, not a calculated channel's (`calc:` keys).
+            (!key.contains("/calc:")).then_some((key.as_str(), t, item_size(item)))
+        })
+        .collect();
+    records.sort_by_key(|(_, t, _)| std::cmp::Reverse(*t));
+    let bytes: usize = records
+        .iter()
+        .take(LATEST_LOOKBACK)
+        .map(|(_, _, size)| size)
+        .sum();
+    bytes.div_ceil(4096) as f64 * 0.5
 }
 
 /// A power meter's readings: two decimals, as instruments send them.
@@ -221,11 +263,9 @@ async fn snapshot(app: &TestCloud) -> Snapshot {
     let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     let mut items = Snapshot::new();
-    for (logical_id, table) in [
-        ("RegistryTable", devcloud::REGISTRY_TABLE),
-        ("RecordsTable", devcloud::RECORDS_TABLE),
-    ] {
-        let keys = key_names(logical_id);
+    let key_names = devcloud::table_keys().expect("the template declares the tables");
+    for (_, table) in TABLES {
+        let keys = &key_names[table];
         let scanned: Vec<Item> = client
             .scan()
             .table_name(table)
@@ -246,15 +286,6 @@ async fn snapshot(app: &TestCloud) -> Snapshot {
     items
 }
 
-fn key_names(logical_id: &str) -> Vec<String> {
-    devcloud::tables::table_spec(logical_id)
-        .expect("the template declares the table")
-        .key_schema
-        .into_iter()
-        .map(|k| k.attribute_name)
-        .collect()
-}
-
 /// A key attribute in DynamoDB's JSON, as the write log holds it.
 fn as_json(value: &AttributeValue) -> Json {
     match value {
@@ -266,17 +297,25 @@ fn as_json(value: &AttributeValue) -> Json {
 
 /// The write units `writes` cost, from the items before and after them.
 fn price(writes: &[Write], before: &Snapshot, after: &Snapshot) -> usize {
-    let indexes = devcloud::tables::table_spec("RegistryTable")
-        .expect("the template declares the registry")
-        .global_secondary_indexes;
+    let indexes: HashMap<String, Vec<IndexSpec>> = TABLES
+        .iter()
+        .map(|(logical_id, table)| {
+            let spec = devcloud::tables::table_spec(logical_id).expect("the template declares it");
+            (table.to_string(), spec.global_secondary_indexes)
+        })
+        .collect();
     writes
         .iter()
         .map(|write| {
             let key = (write.table.clone(), write.key.clone());
             let (old, new) = (before.get(&key), after.get(&key));
+            assert!(
+                old.is_some() || new.is_some(),
+                "a write the model cannot see: {write:?}"
+            );
             let mut cost = units(larger(old, new));
-            if write.table == devcloud::REGISTRY_TABLE && old != new {
-                for index in &indexes {
+            if old != new {
+                for index in &indexes[&write.table] {
                     cost += match (index_entry(index, old), index_entry(index, new)) {
                         (Some((was, o)), Some((now, n))) if was == now => {
                             units(larger(Some(o), Some(n)))

@@ -18,7 +18,7 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{JobQueue, RecordStore, Registry, Saved};
 
 use crate::error::ApiError;
-use crate::newest::calculated_latest;
+use crate::newest::{calculated_latest, calculated_latest_of};
 
 /// What a create or edit request carries; an edit may leave either out.
 #[derive(Debug, Deserialize)]
@@ -80,12 +80,8 @@ pub async fn detail(
 ) -> Result<Json, ApiError> {
     let channel = existing(registry, principal, group, id).await?;
     let instruments = group_instruments(registry, principal, group).await?;
-    let latest = calculated_latest(records, std::slice::from_ref(&channel)).await?;
-    Ok(to_json(
-        &channel,
-        &instruments,
-        latest.into_iter().flatten().next(),
-    ))
+    let latest = calculated_latest_of(records, &channel).await?;
+    Ok(to_json(&channel, &instruments, latest))
 }
 
 pub async fn create(
@@ -213,12 +209,14 @@ pub async fn edit(
                 jobs.enqueue(&RecomputeJob::start(&channel, from, rand::random()))
                     .await?;
             }
-            let latest = calculated_latest(records, std::slice::from_ref(&channel)).await?;
-            Ok(to_json(
-                &channel,
-                &instruments,
-                latest.into_iter().flatten().next(),
-            ))
+            // The change is made: a failure to read the latest value leaves it out.
+            let latest = calculated_latest_of(records, &channel)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(error = ?error, "latest value left out of an answer");
+                    None
+                });
+            Ok(to_json(&channel, &instruments, latest))
         }
         Saved::Conflict => Err(ApiError::conflict(
             "changed_meanwhile",

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::latest::connected;
+use fieldcloud::domain::presence::connected;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
@@ -20,17 +20,21 @@ pub async fn latest(
     group: &Group,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let (mut apps, mut instruments) = registry
+    let (mut apps, all_instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;
     apps.sort_by(|a, b| a.thing.cmp(&b.thing));
+    // Only instruments of the apps' current registrations are shown (and read).
+    let mut instruments: Vec<_> = all_instruments
+        .iter()
+        .filter(|i| {
+            apps.iter()
+                .any(|a| a.thing == i.app && a.registration == i.registration)
+        })
+        .cloned()
+        .collect();
     instruments.sort_by(|a, b| a.serial.cmp(&b.serial));
-    // Only instruments of the apps' current registrations: nothing else is shown.
-    instruments.retain(|i| {
-        apps.iter()
-            .any(|a| a.thing == i.app && a.registration == i.registration)
-    });
-    let newest = Newest::read(records, &instruments).await?;
+    let newest = Newest::latest(records, &instruments).await?;
     let apps: Vec<Json> = apps
         .iter()
         .map(|app| {
@@ -73,7 +77,7 @@ pub async fn latest(
     let calculated: Vec<Json> = calculated
         .iter()
         .zip(latest)
-        .map(|(c, latest)| crate::calculated::to_json(c, &instruments, latest))
+        .map(|(c, latest)| crate::calculated::to_json(c, &all_instruments, latest))
         .collect();
     Ok(json!({
         "group": group.id,

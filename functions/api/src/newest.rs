@@ -1,6 +1,11 @@
 //! What the newest stored records say — the latest values of instruments and calculated
 //! channels, and when each instrument was last seen — read for many at once (the rules
-//! are in `fieldcloud::domain::latest`).
+//! are in `fieldcloud::domain::latest` and `fieldcloud::domain::presence`).
+//!
+//! Every read is bounded: one Query of at most [`LATEST_LOOKBACK`] records per
+//! instrument, whatever its records hold. A record that cannot be decoded costs that
+//! instrument its values, logged, not the whole answer; a store that cannot be reached
+//! fails the request, which a retry can fix.
 
 use std::collections::HashMap;
 
@@ -8,7 +13,8 @@ use futures_util::future::try_join_all;
 
 use fieldcloud::domain::calculated::CalculatedChannel;
 use fieldcloud::domain::codec::decode_values;
-use fieldcloud::domain::latest::{app_last_seen, InstrumentLatest, LATEST_LOOKBACK, LATEST_SEARCH};
+use fieldcloud::domain::latest::{InstrumentLatest, LATEST_LOOKBACK};
+use fieldcloud::domain::presence::app_last_seen;
 use fieldcloud::domain::record::{Millis, Value};
 use fieldcloud::domain::registry::{App, Instrument, InstrumentKey};
 use fieldcloud::ports::{RecordStore, StoreError, StoredRecord};
@@ -19,22 +25,38 @@ use crate::error::ApiError;
 /// a connection per instrument.
 const CONCURRENT_READS: usize = 16;
 
-/// The latest values of some instruments, by instrument key.
+/// What the newest records of some instruments say, by instrument key.
 #[derive(Default)]
 pub struct Newest(HashMap<InstrumentKey, InstrumentLatest>);
 
 impl Newest {
-    /// Reads the newest records of each of `instruments`: one Query of
-    /// [`LATEST_LOOKBACK`] items each (a second of [`LATEST_SEARCH`] where a channel is
-    /// missing from them), [`CONCURRENT_READS`] instruments at a time.
-    pub async fn read<'a>(
+    /// The latest values and last-seen time of each of `instruments`: one Query of
+    /// [`LATEST_LOOKBACK`] records each.
+    pub async fn latest<'a>(
         records: &impl RecordStore,
         instruments: impl IntoIterator<Item = &'a Instrument>,
+    ) -> Result<Newest, ApiError> {
+        Self::read(records, instruments, LATEST_LOOKBACK).await
+    }
+
+    /// Only when each of `instruments` was last seen (and the values of its newest
+    /// record): one Query of one record each.
+    pub async fn last_seen<'a>(
+        records: &impl RecordStore,
+        instruments: impl IntoIterator<Item = &'a Instrument>,
+    ) -> Result<Newest, ApiError> {
+        Self::read(records, instruments, 1).await
+    }
+
+    async fn read<'a>(
+        records: &impl RecordStore,
+        instruments: impl IntoIterator<Item = &'a Instrument>,
+        lookback: usize,
     ) -> Result<Newest, ApiError> {
         let instruments: Vec<&Instrument> = instruments.into_iter().collect();
         let mut latest = HashMap::with_capacity(instruments.len());
         for chunk in instruments.chunks(CONCURRENT_READS) {
-            let read = try_join_all(chunk.iter().map(|i| read_one(records, i))).await?;
+            let read = try_join_all(chunk.iter().map(|i| read_one(records, i, lookback))).await?;
             latest.extend(read);
         }
         Ok(Newest(latest))
@@ -60,6 +82,40 @@ impl Newest {
     }
 }
 
+/// For an answer to a change already made: a read that fails is logged and the answer
+/// goes without the values, rather than reporting the committed change as failed.
+pub fn or_without(read: Result<Newest, ApiError>) -> Newest {
+    read.unwrap_or_else(|error| {
+        tracing::warn!(error = ?error, "latest values left out of an answer");
+        Newest::default()
+    })
+}
+
+async fn read_one(
+    records: &impl RecordStore,
+    instrument: &Instrument,
+    lookback: usize,
+) -> Result<(InstrumentKey, InstrumentLatest), StoreError> {
+    let key = instrument.key();
+    let newest = records.newest(&key, lookback).await?;
+    let latest = latest_of(instrument, &newest).unwrap_or_else(|error| {
+        tracing::error!(instrument = key.as_str(), %error, "stored record does not decode");
+        InstrumentLatest::default()
+    });
+    Ok((key, latest))
+}
+
+fn latest_of(
+    instrument: &Instrument,
+    newest_first: &[StoredRecord],
+) -> Result<InstrumentLatest, fieldcloud::domain::codec::CodecError> {
+    let encoded: Vec<(Millis, &[u8])> = newest_first
+        .iter()
+        .map(|r| (r.t, r.values.as_slice()))
+        .collect();
+    InstrumentLatest::of(instrument, &encoded)
+}
+
 /// The newest stored value of each of `channels` (of its current formula), in order:
 /// one Query of one item each.
 pub async fn calculated_latest(
@@ -73,45 +129,27 @@ pub async fn calculated_latest(
     Ok(latest)
 }
 
+/// The newest stored value of one calculated channel.
+pub async fn calculated_latest_of(
+    records: &impl RecordStore,
+    channel: &CalculatedChannel,
+) -> Result<Option<(Millis, Value)>, ApiError> {
+    Ok(newest_value(records, channel).await?)
+}
+
 async fn newest_value(
     records: &impl RecordStore,
     channel: &CalculatedChannel,
 ) -> Result<Option<(Millis, Value)>, StoreError> {
-    let Some(newest) = records.newest(&channel.key(), None, 1).await?.pop() else {
+    let Some(newest) = records.newest(&channel.key(), 1).await?.pop() else {
         return Ok(None);
     };
     // A calculated channel's record holds its one value as channel 0.
-    let value = decode_values(&newest.values)
-        .map_err(|e| StoreError::Corrupt(format!("value of {}: {e}", channel.id)))?
-        .first()
-        .map(|(_, value)| *value);
-    Ok(value.map(|value| (newest.t, value)))
-}
-
-async fn read_one(
-    records: &impl RecordStore,
-    instrument: &Instrument,
-) -> Result<(InstrumentKey, InstrumentLatest), StoreError> {
-    let key = instrument.key();
-    let mut newest = records.newest(&key, None, LATEST_LOOKBACK).await?;
-    let mut latest = latest_of(instrument, &newest)?;
-    if latest.is_missing_channels(instrument) && newest.len() == LATEST_LOOKBACK {
-        // A channel sent less often than the others: once, further back.
-        let oldest = newest.last().map(|r| r.t);
-        newest.extend(records.newest(&key, oldest, LATEST_SEARCH).await?);
-        latest = latest_of(instrument, &newest)?;
+    match decode_values(&newest.values) {
+        Ok(values) => Ok(values.first().map(|(_, value)| (newest.t, *value))),
+        Err(error) => {
+            tracing::error!(calculated = %channel.id, %error, "stored value does not decode");
+            Ok(None)
+        }
     }
-    Ok((key, latest))
-}
-
-fn latest_of(
-    instrument: &Instrument,
-    newest_first: &[StoredRecord],
-) -> Result<InstrumentLatest, StoreError> {
-    let encoded: Vec<(Millis, &[u8])> = newest_first
-        .iter()
-        .map(|r| (r.t, r.values.as_slice()))
-        .collect();
-    InstrumentLatest::of(instrument, &encoded)
-        .map_err(|e| StoreError::Corrupt(format!("record of {}: {e}", instrument.key().as_str())))
 }

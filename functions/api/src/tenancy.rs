@@ -8,8 +8,9 @@ use serde_json::{json, Value as Json};
 use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
 use fieldcloud::domain::iot_thing::Stack;
-use fieldcloud::domain::latest::{connected, InstrumentLatest};
+use fieldcloud::domain::latest::InstrumentLatest;
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::presence::connected;
 use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{App, AppKind, Group, Instrument, RegistrationId};
@@ -19,7 +20,7 @@ use fieldcloud::ports::{Created, Identity, Provisioned, RecordStore, Registry, S
 use crate::access;
 use crate::account::present;
 use crate::error::ApiError;
-use crate::newest::Newest;
+use crate::newest::{or_without, Newest};
 
 /// The body of a group create or rename.
 #[derive(Debug, Deserialize)]
@@ -184,7 +185,7 @@ pub async fn list_apps(
                 .any(|a| a.thing == i.app && a.registration == i.registration)
         })
         .collect();
-    let newest = Newest::read(records, &current).await?;
+    let newest = Newest::last_seen(records, &current).await?;
     let apps: Vec<Json> = apps
         .iter()
         .map(|app| app_json(app, now, newest.app_last_seen(app, &current, now)))
@@ -192,7 +193,7 @@ pub async fn list_apps(
     Ok(json!({ "apps": apps }))
 }
 
-/// The instruments of `app`'s registration, and what their newest records say.
+/// The instruments of `app`'s registration, and when each was last seen.
 async fn instruments_of(
     registry: &impl Registry,
     records: &impl RecordStore,
@@ -203,7 +204,7 @@ async fn instruments_of(
         .into_iter()
         .filter(|i| i.app == app.thing && i.registration == app.registration)
         .collect();
-    let newest = Newest::read(records, &instruments).await?;
+    let newest = Newest::last_seen(records, &instruments).await?;
     Ok((instruments, newest))
 }
 
@@ -397,12 +398,15 @@ pub async fn update_app(
     if let Some(certificate) = &app.certificate {
         things.set_active(certificate, app.enabled).await?;
     }
-    let (instruments, newest) = instruments_of(registry, records, &app).await?;
-    Ok(app_json(
-        &app,
-        now,
-        newest.app_last_seen(&app, &instruments, now),
-    ))
+    // The change is made: a failure to read when the app was last seen leaves it out.
+    let last_seen = match instruments_of(registry, records, &app).await {
+        Ok((instruments, newest)) => newest.app_last_seen(&app, &instruments, now),
+        Err(error) => {
+            tracing::warn!(error = ?error, "last seen left out of an answer");
+            app.last_seen
+        }
+    };
+    Ok(app_json(&app, now, last_seen))
 }
 
 /// Deletes an app with its instruments, and its thing and certificate in IoT Core —
@@ -500,7 +504,7 @@ pub async fn instrument_detail(
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
     let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
-    let newest = Newest::read(records, [&instrument]).await?;
+    let newest = Newest::latest(records, [&instrument]).await?;
     Ok(instrument_json(&instrument, &newest.of(&instrument)))
 }
 
@@ -537,7 +541,7 @@ pub async fn update_instrument(
     }
     match registry.save_instrument(&instrument).await? {
         Saved::Written => {
-            let newest = Newest::read(records, [&instrument]).await?;
+            let newest = or_without(Newest::latest(records, [&instrument]).await);
             Ok(instrument_json(&instrument, &newest.of(&instrument)))
         }
         Saved::Conflict => Err(ApiError::conflict(

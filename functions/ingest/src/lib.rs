@@ -13,11 +13,11 @@ use fieldcloud::domain::channel::ChannelRef;
 use fieldcloud::domain::ids::{ChannelName, InstrumentSerial};
 use fieldcloud::domain::ingest::{encode_records, select_new_channels};
 use fieldcloud::domain::iot_thing::Stack;
-use fieldcloud::domain::latest::writes_last_seen;
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::presence::writes_last_seen;
 use fieldcloud::domain::protocol::{parse_event, Batch, RuleEvent};
 use fieldcloud::domain::record::{Millis, Record};
-use fieldcloud::domain::registry::{App, AppKind, AppLimits, Instrument};
+use fieldcloud::domain::registry::{App, AppKind, AppLimits, Instrument, RegistrationId};
 use fieldcloud::ports::{
     RecordStore, Registration, Registry, Renewal, Saved, StoreError, StoredRecord,
 };
@@ -168,14 +168,16 @@ async fn ingest_batch(
             .or_default()
             .push(record);
     }
+    let mut newest_record = None;
     for (serial, records) in by_instrument {
-        ingest_instrument(registry, store, &message, &serial, &records, &mut report).await?;
+        let newest =
+            ingest_instrument(registry, store, &message, &serial, &records, &mut report).await?;
+        newest_record = newest_record.max(newest);
     }
-    // Latest values and an instrument's last-seen time are read from the newest records;
-    // the app's own last-seen time is written only when the stored one is old (a
-    // decision made here, from the item read: a refused conditional write costs as much
-    // as one that succeeds).
-    if writes_last_seen(app, batch.received_at) {
+    // Latest values and an instrument's last-seen time are the newest records; the app's
+    // own last-seen time is written only when those cannot show it (see
+    // `fieldcloud::domain::presence`).
+    if writes_last_seen(app, batch.received_at, newest_record) {
         registry.touch_app(app, batch.received_at).await?;
     }
 
@@ -208,6 +210,8 @@ struct Message<'a> {
     limits: AppLimits,
 }
 
+/// Ingests one instrument's records; returns the newest record time now stored for it
+/// (newly or before), if any.
 async fn ingest_instrument(
     registry: &impl Registry,
     store: &impl RecordStore,
@@ -215,7 +219,7 @@ async fn ingest_instrument(
     serial: &InstrumentSerial,
     records: &[Record],
     report: &mut IngestReport,
-) -> Result<(), IngestError> {
+) -> Result<Option<Millis>, IngestError> {
     let (app, limits) = (message.app, &message.limits);
     let Some(mut instrument) = find_or_register(registry, app, serial, limits).await? else {
         report.rejected.push(format!(
@@ -223,7 +227,7 @@ async fn ingest_instrument(
             records.len(),
             limits.instruments
         ));
-        return Ok(());
+        return Ok(None);
     };
 
     // 1. Select new channels first and commit the dictionary, so the indexes the records
@@ -263,8 +267,7 @@ async fn ingest_instrument(
     //     other's record; and a formula created or edited after this read is backfilled
     //     over records that include these. Either way no value is missed.
     compute_calculated(registry, store, app, &instrument, &encoded, report).await?;
-
-    Ok(())
+    Ok(encoded.iter().map(|r| r.t).max())
 }
 
 /// Computes every calculated channel of the app's group with a source on `instrument`
@@ -348,7 +351,7 @@ async fn find_or_register(
         // it already, so it becomes this registration's new, empty instrument in place.
         tracing::warn!(app = %app.thing, instrument = %serial, "renewing an instrument of an earlier registration");
         return match registry
-            .renew_instrument(&instrument, app, limits.instruments)
+            .renew_instrument(&instrument, app, new_instance(), limits.instruments)
             .await?
         {
             Renewal::Renewed(renewed) => Ok(Some(*renewed)),
@@ -361,7 +364,7 @@ async fn find_or_register(
         };
     }
     match registry
-        .register_instrument(app, serial, limits.instruments)
+        .register_instrument(app, serial, new_instance(), limits.instruments)
         .await?
     {
         Registration::Registered(instrument) => {
@@ -383,6 +386,12 @@ async fn find_or_register(
         },
         Registration::LimitReached => Ok(None),
     }
+}
+
+/// A new instrument's instance: random, so that its records share no key with those of
+/// an instrument of the same serial deleted before.
+fn new_instance() -> RegistrationId {
+    RegistrationId::from_random(rand::random())
 }
 
 async fn reload(

@@ -281,13 +281,10 @@ impl LocalCloud {
             .clone()
     }
 
-    /// Every DynamoDB write the functions sent since the start, in order: what the cost
-    /// model prices (moto's consumed capacity is made up).
-    pub fn writes(&self) -> Vec<write_log::Write> {
-        self.writes
-            .lock()
-            .expect("no panic while holding the lock")
-            .clone()
+    /// Every DynamoDB write the functions sent since the last call, in order: what the
+    /// cost model prices (moto's consumed capacity is made up).
+    pub fn take_writes(&self) -> Vec<write_log::Write> {
+        std::mem::take(&mut *self.writes.lock().expect("no panic while holding the lock"))
     }
 
     /// Outcomes of the IoT rule from now on, one per message.
@@ -359,9 +356,8 @@ async fn app_identities(
     ))
 }
 
-/// The names the template's policies refer to, as the local cloud has them.
 /// The key attribute names of the local tables, as the template declares them.
-fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
+pub fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
     [
         ("RegistryTable", REGISTRY_TABLE),
         ("RecordsTable", RECORDS_TABLE),
@@ -375,6 +371,7 @@ fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<String>>
     .collect()
 }
 
+/// The names the template's policies refer to, as the local cloud has them.
 fn iam_names(recompute_queue_url: &str) -> iam::Names {
     let (region, account) = ("us-east-1", "123456789012");
     let arn =

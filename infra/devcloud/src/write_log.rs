@@ -33,6 +33,10 @@ pub struct Write {
 /// The writes so far, shared by every function's client.
 pub type Writes = Arc<Mutex<Vec<Write>>>;
 
+/// The most writes held: a local cloud left running (the simulated fleet writes every few
+/// seconds) keeps only the newest.
+const MAX_HELD: usize = 100_000;
+
 /// Logs the writes of one function's DynamoDB client.
 #[derive(Debug, Clone)]
 pub struct WriteLog {
@@ -146,6 +150,8 @@ impl Intercept for WriteLog {
                 transactional,
             });
         }
+        let excess = writes.len().saturating_sub(MAX_HELD);
+        writes.drain(..excess);
         Ok(())
     }
 }

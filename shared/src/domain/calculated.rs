@@ -280,6 +280,7 @@ mod tests {
                 app.bytes().map(u64::from).sum::<u64>() << 16,
             ),
             serial: InstrumentSerial::parse(serial).unwrap(),
+            instance: RegistrationId::from_random(1 << 16),
             channels: channels
                 .iter()
                 .map(|c| ChannelName::parse(*c).unwrap())

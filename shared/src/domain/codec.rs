@@ -48,7 +48,7 @@ pub fn encode_values(entries: &[(ChannelIndex, Value)]) -> Vec<u8> {
 
 /// Decodes a blob written by [`encode_values`].
 pub fn decode_values(bytes: &[u8]) -> Result<Vec<(ChannelIndex, Value)>, CodecError> {
-    let mut reader = Reader::new(bytes, VALUES_FORMAT)?;
+    let mut reader = Reader::new(bytes)?;
     let mut out = Vec::new();
     while !reader.done() {
         out.push(reader.entry()?);
@@ -123,9 +123,9 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8], format: u8) -> Result<Self, CodecError> {
+    fn new(bytes: &'a [u8]) -> Result<Self, CodecError> {
         match bytes.first() {
-            Some(f) if *f == format => Ok(Reader {
+            Some(&VALUES_FORMAT) => Ok(Reader {
                 bytes,
                 position: 1,
                 next: 0,

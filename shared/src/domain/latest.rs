@@ -1,35 +1,22 @@
-//! Latest values and last-seen times, read from what is stored rather than kept up to
-//! date by every message.
+//! Latest values, read from what is stored rather than kept up to date by every message.
 //!
 //! An instrument's latest values are those of its newest stored records: a copy kept on
 //! the instrument's item would be rewritten by every message — and once more in the
 //! registry's index — at several times the write units of the record itself. Reading
-//! them back costs a Query of [`LATEST_LOOKBACK`] records (one read unit up to 8 KB);
-//! only where an acquired channel is in none of them (a channel sent less often than the
-//! others) a second Query looks [`LATEST_SEARCH`] records further back. A replay can
-//! never move them backward: the records table keeps the first write of every instant.
-//!
-//! An app's last-seen time (when a message last arrived) is written only when the stored
-//! one is [`LAST_SEEN_RESOLUTION_MILLIS`] old; between writes, the newest record of its
-//! instruments tells when it was last heard from.
+//! them back costs one Query of [`LATEST_LOOKBACK`] records, whatever a tenant sends, and
+//! a replay can never move them backward: the records table keeps the first write of
+//! every instant.
 
 use std::collections::BTreeMap;
 
 use super::codec::{decode_values, ChannelIndex, CodecError};
 use super::record::{Millis, Value};
-use super::registry::{App, Instrument, CONNECTED_WITHIN_MILLIS};
+use super::registry::Instrument;
 
-/// How many of an instrument's newest records its latest values are looked up in first.
-pub const LATEST_LOOKBACK: usize = 5;
-
-/// How many records further back the latest value of a channel missing from the first
-/// [`LATEST_LOOKBACK`] is looked for (two hours at the normal one-minute interval): a
-/// channel in none of them shows no latest value.
-pub const LATEST_SEARCH: usize = 120;
-
-/// How old an app's stored last-seen time must be before a message writes it again. At
-/// one message a minute this is one write (two units, with the index) in 30 messages.
-pub const LAST_SEEN_RESOLUTION_MILLIS: i64 = 30 * Millis::MINUTE;
+/// How many of an instrument's newest records its latest values are looked up in: a
+/// channel sent less often than once in this many records has no latest value (its
+/// values are in the series).
+pub const LATEST_LOOKBACK: usize = 10;
 
 /// One channel's latest value and the record time it came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,37 +60,9 @@ impl InstrumentLatest {
         })
     }
 
-    /// Whether some acquired channel has no value here: worth looking further back.
-    pub fn is_missing_channels(&self, instrument: &Instrument) -> bool {
-        self.values.len() < instrument.acquired_count()
-    }
-
     pub fn value_of(&self, channel: ChannelIndex) -> Option<&Latest> {
         self.values.iter().find(|l| l.channel == channel)
     }
-}
-
-/// Whether a message received at `at` writes the app's last-seen time.
-pub fn writes_last_seen(app: &App, at: Millis) -> bool {
-    app.last_seen
-        .is_none_or(|seen| at.0 - seen.0 >= LAST_SEEN_RESOLUTION_MILLIS)
-}
-
-/// When an app was last heard from: the later of its stored last-seen time and the
-/// newest record of its instruments (`records_seen`), a record time never counting past
-/// `now` (a device clock may run ahead).
-pub fn app_last_seen(
-    app: &App,
-    records_seen: impl IntoIterator<Item = Millis>,
-    now: Millis,
-) -> Option<Millis> {
-    let newest_record = records_seen.into_iter().max().map(|t| t.min(now));
-    app.last_seen.max(newest_record)
-}
-
-/// Connected: heard from within [`CONNECTED_WITHIN_MILLIS`] of `now`.
-pub fn connected(last_seen: Option<Millis>, now: Millis) -> bool {
-    last_seen.is_some_and(|seen| now.0 - seen.0 <= CONNECTED_WITHIN_MILLIS)
 }
 
 #[cfg(test)]
@@ -111,38 +70,24 @@ mod tests {
     use super::*;
     use crate::domain::codec::encode_values;
     use crate::domain::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
-    use crate::domain::registry::{AppKind, RegistrationId};
+    use crate::domain::registry::RegistrationId;
+    use proptest::prelude::*;
 
-    fn instrument(channels: &[&str], deselected: Vec<u32>) -> Instrument {
+    fn instrument(channels: usize, deselected: Vec<u32>) -> Instrument {
         Instrument {
             account: AccountId::parse("acme").unwrap(),
             group: GroupId::parse("g").unwrap(),
             app: ThingName::parse("gw").unwrap(),
             registration: RegistrationId::from_random(0),
             serial: InstrumentSerial::parse("LR-1").unwrap(),
-            channels: channels
-                .iter()
-                .map(|c| ChannelName::parse(*c).unwrap())
+            instance: RegistrationId::from_random(1),
+            channels: (0..channels)
+                .map(|c| ChannelName::parse(format!("CH{c}")).unwrap())
                 .collect(),
             deselected,
             label: None,
             note: None,
             rev: 0,
-        }
-    }
-
-    fn app(last_seen: Option<i64>) -> App {
-        App {
-            thing: ThingName::parse("gw").unwrap(),
-            account: AccountId::parse("acme").unwrap(),
-            group: GroupId::parse("g").unwrap(),
-            registration: RegistrationId::from_random(0),
-            registered: Millis(0),
-            name: "gw".into(),
-            kind: AppKind::Gateway,
-            enabled: true,
-            certificate: None,
-            last_seen: last_seen.map(Millis),
         }
     }
 
@@ -158,63 +103,65 @@ mod tests {
     fn each_channel_takes_the_newest_record_that_has_it() {
         let (newest, older) = (encoded(&[(0, 3.0)]), encoded(&[(0, 2.0), (1, 20.0)]));
         let latest = InstrumentLatest::of(
-            &instrument(&["a", "b"], vec![]),
+            &instrument(2, vec![]),
             &[(Millis(300), &newest), (Millis(200), &older)],
         )
         .unwrap();
         assert_eq!(latest.last_seen, Some(Millis(300)));
         assert_eq!(latest.value_of(0).unwrap().value, Value::Number(3.0));
         assert_eq!(latest.value_of(1).unwrap().t, Millis(200));
-        assert!(!latest.is_missing_channels(&instrument(&["a", "b"], vec![])));
-        assert!(latest.is_missing_channels(&instrument(&["a", "b", "c"], vec![])));
     }
 
     #[test]
     fn a_deselected_channel_has_no_latest_value() {
         let record = encoded(&[(0, 1.0), (1, 2.0)]);
         let latest =
-            InstrumentLatest::of(&instrument(&["a", "b"], vec![0]), &[(Millis(1), &record)])
-                .unwrap();
+            InstrumentLatest::of(&instrument(2, vec![0]), &[(Millis(1), &record)]).unwrap();
         assert_eq!(latest.values.len(), 1);
         assert_eq!(latest.values[0].channel, 1);
     }
 
     #[test]
     fn no_records_no_latest_values() {
-        let latest = InstrumentLatest::of(&instrument(&["a"], vec![]), &[]).unwrap();
+        let latest = InstrumentLatest::of(&instrument(1, vec![]), &[]).unwrap();
         assert_eq!(latest, InstrumentLatest::default());
     }
 
-    #[test]
-    fn last_seen_is_written_once_per_resolution() {
-        assert!(writes_last_seen(&app(None), Millis(0)));
-        let seen = app(Some(1_000));
-        assert!(!writes_last_seen(
-            &seen,
-            Millis(1_000 + LAST_SEEN_RESOLUTION_MILLIS - 1)
-        ));
-        assert!(writes_last_seen(
-            &seen,
-            Millis(1_000 + LAST_SEEN_RESOLUTION_MILLIS)
-        ));
-    }
-
-    #[test]
-    fn an_app_was_last_seen_at_its_newest_record_or_message() {
-        let now = Millis(10 * Millis::MINUTE);
-        let seen = app(Some(Millis::MINUTE));
-        assert_eq!(
-            app_last_seen(&seen, [Millis(5 * Millis::MINUTE)], now),
-            Some(Millis(5 * Millis::MINUTE))
-        );
-        assert_eq!(app_last_seen(&seen, [], now), Some(Millis(Millis::MINUTE)));
-        // A record time ahead of now (a device clock running ahead) shows as now.
-        assert_eq!(
-            app_last_seen(&seen, [Millis(15 * Millis::MINUTE)], now),
-            Some(now)
-        );
-        assert!(connected(Some(Millis(8 * Millis::MINUTE)), now));
-        assert!(!connected(Some(Millis(6 * Millis::MINUTE)), now));
-        assert!(!connected(None, now));
+    proptest! {
+        /// Against the obvious definition: per acquired channel, the value at the
+        /// greatest time among the records that have it.
+        #[test]
+        fn each_acquired_channel_has_the_value_of_its_newest_record(
+            records in prop::collection::btree_map(
+                any::<i64>(),
+                prop::collection::btree_map(0u32..6, -1e6f64..1e6, 0..6),
+                0..12,
+            ),
+            deselected in prop::collection::btree_set(0u32..6, 0..3),
+        ) {
+            let instrument = instrument(6, deselected.iter().copied().collect());
+            let blobs: Vec<(Millis, Vec<u8>)> = records
+                .iter()
+                .rev()
+                .map(|(t, values)| {
+                    let values: Vec<(u32, f64)> = values.iter().map(|(c, v)| (*c, *v)).collect();
+                    (Millis(*t), encoded(&values))
+                })
+                .collect();
+            let newest_first: Vec<(Millis, &[u8])> =
+                blobs.iter().map(|(t, b)| (*t, b.as_slice())).collect();
+            let latest = InstrumentLatest::of(&instrument, &newest_first).unwrap();
+            for channel in 0..6u32 {
+                let expected = records
+                    .iter()
+                    .filter(|(_, values)| values.contains_key(&channel))
+                    .max_by_key(|(t, _)| **t)
+                    .filter(|_| instrument.is_acquired(channel))
+                    .map(|(t, values)| (Millis(*t), Value::Number(values[&channel])));
+                let found = latest.value_of(channel).map(|l| (l.t, l.value));
+                prop_assert_eq!(found, expected);
+            }
+            prop_assert_eq!(latest.last_seen, records.keys().max().map(|t| Millis(*t)));
+        }
     }
 }

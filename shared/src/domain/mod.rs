@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod iot_thing;
 pub mod latest;
 pub mod plan;
+pub mod presence;
 pub mod protocol;
 pub mod record;
 pub mod registry;

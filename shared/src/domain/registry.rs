@@ -8,10 +8,6 @@ use super::plan::{Limits, Plan};
 use super::record::Millis;
 use super::settings::{Language, TimeZone};
 
-/// An app counts as connected while it has been heard from this recently: apps send at
-/// least once a minute, so three missed minutes mean it is gone.
-pub const CONNECTED_WITHIN_MILLIS: i64 = 3 * Millis::MINUTE;
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     pub id: AccountId,
@@ -161,9 +157,8 @@ pub struct App {
     /// The IoT Core certificate the app connects with (none for apps made by the seeds).
     pub certificate: Option<String>,
     /// When the cloud received a message from it (receive time, not record time: an app
-    /// replaying an old backlog is connected now), written at most every
-    /// [`super::latest::LAST_SEEN_RESOLUTION_MILLIS`]: see [`super::latest::app_last_seen`]
-    /// for when it was last heard from.
+    /// replaying an old backlog is connected now), written only when the message's
+    /// records do not show it (see [`super::presence`]).
     pub last_seen: Option<Millis>,
 }
 
@@ -192,26 +187,36 @@ impl std::fmt::Display for RegistrationId {
     }
 }
 
-/// The stable key of an instrument's records: `{account}/{app}.{registration}/{serial}`.
-/// It starts with the account, so no other account's key can equal it, and carries the
-/// app's registration, so a re-registered app never reads the records of the one before.
+/// The stable key of an instrument's records:
+/// `{account}/{app}.{registration}/{serial}/{instance}`. It starts with the account, so
+/// no other account's key can equal it; it carries the app's registration, so a
+/// re-registered app never reads the records of the one before, and the instrument's own
+/// instance, so an instrument deleted and sent again under its serial starts with no
+/// history either (its channel dictionary starts afresh: old records would decode under
+/// the wrong names).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstrumentKey(String);
 
 impl InstrumentKey {
-    pub fn new(
-        account: &AccountId,
-        thing: &ThingName,
-        registration: RegistrationId,
-        serial: &InstrumentSerial,
-    ) -> Self {
-        // `.` is in no app ID, so the registration cannot be confused with part of one.
-        InstrumentKey(format!("{account}/{thing}.{registration}/{serial}"))
+    pub fn new(instrument: &Instrument) -> Self {
+        let Instrument {
+            account,
+            app,
+            registration,
+            serial,
+            instance,
+            ..
+        } = instrument;
+        // `.` is in no app ID, so the registration cannot be confused with part of one;
+        // `/` is in no serial.
+        InstrumentKey(format!(
+            "{account}/{app}.{registration}/{serial}/{instance}"
+        ))
     }
 
     /// The key the values of formula `formula` of a calculated channel are stored under.
-    /// It has one slash where a measured instrument's has two, and `@`, which no thing name
-    /// or serial has, so the two can never collide.
+    /// It has one slash where a measured instrument's has three, and `@`, which no thing
+    /// name or serial has, so the two can never collide.
     pub fn calculated(account: &AccountId, id: &super::ids::CalcId, formula: u64) -> Self {
         InstrumentKey(format!("{account}/calc:{id}@{formula}"))
     }
@@ -235,6 +240,9 @@ pub struct Instrument {
     /// The registration of its app it belongs to (see [`App::registration`]).
     pub registration: RegistrationId,
     pub serial: InstrumentSerial,
+    /// Random per registration of the instrument (the first record of its serial on the
+    /// app, or the first after it was deleted): its records' keys carry it.
+    pub instance: RegistrationId,
     /// Channels selected for acquisition, in dictionary order: a channel's position is
     /// the index its values are stored under, so the list only ever grows.
     pub channels: Vec<ChannelName>,
@@ -250,13 +258,15 @@ pub struct Instrument {
 }
 
 impl Instrument {
-    pub fn new(app: &App, serial: InstrumentSerial) -> Instrument {
+    /// A new instrument of `app`, `instance` drawn at random by the caller.
+    pub fn new(app: &App, serial: InstrumentSerial, instance: RegistrationId) -> Instrument {
         Instrument {
             account: app.account.clone(),
             group: app.group.clone(),
             app: app.thing.clone(),
             registration: app.registration,
             serial,
+            instance,
             channels: Vec::new(),
             deselected: Vec::new(),
             label: None,
@@ -266,7 +276,7 @@ impl Instrument {
     }
 
     pub fn key(&self) -> InstrumentKey {
-        InstrumentKey::new(&self.account, &self.app, self.registration, &self.serial)
+        InstrumentKey::new(self)
     }
 
     /// How many channels are acquired: what the plan's per-instrument limit counts.

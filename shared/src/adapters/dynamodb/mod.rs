@@ -19,8 +19,9 @@
 //! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
 //!   register an instrument (transaction: count on the app + conditional put), save an
 //!   instrument's channels when new ones appear (UpdateItem checked on `rev`), app last
-//!   seen at most every 30 minutes (UpdateItem checked on `lastSeen`). Nothing else per
-//!   message: latest values are the newest records (see [`crate::domain::latest`]).
+//!   seen only when the records cannot show it (UpdateItem checked on `lastSeen`; see
+//!   [`crate::domain::presence`]). Nothing else per message: latest values are the newest
+//!   records (see [`crate::domain::latest`]).
 //! - api: a group's apps and instruments in one Query on `byGroup`; the account is part
 //!   of `gpk`, so the query cannot reach another tenant.
 //!
@@ -31,7 +32,7 @@
 //!
 //! **Records** (`i`, `t`): one item per (instrument, record time) holding every channel
 //! value of the record in one binary attribute `v` (see [`crate::domain::codec`]).
-//! `i` is `{account}/{app}.{registration}/{serial}` (`{account}/calc:{id}@{formula}` for
+//! `i` is `{account}/{app}.{registration}/{serial}/{instance}` (`{account}/calc:{id}@{formula}` for
 //! a calculated channel), `t` milliseconds. The key is the record's identity, and a
 //! record is put only where its item does not exist: the first write stays, so a
 //! redelivered record changes nothing — exactly-once storage without a read.

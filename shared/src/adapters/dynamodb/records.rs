@@ -155,23 +155,16 @@ impl RecordStore for DynamoRecords {
     async fn newest(
         &self,
         instrument: &InstrumentKey,
-        before: Option<Millis>,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError> {
-        // One page: the few hundred records asked for at most are below the 1 MB a page
-        // holds.
-        let mut query = self
+        // One page: a few records, each at most 400 KB (DynamoDB's item limit), so the
+        // page is cut at 1 MB only for limits far beyond what callers ask.
+        let output = self
             .client
             .query()
             .table_name(&self.table)
-            .expression_attribute_values(":i", s(instrument.as_str()));
-        query = match before {
-            Some(before) => query
-                .key_condition_expression("i = :i AND t < :before")
-                .expression_attribute_values(":before", n(before.0)),
-            None => query.key_condition_expression("i = :i"),
-        };
-        let output = query
+            .key_condition_expression("i = :i")
+            .expression_attribute_values(":i", s(instrument.as_str()))
             .scan_index_forward(false)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()

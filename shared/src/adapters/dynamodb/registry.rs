@@ -491,6 +491,8 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
         app: parse_id(ThingName::parse, get_s(item, "app")?)?,
         registration: parse_registration(item)?,
         serial: parse_id(InstrumentSerial::parse, get_s(item, "serial")?)?,
+        instance: RegistrationId::parse(get_s(item, "inst")?)
+            .ok_or_else(|| StoreError::Corrupt("bad instrument instance".into()))?,
         channels,
         deselected: match item.get("deselected") {
             Some(AttributeValue::L(list)) => list
@@ -870,9 +872,10 @@ impl Registry for DynamoRegistry {
         &self,
         app: &App,
         serial: &InstrumentSerial,
+        instance: RegistrationId,
         limit: u32,
     ) -> Result<Registration, StoreError> {
-        let instrument = Instrument::new(app, serial.clone());
+        let instrument = Instrument::new(app, serial.clone(), instance);
         let item = Item::from([
             ("pk".into(), s(app_pk(&app.account, &app.thing))),
             ("sk".into(), s(instrument_sk(serial))),
@@ -886,6 +889,7 @@ impl Registry for DynamoRegistry {
             ("app".into(), s(app.thing.as_str())),
             ("reg".into(), s(app.registration.to_string())),
             ("serial".into(), s(serial.as_str())),
+            ("inst".into(), s(instance.to_string())),
             ("rev".into(), n(0)),
         ]);
         // The count on the app and the new item commit together: of two concurrent
@@ -903,18 +907,19 @@ impl Registry for DynamoRegistry {
         &self,
         stale: &Instrument,
         app: &App,
+        instance: RegistrationId,
         limit: u32,
     ) -> Result<Renewal, StoreError> {
         let fresh = Instrument {
             rev: stale.rev + 1,
-            ..Instrument::new(app, stale.serial.clone())
+            ..Instrument::new(app, stale.serial.clone(), instance)
         };
         let renew = Update::builder()
             .table_name(&self.table)
             .key("pk", s(app_pk(&app.account, &app.thing)))
             .key("sk", s(instrument_sk(&stale.serial)))
             .update_expression(
-                "SET reg = :reg, gpk = :gpk, #group = :group, channels = :none, \
+                "SET reg = :reg, inst = :inst, gpk = :gpk, #group = :group, channels = :none, \
                  deselected = :none, rev = :rev \
                  REMOVE #label, #note",
             )
@@ -925,6 +930,7 @@ impl Registry for DynamoRegistry {
             .expression_attribute_names("#label", "label")
             .expression_attribute_names("#note", "note")
             .expression_attribute_values(":reg", s(app.registration.to_string()))
+            .expression_attribute_values(":inst", s(instance.to_string()))
             .expression_attribute_values(":stale", s(stale.registration.to_string()))
             .expression_attribute_values(":was", n(stale.rev))
             .expression_attribute_values(":gpk", s(group_gpk(&app.account, &app.group)))
