@@ -108,10 +108,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
+def certificate_bundle():
+    """The host's CA bundle. Given as the only place to load CA certificates from, as on
+    Lambda's provided.al2023, whose certificate directory holds the bundle alone; the
+    functions' TLS (rustls-native-certs) would otherwise also read every file of a
+    directory like Debian's /etc/ssl/certs (some 300 files, about 5 ms)."""
+    for path in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"):
+        if os.path.exists(path):
+            return path
+    sys.exit("no CA certificate bundle found")
+
+
 def environment(port):
     """What Lambda and the template give every function, pointed at this server."""
     here = f"127.0.0.1:{port}"
     return {
+        "SSL_CERT_FILE": certificate_bundle(),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_LAMBDA_RUNTIME_API": here,
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
