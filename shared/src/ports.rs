@@ -449,8 +449,9 @@ pub trait Things: Send + Sync {
         thing: &IotThing,
         certificate_id: Option<&str>,
     ) -> Result<(), StoreError>;
-    /// Where apps connect: the MQTT endpoint as `host:port`.
-    fn endpoint(&self) -> &str;
+    /// Where apps connect: the MQTT endpoint as `host:port`. It may take a call to IoT
+    /// Core the first time, so it can fail (`Unavailable`).
+    async fn endpoint(&self) -> Result<String, StoreError>;
 }
 
 /// A message to one person.

@@ -101,6 +101,16 @@ impl ApiError {
         }
     }
 
+    /// A service the request needs did not answer; the same request may succeed later.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 503,
+            code: "unavailable",
+            message: message.into(),
+            position: None,
+        }
+    }
+
     pub fn invalid_expression(error: &ExprError) -> Self {
         ApiError {
             status: 400,

@@ -20,9 +20,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let stack = stack_from_env()?;
     let config = load_config().await;
     let key = TokenKey::new(ssm::token_key(&config).await?)?;
-    let iot = aws_sdk_iot::Client::new(&config);
-    let endpoint = IotThings::data_endpoint(&iot).await?;
-    let things = IotThings::new(iot, required_env("APP_POLICY_NAME")?, endpoint);
+    // No call to IoT Core here: its data endpoint is asked when an app is first registered.
+    let things = IotThings::new(
+        aws_sdk_iot::Client::new(&config),
+        required_env("APP_POLICY_NAME")?,
+    );
     let client = aws_sdk_dynamodb::Client::new(&config);
     let api = api::Api {
         registry: DynamoRegistry::new(client.clone(), tables.registry),

@@ -251,6 +251,13 @@ pub async fn register_app(
             "plan {plan} has no direct-connected loggers; they come with free, standard and pro"
         )));
     }
+    // Asked before anything is made: failing after provisioning would lose the key.
+    let endpoint = things.endpoint().await.map_err(|error| {
+        tracing::error!(%error, "no IoT data endpoint");
+        ApiError::unavailable(
+            "IoT Core did not say where apps connect; nothing was registered, try again",
+        )
+    })?;
     let limit = plan.limits().apps;
     match registry.register_app(&app, limit).await? {
         Created::Created => {}
@@ -322,7 +329,7 @@ pub async fn register_app(
         "private_key": credentials.private_key,
     });
     body["mqtt"] = json!({
-        "endpoint": things.endpoint(),
+        "endpoint": endpoint,
         "client_id": iot_thing.as_str(),
         "topic": records_topic(&iot_thing),
     });

@@ -349,7 +349,7 @@ async fn app_identities(
         .await
         .map_err(|e| anyhow::anyhow!(aws_sdk_iot::error::DisplayErrorContext(e).to_string()))
         .context("creating the apps' IoT policy")?;
-    Ok(IotThings::new(
+    Ok(IotThings::with_endpoint(
         api_iot.clone(),
         APP_POLICY,
         mqtt.to_string(),

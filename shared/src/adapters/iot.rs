@@ -4,10 +4,10 @@
 
 use async_trait::async_trait;
 use aws_sdk_iot::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iot::types::AttributePayload;
 use aws_sdk_iot::types::CertificateStatus;
 use aws_sdk_iot::Client;
-
-use aws_sdk_iot::types::AttributePayload;
+use tokio::sync::OnceCell;
 
 use crate::domain::iot_thing::IotThing;
 use crate::domain::registry::RegistrationId;
@@ -17,7 +17,9 @@ use crate::ports::{DeviceCredentials, Provisioned, StoreError, Things};
 pub struct IotThings {
     client: Client,
     policy: String,
-    endpoint: String,
+    /// The data endpoint apps connect to, asked of IoT Core on first use and kept: only
+    /// registering an app needs it, so a cold start makes no call for it.
+    endpoint: OnceCell<String>,
 }
 
 fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(
@@ -67,32 +69,45 @@ where
 }
 
 impl IotThings {
-    /// `policy` is the IoT policy attached to every app's certificate; `endpoint` the
-    /// account's data endpoint (see [`IotThings::data_endpoint`]).
-    pub fn new(client: Client, policy: impl Into<String>, endpoint: impl Into<String>) -> Self {
+    /// `policy` is the IoT policy attached to every app's certificate. The endpoint apps
+    /// connect to is the account's ATS data endpoint, asked of IoT Core when first needed.
+    pub fn new(client: Client, policy: impl Into<String>) -> Self {
         IotThings {
             client,
             policy: policy.into(),
-            endpoint: endpoint.into(),
+            endpoint: OnceCell::new(),
         }
     }
 
-    /// The account's ATS data endpoint for MQTT over TLS (`host:8883`), asked once at
-    /// cold start.
-    pub async fn data_endpoint(client: &Client) -> Result<String, String> {
-        let host = client
+    /// Apps connect to `endpoint` (`host:port`) instead: the local cloud's own broker.
+    pub fn with_endpoint(
+        client: Client,
+        policy: impl Into<String>,
+        endpoint: impl Into<String>,
+    ) -> Self {
+        IotThings {
+            client,
+            policy: policy.into(),
+            endpoint: OnceCell::new_with(Some(endpoint.into())),
+        }
+    }
+
+    /// The account's ATS data endpoint for MQTT over TLS (`host:8883`).
+    async fn data_endpoint(&self) -> Result<String, StoreError> {
+        let host = self
+            .client
             .describe_endpoint()
             .endpoint_type("iot:Data-ATS")
             .send()
             .await
             .map_err(|e| {
-                format!(
-                    "asking IoT Core for its endpoint: {}",
+                StoreError::Unavailable(format!(
+                    "asking IoT Core for its data endpoint: {}",
                     DisplayErrorContext(e)
-                )
+                ))
             })?
             .endpoint_address
-            .ok_or_else(|| "IoT Core named no endpoint".to_owned())?;
+            .ok_or_else(|| StoreError::Unavailable("IoT Core named no data endpoint".into()))?;
         Ok(format!("{host}:8883"))
     }
 
@@ -323,7 +338,98 @@ impl Things for IotThings {
         .await
     }
 
-    fn endpoint(&self) -> &str {
-        &self.endpoint
+    async fn endpoint(&self) -> Result<String, StoreError> {
+        // A failed ask is not kept: the next registration asks again.
+        self.endpoint
+            .get_or_try_init(|| self.data_endpoint())
+            .await
+            .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_iot::config::retry::RetryConfig;
+    use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// An IoT client for `endpoint_url`, with test credentials and no retries.
+    fn client(endpoint_url: &str) -> Client {
+        Client::from_conf(
+            aws_sdk_iot::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+                .retry_config(RetryConfig::disabled())
+                .endpoint_url(endpoint_url)
+                .build(),
+        )
+    }
+
+    /// A stand-in for IoT Core that answers every request with a data endpoint and counts
+    /// the requests.
+    async fn iot_core(asked: Arc<AtomicUsize>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = Vec::new();
+                let mut buffer = [0; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                asked.fetch_add(1, Ordering::SeqCst);
+                let body = r#"{"endpointAddress":"abc-ats.iot.us-east-1.amazonaws.com"}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        format!("http://{address}")
+    }
+
+    #[tokio::test]
+    async fn data_endpoint_is_asked_on_first_use_only() {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let things = IotThings::new(client(&iot_core(asked.clone()).await), "apps");
+        assert_eq!(
+            asked.load(Ordering::SeqCst),
+            0,
+            "asked before it was needed"
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                things.endpoint().await.unwrap(),
+                "abc-ats.iot.us-east-1.amazonaws.com:8883"
+            );
+        }
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn endpoint_iot_core_cannot_give_is_unavailable() {
+        // Nothing listens on port 1.
+        let things = IotThings::new(client("http://127.0.0.1:1"), "apps");
+        match things.endpoint().await {
+            Err(StoreError::Unavailable(message)) => {
+                assert!(message.contains("data endpoint"), "{message}")
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_given_endpoint_needs_no_call() {
+        let things =
+            IotThings::with_endpoint(client("http://127.0.0.1:1"), "apps", "127.0.0.1:1883");
+        assert_eq!(things.endpoint().await.unwrap(), "127.0.0.1:1883");
     }
 }
