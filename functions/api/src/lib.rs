@@ -20,6 +20,11 @@ mod users;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
+use fieldcloud::adapters::context::{required_env, Ctx};
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::iot::IotThings;
+use fieldcloud::adapters::ses::SesMailer;
+use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::{CalcId, GroupId, InstrumentSerial, ThingName, UserId};
 use fieldcloud::domain::iot_thing::Stack;
@@ -45,6 +50,28 @@ pub struct Api<R, S, Q, M, T> {
     pub read_limits: ReadLimits,
     pub key: TokenKey,
     pub portal_url: String,
+}
+
+/// The API as deployed: on DynamoDB, SQS, SES and IoT Core.
+pub type DeployedApi = Api<DynamoRegistry, DynamoRecords, SqsJobQueue, SesMailer, IotThings>;
+
+impl DeployedApi {
+    /// Builds the API from a function's context and the rest of its environment
+    /// (`RECOMPUTE_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, the token
+    /// key's parameter).
+    pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
+        Ok(Api {
+            jobs: ctx.recompute_queue()?,
+            mailer: ctx.mailer()?,
+            things: ctx.things()?,
+            key: ctx.token_key().await?,
+            portal_url: required_env("PORTAL_URL")?,
+            read_limits: ReadLimits::default(),
+            registry: ctx.registry,
+            records: ctx.records,
+            stack: ctx.stack,
+        })
+    }
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.

@@ -45,6 +45,26 @@ impl From<RecomputeError> for lambda_runtime::Diagnostic {
     }
 }
 
+/// Handles one message of the recompute queue: a step of a job, [`PAGE_RECORDS`] source
+/// records at most. A message that is not a job never will be: it is logged and dropped
+/// (`Ok`), not retried. What Lambda runs, and the local cloud's queue worker too.
+pub async fn handle_message(
+    body: &str,
+    registry: &impl Registry,
+    store: &impl RecordStore,
+    queue: &impl JobQueue,
+) -> Result<(), RecomputeError> {
+    match serde_json::from_str::<RecomputeJob>(body) {
+        Ok(job) => handle(&job, registry, store, queue, PAGE_RECORDS)
+            .await
+            .map(drop),
+        Err(error) => {
+            tracing::error!(%error, %body, "not a recompute job; dropped");
+            Ok(())
+        }
+    }
+}
+
 /// Runs one step of `job`, reading at most `page` records of the first source.
 pub async fn handle(
     job: &RecomputeJob,

@@ -148,9 +148,11 @@ impl LocalCloud {
         tokio::spawn(worker::run(
             sqs.clone(),
             queue_url.clone(),
-            recompute_registry,
-            recompute_records,
-            SqsJobQueue::new(recompute.sqs.clone(), queue_url.clone()),
+            RecomputeConsumer {
+                registry: recompute_registry,
+                records: recompute_records,
+                queue: SqsJobQueue::new(recompute.sqs.clone(), queue_url.clone()),
+            },
         ));
 
         let mqtt_listen = SocketAddr::new(ports.bind, free_port(ports.mqtt)?);
@@ -354,6 +356,21 @@ async fn app_identities(
         APP_POLICY,
         mqtt.to_string(),
     ))
+}
+
+/// The recompute function as its queue's consumer, with its own clients.
+struct RecomputeConsumer {
+    registry: DynamoRegistry,
+    records: DynamoRecords,
+    queue: SqsJobQueue,
+}
+
+impl worker::Consumer for RecomputeConsumer {
+    async fn handle_message(&self, body: &str) -> Result<(), String> {
+        recompute::handle_message(body, &self.registry, &self.records, &self.queue)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The key attribute names of the local tables, as the template declares them.

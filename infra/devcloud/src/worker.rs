@@ -1,19 +1,18 @@
-//! The recompute worker: consumes the recompute queue (SQS in the emulator) and runs the
-//! `recompute` handler in process, as Lambda's SQS event source mapping would — a message
-//! is deleted only when its step succeeded, else it comes back after the visibility
-//! timeout.
+//! A queue worker: consumes an SQS queue of the emulator and hands each message to a
+//! function's `handle_message` in process, as Lambda's SQS event source mapping would — a
+//! message is deleted only when it was handled, else it comes back after the visibility
+//! timeout. One worker for every queue consumer: the local cloud runs the very code
+//! Lambda runs.
 
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
-use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
-use fieldcloud::adapters::sqs::SqsJobQueue;
-use fieldcloud::domain::calculated::RecomputeJob;
-use recompute::PAGE_RECORDS;
+use std::future::Future;
 
 /// How long the worker waits before asking an empty queue again.
 const IDLE_POLL: Duration = Duration::from_millis(100);
-/// A failed step is retried this long after (the queue's visibility timeout).
+/// A message that failed is handled again this long after (the queue's visibility
+/// timeout).
 pub const VISIBILITY_TIMEOUT_SECONDS: i32 = 2;
 
 /// Creates the recompute queue and returns its URL.
@@ -33,15 +32,15 @@ pub async fn create_queue(client: &Client, name: &str) -> anyhow::Result<String>
         .ok_or_else(|| anyhow::anyhow!("SQS returned no queue URL"))
 }
 
-/// Runs until the process ends: `client` polls (as Lambda's event source mapping does),
-/// `registry`, `records` and `queue` are the function's own.
-pub async fn run(
-    client: Client,
-    queue_url: String,
-    registry: DynamoRegistry,
-    records: DynamoRecords,
-    queue: SqsJobQueue,
-) {
+/// A queue's consumer: what its Lambda does with one message body. An error means the
+/// message is to be handled again later.
+pub trait Consumer: Send + Sync + 'static {
+    fn handle_message(&self, body: &str) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Runs until the process ends: `client` polls (as Lambda's event source mapping does);
+/// `consumer` holds the function's own clients.
+pub async fn run(client: Client, queue_url: String, consumer: impl Consumer) {
     loop {
         let received = client
             .receive_message()
@@ -52,7 +51,7 @@ pub async fn run(
         let messages = match received {
             Ok(output) => output.messages.unwrap_or_default(),
             Err(error) => {
-                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(error), "receiving recompute jobs failed");
+                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(error), queue = %queue_url, "receiving messages failed");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -64,19 +63,11 @@ pub async fn run(
         }
         for message in messages {
             let body = message.body.unwrap_or_default();
-            let done = match serde_json::from_str::<RecomputeJob>(&body) {
-                Ok(job) => {
-                    match recompute::handle(&job, &registry, &records, &queue, PAGE_RECORDS).await {
-                        Ok(_) => true,
-                        Err(error) => {
-                            tracing::warn!(%error, "recompute step failed; it will be redelivered");
-                            false
-                        }
-                    }
-                }
+            let done = match consumer.handle_message(&body).await {
+                Ok(()) => true,
                 Err(error) => {
-                    tracing::error!(%error, %body, "not a recompute job; dropping it");
-                    true
+                    tracing::warn!(%error, queue = %queue_url, "handling a message failed; it will be redelivered");
+                    false
                 }
             };
             if let (true, Some(receipt)) = (done, message.receipt_handle) {
@@ -87,7 +78,7 @@ pub async fn run(
                     .send()
                     .await;
                 if let Err(error) = deleted {
-                    tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(error), "deleting a recompute job failed");
+                    tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(error), "deleting a handled message failed");
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Adapters: the ports of [`crate::ports`] implemented on AWS services.
 
-pub mod aws;
+pub mod context;
 pub mod dynamodb;
 pub mod iot;
 pub mod ses;

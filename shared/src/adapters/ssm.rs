@@ -2,7 +2,7 @@
 
 use aws_sdk_ssm::error::DisplayErrorContext;
 
-use super::aws::required_env;
+use super::context::required_env;
 
 /// The decrypted value of the SecureString parameter `name`.
 pub async fn secure_parameter(client: &aws_sdk_ssm::Client, name: &str) -> Result<String, String> {
