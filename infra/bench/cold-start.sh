@@ -21,6 +21,9 @@ port="$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.
 .venv/bin/moto_server -p "$port" >/dev/null 2>&1 &
 moto=$!
 trap 'kill "$moto"' EXIT
+# A non-interactive shell runs its EXIT trap on these only when told to exit on them.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 for _ in $(seq 50); do
     curl -s -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
     sleep 0.2

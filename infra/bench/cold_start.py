@@ -69,6 +69,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         arrived = time.perf_counter_ns()
         run = self.server.run
         if self.path == NEXT and run and not run.ready.is_set():
+            while run.pid is None:  # Popen has not returned to the harness yet
+                time.sleep(0.0001)
             run.rss_kib = vm_rss_kib(run.pid)
             run.ready_ms = (arrived - run.started) / 1e6
             run.ready.set()
@@ -153,12 +155,13 @@ def environment(port):
 
 
 def once(harness, bootstrap, env):
-    started = time.perf_counter_ns()
+    # The run is there before the process: its first request may come at once.
+    run = Run(None, time.perf_counter_ns())
+    harness.run = run
     process = subprocess.Popen(
         [bootstrap], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    run = Run(process.pid, started)
-    harness.run = run
+    run.pid = process.pid
     ready = run.ready.wait(timeout=10)
     process.kill()
     _, stderr = process.communicate()

@@ -111,6 +111,13 @@ mod tests {
                 failure_queues.push(arn.trim_end_matches(".Arn").to_owned());
             }
         }
+        // An error the api answers (503 with IoT Core or DynamoDB unavailable, say) is no
+        // failure of the function: API Gateway counts it.
+        assert_eq!(
+            watched("5xx", "ApiId"),
+            vec![intrinsic_value("Ref", "HttpApi")],
+            "the API's server errors have an alarm"
+        );
         let waiting = watched("ApproximateNumberOfMessagesVisible", "QueueName");
         for queue in failure_queues {
             assert!(

@@ -13,6 +13,9 @@ use crate::domain::iot_thing::IotThing;
 use crate::domain::registry::RegistrationId;
 use crate::ports::{DeviceCredentials, Provisioned, StoreError, Things};
 
+/// How long IoT Core may take to name its data endpoint.
+const ENDPOINT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct IotThings {
     client: Client,
@@ -92,19 +95,30 @@ impl IotThings {
         }
     }
 
-    /// The account's ATS data endpoint for MQTT over TLS (`host:8883`).
+    /// The account's ATS data endpoint for MQTT over TLS (`host:8883`). A failure is
+    /// logged as an error: the API answers it with a 503, which the operator's alarm on
+    /// the API's server errors counts.
     async fn data_endpoint(&self) -> Result<String, StoreError> {
         let host = self
             .client
             .describe_endpoint()
             .endpoint_type("iot:Data-ATS")
+            // Asked during a registration: a hung IoT Core must not hold the request to
+            // API Gateway's limit, but answer as unavailable.
+            .customize()
+            .config_override(
+                aws_sdk_iot::config::Config::builder().timeout_config(
+                    aws_sdk_iot::config::timeout::TimeoutConfig::builder()
+                        .operation_timeout(ENDPOINT_TIMEOUT)
+                        .build(),
+                ),
+            )
             .send()
             .await
             .map_err(|e| {
-                StoreError::Unavailable(format!(
-                    "asking IoT Core for its data endpoint: {}",
-                    DisplayErrorContext(e)
-                ))
+                let error = format!("no IoT data endpoint: {}", DisplayErrorContext(e));
+                tracing::error!("{error}");
+                StoreError::Unavailable(error)
             })?
             .endpoint_address
             .ok_or_else(|| StoreError::Unavailable("IoT Core named no data endpoint".into()))?;
