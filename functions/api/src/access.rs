@@ -19,8 +19,9 @@ use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Identity, Registry};
 
+use crate::caller::plan_of;
 use crate::error::ApiError;
-use crate::tenancy::{display_name, plan_of};
+use crate::input::display_name;
 
 /// Whether the principal acts with an account admin's reach. A temporary login keeps the
 /// reach of the user who made it (read-only: `auth::permit` sees to that).

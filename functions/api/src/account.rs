@@ -2,7 +2,7 @@
 //! alternate login account ID and IP allow-list, and its logo.
 
 use base64::Engine;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::allowlist::{allowed, Cidr, MAX_RANGES};
@@ -15,7 +15,7 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Identity, Registry};
 
 use crate::error::ApiError;
-use crate::tenancy::display_name;
+use crate::input::{display_name, present};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,13 +51,6 @@ async fn account_of(store: &impl Registry, principal: &Principal) -> Result<Acco
 
 pub async fn account(store: &impl Registry, principal: &Principal) -> Result<Json, ApiError> {
     Ok(account_json(&account_of(store, principal).await?))
-}
-
-/// `Some(None)` for a field sent as `null`, `None` for one left out.
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// The body of a settings change: fields left out stay as they are.

@@ -14,7 +14,6 @@ use fieldcloud::ports::{Identity, Registry};
 use std::net::IpAddr;
 
 use crate::error::ApiError;
-use crate::Access;
 
 /// The principal of a request carrying `Authorization: Bearer <token>`: the signature
 /// must hold, the token's session must still live (not logged out, not idle for 24
@@ -81,7 +80,7 @@ pub async fn authenticate(
         .await?
         .ok_or_else(ended)?;
     if let Some(end) = account.trial_ends().filter(|_| account.trial_over(now)) {
-        return Err(crate::identity::trial_ended(end));
+        return Err(trial_ended(end));
     }
     admit(&account, request)?;
     Ok(principal)
@@ -149,6 +148,21 @@ pub fn source_ip(request: &Request) -> Option<IpAddr> {
     source_address(request)?.parse().ok()
 }
 
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token.
+    Public,
+    /// Any user of the account.
+    Member,
+    /// Users granted the route's measurement group (as viewer or editor), and admins.
+    GroupViewer,
+    /// Users granted the route's measurement group as editor, and admins.
+    GroupEditor,
+    /// Account admins only; every successful change through such a route is audited.
+    Admin,
+}
+
 /// Refuses what the principal's role may not do on a route with `access` (`read`: the
 /// route only reads). A viewer — a temporary login — reads member routes and nothing else.
 /// Whether a group route's group is granted to the principal is checked after this, in
@@ -172,4 +186,12 @@ pub fn source_address(request: &Request) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The answer to a login or request of a Trial account past its 93 days.
+pub fn trial_ended(at: Millis) -> ApiError {
+    ApiError::forbidden(format!(
+        "the trial ended at {}; its data is deleted",
+        crate::error::iso(at)
+    ))
 }

@@ -11,10 +11,10 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::auth::{
-    api_token_hash, check_password_policy, decoy_hash, hash_password, login_throttles,
-    new_totp_secret, totp_step, totp_uri, verify_password, ApiToken, AuditEvent, AuditQuery,
-    PasswordReset, Role, Session, TotpState, TwoStep, User, API_TOKEN_PREFIX, RESET_VALID_MILLIS,
-    SESSION_IDLE_MILLIS, TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
+    api_token_hash, check_password_policy, decoy_hash, hash_password, new_totp_secret, totp_step,
+    totp_uri, verify_password, ApiToken, AuditQuery, PasswordReset, Role, Session, TotpState,
+    TwoStep, User, API_TOKEN_PREFIX, RESET_VALID_MILLIS, SESSION_IDLE_MILLIS,
+    TEMPORARY_LOGIN_MILLIS, TWO_STEP_CHALLENGE_MILLIS,
 };
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::plan::Plan;
@@ -23,9 +23,13 @@ use fieldcloud::domain::sealed::{Sealer, SEALED_PREFIX};
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
 use fieldcloud::ports::{Created, Identity, Mail, Mailer, PasswordSet, Registry, StoreError};
 
-use crate::auth::WEB_API_SESSION;
+use crate::audit::{audit, audit_own, login_failed};
+use crate::auth::{trial_ended, WEB_API_SESSION};
+use crate::caller::own_user;
 use crate::error::ApiError;
 use crate::mailed_code;
+use crate::mailed_code::Code;
+use crate::throttle::{claim_login_attempt, recheck_password, user_throttle_key};
 
 /// A token is good for 30 days at most, however active its session.
 const TOKEN_LIFETIME_MILLIS: i64 = 30 * 24 * 60 * Millis::MINUTE;
@@ -101,14 +105,6 @@ fn wrong_credentials() -> ApiError {
     ApiError::unauthorized("account ID, user ID or password is wrong")
 }
 
-/// The answer to a login or request of a Trial account past its 93 days.
-pub fn trial_ended(at: Millis) -> ApiError {
-    ApiError::forbidden(format!(
-        "the trial ended at {}; its data is deleted",
-        iso(at)
-    ))
-}
-
 /// The one user of a Trial account: it logs in with its e-mail address.
 pub fn trial_owner() -> UserId {
     UserId::parse("owner").expect("a valid user ID")
@@ -117,155 +113,6 @@ pub fn trial_owner() -> UserId {
 /// E-mail addresses are compared without case and surrounding spaces.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
-}
-
-pub fn iso(at: Millis) -> String {
-    chrono::DateTime::from_timestamp_millis(at.0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| at.0.to_string())
-}
-
-/// Audits a failed login, folded with the others of its user, address and detail in the
-/// same window into one entry with a count.
-async fn login_failed(
-    identity: &impl Identity,
-    account: &AccountId,
-    user: &UserId,
-    address: Option<&str>,
-    detail: String,
-    now: Millis,
-) -> Result<(), ApiError> {
-    let event = AuditEvent {
-        at: now,
-        action: "login_failed".into(),
-        user: Some(user.clone()),
-        address: address.map(str::to_owned),
-        detail,
-        count: 1,
-        last: None,
-    };
-    identity.audit_failure(account, &event).await?;
-    Ok(())
-}
-
-/// Writes an audit event; a failure to write it fails the request, so nothing audited
-/// goes unrecorded.
-pub async fn audit(
-    identity: &impl Identity,
-    account: &AccountId,
-    user: Option<&UserId>,
-    address: Option<&str>,
-    action: &str,
-    detail: String,
-    now: Millis,
-) -> Result<(), ApiError> {
-    let event = AuditEvent {
-        at: now,
-        action: action.to_owned(),
-        user: user.cloned(),
-        address: address.map(str::to_owned),
-        detail,
-        count: 1,
-        last: None,
-    };
-    identity.audit(account, &event).await?;
-    Ok(())
-}
-
-/// Audits an action the caller took.
-pub async fn audit_own(
-    identity: &impl Identity,
-    principal: &Principal,
-    address: Option<&str>,
-    action: &str,
-    detail: String,
-    now: Millis,
-) -> Result<(), ApiError> {
-    let user = Some(&principal.user);
-    audit(
-        identity,
-        &principal.account,
-        user,
-        address,
-        action,
-        detail,
-        now,
-    )
-    .await
-}
-
-/// Asks for the caller's own password again before a sensitive change. Wrong ones count
-/// against the user's login throttle, so a stolen session cannot guess at leisure.
-pub async fn recheck_password(
-    identity: &impl Identity,
-    principal: &Principal,
-    password: &str,
-    address: Option<&str>,
-    now: Millis,
-) -> Result<User, ApiError> {
-    let name = user_throttle_key(&principal.account, &principal.user);
-    let attempt = claim_login_attempt(identity, &name, address, now).await?;
-    let user = own_user(identity, principal).await?;
-    if !verify_password(password, &user.password_hash) {
-        return Err(ApiError::bad_request("the password is wrong"));
-    }
-    attempt.succeeded(identity, now).await?;
-    Ok(user)
-}
-
-/// What a user's failed logins (and rechecked passwords, and second-step codes) are
-/// counted under.
-fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
-    format!("user:{account}/{user}")
-}
-
-/// The throttle slots one attempt took (see [`login_throttles`]); they stay taken when
-/// it fails and are given back when it succeeds.
-#[must_use = "a successful attempt gives its slots back"]
-struct LoginAttempt(Vec<String>);
-
-impl LoginAttempt {
-    async fn succeeded(self, identity: &impl Identity, now: Millis) -> Result<(), ApiError> {
-        for key in &self.0 {
-            identity.release_attempt(key, now).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Takes a slot of each of the throttles of a login on `name` from `address` before the
-/// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
-/// one of them is spent (and the slots taken so far are given back).
-async fn claim_login_attempt(
-    identity: &impl Identity,
-    name: &str,
-    address: Option<&str>,
-    now: Millis,
-) -> Result<LoginAttempt, ApiError> {
-    let mut taken = LoginAttempt(Vec::new());
-    for (key, max) in login_throttles(name, address) {
-        if let Some(until) = identity.claim_attempt(&key, max, now).await? {
-            taken.succeeded(identity, now).await?;
-            return Err(too_many_failures(until));
-        }
-        taken.0.push(key);
-    }
-    Ok(taken)
-}
-
-fn too_many_failures(until: Millis) -> ApiError {
-    ApiError::too_many(format!(
-        "too many failed logins; try again after {}",
-        iso(until)
-    ))
-}
-
-/// The caller's own user (a Web API token or temporary login may outlive it).
-pub async fn own_user(identity: &impl Identity, principal: &Principal) -> Result<User, ApiError> {
-    identity
-        .user(&principal.account, &principal.user)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", principal.user)))
 }
 
 pub async fn login(
@@ -528,12 +375,6 @@ pub async fn open_session(
         "role": role,
         "idle_timeout_seconds": SESSION_IDLE_MILLIS / 1000,
     }))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Code {
-    pub code: String,
 }
 
 /// Starts enrolling the caller's authenticator app: a new secret, not yet asked for at

@@ -5,15 +5,19 @@
 
 mod access;
 mod account;
+mod audit;
 mod auth;
 mod calculated;
+mod caller;
 mod error;
 mod identity;
+mod input;
 mod latest;
 mod mailed_code;
 mod newest;
 mod series;
 mod tenancy;
+mod throttle;
 mod trial;
 mod users;
 
@@ -33,6 +37,7 @@ use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
 use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
 
+pub use auth::Access;
 pub use error::ApiError;
 pub use series::{ReadLimits, SeriesQuery};
 
@@ -88,21 +93,6 @@ pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mail
 
 /// The largest request body any route takes.
 const MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// No token.
-    Public,
-    /// Any user of the account.
-    Member,
-    /// Users granted the route's measurement group (as viewer or editor), and admins.
-    GroupViewer,
-    /// Users granted the route's measurement group as editor, and admins.
-    GroupEditor,
-    /// Account admins only; every successful change through such a route is audited.
-    Admin,
-}
 
 /// Every route: method, path pattern (`{…}` is one path segment) and who may call it.
 /// Only these are answered — a path that matches a pattern under another method gets
@@ -288,7 +278,7 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T
     if access == Access::Admin && method != "GET" {
         let detail = request.uri().path().to_owned();
         let action = format!("{method} {pattern}");
-        identity::audit(
+        audit::audit(
             registry,
             &principal.account,
             Some(&principal.user),

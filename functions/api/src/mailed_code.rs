@@ -15,8 +15,11 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Identity, Mail, Mailer};
 
+use crate::audit::audit_own;
+use crate::caller::own_user;
+use crate::error::iso;
 use crate::error::ApiError;
-use crate::identity::{audit_own, iso, own_user, recheck_password, Code};
+use crate::throttle::recheck_password;
 
 /// Codes one user may be mailed for turning the e-mail step on, per throttle window.
 const MAX_ENROLLMENT_MAILS: u32 = 3;
@@ -196,4 +199,11 @@ pub async fn disable(
     )
     .await?;
     Ok(json!({ "two_step": "none" }))
+}
+
+/// A body holding a code: from the authenticator app or a mail.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub code: String,
 }

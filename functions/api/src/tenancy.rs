@@ -18,8 +18,9 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Identity, Provisioned, RecordStore, Registry, Saved, Things};
 
 use crate::access;
-use crate::account::present;
+use crate::caller::plan_of;
 use crate::error::ApiError;
+use crate::input::{display_name, present};
 use crate::newest::{or_without, Newest};
 
 /// The body of a group create or rename.
@@ -60,24 +61,6 @@ fn app_json(app: &App, now: Millis, last_seen: Option<Millis>) -> Json {
         "connected": connected(last_seen, now),
         "last_seen": last_seen,
     })
-}
-
-pub async fn plan_of(registry: &impl Registry, principal: &Principal) -> Result<Plan, ApiError> {
-    Ok(registry
-        .account(&principal.account)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account not found"))?
-        .plan)
-}
-
-pub fn display_name(name: Option<String>, fallback: &str) -> Result<String, ApiError> {
-    let name = name.unwrap_or_else(|| fallback.to_owned());
-    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "`name` must be 1 to 100 printable characters",
-        ));
-    }
-    Ok(name)
 }
 
 /// The groups the principal may see.

@@ -16,13 +16,15 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Identity, Registry, UserChange};
 
-use crate::account::present;
+use crate::audit::{audit, audit_own};
 use crate::auth::WEB_API_SESSION;
+use crate::caller::own_user;
 use crate::error::ApiError;
 use crate::identity::{
-    audit, audit_own, own_user, recheck_password, revoke_tokens_of, set_password_ending_sessions,
-    settle_tokens_after_password,
+    revoke_tokens_of, set_password_ending_sessions, settle_tokens_after_password,
 };
+use crate::input::present;
+use crate::throttle::recheck_password;
 
 fn user_json(user: &User) -> Json {
     json!({

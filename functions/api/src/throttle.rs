@@ -1,0 +1,78 @@
+//! Failed-login throttles: a slot of each throttle is claimed before a password or code
+//! is checked, so parallel guesses get no more than sequential ones, and given back when
+//! the attempt succeeds. Passwords asked again before sensitive changes count too.
+
+use fieldcloud::domain::auth::{login_throttles, verify_password, User};
+use fieldcloud::domain::ids::{AccountId, UserId};
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::Identity;
+
+use crate::caller::own_user;
+use crate::error::{iso, ApiError};
+
+/// Asks for the caller's own password again before a sensitive change. Wrong ones count
+/// against the user's login throttle, so a stolen session cannot guess at leisure.
+pub async fn recheck_password(
+    identity: &impl Identity,
+    principal: &Principal,
+    password: &str,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<User, ApiError> {
+    let name = user_throttle_key(&principal.account, &principal.user);
+    let attempt = claim_login_attempt(identity, &name, address, now).await?;
+    let user = own_user(identity, principal).await?;
+    if !verify_password(password, &user.password_hash) {
+        return Err(ApiError::bad_request("the password is wrong"));
+    }
+    attempt.succeeded(identity, now).await?;
+    Ok(user)
+}
+
+/// What a user's failed logins (and rechecked passwords, and second-step codes) are
+/// counted under.
+pub fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
+    format!("user:{account}/{user}")
+}
+
+/// The throttle slots one attempt took (see [`login_throttles`]); they stay taken when
+/// it fails and are given back when it succeeds.
+#[must_use = "a successful attempt gives its slots back"]
+pub struct LoginAttempt(Vec<String>);
+
+impl LoginAttempt {
+    pub async fn succeeded(self, identity: &impl Identity, now: Millis) -> Result<(), ApiError> {
+        for key in &self.0 {
+            identity.release_attempt(key, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Takes a slot of each of the throttles of a login on `name` from `address` before the
+/// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
+/// one of them is spent (and the slots taken so far are given back).
+pub async fn claim_login_attempt(
+    identity: &impl Identity,
+    name: &str,
+    address: Option<&str>,
+    now: Millis,
+) -> Result<LoginAttempt, ApiError> {
+    let mut taken = LoginAttempt(Vec::new());
+    for (key, max) in login_throttles(name, address) {
+        if let Some(until) = identity.claim_attempt(&key, max, now).await? {
+            taken.succeeded(identity, now).await?;
+            return Err(too_many_failures(until));
+        }
+        taken.0.push(key);
+    }
+    Ok(taken)
+}
+
+fn too_many_failures(until: Millis) -> ApiError {
+    ApiError::too_many(format!(
+        "too many failed logins; try again after {}",
+        iso(until)
+    ))
+}
