@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
-use super::registry::{account_item, account_pk, count_down, count_up, written, DynamoRegistry};
+use super::keys::*;
+use super::registry::{account_item, count_down, count_up, written, DynamoRegistry};
 use super::unavailable;
 use super::values::{get_bool, get_n, get_opt_s, get_s, get_strings, n, parse_id, s, Item};
 use crate::domain::access::Team;
@@ -18,10 +19,6 @@ use crate::domain::registry::Account;
 use crate::ports::{Created, Identity, PasswordSet, StoreError, UserChange};
 use aws_sdk_dynamodb::types::AttributeValue;
 
-fn user_sk(id: &UserId) -> String {
-    format!("USER#{id}")
-}
-
 /// The change of an account's user and admin counts in a user's change or deletion: an
 /// admin fewer only while another is left.
 fn account_counts(table: &str, account: &AccountId, users: i64, admins: i64) -> TransactWriteItem {
@@ -30,7 +27,7 @@ fn account_counts(table: &str, account: &AccountId, users: i64, admins: i64) -> 
     let mut update = Update::builder()
         .table_name(table)
         .key("pk", s(account_pk(account)))
-        .key("sk", s("ACCOUNT"));
+        .key("sk", s(ACCOUNT_SK));
     if users != 0 {
         sets.push("#users = #users + :users");
         conditions.push("#users > :zero");
@@ -79,48 +76,17 @@ fn user_item(user: &User) -> Item {
     item
 }
 
-fn code_pk(purpose: &str) -> String {
-    format!("CODE#{purpose}")
-}
-
-fn email_pk(email: &str) -> String {
-    format!("EMAIL#{email}")
-}
-
-fn signup_pk(hash: &str) -> String {
-    format!("SIGNUP#{hash}")
-}
-
-fn session_pk(id: &str) -> String {
-    format!("SESSION#{id}")
-}
-
-/// A user's session generation. Not a user attribute: it must outlive the user, so that
-/// a user deleted and created again cannot revive the old sessions; for the same reason
-/// it has no `ttl`.
-fn sessions_pk(account: &AccountId, user: &UserId) -> String {
-    format!("SESSIONS#{account}/{user}")
-}
-
 /// Moves a user's session generation on, in a transaction that changes the user.
 fn end_sessions_item(table: &str, account: &AccountId, user: &UserId) -> TransactWriteItem {
     let update = Update::builder()
         .table_name(table)
         .key("pk", s(sessions_pk(account, user)))
-        .key("sk", s("SESSIONS"))
+        .key("sk", s(SESSIONS_SK))
         .update_expression("ADD generation :one")
         .expression_attribute_values(":one", n(1))
         .build()
         .expect("update is complete");
     TransactWriteItem::builder().update(update).build()
-}
-
-fn token_pk(hash: &str) -> String {
-    format!("APITOKEN#{hash}")
-}
-
-fn token_sk(id: &str) -> String {
-    format!("APITOKEN#{id}")
 }
 
 /// A token is two items: one found by the secret's hash (authentication), one listed
@@ -156,14 +122,6 @@ fn parse_token(item: &Item) -> Result<ApiToken, StoreError> {
     })
 }
 
-fn reset_pk(hash: &str) -> String {
-    format!("RESET#{hash}")
-}
-
-fn throttle_pk(key: &str) -> String {
-    format!("THROTTLE#{key}")
-}
-
 /// DynamoDB's TTL attribute: epoch seconds after which the item may be removed.
 fn ttl(at: Millis) -> aws_sdk_dynamodb::types::AttributeValue {
     n(at.0 / 1000)
@@ -179,7 +137,7 @@ fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
         account: account.clone(),
         id: parse_id(
             UserId::parse,
-            get_s(item, "sk")?.trim_start_matches("USER#"),
+            get_s(item, "sk")?.trim_start_matches(USER_PREFIX),
         )?,
         role: role(item)?,
         password_hash: get_s(item, "passwordHash")?.to_owned(),
@@ -200,10 +158,6 @@ fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
     })
 }
 
-fn team_sk(id: &TeamId) -> String {
-    format!("TEAM#{id}")
-}
-
 fn team_item(team: &Team) -> Item {
     Item::from([
         ("pk".into(), s(account_pk(&team.account))),
@@ -221,7 +175,7 @@ fn parse_team(account: &AccountId, item: &Item) -> Result<Team, StoreError> {
         account: account.clone(),
         id: parse_id(
             TeamId::parse,
-            get_s(item, "sk")?.trim_start_matches("TEAM#"),
+            get_s(item, "sk")?.trim_start_matches(TEAM_PREFIX),
         )?,
         name: get_s(item, "name")?.to_owned(),
         members: get_strings(item, "members")?
@@ -241,7 +195,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError> {
-        self.query_prefix(account_pk(account), "USER#")
+        self.query_prefix(account_pk(account), USER_PREFIX)
             .await?
             .iter()
             .map(|item| parse_user(account, item))
@@ -249,7 +203,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError> {
-        let account = (account_pk(&user.account), "ACCOUNT".to_owned());
+        let account = (account_pk(&user.account), ACCOUNT_SK.to_owned());
         // Admins are counted too, so the last one can never be demoted or deleted.
         let admin = (user.role == Role::Admin).then_some("admins");
         self.create_counted_also(user_item(user), account, "users", limit, admin)
@@ -379,7 +333,7 @@ impl Identity for DynamoRegistry {
     ) -> Result<(), StoreError> {
         let mut item = Item::from([
             ("pk".into(), s(code_pk(purpose))),
-            ("sk".into(), s("CODE")),
+            ("sk".into(), s(CODE_SK)),
             ("expires".into(), n(expires.0)),
             ("ttl".into(), ttl(expires)),
         ]);
@@ -400,7 +354,7 @@ impl Identity for DynamoRegistry {
             .update_item()
             .table_name(&self.table)
             .key("pk", s(code_pk(purpose)))
-            .key("sk", s("CODE"))
+            .key("sk", s(CODE_SK))
             .update_expression("SET attempts = if_not_exists(attempts, :zero) + :one")
             .condition_expression(
                 "expires > :now AND (attribute_not_exists(attempts) OR attempts < :limit)",
@@ -425,7 +379,7 @@ impl Identity for DynamoRegistry {
             .delete_item()
             .table_name(&self.table)
             .key("pk", s(code_pk(purpose)))
-            .key("sk", s("CODE"))
+            .key("sk", s(CODE_SK))
             // A wrong code leaves the right one in place; of two right ones, one wins.
             .condition_expression("#hash = :hash AND expires > :now")
             .expression_attribute_names("#hash", "hash")
@@ -456,7 +410,7 @@ impl Identity for DynamoRegistry {
         let generation = Update::builder()
             .table_name(&self.table)
             .key("pk", s(sessions_pk(account, user)))
-            .key("sk", s("SESSIONS"))
+            .key("sk", s(SESSIONS_SK))
             .update_expression("SET generation = :next")
             .expression_attribute_values(":next", n(next));
         // Checked against the generation read before: of two changes at once, one wins
@@ -486,7 +440,7 @@ impl Identity for DynamoRegistry {
     async fn create_reset(&self, hash: &str, reset: &PasswordReset) -> Result<(), StoreError> {
         self.put(Item::from([
             ("pk".into(), s(reset_pk(hash))),
-            ("sk".into(), s("RESET")),
+            ("sk".into(), s(RESET_SK)),
             ("account".into(), s(reset.account.as_str())),
             ("user".into(), s(reset.user.as_str())),
             ("expires".into(), n(reset.expires.0)),
@@ -496,7 +450,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn reset(&self, hash: &str) -> Result<Option<PasswordReset>, StoreError> {
-        let Some(item) = self.get(reset_pk(hash), "RESET").await? else {
+        let Some(item) = self.get(reset_pk(hash), RESET_SK).await? else {
             return Ok(None);
         };
         Ok(Some(PasswordReset {
@@ -507,13 +461,13 @@ impl Identity for DynamoRegistry {
     }
 
     async fn take_reset(&self, hash: &str) -> Result<bool, StoreError> {
-        self.take(reset_pk(hash), "RESET").await
+        self.take(reset_pk(hash), RESET_SK).await
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         self.put(Item::from([
             ("pk".into(), s(session_pk(&session.id))),
-            ("sk".into(), s("SESSION")),
+            ("sk".into(), s(SESSION_SK)),
             ("account".into(), s(session.account.as_str())),
             ("user".into(), s(session.user.as_str())),
             ("role".into(), s(session.role.as_str())),
@@ -528,7 +482,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let Some(item) = self.get(session_pk(id), "SESSION").await? else {
+        let Some(item) = self.get(session_pk(id), SESSION_SK).await? else {
             return Ok(None);
         };
         Ok(Some(Session {
@@ -550,7 +504,7 @@ impl Identity for DynamoRegistry {
             .update_item()
             .table_name(&self.table)
             .key("pk", s(session_pk(id)))
-            .key("sk", s("SESSION"))
+            .key("sk", s(SESSION_SK))
             .update_expression("SET lastActive = :at, #ttl = :ttl")
             // Never revive a session that logout removed meanwhile, nor move time back.
             .condition_expression("attribute_exists(pk) AND lastActive < :at")
@@ -567,7 +521,7 @@ impl Identity for DynamoRegistry {
             .delete_item()
             .table_name(&self.table)
             .key("pk", s(session_pk(id)))
-            .key("sk", s("SESSION"))
+            .key("sk", s(SESSION_SK))
             .send()
             .await
             .map_err(unavailable)?;
@@ -579,7 +533,7 @@ impl Identity for DynamoRegistry {
         account: &AccountId,
         user: &UserId,
     ) -> Result<u64, StoreError> {
-        let item = self.get(sessions_pk(account, user), "SESSIONS").await?;
+        let item = self.get(sessions_pk(account, user), SESSIONS_SK).await?;
         Ok(match item {
             Some(item) => get_n(&item, "generation")?.unwrap_or(0),
             None => 0,
@@ -588,7 +542,7 @@ impl Identity for DynamoRegistry {
 
     async fn keep_session(&self, id: &str, generation: u64) -> Result<(), StoreError> {
         let key = session_pk(id);
-        self.set_existing((key, "SESSION"), "generation", n(generation))
+        self.set_existing((key, SESSION_SK), "generation", n(generation))
             .await
             .map(drop)
     }
@@ -608,7 +562,7 @@ impl Identity for DynamoRegistry {
                 .update_item()
                 .table_name(&self.table)
                 .key("pk", s(throttle_pk(key)))
-                .key("sk", s("THROTTLE"))
+                .key("sk", s(THROTTLE_SK))
                 .update_expression("SET failures = failures + :one")
                 .condition_expression("windowStart > :cutoff AND failures < :max")
                 .expression_attribute_values(":one", n(1))
@@ -619,7 +573,7 @@ impl Identity for DynamoRegistry {
             if written(claimed)? {
                 return Ok(None);
             }
-            let current = match self.get(throttle_pk(key), "THROTTLE").await? {
+            let current = match self.get(throttle_pk(key), THROTTLE_SK).await? {
                 Some(item) => Some(Failures {
                     window_start: Millis(get_n(&item, "windowStart")?.unwrap_or(0)),
                     count: get_n(&item, "failures")?.unwrap_or(0),
@@ -638,7 +592,7 @@ impl Identity for DynamoRegistry {
                 .table_name(&self.table)
                 .set_item(Some(Item::from([
                     ("pk".into(), s(throttle_pk(key))),
-                    ("sk".into(), s("THROTTLE")),
+                    ("sk".into(), s(THROTTLE_SK)),
                     ("windowStart".into(), n(now.0)),
                     ("failures".into(), n(1)),
                     ("ttl".into(), ttl(now.plus(THROTTLE_WINDOW_MILLIS))),
@@ -662,7 +616,7 @@ impl Identity for DynamoRegistry {
             .update_item()
             .table_name(&self.table)
             .key("pk", s(throttle_pk(key)))
-            .key("sk", s("THROTTLE"))
+            .key("sk", s(THROTTLE_SK))
             .update_expression("SET failures = failures - :one")
             .condition_expression("windowStart > :cutoff AND failures > :zero")
             .expression_attribute_values(":one", n(1))
@@ -692,11 +646,11 @@ impl Identity for DynamoRegistry {
                 count_up(
                     &self.table,
                     account_pk(&token.account),
-                    "ACCOUNT".into(),
+                    ACCOUNT_SK.into(),
                     "apiTokens",
                     Some(limit),
                 ),
-                put(token_item(token, token_pk(&token.hash), "APITOKEN".into())),
+                put(token_item(token, token_pk(&token.hash), TOKEN_SK.into())),
                 put(token_item(
                     token,
                     account_pk(&token.account),
@@ -719,7 +673,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn api_tokens(&self, account: &AccountId) -> Result<Vec<ApiToken>, StoreError> {
-        self.query_prefix(account_pk(account), "APITOKEN#")
+        self.query_prefix(account_pk(account), TOKEN_PREFIX)
             .await?
             .iter()
             .map(parse_token)
@@ -742,12 +696,12 @@ impl Identity for DynamoRegistry {
         };
         let cancelled = self
             .transact(vec![
-                delete(token_pk(&token.hash), "APITOKEN".into()),
+                delete(token_pk(&token.hash), TOKEN_SK.into()),
                 delete(account_pk(&token.account), token_sk(&token.id)),
                 count_down(
                     &self.table,
                     account_pk(&token.account),
-                    "ACCOUNT".into(),
+                    ACCOUNT_SK.into(),
                     "apiTokens",
                 ),
             ])
@@ -756,7 +710,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn account_by_email(&self, email: &str) -> Result<Option<AccountId>, StoreError> {
-        self.get(email_pk(email), "EMAIL")
+        self.get(email_pk(email), EMAIL_SK)
             .await?
             .map(|item| parse_id(AccountId::parse, get_s(&item, "account")?))
             .transpose()
@@ -765,7 +719,7 @@ impl Identity for DynamoRegistry {
     async fn create_signup(&self, hash: &str, signup: &Signup) -> Result<(), StoreError> {
         self.put(Item::from([
             ("pk".into(), s(signup_pk(hash))),
-            ("sk".into(), s("SIGNUP")),
+            ("sk".into(), s(SIGNUP_SK)),
             ("email".into(), s(&signup.email)),
             ("passwordHash".into(), s(&signup.password_hash)),
             ("expires".into(), n(signup.expires.0)),
@@ -775,7 +729,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn signup(&self, hash: &str) -> Result<Option<Signup>, StoreError> {
-        let Some(item) = self.get(signup_pk(hash), "SIGNUP").await? else {
+        let Some(item) = self.get(signup_pk(hash), SIGNUP_SK).await? else {
             return Ok(None);
         };
         Ok(Some(Signup {
@@ -786,7 +740,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn take_signup(&self, hash: &str) -> Result<bool, StoreError> {
-        self.take(signup_pk(hash), "SIGNUP").await
+        self.take(signup_pk(hash), SIGNUP_SK).await
     }
 
     async fn create_trial(&self, account: &Account, owner: &User) -> Result<bool, StoreError> {
@@ -814,7 +768,7 @@ impl Identity for DynamoRegistry {
             .transact(vec![
                 put(Item::from([
                     ("pk".into(), s(email_pk(email))),
-                    ("sk".into(), s("EMAIL")),
+                    ("sk".into(), s(EMAIL_SK)),
                     ("account".into(), s(account.id.as_str())),
                 ])),
                 put(account_item),
@@ -825,7 +779,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn teams(&self, account: &AccountId) -> Result<Vec<Team>, StoreError> {
-        self.query_prefix(account_pk(account), "TEAM#")
+        self.query_prefix(account_pk(account), TEAM_PREFIX)
             .await?
             .iter()
             .map(|item| parse_team(account, item))
@@ -840,7 +794,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn create_team(&self, team: &Team, limit: u32) -> Result<Created, StoreError> {
-        let account = (account_pk(&team.account), "ACCOUNT".to_owned());
+        let account = (account_pk(&team.account), ACCOUNT_SK.to_owned());
         self.create_counted(team_item(team), account, "teams", limit)
             .await
     }
@@ -859,7 +813,7 @@ impl Identity for DynamoRegistry {
 
     async fn delete_team(&self, account: &AccountId, id: &TeamId) -> Result<bool, StoreError> {
         let key = (account_pk(account), team_sk(id));
-        self.delete_counted(key, (account_pk(account), "ACCOUNT".into()), "teams")
+        self.delete_counted(key, (account_pk(account), ACCOUNT_SK.into()), "teams")
             .await
     }
 
@@ -867,14 +821,7 @@ impl Identity for DynamoRegistry {
         let mut item = Item::from([
             ("pk".into(), s(account_pk(account))),
             // Sorted by time; the random part keeps two events of one millisecond apart.
-            (
-                "sk".into(),
-                s(format!(
-                    "AUDIT#{:015}#{:016x}",
-                    event.at.0,
-                    rand::random::<u64>()
-                )),
-            ),
+            ("sk".into(), s(audit_sk(event.at.0, rand::random::<u64>()))),
             ("at".into(), n(event.at.0)),
             ("action".into(), s(&event.action)),
             ("detail".into(), s(&event.detail)),
@@ -895,11 +842,7 @@ impl Identity for DynamoRegistry {
     ) -> Result<(), StoreError> {
         // Keyed by the fold window and what folds: every failure of the window lands on
         // this one item, whichever request writes first.
-        let sk = format!(
-            "AUDIT#{:015}#fold-{}",
-            fold_window(event.at).0,
-            fold_key(event)
-        );
+        let sk = audit_fold_sk(fold_window(event.at).0, &fold_key(event));
         let mut sets = vec![
             "#at = if_not_exists(#at, :at)",
             "#last = :at",
@@ -946,11 +889,11 @@ impl Identity for DynamoRegistry {
         account: &AccountId,
         query: &AuditQuery,
     ) -> Result<AuditPage, StoreError> {
-        let low = format!("AUDIT#{:015}", query.from.map_or(0, |t| t.0.max(0)));
+        let low = audit_from(query.from.map_or(0, |t| t.0.max(0)));
         // Below every entry at `to` itself: `to` is exclusive.
         let high = match query.to {
-            Some(to) => format!("AUDIT#{:015}", to.0.max(0)),
-            None => "AUDIT#~".to_owned(),
+            Some(to) => audit_from(to.0.max(0)),
+            None => audit_end(),
         };
         let mut filters = Vec::new();
         let mut request = self

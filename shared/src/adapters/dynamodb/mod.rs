@@ -3,18 +3,7 @@
 //! # Tables and access patterns
 //!
 //! **Registry** (`pk`, `sk`; GSI `byGroup` on `gpk`, `gsk`), one table for all
-//! configuration:
-//!
-//! | item | pk | sk | gpk / gsk |
-//! |---|---|---|---|
-//! | account | `ACCOUNT#{account}` | `ACCOUNT` | – |
-//! | measurement group (with its grants, a map `user:…`/`team:…` → role) | `ACCOUNT#{account}` | `GROUP#{group}` | – |
-//! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – |
-//! | logo | `ACCOUNT#{account}` | `LOGO` | – |
-//! | login alias (Pro) → account | `ALIAS#{alias}` | `ALIAS` | – |
-//! | Trial e-mail → account; pending sign-up | `EMAIL#{email}` / `SIGNUP#{hash}` | `EMAIL` / `SIGNUP` | – |
-//! | app (its registration `reg`, registration time) | `APP#{account}#{app}` | `APP` | `GROUP#{account}#{group}` / `APP#{app}` |
-//! | instrument (of registration `reg`) | `APP#{account}#{app}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{app}#INSTRUMENT#{serial}` |
+//! configuration and identity: every item kind and its keys are in `keys.rs`.
 //!
 //! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
 //!   register an instrument (transaction: count on the app + conditional put), save an
@@ -24,11 +13,9 @@
 //!   records (see [`crate::domain::latest`]).
 //! - api: a group's apps and instruments in one Query on `byGroup`; the account is part
 //!   of `gpk`, so the query cannot reach another tenant.
-//!
-//! Identity items live in the registry table too: users (`ACCOUNT#{account}` /
-//! `USER#{user}`), audit events (`ACCOUNT#{account}` / `AUDIT#{time}#{random}`), sessions
-//! (`SESSION#{id}` / `SESSION`) and failed-login counts (`THROTTLE#{key}` / `THROTTLE`);
-//! the last two carry a `ttl` for DynamoDB's expiry and are also checked in code.
+//! - identity (api): users, teams, tokens and the audit log by Query on the account's
+//!   partition; sessions, throttles, codes and links by GetItem on their own; short-lived
+//!   ones carry a `ttl` for DynamoDB's expiry and are also checked in code.
 //!
 //! **Records** (`i`, `t`): one item per (instrument, record time) holding every channel
 //! value of the record in one binary attribute `v` (see [`crate::domain::codec`]).
@@ -45,6 +32,7 @@
 
 mod identity;
 mod item_size;
+mod keys;
 mod records;
 mod registry;
 pub mod schema;

@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
 use crate::ports::Created;
 use aws_sdk_dynamodb::Client;
 
+use super::keys::*;
 use super::schema::BY_GROUP_INDEX;
 use super::unavailable;
 use super::values::{get_b, get_bool, get_n, get_opt_s, get_s, get_strings, n, parse_id, s, Item};
@@ -30,35 +31,6 @@ use crate::ports::{Registration, Registry, Renewal, Saved, StoreError};
 pub struct DynamoRegistry {
     pub(super) client: Client,
     pub(super) table: String,
-}
-
-pub(super) fn account_pk(account: &AccountId) -> String {
-    format!("ACCOUNT#{account}")
-}
-
-fn alias_pk(alias: &AccountId) -> String {
-    format!("ALIAS#{alias}")
-}
-
-/// App IDs are unique within an account only, so the account is part of the key.
-fn app_pk(account: &AccountId, thing: &ThingName) -> String {
-    format!("APP#{account}#{thing}")
-}
-
-fn instrument_sk(serial: &InstrumentSerial) -> String {
-    format!("INSTRUMENT#{serial}")
-}
-
-fn group_sk(group: &GroupId) -> String {
-    format!("GROUP#{group}")
-}
-
-fn calculated_sk(group: &GroupId, id: &CalcId) -> String {
-    format!("CALC#{group}#{id}")
-}
-
-fn group_gpk(account: &AccountId, group: &GroupId) -> String {
-    format!("GROUP#{account}#{group}")
 }
 
 impl DynamoRegistry {
@@ -340,7 +312,7 @@ fn count_instrument_on(table: &str, app: &App, limit: u32) -> TransactWriteItem 
     let update = Update::builder()
         .table_name(table)
         .key("pk", s(app_pk(&app.account, &app.thing)))
-        .key("sk", s("APP"))
+        .key("sk", s(APP_SK))
         .update_expression("SET instruments = if_not_exists(instruments, :zero) + :one")
         .condition_expression(format!("reg = :reg AND {within}"))
         .expression_attribute_values(":reg", s(app.registration.to_string()))
@@ -374,7 +346,7 @@ pub(super) fn count_down(table: &str, pk: String, sk: String, counter: &str) -> 
 pub(super) fn account_item(account: &Account) -> Item {
     let mut item = Item::from([
         ("pk".into(), s(account_pk(&account.id))),
-        ("sk".into(), s("ACCOUNT")),
+        ("sk".into(), s(ACCOUNT_SK)),
         ("name".into(), s(&account.name)),
         ("plan".into(), s(account.plan.as_str())),
         ("timeZone".into(), s(account.time_zone.as_str())),
@@ -393,9 +365,9 @@ pub(super) fn account_item(account: &Account) -> Item {
 fn app_item(app: &App) -> Item {
     Item::from([
         ("pk".into(), s(app_pk(&app.account, &app.thing))),
-        ("sk".into(), s("APP")),
+        ("sk".into(), s(APP_SK)),
         ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-        ("gsk".into(), s(format!("APP#{}", app.thing))),
+        ("gsk".into(), s(app_gsk(&app.thing))),
         ("account".into(), s(app.account.as_str())),
         ("group".into(), s(app.group.as_str())),
         ("reg".into(), s(app.registration.to_string())),
@@ -423,7 +395,7 @@ pub(super) fn written<T, E: Into<aws_sdk_dynamodb::Error>>(
 
 /// A group item: its grants are a map from grantee key (`user:…`, `team:…`) to role.
 fn parse_group(account: &AccountId, item: &Item) -> Result<Group, StoreError> {
-    let id = get_s(item, "sk")?.trim_start_matches("GROUP#");
+    let id = get_s(item, "sk")?.trim_start_matches(GROUP_PREFIX);
     let grants = match item.get("grants") {
         Some(AttributeValue::M(map)) => map
             .iter()
@@ -450,7 +422,7 @@ fn parse_group(account: &AccountId, item: &Item) -> Result<Group, StoreError> {
 
 fn parse_app(item: &Item) -> Result<App, StoreError> {
     let (_, thing) = get_s(item, "pk")?
-        .strip_prefix("APP#")
+        .strip_prefix(APP_PREFIX)
         .and_then(|rest| rest.split_once('#'))
         .ok_or_else(|| StoreError::Corrupt("app item without an APP#{account}#{app} key".into()))?;
     Ok(App {
@@ -632,7 +604,7 @@ fn conflict() -> StoreError {
 #[async_trait]
 impl Registry for DynamoRegistry {
     async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
-        let Some(item) = self.get(account_pk(id), "ACCOUNT").await? else {
+        let Some(item) = self.get(account_pk(id), ACCOUNT_SK).await? else {
             return Ok(None);
         };
         let allow_list = get_strings(&item, "allowList")?
@@ -669,7 +641,7 @@ impl Registry for DynamoRegistry {
             .update_item()
             .table_name(&self.table)
             .key("pk", s(account_pk(&account.id)))
-            .key("sk", s("ACCOUNT"))
+            .key("sk", s(ACCOUNT_SK))
             .condition_expression("attribute_exists(pk)")
             // `name`, `language` and `timeZone` are all reserved words.
             .expression_attribute_names("#name", "name")
@@ -694,7 +666,7 @@ impl Registry for DynamoRegistry {
     }
 
     async fn account_by_alias(&self, alias: &AccountId) -> Result<Option<AccountId>, StoreError> {
-        self.get(alias_pk(alias), "ALIAS")
+        self.get(alias_pk(alias), ALIAS_SK)
             .await?
             .map(|item| parse_id(AccountId::parse, get_s(&item, "account")?))
             .transpose()
@@ -711,7 +683,7 @@ impl Registry for DynamoRegistry {
             let put = Put::builder()
                 .table_name(&self.table)
                 .item("pk", s(alias_pk(alias)))
-                .item("sk", s("ALIAS"))
+                .item("sk", s(ALIAS_SK))
                 .item("account", s(account.id.as_str()))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
@@ -719,7 +691,7 @@ impl Registry for DynamoRegistry {
             let no_account = ConditionCheck::builder()
                 .table_name(&self.table)
                 .key("pk", s(account_pk(alias)))
-                .key("sk", s("ACCOUNT"))
+                .key("sk", s(ACCOUNT_SK))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .expect("check is complete");
@@ -734,7 +706,7 @@ impl Registry for DynamoRegistry {
             let delete = Delete::builder()
                 .table_name(&self.table)
                 .key("pk", s(alias_pk(old)))
-                .key("sk", s("ALIAS"))
+                .key("sk", s(ALIAS_SK))
                 .condition_expression("#account = :account")
                 .expression_attribute_names("#account", "account")
                 .expression_attribute_values(":account", s(account.id.as_str()))
@@ -746,7 +718,7 @@ impl Registry for DynamoRegistry {
         let mut update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(account_pk(&account.id)))
-            .key("sk", s("ACCOUNT"));
+            .key("sk", s(ACCOUNT_SK));
         update = match &account.login_alias {
             Some(old) => update
                 .condition_expression("loginAlias = :old")
@@ -769,7 +741,7 @@ impl Registry for DynamoRegistry {
     }
 
     async fn logo(&self, account: &AccountId) -> Result<Option<Logo>, StoreError> {
-        let Some(item) = self.get(account_pk(account), "LOGO").await? else {
+        let Some(item) = self.get(account_pk(account), LOGO_SK).await? else {
             return Ok(None);
         };
         let bytes = get_b(&item, "image")?
@@ -786,7 +758,7 @@ impl Registry for DynamoRegistry {
                 .put_item()
                 .table_name(&self.table)
                 .item("pk", s(account_pk(account)))
-                .item("sk", s("LOGO"))
+                .item("sk", s(LOGO_SK))
                 .item("image", AttributeValue::B(Blob::new(logo.bytes.clone())))
                 .send()
                 .await
@@ -797,7 +769,7 @@ impl Registry for DynamoRegistry {
                 .delete_item()
                 .table_name(&self.table)
                 .key("pk", s(account_pk(account)))
-                .key("sk", s("LOGO"))
+                .key("sk", s(LOGO_SK))
                 .send()
                 .await
                 .map(drop)
@@ -806,17 +778,14 @@ impl Registry for DynamoRegistry {
     }
 
     async fn group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>, StoreError> {
-        let Some(item) = self
-            .get(account_pk(account), &format!("GROUP#{id}"))
-            .await?
-        else {
+        let Some(item) = self.get(account_pk(account), &group_sk(id)).await? else {
             return Ok(None);
         };
         parse_group(account, &item).map(Some)
     }
 
     async fn app(&self, account: &AccountId, thing: &ThingName) -> Result<Option<App>, StoreError> {
-        self.get(app_pk(account, thing), "APP")
+        self.get(app_pk(account, thing), APP_SK)
             .await?
             .map(|item| parse_app(&item))
             .transpose()
@@ -855,7 +824,7 @@ impl Registry for DynamoRegistry {
                 .await
                 .map_err(unavailable)?;
             for item in output.items() {
-                if get_s(item, "sk")? == "APP" {
+                if get_s(item, "sk")? == APP_SK {
                     apps.push(parse_app(item)?);
                 } else {
                     instruments.push(parse_instrument(item)?);
@@ -880,10 +849,7 @@ impl Registry for DynamoRegistry {
             ("pk".into(), s(app_pk(&app.account, &app.thing))),
             ("sk".into(), s(instrument_sk(serial))),
             ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-            (
-                "gsk".into(),
-                s(format!("APP#{}#{}", app.thing, instrument_sk(serial))),
-            ),
+            ("gsk".into(), s(instrument_gsk(&app.thing, serial))),
             ("account".into(), s(app.account.as_str())),
             ("group".into(), s(app.group.as_str())),
             ("app".into(), s(app.thing.as_str())),
@@ -1004,7 +970,7 @@ impl Registry for DynamoRegistry {
             .update_item()
             .table_name(&self.table)
             .key("pk", s(app_pk(&app.account, &app.thing)))
-            .key("sk", s("APP"))
+            .key("sk", s(APP_SK))
             .update_expression("SET lastSeen = :at")
             // Only the registration that received the message: a new one starts unseen.
             .condition_expression(
@@ -1024,7 +990,7 @@ impl Registry for DynamoRegistry {
             .update_item()
             .table_name(&self.table)
             .key("pk", s(account_pk(account)))
-            .key("sk", s("ACCOUNT"))
+            .key("sk", s(ACCOUNT_SK))
             .update_expression("SET allowList = :list")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":list", list)
@@ -1035,7 +1001,7 @@ impl Registry for DynamoRegistry {
     }
 
     async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError> {
-        self.query_prefix(account_pk(account), "GROUP#")
+        self.query_prefix(account_pk(account), GROUP_PREFIX)
             .await?
             .iter()
             .map(|item| parse_group(account, item))
@@ -1048,7 +1014,7 @@ impl Registry for DynamoRegistry {
             ("sk".into(), s(group_sk(&group.id))),
             ("name".into(), s(&group.name)),
         ]);
-        let account = (account_pk(&group.account), "ACCOUNT".to_owned());
+        let account = (account_pk(&group.account), ACCOUNT_SK.to_owned());
         self.create_counted(item, account, "groups", limit).await
     }
 
@@ -1084,7 +1050,12 @@ impl Registry for DynamoRegistry {
         let cancelled = self
             .transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
-                count_down(&self.table, account_pk(account), "ACCOUNT".into(), "groups"),
+                count_down(
+                    &self.table,
+                    account_pk(account),
+                    ACCOUNT_SK.into(),
+                    "groups",
+                ),
             ])
             .await?;
         Ok(cancelled.is_none())
@@ -1102,7 +1073,7 @@ impl Registry for DynamoRegistry {
                 count_up(
                     &self.table,
                     account_pk(&app.account),
-                    "ACCOUNT".into(),
+                    ACCOUNT_SK.into(),
                     "apps",
                     Some(limit),
                 ),
@@ -1126,7 +1097,7 @@ impl Registry for DynamoRegistry {
 
     async fn set_certificate(&self, app: &App, certificate_id: &str) -> Result<bool, StoreError> {
         self.set_existing(
-            (app_pk(&app.account, &app.thing), "APP"),
+            (app_pk(&app.account, &app.thing), APP_SK),
             "certificate",
             s(certificate_id),
         )
@@ -1139,7 +1110,7 @@ impl Registry for DynamoRegistry {
             .update_item()
             .table_name(&self.table)
             .key("pk", s(app_pk(&app.account, &app.thing)))
-            .key("sk", s("APP"))
+            .key("sk", s(APP_SK))
             .update_expression("SET #name = :name, enabled = :enabled")
             .condition_expression("account = :account AND #group = :group")
             .expression_attribute_names("#name", "name")
@@ -1156,14 +1127,14 @@ impl Registry for DynamoRegistry {
     async fn delete_instrument(&self, instrument: &Instrument) -> Result<bool, StoreError> {
         let app = app_pk(&instrument.account, &instrument.app);
         let key = (app.clone(), instrument_sk(&instrument.serial));
-        self.delete_counted(key, (app, "APP".into()), "instruments")
+        self.delete_counted(key, (app, APP_SK.into()), "instruments")
             .await
     }
 
     async fn delete_app(&self, app: &App) -> Result<bool, StoreError> {
         // Instruments first: an app is never gone while instruments of it remain.
         let pk = app_pk(&app.account, &app.thing);
-        let instruments = self.query_prefix(pk.clone(), "INSTRUMENT#").await?;
+        let instruments = self.query_prefix(pk.clone(), INSTRUMENT_PREFIX).await?;
         for item in &instruments {
             let sk = get_s(item, "sk")?;
             self.client
@@ -1178,7 +1149,7 @@ impl Registry for DynamoRegistry {
         let delete = Delete::builder()
             .table_name(&self.table)
             .key("pk", s(&pk))
-            .key("sk", s("APP"))
+            .key("sk", s(APP_SK))
             .condition_expression("account = :account AND #group = :group")
             .expression_attribute_names("#group", "group")
             .expression_attribute_values(":account", s(app.account.as_str()))
@@ -1191,7 +1162,7 @@ impl Registry for DynamoRegistry {
                 count_down(
                     &self.table,
                     account_pk(&app.account),
-                    "ACCOUNT".into(),
+                    ACCOUNT_SK.into(),
                     "apps",
                 ),
                 count_down(
@@ -1210,7 +1181,7 @@ impl Registry for DynamoRegistry {
         account: &AccountId,
         group: &GroupId,
     ) -> Result<Vec<CalculatedChannel>, StoreError> {
-        self.query_prefix(account_pk(account), &format!("CALC#{group}#"))
+        self.query_prefix(account_pk(account), &calculated_prefix(group))
             .await?
             .iter()
             .map(parse_calculated)

@@ -1,0 +1,178 @@
+//! The registry table's keys: every item kind, its partition and sort key and its place
+//! in the `byGroup` index, in one place. A new item kind gets its key builders here and
+//! its row in this table.
+//!
+//! | item | `pk` | `sk` | `gpk` / `gsk` (index `byGroup`) | `ttl` |
+//! |---|---|---|---|---|
+//! | account (plan, settings, allow-list, counts of its groups, apps, users, teams) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
+//! | measurement group (name, grants `user:…`/`team:…` → role) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
+//! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
+//! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
+//! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
+//! | Web API token (its hash's item holds the token) | `ACCOUNT#{account}` and `APITOKEN#{hash}` | `APITOKEN#{id}` | – | – |
+//! | audit event, folded failures | `ACCOUNT#{account}` | `AUDIT#{time:015}#{random}` / `AUDIT#{window:015}#fold-{key}` | – | – |
+//! | logo | `ACCOUNT#{account}` | `LOGO` | – | – |
+//! | login alias (Pro) → account | `ALIAS#{alias}` | `ALIAS` | – | – |
+//! | app (registration `reg`, last seen, instrument count) | `APP#{account}#{app}` | `APP` | `GROUP#{account}#{group}` / `APP#{app}` | – |
+//! | instrument (registration `reg`, instance `inst`, channels) | `APP#{account}#{app}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{app}#INSTRUMENT#{serial}` | – |
+//! | session | `SESSION#{id}` | `SESSION` | – | yes |
+//! | a user's session generation (outlives the user) | `SESSIONS#{account}/{user}` | `SESSIONS` | – | – |
+//! | failed-attempt count | `THROTTLE#{key}` | `THROTTLE` | – | yes |
+//! | mailed code (second step, e-mail change) | `CODE#{purpose}` | `CODE` | – | yes |
+//! | password reset link | `RESET#{hash}` | `RESET` | – | yes |
+//! | pending Trial sign-up | `SIGNUP#{hash}` | `SIGNUP` | – | yes |
+//! | Trial e-mail → account | `EMAIL#{email}` | `EMAIL` | – | – |
+//!
+//! The account is in every key a tenant's data is found by (and in `gpk`), so no query
+//! can reach another tenant's items. Singular sort keys name the one item of their
+//! partition.
+
+use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
+
+pub const ACCOUNT_SK: &str = "ACCOUNT";
+pub const ALIAS_SK: &str = "ALIAS";
+pub const APP_SK: &str = "APP";
+pub const LOGO_SK: &str = "LOGO";
+pub const SESSION_SK: &str = "SESSION";
+pub const SESSIONS_SK: &str = "SESSIONS";
+pub const THROTTLE_SK: &str = "THROTTLE";
+pub const CODE_SK: &str = "CODE";
+pub const RESET_SK: &str = "RESET";
+pub const SIGNUP_SK: &str = "SIGNUP";
+pub const EMAIL_SK: &str = "EMAIL";
+/// The sort key of a Web API token's item under its hash.
+pub const TOKEN_SK: &str = "APITOKEN";
+
+/// Sort-key prefixes of the items an account partition holds many of.
+pub const APP_PREFIX: &str = "APP#";
+pub const GROUP_PREFIX: &str = "GROUP#";
+pub const INSTRUMENT_PREFIX: &str = "INSTRUMENT#";
+pub const USER_PREFIX: &str = "USER#";
+pub const TEAM_PREFIX: &str = "TEAM#";
+pub const TOKEN_PREFIX: &str = "APITOKEN#";
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+
+pub fn account_pk(account: &AccountId) -> String {
+    format!("ACCOUNT#{account}")
+}
+
+pub fn alias_pk(alias: &AccountId) -> String {
+    format!("ALIAS#{alias}")
+}
+
+/// App IDs are unique within an account only, so the account is part of the key.
+pub fn app_pk(account: &AccountId, thing: &ThingName) -> String {
+    format!("{APP_PREFIX}{account}#{thing}")
+}
+
+pub fn instrument_sk(serial: &InstrumentSerial) -> String {
+    format!("{INSTRUMENT_PREFIX}{serial}")
+}
+
+pub fn group_sk(group: &GroupId) -> String {
+    format!("{GROUP_PREFIX}{group}")
+}
+
+/// The sort-key prefix of a group's calculated channels.
+pub fn calculated_prefix(group: &GroupId) -> String {
+    format!("CALC#{group}#")
+}
+
+pub fn calculated_sk(group: &GroupId, id: &CalcId) -> String {
+    format!("{}{id}", calculated_prefix(group))
+}
+
+/// The `byGroup` partition of a group's apps and instruments.
+pub fn group_gpk(account: &AccountId, group: &GroupId) -> String {
+    format!("GROUP#{account}#{group}")
+}
+
+pub fn app_gsk(thing: &ThingName) -> String {
+    format!("{APP_PREFIX}{thing}")
+}
+
+pub fn instrument_gsk(thing: &ThingName, serial: &InstrumentSerial) -> String {
+    format!("{}#{}", app_gsk(thing), instrument_sk(serial))
+}
+
+pub fn user_sk(id: &UserId) -> String {
+    format!("{USER_PREFIX}{id}")
+}
+
+pub fn team_sk(id: &TeamId) -> String {
+    format!("{TEAM_PREFIX}{id}")
+}
+
+pub fn token_pk(hash: &str) -> String {
+    format!("{TOKEN_PREFIX}{hash}")
+}
+
+pub fn token_sk(id: &str) -> String {
+    format!("{TOKEN_PREFIX}{id}")
+}
+
+/// An audit event's sort key: by time, then 64 random bits that keep two events of one
+/// millisecond apart. Times are zero-padded, so keys sort as times do.
+pub fn audit_sk(at_millis: i64, random: u64) -> String {
+    format!("{AUDIT_PREFIX}{at_millis:015}#{random:016x}")
+}
+
+/// The one item every failure of a fold window and key lands on.
+pub fn audit_fold_sk(window_millis: i64, fold_key: &str) -> String {
+    format!("{AUDIT_PREFIX}{window_millis:015}#fold-{fold_key}")
+}
+
+/// The lowest sort key of audit events at or after `at_millis`.
+pub fn audit_from(at_millis: i64) -> String {
+    format!("{AUDIT_PREFIX}{at_millis:015}")
+}
+
+/// Above every audit event's sort key.
+pub fn audit_end() -> String {
+    format!("{AUDIT_PREFIX}~")
+}
+
+pub fn session_pk(id: &str) -> String {
+    format!("SESSION#{id}")
+}
+
+/// A user's session generation. Not a user attribute: it must outlive the user, so that
+/// a user deleted and created again cannot revive the old sessions; for the same reason
+/// it has no `ttl`.
+pub fn sessions_pk(account: &AccountId, user: &UserId) -> String {
+    format!("SESSIONS#{account}/{user}")
+}
+
+pub fn throttle_pk(key: &str) -> String {
+    format!("THROTTLE#{key}")
+}
+
+pub fn code_pk(purpose: &str) -> String {
+    format!("CODE#{purpose}")
+}
+
+pub fn reset_pk(hash: &str) -> String {
+    format!("RESET#{hash}")
+}
+
+pub fn signup_pk(hash: &str) -> String {
+    format!("SIGNUP#{hash}")
+}
+
+pub fn email_pk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_keys_sort_as_their_times_and_fall_between_the_bounds() {
+        let (early, late) = (audit_sk(999, u64::MAX), audit_sk(1_000, 0));
+        assert!(early < late);
+        assert!(audit_from(1_000) <= late && late < audit_end());
+        assert!(audit_fold_sk(1_000, "x") < audit_end());
+        assert!(early < audit_from(1_000));
+    }
+}
