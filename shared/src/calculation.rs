@@ -7,7 +7,7 @@ use crate::domain::calculated::{evaluate, CalculatedChannel};
 use crate::domain::channel::ChannelRef;
 use crate::domain::codec::{decode_values, encode_values, ChannelIndex};
 use crate::domain::expr::Program;
-use crate::domain::ids::{ChannelName, InstrumentSerial, ThingName};
+use crate::domain::ids::{AppId, ChannelName, InstrumentSerial};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::Instrument;
 use crate::ports::{RecordStore, Registry, StoreError, StoredRecord};
@@ -15,7 +15,7 @@ use crate::ports::{RecordStore, Registry, StoreError, StoredRecord};
 /// Source records by instrument and time, with each instrument's channel dictionary.
 #[derive(Default)]
 pub struct SourceValues {
-    instruments: HashMap<(ThingName, InstrumentSerial), Decoded>,
+    instruments: HashMap<(AppId, InstrumentSerial), Decoded>,
 }
 
 #[derive(Default)]

@@ -2,7 +2,7 @@
 //! and the page a client programmer reads does not.
 
 use crate::domain::ids::{
-    AccountId, CalcId, ChannelName, GroupId, IdError, InstrumentSerial, TeamId, ThingName, UserId,
+    AccountId, AppId, CalcId, ChannelName, GroupId, IdError, InstrumentSerial, TeamId, UserId,
 };
 use crate::domain::iot_thing::Stack;
 use crate::domain::latest::LATEST_LOOKBACK;
@@ -29,7 +29,7 @@ fn docs_api_gives_each_id_rule_as_the_code_checks_it() {
         ("team ID", rule(TeamId::parse("").map(drop))),
         ("user ID", rule(UserId::parse("").map(drop))),
         ("calculated channel ID", rule(CalcId::parse("").map(drop))),
-        ("app ID", rule(ThingName::parse("").map(drop))),
+        ("app ID", rule(AppId::parse("").map(drop))),
         (
             "instrument serial",
             rule(InstrumentSerial::parse("").map(drop)),

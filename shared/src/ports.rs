@@ -10,7 +10,7 @@ use crate::domain::auth::{
     User,
 };
 use crate::domain::calculated::{Backfill, CalculatedChannel, RecomputeJob};
-use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
+use crate::domain::ids::{AccountId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId};
 use crate::domain::iot_thing::IotThing;
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey, RegistrationId};
@@ -92,11 +92,11 @@ pub trait Registry: Send + Sync {
     async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError>;
     async fn group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>, StoreError>;
     /// An app of an account: app IDs are unique only within their account.
-    async fn app(&self, account: &AccountId, thing: &ThingName) -> Result<Option<App>, StoreError>;
+    async fn app(&self, account: &AccountId, thing: &AppId) -> Result<Option<App>, StoreError>;
     async fn instrument(
         &self,
         account: &AccountId,
-        thing: &ThingName,
+        thing: &AppId,
         serial: &InstrumentSerial,
     ) -> Result<Option<Instrument>, StoreError>;
     /// The apps and instruments of a measurement group of an account.

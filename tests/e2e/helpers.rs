@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use devcloud::{seed, LocalCloud, Ports, RuleOutcome};
 use fieldcloud::domain::auth::Role;
-use fieldcloud::domain::ids::{AccountId, ThingName};
+use fieldcloud::domain::ids::{AccountId, AppId};
 use fieldcloud::domain::iot_thing::IotThing;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::records_topic;
@@ -96,7 +96,7 @@ impl TestCloud {
     }
 
     pub fn iot_thing_of(&self, account: &AccountId, thing: &str) -> IotThing {
-        let app = ThingName::parse(thing).expect("test thing names are valid");
+        let app = AppId::parse(thing).expect("test thing names are valid");
         self.cloud.stack.thing(account, &app)
     }
 

@@ -1,7 +1,7 @@
 //! Ingest through the real broker and rule: exactly-once storage, latest values, bad input.
 
 use devcloud::seed;
-use fieldcloud::domain::ids::{AccountId, InstrumentSerial, ThingName};
+use fieldcloud::domain::ids::{AccountId, AppId, InstrumentSerial};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::{RuleEvent, MAX_PAYLOAD_BYTES};
 use fieldcloud::domain::record::Millis;
@@ -407,7 +407,7 @@ async fn a_thing_of_another_stack_or_no_app_is_refused() {
 async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
     let app = spawn(Plan::Standard).await;
     let acme = AccountId::parse("acme").unwrap();
-    let gw = ThingName::parse("gw-a").unwrap();
+    let gw = AppId::parse("gw-a").unwrap();
     let current = app.cloud.registry.app(&acme, &gw).await.unwrap().unwrap();
     // What an ingest still running for a deleted registration of gw-a could leave
     // behind under the new one: an instrument item of the old registration.

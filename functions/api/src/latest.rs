@@ -23,13 +23,13 @@ pub async fn latest(
     let (mut apps, all_instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;
-    apps.sort_by(|a, b| a.thing.cmp(&b.thing));
+    apps.sort_by(|a, b| a.id.cmp(&b.id));
     // Only instruments of the apps' current registrations are shown (and read).
     let mut instruments: Vec<_> = all_instruments
         .iter()
         .filter(|i| {
             apps.iter()
-                .any(|a| a.thing == i.app && a.registration == i.registration)
+                .any(|a| a.id == i.app && a.registration == i.registration)
         })
         .cloned()
         .collect();
@@ -40,7 +40,7 @@ pub async fn latest(
         .map(|app| {
             let listed: Vec<Json> = instruments
                 .iter()
-                .filter(|i| i.app == app.thing && i.registration == app.registration)
+                .filter(|i| i.app == app.id && i.registration == app.registration)
                 .map(|instrument| {
                     let latest = newest.of(instrument);
                     let channels: Vec<Json> = latest
@@ -60,7 +60,7 @@ pub async fn latest(
                 .collect();
             let last_seen = newest.app_last_seen(app, &instruments, now);
             json!({
-                "app": app.thing,
+                "app": app.id,
                 "name": app.name,
                 "enabled": app.enabled,
                 "connected": connected(last_seen, now),

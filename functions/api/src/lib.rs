@@ -30,7 +30,7 @@ use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::access::GroupRole;
-use fieldcloud::domain::ids::{CalcId, GroupId, InstrumentSerial, ThingName, UserId};
+use fieldcloud::domain::ids::{AppId, CalcId, GroupId, InstrumentSerial, UserId};
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
@@ -598,8 +598,8 @@ fn user_id(text: &str) -> Result<UserId, ApiError> {
     UserId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-fn thing(text: &str) -> Result<ThingName, ApiError> {
-    ThingName::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+fn thing(text: &str) -> Result<AppId, ApiError> {
+    AppId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 fn serial_id(text: &str) -> Result<InstrumentSerial, ApiError> {

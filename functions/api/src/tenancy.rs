@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::access::GroupRole;
-use fieldcloud::domain::ids::{GroupId, InstrumentSerial, ThingName};
+use fieldcloud::domain::ids::{AppId, GroupId, InstrumentSerial};
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::latest::InstrumentLatest;
 use fieldcloud::domain::plan::Plan;
@@ -51,7 +51,7 @@ fn group_json(group: &Group, access: GroupRole) -> Json {
 /// [`Newest::app_last_seen`]).
 fn app_json(app: &App, now: Millis, last_seen: Option<Millis>) -> Json {
     json!({
-        "app": app.thing,
+        "app": app.id,
         "group": app.group,
         "name": app.name,
         "kind": app.kind.as_str(),
@@ -160,12 +160,12 @@ pub async fn list_apps(
     let (mut apps, instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;
-    apps.sort_by(|a, b| a.thing.cmp(&b.thing));
+    apps.sort_by(|a, b| a.id.cmp(&b.id));
     let current: Vec<Instrument> = instruments
         .into_iter()
         .filter(|i| {
             apps.iter()
-                .any(|a| a.thing == i.app && a.registration == i.registration)
+                .any(|a| a.id == i.app && a.registration == i.registration)
         })
         .collect();
     let newest = Newest::last_seen(records, &current).await?;
@@ -185,7 +185,7 @@ async fn instruments_of(
     let (_, instruments) = registry.group_members(&app.account, &app.group).await?;
     let instruments: Vec<Instrument> = instruments
         .into_iter()
-        .filter(|i| i.app == app.thing && i.registration == app.registration)
+        .filter(|i| i.app == app.id && i.registration == app.registration)
         .collect();
     let newest = Newest::last_seen(records, &instruments).await?;
     Ok((instruments, newest))
@@ -206,8 +206,7 @@ pub async fn register_app(
     let thing = draft
         .thing
         .ok_or_else(|| ApiError::bad_request("`thing` is missing"))?;
-    let thing =
-        ThingName::parse(thing).map_err(|e| ApiError::bad_request(format!("`thing`: {e}")))?;
+    let thing = AppId::parse(thing).map_err(|e| ApiError::bad_request(format!("`thing`: {e}")))?;
     let kind = match draft.kind.as_deref() {
         None => AppKind::Gateway,
         Some(text) => AppKind::parse(text).ok_or_else(|| {
@@ -218,7 +217,7 @@ pub async fn register_app(
     };
     let app = App {
         name: display_name(draft.name, thing.as_str())?,
-        thing,
+        id: thing,
         account: principal.account.clone(),
         group: group.id.clone(),
         kind,
@@ -250,7 +249,7 @@ pub async fn register_app(
                 "exists",
                 format!(
                     "the account has an app `{}` already; choose another thing name",
-                    app.thing
+                    app.id
                 ),
             ))
         }
@@ -261,7 +260,7 @@ pub async fn register_app(
             ))
         }
     }
-    let iot_thing = stack.thing(&app.account, &app.thing);
+    let iot_thing = stack.thing(&app.account, &app.id);
     let credentials = match things.provision(&iot_thing, app.registration).await {
         Ok(Provisioned::Created(credentials)) => credentials,
         Ok(Provisioned::Exists) => {
@@ -283,10 +282,7 @@ pub async fn register_app(
     let certificate = credentials.certificate_id.clone();
     let recorded = async {
         if !registry.set_certificate(&app, &certificate).await? {
-            return Err(ApiError::not_found(format!(
-                "app `{}` not found",
-                app.thing
-            )));
+            return Err(ApiError::not_found(format!("app `{}` not found", app.id)));
         }
         if !app.enabled {
             things.set_active(&certificate, false).await?;
@@ -324,7 +320,7 @@ async fn app_of(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
 ) -> Result<App, ApiError> {
     registry
         .app(&principal.account, thing)
@@ -340,7 +336,7 @@ pub async fn app_detail(
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
     now: Millis,
 ) -> Result<Json, ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
@@ -370,7 +366,7 @@ pub async fn update_app(
     things: &impl Things,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
     draft: AppDraft,
     now: Millis,
 ) -> Result<Json, ApiError> {
@@ -407,19 +403,19 @@ pub async fn delete_app(
     stack: &Stack,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
 ) -> Result<Json, ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
     things
         .deprovision(
-            &stack.thing(&app.account, &app.thing),
+            &stack.thing(&app.account, &app.id),
             app.certificate.as_deref(),
         )
         .await?;
     if !registry.delete_app(&app).await? {
         return Err(ApiError::not_found(format!("app `{thing}` not found")));
     }
-    Ok(json!({ "deleted": app.thing }))
+    Ok(json!({ "deleted": app.id }))
 }
 
 /// The body of an instrument edit; what is left out stays as it is.
@@ -443,12 +439,12 @@ async fn instrument_of(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<(App, Instrument), ApiError> {
     let app = app_of(registry, principal, group, thing).await?;
     let instrument = registry
-        .instrument(&app.account, &app.thing, serial)
+        .instrument(&app.account, &app.id, serial)
         .await?
         .filter(|i| {
             i.account == principal.account
@@ -490,7 +486,7 @@ pub async fn instrument_detail(
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
     let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
@@ -506,7 +502,7 @@ pub async fn update_instrument(
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
     serial: &InstrumentSerial,
     draft: InstrumentDraft,
 ) -> Result<Json, ApiError> {
@@ -596,7 +592,7 @@ pub async fn delete_instrument(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-    thing: &ThingName,
+    thing: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
     let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;

@@ -182,11 +182,11 @@ async fn ingest_batch(
     }
 
     if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
-        tracing::info!(account = %app.account, app = %app.thing, stored = report.stored, "ingested");
+        tracing::info!(account = %app.account, app = %app.id, stored = report.stored, "ingested");
     } else {
         tracing::warn!(
             account = %app.account,
-            app = %app.thing,
+            app = %app.id,
             stored = report.stored,
             rejected = ?report.rejected,
             channels_over_limit = ?report.channels_over_limit,
@@ -338,10 +338,7 @@ async fn find_or_register(
     serial: &InstrumentSerial,
     limits: &AppLimits,
 ) -> Result<Option<Instrument>, IngestError> {
-    if let Some(instrument) = registry
-        .instrument(&app.account, &app.thing, serial)
-        .await?
-    {
+    if let Some(instrument) = registry.instrument(&app.account, &app.id, serial).await? {
         if instrument.registration == app.registration {
             return Ok(Some(instrument));
         }
@@ -349,7 +346,7 @@ async fn find_or_register(
         // was still running when the app was deleted and registered again: it must never
         // receive this registration's records. It sits under this app and counts against
         // it already, so it becomes this registration's new, empty instrument in place.
-        tracing::warn!(app = %app.thing, instrument = %serial, "renewing an instrument of an earlier registration");
+        tracing::warn!(app = %app.id, instrument = %serial, "renewing an instrument of an earlier registration");
         return match registry
             .renew_instrument(&instrument, app, new_instance(), limits.instruments)
             .await?
@@ -368,22 +365,21 @@ async fn find_or_register(
         .await?
     {
         Registration::Registered(instrument) => {
-            tracing::info!(app = %app.thing, instrument = %serial, "instrument registered");
+            tracing::info!(app = %app.id, instrument = %serial, "instrument registered");
             Ok(Some(*instrument))
         }
-        Registration::AlreadyExists => match registry
-            .instrument(&app.account, &app.thing, serial)
-            .await?
-        {
-            Some(instrument) if instrument.registration != app.registration => {
-                // Raced with a writer of an earlier registration: a retry removes it.
-                Err(IngestError::Store(StoreError::Unavailable(format!(
-                    "instrument {} of an earlier registration appeared meanwhile",
-                    instrument.key().as_str()
-                ))))
+        Registration::AlreadyExists => {
+            match registry.instrument(&app.account, &app.id, serial).await? {
+                Some(instrument) if instrument.registration != app.registration => {
+                    // Raced with a writer of an earlier registration: a retry removes it.
+                    Err(IngestError::Store(StoreError::Unavailable(format!(
+                        "instrument {} of an earlier registration appeared meanwhile",
+                        instrument.key().as_str()
+                    ))))
+                }
+                found => Ok(found),
             }
-            found => Ok(found),
-        },
+        }
         Registration::LimitReached => Ok(None),
     }
 }

@@ -341,7 +341,7 @@ async fn app_identities(
         "Statement": [{
             "Effect": "Allow",
             "Action": "iot:Publish",
-            "Resource": "arn:aws:iot:*:*:topic/fieldcloud/v1/${iot:Connection.Thing.ThingName}/records"
+            "Resource": "arn:aws:iot:*:*:topic/fieldcloud/v1/${iot:Connection.Thing.AppId}/records"
         }]
     });
     iot.create_policy()

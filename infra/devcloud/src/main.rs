@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
         let things: Vec<_> = demo
             .apps
             .iter()
-            .map(|a| cloud.stack.thing(&a.account, &a.thing))
+            .map(|a| cloud.stack.thing(&a.account, &a.id))
             .collect();
         for (seed, app) in fleet::demo_fleet(&things).into_iter().enumerate() {
             fleet_tasks.push(tokio::spawn(fleet::run_app(

@@ -5,7 +5,7 @@ use fieldcloud::adapters::dynamodb::DynamoRegistry;
 use fieldcloud::domain::access::{Grant, Grantee, GroupRole, Team};
 use fieldcloud::domain::auth::{check_password_policy, hash_password, Role, User};
 use fieldcloud::domain::ids::UserId;
-use fieldcloud::domain::ids::{AccountId, GroupId, TeamId, ThingName};
+use fieldcloud::domain::ids::{AccountId, AppId, GroupId, TeamId};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{Account, App, AppKind, Group, RegistrationId};
 use fieldcloud::ports::{Created, Identity, Registry};
@@ -48,7 +48,7 @@ pub async fn tenant(
     let mut apps = Vec::new();
     for thing in things {
         let app = App {
-            thing: ThingName::parse(*thing)?,
+            id: AppId::parse(*thing)?,
             account: account.id.clone(),
             group: group.id.clone(),
             kind: AppKind::Gateway,
@@ -63,7 +63,7 @@ pub async fn tenant(
         let app = match registry.register_app(&app, limits.apps).await? {
             Created::Created => app,
             Created::Exists => registry
-                .app(&app.account, &app.thing)
+                .app(&app.account, &app.id)
                 .await?
                 .context("an app that exists can be read")?,
             Created::LimitReached => anyhow::bail!("plan {plan} allows {} apps", limits.apps),

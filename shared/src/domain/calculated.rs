@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::channel::ChannelRef;
 use super::expr::{compile, parse, Expr, ExprError, Program, Reference};
-use super::ids::{AccountId, CalcId, ChannelName, GroupId, ThingName};
+use super::ids::{AccountId, AppId, CalcId, ChannelName, GroupId};
 use super::record::{Millis, Value};
 use super::registry::{Instrument, InstrumentKey, RegistrationId};
 
@@ -32,7 +32,7 @@ pub struct CalculatedChannel {
     /// The registration of each source app when the expression was checked. Only that
     /// registration's records feed the channel: if the app is deleted (and perhaps its ID
     /// registered again), the channel stops computing until its expression is edited.
-    pub pins: BTreeMap<ThingName, RegistrationId>,
+    pub pins: BTreeMap<AppId, RegistrationId>,
     /// Bumped by every edit; an edit checks it, so a stale editor cannot undo another.
     pub version: u64,
     /// Bumped when the expression changes. Values are stored per formula, so a writer
@@ -124,7 +124,7 @@ pub struct Definition {
     pub canonical: String,
     pub sources: Vec<ChannelRef>,
     /// The registration of each source's app (see [`CalculatedChannel::pins`]).
-    pub pins: BTreeMap<ThingName, RegistrationId>,
+    pub pins: BTreeMap<AppId, RegistrationId>,
 }
 
 /// Parses `expression` and resolves its references against the group's instruments and
@@ -275,7 +275,7 @@ mod tests {
         Instrument {
             account: AccountId::parse("acme").unwrap(),
             group: GroupId::parse("plant").unwrap(),
-            app: ThingName::parse(app).unwrap(),
+            app: AppId::parse(app).unwrap(),
             registration: RegistrationId::from_random(
                 app.bytes().map(u64::from).sum::<u64>() << 16,
             ),

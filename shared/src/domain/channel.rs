@@ -4,12 +4,12 @@
 
 use std::fmt;
 
-use super::ids::{CalcId, ChannelName, IdError, InstrumentSerial, ThingName};
+use super::ids::{AppId, CalcId, ChannelName, IdError, InstrumentSerial};
 
 /// A measured channel: the app it comes through, the instrument, the channel name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelRef {
-    pub app: ThingName,
+    pub app: AppId,
     pub instrument: InstrumentSerial,
     pub channel: ChannelName,
 }
@@ -27,7 +27,7 @@ impl ChannelRef {
         };
         let bad = |e: IdError| format!("channel `{text}`: {e}");
         Ok(ChannelRef {
-            app: ThingName::parse(app).map_err(bad)?,
+            app: AppId::parse(app).map_err(bad)?,
             instrument: InstrumentSerial::parse(instrument).map_err(bad)?,
             channel: ChannelName::parse(channel).map_err(bad)?,
         })

@@ -126,11 +126,12 @@ id_type!(
 );
 
 id_type!(
-    /// An app (gateway software) is an AWS IoT thing; this is its thing name, the only
-    /// thing about a device message the cloud trusts, because IoT Core binds it to the
-    /// app's certificate.
-    ThingName,
-    "app thing name",
+    /// An app's ID (gateway software, or a logger connected directly), unique within its
+    /// account. Its IoT thing is named `{stack}:{account}:{app ID}` (see
+    /// [`super::iot_thing`]), the only thing about a device message the cloud trusts,
+    /// because IoT Core binds it to the app's certificate.
+    AppId,
+    "app ID",
     64,
     "use 1 to 64 characters A-Z, a-z, 0-9, :, _ and -",
     |c: char| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-')
@@ -164,8 +165,8 @@ mod tests {
         assert!(AccountId::parse("acme-1").is_ok());
         assert!(AccountId::parse("Acme").is_err());
         assert!(AccountId::parse("").is_err());
-        assert!(ThingName::parse("gw:plant_1-a").is_ok());
-        assert!(ThingName::parse("gw/1").is_err());
+        assert!(AppId::parse("gw:plant_1-a").is_ok());
+        assert!(AppId::parse("gw/1").is_err());
         assert!(InstrumentSerial::parse("LR8450.001").is_ok());
         assert!(InstrumentSerial::parse("a".repeat(65)).is_err());
         assert!(ChannelName::parse("炉温 1").is_ok());

@@ -99,7 +99,7 @@ fn indexed_values(
 mod tests {
     use super::*;
     use crate::domain::codec::decode_values;
-    use crate::domain::ids::{AccountId, GroupId, InstrumentSerial, ThingName};
+    use crate::domain::ids::{AccountId, AppId, GroupId, InstrumentSerial};
     use crate::domain::record::Value;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
@@ -108,7 +108,7 @@ mod tests {
         Instrument {
             account: AccountId::parse("acme").unwrap(),
             group: GroupId::parse("g").unwrap(),
-            app: ThingName::parse("gw").unwrap(),
+            app: AppId::parse("gw").unwrap(),
             registration: crate::domain::registry::RegistrationId::from_random(0),
             serial: InstrumentSerial::parse("LR-1").unwrap(),
             instance: crate::domain::registry::RegistrationId::from_random(1),

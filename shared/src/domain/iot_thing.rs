@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use super::ids::{AccountId, ThingName};
+use super::ids::{AccountId, AppId};
 
 /// A stack's name, the first part of its apps' thing names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ const MAX_THING_NAME: usize = 128;
 impl Stack {
     /// Long enough for any account ID and app ID in a thing name of at most 128
     /// characters (30 + `:` + 32 + `:` + 64).
-    pub const MAX_CHARS: usize = MAX_THING_NAME - AccountId::MAX_BYTES - ThingName::MAX_BYTES - 2;
+    pub const MAX_CHARS: usize = MAX_THING_NAME - AccountId::MAX_BYTES - AppId::MAX_BYTES - 2;
 
     /// A CloudFormation stack name: a letter, then letters, digits and `-`.
     pub fn parse(name: &str) -> Result<Stack, String> {
@@ -43,16 +43,16 @@ impl Stack {
     }
 
     /// The thing of `app` of `account` in this stack.
-    pub fn thing(&self, account: &AccountId, app: &ThingName) -> IotThing {
+    pub fn thing(&self, account: &AccountId, app: &AppId) -> IotThing {
         IotThing(format!("{}:{account}:{app}", self.0))
     }
 
     /// The account and app a thing name of this stack names, or `None` for a thing of
     /// another stack or a name that is not an app's.
-    pub fn app_of(&self, thing: &str) -> Option<(AccountId, ThingName)> {
+    pub fn app_of(&self, thing: &str) -> Option<(AccountId, AppId)> {
         let rest = thing.strip_prefix(&self.0)?.strip_prefix(':')?;
         let (account, app) = rest.split_once(':')?;
-        Some((AccountId::parse(account).ok()?, ThingName::parse(app).ok()?))
+        Some((AccountId::parse(account).ok()?, AppId::parse(app).ok()?))
     }
 
     pub fn as_str(&self) -> &str {
@@ -80,10 +80,10 @@ impl fmt::Display for IotThing {
 mod tests {
     use super::*;
 
-    fn ids(account: &str, app: &str) -> (AccountId, ThingName) {
+    fn ids(account: &str, app: &str) -> (AccountId, AppId) {
         (
             AccountId::parse(account).unwrap(),
-            ThingName::parse(app).unwrap(),
+            AppId::parse(app).unwrap(),
         )
     }
 

@@ -69,7 +69,7 @@ impl InstrumentLatest {
 mod tests {
     use super::*;
     use crate::domain::codec::encode_values;
-    use crate::domain::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
+    use crate::domain::ids::{AccountId, AppId, ChannelName, GroupId, InstrumentSerial};
     use crate::domain::registry::RegistrationId;
     use proptest::prelude::*;
 
@@ -77,7 +77,7 @@ mod tests {
         Instrument {
             account: AccountId::parse("acme").unwrap(),
             group: GroupId::parse("g").unwrap(),
-            app: ThingName::parse("gw").unwrap(),
+            app: AppId::parse("gw").unwrap(),
             registration: RegistrationId::from_random(0),
             serial: InstrumentSerial::parse("LR-1").unwrap(),
             instance: RegistrationId::from_random(1),

@@ -61,14 +61,14 @@ pub fn connected(last_seen: Option<Millis>, now: Millis) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::{AccountId, GroupId, ThingName};
+    use crate::domain::ids::{AccountId, AppId, GroupId};
     use crate::domain::registry::{AppKind, RegistrationId};
 
     const MINUTE: i64 = Millis::MINUTE;
 
     fn app(last_seen: Option<i64>) -> App {
         App {
-            thing: ThingName::parse("gw").unwrap(),
+            id: AppId::parse("gw").unwrap(),
             account: AccountId::parse("acme").unwrap(),
             group: GroupId::parse("g").unwrap(),
             registration: RegistrationId::from_random(0),

@@ -3,7 +3,7 @@
 
 use super::access::Grant;
 use super::allowlist::{allowed, Cidr};
-use super::ids::{AccountId, ChannelName, GroupId, InstrumentSerial, ThingName};
+use super::ids::{AccountId, AppId, ChannelName, GroupId, InstrumentSerial};
 use super::plan::{Limits, Plan};
 use super::record::Millis;
 use super::settings::{Language, TimeZone};
@@ -138,10 +138,10 @@ impl AppKind {
 }
 
 /// A registered app (gateway or direct-connected logger). Its account and group come from
-/// here, never from what the app sends. Its ID (`thing`) is unique within its account.
+/// here, never from what the app sends. Its ID is unique within its account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
-    pub thing: ThingName,
+    pub id: AppId,
     pub account: AccountId,
     pub group: GroupId,
     /// Random per registration: the keys of the app's records carry it, so an app
@@ -236,7 +236,7 @@ impl InstrumentKey {
 pub struct Instrument {
     pub account: AccountId,
     pub group: GroupId,
-    pub app: ThingName,
+    pub app: AppId,
     /// The registration of its app it belongs to (see [`App::registration`]).
     pub registration: RegistrationId,
     pub serial: InstrumentSerial,
@@ -263,7 +263,7 @@ impl Instrument {
         Instrument {
             account: app.account.clone(),
             group: app.group.clone(),
-            app: app.thing.clone(),
+            app: app.id.clone(),
             registration: app.registration,
             serial,
             instance,

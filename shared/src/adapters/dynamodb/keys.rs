@@ -27,7 +27,7 @@
 //! can reach another tenant's items. Singular sort keys name the one item of their
 //! partition.
 
-use crate::domain::ids::{AccountId, CalcId, GroupId, InstrumentSerial, TeamId, ThingName, UserId};
+use crate::domain::ids::{AccountId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId};
 
 pub const ACCOUNT_SK: &str = "ACCOUNT";
 pub const ALIAS_SK: &str = "ALIAS";
@@ -61,7 +61,7 @@ pub fn alias_pk(alias: &AccountId) -> String {
 }
 
 /// App IDs are unique within an account only, so the account is part of the key.
-pub fn app_pk(account: &AccountId, thing: &ThingName) -> String {
+pub fn app_pk(account: &AccountId, thing: &AppId) -> String {
     format!("{APP_PREFIX}{account}#{thing}")
 }
 
@@ -87,11 +87,11 @@ pub fn group_gpk(account: &AccountId, group: &GroupId) -> String {
     format!("GROUP#{account}#{group}")
 }
 
-pub fn app_gsk(thing: &ThingName) -> String {
+pub fn app_gsk(thing: &AppId) -> String {
     format!("{APP_PREFIX}{thing}")
 }
 
-pub fn instrument_gsk(thing: &ThingName, serial: &InstrumentSerial) -> String {
+pub fn instrument_gsk(thing: &AppId, serial: &InstrumentSerial) -> String {
     format!("{}#{}", app_gsk(thing), instrument_sk(serial))
 }
 

@@ -19,7 +19,7 @@ use crate::domain::access::{Grant, Grantee, GroupRole};
 use crate::domain::allowlist::Cidr;
 use crate::domain::calculated::{Backfill, CalculatedChannel};
 use crate::domain::channel::ChannelRef;
-use crate::domain::ids::{AccountId, CalcId, ChannelName, GroupId, InstrumentSerial, ThingName};
+use crate::domain::ids::{AccountId, AppId, CalcId, ChannelName, GroupId, InstrumentSerial};
 use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, AppKind, Group, Instrument, RegistrationId};
@@ -311,7 +311,7 @@ fn count_instrument_on(table: &str, app: &App, limit: u32) -> TransactWriteItem 
     };
     let update = Update::builder()
         .table_name(table)
-        .key("pk", s(app_pk(&app.account, &app.thing)))
+        .key("pk", s(app_pk(&app.account, &app.id)))
         .key("sk", s(APP_SK))
         .update_expression("SET instruments = if_not_exists(instruments, :zero) + :one")
         .condition_expression(format!("reg = :reg AND {within}"))
@@ -364,10 +364,10 @@ pub(super) fn account_item(account: &Account) -> Item {
 
 fn app_item(app: &App) -> Item {
     Item::from([
-        ("pk".into(), s(app_pk(&app.account, &app.thing))),
+        ("pk".into(), s(app_pk(&app.account, &app.id))),
         ("sk".into(), s(APP_SK)),
         ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-        ("gsk".into(), s(app_gsk(&app.thing))),
+        ("gsk".into(), s(app_gsk(&app.id))),
         ("account".into(), s(app.account.as_str())),
         ("group".into(), s(app.group.as_str())),
         ("reg".into(), s(app.registration.to_string())),
@@ -426,7 +426,7 @@ fn parse_app(item: &Item) -> Result<App, StoreError> {
         .and_then(|rest| rest.split_once('#'))
         .ok_or_else(|| StoreError::Corrupt("app item without an APP#{account}#{app} key".into()))?;
     Ok(App {
-        thing: parse_id(ThingName::parse, thing)?,
+        id: parse_id(AppId::parse, thing)?,
         account: parse_id(AccountId::parse, get_s(item, "account")?)?,
         group: parse_id(GroupId::parse, get_s(item, "group")?)?,
         registration: parse_registration(item)?,
@@ -460,7 +460,7 @@ fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
     Ok(Instrument {
         account: parse_id(AccountId::parse, get_s(item, "account")?)?,
         group: parse_id(GroupId::parse, get_s(item, "group")?)?,
-        app: parse_id(ThingName::parse, get_s(item, "app")?)?,
+        app: parse_id(AppId::parse, get_s(item, "app")?)?,
         registration: parse_registration(item)?,
         serial: parse_id(InstrumentSerial::parse, get_s(item, "serial")?)?,
         instance: RegistrationId::parse(get_s(item, "inst")?)
@@ -534,7 +534,7 @@ fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
                     _ => None,
                 }
                 .ok_or_else(|| StoreError::Corrupt(format!("bad pin for app `{app}`")))?;
-                Ok((parse_id(ThingName::parse, app)?, registration))
+                Ok((parse_id(AppId::parse, app)?, registration))
             })
             .collect::<Result<_, StoreError>>()?,
         _ => Default::default(),
@@ -784,7 +784,7 @@ impl Registry for DynamoRegistry {
         parse_group(account, &item).map(Some)
     }
 
-    async fn app(&self, account: &AccountId, thing: &ThingName) -> Result<Option<App>, StoreError> {
+    async fn app(&self, account: &AccountId, thing: &AppId) -> Result<Option<App>, StoreError> {
         self.get(app_pk(account, thing), APP_SK)
             .await?
             .map(|item| parse_app(&item))
@@ -794,7 +794,7 @@ impl Registry for DynamoRegistry {
     async fn instrument(
         &self,
         account: &AccountId,
-        thing: &ThingName,
+        thing: &AppId,
         serial: &InstrumentSerial,
     ) -> Result<Option<Instrument>, StoreError> {
         self.get(app_pk(account, thing), &instrument_sk(serial))
@@ -846,13 +846,13 @@ impl Registry for DynamoRegistry {
     ) -> Result<Registration, StoreError> {
         let instrument = Instrument::new(app, serial.clone(), instance);
         let item = Item::from([
-            ("pk".into(), s(app_pk(&app.account, &app.thing))),
+            ("pk".into(), s(app_pk(&app.account, &app.id))),
             ("sk".into(), s(instrument_sk(serial))),
             ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-            ("gsk".into(), s(instrument_gsk(&app.thing, serial))),
+            ("gsk".into(), s(instrument_gsk(&app.id, serial))),
             ("account".into(), s(app.account.as_str())),
             ("group".into(), s(app.group.as_str())),
-            ("app".into(), s(app.thing.as_str())),
+            ("app".into(), s(app.id.as_str())),
             ("reg".into(), s(app.registration.to_string())),
             ("serial".into(), s(serial.as_str())),
             ("inst".into(), s(instance.to_string())),
@@ -882,7 +882,7 @@ impl Registry for DynamoRegistry {
         };
         let renew = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(app_pk(&app.account, &app.thing)))
+            .key("pk", s(app_pk(&app.account, &app.id)))
             .key("sk", s(instrument_sk(&stale.serial)))
             .update_expression(
                 "SET reg = :reg, inst = :inst, gpk = :gpk, #group = :group, channels = :none, \
@@ -969,7 +969,7 @@ impl Registry for DynamoRegistry {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(app_pk(&app.account, &app.thing)))
+            .key("pk", s(app_pk(&app.account, &app.id)))
             .key("sk", s(APP_SK))
             .update_expression("SET lastSeen = :at")
             // Only the registration that received the message: a new one starts unseen.
@@ -1097,7 +1097,7 @@ impl Registry for DynamoRegistry {
 
     async fn set_certificate(&self, app: &App, certificate_id: &str) -> Result<bool, StoreError> {
         self.set_existing(
-            (app_pk(&app.account, &app.thing), APP_SK),
+            (app_pk(&app.account, &app.id), APP_SK),
             "certificate",
             s(certificate_id),
         )
@@ -1109,7 +1109,7 @@ impl Registry for DynamoRegistry {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(app_pk(&app.account, &app.thing)))
+            .key("pk", s(app_pk(&app.account, &app.id)))
             .key("sk", s(APP_SK))
             .update_expression("SET #name = :name, enabled = :enabled")
             .condition_expression("account = :account AND #group = :group")
@@ -1133,7 +1133,7 @@ impl Registry for DynamoRegistry {
 
     async fn delete_app(&self, app: &App) -> Result<bool, StoreError> {
         // Instruments first: an app is never gone while instruments of it remain.
-        let pk = app_pk(&app.account, &app.thing);
+        let pk = app_pk(&app.account, &app.id);
         let instruments = self.query_prefix(pk.clone(), INSTRUMENT_PREFIX).await?;
         for item in &instruments {
             let sk = get_s(item, "sk")?;
