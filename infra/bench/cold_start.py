@@ -101,6 +101,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if run:
             run.ssm_ms += (time.perf_counter_ns() - arrived) / 1e6
 
+    # Any other method is an AWS call too, listed as unexpected.
+    def do_PUT(self):
+        self.unexpected()
+
+    def do_DELETE(self):
+        self.unexpected()
+
+    def do_HEAD(self):
+        self.unexpected()
+
     def unexpected(self, what=""):
         run = self.server.run
         if run:
@@ -182,7 +192,7 @@ def main():
     threading.Thread(target=harness.serve_forever, daemon=True).start()
     env = environment(harness.server_address[1])
 
-    print("| bootstrap | to first `next` (ms) | of which the SSM read (ms) | RSS (MB) | other AWS calls at start |")
+    print("| bootstrap | to first `next` (ms) | of which the SSM read (ms) | RSS (MiB) | other AWS calls at start |")
     print("|---|---:|---:|---:|---|")
     for named in args.bootstraps:
         name, bootstrap = named.split("=", 1)
@@ -192,7 +202,8 @@ def main():
         ssm = statistics.median(r.ssm_ms for r in runs)
         rss = statistics.median(r.rss_kib for r in runs) / 1024
         others = sorted({call for r in runs for call in r.other_calls})
-        print(f"| {name} | {ready:.1f} | {ssm:.1f} | {rss:.1f} | {', '.join(others) or 'none'} |")
+        ssm_cell = f"{ssm:.1f}" if ssm else "–"  # no SSM read at all
+        print(f"| {name} | {ready:.1f} | {ssm_cell} | {rss:.1f} | {', '.join(others) or 'none'} |")
 
 
 if __name__ == "__main__":

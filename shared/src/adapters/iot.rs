@@ -383,9 +383,9 @@ mod tests {
         )
     }
 
-    /// A stand-in for IoT Core that answers every request with a data endpoint and counts
-    /// the requests.
-    async fn iot_core(asked: Arc<AtomicUsize>) -> String {
+    /// A stand-in for IoT Core that fails its first `failures` requests (500), answers
+    /// every later one with a data endpoint, and counts them all.
+    async fn iot_core(asked: Arc<AtomicUsize>, failures: usize) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -398,10 +398,17 @@ mod tests {
                         Ok(n) => request.extend_from_slice(&buffer[..n]),
                     }
                 }
-                asked.fetch_add(1, Ordering::SeqCst);
-                let body = r#"{"endpointAddress":"abc-ats.iot.us-east-1.amazonaws.com"}"#;
+                let failed = asked.fetch_add(1, Ordering::SeqCst) < failures;
+                let (status, body) = if failed {
+                    ("500 Internal Server Error", r#"{"message":"down"}"#)
+                } else {
+                    (
+                        "200 OK",
+                        r#"{"endpointAddress":"abc-ats.iot.us-east-1.amazonaws.com"}"#,
+                    )
+                };
                 let answer = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
                 );
                 let _ = stream.write_all(answer.as_bytes()).await;
@@ -413,7 +420,7 @@ mod tests {
     #[tokio::test]
     async fn data_endpoint_is_asked_on_first_use_only() {
         let asked = Arc::new(AtomicUsize::new(0));
-        let things = IotThings::new(client(&iot_core(asked.clone()).await), "apps");
+        let things = IotThings::new(client(&iot_core(asked.clone(), 0).await), "apps");
         assert_eq!(
             asked.load(Ordering::SeqCst),
             0,
@@ -438,6 +445,21 @@ mod tests {
             }
             other => panic!("expected Unavailable, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_ask_is_not_kept_the_next_use_asks_again() {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let things = IotThings::new(client(&iot_core(asked.clone(), 1).await), "apps");
+        assert!(matches!(
+            things.endpoint().await,
+            Err(StoreError::Unavailable(_))
+        ));
+        assert_eq!(
+            things.endpoint().await.unwrap(),
+            "abc-ats.iot.us-east-1.amazonaws.com:8883"
+        );
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
