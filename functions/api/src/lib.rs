@@ -5,18 +5,20 @@
 
 mod access;
 mod account;
+mod apps;
 mod audit;
 mod auth;
 mod calculated;
 mod caller;
 mod error;
+mod groups;
 mod identity;
 mod input;
+mod instruments;
 mod latest;
 mod mailed_code;
 mod newest;
 mod series;
-mod tenancy;
 mod throttle;
 mod trial;
 mod users;
@@ -402,21 +404,21 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
         ("DELETE", ["v1", "teams", team]) => {
             ok(access::delete_team(registry, principal, team).await?)
         }
-        ("GET", ["v1", "groups"]) => ok(tenancy::list_groups(registry, principal).await?),
+        ("GET", ["v1", "groups"]) => ok(groups::list_groups(registry, principal).await?),
         ("POST", ["v1", "groups"]) => {
-            created(tenancy::create_group(registry, principal, json_body(request)?).await?)
+            created(groups::create_group(registry, principal, json_body(request)?).await?)
         }
         (_, ["v1", "groups", _, rest @ ..]) => {
             let Some((group, role)) = scope else {
                 return Err(no_route(request));
             };
             match (method, rest) {
-                ("GET", []) => ok(tenancy::group_detail(group, *role)),
+                ("GET", []) => ok(groups::group_detail(group, *role)),
                 ("PUT", []) => {
                     let draft = json_body(request)?;
-                    ok(tenancy::rename_group(registry, group, draft).await?)
+                    ok(groups::rename_group(registry, group, draft).await?)
                 }
-                ("DELETE", []) => ok(tenancy::delete_group(registry, principal, group).await?),
+                ("DELETE", []) => ok(groups::delete_group(registry, principal, group).await?),
                 ("GET", ["grants"]) => ok(access::grants(group)),
                 ("PUT", ["grants"]) => {
                     let draft = json_body(request)?;
@@ -438,12 +440,12 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     .await?)
                 }
                 ("GET", ["apps"]) => {
-                    ok(tenancy::list_apps(registry, &api.records, principal, group, now).await?)
+                    ok(apps::list_apps(registry, &api.records, principal, group, now).await?)
                 }
                 ("POST", ["apps"]) => {
                     let draft = json_body(request)?;
                     created(
-                        tenancy::register_app(
+                        apps::register_app(
                             registry,
                             &api.things,
                             &api.stack,
@@ -455,7 +457,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                         .await?,
                     )
                 }
-                ("GET", ["apps", app]) => ok(tenancy::app_detail(
+                ("GET", ["apps", app]) => ok(apps::app_detail(
                     registry,
                     &api.records,
                     principal,
@@ -466,7 +468,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 .await?),
                 ("PUT", ["apps", app]) => {
                     let draft = json_body(request)?;
-                    ok(tenancy::update_app(
+                    ok(apps::update_app(
                         registry,
                         &api.records,
                         &api.things,
@@ -478,7 +480,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     )
                     .await?)
                 }
-                ("DELETE", ["apps", app]) => ok(tenancy::delete_app(
+                ("DELETE", ["apps", app]) => ok(apps::delete_app(
                     registry,
                     &api.things,
                     &api.stack,
@@ -489,7 +491,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 .await?),
                 ("GET", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);
-                    ok(tenancy::instrument_detail(
+                    ok(instruments::instrument_detail(
                         registry,
                         &api.records,
                         principal,
@@ -502,7 +504,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 ("PUT", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);
                     let draft = json_body(request)?;
-                    ok(tenancy::update_instrument(
+                    ok(instruments::update_instrument(
                         registry,
                         &api.records,
                         principal,
@@ -516,7 +518,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                 ("DELETE", ["apps", app, "instruments", serial]) => {
                     let (app, serial) = (thing(app)?, serial_id(serial)?);
                     ok(
-                        tenancy::delete_instrument(registry, principal, group, &app, &serial)
+                        instruments::delete_instrument(registry, principal, group, &app, &serial)
                             .await?,
                     )
                 }

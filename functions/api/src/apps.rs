@@ -1,35 +1,23 @@
-//! Measurement groups and apps of the principal's account: list, create, detail, edit,
-//! delete. Creating either counts against the plan (SPEC.md 3) in the same transaction
+//! Apps of a measurement group: list, register (with their IoT thing and certificate),
+//! detail, edit, delete. Registering one counts against the plan in the same transaction
 //! that creates it, so two concurrent requests cannot both take the last slot.
 
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
-use fieldcloud::domain::access::GroupRole;
-use fieldcloud::domain::ids::{AppId, GroupId, InstrumentSerial};
+use fieldcloud::domain::ids::AppId;
 use fieldcloud::domain::iot_thing::Stack;
-use fieldcloud::domain::latest::InstrumentLatest;
-use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::presence::connected;
 use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{App, AppKind, Group, Instrument, RegistrationId};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Provisioned, RecordStore, Registry, Saved, Things};
+use fieldcloud::ports::{Created, Provisioned, RecordStore, Registry, Things};
 
-use crate::access;
 use crate::caller::plan_of;
 use crate::error::ApiError;
-use crate::input::{display_name, present};
-use crate::newest::{or_without, Newest};
-
-/// The body of a group create or rename.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GroupDraft {
-    pub id: Option<String>,
-    pub name: Option<String>,
-}
+use crate::input::display_name;
+use crate::newest::Newest;
 
 /// The body of an app registration or edit.
 #[derive(Debug, Deserialize)]
@@ -40,11 +28,6 @@ pub struct AppDraft {
     /// `gateway` (the default) or `direct_logger`; fixed at registration.
     pub kind: Option<String>,
     pub enabled: Option<bool>,
-}
-
-/// A group as its viewer sees it: with `access`, the viewer's role in it.
-fn group_json(group: &Group, access: GroupRole) -> Json {
-    json!({ "id": group.id, "name": group.name, "access": access })
 }
 
 /// An app as the API shows it; `last_seen` is when it was last heard from (see
@@ -61,93 +44,6 @@ fn app_json(app: &App, now: Millis, last_seen: Option<Millis>) -> Json {
         "connected": connected(last_seen, now),
         "last_seen": last_seen,
     })
-}
-
-/// The groups the principal may see.
-pub async fn list_groups(
-    store: &(impl Registry + Identity),
-    principal: &Principal,
-) -> Result<Json, ApiError> {
-    let mut groups = store.groups(&principal.account).await?;
-    groups.sort_by(|a, b| a.id.cmp(&b.id));
-    let roles = access::roles_in(store, principal, &groups).await?;
-    let visible: Vec<Json> = groups
-        .iter()
-        .zip(roles)
-        .filter_map(|(group, role)| Some(group_json(group, role?)))
-        .collect();
-    Ok(json!({ "groups": visible }))
-}
-
-pub async fn create_group(
-    registry: &impl Registry,
-    principal: &Principal,
-    draft: GroupDraft,
-) -> Result<Json, ApiError> {
-    let id = draft
-        .id
-        .ok_or_else(|| ApiError::bad_request("`id` is missing"))?;
-    let id = GroupId::parse(id).map_err(|e| ApiError::bad_request(format!("`id`: {e}")))?;
-    let group = Group {
-        account: principal.account.clone(),
-        name: display_name(draft.name, id.as_str())?,
-        id,
-        grants: Vec::new(),
-    };
-    let plan = plan_of(registry, principal).await?;
-    let limit = plan.limits().groups;
-    match registry.create_group(&group, limit).await? {
-        Created::Created => Ok(group_json(&group, GroupRole::Editor)),
-        Created::Exists => Err(ApiError::conflict(
-            "exists",
-            format!("the account has a measurement group `{}` already", group.id),
-        )),
-        Created::LimitReached => Err(ApiError::conflict(
-            "limit_reached",
-            format!("plan {plan} allows {limit} measurement groups; the account has {limit}"),
-        )),
-    }
-}
-
-/// A group and the caller's role in it, as the router resolved them.
-pub fn group_detail(group: &Group, role: GroupRole) -> Json {
-    group_json(group, role)
-}
-
-pub async fn rename_group(
-    registry: &impl Registry,
-    group: &Group,
-    draft: GroupDraft,
-) -> Result<Json, ApiError> {
-    if draft.id.is_some() {
-        return Err(ApiError::bad_request("a group's `id` cannot change"));
-    }
-    let mut group = group.clone();
-    group.name = display_name(draft.name, &group.name)?;
-    if !registry.rename_group(&group).await? {
-        return Err(ApiError::not_found(format!(
-            "measurement group `{}` not found",
-            group.id
-        )));
-    }
-    Ok(group_json(&group, GroupRole::Editor))
-}
-
-pub async fn delete_group(
-    registry: &impl Registry,
-    principal: &Principal,
-    group: &Group,
-) -> Result<Json, ApiError> {
-    if !registry.delete_group(&principal.account, &group.id).await? {
-        return Err(ApiError::conflict(
-            "not_empty",
-            format!(
-                "measurement group `{}` still has apps or calculated channels; delete them first",
-                group.id
-            ),
-        ));
-    }
-    Ok(json!({ "deleted": group.id }))
 }
 
 pub async fn list_apps(
@@ -316,7 +212,7 @@ pub async fn register_app(
 }
 
 /// The app `thing` of the principal's group `group`; anything else is not found.
-async fn app_of(
+pub(crate) async fn app_of(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
@@ -416,190 +312,4 @@ pub async fn delete_app(
         return Err(ApiError::not_found(format!("app `{thing}` not found")));
     }
     Ok(json!({ "deleted": app.id }))
-}
-
-/// The body of an instrument edit; what is left out stays as it is.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InstrumentDraft {
-    /// The channels to store from now on.
-    pub acquire: Option<Vec<String>>,
-    /// The name people see; `null` goes back to the serial.
-    #[serde(default, deserialize_with = "present")]
-    pub name: Option<Option<String>>,
-    /// Free text, up to 1000 characters; `null` removes it.
-    #[serde(default, deserialize_with = "present")]
-    pub note: Option<Option<String>>,
-}
-
-/// The longest instrument note accepted, in characters.
-const MAX_NOTE_CHARS: usize = 1000;
-
-async fn instrument_of(
-    registry: &impl Registry,
-    principal: &Principal,
-    group: &Group,
-    thing: &AppId,
-    serial: &InstrumentSerial,
-) -> Result<(App, Instrument), ApiError> {
-    let app = app_of(registry, principal, group, thing).await?;
-    let instrument = registry
-        .instrument(&app.account, &app.id, serial)
-        .await?
-        .filter(|i| {
-            i.account == principal.account
-                && i.group == app.group
-                && i.registration == app.registration
-        })
-        .ok_or_else(|| {
-            ApiError::not_found(format!("instrument `{serial}` not found on app `{thing}`"))
-        })?;
-    Ok((app, instrument))
-}
-
-fn instrument_json(instrument: &Instrument, latest: &InstrumentLatest) -> Json {
-    let channels: Vec<Json> = instrument
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            let latest = latest.value_of(index as u32);
-            json!({
-                "channel": name,
-                "acquired": instrument.is_acquired(index as u32),
-                "latest": latest.map(|l| json!({ "t": l.t, "value": l.value })),
-            })
-        })
-        .collect();
-    json!({
-        "app": instrument.app,
-        "instrument": instrument.serial,
-        "name": instrument.label.as_deref().unwrap_or(instrument.serial.as_str()),
-        "note": instrument.note,
-        "last_seen": latest.last_seen,
-        "channels": channels,
-    })
-}
-
-pub async fn instrument_detail(
-    registry: &impl Registry,
-    records: &impl RecordStore,
-    principal: &Principal,
-    group: &Group,
-    thing: &AppId,
-    serial: &InstrumentSerial,
-) -> Result<Json, ApiError> {
-    let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
-    let newest = Newest::latest(records, [&instrument]).await?;
-    Ok(instrument_json(&instrument, &newest.of(&instrument)))
-}
-
-/// Edits an instrument: its name and note, and which of its channels are stored from now
-/// on, within the plan's channel limit (channels are those the instrument has sent;
-/// history stays as it is).
-pub async fn update_instrument(
-    registry: &impl Registry,
-    records: &impl RecordStore,
-    principal: &Principal,
-    group: &Group,
-    thing: &AppId,
-    serial: &InstrumentSerial,
-    draft: InstrumentDraft,
-) -> Result<Json, ApiError> {
-    let (app, mut instrument) = instrument_of(registry, principal, group, thing, serial).await?;
-    if let Some(name) = draft.name {
-        instrument.label = name.map(|name| display_name(Some(name), "")).transpose()?;
-    }
-    if let Some(note) = draft.note {
-        if note
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-        {
-            return Err(ApiError::bad_request(format!(
-                "`note` is longer than {MAX_NOTE_CHARS} characters"
-            )));
-        }
-        instrument.note = note;
-    }
-    if let Some(acquire) = &draft.acquire {
-        let plan = plan_of(registry, principal).await?;
-        choose_acquired(&mut instrument, &app, plan, acquire)?;
-    }
-    match registry.save_instrument(&instrument).await? {
-        Saved::Written => {
-            let newest = or_without(Newest::latest(records, [&instrument]).await);
-            Ok(instrument_json(&instrument, &newest.of(&instrument)))
-        }
-        Saved::Conflict => Err(ApiError::conflict(
-            "changed_meanwhile",
-            format!(
-                "instrument `{serial}` changed meanwhile (new data or another edit); try again"
-            ),
-        )),
-    }
-}
-
-/// Marks every channel but those in `acquire` as deselected, within the plan's limit.
-fn choose_acquired(
-    instrument: &mut Instrument,
-    app: &App,
-    plan: Plan,
-    acquire: &[String],
-) -> Result<(), ApiError> {
-    let mut wanted = Vec::with_capacity(acquire.len());
-    let mut unknown = Vec::new();
-    for name in acquire {
-        match instrument.channels.iter().position(|c| c.as_str() == name) {
-            Some(index) => wanted.push(index as u32),
-            None => unknown.push(name.as_str()),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "the instrument has not sent channels {}; it has {}",
-            unknown.join(", "),
-            instrument
-                .channels
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    wanted.sort_unstable();
-    wanted.dedup();
-    let limit = app.kind.limits(&plan.limits()).channels_per_instrument as usize;
-    if wanted.len() > limit {
-        return Err(ApiError::conflict(
-            "limit_reached",
-            format!(
-                "plan {plan} allows {limit} acquired channels per {}; {} were chosen",
-                match app.kind {
-                    AppKind::Gateway => "instrument",
-                    AppKind::DirectLogger => "direct-connected logger",
-                },
-                wanted.len()
-            ),
-        ));
-    }
-    instrument.deselected = (0..instrument.channels.len() as u32)
-        .filter(|i| wanted.binary_search(i).is_err())
-        .collect();
-    Ok(())
-}
-
-pub async fn delete_instrument(
-    registry: &impl Registry,
-    principal: &Principal,
-    group: &Group,
-    thing: &AppId,
-    serial: &InstrumentSerial,
-) -> Result<Json, ApiError> {
-    let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
-    if !registry.delete_instrument(&instrument).await? {
-        return Err(ApiError::not_found(format!(
-            "instrument `{serial}` not found"
-        )));
-    }
-    Ok(json!({ "deleted": serial }))
 }
