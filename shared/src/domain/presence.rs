@@ -15,8 +15,13 @@ use super::registry::App;
 /// least once a minute, so three missed minutes mean it is gone.
 pub const CONNECTED_WITHIN_MILLIS: i64 = 3 * Millis::MINUTE;
 
-/// A record whose time is this close to when its message arrived shows the app present.
-pub const RECORDS_SHOW_PRESENCE_MILLIS: i64 = Millis::MINUTE;
+/// A record whose time is this close to when its message arrived shows the app present:
+/// loggers often stamp a record with the start of the minute it covers and send it after
+/// the minute ends, so a live record can be a minute and some seconds old. It must stay
+/// below [`CONNECTED_WITHIN_MILLIS`] less the one-minute interval, so that each message
+/// keeps the app connected until the next.
+pub const RECORDS_SHOW_PRESENCE_MILLIS: i64 = 90 * 1000;
+const _: () = assert!(RECORDS_SHOW_PRESENCE_MILLIS + Millis::MINUTE < CONNECTED_WITHIN_MILLIS);
 
 /// How old an app's stored last-seen time must be before a message whose records show
 /// it present writes it again. At one message a minute: one write (two units, with the
@@ -90,6 +95,17 @@ mod tests {
         assert!(!writes_last_seen(&seen, Millis(before), live(before)));
         let at = LAST_SEEN_RESOLUTION_MILLIS;
         assert!(writes_last_seen(&seen, Millis(at), live(at)));
+    }
+
+    #[test]
+    fn a_record_stamped_with_the_start_of_the_minute_it_covers_shows_presence() {
+        let at = 40 * MINUTE;
+        let seen = app(Some(at - 20 * MINUTE));
+        assert!(!writes_last_seen(
+            &seen,
+            Millis(at),
+            Some(Millis(at - 65_000))
+        ));
     }
 
     #[test]
