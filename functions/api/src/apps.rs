@@ -57,19 +57,29 @@ pub async fn list_apps(
         .group_members(&principal.account, &group.id)
         .await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
-    let current: Vec<Instrument> = instruments
-        .into_iter()
-        .filter(|i| {
-            apps.iter()
-                .any(|a| a.id == i.app && a.registration == i.registration)
-        })
-        .collect();
+    let current = of_current_registrations(&apps, &instruments);
     let newest = Newest::last_seen(records, &current).await?;
     let apps: Vec<Json> = apps
         .iter()
         .map(|app| app_json(app, now, newest.app_last_seen(app, &current, now)))
         .collect();
     Ok(json!({ "apps": apps }))
+}
+
+/// Of a group's `instruments`, those of the current registration of one of `apps`: an
+/// item an earlier registration left behind is neither shown nor read.
+pub(crate) fn of_current_registrations(
+    apps: &[App],
+    instruments: &[Instrument],
+) -> Vec<Instrument> {
+    instruments
+        .iter()
+        .filter(|i| {
+            apps.iter()
+                .any(|a| a.id == i.app && a.registration == i.registration)
+        })
+        .cloned()
+        .collect()
 }
 
 /// The instruments of `app`'s registration, and when each was last seen.

@@ -10,6 +10,7 @@ use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{RecordStore, Registry};
 
+use crate::apps::of_current_registrations;
 use crate::error::ApiError;
 use crate::newest::{calculated_latest, Newest};
 
@@ -24,15 +25,7 @@ pub async fn latest(
         .group_members(&principal.account, &group.id)
         .await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
-    // Only instruments of the apps' current registrations are shown (and read).
-    let mut instruments: Vec<_> = all_instruments
-        .iter()
-        .filter(|i| {
-            apps.iter()
-                .any(|a| a.id == i.app && a.registration == i.registration)
-        })
-        .cloned()
-        .collect();
+    let mut instruments = of_current_registrations(&apps, &all_instruments);
     instruments.sort_by(|a, b| a.serial.cmp(&b.serial));
     let newest = Newest::latest(records, &instruments).await?;
     let apps: Vec<Json> = apps
