@@ -14,6 +14,7 @@ mod isolation;
 mod limits;
 mod permissions;
 mod presence;
+mod records_contract;
 mod series;
 mod tenancy;
 mod write_cost;

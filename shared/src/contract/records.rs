@@ -1,0 +1,64 @@
+//! The contract of [`RecordStore`].
+
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+use crate::ports::{RecordStore, StoredRecord};
+
+fn record(instrument: &InstrumentKey, t: i64, value: u8) -> StoredRecord {
+    StoredRecord {
+        instrument: instrument.clone(),
+        t: Millis(t),
+        values: vec![1, value],
+    }
+}
+
+fn times(records: &[StoredRecord]) -> Vec<i64> {
+    records.iter().map(|r| r.t.0).collect()
+}
+
+/// Holds `store` to the contract, on instrument keys that start with `prefix` (so that
+/// several runs can share one table).
+pub async fn record_store(store: &impl RecordStore, prefix: &str) {
+    let here = InstrumentKey::from_stored(format!("{prefix}/contract/a"));
+    let other = InstrumentKey::from_stored(format!("{prefix}/contract/b"));
+
+    // The first write of an instant stays; a redelivery stores nothing, even with other
+    // values; put says how many records were new.
+    let first: Vec<_> = [30, 10, 20].iter().map(|t| record(&here, *t, 1)).collect();
+    assert_eq!(store.put(&first).await.unwrap(), 3, "three new records");
+    let again = [record(&here, 20, 9), record(&here, 40, 9)];
+    assert_eq!(store.put(&again).await.unwrap(), 1, "only t=40 is new");
+    store.put(&[record(&other, 25, 7)]).await.unwrap();
+
+    let got = store
+        .get_many(&[(here.clone(), Millis(20)), (here.clone(), Millis(21))])
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![record(&here, 20, 1)],
+        "the first write, no record at 21"
+    );
+
+    // Ranges are [from, to), oldest first, at most `limit`, one instrument only.
+    let range = store
+        .range(&here, Millis(10), Millis(40), 10)
+        .await
+        .unwrap();
+    assert_eq!(times(&range), vec![10, 20, 30]);
+    let limited = store.range(&here, Millis(0), Millis(100), 2).await.unwrap();
+    assert_eq!(times(&limited), vec![10, 20]);
+    assert!(store
+        .range(&here, Millis(40), Millis(40), 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The newest, newest first, one instrument only.
+    let newest = store.newest(&here, 3).await.unwrap();
+    assert_eq!(times(&newest), vec![40, 30, 20]);
+    assert_eq!(newest[0], record(&here, 40, 9));
+    assert_eq!(times(&store.newest(&other, 10).await.unwrap()), vec![25]);
+    let nobody = InstrumentKey::from_stored(format!("{prefix}/contract/none"));
+    assert!(store.newest(&nobody, 5).await.unwrap().is_empty());
+}

@@ -1,0 +1,92 @@
+//! The records table in memory.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+use crate::ports::{RecordStore, StoreError, StoredRecord};
+
+/// Records by (instrument, time), as the records table keys them.
+#[derive(Default)]
+pub struct MemoryRecords {
+    items: Mutex<BTreeMap<(InstrumentKey, Millis), Vec<u8>>>,
+}
+
+impl MemoryRecords {
+    fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<(InstrumentKey, Millis), Vec<u8>>> {
+        self.items.lock().expect("no panic while holding the lock")
+    }
+}
+
+fn stored(((instrument, t), values): (&(InstrumentKey, Millis), &Vec<u8>)) -> StoredRecord {
+    StoredRecord {
+        instrument: instrument.clone(),
+        t: *t,
+        values: values.clone(),
+    }
+}
+
+#[async_trait]
+impl RecordStore for MemoryRecords {
+    async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError> {
+        let mut items = self.items();
+        let mut newly = 0;
+        for record in records {
+            let key = (record.instrument.clone(), record.t);
+            if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(key) {
+                slot.insert(record.values.clone());
+                newly += 1;
+            }
+        }
+        Ok(newly)
+    }
+
+    async fn get_many(
+        &self,
+        keys: &[(InstrumentKey, Millis)],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let items = self.items();
+        Ok(keys
+            .iter()
+            .filter_map(|key| items.get_key_value(key).map(stored))
+            .collect())
+    }
+
+    async fn newest(
+        &self,
+        instrument: &InstrumentKey,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let items = self.items();
+        let all = (instrument.clone(), Millis(i64::MIN))..=(instrument.clone(), Millis(i64::MAX));
+        Ok(items.range(all).rev().take(limit).map(stored).collect())
+    }
+
+    async fn range(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        if to <= from {
+            return Ok(Vec::new());
+        }
+        let items = self.items();
+        let within = (instrument.clone(), from)..(instrument.clone(), to);
+        Ok(items.range(within).take(limit).map(stored).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn keeps_the_record_store_contract() {
+        crate::contract::record_store(&MemoryRecords::default(), "memory").await;
+    }
+}
