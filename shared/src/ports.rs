@@ -231,13 +231,13 @@ pub trait RecordStore: Send + Sync {
     /// Stores each record unless one is stored under its key already (the first write
     /// stays, so a redelivery changes nothing); how many were newly stored.
     async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError>;
-    /// The records stored under these (instrument, time) keys, read consistently; keys
-    /// with no record are left out.
+    /// The records stored under these (instrument, time) keys, read consistently, in no
+    /// particular order; keys with no record are left out. The keys have no repeats.
     async fn get_many(
         &self,
         keys: &[(InstrumentKey, Millis)],
     ) -> Result<Vec<StoredRecord>, StoreError>;
-    /// The newest `limit` records of one instrument, newest first.
+    /// The newest `limit` records of one instrument, newest first; `limit` is at least 1.
     async fn newest(
         &self,
         instrument: &InstrumentKey,

@@ -74,10 +74,7 @@ pub(crate) fn of_current_registrations(
 ) -> Vec<Instrument> {
     instruments
         .iter()
-        .filter(|i| {
-            apps.iter()
-                .any(|a| a.id == i.app && a.registration == i.registration)
-        })
+        .filter(|i| apps.iter().any(|a| a.holds(i)))
         .cloned()
         .collect()
 }
@@ -89,10 +86,7 @@ async fn instruments_of(
     app: &App,
 ) -> Result<(Vec<Instrument>, Newest), ApiError> {
     let (_, instruments) = registry.group_members(&app.account, &app.group).await?;
-    let instruments: Vec<Instrument> = instruments
-        .into_iter()
-        .filter(|i| i.app == app.id && i.registration == app.registration)
-        .collect();
+    let instruments: Vec<Instrument> = instruments.into_iter().filter(|i| app.holds(i)).collect();
     let newest = Newest::last_seen(records, &instruments).await?;
     Ok((instruments, newest))
 }
@@ -226,14 +220,14 @@ pub(crate) async fn app_of(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
 ) -> Result<App, ApiError> {
     registry
-        .app(&principal.account, thing)
+        .app(&principal.account, app_id)
         .await?
         .filter(|app| app.account == principal.account && app.group == group.id)
         .ok_or_else(|| {
-            ApiError::not_found(format!("app `{thing}` not found in group `{}`", group.id))
+            ApiError::not_found(format!("app `{app_id}` not found in group `{}`", group.id))
         })
 }
 
@@ -242,10 +236,10 @@ pub async fn app_detail(
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
     now: Millis,
 ) -> Result<Json, ApiError> {
-    let app = app_of(registry, principal, group, thing).await?;
+    let app = app_of(registry, principal, group, app_id).await?;
     let (instruments, newest) = instruments_of(registry, records, &app).await?;
     let listed: Vec<Json> = instruments
         .iter()
@@ -272,7 +266,7 @@ pub async fn update_app(
     things: &impl Things,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
     draft: AppDraft,
     now: Millis,
 ) -> Result<Json, ApiError> {
@@ -281,11 +275,11 @@ pub async fn update_app(
             "an app's `thing` name and `kind` cannot change",
         ));
     }
-    let mut app = app_of(registry, principal, group, thing).await?;
+    let mut app = app_of(registry, principal, group, app_id).await?;
     app.name = display_name(draft.name, &app.name)?;
     app.enabled = draft.enabled.unwrap_or(app.enabled);
     if !registry.update_app(&app).await? {
-        return Err(ApiError::not_found(format!("app `{thing}` not found")));
+        return Err(ApiError::not_found(format!("app `{app_id}` not found")));
     }
     if let Some(certificate) = &app.certificate {
         things.set_active(certificate, app.enabled).await?;
@@ -309,9 +303,9 @@ pub async fn delete_app(
     stack: &Stack,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
 ) -> Result<Json, ApiError> {
-    let app = app_of(registry, principal, group, thing).await?;
+    let app = app_of(registry, principal, group, app_id).await?;
     things
         .deprovision(
             &stack.thing(&app.account, &app.id),
@@ -319,7 +313,7 @@ pub async fn delete_app(
         )
         .await?;
     if !registry.delete_app(&app).await? {
-        return Err(ApiError::not_found(format!("app `{thing}` not found")));
+        return Err(ApiError::not_found(format!("app `{app_id}` not found")));
     }
     Ok(json!({ "deleted": app.id }))
 }

@@ -37,20 +37,16 @@ async fn instrument_of(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<(App, Instrument), ApiError> {
-    let app = app_of(registry, principal, group, thing).await?;
+    let app = app_of(registry, principal, group, app_id).await?;
     let instrument = registry
         .instrument(&app.account, &app.id, serial)
         .await?
-        .filter(|i| {
-            i.account == principal.account
-                && i.group == app.group
-                && i.registration == app.registration
-        })
+        .filter(|i| app.holds(i))
         .ok_or_else(|| {
-            ApiError::not_found(format!("instrument `{serial}` not found on app `{thing}`"))
+            ApiError::not_found(format!("instrument `{serial}` not found on app `{app_id}`"))
         })?;
     Ok((app, instrument))
 }
@@ -84,10 +80,10 @@ pub async fn instrument_detail(
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
-    let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
+    let (_, instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
     let newest = Newest::latest(records, [&instrument]).await?;
     Ok(instrument_json(&instrument, &newest.of(&instrument)))
 }
@@ -100,11 +96,11 @@ pub async fn update_instrument(
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
     serial: &InstrumentSerial,
     draft: InstrumentDraft,
 ) -> Result<Json, ApiError> {
-    let (app, mut instrument) = instrument_of(registry, principal, group, thing, serial).await?;
+    let (app, mut instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
     if let Some(name) = draft.name {
         instrument.label = name.map(|name| display_name(Some(name), "")).transpose()?;
     }
@@ -190,10 +186,10 @@ pub async fn delete_instrument(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-    thing: &AppId,
+    app_id: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<Json, ApiError> {
-    let (_, instrument) = instrument_of(registry, principal, group, thing, serial).await?;
+    let (_, instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
     if !registry.delete_instrument(&instrument).await? {
         return Err(ApiError::not_found(format!(
             "instrument `{serial}` not found"

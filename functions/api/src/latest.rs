@@ -33,7 +33,7 @@ pub async fn latest(
         .map(|app| {
             let listed: Vec<Json> = instruments
                 .iter()
-                .filter(|i| i.app == app.id && i.registration == app.registration)
+                .filter(|i| app.holds(i))
                 .map(|instrument| {
                     let latest = newest.of(instrument);
                     let channels: Vec<Json> = latest

@@ -67,12 +67,14 @@ impl DeployedApi {
     /// (`RECOMPUTE_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, the token
     /// key's parameter).
     pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
+        // Every variable before the one remote call: a missing one fails at once.
+        let portal_url = required_env("PORTAL_URL")?;
         Ok(Api {
             jobs: ctx.recompute_queue()?,
             mailer: ctx.mailer()?,
             things: ctx.things()?,
+            portal_url,
             key: ctx.token_key().await?,
-            portal_url: required_env("PORTAL_URL")?,
             read_limits: ReadLimits::default(),
             registry: ctx.registry,
             records: ctx.records,
@@ -462,7 +464,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     &api.records,
                     principal,
                     group,
-                    &thing(app)?,
+                    &app_id(app)?,
                     now,
                 )
                 .await?),
@@ -474,7 +476,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                         &api.things,
                         principal,
                         group,
-                        &thing(app)?,
+                        &app_id(app)?,
                         draft,
                         now,
                     )
@@ -486,11 +488,11 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     &api.stack,
                     principal,
                     group,
-                    &thing(app)?,
+                    &app_id(app)?,
                 )
                 .await?),
                 ("GET", ["apps", app, "instruments", serial]) => {
-                    let (app, serial) = (thing(app)?, serial_id(serial)?);
+                    let (app, serial) = (app_id(app)?, serial_id(serial)?);
                     ok(instruments::instrument_detail(
                         registry,
                         &api.records,
@@ -502,7 +504,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     .await?)
                 }
                 ("PUT", ["apps", app, "instruments", serial]) => {
-                    let (app, serial) = (thing(app)?, serial_id(serial)?);
+                    let (app, serial) = (app_id(app)?, serial_id(serial)?);
                     let draft = json_body(request)?;
                     ok(instruments::update_instrument(
                         registry,
@@ -516,7 +518,7 @@ async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer
                     .await?)
                 }
                 ("DELETE", ["apps", app, "instruments", serial]) => {
-                    let (app, serial) = (thing(app)?, serial_id(serial)?);
+                    let (app, serial) = (app_id(app)?, serial_id(serial)?);
                     ok(
                         instruments::delete_instrument(registry, principal, group, &app, &serial)
                             .await?,
@@ -600,7 +602,7 @@ fn user_id(text: &str) -> Result<UserId, ApiError> {
     UserId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-fn thing(text: &str) -> Result<AppId, ApiError> {
+fn app_id(text: &str) -> Result<AppId, ApiError> {
     AppId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 

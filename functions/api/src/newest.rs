@@ -76,7 +76,7 @@ impl Newest {
     ) -> Option<Millis> {
         let records_seen = instruments
             .iter()
-            .filter(|i| i.app == app.id && i.registration == app.registration)
+            .filter(|i| app.holds(i))
             .filter_map(|i| self.of(i).last_seen);
         app_last_seen(app, records_seen, now)
     }

@@ -231,7 +231,7 @@ async fn locate(
             let instrument = registry
                 .instrument(&principal.account, &measured.app, &measured.instrument)
                 .await?
-                .filter(|i| i.group == *group && i.registration == app.registration)
+                .filter(|i| app.holds(i))
                 .ok_or_else(not_found)?;
             let index = instrument
                 .channel_index(&measured.channel)

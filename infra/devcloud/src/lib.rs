@@ -324,7 +324,6 @@ impl ApiClock {
     }
 }
 
-/// The wall clock, read only at the edges (the rule's receive time, the API's `now`).
 /// The IoT policy every app's certificate gets, as the template names it in AWS.
 pub const APP_POLICY: &str = "fieldcloud-apps";
 
@@ -341,7 +340,7 @@ async fn app_identities(
         "Statement": [{
             "Effect": "Allow",
             "Action": "iot:Publish",
-            "Resource": "arn:aws:iot:*:*:topic/fieldcloud/v1/${iot:Connection.Thing.AppId}/records"
+            "Resource": "arn:aws:iot:*:*:topic/fieldcloud/v1/${iot:Connection.Thing.ThingName}/records"
         }]
     });
     iot.create_policy()
@@ -448,6 +447,7 @@ async fn token_key(
     TokenKey::new(stored).map_err(anyhow::Error::msg)
 }
 
+/// The wall clock, read only at the edges (the rule's receive time, the API's `now`).
 pub fn wall_clock() -> Millis {
     Millis(
         std::time::SystemTime::now()

@@ -4,10 +4,10 @@
 //! timeout. One worker for every queue consumer: the local cloud runs the very code
 //! Lambda runs.
 
+use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
-use std::future::Future;
 
 /// How long the worker waits before asking an empty queue again.
 const IDLE_POLL: Duration = Duration::from_millis(100);
@@ -15,7 +15,7 @@ const IDLE_POLL: Duration = Duration::from_millis(100);
 /// timeout).
 pub const VISIBILITY_TIMEOUT_SECONDS: i32 = 2;
 
-/// Creates the recompute queue and returns its URL.
+/// Creates a queue (with the visibility timeout above) and returns its URL.
 pub async fn create_queue(client: &Client, name: &str) -> anyhow::Result<String> {
     let output = client
         .create_queue()

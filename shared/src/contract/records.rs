@@ -16,8 +16,10 @@ fn times(records: &[StoredRecord]) -> Vec<i64> {
     records.iter().map(|r| r.t.0).collect()
 }
 
-/// Holds `store` to the contract, on instrument keys that start with `prefix` (so that
-/// several runs can share one table).
+/// Holds `store` to the contract, on instrument keys that start with `prefix`: runs with
+/// distinct prefixes can share one table. Callers keep to the port's preconditions: a
+/// `limit` of at least one, keys without repeats (DynamoDB refuses both); `get_many`'s
+/// order is not part of the contract (BatchGetItem's is none).
 pub async fn record_store(store: &impl RecordStore, prefix: &str) {
     let here = InstrumentKey::from_stored(format!("{prefix}/contract/a"));
     let other = InstrumentKey::from_stored(format!("{prefix}/contract/b"));

@@ -162,6 +162,17 @@ pub struct App {
     pub last_seen: Option<Millis>,
 }
 
+impl App {
+    /// Whether `instrument` is one of this registration's, in its group: an item an
+    /// earlier registration of the ID left behind, or one of another account, is not.
+    pub fn holds(&self, instrument: &Instrument) -> bool {
+        instrument.account == self.account
+            && instrument.app == self.id
+            && instrument.registration == self.registration
+            && instrument.group == self.group
+    }
+}
+
 /// One registration of an app: 48 random bits, shown as 12 hex digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegistrationId(u64);
@@ -299,6 +310,49 @@ impl Instrument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_app_holds_only_instruments_of_its_own_registration_account_and_group() {
+        let app = App {
+            id: AppId::parse("gw").unwrap(),
+            account: AccountId::parse("acme").unwrap(),
+            group: GroupId::parse("plant").unwrap(),
+            registration: RegistrationId::from_random(1 << 16),
+            registered: Millis(0),
+            name: "gw".into(),
+            kind: AppKind::Gateway,
+            enabled: true,
+            certificate: None,
+            last_seen: None,
+        };
+        let mine = Instrument::new(
+            &app,
+            InstrumentSerial::parse("LR-1").unwrap(),
+            RegistrationId::from_random(2 << 16),
+        );
+        assert!(app.holds(&mine));
+        let strangers = [
+            Instrument {
+                registration: RegistrationId::from_random(9 << 16),
+                ..mine.clone()
+            },
+            Instrument {
+                account: AccountId::parse("other").unwrap(),
+                ..mine.clone()
+            },
+            Instrument {
+                group: GroupId::parse("lab").unwrap(),
+                ..mine.clone()
+            },
+            Instrument {
+                app: AppId::parse("gw-2").unwrap(),
+                ..mine.clone()
+            },
+        ];
+        for stranger in &strangers {
+            assert!(!app.holds(stranger), "{stranger:?}");
+        }
+    }
 
     fn account(plan: Plan, license_expires: Option<Millis>) -> Account {
         Account {

@@ -666,7 +666,7 @@ impl Identity for DynamoRegistry {
     }
 
     async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        self.get(token_pk(hash), "APITOKEN")
+        self.get(token_pk(hash), TOKEN_SK)
             .await?
             .map(|item| parse_token(&item))
             .transpose()

@@ -4,12 +4,13 @@
 //!
 //! | item | `pk` | `sk` | `gpk` / `gsk` (index `byGroup`) | `ttl` |
 //! |---|---|---|---|---|
-//! | account (plan, settings, allow-list, counts of its groups, apps, users, teams) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
-//! | measurement group (name, grants `user:…`/`team:…` → role) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
+//! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
+//! | measurement group (name, grants `user:…`/`team:…` → role; counts of its apps and calculated channels, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
 //! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
-//! | Web API token (its hash's item holds the token) | `ACCOUNT#{account}` and `APITOKEN#{hash}` | `APITOKEN#{id}` | – | – |
+//! | Web API token, listed under its account | `ACCOUNT#{account}` | `APITOKEN#{id}` | – | – |
+//! | Web API token, found by its hash | `APITOKEN#{hash}` | `APITOKEN` | – | – |
 //! | audit event, folded failures | `ACCOUNT#{account}` | `AUDIT#{time:015}#{random}` / `AUDIT#{window:015}#fold-{key}` | – | – |
 //! | logo | `ACCOUNT#{account}` | `LOGO` | – | – |
 //! | login alias (Pro) → account | `ALIAS#{alias}` | `ALIAS` | – | – |
@@ -43,7 +44,8 @@ pub const EMAIL_SK: &str = "EMAIL";
 /// The sort key of a Web API token's item under its hash.
 pub const TOKEN_SK: &str = "APITOKEN";
 
-/// Sort-key prefixes of the items an account partition holds many of.
+/// Sort-key prefixes of the items a partition holds many of.
+/// The partition of an app's items, and the `byGroup` sort key of an app.
 pub const APP_PREFIX: &str = "APP#";
 pub const GROUP_PREFIX: &str = "GROUP#";
 pub const INSTRUMENT_PREFIX: &str = "INSTRUMENT#";
