@@ -10,11 +10,11 @@ use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::presence::connected;
 use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{App, AppKind, Group, Instrument, RegistrationId};
+use fieldcloud::domain::registry::{held_by, App, AppKind, Group, Instrument, RegistrationId};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Provisioned, RecordStore, Registry, Things};
 
-use crate::caller::plan_of;
+use crate::caller::{app_of, plan_of};
 use crate::error::ApiError;
 use crate::input::display_name;
 use crate::newest::Newest;
@@ -57,26 +57,13 @@ pub async fn list_apps(
         .group_members(&principal.account, &group.id)
         .await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
-    let current = of_current_registrations(&apps, &instruments);
+    let current = held_by(&apps, &instruments);
     let newest = Newest::last_seen(records, &current).await?;
     let apps: Vec<Json> = apps
         .iter()
         .map(|app| app_json(app, now, newest.app_last_seen(app, &current, now)))
         .collect();
     Ok(json!({ "apps": apps }))
-}
-
-/// Of a group's `instruments`, those of the current registration of one of `apps`: an
-/// item an earlier registration left behind is neither shown nor read.
-pub(crate) fn of_current_registrations(
-    apps: &[App],
-    instruments: &[Instrument],
-) -> Vec<Instrument> {
-    instruments
-        .iter()
-        .filter(|i| apps.iter().any(|a| a.holds(i)))
-        .cloned()
-        .collect()
 }
 
 /// The instruments of `app`'s registration, and when each was last seen.
@@ -213,22 +200,6 @@ pub async fn register_app(
         "topic": records_topic(&iot_thing),
     });
     Ok(body)
-}
-
-/// The app `thing` of the principal's group `group`; anything else is not found.
-pub(crate) async fn app_of(
-    registry: &impl Registry,
-    principal: &Principal,
-    group: &Group,
-    app_id: &AppId,
-) -> Result<App, ApiError> {
-    registry
-        .app(&principal.account, app_id)
-        .await?
-        .filter(|app| app.account == principal.account && app.group == group.id)
-        .ok_or_else(|| {
-            ApiError::not_found(format!("app `{app_id}` not found in group `{}`", group.id))
-        })
 }
 
 pub async fn app_detail(

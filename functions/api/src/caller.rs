@@ -1,7 +1,10 @@
-//! What a request's principal resolves to: its own user and its account's plan.
+//! What a request's principal resolves to: its own user, its account's plan, an app of
+//! one of its groups.
 
 use fieldcloud::domain::auth::User;
+use fieldcloud::domain::ids::AppId;
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::registry::{App, Group};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Identity, Registry};
 
@@ -22,4 +25,20 @@ pub async fn plan_of(registry: &impl Registry, principal: &Principal) -> Result<
         .await?
         .ok_or_else(|| ApiError::not_found("account not found"))?
         .plan)
+}
+
+/// The app `app_id` of the principal's group `group`; anything else is not found.
+pub async fn app_of(
+    registry: &impl Registry,
+    principal: &Principal,
+    group: &Group,
+    app_id: &AppId,
+) -> Result<App, ApiError> {
+    registry
+        .app(&principal.account, app_id)
+        .await?
+        .filter(|app| app.account == principal.account && app.group == group.id)
+        .ok_or_else(|| {
+            ApiError::not_found(format!("app `{app_id}` not found in group `{}`", group.id))
+        })
 }

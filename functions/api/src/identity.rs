@@ -611,8 +611,8 @@ fn audit_query(text: &str) -> Result<AuditQuery, ApiError> {
                     .map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
                 query.user = Some(user);
             }
-            "from" => query.from = Some(crate::series::parse_time("from", &value)?),
-            "to" => query.to = Some(crate::series::parse_time("to", &value)?),
+            "from" => query.from = Some(crate::input::parse_time("from", &value)?),
+            "to" => query.to = Some(crate::input::parse_time("to", &value)?),
             other => {
                 return Err(ApiError::bad_request(format!(
                     "unknown parameter `{other}`; use limit, cursor, kind, user, from, to"

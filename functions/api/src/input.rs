@@ -1,6 +1,8 @@
-//! Rules for fields of request bodies that several routes share.
+//! Rules for fields of request bodies and queries that several routes share.
 
 use serde::{Deserialize, Deserializer};
+
+use fieldcloud::domain::record::Millis;
 
 use crate::error::ApiError;
 
@@ -20,4 +22,18 @@ pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A time as milliseconds since the epoch or an RFC 3339 timestamp with its offset.
+pub fn parse_time(name: &str, value: &str) -> Result<Millis, ApiError> {
+    if let Ok(millis) = value.parse::<i64>() {
+        return Ok(Millis(millis));
+    }
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| Millis(t.timestamp_millis()))
+        .map_err(|_| {
+            ApiError::bad_request(format!(
+                "`{name}` must be milliseconds since the epoch or an RFC 3339 time like 2026-11-21T09:00:00+08:00, got `{value}`"
+            ))
+        })
 }

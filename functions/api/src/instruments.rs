@@ -10,8 +10,7 @@ use fieldcloud::domain::registry::{App, AppKind, Group, Instrument};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{RecordStore, Registry, Saved};
 
-use crate::apps::app_of;
-use crate::caller::plan_of;
+use crate::caller::{app_of, plan_of};
 use crate::error::ApiError;
 use crate::input::{display_name, present};
 use crate::newest::{or_without, Newest};

@@ -6,11 +6,10 @@ use serde_json::{json, Value as Json};
 
 use fieldcloud::domain::presence::connected;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::Group;
+use fieldcloud::domain::registry::{held_by, Group};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{RecordStore, Registry};
 
-use crate::apps::of_current_registrations;
 use crate::error::ApiError;
 use crate::newest::{calculated_latest, Newest};
 
@@ -25,7 +24,7 @@ pub async fn latest(
         .group_members(&principal.account, &group.id)
         .await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut instruments = of_current_registrations(&apps, &all_instruments);
+    let mut instruments = held_by(&apps, &all_instruments);
     instruments.sort_by(|a, b| a.serial.cmp(&b.serial));
     let newest = Newest::latest(records, &instruments).await?;
     let apps: Vec<Json> = apps

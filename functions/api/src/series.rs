@@ -16,6 +16,7 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{RecordStore, Registry, StoreError};
 
 use crate::error::ApiError;
+use crate::input::parse_time;
 
 /// The most channels one request may ask for (SPEC.md 4).
 pub const MAX_CHANNELS: usize = 32;
@@ -107,20 +108,6 @@ impl SeriesQuery {
             buckets,
         })
     }
-}
-
-/// A time as milliseconds since the epoch or an RFC 3339 timestamp with its offset.
-pub(crate) fn parse_time(name: &str, value: &str) -> Result<Millis, ApiError> {
-    if let Ok(millis) = value.parse::<i64>() {
-        return Ok(Millis(millis));
-    }
-    chrono::DateTime::parse_from_rfc3339(value)
-        .map(|t| Millis(t.timestamp_millis()))
-        .map_err(|_| {
-            ApiError::bad_request(format!(
-                "`{name}` must be milliseconds since the epoch or an RFC 3339 time like 2026-11-21T09:00:00+08:00, got `{value}`"
-            ))
-        })
 }
 
 pub async fn series(

@@ -173,6 +173,16 @@ impl App {
     }
 }
 
+/// Of `instruments`, those one of `apps` holds (see [`App::holds`]): what a group's views
+/// show; an item an earlier registration left behind is neither shown nor read.
+pub fn held_by(apps: &[App], instruments: &[Instrument]) -> Vec<Instrument> {
+    instruments
+        .iter()
+        .filter(|i| apps.iter().any(|a| a.holds(i)))
+        .cloned()
+        .collect()
+}
+
 /// One registration of an app: 48 random bits, shown as 12 hex digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegistrationId(u64);
