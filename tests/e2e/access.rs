@@ -113,7 +113,13 @@ async fn a_member_sees_and_edits_only_what_is_granted_to_them_or_their_team() {
 
     // Every route of a group, walked from the router: not granted is not found, and the
     // admin's routes stay the admin's.
-    for (method, pattern, access) in api::ROUTES {
+    for api::Route {
+        method,
+        pattern,
+        access,
+        ..
+    } in api::ROUTES
+    {
         if !pattern.starts_with("/v1/groups/{group}") {
             continue;
         }

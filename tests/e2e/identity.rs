@@ -926,7 +926,13 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
     assert_eq!(temporary["role"], "viewer");
     let token = temporary["token"].as_str().unwrap().to_owned();
 
-    for (method, pattern, access) in api::ROUTES {
+    for api::Route {
+        method,
+        pattern,
+        access,
+        ..
+    } in api::ROUTES
+    {
         if *access == api::Access::Public {
             continue;
         }

@@ -157,7 +157,13 @@ fn fill(pattern: &str, group: &str, app: &str, id: &str) -> String {
 #[tokio::test]
 async fn every_route_but_the_public_ones_refuses_a_request_without_a_token() {
     let app = spawn(Plan::Standard).await;
-    for (method, pattern, access) in api::ROUTES {
+    for api::Route {
+        method,
+        pattern,
+        access,
+        ..
+    } in api::ROUTES
+    {
         if *access == api::Access::Public {
             continue;
         }
@@ -229,8 +235,11 @@ async fn no_route_lets_another_account_see_or_change_anything() {
     let mut probes = 0;
     // Logout last: it ends the rival's own session, which the other probes need.
     let mut routes: Vec<_> = api::ROUTES.iter().collect();
-    routes.sort_by_key(|(_, pattern, _)| *pattern == "/v1/logout");
-    for (method, pattern, _) in routes {
+    routes.sort_by_key(|route| route.pattern == "/v1/logout");
+    for api::Route {
+        method, pattern, ..
+    } in routes
+    {
         // A body and query each route accepts, so every probe reaches the tenant check
         // instead of stopping at validation.
         let body = match (*method, *pattern) {

@@ -111,6 +111,16 @@ impl ApiError {
         }
     }
 
+    /// A fault of this service, not of the request.
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 500,
+            code: "internal",
+            message: message.into(),
+            position: None,
+        }
+    }
+
     pub fn invalid_expression(error: &ExprError) -> Self {
         ApiError {
             status: 400,

@@ -1,0 +1,291 @@
+//! Runs the handler a route names: reads its input from the request (path placeholders,
+//! body, query), makes the one call, and says which status a success answers with.
+
+use lambda_http::Request;
+use serde::Serialize;
+
+use fieldcloud::domain::access::GroupRole;
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::Group;
+use fieldcloud::domain::token::Principal;
+use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
+
+use crate::error::ApiError;
+use crate::input::{app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
+use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
+use crate::series::SeriesQuery;
+use crate::{access, account, apps, calculated, groups, identity, instruments};
+use crate::{latest, mailed_code, series, trial, users, Api};
+
+/// A success: the status and the body.
+pub struct Reply {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+fn reply(status: u16, body: impl Serialize) -> Result<Reply, ApiError> {
+    let body = serde_json::to_value(body)
+        .map_err(|e| ApiError::internal(format!("response did not serialize: {e}")))?;
+    Ok(Reply { status, body })
+}
+
+fn ok(body: impl Serialize) -> Result<Reply, ApiError> {
+    reply(200, body)
+}
+
+fn created(body: impl Serialize) -> Result<Reply, ApiError> {
+    reply(201, body)
+}
+
+/// Accepted: something was sent or started that finishes later (a mail, a link).
+fn accepted(body: impl Serialize) -> Result<Reply, ApiError> {
+    reply(202, body)
+}
+
+/// One request as a handler sees it.
+pub struct Call<'a, R, S, Q, M, T> {
+    pub api: &'a Api<R, S, Q, M, T>,
+    pub request: &'a Request,
+    pub params: PathParams<'a>,
+    /// The caller's address, as API Gateway saw it.
+    pub address: Option<&'a str>,
+    pub now: Millis,
+}
+
+impl<R, S, Q, M, T> Call<'_, R, S, Q, M, T> {
+    fn query(&self) -> &str {
+        self.request.uri().query().unwrap_or("")
+    }
+}
+
+pub async fn public<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+    call: &Call<'_, R, S, Q, M, T>,
+    route: PublicRoute,
+) -> Result<Reply, ApiError> {
+    let (api, request, now) = (call.api, call.request, call.now);
+    let store = &api.registry;
+    match route {
+        PublicRoute::Health => ok(serde_json::json!({ "status": "ok" })),
+        PublicRoute::Login => {
+            let login = json_body(request)?;
+            ok(identity::login(store, &api.mailer, &api.key, request, login, now).await?)
+        }
+        PublicRoute::LoginTwoStep => {
+            let second = json_body(request)?;
+            ok(identity::login_two_step(store, &api.key, request, second, now).await?)
+        }
+        PublicRoute::RequestTrial => {
+            let asked = json_body(request)?;
+            let mailer = &api.mailer;
+            accepted(trial::request_trial(store, mailer, &api.portal_url, asked, now).await?)
+        }
+        PublicRoute::ConfirmTrial => {
+            let confirmation = json_body(request)?;
+            let key = &api.key;
+            created(trial::confirm_trial(store, key, confirmation, call.address, now).await?)
+        }
+        PublicRoute::RequestReset => {
+            let asked = json_body(request)?;
+            let mailer = &api.mailer;
+            accepted(identity::request_reset(store, mailer, &api.portal_url, asked, now).await?)
+        }
+        PublicRoute::CompleteReset => {
+            let done = json_body(request)?;
+            ok(identity::complete_reset(store, done, call.address, now).await?)
+        }
+    }
+}
+
+pub async fn account<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+    call: &Call<'_, R, S, Q, M, T>,
+    route: AccountRoute,
+    principal: &Principal,
+) -> Result<Reply, ApiError> {
+    let (api, request, address, now) = (call.api, call.request, call.address, call.now);
+    let store = &api.registry;
+    let key = &api.key;
+    match route {
+        AccountRoute::Logout => ok(identity::logout(store, principal, address, now).await?),
+        AccountRoute::EnrollMailedCode => {
+            accepted(mailed_code::enroll(store, &api.mailer, principal, now).await?)
+        }
+        AccountRoute::ConfirmMailedCode => {
+            let code = json_body(request)?;
+            ok(mailed_code::confirm(store, principal, code, address, now).await?)
+        }
+        AccountRoute::DisableMailedCode => {
+            let password = json_body(request)?;
+            ok(mailed_code::disable(store, principal, password, address, now).await?)
+        }
+        AccountRoute::EnrollTotp => {
+            let password = json_body(request)?;
+            ok(identity::enroll_totp(store, key, principal, password, address, now).await?)
+        }
+        AccountRoute::ConfirmTotp => {
+            let code = json_body(request)?;
+            ok(identity::confirm_totp(store, key, principal, code, address, now).await?)
+        }
+        AccountRoute::DisableTotp => {
+            let code = json_body(request)?;
+            ok(identity::disable_totp(store, key, principal, code, address, now).await?)
+        }
+        AccountRoute::ListUsers => ok(users::list_users(store, principal).await?),
+        AccountRoute::CreateUser => {
+            let new = json_body(request)?;
+            created(users::create_user(store, principal, new, address, now).await?)
+        }
+        AccountRoute::UserDetail => {
+            let user = user_id(call.params.get("user"))?;
+            ok(users::user_detail(store, principal, &user).await?)
+        }
+        AccountRoute::UpdateUser => {
+            let draft = json_body(request)?;
+            let user = user_id(call.params.get("user"))?;
+            ok(users::update_user(store, principal, &user, draft, address, now).await?)
+        }
+        AccountRoute::DeleteUser => {
+            let user = user_id(call.params.get("user"))?;
+            ok(users::delete_user(store, principal, &user).await?)
+        }
+        AccountRoute::Me => ok(users::me(store, principal).await?),
+        AccountRoute::ChangePassword => {
+            let change = json_body(request)?;
+            ok(users::change_password(store, principal, change, address, now).await?)
+        }
+        AccountRoute::AuditLog => ok(identity::audit_log(store, principal, call.query()).await?),
+        AccountRoute::AccountDetail => ok(account::account(store, principal).await?),
+        AccountRoute::UpdateSettings => {
+            ok(account::update_settings(store, principal, json_body(request)?).await?)
+        }
+        AccountRoute::SetLoginAlias => {
+            ok(account::set_login_alias(store, principal, json_body(request)?).await?)
+        }
+        AccountRoute::Logo => ok(account::logo(store, principal).await?),
+        AccountRoute::SetLogo => {
+            let logo = json_body_up_to(request, account::MAX_LOGO_BODY_BYTES)?;
+            ok(account::set_logo(store, principal, logo).await?)
+        }
+        AccountRoute::DeleteLogo => ok(account::delete_logo(store, principal).await?),
+        AccountRoute::TemporaryLogin => {
+            created(identity::temporary_login(store, key, principal, address, now).await?)
+        }
+        AccountRoute::ListApiTokens => ok(identity::list_api_tokens(store, principal).await?),
+        AccountRoute::IssueApiToken => {
+            let new = json_body(request)?;
+            created(identity::issue_api_token(store, principal, new, address, now).await?)
+        }
+        AccountRoute::RevokeApiToken => {
+            let token = call.params.get("token");
+            ok(identity::revoke_api_token(store, principal, token, address, now).await?)
+        }
+        AccountRoute::SetAllowList => {
+            let list = json_body(request)?;
+            ok(account::set_allow_list(store, principal, request, list, now).await?)
+        }
+        AccountRoute::ListTeams => ok(access::list_teams(store, principal).await?),
+        AccountRoute::CreateTeam => {
+            created(access::create_team(store, principal, json_body(request)?).await?)
+        }
+        AccountRoute::TeamDetail => {
+            ok(access::team_detail(store, principal, call.params.get("team")).await?)
+        }
+        AccountRoute::UpdateTeam => {
+            let draft = json_body(request)?;
+            ok(access::update_team(store, principal, call.params.get("team"), draft).await?)
+        }
+        AccountRoute::DeleteTeam => {
+            ok(access::delete_team(store, principal, call.params.get("team")).await?)
+        }
+        AccountRoute::ListGroups => ok(groups::list_groups(store, principal).await?),
+        AccountRoute::CreateGroup => {
+            created(groups::create_group(store, principal, json_body(request)?).await?)
+        }
+    }
+}
+
+pub async fn group<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+    call: &Call<'_, R, S, Q, M, T>,
+    route: GroupRoute,
+    principal: &Principal,
+    (group, role): (&Group, GroupRole),
+) -> Result<Reply, ApiError> {
+    let (api, request, now) = (call.api, call.request, call.now);
+    let (store, records, jobs, things) = (&api.registry, &api.records, &api.jobs, &api.things);
+    let app = || app_id(call.params.get("app"));
+    let serial = || serial_id(call.params.get("serial"));
+    let calc = || calc_id(call.params.get("id"));
+    match route {
+        GroupRoute::Detail => ok(groups::group_detail(group, role)),
+        GroupRoute::Rename => ok(groups::rename_group(store, group, json_body(request)?).await?),
+        GroupRoute::Delete => ok(groups::delete_group(store, principal, group).await?),
+        GroupRoute::Grants => ok(access::grants(group)),
+        GroupRoute::SetGrants => {
+            let draft = json_body(request)?;
+            ok(access::set_grants(store, principal, group, draft).await?)
+        }
+        GroupRoute::Latest => ok(latest::latest(store, records, principal, group, now).await?),
+        GroupRoute::Series => {
+            let query = SeriesQuery::parse(call.query())?;
+            let limits = api.read_limits;
+            ok(series::series(store, records, principal, group, &query, limits).await?)
+        }
+        GroupRoute::ListApps => ok(apps::list_apps(store, records, principal, group, now).await?),
+        GroupRoute::RegisterApp => {
+            let draft = json_body(request)?;
+            let stack = &api.stack;
+            created(apps::register_app(store, things, stack, principal, group, draft, now).await?)
+        }
+        GroupRoute::AppDetail => {
+            ok(apps::app_detail(store, records, principal, group, &app()?, now).await?)
+        }
+        GroupRoute::UpdateApp => {
+            let draft = json_body(request)?;
+            let app = app()?;
+            let update =
+                apps::update_app(store, records, things, principal, group, &app, draft, now);
+            ok(update.await?)
+        }
+        GroupRoute::DeleteApp => {
+            let stack = &api.stack;
+            ok(apps::delete_app(store, things, stack, principal, group, &app()?).await?)
+        }
+        GroupRoute::InstrumentDetail => {
+            let (app, serial) = (app()?, serial()?);
+            let detail =
+                instruments::instrument_detail(store, records, principal, group, &app, &serial);
+            ok(detail.await?)
+        }
+        GroupRoute::UpdateInstrument => {
+            let (app, serial) = (app()?, serial()?);
+            let draft = json_body(request)?;
+            let update = instruments::update_instrument(
+                store, records, principal, group, &app, &serial, draft,
+            );
+            ok(update.await?)
+        }
+        GroupRoute::DeleteInstrument => {
+            let (app, serial) = (app()?, serial()?);
+            ok(instruments::delete_instrument(store, principal, group, &app, &serial).await?)
+        }
+        GroupRoute::ListCalculated => ok(calculated::list(store, records, principal, group).await?),
+        GroupRoute::CreateCalculated => {
+            let draft = json_body(request)?;
+            created(calculated::create(store, jobs, principal, group, draft).await?)
+        }
+        GroupRoute::CalculatedDetail => {
+            ok(calculated::detail(store, records, principal, group, &calc()?).await?)
+        }
+        GroupRoute::EditCalculated => {
+            let draft = json_body(request)?;
+            let id = calc()?;
+            let edit = calculated::edit(store, records, jobs, principal, group, &id, draft);
+            ok(edit.await?)
+        }
+        GroupRoute::DeleteCalculated => {
+            ok(calculated::delete(store, principal, group, &calc()?).await?)
+        }
+        GroupRoute::CopyCalculated => {
+            created(calculated::copy(store, jobs, principal, group, &calc()?).await?)
+        }
+    }
+}
