@@ -11,6 +11,7 @@ pub mod contract;
 pub mod domain;
 pub mod memory;
 pub mod ports;
+pub mod usecases;
 
 #[cfg(test)]
 mod docs;

@@ -15,7 +15,8 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Identity, Registry};
 
 use crate::error::ApiError;
-use crate::input::{display_name, present};
+use crate::input::present;
+use fieldcloud::usecases::input::display_name;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

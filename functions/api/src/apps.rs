@@ -14,10 +14,10 @@ use fieldcloud::domain::registry::{held_by, App, AppKind, Group, Instrument, Reg
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Created, Provisioned, RecordStore, Registry, Things};
 
-use crate::caller::{app_of, plan_of};
 use crate::error::ApiError;
-use crate::input::display_name;
 use crate::newest::Newest;
+use fieldcloud::usecases::caller::{app_of, plan_of};
+use fieldcloud::usecases::input::display_name;
 
 /// The body of an app registration or edit.
 #[derive(Debug, Deserialize)]

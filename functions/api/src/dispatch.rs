@@ -14,8 +14,9 @@ use crate::error::ApiError;
 use crate::input::{app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series::SeriesQuery;
-use crate::{access, account, apps, calculated, groups, identity, instruments};
+use crate::{account, apps, calculated, identity, instruments};
 use crate::{latest, mailed_code, series, trial, users, Api};
+use fieldcloud::usecases::{access, groups};
 
 /// A success: the status and the body.
 pub struct Reply {
@@ -215,10 +216,10 @@ pub async fn group<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Maile
     let serial = || serial_id(call.params.get("serial"));
     let calc = || calc_id(call.params.get("id"));
     match route {
-        GroupRoute::Detail => ok(groups::group_detail(group, role)),
+        GroupRoute::Detail => ok(groups::GroupView::of(group, role)),
         GroupRoute::Rename => ok(groups::rename_group(store, group, json_body(request)?).await?),
         GroupRoute::Delete => ok(groups::delete_group(store, principal, group).await?),
-        GroupRoute::Grants => ok(access::grants(group)),
+        GroupRoute::Grants => ok(access::grants_of(group)),
         GroupRoute::SetGrants => {
             let draft = json_body(request)?;
             ok(access::set_grants(store, principal, group, draft).await?)

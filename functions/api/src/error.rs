@@ -5,6 +5,7 @@ use serde_json::json;
 
 use fieldcloud::domain::expr::ExprError;
 use fieldcloud::ports::StoreError;
+use fieldcloud::usecases::Refused;
 
 /// An error a route returns; `code` is stable for programs, `message` is for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +157,25 @@ impl From<StoreError> for ApiError {
                 message: "stored data could not be read".into(),
                 position: None,
             },
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        let message = refused.to_string();
+        match refused {
+            Refused::Invalid(_) => ApiError::bad_request(message),
+            Refused::Expression(error) => ApiError::invalid_expression(&error),
+            Refused::NotAuthenticated(_) => ApiError::unauthorized(message),
+            Refused::NotAllowed(_) => ApiError::forbidden(message),
+            Refused::NotFound(_) => ApiError::not_found(message),
+            Refused::LimitReached { .. } => ApiError::conflict("limit_reached", message),
+            Refused::Conflict { kind, .. } => ApiError::conflict(kind.code(), message),
+            Refused::TooMany(_) => ApiError::too_many(message),
+            Refused::TooMuchData(_) => ApiError::too_much_data(message),
+            Refused::Unavailable(_) => ApiError::unavailable(message),
+            Refused::Store(error) => ApiError::from(error),
         }
     }
 }

@@ -25,11 +25,11 @@ use fieldcloud::ports::{Created, Identity, Mail, Mailer, PasswordSet, Registry, 
 
 use crate::audit::{audit, audit_own, login_failed};
 use crate::auth::{trial_ended, WEB_API_SESSION};
-use crate::caller::own_user;
 use crate::error::ApiError;
 use crate::mailed_code;
 use crate::mailed_code::Code;
 use crate::throttle::{claim_login_attempt, recheck_password, user_throttle_key};
+use fieldcloud::usecases::caller::own_user;
 
 /// A token is good for 30 days at most, however active its session.
 const TOKEN_LIFETIME_MILLIS: i64 = 30 * 24 * 60 * Millis::MINUTE;

@@ -10,10 +10,11 @@ use fieldcloud::domain::registry::{App, AppKind, Group, Instrument};
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{RecordStore, Registry, Saved};
 
-use crate::caller::{app_of, plan_of};
 use crate::error::ApiError;
-use crate::input::{display_name, present};
+use crate::input::present;
 use crate::newest::{or_without, Newest};
+use fieldcloud::usecases::caller::{app_of, plan_of};
+use fieldcloud::usecases::input::display_name;
 
 /// The body of an instrument edit; what is left out stays as it is.
 #[derive(Debug, Deserialize)]

@@ -3,16 +3,13 @@
 //! Gateway's `/{proxy+}` route and the local cloud's plain HTTP server. [`ROUTES`] is
 //! the one table of them all.
 
-mod access;
 mod account;
 mod apps;
 mod audit;
 mod auth;
 mod calculated;
-mod caller;
 mod dispatch;
 mod error;
-mod groups;
 mod identity;
 mod input;
 mod instruments;
@@ -36,6 +33,7 @@ use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
 use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
+use fieldcloud::usecases;
 
 pub use auth::Access;
 pub use error::ApiError;
@@ -143,7 +141,8 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T
             // handlers take it as found.
             let id = input::group_id(call.params.get("group"))?;
             let edit = route.access == Access::GroupEditor;
-            let (group, role) = access::require_group(store, &principal, &id, edit).await?;
+            let (group, role) =
+                usecases::access::require_group(store, &principal, &id, edit).await?;
             dispatch::group(&call, handler, &principal, (&group, role)).await?
         }
     };

@@ -16,10 +16,10 @@ use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{Identity, Mail, Mailer};
 
 use crate::audit::audit_own;
-use crate::caller::own_user;
 use crate::error::iso;
 use crate::error::ApiError;
 use crate::throttle::recheck_password;
+use fieldcloud::usecases::caller::own_user;
 
 /// Codes one user may be mailed for turning the e-mail step on, per throttle window.
 const MAX_ENROLLMENT_MAILS: u32 = 3;

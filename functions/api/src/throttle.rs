@@ -8,8 +8,8 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::Identity;
 
-use crate::caller::own_user;
 use crate::error::{iso, ApiError};
+use fieldcloud::usecases::caller::own_user;
 
 /// Asks for the caller's own password again before a sensitive change. Wrong ones count
 /// against the user's login throttle, so a stolen session cannot guess at leisure.

@@ -18,13 +18,13 @@ use fieldcloud::ports::{Created, Identity, Registry, UserChange};
 
 use crate::audit::{audit, audit_own};
 use crate::auth::WEB_API_SESSION;
-use crate::caller::own_user;
 use crate::error::ApiError;
 use crate::identity::{
     revoke_tokens_of, set_password_ending_sessions, settle_tokens_after_password,
 };
 use crate::input::present;
 use crate::throttle::recheck_password;
+use fieldcloud::usecases::caller::own_user;
 
 fn user_json(user: &User) -> Json {
     json!({
@@ -196,7 +196,7 @@ pub async fn delete_user(
     // What the user holds goes first: a retry after a failure still finds the user to
     // finish with, and a user created later under this ID inherits nothing.
     revoke_tokens_of(store, account, &user).await?;
-    crate::access::forget_user(store, account, &user).await?;
+    fieldcloud::usecases::access::forget_user(store, account, &user).await?;
     changed(store.delete_user(&found).await?, &found)?;
     Ok(json!({ "deleted": user }))
 }

@@ -2,19 +2,18 @@
 //! Creating one counts against the plan in the same transaction that creates it, so two
 //! concurrent requests cannot both take the last slot.
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::access::GroupRole;
-use fieldcloud::domain::ids::GroupId;
-use fieldcloud::domain::registry::Group;
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry};
+use crate::domain::access::GroupRole;
+use crate::domain::ids::GroupId;
+use crate::domain::registry::Group;
+use crate::domain::token::Principal;
+use crate::ports::{Created, Identity, Registry};
 
-use crate::access;
-use crate::caller::plan_of;
-use crate::error::ApiError;
-use crate::input::display_name;
+use super::access;
+use super::caller::plan_of;
+use super::input::display_name;
+use super::{Conflict, Deleted, Refused};
 
 /// The body of a group create or rename.
 #[derive(Debug, Deserialize)]
@@ -25,35 +24,53 @@ pub struct GroupDraft {
 }
 
 /// A group as its viewer sees it: with `access`, the viewer's role in it.
-fn group_json(group: &Group, access: GroupRole) -> Json {
-    json!({ "id": group.id, "name": group.name, "access": access })
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupView {
+    pub id: GroupId,
+    pub name: String,
+    pub access: GroupRole,
+}
+
+impl GroupView {
+    pub fn of(group: &Group, access: GroupRole) -> Self {
+        GroupView {
+            id: group.id.clone(),
+            name: group.name.clone(),
+            access,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupList {
+    pub groups: Vec<GroupView>,
 }
 
 /// The groups the principal may see.
 pub async fn list_groups(
     store: &(impl Registry + Identity),
     principal: &Principal,
-) -> Result<Json, ApiError> {
+) -> Result<GroupList, Refused> {
     let mut groups = store.groups(&principal.account).await?;
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     let roles = access::roles_in(store, principal, &groups).await?;
-    let visible: Vec<Json> = groups
+    let groups = groups
         .iter()
         .zip(roles)
-        .filter_map(|(group, role)| Some(group_json(group, role?)))
+        .filter_map(|(group, role)| Some(GroupView::of(group, role?)))
         .collect();
-    Ok(json!({ "groups": visible }))
+    Ok(GroupList { groups })
 }
 
 pub async fn create_group(
     registry: &impl Registry,
     principal: &Principal,
     draft: GroupDraft,
-) -> Result<Json, ApiError> {
+) -> Result<GroupView, Refused> {
     let id = draft
         .id
-        .ok_or_else(|| ApiError::bad_request("`id` is missing"))?;
-    let id = GroupId::parse(id).map_err(|e| ApiError::bad_request(format!("`id`: {e}")))?;
+        .ok_or_else(|| Refused::invalid("`id` is missing"))?;
+    let id = GroupId::parse(id).map_err(|e| Refused::invalid(format!("`id`: {e}")))?;
     let group = Group {
         account: principal.account.clone(),
         name: display_name(draft.name, id.as_str())?,
@@ -63,55 +80,54 @@ pub async fn create_group(
     let plan = plan_of(registry, principal).await?;
     let limit = plan.limits().groups;
     match registry.create_group(&group, limit).await? {
-        Created::Created => Ok(group_json(&group, GroupRole::Editor)),
-        Created::Exists => Err(ApiError::conflict(
-            "exists",
+        Created::Created => Ok(GroupView::of(&group, GroupRole::Editor)),
+        Created::Exists => Err(Refused::conflict(
+            Conflict::Exists,
             format!("the account has a measurement group `{}` already", group.id),
         )),
-        Created::LimitReached => Err(ApiError::conflict(
-            "limit_reached",
-            format!("plan {plan} allows {limit} measurement groups; the account has {limit}"),
+        Created::LimitReached => Err(Refused::limit_reached(
+            plan,
+            limit,
+            "measurement groups",
+            &format!("the account has {limit}"),
         )),
     }
-}
-
-/// A group and the caller's role in it, as the router resolved them.
-pub fn group_detail(group: &Group, role: GroupRole) -> Json {
-    group_json(group, role)
 }
 
 pub async fn rename_group(
     registry: &impl Registry,
     group: &Group,
     draft: GroupDraft,
-) -> Result<Json, ApiError> {
+) -> Result<GroupView, Refused> {
     if draft.id.is_some() {
-        return Err(ApiError::bad_request("a group's `id` cannot change"));
+        return Err(Refused::invalid("a group's `id` cannot change"));
     }
     let mut group = group.clone();
     group.name = display_name(draft.name, &group.name)?;
     if !registry.rename_group(&group).await? {
-        return Err(ApiError::not_found(format!(
+        return Err(Refused::not_found(format!(
             "measurement group `{}` not found",
             group.id
         )));
     }
-    Ok(group_json(&group, GroupRole::Editor))
+    Ok(GroupView::of(&group, GroupRole::Editor))
 }
 
 pub async fn delete_group(
     registry: &impl Registry,
     principal: &Principal,
     group: &Group,
-) -> Result<Json, ApiError> {
+) -> Result<Deleted<GroupId>, Refused> {
     if !registry.delete_group(&principal.account, &group.id).await? {
-        return Err(ApiError::conflict(
-            "not_empty",
+        return Err(Refused::conflict(
+            Conflict::NotEmpty,
             format!(
                 "measurement group `{}` still has apps or calculated channels; delete them first",
                 group.id
             ),
         ));
     }
-    Ok(json!({ "deleted": group.id }))
+    Ok(Deleted {
+        deleted: group.id.clone(),
+    })
 }

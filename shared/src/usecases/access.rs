@@ -1,4 +1,4 @@
-//! Teams, the grants of measurement groups, and the check every group route passes.
+//! Teams, the grants of measurement groups, and the check every use of a group passes.
 //!
 //! Account admins see and edit every group. Any other user sees only the groups granted
 //! to them or to a team they are in — as viewer (read) or editor (also the group's
@@ -9,26 +9,22 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::access::{group_role, Grant, Grantee, GroupRole, Team};
-use fieldcloud::domain::auth::Role;
-use fieldcloud::domain::ids::{AccountId, GroupId, TeamId, UserId};
-use fieldcloud::domain::registry::Group;
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry};
+use crate::domain::access::{group_role, Grant, Grantee, GroupRole, Team};
+use crate::domain::auth::Role;
+use crate::domain::ids::{AccountId, GroupId, TeamId, UserId};
+use crate::domain::registry::Group;
+use crate::domain::token::Principal;
+use crate::ports::{Created, Identity, Registry};
 
-use crate::caller::plan_of;
-use crate::error::ApiError;
-use crate::input::display_name;
+use super::caller::plan_of;
+use super::input::display_name;
+use super::{Conflict, Deleted, Refused};
 
 /// Whether the principal acts with an account admin's reach. A temporary login keeps the
-/// reach of the user who made it (read-only: `auth::permit` sees to that).
-async fn sees_everything(
-    identity: &impl Identity,
-    principal: &Principal,
-) -> Result<bool, ApiError> {
+/// reach of the user who made it (read-only: the API's access check sees to that).
+async fn sees_everything(identity: &impl Identity, principal: &Principal) -> Result<bool, Refused> {
     Ok(match principal.role {
         Role::Admin => true,
         Role::Member => false,
@@ -44,7 +40,7 @@ pub async fn roles_in(
     identity: &impl Identity,
     principal: &Principal,
     groups: &[Group],
-) -> Result<Vec<Option<GroupRole>>, ApiError> {
+) -> Result<Vec<Option<GroupRole>>, Refused> {
     if sees_everything(identity, principal).await? {
         return Ok(vec![Some(GroupRole::Editor); groups.len()]);
     }
@@ -70,8 +66,8 @@ pub async fn require_group(
     principal: &Principal,
     id: &GroupId,
     edit: bool,
-) -> Result<(Group, GroupRole), ApiError> {
-    let not_found = || ApiError::not_found(format!("measurement group `{id}` not found"));
+) -> Result<(Group, GroupRole), Refused> {
+    let not_found = || Refused::not_found(format!("measurement group `{id}` not found"));
     let group = store
         .group(&principal.account, id)
         .await?
@@ -81,7 +77,7 @@ pub async fn require_group(
         .remove(0)
         .ok_or_else(not_found)?;
     if edit && role < GroupRole::Editor {
-        return Err(ApiError::forbidden(format!(
+        return Err(Refused::not_allowed(format!(
             "you are a viewer of measurement group `{id}`; changing it needs an editor grant"
         )));
     }
@@ -97,8 +93,27 @@ pub struct TeamDraft {
     pub members: Option<Vec<String>>,
 }
 
-fn team_json(team: &Team) -> Json {
-    json!({ "id": team.id, "name": team.name, "members": team.members })
+/// A team as an admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamView {
+    pub id: TeamId,
+    pub name: String,
+    pub members: Vec<UserId>,
+}
+
+impl From<&Team> for TeamView {
+    fn from(team: &Team) -> Self {
+        TeamView {
+            id: team.id.clone(),
+            name: team.name.clone(),
+            members: team.members.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamList {
+    pub teams: Vec<TeamView>,
 }
 
 /// `members` as user IDs of the account, sorted and without repeats.
@@ -106,7 +121,7 @@ async fn members_of(
     identity: &impl Identity,
     account: &AccountId,
     members: Vec<String>,
-) -> Result<Vec<UserId>, ApiError> {
+) -> Result<Vec<UserId>, Refused> {
     let users: Vec<UserId> = identity
         .users(account)
         .await?
@@ -122,7 +137,7 @@ async fn members_of(
         }
     }
     if !unknown.is_empty() {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refused::invalid(format!(
             "`members`: the account has no user {}",
             unknown.join(", ")
         )));
@@ -132,37 +147,41 @@ async fn members_of(
     Ok(ids)
 }
 
-fn team_id(text: &str) -> Result<TeamId, ApiError> {
-    TeamId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+fn team_id(text: &str) -> Result<TeamId, Refused> {
+    TeamId::parse(text).map_err(|e| Refused::invalid(e.to_string()))
 }
 
 async fn team_of(
     identity: &impl Identity,
     principal: &Principal,
     id: &str,
-) -> Result<Team, ApiError> {
+) -> Result<Team, Refused> {
     let id = team_id(id)?;
     identity
         .team(&principal.account, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("team `{id}` not found")))
+        .ok_or_else(|| Refused::not_found(format!("team `{id}` not found")))
 }
 
-pub async fn list_teams(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn list_teams(
+    identity: &impl Identity,
+    principal: &Principal,
+) -> Result<TeamList, Refused> {
     let mut teams = identity.teams(&principal.account).await?;
     teams.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(json!({ "teams": teams.iter().map(team_json).collect::<Vec<_>>() }))
+    let teams = teams.iter().map(TeamView::from).collect();
+    Ok(TeamList { teams })
 }
 
 pub async fn create_team(
     store: &(impl Registry + Identity),
     principal: &Principal,
     draft: TeamDraft,
-) -> Result<Json, ApiError> {
+) -> Result<TeamView, Refused> {
     let id = draft
         .id
-        .ok_or_else(|| ApiError::bad_request("`id` is missing"))?;
-    let id = TeamId::parse(id).map_err(|e| ApiError::bad_request(format!("`id`: {e}")))?;
+        .ok_or_else(|| Refused::invalid("`id` is missing"))?;
+    let id = TeamId::parse(id).map_err(|e| Refused::invalid(format!("`id`: {e}")))?;
     let team = Team {
         account: principal.account.clone(),
         name: display_name(draft.name, id.as_str())?,
@@ -172,17 +191,19 @@ pub async fn create_team(
     let plan = plan_of(store, principal).await?;
     let limit = plan.limits().teams;
     match store.create_team(&team, limit).await? {
-        Created::Created => Ok(team_json(&team)),
-        Created::Exists => Err(ApiError::conflict(
-            "exists",
+        Created::Created => Ok(TeamView::from(&team)),
+        Created::Exists => Err(Refused::conflict(
+            Conflict::Exists,
             format!("the account has a team `{}` already", team.id),
         )),
-        Created::LimitReached if limit == 0 => Err(ApiError::forbidden(format!(
+        Created::LimitReached if limit == 0 => Err(Refused::not_allowed(format!(
             "plan {plan} has no teams; they come with free, standard and pro"
         ))),
-        Created::LimitReached => Err(ApiError::conflict(
-            "limit_reached",
-            format!("plan {plan} allows {limit} teams; the account has {limit}"),
+        Created::LimitReached => Err(Refused::limit_reached(
+            plan,
+            limit,
+            "teams",
+            &format!("the account has {limit}"),
         )),
     }
 }
@@ -191,8 +212,8 @@ pub async fn team_detail(
     identity: &impl Identity,
     principal: &Principal,
     id: &str,
-) -> Result<Json, ApiError> {
-    Ok(team_json(&team_of(identity, principal, id).await?))
+) -> Result<TeamView, Refused> {
+    Ok(TeamView::from(&team_of(identity, principal, id).await?))
 }
 
 /// Renames a team or replaces its members (whichever the body has).
@@ -201,9 +222,9 @@ pub async fn update_team(
     principal: &Principal,
     id: &str,
     draft: TeamDraft,
-) -> Result<Json, ApiError> {
+) -> Result<TeamView, Refused> {
     if draft.id.is_some() {
-        return Err(ApiError::bad_request("a team's `id` cannot change"));
+        return Err(Refused::invalid("a team's `id` cannot change"));
     }
     let mut team = team_of(identity, principal, id).await?;
     team.name = display_name(draft.name, &team.name)?;
@@ -211,23 +232,23 @@ pub async fn update_team(
         team.members = members_of(identity, &principal.account, members).await?;
     }
     if !identity.update_team(&team).await? {
-        return Err(ApiError::not_found(format!("team `{}` not found", team.id)));
+        return Err(Refused::not_found(format!("team `{}` not found", team.id)));
     }
-    Ok(team_json(&team))
+    Ok(TeamView::from(&team))
 }
 
 pub async fn delete_team(
     store: &(impl Registry + Identity),
     principal: &Principal,
     id: &str,
-) -> Result<Json, ApiError> {
+) -> Result<Deleted<TeamId>, Refused> {
     let team = team_of(store, principal, id).await?;
     // Grants first: a retry after a failure still finds the team to finish with.
     revoke_grants(store, &principal.account, &Grantee::Team(team.id.clone())).await?;
     if !store.delete_team(&principal.account, &team.id).await? {
-        return Err(ApiError::not_found(format!("team `{}` not found", team.id)));
+        return Err(Refused::not_found(format!("team `{}` not found", team.id)));
     }
-    Ok(json!({ "deleted": team.id }))
+    Ok(Deleted { deleted: team.id })
 }
 
 /// Removes a deleted user's grants and team memberships.
@@ -235,7 +256,7 @@ pub async fn forget_user(
     store: &(impl Registry + Identity),
     account: &AccountId,
     user: &UserId,
-) -> Result<(), ApiError> {
+) -> Result<(), Refused> {
     revoke_grants(store, account, &Grantee::User(user.clone())).await?;
     for mut team in store.teams(account).await? {
         if team.members.contains(user) {
@@ -250,7 +271,7 @@ async fn revoke_grants(
     registry: &impl Registry,
     account: &AccountId,
     grantee: &Grantee,
-) -> Result<(), ApiError> {
+) -> Result<(), Refused> {
     for mut group in registry.groups(account).await? {
         if group.grants.iter().any(|grant| &grant.to == grantee) {
             group.grants.retain(|grant| &grant.to != grantee);
@@ -276,20 +297,40 @@ pub struct GrantsDraft {
     pub grants: Vec<GrantDraft>,
 }
 
-fn grants_json(group: &Group) -> Json {
-    let grants: Vec<Json> = group
+/// One grant as shown: to a user or to a team, and the role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum GrantView {
+    User { user: UserId, role: GroupRole },
+    Team { team: TeamId, role: GroupRole },
+}
+
+/// Who may see and edit a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrantsView {
+    pub group: GroupId,
+    pub grants: Vec<GrantView>,
+}
+
+pub fn grants_of(group: &Group) -> GrantsView {
+    let grants = group
         .grants
         .iter()
         .map(|grant| match &grant.to {
-            Grantee::User(user) => json!({ "user": user, "role": grant.role }),
-            Grantee::Team(team) => json!({ "team": team, "role": grant.role }),
+            Grantee::User(user) => GrantView::User {
+                user: user.clone(),
+                role: grant.role,
+            },
+            Grantee::Team(team) => GrantView::Team {
+                team: team.clone(),
+                role: grant.role,
+            },
         })
         .collect();
-    json!({ "group": group.id, "grants": grants })
-}
-
-pub fn grants(group: &Group) -> Json {
-    grants_json(group)
+    GrantsView {
+        group: group.id.clone(),
+        grants,
+    }
 }
 
 /// Replaces who may see and edit a group. Every user and team named must exist in the
@@ -299,12 +340,12 @@ pub async fn set_grants(
     principal: &Principal,
     group: &Group,
     draft: GrantsDraft,
-) -> Result<Json, ApiError> {
+) -> Result<GrantsView, Refused> {
     let mut group = group.clone();
     let account = &principal.account;
     let mut grants: BTreeMap<Grantee, GroupRole> = BTreeMap::new();
     for (n, entry) in draft.grants.into_iter().enumerate() {
-        let at = |message: String| ApiError::bad_request(format!("`grants[{n}]`: {message}"));
+        let at = |message: String| Refused::invalid(format!("`grants[{n}]`: {message}"));
         let role = GroupRole::parse(&entry.role).ok_or_else(|| {
             at(format!(
                 "`role` must be viewer or editor, got `{}`",
@@ -337,10 +378,10 @@ pub async fn set_grants(
         .map(|(to, role)| Grant { to, role })
         .collect();
     if !store.set_grants(&group).await? {
-        return Err(ApiError::not_found(format!(
+        return Err(Refused::not_found(format!(
             "measurement group `{}` not found",
             group.id
         )));
     }
-    Ok(grants_json(&group))
+    Ok(grants_of(&group))
 }

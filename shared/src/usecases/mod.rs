@@ -1,0 +1,19 @@
+//! What the functions do, outside any protocol: each use case takes the ports it needs,
+//! typed input, and time or randomness as parameters, and answers with a typed result
+//! (a view that serializes to what the API shows) or a [`Refused`]. The HTTP API parses
+//! a request, calls one of these and maps the outcome; scheduled jobs and queue
+//! consumers call the same code.
+
+pub mod access;
+pub mod caller;
+pub mod groups;
+pub mod input;
+mod refused;
+
+pub use refused::{Conflict, Refused};
+
+/// What a deletion answers: the ID of what is gone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Deleted<T> {
+    pub deleted: T,
+}
