@@ -1,5 +1,5 @@
 //! Every countable limit of the plan table (SPEC.md 3) that has a feature, at the limit and
-//! one over, on each plan. Groups and registered apps are in `tenancy`; each test here
+//! one over, on each plan. Groups and registered apps are in `groups_and_apps`; each test here
 //! walks the four plans on one local cloud with an account per plan.
 
 use devcloud::seed;
