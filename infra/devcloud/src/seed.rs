@@ -18,14 +18,14 @@ pub struct Tenant {
     pub apps: Vec<App>,
 }
 
-/// Creates an account on `plan` with group `group` and apps `things`, through the same
+/// Creates an account on `plan` with group `group` and apps `app_ids`, through the same
 /// limit-checked paths as the API (idempotent: what exists is left as it is).
 pub async fn tenant(
     registry: &DynamoRegistry,
     account: &str,
     plan: Plan,
     group: &str,
-    things: &[&str],
+    app_ids: &[&str],
 ) -> anyhow::Result<Tenant> {
     let account = Account::new(
         AccountId::parse(account)?,
@@ -46,13 +46,13 @@ pub async fn tenant(
         Created::LimitReached => anyhow::bail!("plan {plan} allows {} groups", limits.groups),
     }
     let mut apps = Vec::new();
-    for thing in things {
+    for app_id in app_ids {
         let app = App {
-            id: AppId::parse(*thing)?,
+            id: AppId::parse(*app_id)?,
             account: account.id.clone(),
             group: group.id.clone(),
             kind: AppKind::Gateway,
-            name: format!("Gateway {thing}"),
+            name: format!("Gateway {app_id}"),
             enabled: true,
             // The simulated fleet connects to the local broker, which asks for none.
             certificate: None,
