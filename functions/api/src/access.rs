@@ -17,7 +17,7 @@ use fieldcloud::domain::auth::Role;
 use fieldcloud::domain::ids::{AccountId, GroupId, TeamId, UserId};
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry};
+use fieldcloud::ports::{Created, Store};
 
 use crate::caller::plan_of;
 use crate::error::ApiError;
@@ -25,10 +25,7 @@ use crate::input::display_name;
 
 /// Whether the principal acts with an account admin's reach. A temporary login keeps the
 /// reach of the user who made it (read-only: `auth::permit` sees to that).
-async fn sees_everything(
-    identity: &impl Identity,
-    principal: &Principal,
-) -> Result<bool, ApiError> {
+async fn sees_everything(identity: &impl Store, principal: &Principal) -> Result<bool, ApiError> {
     Ok(match principal.role {
         Role::Admin => true,
         Role::Member => false,
@@ -41,7 +38,7 @@ async fn sees_everything(
 
 /// The principal's role in each of `groups` (`None`: not theirs to see).
 pub async fn roles_in(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     groups: &[Group],
 ) -> Result<Vec<Option<GroupRole>>, ApiError> {
@@ -66,7 +63,7 @@ pub async fn roles_in(
 /// Lets the request through if the principal may use group `id` — edit it when `edit` —
 /// and answers with the group and the principal's role in it.
 pub async fn require_group(
-    store: &(impl Registry + Identity),
+    store: &impl Store,
     principal: &Principal,
     id: &GroupId,
     edit: bool,
@@ -103,7 +100,7 @@ fn team_json(team: &Team) -> Json {
 
 /// `members` as user IDs of the account, sorted and without repeats.
 async fn members_of(
-    identity: &impl Identity,
+    identity: &impl Store,
     account: &AccountId,
     members: Vec<String>,
 ) -> Result<Vec<UserId>, ApiError> {
@@ -136,11 +133,7 @@ fn team_id(text: &str) -> Result<TeamId, ApiError> {
     TeamId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-async fn team_of(
-    identity: &impl Identity,
-    principal: &Principal,
-    id: &str,
-) -> Result<Team, ApiError> {
+async fn team_of(identity: &impl Store, principal: &Principal, id: &str) -> Result<Team, ApiError> {
     let id = team_id(id)?;
     identity
         .team(&principal.account, &id)
@@ -148,14 +141,14 @@ async fn team_of(
         .ok_or_else(|| ApiError::not_found(format!("team `{id}` not found")))
 }
 
-pub async fn list_teams(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn list_teams(identity: &impl Store, principal: &Principal) -> Result<Json, ApiError> {
     let mut teams = identity.teams(&principal.account).await?;
     teams.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(json!({ "teams": teams.iter().map(team_json).collect::<Vec<_>>() }))
 }
 
 pub async fn create_team(
-    store: &(impl Registry + Identity),
+    store: &impl Store,
     principal: &Principal,
     draft: TeamDraft,
 ) -> Result<Json, ApiError> {
@@ -188,7 +181,7 @@ pub async fn create_team(
 }
 
 pub async fn team_detail(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     id: &str,
 ) -> Result<Json, ApiError> {
@@ -197,7 +190,7 @@ pub async fn team_detail(
 
 /// Renames a team or replaces its members (whichever the body has).
 pub async fn update_team(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     id: &str,
     draft: TeamDraft,
@@ -217,7 +210,7 @@ pub async fn update_team(
 }
 
 pub async fn delete_team(
-    store: &(impl Registry + Identity),
+    store: &impl Store,
     principal: &Principal,
     id: &str,
 ) -> Result<Json, ApiError> {
@@ -232,7 +225,7 @@ pub async fn delete_team(
 
 /// Removes a deleted user's grants and team memberships.
 pub async fn forget_user(
-    store: &(impl Registry + Identity),
+    store: &impl Store,
     account: &AccountId,
     user: &UserId,
 ) -> Result<(), ApiError> {
@@ -247,7 +240,7 @@ pub async fn forget_user(
 }
 
 async fn revoke_grants(
-    registry: &impl Registry,
+    registry: &impl Store,
     account: &AccountId,
     grantee: &Grantee,
 ) -> Result<(), ApiError> {
@@ -295,7 +288,7 @@ pub fn grants(group: &Group) -> Json {
 /// Replaces who may see and edit a group. Every user and team named must exist in the
 /// account; each may appear once.
 pub async fn set_grants(
-    store: &(impl Registry + Identity),
+    store: &impl Store,
     principal: &Principal,
     group: &Group,
     draft: GrantsDraft,

@@ -9,7 +9,7 @@ use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::GroupId;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry};
+use fieldcloud::ports::{Created, Store};
 
 use crate::access;
 use crate::caller::plan_of;
@@ -30,10 +30,7 @@ fn group_json(group: &Group, access: GroupRole) -> Json {
 }
 
 /// The groups the principal may see.
-pub async fn list_groups(
-    store: &(impl Registry + Identity),
-    principal: &Principal,
-) -> Result<Json, ApiError> {
+pub async fn list_groups(store: &impl Store, principal: &Principal) -> Result<Json, ApiError> {
     let mut groups = store.groups(&principal.account).await?;
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     let roles = access::roles_in(store, principal, &groups).await?;
@@ -46,7 +43,7 @@ pub async fn list_groups(
 }
 
 pub async fn create_group(
-    registry: &impl Registry,
+    registry: &impl Store,
     principal: &Principal,
     draft: GroupDraft,
 ) -> Result<Json, ApiError> {
@@ -81,7 +78,7 @@ pub fn group_detail(group: &Group, role: GroupRole) -> Json {
 }
 
 pub async fn rename_group(
-    registry: &impl Registry,
+    registry: &impl Store,
     group: &Group,
     draft: GroupDraft,
 ) -> Result<Json, ApiError> {
@@ -100,7 +97,7 @@ pub async fn rename_group(
 }
 
 pub async fn delete_group(
-    registry: &impl Registry,
+    registry: &impl Store,
     principal: &Principal,
     group: &Group,
 ) -> Result<Json, ApiError> {

@@ -27,7 +27,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use fieldcloud::adapters::context::{required_env, Ctx};
-use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
@@ -37,7 +37,7 @@ use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::{Principal, TokenKey};
-use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
+use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
 
 pub use auth::Access;
 pub use error::ApiError;
@@ -60,7 +60,7 @@ pub struct Api<R, S, Q, M, T> {
 }
 
 /// The API as deployed: on DynamoDB, SQS, SES and IoT Core.
-pub type DeployedApi = Api<DynamoRegistry, DynamoRecords, SqsJobQueue, SesMailer, IotThings>;
+pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsJobQueue, SesMailer, IotThings>;
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
@@ -76,7 +76,7 @@ impl DeployedApi {
             portal_url,
             key: ctx.token_key().await?,
             read_limits: ReadLimits::default(),
-            registry: ctx.registry,
+            registry: ctx.store,
             records: ctx.records,
             stack: ctx.stack,
         })
@@ -84,7 +84,7 @@ impl DeployedApi {
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.
-pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn handle<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,
@@ -203,7 +203,7 @@ fn fits(pattern: &str, segments: &[&str]) -> bool {
             .all(|(part, segment)| part.starts_with('{') || part == segment)
 }
 
-async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+async fn route<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,
@@ -297,7 +297,7 @@ async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T
 }
 
 /// Runs an authenticated route.
-async fn dispatch<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+async fn dispatch<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: &Request,
     principal: &Principal,

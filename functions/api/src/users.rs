@@ -14,7 +14,7 @@ use fieldcloud::domain::auth::{
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry, UserChange};
+use fieldcloud::ports::{Created, Store, UserChange};
 
 use crate::audit::{audit, audit_own};
 use crate::auth::WEB_API_SESSION;
@@ -50,7 +50,7 @@ fn parse_role(text: &str) -> Result<Role, ApiError> {
 }
 
 async fn user_of(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     id: &UserId,
 ) -> Result<User, ApiError> {
@@ -97,7 +97,7 @@ pub struct NewUser {
 /// Checks the caller's own password, asked again before an admin change that would give
 /// whoever holds the session a way in that outlives it.
 pub(crate) async fn confirm_admin(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     password: Option<&str>,
     what: &str,
@@ -113,7 +113,7 @@ pub(crate) async fn confirm_admin(
     Ok(())
 }
 
-pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn list_users(identity: &impl Store, principal: &Principal) -> Result<Json, ApiError> {
     let mut users = identity.users(&principal.account).await?;
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let users: Vec<Json> = users.iter().map(user_json).collect();
@@ -121,7 +121,7 @@ pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Resu
 }
 
 pub async fn create_user(
-    store: &(impl Identity + Registry),
+    store: &impl Store,
     principal: &Principal,
     request: NewUser,
     address: Option<&str>,
@@ -180,7 +180,7 @@ pub async fn create_user(
 }
 
 pub async fn delete_user(
-    store: &(impl Identity + Registry),
+    store: &impl Store,
     principal: &Principal,
     user: &UserId,
 ) -> Result<Json, ApiError> {
@@ -202,7 +202,7 @@ pub async fn delete_user(
 }
 
 pub async fn user_detail(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     id: &UserId,
 ) -> Result<Json, ApiError> {
@@ -228,7 +228,7 @@ pub struct UserDraft {
 }
 
 pub async fn update_user(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     id: &UserId,
     draft: UserDraft,
@@ -321,7 +321,7 @@ pub async fn update_user(
 }
 
 /// The caller's own user.
-pub async fn me(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn me(identity: &impl Store, principal: &Principal) -> Result<Json, ApiError> {
     Ok(user_json(&own_user(identity, principal).await?))
 }
 
@@ -338,7 +338,7 @@ pub struct PasswordChange {
 /// Changes the caller's own password: the current one is asked again, the policy applies,
 /// and every other session of the user ends (the one that asked goes on).
 pub async fn change_password(
-    identity: &impl Identity,
+    identity: &impl Store,
     principal: &Principal,
     change: PasswordChange,
     address: Option<&str>,

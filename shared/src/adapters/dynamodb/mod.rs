@@ -30,17 +30,32 @@
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.
 
-mod identity;
 mod item_size;
 mod keys;
 mod records;
-mod registry;
 pub mod schema;
+mod store;
 mod values;
+
+// One file per port the store implements; the machinery they share is in `store`.
+mod accounts;
+mod apps;
+mod audit;
+mod calculated;
+mod groups;
+mod instruments;
+mod mailed_codes;
+mod resets;
+mod sessions;
+mod signups;
+mod teams;
+mod throttle;
+mod tokens;
+mod users;
 
 pub use item_size::{item_size, write_units};
 pub use records::{record_item, DynamoRecords};
-pub use registry::DynamoRegistry;
+pub use store::DynamoStore;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 
