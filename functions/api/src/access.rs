@@ -17,7 +17,7 @@ use fieldcloud::domain::auth::Role;
 use fieldcloud::domain::ids::{AccountId, GroupId, TeamId, UserId};
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Store};
+use fieldcloud::ports::{Accounts, Created, Groups, Teams, Users};
 
 use crate::caller::plan_of;
 use crate::error::ApiError;
@@ -25,7 +25,7 @@ use crate::input::display_name;
 
 /// Whether the principal acts with an account admin's reach. A temporary login keeps the
 /// reach of the user who made it (read-only: `auth::permit` sees to that).
-async fn sees_everything(identity: &impl Store, principal: &Principal) -> Result<bool, ApiError> {
+async fn sees_everything(identity: &impl Users, principal: &Principal) -> Result<bool, ApiError> {
     Ok(match principal.role {
         Role::Admin => true,
         Role::Member => false,
@@ -38,7 +38,7 @@ async fn sees_everything(identity: &impl Store, principal: &Principal) -> Result
 
 /// The principal's role in each of `groups` (`None`: not theirs to see).
 pub async fn roles_in(
-    identity: &impl Store,
+    identity: &(impl Users + Teams),
     principal: &Principal,
     groups: &[Group],
 ) -> Result<Vec<Option<GroupRole>>, ApiError> {
@@ -63,7 +63,7 @@ pub async fn roles_in(
 /// Lets the request through if the principal may use group `id` — edit it when `edit` —
 /// and answers with the group and the principal's role in it.
 pub async fn require_group(
-    store: &impl Store,
+    store: &(impl Groups + Users + Teams),
     principal: &Principal,
     id: &GroupId,
     edit: bool,
@@ -100,7 +100,7 @@ fn team_json(team: &Team) -> Json {
 
 /// `members` as user IDs of the account, sorted and without repeats.
 async fn members_of(
-    identity: &impl Store,
+    identity: &impl Users,
     account: &AccountId,
     members: Vec<String>,
 ) -> Result<Vec<UserId>, ApiError> {
@@ -133,7 +133,7 @@ fn team_id(text: &str) -> Result<TeamId, ApiError> {
     TeamId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-async fn team_of(identity: &impl Store, principal: &Principal, id: &str) -> Result<Team, ApiError> {
+async fn team_of(identity: &impl Teams, principal: &Principal, id: &str) -> Result<Team, ApiError> {
     let id = team_id(id)?;
     identity
         .team(&principal.account, &id)
@@ -141,14 +141,14 @@ async fn team_of(identity: &impl Store, principal: &Principal, id: &str) -> Resu
         .ok_or_else(|| ApiError::not_found(format!("team `{id}` not found")))
 }
 
-pub async fn list_teams(identity: &impl Store, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn list_teams(identity: &impl Teams, principal: &Principal) -> Result<Json, ApiError> {
     let mut teams = identity.teams(&principal.account).await?;
     teams.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(json!({ "teams": teams.iter().map(team_json).collect::<Vec<_>>() }))
 }
 
 pub async fn create_team(
-    store: &impl Store,
+    store: &(impl Accounts + Users + Teams),
     principal: &Principal,
     draft: TeamDraft,
 ) -> Result<Json, ApiError> {
@@ -181,7 +181,7 @@ pub async fn create_team(
 }
 
 pub async fn team_detail(
-    identity: &impl Store,
+    identity: &impl Teams,
     principal: &Principal,
     id: &str,
 ) -> Result<Json, ApiError> {
@@ -190,7 +190,7 @@ pub async fn team_detail(
 
 /// Renames a team or replaces its members (whichever the body has).
 pub async fn update_team(
-    identity: &impl Store,
+    identity: &(impl Users + Teams),
     principal: &Principal,
     id: &str,
     draft: TeamDraft,
@@ -210,7 +210,7 @@ pub async fn update_team(
 }
 
 pub async fn delete_team(
-    store: &impl Store,
+    store: &(impl Groups + Teams),
     principal: &Principal,
     id: &str,
 ) -> Result<Json, ApiError> {
@@ -225,7 +225,7 @@ pub async fn delete_team(
 
 /// Removes a deleted user's grants and team memberships.
 pub async fn forget_user(
-    store: &impl Store,
+    store: &(impl Groups + Teams),
     account: &AccountId,
     user: &UserId,
 ) -> Result<(), ApiError> {
@@ -240,7 +240,7 @@ pub async fn forget_user(
 }
 
 async fn revoke_grants(
-    registry: &impl Store,
+    registry: &impl Groups,
     account: &AccountId,
     grantee: &Grantee,
 ) -> Result<(), ApiError> {
@@ -288,7 +288,7 @@ pub fn grants(group: &Group) -> Json {
 /// Replaces who may see and edit a group. Every user and team named must exist in the
 /// account; each may appear once.
 pub async fn set_grants(
-    store: &impl Store,
+    store: &(impl Groups + Users + Teams),
     principal: &Principal,
     group: &Group,
     draft: GrantsDraft,

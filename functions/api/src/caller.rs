@@ -6,12 +6,12 @@ use fieldcloud::domain::ids::AppId;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{App, Group};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::Store;
+use fieldcloud::ports::{Accounts, Apps, Users};
 
 use crate::error::ApiError;
 
 /// The caller's own user (a Web API token or temporary login may outlive it).
-pub async fn own_user(identity: &impl Store, principal: &Principal) -> Result<User, ApiError> {
+pub async fn own_user(identity: &impl Users, principal: &Principal) -> Result<User, ApiError> {
     identity
         .user(&principal.account, &principal.user)
         .await?
@@ -19,7 +19,7 @@ pub async fn own_user(identity: &impl Store, principal: &Principal) -> Result<Us
 }
 
 /// The plan of the caller's account.
-pub async fn plan_of(registry: &impl Store, principal: &Principal) -> Result<Plan, ApiError> {
+pub async fn plan_of(registry: &impl Accounts, principal: &Principal) -> Result<Plan, ApiError> {
     Ok(registry
         .account(&principal.account)
         .await?
@@ -29,7 +29,7 @@ pub async fn plan_of(registry: &impl Store, principal: &Principal) -> Result<Pla
 
 /// The app `app_id` of the principal's group `group`; anything else is not found.
 pub async fn app_of(
-    registry: &impl Store,
+    registry: &impl Apps,
     principal: &Principal,
     group: &Group,
     app_id: &AppId,

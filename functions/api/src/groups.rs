@@ -9,7 +9,7 @@ use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::ids::GroupId;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Store};
+use fieldcloud::ports::{Accounts, Created, Groups, Teams, Users};
 
 use crate::access;
 use crate::caller::plan_of;
@@ -30,7 +30,10 @@ fn group_json(group: &Group, access: GroupRole) -> Json {
 }
 
 /// The groups the principal may see.
-pub async fn list_groups(store: &impl Store, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn list_groups(
+    store: &(impl Groups + Users + Teams),
+    principal: &Principal,
+) -> Result<Json, ApiError> {
     let mut groups = store.groups(&principal.account).await?;
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     let roles = access::roles_in(store, principal, &groups).await?;
@@ -43,7 +46,7 @@ pub async fn list_groups(store: &impl Store, principal: &Principal) -> Result<Js
 }
 
 pub async fn create_group(
-    registry: &impl Store,
+    registry: &(impl Accounts + Groups),
     principal: &Principal,
     draft: GroupDraft,
 ) -> Result<Json, ApiError> {
@@ -78,7 +81,7 @@ pub fn group_detail(group: &Group, role: GroupRole) -> Json {
 }
 
 pub async fn rename_group(
-    registry: &impl Store,
+    registry: &impl Groups,
     group: &Group,
     draft: GroupDraft,
 ) -> Result<Json, ApiError> {
@@ -97,7 +100,7 @@ pub async fn rename_group(
 }
 
 pub async fn delete_group(
-    registry: &impl Store,
+    registry: &impl Groups,
     principal: &Principal,
     group: &Group,
 ) -> Result<Json, ApiError> {

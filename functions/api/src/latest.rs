@@ -8,13 +8,13 @@ use fieldcloud::domain::presence::connected;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{held_by, Group};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{RecordStore, Store};
+use fieldcloud::ports::{CalculatedChannels, Groups, RecordStore};
 
 use crate::error::ApiError;
 use crate::newest::{calculated_latest, Newest};
 
 pub async fn latest(
-    registry: &impl Store,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,

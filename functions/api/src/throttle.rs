@@ -6,7 +6,7 @@ use fieldcloud::domain::auth::{login_throttles, verify_password, User};
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::Store;
+use fieldcloud::ports::{Throttle, Users};
 
 use crate::caller::own_user;
 use crate::error::{iso, ApiError};
@@ -14,7 +14,7 @@ use crate::error::{iso, ApiError};
 /// Asks for the caller's own password again before a sensitive change. Wrong ones count
 /// against the user's login throttle, so a stolen session cannot guess at leisure.
 pub async fn recheck_password(
-    identity: &impl Store,
+    identity: &(impl Users + Throttle),
     principal: &Principal,
     password: &str,
     address: Option<&str>,
@@ -42,7 +42,7 @@ pub fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
 pub struct LoginAttempt(Vec<String>);
 
 impl LoginAttempt {
-    pub async fn succeeded(self, identity: &impl Store, now: Millis) -> Result<(), ApiError> {
+    pub async fn succeeded(self, identity: &impl Throttle, now: Millis) -> Result<(), ApiError> {
         for key in &self.0 {
             identity.release_attempt(key, now).await?;
         }
@@ -54,7 +54,7 @@ impl LoginAttempt {
 /// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
 /// one of them is spent (and the slots taken so far are given back).
 pub async fn claim_login_attempt(
-    identity: &impl Store,
+    identity: &impl Throttle,
     name: &str,
     address: Option<&str>,
     now: Millis,
