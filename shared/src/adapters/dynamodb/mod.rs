@@ -4,6 +4,11 @@
 //!
 //! **Registry** (`pk`, `sk`; GSI `byGroup` on `gpk`, `gsk`), one table for all
 //! configuration and identity: every item kind and its keys are in `keys.rs`.
+//! [`DynamoStore`] implements every port of [`crate::ports::Store`] on it, one file per
+//! port (`accounts.rs`, `groups.rs`, `apps.rs`, `instruments.rs`, `calculated.rs`,
+//! `users.rs`, `sessions.rs`, `throttle.rs`, `mailed_codes.rs`, `resets.rs`,
+//! `signups.rs`, `tokens.rs`, `teams.rs`, `audit.rs`), with what they share (the struct,
+//! transactions, counted creation, decoding of items several read) in `store.rs`.
 //!
 //! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
 //!   register an instrument (transaction: count on the app + conditional put), save an

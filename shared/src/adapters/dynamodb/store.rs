@@ -16,7 +16,7 @@ use crate::domain::record::Millis;
 use crate::domain::registry::{App, AppKind, Instrument, RegistrationId};
 use crate::ports::{Created, StoreError};
 
-/// The registry table on DynamoDB.
+/// The registry table on DynamoDB: every port of [`crate::ports::Store`].
 #[derive(Clone)]
 pub struct DynamoStore {
     pub(super) client: Client,
