@@ -129,3 +129,14 @@ impl<T> Store for T where
         + AuditLog
 {
 }
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    #[test]
+    fn only_an_unavailable_store_is_worth_a_retry() {
+        assert!(StoreError::Unavailable("throttled".into()).retryable());
+        assert!(!StoreError::Corrupt("no plan".into()).retryable());
+    }
+}
