@@ -1,4 +1,4 @@
-//! The accounts: settings, login alias, logo, allow-list, and Trial accounts by the e-mail address they were signed up with.
+//! The [`Accounts`] port.
 
 use async_trait::async_trait;
 
@@ -9,7 +9,8 @@ use crate::domain::ids::AccountId;
 use crate::domain::registry::Account;
 use crate::domain::settings::Logo;
 
-/// The accounts: settings, login alias, logo, allow-list, and Trial accounts by the e-mail address they were signed up with.
+/// The accounts: settings, login alias, logo, allow-list, and Trial accounts by the
+/// e-mail address they were signed up with.
 #[async_trait]
 pub trait Accounts: Send + Sync {
     async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError>;

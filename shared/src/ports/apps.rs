@@ -1,4 +1,4 @@
-//! The apps of an account.
+//! The [`Apps`] port.
 
 use async_trait::async_trait;
 

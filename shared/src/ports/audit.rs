@@ -1,4 +1,4 @@
-//! The audit log of an account.
+//! The [`AuditLog`] port.
 
 use async_trait::async_trait;
 

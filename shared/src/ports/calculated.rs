@@ -1,4 +1,4 @@
-//! The calculated channels of the groups, with their backfill progress.
+//! The [`CalculatedChannels`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! The measurement groups of an account, with their grants and members.
+//! The [`Groups`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! The instruments of the apps.
+//! The [`Instruments`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! E-mail.
+//! The [`Mailer`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! Open second steps: mailed codes (or an authenticator's) and the codes tried on them.
+//! The [`MailedCodes`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! Background work.
+//! The [`JobQueue`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! The time series: the records table.
+//! The [`RecordStore`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! Pending password resets, under the hash of their secret.
+//! The [`Resets`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! Login sessions.
+//! The [`Sessions`] port.
 
 use async_trait::async_trait;
 

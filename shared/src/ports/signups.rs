@@ -1,4 +1,4 @@
-//! Pending Trial sign-ups, under the hash of their secret.
+//! The [`Signups`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! The teams of an account.
+//! The [`Teams`] port.
 
 use async_trait::async_trait;
 

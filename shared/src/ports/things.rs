@@ -1,4 +1,4 @@
-//! The apps' identities in IoT Core.
+//! The [`Things`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! Failed-attempt counts per key (login throttles).
+//! The [`Throttle`] port.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,4 @@
-//! Web API tokens.
+//! The [`ApiTokens`] port.
 
 use async_trait::async_trait;
 

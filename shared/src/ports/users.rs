@@ -1,4 +1,4 @@
-//! The users of an account, with their passwords, second steps and session generation.
+//! The [`Users`] port.
 
 use async_trait::async_trait;
 
