@@ -44,17 +44,6 @@ pub use throttle::Throttle;
 pub use tokens::ApiTokens;
 pub use users::{PasswordSet, UserChange, Users};
 
-/// Every port trait, for code that holds a concrete store (`use
-/// fieldcloud::ports::prelude::*`) and so needs the traits in scope to call their
-/// methods. Generic code names the ports it needs in its bounds instead.
-pub mod prelude {
-    pub use super::{
-        Accounts, ApiTokens, Apps, AuditLog, CalculatedChannels, Groups, Instruments, JobQueue,
-        MailedCodes, Mailer, RecordStore, Resets, Sessions, Signups, Store, Teams, Things,
-        Throttle, Users,
-    };
-}
-
 /// A storage failure. `Unavailable` is worth a retry (throttling, network); `Corrupt`
 /// is not: stored data no longer decodes.
 #[derive(Debug, thiserror::Error)]
