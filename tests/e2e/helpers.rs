@@ -48,10 +48,10 @@ pub async fn spawn_with(plan: Plan, read_limits: api::ReadLimits) -> TestCloud {
     let cloud = LocalCloud::start_with(Ports::default(), read_limits)
         .await
         .expect("local cloud starts");
-    let tenant = seed::tenant(&cloud.registry, "acme", plan, "plant", &["gw-a", "gw-b"])
+    let tenant = seed::tenant(&cloud.store, "acme", plan, "plant", &["gw-a", "gw-b"])
         .await
         .expect("seeding");
-    seed::admin(&cloud.registry, &tenant.account, "tester", ADMIN_PASSWORD)
+    seed::admin(&cloud.store, &tenant.account, "tester", ADMIN_PASSWORD)
         .await
         .expect("seeding the tester");
     let token = cloud
