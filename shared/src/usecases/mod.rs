@@ -7,6 +7,7 @@
 pub mod access;
 pub mod caller;
 pub mod groups;
+pub mod ingest;
 pub mod input;
 mod refused;
 
