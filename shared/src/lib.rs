@@ -1,11 +1,9 @@
 //! fieldcloud's shared crate: the domain (pure, see [`domain`]), the ports the Lambda
 //! handlers depend on ([`ports`]), the adapters that implement them on AWS
-//! ([`adapters`]) and in memory ([`memory`]), and [`calculation`], the part of channel
-//! math that two handlers share.
+//! ([`adapters`]) and in memory ([`memory`]), and [`usecases`], what the functions do.
 
 #[cfg(feature = "aws")]
 pub mod adapters;
-pub mod calculation;
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
 pub mod domain;

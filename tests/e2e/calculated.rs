@@ -431,9 +431,15 @@ async fn a_redelivered_or_duplicate_backfill_step_neither_rewinds_progress_nor_f
         first_page(finished.backfill.chain ^ 1),
     ] {
         // The same chain's first step redelivered, and a second chain over the same page.
-        let step = recompute::handle(&job, &app.cloud.store, &app.cloud.records, &observed, 500)
-            .await
-            .unwrap();
+        let step = fieldcloud::usecases::recompute::step(
+            &job,
+            &app.cloud.store,
+            &app.cloud.records,
+            &observed,
+            500,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             step.computed, 0,
             "the page is stored already: nothing changes"

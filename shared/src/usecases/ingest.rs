@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::calculation::{compute_and_store, SourceValues};
+use super::calculation::{compute_and_store, SourceValues};
 use crate::domain::channel::ChannelRef;
 use crate::domain::ids::{ChannelName, InstrumentSerial};
 use crate::domain::ingest::{encode_records, select_new_channels};

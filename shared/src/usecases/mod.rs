@@ -5,10 +5,12 @@
 //! consumers call the same code.
 
 pub mod access;
+pub mod calculation;
 pub mod caller;
 pub mod groups;
 pub mod ingest;
 pub mod input;
+pub mod recompute;
 mod refused;
 
 pub use refused::{Conflict, Refused};
