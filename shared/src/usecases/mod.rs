@@ -5,10 +5,22 @@
 //! consumers call the same code.
 
 pub mod access;
+pub mod account;
+pub mod api_tokens;
+pub mod audit;
 pub mod caller;
 pub mod groups;
 pub mod input;
+pub mod login;
+pub mod mailed_code;
+pub mod password;
+pub mod random;
 mod refused;
+pub mod temporary_login;
+pub mod throttle;
+pub mod totp;
+pub mod trial;
+pub mod users;
 
 pub use refused::{Conflict, Refused};
 
