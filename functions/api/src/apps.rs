@@ -12,7 +12,7 @@ use fieldcloud::domain::protocol::records_topic;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{held_by, App, AppKind, Group, Instrument, RegistrationId};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Provisioned, RecordStore, Registry, Things};
+use fieldcloud::ports::{Accounts, Apps, Created, Groups, Provisioned, RecordStore, Things};
 
 use crate::error::ApiError;
 use crate::newest::Newest;
@@ -47,7 +47,7 @@ fn app_json(app: &App, now: Millis, last_seen: Option<Millis>) -> Json {
 }
 
 pub async fn list_apps(
-    registry: &impl Registry,
+    registry: &impl Groups,
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -68,7 +68,7 @@ pub async fn list_apps(
 
 /// The instruments of `app`'s registration, and when each was last seen.
 async fn instruments_of(
-    registry: &impl Registry,
+    registry: &impl Groups,
     records: &impl RecordStore,
     app: &App,
 ) -> Result<(Vec<Instrument>, Newest), ApiError> {
@@ -82,7 +82,7 @@ async fn instruments_of(
 /// certificate in IoT Core. The answer carries the certificate and private key, shown
 /// this once. If IoT Core fails, the entry is taken back and the slot freed.
 pub async fn register_app(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Apps),
     things: &impl Things,
     stack: &Stack,
     principal: &Principal,
@@ -203,7 +203,7 @@ pub async fn register_app(
 }
 
 pub async fn app_detail(
-    registry: &impl Registry,
+    registry: &(impl Groups + Apps),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -232,7 +232,7 @@ pub async fn app_detail(
 /// app cannot even connect (ingest refuses a disabled app's messages besides).
 #[allow(clippy::too_many_arguments)]
 pub async fn update_app(
-    registry: &impl Registry,
+    registry: &(impl Groups + Apps),
     records: &impl RecordStore,
     things: &impl Things,
     principal: &Principal,
@@ -269,7 +269,7 @@ pub async fn update_app(
 /// Deletes an app with its instruments, and its thing and certificate in IoT Core —
 /// those first: a retry after a failure there still finds the app to finish with.
 pub async fn delete_app(
-    registry: &impl Registry,
+    registry: &impl Apps,
     things: &impl Things,
     stack: &Stack,
     principal: &Principal,

@@ -15,7 +15,7 @@ use fieldcloud::domain::ids::{CalcId, ChannelName};
 use fieldcloud::domain::record::{Millis, Value};
 use fieldcloud::domain::registry::{Group, Instrument};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{JobQueue, RecordStore, Registry, Saved};
+use fieldcloud::ports::{Accounts, CalculatedChannels, Groups, JobQueue, RecordStore, Saved};
 
 use crate::error::ApiError;
 use crate::newest::{calculated_latest, calculated_latest_of};
@@ -52,7 +52,7 @@ pub fn to_json(
 }
 
 pub async fn list(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -72,7 +72,7 @@ pub async fn list(
 }
 
 pub async fn detail(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -85,7 +85,7 @@ pub async fn detail(
 }
 
 pub async fn create(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
@@ -121,7 +121,7 @@ pub async fn create(
 }
 
 pub async fn copy(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
@@ -161,7 +161,7 @@ pub async fn copy(
 /// resumes an unfinished backfill.
 #[allow(clippy::too_many_arguments)]
 pub async fn edit(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     jobs: &impl JobQueue,
     principal: &Principal,
@@ -226,7 +226,7 @@ pub async fn edit(
 }
 
 pub async fn delete(
-    registry: &impl Registry,
+    registry: &impl CalculatedChannels,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
@@ -242,7 +242,7 @@ pub async fn delete(
 }
 
 async fn existing(
-    registry: &impl Registry,
+    registry: &impl CalculatedChannels,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
@@ -284,7 +284,7 @@ fn ensure_name_free(
 
 /// The group's instruments now: what expressions resolve against.
 async fn group_instruments(
-    registry: &impl Registry,
+    registry: &impl Groups,
     principal: &Principal,
     group: &Group,
 ) -> Result<Vec<Instrument>, ApiError> {
@@ -301,7 +301,7 @@ fn checked(expression: &str, instruments: &[Instrument]) -> Result<Definition, A
 
 /// Creates `channel` within the plan's limit per group.
 async fn insert(
-    registry: &impl Registry,
+    registry: &(impl Accounts + CalculatedChannels),
     principal: &Principal,
     group: &Group,
     channel: &CalculatedChannel,

@@ -8,7 +8,7 @@ use fieldcloud::domain::latest::InstrumentLatest;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{App, AppKind, Group, Instrument};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{RecordStore, Registry, Saved};
+use fieldcloud::ports::{Accounts, Apps, Instruments, RecordStore, Saved};
 
 use crate::error::ApiError;
 use crate::input::present;
@@ -34,7 +34,7 @@ pub struct InstrumentDraft {
 const MAX_NOTE_CHARS: usize = 1000;
 
 async fn instrument_of(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
@@ -76,7 +76,7 @@ fn instrument_json(instrument: &Instrument, latest: &InstrumentLatest) -> Json {
 }
 
 pub async fn instrument_detail(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -92,7 +92,7 @@ pub async fn instrument_detail(
 /// on, within the plan's channel limit (channels are those the instrument has sent;
 /// history stays as it is).
 pub async fn update_instrument(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Apps + Instruments),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -183,7 +183,7 @@ fn choose_acquired(
 }
 
 pub async fn delete_instrument(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,

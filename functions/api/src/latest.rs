@@ -8,13 +8,13 @@ use fieldcloud::domain::presence::connected;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{held_by, Group};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{RecordStore, Registry};
+use fieldcloud::ports::{CalculatedChannels, Groups, RecordStore};
 
 use crate::error::ApiError;
 use crate::newest::{calculated_latest, Newest};
 
 pub async fn latest(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,

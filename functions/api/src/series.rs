@@ -13,7 +13,7 @@ use fieldcloud::domain::ids::GroupId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{Group, InstrumentKey};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{RecordStore, Registry, StoreError};
+use fieldcloud::ports::{Apps, CalculatedChannels, Instruments, RecordStore, StoreError};
 
 use crate::error::ApiError;
 use crate::input::parse_time;
@@ -111,7 +111,7 @@ impl SeriesQuery {
 }
 
 pub async fn series(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments + CalculatedChannels),
     store: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -191,7 +191,7 @@ pub async fn series(
 /// channels each record under the key holds. Anything outside the principal's group — another
 /// account's app, another group's — answers exactly like a channel that does not exist.
 async fn locate(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments + CalculatedChannels),
     principal: &Principal,
     group: &GroupId,
     channel: &SeriesRef,

@@ -12,7 +12,7 @@ use crate::domain::record::Millis;
 use crate::domain::registry::Account;
 use crate::domain::settings::{Language, Logo, TimeZone};
 use crate::domain::token::Principal;
-use crate::ports::{Identity, Registry};
+use crate::ports::{Accounts, Throttle, Users};
 
 use super::input::{display_name, present};
 use super::users::confirm_admin;
@@ -52,14 +52,14 @@ impl From<&Account> for AccountView {
     }
 }
 
-async fn account_of(store: &impl Registry, principal: &Principal) -> Result<Account, Refused> {
+async fn account_of(store: &impl Accounts, principal: &Principal) -> Result<Account, Refused> {
     store
         .account(&principal.account)
         .await?
         .ok_or_else(|| Refused::not_found("account not found"))
 }
 
-pub async fn account(store: &impl Registry, principal: &Principal) -> Result<AccountView, Refused> {
+pub async fn account(store: &impl Accounts, principal: &Principal) -> Result<AccountView, Refused> {
     Ok(AccountView::from(&account_of(store, principal).await?))
 }
 
@@ -76,7 +76,7 @@ pub struct SettingsDraft {
 }
 
 pub async fn update_settings(
-    store: &impl Registry,
+    store: &impl Accounts,
     principal: &Principal,
     draft: SettingsDraft,
 ) -> Result<AccountView, Refused> {
@@ -112,7 +112,7 @@ pub struct AliasDraft {
 /// Sets the account's alternate login account ID (Pro): one namespace with account IDs,
 /// so a login name always means one account.
 pub async fn set_login_alias(
-    store: &impl Registry,
+    store: &impl Accounts,
     principal: &Principal,
     draft: AliasDraft,
 ) -> Result<AccountView, Refused> {
@@ -172,7 +172,7 @@ impl From<&Logo> for LogoView {
     }
 }
 
-pub async fn logo(store: &impl Registry, principal: &Principal) -> Result<LogoView, Refused> {
+pub async fn logo(store: &impl Accounts, principal: &Principal) -> Result<LogoView, Refused> {
     let logo = store
         .logo(&principal.account)
         .await?
@@ -181,7 +181,7 @@ pub async fn logo(store: &impl Registry, principal: &Principal) -> Result<LogoVi
 }
 
 pub async fn set_logo(
-    store: &impl Registry,
+    store: &impl Accounts,
     principal: &Principal,
     draft: LogoDraft,
 ) -> Result<LogoView, Refused> {
@@ -201,7 +201,7 @@ pub async fn set_logo(
 }
 
 pub async fn delete_logo(
-    store: &impl Registry,
+    store: &impl Accounts,
     principal: &Principal,
 ) -> Result<Deleted<&'static str>, Refused> {
     store.set_logo(&principal.account, None).await?;
@@ -220,7 +220,7 @@ pub struct AllowListRequest {
 /// Replaces the account's IP allow-list (Pro), sent from `address`. A list that would
 /// lock out the very address it is sent from is refused: the admin could not undo it.
 pub async fn set_allow_list(
-    store: &(impl Registry + Identity),
+    store: &(impl Accounts + Users + Throttle),
     principal: &Principal,
     request: AllowListRequest,
     address: Option<&str>,

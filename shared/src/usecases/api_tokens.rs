@@ -8,7 +8,7 @@ use crate::domain::auth::{api_token_hash, ApiToken, Role, API_TOKEN_PREFIX};
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::record::Millis;
 use crate::domain::token::Principal;
-use crate::ports::{Created, Identity, Registry};
+use crate::ports::{Accounts, ApiTokens, AuditLog, Created, Throttle, Users};
 
 use super::audit::audit_own;
 use super::caller::plan_of;
@@ -81,7 +81,7 @@ pub struct Revoked {
 
 /// Revokes every Web API token of `user`: how many there were.
 pub async fn revoke_tokens_of(
-    identity: &impl Identity,
+    identity: &impl ApiTokens,
     account: &AccountId,
     user: &UserId,
 ) -> Result<usize, Refused> {
@@ -100,7 +100,7 @@ fn visible_to(token: &ApiToken, principal: &Principal) -> bool {
 }
 
 pub async fn list_api_tokens(
-    identity: &impl Identity,
+    identity: &impl ApiTokens,
     principal: &Principal,
 ) -> Result<ApiTokenList, Refused> {
     let mut tokens = identity.api_tokens(&principal.account).await?;
@@ -113,7 +113,7 @@ pub async fn list_api_tokens(
 /// Issues a Web API token (Pro) for the caller, with the caller's role. The secret is in
 /// this answer only: it is stored as a hash.
 pub async fn issue_api_token(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Throttle + ApiTokens + AuditLog),
     random: &mut impl Random,
     principal: &Principal,
     request: NewApiToken,
@@ -188,7 +188,7 @@ pub async fn issue_api_token(
 }
 
 pub async fn revoke_api_token(
-    identity: &impl Identity,
+    identity: &(impl ApiTokens + AuditLog),
     principal: &Principal,
     id: &str,
     address: Option<&str>,

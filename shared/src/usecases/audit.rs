@@ -9,7 +9,7 @@ use crate::domain::auth::{AuditEvent, AuditQuery};
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::record::Millis;
 use crate::domain::token::Principal;
-use crate::ports::Identity;
+use crate::ports::AuditLog;
 
 use super::Refused;
 
@@ -20,7 +20,7 @@ pub const DEFAULT_AUDIT_EVENTS: usize = 100;
 /// Audits a failed login, folded with the others of its user, address and detail in the
 /// same window into one entry with a count.
 pub async fn login_failed(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     account: &AccountId,
     user: &UserId,
     address: Option<&str>,
@@ -43,7 +43,7 @@ pub async fn login_failed(
 /// Writes an audit event; a failure to write it fails the request, so nothing audited
 /// goes unrecorded.
 pub async fn audit(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     account: &AccountId,
     user: Option<&UserId>,
     address: Option<&str>,
@@ -66,7 +66,7 @@ pub async fn audit(
 
 /// Audits an action the caller took.
 pub async fn audit_own(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     principal: &Principal,
     address: Option<&str>,
     action: &str,
@@ -95,7 +95,7 @@ pub struct AuditLogPage {
 
 /// A page of the account's audit log, newest first, as `query` filters it.
 pub async fn audit_log(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     principal: &Principal,
     query: &AuditQuery,
 ) -> Result<AuditLogPage, Refused> {

@@ -17,7 +17,7 @@ use crate::domain::ids::{AccountId, UserId};
 use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::token::{Principal, TokenError, TokenKey};
-use crate::ports::{Identity, Mailer, Registry};
+use crate::ports::{Accounts, AuditLog, MailedCodes, Mailer, Sessions, Throttle, Users};
 
 use super::api_tokens::WEB_API_SESSION;
 use super::audit::{audit, audit_own, login_failed};
@@ -93,10 +93,7 @@ fn wrong_code() -> Refused {
 /// Reads the login's name: account and user IDs (not of a Trial, which has no account
 /// login), or a Trial's e-mail address. Unknown names resolve to no account, so that they
 /// are refused exactly like a wrong password.
-async fn login_name(
-    store: &(impl Identity + Registry),
-    request: &LoginRequest,
-) -> Result<LoginName, Refused> {
+async fn login_name(store: &impl Accounts, request: &LoginRequest) -> Result<LoginName, Refused> {
     match (&request.account, &request.user, &request.email) {
         (Some(account), Some(user), None) => {
             let account = AccountId::parse(account.as_str()).map_err(|_| wrong_credentials())?;
@@ -154,7 +151,7 @@ fn admitted(account: &crate::domain::registry::Account, address: Option<&str>) -
 /// Logs in from `address` with a password: a session, or a challenge for the second
 /// step (its code mailed, if it goes by mail).
 pub async fn login(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Sessions + Throttle + MailedCodes + AuditLog),
     mailer: &impl Mailer,
     key: &TokenKey,
     random: &mut impl Random,
@@ -247,7 +244,7 @@ pub async fn login(
 
 /// The account a login names: an account ID, or a Pro account's alternate login ID. The
 /// two share one namespace (an alias is never an account ID), so at most one matches.
-async fn login_account(store: &impl Registry, named: AccountId) -> Result<AccountId, Refused> {
+async fn login_account(store: &impl Accounts, named: AccountId) -> Result<AccountId, Refused> {
     if store.account(&named).await?.is_some() {
         return Ok(named);
     }
@@ -277,7 +274,7 @@ pub struct TwoStepLogin {
 /// authenticator, or mailed), which works once. Wrong codes count against the same
 /// throttle as wrong passwords.
 pub async fn login_two_step(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Sessions + Throttle + MailedCodes + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     request: TwoStepLogin,
@@ -344,7 +341,7 @@ pub async fn login_two_step(
 
 /// Audits a login refused with the right credentials, and why.
 async fn refused_login(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     user: &User,
     address: Option<&str>,
     why: &str,
@@ -367,7 +364,7 @@ async fn refused_login(
 /// Opens a session of `user` in their session `generation` (read before their password
 /// was checked) and answers a successful login with its token.
 pub async fn open_session(
-    identity: &impl Identity,
+    identity: &(impl Sessions + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     user: &User,
@@ -420,7 +417,7 @@ pub struct LoggedOut {
 
 /// Ends the caller's session.
 pub async fn logout(
-    identity: &impl Identity,
+    identity: &(impl Sessions + AuditLog),
     principal: &Principal,
     address: Option<&str>,
     now: Millis,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::auth::{mailed_code_hash, TwoStep, MAILED_CODE_MILLIS};
 use crate::domain::record::Millis;
 use crate::domain::token::Principal;
-use crate::ports::{Identity, Mail, Mailer};
+use crate::ports::{AuditLog, Mail, MailedCodes, Mailer, Throttle, Users};
 
 use super::audit::audit_own;
 use super::caller::own_user;
@@ -56,7 +56,7 @@ fn new_code(random: &mut impl Random) -> String {
 
 /// Mails a new code for `purpose` to `to` and stores its hash.
 pub async fn send_code(
-    identity: &impl Identity,
+    identity: &impl MailedCodes,
     mailer: &impl Mailer,
     random: &mut impl Random,
     purpose: &str,
@@ -88,7 +88,7 @@ pub async fn send_code(
 
 /// Spends the code for `purpose`; `false` for a wrong, used or expired one.
 pub async fn take_code(
-    identity: &impl Identity,
+    identity: &impl MailedCodes,
     purpose: &str,
     code: &str,
     now: Millis,
@@ -103,7 +103,7 @@ pub const MAX_CODE_ATTEMPTS: u32 = 3;
 
 /// Counts one code tried on `purpose`; `false` once the step has ended or had its tries.
 pub async fn attempt(
-    identity: &impl Identity,
+    identity: &impl MailedCodes,
     purpose: &str,
     now: Millis,
 ) -> Result<bool, Refused> {
@@ -123,7 +123,7 @@ fn enrollment_purpose(principal: &Principal) -> String {
 
 /// Starts turning on the e-mail step: mails a code to the user's address.
 pub async fn enroll(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + MailedCodes),
     mailer: &impl Mailer,
     random: &mut impl Random,
     principal: &Principal,
@@ -161,7 +161,7 @@ pub async fn enroll(
 
 /// Turns the e-mail step on with the mailed code.
 pub async fn confirm(
-    identity: &impl Identity,
+    identity: &(impl Users + MailedCodes + AuditLog),
     principal: &Principal,
     code: Code,
     address: Option<&str>,
@@ -196,7 +196,7 @@ pub async fn confirm(
 /// Turns the e-mail step off; the password is asked again, so a session left open is
 /// not enough.
 pub async fn disable(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     principal: &Principal,
     password: Password,
     address: Option<&str>,

@@ -10,7 +10,9 @@ use crate::domain::auth::{
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::record::Millis;
 use crate::domain::token::Principal;
-use crate::ports::{Identity, Mail, Mailer, PasswordSet};
+use crate::ports::{
+    Accounts, ApiTokens, AuditLog, Mail, Mailer, PasswordSet, Resets, Sessions, Throttle, Users,
+};
 
 use super::api_tokens::{revoke_tokens_of, WEB_API_SESSION};
 use super::audit::{audit, audit_own};
@@ -33,7 +35,7 @@ pub struct PasswordChanged {
 /// tells how many were revoked and how many still work (which the change leaves alone
 /// unless asked, as programs run on them).
 async fn settle_tokens_after_password(
-    identity: &impl Identity,
+    identity: &impl ApiTokens,
     account: &AccountId,
     user: &UserId,
     revoke: bool,
@@ -60,7 +62,7 @@ async fn settle_tokens_after_password(
 /// Writes a new password hash and ends every session of the user in the same write;
 /// the generation their sessions are in now, or `None` if there is no such user.
 async fn set_password_ending_sessions(
-    store: &impl Identity,
+    store: &impl Users,
     account: &AccountId,
     user: &UserId,
     hash: &str,
@@ -93,7 +95,7 @@ pub struct PasswordChange {
 /// Changes the caller's own password: the current one is asked again, the policy applies,
 /// and every other session of the user ends (the one that asked goes on).
 pub async fn change_password(
-    identity: &impl Identity,
+    identity: &(impl Users + Sessions + Throttle + ApiTokens + AuditLog),
     principal: &Principal,
     change: PasswordChange,
     address: Option<&str>,
@@ -168,7 +170,7 @@ pub const RESET_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_mi
 /// sent, where there is nobody to send it to). The caller holds the answer back until
 /// [`RESET_ANSWER_FLOOR`].
 pub async fn request_reset(
-    store: &impl Identity,
+    store: &(impl Accounts + Users + Throttle + Resets),
     mailer: &impl Mailer,
     random: &mut impl Random,
     portal_url: &str,
@@ -255,7 +257,7 @@ pub async fn request_reset(
 
 /// Sets a new password with a reset link's secret: within 30 minutes, once.
 pub async fn complete_reset(
-    store: &impl Identity,
+    store: &(impl Users + Resets + ApiTokens + AuditLog),
     request: ResetCompletion,
     address: Option<&str>,
     now: Millis,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::domain::auth::{Role, Session, TEMPORARY_LOGIN_MILLIS};
 use crate::domain::record::Millis;
 use crate::domain::token::{Principal, TokenKey};
-use crate::ports::Identity;
+use crate::ports::{AuditLog, Sessions, Users};
 
 use super::audit::audit_own;
 use super::random::Random;
@@ -22,7 +22,7 @@ pub struct TemporaryLogin {
 }
 
 pub async fn temporary_login(
-    identity: &impl Identity,
+    identity: &(impl Users + Sessions + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     principal: &Principal,

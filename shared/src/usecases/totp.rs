@@ -10,7 +10,7 @@ use crate::domain::auth::{
 use crate::domain::record::Millis;
 use crate::domain::sealed::{Sealer, NONCE_BYTES, SEALED_PREFIX};
 use crate::domain::token::{Principal, TokenKey};
-use crate::ports::{Identity, StoreError};
+use crate::ports::{AuditLog, StoreError, Throttle, Users};
 
 use super::audit::audit_own;
 use super::caller::own_user;
@@ -32,7 +32,7 @@ pub struct TotpEnrollment {
 /// way: a stolen session alone could swap it for the thief's own; turning it off first
 /// takes a current code.
 pub async fn enroll_totp(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     principal: &Principal,
@@ -109,7 +109,7 @@ fn totp_on() -> Refused {
 
 /// Confirms enrollment with a code from the app; from then on login asks for codes.
 pub async fn confirm_totp(
-    identity: &impl Identity,
+    identity: &(impl Users + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     code: Code,
@@ -152,7 +152,7 @@ pub async fn confirm_totp(
 /// Turns two-step verification off; it takes a current code, so a stolen session alone
 /// cannot, and wrong codes take tries from the login throttle, so it cannot guess either.
 pub async fn disable_totp(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     code: Code,

@@ -17,7 +17,7 @@ use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::registry::Account;
 use crate::domain::token::TokenKey;
-use crate::ports::{Identity, Mail, Mailer, Registry};
+use crate::ports::{Accounts, AuditLog, Mail, Mailer, Sessions, Signups, Throttle, Users};
 
 use super::login::{normalize_email, open_session, trial_owner, SessionView};
 use super::random::Random;
@@ -53,7 +53,7 @@ fn signup_requested() -> SignupRequested {
 
 /// Starts a Trial: checks the address and the password policy, then mails a link.
 pub async fn request_trial(
-    store: &impl Identity,
+    store: &(impl Accounts + Throttle + Signups),
     mailer: &impl Mailer,
     random: &mut impl Random,
     portal_url: &str,
@@ -115,7 +115,7 @@ pub async fn request_trial(
 
 /// Confirms a sign-up: creates the Trial account and its user, and logs in.
 pub async fn confirm_trial(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Sessions + Signups + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     request: TrialConfirmation,

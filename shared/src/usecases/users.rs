@@ -11,7 +11,9 @@ use crate::domain::auth::{check_email, check_password_policy, hash_password, Rol
 use crate::domain::ids::UserId;
 use crate::domain::record::Millis;
 use crate::domain::token::Principal;
-use crate::ports::{Created, Identity, Registry, UserChange};
+use crate::ports::{
+    Accounts, ApiTokens, AuditLog, Created, Groups, Teams, Throttle, UserChange, Users,
+};
 
 use super::api_tokens::revoke_tokens_of;
 use super::audit::audit;
@@ -68,7 +70,7 @@ fn parse_role(text: &str) -> Result<Role, Refused> {
 }
 
 async fn user_of(
-    identity: &impl Identity,
+    identity: &impl Users,
     principal: &Principal,
     id: &UserId,
 ) -> Result<User, Refused> {
@@ -115,7 +117,7 @@ pub struct NewUser {
 /// Checks the caller's own password, asked again before an admin change that would give
 /// whoever holds the session a way in that outlives it.
 pub async fn confirm_admin(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle),
     principal: &Principal,
     password: Option<&str>,
     what: &str,
@@ -131,10 +133,7 @@ pub async fn confirm_admin(
     Ok(())
 }
 
-pub async fn list_users(
-    identity: &impl Identity,
-    principal: &Principal,
-) -> Result<UserList, Refused> {
+pub async fn list_users(identity: &impl Users, principal: &Principal) -> Result<UserList, Refused> {
     let mut users = identity.users(&principal.account).await?;
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let users = users.iter().map(UserView::from).collect();
@@ -142,7 +141,7 @@ pub async fn list_users(
 }
 
 pub async fn create_user(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Throttle),
     principal: &Principal,
     request: NewUser,
     address: Option<&str>,
@@ -201,7 +200,7 @@ pub async fn create_user(
 }
 
 pub async fn delete_user(
-    store: &(impl Identity + Registry),
+    store: &(impl Groups + Users + ApiTokens + Teams),
     principal: &Principal,
     user: &UserId,
 ) -> Result<Deleted<UserId>, Refused> {
@@ -223,7 +222,7 @@ pub async fn delete_user(
 }
 
 pub async fn user_detail(
-    identity: &impl Identity,
+    identity: &impl Users,
     principal: &Principal,
     id: &UserId,
 ) -> Result<UserView, Refused> {
@@ -249,7 +248,7 @@ pub struct UserDraft {
 }
 
 pub async fn update_user(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     principal: &Principal,
     id: &UserId,
     draft: UserDraft,
@@ -342,6 +341,6 @@ pub async fn update_user(
 }
 
 /// The caller's own user.
-pub async fn me(identity: &impl Identity, principal: &Principal) -> Result<UserView, Refused> {
+pub async fn me(identity: &impl Users, principal: &Principal) -> Result<UserView, Refused> {
     Ok(UserView::from(&own_user(identity, principal).await?))
 }
