@@ -1,79 +1,46 @@
-//! The account's audit log as the routes write it: every change and every refused login,
-//! failed ones folded per user, address and detail.
+//! The audit log's query string: `limit` (1 to 500, 100 by default), `cursor` (a page's
+//! `next`), `kind` (an action), `user`, `from` and `to` (milliseconds or RFC 3339; `to`
+//! exclusive).
 
-use fieldcloud::domain::auth::AuditEvent;
-use fieldcloud::domain::ids::{AccountId, UserId};
-use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::AuditLog;
+use fieldcloud::domain::auth::AuditQuery;
+use fieldcloud::domain::ids::UserId;
+use fieldcloud::usecases::audit::{cursor, page_limit, DEFAULT_AUDIT_EVENTS};
 
 use crate::error::ApiError;
+use crate::input::parse_time;
 
-/// Audits a failed login, folded with the others of its user, address and detail in the
-/// same window into one entry with a count.
-pub async fn login_failed(
-    identity: &impl AuditLog,
-    account: &AccountId,
-    user: &UserId,
-    address: Option<&str>,
-    detail: String,
-    now: Millis,
-) -> Result<(), ApiError> {
-    let event = AuditEvent {
-        at: now,
-        action: "login_failed".into(),
-        user: Some(user.clone()),
-        address: address.map(str::to_owned),
-        detail,
-        count: 1,
-        last: None,
+pub fn audit_query(text: &str) -> Result<AuditQuery, ApiError> {
+    let mut query = AuditQuery {
+        limit: DEFAULT_AUDIT_EVENTS,
+        cursor: None,
+        kind: None,
+        user: None,
+        from: None,
+        to: None,
     };
-    identity.audit_failure(account, &event).await?;
-    Ok(())
-}
-
-/// Writes an audit event; a failure to write it fails the request, so nothing audited
-/// goes unrecorded.
-pub async fn audit(
-    identity: &impl AuditLog,
-    account: &AccountId,
-    user: Option<&UserId>,
-    address: Option<&str>,
-    action: &str,
-    detail: String,
-    now: Millis,
-) -> Result<(), ApiError> {
-    let event = AuditEvent {
-        at: now,
-        action: action.to_owned(),
-        user: user.cloned(),
-        address: address.map(str::to_owned),
-        detail,
-        count: 1,
-        last: None,
-    };
-    identity.audit(account, &event).await?;
-    Ok(())
-}
-
-/// Audits an action the caller took.
-pub async fn audit_own(
-    identity: &impl AuditLog,
-    principal: &Principal,
-    address: Option<&str>,
-    action: &str,
-    detail: String,
-    now: Millis,
-) -> Result<(), ApiError> {
-    let user = Some(&principal.user);
-    audit(
-        identity,
-        &principal.account,
-        user,
-        address,
-        action,
-        detail,
-        now,
-    )
-    .await
+    for (name, value) in form_urlencoded::parse(text.as_bytes()) {
+        match name.as_ref() {
+            "limit" => query.limit = page_limit(&value)?,
+            "cursor" => query.cursor = Some(cursor(&value)?),
+            "kind" => query.kind = Some(value.into_owned()),
+            "user" => {
+                let user = UserId::parse(value.as_ref())
+                    .map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
+                query.user = Some(user);
+            }
+            "from" => query.from = Some(parse_time("from", &value)?),
+            "to" => query.to = Some(parse_time("to", &value)?),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`; use limit, cursor, kind, user, from, to"
+                )))
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from >= to {
+            return Err(ApiError::bad_request("`from` must be before `to`"));
+        }
+    }
+    Ok(query)
 }

@@ -11,6 +11,8 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
 use fieldcloud::ports::{Accounts, ApiTokens, Sessions, Users};
+use fieldcloud::usecases;
+use fieldcloud::usecases::api_tokens::WEB_API_SESSION;
 use std::net::IpAddr;
 
 use crate::error::ApiError;
@@ -128,9 +130,6 @@ async fn web_api_principal(
     })
 }
 
-/// The session of a principal authenticated by a Web API token starts with this.
-pub const WEB_API_SESSION: &str = "api:";
-
 /// Refuses a request from an address outside the account's IP allow-list.
 pub fn admit(account: &Account, request: &Request) -> Result<(), ApiError> {
     let address = source_ip(request);
@@ -188,10 +187,7 @@ pub fn source_address(request: &Request) -> Option<String> {
     }
 }
 
-/// The answer to a login or request of a Trial account past its 93 days.
-pub fn trial_ended(at: Millis) -> ApiError {
-    ApiError::forbidden(format!(
-        "the trial ended at {}; its data is deleted",
-        crate::error::iso(at)
-    ))
+/// The answer to a request of a Trial account past its 93 days.
+fn trial_ended(at: Millis) -> ApiError {
+    ApiError::from(usecases::login::trial_ended(at))
 }

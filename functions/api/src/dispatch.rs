@@ -10,13 +10,16 @@ use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
 
+use crate::audit::audit_query;
 use crate::error::ApiError;
 use crate::input::{app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series::SeriesQuery;
-use crate::{account, apps, calculated, identity, instruments};
-use crate::{latest, mailed_code, series, trial, users, Api};
-use fieldcloud::usecases::{access, groups};
+use crate::{apps, calculated, instruments};
+use crate::{latest, series, Api};
+use fieldcloud::usecases::random::ThreadRandom;
+use fieldcloud::usecases::{access, account, api_tokens, groups, login, mailed_code};
+use fieldcloud::usecases::{password, temporary_login, totp, trial, users};
 
 /// A success: the status and the body.
 pub struct Reply {
@@ -63,36 +66,40 @@ pub async fn public<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>
     call: &Call<'_, R, S, Q, M, T>,
     route: PublicRoute,
 ) -> Result<Reply, ApiError> {
-    let (api, request, now) = (call.api, call.request, call.now);
-    let store = &api.registry;
+    let (api, request, address, now) = (call.api, call.request, call.address, call.now);
+    let (store, mailer, key) = (&api.registry, &api.mailer, &api.key);
+    let random = &mut ThreadRandom;
     match route {
         PublicRoute::Health => ok(serde_json::json!({ "status": "ok" })),
         PublicRoute::Login => {
-            let login = json_body(request)?;
-            ok(identity::login(store, &api.mailer, &api.key, request, login, now).await?)
+            let asked = json_body(request)?;
+            ok(login::login(store, mailer, key, random, asked, address, now).await?)
         }
         PublicRoute::LoginTwoStep => {
             let second = json_body(request)?;
-            ok(identity::login_two_step(store, &api.key, request, second, now).await?)
+            ok(login::login_two_step(store, key, random, second, address, now).await?)
         }
         PublicRoute::RequestTrial => {
             let asked = json_body(request)?;
-            let mailer = &api.mailer;
-            accepted(trial::request_trial(store, mailer, &api.portal_url, asked, now).await?)
+            let portal = &api.portal_url;
+            accepted(trial::request_trial(store, mailer, random, portal, asked, now).await?)
         }
         PublicRoute::ConfirmTrial => {
             let confirmation = json_body(request)?;
-            let key = &api.key;
-            created(trial::confirm_trial(store, key, confirmation, call.address, now).await?)
+            created(trial::confirm_trial(store, key, random, confirmation, address, now).await?)
         }
         PublicRoute::RequestReset => {
             let asked = json_body(request)?;
-            let mailer = &api.mailer;
-            accepted(identity::request_reset(store, mailer, &api.portal_url, asked, now).await?)
+            // Every answer waits as long, mail or none: see `RESET_ANSWER_FLOOR`.
+            let started = tokio::time::Instant::now();
+            let portal = &api.portal_url;
+            let answer = password::request_reset(store, mailer, random, portal, asked, now).await;
+            tokio::time::sleep_until(started + password::RESET_ANSWER_FLOOR).await;
+            accepted(answer?)
         }
         PublicRoute::CompleteReset => {
             let done = json_body(request)?;
-            ok(identity::complete_reset(store, done, call.address, now).await?)
+            ok(password::complete_reset(store, done, address, now).await?)
         }
     }
 }
@@ -105,10 +112,11 @@ pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things
     let (api, request, address, now) = (call.api, call.request, call.address, call.now);
     let store = &api.registry;
     let key = &api.key;
+    let random = &mut ThreadRandom;
     match route {
-        AccountRoute::Logout => ok(identity::logout(store, principal, address, now).await?),
+        AccountRoute::Logout => ok(login::logout(store, principal, address, now).await?),
         AccountRoute::EnrollMailedCode => {
-            accepted(mailed_code::enroll(store, &api.mailer, principal, now).await?)
+            accepted(mailed_code::enroll(store, &api.mailer, random, principal, now).await?)
         }
         AccountRoute::ConfirmMailedCode => {
             let code = json_body(request)?;
@@ -120,15 +128,15 @@ pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things
         }
         AccountRoute::EnrollTotp => {
             let password = json_body(request)?;
-            ok(identity::enroll_totp(store, key, principal, password, address, now).await?)
+            ok(totp::enroll_totp(store, key, random, principal, password, address, now).await?)
         }
         AccountRoute::ConfirmTotp => {
             let code = json_body(request)?;
-            ok(identity::confirm_totp(store, key, principal, code, address, now).await?)
+            ok(totp::confirm_totp(store, key, principal, code, address, now).await?)
         }
         AccountRoute::DisableTotp => {
             let code = json_body(request)?;
-            ok(identity::disable_totp(store, key, principal, code, address, now).await?)
+            ok(totp::disable_totp(store, key, principal, code, address, now).await?)
         }
         AccountRoute::ListUsers => ok(users::list_users(store, principal).await?),
         AccountRoute::CreateUser => {
@@ -151,9 +159,12 @@ pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things
         AccountRoute::Me => ok(users::me(store, principal).await?),
         AccountRoute::ChangePassword => {
             let change = json_body(request)?;
-            ok(users::change_password(store, principal, change, address, now).await?)
+            ok(password::change_password(store, principal, change, address, now).await?)
         }
-        AccountRoute::AuditLog => ok(identity::audit_log(store, principal, call.query()).await?),
+        AccountRoute::AuditLog => {
+            let query = audit_query(call.query())?;
+            ok(fieldcloud::usecases::audit::audit_log(store, principal, &query).await?)
+        }
         AccountRoute::AccountDetail => ok(account::account(store, principal).await?),
         AccountRoute::UpdateSettings => {
             ok(account::update_settings(store, principal, json_body(request)?).await?)
@@ -168,20 +179,23 @@ pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things
         }
         AccountRoute::DeleteLogo => ok(account::delete_logo(store, principal).await?),
         AccountRoute::TemporaryLogin => {
-            created(identity::temporary_login(store, key, principal, address, now).await?)
+            let login =
+                temporary_login::temporary_login(store, key, random, principal, address, now);
+            created(login.await?)
         }
-        AccountRoute::ListApiTokens => ok(identity::list_api_tokens(store, principal).await?),
+        AccountRoute::ListApiTokens => ok(api_tokens::list_api_tokens(store, principal).await?),
         AccountRoute::IssueApiToken => {
             let new = json_body(request)?;
-            created(identity::issue_api_token(store, principal, new, address, now).await?)
+            let issue = api_tokens::issue_api_token(store, random, principal, new, address, now);
+            created(issue.await?)
         }
         AccountRoute::RevokeApiToken => {
             let token = call.params.get("token");
-            ok(identity::revoke_api_token(store, principal, token, address, now).await?)
+            ok(api_tokens::revoke_api_token(store, principal, token, address, now).await?)
         }
         AccountRoute::SetAllowList => {
             let list = json_body(request)?;
-            ok(account::set_allow_list(store, principal, request, list, now).await?)
+            ok(account::set_allow_list(store, principal, list, address, now).await?)
         }
         AccountRoute::ListTeams => ok(access::list_teams(store, principal).await?),
         AccountRoute::CreateTeam => {

@@ -188,10 +188,3 @@ pub fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
         .body(Body::Text(body.to_string()))
         .expect("status and header are valid")
 }
-
-/// A time as error messages name it: RFC 3339, in UTC, to the second.
-pub fn iso(at: fieldcloud::domain::record::Millis) -> String {
-    chrono::DateTime::from_timestamp_millis(at.0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| at.0.to_string())
-}

@@ -3,24 +3,18 @@
 //! Gateway's `/{proxy+}` route and the local cloud's plain HTTP server. [`ROUTES`] is
 //! the one table of them all.
 
-mod account;
 mod apps;
 mod audit;
 mod auth;
 mod calculated;
 mod dispatch;
 mod error;
-mod identity;
 mod input;
 mod instruments;
 mod latest;
-mod mailed_code;
 mod newest;
 mod routes;
 mod series;
-mod throttle;
-mod trial;
-mod users;
 
 use lambda_http::{Body, Request, Response};
 
@@ -150,7 +144,7 @@ async fn route<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         let action = format!("{method} {}", route.pattern);
         let user = Some(&principal.user);
         let detail = path.to_owned();
-        audit::audit(
+        usecases::audit::audit(
             store,
             &principal.account,
             user,

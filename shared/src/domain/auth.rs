@@ -156,9 +156,14 @@ fn totp(secret_base32: &str, label: &str) -> Option<totp_rs::TOTP> {
     .ok()
 }
 
-/// A new authenticator secret (160 random bits, base32).
-pub fn new_totp_secret() -> String {
-    totp_rs::Secret::generate_secret().to_encoded().to_string()
+/// Bytes of an authenticator secret: 160 bits.
+pub const TOTP_SECRET_BYTES: usize = 20;
+
+/// An authenticator secret of `random` bytes (the caller brings them), base32.
+pub fn totp_secret(random: [u8; TOTP_SECRET_BYTES]) -> String {
+    totp_rs::Secret::Raw(random.to_vec())
+        .to_encoded()
+        .to_string()
 }
 
 /// The `otpauth://` URI a portal turns into a QR code for the user's authenticator app.

@@ -19,6 +19,13 @@ impl Millis {
     pub fn plus(self, millis: i64) -> Millis {
         Millis(self.0.saturating_add(millis))
     }
+
+    /// The time as messages name it: RFC 3339, in UTC, to the second.
+    pub fn iso(self) -> String {
+        chrono::DateTime::from_timestamp_millis(self.0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_else(|| self.0.to_string())
+    }
 }
 
 impl fmt::Display for Millis {

@@ -12,3 +12,11 @@ pub fn display_name(name: Option<String>, fallback: &str) -> Result<String, Refu
     }
     Ok(name)
 }
+
+/// For a field of a body where `null` means something: `Some(None)` for a field sent as
+/// `null`, `None` for one left out (with `#[serde(default, deserialize_with = …)]`).
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -5,13 +5,25 @@
 //! consumers call the same code.
 
 pub mod access;
+pub mod account;
+pub mod api_tokens;
+pub mod audit;
 pub mod calculation;
 pub mod caller;
 pub mod groups;
 pub mod ingest;
 pub mod input;
+pub mod login;
+pub mod mailed_code;
+pub mod password;
+pub mod random;
 pub mod recompute;
 mod refused;
+pub mod temporary_login;
+pub mod throttle;
+pub mod totp;
+pub mod trial;
+pub mod users;
 
 pub use refused::{Conflict, Refused};
 

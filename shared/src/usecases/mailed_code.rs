@@ -3,41 +3,67 @@
 //!
 //! Turning it on proves the address works: a code is mailed and must come back. At each
 //! login with the right password a code is mailed and the login waits, as with an
-//! authenticator app, on `POST /v1/login/two-step`. Codes are 6 digits, stored hashed and
-//! bound to their purpose, good for 10 minutes and once; wrong ones count like wrong
-//! passwords, so guessing is throttled with the same limits.
+//! authenticator app, on the second step. Codes are 6 digits, stored hashed and bound to
+//! their purpose, good for 10 minutes and once; wrong ones count like wrong passwords, so
+//! guessing is throttled with the same limits.
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::auth::{mailed_code_hash, TwoStep, MAILED_CODE_MILLIS};
-use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{AuditLog, Mail, MailedCodes, Mailer, Throttle, Users};
+use crate::domain::auth::{mailed_code_hash, TwoStep, MAILED_CODE_MILLIS};
+use crate::domain::record::Millis;
+use crate::domain::token::Principal;
+use crate::ports::{AuditLog, Mail, MailedCodes, Mailer, Throttle, Users};
 
-use crate::audit::audit_own;
-use crate::error::iso;
-use crate::error::ApiError;
-use crate::throttle::recheck_password;
-use fieldcloud::usecases::caller::own_user;
+use super::audit::audit_own;
+use super::caller::own_user;
+use super::random::Random;
+use super::throttle::recheck_password;
+use super::{Conflict, Refused};
 
 /// Codes one user may be mailed for turning the e-mail step on, per throttle window.
 const MAX_ENROLLMENT_MAILS: u32 = 3;
 
+/// A body holding a code: from the authenticator app or a mail.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub code: String,
+}
+
+/// A body holding the caller's password, asked again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Password {
+    pub password: String,
+}
+
+/// Which second step the user has now: `none`, `email` or `totp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TwoStepView {
+    pub two_step: &'static str,
+}
+
+/// A code is on its way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeSent {
+    pub sent: &'static str,
+}
+
 /// A new 6-digit code.
-fn new_code() -> String {
-    format!("{:06}", rand::random_range(0..1_000_000u32))
+fn new_code(random: &mut impl Random) -> String {
+    format!("{:06}", random.below(1_000_000))
 }
 
 /// Mails a new code for `purpose` to `to` and stores its hash.
 pub async fn send_code(
     identity: &impl MailedCodes,
     mailer: &impl Mailer,
+    random: &mut impl Random,
     purpose: &str,
     to: &str,
     now: Millis,
-) -> Result<(), ApiError> {
-    let code = new_code();
+) -> Result<(), Refused> {
+    let code = new_code(random);
     identity
         .create_mailed_code(
             purpose,
@@ -66,7 +92,7 @@ pub async fn take_code(
     purpose: &str,
     code: &str,
     now: Millis,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Refused> {
     Ok(identity
         .take_mailed_code(purpose, &mailed_code_hash(purpose, code), now)
         .await?)
@@ -80,7 +106,7 @@ pub async fn attempt(
     identity: &impl MailedCodes,
     purpose: &str,
     now: Millis,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Refused> {
     Ok(identity
         .count_attempt(purpose, MAX_CODE_ATTEMPTS, now)
         .await?)
@@ -99,19 +125,20 @@ fn enrollment_purpose(principal: &Principal) -> String {
 pub async fn enroll(
     identity: &(impl Users + Throttle + MailedCodes),
     mailer: &impl Mailer,
+    random: &mut impl Random,
     principal: &Principal,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<CodeSent, Refused> {
     let user = own_user(identity, principal).await?;
     if user.two_step() == Some(TwoStep::Totp) {
-        return Err(ApiError::conflict(
-            "two_step_on",
+        return Err(Refused::conflict(
+            Conflict::TwoStepOn,
             "the authenticator app is your second step; turn it off first",
         ));
     }
     let email = user.email.ok_or_else(|| {
-        ApiError::conflict(
-            "no_email",
+        Refused::conflict(
+            Conflict::NoEmail,
             "your user has no e-mail address to send codes to",
         )
     })?;
@@ -120,20 +147,16 @@ pub async fn enroll(
         .claim_attempt(&key, MAX_ENROLLMENT_MAILS, now)
         .await?
     {
-        return Err(ApiError::too_many(format!(
+        return Err(Refused::TooMany(format!(
             "three codes were mailed already; ask again after {}",
-            iso(until)
+            until.iso()
         )));
     }
-    send_code(
-        identity,
-        mailer,
-        &enrollment_purpose(principal),
-        &email,
-        now,
-    )
-    .await?;
-    Ok(json!({ "sent": "a code is on its way to your e-mail address" }))
+    let purpose = enrollment_purpose(principal);
+    send_code(identity, mailer, random, &purpose, &email, now).await?;
+    Ok(CodeSent {
+        sent: "a code is on its way to your e-mail address",
+    })
 }
 
 /// Turns the e-mail step on with the mailed code.
@@ -143,15 +166,15 @@ pub async fn confirm(
     code: Code,
     address: Option<&str>,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<TwoStepView, Refused> {
     let purpose = enrollment_purpose(principal);
     if !attempt(identity, &purpose, now).await? {
-        return Err(ApiError::bad_request(
+        return Err(Refused::invalid(
             "no code is pending, or it expired or had its tries; ask for a new one",
         ));
     }
     if !take_code(identity, &purpose, &code.code, now).await? {
-        return Err(ApiError::bad_request(
+        return Err(Refused::invalid(
             "the code is wrong, used or expired; ask for a new one",
         ));
     }
@@ -167,13 +190,7 @@ pub async fn confirm(
         now,
     )
     .await?;
-    Ok(json!({ "two_step": "email" }))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Password {
-    pub password: String,
+    Ok(TwoStepView { two_step: "email" })
 }
 
 /// Turns the e-mail step off; the password is asked again, so a session left open is
@@ -184,7 +201,7 @@ pub async fn disable(
     password: Password,
     address: Option<&str>,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<TwoStepView, Refused> {
     recheck_password(identity, principal, &password.password, address, now).await?;
     identity
         .set_email_two_step(&principal.account, &principal.user, false)
@@ -198,12 +215,5 @@ pub async fn disable(
         now,
     )
     .await?;
-    Ok(json!({ "two_step": "none" }))
-}
-
-/// A body holding a code: from the authenticator app or a mail.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Code {
-    pub code: String,
+    Ok(TwoStepView { two_step: "none" })
 }

@@ -2,14 +2,14 @@
 //! is checked, so parallel guesses get no more than sequential ones, and given back when
 //! the attempt succeeds. Passwords asked again before sensitive changes count too.
 
-use fieldcloud::domain::auth::{login_throttles, verify_password, User};
-use fieldcloud::domain::ids::{AccountId, UserId};
-use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Throttle, Users};
+use crate::domain::auth::{login_throttles, verify_password, User};
+use crate::domain::ids::{AccountId, UserId};
+use crate::domain::record::Millis;
+use crate::domain::token::Principal;
+use crate::ports::{Throttle, Users};
 
-use crate::error::{iso, ApiError};
-use fieldcloud::usecases::caller::own_user;
+use super::caller::own_user;
+use super::Refused;
 
 /// Asks for the caller's own password again before a sensitive change. Wrong ones count
 /// against the user's login throttle, so a stolen session cannot guess at leisure.
@@ -19,12 +19,12 @@ pub async fn recheck_password(
     password: &str,
     address: Option<&str>,
     now: Millis,
-) -> Result<User, ApiError> {
+) -> Result<User, Refused> {
     let name = user_throttle_key(&principal.account, &principal.user);
     let attempt = claim_login_attempt(identity, &name, address, now).await?;
     let user = own_user(identity, principal).await?;
     if !verify_password(password, &user.password_hash) {
-        return Err(ApiError::bad_request("the password is wrong"));
+        return Err(Refused::invalid("the password is wrong"));
     }
     attempt.succeeded(identity, now).await?;
     Ok(user)
@@ -42,7 +42,7 @@ pub fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
 pub struct LoginAttempt(Vec<String>);
 
 impl LoginAttempt {
-    pub async fn succeeded(self, identity: &impl Throttle, now: Millis) -> Result<(), ApiError> {
+    pub async fn succeeded(self, identity: &impl Throttle, now: Millis) -> Result<(), Refused> {
         for key in &self.0 {
             identity.release_attempt(key, now).await?;
         }
@@ -51,14 +51,14 @@ impl LoginAttempt {
 }
 
 /// Takes a slot of each of the throttles of a login on `name` from `address` before the
-/// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
-/// one of them is spent (and the slots taken so far are given back).
+/// attempt is checked, so parallel guesses get no more than sequential ones: too many
+/// when one of them is spent (and the slots taken so far are given back).
 pub async fn claim_login_attempt(
     identity: &impl Throttle,
     name: &str,
     address: Option<&str>,
     now: Millis,
-) -> Result<LoginAttempt, ApiError> {
+) -> Result<LoginAttempt, Refused> {
     let mut taken = LoginAttempt(Vec::new());
     for (key, max) in login_throttles(name, address) {
         if let Some(until) = identity.claim_attempt(&key, max, now).await? {
@@ -70,9 +70,9 @@ pub async fn claim_login_attempt(
     Ok(taken)
 }
 
-fn too_many_failures(until: Millis) -> ApiError {
-    ApiError::too_many(format!(
+fn too_many_failures(until: Millis) -> Refused {
+    Refused::TooMany(format!(
         "too many failed logins; try again after {}",
-        iso(until)
+        until.iso()
     ))
 }

@@ -1,51 +1,69 @@
 //! The account's users: listed, created within the plan, read, changed and deleted by an
-//! admin; and each user's own view of themselves and their password.
+//! admin; and each user's own view of themselves.
 //!
 //! A changed role takes effect on the user's sessions within a minute (they end, and the
 //! next login carries the new role), as a deletion does; the last admin can be neither
 //! demoted nor deleted, so an account never locks itself out of its own settings.
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::auth::{
-    check_email, check_password_policy, hash_password, Role, TwoStep, User,
-};
-use fieldcloud::domain::ids::UserId;
-use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{
-    Accounts, ApiTokens, AuditLog, Created, Groups, Sessions, Teams, Throttle, UserChange, Users,
+use crate::domain::auth::{check_email, check_password_policy, hash_password, Role, TwoStep, User};
+use crate::domain::ids::UserId;
+use crate::domain::record::Millis;
+use crate::domain::token::Principal;
+use crate::ports::{
+    Accounts, ApiTokens, AuditLog, Created, Groups, Teams, Throttle, UserChange, Users,
 };
 
-use crate::audit::{audit, audit_own};
-use crate::auth::WEB_API_SESSION;
-use crate::error::ApiError;
-use crate::identity::{
-    revoke_tokens_of, set_password_ending_sessions, settle_tokens_after_password,
-};
-use crate::input::present;
-use crate::throttle::recheck_password;
-use fieldcloud::usecases::caller::own_user;
+use super::api_tokens::revoke_tokens_of;
+use super::audit::audit;
+use super::caller::{own_user, plan_of};
+use super::input::present;
+use super::throttle::recheck_password;
+use super::{access, Conflict, Deleted, Refused};
 
-fn user_json(user: &User) -> Json {
-    json!({
-        "user": user.id,
-        "role": user.role,
-        "email": user.email,
-        "two_step": match user.two_step() {
-            None => "none",
-            Some(TwoStep::Email) => "email",
-            Some(TwoStep::Totp) => "totp",
-        },
-    })
+/// A user as an admin, or the user themselves, sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub user: UserId,
+    pub role: Role,
+    pub email: Option<String>,
+    /// `none`, `email` or `totp`.
+    pub two_step: &'static str,
 }
 
-fn parse_role(text: &str) -> Result<Role, ApiError> {
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        UserView {
+            user: user.id.clone(),
+            role: user.role,
+            email: user.email.clone(),
+            two_step: match user.two_step() {
+                None => "none",
+                Some(TwoStep::Email) => "email",
+                Some(TwoStep::Totp) => "totp",
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserList {
+    pub users: Vec<UserView>,
+}
+
+/// A user just created: its ID and role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreatedUser {
+    pub user: UserId,
+    pub role: Role,
+}
+
+fn parse_role(text: &str) -> Result<Role, Refused> {
     match text {
         "admin" => Ok(Role::Admin),
         "member" => Ok(Role::Member),
-        _ => Err(ApiError::bad_request(format!(
+        _ => Err(Refused::invalid(format!(
             "`role` must be admin or member, got `{text}`"
         ))),
     }
@@ -55,16 +73,16 @@ async fn user_of(
     identity: &impl Users,
     principal: &Principal,
     id: &UserId,
-) -> Result<User, ApiError> {
+) -> Result<User, Refused> {
     identity
         .user(&principal.account, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("user `{id}` not found")))
+        .ok_or_else(|| Refused::not_found(format!("user `{id}` not found")))
 }
 
-fn last_admin(user: &User) -> ApiError {
-    ApiError::conflict(
-        "last_admin",
+fn last_admin(user: &User) -> Refused {
+    Refused::conflict(
+        Conflict::LastAdmin,
         format!(
             "`{}` is the account's only admin; make another admin first",
             user.id
@@ -73,12 +91,12 @@ fn last_admin(user: &User) -> ApiError {
 }
 
 /// The outcome of a user change as an answer.
-fn changed(outcome: UserChange, user: &User) -> Result<(), ApiError> {
+fn changed(outcome: UserChange, user: &User) -> Result<(), Refused> {
     match outcome {
         UserChange::Done => Ok(()),
         UserChange::LastAdmin => Err(last_admin(user)),
-        UserChange::Missing => Err(ApiError::conflict(
-            "changed_meanwhile",
+        UserChange::Missing => Err(Refused::conflict(
+            Conflict::ChangedMeanwhile,
             format!("user `{}` changed or went meanwhile; try again", user.id),
         )),
     }
@@ -98,16 +116,16 @@ pub struct NewUser {
 
 /// Checks the caller's own password, asked again before an admin change that would give
 /// whoever holds the session a way in that outlives it.
-pub(crate) async fn confirm_admin(
+pub async fn confirm_admin(
     identity: &(impl Users + Throttle),
     principal: &Principal,
     password: Option<&str>,
     what: &str,
     address: Option<&str>,
     now: Millis,
-) -> Result<(), ApiError> {
+) -> Result<(), Refused> {
     let password = password.ok_or_else(|| {
-        ApiError::bad_request(format!(
+        Refused::invalid(format!(
             "`admin_password` is missing: {what} asks for your own password again"
         ))
     })?;
@@ -115,11 +133,11 @@ pub(crate) async fn confirm_admin(
     Ok(())
 }
 
-pub async fn list_users(identity: &impl Users, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn list_users(identity: &impl Users, principal: &Principal) -> Result<UserList, Refused> {
     let mut users = identity.users(&principal.account).await?;
     users.sort_by(|a, b| a.id.cmp(&b.id));
-    let users: Vec<Json> = users.iter().map(user_json).collect();
-    Ok(json!({ "users": users }))
+    let users = users.iter().map(UserView::from).collect();
+    Ok(UserList { users })
 }
 
 pub async fn create_user(
@@ -128,16 +146,15 @@ pub async fn create_user(
     request: NewUser,
     address: Option<&str>,
     now: Millis,
-) -> Result<Json, ApiError> {
-    let id =
-        UserId::parse(request.user).map_err(|e| ApiError::bad_request(format!("`user`: {e}")))?;
+) -> Result<CreatedUser, Refused> {
+    let id = UserId::parse(request.user).map_err(|e| Refused::invalid(format!("`user`: {e}")))?;
     let role = match request.role.as_deref() {
         None => Role::Member,
         Some(text) => parse_role(text)?,
     };
-    check_password_policy(&request.password, &id).map_err(ApiError::bad_request)?;
+    check_password_policy(&request.password, &id).map_err(Refused::Invalid)?;
     if let Some(email) = &request.email {
-        check_email(email).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?;
+        check_email(email).map_err(|e| Refused::invalid(format!("`email`: {e}")))?;
     }
     confirm_admin(
         store,
@@ -148,11 +165,7 @@ pub async fn create_user(
         now,
     )
     .await?;
-    let plan = store
-        .account(&principal.account)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account not found"))?
-        .plan;
+    let plan = plan_of(store, principal).await?;
     let limit = plan.limits().users;
     let user = User {
         account: principal.account.clone(),
@@ -166,29 +179,34 @@ pub async fn create_user(
     match store.create_user(&user, limit).await? {
         Created::Created => {}
         Created::Exists => {
-            return Err(ApiError::conflict(
-                "exists",
+            return Err(Refused::conflict(
+                Conflict::Exists,
                 format!("user `{}` exists already", user.id),
             ))
         }
         Created::LimitReached => {
-            return Err(ApiError::conflict(
-                "limit_reached",
-                format!("plan {plan} allows {limit} users; the account has {limit}"),
+            return Err(Refused::limit_reached(
+                plan,
+                limit,
+                "users",
+                &format!("the account has {limit}"),
             ))
         }
     }
-    Ok(json!({ "user": user.id, "role": user.role }))
+    Ok(CreatedUser {
+        user: user.id,
+        role: user.role,
+    })
 }
 
 pub async fn delete_user(
     store: &(impl Groups + Users + ApiTokens + Teams),
     principal: &Principal,
     user: &UserId,
-) -> Result<Json, ApiError> {
+) -> Result<Deleted<UserId>, Refused> {
     if *user == principal.user {
-        return Err(ApiError::conflict(
-            "self",
+        return Err(Refused::conflict(
+            Conflict::OnSelf,
             "you cannot delete your own user",
         ));
     }
@@ -198,17 +216,17 @@ pub async fn delete_user(
     // What the user holds goes first: a retry after a failure still finds the user to
     // finish with, and a user created later under this ID inherits nothing.
     revoke_tokens_of(store, account, &user).await?;
-    fieldcloud::usecases::access::forget_user(store, account, &user).await?;
+    access::forget_user(store, account, &user).await?;
     changed(store.delete_user(&found).await?, &found)?;
-    Ok(json!({ "deleted": user }))
+    Ok(Deleted { deleted: user })
 }
 
 pub async fn user_detail(
     identity: &impl Users,
     principal: &Principal,
     id: &UserId,
-) -> Result<Json, ApiError> {
-    Ok(user_json(&user_of(identity, principal, id).await?))
+) -> Result<UserView, Refused> {
+    Ok(UserView::from(&user_of(identity, principal, id).await?))
 }
 
 /// The body of a user change; what is left out stays as it is.
@@ -236,7 +254,7 @@ pub async fn update_user(
     draft: UserDraft,
     address: Option<&str>,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<UserView, Refused> {
     let mut user = user_of(identity, principal, id).await?;
     let was = user.role;
     if let Some(role) = draft.role {
@@ -245,11 +263,11 @@ pub async fn update_user(
     if let Some(email) = draft.email {
         match &email {
             Some(address) => {
-                check_email(address).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?
+                check_email(address).map_err(|e| Refused::invalid(format!("`email`: {e}")))?
             }
             None if user.two_step() == Some(TwoStep::Email) => {
-                return Err(ApiError::conflict(
-                    "two_step_on",
+                return Err(Refused::conflict(
+                    Conflict::TwoStepOn,
                     format!(
                         "`{}` gets a login code by e-mail; the address must stay",
                         user.id
@@ -274,15 +292,15 @@ pub async fn update_user(
     let turn_off_two_step = match draft.two_step {
         None => false,
         Some(two_step) if two_step != "none" => {
-            return Err(ApiError::bad_request(format!(
+            return Err(Refused::invalid(format!(
                 "`two_step` can only be turned off here (\"none\"), got `{two_step}`; users turn a second step on themselves"
             )))
         }
         // One's own second step goes off only with one's own proof (a current code, or
         // the password for mailed codes), not with an admin's password alone.
         Some(_) if user.id == principal.user => {
-            return Err(ApiError::conflict(
-                "own_two_step",
+            return Err(Refused::conflict(
+                Conflict::OwnTwoStep,
                 "turn your own second step off under /v1/two-step/{totp,email}/disable",
             ))
         }
@@ -319,52 +337,10 @@ pub async fn update_user(
         )
         .await?;
     }
-    Ok(user_json(&user))
+    Ok(UserView::from(&user))
 }
 
 /// The caller's own user.
-pub async fn me(identity: &impl Users, principal: &Principal) -> Result<Json, ApiError> {
-    Ok(user_json(&own_user(identity, principal).await?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordChange {
-    pub current: String,
-    pub new: String,
-    /// Also revoke the user's Web API tokens (their other sessions end either way).
-    #[serde(default)]
-    pub revoke_api_tokens: bool,
-}
-
-/// Changes the caller's own password: the current one is asked again, the policy applies,
-/// and every other session of the user ends (the one that asked goes on).
-pub async fn change_password(
-    identity: &(impl Users + Sessions + Throttle + ApiTokens + AuditLog),
-    principal: &Principal,
-    change: PasswordChange,
-    address: Option<&str>,
-    now: Millis,
-) -> Result<Json, ApiError> {
-    let user = recheck_password(identity, principal, &change.current, address, now).await?;
-    check_password_policy(&change.new, &user.id).map_err(ApiError::bad_request)?;
-    let hash = hash_password(&change.new);
-    let generation = set_password_ending_sessions(identity, &user.account, &user.id, &hash)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user `{}` not found", user.id)))?;
-    if !principal.session.starts_with(WEB_API_SESSION) {
-        identity
-            .keep_session(&principal.session, generation)
-            .await?;
-    }
-    audit_own(
-        identity,
-        principal,
-        address,
-        "password_changed",
-        String::new(),
-        now,
-    )
-    .await?;
-    settle_tokens_after_password(identity, &user.account, &user.id, change.revoke_api_tokens).await
+pub async fn me(identity: &impl Users, principal: &Principal) -> Result<UserView, Refused> {
+    Ok(UserView::from(&own_user(identity, principal).await?))
 }

@@ -1,27 +1,27 @@
 //! Trial sign-up (SPEC.md 3 and 9): a Trial has no account login, only an e-mail address
 //! and a password, and ends 93 days after it was created.
 //!
-//! `POST /v1/trial` mails a confirmation link (valid 24 hours, once) and always answers
+//! Asking for one mails a confirmation link (valid 24 hours, once) and always answers
 //! alike, so it does not reveal which addresses have a Trial; confirming creates the
 //! account with its one user and logs in. The address is claimed in the same transaction
 //! as the account, so two confirmations can never make two Trials for one address.
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::auth::{
+use crate::domain::auth::{
     api_token_hash, check_email, check_password_policy, hash_password, Role, Signup, User,
     SIGNUP_VALID_MILLIS,
 };
-use fieldcloud::domain::ids::AccountId;
-use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::Account;
-use fieldcloud::domain::token::TokenKey;
-use fieldcloud::ports::{Accounts, AuditLog, Mail, Mailer, Sessions, Signups, Throttle, Users};
+use crate::domain::ids::AccountId;
+use crate::domain::plan::Plan;
+use crate::domain::record::Millis;
+use crate::domain::registry::Account;
+use crate::domain::token::TokenKey;
+use crate::ports::{Accounts, AuditLog, Mail, Mailer, Sessions, Signups, Throttle, Users};
 
-use crate::error::ApiError;
-use crate::identity::{normalize_email, open_session, trial_owner};
+use super::login::{normalize_email, open_session, trial_owner, SessionView};
+use super::random::Random;
+use super::{Conflict, Refused};
 
 /// Sign-up mails one address may be sent in a throttle window.
 const MAX_SIGNUP_MAILS: u32 = 3;
@@ -39,23 +39,32 @@ pub struct TrialConfirmation {
     pub token: String,
 }
 
-fn signup_requested() -> Json {
-    json!({ "sent": "a confirmation link is on its way to the address" })
+/// The one answer to every sign-up: it does not tell whether the address has a Trial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignupRequested {
+    pub sent: &'static str,
+}
+
+fn signup_requested() -> SignupRequested {
+    SignupRequested {
+        sent: "a confirmation link is on its way to the address",
+    }
 }
 
 /// Starts a Trial: checks the address and the password policy, then mails a link.
 pub async fn request_trial(
     store: &(impl Accounts + Throttle + Signups),
     mailer: &impl Mailer,
+    random: &mut impl Random,
     portal_url: &str,
     request: TrialRequest,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<SignupRequested, Refused> {
     let email = normalize_email(&request.email);
-    check_email(&email).map_err(|e| ApiError::bad_request(format!("`email`: {e}")))?;
-    check_password_policy(&request.password, &trial_owner()).map_err(ApiError::bad_request)?;
+    check_email(&email).map_err(|e| Refused::invalid(format!("`email`: {e}")))?;
+    check_password_policy(&request.password, &trial_owner()).map_err(Refused::Invalid)?;
     if normalize_email(&request.password) == email {
-        return Err(ApiError::bad_request(
+        return Err(Refused::invalid(
             "the password needs to differ from the e-mail address",
         ));
     }
@@ -81,7 +90,7 @@ pub async fn request_trial(
             ),
         }
     } else {
-        let secret = format!("sgn_{:032x}", rand::random::<u128>());
+        let secret = format!("sgn_{:032x}", random.u128());
         let signup = Signup {
             email: email.clone(),
             password_hash,
@@ -108,18 +117,19 @@ pub async fn request_trial(
 pub async fn confirm_trial(
     store: &(impl Accounts + Users + Sessions + Signups + AuditLog),
     key: &TokenKey,
+    random: &mut impl Random,
     request: TrialConfirmation,
     address: Option<&str>,
     now: Millis,
-) -> Result<Json, ApiError> {
-    let invalid = || ApiError::unauthorized("the confirmation link is invalid, used or expired");
+) -> Result<SessionView, Refused> {
+    let invalid =
+        || Refused::NotAuthenticated("the confirmation link is invalid, used or expired".into());
     let hash = api_token_hash(&request.token);
     let signup = store.signup(&hash).await?.ok_or_else(invalid)?;
     if now >= signup.expires || !store.take_signup(&hash).await? {
         return Err(invalid());
     }
-    let id = AccountId::parse(format!("trial-{:016x}", rand::random::<u64>()))
-        .expect("a valid account ID");
+    let id = AccountId::parse(format!("trial-{:016x}", random.u64())).expect("a valid account ID");
     let mut account = Account::new(id, signup.email.clone(), Plan::Trial, now);
     account.contract_email = Some(signup.email.clone());
     let owner = User {
@@ -132,11 +142,11 @@ pub async fn confirm_trial(
         email: Some(signup.email.clone()),
     };
     if !store.create_trial(&account, &owner).await? {
-        return Err(ApiError::conflict(
-            "exists",
+        return Err(Refused::conflict(
+            Conflict::Exists,
             format!("{} has a trial already; log in with it", signup.email),
         ));
     }
     let generation = store.session_generation(&account.id, &owner.id).await?;
-    open_session(store, key, &owner, generation, address, now).await
+    open_session(store, key, random, &owner, generation, address, now).await
 }
