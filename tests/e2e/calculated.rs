@@ -64,6 +64,9 @@ async fn a_calculated_channel_appears_in_latest_values_and_series_for_new_record
     let (_, ratio) = create(&app, "ratio", "[PW-1/U1] / [PW-1/I1]").await;
     let id = power["id"].as_str().unwrap();
     backfilled(&app, id).await;
+    // Both backfills done first: a backfill step still running would read the records
+    // below and write their values before ingest does (the first write stays).
+    backfilled(&app, ratio["id"].as_str().unwrap()).await;
 
     let outcome = app
         .publish(

@@ -18,6 +18,16 @@ async fn every_plan_allows_exactly_its_groups_and_apps() {
         let tenant = seed::tenant(&app.cloud.store, &account, plan, "g0", &[])
             .await
             .unwrap();
+        // A real user behind the session: a session is checked against its user once a
+        // minute, and a hundred registrations can take longer than that.
+        seed::admin(
+            &app.cloud.store,
+            &tenant.account,
+            "admin",
+            &seed::generated_password(),
+        )
+        .await
+        .unwrap();
         let token = app
             .cloud
             .session_token(
