@@ -13,10 +13,12 @@ use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Thing
 use crate::error::ApiError;
 use crate::input::{app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
-use crate::series::SeriesQuery;
-use crate::{account, apps, calculated, identity, instruments};
-use crate::{latest, mailed_code, series, trial, users, Api};
-use fieldcloud::usecases::{access, groups};
+use crate::series_query::FromQuery;
+use crate::{account, identity, mailed_code, trial, users, Api};
+use fieldcloud::domain::ids::CalcId;
+use fieldcloud::domain::registry::RegistrationId;
+use fieldcloud::usecases::series::{self, SeriesQuery};
+use fieldcloud::usecases::{access, apps, calculated, groups, instruments, latest};
 
 /// A success: the status and the body.
 pub struct Reply {
@@ -233,8 +235,18 @@ pub async fn group<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Maile
         GroupRoute::ListApps => ok(apps::list_apps(store, records, principal, group, now).await?),
         GroupRoute::RegisterApp => {
             let draft = json_body(request)?;
-            let stack = &api.stack;
-            created(apps::register_app(store, things, stack, principal, group, draft, now).await?)
+            let (stack, registration) = (&api.stack, RegistrationId::from_random(rand::random()));
+            let register = apps::register_app(
+                store,
+                things,
+                stack,
+                principal,
+                group,
+                draft,
+                registration,
+                now,
+            );
+            created(register.await?)
         }
         GroupRoute::AppDetail => {
             ok(apps::app_detail(store, records, principal, group, &app()?, now).await?)
@@ -271,22 +283,25 @@ pub async fn group<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Maile
         GroupRoute::ListCalculated => ok(calculated::list(store, records, principal, group).await?),
         GroupRoute::CreateCalculated => {
             let draft = json_body(request)?;
-            created(calculated::create(store, jobs, principal, group, draft).await?)
+            let (id, chain) = (CalcId::from_random(rand::random()), rand::random());
+            created(calculated::create(store, jobs, principal, group, draft, id, chain).await?)
         }
         GroupRoute::CalculatedDetail => {
             ok(calculated::detail(store, records, principal, group, &calc()?).await?)
         }
         GroupRoute::EditCalculated => {
             let draft = json_body(request)?;
-            let id = calc()?;
-            let edit = calculated::edit(store, records, jobs, principal, group, &id, draft);
+            let (id, chain) = (calc()?, rand::random());
+            let edit = calculated::edit(store, records, jobs, principal, group, &id, draft, chain);
             ok(edit.await?)
         }
         GroupRoute::DeleteCalculated => {
             ok(calculated::delete(store, principal, group, &calc()?).await?)
         }
         GroupRoute::CopyCalculated => {
-            created(calculated::copy(store, jobs, principal, group, &calc()?).await?)
+            let (id, new_id, chain) =
+                (calc()?, CalcId::from_random(rand::random()), rand::random());
+            created(calculated::copy(store, jobs, principal, group, &id, new_id, chain).await?)
         }
     }
 }

@@ -4,20 +4,15 @@
 //! the one table of them all.
 
 mod account;
-mod apps;
 mod audit;
 mod auth;
-mod calculated;
 mod dispatch;
 mod error;
 mod identity;
 mod input;
-mod instruments;
-mod latest;
 mod mailed_code;
-mod newest;
 mod routes;
-mod series;
+mod series_query;
 mod throttle;
 mod trial;
 mod users;
@@ -37,8 +32,9 @@ use fieldcloud::usecases;
 
 pub use auth::Access;
 pub use error::ApiError;
+pub use fieldcloud::usecases::series::{ReadLimits, SeriesQuery};
 pub use routes::{Handler, Route, SignedRoute, ROUTES};
-pub use series::{ReadLimits, SeriesQuery};
+pub use series_query::FromQuery;
 
 /// What the routes need: the registry, the records, the backfill queue, the mailer, the
 /// apps' identities in IoT Core and the stack that names them, the token key, and the

@@ -1,5 +1,7 @@
 //! Rules for input fields that several use cases share.
 
+use serde::{Deserialize, Deserializer};
+
 use super::Refused;
 
 /// A display name: `name`, or `fallback` when left out; 1 to 100 printable characters.
@@ -11,4 +13,11 @@ pub fn display_name(name: Option<String>, fallback: &str) -> Result<String, Refu
         ));
     }
     Ok(name)
+}
+
+/// `Some(None)` for a field sent as `null`, `None` for one left out.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }

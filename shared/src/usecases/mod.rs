@@ -5,10 +5,17 @@
 //! consumers call the same code.
 
 pub mod access;
+pub mod apps;
+pub mod calculated;
 pub mod caller;
 pub mod groups;
 pub mod input;
+pub mod instruments;
+pub mod latest;
+mod log;
+pub mod newest;
 mod refused;
+pub mod series;
 
 pub use refused::{Conflict, Refused};
 
