@@ -10,7 +10,7 @@ use crate::domain::expr::Program;
 use crate::domain::ids::{AppId, ChannelName, InstrumentSerial};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::Instrument;
-use crate::ports::{RecordStore, Registry, StoreError, StoredRecord};
+use crate::ports::{Instruments, RecordStore, StoreError, StoredRecord};
 
 /// Source records by instrument and time, with each instrument's channel dictionary.
 #[derive(Default)]
@@ -51,7 +51,7 @@ impl SourceValues {
     /// a channel only ever computes from the data it was defined over.
     pub async fn fetch(
         &mut self,
-        registry: &impl Registry,
+        instruments: &impl Instruments,
         store: &impl RecordStore,
         channel: &CalculatedChannel,
         sources: &[ChannelRef],
@@ -62,7 +62,7 @@ impl SourceValues {
             if self.instruments.contains_key(&id) {
                 continue;
             }
-            let instrument = registry
+            let instrument = instruments
                 .instrument(&channel.account, &source.app, &source.instrument)
                 .await?
                 .filter(|i| channel.computes_from(i));

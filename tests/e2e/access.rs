@@ -4,7 +4,7 @@
 use devcloud::seed;
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::ports::Registry;
+use fieldcloud::ports::Accounts;
 use serde_json::{json, Value};
 
 use crate::helpers::{batch, record, spawn, TestCloud, ADMIN_PASSWORD};
@@ -240,8 +240,8 @@ async fn a_member_sees_and_edits_only_what_is_granted_to_them_or_their_team() {
 
     // An account admin sees every group as an editor without any grant.
     let acme = AccountId::parse("acme").unwrap();
-    let account = app.cloud.registry.account(&acme).await.unwrap().unwrap();
-    seed::admin(&app.cloud.registry, &account, "boss", PASSWORD)
+    let account = app.cloud.store.account(&acme).await.unwrap().unwrap();
+    seed::admin(&app.cloud.store, &account, "boss", PASSWORD)
         .await
         .unwrap();
     let (_, boss) = app

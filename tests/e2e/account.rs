@@ -6,7 +6,7 @@ use devcloud::seed;
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::Registry;
+use fieldcloud::ports::Accounts;
 use serde_json::{json, Value};
 
 use crate::helpers::{mail_dump, mailed_secrets, spawn, TestCloud};
@@ -106,8 +106,8 @@ async fn settings_are_read_by_members_changed_by_admins_and_checked() {
 async fn a_pro_account_logs_in_with_an_alternate_id_no_other_account_can_take() {
     let app = spawn(Plan::Pro).await;
     let acme = AccountId::parse("acme").unwrap();
-    let account = app.cloud.registry.account(&acme).await.unwrap().unwrap();
-    seed::admin(&app.cloud.registry, &account, "boss", PASSWORD)
+    let account = app.cloud.store.account(&acme).await.unwrap().unwrap();
+    seed::admin(&app.cloud.store, &account, "boss", PASSWORD)
         .await
         .unwrap();
     let as_boss = |account: &str| json!({"account": account, "user": "boss", "password": PASSWORD});
@@ -132,10 +132,10 @@ async fn a_pro_account_logs_in_with_an_alternate_id_no_other_account_can_take() 
     );
 
     // Another account can take neither acme's alias nor acme's ID as its alias.
-    let rival = seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "lab", &[])
+    let rival = seed::tenant(&app.cloud.store, "rival", Plan::Pro, "lab", &[])
         .await
         .unwrap();
-    seed::admin(&app.cloud.registry, &rival.account, "spy", PASSWORD)
+    seed::admin(&app.cloud.store, &rival.account, "spy", PASSWORD)
         .await
         .unwrap();
     let (_, spy) = login(

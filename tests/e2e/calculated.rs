@@ -5,7 +5,7 @@ use fieldcloud::domain::calculated::RecomputeJob;
 use fieldcloud::domain::ids::{AccountId, CalcId, GroupId};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::Registry;
+use fieldcloud::ports::CalculatedChannels;
 use serde_json::{json, Value};
 
 use crate::helpers::{batch, record, spawn, TestCloud};
@@ -404,12 +404,11 @@ async fn a_redelivered_or_duplicate_backfill_step_neither_rewinds_progress_nor_f
         AccountId::parse("acme").unwrap(),
         GroupId::parse("plant").unwrap(),
     );
-    let stored = |registry: &devcloud::LocalCloud| {
-        let (registry, account, group) =
-            (registry.registry.clone(), account.clone(), group.clone());
+    let stored = |cloud: &devcloud::LocalCloud| {
+        let (store, account, group) = (cloud.store.clone(), account.clone(), group.clone());
         let id = CalcId::parse(id).unwrap();
         async move {
-            registry
+            store
                 .calculated_channel(&account, &group, &id)
                 .await
                 .unwrap()
@@ -432,15 +431,9 @@ async fn a_redelivered_or_duplicate_backfill_step_neither_rewinds_progress_nor_f
         first_page(finished.backfill.chain ^ 1),
     ] {
         // The same chain's first step redelivered, and a second chain over the same page.
-        let step = recompute::handle(
-            &job,
-            &app.cloud.registry,
-            &app.cloud.records,
-            &observed,
-            500,
-        )
-        .await
-        .unwrap();
+        let step = recompute::handle(&job, &app.cloud.store, &app.cloud.records, &observed, 500)
+            .await
+            .unwrap();
         assert_eq!(
             step.computed, 0,
             "the page is stored already: nothing changes"

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use devcloud::seed;
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::ports::Registry;
+use fieldcloud::ports::Accounts;
 use serde_json::json;
 
 use crate::helpers::spawn;
@@ -25,8 +25,8 @@ const SHORT_LIVED: &[&str] = &["SESSION", "THROTTLE", "CODE", "RESET", "SIGNUP"]
 async fn every_short_lived_item_carries_a_ttl_for_dynamodb_to_expire_it() {
     let app = spawn(Plan::Pro).await;
     let acme = AccountId::parse("acme").unwrap();
-    let account = app.cloud.registry.account(&acme).await.unwrap().unwrap();
-    seed::admin(&app.cloud.registry, &account, "boss", PASSWORD)
+    let account = app.cloud.store.account(&acme).await.unwrap().unwrap();
+    seed::admin(&app.cloud.store, &account, "boss", PASSWORD)
         .await
         .unwrap();
     let login = |password: &str| {

@@ -48,10 +48,10 @@ pub async fn spawn_with(plan: Plan, read_limits: api::ReadLimits) -> TestCloud {
     let cloud = LocalCloud::start_with(Ports::default(), read_limits)
         .await
         .expect("local cloud starts");
-    let tenant = seed::tenant(&cloud.registry, "acme", plan, "plant", &["gw-a", "gw-b"])
+    let tenant = seed::tenant(&cloud.store, "acme", plan, "plant", &["gw-a", "gw-b"])
         .await
         .expect("seeding");
-    seed::admin(&cloud.registry, &tenant.account, "tester", ADMIN_PASSWORD)
+    seed::admin(&cloud.store, &tenant.account, "tester", ADMIN_PASSWORD)
         .await
         .expect("seeding the tester");
     let token = cloud
@@ -90,37 +90,37 @@ impl TestCloud {
         self.base + offset_seconds * 1000
     }
 
-    /// The IoT thing of app `thing` of `acme`: its MQTT client ID and topic.
-    pub fn iot_thing(&self, thing: &str) -> IotThing {
-        self.iot_thing_of(&self.account, thing)
+    /// The IoT thing of app `app_id` of `acme`: its MQTT client ID and topic.
+    pub fn iot_thing(&self, app_id: &str) -> IotThing {
+        self.iot_thing_of(&self.account, app_id)
     }
 
-    pub fn iot_thing_of(&self, account: &AccountId, thing: &str) -> IotThing {
-        let app = AppId::parse(thing).expect("test thing names are valid");
+    pub fn iot_thing_of(&self, account: &AccountId, app_id: &str) -> IotThing {
+        let app = AppId::parse(app_id).expect("test app IDs are valid");
         self.cloud.stack.thing(account, &app)
     }
 
-    /// Publishes `payload` as `acme`'s app `thing` and waits until the IoT rule has
+    /// Publishes `payload` as `acme`'s app `app_id` and waits until the IoT rule has
     /// handled it.
-    pub async fn publish(&self, thing: &str, payload: &Value) -> RuleOutcome {
-        self.publish_raw(thing, payload.to_string().into_bytes())
+    pub async fn publish(&self, app_id: &str, payload: &Value) -> RuleOutcome {
+        self.publish_raw(app_id, payload.to_string().into_bytes())
             .await
     }
 
-    /// Publishes `payload` as app `thing` of `account`.
+    /// Publishes `payload` as app `app_id` of `account`.
     pub async fn publish_as(
         &self,
         account: &AccountId,
-        thing: &str,
+        app_id: &str,
         payload: &Value,
     ) -> RuleOutcome {
-        let thing = self.iot_thing_of(account, thing);
+        let thing = self.iot_thing_of(account, app_id);
         self.publish_on(&thing, payload.to_string().into_bytes())
             .await
     }
 
-    pub async fn publish_raw(&self, thing: &str, payload: Vec<u8>) -> RuleOutcome {
-        self.publish_on(&self.iot_thing(thing), payload).await
+    pub async fn publish_raw(&self, app_id: &str, payload: Vec<u8>) -> RuleOutcome {
+        self.publish_on(&self.iot_thing(app_id), payload).await
     }
 
     async fn publish_on(&self, thing: &IotThing, payload: Vec<u8>) -> RuleOutcome {
@@ -130,13 +130,13 @@ impl TestCloud {
     }
 
     /// Publishes several payloads on one connection and waits for all their outcomes.
-    pub async fn publish_all(&self, thing: &str, payloads: &[Value]) -> Vec<RuleOutcome> {
+    pub async fn publish_all(&self, app_id: &str, payloads: &[Value]) -> Vec<RuleOutcome> {
         let mut outcomes = self.cloud.outcomes();
         let raw: Vec<Vec<u8>> = payloads
             .iter()
             .map(|p| p.to_string().into_bytes())
             .collect();
-        let iot_thing = self.iot_thing(thing);
+        let iot_thing = self.iot_thing(app_id);
         let thing = iot_thing.as_str();
         publish_qos1(self.cloud.mqtt, &iot_thing, &raw).await;
         let mut seen = Vec::new();
@@ -239,11 +239,11 @@ impl TestCloud {
             .collect()
     }
 
-    /// Items in the records table for instrument `serial` of `acme`'s app `thing`, of
+    /// Items in the records table for instrument `serial` of `acme`'s app `app_id`, of
     /// any registration of the app or the instrument, counted in DynamoDB itself.
-    pub async fn stored_items(&self, thing: &str, serial: &str) -> usize {
+    pub async fn stored_items(&self, app_id: &str, serial: &str) -> usize {
         let config = devcloud::sdk_config(&self.cloud.moto.endpoint).await;
-        let prefix = format!("{}/{thing}.", self.account);
+        let prefix = format!("{}/{app_id}.", self.account);
 
         aws_sdk_dynamodb::Client::new(&config)
             .scan()

@@ -9,7 +9,7 @@ use fieldcloud::domain::auth::{
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::{Identity, Registry};
+use fieldcloud::ports::{Accounts, Users};
 use serde_json::{json, Value};
 
 use crate::helpers::{mail_dump, mailed_secrets, spawn, TestCloud, ADMIN_PASSWORD};
@@ -34,8 +34,8 @@ async fn token_of(app: &TestCloud, user: &str) -> String {
 
 async fn admin_of_acme(app: &TestCloud, user: &str) {
     let acme = AccountId::parse("acme").unwrap();
-    let account = app.cloud.registry.account(&acme).await.unwrap().unwrap();
-    seed::admin(&app.cloud.registry, &account, user, PASSWORD)
+    let account = app.cloud.store.account(&acme).await.unwrap().unwrap();
+    seed::admin(&app.cloud.store, &account, user, PASSWORD)
         .await
         .unwrap();
 }
@@ -1609,7 +1609,7 @@ async fn an_admin_reads_and_changes_users_and_the_last_admin_stays() {
         "{first:?} {second:?}"
     );
     let acme = AccountId::parse("acme").unwrap();
-    let users = app.cloud.registry.users(&acme).await.unwrap();
+    let users = app.cloud.store.users(&acme).await.unwrap();
     let admins: Vec<&str> = users
         .iter()
         .filter(|u| u.role == Role::Admin)

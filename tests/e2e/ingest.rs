@@ -6,7 +6,7 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::{RuleEvent, MAX_PAYLOAD_BYTES};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::{Account, App, RegistrationId};
-use fieldcloud::ports::{Registration, Registry};
+use fieldcloud::ports::{Apps, Instruments, Registration};
 use serde_json::json;
 
 use crate::helpers::{batch, latest_value, record, spawn};
@@ -408,7 +408,7 @@ async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
     let app = spawn(Plan::Standard).await;
     let acme = AccountId::parse("acme").unwrap();
     let gw = AppId::parse("gw-a").unwrap();
-    let current = app.cloud.registry.app(&acme, &gw).await.unwrap().unwrap();
+    let current = app.cloud.store.app(&acme, &gw).await.unwrap().unwrap();
     // What an ingest still running for a deleted registration of gw-a could leave
     // behind under the new one: an instrument item of the old registration.
     let earlier = App {
@@ -420,7 +420,7 @@ async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
     // An invocation of the earlier registration cannot register one on the new app item.
     let refused = app
         .cloud
-        .registry
+        .store
         .register_instrument(&earlier, &serial, RegistrationId::from_random(7 << 16), 8)
         .await
         .unwrap();
@@ -464,7 +464,7 @@ async fn an_instrument_left_by_an_earlier_registration_is_replaced_not_fed() {
     assert_eq!(report.stored, 1, "{report:?}");
     let instrument = app
         .cloud
-        .registry
+        .store
         .instrument(&acme, &gw, &serial)
         .await
         .unwrap()
@@ -565,15 +565,9 @@ async fn a_trial_past_its_end_or_a_lapsed_license_stops_or_narrows_ingest() {
     let app = spawn(Plan::Standard).await;
     let now = devcloud::wall_clock();
     // A Trial account ingests until its 93 days are over.
-    let trial = seed::tenant(
-        &app.cloud.registry,
-        "short-trial",
-        Plan::Trial,
-        "g",
-        &["gw-t"],
-    )
-    .await
-    .unwrap();
+    let trial = seed::tenant(&app.cloud.store, "short-trial", Plan::Trial, "g", &["gw-t"])
+        .await
+        .unwrap();
     let thing = app.iot_thing_of(&trial.account.id, "gw-t");
     let payload = |t: i64| batch(vec![record("LR-1", t, json!({"CH1": 1.0}))]).to_string();
     let after_end = trial.account.created.plus(93 * Millis::DAY);
@@ -612,8 +606,8 @@ async fn a_trial_past_its_end_or_a_lapsed_license_stops_or_narrows_ingest() {
             now,
         )
     };
-    app.cloud.registry.create_account(&lapsed).await.unwrap();
-    seed::tenant(&app.cloud.registry, "lapsed", Plan::Pro, "g", &["gw-l"])
+    app.cloud.store.create_account(&lapsed).await.unwrap();
+    seed::tenant(&app.cloud.store, "lapsed", Plan::Pro, "g", &["gw-l"])
         .await
         .unwrap();
     let values: serde_json::Map<String, serde_json::Value> =

@@ -20,7 +20,7 @@ async fn another_accounts_token_sees_nothing() {
     )
     .await;
     // Account "rival" has a group of the same name and an app of its own.
-    let rival = seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "plant", &["gw-r"])
+    let rival = seed::tenant(&app.cloud.store, "rival", Plan::Pro, "plant", &["gw-r"])
         .await
         .unwrap();
     let rival_token = app
@@ -94,7 +94,7 @@ async fn another_accounts_token_sees_nothing() {
     // A group that exists only in the other account is not found, as if it did not exist.
     let (status, _) = app.get_as("/v1/groups/plant/latest", &app.token).await;
     assert_eq!(status, 200);
-    seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "lab", &[])
+    seed::tenant(&app.cloud.store, "rival", Plan::Pro, "lab", &[])
         .await
         .unwrap();
     let (status, body) = app.get("/v1/groups/lab/latest").await;
@@ -222,7 +222,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
     ];
     let before = app.latest().await;
 
-    let rival = seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "lab", &["gw-r"])
+    let rival = seed::tenant(&app.cloud.store, "rival", Plan::Pro, "lab", &["gw-r"])
         .await
         .unwrap();
     let rival_token = app
@@ -476,7 +476,7 @@ async fn an_app_id_of_another_account_is_neither_revealed_nor_reachable() {
     .await
     .result
     .unwrap();
-    let rival = seed::tenant(&app.cloud.registry, "rival", Plan::Pro, "plant", &[])
+    let rival = seed::tenant(&app.cloud.store, "rival", Plan::Pro, "plant", &[])
         .await
         .unwrap();
     let rival_token = app

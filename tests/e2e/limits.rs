@@ -1,5 +1,5 @@
 //! Every countable limit of the plan table (SPEC.md 3) that has a feature, at the limit and
-//! one over, on each plan. Groups and registered apps are in `tenancy`; each test here
+//! one over, on each plan. Groups and registered apps are in `groups_and_apps`; each test here
 //! walks the four plans on one local cloud with an account per plan.
 
 use devcloud::seed;
@@ -22,17 +22,11 @@ fn account_of(plan: Plan) -> AccountId {
 async fn tenant(app: &TestCloud, plan: Plan) -> String {
     let account = account_of(plan);
     let gateway = format!("{plan}-gw");
-    let tenant = seed::tenant(
-        &app.cloud.registry,
-        account.as_str(),
-        plan,
-        "g0",
-        &[&gateway],
-    )
-    .await
-    .unwrap();
+    let tenant = seed::tenant(&app.cloud.store, account.as_str(), plan, "g0", &[&gateway])
+        .await
+        .unwrap();
     // The admin is a user of the account, and counts against its users.
-    seed::admin(&app.cloud.registry, &tenant.account, "admin", PASSWORD)
+    seed::admin(&app.cloud.store, &tenant.account, "admin", PASSWORD)
         .await
         .unwrap();
     app.cloud

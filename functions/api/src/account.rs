@@ -12,7 +12,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::settings::{Language, Logo, TimeZone};
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Identity, Registry};
+use fieldcloud::ports::{Accounts, Throttle, Users};
 
 use crate::error::ApiError;
 use crate::input::present;
@@ -43,14 +43,14 @@ fn account_json(account: &Account) -> Json {
     })
 }
 
-async fn account_of(store: &impl Registry, principal: &Principal) -> Result<Account, ApiError> {
+async fn account_of(store: &impl Accounts, principal: &Principal) -> Result<Account, ApiError> {
     store
         .account(&principal.account)
         .await?
         .ok_or_else(|| ApiError::not_found("account not found"))
 }
 
-pub async fn account(store: &impl Registry, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn account(store: &impl Accounts, principal: &Principal) -> Result<Json, ApiError> {
     Ok(account_json(&account_of(store, principal).await?))
 }
 
@@ -67,7 +67,7 @@ pub struct SettingsDraft {
 }
 
 pub async fn update_settings(
-    store: &impl Registry,
+    store: &impl Accounts,
     principal: &Principal,
     draft: SettingsDraft,
 ) -> Result<Json, ApiError> {
@@ -104,7 +104,7 @@ pub struct AliasDraft {
 /// Sets the account's alternate login account ID (Pro): one namespace with account IDs,
 /// so a login name always means one account.
 pub async fn set_login_alias(
-    store: &impl Registry,
+    store: &impl Accounts,
     principal: &Principal,
     draft: AliasDraft,
 ) -> Result<Json, ApiError> {
@@ -159,7 +159,7 @@ fn logo_json(logo: &Logo) -> Json {
     })
 }
 
-pub async fn logo(store: &impl Registry, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn logo(store: &impl Accounts, principal: &Principal) -> Result<Json, ApiError> {
     let logo = store
         .logo(&principal.account)
         .await?
@@ -168,7 +168,7 @@ pub async fn logo(store: &impl Registry, principal: &Principal) -> Result<Json, 
 }
 
 pub async fn set_logo(
-    store: &impl Registry,
+    store: &impl Accounts,
     principal: &Principal,
     draft: LogoDraft,
 ) -> Result<Json, ApiError> {
@@ -188,7 +188,7 @@ pub async fn set_logo(
     Ok(logo_json(&logo))
 }
 
-pub async fn delete_logo(store: &impl Registry, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn delete_logo(store: &impl Accounts, principal: &Principal) -> Result<Json, ApiError> {
     store.set_logo(&principal.account, None).await?;
     Ok(json!({ "deleted": "logo" }))
 }
@@ -196,7 +196,7 @@ pub async fn delete_logo(store: &impl Registry, principal: &Principal) -> Result
 /// Replaces the account's IP allow-list (Pro). A list that would lock out the very
 /// address it is sent from is refused: the admin could not undo it.
 pub async fn set_allow_list(
-    store: &(impl Registry + Identity),
+    store: &(impl Accounts + Users + Throttle),
     principal: &Principal,
     http: &lambda_http::Request,
     request: AllowListRequest,

@@ -5,14 +5,14 @@ use fieldcloud::domain::auth::AuditEvent;
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::Identity;
+use fieldcloud::ports::AuditLog;
 
 use crate::error::ApiError;
 
 /// Audits a failed login, folded with the others of its user, address and detail in the
 /// same window into one entry with a count.
 pub async fn login_failed(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     account: &AccountId,
     user: &UserId,
     address: Option<&str>,
@@ -35,7 +35,7 @@ pub async fn login_failed(
 /// Writes an audit event; a failure to write it fails the request, so nothing audited
 /// goes unrecorded.
 pub async fn audit(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     account: &AccountId,
     user: Option<&UserId>,
     address: Option<&str>,
@@ -58,7 +58,7 @@ pub async fn audit(
 
 /// Audits an action the caller took.
 pub async fn audit_own(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     principal: &Principal,
     address: Option<&str>,
     action: &str,

@@ -10,7 +10,7 @@ use fieldcloud::domain::auth::{
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
-use fieldcloud::ports::{Identity, Registry};
+use fieldcloud::ports::{Accounts, ApiTokens, Sessions, Users};
 use std::net::IpAddr;
 
 use crate::error::ApiError;
@@ -22,7 +22,7 @@ use crate::error::ApiError;
 pub async fn authenticate(
     request: &Request,
     key: &TokenKey,
-    identity: &(impl Identity + Registry),
+    identity: &(impl Accounts + Users + Sessions + ApiTokens),
     now: Millis,
 ) -> Result<Principal, ApiError> {
     let header = request.headers().get("authorization").ok_or_else(|| {
@@ -91,7 +91,7 @@ pub async fn authenticate(
 async fn web_api_principal(
     request: &Request,
     secret: &str,
-    identity: &(impl Identity + Registry),
+    identity: &(impl Accounts + Users + ApiTokens),
     now: Millis,
 ) -> Result<Principal, ApiError> {
     let token = identity

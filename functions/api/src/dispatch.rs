@@ -8,7 +8,7 @@ use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
+use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
 
 use crate::error::ApiError;
 use crate::input::{app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
@@ -61,7 +61,7 @@ impl<R, S, Q, M, T> Call<'_, R, S, Q, M, T> {
     }
 }
 
-pub async fn public<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn public<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     call: &Call<'_, R, S, Q, M, T>,
     route: PublicRoute,
 ) -> Result<Reply, ApiError> {
@@ -99,7 +99,7 @@ pub async fn public<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mail
     }
 }
 
-pub async fn account<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     call: &Call<'_, R, S, Q, M, T>,
     route: AccountRoute,
     principal: &Principal,
@@ -206,7 +206,7 @@ pub async fn account<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mai
     }
 }
 
-pub async fn group<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     call: &Call<'_, R, S, Q, M, T>,
     route: GroupRoute,
     principal: &Principal,

@@ -21,7 +21,10 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::sealed::{Sealer, SEALED_PREFIX};
 use fieldcloud::domain::token::{Principal, TokenError, TokenKey};
-use fieldcloud::ports::{Created, Identity, Mail, Mailer, PasswordSet, Registry, StoreError};
+use fieldcloud::ports::{
+    Accounts, ApiTokens, AuditLog, Created, Mail, MailedCodes, Mailer, PasswordSet, Resets,
+    Sessions, StoreError, Throttle, Users,
+};
 
 use crate::audit::{audit, audit_own, login_failed};
 use crate::auth::{trial_ended, WEB_API_SESSION};
@@ -66,10 +69,7 @@ fn wrong_email_or_password() -> ApiError {
 /// Reads the login's name: account and user IDs (not of a Trial, which has no account
 /// login), or a Trial's e-mail address. Unknown names resolve to no account, so that they
 /// are refused exactly like a wrong password.
-async fn login_name(
-    store: &(impl Identity + Registry),
-    request: &LoginRequest,
-) -> Result<LoginName, ApiError> {
+async fn login_name(store: &impl Accounts, request: &LoginRequest) -> Result<LoginName, ApiError> {
     match (&request.account, &request.user, &request.email) {
         (Some(account), Some(user), None) => {
             let account = AccountId::parse(account.as_str()).map_err(|_| wrong_credentials())?;
@@ -116,7 +116,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 pub async fn login(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Sessions + Throttle + MailedCodes + AuditLog),
     mailer: &impl Mailer,
     key: &TokenKey,
     http: &lambda_http::Request,
@@ -209,7 +209,7 @@ pub async fn login(
 
 /// The account a login names: an account ID, or a Pro account's alternate login ID. The
 /// two share one namespace (an alias is never an account ID), so at most one matches.
-async fn login_account(store: &impl Registry, named: AccountId) -> Result<AccountId, ApiError> {
+async fn login_account(store: &impl Accounts, named: AccountId) -> Result<AccountId, ApiError> {
     if store.account(&named).await?.is_some() {
         return Ok(named);
     }
@@ -238,7 +238,7 @@ pub struct TwoStepLogin {
 /// The second step of a login: the challenge from the first and an authenticator code,
 /// which works once. Wrong codes count against the same throttle as wrong passwords.
 pub async fn login_two_step(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Sessions + Throttle + MailedCodes + AuditLog),
     key: &TokenKey,
     http: &lambda_http::Request,
     request: TwoStepLogin,
@@ -310,7 +310,7 @@ fn wrong_code() -> ApiError {
 
 /// Audits a login refused with the right credentials, and why.
 async fn refused_login(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     user: &User,
     address: Option<&str>,
     why: &str,
@@ -333,7 +333,7 @@ async fn refused_login(
 /// Opens a session of `user` in their session `generation` (read before their password
 /// was checked) and answers a successful login with its token.
 pub async fn open_session(
-    identity: &impl Identity,
+    identity: &(impl Sessions + AuditLog),
     key: &TokenKey,
     user: &User,
     generation: u64,
@@ -382,7 +382,7 @@ pub async fn open_session(
 /// way: a stolen session alone could swap it for the thief's own; turning it off first
 /// takes a current code.
 pub async fn enroll_totp(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     password: crate::mailed_code::Password,
@@ -458,7 +458,7 @@ fn totp_on() -> ApiError {
 
 /// Confirms enrollment with a code from the app; from then on login asks for codes.
 pub async fn confirm_totp(
-    identity: &impl Identity,
+    identity: &(impl Users + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     code: Code,
@@ -502,7 +502,7 @@ pub async fn confirm_totp(
 /// Turns two-step verification off; it takes a current code, so a stolen session alone
 /// cannot, and wrong codes take tries from the login throttle, so it cannot guess either.
 pub async fn disable_totp(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     code: Code,
@@ -542,7 +542,7 @@ pub async fn disable_totp(
 }
 
 pub async fn logout(
-    identity: &impl Identity,
+    identity: &(impl Sessions + AuditLog),
     principal: &Principal,
     address: Option<&str>,
     now: Millis,
@@ -562,7 +562,7 @@ pub async fn logout(
 /// `limit` (1 to 500, 100 by default), `cursor` (a page's `next`), `kind` (an action),
 /// `user`, `from` and `to` (milliseconds or RFC 3339; `to` exclusive).
 pub async fn audit_log(
-    identity: &impl Identity,
+    identity: &impl AuditLog,
     principal: &Principal,
     query: &str,
 ) -> Result<Json, ApiError> {
@@ -658,7 +658,7 @@ fn token_json(token: &ApiToken) -> Json {
 
 /// Revokes every Web API token of `user`: how many there were.
 pub async fn revoke_tokens_of(
-    identity: &impl Identity,
+    identity: &impl ApiTokens,
     account: &AccountId,
     user: &UserId,
 ) -> Result<usize, ApiError> {
@@ -675,7 +675,7 @@ pub async fn revoke_tokens_of(
 /// tells how many were revoked and how many still work (which the change leaves alone
 /// unless asked, as programs run on them).
 pub async fn settle_tokens_after_password(
-    identity: &impl Identity,
+    identity: &impl ApiTokens,
     account: &AccountId,
     user: &UserId,
     revoke: bool,
@@ -705,7 +705,7 @@ fn visible_to(token: &ApiToken, principal: &Principal) -> bool {
 }
 
 pub async fn list_api_tokens(
-    identity: &impl Identity,
+    identity: &impl ApiTokens,
     principal: &Principal,
 ) -> Result<Json, ApiError> {
     let mut tokens = identity.api_tokens(&principal.account).await?;
@@ -717,7 +717,7 @@ pub async fn list_api_tokens(
 /// Issues a Web API token (Pro) for the caller, with the caller's role. The secret is in
 /// this answer only: it is stored as a hash.
 pub async fn issue_api_token(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Throttle + ApiTokens + AuditLog),
     principal: &Principal,
     request: NewApiToken,
     address: Option<&str>,
@@ -792,7 +792,7 @@ pub async fn issue_api_token(
 }
 
 pub async fn revoke_api_token(
-    identity: &impl Identity,
+    identity: &(impl ApiTokens + AuditLog),
     principal: &Principal,
     id: &str,
     address: Option<&str>,
@@ -823,7 +823,7 @@ pub async fn revoke_api_token(
 /// A temporary login (for an alarm mail's link): a view-only session of the caller's
 /// account that ends 30 minutes from now however it is used.
 pub async fn temporary_login(
-    identity: &impl Identity,
+    identity: &(impl Users + Sessions + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     address: Option<&str>,
@@ -899,7 +899,7 @@ const RESET_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis
 /// sent, where there is nobody to send it to), and the answer waits for
 /// [`RESET_ANSWER_FLOOR`].
 pub async fn request_reset(
-    store: &impl Identity,
+    store: &(impl Accounts + Users + Throttle + Resets),
     mailer: &impl Mailer,
     portal_url: &str,
     request: ResetRequest,
@@ -912,7 +912,7 @@ pub async fn request_reset(
 }
 
 async fn reset_work(
-    store: &impl Identity,
+    store: &(impl Accounts + Users + Throttle + Resets),
     mailer: &impl Mailer,
     portal_url: &str,
     request: ResetRequest,
@@ -1000,7 +1000,7 @@ async fn reset_work(
 /// Writes a new password hash and ends every session of the user in the same write;
 /// the generation their sessions are in now, or `None` if there is no such user.
 pub async fn set_password_ending_sessions(
-    store: &impl Identity,
+    store: &impl Users,
     account: &AccountId,
     user: &UserId,
     hash: &str,
@@ -1021,7 +1021,7 @@ pub async fn set_password_ending_sessions(
 }
 
 pub async fn complete_reset(
-    store: &impl Identity,
+    store: &(impl Users + Resets + ApiTokens + AuditLog),
     request: ResetCompletion,
     address: Option<&str>,
     now: Millis,

@@ -20,14 +20,14 @@ mod users;
 use lambda_http::{Body, Request, Response};
 
 use fieldcloud::adapters::context::{required_env, Ctx};
-use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
-use fieldcloud::ports::{Identity, JobQueue, Mailer, RecordStore, Registry, Things};
+use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
 use fieldcloud::usecases;
 
 pub use auth::Access;
@@ -53,7 +53,7 @@ pub struct Api<R, S, Q, M, T> {
 }
 
 /// The API as deployed: on DynamoDB, SQS, SES and IoT Core.
-pub type DeployedApi = Api<DynamoRegistry, DynamoRecords, SqsJobQueue, SesMailer, IotThings>;
+pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsJobQueue, SesMailer, IotThings>;
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
@@ -69,7 +69,7 @@ impl DeployedApi {
             portal_url,
             key: ctx.token_key().await?,
             read_limits: ReadLimits::default(),
-            registry: ctx.registry,
+            registry: ctx.store,
             records: ctx.records,
             stack: ctx.stack,
         })
@@ -77,7 +77,7 @@ impl DeployedApi {
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.
-pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn handle<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,
@@ -90,7 +90,7 @@ pub async fn handle<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mail
 
 /// Finds the request's route, checks the caller against its access, runs it, and
 /// audits what an admin changed.
-async fn route<R: Registry + Identity, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+async fn route<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,

@@ -13,7 +13,7 @@ use serde_json::{json, Value as Json};
 use fieldcloud::domain::auth::{mailed_code_hash, TwoStep, MAILED_CODE_MILLIS};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Identity, Mail, Mailer};
+use fieldcloud::ports::{AuditLog, Mail, MailedCodes, Mailer, Throttle, Users};
 
 use crate::audit::audit_own;
 use crate::error::iso;
@@ -31,7 +31,7 @@ fn new_code() -> String {
 
 /// Mails a new code for `purpose` to `to` and stores its hash.
 pub async fn send_code(
-    identity: &impl Identity,
+    identity: &impl MailedCodes,
     mailer: &impl Mailer,
     purpose: &str,
     to: &str,
@@ -62,7 +62,7 @@ pub async fn send_code(
 
 /// Spends the code for `purpose`; `false` for a wrong, used or expired one.
 pub async fn take_code(
-    identity: &impl Identity,
+    identity: &impl MailedCodes,
     purpose: &str,
     code: &str,
     now: Millis,
@@ -77,7 +77,7 @@ pub const MAX_CODE_ATTEMPTS: u32 = 3;
 
 /// Counts one code tried on `purpose`; `false` once the step has ended or had its tries.
 pub async fn attempt(
-    identity: &impl Identity,
+    identity: &impl MailedCodes,
     purpose: &str,
     now: Millis,
 ) -> Result<bool, ApiError> {
@@ -97,7 +97,7 @@ fn enrollment_purpose(principal: &Principal) -> String {
 
 /// Starts turning on the e-mail step: mails a code to the user's address.
 pub async fn enroll(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + MailedCodes),
     mailer: &impl Mailer,
     principal: &Principal,
     now: Millis,
@@ -138,7 +138,7 @@ pub async fn enroll(
 
 /// Turns the e-mail step on with the mailed code.
 pub async fn confirm(
-    identity: &impl Identity,
+    identity: &(impl Users + MailedCodes + AuditLog),
     principal: &Principal,
     code: Code,
     address: Option<&str>,
@@ -179,7 +179,7 @@ pub struct Password {
 /// Turns the e-mail step off; the password is asked again, so a session left open is
 /// not enough.
 pub async fn disable(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     principal: &Principal,
     password: Password,
     address: Option<&str>,

@@ -6,7 +6,7 @@ use fieldcloud::domain::auth::{login_throttles, verify_password, User};
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::Identity;
+use fieldcloud::ports::{Throttle, Users};
 
 use crate::error::{iso, ApiError};
 use fieldcloud::usecases::caller::own_user;
@@ -14,7 +14,7 @@ use fieldcloud::usecases::caller::own_user;
 /// Asks for the caller's own password again before a sensitive change. Wrong ones count
 /// against the user's login throttle, so a stolen session cannot guess at leisure.
 pub async fn recheck_password(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle),
     principal: &Principal,
     password: &str,
     address: Option<&str>,
@@ -42,7 +42,7 @@ pub fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
 pub struct LoginAttempt(Vec<String>);
 
 impl LoginAttempt {
-    pub async fn succeeded(self, identity: &impl Identity, now: Millis) -> Result<(), ApiError> {
+    pub async fn succeeded(self, identity: &impl Throttle, now: Millis) -> Result<(), ApiError> {
         for key in &self.0 {
             identity.release_attempt(key, now).await?;
         }
@@ -54,7 +54,7 @@ impl LoginAttempt {
 /// attempt is checked, so parallel guesses get no more than sequential ones: 429 when
 /// one of them is spent (and the slots taken so far are given back).
 pub async fn claim_login_attempt(
-    identity: &impl Identity,
+    identity: &impl Throttle,
     name: &str,
     address: Option<&str>,
     now: Millis,

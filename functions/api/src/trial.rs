@@ -18,7 +18,7 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
 use fieldcloud::domain::token::TokenKey;
-use fieldcloud::ports::{Identity, Mail, Mailer, Registry};
+use fieldcloud::ports::{Accounts, AuditLog, Mail, Mailer, Sessions, Signups, Throttle, Users};
 
 use crate::error::ApiError;
 use crate::identity::{normalize_email, open_session, trial_owner};
@@ -45,7 +45,7 @@ fn signup_requested() -> Json {
 
 /// Starts a Trial: checks the address and the password policy, then mails a link.
 pub async fn request_trial(
-    store: &impl Identity,
+    store: &(impl Accounts + Throttle + Signups),
     mailer: &impl Mailer,
     portal_url: &str,
     request: TrialRequest,
@@ -106,7 +106,7 @@ pub async fn request_trial(
 
 /// Confirms a sign-up: creates the Trial account and its user, and logs in.
 pub async fn confirm_trial(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Sessions + Signups + AuditLog),
     key: &TokenKey,
     request: TrialConfirmation,
     address: Option<&str>,

@@ -14,7 +14,9 @@ use fieldcloud::domain::auth::{
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Created, Identity, Registry, UserChange};
+use fieldcloud::ports::{
+    Accounts, ApiTokens, AuditLog, Created, Groups, Sessions, Teams, Throttle, UserChange, Users,
+};
 
 use crate::audit::{audit, audit_own};
 use crate::auth::WEB_API_SESSION;
@@ -50,7 +52,7 @@ fn parse_role(text: &str) -> Result<Role, ApiError> {
 }
 
 async fn user_of(
-    identity: &impl Identity,
+    identity: &impl Users,
     principal: &Principal,
     id: &UserId,
 ) -> Result<User, ApiError> {
@@ -97,7 +99,7 @@ pub struct NewUser {
 /// Checks the caller's own password, asked again before an admin change that would give
 /// whoever holds the session a way in that outlives it.
 pub(crate) async fn confirm_admin(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle),
     principal: &Principal,
     password: Option<&str>,
     what: &str,
@@ -113,7 +115,7 @@ pub(crate) async fn confirm_admin(
     Ok(())
 }
 
-pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn list_users(identity: &impl Users, principal: &Principal) -> Result<Json, ApiError> {
     let mut users = identity.users(&principal.account).await?;
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let users: Vec<Json> = users.iter().map(user_json).collect();
@@ -121,7 +123,7 @@ pub async fn list_users(identity: &impl Identity, principal: &Principal) -> Resu
 }
 
 pub async fn create_user(
-    store: &(impl Identity + Registry),
+    store: &(impl Accounts + Users + Throttle),
     principal: &Principal,
     request: NewUser,
     address: Option<&str>,
@@ -180,7 +182,7 @@ pub async fn create_user(
 }
 
 pub async fn delete_user(
-    store: &(impl Identity + Registry),
+    store: &(impl Groups + Users + ApiTokens + Teams),
     principal: &Principal,
     user: &UserId,
 ) -> Result<Json, ApiError> {
@@ -202,7 +204,7 @@ pub async fn delete_user(
 }
 
 pub async fn user_detail(
-    identity: &impl Identity,
+    identity: &impl Users,
     principal: &Principal,
     id: &UserId,
 ) -> Result<Json, ApiError> {
@@ -228,7 +230,7 @@ pub struct UserDraft {
 }
 
 pub async fn update_user(
-    identity: &impl Identity,
+    identity: &(impl Users + Throttle + AuditLog),
     principal: &Principal,
     id: &UserId,
     draft: UserDraft,
@@ -321,7 +323,7 @@ pub async fn update_user(
 }
 
 /// The caller's own user.
-pub async fn me(identity: &impl Identity, principal: &Principal) -> Result<Json, ApiError> {
+pub async fn me(identity: &impl Users, principal: &Principal) -> Result<Json, ApiError> {
     Ok(user_json(&own_user(identity, principal).await?))
 }
 
@@ -338,7 +340,7 @@ pub struct PasswordChange {
 /// Changes the caller's own password: the current one is asked again, the policy applies,
 /// and every other session of the user ends (the one that asked goes on).
 pub async fn change_password(
-    identity: &impl Identity,
+    identity: &(impl Users + Sessions + Throttle + ApiTokens + AuditLog),
     principal: &Principal,
     change: PasswordChange,
     address: Option<&str>,

@@ -19,7 +19,8 @@ use fieldcloud::domain::protocol::{parse_event, Batch, RuleEvent};
 use fieldcloud::domain::record::{Millis, Record};
 use fieldcloud::domain::registry::{App, AppKind, AppLimits, Instrument, RegistrationId};
 use fieldcloud::ports::{
-    RecordStore, Registration, Registry, Renewal, Saved, StoreError, StoredRecord,
+    Accounts, Apps, CalculatedChannels, Instruments, RecordStore, Registration, Renewal, Saved,
+    StoreError, StoredRecord,
 };
 use serde::Serialize;
 
@@ -70,7 +71,7 @@ impl From<IngestError> for lambda_runtime::Diagnostic {
 pub async fn handle(
     event: &RuleEvent,
     stack: &Stack,
-    registry: &impl Registry,
+    registry: &(impl Accounts + Apps + Instruments + CalculatedChannels),
     store: &impl RecordStore,
 ) -> Result<IngestReport, IngestError> {
     let report = IngestReport::default();
@@ -148,7 +149,7 @@ fn sent_by_another_registration(event: &RuleEvent, app: &App) -> Option<String> 
 }
 
 async fn ingest_batch(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments + CalculatedChannels),
     store: &impl RecordStore,
     app: &App,
     plan: Plan,
@@ -213,7 +214,7 @@ struct Message<'a> {
 /// Ingests one instrument's records; returns the newest record time now stored for it
 /// (newly or before), if any.
 async fn ingest_instrument(
-    registry: &impl Registry,
+    registry: &(impl Instruments + CalculatedChannels),
     store: &impl RecordStore,
     message: &Message<'_>,
     serial: &InstrumentSerial,
@@ -273,7 +274,7 @@ async fn ingest_instrument(
 /// Computes every calculated channel of the app's group with a source on `instrument`
 /// at the times of the records just stored.
 async fn compute_calculated(
-    registry: &impl Registry,
+    registry: &(impl Instruments + CalculatedChannels),
     store: &impl RecordStore,
     app: &App,
     instrument: &Instrument,
@@ -333,7 +334,7 @@ fn note_over_limit(
 }
 
 async fn find_or_register(
-    registry: &impl Registry,
+    registry: &impl Instruments,
     app: &App,
     serial: &InstrumentSerial,
     limits: &AppLimits,
@@ -391,7 +392,7 @@ fn new_instance() -> RegistrationId {
 }
 
 async fn reload(
-    registry: &impl Registry,
+    registry: &impl Instruments,
     instrument: &Instrument,
     attempt: usize,
 ) -> Result<Instrument, IngestError> {

@@ -10,7 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let ctx = Ctx::from_env().await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<RuleEvent>| {
         let ctx = &ctx;
-        async move { ingest::handle(&event.payload, &ctx.stack, &ctx.registry, &ctx.records).await }
+        async move { ingest::handle(&event.payload, &ctx.stack, &ctx.store, &ctx.records).await }
     }))
     .await
 }

@@ -10,7 +10,7 @@
 use fieldcloud::calculation::{compute_and_store, SourceValues};
 use fieldcloud::domain::calculated::{Backfill, RecomputeJob};
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::{JobQueue, RecordStore, Registry, StoreError};
+use fieldcloud::ports::{CalculatedChannels, Instruments, JobQueue, RecordStore, StoreError};
 use serde::Serialize;
 
 /// Source records per step: bounds the time and memory of one invocation.
@@ -50,7 +50,7 @@ impl From<RecomputeError> for lambda_runtime::Diagnostic {
 /// (`Ok`), not retried. What Lambda runs, and the local cloud's queue worker too.
 pub async fn handle_message(
     body: &str,
-    registry: &impl Registry,
+    registry: &(impl Instruments + CalculatedChannels),
     store: &impl RecordStore,
     queue: &impl JobQueue,
 ) -> Result<(), RecomputeError> {
@@ -68,7 +68,7 @@ pub async fn handle_message(
 /// Runs one step of `job`, reading at most `page` records of the first source.
 pub async fn handle(
     job: &RecomputeJob,
-    registry: &impl Registry,
+    registry: &(impl Instruments + CalculatedChannels),
     store: &impl RecordStore,
     queue: &impl JobQueue,
     page: usize,

@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         async move {
             for message in &event.payload.records {
                 let body = message.body.as_deref().unwrap_or_default();
-                recompute::handle_message(body, &ctx.registry, &ctx.records, queue).await?;
+                recompute::handle_message(body, &ctx.store, &ctx.records, queue).await?;
             }
             Ok::<(), recompute::RecomputeError>(())
         }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
-use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsJobQueue;
@@ -33,7 +33,7 @@ use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::protocol::RuleEvent;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::{Principal, TokenKey};
-use fieldcloud::ports::Identity;
+use fieldcloud::ports::{Sessions, Users};
 use tokio::sync::broadcast;
 
 pub use rule::RuleOutcome;
@@ -82,7 +82,7 @@ pub struct LocalCloud {
     /// The same API on the IPv6 loopback, where the machine has one and the API listens
     /// on an IPv4 address.
     pub api_url_v6: Option<String>,
-    pub registry: DynamoRegistry,
+    pub store: DynamoStore,
     pub records: DynamoRecords,
     pub key: TokenKey,
     /// Names the apps' things (`local:{account}:{app}`) and so their topics.
@@ -119,7 +119,7 @@ impl LocalCloud {
         create_bucket(&moto.endpoint, FILES_BUCKET).await?;
         // The local cloud's own clients (tables, seeds, tests) may do anything; each
         // function gets clients limited to its policy in the template.
-        let registry = DynamoRegistry::new(dynamodb.clone(), REGISTRY_TABLE);
+        let store = DynamoStore::new(dynamodb.clone(), REGISTRY_TABLE);
         let records = DynamoRecords::new(dynamodb, RECORDS_TABLE);
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = worker::create_queue(&sqs, RECOMPUTE_QUEUE).await?;
@@ -138,18 +138,18 @@ impl LocalCloud {
         );
         let function_tables = |clients: &iam::FunctionClients| {
             (
-                DynamoRegistry::new(clients.dynamodb.clone(), REGISTRY_TABLE),
+                DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
                 DynamoRecords::new(clients.dynamodb.clone(), RECORDS_TABLE),
             )
         };
-        let (recompute_registry, recompute_records) = function_tables(&recompute);
+        let (recompute_store, recompute_records) = function_tables(&recompute);
         // Receiving and deleting messages is Lambda's event source mapping, not the
         // function's code: the worker polls with the local cloud's own client.
         tokio::spawn(worker::run(
             sqs.clone(),
             queue_url.clone(),
             RecomputeConsumer {
-                registry: recompute_registry,
+                store: recompute_store,
                 records: recompute_records,
                 queue: SqsJobQueue::new(recompute.sqs.clone(), queue_url.clone()),
             },
@@ -160,10 +160,10 @@ impl LocalCloud {
         let mqtt = reachable(mqtt_listen);
         let (outcomes, _) = broadcast::channel(1024);
         let stack = Stack::parse(STACK).map_err(anyhow::Error::msg)?;
-        let (ingest_registry, ingest_records) = function_tables(&ingest);
+        let (ingest_store, ingest_records) = function_tables(&ingest);
         let rule = rule::Rule {
             stack: stack.clone(),
-            registry: ingest_registry,
+            store: ingest_store,
             records: ingest_records,
         };
         tokio::spawn({
@@ -188,9 +188,9 @@ impl LocalCloud {
             .await
             .map_err(|e| anyhow::anyhow!(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))
             .context("verifying the mail sender in SES")?;
-        let (api_registry, api_records) = function_tables(&api_clients);
+        let (api_store, api_records) = function_tables(&api_clients);
         let api = Arc::new(api::Api {
-            registry: api_registry,
+            registry: api_store,
             records: api_records,
             jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
             mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),
@@ -227,7 +227,7 @@ impl LocalCloud {
             mqtt,
             api_url,
             api_url_v6,
-            registry,
+            store,
             records,
             key,
             stack,
@@ -253,12 +253,12 @@ impl LocalCloud {
         let session = Session {
             id: format!("{:032x}", rand::random::<u128>()),
             account: account.clone(),
-            generation: self.registry.session_generation(account, &user).await?,
+            generation: self.store.session_generation(account, &user).await?,
             user,
             role,
             last_active: now,
         };
-        self.registry.create_session(&session).await?;
+        self.store.create_session(&session).await?;
         Ok(self.key.sign(&Principal {
             account: account.clone(),
             user: session.user,
@@ -359,14 +359,14 @@ async fn app_identities(
 
 /// The recompute function as its queue's consumer, with its own clients.
 struct RecomputeConsumer {
-    registry: DynamoRegistry,
+    store: DynamoStore,
     records: DynamoRecords,
     queue: SqsJobQueue,
 }
 
 impl worker::Consumer for RecomputeConsumer {
     async fn handle_message(&self, body: &str) -> Result<(), String> {
-        recompute::handle_message(body, &self.registry, &self.records, &self.queue)
+        recompute::handle_message(body, &self.store, &self.records, &self.queue)
             .await
             .map_err(|e| e.to_string())
     }

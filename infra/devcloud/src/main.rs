@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
     check_ports(&options.ports)?;
     let cloud = LocalCloud::start(options.ports).await?;
     let demo = seed::tenant(
-        &cloud.registry,
+        &cloud.store,
         "demo",
         Plan::Pro,
         "plant-1",
@@ -83,14 +83,14 @@ async fn main() -> anyhow::Result<()> {
     // One account per plan, each with an admin whose password is new on every start;
     // Standard also has a viewer (through a team), Trial only its e-mail login.
     let demo_password = seed::generated_password();
-    seed::admin(&cloud.registry, &demo.account, "admin", &demo_password).await?;
+    seed::admin(&cloud.store, &demo.account, "admin", &demo_password).await?;
     let mut logins = vec![format!(
         "  demo           pro       admin / {demo_password}"
     )];
     for (account, plan) in [("standard-demo", Plan::Standard), ("free-demo", Plan::Free)] {
-        let tenant = seed::tenant(&cloud.registry, account, plan, "group-1", &[]).await?;
+        let tenant = seed::tenant(&cloud.store, account, plan, "group-1", &[]).await?;
         let password = seed::generated_password();
-        seed::admin(&cloud.registry, &tenant.account, "admin", &password).await?;
+        seed::admin(&cloud.store, &tenant.account, "admin", &password).await?;
         logins.push(format!(
             "  {account:<14} {:<9} admin / {password}",
             plan.as_str()
@@ -99,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
             let password = seed::generated_password();
             let viewer = ("operator", password.as_str());
             seed::viewer_through_team(
-                &cloud.registry,
+                &cloud.store,
                 &tenant.account,
                 &tenant.group,
                 viewer,
@@ -114,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let trial_email = "trial@fieldcloud.example";
     let trial_password = seed::generated_password();
-    seed::trial(&cloud.registry, "trial-demo", trial_email, &trial_password).await?;
+    seed::trial(&cloud.store, "trial-demo", trial_email, &trial_password).await?;
     logins.push(format!(
         "  (Trial: no account ID) trial  {{\"email\": \"{trial_email}\", \"password\": \"{trial_password}\"}}"
     ));

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoRegistry};
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::protocol::{thing_of_topic, RuleEvent, RECORDS_TOPIC_FILTER};
 use ingest::IngestReport;
@@ -35,7 +35,7 @@ pub struct RuleOutcome {
 #[derive(Clone)]
 pub struct Rule {
     pub stack: Stack,
-    pub registry: DynamoRegistry,
+    pub store: DynamoStore,
     pub records: DynamoRecords,
 }
 
@@ -107,7 +107,7 @@ pub async fn run(
 async fn invoke_with_retries(event: &RuleEvent, rule: &Rule) -> Result<Arc<IngestReport>, String> {
     let mut attempt = 0;
     loop {
-        match ingest::handle(event, &rule.stack, &rule.registry, &rule.records).await {
+        match ingest::handle(event, &rule.stack, &rule.store, &rule.records).await {
             Ok(report) => return Ok(Arc::new(report)),
             Err(error) if attempt < RETRIES => {
                 attempt += 1;

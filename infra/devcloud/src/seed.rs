@@ -1,14 +1,14 @@
 //! The demo tenant the local cloud starts with.
 
 use anyhow::Context;
-use fieldcloud::adapters::dynamodb::DynamoRegistry;
+use fieldcloud::adapters::dynamodb::DynamoStore;
 use fieldcloud::domain::access::{Grant, Grantee, GroupRole, Team};
 use fieldcloud::domain::auth::{check_password_policy, hash_password, Role, User};
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::ids::{AccountId, AppId, GroupId, TeamId};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{Account, App, AppKind, Group, RegistrationId};
-use fieldcloud::ports::{Created, Identity, Registry};
+use fieldcloud::ports::{Accounts, Apps, Created, Groups, Teams, Users};
 
 /// A seeded account with one measurement group and its apps.
 #[derive(Debug, Clone)]
@@ -18,14 +18,14 @@ pub struct Tenant {
     pub apps: Vec<App>,
 }
 
-/// Creates an account on `plan` with group `group` and apps `things`, through the same
+/// Creates an account on `plan` with group `group` and apps `app_ids`, through the same
 /// limit-checked paths as the API (idempotent: what exists is left as it is).
 pub async fn tenant(
-    registry: &DynamoRegistry,
+    store: &DynamoStore,
     account: &str,
     plan: Plan,
     group: &str,
-    things: &[&str],
+    app_ids: &[&str],
 ) -> anyhow::Result<Tenant> {
     let account = Account::new(
         AccountId::parse(account)?,
@@ -33,7 +33,7 @@ pub async fn tenant(
         plan,
         crate::wall_clock(),
     );
-    registry.create_account(&account).await?;
+    store.create_account(&account).await?;
     let group = Group {
         account: account.id.clone(),
         id: GroupId::parse(group)?,
@@ -41,18 +41,18 @@ pub async fn tenant(
         grants: Vec::new(),
     };
     let limits = plan.limits();
-    match registry.create_group(&group, limits.groups).await? {
+    match store.create_group(&group, limits.groups).await? {
         Created::Created | Created::Exists => {}
         Created::LimitReached => anyhow::bail!("plan {plan} allows {} groups", limits.groups),
     }
     let mut apps = Vec::new();
-    for thing in things {
+    for app_id in app_ids {
         let app = App {
-            id: AppId::parse(*thing)?,
+            id: AppId::parse(*app_id)?,
             account: account.id.clone(),
             group: group.id.clone(),
             kind: AppKind::Gateway,
-            name: format!("Gateway {thing}"),
+            name: format!("Gateway {app_id}"),
             enabled: true,
             // The simulated fleet connects to the local broker, which asks for none.
             certificate: None,
@@ -60,9 +60,9 @@ pub async fn tenant(
             registration: RegistrationId::from_random(rand::random()),
             registered: crate::wall_clock(),
         };
-        let app = match registry.register_app(&app, limits.apps).await? {
+        let app = match store.register_app(&app, limits.apps).await? {
             Created::Created => app,
-            Created::Exists => registry
+            Created::Exists => store
                 .app(&app.account, &app.id)
                 .await?
                 .context("an app that exists can be read")?,
@@ -80,31 +80,31 @@ pub async fn tenant(
 /// Creates an admin user with `password` and the address `{user}@{account}.example` on
 /// `account` (idempotent: an existing user is left as it is).
 pub async fn admin(
-    registry: &DynamoRegistry,
+    store: &DynamoStore,
     account: &Account,
     user: &str,
     password: &str,
 ) -> anyhow::Result<()> {
-    self::user(registry, account, user, Role::Admin, password).await
+    self::user(store, account, user, Role::Admin, password).await
 }
 
 /// A member who sees group `group` as a viewer through team `team`: what an admin would
 /// set up for a colleague who only watches the measurements.
 pub async fn viewer_through_team(
-    registry: &DynamoRegistry,
+    store: &DynamoStore,
     account: &Account,
     group: &Group,
     (user, password): (&str, &str),
     team: &str,
 ) -> anyhow::Result<()> {
-    self::user(registry, account, user, Role::Member, password).await?;
+    self::user(store, account, user, Role::Member, password).await?;
     let team = Team {
         account: account.id.clone(),
         id: TeamId::parse(team)?,
         name: team.replace('-', " "),
         members: vec![UserId::parse(user)?],
     };
-    if registry
+    if store
         .create_team(&team, account.plan.limits().teams)
         .await?
         == Created::LimitReached
@@ -116,14 +116,14 @@ pub async fn viewer_through_team(
         to: Grantee::Team(team.id),
         role: GroupRole::Viewer,
     }];
-    registry.set_grants(&group).await?;
+    store.set_grants(&group).await?;
     Ok(())
 }
 
 /// A Trial account `account` whose owner logs in with `email` and `password`, made the
 /// way confirming a sign-up makes it.
 pub async fn trial(
-    registry: &DynamoRegistry,
+    store: &DynamoStore,
     account: &str,
     email: &str,
     password: &str,
@@ -144,14 +144,14 @@ pub async fn trial(
         email_two_step: false,
         email: Some(email.to_owned()),
     };
-    if !registry.create_trial(&account, &owner).await? {
+    if !store.create_trial(&account, &owner).await? {
         anyhow::bail!("{email} has a trial already");
     }
     Ok(())
 }
 
 async fn user(
-    registry: &DynamoRegistry,
+    store: &DynamoStore,
     account: &Account,
     user: &str,
     role: Role,
@@ -167,7 +167,7 @@ async fn user(
         email: Some(format!("{user}@{}.example", account.id)),
     };
     check_password_policy(password, &user.id).map_err(anyhow::Error::msg)?;
-    if registry
+    if store
         .create_user(&user, account.plan.limits().users)
         .await?
         == Created::LimitReached

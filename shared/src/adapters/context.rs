@@ -5,7 +5,7 @@
 
 use aws_config::BehaviorVersion;
 
-use super::dynamodb::{DynamoRecords, DynamoRegistry};
+use super::dynamodb::{DynamoRecords, DynamoStore};
 use super::iot::IotThings;
 use super::ses::SesMailer;
 use super::sqs::SqsJobQueue;
@@ -20,8 +20,8 @@ pub struct Ctx {
     /// `STACK_NAME` (the template sets it to `AWS::StackName`): the prefix of its apps'
     /// IoT thing names.
     pub stack: Stack,
-    /// `REGISTRY_TABLE`.
-    pub registry: DynamoRegistry,
+    /// `REGISTRY_TABLE`: every port but the records.
+    pub store: DynamoStore,
     /// `RECORDS_TABLE`.
     pub records: DynamoRecords,
 }
@@ -36,7 +36,7 @@ impl Ctx {
         let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         Ok(Ctx {
-            registry: DynamoRegistry::new(dynamodb.clone(), registry),
+            store: DynamoStore::new(dynamodb.clone(), registry),
             records: DynamoRecords::new(dynamodb, records),
             stack,
             config,

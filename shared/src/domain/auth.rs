@@ -187,7 +187,7 @@ pub struct Session {
     pub last_active: Millis,
     /// The user's session generation when the session began: a password change or
     /// reset, a new role and deletion move the user's on, which ends every session of an
-    /// older one at once (see `Identity::end_sessions`).
+    /// older one at once (see `Users::set_password`).
     pub generation: u64,
 }
 

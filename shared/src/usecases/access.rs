@@ -16,7 +16,7 @@ use crate::domain::auth::Role;
 use crate::domain::ids::{AccountId, GroupId, TeamId, UserId};
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Created, Identity, Registry};
+use crate::ports::{Accounts, Created, Groups, Teams, Users};
 
 use super::caller::plan_of;
 use super::input::display_name;
@@ -24,7 +24,7 @@ use super::{Conflict, Deleted, Refused};
 
 /// Whether the principal acts with an account admin's reach. A temporary login keeps the
 /// reach of the user who made it (read-only: the API's access check sees to that).
-async fn sees_everything(identity: &impl Identity, principal: &Principal) -> Result<bool, Refused> {
+async fn sees_everything(identity: &impl Users, principal: &Principal) -> Result<bool, Refused> {
     Ok(match principal.role {
         Role::Admin => true,
         Role::Member => false,
@@ -37,7 +37,7 @@ async fn sees_everything(identity: &impl Identity, principal: &Principal) -> Res
 
 /// The principal's role in each of `groups` (`None`: not theirs to see).
 pub async fn roles_in(
-    identity: &impl Identity,
+    identity: &(impl Users + Teams),
     principal: &Principal,
     groups: &[Group],
 ) -> Result<Vec<Option<GroupRole>>, Refused> {
@@ -62,7 +62,7 @@ pub async fn roles_in(
 /// Lets the request through if the principal may use group `id` — edit it when `edit` —
 /// and answers with the group and the principal's role in it.
 pub async fn require_group(
-    store: &(impl Registry + Identity),
+    store: &(impl Groups + Users + Teams),
     principal: &Principal,
     id: &GroupId,
     edit: bool,
@@ -118,7 +118,7 @@ pub struct TeamList {
 
 /// `members` as user IDs of the account, sorted and without repeats.
 async fn members_of(
-    identity: &impl Identity,
+    identity: &impl Users,
     account: &AccountId,
     members: Vec<String>,
 ) -> Result<Vec<UserId>, Refused> {
@@ -151,11 +151,7 @@ fn team_id(text: &str) -> Result<TeamId, Refused> {
     TeamId::parse(text).map_err(|e| Refused::invalid(e.to_string()))
 }
 
-async fn team_of(
-    identity: &impl Identity,
-    principal: &Principal,
-    id: &str,
-) -> Result<Team, Refused> {
+async fn team_of(identity: &impl Teams, principal: &Principal, id: &str) -> Result<Team, Refused> {
     let id = team_id(id)?;
     identity
         .team(&principal.account, &id)
@@ -163,10 +159,7 @@ async fn team_of(
         .ok_or_else(|| Refused::not_found(format!("team `{id}` not found")))
 }
 
-pub async fn list_teams(
-    identity: &impl Identity,
-    principal: &Principal,
-) -> Result<TeamList, Refused> {
+pub async fn list_teams(identity: &impl Teams, principal: &Principal) -> Result<TeamList, Refused> {
     let mut teams = identity.teams(&principal.account).await?;
     teams.sort_by(|a, b| a.id.cmp(&b.id));
     let teams = teams.iter().map(TeamView::from).collect();
@@ -174,7 +167,7 @@ pub async fn list_teams(
 }
 
 pub async fn create_team(
-    store: &(impl Registry + Identity),
+    store: &(impl Accounts + Users + Teams),
     principal: &Principal,
     draft: TeamDraft,
 ) -> Result<TeamView, Refused> {
@@ -209,7 +202,7 @@ pub async fn create_team(
 }
 
 pub async fn team_detail(
-    identity: &impl Identity,
+    identity: &impl Teams,
     principal: &Principal,
     id: &str,
 ) -> Result<TeamView, Refused> {
@@ -218,7 +211,7 @@ pub async fn team_detail(
 
 /// Renames a team or replaces its members (whichever the body has).
 pub async fn update_team(
-    identity: &impl Identity,
+    identity: &(impl Users + Teams),
     principal: &Principal,
     id: &str,
     draft: TeamDraft,
@@ -238,7 +231,7 @@ pub async fn update_team(
 }
 
 pub async fn delete_team(
-    store: &(impl Registry + Identity),
+    store: &(impl Groups + Teams),
     principal: &Principal,
     id: &str,
 ) -> Result<Deleted<TeamId>, Refused> {
@@ -253,7 +246,7 @@ pub async fn delete_team(
 
 /// Removes a deleted user's grants and team memberships.
 pub async fn forget_user(
-    store: &(impl Registry + Identity),
+    store: &(impl Groups + Teams),
     account: &AccountId,
     user: &UserId,
 ) -> Result<(), Refused> {
@@ -268,7 +261,7 @@ pub async fn forget_user(
 }
 
 async fn revoke_grants(
-    registry: &impl Registry,
+    registry: &impl Groups,
     account: &AccountId,
     grantee: &Grantee,
 ) -> Result<(), Refused> {
@@ -336,7 +329,7 @@ pub fn grants_of(group: &Group) -> GrantsView {
 /// Replaces who may see and edit a group. Every user and team named must exist in the
 /// account; each may appear once.
 pub async fn set_grants(
-    store: &(impl Registry + Identity),
+    store: &(impl Groups + Users + Teams),
     principal: &Principal,
     group: &Group,
     draft: GrantsDraft,

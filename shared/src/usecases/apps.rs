@@ -11,7 +11,9 @@ use crate::domain::protocol::records_topic;
 use crate::domain::record::Millis;
 use crate::domain::registry::{held_by, App, AppKind, Group, Instrument, RegistrationId};
 use crate::domain::token::Principal;
-use crate::ports::{Created, DeviceCredentials, Provisioned, RecordStore, Registry, Things};
+use crate::ports::{
+    Accounts, Apps, Created, DeviceCredentials, Groups, Provisioned, RecordStore, Things,
+};
 
 use super::caller::{app_of, plan_of};
 use super::input::display_name;
@@ -117,7 +119,7 @@ pub struct AppInstrument {
 }
 
 pub async fn list_apps(
-    registry: &impl Registry,
+    registry: &impl Groups,
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -138,7 +140,7 @@ pub async fn list_apps(
 
 /// The instruments of `app`'s registration, and when each was last seen.
 async fn instruments_of(
-    registry: &impl Registry,
+    registry: &impl Groups,
     records: &impl RecordStore,
     app: &App,
 ) -> Result<(Vec<Instrument>, Newest), Refused> {
@@ -154,7 +156,7 @@ async fn instruments_of(
 /// Core fails, the entry is taken back and the slot freed.
 #[allow(clippy::too_many_arguments)]
 pub async fn register_app(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Apps),
     things: &impl Things,
     stack: &Stack,
     principal: &Principal,
@@ -275,7 +277,7 @@ pub async fn register_app(
 }
 
 pub async fn app_detail(
-    registry: &impl Registry,
+    registry: &(impl Groups + Apps),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -303,7 +305,7 @@ pub async fn app_detail(
 /// app cannot even connect (ingest refuses a disabled app's messages besides).
 #[allow(clippy::too_many_arguments)]
 pub async fn update_app(
-    registry: &impl Registry,
+    registry: &(impl Groups + Apps),
     records: &impl RecordStore,
     things: &impl Things,
     principal: &Principal,
@@ -340,7 +342,7 @@ pub async fn update_app(
 /// Deletes an app with its instruments, and its thing and certificate in IoT Core —
 /// those first: a retry after a failure there still finds the app to finish with.
 pub async fn delete_app(
-    registry: &impl Registry,
+    registry: &impl Apps,
     things: &impl Things,
     stack: &Stack,
     principal: &Principal,

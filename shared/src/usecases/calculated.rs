@@ -13,7 +13,7 @@ use crate::domain::ids::{CalcId, ChannelName};
 use crate::domain::record::Millis;
 use crate::domain::registry::{Group, Instrument};
 use crate::domain::token::Principal;
-use crate::ports::{JobQueue, RecordStore, Registry, Saved};
+use crate::ports::{Accounts, CalculatedChannels, Groups, JobQueue, RecordStore, Saved};
 
 use super::caller::plan_of;
 use super::newest::{calculated_latest, calculated_latest_of, Reading};
@@ -74,7 +74,7 @@ pub struct CalculatedList {
 }
 
 pub async fn list(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -94,7 +94,7 @@ pub async fn list(
 }
 
 pub async fn detail(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -108,7 +108,7 @@ pub async fn detail(
 
 /// Creates a channel of ID `id` and queues the backfill of its history as chain `chain`.
 pub async fn create(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
@@ -149,7 +149,7 @@ pub async fn create(
 /// `chain`.
 #[allow(clippy::too_many_arguments)]
 pub async fn copy(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
@@ -194,7 +194,7 @@ pub async fn copy(
 /// resumes an unfinished backfill; a backfill it queues is chain `chain`.
 #[allow(clippy::too_many_arguments)]
 pub async fn edit(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     jobs: &impl JobQueue,
     principal: &Principal,
@@ -260,7 +260,7 @@ pub async fn edit(
 }
 
 pub async fn delete(
-    registry: &impl Registry,
+    registry: &impl CalculatedChannels,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
@@ -278,7 +278,7 @@ pub async fn delete(
 }
 
 async fn existing(
-    registry: &impl Registry,
+    registry: &impl CalculatedChannels,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
@@ -320,7 +320,7 @@ fn ensure_name_free(
 
 /// The group's instruments now: what expressions resolve against.
 async fn group_instruments(
-    registry: &impl Registry,
+    registry: &impl Groups,
     principal: &Principal,
     group: &Group,
 ) -> Result<Vec<Instrument>, Refused> {
@@ -332,7 +332,7 @@ async fn group_instruments(
 
 /// Creates `channel` within the plan's limit per group.
 async fn insert(
-    registry: &impl Registry,
+    registry: &(impl Accounts + CalculatedChannels),
     principal: &Principal,
     group: &Group,
     channel: &CalculatedChannel,

@@ -8,7 +8,7 @@ use crate::domain::access::GroupRole;
 use crate::domain::ids::GroupId;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Created, Identity, Registry};
+use crate::ports::{Accounts, Created, Groups, Teams, Users};
 
 use super::access;
 use super::caller::plan_of;
@@ -48,7 +48,7 @@ pub struct GroupList {
 
 /// The groups the principal may see.
 pub async fn list_groups(
-    store: &(impl Registry + Identity),
+    store: &(impl Groups + Users + Teams),
     principal: &Principal,
 ) -> Result<GroupList, Refused> {
     let mut groups = store.groups(&principal.account).await?;
@@ -63,7 +63,7 @@ pub async fn list_groups(
 }
 
 pub async fn create_group(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Groups),
     principal: &Principal,
     draft: GroupDraft,
 ) -> Result<GroupView, Refused> {
@@ -95,7 +95,7 @@ pub async fn create_group(
 }
 
 pub async fn rename_group(
-    registry: &impl Registry,
+    registry: &impl Groups,
     group: &Group,
     draft: GroupDraft,
 ) -> Result<GroupView, Refused> {
@@ -114,7 +114,7 @@ pub async fn rename_group(
 }
 
 pub async fn delete_group(
-    registry: &impl Registry,
+    registry: &impl Groups,
     principal: &Principal,
     group: &Group,
 ) -> Result<Deleted<GroupId>, Refused> {

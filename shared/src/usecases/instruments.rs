@@ -8,7 +8,7 @@ use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::registry::{App, AppKind, Group, Instrument};
 use crate::domain::token::Principal;
-use crate::ports::{RecordStore, Registry, Saved};
+use crate::ports::{Accounts, Apps, Instruments, RecordStore, Saved};
 
 use super::caller::{app_of, plan_of};
 use super::input::{display_name, present};
@@ -81,7 +81,7 @@ impl InstrumentView {
 }
 
 async fn instrument_of(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
@@ -99,7 +99,7 @@ async fn instrument_of(
 }
 
 pub async fn instrument_detail(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -115,7 +115,7 @@ pub async fn instrument_detail(
 /// on, within the plan's channel limit (channels are those the instrument has sent;
 /// history stays as it is).
 pub async fn update_instrument(
-    registry: &impl Registry,
+    registry: &(impl Accounts + Apps + Instruments),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -205,7 +205,7 @@ fn choose_acquired(
 }
 
 pub async fn delete_instrument(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,

@@ -9,7 +9,7 @@ use crate::domain::presence::connected;
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{held_by, Group};
 use crate::domain::token::Principal;
-use crate::ports::{RecordStore, Registry};
+use crate::ports::{CalculatedChannels, Groups, RecordStore};
 
 use super::calculated::CalculatedView;
 use super::newest::{calculated_latest, Newest};
@@ -51,7 +51,7 @@ pub struct ChannelLatest {
 }
 
 pub async fn latest(
-    registry: &impl Registry,
+    registry: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,

@@ -14,7 +14,7 @@ use crate::domain::ids::GroupId;
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Group, InstrumentKey};
 use crate::domain::token::Principal;
-use crate::ports::{RecordStore, Registry, StoreError};
+use crate::ports::{Apps, CalculatedChannels, Instruments, RecordStore, StoreError};
 
 use super::Refused;
 
@@ -134,7 +134,7 @@ pub struct ChannelSeries {
 }
 
 pub async fn series(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments + CalculatedChannels),
     store: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -214,7 +214,7 @@ pub async fn series(
 /// channels each record under the key holds. Anything outside the principal's group — another
 /// account's app, another group's — answers exactly like a channel that does not exist.
 async fn locate(
-    registry: &impl Registry,
+    registry: &(impl Apps + Instruments + CalculatedChannels),
     principal: &Principal,
     group: &GroupId,
     channel: &SeriesRef,

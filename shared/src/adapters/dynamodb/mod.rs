@@ -4,6 +4,11 @@
 //!
 //! **Registry** (`pk`, `sk`; GSI `byGroup` on `gpk`, `gsk`), one table for all
 //! configuration and identity: every item kind and its keys are in `keys.rs`.
+//! [`DynamoStore`] implements every port of [`crate::ports::Store`] on it, one file per
+//! port (`accounts.rs`, `groups.rs`, `apps.rs`, `instruments.rs`, `calculated.rs`,
+//! `users.rs`, `sessions.rs`, `throttle.rs`, `mailed_codes.rs`, `resets.rs`,
+//! `signups.rs`, `tokens.rs`, `teams.rs`, `audit.rs`), with what they share (the struct,
+//! transactions, counted creation, decoding of items several read) in `store.rs`.
 //!
 //! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
 //!   register an instrument (transaction: count on the app + conditional put), save an
@@ -30,17 +35,32 @@
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.
 
-mod identity;
 mod item_size;
 mod keys;
 mod records;
-mod registry;
 pub mod schema;
+mod store;
 mod values;
+
+// One file per port the store implements; the machinery they share is in `store`.
+mod accounts;
+mod apps;
+mod audit;
+mod calculated;
+mod groups;
+mod instruments;
+mod mailed_codes;
+mod resets;
+mod sessions;
+mod signups;
+mod teams;
+mod throttle;
+mod tokens;
+mod users;
 
 pub use item_size::{item_size, write_units};
 pub use records::{record_item, DynamoRecords};
-pub use registry::DynamoRegistry;
+pub use store::DynamoStore;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 

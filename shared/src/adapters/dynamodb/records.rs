@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use aws_sdk_dynamodb::Client;
 
-use super::registry::written;
+use super::store::written;
 use super::unavailable;
 use super::values::{get_b, get_n, get_s, n, s, Item};
 use crate::domain::record::Millis;

@@ -15,7 +15,7 @@ async fn every_plan_allows_exactly_its_groups_and_apps() {
         let limits = plan.limits();
         let account = format!("limits-{plan}");
         // The seed makes one group ("g0") and no app.
-        let tenant = seed::tenant(&app.cloud.registry, &account, plan, "g0", &[])
+        let tenant = seed::tenant(&app.cloud.store, &account, plan, "g0", &[])
             .await
             .unwrap();
         let token = app

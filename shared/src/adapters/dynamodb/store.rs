@@ -1,0 +1,439 @@
+//! The store on the registry table (layout in the module docs of [`super`]): the
+//! struct and the machinery its ports share. Each port's implementation is in its
+//! own file beside this one.
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+
+use super::keys::*;
+use super::unavailable;
+use super::values::{get_bool, get_n, get_opt_s, get_s, get_strings, n, parse_id, s, Item};
+use crate::domain::auth::{Role, User};
+use crate::domain::ids::{AccountId, AppId, ChannelName, GroupId, InstrumentSerial};
+use crate::domain::record::Millis;
+use crate::domain::registry::{App, AppKind, Instrument, RegistrationId};
+use crate::ports::{Created, StoreError};
+
+/// The registry table on DynamoDB: every port of [`crate::ports::Store`].
+#[derive(Clone)]
+pub struct DynamoStore {
+    pub(super) client: Client,
+    pub(super) table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Runs a transaction: `None` when it committed, else which of its parts failed their
+    /// condition (in order). A conflict with a concurrent write says nothing about the
+    /// conditions, so it is a retryable error instead.
+    pub(super) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<bool>>, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(error) => match cancellation(&error) {
+                Some(Cancelled::Conditions(failed)) => Ok(Some(failed)),
+                Some(Cancelled::Conflict) => Err(conflict()),
+                None => Err(unavailable(error)),
+            },
+        }
+    }
+
+    /// Puts `item` unless its key exists and counts it in `counter` on the item
+    /// `counted_on` within `limit`, in one transaction: the race-safe shape of every
+    /// creation a plan limits.
+    pub(super) async fn create_counted(
+        &self,
+        item: Item,
+        counted_on: (String, String),
+        counter: &str,
+        limit: u32,
+    ) -> Result<Created, StoreError> {
+        self.create_counted_also(item, counted_on, counter, limit, None)
+            .await
+    }
+
+    /// [`Self::create_counted`], also counting the item in the unlimited `also`.
+    pub(super) async fn create_counted_also(
+        &self,
+        item: Item,
+        counted_on: (String, String),
+        counter: &str,
+        limit: u32,
+        also: Option<&str>,
+    ) -> Result<Created, StoreError> {
+        let count = count_up_also(&self.table, counted_on, counter, Some(limit), also);
+        self.create_with(item, count).await
+    }
+
+    /// Puts `item` unless its key exists, in one transaction with `count` (the update
+    /// that counts it against a limit).
+    pub(super) async fn create_with(
+        &self,
+        item: Item,
+        count: TransactWriteItem,
+    ) -> Result<Created, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put is complete");
+        let cancelled = self
+            .transact(vec![count, TransactWriteItem::builder().put(put).build()])
+            .await?;
+        Ok(match cancelled {
+            None => Created::Created,
+            // [count, put]: the put's condition failing means the key is taken.
+            Some(failed) if failed.get(1) == Some(&true) => Created::Exists,
+            Some(_) => Created::LimitReached,
+        })
+    }
+
+    /// Writes `item` whole, whatever was there.
+    pub(super) async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Sets one attribute of the item (`pk`, `sk`) if the item exists: `false` if not.
+    pub(super) async fn set_existing(
+        &self,
+        (pk, sk): (String, &str),
+        attribute: &str,
+        value: AttributeValue,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            // Aliased: attribute names are many, and DynamoDB reserves hundreds of words.
+            .update_expression("SET #attribute = :value")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#attribute", attribute)
+            .expression_attribute_values(":value", value)
+            .send()
+            .await;
+        written(result)
+    }
+
+    /// Deletes the item (`pk`, `sk`) if it exists: `true` for the one caller of several
+    /// that did, which makes single-use secrets single-use.
+    pub(super) async fn take(&self, pk: String, sk: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        written(result)
+    }
+
+    /// Deletes the item `(pk, sk)` and takes it from `counter` on the item `counted_on`,
+    /// in one transaction: `false` if there was no such item.
+    pub(super) async fn delete_counted(
+        &self,
+        (pk, sk): (String, String),
+        counted_on: (String, String),
+        counter: &str,
+    ) -> Result<bool, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("delete is complete");
+        let (count_pk, count_sk) = counted_on;
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                count_down(&self.table, count_pk, count_sk, counter),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
+    }
+
+    /// Every item under `pk` whose sort key starts with `prefix`, read consistently, all
+    /// pages.
+    pub(super) async fn query_prefix(
+        &self,
+        pk: String,
+        prefix: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            start_key = output.last_evaluated_key;
+            items.extend(output.items.unwrap_or_default());
+            if start_key.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    pub(super) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output.item)
+    }
+}
+
+/// Adds one to `counter` on an item, unless it would pass `limit`: the part of a
+/// creation transaction that makes a plan limit race-safe.
+pub(super) fn count_up(
+    table: &str,
+    pk: String,
+    sk: String,
+    counter: &str,
+    limit: Option<u32>,
+) -> TransactWriteItem {
+    count_up_also(table, (pk, sk), counter, limit, None)
+}
+
+/// [`count_up`], adding one to the unlimited counter `also` in the same update (a
+/// transaction may touch an item once).
+pub(super) fn count_up_also(
+    table: &str,
+    (pk, sk): (String, String),
+    counter: &str,
+    limit: Option<u32>,
+    also: Option<&str>,
+) -> TransactWriteItem {
+    let mut expression = String::from("SET #counter = if_not_exists(#counter, :zero) + :one");
+    let mut update = Update::builder()
+        .table_name(table)
+        .key("pk", s(pk))
+        .key("sk", s(sk))
+        // Aliased: counters are named after what they count, and `users` is reserved.
+        .expression_attribute_names("#counter", counter)
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1));
+    if let Some(also) = also {
+        expression.push_str(", #also = if_not_exists(#also, :zero) + :one");
+        update = update.expression_attribute_names("#also", also);
+    }
+    update = update.update_expression(expression);
+    update = match limit {
+        // A missing counter is zero: below any limit but a limit of zero.
+        Some(0) => update
+            .condition_expression("attribute_exists(pk) AND #counter < :limit")
+            .expression_attribute_values(":limit", n(0)),
+        Some(limit) => update
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(#counter) OR #counter < :limit)",
+            )
+            .expression_attribute_values(":limit", n(limit)),
+        None => update.condition_expression("attribute_exists(pk)"),
+    };
+    TransactWriteItem::builder()
+        .update(update.build().expect("update is complete"))
+        .build()
+}
+
+/// Takes one from `counter`: the part of a deletion transaction that frees a slot.
+pub(super) fn count_down(table: &str, pk: String, sk: String, counter: &str) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(pk))
+        .key("sk", s(sk))
+        // `if_not_exists` keeps the expression valid on an item without the counter, so
+        // the condition, not a validation error, is what refuses it.
+        .update_expression("SET #counter = if_not_exists(#counter, :zero) - :one")
+        .condition_expression("#counter > :zero")
+        .expression_attribute_names("#counter", counter)
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// The outcome of a conditional write: `true` if written, `false` if its condition
+/// failed (which callers treat as an answer, not an error).
+pub(super) fn written<T, E: Into<aws_sdk_dynamodb::Error>>(
+    result: Result<T, E>,
+) -> Result<bool, StoreError> {
+    match result.map_err(Into::into) {
+        Ok(_) => Ok(true),
+        Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => Ok(false),
+        Err(error) => Err(StoreError::Unavailable(
+            DisplayErrorContext(error).to_string(),
+        )),
+    }
+}
+
+pub(super) fn parse_app(item: &Item) -> Result<App, StoreError> {
+    let (_, thing) = get_s(item, "pk")?
+        .strip_prefix(APP_PREFIX)
+        .and_then(|rest| rest.split_once('#'))
+        .ok_or_else(|| StoreError::Corrupt("app item without an APP#{account}#{app} key".into()))?;
+    Ok(App {
+        id: parse_id(AppId::parse, thing)?,
+        account: parse_id(AccountId::parse, get_s(item, "account")?)?,
+        group: parse_id(GroupId::parse, get_s(item, "group")?)?,
+        registration: parse_registration(item)?,
+        registered: Millis(get_n(item, "registered")?.unwrap_or(0)),
+        name: get_s(item, "name")?.to_owned(),
+        kind: match item.get("kind") {
+            None => AppKind::Gateway,
+            Some(_) => {
+                let text = get_s(item, "kind")?;
+                AppKind::parse(text)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown app kind `{text}`")))?
+            }
+        },
+        enabled: get_bool(item, "enabled")?,
+        certificate: get_opt_s(item, "certificate")?.map(str::to_owned),
+        last_seen: get_n(item, "lastSeen")?.map(Millis),
+    })
+}
+
+fn parse_registration(item: &Item) -> Result<RegistrationId, StoreError> {
+    let text = get_s(item, "reg")?;
+    RegistrationId::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("bad app registration `{text}`")))
+}
+
+pub(super) fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
+    let channels = get_strings(item, "channels")?
+        .into_iter()
+        .map(|c| parse_id(ChannelName::parse, &c))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Instrument {
+        account: parse_id(AccountId::parse, get_s(item, "account")?)?,
+        group: parse_id(GroupId::parse, get_s(item, "group")?)?,
+        app: parse_id(AppId::parse, get_s(item, "app")?)?,
+        registration: parse_registration(item)?,
+        serial: parse_id(InstrumentSerial::parse, get_s(item, "serial")?)?,
+        instance: RegistrationId::parse(get_s(item, "inst")?)
+            .ok_or_else(|| StoreError::Corrupt("bad instrument instance".into()))?,
+        channels,
+        deselected: match item.get("deselected") {
+            Some(AttributeValue::L(list)) => list
+                .iter()
+                .map(|v| match v {
+                    AttributeValue::N(n) => n
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("bad deselected index".into())),
+                    _ => Err(StoreError::Corrupt("bad deselected index".into())),
+                })
+                .collect::<Result<Vec<u32>, _>>()?,
+            _ => Vec::new(),
+        },
+        label: get_opt_s(item, "label")?.map(str::to_owned),
+        note: get_opt_s(item, "note")?.map(str::to_owned),
+        rev: get_n(item, "rev")?.unwrap_or(0),
+    })
+}
+
+/// Why a transaction was cancelled: which of its parts failed their condition (in
+/// request order), or a conflict with a concurrent write — which says nothing about the
+/// conditions and is worth a retry.
+enum Cancelled {
+    Conditions(Vec<bool>),
+    Conflict,
+}
+
+/// The cancellation of a transaction, or `None` for any other failure.
+fn cancellation<R: std::fmt::Debug>(
+    error: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
+) -> Option<Cancelled> {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        error.as_service_error()
+    else {
+        return None;
+    };
+    let codes: Vec<Option<&str>> = cancelled
+        .cancellation_reasons()
+        .iter()
+        .map(|r| r.code())
+        .collect();
+    let only_conditions = !codes.is_empty()
+        && codes
+            .iter()
+            .all(|code| matches!(code, None | Some("None") | Some("ConditionalCheckFailed")));
+    Some(if only_conditions {
+        Cancelled::Conditions(
+            codes
+                .iter()
+                .map(|c| *c == Some("ConditionalCheckFailed"))
+                .collect(),
+        )
+    } else {
+        Cancelled::Conflict
+    })
+}
+
+fn conflict() -> StoreError {
+    StoreError::Unavailable("transaction conflicted with a concurrent write".into())
+}
+
+pub(super) fn user_item(user: &User) -> Item {
+    let mut item = Item::from([
+        ("pk".into(), s(account_pk(&user.account))),
+        ("sk".into(), s(user_sk(&user.id))),
+        ("role".into(), s(user.role.as_str())),
+        ("passwordHash".into(), s(&user.password_hash)),
+    ]);
+    if let Some(email) = &user.email {
+        item.insert("email".into(), s(email));
+    }
+    item
+}
+
+/// DynamoDB's TTL attribute: epoch seconds after which the item may be removed.
+pub(super) fn ttl(at: Millis) -> aws_sdk_dynamodb::types::AttributeValue {
+    n(at.0 / 1000)
+}
+
+pub(super) fn role(item: &Item) -> Result<Role, StoreError> {
+    let text = get_s(item, "role")?;
+    Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown role `{text}`")))
+}

@@ -1,0 +1,43 @@
+//! The [`RecordStore`] port.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+
+/// A stored record: the item the records table holds per (instrument, time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub instrument: InstrumentKey,
+    pub t: Millis,
+    pub values: Vec<u8>,
+}
+
+/// The time series.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// Stores each record unless one is stored under its key already (the first write
+    /// stays, so a redelivery changes nothing); how many were newly stored.
+    async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError>;
+    /// The records stored under these (instrument, time) keys, read consistently, in no
+    /// particular order; keys with no record are left out. The keys have no repeats.
+    async fn get_many(
+        &self,
+        keys: &[(InstrumentKey, Millis)],
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The newest `limit` records of one instrument, newest first; `limit` is at least 1.
+    async fn newest(
+        &self,
+        instrument: &InstrumentKey,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
+    async fn range(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+}
