@@ -2,6 +2,7 @@
 
 use fieldcloud::adapters::context::Ctx;
 use fieldcloud::domain::protocol::RuleEvent;
+use fieldcloud::usecases;
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
@@ -10,7 +11,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let ctx = Ctx::from_env().await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<RuleEvent>| {
         let ctx = &ctx;
-        async move { ingest::handle(&event.payload, &ctx.stack, &ctx.store, &ctx.records).await }
+        async move {
+            let (stack, store, records) = (&ctx.stack, &ctx.store, &ctx.records);
+            let new_instance = &ingest::random_instance;
+            let handled =
+                usecases::ingest::handle(&event.payload, stack, store, records, new_instance);
+            handled.await.map_err(ingest::Failure)
+        }
     }))
     .await
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::protocol::{thing_of_topic, RuleEvent, RECORDS_TOPIC_FILTER};
-use ingest::IngestReport;
+use fieldcloud::usecases::ingest::{self, IngestReport};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use tokio::sync::{broadcast, Semaphore};
 
@@ -107,7 +107,15 @@ pub async fn run(
 async fn invoke_with_retries(event: &RuleEvent, rule: &Rule) -> Result<Arc<IngestReport>, String> {
     let mut attempt = 0;
     loop {
-        match ingest::handle(event, &rule.stack, &rule.store, &rule.records).await {
+        match ingest::handle(
+            event,
+            &rule.stack,
+            &rule.store,
+            &rule.records,
+            &::ingest::random_instance,
+        )
+        .await
+        {
             Ok(report) => return Ok(Arc::new(report)),
             Err(error) if attempt < RETRIES => {
                 attempt += 1;

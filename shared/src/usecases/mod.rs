@@ -9,6 +9,7 @@ pub mod apps;
 pub mod calculated;
 pub mod caller;
 pub mod groups;
+pub mod ingest;
 pub mod input;
 pub mod instruments;
 pub mod latest;
