@@ -14,12 +14,15 @@ use crate::audit::audit_query;
 use crate::error::ApiError;
 use crate::input::{app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
-use crate::series::SeriesQuery;
-use crate::{apps, calculated, instruments};
-use crate::{latest, series, Api};
+use crate::series_query::FromQuery;
+use crate::Api;
+use fieldcloud::domain::ids::CalcId;
+use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::usecases::random::ThreadRandom;
-use fieldcloud::usecases::{access, account, api_tokens, groups, login, mailed_code};
-use fieldcloud::usecases::{password, temporary_login, totp, trial, users};
+use fieldcloud::usecases::series::{self, SeriesQuery};
+use fieldcloud::usecases::users;
+use fieldcloud::usecases::{access, account, api_tokens, apps, calculated, groups, instruments};
+use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
 /// A success: the status and the body.
 pub struct Reply {
@@ -247,8 +250,18 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         GroupRoute::ListApps => ok(apps::list_apps(store, records, principal, group, now).await?),
         GroupRoute::RegisterApp => {
             let draft = json_body(request)?;
-            let stack = &api.stack;
-            created(apps::register_app(store, things, stack, principal, group, draft, now).await?)
+            let (stack, registration) = (&api.stack, RegistrationId::from_random(rand::random()));
+            let register = apps::register_app(
+                store,
+                things,
+                stack,
+                principal,
+                group,
+                draft,
+                registration,
+                now,
+            );
+            created(register.await?)
         }
         GroupRoute::AppDetail => {
             ok(apps::app_detail(store, records, principal, group, &app()?, now).await?)
@@ -285,22 +298,25 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         GroupRoute::ListCalculated => ok(calculated::list(store, records, principal, group).await?),
         GroupRoute::CreateCalculated => {
             let draft = json_body(request)?;
-            created(calculated::create(store, jobs, principal, group, draft).await?)
+            let (id, chain) = (CalcId::from_random(rand::random()), rand::random());
+            created(calculated::create(store, jobs, principal, group, draft, id, chain).await?)
         }
         GroupRoute::CalculatedDetail => {
             ok(calculated::detail(store, records, principal, group, &calc()?).await?)
         }
         GroupRoute::EditCalculated => {
             let draft = json_body(request)?;
-            let id = calc()?;
-            let edit = calculated::edit(store, records, jobs, principal, group, &id, draft);
+            let (id, chain) = (calc()?, rand::random());
+            let edit = calculated::edit(store, records, jobs, principal, group, &id, draft, chain);
             ok(edit.await?)
         }
         GroupRoute::DeleteCalculated => {
             ok(calculated::delete(store, principal, group, &calc()?).await?)
         }
         GroupRoute::CopyCalculated => {
-            created(calculated::copy(store, jobs, principal, group, &calc()?).await?)
+            let (id, new_id, chain) =
+                (calc()?, CalcId::from_random(rand::random()), rand::random());
+            created(calculated::copy(store, jobs, principal, group, &id, new_id, chain).await?)
         }
     }
 }

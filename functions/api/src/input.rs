@@ -1,19 +1,11 @@
 //! Rules for fields of request bodies and queries that several routes share.
 
 use lambda_http::{Body, Request};
-use serde::{Deserialize, Deserializer};
 
 use fieldcloud::domain::ids::{AppId, CalcId, GroupId, InstrumentSerial, UserId};
 use fieldcloud::domain::record::Millis;
 
 use crate::error::ApiError;
-
-/// `Some(None)` for a field sent as `null`, `None` for one left out.
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 /// A time as milliseconds since the epoch or an RFC 3339 timestamp with its offset.
 pub fn parse_time(name: &str, value: &str) -> Result<Millis, ApiError> {

@@ -3,18 +3,13 @@
 //! Gateway's `/{proxy+}` route and the local cloud's plain HTTP server. [`ROUTES`] is
 //! the one table of them all.
 
-mod apps;
 mod audit;
 mod auth;
-mod calculated;
 mod dispatch;
 mod error;
 mod input;
-mod instruments;
-mod latest;
-mod newest;
 mod routes;
-mod series;
+mod series_query;
 
 use lambda_http::{Body, Request, Response};
 
@@ -31,8 +26,9 @@ use fieldcloud::usecases;
 
 pub use auth::Access;
 pub use error::ApiError;
+pub use fieldcloud::usecases::series::{ReadLimits, SeriesQuery};
 pub use routes::{Handler, Route, SignedRoute, ROUTES};
-pub use series::{ReadLimits, SeriesQuery};
+pub use series_query::FromQuery;
 
 /// What the routes need: the registry, the records, the backfill queue, the mailer, the
 /// apps' identities in IoT Core and the stack that names them, the token key, and the

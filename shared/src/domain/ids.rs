@@ -125,6 +125,14 @@ id_type!(
     is_slug_char
 );
 
+impl CalcId {
+    /// A new ID from random bits (the caller supplies the randomness): 48 of them, as 12
+    /// hex digits.
+    pub fn from_random(bits: u64) -> CalcId {
+        CalcId::parse(format!("{:012x}", bits >> 16)).expect("hex digits form a valid ID")
+    }
+}
+
 id_type!(
     /// An app's ID (gateway software, or a logger connected directly), unique within its
     /// account. Its IoT thing is named `{stack}:{account}:{app ID}` (see

@@ -1,27 +1,28 @@
-//! `GET /v1/groups/{group}/series?channel=app/instrument/channel&channel=calc:{id}&from=…&to=…&buckets=…`:
-//! up to 32 channels, measured or calculated, over a time range; raw when short, else
-//! downsampled to the minimum and maximum per bucket so that peaks survive.
+//! Series of up to [`MAX_CHANNELS`] channels of a measurement group, measured or
+//! calculated, over a time range: raw when short, else downsampled to the minimum and
+//! maximum per bucket so that peaks survive. How much one request may read is
+//! [`ReadLimits`]; a request that would read more is refused with what to narrow.
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value as Json};
+use serde::Serialize;
 
-use fieldcloud::domain::channel::SeriesRef;
-use fieldcloud::domain::codec::{decode_values, ChannelIndex};
-use fieldcloud::domain::downsample::{min_max, Point};
-use fieldcloud::domain::ids::GroupId;
-use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{Group, InstrumentKey};
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Apps, CalculatedChannels, Instruments, RecordStore, StoreError};
+use crate::domain::channel::SeriesRef;
+use crate::domain::codec::{decode_values, ChannelIndex};
+use crate::domain::downsample::{min_max, Point};
+use crate::domain::ids::GroupId;
+use crate::domain::record::{Millis, Value};
+use crate::domain::registry::{Group, InstrumentKey};
+use crate::domain::token::Principal;
+use crate::ports::{Apps, CalculatedChannels, Instruments, RecordStore, StoreError};
 
-use crate::error::ApiError;
-use crate::input::parse_time;
+use super::Refused;
 
 /// The most channels one request may ask for (SPEC.md 4).
 pub const MAX_CHANNELS: usize = 32;
 pub const DEFAULT_BUCKETS: usize = 500;
 pub const MAX_BUCKETS: usize = 5_000;
+
 /// How many stored records one series request may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadLimits {
@@ -59,55 +60,77 @@ pub struct SeriesQuery {
 }
 
 impl SeriesQuery {
-    pub fn parse(query: &str) -> Result<SeriesQuery, ApiError> {
-        let mut channels = Vec::new();
-        let (mut from, mut to, mut buckets) = (None, None, DEFAULT_BUCKETS);
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            match name.as_ref() {
-                "channel" => {
-                    let channel = SeriesRef::parse(&value).map_err(ApiError::bad_request)?;
-                    if !channels.contains(&channel) {
-                        channels.push(channel);
-                    }
-                }
-                "from" => from = Some(parse_time("from", &value)?),
-                "to" => to = Some(parse_time("to", &value)?),
-                "buckets" => {
-                    buckets = value
-                        .parse()
-                        .ok()
-                        .filter(|b| (1..=MAX_BUCKETS).contains(b))
-                        .ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "`buckets` must be a whole number from 1 to {MAX_BUCKETS}, got `{value}`"
-                            ))
-                        })?
-                }
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "unknown parameter `{other}`; use channel, from, to, buckets"
-                    )))
-                }
+    /// A query of `channels` (one asked for twice is read once) from `from` to `to`, in
+    /// `buckets` buckets (see [`buckets`]); the message of a refusal names the field.
+    pub fn new(
+        channels: Vec<SeriesRef>,
+        from: Option<Millis>,
+        to: Option<Millis>,
+        buckets: usize,
+    ) -> Result<SeriesQuery, Refused> {
+        let mut unique: Vec<SeriesRef> = Vec::with_capacity(channels.len());
+        for channel in channels {
+            if !unique.contains(&channel) {
+                unique.push(channel);
             }
         }
-        if channels.is_empty() || channels.len() > MAX_CHANNELS {
-            return Err(ApiError::bad_request(format!(
+        if unique.is_empty() || unique.len() > MAX_CHANNELS {
+            return Err(Refused::invalid(format!(
                 "ask for 1 to {MAX_CHANNELS} channels with `channel=app/instrument/channel`, got {}",
-                channels.len()
+                unique.len()
             )));
         }
-        let from = from.ok_or_else(|| ApiError::bad_request("`from` is missing"))?;
-        let to = to.ok_or_else(|| ApiError::bad_request("`to` is missing"))?;
+        let from = from.ok_or_else(|| Refused::invalid("`from` is missing"))?;
+        let to = to.ok_or_else(|| Refused::invalid("`to` is missing"))?;
         if from >= to {
-            return Err(ApiError::bad_request("`from` must be before `to`"));
+            return Err(Refused::invalid("`from` must be before `to`"));
+        }
+        if !(1..=MAX_BUCKETS).contains(&buckets) {
+            return Err(not_buckets(buckets));
         }
         Ok(SeriesQuery {
-            channels,
+            channels: unique,
             from,
             to,
             buckets,
         })
     }
+}
+
+/// A number of buckets as text: a whole number from 1 to [`MAX_BUCKETS`].
+pub fn buckets(value: &str) -> Result<usize, Refused> {
+    value
+        .parse()
+        .ok()
+        .filter(|b| (1..=MAX_BUCKETS).contains(b))
+        .ok_or_else(|| not_buckets(value))
+}
+
+fn not_buckets(value: impl std::fmt::Display) -> Refused {
+    Refused::invalid(format!(
+        "`buckets` must be a whole number from 1 to {MAX_BUCKETS}, got `{value}`"
+    ))
+}
+
+/// The series of a query, over the group `group`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    pub group: GroupId,
+    pub from: Millis,
+    pub to: Millis,
+    pub buckets: usize,
+    /// Where an instrument's records were cut at [`ReadLimits::per_instrument`], if any
+    /// was: the earliest such time.
+    pub truncated_at: Option<Millis>,
+    pub series: Vec<ChannelSeries>,
+}
+
+/// One channel's points, as `[t, value]` pairs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelSeries {
+    pub channel: String,
+    pub downsampled: bool,
+    pub points: Vec<(Millis, Value)>,
 }
 
 pub async fn series(
@@ -117,7 +140,7 @@ pub async fn series(
     group: &Group,
     query: &SeriesQuery,
     limits: ReadLimits,
-) -> Result<Json, ApiError> {
+) -> Result<Series, Refused> {
     // Every channel becomes a record key and a channel index; channels stored under the
     // same key (one instrument's) share one read.
     let mut reads: BTreeMap<InstrumentKey, (usize, Vec<(usize, ChannelIndex)>)> = BTreeMap::new();
@@ -137,7 +160,7 @@ pub async fn series(
         let limit = limits.per_instrument.min(budget + 1);
         let records = store.range(&key, query.from, query.to, limit).await?;
         if records.len() > budget {
-            return Err(ApiError::too_much_data(format!(
+            return Err(Refused::TooMuchData(format!(
                 "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
                 limits.per_request, limits.per_request_values
             )));
@@ -152,8 +175,8 @@ pub async fn series(
             truncated_at = Some(truncated_at.map_or(last, |t| t.min(last)));
         }
         for record in &records {
-            let values = decode_values(&record.values)
-                .map_err(|e| ApiError::from(StoreError::Corrupt(e.to_string())))?;
+            let values =
+                decode_values(&record.values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             for (slot, index) in &wanted {
                 if let Some((_, value)) = values.iter().find(|(i, _)| i == index) {
                     points[*slot].push(Point {
@@ -164,27 +187,27 @@ pub async fn series(
             }
         }
     }
-    let series: Vec<Json> = query
+    let series = query
         .channels
         .iter()
         .zip(points)
         .map(|(channel, points)| {
             let reduced = min_max(&points, query.from, query.to, query.buckets);
-            json!({
-                "channel": channel.to_string(),
-                "downsampled": reduced.len() != points.len(),
-                "points": reduced.iter().map(|p| json!([p.t, p.value])).collect::<Vec<_>>(),
-            })
+            ChannelSeries {
+                channel: channel.to_string(),
+                downsampled: reduced.len() != points.len(),
+                points: reduced.iter().map(|p| (p.t, p.value)).collect(),
+            }
         })
         .collect();
-    Ok(json!({
-        "group": group.id,
-        "from": query.from,
-        "to": query.to,
-        "buckets": query.buckets,
-        "truncated_at": truncated_at,
-        "series": series,
-    }))
+    Ok(Series {
+        group: group.id.clone(),
+        from: query.from,
+        to: query.to,
+        buckets: query.buckets,
+        truncated_at,
+        series,
+    })
 }
 
 /// Where a channel's values are stored: the key, the channel's index there, and how many
@@ -195,9 +218,9 @@ async fn locate(
     principal: &Principal,
     group: &GroupId,
     channel: &SeriesRef,
-) -> Result<(InstrumentKey, ChannelIndex, usize), ApiError> {
+) -> Result<(InstrumentKey, ChannelIndex, usize), Refused> {
     let not_found =
-        || ApiError::not_found(format!("channel `{channel}` not found in group `{group}`"));
+        || Refused::not_found(format!("channel `{channel}` not found in group `{group}`"));
     match channel {
         SeriesRef::Calculated(id) => {
             let calculated = registry
@@ -226,66 +249,5 @@ async fn locate(
             // Every channel it ever stored: records from before a deselection hold them.
             Ok((instrument.key(), index, instrument.channels.len()))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use fieldcloud::domain::record::Value;
-
-    /// The page client programmers read gives the limits this module enforces.
-    #[test]
-    fn docs_api_gives_the_series_limits() {
-        let doc = include_str!("../../../docs/api.md");
-        let limits = ReadLimits::default();
-        for text in [
-            format!("`channel` (1 to {MAX_CHANNELS} times"),
-            format!("a whole number from 1 to {MAX_BUCKETS}; {DEFAULT_BUCKETS} when left out"),
-            format!(
-                "at most {} records of one instrument",
-                limits.per_instrument
-            ),
-            format!(
-                "more than {} records over all its instruments, or more than {} values",
-                limits.per_request, limits.per_request_values
-            ),
-        ] {
-            assert!(doc.contains(&text), "docs/api.md should say `{text}`");
-        }
-    }
-
-    #[test]
-    fn query_parses_channels_times_and_buckets() {
-        let q = SeriesQuery::parse(
-            "channel=gw-1%2FLR-1%2FCH%201&channel=gw-1/LR-1/CH2&from=1000&to=2026-11-21T09:00:00%2B08:00&buckets=10",
-        )
-        .unwrap();
-        assert_eq!(q.channels.len(), 2);
-        assert_eq!(q.channels[0].to_string(), "gw-1/LR-1/CH 1");
-        assert_eq!(q.from, Millis(1000));
-        assert_eq!(q.to, Millis(1_795_222_800_000));
-        assert_eq!(q.buckets, 10);
-    }
-
-    #[test]
-    fn bad_queries_name_the_problem() {
-        let message = |q: &str| SeriesQuery::parse(q).unwrap_err().message;
-        assert!(message("from=1&to=2").contains("1 to 32 channels"));
-        assert!(message("channel=a/b&from=1&to=2").contains("app/instrument/channel"));
-        assert!(
-            message("channel=a/b/c&from=yesterday&to=2").contains("`from` must be milliseconds")
-        );
-        assert!(message("channel=a/b/c&from=2&to=1").contains("before"));
-        assert!(message("channel=a/b/c&from=1&to=2&buckets=0").contains("1 to 5000"));
-        assert!(message("channel=a/b/c&from=1&to=2&limit=3").contains("unknown parameter `limit`"));
-        let too_many: String = (0..33).map(|i| format!("channel=a/b/c{i}&")).collect();
-        assert!(message(&format!("{too_many}from=1&to=2")).contains("got 33"));
-    }
-
-    #[test]
-    fn special_values_serialize_as_the_device_protocol_spells_them() {
-        let value = Value::Special(fieldcloud::domain::record::Special::MinusOver);
-        assert_eq!(json!(value), json!("-OVER"));
     }
 }

@@ -1,6 +1,6 @@
 //! What the newest stored records say — the latest values of instruments and calculated
 //! channels, and when each instrument was last seen — read for many at once (the rules
-//! are in `fieldcloud::domain::latest` and `fieldcloud::domain::presence`).
+//! are in [`crate::domain::latest`] and [`crate::domain::presence`]).
 //!
 //! Every read is bounded: one Query of at most [`LATEST_LOOKBACK`] records per
 //! instrument, whatever its records hold. A record that cannot be decoded costs that
@@ -10,20 +10,28 @@
 use std::collections::HashMap;
 
 use futures_util::future::try_join_all;
+use serde::Serialize;
 
-use fieldcloud::domain::calculated::CalculatedChannel;
-use fieldcloud::domain::codec::decode_values;
-use fieldcloud::domain::latest::{InstrumentLatest, LATEST_LOOKBACK};
-use fieldcloud::domain::presence::app_last_seen;
-use fieldcloud::domain::record::{Millis, Value};
-use fieldcloud::domain::registry::{App, Instrument, InstrumentKey};
-use fieldcloud::ports::{RecordStore, StoreError, StoredRecord};
+use crate::domain::calculated::CalculatedChannel;
+use crate::domain::codec::{decode_values, CodecError};
+use crate::domain::latest::{InstrumentLatest, LATEST_LOOKBACK};
+use crate::domain::presence::app_last_seen;
+use crate::domain::record::{Millis, Value};
+use crate::domain::registry::{App, Instrument, InstrumentKey};
+use crate::ports::{RecordStore, StoreError, StoredRecord};
 
-use crate::error::ApiError;
+use super::{log, Refused};
 
 /// Queries in flight at once: a group's instruments are read together, without holding
 /// a connection per instrument.
 const CONCURRENT_READS: usize = 16;
+
+/// One stored value and its time, as answers show a latest value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Reading {
+    pub t: Millis,
+    pub value: Value,
+}
 
 /// What the newest records of some instruments say, by instrument key.
 #[derive(Default)]
@@ -35,7 +43,7 @@ impl Newest {
     pub async fn latest<'a>(
         records: &impl RecordStore,
         instruments: impl IntoIterator<Item = &'a Instrument>,
-    ) -> Result<Newest, ApiError> {
+    ) -> Result<Newest, Refused> {
         Self::read(records, instruments, LATEST_LOOKBACK).await
     }
 
@@ -44,7 +52,7 @@ impl Newest {
     pub async fn last_seen<'a>(
         records: &impl RecordStore,
         instruments: impl IntoIterator<Item = &'a Instrument>,
-    ) -> Result<Newest, ApiError> {
+    ) -> Result<Newest, Refused> {
         Self::read(records, instruments, 1).await
     }
 
@@ -52,7 +60,7 @@ impl Newest {
         records: &impl RecordStore,
         instruments: impl IntoIterator<Item = &'a Instrument>,
         lookback: usize,
-    ) -> Result<Newest, ApiError> {
+    ) -> Result<Newest, Refused> {
         let instruments: Vec<&Instrument> = instruments.into_iter().collect();
         let mut latest = HashMap::with_capacity(instruments.len());
         for chunk in instruments.chunks(CONCURRENT_READS) {
@@ -84,9 +92,9 @@ impl Newest {
 
 /// For an answer to a change already made: a read that fails is logged and the answer
 /// goes without the values, rather than reporting the committed change as failed.
-pub fn or_without(read: Result<Newest, ApiError>) -> Newest {
+pub fn or_without(read: Result<Newest, Refused>) -> Newest {
     read.unwrap_or_else(|error| {
-        tracing::warn!(error = ?error, "latest values left out of an answer");
+        log::left_out("latest values", &error);
         Newest::default()
     })
 }
@@ -99,7 +107,7 @@ async fn read_one(
     let key = instrument.key();
     let newest = records.newest(&key, lookback).await?;
     let latest = latest_of(instrument, &newest).unwrap_or_else(|error| {
-        tracing::error!(instrument = key.as_str(), %error, "stored record does not decode");
+        log::undecodable_record(key.as_str(), &error);
         InstrumentLatest::default()
     });
     Ok((key, latest))
@@ -108,7 +116,7 @@ async fn read_one(
 fn latest_of(
     instrument: &Instrument,
     newest_first: &[StoredRecord],
-) -> Result<InstrumentLatest, fieldcloud::domain::codec::CodecError> {
+) -> Result<InstrumentLatest, CodecError> {
     let encoded: Vec<(Millis, &[u8])> = newest_first
         .iter()
         .map(|r| (r.t, r.values.as_slice()))
@@ -121,7 +129,7 @@ fn latest_of(
 pub async fn calculated_latest(
     records: &impl RecordStore,
     channels: &[CalculatedChannel],
-) -> Result<Vec<Option<(Millis, Value)>>, ApiError> {
+) -> Result<Vec<Option<Reading>>, Refused> {
     let mut latest = Vec::with_capacity(channels.len());
     for chunk in channels.chunks(CONCURRENT_READS) {
         latest.extend(try_join_all(chunk.iter().map(|c| newest_value(records, c))).await?);
@@ -133,22 +141,25 @@ pub async fn calculated_latest(
 pub async fn calculated_latest_of(
     records: &impl RecordStore,
     channel: &CalculatedChannel,
-) -> Result<Option<(Millis, Value)>, ApiError> {
+) -> Result<Option<Reading>, Refused> {
     Ok(newest_value(records, channel).await?)
 }
 
 async fn newest_value(
     records: &impl RecordStore,
     channel: &CalculatedChannel,
-) -> Result<Option<(Millis, Value)>, StoreError> {
+) -> Result<Option<Reading>, StoreError> {
     let Some(newest) = records.newest(&channel.key(), 1).await?.pop() else {
         return Ok(None);
     };
     // A calculated channel's record holds its one value as channel 0.
     match decode_values(&newest.values) {
-        Ok(values) => Ok(values.first().map(|(_, value)| (newest.t, *value))),
+        Ok(values) => Ok(values.first().map(|(_, value)| Reading {
+            t: newest.t,
+            value: *value,
+        })),
         Err(error) => {
-            tracing::error!(calculated = %channel.id, %error, "stored value does not decode");
+            log::undecodable_value(&channel.id, &error);
             Ok(None)
         }
     }

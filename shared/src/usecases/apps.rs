@@ -2,22 +2,23 @@
 //! detail, edit, delete. Registering one counts against the plan in the same transaction
 //! that creates it, so two concurrent requests cannot both take the last slot.
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::ids::AppId;
-use fieldcloud::domain::iot_thing::Stack;
-use fieldcloud::domain::presence::connected;
-use fieldcloud::domain::protocol::records_topic;
-use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{held_by, App, AppKind, Group, Instrument, RegistrationId};
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Accounts, Apps, Created, Groups, Provisioned, RecordStore, Things};
+use crate::domain::ids::{AppId, ChannelName, GroupId, InstrumentSerial};
+use crate::domain::iot_thing::Stack;
+use crate::domain::presence::connected;
+use crate::domain::protocol::records_topic;
+use crate::domain::record::Millis;
+use crate::domain::registry::{held_by, App, AppKind, Group, Instrument, RegistrationId};
+use crate::domain::token::Principal;
+use crate::ports::{
+    Accounts, Apps, Created, DeviceCredentials, Groups, Provisioned, RecordStore, Things,
+};
 
-use crate::error::ApiError;
-use crate::newest::Newest;
-use fieldcloud::usecases::caller::{app_of, plan_of};
-use fieldcloud::usecases::input::display_name;
+use super::caller::{app_of, plan_of};
+use super::input::display_name;
+use super::newest::Newest;
+use super::{log, Conflict, Deleted, Refused};
 
 /// The body of an app registration or edit.
 #[derive(Debug, Deserialize)]
@@ -32,18 +33,89 @@ pub struct AppDraft {
 
 /// An app as the API shows it; `last_seen` is when it was last heard from (see
 /// [`Newest::app_last_seen`]).
-fn app_json(app: &App, now: Millis, last_seen: Option<Millis>) -> Json {
-    json!({
-        "app": app.id,
-        "group": app.group,
-        "name": app.name,
-        "kind": app.kind.as_str(),
-        "enabled": app.enabled,
-        "certificate_id": app.certificate,
-        "registered": app.registered,
-        "connected": connected(last_seen, now),
-        "last_seen": last_seen,
-    })
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppView {
+    pub app: AppId,
+    pub group: GroupId,
+    pub name: String,
+    pub kind: &'static str,
+    pub enabled: bool,
+    pub certificate_id: Option<String>,
+    pub registered: Millis,
+    pub connected: bool,
+    pub last_seen: Option<Millis>,
+}
+
+impl AppView {
+    pub fn of(app: &App, now: Millis, last_seen: Option<Millis>) -> Self {
+        AppView {
+            app: app.id.clone(),
+            group: app.group.clone(),
+            name: app.name.clone(),
+            kind: app.kind.as_str(),
+            enabled: app.enabled,
+            certificate_id: app.certificate.clone(),
+            registered: app.registered,
+            connected: connected(last_seen, now),
+            last_seen,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppList {
+    pub apps: Vec<AppView>,
+}
+
+/// A registered app with what it connects with: its credentials, shown this once, and
+/// where and as whom it publishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Registered {
+    #[serde(flatten)]
+    pub app: AppView,
+    pub credentials: CredentialsView,
+    pub mqtt: MqttView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CredentialsView {
+    pub certificate_id: String,
+    pub certificate_pem: String,
+    pub private_key: String,
+}
+
+impl From<DeviceCredentials> for CredentialsView {
+    fn from(credentials: DeviceCredentials) -> Self {
+        CredentialsView {
+            certificate_id: credentials.certificate_id,
+            certificate_pem: credentials.certificate_pem,
+            private_key: credentials.private_key,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MqttView {
+    pub endpoint: String,
+    pub client_id: String,
+    pub topic: String,
+}
+
+/// An app with its instruments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppDetail {
+    #[serde(flatten)]
+    pub app: AppView,
+    pub instruments: Vec<AppInstrument>,
+}
+
+/// One instrument as an app's detail lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppInstrument {
+    pub instrument: InstrumentSerial,
+    pub name: String,
+    pub channels: Vec<ChannelName>,
+    pub last_seen: Option<Millis>,
 }
 
 pub async fn list_apps(
@@ -52,18 +124,18 @@ pub async fn list_apps(
     principal: &Principal,
     group: &Group,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<AppList, Refused> {
     let (mut apps, instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
     let current = held_by(&apps, &instruments);
     let newest = Newest::last_seen(records, &current).await?;
-    let apps: Vec<Json> = apps
+    let apps = apps
         .iter()
-        .map(|app| app_json(app, now, newest.app_last_seen(app, &current, now)))
+        .map(|app| AppView::of(app, now, newest.app_last_seen(app, &current, now)))
         .collect();
-    Ok(json!({ "apps": apps }))
+    Ok(AppList { apps })
 }
 
 /// The instruments of `app`'s registration, and when each was last seen.
@@ -71,16 +143,18 @@ async fn instruments_of(
     registry: &impl Groups,
     records: &impl RecordStore,
     app: &App,
-) -> Result<(Vec<Instrument>, Newest), ApiError> {
+) -> Result<(Vec<Instrument>, Newest), Refused> {
     let (_, instruments) = registry.group_members(&app.account, &app.group).await?;
     let instruments: Vec<Instrument> = instruments.into_iter().filter(|i| app.holds(i)).collect();
     let newest = Newest::last_seen(records, &instruments).await?;
     Ok((instruments, newest))
 }
 
-/// Registers an app: its registry entry (counted against the plan), then its thing and
-/// certificate in IoT Core. The answer carries the certificate and private key, shown
-/// this once. If IoT Core fails, the entry is taken back and the slot freed.
+/// Registers an app as registration `registration` (random, drawn by the caller): its
+/// registry entry (counted against the plan), then its thing and certificate in IoT
+/// Core. The answer carries the certificate and private key, shown this once. If IoT
+/// Core fails, the entry is taken back and the slot freed.
+#[allow(clippy::too_many_arguments)]
 pub async fn register_app(
     registry: &(impl Accounts + Apps),
     things: &impl Things,
@@ -88,16 +162,17 @@ pub async fn register_app(
     principal: &Principal,
     group: &Group,
     draft: AppDraft,
+    registration: RegistrationId,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<Registered, Refused> {
     let thing = draft
         .thing
-        .ok_or_else(|| ApiError::bad_request("`thing` is missing"))?;
-    let thing = AppId::parse(thing).map_err(|e| ApiError::bad_request(format!("`thing`: {e}")))?;
+        .ok_or_else(|| Refused::invalid("`thing` is missing"))?;
+    let thing = AppId::parse(thing).map_err(|e| Refused::invalid(format!("`thing`: {e}")))?;
     let kind = match draft.kind.as_deref() {
         None => AppKind::Gateway,
         Some(text) => AppKind::parse(text).ok_or_else(|| {
-            ApiError::bad_request(format!(
+            Refused::invalid(format!(
                 "`kind` must be gateway or direct_logger, got `{text}`"
             ))
         })?,
@@ -111,20 +186,20 @@ pub async fn register_app(
         enabled: draft.enabled.unwrap_or(true),
         certificate: None,
         last_seen: None,
-        registration: RegistrationId::from_random(rand::random()),
+        registration,
         registered: now,
     };
     let plan = plan_of(registry, principal).await?;
     if kind == AppKind::DirectLogger && plan.limits().channels_per_direct_logger.is_none() {
-        return Err(ApiError::forbidden(format!(
+        return Err(Refused::not_allowed(format!(
             "plan {plan} has no direct-connected loggers; they come with free, standard and pro"
         )));
     }
     // Asked before anything is made: failing after provisioning would lose the key.
     let endpoint = things.endpoint().await.map_err(|error| {
-        tracing::error!(%error, "no IoT data endpoint");
-        ApiError::unavailable(
-            "IoT Core did not say where apps connect; nothing was registered, try again",
+        log::no_endpoint(&error);
+        Refused::Unavailable(
+            "IoT Core did not say where apps connect; nothing was registered, try again".into(),
         )
     })?;
     let limit = plan.limits().apps;
@@ -132,8 +207,8 @@ pub async fn register_app(
         Created::Created => {}
         // App IDs are the account's own namespace: this says nothing of other accounts.
         Created::Exists => {
-            return Err(ApiError::conflict(
-                "exists",
+            return Err(Refused::conflict(
+                Conflict::Exists,
                 format!(
                     "the account has an app `{}` already; choose another thing name",
                     app.id
@@ -141,9 +216,11 @@ pub async fn register_app(
             ))
         }
         Created::LimitReached => {
-            return Err(ApiError::conflict(
-                "limit_reached",
-                format!("plan {plan} allows {limit} registered apps; the account has {limit}"),
+            return Err(Refused::limit_reached(
+                plan,
+                limit,
+                "registered apps",
+                &format!("the account has {limit}"),
             ))
         }
     }
@@ -153,8 +230,8 @@ pub async fn register_app(
         Ok(Provisioned::Exists) => {
             // Not this request's thing: it stays exactly as it is.
             registry.delete_app(&app).await?;
-            return Err(ApiError::conflict(
-                "thing_exists",
+            return Err(Refused::conflict(
+                Conflict::ThingExists,
                 format!(
                     "IoT Core has a thing `{iot_thing}` already, which this stack did not make for this registration; remove it there or choose another thing name"
                 ),
@@ -169,7 +246,7 @@ pub async fn register_app(
     let certificate = credentials.certificate_id.clone();
     let recorded = async {
         if !registry.set_certificate(&app, &certificate).await? {
-            return Err(ApiError::not_found(format!("app `{}` not found", app.id)));
+            return Err(Refused::not_found(format!("app `{}` not found", app.id)));
         }
         if !app.enabled {
             things.set_active(&certificate, false).await?;
@@ -188,18 +265,15 @@ pub async fn register_app(
         certificate: Some(certificate),
         ..app
     };
-    let mut body = app_json(&app, now, app.last_seen);
-    body["credentials"] = json!({
-        "certificate_id": credentials.certificate_id,
-        "certificate_pem": credentials.certificate_pem,
-        "private_key": credentials.private_key,
-    });
-    body["mqtt"] = json!({
-        "endpoint": endpoint,
-        "client_id": iot_thing.as_str(),
-        "topic": records_topic(&iot_thing),
-    });
-    Ok(body)
+    Ok(Registered {
+        app: AppView::of(&app, now, app.last_seen),
+        credentials: credentials.into(),
+        mqtt: MqttView {
+            endpoint,
+            client_id: iot_thing.as_str().to_owned(),
+            topic: records_topic(&iot_thing),
+        },
+    })
 }
 
 pub async fn app_detail(
@@ -209,23 +283,22 @@ pub async fn app_detail(
     group: &Group,
     app_id: &AppId,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<AppDetail, Refused> {
     let app = app_of(registry, principal, group, app_id).await?;
     let (instruments, newest) = instruments_of(registry, records, &app).await?;
-    let listed: Vec<Json> = instruments
+    let listed = instruments
         .iter()
-        .map(|i| {
-            json!({
-                "instrument": i.serial,
-                "name": i.label.as_deref().unwrap_or(i.serial.as_str()),
-                "channels": i.channels,
-                "last_seen": newest.of(i).last_seen,
-            })
+        .map(|i| AppInstrument {
+            instrument: i.serial.clone(),
+            name: i.label.as_deref().unwrap_or(i.serial.as_str()).to_owned(),
+            channels: i.channels.clone(),
+            last_seen: newest.of(i).last_seen,
         })
         .collect();
-    let mut body = app_json(&app, now, newest.app_last_seen(&app, &instruments, now));
-    body["instruments"] = json!(listed);
-    Ok(body)
+    Ok(AppDetail {
+        app: AppView::of(&app, now, newest.app_last_seen(&app, &instruments, now)),
+        instruments: listed,
+    })
 }
 
 /// Renames, disables or enables an app. Disabling also deactivates its certificate, so the
@@ -240,9 +313,9 @@ pub async fn update_app(
     app_id: &AppId,
     draft: AppDraft,
     now: Millis,
-) -> Result<Json, ApiError> {
+) -> Result<AppView, Refused> {
     if draft.thing.is_some() || draft.kind.is_some() {
-        return Err(ApiError::bad_request(
+        return Err(Refused::invalid(
             "an app's `thing` name and `kind` cannot change",
         ));
     }
@@ -250,7 +323,7 @@ pub async fn update_app(
     app.name = display_name(draft.name, &app.name)?;
     app.enabled = draft.enabled.unwrap_or(app.enabled);
     if !registry.update_app(&app).await? {
-        return Err(ApiError::not_found(format!("app `{app_id}` not found")));
+        return Err(Refused::not_found(format!("app `{app_id}` not found")));
     }
     if let Some(certificate) = &app.certificate {
         things.set_active(certificate, app.enabled).await?;
@@ -259,11 +332,11 @@ pub async fn update_app(
     let last_seen = match instruments_of(registry, records, &app).await {
         Ok((instruments, newest)) => newest.app_last_seen(&app, &instruments, now),
         Err(error) => {
-            tracing::warn!(error = ?error, "last seen left out of an answer");
+            log::left_out("last seen", &error);
             app.last_seen
         }
     };
-    Ok(app_json(&app, now, last_seen))
+    Ok(AppView::of(&app, now, last_seen))
 }
 
 /// Deletes an app with its instruments, and its thing and certificate in IoT Core —
@@ -275,7 +348,7 @@ pub async fn delete_app(
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
-) -> Result<Json, ApiError> {
+) -> Result<Deleted<AppId>, Refused> {
     let app = app_of(registry, principal, group, app_id).await?;
     things
         .deprovision(
@@ -284,7 +357,7 @@ pub async fn delete_app(
         )
         .await?;
     if !registry.delete_app(&app).await? {
-        return Err(ApiError::not_found(format!("app `{app_id}` not found")));
+        return Err(Refused::not_found(format!("app `{app_id}` not found")));
     }
-    Ok(json!({ "deleted": app.id }))
+    Ok(Deleted { deleted: app.id })
 }

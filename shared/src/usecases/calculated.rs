@@ -1,24 +1,23 @@
-//! `/v1/groups/{group}/calculated[/{id}[/copy]]`: a measurement group's calculated
-//! channels — list, create, detail, edit, copy, delete — within the plan's limit per group.
+//! A measurement group's calculated channels — list, create, detail, edit, copy, delete —
+//! within the plan's limit per group.
 //!
 //! Values are computed on ingest from the moment a channel exists, and over the history
 //! stored before by a queued backfill whose progress every answer reports (`backfill`).
-//! The channel is shown, graphed and exported as `calc:{id}` like any other.
+//! The channel is shown, graphed and exported as `calc:{id}` like any other. A new
+//! channel's ID and each backfill's chain are random, drawn by the caller.
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::calculated::{
-    copy_name, define, Backfill, CalculatedChannel, Definition, RecomputeJob,
-};
-use fieldcloud::domain::ids::{CalcId, ChannelName};
-use fieldcloud::domain::record::{Millis, Value};
-use fieldcloud::domain::registry::{Group, Instrument};
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Accounts, CalculatedChannels, Groups, JobQueue, RecordStore, Saved};
+use crate::domain::calculated::{copy_name, define, Backfill, CalculatedChannel, RecomputeJob};
+use crate::domain::ids::{CalcId, ChannelName};
+use crate::domain::record::Millis;
+use crate::domain::registry::{Group, Instrument};
+use crate::domain::token::Principal;
+use crate::ports::{Accounts, CalculatedChannels, Groups, JobQueue, RecordStore, Saved};
 
-use crate::error::ApiError;
-use crate::newest::{calculated_latest, calculated_latest_of};
+use super::caller::plan_of;
+use super::newest::{calculated_latest, calculated_latest_of, Reading};
+use super::{log, Conflict, Deleted, Refused};
 
 /// What a create or edit request carries; an edit may leave either out.
 #[derive(Debug, Deserialize)]
@@ -30,25 +29,48 @@ pub struct Draft {
 
 /// A channel as answered. `stopped` says why it no longer computes, if it does not: a
 /// source instrument or app of it is gone (see [`CalculatedChannel::stopped`]).
-/// `latest` is its newest stored value (see [`crate::newest::calculated_latest`]).
-pub fn to_json(
-    channel: &CalculatedChannel,
-    instruments: &[Instrument],
-    latest: Option<(Millis, Value)>,
-) -> Json {
-    json!({
-        "id": channel.id,
-        "channel": format!("calc:{}", channel.id),
-        "name": channel.name,
-        "expression": channel.expression,
-        "canonical": channel.canonical,
-        "sources": channel.sources.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "version": channel.version,
-        "formula": channel.formula,
-        "latest": latest.map(|(t, value)| json!({ "t": t, "value": value })),
-        "backfill": channel.backfill,
-        "stopped": channel.stopped(instruments),
-    })
+/// `latest` is its newest stored value (see [`calculated_latest`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalculatedView {
+    pub id: CalcId,
+    /// `calc:{id}`, as series and exports name it.
+    pub channel: String,
+    pub name: ChannelName,
+    pub expression: String,
+    pub canonical: String,
+    pub sources: Vec<String>,
+    pub version: u64,
+    pub formula: u64,
+    pub latest: Option<Reading>,
+    pub backfill: Backfill,
+    pub stopped: Option<String>,
+}
+
+impl CalculatedView {
+    pub fn of(
+        channel: &CalculatedChannel,
+        instruments: &[Instrument],
+        latest: Option<Reading>,
+    ) -> Self {
+        CalculatedView {
+            id: channel.id.clone(),
+            channel: format!("calc:{}", channel.id),
+            name: channel.name.clone(),
+            expression: channel.expression.clone(),
+            canonical: channel.canonical.clone(),
+            sources: channel.sources.iter().map(ToString::to_string).collect(),
+            version: channel.version,
+            formula: channel.formula,
+            latest,
+            backfill: channel.backfill,
+            stopped: channel.stopped(instruments),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalculatedList {
+    pub calculated: Vec<CalculatedView>,
 }
 
 pub async fn list(
@@ -56,19 +78,19 @@ pub async fn list(
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
-) -> Result<Json, ApiError> {
+) -> Result<CalculatedList, Refused> {
     let mut channels = registry
         .calculated_channels(&principal.account, &group.id)
         .await?;
     channels.sort_by(|a, b| a.name.cmp(&b.name));
     let instruments = group_instruments(registry, principal, group).await?;
     let latest = calculated_latest(records, &channels).await?;
-    let answers: Vec<Json> = channels
+    let calculated = channels
         .iter()
         .zip(latest)
-        .map(|(c, latest)| to_json(c, &instruments, latest))
+        .map(|(c, latest)| CalculatedView::of(c, &instruments, latest))
         .collect();
-    Ok(json!({ "calculated": answers }))
+    Ok(CalculatedList { calculated })
 }
 
 pub async fn detail(
@@ -77,34 +99,37 @@ pub async fn detail(
     principal: &Principal,
     group: &Group,
     id: &CalcId,
-) -> Result<Json, ApiError> {
+) -> Result<CalculatedView, Refused> {
     let channel = existing(registry, principal, group, id).await?;
     let instruments = group_instruments(registry, principal, group).await?;
     let latest = calculated_latest_of(records, &channel).await?;
-    Ok(to_json(&channel, &instruments, latest))
+    Ok(CalculatedView::of(&channel, &instruments, latest))
 }
 
+/// Creates a channel of ID `id` and queues the backfill of its history as chain `chain`.
 pub async fn create(
     registry: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
     draft: Draft,
-) -> Result<Json, ApiError> {
+    id: CalcId,
+    chain: u64,
+) -> Result<CalculatedView, Refused> {
     let name = required_name(draft.name)?;
     let expression = draft
         .expression
-        .ok_or_else(|| ApiError::bad_request("`expression` is missing"))?;
+        .ok_or_else(|| Refused::invalid("`expression` is missing"))?;
     let siblings = registry
         .calculated_channels(&principal.account, &group.id)
         .await?;
     ensure_name_free(&siblings, &name, None)?;
     let instruments = group_instruments(registry, principal, group).await?;
-    let definition = checked(&expression, &instruments)?;
+    let definition = define(&expression, &instruments)?;
     let channel = CalculatedChannel {
         account: principal.account.clone(),
         group: group.id.clone(),
-        id: new_id(),
+        id,
         name,
         expression,
         canonical: definition.canonical,
@@ -115,18 +140,23 @@ pub async fn create(
         backfill: Backfill::default(),
     };
     insert(registry, principal, group, &channel, siblings.len()).await?;
-    jobs.enqueue(&first_step(&channel)).await?;
+    jobs.enqueue(&first_step(&channel, chain)).await?;
     // A new channel: nothing computed yet.
-    Ok(to_json(&channel, &instruments, None))
+    Ok(CalculatedView::of(&channel, &instruments, None))
 }
 
+/// Copies channel `id` as a new channel of ID `new_id`, its backfill queued as chain
+/// `chain`.
+#[allow(clippy::too_many_arguments)]
 pub async fn copy(
     registry: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
-) -> Result<Json, ApiError> {
+    new_id: CalcId,
+    chain: u64,
+) -> Result<CalculatedView, Refused> {
     let original = existing(registry, principal, group, id).await?;
     let siblings = registry
         .calculated_channels(&principal.account, &group.id)
@@ -138,11 +168,14 @@ pub async fn copy(
     // has its sources' names; its expression is edited instead.
     let instruments = group_instruments(registry, principal, group).await?;
     if let Some(why) = original.stopped(&instruments) {
-        return Err(ApiError::conflict("stopped", format!("cannot copy: {why}")));
+        return Err(Refused::conflict(
+            Conflict::Stopped,
+            format!("cannot copy: {why}"),
+        ));
     }
-    let definition = checked(&original.canonical, &instruments)?;
+    let definition = define(&original.canonical, &instruments)?;
     let channel = CalculatedChannel {
-        id: new_id(),
+        id: new_id,
         name,
         canonical: definition.canonical,
         sources: definition.sources,
@@ -153,12 +186,12 @@ pub async fn copy(
         ..original
     };
     insert(registry, principal, group, &channel, siblings.len()).await?;
-    jobs.enqueue(&first_step(&channel)).await?;
-    Ok(to_json(&channel, &instruments, None))
+    jobs.enqueue(&first_step(&channel, chain)).await?;
+    Ok(CalculatedView::of(&channel, &instruments, None))
 }
 
 /// Renames, changes the expression (a new formula, computed afresh), or — with neither —
-/// resumes an unfinished backfill.
+/// resumes an unfinished backfill; a backfill it queues is chain `chain`.
 #[allow(clippy::too_many_arguments)]
 pub async fn edit(
     registry: &(impl Groups + CalculatedChannels),
@@ -168,7 +201,8 @@ pub async fn edit(
     group: &Group,
     id: &CalcId,
     draft: Draft,
-) -> Result<Json, ApiError> {
+    chain: u64,
+) -> Result<CalculatedView, Refused> {
     let mut channel = existing(registry, principal, group, id).await?;
     let instruments = group_instruments(registry, principal, group).await?;
     if let Some(name) = draft.name {
@@ -181,7 +215,7 @@ pub async fn edit(
     }
     let new_formula = match draft.expression.filter(|e| *e != channel.expression) {
         Some(expression) => {
-            let definition = checked(&expression, &instruments)?;
+            let definition = define(&expression, &instruments)?;
             channel.expression = expression;
             channel.canonical = definition.canonical;
             channel.sources = definition.sources;
@@ -197,7 +231,7 @@ pub async fn edit(
     match registry.update_calculated(&channel, new_formula).await? {
         Saved::Written => {
             if new_formula {
-                jobs.enqueue(&first_step(&channel)).await?;
+                jobs.enqueue(&first_step(&channel, chain)).await?;
             } else if !channel.backfill.done {
                 // Any edit resumes a backfill that stopped (its queueing failed, say)
                 // where it got to; if it is still running, the extra step finds its
@@ -206,20 +240,20 @@ pub async fn edit(
                     .backfill
                     .through
                     .map_or(Millis(i64::MIN), |t| t.plus(1));
-                jobs.enqueue(&RecomputeJob::start(&channel, from, rand::random()))
+                jobs.enqueue(&RecomputeJob::start(&channel, from, chain))
                     .await?;
             }
             // The change is made: a failure to read the latest value leaves it out.
             let latest = calculated_latest_of(records, &channel)
                 .await
                 .unwrap_or_else(|error| {
-                    tracing::warn!(error = ?error, "latest value left out of an answer");
+                    log::left_out("latest value", &error);
                     None
                 });
-            Ok(to_json(&channel, &instruments, latest))
+            Ok(CalculatedView::of(&channel, &instruments, latest))
         }
-        Saved::Conflict => Err(ApiError::conflict(
-            "changed_meanwhile",
+        Saved::Conflict => Err(Refused::conflict(
+            Conflict::ChangedMeanwhile,
             format!("calculated channel `{id}` was changed or deleted meanwhile; read it again"),
         )),
     }
@@ -230,12 +264,14 @@ pub async fn delete(
     principal: &Principal,
     group: &Group,
     id: &CalcId,
-) -> Result<Json, ApiError> {
+) -> Result<Deleted<CalcId>, Refused> {
     if registry
         .delete_calculated(&principal.account, &group.id, id)
         .await?
     {
-        Ok(json!({ "deleted": id }))
+        Ok(Deleted {
+            deleted: id.clone(),
+        })
     } else {
         Err(not_found(group, id))
     }
@@ -246,36 +282,36 @@ async fn existing(
     principal: &Principal,
     group: &Group,
     id: &CalcId,
-) -> Result<CalculatedChannel, ApiError> {
+) -> Result<CalculatedChannel, Refused> {
     registry
         .calculated_channel(&principal.account, &group.id, id)
         .await?
         .ok_or_else(|| not_found(group, id))
 }
 
-fn not_found(group: &Group, id: &CalcId) -> ApiError {
-    ApiError::not_found(format!(
+fn not_found(group: &Group, id: &CalcId) -> Refused {
+    Refused::not_found(format!(
         "calculated channel `{id}` not found in group `{}`",
         group.id
     ))
 }
 
-fn required_name(name: Option<String>) -> Result<ChannelName, ApiError> {
-    let name = name.ok_or_else(|| ApiError::bad_request("`name` is missing"))?;
-    ChannelName::parse(name).map_err(|e| ApiError::bad_request(format!("`name`: {e}")))
+fn required_name(name: Option<String>) -> Result<ChannelName, Refused> {
+    let name = name.ok_or_else(|| Refused::invalid("`name` is missing"))?;
+    ChannelName::parse(name).map_err(|e| Refused::invalid(format!("`name`: {e}")))
 }
 
 fn ensure_name_free(
     siblings: &[CalculatedChannel],
     name: &ChannelName,
     except: Option<&CalcId>,
-) -> Result<(), ApiError> {
+) -> Result<(), Refused> {
     if siblings
         .iter()
         .any(|s| s.name == *name && Some(&s.id) != except)
     {
-        return Err(ApiError::conflict(
-            "name_taken",
+        return Err(Refused::conflict(
+            Conflict::NameTaken,
             format!("the group already has a calculated channel named `{name}`"),
         ));
     }
@@ -287,16 +323,11 @@ async fn group_instruments(
     registry: &impl Groups,
     principal: &Principal,
     group: &Group,
-) -> Result<Vec<Instrument>, ApiError> {
+) -> Result<Vec<Instrument>, Refused> {
     let (_, instruments) = registry
         .group_members(&principal.account, &group.id)
         .await?;
     Ok(instruments)
-}
-
-/// Checks an expression against the group's instruments and their acquired channels.
-fn checked(expression: &str, instruments: &[Instrument]) -> Result<Definition, ApiError> {
-    define(expression, instruments).map_err(|e| ApiError::invalid_expression(&e))
 }
 
 /// Creates `channel` within the plan's limit per group.
@@ -306,37 +337,26 @@ async fn insert(
     group: &Group,
     channel: &CalculatedChannel,
     current: usize,
-) -> Result<(), ApiError> {
-    let plan = registry
-        .account(&principal.account)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account not found"))?
-        .plan;
+) -> Result<(), Refused> {
+    let plan = plan_of(registry, principal).await?;
     let limit = plan.limits().calculated_channels_per_group;
     if limit == 0 {
-        return Err(ApiError::forbidden(format!(
+        return Err(Refused::not_allowed(format!(
             "plan {plan} has no calculated channels; upgrade to use them"
         )));
     }
     if !registry.create_calculated(channel, limit).await? {
-        return Err(ApiError::conflict(
-            "limit_reached",
-            format!(
-                "plan {plan} allows {limit} calculated channels per measurement group; group `{}` has {current}",
-                group.id
-            ),
+        return Err(Refused::limit_reached(
+            plan,
+            limit,
+            "calculated channels per measurement group",
+            &format!("group `{}` has {current}", group.id),
         ));
     }
     Ok(())
 }
 
 /// The first step of a backfill of the channel's whole history, in a new chain.
-fn first_step(channel: &CalculatedChannel) -> RecomputeJob {
-    RecomputeJob::start(channel, Millis(i64::MIN), rand::random())
-}
-
-/// A new ID: 48 random bits, as 12 hex digits.
-fn new_id() -> CalcId {
-    CalcId::parse(format!("{:012x}", rand::random::<u64>() >> 16))
-        .expect("hex digits form a valid ID")
+fn first_step(channel: &CalculatedChannel, chain: u64) -> RecomputeJob {
+    RecomputeJob::start(channel, Millis(i64::MIN), chain)
 }

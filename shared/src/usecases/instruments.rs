@@ -1,20 +1,19 @@
 //! An app's instruments: detail, edit (name, note, the channels acquired), delete.
 
-use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde::{Deserialize, Serialize};
 
-use fieldcloud::domain::ids::{AppId, InstrumentSerial};
-use fieldcloud::domain::latest::InstrumentLatest;
-use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::registry::{App, AppKind, Group, Instrument};
-use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Accounts, Apps, Instruments, RecordStore, Saved};
+use crate::domain::ids::{AppId, ChannelName, InstrumentSerial};
+use crate::domain::latest::InstrumentLatest;
+use crate::domain::plan::Plan;
+use crate::domain::record::Millis;
+use crate::domain::registry::{App, AppKind, Group, Instrument};
+use crate::domain::token::Principal;
+use crate::ports::{Accounts, Apps, Instruments, RecordStore, Saved};
 
-use crate::error::ApiError;
-use crate::input::present;
-use crate::newest::{or_without, Newest};
-use fieldcloud::usecases::caller::{app_of, plan_of};
-use fieldcloud::usecases::input::display_name;
+use super::caller::{app_of, plan_of};
+use super::input::{display_name, present};
+use super::newest::{or_without, Newest, Reading};
+use super::{Conflict, Deleted, Refused};
 
 /// The body of an instrument edit; what is left out stays as it is.
 #[derive(Debug, Deserialize)]
@@ -33,46 +32,70 @@ pub struct InstrumentDraft {
 /// The longest instrument note accepted, in characters.
 const MAX_NOTE_CHARS: usize = 1000;
 
+/// An instrument with each of its channels: acquired or not, and its latest value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstrumentView {
+    pub app: AppId,
+    pub instrument: InstrumentSerial,
+    pub name: String,
+    pub note: Option<String>,
+    pub last_seen: Option<Millis>,
+    pub channels: Vec<ChannelView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelView {
+    pub channel: ChannelName,
+    pub acquired: bool,
+    pub latest: Option<Reading>,
+}
+
+impl InstrumentView {
+    pub fn of(instrument: &Instrument, latest: &InstrumentLatest) -> Self {
+        let channels = instrument
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(index, name)| ChannelView {
+                channel: name.clone(),
+                acquired: instrument.is_acquired(index as u32),
+                latest: latest.value_of(index as u32).map(|l| Reading {
+                    t: l.t,
+                    value: l.value,
+                }),
+            })
+            .collect();
+        InstrumentView {
+            app: instrument.app.clone(),
+            instrument: instrument.serial.clone(),
+            name: instrument
+                .label
+                .as_deref()
+                .unwrap_or(instrument.serial.as_str())
+                .to_owned(),
+            note: instrument.note.clone(),
+            last_seen: latest.last_seen,
+            channels,
+        }
+    }
+}
+
 async fn instrument_of(
     registry: &(impl Apps + Instruments),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
-) -> Result<(App, Instrument), ApiError> {
+) -> Result<(App, Instrument), Refused> {
     let app = app_of(registry, principal, group, app_id).await?;
     let instrument = registry
         .instrument(&app.account, &app.id, serial)
         .await?
         .filter(|i| app.holds(i))
         .ok_or_else(|| {
-            ApiError::not_found(format!("instrument `{serial}` not found on app `{app_id}`"))
+            Refused::not_found(format!("instrument `{serial}` not found on app `{app_id}`"))
         })?;
     Ok((app, instrument))
-}
-
-fn instrument_json(instrument: &Instrument, latest: &InstrumentLatest) -> Json {
-    let channels: Vec<Json> = instrument
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            let latest = latest.value_of(index as u32);
-            json!({
-                "channel": name,
-                "acquired": instrument.is_acquired(index as u32),
-                "latest": latest.map(|l| json!({ "t": l.t, "value": l.value })),
-            })
-        })
-        .collect();
-    json!({
-        "app": instrument.app,
-        "instrument": instrument.serial,
-        "name": instrument.label.as_deref().unwrap_or(instrument.serial.as_str()),
-        "note": instrument.note,
-        "last_seen": latest.last_seen,
-        "channels": channels,
-    })
 }
 
 pub async fn instrument_detail(
@@ -82,10 +105,10 @@ pub async fn instrument_detail(
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
-) -> Result<Json, ApiError> {
+) -> Result<InstrumentView, Refused> {
     let (_, instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
     let newest = Newest::latest(records, [&instrument]).await?;
-    Ok(instrument_json(&instrument, &newest.of(&instrument)))
+    Ok(InstrumentView::of(&instrument, &newest.of(&instrument)))
 }
 
 /// Edits an instrument: its name and note, and which of its channels are stored from now
@@ -99,7 +122,7 @@ pub async fn update_instrument(
     app_id: &AppId,
     serial: &InstrumentSerial,
     draft: InstrumentDraft,
-) -> Result<Json, ApiError> {
+) -> Result<InstrumentView, Refused> {
     let (app, mut instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
     if let Some(name) = draft.name {
         instrument.label = name.map(|name| display_name(Some(name), "")).transpose()?;
@@ -109,7 +132,7 @@ pub async fn update_instrument(
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
         {
-            return Err(ApiError::bad_request(format!(
+            return Err(Refused::invalid(format!(
                 "`note` is longer than {MAX_NOTE_CHARS} characters"
             )));
         }
@@ -122,10 +145,10 @@ pub async fn update_instrument(
     match registry.save_instrument(&instrument).await? {
         Saved::Written => {
             let newest = or_without(Newest::latest(records, [&instrument]).await);
-            Ok(instrument_json(&instrument, &newest.of(&instrument)))
+            Ok(InstrumentView::of(&instrument, &newest.of(&instrument)))
         }
-        Saved::Conflict => Err(ApiError::conflict(
-            "changed_meanwhile",
+        Saved::Conflict => Err(Refused::conflict(
+            Conflict::ChangedMeanwhile,
             format!(
                 "instrument `{serial}` changed meanwhile (new data or another edit); try again"
             ),
@@ -139,7 +162,7 @@ fn choose_acquired(
     app: &App,
     plan: Plan,
     acquire: &[String],
-) -> Result<(), ApiError> {
+) -> Result<(), Refused> {
     let mut wanted = Vec::with_capacity(acquire.len());
     let mut unknown = Vec::new();
     for name in acquire {
@@ -149,7 +172,7 @@ fn choose_acquired(
         }
     }
     if !unknown.is_empty() {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refused::invalid(format!(
             "the instrument has not sent channels {}; it has {}",
             unknown.join(", "),
             instrument
@@ -162,18 +185,17 @@ fn choose_acquired(
     }
     wanted.sort_unstable();
     wanted.dedup();
-    let limit = app.kind.limits(&plan.limits()).channels_per_instrument as usize;
-    if wanted.len() > limit {
-        return Err(ApiError::conflict(
-            "limit_reached",
-            format!(
-                "plan {plan} allows {limit} acquired channels per {}; {} were chosen",
-                match app.kind {
-                    AppKind::Gateway => "instrument",
-                    AppKind::DirectLogger => "direct-connected logger",
-                },
-                wanted.len()
-            ),
+    let limit = app.kind.limits(&plan.limits()).channels_per_instrument;
+    if wanted.len() > limit as usize {
+        let per = match app.kind {
+            AppKind::Gateway => "instrument",
+            AppKind::DirectLogger => "direct-connected logger",
+        };
+        return Err(Refused::limit_reached(
+            plan,
+            limit,
+            &format!("acquired channels per {per}"),
+            &format!("{} were chosen", wanted.len()),
         ));
     }
     instrument.deselected = (0..instrument.channels.len() as u32)
@@ -188,12 +210,14 @@ pub async fn delete_instrument(
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
-) -> Result<Json, ApiError> {
+) -> Result<Deleted<InstrumentSerial>, Refused> {
     let (_, instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
     if !registry.delete_instrument(&instrument).await? {
-        return Err(ApiError::not_found(format!(
+        return Err(Refused::not_found(format!(
             "instrument `{serial}` not found"
         )));
     }
-    Ok(json!({ "deleted": serial }))
+    Ok(Deleted {
+        deleted: serial.clone(),
+    })
 }
