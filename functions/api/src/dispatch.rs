@@ -49,6 +49,12 @@ fn accepted(body: impl Serialize) -> Result<Reply, ApiError> {
     reply(202, body)
 }
 
+/// What the health check answers.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+}
+
 /// One request as a handler sees it.
 pub struct Call<'a, R, S, Q, M, T> {
     pub api: &'a Api<R, S, Q, M, T>,
@@ -73,7 +79,7 @@ pub async fn public<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>
     let (store, mailer, key) = (&api.registry, &api.mailer, &api.key);
     let random = &mut ThreadRandom;
     match route {
-        PublicRoute::Health => ok(serde_json::json!({ "status": "ok" })),
+        PublicRoute::Health => ok(Health { status: "ok" }),
         PublicRoute::Login => {
             let asked = json_body(request)?;
             ok(login::login(store, mailer, key, random, asked, address, now).await?)

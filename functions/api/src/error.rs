@@ -1,7 +1,7 @@
 //! The one error shape every route answers with: `{"code": "...", "message": "..."}`.
 
 use lambda_http::{Body, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use fieldcloud::domain::expr::ExprError;
 use fieldcloud::ports::StoreError;
@@ -132,12 +132,23 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        let mut body = json!({ "code": self.code, "message": self.message });
-        if let Some(position) = self.position {
-            body["position"] = json!(position);
-        }
+        let body = ErrorBody {
+            code: self.code,
+            message: &self.message,
+            position: self.position,
+        };
+        let body = serde_json::to_value(body).expect("an error body serializes");
         json_response(self.status, &body)
     }
+}
+
+/// What an error answers.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<usize>,
 }
 
 impl From<StoreError> for ApiError {
