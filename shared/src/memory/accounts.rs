@@ -121,3 +121,13 @@ impl Accounts for MemoryStore {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::accounts(&MemoryStore::new(), "memory").await;
+    }
+}

@@ -119,3 +119,13 @@ impl Apps for MemoryStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::apps(&MemoryStore::new(), "memory").await;
+    }
+}

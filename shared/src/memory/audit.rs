@@ -138,3 +138,13 @@ impl AuditLog for MemoryStore {
         Ok(AuditPage { events, next })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::audit_log(&MemoryStore::new(), "memory").await;
+    }
+}

@@ -142,3 +142,13 @@ impl CalculatedChannels for MemoryStore {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::calculated_channels(&MemoryStore::new(), "memory").await;
+    }
+}

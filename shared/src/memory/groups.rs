@@ -108,3 +108,13 @@ impl Groups for MemoryStore {
         Ok((apps, instruments))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::groups(&MemoryStore::new(), "memory").await;
+    }
+}

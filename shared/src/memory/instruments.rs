@@ -127,3 +127,13 @@ impl Instruments for MemoryStore {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::instruments(&MemoryStore::new(), "memory").await;
+    }
+}

@@ -56,3 +56,13 @@ impl MailedCodes for MemoryStore {
         Ok(right)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::mailed_codes(&MemoryStore::new(), "memory").await;
+    }
+}

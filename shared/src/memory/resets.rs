@@ -21,3 +21,13 @@ impl Resets for MemoryStore {
         Ok(self.tables().resets.remove(hash).is_some())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::resets_and_signups(&MemoryStore::new(), "memory").await;
+    }
+}

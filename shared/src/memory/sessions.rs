@@ -42,3 +42,13 @@ impl Sessions for MemoryStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::sessions(&MemoryStore::new(), "memory").await;
+    }
+}

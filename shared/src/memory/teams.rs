@@ -63,3 +63,13 @@ impl Teams for MemoryStore {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::teams(&MemoryStore::new(), "memory").await;
+    }
+}

@@ -58,3 +58,13 @@ impl Throttle for MemoryStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::throttle(&MemoryStore::new(), "memory").await;
+    }
+}

@@ -66,3 +66,13 @@ impl ApiTokens for MemoryStore {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::api_tokens(&MemoryStore::new(), "memory").await;
+    }
+}

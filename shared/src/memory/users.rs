@@ -215,3 +215,13 @@ impl Users for MemoryStore {
         Ok(self.tables().generations.get(&key).copied().unwrap_or(0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::users(&MemoryStore::new(), "memory").await;
+    }
+}
