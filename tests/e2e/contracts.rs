@@ -37,3 +37,16 @@ store_contract!(
     dynamodb_keeps_the_teams_contract: teams,
     dynamodb_keeps_the_audit_log_contract: audit_log,
 );
+
+#[tokio::test]
+async fn iot_core_keeps_the_things_contract() {
+    let app = spawn(Plan::Free).await;
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let things = fieldcloud::adapters::iot::IotThings::with_endpoint(
+        aws_sdk_iot::Client::new(&config),
+        devcloud::APP_POLICY,
+        app.cloud.mqtt.to_string(),
+    );
+    // A stack of its own: the local cloud's apps are things of `local`.
+    fieldcloud::contract::things(&things, "contract").await;
+}

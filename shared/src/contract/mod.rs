@@ -6,7 +6,7 @@
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
 //! members); [`instruments`]; [`calculated_channels`]; [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
-//! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]. Each checks the
+//! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT Core's things). Each checks the
 //! rules its port's docs promise, above all the ones correctness rests on: a limit's
 //! last slot, then `LimitReached`, then a delete that frees a slot; `Exists`; a write
 //! refused on a stale read or a missing item; single-use secrets taken once.
@@ -27,6 +27,7 @@ mod records;
 mod sessions;
 mod single_use;
 mod teams;
+mod things;
 mod throttle;
 mod tokens;
 mod users;
@@ -41,6 +42,7 @@ pub use records::record_store;
 pub use sessions::sessions;
 pub use single_use::{mailed_codes, resets_and_signups};
 pub use teams::teams;
+pub use things::things;
 pub use throttle::throttle;
 pub use tokens::api_tokens;
 pub use users::users;

@@ -32,3 +32,24 @@ impl Mailer for MemoryMailer {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn records_the_mails_in_order() {
+        let mailer = MemoryMailer::default();
+        let mail = |to: &str| Mail {
+            to: to.into(),
+            subject: "code".into(),
+            text: "123456".into(),
+        };
+        mailer.send(&mail("a@example.com")).await.unwrap();
+        mailer.send(&mail("b@example.com")).await.unwrap();
+        assert_eq!(
+            mailer.sent(),
+            vec![mail("a@example.com"), mail("b@example.com")]
+        );
+    }
+}

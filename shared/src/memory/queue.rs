@@ -38,3 +38,28 @@ impl JobQueue for MemoryJobQueue {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{AccountId, CalcId, GroupId};
+    use crate::domain::record::Millis;
+
+    #[tokio::test]
+    async fn records_the_jobs_in_order() {
+        let queue = MemoryJobQueue::default();
+        let job = |formula| RecomputeJob {
+            account: AccountId::parse("acme").unwrap(),
+            group: GroupId::parse("plant").unwrap(),
+            id: CalcId::parse("c").unwrap(),
+            formula,
+            from: Millis(0),
+            chain: 0,
+        };
+        queue.enqueue(&job(1)).await.unwrap();
+        queue.enqueue(&job(2)).await.unwrap();
+        assert_eq!(queue.jobs(), vec![job(1), job(2)]);
+        assert_eq!(queue.take(), vec![job(1), job(2)]);
+        assert!(queue.jobs().is_empty());
+    }
+}

@@ -98,8 +98,11 @@ impl Things for MemoryThings {
         certificate_id: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut state = self.state();
-        // What is gone already is skipped.
-        state.things.remove(thing.as_str());
+        // What is gone already is skipped; the thing's own certificate goes with it,
+        // named or not.
+        if let Some(removed) = state.things.remove(thing.as_str()) {
+            state.certificates.remove(&removed.certificate_id);
+        }
         if let Some(id) = certificate_id {
             state.certificates.remove(id);
         }
@@ -108,5 +111,44 @@ impl Things for MemoryThings {
 
     async fn endpoint(&self) -> Result<String, StoreError> {
         Ok("localhost:1883".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::things(&MemoryThings::default(), "memory").await;
+    }
+
+    #[tokio::test]
+    async fn records_what_it_made() {
+        let things = MemoryThings::default();
+        let thing = crate::domain::iot_thing::Stack::parse("local")
+            .unwrap()
+            .thing(
+                &crate::domain::ids::AccountId::parse("acme").unwrap(),
+                &crate::domain::ids::AppId::parse("gw-1").unwrap(),
+            );
+        let registration = RegistrationId::from_random(7 << 16);
+        let Provisioned::Created(credentials) =
+            things.provision(&thing, registration).await.unwrap()
+        else {
+            panic!("a new thing");
+        };
+        let made = things.thing(thing.as_str()).unwrap();
+        assert_eq!(made.registration, registration);
+        assert!(things.active(&credentials.certificate_id));
+        things
+            .set_active(&credentials.certificate_id, false)
+            .await
+            .unwrap();
+        assert!(!things.active(&credentials.certificate_id));
+        assert!(things.set_active("unknown", true).await.is_err());
+        things.deprovision(&thing, None).await.unwrap();
+        assert_eq!(things.thing(thing.as_str()), None);
+        assert!(!things.active(&credentials.certificate_id));
     }
 }
