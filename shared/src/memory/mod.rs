@@ -9,6 +9,13 @@
 //! - [`MemoryRecords`]: the records table ([`crate::ports::RecordStore`]).
 //! - [`MemoryJobQueue`], [`MemoryMailer`], [`MemoryThings`]: the outside world, recorded
 //!   for a test to look at.
+//!
+//! Where `MemoryStore` cannot be DynamoDB, it is the calm case of it: it never fails
+//! (no throttling, no transaction conflicts, no contended throttle counter); audit
+//! events of one millisecond keep the order they were written in (DynamoDB's random
+//! key part orders them at random); and an audit page has a `next` only when entries
+//! remain (DynamoDB may also hand one out when a page ends exactly at the last entry,
+//! which then leads to an empty page).
 
 mod records;
 mod store;

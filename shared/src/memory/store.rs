@@ -130,3 +130,36 @@ pub(super) struct MailedCode {
     pub expires: Millis,
     pub attempts: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::plan::Plan;
+    use crate::ports::{Accounts, Created, Groups, Users};
+
+    #[tokio::test]
+    async fn a_created_account_starts_with_nothing_counted_and_is_created_once() {
+        let store = MemoryStore::new();
+        let id = AccountId::parse("acme").unwrap();
+        let account = Account {
+            login_alias: Some(AccountId::parse("alias").unwrap()),
+            ..Account::new(id.clone(), "Acme".into(), Plan::Free, Millis(1))
+        };
+        store.create_account(&account);
+        let renamed = Account::new(id.clone(), "Other".into(), Plan::Pro, Millis(2));
+        store.create_account(&renamed);
+        let read = store.account(&id).await.unwrap().unwrap();
+        assert_eq!((read.name.as_str(), read.login_alias), ("Acme", None));
+        assert!(store.users(&id).await.unwrap().is_empty());
+        let group = Group {
+            account: id.clone(),
+            id: GroupId::parse("plant").unwrap(),
+            name: "Plant".into(),
+            grants: Vec::new(),
+        };
+        assert_eq!(
+            store.create_group(&group, 1).await.unwrap(),
+            Created::Created
+        );
+    }
+}
