@@ -6,6 +6,7 @@
 mod access;
 mod account;
 mod calculated;
+mod contracts;
 mod expiry;
 mod groups_and_apps;
 mod helpers;
@@ -15,6 +16,5 @@ mod isolation;
 mod limits;
 mod permissions;
 mod presence;
-mod records_contract;
 mod series;
 mod write_cost;

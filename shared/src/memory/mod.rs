@@ -1,7 +1,47 @@
 //! In-memory adapters: the ports of [`crate::ports`] kept in process, for fast tests of
 //! the rules built on them. Each keeps its port's contract (see [`crate::contract`]), the
 //! same one the AWS adapters are held to end to end.
+//!
+//! - [`MemoryStore`]: every port of [`crate::ports::Store`] (what the registry table
+//!   holds), one file per port as in `adapters::dynamodb`, the struct and its state in
+//!   `store.rs`. Limits are counted as DynamoDB counts them, on the account, group or
+//!   app, and each method is one atomic step under one lock.
+//! - [`MemoryRecords`]: the records table ([`crate::ports::RecordStore`]).
+//! - [`MemoryJobQueue`], [`MemoryMailer`], [`MemoryThings`]: the outside world, recorded
+//!   for a test to look at.
+//!
+//! Where `MemoryStore` cannot be DynamoDB, it is the calm case of it: it never fails
+//! (no throttling, no transaction conflicts, no contended throttle counter); audit
+//! events of one millisecond keep the order they were written in (DynamoDB's random
+//! key part orders them at random); and an audit page has a `next` only when entries
+//! remain (DynamoDB may also hand one out when a page ends exactly at the last entry,
+//! which then leads to an empty page).
 
 mod records;
+mod store;
 
+// One file per port `MemoryStore` implements, as for `DynamoStore`.
+mod accounts;
+mod apps;
+mod audit;
+mod calculated;
+mod groups;
+mod instruments;
+mod mailed_codes;
+mod resets;
+mod sessions;
+mod signups;
+mod teams;
+mod throttle;
+mod tokens;
+mod users;
+
+mod mail;
+mod queue;
+mod things;
+
+pub use mail::MemoryMailer;
+pub use queue::MemoryJobQueue;
 pub use records::MemoryRecords;
+pub use store::MemoryStore;
+pub use things::{MemoryThing, MemoryThings};

@@ -1,0 +1,165 @@
+//! The registry table in memory: the struct, the state its ports share, and the
+//! counters that limit creations. Each port's implementation is in its own file beside
+//! this one.
+//!
+//! One lock over plain maps: each method takes it once, so every method is atomic, as
+//! a DynamoDB transaction is. Each method checks every condition before it changes
+//! anything, so a refused write leaves nothing behind (a cancelled transaction).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::domain::access::Team;
+use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
+use crate::domain::calculated::CalculatedChannel;
+use crate::domain::ids::{AccountId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId};
+use crate::domain::record::Millis;
+use crate::domain::registry::{Account, App, Group, Instrument};
+use crate::domain::settings::Logo;
+
+/// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour
+/// as `adapters::dynamodb::DynamoStore` (both keep the contracts
+/// of [`crate::contract`]).
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Creates an account unless it exists (seeding), as `DynamoStore::create_account`
+    /// does: with no users, login alias or allow-list yet.
+    pub fn create_account(&self, account: &Account) {
+        let mut tables = self.tables();
+        tables
+            .accounts
+            .entry(account.id.clone())
+            .or_insert_with(|| AccountEntry::new(account));
+    }
+
+    pub(super) fn tables(&self) -> MutexGuard<'_, Tables> {
+        self.tables
+            .lock()
+            .expect("no panic while holding the store's lock")
+    }
+}
+
+/// What the registry table holds, one map per item kind.
+#[derive(Default)]
+pub(super) struct Tables {
+    pub accounts: BTreeMap<AccountId, AccountEntry>,
+    pub aliases: BTreeMap<AccountId, AccountId>,
+    pub logos: BTreeMap<AccountId, Logo>,
+    /// Trial e-mail addresses and the accounts they signed up.
+    pub emails: BTreeMap<String, AccountId>,
+    pub groups: BTreeMap<(AccountId, GroupId), GroupEntry>,
+    pub apps: BTreeMap<(AccountId, AppId), AppEntry>,
+    pub instruments: BTreeMap<(AccountId, AppId, InstrumentSerial), Instrument>,
+    pub calculated: BTreeMap<(AccountId, GroupId, CalcId), CalculatedChannel>,
+    pub users: BTreeMap<(AccountId, UserId), User>,
+    /// Session generations: they outlive the user, so that one created again with the
+    /// same ID finds the old sessions ended.
+    pub generations: BTreeMap<(AccountId, UserId), u64>,
+    pub sessions: BTreeMap<String, Session>,
+    pub throttles: BTreeMap<String, Failures>,
+    pub codes: BTreeMap<String, MailedCode>,
+    pub resets: BTreeMap<String, PasswordReset>,
+    pub signups: BTreeMap<String, Signup>,
+    /// Web API tokens by the hash of their secret.
+    pub tokens: BTreeMap<String, ApiToken>,
+    /// The same tokens, listed under their account by ID.
+    pub token_ids: BTreeMap<(AccountId, String), ApiToken>,
+    pub teams: BTreeMap<(AccountId, TeamId), Team>,
+    /// Each account's audit log by sort key (see `audit.rs`).
+    pub audit: BTreeMap<AccountId, BTreeMap<String, AuditEvent>>,
+    /// Keeps audit events of one millisecond apart (DynamoDB uses random bits).
+    pub audit_serial: u64,
+}
+
+/// An account and the counts its limits are checked on.
+pub(super) struct AccountEntry {
+    pub account: Account,
+    pub groups: u32,
+    pub apps: u32,
+    pub users: u32,
+    pub admins: u32,
+    pub teams: u32,
+    pub api_tokens: u32,
+}
+
+impl AccountEntry {
+    /// A new account as stored: the login alias and the allow-list are set by their own
+    /// writes.
+    pub fn new(account: &Account) -> Self {
+        AccountEntry {
+            account: Account {
+                allow_list: Vec::new(),
+                login_alias: None,
+                ..account.clone()
+            },
+            groups: 0,
+            apps: 0,
+            users: 0,
+            admins: 0,
+            teams: 0,
+            api_tokens: 0,
+        }
+    }
+}
+
+/// A group and the counts of its apps and calculated channels, which keep it from being
+/// deleted.
+pub(super) struct GroupEntry {
+    pub group: Group,
+    pub apps: u32,
+    pub calculated: u32,
+}
+
+/// An app and the count of its instruments.
+pub(super) struct AppEntry {
+    pub app: App,
+    pub instruments: u32,
+}
+
+/// An open second step.
+pub(super) struct MailedCode {
+    pub hash: Option<String>,
+    pub expires: Millis,
+    pub attempts: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::plan::Plan;
+    use crate::ports::{Accounts, Created, Groups, Users};
+
+    #[tokio::test]
+    async fn a_created_account_starts_with_nothing_counted_and_is_created_once() {
+        let store = MemoryStore::new();
+        let id = AccountId::parse("acme").unwrap();
+        let account = Account {
+            login_alias: Some(AccountId::parse("alias").unwrap()),
+            ..Account::new(id.clone(), "Acme".into(), Plan::Free, Millis(1))
+        };
+        store.create_account(&account);
+        let renamed = Account::new(id.clone(), "Other".into(), Plan::Pro, Millis(2));
+        store.create_account(&renamed);
+        let read = store.account(&id).await.unwrap().unwrap();
+        assert_eq!((read.name.as_str(), read.login_alias), ("Acme", None));
+        assert!(store.users(&id).await.unwrap().is_empty());
+        let group = Group {
+            account: id.clone(),
+            id: GroupId::parse("plant").unwrap(),
+            name: "Plant".into(),
+            grants: Vec::new(),
+        };
+        assert_eq!(
+            store.create_group(&group, 1).await.unwrap(),
+            Created::Created
+        );
+    }
+}
