@@ -1,15 +1,16 @@
 //! Accounts, in the registry table.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{user_item, written, DynamoStore};
+use super::store::{to_item, written, DynamoStore, ItemKind};
 use super::unavailable;
-use super::values::{get_b, get_n, get_opt_s, get_s, get_strings, n, parse_id, s, Item};
+use super::users::user_item;
+use super::values::{parse_id, s, Item};
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::User;
 use crate::domain::ids::AccountId;
@@ -26,7 +27,7 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(account_item(account)))
+            .set_item(Some(to_item(&AccountItem::from(account))))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
@@ -34,58 +35,134 @@ impl DynamoStore {
     }
 }
 
-/// A new account's item. The login alias and the allow-list are set by their own routes.
-pub(super) fn account_item(account: &Account) -> Item {
-    let mut item = Item::from([
-        ("pk".into(), s(account_pk(&account.id))),
-        ("sk".into(), s(ACCOUNT_SK)),
-        ("name".into(), s(&account.name)),
-        ("plan".into(), s(account.plan.as_str())),
-        ("timeZone".into(), s(account.time_zone.as_str())),
-        ("language".into(), s(account.language.tag())),
-        ("created".into(), n(account.created.0)),
-    ]);
-    if let Some(email) = &account.contract_email {
-        item.insert("contractEmail".into(), s(email));
+/// An account's item. The login alias is set with its own item, by
+/// [`Accounts::set_login_alias`]; the counters, by the writes of what they count.
+#[derive(Debug, Serialize, Deserialize)]
+struct AccountItem {
+    pk: String,
+    sk: String,
+    name: String,
+    plan: String,
+    /// Absent on accounts stored before there were settings: UTC.
+    #[serde(rename = "timeZone", skip_serializing_if = "Option::is_none")]
+    time_zone: Option<String>,
+    /// Absent on accounts stored before there were settings: the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<String>,
+    #[serde(default)]
+    created: i64,
+    #[serde(rename = "contractEmail", skip_serializing_if = "Option::is_none")]
+    contract_email: Option<String>,
+    #[serde(rename = "licenseExpires", skip_serializing_if = "Option::is_none")]
+    license_expires: Option<i64>,
+    #[serde(rename = "loginAlias", skip_serializing_if = "Option::is_none")]
+    login_alias: Option<AccountId>,
+    #[serde(rename = "allowList", default, skip_serializing_if = "Vec::is_empty")]
+    allow_list: Vec<String>,
+    /// A Trial's owner is counted from the start (see [`Accounts::create_trial`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    users: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    admins: Option<u32>,
+}
+
+impl ItemKind for AccountItem {
+    const KIND: &'static str = "account";
+}
+
+/// A new account's item: no alias (that comes with its own item) and nothing counted.
+impl From<&Account> for AccountItem {
+    fn from(account: &Account) -> Self {
+        AccountItem {
+            pk: account_pk(&account.id),
+            sk: ACCOUNT_SK.to_owned(),
+            name: account.name.clone(),
+            plan: account.plan.as_str().to_owned(),
+            time_zone: Some(account.time_zone.as_str().to_owned()),
+            language: Some(account.language.tag().to_owned()),
+            created: account.created.0,
+            contract_email: account.contract_email.clone(),
+            license_expires: account.license_expires.map(|at| at.0),
+            login_alias: None,
+            allow_list: account.allow_list.iter().map(Cidr::to_string).collect(),
+            users: None,
+            admins: None,
+        }
     }
-    if let Some(expires) = account.license_expires {
-        item.insert("licenseExpires".into(), n(expires.0));
+}
+
+impl TryFrom<AccountItem> for Account {
+    type Error = StoreError;
+
+    fn try_from(item: AccountItem) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: parse_id(AccountId::parse, key_id(&item.pk, ACCOUNT_PREFIX)?)?,
+            name: item.name,
+            plan: item.plan.parse::<Plan>().map_err(StoreError::Corrupt)?,
+            allow_list: item
+                .allow_list
+                .iter()
+                .map(|text| Cidr::parse(text).map_err(StoreError::Corrupt))
+                .collect::<Result<Vec<_>, _>>()?,
+            contract_email: item.contract_email,
+            time_zone: match item.time_zone {
+                Some(name) => TimeZone::parse(&name).map_err(StoreError::Corrupt)?,
+                None => TimeZone::utc(),
+            },
+            language: match item.language {
+                Some(tag) => Language::parse(&tag).map_err(StoreError::Corrupt)?,
+                None => Language::default(),
+            },
+            created: Millis(item.created),
+            license_expires: item.license_expires.map(Millis),
+            login_alias: item.login_alias,
+        })
     }
-    item
+}
+
+/// An item that names an account: a login alias's (`ALIAS#…`) or a Trial e-mail
+/// address's (`EMAIL#…`).
+#[derive(Debug, Serialize, Deserialize)]
+struct PointerItem {
+    pk: String,
+    sk: String,
+    account: AccountId,
+}
+
+impl ItemKind for PointerItem {
+    const KIND: &'static str = "alias or e-mail";
+}
+
+/// An account's logo.
+#[derive(Debug, Serialize, Deserialize)]
+struct LogoItem {
+    pk: String,
+    sk: String,
+    #[serde(with = "serde_bytes")]
+    image: Vec<u8>,
+}
+
+impl ItemKind for LogoItem {
+    const KIND: &'static str = "logo";
+}
+
+impl LogoItem {
+    fn new(account: &AccountId, logo: &Logo) -> Self {
+        LogoItem {
+            pk: account_pk(account),
+            sk: LOGO_SK.to_owned(),
+            image: logo.bytes.clone(),
+        }
+    }
 }
 
 #[async_trait]
 impl Accounts for DynamoStore {
     async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
-        let Some(item) = self.get(account_pk(id), ACCOUNT_SK).await? else {
-            return Ok(None);
-        };
-        let allow_list = get_strings(&item, "allowList")?
-            .iter()
-            .map(|text| Cidr::parse(text).map_err(StoreError::Corrupt))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(Account {
-            id: id.clone(),
-            name: get_s(&item, "name")?.to_owned(),
-            plan: get_s(&item, "plan")?
-                .parse::<Plan>()
-                .map_err(StoreError::Corrupt)?,
-            allow_list,
-            contract_email: get_opt_s(&item, "contractEmail")?.map(str::to_owned),
-            time_zone: match get_opt_s(&item, "timeZone")? {
-                Some(name) => TimeZone::parse(name).map_err(StoreError::Corrupt)?,
-                None => TimeZone::utc(),
-            },
-            language: match get_opt_s(&item, "language")? {
-                Some(tag) => Language::parse(tag).map_err(StoreError::Corrupt)?,
-                None => Language::default(),
-            },
-            created: Millis(get_n(&item, "created")?.unwrap_or(0)),
-            license_expires: get_n(&item, "licenseExpires")?.map(Millis),
-            login_alias: get_opt_s(&item, "loginAlias")?
-                .map(|alias| parse_id(AccountId::parse, alias))
-                .transpose()?,
-        }))
+        self.get_as::<AccountItem>(account_pk(id), ACCOUNT_SK)
+            .await?
+            .map(Account::try_from)
+            .transpose()
     }
 
     async fn update_settings(&self, account: &Account) -> Result<bool, StoreError> {
@@ -119,10 +196,10 @@ impl Accounts for DynamoStore {
     }
 
     async fn account_by_alias(&self, alias: &AccountId) -> Result<Option<AccountId>, StoreError> {
-        self.get(alias_pk(alias), ALIAS_SK)
-            .await?
-            .map(|item| parse_id(AccountId::parse, get_s(&item, "account")?))
-            .transpose()
+        let item = self
+            .get_as::<PointerItem>(alias_pk(alias), ALIAS_SK)
+            .await?;
+        Ok(item.map(|item| item.account))
     }
 
     async fn set_login_alias(
@@ -135,9 +212,11 @@ impl Accounts for DynamoStore {
             // The alias is taken neither as an alias nor as an account ID.
             let put = Put::builder()
                 .table_name(&self.table)
-                .item("pk", s(alias_pk(alias)))
-                .item("sk", s(ALIAS_SK))
-                .item("account", s(account.id.as_str()))
+                .set_item(Some(to_item(&PointerItem {
+                    pk: alias_pk(alias),
+                    sk: ALIAS_SK.to_owned(),
+                    account: account.id.clone(),
+                })))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .expect("put is complete");
@@ -194,12 +273,13 @@ impl Accounts for DynamoStore {
     }
 
     async fn logo(&self, account: &AccountId) -> Result<Option<Logo>, StoreError> {
-        let Some(item) = self.get(account_pk(account), LOGO_SK).await? else {
+        let Some(item) = self
+            .get_as::<LogoItem>(account_pk(account), LOGO_SK)
+            .await?
+        else {
             return Ok(None);
         };
-        let bytes = get_b(&item, "image")?
-            .ok_or_else(|| StoreError::Corrupt("logo without image".into()))?;
-        Logo::from_bytes(bytes.to_vec())
+        Logo::from_bytes(item.image)
             .map(Some)
             .map_err(StoreError::Corrupt)
     }
@@ -210,9 +290,7 @@ impl Accounts for DynamoStore {
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .item("pk", s(account_pk(account)))
-                .item("sk", s(LOGO_SK))
-                .item("image", AttributeValue::B(Blob::new(logo.bytes.clone())))
+                .set_item(Some(to_item(&LogoItem::new(account, logo))))
                 .send()
                 .await
                 .map(drop)
@@ -247,10 +325,10 @@ impl Accounts for DynamoStore {
     }
 
     async fn account_by_email(&self, email: &str) -> Result<Option<AccountId>, StoreError> {
-        self.get(email_pk(email), EMAIL_SK)
-            .await?
-            .map(|item| parse_id(AccountId::parse, get_s(&item, "account")?))
-            .transpose()
+        let item = self
+            .get_as::<PointerItem>(email_pk(email), EMAIL_SK)
+            .await?;
+        Ok(item.map(|item| item.account))
     }
 
     async fn create_trial(&self, account: &Account, owner: &User) -> Result<bool, StoreError> {
@@ -270,21 +348,122 @@ impl Accounts for DynamoStore {
                 )
                 .build()
         };
-        let mut account_item = account_item(account);
-        // The owner is counted as the account's one user, and admin, from the start.
-        account_item.insert("users".into(), n(1));
-        account_item.insert("admins".into(), n(1));
+        let account_item = AccountItem {
+            // The owner is counted as the account's one user, and admin, from the start.
+            users: Some(1),
+            admins: Some(1),
+            ..AccountItem::from(account)
+        };
+        let email_item = PointerItem {
+            pk: email_pk(email),
+            sk: EMAIL_SK.to_owned(),
+            account: account.id.clone(),
+        };
         let cancelled = self
             .transact(vec![
-                put(Item::from([
-                    ("pk".into(), s(email_pk(email))),
-                    ("sk".into(), s(EMAIL_SK)),
-                    ("account".into(), s(account.id.as_str())),
-                ])),
-                put(account_item),
+                put(to_item(&email_item)),
+                put(to_item(&account_item)),
                 put(user_item(owner)),
             ])
             .await?;
         Ok(cancelled.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::store::from_item;
+    use crate::adapters::dynamodb::values::n;
+
+    fn read(item: Item) -> Account {
+        Account::try_from(from_item::<AccountItem>(item).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_account_is_stored_as_before_and_read_back() {
+        let mut account = Account::new(
+            AccountId::parse("acme").unwrap(),
+            "Acme".into(),
+            Plan::Standard,
+            Millis(1_700_000_000_000),
+        );
+        let item = to_item(&AccountItem::from(&account));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("ACCOUNT#acme")),
+                ("sk".into(), s("ACCOUNT")),
+                ("name".into(), s("Acme")),
+                ("plan".into(), s("standard")),
+                ("timeZone".into(), s("UTC")),
+                ("language".into(), s(Language::default().tag())),
+                ("created".into(), n(1_700_000_000_000_i64)),
+            ])
+        );
+        assert_eq!(read(item), account);
+
+        account.contract_email = Some("it@acme.example".into());
+        account.license_expires = Some(Millis(1_800_000_000_000));
+        account.allow_list = vec![Cidr::parse("10.0.0.0/8").unwrap()];
+        let mut item = to_item(&AccountItem::from(&account));
+        assert_eq!(item["contractEmail"], s("it@acme.example"));
+        assert_eq!(item["licenseExpires"], n(1_800_000_000_000_i64));
+        assert_eq!(item["allowList"], AttributeValue::L(vec![s("10.0.0.0/8")]));
+        assert!(!item.contains_key("loginAlias"));
+        // The alias, as `set_login_alias` writes it, is read back too.
+        item.insert("loginAlias".into(), s("acme-login"));
+        account.login_alias = Some(AccountId::parse("acme-login").unwrap());
+        assert_eq!(read(item), account);
+    }
+
+    #[test]
+    fn a_trial_account_counts_its_owner_and_points_from_the_email() {
+        let account = Account::new(
+            AccountId::parse("acme").unwrap(),
+            "Acme".into(),
+            Plan::Trial,
+            Millis(0),
+        );
+        let item = to_item(&AccountItem {
+            users: Some(1),
+            admins: Some(1),
+            ..AccountItem::from(&account)
+        });
+        assert_eq!((&item["users"], &item["admins"]), (&n(1), &n(1)));
+        let pointer = to_item(&PointerItem {
+            pk: email_pk("ann@example.com"),
+            sk: EMAIL_SK.to_owned(),
+            account: account.id.clone(),
+        });
+        assert_eq!(
+            pointer,
+            Item::from([
+                ("pk".into(), s("EMAIL#ann@example.com")),
+                ("sk".into(), s("EMAIL")),
+                ("account".into(), s("acme")),
+            ])
+        );
+        let read = from_item::<PointerItem>(pointer).unwrap();
+        assert_eq!(read.account, account.id);
+    }
+
+    #[test]
+    fn a_logo_is_stored_as_binary_and_read_back() {
+        let account = AccountId::parse("acme").unwrap();
+        let logo = Logo::from_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()).unwrap();
+        let item = to_item(&LogoItem::new(&account, &logo));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("ACCOUNT#acme")),
+                ("sk".into(), s("LOGO")),
+                (
+                    "image".into(),
+                    AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(logo.bytes.clone()))
+                ),
+            ])
+        );
+        assert_eq!(from_item::<LogoItem>(item).unwrap().image, logo.bytes);
     }
 }

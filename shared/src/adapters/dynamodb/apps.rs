@@ -2,31 +2,101 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{count_down, count_up, parse_app, written, DynamoStore};
+use super::store::{
+    count_down, count_up, from_item, registration, to_item, written, DynamoStore, ItemKind,
+};
 use super::unavailable;
-use super::values::{get_s, n, s, Item};
-use crate::domain::ids::{AccountId, AppId};
+use super::values::{get_s, n, parse_id, s, Item};
+use crate::domain::ids::{AccountId, AppId, GroupId};
 use crate::domain::record::Millis;
-use crate::domain::registry::App;
+use crate::domain::registry::{App, AppKind};
 use crate::ports::{Apps, Created, StoreError};
 
-fn app_item(app: &App) -> Item {
-    Item::from([
-        ("pk".into(), s(app_pk(&app.account, &app.id))),
-        ("sk".into(), s(APP_SK)),
-        ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-        ("gsk".into(), s(app_gsk(&app.id))),
-        ("account".into(), s(app.account.as_str())),
-        ("group".into(), s(app.group.as_str())),
-        ("reg".into(), s(app.registration.to_string())),
-        ("registered".into(), n(app.registered.0)),
-        ("name".into(), s(&app.name)),
-        ("enabled".into(), AttributeValue::Bool(app.enabled)),
-        ("kind".into(), s(app.kind.as_str())),
-        ("instruments".into(), n(0)),
-    ])
+/// An app's item. `instruments` counts its instruments, by their own writes.
+#[derive(Debug, Serialize, Deserialize)]
+struct AppItem {
+    pk: String,
+    sk: String,
+    gpk: String,
+    gsk: String,
+    account: AccountId,
+    group: GroupId,
+    reg: String,
+    #[serde(default)]
+    registered: i64,
+    name: String,
+    enabled: bool,
+    /// Absent on apps stored before there were kinds: a gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    #[serde(default)]
+    instruments: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate: Option<String>,
+    #[serde(rename = "lastSeen", skip_serializing_if = "Option::is_none")]
+    last_seen: Option<i64>,
+}
+
+impl ItemKind for AppItem {
+    const KIND: &'static str = "app";
+}
+
+/// The item of a new app: no instruments yet.
+impl From<&App> for AppItem {
+    fn from(app: &App) -> Self {
+        AppItem {
+            pk: app_pk(&app.account, &app.id),
+            sk: APP_SK.to_owned(),
+            gpk: group_gpk(&app.account, &app.group),
+            gsk: app_gsk(&app.id),
+            account: app.account.clone(),
+            group: app.group.clone(),
+            reg: app.registration.to_string(),
+            registered: app.registered.0,
+            name: app.name.clone(),
+            enabled: app.enabled,
+            kind: Some(app.kind.as_str().to_owned()),
+            instruments: 0,
+            certificate: app.certificate.clone(),
+            last_seen: app.last_seen.map(|at| at.0),
+        }
+    }
+}
+
+impl TryFrom<AppItem> for App {
+    type Error = StoreError;
+
+    fn try_from(item: AppItem) -> Result<Self, StoreError> {
+        let (_, id) = key_id(&item.pk, APP_PREFIX)?
+            .split_once('#')
+            .ok_or_else(|| {
+                StoreError::Corrupt("app item without an APP#{account}#{app} key".into())
+            })?;
+        Ok(App {
+            id: parse_id(AppId::parse, id)?,
+            account: item.account,
+            group: item.group,
+            registration: registration(&item.reg)?,
+            registered: Millis(item.registered),
+            name: item.name,
+            kind: match item.kind {
+                None => AppKind::Gateway,
+                Some(text) => AppKind::parse(&text)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown app kind `{text}`")))?,
+            },
+            enabled: item.enabled,
+            certificate: item.certificate,
+            last_seen: item.last_seen.map(Millis),
+        })
+    }
+}
+
+/// An app read from its item.
+pub(super) fn decode_app(item: Item) -> Result<App, StoreError> {
+    from_item::<AppItem>(item)?.try_into()
 }
 
 #[async_trait]
@@ -34,14 +104,14 @@ impl Apps for DynamoStore {
     async fn app(&self, account: &AccountId, app_id: &AppId) -> Result<Option<App>, StoreError> {
         self.get(app_pk(account, app_id), APP_SK)
             .await?
-            .map(|item| parse_app(&item))
+            .map(decode_app)
             .transpose()
     }
 
     async fn register_app(&self, app: &App, limit: u32) -> Result<Created, StoreError> {
         let create = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(app_item(app)))
+            .set_item(Some(to_item(&AppItem::from(app))))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");
@@ -164,5 +234,56 @@ impl Apps for DynamoStore {
             .await;
         // Not written when already seen later than `at`: a slower, older delivery.
         written(result).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::registry::RegistrationId;
+
+    #[test]
+    fn an_app_is_stored_as_before_and_read_back() {
+        let mut app = App {
+            id: AppId::parse("gw-1").unwrap(),
+            account: AccountId::parse("acme").unwrap(),
+            group: GroupId::parse("plant").unwrap(),
+            registration: RegistrationId::parse("00000000beef").unwrap(),
+            registered: Millis(1_700_000_000_123),
+            name: "Gateway 1".into(),
+            kind: AppKind::DirectLogger,
+            enabled: true,
+            certificate: None,
+            last_seen: None,
+        };
+        let item = to_item(&AppItem::from(&app));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("APP#acme#gw-1")),
+                ("sk".into(), s("APP")),
+                ("gpk".into(), s("GROUP#acme#plant")),
+                ("gsk".into(), s("APP#gw-1")),
+                ("account".into(), s("acme")),
+                ("group".into(), s("plant")),
+                ("reg".into(), s("00000000beef")),
+                ("registered".into(), n(1_700_000_000_123_i64)),
+                ("name".into(), s("Gateway 1")),
+                ("enabled".into(), AttributeValue::Bool(true)),
+                ("kind".into(), s("direct_logger")),
+                ("instruments".into(), n(0)),
+            ])
+        );
+        assert_eq!(decode_app(item).unwrap(), app);
+
+        // What later writes add is read back too.
+        app.certificate = Some("cert-1".into());
+        app.last_seen = Some(Millis(1_700_000_001_000));
+        let mut item = to_item(&AppItem::from(&app));
+        assert_eq!(item["certificate"], s("cert-1"));
+        assert_eq!(item["lastSeen"], n(1_700_000_001_000_i64));
+        assert_eq!(decode_app(item.clone()).unwrap(), app);
+        item.remove("kind");
+        assert_eq!(decode_app(item).unwrap().kind, AppKind::Gateway);
     }
 }

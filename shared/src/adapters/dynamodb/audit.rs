@@ -1,34 +1,79 @@
 //! The audit log, in the registry table.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::DynamoStore;
+use super::store::{from_item, to_item, DynamoStore, ItemKind};
 use super::unavailable;
-use super::values::{get_n, get_s, n, parse_id, s, Item};
+use super::values::{get_s, n, s, Item};
 use crate::domain::auth::{fold_key, fold_window, AuditEvent, AuditPage, AuditQuery};
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::record::Millis;
 use crate::ports::{AuditLog, StoreError};
 
+/// An audit event's item. Folded failures are kept on one item per fold window by
+/// [`AuditLog::audit_failure`]'s update, which counts them (`count`) and keeps the time
+/// of the latest (`last`); an event on its own has neither.
+#[derive(Debug, Serialize, Deserialize)]
+struct AuditItem {
+    pk: String,
+    sk: String,
+    #[serde(default)]
+    at: i64,
+    action: String,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last: Option<i64>,
+}
+
+impl ItemKind for AuditItem {
+    const KIND: &'static str = "audit event";
+}
+
+impl AuditItem {
+    /// The event's item under `sk` (see [`audit_sk`]).
+    fn new(account: &AccountId, sk: String, event: &AuditEvent) -> Self {
+        AuditItem {
+            pk: account_pk(account),
+            sk,
+            at: event.at.0,
+            action: event.action.clone(),
+            detail: event.detail.clone(),
+            user: event.user.clone(),
+            address: event.address.clone(),
+            count: (event.count != 1).then_some(event.count),
+            last: event.last.map(|at| at.0),
+        }
+    }
+}
+
+impl From<AuditItem> for AuditEvent {
+    fn from(item: AuditItem) -> Self {
+        AuditEvent {
+            at: Millis(item.at),
+            action: item.action,
+            user: item.user,
+            address: item.address,
+            detail: item.detail,
+            count: item.count.unwrap_or(1),
+            last: item.last.map(Millis),
+        }
+    }
+}
+
 #[async_trait]
 impl AuditLog for DynamoStore {
     async fn audit(&self, account: &AccountId, event: &AuditEvent) -> Result<(), StoreError> {
-        let mut item = Item::from([
-            ("pk".into(), s(account_pk(account))),
-            // Sorted by time; the random part keeps two events of one millisecond apart.
-            ("sk".into(), s(audit_sk(event.at.0, rand::random::<u64>()))),
-            ("at".into(), n(event.at.0)),
-            ("action".into(), s(&event.action)),
-            ("detail".into(), s(&event.detail)),
-        ]);
-        if let Some(user) = &event.user {
-            item.insert("user".into(), s(user.as_str()));
-        }
-        if let Some(address) = &event.address {
-            item.insert("address".into(), s(address));
-        }
-        self.put(item).await
+        // Sorted by time; the random part keeps two events of one millisecond apart.
+        let sk = audit_sk(event.at.0, rand::random::<u64>());
+        self.put(to_item(&AuditItem::new(account, sk, event))).await
     }
 
     async fn audit_failure(
@@ -145,10 +190,10 @@ impl AuditLog for DynamoStore {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for item in output.items() {
-                events.push(parse_audit_event(item)?);
-            }
             start = output.last_evaluated_key;
+            for item in output.items.unwrap_or_default() {
+                events.push(from_item::<AuditItem>(item)?.into());
+            }
             if events.len() >= query.limit || start.is_none() {
                 break;
             }
@@ -164,20 +209,51 @@ impl AuditLog for DynamoStore {
 /// DynamoDB pages one audit request reads at most.
 const AUDIT_PAGES_PER_REQUEST: usize = 5;
 
-fn parse_audit_event(item: &Item) -> Result<AuditEvent, StoreError> {
-    Ok(AuditEvent {
-        at: Millis(get_n(item, "at")?.unwrap_or(0)),
-        action: get_s(item, "action")?.to_owned(),
-        user: item
-            .get("user")
-            .map(|_| get_s(item, "user").and_then(|u| parse_id(UserId::parse, u)))
-            .transpose()?,
-        address: item
-            .get("address")
-            .map(|_| get_s(item, "address").map(str::to_owned))
-            .transpose()?,
-        detail: get_s(item, "detail")?.to_owned(),
-        count: get_n(item, "count")?.unwrap_or(1),
-        last: get_n(item, "last")?.map(Millis),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(item: Item) -> AuditEvent {
+        from_item::<AuditItem>(item).unwrap().into()
+    }
+
+    #[test]
+    fn an_audit_event_is_stored_as_before_and_read_back() {
+        let mut event = AuditEvent {
+            at: Millis(1_700_000_000_123),
+            action: "login".into(),
+            user: Some(UserId::parse("ann").unwrap()),
+            address: Some("192.0.2.1".into()),
+            detail: "password".into(),
+            count: 1,
+            last: None,
+        };
+        let account = AccountId::parse("acme").unwrap();
+        let sk = audit_sk(event.at.0, 7);
+        let item = to_item(&AuditItem::new(&account, sk.clone(), &event));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("ACCOUNT#acme")),
+                ("sk".into(), s(&sk)),
+                ("at".into(), n(1_700_000_000_123_i64)),
+                ("action".into(), s("login")),
+                ("detail".into(), s("password")),
+                ("user".into(), s("ann")),
+                ("address".into(), s("192.0.2.1")),
+            ])
+        );
+        assert_eq!(read(item), event);
+
+        // A folded failure, as `audit_failure` writes it, is read back too.
+        event.user = None;
+        event.address = None;
+        event.count = 4;
+        event.last = Some(Millis(1_700_000_060_000));
+        let item = to_item(&AuditItem::new(&account, sk, &event));
+        assert_eq!(item["count"], n(4));
+        assert_eq!(item["last"], n(1_700_000_060_000_i64));
+        assert!(!item.contains_key("user") && !item.contains_key("address"));
+        assert_eq!(read(item), event);
+    }
 }

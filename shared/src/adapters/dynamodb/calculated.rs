@@ -1,11 +1,14 @@
 //! Calculated channels, in the registry table.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{count_down, written, DynamoStore};
-use super::values::{get_bool, get_n, get_s, get_strings, n, parse_id, s, Item};
+use super::store::{count_down, to_item, written, DynamoStore, ItemKind};
+use super::values::{n, s};
 use crate::domain::calculated::{Backfill, CalculatedChannel};
 use crate::domain::channel::ChannelRef;
 use crate::domain::ids::{AccountId, AppId, CalcId, ChannelName, GroupId};
@@ -13,79 +16,110 @@ use crate::domain::record::Millis;
 use crate::domain::registry::RegistrationId;
 use crate::ports::{CalculatedChannels, Created, Saved, StoreError};
 
-fn calculated_item(channel: &CalculatedChannel) -> Item {
-    let mut item = Item::from([
-        ("pk".into(), s(account_pk(&channel.account))),
-        ("sk".into(), s(calculated_sk(&channel.group, &channel.id))),
-        ("account".into(), s(channel.account.as_str())),
-        ("group".into(), s(channel.group.as_str())),
-        ("id".into(), s(channel.id.as_str())),
-        ("name".into(), s(channel.name.as_str())),
-        ("expression".into(), s(&channel.expression)),
-        ("canonical".into(), s(&channel.canonical)),
-        (
-            "sources".into(),
-            AttributeValue::L(channel.sources.iter().map(|c| s(c.to_string())).collect()),
-        ),
-        (
-            "pins".into(),
-            AttributeValue::M(
-                channel
-                    .pins
-                    .iter()
-                    .map(|(app, registration)| (app.to_string(), s(registration.to_string())))
-                    .collect(),
-            ),
-        ),
-        ("version".into(), n(channel.version)),
-        ("formula".into(), n(channel.formula)),
-        ("bfComputed".into(), n(channel.backfill.computed)),
-        ("bfDone".into(), AttributeValue::Bool(channel.backfill.done)),
-    ]);
-    if let Some(through) = channel.backfill.through {
-        item.insert("bfThrough".into(), n(through.0));
-    }
-    item
+/// A calculated channel's item. `pins` maps app IDs to the registration of each that
+/// the channel computes from; the `bf…` attributes are the backfill's progress, which
+/// [`CalculatedChannels::record_backfill`] moves on.
+#[derive(Debug, Serialize, Deserialize)]
+struct CalculatedItem {
+    pk: String,
+    sk: String,
+    account: AccountId,
+    group: GroupId,
+    id: CalcId,
+    name: ChannelName,
+    expression: String,
+    canonical: String,
+    #[serde(default)]
+    sources: Vec<String>,
+    #[serde(default)]
+    pins: BTreeMap<AppId, String>,
+    #[serde(default)]
+    version: u64,
+    /// Absent on channels stored before formulas were counted: the first.
+    #[serde(default = "first_formula")]
+    formula: u64,
+    #[serde(rename = "bfComputed", default)]
+    bf_computed: u64,
+    #[serde(rename = "bfDone", default)]
+    bf_done: bool,
+    #[serde(rename = "bfThrough", skip_serializing_if = "Option::is_none")]
+    bf_through: Option<i64>,
+    /// Written by `record_backfill` alone.
+    #[serde(rename = "bfChain", default, skip_serializing)]
+    bf_chain: u64,
 }
 
-fn parse_calculated(item: &Item) -> Result<CalculatedChannel, StoreError> {
-    let corrupt = |e: String| StoreError::Corrupt(e);
-    let sources = get_strings(item, "sources")?
-        .iter()
-        .map(|text| ChannelRef::parse(text).map_err(corrupt))
-        .collect::<Result<Vec<_>, _>>()?;
-    let pins = match item.get("pins") {
-        Some(AttributeValue::M(map)) => map
+fn first_formula() -> u64 {
+    1
+}
+
+impl ItemKind for CalculatedItem {
+    const KIND: &'static str = "calculated channel";
+}
+
+impl From<&CalculatedChannel> for CalculatedItem {
+    fn from(channel: &CalculatedChannel) -> Self {
+        CalculatedItem {
+            pk: account_pk(&channel.account),
+            sk: calculated_sk(&channel.group, &channel.id),
+            account: channel.account.clone(),
+            group: channel.group.clone(),
+            id: channel.id.clone(),
+            name: channel.name.clone(),
+            expression: channel.expression.clone(),
+            canonical: channel.canonical.clone(),
+            sources: channel.sources.iter().map(ChannelRef::to_string).collect(),
+            pins: channel
+                .pins
+                .iter()
+                .map(|(app, registration)| (app.clone(), registration.to_string()))
+                .collect(),
+            version: channel.version,
+            formula: channel.formula,
+            bf_computed: channel.backfill.computed,
+            bf_done: channel.backfill.done,
+            bf_through: channel.backfill.through.map(|at| at.0),
+            bf_chain: channel.backfill.chain,
+        }
+    }
+}
+
+impl TryFrom<CalculatedItem> for CalculatedChannel {
+    type Error = StoreError;
+
+    fn try_from(item: CalculatedItem) -> Result<Self, StoreError> {
+        let sources = item
+            .sources
             .iter()
-            .map(|(app, registration)| {
-                let registration = match registration {
-                    AttributeValue::S(text) => RegistrationId::parse(text),
-                    _ => None,
-                }
-                .ok_or_else(|| StoreError::Corrupt(format!("bad pin for app `{app}`")))?;
-                Ok((parse_id(AppId::parse, app)?, registration))
+            .map(|text| ChannelRef::parse(text).map_err(StoreError::Corrupt))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pins = item
+            .pins
+            .into_iter()
+            .map(|(app, text)| match RegistrationId::parse(&text) {
+                Some(registration) => Ok((app, registration)),
+                None => Err(StoreError::Corrupt(format!("bad pin for app `{app}`"))),
             })
-            .collect::<Result<_, StoreError>>()?,
-        _ => Default::default(),
-    };
-    Ok(CalculatedChannel {
-        account: parse_id(AccountId::parse, get_s(item, "account")?)?,
-        group: parse_id(GroupId::parse, get_s(item, "group")?)?,
-        id: parse_id(CalcId::parse, get_s(item, "id")?)?,
-        name: parse_id(ChannelName::parse, get_s(item, "name")?)?,
-        expression: get_s(item, "expression")?.to_owned(),
-        canonical: get_s(item, "canonical")?.to_owned(),
-        sources,
-        pins,
-        version: get_n(item, "version")?.unwrap_or(0),
-        formula: get_n(item, "formula")?.unwrap_or(1),
-        backfill: Backfill {
-            through: get_n(item, "bfThrough")?.map(Millis),
-            computed: get_n(item, "bfComputed")?.unwrap_or(0),
-            done: get_bool(item, "bfDone").unwrap_or(false),
-            chain: get_n(item, "bfChain")?.unwrap_or(0),
-        },
-    })
+            .collect::<Result<_, _>>()?;
+        Ok(CalculatedChannel {
+            account: item.account,
+            group: item.group,
+            id: item.id,
+            name: item.name,
+            expression: item.expression,
+            canonical: item.canonical,
+            sources,
+            pins,
+            version: item.version,
+            formula: item.formula,
+            backfill: Backfill {
+                through: item.bf_through.map(Millis),
+                computed: item.bf_computed,
+                done: item.bf_done,
+                chain: item.bf_chain,
+            },
+        })
+    }
 }
 
 #[async_trait]
@@ -95,10 +129,10 @@ impl CalculatedChannels for DynamoStore {
         account: &AccountId,
         group: &GroupId,
     ) -> Result<Vec<CalculatedChannel>, StoreError> {
-        self.query_prefix(account_pk(account), &calculated_prefix(group))
+        self.query_prefix_as::<CalculatedItem>(account_pk(account), &calculated_prefix(group))
             .await?
-            .iter()
-            .map(parse_calculated)
+            .into_iter()
+            .map(CalculatedChannel::try_from)
             .collect()
     }
 
@@ -108,9 +142,9 @@ impl CalculatedChannels for DynamoStore {
         group: &GroupId,
         id: &CalcId,
     ) -> Result<Option<CalculatedChannel>, StoreError> {
-        self.get(account_pk(account), &calculated_sk(group, id))
+        self.get_as::<CalculatedItem>(account_pk(account), &calculated_sk(group, id))
             .await?
-            .map(|item| parse_calculated(&item))
+            .map(CalculatedChannel::try_from)
             .transpose()
     }
 
@@ -121,7 +155,12 @@ impl CalculatedChannels for DynamoStore {
     ) -> Result<bool, StoreError> {
         let group = (account_pk(&channel.account), group_sk(&channel.group));
         let created = self
-            .create_counted(calculated_item(channel), group, "calculated", limit)
+            .create_counted(
+                to_item(&CalculatedItem::from(channel)),
+                group,
+                "calculated",
+                limit,
+            )
             .await?;
         Ok(created == Created::Created)
     }
@@ -143,7 +182,8 @@ impl CalculatedChannels for DynamoStore {
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":false", AttributeValue::Bool(false));
         }
-        let item = calculated_item(channel);
+        // The new values, as the channel's item holds them.
+        let item = to_item(&CalculatedItem::from(channel));
         let result = update
             .table_name(&self.table)
             .key("pk", s(account_pk(&channel.account)))
@@ -229,5 +269,75 @@ impl CalculatedChannels for DynamoStore {
             ])
             .await?;
         Ok(cancelled.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::store::from_item;
+    use crate::adapters::dynamodb::values::Item;
+
+    fn read(item: Item) -> CalculatedChannel {
+        CalculatedChannel::try_from(from_item::<CalculatedItem>(item).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_calculated_channel_is_stored_as_before_and_read_back() {
+        let app = AppId::parse("gw-1").unwrap();
+        let source = ChannelRef::parse("gw-1/LR8450-1/Ch1").unwrap();
+        let mut channel = CalculatedChannel {
+            account: AccountId::parse("acme").unwrap(),
+            group: GroupId::parse("plant").unwrap(),
+            id: CalcId::parse("power").unwrap(),
+            name: ChannelName::parse("Power").unwrap(),
+            expression: "Ch1 * 2".into(),
+            canonical: "(* [gw-1/LR8450-1/Ch1] 2)".into(),
+            sources: vec![source.clone()],
+            pins: BTreeMap::from([(app, RegistrationId::parse("00000000beef").unwrap())]),
+            version: 1,
+            formula: 1,
+            backfill: Backfill::default(),
+        };
+        let item = to_item(&CalculatedItem::from(&channel));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("ACCOUNT#acme")),
+                ("sk".into(), s("CALC#plant#power")),
+                ("account".into(), s("acme")),
+                ("group".into(), s("plant")),
+                ("id".into(), s("power")),
+                ("name".into(), s("Power")),
+                ("expression".into(), s("Ch1 * 2")),
+                ("canonical".into(), s("(* [gw-1/LR8450-1/Ch1] 2)")),
+                (
+                    "sources".into(),
+                    AttributeValue::L(vec![s(source.to_string())])
+                ),
+                (
+                    "pins".into(),
+                    AttributeValue::M([("gw-1".into(), s("00000000beef"))].into())
+                ),
+                ("version".into(), n(1)),
+                ("formula".into(), n(1)),
+                ("bfComputed".into(), n(0)),
+                ("bfDone".into(), AttributeValue::Bool(false)),
+            ])
+        );
+        assert_eq!(read(item), channel);
+
+        // Backfill progress, as `record_backfill` writes it, is read back too.
+        channel.backfill = Backfill {
+            through: Some(Millis(1_700_000_000_000)),
+            computed: 1200,
+            done: true,
+            chain: 3,
+        };
+        let mut item = to_item(&CalculatedItem::from(&channel));
+        assert_eq!(item["bfThrough"], n(1_700_000_000_000_i64));
+        assert!(!item.contains_key("bfChain"));
+        item.insert("bfChain".into(), n(3));
+        assert_eq!(read(item), channel);
     }
 }

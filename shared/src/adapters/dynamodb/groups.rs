@@ -1,68 +1,97 @@
 //! Measurement groups, in the registry table.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
+use serde::{Deserialize, Serialize};
 
+use super::apps::decode_app;
+use super::instruments::decode_instrument;
 use super::keys::*;
 use super::schema::BY_GROUP_INDEX;
-use super::store::{count_down, parse_app, parse_instrument, DynamoStore};
+use super::store::{count_down, to_item, DynamoStore, ItemKind};
 use super::unavailable;
-use super::values::{get_s, n, parse_id, s, Item};
+use super::values::{get_s, n, parse_id, s};
 use crate::domain::access::{Grant, Grantee, GroupRole};
 use crate::domain::ids::{AccountId, GroupId};
 use crate::domain::registry::{App, Group, Instrument};
 use crate::ports::{Created, Groups, StoreError};
 
-/// A group item: its grants are a map from grantee key (`user:…`, `team:…`) to role.
-fn parse_group(account: &AccountId, item: &Item) -> Result<Group, StoreError> {
-    let id = get_s(item, "sk")?.trim_start_matches(GROUP_PREFIX);
-    let grants = match item.get("grants") {
-        Some(AttributeValue::M(map)) => map
+/// A measurement group's item: its grants are a map from grantee key (`user:…`,
+/// `team:…`) to role, set by [`Groups::set_grants`]; `apps` and `calculated` count what
+/// is in it, by their own writes.
+#[derive(Debug, Serialize, Deserialize)]
+struct GroupItem {
+    pk: String,
+    sk: String,
+    name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    grants: BTreeMap<String, String>,
+}
+
+impl ItemKind for GroupItem {
+    const KIND: &'static str = "group";
+}
+
+impl From<&Group> for GroupItem {
+    fn from(group: &Group) -> Self {
+        GroupItem {
+            pk: account_pk(&group.account),
+            sk: group_sk(&group.id),
+            name: group.name.clone(),
+            grants: group
+                .grants
+                .iter()
+                .map(|grant| (grant.to.key(), grant.role.as_str().to_owned()))
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<GroupItem> for Group {
+    type Error = StoreError;
+
+    fn try_from(item: GroupItem) -> Result<Self, StoreError> {
+        let grants = item
+            .grants
             .iter()
             .map(|(key, role)| {
                 let to = Grantee::from_key(key)
                     .ok_or_else(|| StoreError::Corrupt(format!("bad grantee `{key}`")))?;
-                let role = match role {
-                    AttributeValue::S(text) => GroupRole::parse(text),
-                    _ => None,
-                }
-                .ok_or_else(|| StoreError::Corrupt(format!("bad role for `{key}`")))?;
+                let role = GroupRole::parse(role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad role for `{key}`")))?;
                 Ok(Grant { to, role })
             })
-            .collect::<Result<Vec<_>, StoreError>>()?,
-        _ => Vec::new(),
-    };
-    Ok(Group {
-        account: account.clone(),
-        id: parse_id(GroupId::parse, id)?,
-        name: get_s(item, "name")?.to_owned(),
-        grants,
-    })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Group {
+            account: parse_id(AccountId::parse, key_id(&item.pk, ACCOUNT_PREFIX)?)?,
+            id: parse_id(GroupId::parse, key_id(&item.sk, GROUP_PREFIX)?)?,
+            name: item.name,
+            grants,
+        })
+    }
 }
 
 #[async_trait]
 impl Groups for DynamoStore {
     async fn group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>, StoreError> {
-        let Some(item) = self.get(account_pk(account), &group_sk(id)).await? else {
-            return Ok(None);
-        };
-        parse_group(account, &item).map(Some)
+        self.get_as::<GroupItem>(account_pk(account), &group_sk(id))
+            .await?
+            .map(Group::try_from)
+            .transpose()
     }
 
     async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError> {
-        self.query_prefix(account_pk(account), GROUP_PREFIX)
+        self.query_prefix_as::<GroupItem>(account_pk(account), GROUP_PREFIX)
             .await?
-            .iter()
-            .map(|item| parse_group(account, item))
+            .into_iter()
+            .map(Group::try_from)
             .collect()
     }
 
     async fn create_group(&self, group: &Group, limit: u32) -> Result<Created, StoreError> {
-        let item = Item::from([
-            ("pk".into(), s(account_pk(&group.account))),
-            ("sk".into(), s(group_sk(&group.id))),
-            ("name".into(), s(&group.name)),
-        ]);
+        let item = to_item(&GroupItem::from(group));
         let account = (account_pk(&group.account), ACCOUNT_SK.to_owned());
         self.create_counted(item, account, "groups", limit).await
     }
@@ -130,17 +159,72 @@ impl Groups for DynamoStore {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for item in output.items() {
-                if get_s(item, "sk")? == APP_SK {
-                    apps.push(parse_app(item)?);
+            start_key = output.last_evaluated_key;
+            for item in output.items.unwrap_or_default() {
+                if get_s(&item, "sk")? == APP_SK {
+                    apps.push(decode_app(item)?);
                 } else {
-                    instruments.push(parse_instrument(item)?);
+                    instruments.push(decode_instrument(item)?);
                 }
             }
-            start_key = output.last_evaluated_key;
             if start_key.is_none() {
                 return Ok((apps, instruments));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::store::from_item;
+    use crate::adapters::dynamodb::values::Item;
+    use crate::domain::ids::{TeamId, UserId};
+
+    #[test]
+    fn a_group_is_stored_as_before_and_read_back() {
+        let mut group = Group {
+            account: AccountId::parse("acme").unwrap(),
+            id: GroupId::parse("plant").unwrap(),
+            name: "Plant".into(),
+            grants: Vec::new(),
+        };
+        let item = to_item(&GroupItem::from(&group));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("ACCOUNT#acme")),
+                ("sk".into(), s("GROUP#plant")),
+                ("name".into(), s("Plant")),
+            ])
+        );
+        let read = |item| Group::try_from(from_item::<GroupItem>(item).unwrap()).unwrap();
+        assert_eq!(read(item), group);
+
+        // Grants, as `set_grants` writes them, are read back too.
+        group.grants = vec![
+            Grant {
+                to: Grantee::Team(TeamId::parse("lab").unwrap()),
+                role: GroupRole::Editor,
+            },
+            Grant {
+                to: Grantee::User(UserId::parse("ann").unwrap()),
+                role: GroupRole::Viewer,
+            },
+        ];
+        let item = to_item(&GroupItem::from(&group));
+        assert_eq!(
+            item["grants"],
+            AttributeValue::M(
+                [
+                    ("team:lab".into(), s("editor")),
+                    ("user:ann".into(), s("viewer"))
+                ]
+                .into()
+            )
+        );
+        let mut read_back = read(item);
+        read_back.grants.sort_by_key(|g| g.to.key());
+        assert_eq!(read_back, group);
     }
 }

@@ -2,13 +2,91 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{parse_instrument, written, DynamoStore};
+use super::store::{from_item, registration, to_item, written, DynamoStore, ItemKind};
 use super::values::{n, s, Item};
-use crate::domain::ids::{AccountId, AppId, InstrumentSerial};
+use crate::domain::ids::{AccountId, AppId, ChannelName, GroupId, InstrumentSerial};
 use crate::domain::registry::{App, Instrument, RegistrationId};
 use crate::ports::{Created, Instruments, Registration, Renewal, Saved, StoreError};
+
+/// An instrument's item. Its channels, deselection, label and note are written by
+/// [`Instruments::save_instrument`]; a new instrument has none.
+#[derive(Debug, Serialize, Deserialize)]
+struct InstrumentItem {
+    pk: String,
+    sk: String,
+    gpk: String,
+    gsk: String,
+    account: AccountId,
+    group: GroupId,
+    app: AppId,
+    reg: String,
+    serial: InstrumentSerial,
+    inst: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    channels: Vec<ChannelName>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    deselected: Vec<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(default)]
+    rev: u64,
+}
+
+impl ItemKind for InstrumentItem {
+    const KIND: &'static str = "instrument";
+}
+
+impl From<&Instrument> for InstrumentItem {
+    fn from(instrument: &Instrument) -> Self {
+        InstrumentItem {
+            pk: app_pk(&instrument.account, &instrument.app),
+            sk: instrument_sk(&instrument.serial),
+            gpk: group_gpk(&instrument.account, &instrument.group),
+            gsk: instrument_gsk(&instrument.app, &instrument.serial),
+            account: instrument.account.clone(),
+            group: instrument.group.clone(),
+            app: instrument.app.clone(),
+            reg: instrument.registration.to_string(),
+            serial: instrument.serial.clone(),
+            inst: instrument.instance.to_string(),
+            channels: instrument.channels.clone(),
+            deselected: instrument.deselected.clone(),
+            label: instrument.label.clone(),
+            note: instrument.note.clone(),
+            rev: instrument.rev,
+        }
+    }
+}
+
+impl TryFrom<InstrumentItem> for Instrument {
+    type Error = StoreError;
+
+    fn try_from(item: InstrumentItem) -> Result<Self, StoreError> {
+        Ok(Instrument {
+            account: item.account,
+            group: item.group,
+            app: item.app,
+            registration: registration(&item.reg)?,
+            serial: item.serial,
+            instance: registration(&item.inst)?,
+            channels: item.channels,
+            deselected: item.deselected,
+            label: item.label,
+            note: item.note,
+            rev: item.rev,
+        })
+    }
+}
+
+/// An instrument read from its item.
+pub(super) fn decode_instrument(item: Item) -> Result<Instrument, StoreError> {
+    from_item::<InstrumentItem>(item)?.try_into()
+}
 
 /// Counts one more instrument on `app`'s item within `limit`, and only while the item is
 /// still of `app`'s registration: an invocation that began with an earlier registration
@@ -44,7 +122,7 @@ impl Instruments for DynamoStore {
     ) -> Result<Option<Instrument>, StoreError> {
         self.get(app_pk(account, app_id), &instrument_sk(serial))
             .await?
-            .map(|item| parse_instrument(&item))
+            .map(decode_instrument)
             .transpose()
     }
 
@@ -56,19 +134,7 @@ impl Instruments for DynamoStore {
         limit: u32,
     ) -> Result<Registration, StoreError> {
         let instrument = Instrument::new(app, serial.clone(), instance);
-        let item = Item::from([
-            ("pk".into(), s(app_pk(&app.account, &app.id))),
-            ("sk".into(), s(instrument_sk(serial))),
-            ("gpk".into(), s(group_gpk(&app.account, &app.group))),
-            ("gsk".into(), s(instrument_gsk(&app.id, serial))),
-            ("account".into(), s(app.account.as_str())),
-            ("group".into(), s(app.group.as_str())),
-            ("app".into(), s(app.id.as_str())),
-            ("reg".into(), s(app.registration.to_string())),
-            ("serial".into(), s(serial.as_str())),
-            ("inst".into(), s(instance.to_string())),
-            ("rev".into(), n(0)),
-        ]);
+        let item = to_item(&InstrumentItem::from(&instrument));
         // The count on the app and the new item commit together: of two concurrent
         // registrations for the last slot, the transaction lets only one through.
         let count = count_instrument_on(&self.table, app, limit);
@@ -180,5 +246,72 @@ impl Instruments for DynamoStore {
         let key = (app.clone(), instrument_sk(&instrument.serial));
         self.delete_counted(key, (app, APP_SK.into()), "instruments")
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::record::Millis;
+    use crate::domain::registry::AppKind;
+
+    fn app() -> App {
+        App {
+            id: AppId::parse("gw-1").unwrap(),
+            account: AccountId::parse("acme").unwrap(),
+            group: GroupId::parse("plant").unwrap(),
+            registration: RegistrationId::parse("00000000beef").unwrap(),
+            registered: Millis(0),
+            name: "Gateway 1".into(),
+            kind: AppKind::Gateway,
+            enabled: true,
+            certificate: None,
+            last_seen: None,
+        }
+    }
+
+    #[test]
+    fn an_instrument_is_stored_as_before_and_read_back() {
+        let serial = InstrumentSerial::parse("LR8450-1").unwrap();
+        let instance = RegistrationId::parse("0000000000a1").unwrap();
+        let mut instrument = Instrument::new(&app(), serial, instance);
+        let item = to_item(&InstrumentItem::from(&instrument));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("APP#acme#gw-1")),
+                ("sk".into(), s("INSTRUMENT#LR8450-1")),
+                ("gpk".into(), s("GROUP#acme#plant")),
+                ("gsk".into(), s("APP#gw-1#INSTRUMENT#LR8450-1")),
+                ("account".into(), s("acme")),
+                ("group".into(), s("plant")),
+                ("app".into(), s("gw-1")),
+                ("reg".into(), s("00000000beef")),
+                ("serial".into(), s("LR8450-1")),
+                ("inst".into(), s("0000000000a1")),
+                ("rev".into(), n(0)),
+            ])
+        );
+        assert_eq!(decode_instrument(item).unwrap(), instrument);
+
+        // What `save_instrument` adds is read back too, in the types it writes.
+        instrument.channels = vec![
+            ChannelName::parse("Ch1").unwrap(),
+            ChannelName::parse("Ch2").unwrap(),
+        ];
+        instrument.deselected = vec![1];
+        instrument.label = Some("Boiler".into());
+        instrument.note = Some("north wall".into());
+        instrument.rev = 3;
+        let item = to_item(&InstrumentItem::from(&instrument));
+        assert_eq!(
+            item["channels"],
+            AttributeValue::L(vec![s("Ch1"), s("Ch2")])
+        );
+        assert_eq!(item["deselected"], AttributeValue::L(vec![n(1)]));
+        assert_eq!(item["label"], s("Boiler"));
+        assert_eq!(item["note"], s("north wall"));
+        assert_eq!(item["rev"], n(3));
+        assert_eq!(decode_instrument(item).unwrap(), instrument);
     }
 }

@@ -29,6 +29,7 @@
 //! partition.
 
 use crate::domain::ids::{AccountId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId};
+use crate::ports::StoreError;
 
 pub const ACCOUNT_SK: &str = "ACCOUNT";
 pub const ALIAS_SK: &str = "ALIAS";
@@ -44,6 +45,8 @@ pub const EMAIL_SK: &str = "EMAIL";
 /// The sort key of a Web API token's item under its hash.
 pub const TOKEN_SK: &str = "APITOKEN";
 
+/// The partition of an account's items.
+pub const ACCOUNT_PREFIX: &str = "ACCOUNT#";
 /// Sort-key prefixes of the items a partition holds many of.
 /// The partition of an app's items, and the `byGroup` sort key of an app.
 pub const APP_PREFIX: &str = "APP#";
@@ -53,9 +56,11 @@ pub const USER_PREFIX: &str = "USER#";
 pub const TEAM_PREFIX: &str = "TEAM#";
 pub const TOKEN_PREFIX: &str = "APITOKEN#";
 pub const AUDIT_PREFIX: &str = "AUDIT#";
+/// The partition of a session's item.
+pub const SESSION_PREFIX: &str = "SESSION#";
 
 pub fn account_pk(account: &AccountId) -> String {
-    format!("ACCOUNT#{account}")
+    format!("{ACCOUNT_PREFIX}{account}")
 }
 
 pub fn alias_pk(alias: &AccountId) -> String {
@@ -135,7 +140,7 @@ pub fn audit_end() -> String {
 }
 
 pub fn session_pk(id: &str) -> String {
-    format!("SESSION#{id}")
+    format!("{SESSION_PREFIX}{id}")
 }
 
 /// A user's session generation. Not a user attribute: it must outlive the user, so that
@@ -163,6 +168,12 @@ pub fn signup_pk(hash: &str) -> String {
 
 pub fn email_pk(email: &str) -> String {
     format!("EMAIL#{email}")
+}
+
+/// What follows `prefix` in a key read back: the ID it was built from.
+pub fn key_id<'a>(key: &'a str, prefix: &str) -> Result<&'a str, StoreError> {
+    key.strip_prefix(prefix)
+        .ok_or_else(|| StoreError::Corrupt(format!("key `{key}` does not start with `{prefix}`")))
 }
 
 #[cfg(test)]

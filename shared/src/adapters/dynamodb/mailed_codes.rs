@@ -1,12 +1,42 @@
 //! Open second steps (mailed codes), in the registry table.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{ttl, written, DynamoStore};
-use super::values::{n, s, Item};
+use super::store::{to_item, ttl, written, DynamoStore, ItemKind};
+use super::values::{n, s};
 use crate::domain::record::Millis;
 use crate::ports::{MailedCodes, StoreError};
+
+/// An open second step's item: the hash of the code mailed (none until one is), until
+/// when it is good, and DynamoDB's expiry. Only conditional writes read it.
+#[derive(Debug, Serialize, Deserialize)]
+struct MailedCodeItem {
+    pk: String,
+    sk: String,
+    expires: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hash: Option<String>,
+    #[serde(skip_deserializing)]
+    ttl: i64,
+}
+
+impl ItemKind for MailedCodeItem {
+    const KIND: &'static str = "mailed code";
+}
+
+impl MailedCodeItem {
+    fn new(purpose: &str, hash: Option<&str>, expires: Millis) -> Self {
+        MailedCodeItem {
+            pk: code_pk(purpose),
+            sk: CODE_SK.to_owned(),
+            expires: expires.0,
+            hash: hash.map(str::to_owned),
+            ttl: ttl(expires),
+        }
+    }
+}
 
 #[async_trait]
 impl MailedCodes for DynamoStore {
@@ -16,16 +46,8 @@ impl MailedCodes for DynamoStore {
         hash: Option<&str>,
         expires: Millis,
     ) -> Result<(), StoreError> {
-        let mut item = Item::from([
-            ("pk".into(), s(code_pk(purpose))),
-            ("sk".into(), s(CODE_SK)),
-            ("expires".into(), n(expires.0)),
-            ("ttl".into(), ttl(expires)),
-        ]);
-        if let Some(hash) = hash {
-            item.insert("hash".into(), s(hash));
-        }
-        self.put(item).await
+        self.put(to_item(&MailedCodeItem::new(purpose, hash, expires)))
+            .await
     }
 
     async fn count_attempt(
@@ -73,5 +95,34 @@ impl MailedCodes for DynamoStore {
             .send()
             .await;
         written(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::values::Item;
+
+    #[test]
+    fn a_mailed_code_is_stored_as_before() {
+        let expires = Millis(1_700_000_300_000);
+        let item = to_item(&MailedCodeItem::new(
+            "login:acme/ann",
+            Some("c0ffee"),
+            expires,
+        ));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("CODE#login:acme/ann")),
+                ("sk".into(), s("CODE")),
+                ("expires".into(), n(1_700_000_300_000_i64)),
+                ("ttl".into(), n(1_700_000_300)),
+                ("hash".into(), s("c0ffee")),
+            ])
+        );
+        let pending = to_item(&MailedCodeItem::new("login:acme/ann", None, expires));
+        assert!(!pending.contains_key("hash"));
+        assert_eq!(pending.len(), 4);
     }
 }

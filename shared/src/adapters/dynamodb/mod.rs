@@ -8,7 +8,7 @@
 //! port (`accounts.rs`, `groups.rs`, `apps.rs`, `instruments.rs`, `calculated.rs`,
 //! `users.rs`, `sessions.rs`, `throttle.rs`, `mailed_codes.rs`, `resets.rs`,
 //! `signups.rs`, `tokens.rs`, `teams.rs`, `audit.rs`), with what they share (the struct,
-//! transactions, counted creation, decoding of items several read) in `store.rs`.
+//! transactions, counted creation, items to and from their structs) in `store.rs`.
 //!
 //! - ingest: app by thing name (GetItem), instrument by app and serial (GetItem),
 //!   register an instrument (transaction: count on the app + conditional put), save an
@@ -34,6 +34,22 @@
 //!
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.
+//!
+//! # Items
+//!
+//! Every item kind is a private struct in its port's file, one field per attribute
+//! (named as the attribute is, `#[serde(rename)]` where the Rust name differs; optional
+//! attributes `skip_serializing_if`, so an item never holds a NULL), converted to and
+//! from the domain type with `From`/`TryFrom` and to and from the item by serde_dynamo
+//! (`store::to_item`, `store::from_item`; an item that does not decode is
+//! [`StoreError::Corrupt`], naming its kind). A unit test beside each pins the exact
+//! item. Updates (`SET`, `ADD`, conditions) name their attributes by hand, in `values`
+//! terms. Adding an item kind takes three places:
+//!
+//! 1. the port (`crate::ports`), if it is a new one;
+//! 2. the adapter file implementing it here, with the item struct, its `ItemKind` and
+//!    conversions, and its test;
+//! 3. its keys in `keys.rs`: the builders and the row in the table there.
 
 mod item_size;
 mod keys;

@@ -6,14 +6,14 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use super::keys::*;
 use super::unavailable;
-use super::values::{get_bool, get_n, get_opt_s, get_s, get_strings, n, parse_id, s, Item};
-use crate::domain::auth::{Role, User};
-use crate::domain::ids::{AccountId, AppId, ChannelName, GroupId, InstrumentSerial};
+use super::values::{n, s, Item};
+use crate::domain::auth::Role;
 use crate::domain::record::Millis;
-use crate::domain::registry::{App, AppKind, Instrument, RegistrationId};
+use crate::domain::registry::RegistrationId;
 use crate::ports::{Created, StoreError};
 
 /// The registry table on DynamoDB: every port of [`crate::ports::Store`].
@@ -210,6 +210,28 @@ impl DynamoStore {
         }
     }
 
+    /// [`Self::query_prefix`], each item decoded as `T`.
+    pub(super) async fn query_prefix_as<T: ItemKind>(
+        &self,
+        pk: String,
+        prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        self.query_prefix(pk, prefix)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// [`Self::get`], the item decoded as `T`.
+    pub(super) async fn get_as<T: ItemKind>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
+        self.get(pk, sk).await?.map(from_item).transpose()
+    }
+
     pub(super) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
@@ -223,6 +245,26 @@ impl DynamoStore {
             .map_err(unavailable)?;
         Ok(output.item)
     }
+}
+
+/// A kind of item the table holds, as a struct with one field per attribute (named as
+/// the attribute is). [`to_item`] and [`from_item`] convert it; `KIND` names it in the
+/// error when a stored item does not decode.
+pub(super) trait ItemKind: Serialize + DeserializeOwned {
+    const KIND: &'static str;
+}
+
+/// The item an item struct is stored as.
+pub(super) fn to_item<T: ItemKind>(value: &T) -> Item {
+    // Item structs are structs of strings, numbers, booleans, lists and string-keyed
+    // maps, all of which an item can hold.
+    serde_dynamo::to_item(value).expect("an item struct serializes")
+}
+
+/// An item read back as its item struct: [`StoreError::Corrupt`], naming the kind, if
+/// it does not decode.
+pub(super) fn from_item<T: ItemKind>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(format!("{} item: {e}", T::KIND)))
 }
 
 /// Adds one to `counter` on an item, unless it would pass `limit`: the part of a
@@ -309,68 +351,10 @@ pub(super) fn written<T, E: Into<aws_sdk_dynamodb::Error>>(
     }
 }
 
-pub(super) fn parse_app(item: &Item) -> Result<App, StoreError> {
-    let (_, thing) = get_s(item, "pk")?
-        .strip_prefix(APP_PREFIX)
-        .and_then(|rest| rest.split_once('#'))
-        .ok_or_else(|| StoreError::Corrupt("app item without an APP#{account}#{app} key".into()))?;
-    Ok(App {
-        id: parse_id(AppId::parse, thing)?,
-        account: parse_id(AccountId::parse, get_s(item, "account")?)?,
-        group: parse_id(GroupId::parse, get_s(item, "group")?)?,
-        registration: parse_registration(item)?,
-        registered: Millis(get_n(item, "registered")?.unwrap_or(0)),
-        name: get_s(item, "name")?.to_owned(),
-        kind: match item.get("kind") {
-            None => AppKind::Gateway,
-            Some(_) => {
-                let text = get_s(item, "kind")?;
-                AppKind::parse(text)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown app kind `{text}`")))?
-            }
-        },
-        enabled: get_bool(item, "enabled")?,
-        certificate: get_opt_s(item, "certificate")?.map(str::to_owned),
-        last_seen: get_n(item, "lastSeen")?.map(Millis),
-    })
-}
-
-fn parse_registration(item: &Item) -> Result<RegistrationId, StoreError> {
-    let text = get_s(item, "reg")?;
+/// An app's registration or an instrument's instance, as stored.
+pub(super) fn registration(text: &str) -> Result<RegistrationId, StoreError> {
     RegistrationId::parse(text)
-        .ok_or_else(|| StoreError::Corrupt(format!("bad app registration `{text}`")))
-}
-
-pub(super) fn parse_instrument(item: &Item) -> Result<Instrument, StoreError> {
-    let channels = get_strings(item, "channels")?
-        .into_iter()
-        .map(|c| parse_id(ChannelName::parse, &c))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Instrument {
-        account: parse_id(AccountId::parse, get_s(item, "account")?)?,
-        group: parse_id(GroupId::parse, get_s(item, "group")?)?,
-        app: parse_id(AppId::parse, get_s(item, "app")?)?,
-        registration: parse_registration(item)?,
-        serial: parse_id(InstrumentSerial::parse, get_s(item, "serial")?)?,
-        instance: RegistrationId::parse(get_s(item, "inst")?)
-            .ok_or_else(|| StoreError::Corrupt("bad instrument instance".into()))?,
-        channels,
-        deselected: match item.get("deselected") {
-            Some(AttributeValue::L(list)) => list
-                .iter()
-                .map(|v| match v {
-                    AttributeValue::N(n) => n
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt("bad deselected index".into())),
-                    _ => Err(StoreError::Corrupt("bad deselected index".into())),
-                })
-                .collect::<Result<Vec<u32>, _>>()?,
-            _ => Vec::new(),
-        },
-        label: get_opt_s(item, "label")?.map(str::to_owned),
-        note: get_opt_s(item, "note")?.map(str::to_owned),
-        rev: get_n(item, "rev")?.unwrap_or(0),
-    })
+        .ok_or_else(|| StoreError::Corrupt(format!("bad registration `{text}`")))
 }
 
 /// Why a transaction was cancelled: which of its parts failed their condition (in
@@ -415,25 +399,11 @@ fn conflict() -> StoreError {
     StoreError::Unavailable("transaction conflicted with a concurrent write".into())
 }
 
-pub(super) fn user_item(user: &User) -> Item {
-    let mut item = Item::from([
-        ("pk".into(), s(account_pk(&user.account))),
-        ("sk".into(), s(user_sk(&user.id))),
-        ("role".into(), s(user.role.as_str())),
-        ("passwordHash".into(), s(&user.password_hash)),
-    ]);
-    if let Some(email) = &user.email {
-        item.insert("email".into(), s(email));
-    }
-    item
-}
-
 /// DynamoDB's TTL attribute: epoch seconds after which the item may be removed.
-pub(super) fn ttl(at: Millis) -> aws_sdk_dynamodb::types::AttributeValue {
-    n(at.0 / 1000)
+pub(super) fn ttl(at: Millis) -> i64 {
+    at.0 / 1000
 }
 
-pub(super) fn role(item: &Item) -> Result<Role, StoreError> {
-    let text = get_s(item, "role")?;
+pub(super) fn role(text: &str) -> Result<Role, StoreError> {
     Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown role `{text}`")))
 }

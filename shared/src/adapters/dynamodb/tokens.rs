@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{count_down, count_up, role, DynamoStore};
-use super::values::{get_n, get_s, n, parse_id, s, Item};
+use super::store::{count_down, count_up, role, to_item, DynamoStore, ItemKind};
+use super::values::s;
 use crate::domain::auth::ApiToken;
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::record::Millis;
@@ -13,46 +14,70 @@ use crate::ports::{ApiTokens, Created, StoreError};
 
 /// A token is two items: one found by the secret's hash (authentication), one listed
 /// under the account. Both carry everything, so either can rebuild the token.
-fn token_item(token: &ApiToken, pk: String, sk: String) -> Item {
-    let mut item = Item::from([
-        ("pk".into(), s(pk)),
-        ("sk".into(), s(sk)),
-        ("id".into(), s(&token.id)),
-        ("account".into(), s(token.account.as_str())),
-        ("user".into(), s(token.user.as_str())),
-        ("role".into(), s(token.role.as_str())),
-        ("name".into(), s(&token.name)),
-        ("created".into(), n(token.created.0)),
-        ("hash".into(), s(&token.hash)),
-    ]);
-    if let Some(expires) = token.expires {
-        item.insert("expires".into(), n(expires.0));
-    }
-    item
+#[derive(Debug, Serialize, Deserialize)]
+struct TokenItem {
+    pk: String,
+    sk: String,
+    id: String,
+    account: AccountId,
+    user: UserId,
+    role: String,
+    name: String,
+    #[serde(default)]
+    created: i64,
+    hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<i64>,
 }
 
-fn parse_token(item: &Item) -> Result<ApiToken, StoreError> {
-    Ok(ApiToken {
-        id: get_s(item, "id")?.to_owned(),
-        account: parse_id(AccountId::parse, get_s(item, "account")?)?,
-        user: parse_id(UserId::parse, get_s(item, "user")?)?,
-        role: role(item)?,
-        name: get_s(item, "name")?.to_owned(),
-        created: Millis(get_n(item, "created")?.unwrap_or(0)),
-        expires: get_n(item, "expires")?.map(Millis),
-        hash: get_s(item, "hash")?.to_owned(),
-    })
+impl ItemKind for TokenItem {
+    const KIND: &'static str = "Web API token";
+}
+
+impl TokenItem {
+    /// The token's item under (`pk`, `sk`).
+    fn new(token: &ApiToken, pk: String, sk: String) -> Self {
+        TokenItem {
+            pk,
+            sk,
+            id: token.id.clone(),
+            account: token.account.clone(),
+            user: token.user.clone(),
+            role: token.role.as_str().to_owned(),
+            name: token.name.clone(),
+            created: token.created.0,
+            hash: token.hash.clone(),
+            expires: token.expires.map(|at| at.0),
+        }
+    }
+}
+
+impl TryFrom<TokenItem> for ApiToken {
+    type Error = StoreError;
+
+    fn try_from(item: TokenItem) -> Result<Self, StoreError> {
+        Ok(ApiToken {
+            id: item.id,
+            account: item.account,
+            user: item.user,
+            role: role(&item.role)?,
+            name: item.name,
+            created: Millis(item.created),
+            expires: item.expires.map(Millis),
+            hash: item.hash,
+        })
+    }
 }
 
 #[async_trait]
 impl ApiTokens for DynamoStore {
     async fn create_api_token(&self, token: &ApiToken, limit: u32) -> Result<Created, StoreError> {
-        let put = |item| {
+        let put = |item: TokenItem| {
             TransactWriteItem::builder()
                 .put(
                     Put::builder()
                         .table_name(&self.table)
-                        .set_item(Some(item))
+                        .set_item(Some(to_item(&item)))
                         .condition_expression("attribute_not_exists(pk)")
                         .build()
                         .expect("put is complete"),
@@ -68,8 +93,12 @@ impl ApiTokens for DynamoStore {
                     "apiTokens",
                     Some(limit),
                 ),
-                put(token_item(token, token_pk(&token.hash), TOKEN_SK.into())),
-                put(token_item(
+                put(TokenItem::new(
+                    token,
+                    token_pk(&token.hash),
+                    TOKEN_SK.into(),
+                )),
+                put(TokenItem::new(
                     token,
                     account_pk(&token.account),
                     token_sk(&token.id),
@@ -84,17 +113,17 @@ impl ApiTokens for DynamoStore {
     }
 
     async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        self.get(token_pk(hash), TOKEN_SK)
+        self.get_as::<TokenItem>(token_pk(hash), TOKEN_SK)
             .await?
-            .map(|item| parse_token(&item))
+            .map(ApiToken::try_from)
             .transpose()
     }
 
     async fn api_tokens(&self, account: &AccountId) -> Result<Vec<ApiToken>, StoreError> {
-        self.query_prefix(account_pk(account), TOKEN_PREFIX)
+        self.query_prefix_as::<TokenItem>(account_pk(account), TOKEN_PREFIX)
             .await?
-            .iter()
-            .map(parse_token)
+            .into_iter()
+            .map(ApiToken::try_from)
             .collect()
     }
 
@@ -125,5 +154,53 @@ impl ApiTokens for DynamoStore {
             ])
             .await?;
         Ok(cancelled.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::store::from_item;
+    use crate::adapters::dynamodb::values::{n, Item};
+    use crate::domain::auth::Role;
+
+    #[test]
+    fn a_token_is_stored_as_before_and_read_back() {
+        let mut token = ApiToken {
+            id: "t1".into(),
+            account: AccountId::parse("acme").unwrap(),
+            user: UserId::parse("ann").unwrap(),
+            role: Role::Viewer,
+            name: "export".into(),
+            created: Millis(1_700_000_000_000),
+            expires: None,
+            hash: "cafe".into(),
+        };
+        let item = to_item(&TokenItem::new(&token, token_pk("cafe"), TOKEN_SK.into()));
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("APITOKEN#cafe")),
+                ("sk".into(), s("APITOKEN")),
+                ("id".into(), s("t1")),
+                ("account".into(), s("acme")),
+                ("user".into(), s("ann")),
+                ("role".into(), s("viewer")),
+                ("name".into(), s("export")),
+                ("created".into(), n(1_700_000_000_000_i64)),
+                ("hash".into(), s("cafe")),
+            ])
+        );
+        let read = |item| ApiToken::try_from(from_item::<TokenItem>(item).unwrap()).unwrap();
+        assert_eq!(read(item), token);
+
+        token.expires = Some(Millis(1_800_000_000_000));
+        let item = to_item(&TokenItem::new(
+            &token,
+            account_pk(&token.account),
+            token_sk("t1"),
+        ));
+        assert_eq!(item["expires"], n(1_800_000_000_000_i64));
+        assert_eq!(read(item), token);
     }
 }

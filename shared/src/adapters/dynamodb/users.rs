@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{role, user_item, written, DynamoStore};
-use super::values::{get_bool, get_n, get_opt_s, get_s, n, parse_id, s, Item};
+use super::store::{role, to_item, written, DynamoStore, ItemKind};
+use super::values::{n, parse_id, s, Item};
 use crate::domain::auth::{Role, TotpState, User};
 use crate::domain::ids::{AccountId, UserId};
 use crate::ports::{Created, PasswordSet, StoreError, UserChange, Users};
@@ -67,46 +68,100 @@ fn end_sessions_item(table: &str, account: &AccountId, user: &UserId) -> Transac
     TransactWriteItem::builder().update(update).build()
 }
 
-fn parse_user(account: &AccountId, item: &Item) -> Result<User, StoreError> {
-    Ok(User {
-        account: account.clone(),
-        id: parse_id(
-            UserId::parse,
-            get_s(item, "sk")?.trim_start_matches(USER_PREFIX),
-        )?,
-        role: role(item)?,
-        password_hash: get_s(item, "passwordHash")?.to_owned(),
-        email: get_opt_s(item, "email")?.map(str::to_owned),
-        email_two_step: item
-            .get("emailTwoStep")
-            .map(|_| get_bool(item, "emailTwoStep"))
-            .transpose()?
-            .unwrap_or(false),
-        totp: match item.get("totpSecret") {
-            None => None,
-            Some(_) => Some(TotpState {
-                secret: get_s(item, "totpSecret")?.to_owned(),
-                confirmed: get_bool(item, "totpConfirmed").unwrap_or(false),
-                last_step: get_n(item, "totpLastStep")?.unwrap_or(0),
+/// A user's item. The second steps are set by their own writes.
+#[derive(Debug, Serialize, Deserialize)]
+struct UserItem {
+    pk: String,
+    sk: String,
+    role: String,
+    #[serde(rename = "passwordHash")]
+    password_hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(
+        rename = "emailTwoStep",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    email_two_step: bool,
+    #[serde(rename = "totpSecret", skip_serializing_if = "Option::is_none")]
+    totp_secret: Option<String>,
+    #[serde(rename = "totpConfirmed", skip_serializing_if = "Option::is_none")]
+    totp_confirmed: Option<bool>,
+    #[serde(rename = "totpLastStep", skip_serializing_if = "Option::is_none")]
+    totp_last_step: Option<u64>,
+}
+
+impl ItemKind for UserItem {
+    const KIND: &'static str = "user";
+}
+
+impl From<&User> for UserItem {
+    fn from(user: &User) -> Self {
+        UserItem {
+            pk: account_pk(&user.account),
+            sk: user_sk(&user.id),
+            role: user.role.as_str().to_owned(),
+            password_hash: user.password_hash.clone(),
+            email: user.email.clone(),
+            email_two_step: user.email_two_step,
+            totp_secret: user.totp.as_ref().map(|totp| totp.secret.clone()),
+            totp_confirmed: user.totp.as_ref().map(|totp| totp.confirmed),
+            totp_last_step: user.totp.as_ref().map(|totp| totp.last_step),
+        }
+    }
+}
+
+impl TryFrom<UserItem> for User {
+    type Error = StoreError;
+
+    fn try_from(item: UserItem) -> Result<Self, StoreError> {
+        Ok(User {
+            account: parse_id(AccountId::parse, key_id(&item.pk, ACCOUNT_PREFIX)?)?,
+            id: parse_id(UserId::parse, key_id(&item.sk, USER_PREFIX)?)?,
+            role: role(&item.role)?,
+            password_hash: item.password_hash,
+            email: item.email,
+            email_two_step: item.email_two_step,
+            totp: item.totp_secret.map(|secret| TotpState {
+                secret,
+                confirmed: item.totp_confirmed.unwrap_or(false),
+                last_step: item.totp_last_step.unwrap_or(0),
             }),
-        },
-    })
+        })
+    }
+}
+
+/// The item a user is stored as.
+pub(super) fn user_item(user: &User) -> Item {
+    to_item(&UserItem::from(user))
+}
+
+/// A user's session generation's item (see [`sessions_pk`]), written by updates alone.
+#[derive(Debug, Serialize, Deserialize)]
+struct GenerationItem {
+    #[serde(default)]
+    generation: u64,
+}
+
+impl ItemKind for GenerationItem {
+    const KIND: &'static str = "session generation";
 }
 
 #[async_trait]
 impl Users for DynamoStore {
     async fn user(&self, account: &AccountId, id: &UserId) -> Result<Option<User>, StoreError> {
-        self.get(account_pk(account), &user_sk(id))
+        self.get_as::<UserItem>(account_pk(account), &user_sk(id))
             .await?
-            .map(|item| parse_user(account, &item))
+            .map(User::try_from)
             .transpose()
     }
 
     async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError> {
-        self.query_prefix(account_pk(account), USER_PREFIX)
+        self.query_prefix_as::<UserItem>(account_pk(account), USER_PREFIX)
             .await?
-            .iter()
-            .map(|item| parse_user(account, item))
+            .into_iter()
+            .map(User::try_from)
             .collect()
     }
 
@@ -285,10 +340,68 @@ impl Users for DynamoStore {
         account: &AccountId,
         user: &UserId,
     ) -> Result<u64, StoreError> {
-        let item = self.get(sessions_pk(account, user), SESSIONS_SK).await?;
-        Ok(match item {
-            Some(item) => get_n(&item, "generation")?.unwrap_or(0),
-            None => 0,
-        })
+        let item = self
+            .get_as::<GenerationItem>(sessions_pk(account, user), SESSIONS_SK)
+            .await?;
+        Ok(item.map_or(0, |item| item.generation))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::store::from_item;
+
+    fn read(item: Item) -> User {
+        User::try_from(from_item::<UserItem>(item).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_user_is_stored_as_before_and_read_back() {
+        let mut user = User {
+            account: AccountId::parse("acme").unwrap(),
+            id: UserId::parse("ann").unwrap(),
+            role: Role::Member,
+            password_hash: "$argon2id$hash".into(),
+            totp: None,
+            email: Some("ann@example.com".into()),
+            email_two_step: false,
+        };
+        let item = user_item(&user);
+        assert_eq!(
+            item,
+            Item::from([
+                ("pk".into(), s("ACCOUNT#acme")),
+                ("sk".into(), s("USER#ann")),
+                ("role".into(), s("member")),
+                ("passwordHash".into(), s("$argon2id$hash")),
+                ("email".into(), s("ann@example.com")),
+            ])
+        );
+        assert_eq!(read(item), user);
+
+        // The second steps, as their own writes set them, are read back too.
+        user.email_two_step = true;
+        user.totp = Some(TotpState {
+            secret: "JBSWY3DPEHPK3PXP".into(),
+            confirmed: true,
+            last_step: 57_000_000,
+        });
+        let item = user_item(&user);
+        assert_eq!(item["emailTwoStep"], AttributeValue::Bool(true));
+        assert_eq!(item["totpSecret"], s("JBSWY3DPEHPK3PXP"));
+        assert_eq!(item["totpConfirmed"], AttributeValue::Bool(true));
+        assert_eq!(item["totpLastStep"], n(57_000_000));
+        assert_eq!(read(item), user);
+    }
+
+    #[test]
+    fn a_session_generation_is_read_from_what_its_updates_write() {
+        let item = Item::from([
+            ("pk".into(), s("SESSIONS#acme/ann")),
+            ("sk".into(), s("SESSIONS")),
+            ("generation".into(), n(4)),
+        ]);
+        assert_eq!(from_item::<GenerationItem>(item).unwrap().generation, 4);
     }
 }

@@ -1,4 +1,6 @@
-//! Reading typed values out of DynamoDB items, with errors that name the attribute.
+//! Attribute values by hand: the keys, conditions and updates of requests, and the few
+//! attributes read outside an item struct (a sort key, to tell kinds apart or to page
+//! on). Whole items are item structs (see `store::ItemKind`).
 
 use std::collections::HashMap;
 
@@ -26,52 +28,6 @@ pub fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
     match item.get(name) {
         Some(AttributeValue::S(value)) => Ok(value),
         _ => Err(missing(name)),
-    }
-}
-
-/// A string attribute that may be absent.
-pub fn get_opt_s<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
-    match item.get(name) {
-        None => Ok(None),
-        Some(AttributeValue::S(value)) => Ok(Some(value)),
-        Some(_) => Err(missing(name)),
-    }
-}
-
-pub fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<Option<T>, StoreError> {
-    match item.get(name) {
-        None => Ok(None),
-        Some(AttributeValue::N(value)) => value.parse().map(Some).map_err(|_| missing(name)),
-        Some(_) => Err(missing(name)),
-    }
-}
-
-pub fn get_b<'a>(item: &'a Item, name: &str) -> Result<Option<&'a [u8]>, StoreError> {
-    match item.get(name) {
-        None => Ok(None),
-        Some(AttributeValue::B(value)) => Ok(Some(value.as_ref())),
-        Some(_) => Err(missing(name)),
-    }
-}
-
-pub fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
-    match item.get(name) {
-        Some(AttributeValue::Bool(value)) => Ok(*value),
-        _ => Err(missing(name)),
-    }
-}
-
-pub fn get_strings(item: &Item, name: &str) -> Result<Vec<String>, StoreError> {
-    match item.get(name) {
-        None => Ok(Vec::new()),
-        Some(AttributeValue::L(list)) => list
-            .iter()
-            .map(|v| match v {
-                AttributeValue::S(s) => Ok(s.clone()),
-                _ => Err(missing(name)),
-            })
-            .collect(),
-        Some(_) => Err(missing(name)),
     }
 }
 
