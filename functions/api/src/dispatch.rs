@@ -76,7 +76,7 @@ pub async fn public<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>
     route: PublicRoute,
 ) -> Result<Reply, ApiError> {
     let (api, request, address, now) = (call.api, call.request, call.address, call.now);
-    let (store, mailer, key) = (&api.registry, &api.mailer, &api.key);
+    let (store, mailer, key) = (&api.store, &api.mailer, &api.key);
     let random = &mut ThreadRandom;
     match route {
         PublicRoute::Health => ok(Health { status: "ok" }),
@@ -119,7 +119,7 @@ pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things
     principal: &Principal,
 ) -> Result<Reply, ApiError> {
     let (api, request, address, now) = (call.api, call.request, call.address, call.now);
-    let store = &api.registry;
+    let store = &api.store;
     let key = &api.key;
     let random = &mut ThreadRandom;
     match route {
@@ -234,7 +234,7 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     (group, role): (&Group, GroupRole),
 ) -> Result<Reply, ApiError> {
     let (api, request, now) = (call.api, call.request, call.now);
-    let (store, records, jobs, things) = (&api.registry, &api.records, &api.jobs, &api.things);
+    let (store, records, jobs, things) = (&api.store, &api.records, &api.jobs, &api.things);
     let app = || app_id(call.params.get("app"));
     let serial = || serial_id(call.params.get("serial"));
     let calc = || calc_id(call.params.get("id"));

@@ -30,11 +30,11 @@ pub use fieldcloud::usecases::series::{ReadLimits, SeriesQuery};
 pub use routes::{Handler, Route, SignedRoute, ROUTES};
 pub use series_query::FromQuery;
 
-/// What the routes need: the registry, the records, the backfill queue, the mailer, the
+/// What the routes need: the store, the records, the backfill queue, the mailer, the
 /// apps' identities in IoT Core and the stack that names them, the token key, and the
 /// portal's address (for links in mail).
 pub struct Api<R, S, Q, M, T> {
-    pub registry: R,
+    pub store: R,
     pub records: S,
     pub jobs: Q,
     pub mailer: M,
@@ -63,7 +63,7 @@ impl DeployedApi {
             portal_url,
             key: ctx.token_key().await?,
             read_limits: ReadLimits::default(),
-            registry: ctx.store,
+            store: ctx.store,
             records: ctx.records,
             stack: ctx.stack,
         })
@@ -117,7 +117,7 @@ async fn route<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         address: address.as_deref(),
         now,
     };
-    let store = &api.registry;
+    let store = &api.store;
     let signed = match route.handler {
         Handler::Public(handler) => return dispatch::public(&call, handler).await,
         Handler::Signed(signed) => signed,

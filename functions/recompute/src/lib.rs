@@ -29,12 +29,12 @@ impl From<RecomputeError> for lambda_runtime::Diagnostic {
 /// (`Ok`), not retried. What Lambda runs, and the local cloud's queue worker too.
 pub async fn handle_message(
     body: &str,
-    registry: &(impl Instruments + CalculatedChannels),
-    store: &impl RecordStore,
+    store: &(impl Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
     queue: &impl JobQueue,
 ) -> Result<(), RecomputeError> {
     match serde_json::from_str::<RecomputeJob>(body) {
-        Ok(job) => Ok(step(&job, registry, store, queue, PAGE_RECORDS)
+        Ok(job) => Ok(step(&job, store, record_store, queue, PAGE_RECORDS)
             .await
             .map(drop)?),
         Err(error) => {

@@ -190,7 +190,7 @@ impl LocalCloud {
             .context("verifying the mail sender in SES")?;
         let (api_store, api_records) = function_tables(&api_clients);
         let api = Arc::new(api::Api {
-            registry: api_store,
+            store: api_store,
             records: api_records,
             jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
             mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),

@@ -261,14 +261,14 @@ pub async fn forget_user(
 }
 
 async fn revoke_grants(
-    registry: &impl Groups,
+    store: &impl Groups,
     account: &AccountId,
     grantee: &Grantee,
 ) -> Result<(), Refused> {
-    for mut group in registry.groups(account).await? {
+    for mut group in store.groups(account).await? {
         if group.grants.iter().any(|grant| &grant.to == grantee) {
             group.grants.retain(|grant| &grant.to != grantee);
-            registry.set_grants(&group).await?;
+            store.set_grants(&group).await?;
         }
     }
     Ok(())

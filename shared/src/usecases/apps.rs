@@ -119,15 +119,13 @@ pub struct AppInstrument {
 }
 
 pub async fn list_apps(
-    registry: &impl Groups,
+    store: &impl Groups,
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     now: Millis,
 ) -> Result<AppList, Refused> {
-    let (mut apps, instruments) = registry
-        .group_members(&principal.account, &group.id)
-        .await?;
+    let (mut apps, instruments) = store.group_members(&principal.account, &group.id).await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
     let current = held_by(&apps, &instruments);
     let newest = Newest::last_seen(records, &current).await?;
@@ -140,23 +138,23 @@ pub async fn list_apps(
 
 /// The instruments of `app`'s registration, and when each was last seen.
 async fn instruments_of(
-    registry: &impl Groups,
+    store: &impl Groups,
     records: &impl RecordStore,
     app: &App,
 ) -> Result<(Vec<Instrument>, Newest), Refused> {
-    let (_, instruments) = registry.group_members(&app.account, &app.group).await?;
+    let (_, instruments) = store.group_members(&app.account, &app.group).await?;
     let instruments: Vec<Instrument> = instruments.into_iter().filter(|i| app.holds(i)).collect();
     let newest = Newest::last_seen(records, &instruments).await?;
     Ok((instruments, newest))
 }
 
 /// Registers an app as registration `registration` (random, drawn by the caller): its
-/// registry entry (counted against the plan), then its thing and certificate in IoT
+/// item in the table (counted against the plan), then its thing and certificate in IoT
 /// Core. The answer carries the certificate and private key, shown this once. If IoT
 /// Core fails, the entry is taken back and the slot freed.
 #[allow(clippy::too_many_arguments)]
 pub async fn register_app(
-    registry: &(impl Accounts + Apps),
+    store: &(impl Accounts + Apps),
     things: &impl Things,
     stack: &Stack,
     principal: &Principal,
@@ -189,7 +187,7 @@ pub async fn register_app(
         registration,
         registered: now,
     };
-    let plan = plan_of(registry, principal).await?;
+    let plan = plan_of(store, principal).await?;
     if kind == AppKind::DirectLogger && plan.limits().channels_per_direct_logger.is_none() {
         return Err(Refused::not_allowed(format!(
             "plan {plan} has no direct-connected loggers; they come with free, standard and pro"
@@ -203,7 +201,7 @@ pub async fn register_app(
         )
     })?;
     let limit = plan.limits().apps;
-    match registry.register_app(&app, limit).await? {
+    match store.register_app(&app, limit).await? {
         Created::Created => {}
         // App IDs are the account's own namespace: this says nothing of other accounts.
         Created::Exists => {
@@ -229,7 +227,7 @@ pub async fn register_app(
         Ok(Provisioned::Created(credentials)) => credentials,
         Ok(Provisioned::Exists) => {
             // Not this request's thing: it stays exactly as it is.
-            registry.delete_app(&app).await?;
+            store.delete_app(&app).await?;
             return Err(Refused::conflict(
                 Conflict::ThingExists,
                 format!(
@@ -239,13 +237,13 @@ pub async fn register_app(
         }
         Err(error) => {
             // Provisioning removed what it made itself; only the entry is left to undo.
-            registry.delete_app(&app).await?;
+            store.delete_app(&app).await?;
             return Err(error.into());
         }
     };
     let certificate = credentials.certificate_id.clone();
     let recorded = async {
-        if !registry.set_certificate(&app, &certificate).await? {
+        if !store.set_certificate(&app, &certificate).await? {
             return Err(Refused::not_found(format!("app `{}` not found", app.id)));
         }
         if !app.enabled {
@@ -258,7 +256,7 @@ pub async fn register_app(
         // The key is lost with this answer: nothing of the registration may outlive it.
         // The thing and certificate were made by this request, so they are ours to remove.
         let _ = things.deprovision(&iot_thing, Some(&certificate)).await;
-        registry.delete_app(&app).await?;
+        store.delete_app(&app).await?;
         return Err(error);
     }
     let app = App {
@@ -277,15 +275,15 @@ pub async fn register_app(
 }
 
 pub async fn app_detail(
-    registry: &(impl Groups + Apps),
+    store: &(impl Groups + Apps),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     now: Millis,
 ) -> Result<AppDetail, Refused> {
-    let app = app_of(registry, principal, group, app_id).await?;
-    let (instruments, newest) = instruments_of(registry, records, &app).await?;
+    let app = app_of(store, principal, group, app_id).await?;
+    let (instruments, newest) = instruments_of(store, records, &app).await?;
     let listed = instruments
         .iter()
         .map(|i| AppInstrument {
@@ -305,7 +303,7 @@ pub async fn app_detail(
 /// app cannot even connect (ingest refuses a disabled app's messages besides).
 #[allow(clippy::too_many_arguments)]
 pub async fn update_app(
-    registry: &(impl Groups + Apps),
+    store: &(impl Groups + Apps),
     records: &impl RecordStore,
     things: &impl Things,
     principal: &Principal,
@@ -319,17 +317,17 @@ pub async fn update_app(
             "an app's `thing` name and `kind` cannot change",
         ));
     }
-    let mut app = app_of(registry, principal, group, app_id).await?;
+    let mut app = app_of(store, principal, group, app_id).await?;
     app.name = display_name(draft.name, &app.name)?;
     app.enabled = draft.enabled.unwrap_or(app.enabled);
-    if !registry.update_app(&app).await? {
+    if !store.update_app(&app).await? {
         return Err(Refused::not_found(format!("app `{app_id}` not found")));
     }
     if let Some(certificate) = &app.certificate {
         things.set_active(certificate, app.enabled).await?;
     }
     // The change is made: a failure to read when the app was last seen leaves it out.
-    let last_seen = match instruments_of(registry, records, &app).await {
+    let last_seen = match instruments_of(store, records, &app).await {
         Ok((instruments, newest)) => newest.app_last_seen(&app, &instruments, now),
         Err(error) => {
             log::left_out("last seen", &error);
@@ -342,21 +340,21 @@ pub async fn update_app(
 /// Deletes an app with its instruments, and its thing and certificate in IoT Core —
 /// those first: a retry after a failure there still finds the app to finish with.
 pub async fn delete_app(
-    registry: &impl Apps,
+    store: &impl Apps,
     things: &impl Things,
     stack: &Stack,
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
 ) -> Result<Deleted<AppId>, Refused> {
-    let app = app_of(registry, principal, group, app_id).await?;
+    let app = app_of(store, principal, group, app_id).await?;
     things
         .deprovision(
             &stack.thing(&app.account, &app.id),
             app.certificate.as_deref(),
         )
         .await?;
-    if !registry.delete_app(&app).await? {
+    if !store.delete_app(&app).await? {
         return Err(Refused::not_found(format!("app `{app_id}` not found")));
     }
     Ok(Deleted { deleted: app.id })

@@ -74,16 +74,16 @@ pub struct CalculatedList {
 }
 
 pub async fn list(
-    registry: &(impl Groups + CalculatedChannels),
+    store: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
 ) -> Result<CalculatedList, Refused> {
-    let mut channels = registry
+    let mut channels = store
         .calculated_channels(&principal.account, &group.id)
         .await?;
     channels.sort_by(|a, b| a.name.cmp(&b.name));
-    let instruments = group_instruments(registry, principal, group).await?;
+    let instruments = group_instruments(store, principal, group).await?;
     let latest = calculated_latest(records, &channels).await?;
     let calculated = channels
         .iter()
@@ -94,21 +94,21 @@ pub async fn list(
 }
 
 pub async fn detail(
-    registry: &(impl Groups + CalculatedChannels),
+    store: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
 ) -> Result<CalculatedView, Refused> {
-    let channel = existing(registry, principal, group, id).await?;
-    let instruments = group_instruments(registry, principal, group).await?;
+    let channel = existing(store, principal, group, id).await?;
+    let instruments = group_instruments(store, principal, group).await?;
     let latest = calculated_latest_of(records, &channel).await?;
     Ok(CalculatedView::of(&channel, &instruments, latest))
 }
 
 /// Creates a channel of ID `id` and queues the backfill of its history as chain `chain`.
 pub async fn create(
-    registry: &(impl Accounts + Groups + CalculatedChannels),
+    store: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
@@ -120,11 +120,11 @@ pub async fn create(
     let expression = draft
         .expression
         .ok_or_else(|| Refused::invalid("`expression` is missing"))?;
-    let siblings = registry
+    let siblings = store
         .calculated_channels(&principal.account, &group.id)
         .await?;
     ensure_name_free(&siblings, &name, None)?;
-    let instruments = group_instruments(registry, principal, group).await?;
+    let instruments = group_instruments(store, principal, group).await?;
     let definition = define(&expression, &instruments)?;
     let channel = CalculatedChannel {
         account: principal.account.clone(),
@@ -139,7 +139,7 @@ pub async fn create(
         formula: 1,
         backfill: Backfill::default(),
     };
-    insert(registry, principal, group, &channel, siblings.len()).await?;
+    insert(store, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel, chain)).await?;
     // A new channel: nothing computed yet.
     Ok(CalculatedView::of(&channel, &instruments, None))
@@ -149,7 +149,7 @@ pub async fn create(
 /// `chain`.
 #[allow(clippy::too_many_arguments)]
 pub async fn copy(
-    registry: &(impl Accounts + Groups + CalculatedChannels),
+    store: &(impl Accounts + Groups + CalculatedChannels),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
@@ -157,8 +157,8 @@ pub async fn copy(
     new_id: CalcId,
     chain: u64,
 ) -> Result<CalculatedView, Refused> {
-    let original = existing(registry, principal, group, id).await?;
-    let siblings = registry
+    let original = existing(store, principal, group, id).await?;
+    let siblings = store
         .calculated_channels(&principal.account, &group.id)
         .await?;
     let taken: Vec<&ChannelName> = siblings.iter().map(|s| &s.name).collect();
@@ -166,7 +166,7 @@ pub async fn copy(
     // Checked again against the group as it is now: a channel that stopped (a source
     // deleted, or of an app registered again since) is not copied onto whatever now
     // has its sources' names; its expression is edited instead.
-    let instruments = group_instruments(registry, principal, group).await?;
+    let instruments = group_instruments(store, principal, group).await?;
     if let Some(why) = original.stopped(&instruments) {
         return Err(Refused::conflict(
             Conflict::Stopped,
@@ -185,7 +185,7 @@ pub async fn copy(
         backfill: Backfill::default(),
         ..original
     };
-    insert(registry, principal, group, &channel, siblings.len()).await?;
+    insert(store, principal, group, &channel, siblings.len()).await?;
     jobs.enqueue(&first_step(&channel, chain)).await?;
     Ok(CalculatedView::of(&channel, &instruments, None))
 }
@@ -194,7 +194,7 @@ pub async fn copy(
 /// resumes an unfinished backfill; a backfill it queues is chain `chain`.
 #[allow(clippy::too_many_arguments)]
 pub async fn edit(
-    registry: &(impl Groups + CalculatedChannels),
+    store: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     jobs: &impl JobQueue,
     principal: &Principal,
@@ -203,11 +203,11 @@ pub async fn edit(
     draft: Draft,
     chain: u64,
 ) -> Result<CalculatedView, Refused> {
-    let mut channel = existing(registry, principal, group, id).await?;
-    let instruments = group_instruments(registry, principal, group).await?;
+    let mut channel = existing(store, principal, group, id).await?;
+    let instruments = group_instruments(store, principal, group).await?;
     if let Some(name) = draft.name {
         let name = required_name(Some(name))?;
-        let siblings = registry
+        let siblings = store
             .calculated_channels(&principal.account, &group.id)
             .await?;
         ensure_name_free(&siblings, &name, Some(id))?;
@@ -228,7 +228,7 @@ pub async fn edit(
         None => false,
     };
     channel.version += 1;
-    match registry.update_calculated(&channel, new_formula).await? {
+    match store.update_calculated(&channel, new_formula).await? {
         Saved::Written => {
             if new_formula {
                 jobs.enqueue(&first_step(&channel, chain)).await?;
@@ -260,12 +260,12 @@ pub async fn edit(
 }
 
 pub async fn delete(
-    registry: &impl CalculatedChannels,
+    store: &impl CalculatedChannels,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
 ) -> Result<Deleted<CalcId>, Refused> {
-    if registry
+    if store
         .delete_calculated(&principal.account, &group.id, id)
         .await?
     {
@@ -278,12 +278,12 @@ pub async fn delete(
 }
 
 async fn existing(
-    registry: &impl CalculatedChannels,
+    store: &impl CalculatedChannels,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
 ) -> Result<CalculatedChannel, Refused> {
-    registry
+    store
         .calculated_channel(&principal.account, &group.id, id)
         .await?
         .ok_or_else(|| not_found(group, id))
@@ -320,32 +320,30 @@ fn ensure_name_free(
 
 /// The group's instruments now: what expressions resolve against.
 async fn group_instruments(
-    registry: &impl Groups,
+    store: &impl Groups,
     principal: &Principal,
     group: &Group,
 ) -> Result<Vec<Instrument>, Refused> {
-    let (_, instruments) = registry
-        .group_members(&principal.account, &group.id)
-        .await?;
+    let (_, instruments) = store.group_members(&principal.account, &group.id).await?;
     Ok(instruments)
 }
 
 /// Creates `channel` within the plan's limit per group.
 async fn insert(
-    registry: &(impl Accounts + CalculatedChannels),
+    store: &(impl Accounts + CalculatedChannels),
     principal: &Principal,
     group: &Group,
     channel: &CalculatedChannel,
     current: usize,
 ) -> Result<(), Refused> {
-    let plan = plan_of(registry, principal).await?;
+    let plan = plan_of(store, principal).await?;
     let limit = plan.limits().calculated_channels_per_group;
     if limit == 0 {
         return Err(Refused::not_allowed(format!(
             "plan {plan} has no calculated channels; upgrade to use them"
         )));
     }
-    if !registry.create_calculated(channel, limit).await? {
+    if !store.create_calculated(channel, limit).await? {
         return Err(Refused::limit_reached(
             plan,
             limit,

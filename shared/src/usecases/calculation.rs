@@ -52,7 +52,7 @@ impl SourceValues {
     pub async fn fetch(
         &mut self,
         instruments: &impl Instruments,
-        store: &impl RecordStore,
+        record_store: &impl RecordStore,
         channel: &CalculatedChannel,
         sources: &[ChannelRef],
         times: &[Millis],
@@ -71,7 +71,7 @@ impl SourceValues {
                 continue;
             };
             let keys: Vec<_> = times.iter().map(|t| (instrument.key(), *t)).collect();
-            let records = store.get_many(&keys).await?;
+            let records = record_store.get_many(&keys).await?;
             self.add(&instrument, &records)?;
         }
         Ok(())
@@ -97,7 +97,7 @@ impl SourceValues {
 /// only on the source records at its time, and is written only where none is stored, so
 /// computing it again changes nothing.
 pub async fn compute_and_store(
-    store: &impl RecordStore,
+    record_store: &impl RecordStore,
     channel: &CalculatedChannel,
     program: &Program<ChannelRef>,
     times: &[Millis],
@@ -115,5 +115,5 @@ pub async fn compute_and_store(
             values: encode_values(&[(0, *value)]),
         })
         .collect();
-    store.put(&stored).await
+    record_store.put(&stored).await
 }

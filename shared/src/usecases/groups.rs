@@ -63,7 +63,7 @@ pub async fn list_groups(
 }
 
 pub async fn create_group(
-    registry: &(impl Accounts + Groups),
+    store: &(impl Accounts + Groups),
     principal: &Principal,
     draft: GroupDraft,
 ) -> Result<GroupView, Refused> {
@@ -77,9 +77,9 @@ pub async fn create_group(
         id,
         grants: Vec::new(),
     };
-    let plan = plan_of(registry, principal).await?;
+    let plan = plan_of(store, principal).await?;
     let limit = plan.limits().groups;
-    match registry.create_group(&group, limit).await? {
+    match store.create_group(&group, limit).await? {
         Created::Created => Ok(GroupView::of(&group, GroupRole::Editor)),
         Created::Exists => Err(Refused::conflict(
             Conflict::Exists,
@@ -95,7 +95,7 @@ pub async fn create_group(
 }
 
 pub async fn rename_group(
-    registry: &impl Groups,
+    store: &impl Groups,
     group: &Group,
     draft: GroupDraft,
 ) -> Result<GroupView, Refused> {
@@ -104,7 +104,7 @@ pub async fn rename_group(
     }
     let mut group = group.clone();
     group.name = display_name(draft.name, &group.name)?;
-    if !registry.rename_group(&group).await? {
+    if !store.rename_group(&group).await? {
         return Err(Refused::not_found(format!(
             "measurement group `{}` not found",
             group.id
@@ -114,11 +114,11 @@ pub async fn rename_group(
 }
 
 pub async fn delete_group(
-    registry: &impl Groups,
+    store: &impl Groups,
     principal: &Principal,
     group: &Group,
 ) -> Result<Deleted<GroupId>, Refused> {
-    if !registry.delete_group(&principal.account, &group.id).await? {
+    if !store.delete_group(&principal.account, &group.id).await? {
         return Err(Refused::conflict(
             Conflict::NotEmpty,
             format!(

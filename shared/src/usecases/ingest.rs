@@ -61,8 +61,8 @@ pub enum IngestError {
 pub async fn handle(
     event: &RuleEvent,
     stack: &Stack,
-    registry: &(impl Accounts + Apps + Instruments + CalculatedChannels),
-    store: &impl RecordStore,
+    store: &(impl Accounts + Apps + Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
     new_instance: &NewInstance,
 ) -> Result<IngestReport, IngestError> {
     let report = IngestReport::default();
@@ -73,9 +73,9 @@ pub async fn handle(
             format!("thing is not an app of stack {}", stack.as_str()),
         ));
     };
-    // The account comes from the registry, found by the thing name IoT Core bound to the
+    // The account comes from the store, found by the thing name IoT Core bound to the
     // app's certificate; nothing in the payload is trusted for it.
-    let app = match registry.app(&account, &thing).await? {
+    let app = match store.app(&account, &thing).await? {
         Some(app) if app.enabled => app,
         Some(_) => return Ok(refuse(report, &event.thing, "app is disabled".into())),
         None => {
@@ -92,7 +92,7 @@ pub async fn handle(
     if let Some(reason) = sent_by_another_registration(event, &app) {
         return Ok(refuse(report, &event.thing, reason));
     }
-    let Some(account) = registry.account(&app.account).await? else {
+    let Some(account) = store.account(&app.account).await? else {
         return Ok(refuse(
             report,
             &event.thing,
@@ -124,7 +124,7 @@ pub async fn handle(
         app: &app,
         new_instance,
     };
-    ingest_batch(registry, store, &message, batch, report).await
+    ingest_batch(store, record_store, &message, batch, report).await
 }
 
 /// Why a message cannot be the current registration's, if it cannot: it arrived before
@@ -145,8 +145,8 @@ fn sent_by_another_registration(event: &RuleEvent, app: &App) -> Option<String> 
 }
 
 async fn ingest_batch(
-    registry: &(impl Apps + Instruments + CalculatedChannels),
-    store: &impl RecordStore,
+    store: &(impl Apps + Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
     message: &Message<'_>,
     batch: Batch,
     mut report: IngestReport,
@@ -164,14 +164,14 @@ async fn ingest_batch(
     let mut newest_record = None;
     for (serial, records) in by_instrument {
         let newest =
-            ingest_instrument(registry, store, message, &serial, &records, &mut report).await?;
+            ingest_instrument(store, record_store, message, &serial, &records, &mut report).await?;
         newest_record = newest_record.max(newest);
     }
     // Latest values and an instrument's last-seen time are the newest records; the app's
     // own last-seen time is written only when those cannot show it (see
     // `fieldcloud::domain::presence`).
     if writes_last_seen(app, batch.received_at, newest_record) {
-        registry.touch_app(app, batch.received_at).await?;
+        store.touch_app(app, batch.received_at).await?;
     }
 
     if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
@@ -207,15 +207,15 @@ struct Message<'a> {
 /// Ingests one instrument's records; returns the newest record time now stored for it
 /// (newly or before), if any.
 async fn ingest_instrument(
-    registry: &(impl Instruments + CalculatedChannels),
-    store: &impl RecordStore,
+    store: &(impl Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
     message: &Message<'_>,
     serial: &InstrumentSerial,
     records: &[Record],
     report: &mut IngestReport,
 ) -> Result<Option<Millis>, IngestError> {
     let (app, limits) = (message.app, &message.limits);
-    let Some(mut instrument) = find_or_register(registry, message, serial).await? else {
+    let Some(mut instrument) = find_or_register(store, message, serial).await? else {
         report.rejected.push(format!(
             "{} records of instrument {serial}: the app already has {} instruments, the limit of its plan",
             records.len(),
@@ -234,12 +234,12 @@ async fn ingest_instrument(
         }
         let mut next = instrument.clone();
         next.channels.extend(selection.added);
-        instrument = match registry.save_instrument(&next).await? {
+        instrument = match store.save_instrument(&next).await? {
             Saved::Written => Instrument {
                 rev: next.rev + 1,
                 ..next
             },
-            Saved::Conflict => reload(registry, &instrument, attempt).await?,
+            Saved::Conflict => reload(store, &instrument, attempt).await?,
         };
     }
 
@@ -255,20 +255,20 @@ async fn ingest_instrument(
             values: r.values,
         })
         .collect();
-    report.stored += store.put(&encoded).await?;
+    report.stored += record_store.put(&encoded).await?;
     // 2b. Calculated channels fed by this instrument, read only now that the records
     //     are stored: of two instruments ingested at once, the later reader sees the
     //     other's record; and a formula created or edited after this read is backfilled
     //     over records that include these. Either way no value is missed.
-    compute_calculated(registry, store, app, &instrument, &encoded, report).await?;
+    compute_calculated(store, record_store, app, &instrument, &encoded, report).await?;
     Ok(encoded.iter().map(|r| r.t).max())
 }
 
 /// Computes every calculated channel of the app's group with a source on `instrument`
 /// at the times of the records just stored.
 async fn compute_calculated(
-    registry: &(impl Instruments + CalculatedChannels),
-    store: &impl RecordStore,
+    store: &(impl Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
     app: &App,
     instrument: &Instrument,
     stored: &[StoredRecord],
@@ -278,10 +278,7 @@ async fn compute_calculated(
         source.app == instrument.app && source.instrument == instrument.serial
     };
     let mut affected = Vec::new();
-    for channel in registry
-        .calculated_channels(&app.account, &app.group)
-        .await?
-    {
+    for channel in store.calculated_channels(&app.account, &app.group).await? {
         match channel.program() {
             Ok(program)
                 if program.sources().iter().any(is_here) && channel.computes_from(instrument) =>
@@ -302,9 +299,10 @@ async fn compute_calculated(
     values.add(instrument, stored)?;
     for (channel, program) in &affected {
         values
-            .fetch(registry, store, channel, program.sources(), &times)
+            .fetch(store, record_store, channel, program.sources(), &times)
             .await?;
-        report.calculated += compute_and_store(store, channel, program, &times, &values).await?;
+        report.calculated +=
+            compute_and_store(record_store, channel, program, &times, &values).await?;
     }
     Ok(())
 }
@@ -327,12 +325,12 @@ fn note_over_limit(
 }
 
 async fn find_or_register(
-    registry: &impl Instruments,
+    store: &impl Instruments,
     message: &Message<'_>,
     serial: &InstrumentSerial,
 ) -> Result<Option<Instrument>, IngestError> {
     let (app, limits, new_instance) = (message.app, &message.limits, message.new_instance);
-    if let Some(instrument) = registry.instrument(&app.account, &app.id, serial).await? {
+    if let Some(instrument) = store.instrument(&app.account, &app.id, serial).await? {
         if instrument.registration == app.registration {
             return Ok(Some(instrument));
         }
@@ -341,7 +339,7 @@ async fn find_or_register(
         // receive this registration's records. It sits under this app and counts against
         // it already, so it becomes this registration's new, empty instrument in place.
         tracing::warn!(app = %app.id, instrument = %serial, "renewing an instrument of an earlier registration");
-        return match registry
+        return match store
             .renew_instrument(&instrument, app, new_instance(), limits.instruments)
             .await?
         {
@@ -354,7 +352,7 @@ async fn find_or_register(
             )))),
         };
     }
-    match registry
+    match store
         .register_instrument(app, serial, new_instance(), limits.instruments)
         .await?
     {
@@ -363,7 +361,7 @@ async fn find_or_register(
             Ok(Some(*instrument))
         }
         Registration::AlreadyExists => {
-            match registry.instrument(&app.account, &app.id, serial).await? {
+            match store.instrument(&app.account, &app.id, serial).await? {
                 Some(instrument) if instrument.registration != app.registration => {
                     // Raced with a writer of an earlier registration: a retry removes it.
                     Err(IngestError::Store(StoreError::Unavailable(format!(
@@ -379,7 +377,7 @@ async fn find_or_register(
 }
 
 async fn reload(
-    registry: &impl Instruments,
+    store: &impl Instruments,
     instrument: &Instrument,
     attempt: usize,
 ) -> Result<Instrument, IngestError> {
@@ -394,7 +392,7 @@ async fn reload(
     // Gone, or now of another registration of its app (deleted and registered again
     // meanwhile): this message is not the new one's. A retry finds out which and refuses
     // it as stale, or finds the instrument again.
-    registry
+    store
         .instrument(&instrument.account, &instrument.app, &instrument.serial)
         .await?
         .filter(|found| found.registration == instrument.registration)

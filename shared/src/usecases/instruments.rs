@@ -81,14 +81,14 @@ impl InstrumentView {
 }
 
 async fn instrument_of(
-    registry: &(impl Apps + Instruments),
+    store: &(impl Apps + Instruments),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<(App, Instrument), Refused> {
-    let app = app_of(registry, principal, group, app_id).await?;
-    let instrument = registry
+    let app = app_of(store, principal, group, app_id).await?;
+    let instrument = store
         .instrument(&app.account, &app.id, serial)
         .await?
         .filter(|i| app.holds(i))
@@ -99,14 +99,14 @@ async fn instrument_of(
 }
 
 pub async fn instrument_detail(
-    registry: &(impl Apps + Instruments),
+    store: &(impl Apps + Instruments),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<InstrumentView, Refused> {
-    let (_, instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
+    let (_, instrument) = instrument_of(store, principal, group, app_id, serial).await?;
     let newest = Newest::latest(records, [&instrument]).await?;
     Ok(InstrumentView::of(&instrument, &newest.of(&instrument)))
 }
@@ -115,7 +115,7 @@ pub async fn instrument_detail(
 /// on, within the plan's channel limit (channels are those the instrument has sent;
 /// history stays as it is).
 pub async fn update_instrument(
-    registry: &(impl Accounts + Apps + Instruments),
+    store: &(impl Accounts + Apps + Instruments),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
@@ -123,7 +123,7 @@ pub async fn update_instrument(
     serial: &InstrumentSerial,
     draft: InstrumentDraft,
 ) -> Result<InstrumentView, Refused> {
-    let (app, mut instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
+    let (app, mut instrument) = instrument_of(store, principal, group, app_id, serial).await?;
     if let Some(name) = draft.name {
         instrument.label = name.map(|name| display_name(Some(name), "")).transpose()?;
     }
@@ -139,10 +139,10 @@ pub async fn update_instrument(
         instrument.note = note;
     }
     if let Some(acquire) = &draft.acquire {
-        let plan = plan_of(registry, principal).await?;
+        let plan = plan_of(store, principal).await?;
         choose_acquired(&mut instrument, &app, plan, acquire)?;
     }
-    match registry.save_instrument(&instrument).await? {
+    match store.save_instrument(&instrument).await? {
         Saved::Written => {
             let newest = or_without(Newest::latest(records, [&instrument]).await);
             Ok(InstrumentView::of(&instrument, &newest.of(&instrument)))
@@ -205,14 +205,14 @@ fn choose_acquired(
 }
 
 pub async fn delete_instrument(
-    registry: &(impl Apps + Instruments),
+    store: &(impl Apps + Instruments),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
 ) -> Result<Deleted<InstrumentSerial>, Refused> {
-    let (_, instrument) = instrument_of(registry, principal, group, app_id, serial).await?;
-    if !registry.delete_instrument(&instrument).await? {
+    let (_, instrument) = instrument_of(store, principal, group, app_id, serial).await?;
+    if !store.delete_instrument(&instrument).await? {
         return Err(Refused::not_found(format!(
             "instrument `{serial}` not found"
         )));

@@ -51,15 +51,13 @@ pub struct ChannelLatest {
 }
 
 pub async fn latest(
-    registry: &(impl Groups + CalculatedChannels),
+    store: &(impl Groups + CalculatedChannels),
     records: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     now: Millis,
 ) -> Result<GroupLatest, Refused> {
-    let (mut apps, all_instruments) = registry
-        .group_members(&principal.account, &group.id)
-        .await?;
+    let (mut apps, all_instruments) = store.group_members(&principal.account, &group.id).await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
     let mut instruments = held_by(&apps, &all_instruments);
     instruments.sort_by(|a, b| a.serial.cmp(&b.serial));
@@ -102,7 +100,7 @@ pub async fn latest(
             }
         })
         .collect();
-    let mut calculated = registry
+    let mut calculated = store
         .calculated_channels(&principal.account, &group.id)
         .await?;
     calculated.sort_by(|a, b| a.name.cmp(&b.name));

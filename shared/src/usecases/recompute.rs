@@ -31,8 +31,8 @@ pub struct StepReport {
 /// Runs one step of `job`, reading at most `page` records of the first source.
 pub async fn step(
     job: &RecomputeJob,
-    registry: &(impl Instruments + CalculatedChannels),
-    store: &impl RecordStore,
+    store: &(impl Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
     queue: &impl JobQueue,
     page: usize,
 ) -> Result<StepReport, StoreError> {
@@ -40,7 +40,7 @@ pub async fn step(
         stale: true,
         ..StepReport::default()
     };
-    let Some(channel) = registry
+    let Some(channel) = store
         .calculated_channel(&job.account, &job.group, &job.id)
         .await?
     else {
@@ -55,13 +55,13 @@ pub async fn step(
     // Every value needs every source, so one source's records name all the instants
     // there can be a value at.
     let driver = &program.sources()[0];
-    let driver = registry
+    let driver = store
         .instrument(&channel.account, &driver.app, &driver.instrument)
         .await?
         .filter(|instrument| channel.computes_from(instrument));
     let records = match driver {
         Some(instrument) => {
-            let records = store
+            let records = record_store
                 .range(&instrument.key(), job.from, Millis(i64::MAX), page)
                 .await?;
             Some((instrument, records))
@@ -77,9 +77,10 @@ pub async fn step(
             let mut values = SourceValues::default();
             values.add(instrument, records)?;
             values
-                .fetch(registry, store, &channel, program.sources(), &times)
+                .fetch(store, record_store, &channel, program.sources(), &times)
                 .await?;
-            let computed = compute_and_store(store, &channel, &program, &times, &values).await?;
+            let computed =
+                compute_and_store(record_store, &channel, &program, &times, &values).await?;
             (computed, times.last().copied())
         }
         _ => (0, None),
@@ -92,7 +93,7 @@ pub async fn step(
         done,
         chain: job.chain,
     };
-    let recorded = registry.record_backfill(&channel, progress).await?;
+    let recorded = store.record_backfill(&channel, progress).await?;
     let mut continued = None;
     if let Some(from) = next {
         // Only the step whose progress is the recorded one continues: a redelivered older
@@ -100,7 +101,7 @@ pub async fn step(
         // its own and stops, so work never doubles. A step redelivered after recording
         // (its queueing failed) finds its own and continues.
         let ours = recorded
-            || registry
+            || store
                 .calculated_channel(&job.account, &job.group, &job.id)
                 .await?
                 .is_some_and(|c| {

@@ -134,8 +134,8 @@ pub struct ChannelSeries {
 }
 
 pub async fn series(
-    registry: &(impl Apps + Instruments + CalculatedChannels),
-    store: &impl RecordStore,
+    store: &(impl Apps + Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
     principal: &Principal,
     group: &Group,
     query: &SeriesQuery,
@@ -145,7 +145,7 @@ pub async fn series(
     // same key (one instrument's) share one read.
     let mut reads: BTreeMap<InstrumentKey, (usize, Vec<(usize, ChannelIndex)>)> = BTreeMap::new();
     for (slot, channel) in query.channels.iter().enumerate() {
-        let (key, index, width) = locate(registry, principal, &group.id, channel).await?;
+        let (key, index, width) = locate(store, principal, &group.id, channel).await?;
         let read = reads.entry(key).or_insert((width, Vec::new()));
         read.1.push((slot, index));
     }
@@ -158,7 +158,9 @@ pub async fn series(
         // One more than the budget allows tells "over" from "exactly at".
         let budget = records_left.min(values_left / width);
         let limit = limits.per_instrument.min(budget + 1);
-        let records = store.range(&key, query.from, query.to, limit).await?;
+        let records = record_store
+            .range(&key, query.from, query.to, limit)
+            .await?;
         if records.len() > budget {
             return Err(Refused::TooMuchData(format!(
                 "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
@@ -214,7 +216,7 @@ pub async fn series(
 /// channels each record under the key holds. Anything outside the principal's group — another
 /// account's app, another group's — answers exactly like a channel that does not exist.
 async fn locate(
-    registry: &(impl Apps + Instruments + CalculatedChannels),
+    store: &(impl Apps + Instruments + CalculatedChannels),
     principal: &Principal,
     group: &GroupId,
     channel: &SeriesRef,
@@ -223,7 +225,7 @@ async fn locate(
         || Refused::not_found(format!("channel `{channel}` not found in group `{group}`"));
     match channel {
         SeriesRef::Calculated(id) => {
-            let calculated = registry
+            let calculated = store
                 .calculated_channel(&principal.account, group, id)
                 .await?
                 .ok_or_else(not_found)?;
@@ -233,12 +235,12 @@ async fn locate(
             // The app and the instrument are both checked against the group, and the
             // instrument must be of the app's current registration: its key carries the
             // registration, so a re-registered app ID shows no earlier history.
-            let app = registry
+            let app = store
                 .app(&principal.account, &measured.app)
                 .await?
                 .filter(|a| a.group == *group)
                 .ok_or_else(not_found)?;
-            let instrument = registry
+            let instrument = store
                 .instrument(&principal.account, &measured.app, &measured.instrument)
                 .await?
                 .filter(|i| app.holds(i))
