@@ -152,6 +152,12 @@ pub async fn instruments(store: &(impl Accounts + Groups + Apps + Instruments), 
         .await
         .unwrap()
         .unwrap();
+    // As another registration of its app would see it: not its to delete.
+    let elsewhere = Instrument {
+        registration: instance(99),
+        ..b.clone()
+    };
+    assert!(!store.delete_instrument(&elsewhere).await.unwrap());
     assert!(store.delete_instrument(&b).await.unwrap());
     assert_eq!(
         store.instrument(&acme, &gw.id, &serial("B")).await.unwrap(),

@@ -41,6 +41,10 @@ pub async fn mailed_codes(store: &impl MailedCodes, prefix: &str) {
         .create_mailed_code(&purpose, Some("h2"), expires)
         .await
         .unwrap();
+    assert!(
+        !store.count_attempt(&purpose, 0, now).await.unwrap(),
+        "a limit of none refuses even the first"
+    );
     assert!(store.count_attempt(&purpose, 2, now).await.unwrap());
     assert!(store.count_attempt(&purpose, 2, now).await.unwrap());
     assert!(

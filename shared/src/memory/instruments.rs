@@ -115,9 +115,17 @@ impl Instruments for MemoryStore {
             instrument.serial.clone(),
         );
         let app = (instrument.account.clone(), instrument.app.clone());
-        // Freed on the app item as it is now (DynamoDB counts down on the app's key).
-        let counted = tables.apps.get(&app).is_some_and(|e| e.instruments > 0);
-        if !tables.instruments.contains_key(&key) || !counted {
+        let registration = instrument.registration;
+        // Only an instrument of the app's current registration is counted on it.
+        let counted = tables
+            .apps
+            .get(&app)
+            .is_some_and(|e| e.instruments > 0 && e.app.registration == registration);
+        let stored = tables
+            .instruments
+            .get(&key)
+            .is_some_and(|i| i.registration == registration);
+        if !stored || !counted {
             return Ok(false);
         }
         tables.instruments.remove(&key);

@@ -23,7 +23,8 @@ pub trait CalculatedChannels: Send + Sync {
         id: &CalcId,
     ) -> Result<Option<CalculatedChannel>, StoreError>;
     /// Creates a calculated channel unless the group has `limit` already; concurrent
-    /// creations cannot both take the last slot. `false` when the limit is reached.
+    /// creations cannot both take the last slot. `false` when the limit is reached, the
+    /// ID is taken or the group does not exist.
     async fn create_calculated(
         &self,
         channel: &CalculatedChannel,

@@ -12,7 +12,8 @@ pub trait Groups: Send + Sync {
     async fn group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>, StoreError>;
     /// The measurement groups of an account.
     async fn groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError>;
-    /// Creates a group unless the account has `limit` already (race-safe).
+    /// Creates a group unless the account has `limit` already (race-safe), granted to no
+    /// one whatever `group` says.
     async fn create_group(&self, group: &Group, limit: u32) -> Result<Created, StoreError>;
     /// Replaces a group's grants; `false` if there is no such group.
     async fn set_grants(&self, group: &Group) -> Result<bool, StoreError>;

@@ -57,6 +57,8 @@ pub trait Instruments: Send + Sync {
     /// Writes the instrument's channels (acquired or not), name and note if its stored
     /// revision and registration are still `instrument`'s, and bumps the revision.
     async fn save_instrument(&self, instrument: &Instrument) -> Result<Saved, StoreError>;
-    /// Deletes an instrument and frees its slot on the app; `false` if there was none.
+    /// Deletes an instrument and frees its slot on the app; `false` if there was none, or
+    /// if it or the app is of another registration than `instrument`'s (an instrument
+    /// left by an earlier registration takes no slot of the current one).
     async fn delete_instrument(&self, instrument: &Instrument) -> Result<bool, StoreError>;
 }

@@ -11,7 +11,7 @@ use crate::domain::record::Millis;
 pub trait Sessions: Send + Sync {
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
-    /// Records activity on a session.
+    /// Records activity on a session at `at`; its last activity never moves backward.
     async fn touch_session(&self, id: &str, at: Millis) -> Result<(), StoreError>;
     /// Ends a session (logout).
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;

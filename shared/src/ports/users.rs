@@ -33,7 +33,8 @@ pub enum PasswordSet {
 pub trait Users: Send + Sync {
     async fn user(&self, account: &AccountId, id: &UserId) -> Result<Option<User>, StoreError>;
     async fn users(&self, account: &AccountId) -> Result<Vec<User>, StoreError>;
-    /// Creates a user unless the account has `limit` users or the ID is taken (race-safe).
+    /// Creates a user unless the account has `limit` users or the ID is taken (race-safe),
+    /// with no second step whatever `user` says (users enroll their own).
     async fn create_user(&self, user: &User, limit: u32) -> Result<Created, StoreError>;
     /// Writes a user's role and e-mail address, if its role is still `was`. The account
     /// keeps at least one admin: counted in the same transaction, so two admins demoting

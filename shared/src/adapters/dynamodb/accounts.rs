@@ -27,7 +27,7 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(&AccountItem::from(account))))
+            .set_item(Some(to_item(&new_account_item(account))))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
@@ -70,7 +70,7 @@ impl ItemKind for AccountItem {
     const KIND: &'static str = "account";
 }
 
-/// A new account's item: no alias (that comes with its own item) and nothing counted.
+/// An account's item: no alias (that comes with its own item) and nothing counted.
 impl From<&Account> for AccountItem {
     fn from(account: &Account) -> Self {
         AccountItem {
@@ -88,6 +88,15 @@ impl From<&Account> for AccountItem {
             users: None,
             admins: None,
         }
+    }
+}
+
+/// A new account's item: its allow-list starts empty, whatever the value says (an admin
+/// sets it, audited).
+fn new_account_item(account: &Account) -> AccountItem {
+    AccountItem {
+        allow_list: Vec::new(),
+        ..AccountItem::from(account)
     }
 }
 
@@ -352,7 +361,7 @@ impl Accounts for DynamoStore {
             // The owner is counted as the account's one user, and admin, from the start.
             users: Some(1),
             admins: Some(1),
-            ..AccountItem::from(account)
+            ..new_account_item(account)
         };
         let email_item = PointerItem {
             pk: email_pk(email),

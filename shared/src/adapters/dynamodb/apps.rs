@@ -20,7 +20,10 @@ use crate::ports::{Apps, Created, StoreError};
 struct AppItem {
     pk: String,
     sk: String,
+    // The group index's keys: written for the index, never needed to read the item.
+    #[serde(skip_deserializing)]
     gpk: String,
+    #[serde(skip_deserializing)]
     gsk: String,
     account: AccountId,
     group: GroupId,
@@ -111,7 +114,12 @@ impl Apps for DynamoStore {
     async fn register_app(&self, app: &App, limit: u32) -> Result<Created, StoreError> {
         let create = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&AppItem::from(app))))
+            // A new app has no certificate yet and was never seen, whatever the value says.
+            .set_item(Some(to_item(&AppItem {
+                certificate: None,
+                last_seen: None,
+                ..AppItem::from(app)
+            })))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");

@@ -91,7 +91,11 @@ impl Groups for DynamoStore {
     }
 
     async fn create_group(&self, group: &Group, limit: u32) -> Result<Created, StoreError> {
-        let item = to_item(&GroupItem::from(group));
+        // A new group is granted to no one yet, whatever the value says.
+        let item = to_item(&GroupItem {
+            grants: BTreeMap::new(),
+            ..GroupItem::from(group)
+        });
         let account = (account_pk(&group.account), ACCOUNT_SK.to_owned());
         self.create_counted(item, account, "groups", limit).await
     }

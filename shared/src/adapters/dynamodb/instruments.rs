@@ -1,7 +1,7 @@
 //! Instruments, in the registry table.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
@@ -17,7 +17,10 @@ use crate::ports::{Created, Instruments, Registration, Renewal, Saved, StoreErro
 struct InstrumentItem {
     pk: String,
     sk: String,
+    // The group index's keys: written for the index, never needed to read the item.
+    #[serde(skip_deserializing)]
     gpk: String,
+    #[serde(skip_deserializing)]
     gsk: String,
     account: AccountId,
     group: GroupId,
@@ -243,9 +246,35 @@ impl Instruments for DynamoStore {
 
     async fn delete_instrument(&self, instrument: &Instrument) -> Result<bool, StoreError> {
         let app = app_pk(&instrument.account, &instrument.app);
-        let key = (app.clone(), instrument_sk(&instrument.serial));
-        self.delete_counted(key, (app, APP_SK.into()), "instruments")
-            .await
+        let registration = s(instrument.registration.to_string());
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(&app))
+            .key("sk", s(instrument_sk(&instrument.serial)))
+            .condition_expression("reg = :reg")
+            .expression_attribute_values(":reg", registration.clone())
+            .build()
+            .expect("delete is complete");
+        // Counted down only on the app of the same registration: an instrument left by an
+        // earlier one was never counted on the current app.
+        let count_down = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(app))
+            .key("sk", s(APP_SK))
+            .update_expression("SET instruments = instruments - :one")
+            .condition_expression("instruments > :zero AND reg = :reg")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":reg", registration)
+            .build()
+            .expect("update is complete");
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                TransactWriteItem::builder().update(count_down).build(),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
     }
 }
 

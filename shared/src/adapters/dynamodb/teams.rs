@@ -16,6 +16,7 @@ struct TeamItem {
     pk: String,
     sk: String,
     name: String,
+    #[serde(default)]
     members: Vec<UserId>,
 }
 

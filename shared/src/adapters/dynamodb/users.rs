@@ -132,9 +132,16 @@ impl TryFrom<UserItem> for User {
     }
 }
 
-/// The item a user is stored as.
+/// The item a new user is stored as: with no second step, whatever the value says (one
+/// is enrolled by the user, checked).
 pub(super) fn user_item(user: &User) -> Item {
-    to_item(&UserItem::from(user))
+    to_item(&UserItem {
+        email_two_step: false,
+        totp_secret: None,
+        totp_confirmed: None,
+        totp_last_step: None,
+        ..UserItem::from(user)
+    })
 }
 
 /// A user's session generation's item (see [`sessions_pk`]), written by updates alone.
@@ -380,14 +387,16 @@ mod tests {
         );
         assert_eq!(read(item), user);
 
-        // The second steps, as their own writes set them, are read back too.
+        // The second steps, as their own writes set them, are read back too; a new user's
+        // item has none, whatever the value said.
         user.email_two_step = true;
         user.totp = Some(TotpState {
             secret: "JBSWY3DPEHPK3PXP".into(),
             confirmed: true,
             last_step: 57_000_000,
         });
-        let item = user_item(&user);
+        assert!(!user_item(&user).contains_key("totpSecret"));
+        let item = to_item(&UserItem::from(&user));
         assert_eq!(item["emailTwoStep"], AttributeValue::Bool(true));
         assert_eq!(item["totpSecret"], s("JBSWY3DPEHPK3PXP"));
         assert_eq!(item["totpConfirmed"], AttributeValue::Bool(true));
