@@ -24,7 +24,7 @@ use crate::error::ApiError;
 pub async fn authenticate(
     request: &Request,
     key: &TokenKey,
-    identity: &(impl Accounts + Users + Sessions + ApiTokens),
+    store: &(impl Accounts + Users + Sessions + ApiTokens),
     now: Millis,
 ) -> Result<Principal, ApiError> {
     let header = request.headers().get("authorization").ok_or_else(|| {
@@ -37,7 +37,7 @@ pub async fn authenticate(
         .ok_or_else(|| ApiError::unauthorized("Authorization header must be `Bearer <token>`"))?;
     let token = token.trim();
     if token.starts_with(API_TOKEN_PREFIX) {
-        return web_api_principal(request, token, identity, now).await;
+        return web_api_principal(request, token, store, now).await;
     }
     let principal = key.verify(token, now).map_err(|error| match error {
         TokenError::Expired => ApiError::unauthorized("token expired; log in again"),
@@ -49,8 +49,8 @@ pub async fn authenticate(
     // Read on every request, beside the session: ending a user's sessions takes effect
     // at once, not at the next minute's check.
     let (session, generation) = tokio::try_join!(
-        identity.session(&principal.session),
-        identity.session_generation(&principal.account, &principal.user),
+        store.session(&principal.session),
+        store.session_generation(&principal.account, &principal.user),
     )?;
     let session = session.ok_or_else(ended)?;
     if session.account != principal.account
@@ -60,7 +60,7 @@ pub async fn authenticate(
         return Err(ended());
     }
     if !session_alive(session.last_active, now) {
-        identity.delete_session(&session.id).await?;
+        store.delete_session(&session.id).await?;
         return Err(ended());
     }
     if session_needs_touch(session.last_active, now) {
@@ -68,19 +68,16 @@ pub async fn authenticate(
         // sessions of a user deleted or given another role; should that write ever have
         // failed, the session still ends here (a temporary login keeps its viewer role
         // whatever its maker's).
-        let user = identity.user(&session.account, &session.user).await?;
+        let user = store.user(&session.account, &session.user).await?;
         let still_valid =
             user.is_some_and(|u| session.role == Role::Viewer || u.role == session.role);
         if !still_valid {
-            identity.delete_session(&session.id).await?;
+            store.delete_session(&session.id).await?;
             return Err(ended());
         }
-        identity.touch_session(&session.id, now).await?;
+        store.touch_session(&session.id, now).await?;
     }
-    let account = identity
-        .account(&principal.account)
-        .await?
-        .ok_or_else(ended)?;
+    let account = store.account(&principal.account).await?.ok_or_else(ended)?;
     if let Some(end) = account.trial_ends().filter(|_| account.trial_over(now)) {
         return Err(trial_ended(end));
     }
@@ -93,10 +90,10 @@ pub async fn authenticate(
 async fn web_api_principal(
     request: &Request,
     secret: &str,
-    identity: &(impl Accounts + Users + ApiTokens),
+    store: &(impl Accounts + Users + ApiTokens),
     now: Millis,
 ) -> Result<Principal, ApiError> {
-    let token = identity
+    let token = store
         .api_token_by_hash(&api_token_hash(secret))
         .await?
         .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;
@@ -105,12 +102,12 @@ async fn web_api_principal(
             "token expired; an admin or its user can issue a new one",
         ));
     }
-    let account = identity
+    let account = store
         .account(&token.account)
         .await?
         .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;
     // A token acts with its user's role of now, and not at all once the user is deleted.
-    let user = identity
+    let user = store
         .user(&token.account, &token.user)
         .await?
         .ok_or_else(|| ApiError::unauthorized("token is invalid"))?;

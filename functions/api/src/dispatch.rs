@@ -18,7 +18,7 @@ use crate::series_query::FromQuery;
 use crate::Api;
 use fieldcloud::domain::ids::CalcId;
 use fieldcloud::domain::registry::RegistrationId;
-use fieldcloud::usecases::random::ThreadRandom;
+use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{access, account, api_tokens, apps, calculated, groups, instruments};
@@ -256,7 +256,8 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         GroupRoute::ListApps => ok(apps::list_apps(store, records, principal, group, now).await?),
         GroupRoute::RegisterApp => {
             let draft = json_body(request)?;
-            let (stack, registration) = (&api.stack, RegistrationId::from_random(rand::random()));
+            let registration = RegistrationId::from_random(ThreadRandom.u64());
+            let stack = &api.stack;
             let register = apps::register_app(
                 store,
                 things,
@@ -304,7 +305,7 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         GroupRoute::ListCalculated => ok(calculated::list(store, records, principal, group).await?),
         GroupRoute::CreateCalculated => {
             let draft = json_body(request)?;
-            let (id, chain) = (CalcId::from_random(rand::random()), rand::random());
+            let (id, chain) = (CalcId::from_random(ThreadRandom.u64()), ThreadRandom.u64());
             created(calculated::create(store, jobs, principal, group, draft, id, chain).await?)
         }
         GroupRoute::CalculatedDetail => {
@@ -312,7 +313,7 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         }
         GroupRoute::EditCalculated => {
             let draft = json_body(request)?;
-            let (id, chain) = (calc()?, rand::random());
+            let (id, chain) = (calc()?, ThreadRandom.u64());
             let edit = calculated::edit(store, records, jobs, principal, group, &id, draft, chain);
             ok(edit.await?)
         }
@@ -320,8 +321,8 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
             ok(calculated::delete(store, principal, group, &calc()?).await?)
         }
         GroupRoute::CopyCalculated => {
-            let (id, new_id, chain) =
-                (calc()?, CalcId::from_random(rand::random()), rand::random());
+            let (id, chain) = (calc()?, ThreadRandom.u64());
+            let new_id = CalcId::from_random(ThreadRandom.u64());
             created(calculated::copy(store, jobs, principal, group, &id, new_id, chain).await?)
         }
     }

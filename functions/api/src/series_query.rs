@@ -1,5 +1,5 @@
-//! The query string of `GET /v1/groups/{group}/series?channel=app/instrument/channel&channel=calc:{id}&from=…&to=…&buckets=…`
-//! as a [`SeriesQuery`]; the rules it must meet are the use case's
+//! The query string of a series request as a [`SeriesQuery`]:
+//! `?channel=app/instrument/channel&channel=calc:{id}&from=…&to=…&buckets=…`; the rules it must meet are the use case's
 //! ([`fieldcloud::usecases::series`]).
 
 use fieldcloud::domain::channel::SeriesRef;

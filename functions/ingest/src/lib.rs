@@ -4,6 +4,7 @@
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::ports::StoreError;
 use fieldcloud::usecases::ingest::IngestError;
+use fieldcloud::usecases::random::{Random, ThreadRandom};
 
 /// An ingest failure as Lambda reports it: a retryable one's type starts `Retryable.`.
 #[derive(Debug)]
@@ -25,5 +26,5 @@ impl From<Failure> for lambda_runtime::Diagnostic {
 
 /// A new instrument's random instance.
 pub fn random_instance() -> RegistrationId {
-    RegistrationId::from_random(rand::random())
+    RegistrationId::from_random(ThreadRandom.u64())
 }

@@ -6,8 +6,8 @@
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
 //! members); [`instruments`]; [`calculated_channels`]; [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
-//! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT Core's things). Each checks the
-//! rules its port's docs promise, above all the ones correctness rests on: a limit's
+//! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT
+//! Core's things). Each checks the rules its port's docs promise, above all the ones correctness rests on: a limit's
 //! last slot, then `LimitReached`, then a delete that frees a slot; `Exists`; a write
 //! refused on a stale read or a missing item; single-use secrets taken once.
 //!

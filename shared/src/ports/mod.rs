@@ -1,5 +1,5 @@
 //! The narrow capabilities the handlers need from storage and the outside world, one
-//! port per thing stored. Handlers are generic over these, so the same code runs in
+//! port per thing stored. Use cases are generic over these, so the same code runs in
 //! Lambda, in the local cloud and in tests; each asks for the ports it uses, and
 //! [`Store`] for everything the registry table holds.
 //!

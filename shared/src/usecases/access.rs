@@ -24,11 +24,11 @@ use super::{Conflict, Deleted, Refused};
 
 /// Whether the principal acts with an account admin's reach. A temporary login keeps the
 /// reach of the user who made it (read-only: the API's access check sees to that).
-async fn sees_everything(identity: &impl Users, principal: &Principal) -> Result<bool, Refused> {
+async fn sees_everything(store: &impl Users, principal: &Principal) -> Result<bool, Refused> {
     Ok(match principal.role {
         Role::Admin => true,
         Role::Member => false,
-        Role::Viewer => identity
+        Role::Viewer => store
             .user(&principal.account, &principal.user)
             .await?
             .is_some_and(|user| user.role == Role::Admin),
@@ -37,11 +37,11 @@ async fn sees_everything(identity: &impl Users, principal: &Principal) -> Result
 
 /// The principal's role in each of `groups` (`None`: not theirs to see).
 pub async fn roles_in(
-    identity: &(impl Users + Teams),
+    store: &(impl Users + Teams),
     principal: &Principal,
     groups: &[Group],
 ) -> Result<Vec<Option<GroupRole>>, Refused> {
-    if sees_everything(identity, principal).await? {
+    if sees_everything(store, principal).await? {
         return Ok(vec![Some(GroupRole::Editor); groups.len()]);
     }
     let granted_to_teams = groups
@@ -49,7 +49,7 @@ pub async fn roles_in(
         .flat_map(|g| &g.grants)
         .any(|grant| matches!(grant.to, Grantee::Team(_)));
     let teams = if granted_to_teams {
-        identity.teams(&principal.account).await?
+        store.teams(&principal.account).await?
     } else {
         Vec::new()
     };
@@ -118,11 +118,11 @@ pub struct TeamList {
 
 /// `members` as user IDs of the account, sorted and without repeats.
 async fn members_of(
-    identity: &impl Users,
+    store: &impl Users,
     account: &AccountId,
     members: Vec<String>,
 ) -> Result<Vec<UserId>, Refused> {
-    let users: Vec<UserId> = identity
+    let users: Vec<UserId> = store
         .users(account)
         .await?
         .into_iter()
@@ -151,16 +151,16 @@ fn team_id(text: &str) -> Result<TeamId, Refused> {
     TeamId::parse(text).map_err(|e| Refused::invalid(e.to_string()))
 }
 
-async fn team_of(identity: &impl Teams, principal: &Principal, id: &str) -> Result<Team, Refused> {
+async fn team_of(store: &impl Teams, principal: &Principal, id: &str) -> Result<Team, Refused> {
     let id = team_id(id)?;
-    identity
+    store
         .team(&principal.account, &id)
         .await?
         .ok_or_else(|| Refused::not_found(format!("team `{id}` not found")))
 }
 
-pub async fn list_teams(identity: &impl Teams, principal: &Principal) -> Result<TeamList, Refused> {
-    let mut teams = identity.teams(&principal.account).await?;
+pub async fn list_teams(store: &impl Teams, principal: &Principal) -> Result<TeamList, Refused> {
+    let mut teams = store.teams(&principal.account).await?;
     teams.sort_by(|a, b| a.id.cmp(&b.id));
     let teams = teams.iter().map(TeamView::from).collect();
     Ok(TeamList { teams })
@@ -202,16 +202,16 @@ pub async fn create_team(
 }
 
 pub async fn team_detail(
-    identity: &impl Teams,
+    store: &impl Teams,
     principal: &Principal,
     id: &str,
 ) -> Result<TeamView, Refused> {
-    Ok(TeamView::from(&team_of(identity, principal, id).await?))
+    Ok(TeamView::from(&team_of(store, principal, id).await?))
 }
 
 /// Renames a team or replaces its members (whichever the body has).
 pub async fn update_team(
-    identity: &(impl Users + Teams),
+    store: &(impl Users + Teams),
     principal: &Principal,
     id: &str,
     draft: TeamDraft,
@@ -219,12 +219,12 @@ pub async fn update_team(
     if draft.id.is_some() {
         return Err(Refused::invalid("a team's `id` cannot change"));
     }
-    let mut team = team_of(identity, principal, id).await?;
+    let mut team = team_of(store, principal, id).await?;
     team.name = display_name(draft.name, &team.name)?;
     if let Some(members) = draft.members {
-        team.members = members_of(identity, &principal.account, members).await?;
+        team.members = members_of(store, &principal.account, members).await?;
     }
-    if !identity.update_team(&team).await? {
+    if !store.update_team(&team).await? {
         return Err(Refused::not_found(format!("team `{}` not found", team.id)));
     }
     Ok(TeamView::from(&team))

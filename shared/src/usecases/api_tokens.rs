@@ -81,13 +81,13 @@ pub struct Revoked {
 
 /// Revokes every Web API token of `user`: how many there were.
 pub async fn revoke_tokens_of(
-    identity: &impl ApiTokens,
+    store: &impl ApiTokens,
     account: &AccountId,
     user: &UserId,
 ) -> Result<usize, Refused> {
     let mut revoked = 0;
-    for token in identity.api_tokens(account).await? {
-        if token.user == *user && identity.delete_api_token(&token).await? {
+    for token in store.api_tokens(account).await? {
+        if token.user == *user && store.delete_api_token(&token).await? {
             revoked += 1;
         }
     }
@@ -100,10 +100,10 @@ fn visible_to(token: &ApiToken, principal: &Principal) -> bool {
 }
 
 pub async fn list_api_tokens(
-    identity: &impl ApiTokens,
+    store: &impl ApiTokens,
     principal: &Principal,
 ) -> Result<ApiTokenList, Refused> {
-    let mut tokens = identity.api_tokens(&principal.account).await?;
+    let mut tokens = store.api_tokens(&principal.account).await?;
     tokens.retain(|t| visible_to(t, principal));
     tokens.sort_by_key(|t| t.created);
     let api_tokens = tokens.iter().map(ApiTokenView::from).collect();
@@ -188,24 +188,24 @@ pub async fn issue_api_token(
 }
 
 pub async fn revoke_api_token(
-    identity: &(impl ApiTokens + AuditLog),
+    store: &(impl ApiTokens + AuditLog),
     principal: &Principal,
     id: &str,
     address: Option<&str>,
     now: Millis,
 ) -> Result<Revoked, Refused> {
     let not_found = || Refused::not_found(format!("Web API token `{id}` not found"));
-    let token = identity
+    let token = store
         .api_tokens(&principal.account)
         .await?
         .into_iter()
         .find(|t| t.id == id && visible_to(t, principal))
         .ok_or_else(not_found)?;
-    if !identity.delete_api_token(&token).await? {
+    if !store.delete_api_token(&token).await? {
         return Err(not_found());
     }
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "api_token_revoked",

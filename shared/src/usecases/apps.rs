@@ -24,6 +24,8 @@ use super::{log, Conflict, Deleted, Refused};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppDraft {
+    /// The app's ID. Named `thing` in the API since its first version, for the IoT thing
+    /// it becomes the last part of.
     pub thing: Option<String>,
     pub name: Option<String>,
     /// `gateway` (the default) or `direct_logger`; fixed at registration.
@@ -163,10 +165,10 @@ pub async fn register_app(
     registration: RegistrationId,
     now: Millis,
 ) -> Result<Registered, Refused> {
-    let thing = draft
+    let app_id = draft
         .thing
         .ok_or_else(|| Refused::invalid("`thing` is missing"))?;
-    let thing = AppId::parse(thing).map_err(|e| Refused::invalid(format!("`thing`: {e}")))?;
+    let app_id = AppId::parse(app_id).map_err(|e| Refused::invalid(format!("`thing`: {e}")))?;
     let kind = match draft.kind.as_deref() {
         None => AppKind::Gateway,
         Some(text) => AppKind::parse(text).ok_or_else(|| {
@@ -176,8 +178,8 @@ pub async fn register_app(
         })?,
     };
     let app = App {
-        name: display_name(draft.name, thing.as_str())?,
-        id: thing,
+        name: display_name(draft.name, app_id.as_str())?,
+        id: app_id,
         account: principal.account.clone(),
         group: group.id.clone(),
         kind,

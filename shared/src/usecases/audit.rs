@@ -20,7 +20,7 @@ pub const DEFAULT_AUDIT_EVENTS: usize = 100;
 /// Audits a failed login, folded with the others of its user, address and detail in the
 /// same window into one entry with a count.
 pub async fn login_failed(
-    identity: &impl AuditLog,
+    store: &impl AuditLog,
     account: &AccountId,
     user: &UserId,
     address: Option<&str>,
@@ -36,14 +36,14 @@ pub async fn login_failed(
         count: 1,
         last: None,
     };
-    identity.audit_failure(account, &event).await?;
+    store.audit_failure(account, &event).await?;
     Ok(())
 }
 
 /// Writes an audit event; a failure to write it fails the request, so nothing audited
 /// goes unrecorded.
 pub async fn audit(
-    identity: &impl AuditLog,
+    store: &impl AuditLog,
     account: &AccountId,
     user: Option<&UserId>,
     address: Option<&str>,
@@ -60,13 +60,13 @@ pub async fn audit(
         count: 1,
         last: None,
     };
-    identity.audit(account, &event).await?;
+    store.audit(account, &event).await?;
     Ok(())
 }
 
 /// Audits an action the caller took.
 pub async fn audit_own(
-    identity: &impl AuditLog,
+    store: &impl AuditLog,
     principal: &Principal,
     address: Option<&str>,
     action: &str,
@@ -75,7 +75,7 @@ pub async fn audit_own(
 ) -> Result<(), Refused> {
     let user = Some(&principal.user);
     audit(
-        identity,
+        store,
         &principal.account,
         user,
         address,
@@ -95,11 +95,11 @@ pub struct AuditLogPage {
 
 /// A page of the account's audit log, newest first, as `query` filters it.
 pub async fn audit_log(
-    identity: &impl AuditLog,
+    store: &impl AuditLog,
     principal: &Principal,
     query: &AuditQuery,
 ) -> Result<AuditLogPage, Refused> {
-    let page = identity.audit_log(&principal.account, query).await?;
+    let page = store.audit_log(&principal.account, query).await?;
     let next = page.next.map(|sk| URL_SAFE_NO_PAD.encode(sk));
     Ok(AuditLogPage {
         events: page.events,

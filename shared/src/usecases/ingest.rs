@@ -1,8 +1,8 @@
 //! Ingest: device records in, stored exactly once.
 //!
-//! The `ingest` Lambda calls [`handle`] with the IoT rule's [`RuleEvent`]. A message that cannot be a batch, or
-//! that comes from an unknown or disabled app, is refused whole and logged; inside a
-//! batch each record stands or falls alone. Refusals return success, because Lambda
+//! The `ingest` Lambda calls [`handle`] with the IoT rule's [`RuleEvent`]. A message
+//! that cannot be a batch, or that comes from an unknown or disabled app, is refused
+//! whole and logged; inside a batch each record stands or falls alone. Refusals return success, because Lambda
 //! retrying a bad message cannot make it good; storage failures return an error, so
 //! Lambda redelivers the batch — harmless, since every write here is idempotent.
 
@@ -66,7 +66,7 @@ pub async fn handle(
     new_instance: &NewInstance,
 ) -> Result<IngestReport, IngestError> {
     let report = IngestReport::default();
-    let Some((account, thing)) = stack.app_of(&event.thing) else {
+    let Some((account, app_id)) = stack.app_of(&event.thing) else {
         return Ok(refuse(
             report,
             &event.thing,
@@ -75,7 +75,7 @@ pub async fn handle(
     };
     // The account comes from the store, found by the thing name IoT Core bound to the
     // app's certificate; nothing in the payload is trusted for it.
-    let app = match store.app(&account, &thing).await? {
+    let app = match store.app(&account, &app_id).await? {
         Some(app) if app.enabled => app,
         Some(_) => return Ok(refuse(report, &event.thing, "app is disabled".into())),
         None => {
@@ -169,7 +169,7 @@ async fn ingest_batch(
     }
     // Latest values and an instrument's last-seen time are the newest records; the app's
     // own last-seen time is written only when those cannot show it (see
-    // `fieldcloud::domain::presence`).
+    // `crate::domain::presence`).
     if writes_last_seen(app, batch.received_at, newest_record) {
         store.touch_app(app, batch.received_at).await?;
     }

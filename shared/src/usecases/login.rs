@@ -341,7 +341,7 @@ pub async fn login_two_step(
 
 /// Audits a login refused with the right credentials, and why.
 async fn refused_login(
-    identity: &impl AuditLog,
+    store: &impl AuditLog,
     user: &User,
     address: Option<&str>,
     why: &str,
@@ -350,7 +350,7 @@ async fn refused_login(
     let account = &user.account;
     let detail = why.to_owned();
     audit(
-        identity,
+        store,
         account,
         Some(&user.id),
         address,
@@ -364,7 +364,7 @@ async fn refused_login(
 /// Opens a session of `user` in their session `generation` (read before their password
 /// was checked) and answers a successful login with its token.
 pub async fn open_session(
-    identity: &(impl Sessions + AuditLog),
+    store: &(impl Sessions + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     user: &User,
@@ -382,7 +382,7 @@ pub async fn open_session(
         last_active: now,
         generation,
     };
-    identity.create_session(&session).await?;
+    store.create_session(&session).await?;
     let token = key.sign(&Principal {
         account: account.clone(),
         user: user.clone(),
@@ -391,7 +391,7 @@ pub async fn open_session(
         expires: now.plus(TOKEN_LIFETIME_MILLIS),
     });
     audit(
-        identity,
+        store,
         account,
         Some(user),
         address,
@@ -417,7 +417,7 @@ pub struct LoggedOut {
 
 /// Ends the caller's session.
 pub async fn logout(
-    identity: &(impl Sessions + AuditLog),
+    store: &(impl Sessions + AuditLog),
     principal: &Principal,
     address: Option<&str>,
     now: Millis,
@@ -428,7 +428,7 @@ pub async fn logout(
             "a Web API token has no session to end; revoke it with DELETE /v1/api-tokens/{id}",
         ));
     }
-    identity.delete_session(&principal.session).await?;
-    audit_own(identity, principal, address, "logout", String::new(), now).await?;
+    store.delete_session(&principal.session).await?;
+    audit_own(store, principal, address, "logout", String::new(), now).await?;
     Ok(LoggedOut { logged_out: true })
 }

@@ -56,7 +56,7 @@ fn new_code(random: &mut impl Random) -> String {
 
 /// Mails a new code for `purpose` to `to` and stores its hash.
 pub async fn send_code(
-    identity: &impl MailedCodes,
+    store: &impl MailedCodes,
     mailer: &impl Mailer,
     random: &mut impl Random,
     purpose: &str,
@@ -64,7 +64,7 @@ pub async fn send_code(
     now: Millis,
 ) -> Result<(), Refused> {
     let code = new_code(random);
-    identity
+    store
         .create_mailed_code(
             purpose,
             Some(&mailed_code_hash(purpose, &code)),
@@ -88,12 +88,12 @@ pub async fn send_code(
 
 /// Spends the code for `purpose`; `false` for a wrong, used or expired one.
 pub async fn take_code(
-    identity: &impl MailedCodes,
+    store: &impl MailedCodes,
     purpose: &str,
     code: &str,
     now: Millis,
 ) -> Result<bool, Refused> {
-    Ok(identity
+    Ok(store
         .take_mailed_code(purpose, &mailed_code_hash(purpose, code), now)
         .await?)
 }
@@ -103,13 +103,11 @@ pub const MAX_CODE_ATTEMPTS: u32 = 3;
 
 /// Counts one code tried on `purpose`; `false` once the step has ended or had its tries.
 pub async fn attempt(
-    identity: &impl MailedCodes,
+    store: &impl MailedCodes,
     purpose: &str,
     now: Millis,
 ) -> Result<bool, Refused> {
-    Ok(identity
-        .count_attempt(purpose, MAX_CODE_ATTEMPTS, now)
-        .await?)
+    Ok(store.count_attempt(purpose, MAX_CODE_ATTEMPTS, now).await?)
 }
 
 /// What a login's second step is stored under: its challenge's session ID.
@@ -123,13 +121,13 @@ fn enrollment_purpose(principal: &Principal) -> String {
 
 /// Starts turning on the e-mail step: mails a code to the user's address.
 pub async fn enroll(
-    identity: &(impl Users + Throttle + MailedCodes),
+    store: &(impl Users + Throttle + MailedCodes),
     mailer: &impl Mailer,
     random: &mut impl Random,
     principal: &Principal,
     now: Millis,
 ) -> Result<CodeSent, Refused> {
-    let user = own_user(identity, principal).await?;
+    let user = own_user(store, principal).await?;
     if user.two_step() == Some(TwoStep::Totp) {
         return Err(Refused::conflict(
             Conflict::TwoStepOn,
@@ -143,17 +141,14 @@ pub async fn enroll(
         )
     })?;
     let key = format!("code-mail:{}/{}", principal.account, principal.user);
-    if let Some(until) = identity
-        .claim_attempt(&key, MAX_ENROLLMENT_MAILS, now)
-        .await?
-    {
+    if let Some(until) = store.claim_attempt(&key, MAX_ENROLLMENT_MAILS, now).await? {
         return Err(Refused::TooMany(format!(
             "three codes were mailed already; ask again after {}",
             until.iso()
         )));
     }
     let purpose = enrollment_purpose(principal);
-    send_code(identity, mailer, random, &purpose, &email, now).await?;
+    send_code(store, mailer, random, &purpose, &email, now).await?;
     Ok(CodeSent {
         sent: "a code is on its way to your e-mail address",
     })
@@ -161,28 +156,28 @@ pub async fn enroll(
 
 /// Turns the e-mail step on with the mailed code.
 pub async fn confirm(
-    identity: &(impl Users + MailedCodes + AuditLog),
+    store: &(impl Users + MailedCodes + AuditLog),
     principal: &Principal,
     code: Code,
     address: Option<&str>,
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
     let purpose = enrollment_purpose(principal);
-    if !attempt(identity, &purpose, now).await? {
+    if !attempt(store, &purpose, now).await? {
         return Err(Refused::invalid(
             "no code is pending, or it expired or had its tries; ask for a new one",
         ));
     }
-    if !take_code(identity, &purpose, &code.code, now).await? {
+    if !take_code(store, &purpose, &code.code, now).await? {
         return Err(Refused::invalid(
             "the code is wrong, used or expired; ask for a new one",
         ));
     }
-    identity
+    store
         .set_email_two_step(&principal.account, &principal.user, true)
         .await?;
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "two_step_enabled",
@@ -196,18 +191,18 @@ pub async fn confirm(
 /// Turns the e-mail step off; the password is asked again, so a session left open is
 /// not enough.
 pub async fn disable(
-    identity: &(impl Users + Throttle + AuditLog),
+    store: &(impl Users + Throttle + AuditLog),
     principal: &Principal,
     password: Password,
     address: Option<&str>,
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
-    recheck_password(identity, principal, &password.password, address, now).await?;
-    identity
+    recheck_password(store, principal, &password.password, address, now).await?;
+    store
         .set_email_two_step(&principal.account, &principal.user, false)
         .await?;
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "two_step_disabled",

@@ -35,17 +35,17 @@ pub struct PasswordChanged {
 /// tells how many were revoked and how many still work (which the change leaves alone
 /// unless asked, as programs run on them).
 async fn settle_tokens_after_password(
-    identity: &impl ApiTokens,
+    store: &impl ApiTokens,
     account: &AccountId,
     user: &UserId,
     revoke: bool,
 ) -> Result<PasswordChanged, Refused> {
     let revoked = if revoke {
-        revoke_tokens_of(identity, account, user).await?
+        revoke_tokens_of(store, account, user).await?
     } else {
         0
     };
-    let left = identity
+    let left = store
         .api_tokens(account)
         .await?
         .iter()
@@ -95,25 +95,23 @@ pub struct PasswordChange {
 /// Changes the caller's own password: the current one is asked again, the policy applies,
 /// and every other session of the user ends (the one that asked goes on).
 pub async fn change_password(
-    identity: &(impl Users + Sessions + Throttle + ApiTokens + AuditLog),
+    store: &(impl Users + Sessions + Throttle + ApiTokens + AuditLog),
     principal: &Principal,
     change: PasswordChange,
     address: Option<&str>,
     now: Millis,
 ) -> Result<PasswordChanged, Refused> {
-    let user = recheck_password(identity, principal, &change.current, address, now).await?;
+    let user = recheck_password(store, principal, &change.current, address, now).await?;
     check_password_policy(&change.new, &user.id).map_err(Refused::Invalid)?;
     let hash = hash_password(&change.new);
-    let generation = set_password_ending_sessions(identity, &user.account, &user.id, &hash)
+    let generation = set_password_ending_sessions(store, &user.account, &user.id, &hash)
         .await?
         .ok_or_else(|| Refused::not_found(format!("user `{}` not found", user.id)))?;
     if !principal.session.starts_with(WEB_API_SESSION) {
-        identity
-            .keep_session(&principal.session, generation)
-            .await?;
+        store.keep_session(&principal.session, generation).await?;
     }
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "password_changed",
@@ -121,7 +119,7 @@ pub async fn change_password(
         now,
     )
     .await?;
-    settle_tokens_after_password(identity, &user.account, &user.id, change.revoke_api_tokens).await
+    settle_tokens_after_password(store, &user.account, &user.id, change.revoke_api_tokens).await
 }
 
 /// Reset requests one user may cause in a throttle window: each sends a mail.

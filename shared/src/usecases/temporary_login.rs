@@ -22,7 +22,7 @@ pub struct TemporaryLogin {
 }
 
 pub async fn temporary_login(
-    identity: &(impl Users + Sessions + AuditLog),
+    store: &(impl Users + Sessions + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     principal: &Principal,
@@ -36,11 +36,11 @@ pub async fn temporary_login(
         role: Role::Viewer,
         last_active: now,
         // Its maker's: it ends with their sessions.
-        generation: identity
+        generation: store
             .session_generation(&principal.account, &principal.user)
             .await?,
     };
-    identity.create_session(&session).await?;
+    store.create_session(&session).await?;
     let expires = now.plus(TEMPORARY_LOGIN_MILLIS);
     let token = key.sign(&Principal {
         account: session.account,
@@ -50,7 +50,7 @@ pub async fn temporary_login(
         expires,
     });
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "temporary_login_issued",

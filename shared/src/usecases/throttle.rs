@@ -14,19 +14,19 @@ use super::Refused;
 /// Asks for the caller's own password again before a sensitive change. Wrong ones count
 /// against the user's login throttle, so a stolen session cannot guess at leisure.
 pub async fn recheck_password(
-    identity: &(impl Users + Throttle),
+    store: &(impl Users + Throttle),
     principal: &Principal,
     password: &str,
     address: Option<&str>,
     now: Millis,
 ) -> Result<User, Refused> {
     let name = user_throttle_key(&principal.account, &principal.user);
-    let attempt = claim_login_attempt(identity, &name, address, now).await?;
-    let user = own_user(identity, principal).await?;
+    let attempt = claim_login_attempt(store, &name, address, now).await?;
+    let user = own_user(store, principal).await?;
     if !verify_password(password, &user.password_hash) {
         return Err(Refused::invalid("the password is wrong"));
     }
-    attempt.succeeded(identity, now).await?;
+    attempt.succeeded(store, now).await?;
     Ok(user)
 }
 
@@ -42,9 +42,9 @@ pub fn user_throttle_key(account: &AccountId, user: &UserId) -> String {
 pub struct LoginAttempt(Vec<String>);
 
 impl LoginAttempt {
-    pub async fn succeeded(self, identity: &impl Throttle, now: Millis) -> Result<(), Refused> {
+    pub async fn succeeded(self, store: &impl Throttle, now: Millis) -> Result<(), Refused> {
         for key in &self.0 {
-            identity.release_attempt(key, now).await?;
+            store.release_attempt(key, now).await?;
         }
         Ok(())
     }
@@ -54,15 +54,15 @@ impl LoginAttempt {
 /// attempt is checked, so parallel guesses get no more than sequential ones: too many
 /// when one of them is spent (and the slots taken so far are given back).
 pub async fn claim_login_attempt(
-    identity: &impl Throttle,
+    store: &impl Throttle,
     name: &str,
     address: Option<&str>,
     now: Millis,
 ) -> Result<LoginAttempt, Refused> {
     let mut taken = LoginAttempt(Vec::new());
     for (key, max) in login_throttles(name, address) {
-        if let Some(until) = identity.claim_attempt(&key, max, now).await? {
-            taken.succeeded(identity, now).await?;
+        if let Some(until) = store.claim_attempt(&key, max, now).await? {
+            taken.succeeded(store, now).await?;
             return Err(too_many_failures(until));
         }
         taken.0.push(key);

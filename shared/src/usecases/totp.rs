@@ -32,7 +32,7 @@ pub struct TotpEnrollment {
 /// way: a stolen session alone could swap it for the thief's own; turning it off first
 /// takes a current code.
 pub async fn enroll_totp(
-    identity: &(impl Users + Throttle + AuditLog),
+    store: &(impl Users + Throttle + AuditLog),
     key: &TokenKey,
     random: &mut impl Random,
     principal: &Principal,
@@ -42,7 +42,7 @@ pub async fn enroll_totp(
 ) -> Result<TotpEnrollment, Refused> {
     // The password is asked again: whoever holds a session alone could otherwise put
     // their own authenticator on the user and lock the user out of logging in.
-    let user = recheck_password(identity, principal, &password.password, address, now).await?;
+    let user = recheck_password(store, principal, &password.password, address, now).await?;
     let two_step_on = |message: &str| Refused::conflict(Conflict::TwoStepOn, message);
     match user.two_step() {
         Some(TwoStep::Email) => {
@@ -60,7 +60,7 @@ pub async fn enroll_totp(
         last_step: 0,
     };
     // Conditional: a confirmation that came between the read and this write wins.
-    if !identity
+    if !store
         .set_totp(&principal.account, &principal.user, Some(&state))
         .await?
     {
@@ -70,7 +70,7 @@ pub async fn enroll_totp(
         Refused::invalid("the account and user IDs cannot name an authenticator entry")
     })?;
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "two_step_enrollment_started",
@@ -109,14 +109,14 @@ fn totp_on() -> Refused {
 
 /// Confirms enrollment with a code from the app; from then on login asks for codes.
 pub async fn confirm_totp(
-    identity: &(impl Users + AuditLog),
+    store: &(impl Users + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     code: Code,
     address: Option<&str>,
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
-    let user = own_user(identity, principal).await?;
+    let user = own_user(store, principal).await?;
     let pending = user.totp.filter(|t| !t.confirmed).ok_or_else(|| {
         Refused::conflict(Conflict::NotEnrolled, "start with POST /v1/two-step/totp")
     })?;
@@ -128,7 +128,7 @@ pub async fn confirm_totp(
         ..pending
     };
     // Conditional on the very secret the code was checked against still pending.
-    if !identity
+    if !store
         .set_totp(&principal.account, &principal.user, Some(&confirmed))
         .await?
     {
@@ -138,7 +138,7 @@ pub async fn confirm_totp(
         ));
     }
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "two_step_enabled",
@@ -152,7 +152,7 @@ pub async fn confirm_totp(
 /// Turns two-step verification off; it takes a current code, so a stolen session alone
 /// cannot, and wrong codes take tries from the login throttle, so it cannot guess either.
 pub async fn disable_totp(
-    identity: &(impl Users + Throttle + AuditLog),
+    store: &(impl Users + Throttle + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     code: Code,
@@ -160,8 +160,8 @@ pub async fn disable_totp(
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
     let name = user_throttle_key(&principal.account, &principal.user);
-    let attempt = claim_login_attempt(identity, &name, address, now).await?;
-    let user = own_user(identity, principal).await?;
+    let attempt = claim_login_attempt(store, &name, address, now).await?;
+    let user = own_user(store, principal).await?;
     let valid = match user.totp.as_ref().filter(|t| t.confirmed) {
         Some(state) => totp_step(&stored_secret(key, state)?, &code.code, now),
         None => None,
@@ -169,18 +169,18 @@ pub async fn disable_totp(
     let Some(step) = valid else {
         return Err(Refused::invalid("the code does not match"));
     };
-    if !identity
+    if !store
         .use_totp_step(&principal.account, &principal.user, step)
         .await?
     {
         return Err(Refused::invalid("the code was used already"));
     }
-    attempt.succeeded(identity, now).await?;
-    identity
+    attempt.succeeded(store, now).await?;
+    store
         .set_totp(&principal.account, &principal.user, None)
         .await?;
     audit_own(
-        identity,
+        store,
         principal,
         address,
         "two_step_disabled",

@@ -69,12 +69,8 @@ fn parse_role(text: &str) -> Result<Role, Refused> {
     }
 }
 
-async fn user_of(
-    identity: &impl Users,
-    principal: &Principal,
-    id: &UserId,
-) -> Result<User, Refused> {
-    identity
+async fn user_of(store: &impl Users, principal: &Principal, id: &UserId) -> Result<User, Refused> {
+    store
         .user(&principal.account, id)
         .await?
         .ok_or_else(|| Refused::not_found(format!("user `{id}` not found")))
@@ -117,7 +113,7 @@ pub struct NewUser {
 /// Checks the caller's own password, asked again before an admin change that would give
 /// whoever holds the session a way in that outlives it.
 pub async fn confirm_admin(
-    identity: &(impl Users + Throttle),
+    store: &(impl Users + Throttle),
     principal: &Principal,
     password: Option<&str>,
     what: &str,
@@ -129,12 +125,12 @@ pub async fn confirm_admin(
             "`admin_password` is missing: {what} asks for your own password again"
         ))
     })?;
-    recheck_password(identity, principal, password, address, now).await?;
+    recheck_password(store, principal, password, address, now).await?;
     Ok(())
 }
 
-pub async fn list_users(identity: &impl Users, principal: &Principal) -> Result<UserList, Refused> {
-    let mut users = identity.users(&principal.account).await?;
+pub async fn list_users(store: &impl Users, principal: &Principal) -> Result<UserList, Refused> {
+    let mut users = store.users(&principal.account).await?;
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let users = users.iter().map(UserView::from).collect();
     Ok(UserList { users })
@@ -222,11 +218,11 @@ pub async fn delete_user(
 }
 
 pub async fn user_detail(
-    identity: &impl Users,
+    store: &impl Users,
     principal: &Principal,
     id: &UserId,
 ) -> Result<UserView, Refused> {
-    Ok(UserView::from(&user_of(identity, principal, id).await?))
+    Ok(UserView::from(&user_of(store, principal, id).await?))
 }
 
 /// The body of a user change; what is left out stays as it is.
@@ -248,14 +244,14 @@ pub struct UserDraft {
 }
 
 pub async fn update_user(
-    identity: &(impl Users + Throttle + AuditLog),
+    store: &(impl Users + Throttle + AuditLog),
     principal: &Principal,
     id: &UserId,
     draft: UserDraft,
     address: Option<&str>,
     now: Millis,
 ) -> Result<UserView, Refused> {
-    let mut user = user_of(identity, principal, id).await?;
+    let mut user = user_of(store, principal, id).await?;
     let was = user.role;
     if let Some(role) = draft.role {
         user.role = parse_role(&role)?;
@@ -278,7 +274,7 @@ pub async fn update_user(
         }
         if email != user.email {
             confirm_admin(
-                identity,
+                store,
                 principal,
                 draft.admin_password.as_deref(),
                 "changing an e-mail address",
@@ -306,7 +302,7 @@ pub async fn update_user(
         }
         Some(_) => {
             confirm_admin(
-                identity,
+                store,
                 principal,
                 draft.admin_password.as_deref(),
                 "turning a second step off",
@@ -317,17 +313,17 @@ pub async fn update_user(
             true
         }
     };
-    changed(identity.update_user(&user, was).await?, &user)?;
+    changed(store.update_user(&user, was).await?, &user)?;
     // After the change it goes with was accepted: a refused change turns nothing off.
     if turn_off_two_step && user.two_step().is_some() {
-        identity.set_totp(&user.account, &user.id, None).await?;
-        identity
+        store.set_totp(&user.account, &user.id, None).await?;
+        store
             .set_email_two_step(&user.account, &user.id, false)
             .await?;
         user.totp = None;
         user.email_two_step = false;
         audit(
-            identity,
+            store,
             &principal.account,
             Some(&principal.user),
             address,
@@ -341,6 +337,6 @@ pub async fn update_user(
 }
 
 /// The caller's own user.
-pub async fn me(identity: &impl Users, principal: &Principal) -> Result<UserView, Refused> {
-    Ok(UserView::from(&own_user(identity, principal).await?))
+pub async fn me(store: &impl Users, principal: &Principal) -> Result<UserView, Refused> {
+    Ok(UserView::from(&own_user(store, principal).await?))
 }

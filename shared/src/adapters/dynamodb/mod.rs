@@ -44,12 +44,17 @@
 //! (`store::to_item`, `store::from_item`; an item that does not decode is
 //! [`StoreError::Corrupt`], naming its kind). A unit test beside each pins the exact
 //! item. Updates (`SET`, `ADD`, conditions) name their attributes by hand, in `values`
-//! terms. Adding an item kind takes three places:
+//! terms. Here, adding an item kind takes three places:
 //!
-//! 1. the port (`crate::ports`), if it is a new one;
+//! 1. the port (`crate::ports`), if it is a new one (and in `Store`);
 //! 2. the adapter file implementing it here, with the item struct, its `ItemKind` and
 //!    conversions, and its test;
-//! 3. its keys in `keys.rs`: the builders and the row in the table there.
+//! 3. its keys in `keys.rs`: the builders and the row in the table there (and
+//!    `template.yaml` if it needs the group index or a TTL).
+//!
+//! A new port also gets its in-memory adapter (`crate::memory`) and its contract
+//! (`crate::contract`), run on both: in a unit test there and in
+//! `tests/e2e/contracts.rs`.
 
 mod item_size;
 mod keys;
