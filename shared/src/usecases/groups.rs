@@ -131,3 +131,135 @@ pub async fn delete_group(
         deleted: group.id.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::auth::Role;
+    use crate::domain::ids::{AccountId, UserId};
+    use crate::domain::plan::Plan;
+    use crate::domain::record::Millis;
+    use crate::domain::registry::Account;
+    use crate::memory::MemoryStore;
+
+    fn account_on(store: &MemoryStore, plan: Plan) -> Principal {
+        let id = AccountId::parse("acme").unwrap();
+        store.create_account(&Account::new(id.clone(), "Acme".into(), plan, Millis(0)));
+        Principal {
+            account: id,
+            user: UserId::parse("admin").unwrap(),
+            role: Role::Admin,
+            session: "session".into(),
+            expires: Millis(i64::MAX),
+        }
+    }
+
+    fn draft(id: &str) -> GroupDraft {
+        GroupDraft {
+            id: Some(id.into()),
+            name: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_plan_refuses_the_group_past_its_limit_naming_the_plan_and_the_limit() {
+        for plan in Plan::ALL {
+            let store = MemoryStore::new();
+            let admin = account_on(&store, plan);
+            let limit = plan.limits().groups;
+            for n in 0..limit {
+                create_group(&store, &admin, draft(&format!("g{n}")))
+                    .await
+                    .unwrap();
+            }
+            let refused = create_group(&store, &admin, draft("one-more"))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(refused, Refused::LimitReached { plan: p, limit: l, .. } if p == plan && l == limit),
+                "{plan}: {refused:?}"
+            );
+            let listed = list_groups(&store, &admin).await.unwrap().groups;
+            assert_eq!(listed.len(), limit as usize, "{plan}");
+        }
+    }
+
+    /// One step a caller may take: create or delete group `g{n}`.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Create(u8),
+        Delete(u8),
+    }
+
+    fn steps() -> impl Strategy<Value = Vec<Step>> {
+        let step = prop_oneof![
+            (0u8..6).prop_map(Step::Create),
+            (0u8..6).prop_map(Step::Delete)
+        ];
+        proptest::collection::vec(step, 0..40)
+    }
+
+    proptest! {
+        /// Whatever a caller creates and deletes, in any order, the account holds at most
+        /// its plan's groups, and every answer is the one a plain set of IDs predicts:
+        /// created while there is room, `exists` for a taken ID, `limit_reached` with the
+        /// plan and the limit when full, and a deletion frees a slot.
+        #[test]
+        fn groups_never_pass_the_limit_and_answers_follow_the_set_of_ids(steps in steps()) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(async {
+                let plan = Plan::Standard;
+                let limit = plan.limits().groups as usize;
+                let store = MemoryStore::new();
+                let admin = account_on(&store, plan);
+                let mut held = BTreeSet::new();
+                // Fill to three below the limit with groups the steps never name, so the
+                // steps reach it.
+                for n in 0..limit - 3 {
+                    create_group(&store, &admin, draft(&format!("base-{n}"))).await.unwrap();
+                    held.insert(format!("base-{n}"));
+                }
+                for step in steps {
+                    match step {
+                        Step::Create(n) => {
+                            let id = format!("g{n}");
+                            let answer = create_group(&store, &admin, draft(&id)).await;
+                            match answer {
+                                Ok(view) => {
+                                    assert!(!held.contains(&id) && held.len() < limit);
+                                    assert_eq!(view.id.as_str(), id);
+                                    held.insert(id);
+                                }
+                                Err(Refused::Conflict { kind: Conflict::Exists, .. }) => {
+                                    assert!(held.contains(&id));
+                                }
+                                Err(Refused::LimitReached { plan: p, limit: l, .. }) => {
+                                    assert!(!held.contains(&id) && held.len() == limit);
+                                    assert_eq!((p, l as usize), (plan, limit));
+                                }
+                                Err(other) => panic!("creating {id}: {other:?}"),
+                            }
+                        }
+                        Step::Delete(n) => {
+                            let id = format!("g{n}");
+                            let Some(group) = store.group(&admin.account, &GroupId::parse(&*id).unwrap()).await.unwrap() else {
+                                assert!(!held.contains(&id));
+                                continue;
+                            };
+                            delete_group(&store, &admin, &group).await.unwrap();
+                            held.remove(&id);
+                        }
+                    }
+                    let listed = list_groups(&store, &admin).await.unwrap().groups;
+                    let listed: BTreeSet<String> =
+                        listed.into_iter().map(|g| g.id.as_str().to_owned()).collect();
+                    assert_eq!(listed, held);
+                }
+            });
+        }
+    }
+}
