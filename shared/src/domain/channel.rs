@@ -40,8 +40,11 @@ impl fmt::Display for ChannelRef {
     }
 }
 
-/// Any channel a series can show.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Any channel a series can show (or an alarm watch), written as the API writes it.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub enum SeriesRef {
     Measured(ChannelRef),
     Calculated(CalcId),
@@ -55,6 +58,19 @@ impl SeriesRef {
                 .map_err(|e| format!("channel `{text}`: {e}")),
             None => ChannelRef::parse(text).map(SeriesRef::Measured),
         }
+    }
+}
+
+impl TryFrom<String> for SeriesRef {
+    type Error = String;
+    fn try_from(text: String) -> Result<SeriesRef, String> {
+        SeriesRef::parse(&text)
+    }
+}
+
+impl From<SeriesRef> for String {
+    fn from(channel: SeriesRef) -> String {
+        channel.to_string()
     }
 }
 

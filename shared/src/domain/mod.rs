@@ -1,6 +1,7 @@
 //! The domain: pure logic with no I/O and no AWS types. Time is always a parameter.
 
 pub mod access;
+pub mod alarm;
 pub mod allowlist;
 pub mod auth;
 pub mod calculated;

@@ -1,0 +1,321 @@
+//! One channel's condition: how its value is compared, with separate thresholds to
+//! raise the alarm (IN) and to clear it (OUT).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::channel::SeriesRef;
+use crate::domain::record::Value;
+
+/// A comparison with its thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "compare", rename_all = "snake_case")]
+pub enum Limit {
+    Above {
+        value: f64,
+    },
+    AtOrAbove {
+        value: f64,
+    },
+    AtOrBelow {
+        value: f64,
+    },
+    Below {
+        value: f64,
+    },
+    /// Outside `[low, high]`, the thresholds included: `v <= low || v >= high`.
+    OutsideIncluding {
+        low: f64,
+        high: f64,
+    },
+    /// Outside `(low, high)`, the thresholds excluded: `v < low || v > high`.
+    OutsideExcluding {
+        low: f64,
+        high: f64,
+    },
+}
+
+impl Limit {
+    /// Whether a number meets the comparison.
+    pub fn met_by(&self, v: f64) -> bool {
+        match *self {
+            Limit::Above { value } => v > value,
+            Limit::AtOrAbove { value } => v >= value,
+            Limit::AtOrBelow { value } => v <= value,
+            Limit::Below { value } => v < value,
+            Limit::OutsideIncluding { low, high } => v <= low || v >= high,
+            Limit::OutsideExcluding { low, high } => v < low || v > high,
+        }
+    }
+
+    fn check(&self, field: &str) -> Result<(), String> {
+        let finite = |v: f64| {
+            v.is_finite()
+                .then_some(())
+                .ok_or_else(|| format!("`{field}`: thresholds must be finite numbers"))
+        };
+        match *self {
+            Limit::Above { value }
+            | Limit::AtOrAbove { value }
+            | Limit::AtOrBelow { value }
+            | Limit::Below { value } => finite(value),
+            Limit::OutsideIncluding { low, high } | Limit::OutsideExcluding { low, high } => {
+                finite(low)?;
+                finite(high)?;
+                if low < high {
+                    Ok(())
+                } else {
+                    Err(format!("`{field}`: `low` must be below `high`"))
+                }
+            }
+        }
+    }
+
+    /// Whether `clear` (the OUT thresholds) is a hysteresis band of `self` (the IN
+    /// thresholds): the same comparison, with the thresholds where a value must go back
+    /// past before the alarm clears — never beyond the IN thresholds.
+    fn admits_clear(&self, clear: &Limit) -> bool {
+        match (*self, *clear) {
+            (Limit::Above { value: raise }, Limit::Above { value: clear })
+            | (Limit::AtOrAbove { value: raise }, Limit::AtOrAbove { value: clear }) => {
+                clear <= raise
+            }
+            (Limit::AtOrBelow { value: raise }, Limit::AtOrBelow { value: clear })
+            | (Limit::Below { value: raise }, Limit::Below { value: clear }) => clear >= raise,
+            (
+                Limit::OutsideIncluding { low, high },
+                Limit::OutsideIncluding {
+                    low: clear_low,
+                    high: clear_high,
+                },
+            )
+            | (
+                Limit::OutsideExcluding { low, high },
+                Limit::OutsideExcluding {
+                    low: clear_low,
+                    high: clear_high,
+                },
+            ) => clear_low >= low && clear_high <= high,
+            _ => false,
+        }
+    }
+}
+
+/// A condition on one channel: raised past `raise`, cleared once back inside `clear`
+/// (the same as `raise` unless a hysteresis band is set).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub channel: SeriesRef,
+    pub raise: Limit,
+    /// The OUT thresholds; `None`: the IN thresholds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clear: Option<Limit>,
+}
+
+/// A condition's truth for one value: special values and no value yet are `Unknown`,
+/// and so satisfy neither raising nor clearing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+impl Truth {
+    fn of(known: Option<bool>) -> Truth {
+        match known {
+            Some(true) => Truth::True,
+            Some(false) => Truth::False,
+            None => Truth::Unknown,
+        }
+    }
+
+    /// Kleene's AND: false wins, then unknown.
+    pub fn and(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::False, _) | (_, Truth::False) => Truth::False,
+            (Truth::True, Truth::True) => Truth::True,
+            _ => Truth::Unknown,
+        }
+    }
+
+    /// Kleene's OR: true wins, then unknown.
+    pub fn or(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::True, _) | (_, Truth::True) => Truth::True,
+            (Truth::False, Truth::False) => Truth::False,
+            _ => Truth::Unknown,
+        }
+    }
+}
+
+impl Condition {
+    pub fn check(&self, field: &str) -> Result<(), String> {
+        self.raise.check(&format!("{field}.raise"))?;
+        if let Some(clear) = &self.clear {
+            clear.check(&format!("{field}.clear"))?;
+            if !self.raise.admits_clear(clear) {
+                return Err(format!(
+                    "`{field}.clear` must compare as `{field}.raise` does, with thresholds no further out than its own (a value clears by coming back past them)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `value` is past the IN thresholds.
+    pub fn raises(&self, value: Option<Value>) -> Truth {
+        Truth::of(number(value).map(|v| self.raise.met_by(v)))
+    }
+
+    /// Whether `value` is still past the OUT thresholds (the alarm clears when it is not).
+    pub fn holds(&self, value: Option<Value>) -> Truth {
+        let limit = self.clear.as_ref().unwrap_or(&self.raise);
+        Truth::of(number(value).map(|v| limit.met_by(v)))
+    }
+}
+
+fn number(value: Option<Value>) -> Option<f64> {
+    match value {
+        Some(Value::Number(v)) => Some(v),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::record::Special;
+
+    fn on(raise: Limit, clear: Option<Limit>) -> Condition {
+        Condition {
+            channel: SeriesRef::parse("gw/LR-1/CH1").unwrap(),
+            raise,
+            clear,
+        }
+    }
+
+    #[test]
+    fn every_comparison_at_just_above_and_just_below_its_threshold() {
+        let t = 10.0;
+        let (below, above) = (t - 1e-9, t + 1e-9);
+        // (limit, met below, met at, met above)
+        let table = [
+            (Limit::Above { value: t }, false, false, true),
+            (Limit::AtOrAbove { value: t }, false, true, true),
+            (Limit::AtOrBelow { value: t }, true, true, false),
+            (Limit::Below { value: t }, true, false, false),
+        ];
+        for (limit, at_below, at, at_above) in table {
+            assert_eq!(
+                [limit.met_by(below), limit.met_by(t), limit.met_by(above)],
+                [at_below, at, at_above],
+                "{limit:?}"
+            );
+        }
+        let (low, high) = (-5.0, 5.0);
+        // (value, outside including, outside excluding)
+        let table = [
+            (low - 1e-9, true, true),
+            (low, true, false),
+            (low + 1e-9, false, false),
+            (0.0, false, false),
+            (high - 1e-9, false, false),
+            (high, true, false),
+            (high + 1e-9, true, true),
+        ];
+        for (v, including, excluding) in table {
+            assert_eq!(
+                Limit::OutsideIncluding { low, high }.met_by(v),
+                including,
+                "{v}"
+            );
+            assert_eq!(
+                Limit::OutsideExcluding { low, high }.met_by(v),
+                excluding,
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn special_values_and_missing_values_neither_raise_nor_clear() {
+        let condition = on(Limit::Above { value: 1.0 }, None);
+        for value in [None, Some(Value::Special(Special::PlusOver))] {
+            assert_eq!(condition.raises(value), Truth::Unknown);
+            assert_eq!(condition.holds(value), Truth::Unknown);
+        }
+        assert_eq!(condition.raises(Some(Value::Number(2.0))), Truth::True);
+    }
+
+    #[test]
+    fn the_clear_thresholds_hold_the_alarm_in_a_band() {
+        let condition = on(
+            Limit::Above { value: 10.0 },
+            Some(Limit::Above { value: 8.0 }),
+        );
+        assert_eq!(condition.check("conditions[0]"), Ok(()));
+        let at = |v| Some(Value::Number(v));
+        // 9 neither raises nor clears: it is inside the band.
+        assert_eq!(condition.raises(at(9.0)), Truth::False);
+        assert_eq!(condition.holds(at(9.0)), Truth::True);
+        assert_eq!(condition.holds(at(8.0)), Truth::False);
+    }
+
+    #[test]
+    fn clear_thresholds_beyond_the_raise_thresholds_or_of_another_kind_are_refused() {
+        let refused = [
+            on(
+                Limit::Above { value: 10.0 },
+                Some(Limit::Above { value: 12.0 }),
+            ),
+            on(
+                Limit::Below { value: 10.0 },
+                Some(Limit::Below { value: 8.0 }),
+            ),
+            on(
+                Limit::Above { value: 10.0 },
+                Some(Limit::AtOrAbove { value: 8.0 }),
+            ),
+            on(
+                Limit::OutsideIncluding {
+                    low: 0.0,
+                    high: 10.0,
+                },
+                Some(Limit::OutsideIncluding {
+                    low: -1.0,
+                    high: 9.0,
+                }),
+            ),
+            on(
+                Limit::OutsideExcluding {
+                    low: 5.0,
+                    high: 5.0,
+                },
+                None,
+            ),
+            on(Limit::Above { value: f64::NAN }, None),
+        ];
+        for condition in refused {
+            let error = condition.check("conditions[0]").unwrap_err();
+            assert!(error.starts_with("`conditions[0]."), "{error}");
+        }
+    }
+
+    #[test]
+    fn kleene_truth_tables() {
+        use Truth::*;
+        let all = [True, False, Unknown];
+        for a in all {
+            for b in all {
+                assert_eq!(a.and(b), b.and(a));
+                assert_eq!(a.or(b), b.or(a));
+            }
+        }
+        assert_eq!(True.and(True), True);
+        assert_eq!(True.and(Unknown), Unknown);
+        assert_eq!(False.and(Unknown), False);
+        assert_eq!(True.or(Unknown), True);
+        assert_eq!(False.or(Unknown), Unknown);
+        assert_eq!(False.or(False), False);
+    }
+}

@@ -1,0 +1,15 @@
+//! Data alarms: rules on channel values ([`Rule`], [`Condition`], [`Limit`],
+//! [`Window`]) and the state machine that ingest and backtest both run ([`evaluate`]).
+
+mod limit;
+mod machine;
+mod rule;
+mod window;
+
+#[cfg(test)]
+mod tests;
+
+pub use limit::{Condition, Limit, Truth};
+pub use machine::{evaluate, AlarmState, Event, Sample};
+pub use rule::{Join, Rule, MAX_HOLD_MILLIS};
+pub use window::{Window, WindowText};
