@@ -28,6 +28,7 @@ store_contract!(
     dynamodb_keeps_the_apps_contract: apps,
     dynamodb_keeps_the_instruments_contract: instruments,
     dynamodb_keeps_the_calculated_channels_contract: calculated_channels,
+    dynamodb_keeps_the_alarms_contract: alarms,
     dynamodb_keeps_the_users_contract: users,
     dynamodb_keeps_the_sessions_contract: sessions,
     dynamodb_keeps_the_throttle_contract: throttle,

@@ -134,6 +134,23 @@ impl CalcId {
 }
 
 id_type!(
+    /// A data alarm of a measurement group; made by the cloud, stable across edits.
+    AlarmId,
+    "alarm ID",
+    32,
+    "use 1 to 32 characters a-z, 0-9 and -",
+    is_slug_char
+);
+
+impl AlarmId {
+    /// A new ID from random bits (the caller supplies the randomness): 48 of them, as 12
+    /// hex digits.
+    pub fn from_random(bits: u64) -> AlarmId {
+        AlarmId::parse(format!("{:012x}", bits >> 16)).expect("hex digits form a valid ID")
+    }
+}
+
+id_type!(
     /// An app's ID (gateway software, or a logger connected directly), unique within its
     /// account. Its IoT thing is named `{stack}:{account}:{app ID}` (see
     /// [`super::iot_thing`]), the only thing about a device message the cloud trusts,

@@ -45,6 +45,7 @@ impl Groups for MemoryStore {
                 group: stored,
                 apps: 0,
                 calculated: 0,
+                alarms: 0,
             },
         );
         Ok(Created::Created)
@@ -76,7 +77,7 @@ impl Groups for MemoryStore {
         let mut tables = self.tables();
         let key = (account.clone(), id.clone());
         match tables.groups.get(&key) {
-            Some(entry) if entry.apps == 0 && entry.calculated == 0 => {}
+            Some(entry) if entry.apps == 0 && entry.calculated == 0 && entry.alarms == 0 => {}
             _ => return Ok(false),
         }
         match tables.accounts.get_mut(account) {

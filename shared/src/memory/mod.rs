@@ -22,6 +22,7 @@ mod store;
 
 // One file per port `MemoryStore` implements, as for `DynamoStore`.
 mod accounts;
+mod alarms;
 mod apps;
 mod audit;
 mod calculated;

@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::domain::access::Team;
+use crate::domain::alarm::Alarm;
 use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
 use crate::domain::calculated::CalculatedChannel;
-use crate::domain::ids::{AccountId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId};
+use crate::domain::ids::{
+    AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
+};
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument};
 use crate::domain::settings::Logo;
@@ -59,6 +62,7 @@ pub(super) struct Tables {
     pub apps: BTreeMap<(AccountId, AppId), AppEntry>,
     pub instruments: BTreeMap<(AccountId, AppId, InstrumentSerial), Instrument>,
     pub calculated: BTreeMap<(AccountId, GroupId, CalcId), CalculatedChannel>,
+    pub alarms: BTreeMap<(AccountId, GroupId, AlarmId), Alarm>,
     pub users: BTreeMap<(AccountId, UserId), User>,
     /// Session generations: they outlive the user, so that one created again with the
     /// same ID finds the old sessions ended.
@@ -110,12 +114,13 @@ impl AccountEntry {
     }
 }
 
-/// A group and the counts of its apps and calculated channels, which keep it from being
-/// deleted.
+/// A group and the counts of its apps, calculated channels and alarms, which keep it
+/// from being deleted.
 pub(super) struct GroupEntry {
     pub group: Group,
     pub apps: u32,
     pub calculated: u32,
+    pub alarms: u32,
 }
 
 /// An app and the count of its instruments.

@@ -19,7 +19,7 @@ pub trait Groups: Send + Sync {
     async fn set_grants(&self, group: &Group) -> Result<bool, StoreError>;
     /// Renames a group; `false` if there is none.
     async fn rename_group(&self, group: &Group) -> Result<bool, StoreError>;
-    /// Deletes a group that has no apps and no calculated channels; `false` if there is
+    /// Deletes a group that has no apps, calculated channels or alarms; `false` if there is
     /// no such group or it is not empty.
     async fn delete_group(&self, account: &AccountId, id: &GroupId) -> Result<bool, StoreError>;
     /// The apps and instruments of a measurement group of an account.

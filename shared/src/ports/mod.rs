@@ -7,6 +7,7 @@
 //! reached, a conflict) is a value, in the port's file or here when several share it.
 
 mod accounts;
+mod alarms;
 mod apps;
 mod audit;
 mod calculated;
@@ -26,6 +27,7 @@ mod tokens;
 mod users;
 
 pub use accounts::Accounts;
+pub use alarms::Alarms;
 pub use apps::Apps;
 pub use audit::AuditLog;
 pub use calculated::CalculatedChannels;
@@ -80,7 +82,7 @@ pub enum Saved {
 }
 
 /// Everything the table holds: configuration (accounts, groups, apps, instruments,
-/// calculated channels) and identity (users, sessions, throttles, single-use codes and
+/// calculated channels, data alarms) and identity (users, sessions, throttles, single-use codes and
 /// links, tokens, teams, the audit log). For code that needs all or most of it; code that
 /// needs a few ports names those.
 pub trait Store:
@@ -89,6 +91,7 @@ pub trait Store:
     + Apps
     + Instruments
     + CalculatedChannels
+    + Alarms
     + Users
     + Sessions
     + Throttle
@@ -107,6 +110,7 @@ impl<T> Store for T where
         + Apps
         + Instruments
         + CalculatedChannels
+        + Alarms
         + Users
         + Sessions
         + Throttle

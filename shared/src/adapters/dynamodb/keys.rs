@@ -5,8 +5,9 @@
 //! | item | `pk` | `sk` | `gpk` / `gsk` (index `byGroup`) | `ttl` |
 //! |---|---|---|---|---|
 //! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
-//! | measurement group (name, grants `user:…`/`team:…` → role; counts of its apps and calculated channels, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
+//! | measurement group (name, grants `user:…`/`team:…` → role; counts of its apps, calculated channels and alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
 //! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
+//! | data alarm (name, rule as a map, enabled, version) | `ACCOUNT#{account}` | `ALARM#{group}#{id}` | – | – |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
 //! | Web API token, listed under its account | `ACCOUNT#{account}` | `APITOKEN#{id}` | – | – |
@@ -28,7 +29,9 @@
 //! can reach another tenant's items. Singular sort keys name the one item of their
 //! partition.
 
-use crate::domain::ids::{AccountId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId};
+use crate::domain::ids::{
+    AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
+};
 use crate::ports::StoreError;
 
 pub const ACCOUNT_SK: &str = "ACCOUNT";
@@ -87,6 +90,15 @@ pub fn calculated_prefix(group: &GroupId) -> String {
 
 pub fn calculated_sk(group: &GroupId, id: &CalcId) -> String {
     format!("{}{id}", calculated_prefix(group))
+}
+
+/// The sort-key prefix of a group's data alarms.
+pub fn alarm_prefix(group: &GroupId) -> String {
+    format!("ALARM#{group}#")
+}
+
+pub fn alarm_sk(group: &GroupId, id: &AlarmId) -> String {
+    format!("{}{id}", alarm_prefix(group))
 }
 
 /// The `byGroup` partition of a group's apps and instruments.

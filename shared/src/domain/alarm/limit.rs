@@ -8,7 +8,7 @@ use crate::domain::record::Value;
 
 /// A comparison with its thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "compare", rename_all = "snake_case")]
+#[serde(tag = "compare", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Limit {
     Above {
         value: f64,
@@ -103,6 +103,7 @@ impl Limit {
 /// A condition on one channel: raised past `raise`, cleared once back inside `clear`
 /// (the same as `raise` unless a hysteresis band is set).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Condition {
     pub channel: SeriesRef,
     pub raise: Limit,

@@ -1,6 +1,8 @@
 //! Data alarms: rules on channel values ([`Rule`], [`Condition`], [`Limit`],
-//! [`Window`]) and the state machine that ingest and backtest both run ([`evaluate`]).
+//! [`Window`]), the state machine that ingest and backtest both run ([`evaluate`]), and a
+//! group's stored alarm definitions ([`Alarm`]).
 
+mod definition;
 mod limit;
 mod machine;
 mod rule;
@@ -9,6 +11,7 @@ mod window;
 #[cfg(test)]
 mod tests;
 
+pub use definition::Alarm;
 pub use limit::{Condition, Limit, Truth};
 pub use machine::{evaluate, AlarmState, Event, Sample};
 pub use rule::{Join, Rule, MAX_HOLD_MILLIS};

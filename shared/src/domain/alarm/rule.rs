@@ -20,7 +20,9 @@ pub enum Join {
 /// The longest filter duration: a day.
 pub const MAX_HOLD_MILLIS: i64 = Millis::DAY;
 
+/// Unknown fields are refused, as in every request body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     /// One condition, or two joined by `join` (their channels may be on different
     /// instruments).
