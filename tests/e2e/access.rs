@@ -12,7 +12,7 @@ use crate::helpers::{batch, record, spawn, TestCloud, ADMIN_PASSWORD};
 const PASSWORD: &str = "Measure4Me";
 
 /// Creates member `user` and logs them in; their token.
-async fn member(app: &TestCloud, user: &str) -> String {
+pub(crate) async fn member(app: &TestCloud, user: &str) -> String {
     let (status, body) = app
         .call(
             "POST",
@@ -52,7 +52,7 @@ fn pair(id: &str, access: &str) -> (String, String) {
     (id.to_owned(), access.to_owned())
 }
 
-async fn grant(app: &TestCloud, group: &str, grants: Value) -> (u16, Value) {
+pub(crate) async fn grant(app: &TestCloud, group: &str, grants: Value) -> (u16, Value) {
     app.call(
         "PUT",
         &format!("/v1/groups/{group}/grants"),
@@ -127,7 +127,8 @@ async fn a_member_sees_and_edits_only_what_is_granted_to_them_or_their_team() {
             .replace("{group}", "plant")
             .replace("{app}", "gw-a")
             .replace("{serial}", "LR-1")
-            .replace("{id}", "abc");
+            .replace("{id}", "abc")
+            .replace("{alarm}", "abc");
         let (status, body) = app.call_as(method, &path, &ann, json!({})).await;
         let expected = if *access == api::Access::Admin {
             403

@@ -940,6 +940,7 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
             .replace("{group}", "plant")
             .replace("{app}", "gw-a")
             .replace("{id}", "abc")
+            .replace("{alarm}", "abc")
             .replace("{user}", "tester")
             .replace("{token}", "abc")
             .replace("{team}", "ops")

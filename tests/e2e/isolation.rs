@@ -142,12 +142,18 @@ async fn data_routes_refuse_missing_expired_and_forged_tokens() {
     assert_eq!((status, body), (200, json!({"status": "ok"})));
 }
 
+/// A rule on acme's channel, as alarm routes take it.
+fn alarm_rule() -> serde_json::Value {
+    json!({"conditions": [{"channel": "gw-a/LR-1/CH1", "raise": {"compare": "above", "value": 30}}]})
+}
+
 /// A path of `ROUTES` with its placeholders filled in.
-fn fill(pattern: &str, group: &str, app: &str, id: &str) -> String {
+fn fill(pattern: &str, group: &str, app: &str, id: &str, alarm: &str) -> String {
     pattern
         .replace("{group}", group)
         .replace("{app}", app)
         .replace("{id}", id)
+        .replace("{alarm}", alarm)
         .replace("{user}", "tester")
         .replace("{token}", id)
         .replace("{team}", "secret-team")
@@ -167,7 +173,7 @@ async fn every_route_but_the_public_ones_refuses_a_request_without_a_token() {
         if *access == api::Access::Public {
             continue;
         }
-        let path = fill(pattern, "plant", "gw-a", "abc");
+        let path = fill(pattern, "plant", "gw-a", "abc", "abc");
         let response = reqwest::Client::new()
             .request(
                 method.parse().unwrap(),
@@ -205,6 +211,15 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         )
         .await;
     let calc_id = calc["id"].as_str().unwrap().to_owned();
+    let (status, alarm) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/alarms",
+            Some(json!({"name": "secret-alarm", "rule": alarm_rule()})),
+        )
+        .await;
+    assert_eq!(status, 201, "{alarm}");
+    let alarm_id = alarm["id"].as_str().unwrap().to_owned();
     let (status, team) = app
         .call(
             "POST",
@@ -217,6 +232,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         "31.4159",
         "Secret plant",
         "secret-calc",
+        "secret-alarm",
         "Gateway gw-a",
         "Secret team",
     ];
@@ -231,7 +247,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         .await
         .expect("a session");
     // Every route, with acme's IDs in every place, and with the rival's own group but
-    // acme's app and calculated channel.
+    // acme's app, calculated channel and alarm.
     let mut probes = 0;
     // Logout last: it ends the rival's own session, which the other probes need.
     let mut routes: Vec<_> = api::ROUTES.iter().collect();
@@ -250,6 +266,12 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             ("POST", p) if p.ends_with("/apps") => json!({"thing": "stolen-gw"}),
             ("PUT", p) if p.contains("/instruments/") => json!({"acquire": ["CH1"]}),
             ("PUT", p) if p.contains("/apps/") => json!({"name": "taken over", "enabled": false}),
+            ("POST", p) if p.ends_with("/alarms") => {
+                json!({"name": "taken over", "rule": alarm_rule()})
+            }
+            ("PUT", p) if p.contains("/alarms/") => {
+                json!({"name": "taken over", "enabled": false, "rule": alarm_rule(), "version": 1})
+            }
             (_, p) if p.contains("/calculated") && *method != "DELETE" && !p.ends_with("/copy") => {
                 json!({"name": "taken over", "expression": "[LR-1/CH1] * 3"})
             }
@@ -261,8 +283,8 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             ""
         };
         for path in [
-            fill(pattern, "plant", "gw-a", &calc_id),
-            fill(pattern, "lab", "gw-a", &calc_id),
+            fill(pattern, "plant", "gw-a", &calc_id, &alarm_id),
+            fill(pattern, "lab", "gw-a", &calc_id, &alarm_id),
         ] {
             let response = reqwest::Client::new()
                 .request(
@@ -288,6 +310,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             let names_acme = path.contains("/plant")
                 || path.contains("gw-a")
                 || path.contains(&calc_id)
+                || path.contains(&alarm_id)
                 || path.contains("/users/")
                 || path.contains("/teams/")
                 || path.contains("/api-tokens/");
@@ -310,6 +333,13 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         )
         .await;
     assert_eq!((status, still["name"].clone()), (200, json!("secret-calc")));
+    let (status, still) = app
+        .call("GET", &format!("/v1/groups/plant/alarms/{alarm_id}"), None)
+        .await;
+    assert_eq!(
+        (status, still["name"].clone(), still["version"].clone()),
+        (200, json!("secret-alarm"), json!(1))
+    );
     let (_, group) = app.call("GET", "/v1/groups/plant", None).await;
     assert_eq!(group["name"], "Secret plant");
 }

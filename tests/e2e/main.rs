@@ -5,6 +5,7 @@
 
 mod access;
 mod account;
+mod alarms;
 mod calculated;
 mod contracts;
 mod expiry;

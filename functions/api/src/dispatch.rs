@@ -12,16 +12,18 @@ use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
 
 use crate::audit::audit_query;
 use crate::error::ApiError;
-use crate::input::{app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
+use crate::input::{alarm_id, app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
 use crate::Api;
-use fieldcloud::domain::ids::CalcId;
+use fieldcloud::domain::ids::{AlarmId, CalcId};
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
-use fieldcloud::usecases::{access, account, api_tokens, apps, calculated, groups, instruments};
+use fieldcloud::usecases::{
+    access, account, alarms, api_tokens, apps, calculated, groups, instruments,
+};
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
 /// A success: the status and the body.
@@ -238,6 +240,7 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     let app = || app_id(call.params.get("app"));
     let serial = || serial_id(call.params.get("serial"));
     let calc = || calc_id(call.params.get("id"));
+    let alarm = || alarm_id(call.params.get("alarm"));
     match route {
         GroupRoute::Detail => ok(groups::GroupView::of(group, role)),
         GroupRoute::Rename => ok(groups::rename_group(store, group, json_body(request)?).await?),
@@ -325,5 +328,17 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
             let new_id = CalcId::from_random(ThreadRandom.u64());
             created(calculated::copy(store, jobs, principal, group, &id, new_id, chain).await?)
         }
+        GroupRoute::ListAlarms => ok(alarms::list(store, principal, group).await?),
+        GroupRoute::CreateAlarm => {
+            let draft = json_body(request)?;
+            let id = AlarmId::from_random(ThreadRandom.u64());
+            created(alarms::create(store, principal, group, draft, id).await?)
+        }
+        GroupRoute::AlarmDetail => ok(alarms::detail(store, principal, group, &alarm()?).await?),
+        GroupRoute::EditAlarm => {
+            let draft = json_body(request)?;
+            ok(alarms::edit(store, principal, group, &alarm()?, draft).await?)
+        }
+        GroupRoute::DeleteAlarm => ok(alarms::delete(store, principal, group, &alarm()?).await?),
     }
 }

@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request};
 
-use fieldcloud::domain::ids::{AppId, CalcId, GroupId, InstrumentSerial, UserId};
+use fieldcloud::domain::ids::{AlarmId, AppId, CalcId, GroupId, InstrumentSerial, UserId};
 use fieldcloud::domain::record::Millis;
 
 use crate::error::ApiError;
@@ -65,6 +65,10 @@ pub fn app_id(text: &str) -> Result<AppId, ApiError> {
 
 pub fn serial_id(text: &str) -> Result<InstrumentSerial, ApiError> {
     InstrumentSerial::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+pub fn alarm_id(text: &str) -> Result<AlarmId, ApiError> {
+    AlarmId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 pub fn calc_id(text: &str) -> Result<CalcId, ApiError> {

@@ -106,6 +106,11 @@ pub enum GroupRoute {
     EditCalculated,
     DeleteCalculated,
     CopyCalculated,
+    ListAlarms,
+    CreateAlarm,
+    AlarmDetail,
+    EditAlarm,
+    DeleteAlarm,
 }
 
 const fn public(method: &'static str, pattern: &'static str, handler: PublicRoute) -> Route {
@@ -342,6 +347,36 @@ pub const ROUTES: &[Route] = &[
         "/v1/groups/{group}/calculated/{id}/copy",
         Access::GroupEditor,
         G::CopyCalculated,
+    ),
+    group(
+        "GET",
+        "/v1/groups/{group}/alarms",
+        Access::GroupViewer,
+        G::ListAlarms,
+    ),
+    group(
+        "POST",
+        "/v1/groups/{group}/alarms",
+        Access::GroupEditor,
+        G::CreateAlarm,
+    ),
+    group(
+        "GET",
+        "/v1/groups/{group}/alarms/{alarm}",
+        Access::GroupViewer,
+        G::AlarmDetail,
+    ),
+    group(
+        "PUT",
+        "/v1/groups/{group}/alarms/{alarm}",
+        Access::GroupEditor,
+        G::EditAlarm,
+    ),
+    group(
+        "DELETE",
+        "/v1/groups/{group}/alarms/{alarm}",
+        Access::GroupEditor,
+        G::DeleteAlarm,
     ),
 ];
 

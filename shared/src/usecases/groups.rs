@@ -122,7 +122,7 @@ pub async fn delete_group(
         return Err(Refused::conflict(
             Conflict::NotEmpty,
             format!(
-                "measurement group `{}` still has apps or calculated channels; delete them first",
+                "measurement group `{}` still has apps, calculated channels or alarms; delete them first",
                 group.id
             ),
         ));

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod account;
+pub mod alarms;
 pub mod api_tokens;
 pub mod apps;
 pub mod audit;

@@ -60,7 +60,7 @@ pub enum Conflict {
     Taken,
     /// An app ID whose IoT thing exists already.
     ThingExists,
-    /// A group that still has apps or calculated channels.
+    /// A group that still has apps, calculated channels or alarms.
     NotEmpty,
     /// A calculated channel whose source is gone.
     Stopped,
