@@ -2,7 +2,8 @@
 //! and the page a client programmer reads does not.
 
 use crate::domain::ids::{
-    AccountId, AppId, CalcId, ChannelName, GroupId, IdError, InstrumentSerial, TeamId, UserId,
+    AccountId, AlarmId, AppId, CalcId, ChannelName, GroupId, IdError, InstrumentSerial, TeamId,
+    UserId,
 };
 use crate::domain::iot_thing::Stack;
 use crate::domain::latest::LATEST_LOOKBACK;
@@ -29,6 +30,7 @@ fn docs_api_gives_each_id_rule_as_the_code_checks_it() {
         ("team ID", rule(TeamId::parse("").map(drop))),
         ("user ID", rule(UserId::parse("").map(drop))),
         ("calculated channel ID", rule(CalcId::parse("").map(drop))),
+        ("alarm ID", rule(AlarmId::parse("").map(drop))),
         ("app ID", rule(AppId::parse("").map(drop))),
         (
             "instrument serial",
