@@ -211,16 +211,23 @@ async fn check_rule(
         .await?;
     for (n, condition) in rule.conditions.iter().enumerate() {
         let found = match &condition.channel {
+            // An acquired channel of an instrument the group's apps hold, as a calculated
+            // channel's source must be: another would never be stored, so never fire.
             SeriesRef::Measured(channel) => instruments.iter().any(|instrument| {
                 instrument.app == channel.app
                     && instrument.serial == channel.instrument
                     && apps.iter().any(|app| app.holds(instrument))
+                    && instrument
+                        .channels
+                        .iter()
+                        .position(|name| *name == channel.channel)
+                        .is_some_and(|index| instrument.is_acquired(index as u32))
             }),
             SeriesRef::Calculated(id) => calculated.iter().any(|c| c.id == *id),
         };
         if !found {
             return Err(Refused::invalid(format!(
-                "`rule.conditions[{n}].channel`: `{}` is not a channel of group `{}`",
+                "`rule.conditions[{n}].channel`: `{}` is not an acquired channel of group `{}`",
                 condition.channel, group.id
             )));
         }

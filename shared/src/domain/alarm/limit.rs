@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::domain::channel::SeriesRef;
 use crate::domain::record::Value;
 
+/// The smallest and largest magnitude of a threshold other than 0.
+pub const MIN_MAGNITUDE: f64 = 1e-12;
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
 /// A comparison with its thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "compare", rename_all = "snake_case", deny_unknown_fields)]
@@ -48,10 +52,16 @@ impl Limit {
     }
 
     fn check(&self, field: &str) -> Result<(), String> {
+        // What a DynamoDB number holds with room to spare (it takes about 1e-130 to
+        // 1e126, written out in full).
         let finite = |v: f64| {
-            v.is_finite()
+            (v == 0.0 || (MIN_MAGNITUDE..=MAX_MAGNITUDE).contains(&v.abs()))
                 .then_some(())
-                .ok_or_else(|| format!("`{field}`: thresholds must be finite numbers"))
+                .ok_or_else(|| {
+                    format!(
+                        "`{field}`: a threshold must be 0 or a number of magnitude {MIN_MAGNITUDE:e} to {MAX_MAGNITUDE:e}"
+                    )
+                })
         };
         match *self {
             Limit::Above { value }
@@ -112,8 +122,10 @@ pub struct Condition {
     pub clear: Option<Limit>,
 }
 
-/// A condition's truth for one value: special values and no value yet are `Unknown`,
-/// and so satisfy neither raising nor clearing.
+/// A condition's truth for one value. A channel that has not reported satisfies no
+/// condition (`False`: it neither raises an alarm nor keeps one raised); a special value
+/// is `Unknown`: it neither raises nor clears, so an alarm stays as it is until a number
+/// says otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Truth {
     True,
@@ -121,15 +133,17 @@ pub enum Truth {
     Unknown,
 }
 
-impl Truth {
-    fn of(known: Option<bool>) -> Truth {
-        match known {
-            Some(true) => Truth::True,
-            Some(false) => Truth::False,
-            None => Truth::Unknown,
+impl From<bool> for Truth {
+    fn from(known: bool) -> Truth {
+        if known {
+            Truth::True
+        } else {
+            Truth::False
         }
     }
+}
 
+impl Truth {
     /// Kleene's AND: false wins, then unknown.
     pub fn and(self, other: Truth) -> Truth {
         match (self, other) {
@@ -165,20 +179,20 @@ impl Condition {
 
     /// Whether `value` is past the IN thresholds.
     pub fn raises(&self, value: Option<Value>) -> Truth {
-        Truth::of(number(value).map(|v| self.raise.met_by(v)))
+        truth(value, &self.raise)
     }
 
     /// Whether `value` is still past the OUT thresholds (the alarm clears when it is not).
     pub fn holds(&self, value: Option<Value>) -> Truth {
-        let limit = self.clear.as_ref().unwrap_or(&self.raise);
-        Truth::of(number(value).map(|v| limit.met_by(v)))
+        truth(value, self.clear.as_ref().unwrap_or(&self.raise))
     }
 }
 
-fn number(value: Option<Value>) -> Option<f64> {
+fn truth(value: Option<Value>, limit: &Limit) -> Truth {
     match value {
-        Some(Value::Number(v)) => Some(v),
-        _ => None,
+        None => Truth::False,
+        Some(Value::Number(v)) => limit.met_by(v).into(),
+        Some(Value::Special(_)) => Truth::Unknown,
     }
 }
 
@@ -239,12 +253,13 @@ mod tests {
     }
 
     #[test]
-    fn special_values_and_missing_values_neither_raise_nor_clear() {
+    fn a_special_value_neither_raises_nor_clears_and_no_value_satisfies_nothing() {
         let condition = on(Limit::Above { value: 1.0 }, None);
-        for value in [None, Some(Value::Special(Special::PlusOver))] {
-            assert_eq!(condition.raises(value), Truth::Unknown);
-            assert_eq!(condition.holds(value), Truth::Unknown);
-        }
+        let special = Some(Value::Special(Special::PlusOver));
+        assert_eq!(condition.raises(special), Truth::Unknown);
+        assert_eq!(condition.holds(special), Truth::Unknown);
+        assert_eq!(condition.raises(None), Truth::False);
+        assert_eq!(condition.holds(None), Truth::False);
         assert_eq!(condition.raises(Some(Value::Number(2.0))), Truth::True);
     }
 
@@ -295,6 +310,8 @@ mod tests {
                 None,
             ),
             on(Limit::Above { value: f64::NAN }, None),
+            on(Limit::Above { value: 1e300 }, None),
+            on(Limit::Below { value: 1e-200 }, None),
         ];
         for condition in refused {
             let error = condition.check("conditions[0]").unwrap_err();

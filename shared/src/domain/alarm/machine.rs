@@ -1,12 +1,18 @@
 //! The alarm's state machine: what ingest runs on every new record and backtest runs over
 //! stored history, the same code.
 //!
-//! Time is the records' time, never arrival time. Samples are taken in time order (ties
-//! by condition), one at a time, each channel keeping its latest value until the next;
-//! a sample older than the latest instant evaluated is passed (it can neither raise nor
-//! clear what happened after it), so a redelivery changes nothing and a backlog replayed
-//! later raises and clears as it happened. Samples of one instant from two instruments
-//! that arrive in separate messages are taken in the order they arrive.
+//! Time is the records' time, never arrival time, and the alarm's clock (`through`, the
+//! latest instant decided) never goes back:
+//! - Each condition's channel keeps its latest value until the next. A sample no newer
+//!   than the last one taken for its condition is passed: the first record of an instant
+//!   stays, as in storage, and a redelivery changes nothing.
+//! - Samples of one instant are taken together, and the alarm decided once at it.
+//! - A sample older than `through` but newer than its own condition's last (a second
+//!   instrument reporting behind the first, or replaying a backlog) updates its value,
+//!   and the alarm is decided once at `through`: nothing before it is raised or cleared
+//!   again.
+//! - Samples of one instant that arrive in separate messages are decided at that
+//!   instant once per message.
 
 use chrono_tz::Tz;
 
@@ -25,6 +31,8 @@ pub struct AlarmState {
     pub since: Option<Millis>,
     /// Each condition's latest value.
     pub values: Vec<Option<Value>>,
+    /// When each condition's latest value was measured.
+    pub seen: Vec<Option<Millis>>,
 }
 
 /// A channel's value at an instant, for condition `condition` of the rule.
@@ -75,37 +83,62 @@ impl Rule {
 /// Takes `samples` (any order; sorted here) into `state` and answers what happened,
 /// oldest first. `zone` is the account's time zone, for the rule's window.
 pub fn evaluate(rule: &Rule, zone: &Tz, state: &mut AlarmState, samples: &[Sample]) -> Vec<Event> {
+    let conditions = rule.conditions.len();
     let mut samples: Vec<Sample> = samples
         .iter()
-        .filter(|s| s.condition < rule.conditions.len())
+        .filter(|s| s.condition < conditions)
         .copied()
         .collect();
     samples.sort_by_key(|s| (s.at, s.condition));
-    state.values.resize(rule.conditions.len(), None);
+    state.values.resize(conditions, None);
+    state.seen.resize(conditions, None);
     let mut events = Vec::new();
-    for sample in samples {
-        if state.through.is_some_and(|through| sample.at < through) {
-            continue;
+    let through = state.through;
+    let (late, current): (Vec<Sample>, Vec<Sample>) = samples
+        .into_iter()
+        .partition(|s| through.is_some_and(|through| s.at < through));
+    if let Some(through) = through {
+        if take(state, &late, through, &mut events) {
+            decide(rule, zone, state, through, &mut events);
         }
-        take(rule, zone, state, sample, &mut events);
+    }
+    for instant in current.chunk_by(|a, b| a.at == b.at) {
+        let at = instant[0].at;
+        if take(state, instant, at, &mut events) {
+            state.through = Some(at);
+            decide(rule, zone, state, at, &mut events);
+        }
     }
     events
 }
 
-fn take(rule: &Rule, zone: &Tz, state: &mut AlarmState, sample: Sample, events: &mut Vec<Event>) {
-    let at = sample.at;
-    let before = state.values[sample.condition];
-    state.values[sample.condition] = Some(sample.value);
-    state.through = Some(at);
-    if let Value::Special(value) = sample.value {
-        if !matches!(before, Some(Value::Special(_))) {
-            events.push(Event::SpecialValue {
-                at,
-                condition: sample.condition,
-                value,
-            });
+/// Takes the samples newer than their condition's last into the state, noting a turn to
+/// a special value at `at`; whether any was taken.
+fn take(state: &mut AlarmState, samples: &[Sample], at: Millis, events: &mut Vec<Event>) -> bool {
+    let mut taken = false;
+    for sample in samples {
+        let condition = sample.condition;
+        if state.seen[condition].is_some_and(|seen| sample.at <= seen) {
+            continue;
+        }
+        let before = state.values[condition].replace(sample.value);
+        state.seen[condition] = Some(sample.at);
+        taken = true;
+        if let Value::Special(value) = sample.value {
+            if !matches!(before, Some(Value::Special(_))) {
+                events.push(Event::SpecialValue {
+                    at,
+                    condition,
+                    value,
+                });
+            }
         }
     }
+    taken
+}
+
+/// Decides the alarm at instant `at` on the values now held.
+fn decide(rule: &Rule, zone: &Tz, state: &mut AlarmState, at: Millis, events: &mut Vec<Event>) {
     let toward_other_state = if state.raised {
         rule.holds(&state.values) == Truth::False
     } else {
@@ -117,7 +150,7 @@ fn take(rule: &Rule, zone: &Tz, state: &mut AlarmState, sample: Sample, events: 
         return;
     }
     let since = *state.since.get_or_insert(at);
-    if at.0 - since.0 < rule.hold_millis {
+    if at.0.saturating_sub(since.0) < rule.hold_millis {
         return;
     }
     state.raised = !state.raised;

@@ -52,7 +52,8 @@ impl Window {
 fn minutes(field: &str, text: &str) -> Result<u16, String> {
     let bad = || format!("`{field}` must be a time of day as HH:MM (00:00 to 23:59), got `{text}`");
     let (hours, mins) = text.split_once(':').ok_or_else(bad)?;
-    if hours.len() != 2 || mins.len() != 2 {
+    let digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(hours) || !digits(mins) {
         return Err(bad());
     }
     let (hours, mins): (u16, u16) = (
@@ -142,7 +143,12 @@ mod tests {
             serde_json::to_string(&window).unwrap(),
             r#"{"from":"22:30","to":"06:05"}"#
         );
-        for (from, to) in [("24:00", "06:00"), ("7:00", "08:00"), ("07:60", "08:00")] {
+        for (from, to) in [
+            ("24:00", "06:00"),
+            ("7:00", "08:00"),
+            ("07:60", "08:00"),
+            ("+9:+5", "08:00"),
+        ] {
             assert!(
                 Window::parse(from, to).unwrap_err().contains("HH:MM"),
                 "{from}"
