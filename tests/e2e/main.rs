@@ -5,6 +5,7 @@
 
 mod access;
 mod account;
+mod alarm_evaluation;
 mod alarms;
 mod calculated;
 mod contracts;

@@ -18,7 +18,8 @@
 //! instrument whose channels are known, then two hours of records at the normal
 //! one-minute interval — either a message a minute with one record, or a message every
 //! twelve minutes with the twelve records it buffered — optionally with a calculated
-//! channel computing from the instrument. `cargo test -p fieldcloud-e2e
+//! channel computing from the instrument, or with data alarms watching its channels (on
+//! thresholds the readings never cross: the steady state, with no notification). `cargo test -p fieldcloud-e2e
 //! --test e2e write_cost -- --nocapture` prints the table the README gives.
 
 use std::collections::HashMap;
@@ -52,6 +53,7 @@ struct Scenario {
     channels: usize,
     records_per_message: usize,
     calculated: usize,
+    alarms: usize,
 }
 
 /// The figures of one scenario.
@@ -62,6 +64,11 @@ struct Cost {
     /// Read units of the instrument's part of one `latest` view: one eventually
     /// consistent Query of its newest records (half a unit per started 4 KB).
     latest_read_units: f64,
+    /// Read units the group's alarms add to each message: a consistent Query of their
+    /// definitions and a consistent GetItem of their states (a unit per started 4 KB).
+    alarm_read_units: usize,
+    /// Write units of one write of the alarm states item, as it ends.
+    alarm_state_units: usize,
 }
 
 impl Cost {
@@ -87,6 +94,7 @@ async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
                 channels,
                 records_per_message,
                 calculated: 0,
+                alarms: 0,
             });
         }
     }
@@ -94,8 +102,19 @@ async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
         channels: 30,
         records_per_message: 1,
         calculated: 1,
+        alarms: 0,
     };
     scenarios.push(with_calculated);
+    let with_alarms: Vec<Scenario> = [(1, 1), (30, 1), (30, 12)]
+        .into_iter()
+        .map(|(alarms, records_per_message)| Scenario {
+            channels: 30,
+            records_per_message,
+            calculated: 0,
+            alarms,
+        })
+        .collect();
+    scenarios.extend(&with_alarms);
     // Each on a local cloud of its own, all at once.
     let mut running = tokio::task::JoinSet::new();
     for scenario in scenarios.iter().copied() {
@@ -103,22 +122,25 @@ async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
     }
     let mut costs = running.join_all().await;
     costs.sort_by_key(|c| scenarios.iter().position(|s| *s == c.scenario));
-    println!("| channels | records per message | calculated channels | WCU per message | WCU per record | WCU per 1,000 points | RRU per instrument of a `latest` view |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| channels | records per message | calculated channels | data alarms | WCU per message | WCU per record | WCU per 1,000 points | RCU per message for alarms | RRU per instrument of a `latest` view |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for cost in &costs {
         let s = cost.scenario;
         println!(
-            "| {} | {} | {} | {:.2} | {:.3} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {} | {:.2} | {:.3} | {:.1} | {} | {:.1} |",
             s.channels,
             s.records_per_message,
             s.calculated,
+            s.alarms,
             cost.per_message(),
             cost.per_record(),
             cost.per_thousand_points(),
+            cost.alarm_read_units,
             cost.latest_read_units
         );
     }
-    for cost in costs.iter().filter(|c| c.scenario.calculated == 0) {
+    let plain = |c: &&Cost| c.scenario.calculated == 0 && c.scenario.alarms == 0;
+    for cost in costs.iter().filter(plain) {
         assert!(
             cost.per_record() <= 1.1,
             "{:?}: {:.3} write units per record",
@@ -143,6 +165,31 @@ async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
         "a calculated channel costs {:.3} write units per record",
         cost_of(with_calculated) - cost_of(without)
     );
+    // Alarms add one write of their states item per message, whatever their number;
+    // 30 alarms' states fit in 2 KB.
+    for scenario in with_alarms {
+        let cost = costs.iter().find(|c| c.scenario == scenario).unwrap();
+        let without = costs
+            .iter()
+            .find(|c| {
+                c.scenario
+                    == Scenario {
+                        alarms: 0,
+                        ..scenario
+                    }
+            })
+            .unwrap();
+        assert_eq!(
+            cost.units - without.units,
+            cost.messages * cost.alarm_state_units,
+            "{scenario:?}: one states write per message"
+        );
+        assert!(
+            cost.alarm_state_units <= 2,
+            "{scenario:?}: states of {} write units",
+            cost.alarm_state_units
+        );
+    }
 }
 
 /// Two hours of one instrument's records after the first message, priced.
@@ -151,6 +198,7 @@ async fn steady_state(scenario: Scenario) -> Cost {
         channels,
         records_per_message,
         calculated,
+        alarms,
     } = scenario;
     let app = spawn(Plan::Pro).await;
     let (status, registered) = app
@@ -196,6 +244,17 @@ async fn steady_state(scenario: Scenario) -> Cost {
         assert_eq!(status, 201, "{channel}");
         backfilled(&app, channel["id"].as_str().expect("an id")).await;
     }
+    for n in 0..alarms {
+        let channel = format!("meter-1/PW3390-01/CH{}", n % channels + 1);
+        let (status, alarm) = app
+            .call(
+                "POST",
+                "/v1/groups/plant/alarms",
+                Some(never_raised(&channel)),
+            )
+            .await;
+        assert_eq!(status, 201, "{alarm}");
+    }
 
     let messages = 120 / records_per_message;
     let mut units = 0;
@@ -211,12 +270,51 @@ async fn steady_state(scenario: Scenario) -> Cost {
         units += price(&writes, &before, &snapshot(&app).await);
     }
     let after = snapshot(&app).await;
+    let registry_item = |sk_prefix: &str| -> Vec<usize> {
+        after
+            .iter()
+            .filter(|((table, _), _)| table == devcloud::REGISTRY_TABLE)
+            .filter(|(_, item)| {
+                item["pk"].as_s().is_ok_and(|pk| pk == "ACCOUNT#acme")
+                    && item["sk"].as_s().is_ok_and(|sk| sk.starts_with(sk_prefix))
+            })
+            .map(|(_, item)| item_size(item))
+            .collect()
+    };
+    let definitions: usize = registry_item("ALARM#plant#").iter().sum();
+    let states = registry_item("ALARMSTATE#plant");
+    assert_eq!(
+        states.len(),
+        usize::from(alarms > 0),
+        "one states item per group"
+    );
+    let state_bytes = states.first().copied().unwrap_or(0);
     Cost {
         scenario,
         messages,
         units,
         latest_read_units: latest_read_units(&after),
+        alarm_read_units: if alarms > 0 {
+            definitions.div_ceil(4096).max(1) + state_bytes.div_ceil(4096).max(1)
+        } else {
+            0
+        },
+        alarm_state_units: state_bytes.div_ceil(1024),
     }
+}
+
+/// An alarm on `channel` that the readings (200 to 310) never raise.
+fn never_raised(channel: &str) -> Json {
+    json!({
+        "name": "Overload",
+        "rule": {
+            "conditions": [{"channel": channel, "raise": {"compare": "above", "value": 1000}}],
+            "join": "and",
+            "hold_millis": 0,
+            "recovery": true,
+            "special_values": true
+        }
+    })
 }
 
 /// The read units of one `latest` view of the scenario's instrument: a Query of its

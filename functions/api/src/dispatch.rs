@@ -22,7 +22,7 @@ use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{
-    access, account, alarms, api_tokens, apps, calculated, groups, instruments,
+    access, account, alarms, api_tokens, apps, calculated, groups, inbox, instruments,
 };
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
@@ -340,5 +340,6 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
             ok(alarms::edit(store, principal, group, &alarm()?, draft).await?)
         }
         GroupRoute::DeleteAlarm => ok(alarms::delete(store, principal, group, &alarm()?).await?),
+        GroupRoute::Inbox => ok(inbox::list(store, principal, group).await?),
     }
 }

@@ -111,6 +111,7 @@ pub enum GroupRoute {
     AlarmDetail,
     EditAlarm,
     DeleteAlarm,
+    Inbox,
 }
 
 const fn public(method: &'static str, pattern: &'static str, handler: PublicRoute) -> Route {
@@ -377,6 +378,12 @@ pub const ROUTES: &[Route] = &[
         "/v1/groups/{group}/alarms/{alarm}",
         Access::GroupEditor,
         G::DeleteAlarm,
+    ),
+    group(
+        "GET",
+        "/v1/groups/{group}/inbox",
+        Access::GroupViewer,
+        G::Inbox,
     ),
 ];
 

@@ -4,7 +4,7 @@
 //!
 //! One function per port, or per few ports whose rules meet: [`record_store`];
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
-//! members); [`instruments`]; [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`users`] (the last admin,
+//! members); [`instruments`]; [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`alarm_states_and_inbox`]; [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
 //! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT
 //! Core's things). Each checks the rules its port's docs promise, above all the ones correctness rests on: a limit's
@@ -17,6 +17,7 @@
 //! end-to-end tests' business.
 
 mod accounts;
+mod alarm_states;
 mod alarms;
 mod apps;
 mod audit;
@@ -34,6 +35,7 @@ mod tokens;
 mod users;
 
 pub use accounts::accounts;
+pub use alarm_states::alarm_states_and_inbox;
 pub use alarms::alarms;
 pub use apps::apps;
 pub use audit::audit_log;

@@ -25,11 +25,15 @@ pub async fn record_store(store: &impl RecordStore, prefix: &str) {
     let other = InstrumentKey::from_stored(format!("{prefix}/contract/b"));
 
     // The first write of an instant stays; a redelivery stores nothing, even with other
-    // values; put says how many records were new.
+    // values; put says which records were new, in the order given.
     let first: Vec<_> = [30, 10, 20].iter().map(|t| record(&here, *t, 1)).collect();
-    assert_eq!(store.put(&first).await.unwrap(), 3, "three new records");
+    let put = store.put(&first).await.unwrap();
+    assert_eq!(put.0, vec![true; 3], "three new records");
+    assert_eq!(put.count(), 3);
     let again = [record(&here, 20, 9), record(&here, 40, 9)];
-    assert_eq!(store.put(&again).await.unwrap(), 1, "only t=40 is new");
+    let put = store.put(&again).await.unwrap();
+    assert_eq!(put.0, vec![false, true], "only t=40 is new");
+    assert_eq!(put.count(), 1);
     store.put(&[record(&other, 25, 7)]).await.unwrap();
 
     let got = store
@@ -63,4 +67,17 @@ pub async fn record_store(store: &impl RecordStore, prefix: &str) {
     assert_eq!(times(&store.newest(&other, 10).await.unwrap()), vec![25]);
     let nobody = InstrumentKey::from_stored(format!("{prefix}/contract/none"));
     assert!(store.newest(&nobody, 5).await.unwrap().is_empty());
+
+    // A backlog's answer is in the order given however it is written (DynamoDB writes
+    // in parallel): every third record of 60 was stored before.
+    let backlog = InstrumentKey::from_stored(format!("{prefix}/contract/backlog"));
+    let before: Vec<_> = (0..60)
+        .filter(|t| t % 3 == 0)
+        .map(|t| record(&backlog, t, 1))
+        .collect();
+    store.put(&before).await.unwrap();
+    let all: Vec<_> = (0..60).rev().map(|t| record(&backlog, t, 2)).collect();
+    let put = store.put(&all).await.unwrap();
+    let expected: Vec<bool> = (0..60).rev().map(|t| t % 3 != 0).collect();
+    assert_eq!(put.0, expected, "newly stored exactly where none was");
 }

@@ -66,6 +66,20 @@ impl Special {
     }
 }
 
+impl Serialize for Special {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Special {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Special::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a special value")))
+    }
+}
+
 /// One channel's value: a finite number or a special value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value {
@@ -95,6 +109,34 @@ impl Serialize for Value {
             Value::Number(n) => serializer.serialize_f64(*n),
             Value::Special(s) => serializer.serialize_str(s.as_str()),
         }
+    }
+}
+
+/// Reads what [`Value`]'s `Serialize` writes: a number, or a special value's name.
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl serde::de::Visitor<'_> for ValueVisitor {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a finite number or one of +OVER, -OVER, BURNOUT, ERROR")
+            }
+            fn visit_f64<E: serde::de::Error>(self, number: f64) -> Result<Value, E> {
+                Value::finite(number).ok_or_else(|| E::custom("a value is a finite number"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<Value, E> {
+                self.visit_f64(number as f64)
+            }
+            fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<Value, E> {
+                self.visit_f64(number as f64)
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Value, E> {
+                Special::parse(text)
+                    .map(Value::Special)
+                    .ok_or_else(|| E::custom(format!("`{text}` is not a special value")))
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
     }
 }
 

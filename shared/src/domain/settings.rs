@@ -88,6 +88,12 @@ impl TimeZone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The zone to compute with. Only [`TimeZone::parse`]d names are stored, so the
+    /// fallback to UTC is for a name a later database no longer knows.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.0.parse().unwrap_or(chrono_tz::UTC)
+    }
 }
 
 impl From<TimeZone> for String {

@@ -22,11 +22,13 @@ mod store;
 
 // One file per port `MemoryStore` implements, as for `DynamoStore`.
 mod accounts;
+mod alarm_states;
 mod alarms;
 mod apps;
 mod audit;
 mod calculated;
 mod groups;
+mod inbox;
 mod instruments;
 mod mailed_codes;
 mod resets;

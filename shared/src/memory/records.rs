@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::ports::{RecordStore, StoreError, StoredRecord};
+use crate::ports::{NewlyStored, RecordStore, StoreError, StoredRecord};
 
 /// Records by (instrument, time), as the records table keys them.
 #[derive(Default)]
@@ -31,17 +31,22 @@ fn stored(((instrument, t), values): (&(InstrumentKey, Millis), &Vec<u8>)) -> St
 
 #[async_trait]
 impl RecordStore for MemoryRecords {
-    async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError> {
+    async fn put(&self, records: &[StoredRecord]) -> Result<NewlyStored, StoreError> {
         let mut items = self.items();
-        let mut newly = 0;
-        for record in records {
-            let key = (record.instrument.clone(), record.t);
-            if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(key) {
-                slot.insert(record.values.clone());
-                newly += 1;
-            }
-        }
-        Ok(newly)
+        let newly = records
+            .iter()
+            .map(|record| {
+                let key = (record.instrument.clone(), record.t);
+                match items.entry(key) {
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(record.values.clone());
+                        true
+                    }
+                    std::collections::btree_map::Entry::Occupied(_) => false,
+                }
+            })
+            .collect();
+        Ok(NewlyStored(newly))
     }
 
     async fn get_many(

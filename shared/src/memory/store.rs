@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::domain::access::Team;
-use crate::domain::alarm::Alarm;
+use crate::domain::alarm::{Alarm, Notification};
 use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
 use crate::domain::calculated::CalculatedChannel;
 use crate::domain::ids::{
@@ -19,6 +19,7 @@ use crate::domain::ids::{
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument};
 use crate::domain::settings::Logo;
+use crate::ports::GroupAlarmStates;
 
 /// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour
 /// as `adapters::dynamodb::DynamoStore` (both keep the contracts
@@ -63,6 +64,9 @@ pub(super) struct Tables {
     pub instruments: BTreeMap<(AccountId, AppId, InstrumentSerial), Instrument>,
     pub calculated: BTreeMap<(AccountId, GroupId, CalcId), CalculatedChannel>,
     pub alarms: BTreeMap<(AccountId, GroupId, AlarmId), Alarm>,
+    pub alarm_states: BTreeMap<(AccountId, GroupId), GroupAlarmStates>,
+    /// Each group's notifications by ID.
+    pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<String, Notification>>,
     pub users: BTreeMap<(AccountId, UserId), User>,
     /// Session generations: they outlive the user, so that one created again with the
     /// same ID finds the old sessions ended.

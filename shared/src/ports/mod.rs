@@ -7,11 +7,13 @@
 //! reached, a conflict) is a value, in the port's file or here when several share it.
 
 mod accounts;
+mod alarm_states;
 mod alarms;
 mod apps;
 mod audit;
 mod calculated;
 mod groups;
+mod inbox;
 mod instruments;
 mod mail;
 mod mailed_codes;
@@ -27,16 +29,18 @@ mod tokens;
 mod users;
 
 pub use accounts::Accounts;
+pub use alarm_states::{AlarmStates, GroupAlarmStates, GroupKey, VersionedState};
 pub use alarms::Alarms;
 pub use apps::Apps;
 pub use audit::AuditLog;
 pub use calculated::CalculatedChannels;
 pub use groups::Groups;
+pub use inbox::Inbox;
 pub use instruments::{Instruments, Registration, Renewal};
 pub use mail::{Mail, Mailer};
 pub use mailed_codes::MailedCodes;
 pub use queue::JobQueue;
-pub use records::{RecordStore, StoredRecord};
+pub use records::{NewlyStored, RecordStore, StoredRecord};
 pub use resets::Resets;
 pub use sessions::Sessions;
 pub use signups::Signups;
@@ -82,7 +86,7 @@ pub enum Saved {
 }
 
 /// Everything the table holds: configuration (accounts, groups, apps, instruments,
-/// calculated channels, data alarms) and identity (users, sessions, throttles, single-use codes and
+/// calculated channels, data alarms, their states and the inbox) and identity (users, sessions, throttles, single-use codes and
 /// links, tokens, teams, the audit log). For code that needs all or most of it; code that
 /// needs a few ports names those.
 pub trait Store:
@@ -92,6 +96,8 @@ pub trait Store:
     + Instruments
     + CalculatedChannels
     + Alarms
+    + AlarmStates
+    + Inbox
     + Users
     + Sessions
     + Throttle
@@ -111,6 +117,8 @@ impl<T> Store for T where
         + Instruments
         + CalculatedChannels
         + Alarms
+        + AlarmStates
+        + Inbox
         + Users
         + Sessions
         + Throttle

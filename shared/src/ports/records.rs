@@ -14,12 +14,24 @@ pub struct StoredRecord {
     pub values: Vec<u8>,
 }
 
+/// What a [`RecordStore::put`] did with each record, in the order given: `true` where it
+/// was newly stored, `false` where a record was stored under its key already (and stays).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewlyStored(pub Vec<bool>);
+
+impl NewlyStored {
+    /// How many records were newly stored.
+    pub fn count(&self) -> usize {
+        self.0.iter().filter(|newly| **newly).count()
+    }
+}
+
 /// The time series.
 #[async_trait]
 pub trait RecordStore: Send + Sync {
     /// Stores each record unless one is stored under its key already (the first write
-    /// stays, so a redelivery changes nothing); how many were newly stored.
-    async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError>;
+    /// stays, so a redelivery changes nothing); which were newly stored.
+    async fn put(&self, records: &[StoredRecord]) -> Result<NewlyStored, StoreError>;
     /// The records stored under these (instrument, time) keys, read consistently, in no
     /// particular order; keys with no record are left out. The keys have no repeats.
     async fn get_many(

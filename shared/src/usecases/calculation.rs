@@ -10,7 +10,7 @@ use crate::domain::expr::Program;
 use crate::domain::ids::{AppId, ChannelName, InstrumentSerial};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::Instrument;
-use crate::ports::{Instruments, RecordStore, StoreError, StoredRecord};
+use crate::ports::{Instruments, NewlyStored, RecordStore, StoreError, StoredRecord};
 
 /// Source records by instrument and time, with each instrument's channel dictionary.
 #[derive(Default)]
@@ -92,8 +92,14 @@ impl SourceValues {
     }
 }
 
+/// Values of a calculated channel computed and put, and which of them were newly stored.
+pub struct Computed {
+    pub records: Vec<StoredRecord>,
+    pub newly: NewlyStored,
+}
+
 /// Computes `channel` at `times` from `values` and stores the results: its latest value
-/// is its newest stored record. Returns how many values were newly stored. Each value depends
+/// is its newest stored record. Each value depends
 /// only on the source records at its time, and is written only where none is stored, so
 /// computing it again changes nothing.
 pub async fn compute_and_store(
@@ -102,7 +108,7 @@ pub async fn compute_and_store(
     program: &Program<ChannelRef>,
     times: &[Millis],
     values: &SourceValues,
-) -> Result<usize, StoreError> {
+) -> Result<Computed, StoreError> {
     let results = evaluate(program, times.iter().copied(), |source, t| {
         values.value(source, t)
     });
@@ -115,5 +121,9 @@ pub async fn compute_and_store(
             values: encode_values(&[(0, *value)]),
         })
         .collect();
-    record_store.put(&stored).await
+    let newly = record_store.put(&stored).await?;
+    Ok(Computed {
+        records: stored,
+        newly,
+    })
 }

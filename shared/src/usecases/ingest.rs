@@ -8,6 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use chrono_tz::Tz;
+
+use super::alarm_evaluation::{evaluate_on_ingest, AlarmReport, Arrivals};
 use super::calculation::{compute_and_store, SourceValues};
 use crate::domain::channel::ChannelRef;
 use crate::domain::ids::{ChannelName, InstrumentSerial};
@@ -18,15 +21,15 @@ use crate::domain::protocol::{parse_event, Batch, RuleEvent};
 use crate::domain::record::{Millis, Record};
 use crate::domain::registry::{App, AppKind, AppLimits, Instrument, RegistrationId};
 use crate::ports::{
-    Accounts, Apps, CalculatedChannels, Instruments, RecordStore, Registration, Renewal, Saved,
-    StoreError, StoredRecord,
+    Accounts, AlarmStates, Alarms, Apps, CalculatedChannels, GroupKey, Inbox, Instruments,
+    RecordStore, Registration, Renewal, Saved, StoreError, StoredRecord,
 };
 use serde::Serialize;
 
 /// Revision-checked writes that lose a race re-read and re-apply; this many losses in a
 /// row means something is wrong, and the invocation fails so Lambda retries later.
-const MAX_REVISION_ATTEMPTS: usize = 10;
-const REVISION_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
+pub(super) const MAX_REVISION_ATTEMPTS: usize = 10;
+pub(super) const REVISION_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// What one message did, returned to the caller and logged.
 #[derive(Debug, Default, Serialize, PartialEq)]
@@ -35,6 +38,8 @@ pub struct IngestReport {
     pub stored: usize,
     /// Calculated-channel values written.
     pub calculated: usize,
+    /// What the group's data alarms made of the message.
+    pub alarms: AlarmReport,
     /// Why individual records were not stored.
     pub rejected: Vec<String>,
     /// Channels not stored because the instrument has reached its plan's channel limit.
@@ -52,7 +57,7 @@ pub type NewInstance = dyn Fn() -> RegistrationId + Sync;
 pub enum IngestError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("instrument {0} changed under {MAX_REVISION_ATTEMPTS} concurrent writers in a row")]
+    #[error("{0} changed under {MAX_REVISION_ATTEMPTS} concurrent writers in a row")]
     Contention(String),
 }
 
@@ -61,7 +66,7 @@ pub enum IngestError {
 pub async fn handle(
     event: &RuleEvent,
     stack: &Stack,
-    store: &(impl Accounts + Apps + Instruments + CalculatedChannels),
+    store: &(impl Accounts + Apps + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
     record_store: &impl RecordStore,
     new_instance: &NewInstance,
 ) -> Result<IngestReport, IngestError> {
@@ -122,6 +127,7 @@ pub async fn handle(
     let message = Message {
         limits: app.kind.limits(&plan.limits()),
         app: &app,
+        zone: account.time_zone.tz(),
         new_instance,
     };
     ingest_batch(store, record_store, &message, batch, report).await
@@ -145,7 +151,7 @@ fn sent_by_another_registration(event: &RuleEvent, app: &App) -> Option<String> 
 }
 
 async fn ingest_batch(
-    store: &(impl Apps + Instruments + CalculatedChannels),
+    store: &(impl Apps + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
     record_store: &impl RecordStore,
     message: &Message<'_>,
     batch: Batch,
@@ -162,11 +168,28 @@ async fn ingest_batch(
             .push(record);
     }
     let mut newest_record = None;
+    let mut arrivals = Arrivals::default();
     for (serial, records) in by_instrument {
-        let newest =
-            ingest_instrument(store, record_store, message, &serial, &records, &mut report).await?;
+        let newest = ingest_instrument(
+            store,
+            record_store,
+            message,
+            (&serial, &records),
+            &mut arrivals,
+            &mut report,
+        )
+        .await?;
         newest_record = newest_record.max(newest);
     }
+    // 3. The group's alarms, once for the whole message, after every record of it is
+    //    stored: an alarm on two instruments of the message decides their instants
+    //    together.
+    let group = GroupKey {
+        account: &app.account,
+        group: &app.group,
+    };
+    report.alarms =
+        evaluate_on_ingest(store, record_store, group, &message.zone, &arrivals).await?;
     // Latest values and an instrument's last-seen time are the newest records; the app's
     // own last-seen time is written only when those cannot show it (see
     // `crate::domain::presence`).
@@ -201,17 +224,19 @@ fn refuse(mut report: IngestReport, thing: &str, reason: String) -> IngestReport
 struct Message<'a> {
     app: &'a App,
     limits: AppLimits,
+    /// The account's time zone, for alarm windows.
+    zone: Tz,
     new_instance: &'a NewInstance,
 }
 
-/// Ingests one instrument's records; returns the newest record time now stored for it
-/// (newly or before), if any.
+/// Ingests one instrument's records, adding what was stored to `arrivals`; returns the
+/// newest record time now stored for it (newly or before), if any.
 async fn ingest_instrument(
     store: &(impl Instruments + CalculatedChannels),
     record_store: &impl RecordStore,
     message: &Message<'_>,
-    serial: &InstrumentSerial,
-    records: &[Record],
+    (serial, records): (&InstrumentSerial, &[Record]),
+    arrivals: &mut Arrivals,
     report: &mut IngestReport,
 ) -> Result<Option<Millis>, IngestError> {
     let (app, limits) = (message.app, &message.limits);
@@ -255,13 +280,25 @@ async fn ingest_instrument(
             values: r.values,
         })
         .collect();
-    report.stored += record_store.put(&encoded).await?;
+    let newly = record_store.put(&encoded).await?;
+    report.stored += newly.count();
     // 2b. Calculated channels fed by this instrument, read only now that the records
     //     are stored: of two instruments ingested at once, the later reader sees the
     //     other's record; and a formula created or edited after this read is backfilled
     //     over records that include these. Either way no value is missed.
-    compute_calculated(store, record_store, app, &instrument, &encoded, report).await?;
-    Ok(encoded.iter().map(|r| r.t).max())
+    compute_calculated(
+        store,
+        record_store,
+        app,
+        &instrument,
+        &encoded,
+        arrivals,
+        report,
+    )
+    .await?;
+    let newest = encoded.iter().map(|r| r.t).max();
+    arrivals.measured(&instrument, encoded, newly);
+    Ok(newest)
 }
 
 /// Computes every calculated channel of the app's group with a source on `instrument`
@@ -272,6 +309,7 @@ async fn compute_calculated(
     app: &App,
     instrument: &Instrument,
     stored: &[StoredRecord],
+    arrivals: &mut Arrivals,
     report: &mut IngestReport,
 ) -> Result<(), IngestError> {
     let is_here = |source: &ChannelRef| {
@@ -301,8 +339,9 @@ async fn compute_calculated(
         values
             .fetch(store, record_store, channel, program.sources(), &times)
             .await?;
-        report.calculated +=
-            compute_and_store(record_store, channel, program, &times, &values).await?;
+        let computed = compute_and_store(record_store, channel, program, &times, &values).await?;
+        report.calculated += computed.newly.count();
+        arrivals.calculated(channel, computed.records, computed.newly);
     }
     Ok(())
 }
@@ -382,9 +421,10 @@ async fn reload(
     attempt: usize,
 ) -> Result<Instrument, IngestError> {
     if attempt >= MAX_REVISION_ATTEMPTS {
-        return Err(IngestError::Contention(
-            instrument.key().as_str().to_owned(),
-        ));
+        return Err(IngestError::Contention(format!(
+            "instrument {}",
+            instrument.key().as_str()
+        )));
     }
     // Back off a little more each time, so writers racing for one instrument (a backlog
     // replayed as many concurrent messages) spread out instead of colliding again.

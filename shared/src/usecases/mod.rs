@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod account;
+pub mod alarm_evaluation;
 pub mod alarms;
 pub mod api_tokens;
 pub mod apps;
@@ -14,6 +15,7 @@ pub mod calculated;
 pub mod calculation;
 pub mod caller;
 pub mod groups;
+pub mod inbox;
 pub mod ingest;
 pub mod input;
 pub mod instruments;

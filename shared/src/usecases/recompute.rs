@@ -81,7 +81,7 @@ pub async fn step(
                 .await?;
             let computed =
                 compute_and_store(record_store, &channel, &program, &times, &values).await?;
-            (computed, times.last().copied())
+            (computed.newly.count(), times.last().copied())
         }
         _ => (0, None),
     };

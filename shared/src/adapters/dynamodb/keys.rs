@@ -8,6 +8,8 @@
 //! | measurement group (name, grants `user:…`/`team:…` → role; counts of its apps, calculated channels and alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
 //! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
 //! | data alarm (name, rule as a map, enabled, version) | `ACCOUNT#{account}` | `ALARM#{group}#{id}` | – | – |
+//! | a group's alarm states (revision, each alarm's state and version, notifications not yet in the inbox) | `ACCOUNT#{account}` | `ALARMSTATE#{group}` | – | – |
+//! | notification (one event of an alarm), in its group's inbox | `INBOX#{account}#{group}` | `NOTE#{time:015}.{alarm}.{version}.{kind}` | – | – |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
 //! | Web API token, listed under its account | `ACCOUNT#{account}` | `APITOKEN#{id}` | – | – |
@@ -59,6 +61,7 @@ pub const USER_PREFIX: &str = "USER#";
 pub const TEAM_PREFIX: &str = "TEAM#";
 pub const TOKEN_PREFIX: &str = "APITOKEN#";
 pub const AUDIT_PREFIX: &str = "AUDIT#";
+pub const NOTIFICATION_PREFIX: &str = "NOTE#";
 /// The partition of a session's item.
 pub const SESSION_PREFIX: &str = "SESSION#";
 
@@ -99,6 +102,19 @@ pub fn alarm_prefix(group: &GroupId) -> String {
 
 pub fn alarm_sk(group: &GroupId, id: &AlarmId) -> String {
     format!("{}{id}", alarm_prefix(group))
+}
+
+pub fn alarm_states_sk(group: &GroupId) -> String {
+    format!("ALARMSTATE#{group}")
+}
+
+/// The partition of a group's notifications, newest last.
+pub fn inbox_pk(account: &AccountId, group: &GroupId) -> String {
+    format!("INBOX#{account}#{group}")
+}
+
+pub fn notification_sk(id: &str) -> String {
+    format!("{NOTIFICATION_PREFIX}{id}")
 }
 
 /// The `byGroup` partition of a group's apps and instruments.

@@ -12,7 +12,7 @@ use super::unavailable;
 use super::values::{n, s, Item};
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::ports::{RecordStore, StoreError, StoredRecord};
+use crate::ports::{NewlyStored, RecordStore, StoreError, StoredRecord};
 
 /// Record writes in flight at once: a backlog of hundreds of records is written in
 /// parallel, as BatchWriteItem would, without holding more connections than this.
@@ -86,32 +86,32 @@ fn parse_record(item: Item) -> Result<StoredRecord, StoreError> {
 
 #[async_trait]
 impl RecordStore for DynamoRecords {
-    async fn put(&self, records: &[StoredRecord]) -> Result<usize, StoreError> {
+    async fn put(&self, records: &[StoredRecord]) -> Result<NewlyStored, StoreError> {
         // Each record is written only if its item is not there yet: the first write of a
         // (instrument, time) is the one that stays. A replay — even one encoded after a
         // channel was deselected, without that channel — can never take a stored value
         // away. A refused write costs the same write unit as a put would, and a record's
         // key is its identity, so nothing accepted is ever changed by a redelivery.
-        let mut stored = 0;
-        for chunk in records.chunks(CONCURRENT_PUTS) {
+        let mut newly = vec![false; records.len()];
+        for (chunk_index, chunk) in records.chunks(CONCURRENT_PUTS).enumerate() {
             let mut writes = tokio::task::JoinSet::new();
-            for record in chunk {
+            for (offset, record) in chunk.iter().enumerate() {
+                let index = chunk_index * CONCURRENT_PUTS + offset;
                 let put = self
                     .client
                     .put_item()
                     .table_name(&self.table)
                     .set_item(Some(record_item(record)))
                     .condition_expression("attribute_not_exists(i)");
-                writes.spawn(async move { written(put.send().await) });
+                writes.spawn(async move { (index, written(put.send().await)) });
             }
             while let Some(result) = writes.join_next().await {
-                let written = result.map_err(|e| {
-                    StoreError::Unavailable(format!("a record write stopped: {e}"))
-                })??;
-                stored += usize::from(written);
+                let (index, written) = result
+                    .map_err(|e| StoreError::Unavailable(format!("a record write stopped: {e}")))?;
+                newly[index] = written?;
             }
         }
-        Ok(stored)
+        Ok(NewlyStored(newly))
     }
 
     async fn get_many(

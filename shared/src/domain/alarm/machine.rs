@@ -44,7 +44,8 @@ pub struct Sample {
 }
 
 /// What happened at an instant.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     Raised {
         at: Millis,
@@ -83,6 +84,20 @@ impl Rule {
 /// Takes `samples` (any order; sorted here) into `state` and answers what happened,
 /// oldest first. `zone` is the account's time zone, for the rule's window.
 pub fn evaluate(rule: &Rule, zone: &Tz, state: &mut AlarmState, samples: &[Sample]) -> Vec<Event> {
+    let mut events = Vec::new();
+    evaluate_each(rule, zone, state, samples, |event, _| events.push(event));
+    events
+}
+
+/// [`evaluate`], handing each event to `on_event` as it happens, with each condition's
+/// value then (what a notification shows).
+pub fn evaluate_each(
+    rule: &Rule,
+    zone: &Tz,
+    state: &mut AlarmState,
+    samples: &[Sample],
+    mut on_event: impl FnMut(Event, &[Option<Value>]),
+) {
     let conditions = rule.conditions.len();
     let mut samples: Vec<Sample> = samples
         .iter()
@@ -92,29 +107,32 @@ pub fn evaluate(rule: &Rule, zone: &Tz, state: &mut AlarmState, samples: &[Sampl
     samples.sort_by_key(|s| (s.at, s.condition));
     state.values.resize(conditions, None);
     state.seen.resize(conditions, None);
-    let mut events = Vec::new();
     let through = state.through;
     let (late, current): (Vec<Sample>, Vec<Sample>) = samples
         .into_iter()
         .partition(|s| through.is_some_and(|through| s.at < through));
     if let Some(through) = through {
-        if take(state, &late, through, &mut events) {
-            decide(rule, zone, state, through, &mut events);
+        if take(state, &late, through, &mut on_event) {
+            decide(rule, zone, state, through, &mut on_event);
         }
     }
     for instant in current.chunk_by(|a, b| a.at == b.at) {
         let at = instant[0].at;
-        if take(state, instant, at, &mut events) {
+        if take(state, instant, at, &mut on_event) {
             state.through = Some(at);
-            decide(rule, zone, state, at, &mut events);
+            decide(rule, zone, state, at, &mut on_event);
         }
     }
-    events
 }
 
 /// Takes the samples newer than their condition's last into the state, noting a turn to
 /// a special value at `at`; whether any was taken.
-fn take(state: &mut AlarmState, samples: &[Sample], at: Millis, events: &mut Vec<Event>) -> bool {
+fn take(
+    state: &mut AlarmState,
+    samples: &[Sample],
+    at: Millis,
+    on_event: &mut impl FnMut(Event, &[Option<Value>]),
+) -> bool {
     let mut taken = false;
     for sample in samples {
         let condition = sample.condition;
@@ -126,11 +144,12 @@ fn take(state: &mut AlarmState, samples: &[Sample], at: Millis, events: &mut Vec
         taken = true;
         if let Value::Special(value) = sample.value {
             if !matches!(before, Some(Value::Special(_))) {
-                events.push(Event::SpecialValue {
+                let event = Event::SpecialValue {
                     at,
                     condition,
                     value,
-                });
+                };
+                on_event(event, &state.values);
             }
         }
     }
@@ -138,7 +157,13 @@ fn take(state: &mut AlarmState, samples: &[Sample], at: Millis, events: &mut Vec
 }
 
 /// Decides the alarm at instant `at` on the values now held.
-fn decide(rule: &Rule, zone: &Tz, state: &mut AlarmState, at: Millis, events: &mut Vec<Event>) {
+fn decide(
+    rule: &Rule,
+    zone: &Tz,
+    state: &mut AlarmState,
+    at: Millis,
+    on_event: &mut impl FnMut(Event, &[Option<Value>]),
+) {
     let toward_other_state = if state.raised {
         rule.holds(&state.values) == Truth::False
     } else {
@@ -155,9 +180,10 @@ fn decide(rule: &Rule, zone: &Tz, state: &mut AlarmState, at: Millis, events: &m
     }
     state.raised = !state.raised;
     state.since = None;
-    events.push(if state.raised {
+    let event = if state.raised {
         Event::Raised { at }
     } else {
         Event::Cleared { at }
-    });
+    };
+    on_event(event, &state.values);
 }
