@@ -88,6 +88,13 @@ impl TimeZone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The zone for reckoning wall-clock times (an alarm's window).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.0
+            .parse()
+            .expect("a TimeZone is only made of a name the database has")
+    }
 }
 
 impl From<TimeZone> for String {
