@@ -23,7 +23,7 @@ pub const MAX_CHANNELS: usize = 32;
 pub const DEFAULT_BUCKETS: usize = 500;
 pub const MAX_BUCKETS: usize = 5_000;
 
-/// How many stored records one series request may read.
+/// How many stored records one series or backtest request may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadLimits {
     /// Per instrument. A year of one-minute records is 525,600; reading them all would
