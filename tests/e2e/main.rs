@@ -6,6 +6,7 @@
 mod access;
 mod account;
 mod alarms;
+mod backtest;
 mod calculated;
 mod contracts;
 mod expiry;
