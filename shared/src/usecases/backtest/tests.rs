@@ -388,3 +388,24 @@ fn events_serialize_with_their_kind_and_a_special_value_as_devices_spell_it() {
         json!({"at": 6, "kind": "raised", "notifies": true})
     );
 }
+
+/// The page client programmers read gives the limits a backtest reads within.
+#[test]
+fn docs_api_gives_the_backtest_read_limits() {
+    let doc = include_str!("../../../../docs/api.md");
+    let section = &doc[doc
+        .find("## `POST /v1/groups/{group}/alarms/backtest`")
+        .expect("docs/api.md has a backtest section")..];
+    let limits = ReadLimits::default();
+    for text in [
+        format!(
+            "more than {} records of one instrument",
+            limits.per_instrument
+        ),
+        format!("or more than {}", limits.per_request),
+        format!("{} values over all", limits.per_request_values),
+        "answers 422 `too_much_data`".to_owned(),
+    ] {
+        assert!(section.contains(&text), "docs/api.md should say `{text}`");
+    }
+}
