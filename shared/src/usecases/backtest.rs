@@ -3,9 +3,10 @@
 //!
 //! It runs the very state machine ingest runs ([`evaluate`]), from a clear alarm
 //! ([`AlarmState::default`]) at `from`, in the account's time zone, so its answer is
-//! what live evaluation of the same records would have done. The rule is checked as an
-//! alarm's is ([`check_rule`]), and the records are read as series reads them
-//! ([`read_points`]), within the same [`ReadLimits`]. A backtest answers for the whole
+//! what live evaluation of the same records would have done (a test of that agreement
+//! calls [`run`] on the records ingest stored). The rule is checked as an alarm's is
+//! (`alarms::check_rule`), and the records are read as series reads them
+//! (`series::read_points`), within the same [`ReadLimits`]. A backtest answers for the whole
 //! range or not at all: where series cuts an instrument at
 //! [`ReadLimits::per_instrument`] and says where, a backtest refuses, because its final
 //! state and its later transitions would be those of a range it did not read.
