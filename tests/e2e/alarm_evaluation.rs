@@ -156,3 +156,97 @@ async fn a_group_without_alarms_watches_nothing_and_its_inbox_is_empty() {
     assert_eq!(report.alarms.watching, 0);
     assert_eq!(inbox(&app).await, vec![]);
 }
+
+#[tokio::test]
+async fn a_backtest_of_the_stored_records_answers_what_ingest_notified() {
+    let app = cloud().await;
+    // Two channels of one instrument, either above its threshold for two seconds.
+    let rule = json!({
+        "conditions": [
+            {"channel": "gw-a/LR-1/CH1", "raise": {"compare": "above", "value": 30}},
+            {"channel": "gw-a/LR-1/CH2", "raise": {"compare": "below", "value": 0},
+             "clear": {"compare": "below", "value": 5}}
+        ],
+        "join": "or",
+        "hold_millis": 2000,
+        "recovery": true,
+        "special_values": true
+    });
+    app.publish(
+        "gw-a",
+        &batch(vec![record(
+            "LR-1",
+            app.at(-1),
+            json!({"CH1": 20.0, "CH2": 10.0}),
+        )]),
+    )
+    .await;
+    create_alarm(&app, json!({"name": "Either", "rule": rule})).await;
+    let readings: [(f64, Value); 16] = [
+        (20.0, json!(10.0)),
+        (31.0, json!(10.0)),
+        (32.0, json!(10.0)),
+        (33.0, json!(10.0)),
+        (20.0, json!(-1.0)),
+        (20.0, json!(3.0)),
+        (20.0, json!(4.0)),
+        (20.0, json!(6.0)),
+        (20.0, json!("+OVER")),
+        (20.0, json!(7.0)),
+        (20.0, json!(8.0)),
+        (20.0, json!(9.0)),
+        (20.0, json!(9.5)),
+        (35.0, json!(-2.0)),
+        (36.0, json!(-3.0)),
+        (37.0, json!(-4.0)),
+    ];
+    let records: Vec<Value> = (1..)
+        .zip(readings)
+        .map(|(second, (ch1, ch2))| record("LR-1", app.at(second), json!({"CH1": ch1, "CH2": ch2})))
+        .collect();
+    // Live: the records in messages of three, a backlog of the last five first.
+    let (early, backlog) = records.split_at(11);
+    for message in early.chunks(3) {
+        app.publish("gw-a", &batch(message.to_vec())).await;
+    }
+    app.publish("gw-a", &batch(backlog.to_vec())).await;
+    let live: Vec<(String, i64)> = inbox(&app)
+        .await
+        .into_iter()
+        .map(|(kind, at, _)| (kind, at))
+        .collect();
+
+    let (status, backtest) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/alarms/backtest",
+            Some(json!({"rule": rule, "from": app.at(1), "to": app.at(100)})),
+        )
+        .await;
+    assert_eq!(status, 200, "{backtest}");
+    let backtested: Vec<(String, i64)> = backtest["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["notifies"] == json!(true))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["at"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(backtested, live);
+    // Raised after two seconds above; the +OVER of CH2 restarts the clearing
+    // seconds; raised again from the backlog.
+    let expected: Vec<(String, i64)> = [
+        ("raised", 4),
+        ("special_value", 9),
+        ("cleared", 12),
+        ("raised", 16),
+    ]
+    .into_iter()
+    .map(|(kind, second)| (kind.to_owned(), app.at(second)))
+    .collect();
+    assert_eq!(live, expected);
+}

@@ -266,6 +266,9 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             ("POST", p) if p.ends_with("/apps") => json!({"thing": "stolen-gw"}),
             ("PUT", p) if p.contains("/instruments/") => json!({"acquire": ["CH1"]}),
             ("PUT", p) if p.contains("/apps/") => json!({"name": "taken over", "enabled": false}),
+            ("POST", p) if p.ends_with("/alarms/backtest") => {
+                json!({"rule": alarm_rule(), "from": 0, "to": 4_102_444_800_000_i64})
+            }
             ("POST", p) if p.ends_with("/alarms") => {
                 json!({"name": "taken over", "rule": alarm_rule()})
             }

@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod alarm_evaluation;
 mod alarms;
+mod backtest;
 mod calculated;
 mod contracts;
 mod expiry;

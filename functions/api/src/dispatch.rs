@@ -22,7 +22,7 @@ use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{
-    access, account, alarms, api_tokens, apps, calculated, groups, inbox, instruments,
+    access, account, alarms, api_tokens, apps, backtest, calculated, groups, inbox, instruments,
 };
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
@@ -333,6 +333,11 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
             let draft = json_body(request)?;
             let id = AlarmId::from_random(ThreadRandom.u64());
             created(alarms::create(store, principal, group, draft, id).await?)
+        }
+        GroupRoute::BacktestAlarm => {
+            let asked = json_body(request)?;
+            let limits = api.read_limits;
+            ok(backtest::run(store, records, principal, group, &asked, limits).await?)
         }
         GroupRoute::AlarmDetail => ok(alarms::detail(store, principal, group, &alarm()?).await?),
         GroupRoute::EditAlarm => {

@@ -40,7 +40,7 @@ pub struct Api<R, S, Q, M, T> {
     pub mailer: M,
     pub things: T,
     pub stack: Stack,
-    /// How much one series request may read.
+    /// How much one series or backtest request may read.
     pub read_limits: ReadLimits,
     pub key: TokenKey,
     pub portal_url: String,
@@ -92,10 +92,7 @@ async fn route<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
     let path = request.uri().path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = request.method().as_str();
-    let fitting: Vec<(&Route, routes::PathParams)> = ROUTES
-        .iter()
-        .filter_map(|route| Some((route, route.fit(&segments)?)))
-        .collect();
+    let fitting = routes::fitting(&segments);
     if fitting.is_empty() {
         return Err(ApiError::not_found(format!("no route for {path}")));
     }

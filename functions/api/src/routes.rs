@@ -108,6 +108,7 @@ pub enum GroupRoute {
     CopyCalculated,
     ListAlarms,
     CreateAlarm,
+    BacktestAlarm,
     AlarmDetail,
     EditAlarm,
     DeleteAlarm,
@@ -156,7 +157,8 @@ use GroupRoute as G;
 use PublicRoute as P;
 
 /// Every route. Only these are answered: a path that fits a pattern under another
-/// method gets 405, and any other path 404.
+/// method gets 405, and any other path 404. A literal segment wins over a placeholder:
+/// `/alarms/backtest` is never the alarm `backtest`.
 pub const ROUTES: &[Route] = &[
     public("GET", "/health", P::Health),
     public("POST", "/v1/login", P::Login),
@@ -362,6 +364,12 @@ pub const ROUTES: &[Route] = &[
         G::CreateAlarm,
     ),
     group(
+        "POST",
+        "/v1/groups/{group}/alarms/backtest",
+        Access::GroupViewer,
+        G::BacktestAlarm,
+    ),
+    group(
         "GET",
         "/v1/groups/{group}/alarms/{alarm}",
         Access::GroupViewer,
@@ -403,6 +411,20 @@ impl<'a> PathParams<'a> {
             .map(|(_, value)| *value)
             .unwrap_or_else(|| panic!("route pattern has no `{{{name}}}`"))
     }
+}
+
+/// The routes whose patterns `segments` (a path split at `/`) fit, with their
+/// placeholders' values; of those, only the ones with the fewest placeholders, the most
+/// literal: `GET /alarms/backtest` fits the backtest route under another method, not the
+/// read of an alarm of that ID.
+pub fn fitting<'a>(segments: &[&'a str]) -> Vec<(&'static Route, PathParams<'a>)> {
+    let mut fitting: Vec<(&'static Route, PathParams<'a>)> = ROUTES
+        .iter()
+        .filter_map(|route| Some((route, route.fit(segments)?)))
+        .collect();
+    let fewest = fitting.iter().map(|(_, params)| params.pairs.len()).min();
+    fitting.retain(|(_, params)| Some(params.pairs.len()) == fewest);
+    fitting
 }
 
 impl Route {
@@ -453,6 +475,25 @@ mod tests {
                 assert_ne!(a.handler, b.handler, "{} {}", a.method, a.pattern);
             }
         }
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_placeholder() {
+        let handlers = |path: &str| -> Vec<(&str, Handler)> {
+            let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+            fitting(&segments)
+                .into_iter()
+                .map(|(route, _)| (route.method, route.handler))
+                .collect()
+        };
+        let backtest = Handler::Signed(SignedRoute::Group(GroupRoute::BacktestAlarm));
+        assert_eq!(
+            handlers("/v1/groups/plant/alarms/backtest"),
+            vec![("POST", backtest)]
+        );
+        let alarm = handlers("/v1/groups/plant/alarms/0123456789ab");
+        assert_eq!(alarm.len(), 3, "{alarm:?}");
+        assert!(alarm.iter().all(|(_, handler)| *handler != backtest));
     }
 
     #[test]

@@ -197,7 +197,7 @@ fn not_found(group: &Group, id: &AlarmId) -> Refused {
 }
 
 /// The rule's own rules, then every channel it names is in the group.
-async fn check_rule(
+pub(crate) async fn check_rule(
     store: &(impl Groups + CalculatedChannels),
     principal: &Principal,
     group: &Group,

@@ -11,6 +11,7 @@ pub mod alarms;
 pub mod api_tokens;
 pub mod apps;
 pub mod audit;
+pub mod backtest;
 pub mod calculated;
 pub mod calculation;
 pub mod caller;

@@ -23,7 +23,7 @@ pub const MAX_CHANNELS: usize = 32;
 pub const DEFAULT_BUCKETS: usize = 500;
 pub const MAX_BUCKETS: usize = 5_000;
 
-/// How many stored records one series request may read.
+/// How many stored records one series or backtest request may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadLimits {
     /// Per instrument. A year of one-minute records is 525,600; reading them all would
@@ -141,15 +141,73 @@ pub async fn series(
     query: &SeriesQuery,
     limits: ReadLimits,
 ) -> Result<Series, Refused> {
+    let read = read_points(
+        store,
+        record_store,
+        principal,
+        &group.id,
+        &query.channels,
+        (query.from, query.to),
+        limits,
+    )
+    .await?;
+    let series = query
+        .channels
+        .iter()
+        .zip(read.points)
+        .map(|(channel, points)| {
+            let reduced = min_max(&points, query.from, query.to, query.buckets);
+            ChannelSeries {
+                channel: channel.to_string(),
+                downsampled: reduced.len() != points.len(),
+                points: reduced.iter().map(|p| (p.t, p.value)).collect(),
+            }
+        })
+        .collect();
+    Ok(Series {
+        group: group.id.clone(),
+        from: query.from,
+        to: query.to,
+        buckets: query.buckets,
+        truncated_at: read.truncated_at,
+        series,
+    })
+}
+
+/// What [`read_points`] read.
+#[derive(Debug)]
+pub(crate) struct PointsRead {
+    /// Each asked channel's stored values in time order, in the order asked.
+    pub points: Vec<Vec<Point>>,
+    /// How many records were read, over all instruments and calculated channels.
+    pub records: usize,
+    /// Where an instrument's records were cut at [`ReadLimits::per_instrument`], if any
+    /// was: the earliest such time. Nothing after it was read of that instrument.
+    pub truncated_at: Option<Millis>,
+}
+
+/// The stored values of `channels` (each once) of `group`, from `range.0` (included) to
+/// `range.1` (excluded), read within `limits`: what series and alarm backtests both read.
+/// A channel outside the group is not found; a read over the request's limits is
+/// refused with what to narrow.
+pub(crate) async fn read_points(
+    store: &(impl Apps + Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
+    principal: &Principal,
+    group: &GroupId,
+    channels: &[SeriesRef],
+    (from, to): (Millis, Millis),
+    limits: ReadLimits,
+) -> Result<PointsRead, Refused> {
     // Every channel becomes a record key and a channel index; channels stored under the
     // same key (one instrument's) share one read.
     let mut reads: BTreeMap<InstrumentKey, (usize, Vec<(usize, ChannelIndex)>)> = BTreeMap::new();
-    for (slot, channel) in query.channels.iter().enumerate() {
-        let (key, index, width) = locate(store, principal, &group.id, channel).await?;
+    for (slot, channel) in channels.iter().enumerate() {
+        let (key, index, width) = locate(store, principal, group, channel).await?;
         let read = reads.entry(key).or_insert((width, Vec::new()));
         read.1.push((slot, index));
     }
-    let mut points: Vec<Vec<Point>> = vec![Vec::new(); query.channels.len()];
+    let mut points: Vec<Vec<Point>> = vec![Vec::new(); channels.len()];
     let mut truncated_at: Option<Millis> = None;
     let (mut records_left, mut values_left) = (limits.per_request, limits.per_request_values);
     let instruments = reads.len();
@@ -158,9 +216,7 @@ pub async fn series(
         // One more than the budget allows tells "over" from "exactly at".
         let budget = records_left.min(values_left / width);
         let limit = limits.per_instrument.min(budget + 1);
-        let records = record_store
-            .range(&key, query.from, query.to, limit)
-            .await?;
+        let records = record_store.range(&key, from, to, limit).await?;
         if records.len() > budget {
             return Err(Refused::TooMuchData(format!(
                 "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
@@ -189,26 +245,10 @@ pub async fn series(
             }
         }
     }
-    let series = query
-        .channels
-        .iter()
-        .zip(points)
-        .map(|(channel, points)| {
-            let reduced = min_max(&points, query.from, query.to, query.buckets);
-            ChannelSeries {
-                channel: channel.to_string(),
-                downsampled: reduced.len() != points.len(),
-                points: reduced.iter().map(|p| (p.t, p.value)).collect(),
-            }
-        })
-        .collect();
-    Ok(Series {
-        group: group.id.clone(),
-        from: query.from,
-        to: query.to,
-        buckets: query.buckets,
+    Ok(PointsRead {
+        points,
+        records: limits.per_request - records_left,
         truncated_at,
-        series,
     })
 }
 
