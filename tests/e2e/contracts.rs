@@ -30,6 +30,7 @@ store_contract!(
     dynamodb_keeps_the_calculated_channels_contract: calculated_channels,
     dynamodb_keeps_the_alarms_contract: alarms,
     dynamodb_keeps_the_alarm_states_and_inbox_contract: alarm_states_and_inbox,
+    dynamodb_keeps_the_notify_contract: notify,
     dynamodb_keeps_the_users_contract: users,
     dynamodb_keeps_the_sessions_contract: sessions,
     dynamodb_keeps_the_throttle_contract: throttle,

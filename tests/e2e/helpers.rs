@@ -293,6 +293,32 @@ pub async fn mail_dump(app: &TestCloud) -> String {
         .unwrap()
 }
 
+/// The subject of every mail sent so far.
+pub async fn mail_subjects(app: &TestCloud) -> Vec<String> {
+    let dump: Value = serde_json::from_str(&mail_dump(app).await).unwrap();
+    let mut subjects = Vec::new();
+    collect_subjects(&dump, &mut subjects);
+    subjects
+}
+
+/// Every string under a key `subject` (any case) in moto's data dump.
+fn collect_subjects(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match value {
+                    Value::String(text) if key.eq_ignore_ascii_case("subject") => {
+                        found.push(text.clone())
+                    }
+                    _ => collect_subjects(value, found),
+                }
+            }
+        }
+        Value::Array(values) => values.iter().for_each(|v| collect_subjects(v, found)),
+        _ => {}
+    }
+}
+
 /// The secrets (a 4-character prefix and 32 hex digits) that follow `marker` in the links
 /// of every mail sent so far, oldest first.
 pub async fn mailed_secrets(app: &TestCloud, marker: &str) -> Vec<String> {

@@ -17,6 +17,7 @@ mod identity;
 mod ingest;
 mod isolation;
 mod limits;
+mod notify;
 mod permissions;
 mod presence;
 mod series;

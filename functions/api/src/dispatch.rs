@@ -22,7 +22,8 @@ use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{
-    access, account, alarms, api_tokens, apps, backtest, calculated, groups, inbox, instruments,
+    access, account, alarms, api_tokens, apps, backtest, calculated, destinations, groups, inbox,
+    instruments,
 };
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
@@ -346,5 +347,10 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
         }
         GroupRoute::DeleteAlarm => ok(alarms::delete(store, principal, group, &alarm()?).await?),
         GroupRoute::Inbox => ok(inbox::list(store, principal, group).await?),
+        GroupRoute::Destinations => ok(destinations::get(store, principal, group).await?),
+        GroupRoute::SetDestinations => {
+            let draft = json_body(request)?;
+            ok(destinations::set(store, principal, group, draft).await?)
+        }
     }
 }

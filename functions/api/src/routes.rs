@@ -113,6 +113,8 @@ pub enum GroupRoute {
     EditAlarm,
     DeleteAlarm,
     Inbox,
+    Destinations,
+    SetDestinations,
 }
 
 const fn public(method: &'static str, pattern: &'static str, handler: PublicRoute) -> Route {
@@ -392,6 +394,18 @@ pub const ROUTES: &[Route] = &[
         "/v1/groups/{group}/inbox",
         Access::GroupViewer,
         G::Inbox,
+    ),
+    group(
+        "GET",
+        "/v1/groups/{group}/destinations",
+        Access::GroupEditor,
+        G::Destinations,
+    ),
+    group(
+        "PUT",
+        "/v1/groups/{group}/destinations",
+        Access::GroupEditor,
+        G::SetDestinations,
     ),
 ];
 

@@ -9,13 +9,20 @@ use lambda_runtime::{service_fn, LambdaEvent};
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let ctx = Ctx::from_env().await?;
+    let notify_queue = ctx.notify_queue()?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<RuleEvent>| {
-        let ctx = &ctx;
+        let (ctx, notify_queue) = (&ctx, &notify_queue);
         async move {
             let (stack, store, records) = (&ctx.stack, &ctx.store, &ctx.records);
             let new_instance = &ingest::random_instance;
-            let handled =
-                usecases::ingest::handle(&event.payload, stack, store, records, new_instance);
+            let handled = usecases::ingest::handle(
+                &event.payload,
+                stack,
+                store,
+                records,
+                notify_queue,
+                new_instance,
+            );
             handled.await.map_err(ingest::Failure)
         }
     }))

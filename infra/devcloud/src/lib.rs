@@ -2,11 +2,13 @@
 //!
 //! moto stands in for DynamoDB (tables created from `template.yaml`), S3 and SQS, rumqttd
 //! for IoT Core's broker, [`rule`] for the IoT rule that invokes `ingest`, [`http`] for
-//! API Gateway in front of `api`, and [`worker`] for the SQS trigger of `recompute`. The handlers are the very ones the Lambdas run. Tests
+//! API Gateway in front of `api`, [`worker`] for the SQS triggers of `recompute` and
+//! `notify`, and [`capture`] for the Slack and WeCom webhooks notifications go to. The handlers are the very ones the Lambdas run. Tests
 //! start one per test on free ports; `cargo run -p devcloud` starts one with a simulated
 //! fleet ([`fleet`]).
 
 pub mod broker;
+pub mod capture;
 pub mod fleet;
 pub mod http;
 pub mod iam;
@@ -26,7 +28,8 @@ use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
-use fieldcloud::adapters::sqs::SqsJobQueue;
+use fieldcloud::adapters::sqs::{SqsJobQueue, SqsNotifyQueue};
+use fieldcloud::adapters::webhooks::HttpWebhooks;
 use fieldcloud::domain::auth::{Role, Session};
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::iot_thing::Stack;
@@ -43,6 +46,11 @@ pub const REGISTRY_TABLE: &str = "fieldcloud-registry";
 pub const RECORDS_TABLE: &str = "fieldcloud-records";
 pub const FILES_BUCKET: &str = "fieldcloud-files";
 pub const RECOMPUTE_QUEUE: &str = "fieldcloud-recompute";
+pub const NOTIFY_QUEUE: &str = "fieldcloud-notify";
+pub const NOTIFY_DEAD_LETTER_QUEUE: &str = "fieldcloud-notify-dead-letters";
+/// Attempts at a notification before it moves to the dead-letter queue, as in the
+/// template.
+pub const NOTIFY_MAX_RECEIVES: u32 = 5;
 /// The local cloud's stack name: the prefix of its apps' IoT thing names.
 pub const STACK: &str = "local";
 /// The sender of the local cloud's mail, verified in the emulator's SES.
@@ -54,6 +62,8 @@ pub struct Ports {
     pub moto: u16,
     pub mqtt: u16,
     pub api: u16,
+    /// The webhook capture server ([`capture`]).
+    pub capture: u16,
     /// The address the API and the MQTT broker listen on: loopback by default, a LAN
     /// address (or `0.0.0.0`) so that a real gateway can connect. moto stays on loopback:
     /// only the local cloud itself talks to it.
@@ -66,6 +76,7 @@ impl Default for Ports {
             moto: 0,
             mqtt: 0,
             api: 0,
+            capture: 0,
             bind: Ipv4Addr::LOCALHOST.into(),
         }
     }
@@ -94,6 +105,12 @@ pub struct LocalCloud {
     writes: write_log::Writes,
     /// The time the API sees.
     pub clock: ApiClock,
+    /// Where the webhook capture server listens, and what it received.
+    pub capture_url: String,
+    pub captures: capture::Captures,
+    /// The notify queue and its dead letters.
+    pub notify_queue_url: String,
+    pub notify_dead_letters_url: String,
     outcomes: broadcast::Sender<RuleOutcome>,
 }
 
@@ -123,7 +140,15 @@ impl LocalCloud {
         let records = DynamoRecords::new(dynamodb, RECORDS_TABLE);
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = worker::create_queue(&sqs, RECOMPUTE_QUEUE).await?;
-        let names = iam_names(&queue_url);
+        let notify_dead_letters_url = worker::create_queue(&sqs, NOTIFY_DEAD_LETTER_QUEUE).await?;
+        let notify_queue_url = worker::create_queue_with_dead_letters(
+            &sqs,
+            NOTIFY_QUEUE,
+            &queue_arn(NOTIFY_DEAD_LETTER_QUEUE),
+            NOTIFY_MAX_RECEIVES,
+        )
+        .await?;
+        let names = iam_names(&queue_url, &notify_queue_url);
         let denied = iam::Denials::default();
         let writes = write_log::Writes::default();
         let table_keys = Arc::new(table_keys()?);
@@ -131,10 +156,11 @@ impl LocalCloud {
             let log = write_log::WriteLog::new(name, table_keys.clone(), writes.clone());
             iam::FunctionClients::new(name, &config, &names, &denied, log)
         };
-        let (ingest, recompute, api_clients) = (
+        let (ingest, recompute, api_clients, notify) = (
             function("IngestFunction")?,
             function("RecomputeFunction")?,
             function("ApiFunction")?,
+            function("NotifyFunction")?,
         );
         let function_tables = |clients: &iam::FunctionClients| {
             (
@@ -165,6 +191,7 @@ impl LocalCloud {
             stack: stack.clone(),
             store: ingest_store,
             records: ingest_records,
+            notify_queue: SqsNotifyQueue::new(ingest.sqs.clone(), notify_queue_url.clone()),
         };
         tokio::spawn({
             let (rule, outcomes) = (rule.clone(), outcomes.clone());
@@ -202,6 +229,31 @@ impl LocalCloud {
             portal_url: api_url.clone(),
         });
         let clock = ApiClock::default();
+        let (capture_url, captures) = start_capture(ports.bind, ports.capture).await?;
+        let (notify_store, _) = function_tables(&notify);
+        tokio::spawn(worker::run(
+            sqs.clone(),
+            notify_queue_url.clone(),
+            NotifyConsumer {
+                notifier: notify::Notifier {
+                    store: notify_store,
+                    mailer: SesMailer::new(notify.ses.clone(), MAIL_FROM),
+                    webhooks: HttpWebhooks::capturing(Some(capture_url.clone())),
+                    // Read as the deployed function reads it, with its own client.
+                    key: TokenKey::new(
+                        fieldcloud::adapters::ssm::secure_parameter(
+                            &notify.ssm,
+                            TOKEN_KEY_PARAMETER,
+                        )
+                        .await
+                        .map_err(anyhow::Error::msg)?,
+                    )
+                    .map_err(anyhow::Error::msg)?,
+                    portal_url: api_url.clone(),
+                },
+                clock: clock.clone(),
+            },
+        ));
         let port = listener.local_addr()?.port();
         // Where the API listens on IPv4, it also listens on [::1] so that `localhost`
         // works whichever family it resolves to; an IPv6 address to listen on is either
@@ -236,6 +288,10 @@ impl LocalCloud {
             writes,
             clock,
             outcomes,
+            capture_url,
+            captures,
+            notify_queue_url,
+            notify_dead_letters_url,
         })
     }
 
@@ -372,6 +428,42 @@ impl worker::Consumer for RecomputeConsumer {
     }
 }
 
+/// The notify function as its queue's consumer, at the API's time (so the mails'
+/// temporary logins work as the API reckons time).
+struct NotifyConsumer {
+    notifier: notify::Notifier<DynamoStore, SesMailer, HttpWebhooks>,
+    clock: ApiClock,
+}
+
+impl worker::Consumer for NotifyConsumer {
+    async fn handle_message(&self, body: &str) -> Result<(), String> {
+        self.notifier
+            .handle_message(body, self.clock.now())
+            .await
+            .map(drop)
+            .map_err(|failure| failure.0.to_string())
+    }
+}
+
+/// Starts the webhook capture server on `bind` (loopback where it listens everywhere).
+async fn start_capture(bind: IpAddr, port: u16) -> anyhow::Result<(String, capture::Captures)> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind, port))
+        .await
+        .context("binding the webhook capture server")?;
+    let url = format!("http://{}", reachable(listener.local_addr()?));
+    let captures = capture::Captures::default();
+    tokio::spawn(capture::serve(listener, captures.clone()));
+    Ok((url, captures))
+}
+
+/// A queue's ARN in the emulator.
+fn queue_arn(name: &str) -> String {
+    format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{name}")
+}
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
 /// The key attribute names of the local tables, as the template declares them.
 pub fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
     [
@@ -388,8 +480,8 @@ pub fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<Stri
 }
 
 /// The names the template's policies refer to, as the local cloud has them.
-fn iam_names(recompute_queue_url: &str) -> iam::Names {
-    let (region, account) = ("us-east-1", "123456789012");
+fn iam_names(recompute_queue_url: &str, notify_queue_url: &str) -> iam::Names {
+    let (region, account) = (REGION, ACCOUNT);
     let arn =
         |service: &str, resource: &str| format!("arn:aws:{service}:{region}:{account}:{resource}");
     iam::Names {
@@ -400,6 +492,7 @@ fn iam_names(recompute_queue_url: &str) -> iam::Names {
             ("RegistryTable", REGISTRY_TABLE.into()),
             ("RecordsTable", RECORDS_TABLE.into()),
             ("RecomputeQueue", recompute_queue_url.into()),
+            ("NotifyQueue", notify_queue_url.into()),
             ("TokenKeyParameter", TOKEN_KEY_PARAMETER.into()),
             ("AppPolicy", APP_POLICY.into()),
             ("MailFrom", MAIL_FROM.into()),
@@ -414,6 +507,7 @@ fn iam_names(recompute_queue_url: &str) -> iam::Names {
                 arn("dynamodb", &format!("table/{RECORDS_TABLE}")),
             ),
             ("RecomputeQueue", arn("sqs", RECOMPUTE_QUEUE)),
+            ("NotifyQueue", arn("sqs", NOTIFY_QUEUE)),
             ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
         ],
     }

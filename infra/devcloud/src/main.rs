@@ -23,6 +23,7 @@ fn parse_args() -> anyhow::Result<Options> {
             moto: 4566,
             mqtt: 1883,
             api: 8787,
+            capture: 8788,
             bind: Ipv4Addr::LOCALHOST.into(),
         },
         interval: Duration::from_secs(5),

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
+use fieldcloud::adapters::sqs::SqsNotifyQueue;
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::protocol::{thing_of_topic, RuleEvent, RECORDS_TOPIC_FILTER};
 use fieldcloud::usecases::ingest::{self, IngestReport};
@@ -37,6 +38,7 @@ pub struct Rule {
     pub stack: Stack,
     pub store: DynamoStore,
     pub records: DynamoRecords,
+    pub notify_queue: SqsNotifyQueue,
 }
 
 impl Rule {
@@ -112,6 +114,7 @@ async fn invoke_with_retries(event: &RuleEvent, rule: &Rule) -> Result<Arc<Inges
             &rule.stack,
             &rule.store,
             &rule.records,
+            &rule.notify_queue,
             &::ingest::random_instance,
         )
         .await

@@ -17,13 +17,36 @@ pub const VISIBILITY_TIMEOUT_SECONDS: i32 = 2;
 
 /// Creates a queue (with the visibility timeout above) and returns its URL.
 pub async fn create_queue(client: &Client, name: &str) -> anyhow::Result<String> {
-    let output = client
-        .create_queue()
-        .queue_name(name)
-        .attributes(
-            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
-            VISIBILITY_TIMEOUT_SECONDS.to_string(),
-        )
+    create(client, name, None).await
+}
+
+/// Creates a queue whose messages move to the queue `dead_letters` (an ARN) after
+/// `max_receives` failed attempts, as the template's redrive policies say.
+pub async fn create_queue_with_dead_letters(
+    client: &Client,
+    name: &str,
+    dead_letters: &str,
+    max_receives: u32,
+) -> anyhow::Result<String> {
+    let redrive = serde_json::json!({
+        "deadLetterTargetArn": dead_letters,
+        "maxReceiveCount": max_receives.to_string(),
+    });
+    create(client, name, Some(redrive.to_string())).await
+}
+
+async fn create(client: &Client, name: &str, redrive: Option<String>) -> anyhow::Result<String> {
+    let mut request = client.create_queue().queue_name(name).attributes(
+        aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+        VISIBILITY_TIMEOUT_SECONDS.to_string(),
+    );
+    if let Some(redrive) = redrive {
+        request = request.attributes(
+            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+            redrive,
+        );
+    }
+    let output = request
         .send()
         .await
         .map_err(|e| anyhow::anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))?;

@@ -8,7 +8,7 @@ use aws_config::BehaviorVersion;
 use super::dynamodb::{DynamoRecords, DynamoStore};
 use super::iot::IotThings;
 use super::ses::SesMailer;
-use super::sqs::SqsJobQueue;
+use super::sqs::{SqsJobQueue, SqsNotifyQueue};
 use super::ssm;
 use crate::domain::iot_thing::Stack;
 use crate::domain::token::TokenKey;
@@ -47,6 +47,15 @@ impl Ctx {
     pub fn recompute_queue(&self) -> Result<SqsJobQueue, String> {
         let url = required_env("RECOMPUTE_QUEUE_URL")?;
         Ok(SqsJobQueue::new(
+            aws_sdk_sqs::Client::new(&self.config),
+            url,
+        ))
+    }
+
+    /// The queue of notifications to deliver (`NOTIFY_QUEUE_URL`).
+    pub fn notify_queue(&self) -> Result<SqsNotifyQueue, String> {
+        let url = required_env("NOTIFY_QUEUE_URL")?;
+        Ok(SqsNotifyQueue::new(
             aws_sdk_sqs::Client::new(&self.config),
             url,
         ))

@@ -6,3 +6,4 @@ pub mod iot;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;
+pub mod webhooks;

@@ -1,12 +1,13 @@
-//! The recompute queue on SQS: the `recompute` Lambda consumes it (one message, one
-//! bounded step), and so does the local cloud.
+//! Queues on SQS: recompute steps (the `recompute` Lambda consumes them, one message,
+//! one bounded step) and notifications (the `notify` Lambda delivers them); the local
+//! cloud consumes both the same way.
 
 use async_trait::async_trait;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::Client;
 
 use crate::domain::calculated::RecomputeJob;
-use crate::ports::{JobQueue, StoreError};
+use crate::ports::{JobQueue, NotifyJob, NotifyQueue, StoreError};
 
 #[derive(Clone)]
 pub struct SqsJobQueue {
@@ -26,14 +27,46 @@ impl SqsJobQueue {
 #[async_trait]
 impl JobQueue for SqsJobQueue {
     async fn enqueue(&self, job: &RecomputeJob) -> Result<(), StoreError> {
-        let body = serde_json::to_string(job).expect("a job serializes");
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(body)
-            .send()
-            .await
-            .map_err(|e| StoreError::Unavailable(DisplayErrorContext(e).to_string()))?;
-        Ok(())
+        send(&self.client, &self.queue_url, job).await
     }
+}
+
+/// The notify queue.
+#[derive(Clone)]
+pub struct SqsNotifyQueue {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsNotifyQueue {
+    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
+        SqsNotifyQueue {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl NotifyQueue for SqsNotifyQueue {
+    async fn enqueue(&self, job: &NotifyJob) -> Result<(), StoreError> {
+        send(&self.client, &self.queue_url, job).await
+    }
+}
+
+/// Sends `message` as JSON.
+async fn send(
+    client: &Client,
+    queue_url: &str,
+    message: &impl serde::Serialize,
+) -> Result<(), StoreError> {
+    let body = serde_json::to_string(message).expect("a queue message serializes");
+    client
+        .send_message()
+        .queue_url(queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .map_err(|e| StoreError::Unavailable(DisplayErrorContext(e).to_string()))?;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 //!
 //! One function per port, or per few ports whose rules meet: [`record_store`];
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
-//! members); [`instruments`]; [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`alarm_states_and_inbox`]; [`users`] (the last admin,
+//! members); [`instruments`]; [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`alarm_states_and_inbox`]; [`notify`] (destinations and delivery marks); [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
 //! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT
 //! Core's things). Each checks the rules its port's docs promise, above all the ones correctness rests on: a limit's
@@ -25,6 +25,7 @@ mod calculated;
 mod fixtures;
 mod groups;
 mod instruments;
+mod notify;
 mod records;
 mod sessions;
 mod single_use;
@@ -42,6 +43,7 @@ pub use audit::audit_log;
 pub use calculated::calculated_channels;
 pub use groups::groups;
 pub use instruments::instruments;
+pub use notify::notify;
 pub use records::record_store;
 pub use sessions::sessions;
 pub use single_use::{mailed_codes, resets_and_signups};

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod ingest;
 pub mod iot_thing;
 pub mod latest;
+pub mod notify;
 pub mod plan;
 pub mod presence;
 pub mod protocol;

@@ -46,6 +46,7 @@ impl Groups for MemoryStore {
                 apps: 0,
                 calculated: 0,
                 alarms: 0,
+                destinations: Default::default(),
             },
         );
         Ok(Created::Created)

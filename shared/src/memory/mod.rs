@@ -7,7 +7,8 @@
 //!   `store.rs`. Limits are counted as DynamoDB counts them, on the account, group or
 //!   app, and each method is one atomic step under one lock.
 //! - [`MemoryRecords`]: the records table ([`crate::ports::RecordStore`]).
-//! - [`MemoryJobQueue`], [`MemoryMailer`], [`MemoryThings`]: the outside world, recorded
+//! - [`MemoryJobQueue`], [`MemoryNotifyQueue`], [`MemoryMailer`], [`MemoryWebhooks`],
+//!   [`MemoryThings`]: the outside world, recorded
 //!   for a test to look at.
 //!
 //! Where `MemoryStore` cannot be DynamoDB, it is the calm case of it: it never fails
@@ -27,6 +28,8 @@ mod alarms;
 mod apps;
 mod audit;
 mod calculated;
+mod deliveries;
+mod destinations;
 mod groups;
 mod inbox;
 mod instruments;
@@ -40,10 +43,12 @@ mod tokens;
 mod users;
 
 mod mail;
+mod notify;
 mod queue;
 mod things;
 
 pub use mail::MemoryMailer;
+pub use notify::{MemoryNotifyQueue, MemoryWebhooks};
 pub use queue::MemoryJobQueue;
 pub use records::MemoryRecords;
 pub use store::MemoryStore;

@@ -16,6 +16,7 @@ use crate::domain::calculated::CalculatedChannel;
 use crate::domain::ids::{
     AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
 };
+use crate::domain::notify::Destinations;
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument};
 use crate::domain::settings::Logo;
@@ -67,6 +68,8 @@ pub(super) struct Tables {
     pub alarm_states: BTreeMap<(AccountId, GroupId), GroupAlarmStates>,
     /// Each group's notifications by ID.
     pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<String, Notification>>,
+    /// Delivery marks by (account, group, notification, destination).
+    pub deliveries: BTreeMap<(AccountId, GroupId, String, String), DeliveryMark>,
     pub users: BTreeMap<(AccountId, UserId), User>,
     /// Session generations: they outlive the user, so that one created again with the
     /// same ID finds the old sessions ended.
@@ -125,6 +128,7 @@ pub(super) struct GroupEntry {
     pub apps: u32,
     pub calculated: u32,
     pub alarms: u32,
+    pub destinations: Destinations,
 }
 
 /// An app and the count of its instruments.
@@ -171,4 +175,11 @@ mod tests {
             Created::Created
         );
     }
+}
+
+/// A delivery's mark: claimed until a time, or delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DeliveryMark {
+    Leased(Millis),
+    Delivered,
 }

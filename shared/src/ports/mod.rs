@@ -12,11 +12,14 @@ mod alarms;
 mod apps;
 mod audit;
 mod calculated;
+mod deliveries;
+mod destinations;
 mod groups;
 mod inbox;
 mod instruments;
 mod mail;
 mod mailed_codes;
+mod notify_queue;
 mod queue;
 mod records;
 mod resets;
@@ -27,6 +30,7 @@ mod things;
 mod throttle;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use accounts::Accounts;
 pub use alarm_states::{AlarmStates, GroupAlarmStates, GroupKey, VersionedState};
@@ -34,11 +38,14 @@ pub use alarms::Alarms;
 pub use apps::Apps;
 pub use audit::AuditLog;
 pub use calculated::CalculatedChannels;
+pub use deliveries::{Claim, Deliveries};
+pub use destinations::NotificationDestinations;
 pub use groups::Groups;
 pub use inbox::Inbox;
 pub use instruments::{Instruments, Registration, Renewal};
 pub use mail::{Mail, Mailer};
 pub use mailed_codes::MailedCodes;
+pub use notify_queue::{Notify, NotifyJob, NotifyQueue};
 pub use queue::JobQueue;
 pub use records::{NewlyStored, RecordStore, StoredRecord};
 pub use resets::Resets;
@@ -49,6 +56,7 @@ pub use things::{DeviceCredentials, Provisioned, Things};
 pub use throttle::Throttle;
 pub use tokens::ApiTokens;
 pub use users::{PasswordSet, UserChange, Users};
+pub use webhooks::Webhooks;
 
 /// A storage failure. `Unavailable` is worth a retry (throttling, network); `Corrupt`
 /// is not: stored data no longer decodes.
@@ -98,6 +106,8 @@ pub trait Store:
     + Alarms
     + AlarmStates
     + Inbox
+    + NotificationDestinations
+    + Deliveries
     + Users
     + Sessions
     + Throttle
@@ -119,6 +129,8 @@ impl<T> Store for T where
         + Alarms
         + AlarmStates
         + Inbox
+        + NotificationDestinations
+        + Deliveries
         + Users
         + Sessions
         + Throttle

@@ -18,9 +18,10 @@
 //! up by another; it is dropped at the group's next evaluation.
 //!
 //! Notifications are saved in the states' outbox by the same write that decides them,
-//! then recorded in the inbox (each once, under its ID) and the box emptied. A crash
-//! in between leaves them in the box, where the group's next message that reaches an
-//! alarm finds them.
+//! then recorded in the inbox (each once, under its ID), queued for the `notify`
+//! function, and the box emptied. A crash in between leaves them in the box, where the
+//! group's next message that reaches an alarm finds them; queued twice, a notification
+//! is still delivered once (the `notify` function marks each delivery).
 
 use std::collections::HashMap;
 
@@ -36,8 +37,8 @@ use crate::domain::ids::{AppId, CalcId, ChannelName, InstrumentSerial};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Instrument, InstrumentKey};
 use crate::ports::{
-    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Inbox, NewlyStored, RecordStore, Saved,
-    StoreError, StoredRecord, VersionedState,
+    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Inbox, NewlyStored, Notify, NotifyJob,
+    NotifyQueue, RecordStore, Saved, StoreError, StoredRecord, VersionedState,
 };
 
 #[cfg(test)]
@@ -241,6 +242,7 @@ fn continued<'a>(states: &'a GroupAlarmStates, alarm: &Alarm) -> Option<&'a Alar
 pub async fn evaluate_on_ingest(
     store: &(impl Alarms + AlarmStates + Inbox),
     record_store: &impl RecordStore,
+    notify_queue: &impl NotifyQueue,
     group: GroupKey<'_>,
     zone: &Tz,
     arrivals: &Arrivals,
@@ -300,7 +302,7 @@ pub async fn evaluate_on_ingest(
             }
         }
     };
-    report.notified = deliver_outbox(store, group, saved).await?;
+    report.notified = deliver_outbox(store, notify_queue, group, saved).await?;
     Ok(report)
 }
 
@@ -342,11 +344,13 @@ fn decide(
     next
 }
 
-/// Records the outbox of `saved` (the states just written) in the inbox and empties it;
-/// how many were new there. If another writer came meanwhile, the box is left to it: it
-/// read the box and records it (again, harmlessly) itself.
+/// Records the outbox of `saved` (the states just written) in the inbox, queues it for
+/// delivery and empties it; how many were new in the inbox. If another writer came
+/// meanwhile, the box is left to it: it read the box and records and queues it (again,
+/// harmlessly) itself.
 async fn deliver_outbox(
     store: &(impl AlarmStates + Inbox),
+    notify_queue: &impl NotifyQueue,
     group: GroupKey<'_>,
     saved: GroupAlarmStates,
 ) -> Result<usize, StoreError> {
@@ -359,6 +363,16 @@ async fn deliver_outbox(
             recorded += 1;
             tracing::info!(account = %group.account, group = %group.group, notification = %notification.id(), "alarm notification");
         }
+        // Queued even when the inbox had it: an invocation that recorded it may have
+        // stopped before queueing it.
+        let job = NotifyJob {
+            account: group.account.clone(),
+            group: group.group.clone(),
+            what: Notify::Alarm {
+                notification: notification.clone(),
+            },
+        };
+        notify_queue.enqueue(&job).await?;
     }
     let emptied = GroupAlarmStates {
         outbox: Vec::new(),

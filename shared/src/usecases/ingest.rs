@@ -22,7 +22,7 @@ use crate::domain::record::{Millis, Record};
 use crate::domain::registry::{App, AppKind, AppLimits, Instrument, RegistrationId};
 use crate::ports::{
     Accounts, AlarmStates, Alarms, Apps, CalculatedChannels, GroupKey, Inbox, Instruments,
-    RecordStore, Registration, Renewal, Saved, StoreError, StoredRecord,
+    NotifyQueue, RecordStore, Registration, Renewal, Saved, StoreError, StoredRecord,
 };
 use serde::Serialize;
 
@@ -68,6 +68,7 @@ pub async fn handle(
     stack: &Stack,
     store: &(impl Accounts + Apps + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
     record_store: &impl RecordStore,
+    notify_queue: &impl NotifyQueue,
     new_instance: &NewInstance,
 ) -> Result<IngestReport, IngestError> {
     let report = IngestReport::default();
@@ -130,7 +131,7 @@ pub async fn handle(
         zone: account.time_zone.tz(),
         new_instance,
     };
-    ingest_batch(store, record_store, &message, batch, report).await
+    ingest_batch(store, record_store, notify_queue, &message, batch, report).await
 }
 
 /// Why a message cannot be the current registration's, if it cannot: it arrived before
@@ -153,6 +154,7 @@ fn sent_by_another_registration(event: &RuleEvent, app: &App) -> Option<String> 
 async fn ingest_batch(
     store: &(impl Apps + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
     record_store: &impl RecordStore,
+    notify_queue: &impl NotifyQueue,
     message: &Message<'_>,
     batch: Batch,
     mut report: IngestReport,
@@ -188,8 +190,15 @@ async fn ingest_batch(
         account: &app.account,
         group: &app.group,
     };
-    report.alarms =
-        evaluate_on_ingest(store, record_store, group, &message.zone, &arrivals).await?;
+    report.alarms = evaluate_on_ingest(
+        store,
+        record_store,
+        notify_queue,
+        group,
+        &message.zone,
+        &arrivals,
+    )
+    .await?;
     // Latest values and an instrument's last-seen time are the newest records; the app's
     // own last-seen time is written only when those cannot show it (see
     // `crate::domain::presence`).

@@ -5,11 +5,12 @@
 //! | item | `pk` | `sk` | `gpk` / `gsk` (index `byGroup`) | `ttl` |
 //! |---|---|---|---|---|
 //! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
-//! | measurement group (name, grants `user:…`/`team:…` → role; counts of its apps, calculated channels and alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
+//! | measurement group (name, grants `user:…`/`team:…` → role; notification destinations; counts of its apps, calculated channels and alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
 //! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
 //! | data alarm (name, rule as a map, enabled, version) | `ACCOUNT#{account}` | `ALARM#{group}#{id}` | – | – |
 //! | a group's alarm states (revision, each alarm's state and version, notifications not yet in the inbox) | `ACCOUNT#{account}` | `ALARMSTATE#{group}` | – | – |
 //! | notification (one event of an alarm), in its group's inbox | `INBOX#{account}#{group}` | `NOTE#{time:015}.{alarm}.{version}.{kind}` | – | – |
+//! | delivery mark of a notification to one destination (lease while sending, then delivered) | `INBOX#{account}#{group}` | `SENT#{notification}#{destination}` | – | yes |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
 //! | Web API token, listed under its account | `ACCOUNT#{account}` | `APITOKEN#{id}` | – | – |
@@ -115,6 +116,10 @@ pub fn inbox_pk(account: &AccountId, group: &GroupId) -> String {
 
 pub fn notification_sk(id: &str) -> String {
     format!("{NOTIFICATION_PREFIX}{id}")
+}
+
+pub fn delivery_sk(notification: &str, destination: &str) -> String {
+    format!("SENT#{notification}#{destination}")
 }
 
 /// The `byGroup` partition of a group's apps and instruments.

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::json;
 
-use crate::domain::alarm::{Alarm, Condition, Event, Join, Limit, Rule};
+use crate::domain::alarm::{Alarm, Condition, Event, Join, Limit, Notification, Rule};
 use crate::domain::channel::SeriesRef;
 use crate::domain::codec::encode_values;
 use crate::domain::ids::{AccountId, AlarmId, AppId, GroupId, InstrumentSerial};
@@ -13,10 +13,10 @@ use crate::domain::plan::Plan;
 use crate::domain::protocol::RuleEvent;
 use crate::domain::record::{Millis, Special, Value};
 use crate::domain::registry::{Account, App, AppKind, Group, RegistrationId};
-use crate::memory::{MemoryRecords, MemoryStore};
+use crate::memory::{MemoryNotifyQueue, MemoryRecords, MemoryStore};
 use crate::ports::{
-    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Groups, Inbox, Instruments, RecordStore,
-    Saved, StoredRecord,
+    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Groups, Inbox, Instruments, NotifyJob,
+    RecordStore, Saved, StoredRecord,
 };
 use crate::usecases::ingest::{handle, IngestReport};
 
@@ -27,6 +27,7 @@ const SECOND: i64 = 1_000;
 struct Fleet {
     store: MemoryStore,
     records: MemoryRecords,
+    queue: MemoryNotifyQueue,
     account: AccountId,
     group: GroupId,
 }
@@ -74,6 +75,7 @@ impl Fleet {
         Fleet {
             store,
             records: MemoryRecords::default(),
+            queue: MemoryNotifyQueue::default(),
             account,
             group,
         }
@@ -102,9 +104,15 @@ impl Fleet {
             Millis(T0),
         );
         let stack = Stack::parse("fieldcloud-test").unwrap();
-        let report = handle(&event, &stack, &self.store, &self.records, &|| {
-            RegistrationId::from_random(2 << 16)
-        })
+        let new_instance = || RegistrationId::from_random(2 << 16);
+        let report = handle(
+            &event,
+            &stack,
+            &self.store,
+            &self.records,
+            &self.queue,
+            &new_instance,
+        )
         .await
         .unwrap();
         assert_eq!(report.refused, None);
@@ -213,6 +221,18 @@ async fn an_alarm_raises_and_clears_on_record_times_and_notifies_each_once() {
     assert_eq!(fleet.inbox().await, expected);
     let states = fleet.store.alarm_states(fleet.key()).await.unwrap();
     assert!(states.outbox.is_empty(), "the outbox is emptied");
+    // Each queued for delivery, once: nothing was left in a box to queue again.
+    let queued: Vec<String> = fleet.queue.take().iter().map(NotifyJob::id).collect();
+    let recorded: Vec<String> = fleet
+        .store
+        .notifications(fleet.key(), 10)
+        .await
+        .unwrap()
+        .iter()
+        .rev()
+        .map(Notification::id)
+        .collect();
+    assert_eq!(queued, recorded);
 }
 
 #[tokio::test]

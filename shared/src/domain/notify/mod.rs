@@ -1,0 +1,10 @@
+//! Telling people: where a group's notifications go ([`Destinations`], with webhook
+//! addresses that are secrets, [`WebhookUrl`]), and what they say in each of the seven
+//! languages ([`render`], from the catalog in `catalog.rs`).
+
+mod catalog;
+mod destinations;
+mod message;
+
+pub use destinations::{Destination, Destinations, WebhookKind, WebhookUrl, MAX_MAIL_RECIPIENTS};
+pub use message::{render, Message, Occasion};
