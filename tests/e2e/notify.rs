@@ -234,3 +234,34 @@ async fn destinations_refuse_what_is_not_theirs_naming_the_field() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_test_notification_reaches_every_destination_and_not_the_inbox() {
+    let app = cloud().await;
+    set_destinations(&app, json!({"mail": ["tester"], "slack": SLACK})).await;
+    let alarm = create_alarm(&app, alarm_on("gw-a/LR-1/CH1", 30.0, 25.0)).await;
+    let path = format!("/v1/groups/plant/alarms/{alarm}/test");
+    let (status, queued) = app.call("POST", &path, Some(json!({}))).await;
+    assert_eq!(status, 202, "{queued}");
+    until("the test mail and post", || async {
+        !alarm_subjects(&mail_subjects(&app).await).is_empty()
+            && !app.cloud.captures.all().is_empty()
+            && notify_queue_settled(&app).await
+    })
+    .await;
+    assert_eq!(
+        alarm_subjects(&mail_subjects(&app).await),
+        vec!["[fieldcloud] Test notification: Hot (Alarm: plant)"]
+    );
+    assert_eq!(app.cloud.captures.all().len(), 1);
+    let (_, inbox) = app.call("GET", "/v1/groups/plant/inbox", None).await;
+    assert_eq!(inbox, json!({"notifications": []}));
+    let (status, _) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/alarms/000000000000/test",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 404);
+}

@@ -35,6 +35,10 @@ async fn a_call_outside_a_functions_policy_is_refused_as_iam_would() {
                 "IngestErrorQueue",
                 "arn:aws:sqs:us-east-1:123456789012:errors".into(),
             ),
+            (
+                "NotifyQueue",
+                "arn:aws:sqs:us-east-1:123456789012:notify".into(),
+            ),
         ],
     };
     let denied = devcloud::iam::Denials::default();

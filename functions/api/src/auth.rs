@@ -160,13 +160,16 @@ pub enum Access {
 }
 
 /// Refuses what the principal's role may not do on a route with `access` (`read`: the
-/// route only reads). A viewer — a temporary login — reads member routes and nothing else.
+/// route only reads). A viewer — a temporary login — reads member and group-viewer routes
+/// and nothing else: not even what only an editor reads (a group's destinations).
 /// Whether a group route's group is granted to the principal is checked after this, in
 /// `access::require_group`.
 pub fn permit(principal: &Principal, access: Access, read: bool) -> Result<(), ApiError> {
     match (principal.role, access) {
         (Role::Admin, _) => Ok(()),
-        (Role::Viewer, Access::Admin) => Err(ApiError::forbidden("a temporary login is view-only")),
+        (Role::Viewer, Access::Admin | Access::GroupEditor) => {
+            Err(ApiError::forbidden("a temporary login is view-only"))
+        }
         (Role::Viewer, _) if !read => Err(ApiError::forbidden("a temporary login is view-only")),
         (Role::Member, Access::Admin) => Err(ApiError::forbidden("this needs an account admin")),
         (Role::Member | Role::Viewer, _) => Ok(()),

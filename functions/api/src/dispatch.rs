@@ -8,7 +8,7 @@ use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
+use fieldcloud::ports::{JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
 
 use crate::audit::audit_query;
 use crate::error::ApiError;
@@ -74,7 +74,7 @@ impl<R, S, Q, M, T> Call<'_, R, S, Q, M, T> {
     }
 }
 
-pub async fn public<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn public<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
     call: &Call<'_, R, S, Q, M, T>,
     route: PublicRoute,
 ) -> Result<Reply, ApiError> {
@@ -116,7 +116,7 @@ pub async fn public<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>
     }
 }
 
-pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn account<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
     call: &Call<'_, R, S, Q, M, T>,
     route: AccountRoute,
     principal: &Principal,
@@ -230,14 +230,14 @@ pub async fn account<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things
     }
 }
 
-pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn group<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
     call: &Call<'_, R, S, Q, M, T>,
     route: GroupRoute,
     principal: &Principal,
     (group, role): (&Group, GroupRole),
 ) -> Result<Reply, ApiError> {
     let (api, request, now) = (call.api, call.request, call.now);
-    let (store, records, jobs, things) = (&api.store, &api.records, &api.jobs, &api.things);
+    let (store, records, jobs, things) = (&api.store, &api.records, &api.queues, &api.things);
     let app = || app_id(call.params.get("app"));
     let serial = || serial_id(call.params.get("serial"));
     let calc = || calc_id(call.params.get("id"));
@@ -346,6 +346,11 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
             ok(alarms::edit(store, principal, group, &alarm()?, draft).await?)
         }
         GroupRoute::DeleteAlarm => ok(alarms::delete(store, principal, group, &alarm()?).await?),
+        GroupRoute::TestAlarm => {
+            let (id, test) = (alarm()?, format!("{:016x}", ThreadRandom.u64()));
+            let queued = alarms::send_test(store, jobs, principal, group, &id, test, now);
+            accepted(queued.await?)
+        }
         GroupRoute::Inbox => ok(inbox::list(store, principal, group).await?),
         GroupRoute::Destinations => ok(destinations::get(store, principal, group).await?),
         GroupRoute::SetDestinations => {

@@ -17,11 +17,11 @@ use fieldcloud::adapters::context::{required_env, Ctx};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
-use fieldcloud::adapters::sqs::SqsJobQueue;
+use fieldcloud::adapters::sqs::SqsQueues;
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
-use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
+use fieldcloud::ports::{JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
 use fieldcloud::usecases;
 
 pub use auth::Access;
@@ -30,13 +30,14 @@ pub use fieldcloud::usecases::series::{ReadLimits, SeriesQuery};
 pub use routes::{Handler, Route, SignedRoute, ROUTES};
 pub use series_query::FromQuery;
 
-/// What the routes need: the store, the records, the backfill queue, the mailer, the
+/// What the routes need: the store, the records, the queues (backfills, test
+/// notifications), the mailer, the
 /// apps' identities in IoT Core and the stack that names them, the token key, and the
 /// portal's address (for links in mail).
 pub struct Api<R, S, Q, M, T> {
     pub store: R,
     pub records: S,
-    pub jobs: Q,
+    pub queues: Q,
     pub mailer: M,
     pub things: T,
     pub stack: Stack,
@@ -47,17 +48,20 @@ pub struct Api<R, S, Q, M, T> {
 }
 
 /// The API as deployed: on DynamoDB, SQS, SES and IoT Core.
-pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsJobQueue, SesMailer, IotThings>;
+pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsQueues, SesMailer, IotThings>;
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
-    /// (`RECOMPUTE_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, the token
+    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, the token
     /// key's parameter).
     pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
         // Every variable before the one remote call: a missing one fails at once.
         let portal_url = required_env("PORTAL_URL")?;
         Ok(Api {
-            jobs: ctx.recompute_queue()?,
+            queues: SqsQueues {
+                jobs: ctx.recompute_queue()?,
+                notify: ctx.notify_queue()?,
+            },
             mailer: ctx.mailer()?,
             things: ctx.things()?,
             portal_url,
@@ -71,7 +75,7 @@ impl DeployedApi {
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.
-pub async fn handle<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+pub async fn handle<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,
@@ -84,7 +88,7 @@ pub async fn handle<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>
 
 /// Finds the request's route, checks the caller against its access, runs it, and
 /// audits what an admin changed.
-async fn route<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+async fn route<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: &Request,
     now: Millis,

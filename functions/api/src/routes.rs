@@ -112,6 +112,7 @@ pub enum GroupRoute {
     AlarmDetail,
     EditAlarm,
     DeleteAlarm,
+    TestAlarm,
     Inbox,
     Destinations,
     SetDestinations,
@@ -388,6 +389,12 @@ pub const ROUTES: &[Route] = &[
         "/v1/groups/{group}/alarms/{alarm}",
         Access::GroupEditor,
         G::DeleteAlarm,
+    ),
+    group(
+        "POST",
+        "/v1/groups/{group}/alarms/{alarm}/test",
+        Access::GroupEditor,
+        G::TestAlarm,
     ),
     group(
         "GET",

@@ -17,7 +17,7 @@ use api::Api;
 use fieldcloud::domain::record::Millis;
 
 use crate::ApiClock;
-use fieldcloud::ports::{JobQueue, Mailer, RecordStore, Store, Things};
+use fieldcloud::ports::{JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 
@@ -29,7 +29,7 @@ pub async fn serve<R, S, Q, M, T>(
 ) where
     R: Store + 'static,
     S: RecordStore + 'static,
-    Q: JobQueue + 'static,
+    Q: JobQueue + NotifyQueue + 'static,
     M: Mailer + 'static,
     T: Things + 'static,
 {
@@ -57,7 +57,7 @@ pub async fn serve<R, S, Q, M, T>(
     }
 }
 
-async fn respond<R: Store, S: RecordStore, Q: JobQueue, M: Mailer, T: Things>(
+async fn respond<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
     api: &Api<R, S, Q, M, T>,
     request: hyper::Request<Incoming>,
     peer: IpAddr,

@@ -28,7 +28,7 @@ use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
-use fieldcloud::adapters::sqs::{SqsJobQueue, SqsNotifyQueue};
+use fieldcloud::adapters::sqs::{SqsJobQueue, SqsNotifyQueue, SqsQueues};
 use fieldcloud::adapters::webhooks::HttpWebhooks;
 use fieldcloud::domain::auth::{Role, Session};
 use fieldcloud::domain::ids::{AccountId, UserId};
@@ -219,7 +219,10 @@ impl LocalCloud {
         let api = Arc::new(api::Api {
             store: api_store,
             records: api_records,
-            jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
+            queues: SqsQueues {
+                jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
+                notify: SqsNotifyQueue::new(api_clients.sqs.clone(), notify_queue_url.clone()),
+            },
             mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),
             things: app_identities(&config, &api_clients.iot, mqtt).await?,
             stack: stack.clone(),

@@ -9,7 +9,7 @@ use fieldcloud::domain::auth::{Role, SESSION_IDLE_MILLIS};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 
-const USAGE: &str = "usage: devcloud [--bind ADDR] [--api-port N] [--mqtt-port N] [--moto-port N] [--interval-secs N] [--no-fleet]";
+const USAGE: &str = "usage: devcloud [--bind ADDR] [--api-port N] [--mqtt-port N] [--moto-port N] [--capture-port N] [--interval-secs N] [--no-fleet]";
 
 struct Options {
     ports: Ports,
@@ -40,6 +40,7 @@ fn parse_args() -> anyhow::Result<Options> {
             "--api-port" => options.ports.api = number("--api-port")? as u16,
             "--mqtt-port" => options.ports.mqtt = number("--mqtt-port")? as u16,
             "--moto-port" => options.ports.moto = number("--moto-port")? as u16,
+            "--capture-port" => options.ports.capture = number("--capture-port")? as u16,
             "--interval-secs" => {
                 options.interval = Duration::from_secs(number("--interval-secs")?.max(1))
             }
@@ -85,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
     // Standard also has a viewer (through a team), Trial only its e-mail login.
     let demo_password = seed::generated_password();
     seed::admin(&cloud.store, &demo.account, "admin", &demo_password).await?;
+    seed::demo_alarm(&cloud.store, &demo, "admin").await?;
     let mut logins = vec![format!(
         "  demo           pro       admin / {demo_password}"
     )];
@@ -148,9 +150,10 @@ async fn main() -> anyhow::Result<()> {
     println!(
         r#"
 fieldcloud local cloud is running (it keeps nothing: every start begins empty)
-  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queue fieldcloud-recompute
+  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queues fieldcloud-recompute, fieldcloud-notify
   MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
   API                  {api}{api_v6}{lan}
+  webhook capture      {capture}   stands in for Slack and WeCom
   simulated fleet      {fleet}
 
 Accounts (account ID, plan, user / password):
@@ -165,12 +168,21 @@ A series in 60 buckets (raw while a channel has at most 120 values in the range,
 the minimum and maximum of each bucket):
   curl -s -H "Authorization: Bearer $TOKEN" '{api}/v1/groups/plant-1/series?channel=sim-gw-1/LR8450-0001/CH1-1&channel=sim-gw-2/PW3390-0001/U1&from={from}&to={to}&buckets=60'
 
+The alarm "Line 1 overload" (sim-gw-2/PW3390-0001/I1 above 18 A) fires within two
+minutes and every three after. Its notifications in the group's inbox, the mails to
+admin@demo.example in the emulator's SES, and the Slack and WeCom posts (the capture
+server stands in for both):
+  curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/inbox
+  curl -s {moto}/moto-api/data.json
+  curl -s {capture}/captured
+
 Logging in yourself answers a token the same way (as "token" in its JSON answer):
   curl -s -X POST {api}/v1/login -d '{{"account":"demo","user":"admin","password":"{demo_password}"}}'
 
 Ctrl-C stops everything.
 "#,
         moto = cloud.moto.endpoint,
+        capture = cloud.capture_url,
         mqtt = cloud.mqtt,
         api_v6 = cloud
             .api_url_v6
@@ -220,6 +232,12 @@ fn check_ports(ports: &Ports) -> anyhow::Result<()> {
         ),
         ("the MQTT broker", "--mqtt-port", ports.bind, ports.mqtt),
         ("the API", "--api-port", ports.bind, ports.api),
+        (
+            "the webhook capture server",
+            "--capture-port",
+            ports.bind,
+            ports.capture,
+        ),
     ];
     for (what, flag, ip, port) in wanted {
         let address = SocketAddr::new(ip, port);

@@ -3,12 +3,18 @@
 use anyhow::Context;
 use fieldcloud::adapters::dynamodb::DynamoStore;
 use fieldcloud::domain::access::{Grant, Grantee, GroupRole, Team};
+use fieldcloud::domain::alarm::{Alarm, Condition, Join, Limit, Rule};
 use fieldcloud::domain::auth::{check_password_policy, hash_password, Role, User};
+use fieldcloud::domain::channel::SeriesRef;
+use fieldcloud::domain::ids::AlarmId;
 use fieldcloud::domain::ids::UserId;
 use fieldcloud::domain::ids::{AccountId, AppId, GroupId, TeamId};
+use fieldcloud::domain::notify::{Destinations, WebhookUrl};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::registry::{Account, App, AppKind, Group, RegistrationId};
-use fieldcloud::ports::{Accounts, Apps, Created, Groups, Teams, Users};
+use fieldcloud::ports::{
+    Accounts, Alarms, Apps, Created, GroupKey, Groups, NotificationDestinations, Teams, Users,
+};
 
 /// A seeded account with one measurement group and its apps.
 #[derive(Debug, Clone)]
@@ -180,4 +186,57 @@ async fn user(
 /// A password that meets the policy, new on every start.
 pub fn generated_password() -> String {
     format!("Fc-{:010x}-7q", rand::random::<u64>() & 0xff_ffff_ffff)
+}
+
+/// The demo alarm: the power meter's current `I1` (a load cycling every three minutes
+/// between 16 and 22.4 A) above 18 A raises it, at or below 17 A clears it, so it fires
+/// within two minutes of the fleet's start and every three minutes after; mailed to
+/// `mail_to` and posted to Slack and WeCom (the capture server, locally).
+pub async fn demo_alarm(store: &DynamoStore, tenant: &Tenant, mail_to: &str) -> anyhow::Result<()> {
+    let app = tenant
+        .apps
+        .get(1)
+        .context("the demo alarm watches the second app's power meter")?;
+    let alarm = Alarm {
+        account: tenant.account.id.clone(),
+        group: tenant.group.id.clone(),
+        id: AlarmId::parse("demo-overload")?,
+        name: "Line 1 overload".into(),
+        rule: Rule {
+            conditions: vec![Condition {
+                channel: SeriesRef::parse(&format!("{}/PW3390-0001/I1", app.id))
+                    .map_err(anyhow::Error::msg)?,
+                raise: Limit::Above { value: 18.0 },
+                clear: Some(Limit::Above { value: 17.0 }),
+            }],
+            join: Join::And,
+            window: None,
+            hold_millis: 0,
+            recovery: true,
+            special_values: false,
+        },
+        enabled: true,
+        version: 1,
+    };
+    // Created as stored, ahead of the fleet's first record (the API would first want
+    // the channel acquired).
+    store
+        .create_alarm(&alarm, tenant.account.plan.limits().data_alarms_per_group)
+        .await?;
+    let key = GroupKey {
+        account: &tenant.account.id,
+        group: &tenant.group.id,
+    };
+    let destinations = Destinations {
+        mail: vec![UserId::parse(mail_to)?],
+        slack: Some(WebhookUrl::new(
+            "https://hooks.slack.com/services/T0DEMO/B0DEMO/demo-hook",
+        )),
+        wecom: Some(WebhookUrl::new(
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=demo-key",
+        )),
+        language: None,
+    };
+    store.set_destinations(key, &destinations).await?;
+    Ok(())
 }

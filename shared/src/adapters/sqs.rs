@@ -54,6 +54,27 @@ impl NotifyQueue for SqsNotifyQueue {
     }
 }
 
+/// Both queues, for the API: it queues backfills and test notifications.
+#[derive(Clone)]
+pub struct SqsQueues {
+    pub jobs: SqsJobQueue,
+    pub notify: SqsNotifyQueue,
+}
+
+#[async_trait]
+impl JobQueue for SqsQueues {
+    async fn enqueue(&self, job: &RecomputeJob) -> Result<(), StoreError> {
+        self.jobs.enqueue(job).await
+    }
+}
+
+#[async_trait]
+impl NotifyQueue for SqsQueues {
+    async fn enqueue(&self, job: &NotifyJob) -> Result<(), StoreError> {
+        self.notify.enqueue(job).await
+    }
+}
+
 /// Sends `message` as JSON.
 async fn send(
     client: &Client,

@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 use crate::domain::alarm::{Alarm, Rule};
 use crate::domain::channel::SeriesRef;
 use crate::domain::ids::AlarmId;
+use crate::domain::record::Millis;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Alarms, CalculatedChannels, Created, Groups, Saved};
+use crate::ports::{
+    Accounts, Alarms, CalculatedChannels, Created, Groups, Notify, NotifyJob, NotifyQueue, Saved,
+};
 
 use super::caller::plan_of;
 use super::input::display_name;
@@ -178,6 +181,40 @@ pub async fn delete(
     } else {
         Err(not_found(group, id))
     }
+}
+
+/// A test notification queued: its ID, which its deliveries are marked under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestQueued {
+    pub test: String,
+}
+
+/// Queues a test notification of the alarm to its group's destinations (delivered by
+/// the `notify` function like any other, so it tries exactly the path a real one takes);
+/// `test` is drawn per request, so each request is delivered once. It does not enter
+/// the inbox, which holds what happened.
+pub async fn send_test(
+    store: &impl Alarms,
+    queue: &impl NotifyQueue,
+    principal: &Principal,
+    group: &Group,
+    id: &AlarmId,
+    test: String,
+    now: Millis,
+) -> Result<TestQueued, Refused> {
+    let alarm = existing(store, principal, group, id).await?;
+    let job = NotifyJob {
+        account: principal.account.clone(),
+        group: group.id.clone(),
+        what: Notify::Test {
+            id: test.clone(),
+            alarm: alarm.id,
+            alarm_name: alarm.name,
+            at: now,
+        },
+    };
+    queue.enqueue(&job).await?;
+    Ok(TestQueued { test })
 }
 
 async fn existing(
