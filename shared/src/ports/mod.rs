@@ -18,6 +18,7 @@ mod instruments;
 mod mail;
 mod mailed_codes;
 mod queue;
+mod read_marks;
 mod records;
 mod resets;
 mod sessions;
@@ -35,11 +36,12 @@ pub use apps::Apps;
 pub use audit::AuditLog;
 pub use calculated::CalculatedChannels;
 pub use groups::Groups;
-pub use inbox::Inbox;
+pub use inbox::{Inbox, InboxRange};
 pub use instruments::{Instruments, Registration, Renewal};
 pub use mail::{Mail, Mailer};
 pub use mailed_codes::MailedCodes;
 pub use queue::JobQueue;
+pub use read_marks::InboxReadMarks;
 pub use records::{NewlyStored, RecordStore, StoredRecord};
 pub use resets::Resets;
 pub use sessions::Sessions;
@@ -86,7 +88,7 @@ pub enum Saved {
 }
 
 /// Everything the table holds: configuration (accounts, groups, apps, instruments,
-/// calculated channels, data alarms, their states and the inbox) and identity (users, sessions, throttles, single-use codes and
+/// calculated channels, data alarms, their states, the inbox and its read marks) and identity (users, sessions, throttles, single-use codes and
 /// links, tokens, teams, the audit log). For code that needs all or most of it; code that
 /// needs a few ports names those.
 pub trait Store:
@@ -98,6 +100,7 @@ pub trait Store:
     + Alarms
     + AlarmStates
     + Inbox
+    + InboxReadMarks
     + Users
     + Sessions
     + Throttle
@@ -119,6 +122,7 @@ impl<T> Store for T where
         + Alarms
         + AlarmStates
         + Inbox
+        + InboxReadMarks
         + Users
         + Sessions
         + Throttle
