@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::helpers::{batch, record, spawn, TestCloud};
 
 /// Above `raise` raises, at or below `clear` clears; recovery notified.
-fn alarm_on(channel: &str, raise: f64, clear: f64) -> Value {
+pub(crate) fn alarm_on(channel: &str, raise: f64, clear: f64) -> Value {
     json!({
         "name": "Hot",
         "rule": {
@@ -27,7 +27,7 @@ fn alarm_on(channel: &str, raise: f64, clear: f64) -> Value {
 }
 
 /// A cloud whose group `plant` has app `gw-a` with instrument `LR-1` (CH1 acquired).
-async fn cloud() -> TestCloud {
+pub(crate) async fn cloud() -> TestCloud {
     let app = spawn(Plan::Standard).await;
     app.publish(
         "gw-a",
@@ -37,7 +37,7 @@ async fn cloud() -> TestCloud {
     app
 }
 
-async fn create_alarm(app: &TestCloud, body: Value) -> String {
+pub(crate) async fn create_alarm(app: &TestCloud, body: Value) -> String {
     let (status, created) = app
         .call("POST", "/v1/groups/plant/alarms", Some(body))
         .await;
