@@ -72,7 +72,7 @@ async fn two_users_list_count_and_mark_the_notifications_of_ingest_each_their_ow
 
     // Newest first, all unread, paged by `next`.
     let id = |second: i64, kind: &str| format!("{:015}.{alarm}.1.{kind}", app.at(second));
-    let newest_first = vec![
+    let newest_first = [
         id(5, "raised"),
         id(4, "cleared"),
         id(3, "raised"),

@@ -165,6 +165,7 @@ impl Inbox for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::dynamodb::item_size::item_size;
     use crate::adapters::dynamodb::values::Item;
     use crate::domain::alarm::Event;
     use crate::domain::channel::SeriesRef;
@@ -197,6 +198,39 @@ mod tests {
         assert_eq!(item.len(), 3, "{item:?}");
         let read = from_item::<NotificationItem>(Item::from_iter(item)).unwrap();
         assert_eq!(read.notification, notification);
+    }
+
+    /// The README's read units of an inbox page and an unread count: a Query reads
+    /// half a unit per started 4 KB of the items it passes (eventually consistent).
+    #[test]
+    fn a_page_of_100_two_condition_notifications_reads_under_five_units() {
+        let (account, group) = (
+            AccountId::parse("acme-industries").unwrap(),
+            GroupId::parse("cold-store-north").unwrap(),
+        );
+        let key = GroupKey {
+            account: &account,
+            group: &group,
+        };
+        let notification = Notification {
+            alarm: AlarmId::parse("0123456789ab").unwrap(),
+            version: 12,
+            alarm_name: "Freezer 3 too warm or door open".into(),
+            event: Event::Raised {
+                at: Millis(1_795_247_620_000),
+            },
+            channels: vec![
+                SeriesRef::parse("gw-north/LR8450-01/CH1-1").unwrap(),
+                SeriesRef::parse("gw-north/LR8450-01/CH2-3").unwrap(),
+            ],
+            values: vec![Some(Value::Number(-12.25)), Some(Value::Number(1.0))],
+        };
+        let size = item_size(&to_item(&notification_item(key, &notification)));
+        // A page reads two more than it shows (the bounds, or the look-ahead).
+        let page = (size * 102).div_ceil(4096) as f64 / 2.0;
+        println!("notification item {size} B; a page of 100 reads {page} RRU");
+        assert!(size < 400, "{size} B");
+        assert!(page <= 5.0, "{page} RRU");
     }
 
     #[test]

@@ -277,3 +277,20 @@ async fn a_user_created_again_under_a_deleted_users_id_reads_nothing() {
         .unwrap();
     assert_eq!(inboxes.unread(&ann).await, 3);
 }
+
+#[test]
+fn the_api_docs_state_the_inbox_bounds() {
+    let doc = include_str!("../../../../docs/api.md");
+    let start = doc
+        .find("## `GET /v1/groups/{group}/inbox`")
+        .expect("docs/api.md has an inbox section");
+    // Lines wrap anywhere: read the section as one line.
+    let section = doc[start..].replace('\n', " ");
+    for text in [
+        format!("from 1 to {MAX_INBOX_PAGE}; {MAX_INBOX_PAGE} when left out"),
+        format!("counted up to {UNREAD_COUNT_CAP}"),
+        format!("at most {MAX_READ_ONE_BY_ONE}"),
+    ] {
+        assert!(section.contains(&text), "docs/api.md should say `{text}`");
+    }
+}
