@@ -155,6 +155,28 @@ async fn two_users_list_count_and_mark_the_notifications_of_ingest_each_their_ow
 }
 
 #[tokio::test]
+async fn marks_made_at_once_by_many_tabs_all_land() {
+    let app = cloud().await;
+    five_notifications(&app).await;
+    let (listed, _) = page(&app, &app.token, "").await;
+    let mut tabs = tokio::task::JoinSet::new();
+    for (id, _) in listed {
+        let url = format!("{}{INBOX}/{id}/read", app.cloud.api_url);
+        let token = app.token.clone();
+        tabs.spawn(async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await;
+            response.expect("API answers").status().as_u16()
+        });
+    }
+    assert_eq!(tabs.join_all().await, vec![200; 5]);
+    assert_eq!(unread(&app, &app.token).await, count(0));
+}
+
+#[tokio::test]
 async fn bad_inbox_queries_are_refused_by_name() {
     let app = cloud().await;
     for (query, field) in [

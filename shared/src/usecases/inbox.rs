@@ -23,8 +23,9 @@ pub const MAX_INBOX_PAGE: usize = 100;
 /// one-by-one marks it skips).
 pub const UNREAD_COUNT_CAP: usize = 100;
 
-/// How often a mark is tried again when another tab's mark landed between its read and
-/// its write.
+/// How often a mark is tried when other tabs' marks land between its read and its
+/// write: each of them lands once, so of `n` marks at once none fails more than `n - 1`
+/// times; five tabs at once all land.
 const MARK_ATTEMPTS: usize = 5;
 
 /// Which notifications a page lists.
