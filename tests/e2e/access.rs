@@ -128,7 +128,8 @@ async fn a_member_sees_and_edits_only_what_is_granted_to_them_or_their_team() {
             .replace("{app}", "gw-a")
             .replace("{serial}", "LR-1")
             .replace("{id}", "abc")
-            .replace("{alarm}", "abc");
+            .replace("{alarm}", "abc")
+            .replace("{notification}", "001700000000000.abc.1.raised");
         let (status, body) = app.call_as(method, &path, &ann, json!({})).await;
         let expected = if *access == api::Access::Admin {
             403

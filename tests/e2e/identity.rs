@@ -941,6 +941,7 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
             .replace("{app}", "gw-a")
             .replace("{id}", "abc")
             .replace("{alarm}", "abc")
+            .replace("{notification}", "001700000000000.abc.1.raised")
             .replace("{user}", "tester")
             .replace("{token}", "abc")
             .replace("{team}", "ops")

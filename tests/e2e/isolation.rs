@@ -154,6 +154,10 @@ fn fill(pattern: &str, group: &str, app: &str, id: &str, alarm: &str) -> String 
         .replace("{app}", app)
         .replace("{id}", id)
         .replace("{alarm}", alarm)
+        .replace(
+            "{notification}",
+            &format!("001700000000000.{alarm}.1.raised"),
+        )
         .replace("{user}", "tester")
         .replace("{token}", id)
         .replace("{team}", "secret-team")

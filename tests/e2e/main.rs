@@ -14,6 +14,7 @@ mod expiry;
 mod groups_and_apps;
 mod helpers;
 mod identity;
+mod inbox;
 mod ingest;
 mod isolation;
 mod limits;

@@ -12,7 +12,10 @@ use fieldcloud::ports::{JobQueue, Mailer, NotifyQueue, RecordStore, Store, Thing
 
 use crate::audit::audit_query;
 use crate::error::ApiError;
-use crate::input::{alarm_id, app_id, calc_id, json_body, json_body_up_to, serial_id, user_id};
+use crate::inbox::inbox_query;
+use crate::input::{
+    alarm_id, app_id, calc_id, json_body, json_body_up_to, notification_id, serial_id, user_id,
+};
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
 use crate::Api;
@@ -351,11 +354,20 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Maile
             let queued = alarms::send_test(store, jobs, principal, group, &id, test, now);
             accepted(queued.await?)
         }
-        GroupRoute::Inbox => ok(inbox::list(store, principal, group).await?),
         GroupRoute::Destinations => ok(destinations::get(store, principal, group).await?),
         GroupRoute::SetDestinations => {
             let draft = json_body(request)?;
             ok(destinations::set(store, principal, group, draft).await?)
+        }
+        GroupRoute::Inbox => {
+            let query = inbox_query(call.query())?;
+            ok(inbox::list(store, principal, group, &query).await?)
+        }
+        GroupRoute::UnreadCount => ok(inbox::unread(store, principal, group).await?),
+        GroupRoute::MarkAllRead => ok(inbox::mark_all_read(store, principal, group).await?),
+        GroupRoute::MarkRead => {
+            let id = notification_id(call.params.get("notification"))?;
+            ok(inbox::mark_read(store, principal, group, &id).await?)
         }
     }
 }

@@ -3,6 +3,7 @@
 use lambda_http::{Body, Request};
 
 use fieldcloud::domain::ids::{AlarmId, AppId, CalcId, GroupId, InstrumentSerial, UserId};
+use fieldcloud::domain::inbox::NotificationId;
 use fieldcloud::domain::record::Millis;
 
 use crate::error::ApiError;
@@ -77,4 +78,9 @@ pub fn calc_id(text: &str) -> Result<CalcId, ApiError> {
 
 pub fn group_id(text: &str) -> Result<GroupId, ApiError> {
     GroupId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// A notification's ID: dots and all, as the inbox lists it.
+pub fn notification_id(text: &str) -> Result<NotificationId, ApiError> {
+    NotificationId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }

@@ -116,6 +116,9 @@ pub enum GroupRoute {
     Inbox,
     Destinations,
     SetDestinations,
+    UnreadCount,
+    MarkAllRead,
+    MarkRead,
 }
 
 const fn public(method: &'static str, pattern: &'static str, handler: PublicRoute) -> Route {
@@ -414,6 +417,25 @@ pub const ROUTES: &[Route] = &[
         Access::GroupEditor,
         G::SetDestinations,
     ),
+    group(
+        "GET",
+        "/v1/groups/{group}/inbox/unread",
+        Access::GroupViewer,
+        G::UnreadCount,
+    ),
+    // Marks are the caller's own, not the group's: a viewer of the group may make them.
+    group(
+        "POST",
+        "/v1/groups/{group}/inbox/read",
+        Access::GroupViewer,
+        G::MarkAllRead,
+    ),
+    group(
+        "POST",
+        "/v1/groups/{group}/inbox/{notification}/read",
+        Access::GroupViewer,
+        G::MarkRead,
+    ),
 ];
 
 /// A request's path matched against a route's pattern: the values of its placeholders.
@@ -515,6 +537,31 @@ mod tests {
         let alarm = handlers("/v1/groups/plant/alarms/0123456789ab");
         assert_eq!(alarm.len(), 3, "{alarm:?}");
         assert!(alarm.iter().all(|(_, handler)| *handler != backtest));
+    }
+
+    #[test]
+    fn the_inbox_words_are_never_notification_ids() {
+        let handlers = |path: &str| -> Vec<(&str, Handler)> {
+            let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+            fitting(&segments)
+                .into_iter()
+                .map(|(route, _)| (route.method, route.handler))
+                .collect()
+        };
+        let group = |route| Handler::Signed(SignedRoute::Group(route));
+        assert_eq!(
+            handlers("/v1/groups/plant/inbox/unread"),
+            vec![("GET", group(GroupRoute::UnreadCount))]
+        );
+        assert_eq!(
+            handlers("/v1/groups/plant/inbox/read"),
+            vec![("POST", group(GroupRoute::MarkAllRead))]
+        );
+        assert_eq!(
+            handlers("/v1/groups/plant/inbox/001700000000000.hot.1.raised/read"),
+            vec![("POST", group(GroupRoute::MarkRead))]
+        );
+        assert!(handlers("/v1/groups/plant/inbox/001700000000000.hot.1.raised").is_empty());
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! The contract of [`AlarmStates`] and [`Inbox`]: what the alarms of a group decide,
-//! and the notifications they leave.
+//! The contract of [`AlarmStates`]: what the alarms of a group decide, and the
+//! notifications they leave to record.
 
 use super::fixtures::account_id;
 use crate::domain::alarm::{AlarmState, Event, Notification};
 use crate::domain::channel::SeriesRef;
 use crate::domain::ids::{AlarmId, GroupId};
 use crate::domain::record::{Millis, Special, Value};
-use crate::ports::{AlarmStates, GroupAlarmStates, GroupKey, Inbox, Saved, VersionedState};
+use crate::ports::{AlarmStates, GroupAlarmStates, GroupKey, Saved, VersionedState};
 
-fn notification(alarm: &str, event: Event) -> Notification {
+pub(super) fn notification(alarm: &str, event: Event) -> Notification {
     Notification {
         alarm: AlarmId::parse(alarm).unwrap(),
         version: 3,
@@ -22,10 +22,9 @@ fn notification(alarm: &str, event: Event) -> Notification {
     }
 }
 
-/// Holds `store` to the contracts of [`AlarmStates`] and [`Inbox`] on account
-/// `{prefix}-alarm-states` (no account item is needed: states and notifications are
-/// written by ingest for groups it has found).
-pub async fn alarm_states_and_inbox(store: &(impl AlarmStates + Inbox), prefix: &str) {
+/// Holds `store` to the contract of [`AlarmStates`] on account `{prefix}-alarm-states`
+/// (no account item is needed: states are written by ingest for groups it has found).
+pub async fn alarm_states(store: &impl AlarmStates, prefix: &str) {
     let account = account_id(prefix, "alarm-states");
     let (plant, lab) = (
         GroupId::parse("plant").unwrap(),
@@ -101,37 +100,5 @@ pub async fn alarm_states_and_inbox(store: &(impl AlarmStates + Inbox), prefix: 
     assert_eq!(
         store.alarm_states(plant).await.unwrap(),
         GroupAlarmStates { rev: 2, ..emptied }
-    );
-
-    // A notification is recorded once under its ID, the first kept; newest first.
-    let first = notification("hot", Event::Raised { at: raised_at });
-    assert!(store.record_notification(plant, &first).await.unwrap());
-    let mut again = first.clone();
-    again.alarm_name = "renamed".into();
-    assert!(!store.record_notification(plant, &again).await.unwrap());
-    let cleared = notification(
-        "hot",
-        Event::Cleared {
-            at: raised_at.plus(5_000),
-        },
-    );
-    let special = notification(
-        "cold",
-        Event::SpecialValue {
-            at: raised_at.plus(1_000),
-            condition: 1,
-            value: Special::Burnout,
-        },
-    );
-    assert!(store.record_notification(plant, &cleared).await.unwrap());
-    assert!(store.record_notification(plant, &special).await.unwrap());
-    assert_eq!(
-        store.notifications(plant, 10).await.unwrap(),
-        vec![cleared.clone(), special, first]
-    );
-    assert_eq!(store.notifications(plant, 1).await.unwrap(), vec![cleared]);
-    assert!(
-        store.notifications(lab, 10).await.unwrap().is_empty(),
-        "per group"
     );
 }

@@ -4,7 +4,8 @@
 //!
 //! One function per port, or per few ports whose rules meet: [`record_store`];
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
-//! members); [`instruments`]; [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`alarm_states_and_inbox`]; [`notify`] (destinations and delivery marks); [`users`] (the last admin,
+//! members); [`instruments`]; [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`alarm_states`]; [`inbox`] (with
+//! each user's read marks); [`notify`] (destinations and delivery marks); [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
 //! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT
 //! Core's things). Each checks the rules its port's docs promise, above all the ones correctness rests on: a limit's
@@ -24,6 +25,7 @@ mod audit;
 mod calculated;
 mod fixtures;
 mod groups;
+mod inbox;
 mod instruments;
 mod notify;
 mod records;
@@ -36,12 +38,13 @@ mod tokens;
 mod users;
 
 pub use accounts::accounts;
-pub use alarm_states::alarm_states_and_inbox;
+pub use alarm_states::alarm_states;
 pub use alarms::alarms;
 pub use apps::apps;
 pub use audit::audit_log;
 pub use calculated::calculated_channels;
 pub use groups::groups;
+pub use inbox::inbox;
 pub use instruments::instruments;
 pub use notify::notify;
 pub use records::record_store;

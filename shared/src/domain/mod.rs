@@ -10,6 +10,7 @@ pub mod codec;
 pub mod downsample;
 pub mod expr;
 pub mod ids;
+pub mod inbox;
 pub mod ingest;
 pub mod iot_thing;
 pub mod latest;

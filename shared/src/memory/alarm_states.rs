@@ -45,6 +45,6 @@ mod tests {
 
     #[tokio::test]
     async fn keeps_the_contract() {
-        crate::contract::alarm_states_and_inbox(&MemoryStore::new(), "memory").await;
+        crate::contract::alarm_states(&MemoryStore::new(), "memory").await;
     }
 }

@@ -34,6 +34,7 @@ mod groups;
 mod inbox;
 mod instruments;
 mod mailed_codes;
+mod read_marks;
 mod resets;
 mod sessions;
 mod signups;

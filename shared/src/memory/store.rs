@@ -16,6 +16,7 @@ use crate::domain::calculated::CalculatedChannel;
 use crate::domain::ids::{
     AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
 };
+use crate::domain::inbox::{NotificationId, ReadMarks};
 use crate::domain::notify::Destinations;
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument};
@@ -67,7 +68,9 @@ pub(super) struct Tables {
     pub alarms: BTreeMap<(AccountId, GroupId, AlarmId), Alarm>,
     pub alarm_states: BTreeMap<(AccountId, GroupId), GroupAlarmStates>,
     /// Each group's notifications by ID.
-    pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<String, Notification>>,
+    pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<NotificationId, Notification>>,
+    /// Each user's read marks on each group's inbox, by account, user and group.
+    pub read_marks: BTreeMap<(AccountId, UserId, GroupId), ReadMarks>,
     /// Delivery marks by (account, group, notification, destination).
     pub deliveries: BTreeMap<(AccountId, GroupId, String, String), DeliveryMark>,
     pub users: BTreeMap<(AccountId, UserId), User>,

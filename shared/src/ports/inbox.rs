@@ -4,6 +4,27 @@ use async_trait::async_trait;
 
 use super::{GroupKey, StoreError};
 use crate::domain::alarm::Notification;
+use crate::domain::inbox::NotificationId;
+
+/// Notifications of a group strictly between two IDs (either open), newest first, at
+/// most `limit` (at least 1).
+#[derive(Debug, Clone, Copy)]
+pub struct InboxRange<'a> {
+    pub after: Option<&'a NotificationId>,
+    pub before: Option<&'a NotificationId>,
+    pub limit: usize,
+}
+
+impl InboxRange<'_> {
+    /// The newest `limit` notifications.
+    pub fn newest(limit: usize) -> InboxRange<'static> {
+        InboxRange {
+            after: None,
+            before: None,
+            limit,
+        }
+    }
+}
 
 /// Every notification of a group, kept for its users to read.
 #[async_trait]
@@ -15,10 +36,24 @@ pub trait Inbox: Send + Sync {
         group: GroupKey<'_>,
         notification: &Notification,
     ) -> Result<bool, StoreError>;
-    /// The group's newest `limit` notifications, newest first; `limit` is at least 1.
+    async fn notification(
+        &self,
+        group: GroupKey<'_>,
+        id: &NotificationId,
+    ) -> Result<Option<Notification>, StoreError>;
+    /// The group's notifications in `range`, newest first: `limit` of them unless the
+    /// range holds fewer.
     async fn notifications(
         &self,
         group: GroupKey<'_>,
-        limit: usize,
+        range: InboxRange<'_>,
     ) -> Result<Vec<Notification>, StoreError>;
+    /// How many notifications come after `after` (all without it), counting no further
+    /// than `at_most`.
+    async fn count_notifications(
+        &self,
+        group: GroupKey<'_>,
+        after: Option<&NotificationId>,
+        at_most: usize,
+    ) -> Result<usize, StoreError>;
 }

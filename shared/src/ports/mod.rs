@@ -21,6 +21,7 @@ mod mail;
 mod mailed_codes;
 mod notify_queue;
 mod queue;
+mod read_marks;
 mod records;
 mod resets;
 mod sessions;
@@ -41,12 +42,13 @@ pub use calculated::CalculatedChannels;
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
 pub use groups::Groups;
-pub use inbox::Inbox;
+pub use inbox::{Inbox, InboxRange};
 pub use instruments::{Instruments, Registration, Renewal};
 pub use mail::{Mail, Mailer};
 pub use mailed_codes::MailedCodes;
 pub use notify_queue::{Notify, NotifyJob, NotifyQueue};
 pub use queue::JobQueue;
+pub use read_marks::InboxReadMarks;
 pub use records::{NewlyStored, RecordStore, StoredRecord};
 pub use resets::Resets;
 pub use sessions::Sessions;
@@ -94,7 +96,7 @@ pub enum Saved {
 }
 
 /// Everything the table holds: configuration (accounts, groups, apps, instruments,
-/// calculated channels, data alarms, their states and the inbox) and identity (users, sessions, throttles, single-use codes and
+/// calculated channels, data alarms, their states, the inbox and its read marks) and identity (users, sessions, throttles, single-use codes and
 /// links, tokens, teams, the audit log). For code that needs all or most of it; code that
 /// needs a few ports names those.
 pub trait Store:
@@ -106,6 +108,7 @@ pub trait Store:
     + Alarms
     + AlarmStates
     + Inbox
+    + InboxReadMarks
     + NotificationDestinations
     + Deliveries
     + Users
@@ -129,6 +132,7 @@ impl<T> Store for T where
         + Alarms
         + AlarmStates
         + Inbox
+        + InboxReadMarks
         + NotificationDestinations
         + Deliveries
         + Users

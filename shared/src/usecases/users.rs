@@ -12,7 +12,8 @@ use crate::domain::ids::UserId;
 use crate::domain::record::Millis;
 use crate::domain::token::Principal;
 use crate::ports::{
-    Accounts, ApiTokens, AuditLog, Created, Groups, Teams, Throttle, UserChange, Users,
+    Accounts, ApiTokens, AuditLog, Created, Groups, InboxReadMarks, Teams, Throttle, UserChange,
+    Users,
 };
 
 use super::api_tokens::revoke_tokens_of;
@@ -20,7 +21,7 @@ use super::audit::audit;
 use super::caller::{own_user, plan_of};
 use super::input::present;
 use super::throttle::recheck_password;
-use super::{access, Conflict, Deleted, Refused};
+use super::{access, inbox, Conflict, Deleted, Refused};
 
 /// A user as an admin, or the user themselves, sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -196,7 +197,7 @@ pub async fn create_user(
 }
 
 pub async fn delete_user(
-    store: &(impl Groups + Users + ApiTokens + Teams),
+    store: &(impl Groups + Users + ApiTokens + Teams + InboxReadMarks),
     principal: &Principal,
     user: &UserId,
 ) -> Result<Deleted<UserId>, Refused> {
@@ -213,6 +214,7 @@ pub async fn delete_user(
     // finish with, and a user created later under this ID inherits nothing.
     revoke_tokens_of(store, account, &user).await?;
     access::forget_user(store, account, &user).await?;
+    inbox::forget_reader(store, account, &user).await?;
     changed(store.delete_user(&found).await?, &found)?;
     Ok(Deleted { deleted: user })
 }

@@ -11,6 +11,7 @@
 //! | a group's alarm states (revision, each alarm's state and version, notifications not yet in the inbox) | `ACCOUNT#{account}` | `ALARMSTATE#{group}` | – | – |
 //! | notification (one event of an alarm), in its group's inbox | `INBOX#{account}#{group}` | `NOTE#{time:015}.{alarm}.{version}.{kind}` | – | – |
 //! | delivery mark of a notification to one destination (lease while sending, then delivered) | `INBOX#{account}#{group}` | `SENT#{notification}#{destination}` | – | yes |
+//! | a user's read marks on a group's inbox (revision, read-through ID, IDs read one by one after it) | `ACCOUNT#{account}` | `READMARKS#{user}#{group}` | – | – |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
 //! | Web API token, listed under its account | `ACCOUNT#{account}` | `APITOKEN#{id}` | – | – |
@@ -35,6 +36,7 @@
 use crate::domain::ids::{
     AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
 };
+use crate::domain::inbox::NotificationId;
 use crate::ports::StoreError;
 
 pub const ACCOUNT_SK: &str = "ACCOUNT";
@@ -114,12 +116,27 @@ pub fn inbox_pk(account: &AccountId, group: &GroupId) -> String {
     format!("INBOX#{account}#{group}")
 }
 
-pub fn notification_sk(id: &str) -> String {
+pub fn notification_sk(id: &NotificationId) -> String {
     format!("{NOTIFICATION_PREFIX}{id}")
 }
 
 pub fn delivery_sk(notification: &str, destination: &str) -> String {
     format!("SENT#{notification}#{destination}")
+}
+
+/// Above every notification's sort key (IDs are digits, a-z, `-` and `.`).
+pub fn notifications_end() -> String {
+    format!("{NOTIFICATION_PREFIX}~")
+}
+
+/// The sort-key prefix of a user's read marks on every group: found by it when the user
+/// is deleted. User IDs hold no `#`, so one user's prefix is no other's.
+pub fn read_marks_prefix(user: &UserId) -> String {
+    format!("READMARKS#{user}#")
+}
+
+pub fn read_marks_sk(user: &UserId, group: &GroupId) -> String {
+    format!("{}{group}", read_marks_prefix(user))
 }
 
 /// The `byGroup` partition of a group's apps and instruments.

@@ -6,7 +6,7 @@
 //! configuration and identity: every item kind and its keys are in `keys.rs`.
 //! [`DynamoStore`] implements every port of [`crate::ports::Store`] on it, one file per
 //! port (`accounts.rs`, `groups.rs`, `apps.rs`, `instruments.rs`, `calculated.rs`, `alarms.rs`,
-//! `alarm_states.rs`, `inbox.rs`, `destinations.rs`, `deliveries.rs`, `users.rs`, `sessions.rs`, `throttle.rs`, `mailed_codes.rs`, `resets.rs`,
+//! `alarm_states.rs`, `inbox.rs`, `read_marks.rs`, `destinations.rs`, `deliveries.rs`, `users.rs`, `sessions.rs`, `throttle.rs`, `mailed_codes.rs`, `resets.rs`,
 //! `signups.rs`, `tokens.rs`, `teams.rs`, `audit.rs`), with what they share (the struct,
 //! transactions, counted creation, items to and from their structs) in `store.rs`.
 //!
@@ -76,6 +76,7 @@ mod groups;
 mod inbox;
 mod instruments;
 mod mailed_codes;
+mod read_marks;
 mod resets;
 mod sessions;
 mod signups;

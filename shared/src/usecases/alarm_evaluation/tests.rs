@@ -15,8 +15,8 @@ use crate::domain::record::{Millis, Special, Value};
 use crate::domain::registry::{Account, App, AppKind, Group, RegistrationId};
 use crate::memory::{MemoryNotifyQueue, MemoryRecords, MemoryStore};
 use crate::ports::{
-    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Groups, Inbox, Instruments, NotifyJob,
-    RecordStore, Saved, StoredRecord,
+    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Groups, Inbox, InboxRange, Instruments,
+    NotifyJob, RecordStore, Saved, StoredRecord,
 };
 use crate::usecases::ingest::{handle, IngestReport};
 
@@ -141,7 +141,7 @@ impl Fleet {
     async fn inbox(&self) -> Vec<(&'static str, i64)> {
         let mut notes: Vec<_> = self
             .store
-            .notifications(self.key(), 1000)
+            .notifications(self.key(), InboxRange::newest(1000))
             .await
             .unwrap()
             .iter()
@@ -225,7 +225,7 @@ async fn an_alarm_raises_and_clears_on_record_times_and_notifies_each_once() {
     let queued: Vec<String> = fleet.queue.take().iter().map(NotifyJob::id).collect();
     let recorded: Vec<String> = fleet
         .store
-        .notifications(fleet.key(), 10)
+        .notifications(fleet.key(), InboxRange::newest(10))
         .await
         .unwrap()
         .iter()
@@ -327,7 +327,11 @@ async fn notifications_left_in_the_outbox_by_a_crash_reach_the_inbox_with_the_ne
     with_instrument(&fleet, "LR-1").await;
     fleet.alarm("hot", hot("gw-1/LR-1/CH1")).await;
     fleet.deliver(&[("LR-1", 1, num(31.0))]).await;
-    let delivered = fleet.store.notifications(fleet.key(), 10).await.unwrap();
+    let delivered = fleet
+        .store
+        .notifications(fleet.key(), InboxRange::newest(10))
+        .await
+        .unwrap();
     // As if an invocation saved a decision and stopped before the inbox: a fresh
     // group's states carrying that notification in the box.
     let fresh = Fleet::new().await;
@@ -384,7 +388,11 @@ async fn a_special_value_is_notified_once_and_satisfies_no_threshold() {
     fleet
         .deliver(&[("LR-1", 1, burnout), ("LR-1", 2, burnout)])
         .await;
-    let notes = fleet.store.notifications(fleet.key(), 10).await.unwrap();
+    let notes = fleet
+        .store
+        .notifications(fleet.key(), InboxRange::newest(10))
+        .await
+        .unwrap();
     assert_eq!(fleet.inbox().await, vec![("special", 1)]);
     assert_eq!(notes[0].values, vec![Some(burnout)], "the value is in it");
 }
