@@ -255,7 +255,7 @@ async fn a_test_notification_reaches_every_destination_and_not_the_inbox() {
     );
     assert_eq!(app.cloud.captures.all().len(), 1);
     let (_, inbox) = app.call("GET", "/v1/groups/plant/inbox", None).await;
-    assert_eq!(inbox, json!({"notifications": []}));
+    assert_eq!(inbox["notifications"], json!([]), "{inbox}");
     let (status, _) = app
         .call(
             "POST",

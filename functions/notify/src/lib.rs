@@ -39,9 +39,13 @@ impl From<Failure> for lambda_runtime::Diagnostic {
 }
 
 impl<S: Store, M: Mailer, W: Webhooks> Notifier<S, M, W> {
-    /// Delivers one message of the notify queue at `now`. What Lambda runs, and the
-    /// local cloud's queue worker too.
-    pub async fn handle_message(&self, body: &str, now: Millis) -> Result<NotifyReport, Failure> {
+    /// Delivers one message of the notify queue, reading the time from `clock`. What
+    /// Lambda runs, and the local cloud's queue worker too.
+    pub async fn handle_message(
+        &self,
+        body: &str,
+        clock: &impl Fn() -> Millis,
+    ) -> Result<NotifyReport, Failure> {
         let senders = Senders {
             mailer: &self.mailer,
             webhooks: &self.webhooks,
@@ -50,7 +54,7 @@ impl<S: Store, M: Mailer, W: Webhooks> Notifier<S, M, W> {
                 portal_url: &self.portal_url,
             },
         };
-        let delivered = deliver(body, &self.store, &senders, &mut ThreadRandom, now).await;
+        let delivered = deliver(body, &self.store, &senders, &mut ThreadRandom, clock).await;
         match &delivered {
             Ok(report) => tracing::info!(?report, "notification delivered"),
             Err(error) => tracing::warn!(%error, "notification not delivered"),

@@ -27,8 +27,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         async move {
             for message in &event.payload.records {
                 let body = message.body.as_deref().unwrap_or_default();
-                let now = Millis(chrono::Utc::now().timestamp_millis());
-                notifier.handle_message(body, now).await?;
+                let clock = || Millis(chrono::Utc::now().timestamp_millis());
+                notifier.handle_message(body, &clock).await?;
             }
             Ok::<(), notify::Failure>(())
         }

@@ -62,7 +62,7 @@ pub struct Ports {
     pub moto: u16,
     pub mqtt: u16,
     pub api: u16,
-    /// The webhook capture server ([`capture`]).
+    /// The webhook capture server ([`capture`]), on loopback.
     pub capture: u16,
     /// The address the API and the MQTT broker listen on: loopback by default, a LAN
     /// address (or `0.0.0.0`) so that a real gateway can connect. moto stays on loopback:
@@ -232,7 +232,7 @@ impl LocalCloud {
             portal_url: api_url.clone(),
         });
         let clock = ApiClock::default();
-        let (capture_url, captures) = start_capture(ports.bind, ports.capture).await?;
+        let (capture_url, captures) = start_capture(ports.capture).await?;
         let (notify_store, _) = function_tables(&notify);
         tokio::spawn(worker::run(
             sqs.clone(),
@@ -441,19 +441,20 @@ struct NotifyConsumer {
 impl worker::Consumer for NotifyConsumer {
     async fn handle_message(&self, body: &str) -> Result<(), String> {
         self.notifier
-            .handle_message(body, self.clock.now())
+            .handle_message(body, &|| self.clock.now())
             .await
             .map(drop)
             .map_err(|failure| failure.0.to_string())
     }
 }
 
-/// Starts the webhook capture server on `bind` (loopback where it listens everywhere).
-async fn start_capture(bind: IpAddr, port: u16) -> anyhow::Result<(String, capture::Captures)> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind, port))
+/// Starts the webhook capture server on loopback, whatever `--bind` says: what it
+/// captures (the posts, the webhooks' paths) is for this machine only, as moto is.
+async fn start_capture(port: u16) -> anyhow::Result<(String, capture::Captures)> {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
         .context("binding the webhook capture server")?;
-    let url = format!("http://{}", reachable(listener.local_addr()?));
+    let url = format!("http://{}", listener.local_addr()?);
     let captures = capture::Captures::default();
     tokio::spawn(capture::serve(listener, captures.clone()));
     Ok((url, captures))

@@ -235,7 +235,7 @@ fn check_ports(ports: &Ports) -> anyhow::Result<()> {
         (
             "the webhook capture server",
             "--capture-port",
-            ports.bind,
+            Ipv4Addr::LOCALHOST.into(),
             ports.capture,
         ),
     ];

@@ -42,10 +42,18 @@ impl Default for HttpWebhooks {
     }
 }
 
-/// The body each service takes for a plain text message.
+/// The body each service takes for a plain text message. Slack reads `<…>` as links and
+/// mentions (`<!channel>`), so what a tenant wrote (an alarm's name) is escaped as its
+/// documentation asks: `&`, `<` and `>`.
 fn body(kind: WebhookKind, text: &str) -> serde_json::Value {
     match kind {
-        WebhookKind::Slack => json!({ "text": text }),
+        WebhookKind::Slack => {
+            let escaped = text
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            json!({ "text": escaped })
+        }
         WebhookKind::WeCom => json!({ "msgtype": "text", "text": { "content": text } }),
     }
 }
@@ -53,6 +61,9 @@ fn body(kind: WebhookKind, text: &str) -> serde_json::Value {
 #[async_trait]
 impl Webhooks for HttpWebhooks {
     async fn post(&self, kind: WebhookKind, url: &WebhookUrl, text: &str) -> Result<(), String> {
+        // Checked again where it is used: nothing stored is trusted to be a webhook of
+        // the service (an item written by hand, by an older version).
+        url.check(kind)?;
         let address = match &self.capture {
             Some(capture) => {
                 url.expose()
@@ -95,5 +106,22 @@ impl Webhooks for HttpWebhooks {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slack_text_is_escaped_so_a_name_cannot_mention_or_link() {
+        assert_eq!(
+            body(WebhookKind::Slack, "<!channel> & <https://x.example|hi>"),
+            json!({"text": "&lt;!channel&gt; &amp; &lt;https://x.example|hi&gt;"})
+        );
+        assert_eq!(
+            body(WebhookKind::WeCom, "<b>"),
+            json!({"msgtype": "text", "text": {"content": "<b>"}})
+        );
     }
 }

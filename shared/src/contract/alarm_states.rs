@@ -48,7 +48,7 @@ pub async fn alarm_states(store: &impl AlarmStates, prefix: &str) {
         alarms: [(
             AlarmId::parse("hot").unwrap(),
             VersionedState {
-                version: 3,
+                rule: 3,
                 state: AlarmState {
                     raised: true,
                     through: Some(raised_at),

@@ -14,8 +14,8 @@ use crate::domain::ids::{AccountId, AlarmId, GroupId};
 pub struct GroupAlarmStates {
     /// Bumped by every write; a write checks it. 0: nothing stored yet.
     pub rev: u64,
-    /// Each alarm's state, with the alarm version it belongs to: a state of another
-    /// version (the rule was edited) is not continued but started over.
+    /// Each alarm's state, with the fingerprint of the rule that decided it: a state of
+    /// another rule (an edit changed what decides the alarm) is started over.
     pub alarms: BTreeMap<AlarmId, VersionedState>,
     /// Notifications decided and saved with the states that decided them, not yet
     /// recorded in the inbox: whoever reads them records them (idempotently) and empties
@@ -25,7 +25,8 @@ pub struct GroupAlarmStates {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionedState {
-    pub version: u64,
+    /// [`crate::domain::alarm::Rule::fingerprint`] of the rule that decided it.
+    pub rule: u64,
     pub state: AlarmState,
 }
 

@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::access::{group_role, Grant, Grantee, GroupRole, Team};
-use crate::domain::auth::Role;
+use crate::domain::auth::{Role, User};
 use crate::domain::ids::{AccountId, GroupId, TeamId, UserId};
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Created, Groups, Teams, Users};
+use crate::ports::{Accounts, Created, Groups, StoreError, Teams, Users};
 
 use super::caller::plan_of;
 use super::input::display_name;
@@ -57,6 +57,20 @@ pub async fn roles_in(
         .iter()
         .map(|group| group_role(&principal.user, &group.grants, &teams))
         .collect())
+}
+
+/// Whether `user` may see `group`: an admin sees every group, anyone else through a
+/// grant to them or to one of their teams.
+pub async fn may_see_group(
+    store: &impl Teams,
+    user: &User,
+    group: &Group,
+) -> Result<bool, StoreError> {
+    if user.role == Role::Admin {
+        return Ok(true);
+    }
+    let teams = store.teams(&group.account).await?;
+    Ok(group_role(&user.id, &group.grants, &teams).is_some())
 }
 
 /// Lets the request through if the principal may use group `id` — edit it when `edit` —

@@ -3,9 +3,9 @@
 //! watches one of their channels ([`crate::domain::alarm::evaluate_each`]), by record
 //! time.
 //!
-//! Per message and group: one query of the alarms; if one watches a channel of the
-//! message, one read of the group's states and at most one write, checked on its
-//! revision. Two ingests of one group at once cannot both decide an event: the second
+//! Per message and group: one query of the alarms; if the group has any, one read of
+//! its states and a write when they changed, checked on their revision (and one more
+//! write when the message notifies: the outbox emptied). Two ingests of one group at once cannot both decide an event: the second
 //! write finds the revision moved, reads the states again and decides its records on
 //! what the first decided.
 //!
@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::ingest::{IngestError, MAX_REVISION_ATTEMPTS, REVISION_BACKOFF};
+use super::ingest::IngestError;
 use crate::domain::alarm::{evaluate_each, Alarm, AlarmState, Notification, Sample};
 use crate::domain::calculated::CalculatedChannel;
 use crate::domain::channel::SeriesRef;
@@ -227,13 +227,13 @@ fn samples(alarm: &Alarm, decoded: &[Decoded<'_>]) -> Vec<Sample> {
     samples
 }
 
-/// The state `alarm` continues from in `states`: none if it has none, or one of another
-/// version (decided by another rule).
+/// The state `alarm` continues from in `states`: none if it has none, or one decided by
+/// another rule.
 fn continued<'a>(states: &'a GroupAlarmStates, alarm: &Alarm) -> Option<&'a AlarmState> {
     states
         .alarms
         .get(&alarm.id)
-        .filter(|entry| entry.version == alarm.version)
+        .filter(|entry| entry.rule == alarm.rule.fingerprint())
         .map(|entry| &entry.state)
 }
 
@@ -264,7 +264,9 @@ pub async fn evaluate_on_ingest(
         })
         .collect();
     report.watching = watching.len();
-    if watching.is_empty() {
+    // A group with alarms, none watching this message: its states are still read, to
+    // deliver a box an earlier invocation left and to drop deleted alarms' states.
+    if alarms.is_empty() {
         return Ok(report);
     }
     let mut read_back = HashMap::new();
@@ -291,8 +293,8 @@ pub async fn evaluate_on_ingest(
                     ..next
                 }
             }
-            Saved::Conflict if attempt < MAX_REVISION_ATTEMPTS => {
-                tokio::time::sleep(REVISION_BACKOFF * attempt as u32).await;
+            Saved::Conflict if attempt < MAX_STATE_ATTEMPTS => {
+                tokio::time::sleep(states_backoff(attempt, arrivals)).await;
             }
             Saved::Conflict => {
                 return Err(IngestError::Contention(format!(
@@ -306,8 +308,30 @@ pub async fn evaluate_on_ingest(
     Ok(report)
 }
 
+/// Writers of one group's states that lost a race this many times in a row give up (the
+/// invocation fails, and Lambda retries it): about 8 s of backing off, a backlog replayed
+/// as many concurrent messages of one group.
+const MAX_STATE_ATTEMPTS: u32 = 14;
+
+/// How long a writer waits after losing its `attempt`-th race: doubling from 10 ms up to
+/// 640 ms, and spread by the message (its first record's time), so writers that collided
+/// do not come back together.
+fn states_backoff(attempt: u32, arrivals: &Arrivals) -> std::time::Duration {
+    let base = 10u64 << attempt.min(6).saturating_sub(1);
+    let seed = arrivals
+        .arrivals
+        .first()
+        .and_then(|a| a.records.first())
+        .map_or(0, |r| r.t.0 as u64);
+    let spread = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(attempt)
+        % base;
+    std::time::Duration::from_millis(base + spread)
+}
+
 /// The states after deciding every watching alarm on `decoded`: states of alarms no
-/// longer defined dropped, states of another version started over, what they notify
+/// longer defined dropped, states of another rule started over, what they notify
 /// added to the outbox.
 fn decide(
     alarms: &[Alarm],
@@ -321,9 +345,10 @@ fn decide(
         .retain(|id, _| alarms.iter().any(|alarm| alarm.id == *id));
     for alarm in watching {
         let entry = next.alarms.entry(alarm.id.clone()).or_default();
-        if entry.version != alarm.version {
+        let rule = alarm.rule.fingerprint();
+        if entry.rule != rule {
             *entry = VersionedState {
-                version: alarm.version,
+                rule,
                 state: AlarmState::default(),
             };
         }

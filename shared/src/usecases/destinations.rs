@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::access::may_see_group;
 use super::Refused;
-use crate::domain::access::group_role;
-use crate::domain::auth::Role;
 use crate::domain::ids::UserId;
 use crate::domain::notify::{Destinations, WebhookUrl};
 use crate::domain::registry::Group;
@@ -36,7 +35,8 @@ impl DestinationsView {
 
 /// What a `PUT` carries: all of it (left out is none). A webhook sent back as it was
 /// shown (masked) keeps the address stored, so a client may send back what it read.
-#[derive(Debug, Deserialize)]
+/// No `Debug`: the webhooks in it are secrets.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationsDraft {
     #[serde(default)]
@@ -92,15 +92,12 @@ pub async fn set(
         language: draft.language,
     };
     destinations.check().map_err(Refused::invalid)?;
-    let teams = store.teams(&principal.account).await?;
     for user_id in &destinations.mail {
         let user = store
             .user(&principal.account, user_id)
             .await?
             .ok_or_else(|| Refused::invalid(format!("`mail`: no user `{user_id}`")))?;
-        let sees_group =
-            user.role == Role::Admin || group_role(&user.id, &group.grants, &teams).is_some();
-        if !sees_group {
+        if !may_see_group(store, &user, group).await? {
             return Err(Refused::invalid(format!(
                 "`mail`: user `{user_id}` may not see group `{}`; grant it first",
                 group.id

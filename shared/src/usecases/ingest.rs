@@ -28,8 +28,8 @@ use serde::Serialize;
 
 /// Revision-checked writes that lose a race re-read and re-apply; this many losses in a
 /// row means something is wrong, and the invocation fails so Lambda retries later.
-pub(super) const MAX_REVISION_ATTEMPTS: usize = 10;
-pub(super) const REVISION_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
+const MAX_REVISION_ATTEMPTS: usize = 10;
+const REVISION_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// What one message did, returned to the caller and logged.
 #[derive(Debug, Default, Serialize, PartialEq)]
@@ -57,7 +57,7 @@ pub type NewInstance = dyn Fn() -> RegistrationId + Sync;
 pub enum IngestError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0} changed under {MAX_REVISION_ATTEMPTS} concurrent writers in a row")]
+    #[error("{0} kept changing under concurrent writers; gave up for a retry")]
     Contention(String),
 }
 

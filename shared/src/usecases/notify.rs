@@ -15,10 +15,9 @@
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::access::may_see_group;
 use super::random::Random;
 use super::temporary_login::temporary_login;
-use crate::domain::access::group_role;
-use crate::domain::auth::Role;
 use crate::domain::ids::UserId;
 use crate::domain::notify::{render, Destination, Occasion};
 use crate::domain::record::Millis;
@@ -72,7 +71,8 @@ pub struct Senders<'a, M, W> {
     pub links: Links<'a>,
 }
 
-/// Delivers the notification in `body` (a [`NotifyJob`] as JSON).
+/// Delivers the notification in `body` (a [`NotifyJob`] as JSON). `clock` is read for
+/// each destination, so a claim made after slow sends still holds its whole lease.
 pub async fn deliver(
     body: &str,
     store: &(impl Accounts
@@ -85,7 +85,7 @@ pub async fn deliver(
           + Deliveries),
     senders: &Senders<'_, impl Mailer, impl Webhooks>,
     random: &mut impl Random,
-    now: Millis,
+    clock: &impl Fn() -> Millis,
 ) -> Result<NotifyReport, NotifyError> {
     let job: NotifyJob =
         serde_json::from_str(body).map_err(|e| NotifyError::Malformed(e.to_string()))?;
@@ -123,6 +123,7 @@ pub async fn deliver(
     let mut undelivered = Vec::new();
     for destination in destinations.all() {
         let name = destination.key();
+        let now = clock();
         let lease_until = now.plus(DELIVERY_LEASE_MILLIS);
         match store
             .claim_delivery(key, &id, &name, now, lease_until)
@@ -140,7 +141,10 @@ pub async fn deliver(
         }
         let sent = match &destination {
             Destination::Mail(user) => {
-                send_mail(store, senders, random, &message, user, now).await?
+                // A store failing here fails this destination alone, like a refused send.
+                send_mail(store, senders, random, &message, user, now)
+                    .await
+                    .unwrap_or_else(|error| Err(format!("{name}: {error}")))
             }
             Destination::Webhook(kind, url) => {
                 let text = message.compose(None);
@@ -154,11 +158,11 @@ pub async fn deliver(
         };
         match sent {
             Ok(Sent::Sent) => {
-                store.mark_delivered(key, &id, &name, now).await?;
+                store.mark_delivered(key, &id, &name, clock()).await?;
                 report.delivered.push(name);
             }
             Ok(Sent::Skipped(why)) => {
-                store.mark_delivered(key, &id, &name, now).await?;
+                store.mark_delivered(key, &id, &name, clock()).await?;
                 report.skipped.push(format!("{name}: {why}"));
             }
             Err(error) => {
@@ -216,11 +220,7 @@ async fn send_mail(
     let Some(address) = user.email.clone() else {
         return Ok(Ok(Sent::Skipped("the user has no e-mail address".into())));
     };
-    let sees_group = user.role == Role::Admin || {
-        let teams = store.teams(&group.account).await?;
-        group_role(&user.id, &group.grants, &teams).is_some()
-    };
-    if !sees_group {
+    if !may_see_group(store, &user, group).await? {
         return Ok(Ok(Sent::Skipped(format!(
             "the user may not see group {}",
             group.id

@@ -32,11 +32,11 @@ impl ItemKind for AlarmStatesItem {
     const KIND: &'static str = "alarm states";
 }
 
-/// One alarm's [`AlarmState`] and the alarm version it belongs to.
+/// One alarm's [`AlarmState`] and the fingerprint of the rule that decided it.
 #[derive(Debug, Serialize, Deserialize)]
 struct StateItem {
-    /// The alarm's version.
-    v: u64,
+    /// The rule's fingerprint.
+    f: u64,
     /// Raised.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     r: bool,
@@ -56,7 +56,7 @@ impl From<&VersionedState> for StateItem {
     fn from(entry: &VersionedState) -> Self {
         let state = &entry.state;
         StateItem {
-            v: entry.version,
+            f: entry.rule,
             r: state.raised,
             t: state.through,
             s: state.since,
@@ -69,7 +69,7 @@ impl From<&VersionedState> for StateItem {
 impl From<StateItem> for VersionedState {
     fn from(item: StateItem) -> Self {
         VersionedState {
-            version: item.v,
+            rule: item.f,
             state: AlarmState {
                 raised: item.r,
                 through: item.t,
@@ -194,7 +194,7 @@ mod tests {
         };
         let states = GroupAlarmStates {
             rev: 4,
-            alarms: [(hot.clone(), VersionedState { version: 7, state })].into(),
+            alarms: [(hot.clone(), VersionedState { rule: 7, state })].into(),
             outbox: vec![notification],
         };
         let item = to_item(&states_item(key, &states));
@@ -207,7 +207,7 @@ mod tests {
         let AttributeValue::M(entry) = &alarms["hot"] else {
             panic!("a state is a map");
         };
-        assert_eq!(entry["v"], n(7));
+        assert_eq!(entry["f"], n(7));
         assert_eq!(entry["r"], AttributeValue::Bool(true));
         assert!(!entry.contains_key("s"), "no since: left out");
         assert_eq!(

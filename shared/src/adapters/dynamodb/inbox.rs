@@ -33,7 +33,8 @@ fn notification_item(group: GroupKey<'_>, notification: &Notification) -> Notifi
 
 impl DynamoStore {
     /// Items of `group`'s inbox with sort keys from `low` to `high` (both included),
-    /// newest first, until `enough` says so or the range ends; only the attributes
+    /// newest first, `wanted` at most (each page asks for no more than it still
+    /// wants, so a long inbox is not read a megabyte at a time); only the attributes
     /// `projection` names, if it names any. The bounds are inclusive because a key
     /// condition has no exclusive pair: callers drop the bounds themselves.
     async fn inbox_items(
@@ -41,7 +42,7 @@ impl DynamoStore {
         group: GroupKey<'_>,
         (low, high): (String, String),
         projection: Option<&str>,
-        enough: impl Fn(&[Item]) -> bool,
+        wanted: usize,
     ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start_key = None;
@@ -56,13 +57,14 @@ impl DynamoStore {
                 .expression_attribute_values(":high", s(&high))
                 .set_projection_expression(projection.map(str::to_owned))
                 .scan_index_forward(false)
+                .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
                 .map_err(unavailable)?;
             start_key = output.last_evaluated_key;
             items.extend(output.items.unwrap_or_default());
-            if start_key.is_none() || enough(&items) {
+            if start_key.is_none() || items.len() >= wanted {
                 return Ok(items);
             }
         }
@@ -129,9 +131,7 @@ impl Inbox for DynamoStore {
         // Up to both bounds more than asked: they are read and dropped.
         let wanted = range.limit + 2;
         let items = self
-            .inbox_items(group, bounds(after, before), None, |items| {
-                items.len() >= wanted
-            })
+            .inbox_items(group, bounds(after, before), None, wanted)
             .await?;
         let mut notifications = Vec::new();
         for item in items {
@@ -150,9 +150,7 @@ impl Inbox for DynamoStore {
     ) -> Result<usize, StoreError> {
         // Only the keys come back; the read units are those of the whole items all the same.
         let items = self
-            .inbox_items(group, bounds(after, None), Some("sk"), |items| {
-                items.len() > at_most
-            })
+            .inbox_items(group, bounds(after, None), Some("sk"), at_most + 2)
             .await?;
         let mut count = 0;
         for item in &items {

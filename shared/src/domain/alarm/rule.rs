@@ -45,6 +45,18 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Names what decides the alarm — the conditions, their join, the window and the
+    /// hold — and not what is only told (`recovery`, `special_values`): an alarm's state
+    /// is continued across edits that keep it (a rename, a switch off and on) and
+    /// started over by one that changes it.
+    pub fn fingerprint(&self) -> u64 {
+        use sha2::{Digest, Sha256};
+        let decisive = (&self.conditions, self.join, &self.window, self.hold_millis);
+        let json = serde_json::to_vec(&decisive).expect("a rule serializes");
+        let digest = Sha256::digest(json);
+        u64::from_be_bytes(digest[..8].try_into().expect("a digest has 8 bytes"))
+    }
+
     /// Every rule of a rule, with the field it breaks named.
     pub fn check(&self) -> Result<(), String> {
         if !(1..=2).contains(&self.conditions.len()) {

@@ -354,29 +354,95 @@ async fn notifications_left_in_the_outbox_by_a_crash_reach_the_inbox_with_the_ne
 }
 
 #[tokio::test]
-async fn an_edited_alarm_starts_over_and_a_disabled_one_is_not_evaluated() {
+async fn an_edit_of_what_decides_starts_over_a_rename_does_not_and_a_disabled_alarm_rests() {
     let fleet = Fleet::new().await;
     with_instrument(&fleet, "LR-1").await;
     let mut alarm = fleet.alarm("hot", hot("gw-1/LR-1/CH1")).await;
     fleet.deliver(&[("LR-1", 1, num(31.0))]).await;
     assert_eq!(fleet.inbox().await, vec![("raised", 1)]);
 
-    // Edited: the new rule starts from nothing, so a value above it raises again.
+    // Renamed: the same rule goes on deciding, raised already.
     alarm.version += 1;
-    alarm.rule = hot("gw-1/LR-1/CH1");
+    alarm.name = "Hot, renamed".into();
     assert_eq!(
         fleet.store.update_alarm(&alarm).await.unwrap(),
         Saved::Written
     );
     fleet.deliver(&[("LR-1", 2, num(32.0))]).await;
-    assert_eq!(fleet.inbox().await, vec![("raised", 1), ("raised", 2)]);
+    assert_eq!(fleet.inbox().await, vec![("raised", 1)]);
+
+    // A new threshold: the new rule starts from nothing, so a value above it raises.
+    alarm.version += 1;
+    alarm.rule.conditions[0].raise = Limit::Above { value: 29.0 };
+    fleet.store.update_alarm(&alarm).await.unwrap();
+    fleet.deliver(&[("LR-1", 3, num(32.0))]).await;
+    assert_eq!(fleet.inbox().await, vec![("raised", 1), ("raised", 3)]);
 
     alarm.version += 1;
     alarm.enabled = false;
     fleet.store.update_alarm(&alarm).await.unwrap();
-    let report = fleet.deliver(&[("LR-1", 3, num(0.0))]).await;
+    let report = fleet.deliver(&[("LR-1", 4, num(0.0))]).await;
     assert_eq!(report.alarms.watching, 0);
     assert_eq!(fleet.inbox().await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_second_instrument_reporting_late_is_decided_at_the_latest_instant_never_before() {
+    let fleet = Fleet::new().await;
+    with_instrument(&fleet, "LR-1").await;
+    with_instrument(&fleet, "LR-2").await;
+    let mut rule = hot("gw-1/LR-1/CH1");
+    rule.conditions.push(Condition {
+        channel: SeriesRef::parse("gw-1/LR-2/CH1").unwrap(),
+        raise: Limit::Below { value: 0.0 },
+        clear: None,
+    });
+    fleet.alarm("both", rule).await;
+    let hot_seconds: Vec<_> = (1..=5).map(|s| ("LR-1", s, num(31.0))).collect();
+    fleet.deliver(&hot_seconds).await;
+    // LR-2's backlog of seconds 1 to 3 arrives after LR-1 reached 5: the alarm raises,
+    // at 5, the instant it has decided up to, not at 1 (already decided without it).
+    let cold_seconds: Vec<_> = (1..=3).map(|s| ("LR-2", s, num(-1.0))).collect();
+    fleet.deliver(&cold_seconds).await;
+    assert_eq!(fleet.inbox().await, vec![("raised", 5)]);
+}
+
+#[tokio::test]
+async fn an_outbox_left_behind_is_delivered_by_a_message_that_changes_nothing() {
+    let fleet = Fleet::new().await;
+    with_instrument(&fleet, "LR-1").await;
+    with_instrument(&fleet, "LR-9").await;
+    fleet.alarm("hot", hot("gw-1/LR-1/CH1")).await;
+    fleet.deliver(&[("LR-1", 1, num(31.0))]).await;
+    let delivered = fleet
+        .store
+        .notifications(fleet.key(), InboxRange::newest(10))
+        .await
+        .unwrap();
+    // As if the raise were decided and saved by an invocation that stopped before the
+    // inbox: the same states, the notification back in the box, the inbox empty.
+    let fresh = Fleet::new().await;
+    with_instrument(&fresh, "LR-1").await;
+    with_instrument(&fresh, "LR-9").await;
+    fresh.alarm("hot", hot("gw-1/LR-1/CH1")).await;
+    let mut states = fleet.store.alarm_states(fleet.key()).await.unwrap();
+    states.outbox = delivered;
+    states.rev = 0;
+    fresh
+        .store
+        .save_alarm_states(fresh.key(), &states)
+        .await
+        .unwrap();
+    // A record of an instrument no alarm watches; then the redelivered record, which
+    // changes no state: each finds the box.
+    let report = fresh.deliver(&[("LR-9", 2, num(99.0))]).await;
+    assert_eq!((report.alarms.watching, report.alarms.notified), (0, 1));
+    assert_eq!(fresh.inbox().await, vec![("raised", 1)]);
+    let report = fresh.deliver(&[("LR-1", 1, num(31.0))]).await;
+    assert_eq!(report.alarms.notified, 0);
+    let left = fresh.store.alarm_states(fresh.key()).await.unwrap();
+    assert!(left.outbox.is_empty());
+    assert_eq!(fresh.queue.take().len(), 1, "queued once");
 }
 
 #[tokio::test]

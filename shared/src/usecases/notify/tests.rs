@@ -5,7 +5,7 @@
 use super::*;
 use crate::domain::access::{Grant, Grantee, GroupRole};
 use crate::domain::alarm::{Event, Notification};
-use crate::domain::auth::User;
+use crate::domain::auth::{Role, User};
 use crate::domain::channel::SeriesRef;
 use crate::domain::ids::{AccountId, AlarmId, GroupId};
 use crate::domain::notify::{Destinations, WebhookKind, WebhookUrl};
@@ -150,7 +150,7 @@ async fn run(
             portal_url: "https://portal.example/",
         },
     };
-    deliver(body, &setup.store, &senders, random, NOW).await
+    deliver(body, &setup.store, &senders, random, &|| NOW).await
 }
 
 #[tokio::test]
@@ -254,4 +254,50 @@ async fn a_message_for_a_deleted_group_or_one_without_destinations_sends_nothing
     assert!(setup.mailer.sent().is_empty());
     let refused = run(&setup, "{\"not\": 1}", &mut random).await.unwrap_err();
     assert!(matches!(refused, NotifyError::Malformed(_)), "{refused}");
+}
+
+#[tokio::test]
+async fn a_destination_another_handler_is_sending_is_left_to_it_and_the_rest_delivered() {
+    let setup = setup().await;
+    let body = job(&setup);
+    let key = GroupKey {
+        account: &setup.account,
+        group: &setup.group,
+    };
+    let id = serde_json::from_str::<NotifyJob>(&body).unwrap().id();
+    // Another handler of the same notification holds Slack's claim.
+    let claim = setup
+        .store
+        .claim_delivery(key, &id, "slack", NOW, NOW.plus(DELIVERY_LEASE_MILLIS))
+        .await
+        .unwrap();
+    assert_eq!(claim, Claim::Claimed);
+    let mut random = Counting(0);
+    let busy = run(&setup, &body, &mut random).await.unwrap_err();
+    assert!(
+        matches!(&busy, NotifyError::Undelivered(why) if why == &["slack: being sent by another handler"]),
+        "{busy}"
+    );
+    assert!(setup
+        .webhooks
+        .posts()
+        .iter()
+        .all(|(kind, _)| *kind == WebhookKind::WeCom));
+    assert_eq!(setup.mailer.sent().len(), 2);
+
+    // Its lease lapses without a mark (it stopped): the message, back, sends it.
+    let senders = Senders {
+        mailer: &setup.mailer,
+        webhooks: &setup.webhooks,
+        links: Links {
+            key: &setup.key,
+            portal_url: "https://portal.example/",
+        },
+    };
+    let at = NOW.plus(DELIVERY_LEASE_MILLIS);
+    let report = deliver(&body, &setup.store, &senders, &mut random, &|| at)
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, vec!["slack"]);
+    assert_eq!(setup.mailer.sent().len(), 2, "no mail twice");
 }
