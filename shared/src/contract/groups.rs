@@ -2,8 +2,10 @@
 
 use super::fixtures::{account, group, registered_app};
 use crate::domain::access::{Grant, Grantee, GroupRole};
-use crate::domain::ids::{TeamId, UserId};
-use crate::ports::{Accounts, Apps, Created, Groups};
+use crate::domain::ids::{AlarmId, TeamId, UserId};
+use crate::ports::{
+    Accounts, AlarmStates, Apps, Created, GroupAlarmStates, GroupKey, Groups, Saved, VersionedState,
+};
 
 fn sorted(mut grants: Vec<Grant>) -> Vec<Grant> {
     grants.sort_by_key(|g| g.to.key());
@@ -12,7 +14,7 @@ fn sorted(mut grants: Vec<Grant>) -> Vec<Grant> {
 
 /// Holds `store` to the contract of [`Groups`] on accounts `{prefix}-…` (see
 /// [`super::accounts`]). Apps are how a group is kept from being deleted.
-pub async fn groups(store: &(impl Accounts + Groups + Apps), prefix: &str) {
+pub async fn groups(store: &(impl Accounts + Groups + Apps + AlarmStates), prefix: &str) {
     let acme = account(store, prefix, "groups-acme").await.id;
     let other = account(store, prefix, "groups-other").await.id;
 
@@ -105,8 +107,26 @@ pub async fn groups(store: &(impl Accounts + Groups + Apps), prefix: &str) {
     );
     assert!(store.group(&acme, &plant.id).await.unwrap().is_some());
     assert!(store.delete_app(&app).await.unwrap());
+    // Its alarms' states go with it: a group made again under the ID starts afresh.
+    let key = GroupKey {
+        account: &acme,
+        group: &plant.id,
+    };
+    let states = GroupAlarmStates {
+        outbox: Vec::new(),
+        rev: 0,
+        alarms: [(AlarmId::parse("gone").unwrap(), VersionedState::default())].into(),
+    };
+    assert_eq!(
+        store.save_alarm_states(key, &states).await.unwrap(),
+        Saved::Written
+    );
     assert!(store.delete_group(&acme, &plant.id).await.unwrap());
     assert_eq!(store.group(&acme, &plant.id).await.unwrap(), None);
+    assert_eq!(
+        store.alarm_states(key).await.unwrap(),
+        GroupAlarmStates::default()
+    );
     assert!(
         !store.delete_group(&acme, &plant.id).await.unwrap(),
         "gone already"

@@ -86,6 +86,7 @@ impl Groups for MemoryStore {
             _ => return Ok(false),
         }
         tables.groups.remove(&key);
+        tables.alarm_states.remove(&key);
         Ok(true)
     }
 

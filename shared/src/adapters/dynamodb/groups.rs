@@ -130,6 +130,14 @@ impl Groups for DynamoStore {
             .expression_attribute_values(":zero", n(0))
             .build()
             .expect("delete is complete");
+        // Its alarms' states go with it (it has no alarms left, but their states may
+        // remain): a group made again under the ID must not continue them.
+        let states = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(account)))
+            .key("sk", s(alarm_states_sk(id)))
+            .build()
+            .expect("delete is complete");
         let cancelled = self
             .transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
@@ -139,6 +147,7 @@ impl Groups for DynamoStore {
                     ACCOUNT_SK.into(),
                     "groups",
                 ),
+                TransactWriteItem::builder().delete(states).build(),
             ])
             .await?;
         Ok(cancelled.is_none())
