@@ -1,5 +1,6 @@
 //! Data alarm definitions over HTTP: stored per group within the plan's limit, checked
-//! against the group's channels, edited on the version read. (Not evaluated yet.)
+//! against the group's channels, edited on the version read (their evaluation is in
+//! `alarm_evaluation.rs`).
 
 use fieldcloud::domain::plan::Plan;
 use serde_json::{json, Value};

@@ -1,10 +1,9 @@
-//! A measurement group's data alarms — list, create, detail, edit, delete — within the
-//! plan's limit per group. A rule is checked whole ([`Rule::check`]) and every channel
-//! it names must be in the group: a measured channel's instrument held by one of the
-//! group's apps, a `calc:{id}` one of its calculated channels. A new alarm's ID is
-//! random, drawn by the caller.
-//!
-//! Alarms are stored only: nothing evaluates them on ingest yet.
+//! A measurement group's data alarms — list, create, detail, edit, delete, send a test
+//! notification — within the plan's limit per group. A rule is checked whole
+//! ([`Rule::check`]) and every channel it names must be in the group: a measured
+//! channel's instrument held by one of the group's apps, a `calc:{id}` one of its
+//! calculated channels. A new alarm's ID is random, drawn by the caller. Ingest decides
+//! them (`alarm_evaluation`).
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +15,7 @@ use crate::domain::registry::Group;
 use crate::domain::token::Principal;
 use crate::ports::{
     Accounts, Alarms, CalculatedChannels, Created, Groups, Notify, NotifyJob, NotifyQueue, Saved,
+    Throttle,
 };
 
 use super::caller::plan_of;
@@ -189,12 +189,16 @@ pub struct TestQueued {
     pub test: String,
 }
 
+/// Test notifications a group may send per throttle window (15 minutes): enough to try
+/// each destination after a fix, too few to mail anyone in bulk.
+pub const TESTS_PER_WINDOW: u32 = 5;
+
 /// Queues a test notification of the alarm to its group's destinations (delivered by
 /// the `notify` function like any other, so it tries exactly the path a real one takes);
 /// `test` is drawn per request, so each request is delivered once. It does not enter
-/// the inbox, which holds what happened.
+/// the inbox, which holds what happened. At most [`TESTS_PER_WINDOW`] per group.
 pub async fn send_test(
-    store: &impl Alarms,
+    store: &(impl Alarms + Throttle),
     queue: &impl NotifyQueue,
     principal: &Principal,
     group: &Group,
@@ -203,6 +207,14 @@ pub async fn send_test(
     now: Millis,
 ) -> Result<TestQueued, Refused> {
     let alarm = existing(store, principal, group, id).await?;
+    let key = format!("test-notification:{}/{}", principal.account, group.id);
+    if let Some(until) = store.claim_attempt(&key, TESTS_PER_WINDOW, now).await? {
+        return Err(Refused::TooMany(format!(
+            "group `{}` sent {TESTS_PER_WINDOW} test notifications already; send another after {}",
+            group.id,
+            until.iso()
+        )));
+    }
     let job = NotifyJob {
         account: principal.account.clone(),
         group: group.id.clone(),
