@@ -56,6 +56,7 @@ fn bench() -> Bench {
         enabled: true,
         certificate: None,
         last_seen: None,
+        status: Default::default(),
     };
     let mut instrument = Instrument::new(
         &app,

@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod alarm_evaluation;
 mod alarms;
+mod app_status;
 mod backtest;
 mod calculated;
 mod contracts;

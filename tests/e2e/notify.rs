@@ -14,11 +14,11 @@ use crate::alarm_evaluation::{alarm_on, cloud, create_alarm};
 use crate::helpers::{batch, mail_dump, mail_subjects, record, TestCloud};
 
 const DESTINATIONS: &str = "/v1/groups/plant/destinations";
-const SLACK: &str = "https://hooks.slack.com/services/T1/B1/hook1234";
+pub(crate) const SLACK: &str = "https://hooks.slack.com/services/T1/B1/hook1234";
 const WECOM: &str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-5678";
 
 /// Waits for `done` to hold; only a broken cloud makes it wait a minute.
-async fn until<F: Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+pub(crate) async fn until<F: Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
     tokio::time::timeout(Duration::from_secs(60), async {
         while !done().await {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -34,7 +34,7 @@ async fn sqs(app: &TestCloud) -> aws_sdk_sqs::Client {
 
 /// Whether every message of the notify queue has been handled (none waiting, none
 /// being handled).
-async fn notify_queue_settled(app: &TestCloud) -> bool {
+pub(crate) async fn notify_queue_settled(app: &TestCloud) -> bool {
     let attributes = sqs(app)
         .await
         .get_queue_attributes()
@@ -84,7 +84,8 @@ async fn an_alarm_is_mailed_and_posted_once_each_when_every_batch_comes_three_ti
             "mail": ["tester"],
             "slack": "https://hooks.slack.com/…1234",
             "wecom": "https://qyapi.weixin.qq.com/…5678",
-            "language": "ja"
+            "language": "ja",
+            "app_status": true
         })
     );
     // Sent back as read, the masked addresses keep the stored ones.

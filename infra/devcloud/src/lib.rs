@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod http;
 pub mod iam;
 pub mod moto;
+pub mod presence;
 pub mod rule;
 pub mod seed;
 pub mod tables;
@@ -23,6 +24,7 @@ pub mod write_log;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
+use ::presence::Invocation;
 use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
@@ -30,6 +32,7 @@ use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::{SqsJobQueue, SqsNotifyQueue, SqsQueues};
 use fieldcloud::adapters::webhooks::HttpWebhooks;
+use fieldcloud::domain::app_status::PresenceEvent;
 use fieldcloud::domain::auth::{Role, Session};
 use fieldcloud::domain::ids::{AccountId, UserId};
 use fieldcloud::domain::iot_thing::Stack;
@@ -111,6 +114,8 @@ pub struct LocalCloud {
     /// The notify queue and its dead letters.
     pub notify_queue_url: String,
     pub notify_dead_letters_url: String,
+    /// The presence function, as the relay and the schedule invoke it.
+    presence: Arc<presence::PresenceFunction>,
     outcomes: broadcast::Sender<RuleOutcome>,
 }
 
@@ -156,11 +161,12 @@ impl LocalCloud {
             let log = write_log::WriteLog::new(name, table_keys.clone(), writes.clone());
             iam::FunctionClients::new(name, &config, &names, &denied, log)
         };
-        let (ingest, recompute, api_clients, notify) = (
+        let (ingest, recompute, api_clients, notify, presence_clients) = (
             function("IngestFunction")?,
             function("RecomputeFunction")?,
             function("ApiFunction")?,
             function("NotifyFunction")?,
+            function("PresenceFunction")?,
         );
         let function_tables = |clients: &iam::FunctionClients| {
             (
@@ -181,11 +187,38 @@ impl LocalCloud {
             },
         ));
 
+        // The broker listens on loopback; apps reach it through the relay that plays
+        // IoT Core's lifecycle events (see `presence`), the rule emulator directly.
+        let broker = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), free_port(0)?);
+        broker::start(broker).await?;
         let mqtt_listen = SocketAddr::new(ports.bind, free_port(ports.mqtt)?);
-        broker::start(mqtt_listen).await?;
         let mqtt = reachable(mqtt_listen);
         let (outcomes, _) = broadcast::channel(1024);
         let stack = Stack::parse(STACK).map_err(anyhow::Error::msg)?;
+        let clock = ApiClock::default();
+        let (presence_store, presence_records) = function_tables(&presence_clients);
+        let presence = Arc::new(presence::PresenceFunction {
+            stack: stack.clone(),
+            store: presence_store,
+            records: presence_records,
+            notify_queue: SqsNotifyQueue::new(
+                presence_clients.sqs.clone(),
+                notify_queue_url.clone(),
+            ),
+            silence: fieldcloud::domain::app_status::DEFAULT_SILENCE_MILLIS,
+        });
+        let relay = tokio::net::TcpListener::bind(mqtt_listen)
+            .await
+            .with_context(|| format!("the MQTT relay cannot listen on {mqtt_listen}"))?;
+        tokio::spawn({
+            let presence = presence.clone();
+            async move {
+                if let Err(error) = presence::run_relay(relay, broker, presence).await {
+                    tracing::error!(%error, "MQTT relay stopped");
+                }
+            }
+        });
+        tokio::spawn(presence::run_schedule(presence.clone(), clock.clone()));
         let (ingest_store, ingest_records) = function_tables(&ingest);
         let rule = rule::Rule {
             stack: stack.clone(),
@@ -196,7 +229,7 @@ impl LocalCloud {
         tokio::spawn({
             let (rule, outcomes) = (rule.clone(), outcomes.clone());
             async move {
-                if let Err(error) = rule::run(mqtt, rule, outcomes).await {
+                if let Err(error) = rule::run(broker, rule, outcomes).await {
                     tracing::error!(%error, "IoT rule emulator stopped");
                 }
             }
@@ -231,7 +264,6 @@ impl LocalCloud {
             // No portal yet: links point at the API's host, where a portal would be.
             portal_url: api_url.clone(),
         });
-        let clock = ApiClock::default();
         let (capture_url, captures) = start_capture(ports.capture).await?;
         let (notify_store, _) = function_tables(&notify);
         tokio::spawn(worker::run(
@@ -295,6 +327,7 @@ impl LocalCloud {
             captures,
             notify_queue_url,
             notify_dead_letters_url,
+            presence,
         })
     }
 
@@ -331,6 +364,18 @@ impl LocalCloud {
     /// local broker cannot make, such as one sent with a certificate (`principal`).
     pub async fn deliver(&self, event: &RuleEvent) -> RuleOutcome {
         self.rule.invoke(event).await
+    }
+
+    /// Hands `event` to `presence` as the presence rule does, retries included: for
+    /// lifecycle events a test chooses (redelivered, reordered).
+    pub async fn lifecycle(&self, event: &PresenceEvent) -> Result<presence::Report, String> {
+        presence::invoke(&self.presence, &Invocation::Lifecycle(event.clone())).await
+    }
+
+    /// Runs the schedule's sweep as EventBridge would at `at` (the minute's own sweep
+    /// runs at the API's time).
+    pub async fn sweep_apps(&self, at: Millis) -> Result<presence::Report, String> {
+        presence::invoke(&self.presence, &presence::scheduled(at)).await
     }
 
     /// Every call a function made that IAM would have refused, as `AccessDenied: …`

@@ -63,6 +63,7 @@ pub async fn tenant(
             // The simulated fleet connects to the local broker, which asks for none.
             certificate: None,
             last_seen: None,
+            status: Default::default(),
             registration: RegistrationId::from_random(rand::random()),
             registered: crate::wall_clock(),
         };
@@ -236,6 +237,7 @@ pub async fn demo_alarm(store: &DynamoStore, tenant: &Tenant, mail_to: &str) -> 
             "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=demo-key",
         )),
         language: None,
+        app_status: true,
     };
     store.set_destinations(key, &destinations).await?;
     Ok(())

@@ -22,6 +22,7 @@ pub fn resource_properties(logical_id: &str) -> anyhow::Result<serde_norway::Val
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fieldcloud::domain::app_status::presence_rule_sql;
     use fieldcloud::domain::iot_thing::Stack;
     use fieldcloud::domain::protocol::{rule_sql, RECORDS_TOPIC_FILTER};
     use serde_norway::Value;
@@ -42,20 +43,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn template_rule_is_the_one_the_emulator_emulates() {
-        let rule = resource_properties("IngestRule").unwrap();
+    /// The SQL of the topic rule `id`, for the stack `stack`.
+    fn rule_sql_of(id: &str, stack: &Stack) -> String {
+        let rule = resource_properties(id).unwrap();
         // `!Sub "…${AWS::StackName}…"`: the stack's name goes into the SQL.
         let serde_norway::Value::Tagged(sub) = &rule["TopicRulePayload"]["Sql"] else {
             panic!("the rule's SQL is a !Sub of the stack name");
         };
         assert_eq!(sub.tag, "Sub");
-        let stack = Stack::parse("my-stack").unwrap();
-        let sql = sub
-            .value
+        sub.value
             .as_str()
             .unwrap()
-            .replace("${AWS::StackName}", stack.as_str());
+            .replace("${AWS::StackName}", stack.as_str())
+    }
+
+    #[test]
+    fn template_presence_rule_is_the_one_the_relay_emulates() {
+        let stack = Stack::parse("my-stack").unwrap();
+        assert_eq!(
+            rule_sql_of("PresenceRule", &stack),
+            presence_rule_sql(&stack)
+        );
+    }
+
+    #[test]
+    fn template_rule_is_the_one_the_emulator_emulates() {
+        let stack = Stack::parse("my-stack").unwrap();
+        let sql = rule_sql_of("IngestRule", &stack);
         assert_eq!(sql, rule_sql(&stack));
         assert!(sql.contains(&format!("FROM '{RECORDS_TOPIC_FILTER}'")));
         assert!(sql.contains("principal() AS principal"));

@@ -79,6 +79,7 @@ pub fn app(group: &Group, id: &str, registration: u64) -> App {
         enabled: true,
         certificate: None,
         last_seen: None,
+        status: Default::default(),
     }
 }
 

@@ -3,17 +3,24 @@
 
 use super::alarm_states::notification;
 use super::fixtures::account_id;
-use crate::domain::alarm::{Event, Notification};
+use crate::domain::alarm::Event;
+use crate::domain::app_status::{Cause, StatusChange};
+use crate::domain::ids::AppId;
 use crate::domain::ids::{GroupId, UserId};
 use crate::domain::inbox::{NotificationId, ReadMarks};
+use crate::domain::notice::Notice;
 use crate::domain::record::{Millis, Special};
 use crate::ports::{GroupKey, Inbox, InboxRange, InboxReadMarks, Saved};
 
-fn raised(alarm: &str, at: Millis) -> Notification {
-    notification(alarm, Event::Raised { at })
+fn raised(alarm: &str, at: Millis) -> Notice {
+    alarm_notice(alarm, Event::Raised { at })
 }
 
-fn ids(notifications: &[Notification]) -> Vec<NotificationId> {
+fn alarm_notice(alarm: &str, event: Event) -> Notice {
+    Notice::Alarm(notification(alarm, event))
+}
+
+fn ids(notifications: &[Notice]) -> Vec<NotificationId> {
     notifications.iter().map(NotificationId::of).collect()
 }
 
@@ -39,11 +46,16 @@ pub async fn inbox(store: &(impl Inbox + InboxReadMarks), prefix: &str) {
     // A notification is recorded once under its ID, the first kept; newest first.
     let first = raised("hot", at);
     assert!(store.record_notification(plant, &first).await.unwrap());
-    let mut again = first.clone();
+    let Notice::Alarm(mut again) = first.clone() else {
+        unreachable!("raised is an alarm's")
+    };
     again.alarm_name = "renamed".into();
-    assert!(!store.record_notification(plant, &again).await.unwrap());
-    let cleared = notification("hot", Event::Cleared { at: at.plus(5_000) });
-    let special = notification(
+    assert!(!store
+        .record_notification(plant, &Notice::Alarm(again))
+        .await
+        .unwrap());
+    let cleared = alarm_notice("hot", Event::Cleared { at: at.plus(5_000) });
+    let special = alarm_notice(
         "cold",
         Event::SpecialValue {
             at: at.plus(1_000),
@@ -78,6 +90,30 @@ pub async fn inbox(store: &(impl Inbox + InboxReadMarks), prefix: &str) {
         Some(special.clone())
     );
     assert_eq!(store.notification(lab, &special_id).await.unwrap(), None);
+
+    // An app's status change is a notification like an alarm's, read back whole.
+    let gone = Notice::App(StatusChange {
+        app: AppId::parse("gw:1").unwrap(),
+        app_name: "Gateway 1".into(),
+        connected: false,
+        at,
+        cause: Cause::Silence {
+            last_heard: at.plus(-180_000),
+        },
+    });
+    assert!(store.record_notification(lab, &gone).await.unwrap());
+    assert!(!store.record_notification(lab, &gone).await.unwrap());
+    assert_eq!(
+        store
+            .notification(lab, &NotificationId::of(&gone))
+            .await
+            .unwrap(),
+        Some(gone.clone())
+    );
+    assert_eq!(
+        store.notifications(lab, newest(10)).await.unwrap(),
+        vec![gone]
+    );
 
     // Ranges leave out both their bounds; a bound need not be a notification.
     for n in 3..8 {
@@ -138,7 +174,11 @@ pub async fn inbox(store: &(impl Inbox + InboxReadMarks), prefix: &str) {
             .unwrap(),
         5
     );
-    assert_eq!(store.count_notifications(lab, None, 100).await.unwrap(), 0);
+    assert_eq!(
+        store.count_notifications(lab, None, 100).await.unwrap(),
+        1,
+        "the app's alone"
+    );
 
     // Read marks: none stored read as revision 0; each write is checked on the revision.
     let (ann, bob) = (UserId::parse("ann").unwrap(), UserId::parse("bob").unwrap());

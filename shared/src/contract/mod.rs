@@ -23,7 +23,7 @@ mod alarms;
 mod apps;
 mod audit;
 mod calculated;
-mod fixtures;
+pub(crate) mod fixtures;
 mod groups;
 mod inbox;
 mod instruments;

@@ -35,6 +35,7 @@ pub async fn notify(
         slack: Some(WebhookUrl::new("https://hooks.slack.com/services/T/B/c")),
         wecom: None,
         language: Some(Language::German),
+        app_status: true,
     };
     assert!(store.set_destinations(key, &destinations).await.unwrap());
     assert_eq!(

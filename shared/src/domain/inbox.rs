@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::alarm::Notification;
-use super::ids::{AlarmId, IdError};
+use super::ids::{AlarmId, AppId, IdError};
+use super::notice::Notice;
 
 /// How many notifications newer than the watermark one user's marks name one by one.
 /// Past it the oldest of them is forgotten and shows unread again: a notification
@@ -16,13 +16,14 @@ use super::ids::{AlarmId, IdError};
 /// item near 25 KB, read on every list.
 pub const MAX_READ_ONE_BY_ONE: usize = 500;
 
-/// A notification's ID as [`Notification::id`] makes it:
-/// `{time:015}.{alarm}.{version}.{raised|cleared|special<n>}`.
+/// A notification's ID as [`Notice::id`] makes it:
+/// `{time:015}.{alarm}.{version}.{raised|cleared|special<n>}` for an alarm's event,
+/// `{time:015}.app.{app}.{connected|disconnected}` for an app's status.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NotificationId(String);
 
 impl NotificationId {
-    pub fn of(notification: &Notification) -> NotificationId {
+    pub fn of(notification: &Notice) -> NotificationId {
         NotificationId(notification.id())
     }
 
@@ -33,22 +34,23 @@ impl NotificationId {
             rule: "use an `id` of the inbox, like 001700000000000.0123456789ab.1.raised",
         };
         let parts: Vec<&str> = text.split('.').collect();
-        let [time, alarm, version, kind] = parts[..] else {
+        let [time, subject, detail, kind] = parts[..] else {
             return Err(refused());
         };
         let digits = |s: &str, max: usize| {
             !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
         };
-        let kind_ok = matches!(kind, "raised" | "cleared")
+        let alarm_event = matches!(kind, "raised" | "cleared")
             || kind
                 .strip_prefix("special")
                 .is_some_and(|condition| digits(condition, 3));
-        if time.len() != 15
-            || !digits(time, 15)
-            || AlarmId::parse(alarm).is_err()
-            || !digits(version, 20)
-            || !kind_ok
-        {
+        let app_status = matches!(kind, "connected" | "disconnected");
+        let rest_ok = if alarm_event {
+            AlarmId::parse(subject).is_ok() && digits(detail, 20)
+        } else {
+            app_status && subject == "app" && AppId::parse(detail).is_ok()
+        };
+        if time.len() != 15 || !digits(time, 15) || !rest_ok {
             return Err(refused());
         }
         Ok(NotificationId(text.to_owned()))
@@ -140,6 +142,8 @@ mod tests {
             "001700000000000.0123456789ab.1.raised",
             "001700000000000.hot.12.cleared",
             "001700000000000.hot.3.special1",
+            "001700000000000.app.gw:1_a-b.connected",
+            "001700000000000.app.7.disconnected",
         ] {
             assert_eq!(NotificationId::parse(good).unwrap().as_str(), good);
         }
@@ -154,6 +158,10 @@ mod tests {
             "001700000000000.hot.1.special",
             "001700000000000.hot.1.raised.x",
             "00170000000000x.hot.1.raised",
+            "001700000000000.hot.1.connected",
+            "001700000000000.app.gw/1.connected",
+            "001700000000000.app.gw.raised",
+            "001700000000000.app.gw.1.connected",
         ] {
             assert!(NotificationId::parse(bad).is_err(), "{bad}");
         }

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod alarm;
 pub mod allowlist;
+pub mod app_status;
 pub mod auth;
 pub mod calculated;
 pub mod channel;
@@ -14,6 +15,7 @@ pub mod inbox;
 pub mod ingest;
 pub mod iot_thing;
 pub mod latest;
+pub mod notice;
 pub mod notify;
 pub mod plan;
 pub mod presence;

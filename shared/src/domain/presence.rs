@@ -83,6 +83,7 @@ mod tests {
             enabled: true,
             certificate: None,
             last_seen: last_seen.map(Millis),
+            status: Default::default(),
         }
     }
 

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::ids::{ChannelName, InstrumentSerial};
 
 /// Milliseconds since the Unix epoch, UTC. Every instant in fieldcloud is one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Millis(pub i64);
 

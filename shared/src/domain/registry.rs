@@ -3,6 +3,7 @@
 
 use super::access::Grant;
 use super::allowlist::{allowed, Cidr};
+use super::app_status::AppStatus;
 use super::ids::{AccountId, AppId, ChannelName, GroupId, InstrumentSerial};
 use super::plan::{Limits, Plan};
 use super::record::Millis;
@@ -160,6 +161,8 @@ pub struct App {
     /// replaying an old backlog is connected now), written only when the message's
     /// records do not show it (see [`super::presence`]).
     pub last_seen: Option<Millis>,
+    /// Whether its group was last told it is connected (see [`super::app_status`]).
+    pub status: AppStatus,
 }
 
 impl App {
@@ -334,6 +337,7 @@ mod tests {
             enabled: true,
             certificate: None,
             last_seen: None,
+            status: Default::default(),
         };
         let mine = Instrument::new(
             &app,

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::store::{AppEntry, MemoryStore};
+use crate::domain::app_status::AppStatus;
 use crate::domain::ids::{AccountId, AppId};
 use crate::domain::record::Millis;
 use crate::domain::registry::App;
@@ -41,6 +42,7 @@ impl Apps for MemoryStore {
         let stored = App {
             certificate: None,
             last_seen: None,
+            status: AppStatus::default(),
             ..app.clone()
         };
         tables.apps.insert(

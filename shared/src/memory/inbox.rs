@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use super::store::MemoryStore;
-use crate::domain::alarm::Notification;
 use crate::domain::inbox::NotificationId;
+use crate::domain::notice::Notice;
 use crate::ports::{GroupKey, Inbox, InboxRange, StoreError};
 
 #[async_trait]
@@ -12,7 +12,7 @@ impl Inbox for MemoryStore {
     async fn record_notification(
         &self,
         group: GroupKey<'_>,
-        notification: &Notification,
+        notification: &Notice,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
         let inbox = tables
@@ -31,7 +31,7 @@ impl Inbox for MemoryStore {
         &self,
         group: GroupKey<'_>,
         id: &NotificationId,
-    ) -> Result<Option<Notification>, StoreError> {
+    ) -> Result<Option<Notice>, StoreError> {
         Ok(self
             .tables()
             .inbox
@@ -43,7 +43,7 @@ impl Inbox for MemoryStore {
         &self,
         group: GroupKey<'_>,
         range: InboxRange<'_>,
-    ) -> Result<Vec<Notification>, StoreError> {
+    ) -> Result<Vec<Notice>, StoreError> {
         Ok(self
             .tables()
             .inbox

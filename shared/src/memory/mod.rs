@@ -25,6 +25,7 @@ mod store;
 mod accounts;
 mod alarm_states;
 mod alarms;
+mod app_statuses;
 mod apps;
 mod audit;
 mod calculated;

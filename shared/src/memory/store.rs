@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::domain::access::Team;
-use crate::domain::alarm::{Alarm, Notification};
+use crate::domain::alarm::Alarm;
 use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
 use crate::domain::calculated::CalculatedChannel;
 use crate::domain::ids::{
     AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
 };
 use crate::domain::inbox::{NotificationId, ReadMarks};
+use crate::domain::notice::Notice;
 use crate::domain::notify::Destinations;
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument};
@@ -68,7 +69,9 @@ pub(super) struct Tables {
     pub alarms: BTreeMap<(AccountId, GroupId, AlarmId), Alarm>,
     pub alarm_states: BTreeMap<(AccountId, GroupId), GroupAlarmStates>,
     /// Each group's notifications by ID.
-    pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<NotificationId, Notification>>,
+    pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<NotificationId, Notice>>,
+    /// The apps the silence sweep watches, with their status revision.
+    pub watched: BTreeMap<(AccountId, AppId), u64>,
     /// Each user's read marks on each group's inbox, by account, user and group.
     pub read_marks: BTreeMap<(AccountId, UserId, GroupId), ReadMarks>,
     /// Delivery marks by (account, group, notification, destination).

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use super::{GroupKey, StoreError};
-use crate::domain::alarm::Notification;
 use crate::domain::inbox::NotificationId;
+use crate::domain::notice::Notice;
 
 /// Notifications of a group strictly between two IDs (either open), newest first, at
 /// most `limit` (at least 1).
@@ -34,20 +34,20 @@ pub trait Inbox: Send + Sync {
     async fn record_notification(
         &self,
         group: GroupKey<'_>,
-        notification: &Notification,
+        notification: &Notice,
     ) -> Result<bool, StoreError>;
     async fn notification(
         &self,
         group: GroupKey<'_>,
         id: &NotificationId,
-    ) -> Result<Option<Notification>, StoreError>;
+    ) -> Result<Option<Notice>, StoreError>;
     /// The group's notifications in `range`, newest first: `limit` of them unless the
     /// range holds fewer.
     async fn notifications(
         &self,
         group: GroupKey<'_>,
         range: InboxRange<'_>,
-    ) -> Result<Vec<Notification>, StoreError>;
+    ) -> Result<Vec<Notice>, StoreError>;
     /// How many notifications come after `after` (all without it), counting no further
     /// than `at_most`.
     async fn count_notifications(

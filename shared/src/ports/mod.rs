@@ -9,6 +9,7 @@
 mod accounts;
 mod alarm_states;
 mod alarms;
+mod app_statuses;
 mod apps;
 mod audit;
 mod calculated;
@@ -36,6 +37,7 @@ mod webhooks;
 pub use accounts::Accounts;
 pub use alarm_states::{AlarmStates, GroupAlarmStates, GroupKey, VersionedState};
 pub use alarms::Alarms;
+pub use app_statuses::{AppStatuses, WatchedApp};
 pub use apps::Apps;
 pub use audit::AuditLog;
 pub use calculated::CalculatedChannels;

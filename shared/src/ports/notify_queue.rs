@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use crate::domain::alarm::Notification;
 use crate::domain::ids::{AccountId, AlarmId, GroupId};
+use crate::domain::notice::Notice;
 use crate::domain::record::Millis;
 
 /// One notification to deliver to its group's destinations: the message the `notify`
@@ -21,9 +21,8 @@ pub struct NotifyJob {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Notify {
-    Alarm {
-        notification: Notification,
-    },
+    /// What the group's inbox holds under the notice's ID.
+    Notice { notice: Notice },
     /// A "send test notification" of an alarm: `id` is drawn per request, so each
     /// request is delivered once.
     Test {
@@ -38,7 +37,7 @@ impl NotifyJob {
     /// The ID deliveries are marked under.
     pub fn id(&self) -> String {
         match &self.what {
-            Notify::Alarm { notification } => notification.id(),
+            Notify::Notice { notice } => notice.id(),
             Notify::Test { id, .. } => format!("test.{id}"),
         }
     }

@@ -29,16 +29,18 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::ingest::IngestError;
+use super::notice_delivery::record_and_queue;
 use crate::domain::alarm::{evaluate_each, Alarm, AlarmState, Notification, Sample};
 use crate::domain::calculated::CalculatedChannel;
 use crate::domain::channel::SeriesRef;
 use crate::domain::codec::{decode_values, ChannelIndex};
 use crate::domain::ids::{AppId, CalcId, ChannelName, InstrumentSerial};
+use crate::domain::notice::Notice;
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Instrument, InstrumentKey};
 use crate::ports::{
-    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Inbox, NewlyStored, Notify, NotifyJob,
-    NotifyQueue, RecordStore, Saved, StoreError, StoredRecord, VersionedState,
+    AlarmStates, Alarms, GroupAlarmStates, GroupKey, Inbox, NewlyStored, NotifyQueue, RecordStore,
+    Saved, StoreError, StoredRecord, VersionedState,
 };
 
 #[cfg(test)]
@@ -384,20 +386,10 @@ async fn deliver_outbox(
     }
     let mut recorded = 0;
     for notification in &saved.outbox {
-        if store.record_notification(group, notification).await? {
+        let notice = Notice::Alarm(notification.clone());
+        if record_and_queue(store, notify_queue, group, notice).await? {
             recorded += 1;
-            tracing::info!(account = %group.account, group = %group.group, notification = %notification.id(), "alarm notification");
         }
-        // Queued even when the inbox had it: an invocation that recorded it may have
-        // stopped before queueing it.
-        let job = NotifyJob {
-            account: group.account.clone(),
-            group: group.group.clone(),
-            what: Notify::Alarm {
-                notification: notification.clone(),
-            },
-        };
-        notify_queue.enqueue(&job).await?;
     }
     let emptied = GroupAlarmStates {
         outbox: Vec::new(),

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::app_status::AppStatus;
 use crate::domain::ids::{AppId, ChannelName, GroupId, InstrumentSerial};
 use crate::domain::iot_thing::Stack;
 use crate::domain::presence::connected;
@@ -186,6 +187,7 @@ pub async fn register_app(
         enabled: draft.enabled.unwrap_or(true),
         certificate: None,
         last_seen: None,
+        status: AppStatus::default(),
         registration,
         registered: now,
     };

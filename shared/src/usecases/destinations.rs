@@ -20,6 +20,9 @@ pub struct DestinationsView {
     pub wecom: Option<String>,
     /// `null`: the account's language.
     pub language: Option<Language>,
+    /// Whether apps' "connected" and "disconnected" are sent too (the inbox has them
+    /// either way).
+    pub app_status: bool,
 }
 
 impl DestinationsView {
@@ -29,6 +32,7 @@ impl DestinationsView {
             slack: destinations.slack.as_ref().map(WebhookUrl::masked),
             wecom: destinations.wecom.as_ref().map(WebhookUrl::masked),
             language: destinations.language,
+            app_status: destinations.app_status,
         }
     }
 }
@@ -47,6 +51,13 @@ pub struct DestinationsDraft {
     pub wecom: Option<String>,
     #[serde(default)]
     pub language: Option<Language>,
+    /// On when left out.
+    #[serde(default = "app_status_on")]
+    pub app_status: bool,
+}
+
+fn app_status_on() -> bool {
+    Destinations::default().app_status
 }
 
 fn key<'a>(principal: &'a Principal, group: &'a Group) -> GroupKey<'a> {
@@ -90,6 +101,7 @@ pub async fn set(
         wecom: kept(draft.wecom, &current.wecom),
         mail: draft.mail,
         language: draft.language,
+        app_status: draft.app_status,
     };
     destinations.check().map_err(Refused::invalid)?;
     for user_id in &destinations.mail {

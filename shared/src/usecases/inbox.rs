@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::refused::Conflict;
 use super::Refused;
-use crate::domain::alarm::Notification;
 use crate::domain::ids::{AccountId, UserId};
 use crate::domain::inbox::{NotificationId, ReadMarks};
+use crate::domain::notice::Notice;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
 use crate::ports::{GroupKey, Inbox, InboxRange, InboxReadMarks, Saved};
@@ -80,7 +80,7 @@ pub struct NotificationView {
     /// Whether the caller has read it.
     pub read: bool,
     #[serde(flatten)]
-    pub notification: Notification,
+    pub notification: Notice,
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize)]

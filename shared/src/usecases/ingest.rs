@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 
 use super::alarm_evaluation::{evaluate_on_ingest, AlarmReport, Arrivals};
+use super::app_status::{self, StatusError};
 use super::calculation::{compute_and_store, SourceValues};
 use crate::domain::channel::ChannelRef;
 use crate::domain::ids::{ChannelName, InstrumentSerial};
@@ -21,8 +22,8 @@ use crate::domain::protocol::{parse_event, Batch, RuleEvent};
 use crate::domain::record::{Millis, Record};
 use crate::domain::registry::{App, AppKind, AppLimits, Instrument, RegistrationId};
 use crate::ports::{
-    Accounts, AlarmStates, Alarms, Apps, CalculatedChannels, GroupKey, Inbox, Instruments,
-    NotifyQueue, RecordStore, Registration, Renewal, Saved, StoreError, StoredRecord,
+    Accounts, AlarmStates, Alarms, AppStatuses, Apps, CalculatedChannels, GroupKey, Inbox,
+    Instruments, NotifyQueue, RecordStore, Registration, Renewal, Saved, StoreError, StoredRecord,
 };
 use serde::Serialize;
 
@@ -40,6 +41,9 @@ pub struct IngestReport {
     pub calculated: usize,
     /// What the group's data alarms made of the message.
     pub alarms: AlarmReport,
+    /// Whether the message told the app's group it is connected again (see
+    /// [`crate::domain::app_status`]).
+    pub reconnected: bool,
     /// Why individual records were not stored.
     pub rejected: Vec<String>,
     /// Channels not stored because the instrument has reached its plan's channel limit.
@@ -66,7 +70,14 @@ pub enum IngestError {
 pub async fn handle(
     event: &RuleEvent,
     stack: &Stack,
-    store: &(impl Accounts + Apps + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
+    store: &(impl Accounts
+          + Apps
+          + AppStatuses
+          + Instruments
+          + CalculatedChannels
+          + Alarms
+          + AlarmStates
+          + Inbox),
     record_store: &impl RecordStore,
     notify_queue: &impl NotifyQueue,
     new_instance: &NewInstance,
@@ -152,7 +163,7 @@ fn sent_by_another_registration(event: &RuleEvent, app: &App) -> Option<String> 
 }
 
 async fn ingest_batch(
-    store: &(impl Apps + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
+    store: &(impl Apps + AppStatuses + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
     record_store: &impl RecordStore,
     notify_queue: &impl NotifyQueue,
     message: &Message<'_>,
@@ -205,6 +216,13 @@ async fn ingest_batch(
     if writes_last_seen(app, batch.received_at, newest_record) {
         store.touch_app(app, batch.received_at).await?;
     }
+    report.reconnected = app_status::on_message(app, batch.received_at, store, notify_queue)
+        .await
+        .map_err(|error| match error {
+            StatusError::Store(error) => IngestError::Store(error),
+            StatusError::Contention(what) => IngestError::Contention(what),
+        })?
+        > 0;
 
     if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
         tracing::info!(account = %app.account, app = %app.id, stored = report.stored, "ingested");

@@ -19,6 +19,7 @@ use super::access::may_see_group;
 use super::random::Random;
 use super::temporary_login::temporary_login;
 use crate::domain::ids::UserId;
+use crate::domain::notice::Notice;
 use crate::domain::notify::{render, Destination, Occasion};
 use crate::domain::record::Millis;
 use crate::domain::registry::Group;
@@ -108,7 +109,18 @@ pub async fn deliver(
     let zone = account.time_zone.tz();
     let id = job.id();
     let occasion = match &job.what {
-        Notify::Alarm { notification } => Occasion::Alarm(notification),
+        Notify::Notice {
+            notice: Notice::Alarm(notification),
+        } => Occasion::Alarm(notification),
+        Notify::Notice {
+            notice: Notice::App(change),
+        } => {
+            if !destinations.app_status {
+                // The group's inbox has it; its destinations asked not to hear of apps.
+                return Ok(report);
+            }
+            Occasion::App(change)
+        }
         Notify::Test { alarm_name, at, .. } => Occasion::Test {
             alarm_name,
             at: *at,

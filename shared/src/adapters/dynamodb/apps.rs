@@ -10,6 +10,7 @@ use super::store::{
 };
 use super::unavailable;
 use super::values::{get_s, n, parse_id, s, Item};
+use crate::domain::app_status::AppStatus;
 use crate::domain::ids::{AccountId, AppId, GroupId};
 use crate::domain::record::Millis;
 use crate::domain::registry::{App, AppKind};
@@ -41,6 +42,11 @@ struct AppItem {
     certificate: Option<String>,
     #[serde(rename = "lastSeen", skip_serializing_if = "Option::is_none")]
     last_seen: Option<i64>,
+    /// Written with its revision by [`crate::ports::AppStatuses`] alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<AppStatus>,
+    #[serde(rename = "statusRev", default, skip_serializing_if = "Option::is_none")]
+    status_rev: Option<u64>,
 }
 
 impl ItemKind for AppItem {
@@ -65,6 +71,8 @@ impl From<&App> for AppItem {
             instruments: 0,
             certificate: app.certificate.clone(),
             last_seen: app.last_seen.map(|at| at.0),
+            status: (app.status != AppStatus::default()).then(|| app.status.clone()),
+            status_rev: (app.status.rev > 0).then_some(app.status.rev),
         }
     }
 }
@@ -93,6 +101,10 @@ impl TryFrom<AppItem> for App {
             enabled: item.enabled,
             certificate: item.certificate,
             last_seen: item.last_seen.map(Millis),
+            status: AppStatus {
+                rev: item.status_rev.unwrap_or(0),
+                ..item.status.unwrap_or_default()
+            },
         })
     }
 }
@@ -118,6 +130,8 @@ impl Apps for DynamoStore {
             .set_item(Some(to_item(&AppItem {
                 certificate: None,
                 last_seen: None,
+                status: None,
+                status_rev: None,
                 ..AppItem::from(app)
             })))
             .condition_expression("attribute_not_exists(pk)")
@@ -263,6 +277,7 @@ mod tests {
             enabled: true,
             certificate: None,
             last_seen: None,
+            status: AppStatus::default(),
         };
         let item = to_item(&AppItem::from(&app));
         assert_eq!(

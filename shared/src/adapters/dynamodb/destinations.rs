@@ -73,12 +73,13 @@ mod tests {
     use crate::domain::settings::Language;
 
     #[test]
-    fn destinations_are_a_map_of_users_webhooks_and_language() {
+    fn destinations_are_a_map_of_users_webhooks_language_and_the_app_switch() {
         let destinations = Destinations {
             mail: vec![UserId::parse("ana").unwrap()],
             slack: Some(WebhookUrl::new("https://hooks.slack.com/services/T/B/x")),
             wecom: None,
             language: Some(Language::Japanese),
+            app_status: false,
         };
         let value: AttributeValue = serde_dynamo::to_attribute_value(&destinations).unwrap();
         assert_eq!(
@@ -91,11 +92,16 @@ mod tests {
                         s("https://hooks.slack.com/services/T/B/x")
                     ),
                     ("language".to_owned(), s("ja")),
+                    ("app_status".to_owned(), AttributeValue::Bool(false)),
                 ]
                 .into()
             )
         );
         let read: Destinations = serde_dynamo::from_attribute_value(value).unwrap();
         assert_eq!(read, destinations);
+        // Stored before apps' statuses were told: they are.
+        let older = AttributeValue::M([("mail".to_owned(), AttributeValue::L(Vec::new()))].into());
+        let read: Destinations = serde_dynamo::from_attribute_value(older).unwrap();
+        assert!(read.app_status);
     }
 }

@@ -8,22 +8,22 @@ use super::keys::*;
 use super::store::{from_item, to_item, written, DynamoStore, ItemKind};
 use super::unavailable;
 use super::values::{get_s, s, Item};
-use crate::domain::alarm::Notification;
 use crate::domain::inbox::NotificationId;
+use crate::domain::notice::Notice;
 use crate::ports::{GroupKey, Inbox, InboxRange, StoreError};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct NotificationItem {
     pk: String,
     sk: String,
-    notification: Notification,
+    notification: Notice,
 }
 
 impl ItemKind for NotificationItem {
     const KIND: &'static str = "notification";
 }
 
-fn notification_item(group: GroupKey<'_>, notification: &Notification) -> NotificationItem {
+fn notification_item(group: GroupKey<'_>, notification: &Notice) -> NotificationItem {
     NotificationItem {
         pk: inbox_pk(group.account, group.group),
         sk: notification_sk(&NotificationId::of(notification)),
@@ -96,7 +96,7 @@ impl Inbox for DynamoStore {
     async fn record_notification(
         &self,
         group: GroupKey<'_>,
-        notification: &Notification,
+        notification: &Notice,
     ) -> Result<bool, StoreError> {
         // The ID is the sort key, so an event decided again finds its item and is refused.
         let put = self
@@ -114,7 +114,7 @@ impl Inbox for DynamoStore {
         &self,
         group: GroupKey<'_>,
         id: &NotificationId,
-    ) -> Result<Option<Notification>, StoreError> {
+    ) -> Result<Option<Notice>, StoreError> {
         let pk = inbox_pk(group.account, group.group);
         Ok(self
             .get_as::<NotificationItem>(pk, &notification_sk(id))
@@ -126,7 +126,7 @@ impl Inbox for DynamoStore {
         &self,
         group: GroupKey<'_>,
         range: InboxRange<'_>,
-    ) -> Result<Vec<Notification>, StoreError> {
+    ) -> Result<Vec<Notice>, StoreError> {
         let (after, before) = (range.after, range.before);
         // Up to both bounds more than asked: they are read and dropped.
         let wanted = range.limit + 2;
@@ -165,7 +165,7 @@ mod tests {
     use super::*;
     use crate::adapters::dynamodb::item_size::item_size;
     use crate::adapters::dynamodb::values::Item;
-    use crate::domain::alarm::Event;
+    use crate::domain::alarm::{Event, Notification};
     use crate::domain::channel::SeriesRef;
     use crate::domain::ids::{AccountId, AlarmId, GroupId};
     use crate::domain::record::{Millis, Value};
@@ -180,7 +180,7 @@ mod tests {
             account: &account,
             group: &group,
         };
-        let notification = Notification {
+        let notification = Notice::Alarm(Notification {
             alarm: AlarmId::parse("hot").unwrap(),
             version: 2,
             alarm_name: "Hot".into(),
@@ -189,7 +189,7 @@ mod tests {
             },
             channels: vec![SeriesRef::parse("gw-1/LR8450-1/CH1").unwrap()],
             values: vec![Some(Value::Number(31.5))],
-        };
+        });
         let item = to_item(&notification_item(key, &notification));
         assert_eq!(item["pk"], s("INBOX#acme#plant"));
         assert_eq!(item["sk"], s("NOTE#001700000000000.hot.2.raised"));
@@ -210,7 +210,7 @@ mod tests {
             account: &account,
             group: &group,
         };
-        let notification = Notification {
+        let notification = Notice::Alarm(Notification {
             alarm: AlarmId::parse("0123456789ab").unwrap(),
             version: 12,
             alarm_name: "Freezer 3 too warm or door open".into(),
@@ -222,7 +222,7 @@ mod tests {
                 SeriesRef::parse("gw-north/LR8450-01/CH2-3").unwrap(),
             ],
             values: vec![Some(Value::Number(-12.25)), Some(Value::Number(1.0))],
-        };
+        });
         let size = item_size(&to_item(&notification_item(key, &notification)));
         // A page reads two more than it shows (the bounds, or the look-ahead).
         let page = (size * 102).div_ceil(4096) as f64 / 2.0;

@@ -296,6 +296,7 @@ mod tests {
             enabled: true,
             certificate: None,
             last_seen: None,
+            status: Default::default(),
         }
     }
 

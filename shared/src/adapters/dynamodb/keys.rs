@@ -19,7 +19,8 @@
 //! | audit event, folded failures | `ACCOUNT#{account}` | `AUDIT#{time:015}#{random}` / `AUDIT#{window:015}#fold-{key}` | – | – |
 //! | logo | `ACCOUNT#{account}` | `LOGO` | – | – |
 //! | login alias (Pro) → account | `ALIAS#{alias}` | `ALIAS` | – | – |
-//! | app (registration `reg`, last seen, instrument count) | `APP#{account}#{app}` | `APP` | `GROUP#{account}#{group}` / `APP#{app}` | – |
+//! | app (registration `reg`, last seen, instrument count, connection status and its revision) | `APP#{account}#{app}` | `APP` | `GROUP#{account}#{group}` / `APP#{app}` | – |
+//! | an app the silence sweep watches (connected, or with status changes to deliver; its status revision), across accounts: the operator's list, read by the sweep alone | `WATCHED#APPS` | `{account}#{app}` | – | – |
 //! | instrument (registration `reg`, instance `inst`, channels) | `APP#{account}#{app}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{app}#INSTRUMENT#{serial}` | – |
 //! | session | `SESSION#{id}` | `SESSION` | – | yes |
 //! | a user's session generation (outlives the user) | `SESSIONS#{account}/{user}` | `SESSIONS` | – | – |
@@ -79,6 +80,15 @@ pub fn alias_pk(alias: &AccountId) -> String {
 /// App IDs are unique within an account only, so the account is part of the key.
 pub fn app_pk(account: &AccountId, thing: &AppId) -> String {
     format!("{APP_PREFIX}{account}#{thing}")
+}
+
+/// The one partition of the apps the silence sweep watches: written only when an app's
+/// status changes, read once a sweep.
+pub const WATCHED_APPS_PK: &str = "WATCHED#APPS";
+
+/// Account IDs hold no `#`, so the sort keys order by account, then app.
+pub fn watched_app_sk(account: &AccountId, app: &AppId) -> String {
+    format!("{account}#{app}")
 }
 
 pub fn instrument_sk(serial: &InstrumentSerial) -> String {

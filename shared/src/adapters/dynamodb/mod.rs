@@ -67,6 +67,7 @@ mod values;
 mod accounts;
 mod alarm_states;
 mod alarms;
+mod app_statuses;
 mod apps;
 mod audit;
 mod calculated;

@@ -18,6 +18,11 @@ pub struct Phrases {
     pub open_group: &'static str,
     /// Why a test notification came.
     pub test_explained: &'static str,
+    pub app_connected: &'static str,
+    pub app_disconnected: &'static str,
+    pub app: &'static str,
+    /// Before the time an app silent too long was last heard from.
+    pub last_heard: &'static str,
 }
 
 pub fn phrases(language: Language) -> &'static Phrases {
@@ -44,6 +49,10 @@ static ZH_CN: Phrases = Phrases {
     no_value: "尚无数值",
     open_group: "查看测量组（只读，链接30分钟内有效）",
     test_explained: "这是一条测试通知：此报警的通知将发送到这里。",
+    app_connected: "应用已连接",
+    app_disconnected: "应用已断开",
+    app: "应用",
+    last_heard: "最后通信时间",
 };
 
 static JA: Phrases = Phrases {
@@ -58,6 +67,10 @@ static JA: Phrases = Phrases {
     no_value: "値なし",
     open_group: "グループを表示（閲覧のみ、リンクは30分間有効）",
     test_explained: "テスト通知です。このアラームの通知はここに届きます。",
+    app_connected: "アプリ接続",
+    app_disconnected: "アプリ切断",
+    app: "アプリ",
+    last_heard: "最終受信日時",
 };
 
 static EN: Phrases = Phrases {
@@ -72,6 +85,10 @@ static EN: Phrases = Phrases {
     no_value: "no value yet",
     open_group: "Open the group (view only, link valid for 30 minutes)",
     test_explained: "This is a test: this alarm's notifications will arrive here.",
+    app_connected: "App connected",
+    app_disconnected: "App disconnected",
+    app: "App",
+    last_heard: "Last heard from",
 };
 
 static ES: Phrases = Phrases {
@@ -86,6 +103,10 @@ static ES: Phrases = Phrases {
     no_value: "sin valor aún",
     open_group: "Abrir el grupo (solo lectura, enlace válido 30 minutos)",
     test_explained: "Esto es una prueba: las notificaciones de esta alarma llegarán aquí.",
+    app_connected: "Aplicación conectada",
+    app_disconnected: "Aplicación desconectada",
+    app: "Aplicación",
+    last_heard: "Última comunicación",
 };
 
 static FR: Phrases = Phrases {
@@ -100,6 +121,10 @@ static FR: Phrases = Phrases {
     no_value: "pas encore de valeur",
     open_group: "Ouvrir le groupe (lecture seule, lien valable 30 minutes)",
     test_explained: "Ceci est un test : les notifications de cette alarme arriveront ici.",
+    app_connected: "Application connectée",
+    app_disconnected: "Application déconnectée",
+    app: "Application",
+    last_heard: "Dernier contact",
 };
 
 static DE: Phrases = Phrases {
@@ -114,6 +139,10 @@ static DE: Phrases = Phrases {
     no_value: "noch kein Wert",
     open_group: "Gruppe öffnen (nur Ansicht, Link 30 Minuten gültig)",
     test_explained: "Dies ist ein Test: Die Benachrichtigungen dieses Alarms kommen hier an.",
+    app_connected: "App verbunden",
+    app_disconnected: "App getrennt",
+    app: "App",
+    last_heard: "Zuletzt gehört",
 };
 
 static IT: Phrases = Phrases {
@@ -128,4 +157,8 @@ static IT: Phrases = Phrases {
     no_value: "nessun valore",
     open_group: "Apri il gruppo (sola lettura, link valido 30 minuti)",
     test_explained: "Questa è una prova: le notifiche di questo allarme arriveranno qui.",
+    app_connected: "App connessa",
+    app_disconnected: "App disconnessa",
+    app: "App",
+    last_heard: "Ultimo contatto",
 };

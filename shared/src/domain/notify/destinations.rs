@@ -11,7 +11,7 @@ use crate::domain::settings::Language;
 /// The most users one group mails.
 pub const MAX_MAIL_RECIPIENTS: usize = 20;
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Destinations {
     /// Users of the account, mailed at their e-mail address with a temporary login each.
     /// Users, not free addresses: the cloud mails no one the account has not vouched
@@ -25,6 +25,27 @@ pub struct Destinations {
     /// The notifications' language; the account's when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<Language>,
+    /// Whether an app's "connected" and "disconnected" are sent here too (the inbox has
+    /// them either way): on unless turned off, since a gateway gone quiet is what
+    /// people most need to hear of.
+    #[serde(default = "on")]
+    pub app_status: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+impl Default for Destinations {
+    fn default() -> Self {
+        Destinations {
+            mail: Vec::new(),
+            slack: None,
+            wecom: None,
+            language: None,
+            app_status: on(),
+        }
+    }
 }
 
 /// One place a notification is delivered to, named as its delivery is marked.
@@ -231,6 +252,7 @@ mod tests {
             slack: Some(WebhookUrl::new(SLACK)),
             wecom: Some(WebhookUrl::new(WECOM)),
             language: None,
+            app_status: true,
         };
         assert_eq!(destinations.check(), Ok(()));
         let keys: Vec<String> = destinations.all().iter().map(Destination::key).collect();

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use super::catalog::phrases;
 use crate::domain::alarm::{Event, Notification};
+use crate::domain::app_status::{Cause, StatusChange};
 use crate::domain::ids::GroupId;
 use crate::domain::record::{Millis, Value};
 use crate::domain::settings::Language;
@@ -13,6 +14,7 @@ use crate::domain::settings::Language;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Occasion<'a> {
     Alarm(&'a Notification),
+    App(&'a StatusChange),
     /// A "send test notification" of the alarm named so.
     Test {
         alarm_name: &'a str,
@@ -36,7 +38,7 @@ pub fn render(
     login_link: Option<&str>,
 ) -> Message {
     let words = phrases(language);
-    let (headline, alarm_name, at) = match occasion {
+    let (headline, name, at, what) = match occasion {
         Occasion::Alarm(notification) => {
             let headline = match notification.event {
                 Event::Raised { .. } => words.raised,
@@ -47,12 +49,21 @@ pub fn render(
                 headline,
                 notification.alarm_name.as_str(),
                 notification.event.at(),
+                words.alarm,
             )
         }
-        Occasion::Test { alarm_name, at } => (words.test, *alarm_name, *at),
+        Occasion::App(change) => {
+            let headline = if change.connected {
+                words.app_connected
+            } else {
+                words.app_disconnected
+            };
+            (headline, change.app_name.as_str(), change.at, words.group)
+        }
+        Occasion::Test { alarm_name, at } => (words.test, *alarm_name, *at, words.alarm),
     };
     let mut text = format!(
-        "{headline}: {alarm_name}\n{}: {group}\n{}: {}\n",
+        "{headline}: {name}\n{}: {group}\n{}: {}\n",
         words.group,
         words.time,
         local_time(at, zone)
@@ -69,16 +80,23 @@ pub fn render(
                 text.push_str(&format!("  {channel} = {shown}\n"));
             }
         }
+        Occasion::App(change) => {
+            text.push_str(&format!("{}: {}\n", words.app, change.app));
+            if let Cause::Silence { last_heard } = change.cause {
+                text.push_str(&format!(
+                    "{}: {}\n",
+                    words.last_heard,
+                    local_time(last_heard, zone)
+                ));
+            }
+        }
         Occasion::Test { .. } => text.push_str(&format!("{}\n", words.test_explained)),
     }
     if let Some(link) = login_link {
         text.push_str(&format!("\n{}:\n{link}\n", words.open_group));
     }
     Message {
-        subject: format!(
-            "[fieldcloud] {headline}: {alarm_name} ({}: {group})",
-            words.alarm
-        ),
+        subject: format!("[fieldcloud] {headline}: {name} ({what}: {group})"),
         text,
     }
 }
@@ -140,6 +158,52 @@ mod tests {
              Channel values:\n  gw-1/LR-1/CH1 = -12.5\n  calc:power = no value yet\n\n\
              Open the group (view only, link valid for 30 minutes):\nhttps://portal.example/#token=x\n"
         );
+    }
+
+    #[test]
+    fn an_app_gone_silent_says_which_app_and_when_it_was_last_heard_from() {
+        let change = StatusChange {
+            app: crate::domain::ids::AppId::parse("gw-1").unwrap(),
+            app_name: "Gateway 1".into(),
+            connected: false,
+            at: Millis(1_796_173_380_000),
+            cause: Cause::Silence {
+                last_heard: Millis(1_796_173_200_000),
+            },
+        };
+        let group = GroupId::parse("plant").unwrap();
+        let message = render(
+            &Occasion::App(&change),
+            &group,
+            Language::English,
+            &chrono_tz::Asia::Tokyo,
+            None,
+        );
+        assert_eq!(
+            message.subject,
+            "[fieldcloud] App disconnected: Gateway 1 (Group: plant)"
+        );
+        assert_eq!(
+            message.text,
+            "App disconnected: Gateway 1\nGroup: plant\nTime: 2026-12-02 10:03:00 (Asia/Tokyo)\n\
+             App: gw-1\nLast heard from: 2026-12-02 10:00:00 (Asia/Tokyo)\n"
+        );
+        let connected = StatusChange {
+            connected: true,
+            cause: Cause::Lifecycle,
+            ..change
+        };
+        let japanese = render(
+            &Occasion::App(&connected),
+            &group,
+            Language::Japanese,
+            &chrono_tz::UTC,
+            None,
+        );
+        assert!(japanese
+            .subject
+            .starts_with("[fieldcloud] アプリ接続: Gateway 1"));
+        assert!(!japanese.text.contains("最終受信"), "said only of silence");
     }
 
     #[test]

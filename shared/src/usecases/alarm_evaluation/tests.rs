@@ -9,6 +9,7 @@ use crate::domain::channel::SeriesRef;
 use crate::domain::codec::encode_values;
 use crate::domain::ids::{AccountId, AlarmId, AppId, GroupId, InstrumentSerial};
 use crate::domain::iot_thing::Stack;
+use crate::domain::notice::Notice;
 use crate::domain::plan::Plan;
 use crate::domain::protocol::RuleEvent;
 use crate::domain::record::{Millis, Special, Value};
@@ -68,6 +69,7 @@ impl Fleet {
             enabled: true,
             certificate: None,
             last_seen: None,
+            status: Default::default(),
         };
         crate::ports::Apps::register_app(&store, &app, 10)
             .await
@@ -139,11 +141,12 @@ impl Fleet {
 
     /// The inbox, oldest first, as (kind, second after T0).
     async fn inbox(&self) -> Vec<(&'static str, i64)> {
-        let mut notes: Vec<_> = self
+        let notices = self
             .store
             .notifications(self.key(), InboxRange::newest(1000))
             .await
-            .unwrap()
+            .unwrap();
+        let mut notes: Vec<_> = alarm_notifications(notices)
             .iter()
             .map(|n| {
                 let kind = match n.event {
@@ -157,6 +160,17 @@ impl Fleet {
         notes.reverse();
         notes
     }
+}
+
+/// The alarm notifications among `notices` (a test's inbox holds no other kind).
+fn alarm_notifications(notices: Vec<Notice>) -> Vec<Notification> {
+    notices
+        .into_iter()
+        .map(|notice| match notice {
+            Notice::Alarm(notification) => notification,
+            Notice::App(change) => panic!("no app changes here: {change:?}"),
+        })
+        .collect()
 }
 
 fn value_json(value: Value) -> serde_json::Value {
@@ -230,7 +244,7 @@ async fn an_alarm_raises_and_clears_on_record_times_and_notifies_each_once() {
         .unwrap()
         .iter()
         .rev()
-        .map(Notification::id)
+        .map(Notice::id)
         .collect();
     assert_eq!(queued, recorded);
 }
@@ -338,7 +352,7 @@ async fn notifications_left_in_the_outbox_by_a_crash_reach_the_inbox_with_the_ne
     with_instrument(&fresh, "LR-1").await;
     fresh.alarm("hot", hot("gw-1/LR-1/CH1")).await;
     let mut states = fresh.store.alarm_states(fresh.key()).await.unwrap();
-    states.outbox = delivered;
+    states.outbox = alarm_notifications(delivered);
     assert_eq!(
         fresh
             .store
@@ -426,7 +440,7 @@ async fn an_outbox_left_behind_is_delivered_by_a_message_that_changes_nothing() 
     with_instrument(&fresh, "LR-9").await;
     fresh.alarm("hot", hot("gw-1/LR-1/CH1")).await;
     let mut states = fleet.store.alarm_states(fleet.key()).await.unwrap();
-    states.outbox = delivered;
+    states.outbox = alarm_notifications(delivered);
     states.rev = 0;
     fresh
         .store
@@ -460,6 +474,7 @@ async fn a_special_value_is_notified_once_and_satisfies_no_threshold() {
         .await
         .unwrap();
     assert_eq!(fleet.inbox().await, vec![("special", 1)]);
+    let notes = alarm_notifications(notes);
     assert_eq!(notes[0].values, vec![Some(burnout)], "the value is in it");
 }
 

@@ -53,6 +53,7 @@ async fn plant(zone: &str) -> Plant {
         enabled: true,
         certificate: None,
         last_seen: None,
+        status: Default::default(),
     };
     assert_eq!(
         store.register_app(&app, 10).await.unwrap(),

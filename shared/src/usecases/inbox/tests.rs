@@ -5,6 +5,7 @@ use crate::domain::alarm::{Event, Notification};
 use crate::domain::auth::Role;
 use crate::domain::ids::{AccountId, AlarmId, GroupId, UserId};
 use crate::domain::inbox::{NotificationId, MAX_READ_ONE_BY_ONE};
+use crate::domain::notice::Notice;
 use crate::domain::record::Millis;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
@@ -51,7 +52,7 @@ impl Inboxes {
         };
         let mut ids = Vec::new();
         for second in seconds {
-            let notification = Notification {
+            let notification = Notice::Alarm(Notification {
                 alarm: AlarmId::parse("hot").unwrap(),
                 version: 1,
                 alarm_name: "Hot".into(),
@@ -60,7 +61,7 @@ impl Inboxes {
                 },
                 channels: Vec::new(),
                 values: Vec::new(),
-            };
+            });
             assert!(self
                 .store
                 .record_notification(key, &notification)

@@ -103,6 +103,7 @@ async fn setup() -> Setup {
             "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret2",
         )),
         language: None,
+        app_status: true,
     };
     let key = GroupKey {
         account: &account,
@@ -123,15 +124,15 @@ fn job(setup: &Setup) -> String {
     let job = NotifyJob {
         account: setup.account.clone(),
         group: setup.group.clone(),
-        what: Notify::Alarm {
-            notification: Notification {
+        what: Notify::Notice {
+            notice: Notice::Alarm(Notification {
                 alarm: AlarmId::parse("a1").unwrap(),
                 version: 1,
                 alarm_name: "冷凍庫".into(),
                 event: Event::Raised { at: NOW },
                 channels: vec![SeriesRef::parse("gw-1/LR-1/CH1").unwrap()],
                 values: vec![Some(Value::Number(-12.5))],
-            },
+            }),
         },
     };
     serde_json::to_string(&job).unwrap()
