@@ -195,8 +195,9 @@ async fn a_webhook_that_keeps_failing_ends_in_the_dead_letter_queue_and_the_rest
     .await
     .expect("the message in the dead-letter queue");
     let body: Value = serde_json::from_str(dead.body().unwrap()).unwrap();
-    assert_eq!(body["type"], json!("alarm"));
-    assert_eq!(body["notification"]["event"]["at"], json!(app.at(1)));
+    assert_eq!(body["type"], json!("notice"));
+    assert_eq!(body["notice"]["kind"], json!("alarm"));
+    assert_eq!(body["notice"]["event"]["at"], json!(app.at(1)));
     // Delivered to the others once, however often the message came back.
     assert_eq!(alarm_subjects(&mail_subjects(&app).await).len(), 1);
     let posts = app.cloud.captures.all();
@@ -231,7 +232,7 @@ async fn destinations_refuse_what_is_not_theirs_naming_the_field() {
         (status, stored),
         (
             200,
-            json!({"mail": [], "slack": null, "wecom": null, "language": null})
+            json!({"mail": [], "slack": null, "wecom": null, "language": null, "app_status": true})
         )
     );
 }
