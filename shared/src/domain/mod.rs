@@ -22,6 +22,7 @@ pub mod presence;
 pub mod protocol;
 pub mod record;
 pub mod registry;
+pub mod schedule;
 pub mod sealed;
 pub mod settings;
 pub mod token;
