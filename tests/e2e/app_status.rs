@@ -93,6 +93,7 @@ fn lifecycle(app: &TestCloud, kind: &str, version: u64, at: i64) -> PresenceEven
 async fn an_app_connecting_and_leaving_is_told_once_each_by_mail_post_and_inbox() {
     let app = spawn(Plan::Standard).await;
     with_destinations(&app).await;
+    app.cloud.take_writes();
 
     let (client, driver) = connect(&app).await;
     until("the connection in the inbox", || async {
@@ -138,6 +139,45 @@ async fn an_app_connecting_and_leaving_is_told_once_each_by_mail_post_and_inbox(
     let posts = app.cloud.captures.all();
     assert_eq!(posts.len(), 2, "{posts:?}");
     assert!(posts.iter().all(|p| p.path.starts_with("/slack/services/")));
+
+    // What the README prices: each change is the status written with its outbox, the
+    // inbox item, the outbox emptied; the sweep's list entry is written (in a
+    // transaction with the status) only when the app comes on it or goes off it. The
+    // events delivered again wrote nothing.
+    let writes: Vec<_> = app
+        .cloud
+        .take_writes()
+        .into_iter()
+        .filter(|w| w.function == "PresenceFunction")
+        .collect();
+    let sort_keys: Vec<String> = writes
+        .iter()
+        .map(|w| {
+            let sk = w.key["sk"]["S"].as_str().unwrap();
+            let kind = sk.split(['#', '.']).next().unwrap_or(sk);
+            format!(
+                "{kind}{}",
+                if w.transactional {
+                    " (transaction)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    assert_eq!(
+        sort_keys,
+        [
+            "APP (transaction)",
+            "acme (transaction)",
+            "NOTE",
+            "APP",
+            "APP",
+            "NOTE",
+            "APP (transaction)",
+            "acme (transaction)",
+        ]
+    );
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@
 mod accounts;
 mod alarm_states;
 mod alarms;
+mod app_statuses;
 mod apps;
 mod audit;
 mod calculated;
@@ -40,6 +41,7 @@ mod users;
 pub use accounts::accounts;
 pub use alarm_states::alarm_states;
 pub use alarms::alarms;
+pub use app_statuses::app_statuses;
 pub use apps::apps;
 pub use audit::audit_log;
 pub use calculated::calculated_channels;

@@ -24,10 +24,16 @@ impl AppStatuses for MemoryStore {
             rev,
             ..next.clone()
         };
-        if next.watched() {
-            tables.watched.insert(key, rev);
-        } else {
-            tables.watched.remove(&key);
+        // As in DynamoDB: the list's entry is written only when the app comes on or
+        // goes off it, with the revision it came on at.
+        match (app.status.watched(), next.watched()) {
+            (false, true) => {
+                tables.watched.insert(key, rev);
+            }
+            (true, false) => {
+                tables.watched.remove(&key);
+            }
+            _ => {}
         }
         Ok(true)
     }
@@ -80,5 +86,15 @@ impl AppStatuses for MemoryStore {
             .cloned()
             .collect();
         Ok(Some((entry.app.clone(), instruments)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_keeps_the_app_statuses_contract() {
+        crate::contract::app_statuses(&MemoryStore::new(), "memory").await;
     }
 }

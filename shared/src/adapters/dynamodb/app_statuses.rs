@@ -1,6 +1,7 @@
 //! Apps' statuses, on their items, and the silence sweep's list: one item per watched
 //! app in one partition, put and deleted in the transaction that changes whether the
-//! app is watched (and not written otherwise).
+//! app is watched, and not written otherwise (a status written without a change of
+//! watch is one UpdateItem).
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
@@ -69,15 +70,15 @@ impl AppStatuses for DynamoStore {
         let (condition, values) = status_write(app, next);
         let key = (s(app_pk(&app.account, &app.id)), s(APP_SK));
         let rev = app.status.rev + 1;
-        let list = if next.watched() {
-            // Put even when listed already: the entry carries the revision, which keeps
-            // a sweep that read an older one from taking the app off.
+        let list = if next.watched() && !app.status.watched() {
+            // The entry carries the revision it was listed at, which keeps a sweep that
+            // read the app unwatched just before from taking it off.
             Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(watched_item(app, rev)))
                 .build()
                 .map(|put| TransactWriteItem::builder().put(put).build())
-        } else if app.status.watched() {
+        } else if !next.watched() && app.status.watched() {
             Delete::builder()
                 .table_name(&self.table)
                 .key("pk", s(WATCHED_APPS_PK))
@@ -85,7 +86,7 @@ impl AppStatuses for DynamoStore {
                 .build()
                 .map(|delete| TransactWriteItem::builder().delete(delete).build())
         } else {
-            // Neither listed nor to be: the app's own item alone.
+            // Listed already, or not to be: the app's own item alone.
             let result = self
                 .client
                 .update_item()
