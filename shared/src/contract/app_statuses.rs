@@ -108,7 +108,10 @@ pub async fn app_statuses(store: &(impl Accounts + AppStatuses + Apps + Groups),
         ..gw2_listed.clone()
     };
     store.unwatch_app(&stale).await.unwrap();
-    assert_eq!(listed(store).await.unwrap(), [gw2_listed.clone()]);
+    assert_eq!(
+        listed(store).await.unwrap(),
+        std::slice::from_ref(&gw2_listed)
+    );
     store.unwatch_app(&gw2_listed).await.unwrap();
     assert_eq!(listed(store).await.unwrap(), []);
     store.unwatch_app(&gw2_listed).await.unwrap();
