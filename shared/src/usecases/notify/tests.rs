@@ -5,9 +5,10 @@
 use super::*;
 use crate::domain::access::{Grant, Grantee, GroupRole};
 use crate::domain::alarm::{Event, Notification};
+use crate::domain::app_status::{Cause, StatusChange};
 use crate::domain::auth::{Role, User};
 use crate::domain::channel::SeriesRef;
-use crate::domain::ids::{AccountId, AlarmId, GroupId};
+use crate::domain::ids::{AccountId, AlarmId, AppId, GroupId};
 use crate::domain::notify::{Destinations, WebhookKind, WebhookUrl};
 use crate::domain::plan::Plan;
 use crate::domain::record::Value;
@@ -301,4 +302,54 @@ async fn a_destination_another_handler_is_sending_is_left_to_it_and_the_rest_del
         .unwrap();
     assert_eq!(report.delivered, vec!["slack"]);
     assert_eq!(setup.mailer.sent().len(), 2, "no mail twice");
+}
+
+/// A job telling that app `gw-1` of the setup's group disconnected at `at`.
+fn app_job(setup: &Setup, at: Millis) -> String {
+    let job = NotifyJob {
+        account: setup.account.clone(),
+        group: setup.group.clone(),
+        what: Notify::Notice {
+            notice: Notice::App(StatusChange {
+                app: AppId::parse("gw-1").unwrap(),
+                app_name: "Gateway 1".into(),
+                connected: false,
+                at,
+                cause: Cause::Lifecycle,
+            }),
+        },
+    };
+    serde_json::to_string(&job).unwrap()
+}
+
+#[tokio::test]
+async fn an_apps_status_goes_to_every_destination_unless_they_turned_it_off() {
+    let setup = setup().await;
+    let mut random = Counting(0);
+    let report = run(&setup, &app_job(&setup, NOW), &mut random)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.delivered,
+        vec!["mail:boss", "mail:ana", "slack", "wecom"]
+    );
+    assert!(setup.mailer.sent()[1]
+        .subject
+        .contains("アプリ切断: Gateway 1"));
+
+    let key = GroupKey {
+        account: &setup.account,
+        group: &setup.group,
+    };
+    let mut destinations = setup.store.destinations(key).await.unwrap().unwrap();
+    destinations.app_status = false;
+    assert!(setup
+        .store
+        .set_destinations(key, &destinations)
+        .await
+        .unwrap());
+    let later = app_job(&setup, NOW.plus(Millis::MINUTE));
+    let report = run(&setup, &later, &mut random).await.unwrap();
+    assert_eq!(report, NotifyReport::default(), "nothing sent");
+    assert_eq!(setup.mailer.sent().len(), 2);
 }
