@@ -11,10 +11,10 @@ use fieldcloud::ports::{AppStatuses, Apps, Inbox, NotifyQueue, RecordStore, Stor
 use fieldcloud::usecases::app_status::{self, LifecycleReport, StatusError, SweepReport};
 use serde::{Deserialize, Serialize};
 
-/// The silence after which a connected app is told disconnected, in minutes, unless
-/// `APP_SILENCE_MINUTES` says otherwise (the template's default is
-/// [`fieldcloud::domain::app_status::DEFAULT_SILENCE_MILLIS`]).
-pub const SILENCE_MINUTES: std::ops::RangeInclusive<i64> = 1..=60;
+/// The silences `APP_SILENCE_MINUTES` may set, in minutes: from what the API calls
+/// connected (shorter would tell apps sending on time they are gone) to an hour. The
+/// template's default is [`fieldcloud::domain::app_status::DEFAULT_SILENCE_MILLIS`].
+pub const SILENCE_MINUTES: std::ops::RangeInclusive<i64> = 3..=60;
 
 /// What the function is invoked with.
 #[derive(Debug, Deserialize)]
@@ -25,6 +25,7 @@ pub enum Invocation {
     /// From the schedule: EventBridge's scheduled event, whose `time` is the instant
     /// swept (the same when Lambda retries the invocation, so a retry decides the same).
     Schedule {
+        /// Never read: required so that no other event reads as a schedule.
         #[serde(rename = "detail-type")]
         detail_type: String,
         #[serde(deserialize_with = "rfc3339")]
@@ -111,6 +112,7 @@ impl From<Failure> for lambda_runtime::Diagnostic {
             StatusError::Store(StoreError::Unavailable(_)) => "Retryable.StoreUnavailable",
             StatusError::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
             StatusError::Contention(_) => "Retryable.Contention",
+            StatusError::Sweep(_) => "SweepIncomplete",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),
@@ -143,7 +145,7 @@ mod tests {
     #[test]
     fn the_silence_is_whole_minutes_within_an_hour() {
         assert_eq!(silence_millis("3"), Ok(3 * Millis::MINUTE));
-        for bad in ["0", "61", "2.5", "", "three"] {
+        for bad in ["2", "61", "2.5", "", "three"] {
             let error = silence_millis(bad).unwrap_err();
             assert!(error.contains("APP_SILENCE_MINUTES"), "{error}");
         }

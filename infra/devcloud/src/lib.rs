@@ -210,14 +210,12 @@ impl LocalCloud {
         let relay = tokio::net::TcpListener::bind(mqtt_listen)
             .await
             .with_context(|| format!("the MQTT relay cannot listen on {mqtt_listen}"))?;
-        tokio::spawn({
-            let presence = presence.clone();
-            async move {
-                if let Err(error) = presence::run_relay(relay, broker, presence).await {
-                    tracing::error!(%error, "MQTT relay stopped");
-                }
-            }
-        });
+        tokio::spawn(presence::run_relay(
+            relay,
+            broker,
+            presence.clone(),
+            clock.clone(),
+        ));
         tokio::spawn(presence::run_schedule(presence.clone(), clock.clone()));
         let (ingest_store, ingest_records) = function_tables(&ingest);
         let rule = rule::Rule {

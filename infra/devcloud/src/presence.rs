@@ -34,6 +34,8 @@ const RETRY_DELAY: Duration = Duration::from_secs(1);
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// A CONNECT larger than this is no client's: the relay stops reading for the ID.
 const MAX_CONNECT_BYTES: usize = 64 * 1024;
+/// How long a new connection has to send its CONNECT.
+const CONNECT_WITHIN: Duration = Duration::from_secs(10);
 
 /// Invokes the function with `invocation`, retrying as Lambda does; the report, or the
 /// error it still failed with.
@@ -76,87 +78,113 @@ pub async fn run_schedule(function: Arc<PresenceFunction>, clock: ApiClock) {
     }
 }
 
-/// The relay: listens on `listen` for apps and relays each connection to the broker at
-/// `broker`, telling `function` of each connection's start and end.
+/// The relay: accepts apps' connections on `listener` and relays each to the broker at
+/// `broker`, telling `function` of each connection's start and end at `clock`'s time.
 pub async fn run_relay(
     listener: TcpListener,
     broker: SocketAddr,
     function: Arc<PresenceFunction>,
-) -> anyhow::Result<()> {
-    let versions = Versions::default();
+    clock: ApiClock,
+) {
+    let relay = Arc::new(Relay {
+        broker,
+        function,
+        clock,
+        versions: Mutex::default(),
+    });
     loop {
-        let (client, _) = listener.accept().await?;
-        let (function, versions) = (function.clone(), versions.clone());
+        let client = match listener.accept().await {
+            Ok((client, _)) => client,
+            Err(error) => {
+                // Out of file descriptors, a connection reset before it was taken: the
+                // next one may do.
+                tracing::warn!(%error, "MQTT relay could not accept a connection");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let relay = relay.clone();
         tokio::spawn(async move {
-            if let Err(error) = relay(client, broker, &function, &versions).await {
+            if let Err(error) = relay.relay(client).await {
                 tracing::debug!(%error, "MQTT connection relay ended");
             }
         });
     }
 }
 
-/// IoT Core's connection numbers: per client ID, larger for each new connection.
-#[derive(Clone, Default)]
-struct Versions(Arc<Mutex<HashMap<String, u64>>>);
-
-impl Versions {
-    fn next(&self, client: &str) -> u64 {
-        let mut versions = self.0.lock().expect("no panic while holding the lock");
-        let version = versions.entry(client.to_owned()).or_insert(0);
-        *version += 1;
-        *version
-    }
+struct Relay {
+    broker: SocketAddr,
+    function: Arc<PresenceFunction>,
+    clock: ApiClock,
+    /// IoT Core's connection numbers: per client ID, larger for each new connection.
+    versions: Mutex<HashMap<String, u64>>,
 }
 
-async fn relay(
-    mut client: TcpStream,
-    broker: SocketAddr,
-    function: &PresenceFunction,
-    versions: &Versions,
-) -> anyhow::Result<()> {
-    let mut server = TcpStream::connect(broker).await?;
-    // The CONNECT comes first; relay what was read whether or not it names a client.
-    let mut first = Vec::new();
-    let client_id = loop {
-        let mut chunk = [0u8; 4096];
-        let read = client.read(&mut chunk).await?;
-        if read == 0 {
+impl Relay {
+    async fn relay(&self, mut client: TcpStream) -> anyhow::Result<()> {
+        // The CONNECT comes first; what was read is relayed whether or not it names a
+        // client. A connection that sends none in time is dropped, as brokers do.
+        let mut first = Vec::new();
+        let client_id = tokio::time::timeout(CONNECT_WITHIN, async {
+            loop {
+                let mut chunk = [0u8; 4096];
+                let read = client.read(&mut chunk).await?;
+                if read == 0 {
+                    return Ok::<_, std::io::Error>(None);
+                }
+                first.extend_from_slice(&chunk[..read]);
+                match connect_client_id(&first) {
+                    Parsed::ClientId(id) => return Ok(Some(id)),
+                    Parsed::NotConnect => return Ok(None),
+                    Parsed::Incomplete if first.len() > MAX_CONNECT_BYTES => return Ok(None),
+                    Parsed::Incomplete => continue,
+                }
+            }
+        })
+        .await??;
+        if first.is_empty() {
             return Ok(());
         }
-        first.extend_from_slice(&chunk[..read]);
-        match connect_client_id(&first) {
-            Parsed::ClientId(id) => break Some(id),
-            Parsed::NotConnect => break None,
-            Parsed::Incomplete if first.len() > MAX_CONNECT_BYTES => break None,
-            Parsed::Incomplete => continue,
-        }
-    };
-    server.write_all(&first).await?;
-    let Some(client_id) = client_id else {
-        tokio::io::copy_bidirectional(&mut client, &mut server).await?;
-        return Ok(());
-    };
-    let version = versions.next(&client_id);
-    tell(function, &client_id, "connected", version).await;
-    let relayed = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-    tell(function, &client_id, "disconnected", version).await;
-    relayed.map(drop).map_err(Into::into)
-}
-
-/// Invokes the function with a lifecycle event of `client_id`, if the presence rule
-/// would: its `WHERE` takes the stack's clients only.
-async fn tell(function: &PresenceFunction, client_id: &str, event_type: &str, version: u64) {
-    if !client_id.starts_with(&format!("{}:", function.stack.as_str())) {
-        return;
+        let mut server = TcpStream::connect(self.broker).await?;
+        server.write_all(&first).await?;
+        let Some(client_id) = client_id else {
+            tokio::io::copy_bidirectional(&mut client, &mut server).await?;
+            return Ok(());
+        };
+        let version = {
+            let mut versions = self
+                .versions
+                .lock()
+                .expect("no panic while holding the lock");
+            let version = versions.entry(client_id.clone()).or_insert(0);
+            *version += 1;
+            *version
+        };
+        // Told alongside, as IoT Core does: the client's CONNACK waits for no one.
+        self.tell(&client_id, "connected", version);
+        let relayed = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        self.tell(&client_id, "disconnected", version);
+        relayed.map(drop).map_err(Into::into)
     }
-    let event = PresenceEvent {
-        client_id: client_id.to_owned(),
-        timestamp: crate::wall_clock().0,
-        event_type: event_type.to_owned(),
-        version_number: version,
-        disconnect_reason: None,
-    };
-    let _ = invoke(function, &Invocation::Lifecycle(event)).await;
+
+    /// Invokes the function with a lifecycle event of `client_id`, if the presence rule
+    /// would: its `WHERE` takes the stack's clients only.
+    fn tell(&self, client_id: &str, event_type: &str, version: u64) {
+        if !client_id.starts_with(&format!("{}:", self.function.stack.as_str())) {
+            return;
+        }
+        let event = PresenceEvent {
+            client_id: client_id.to_owned(),
+            timestamp: self.clock.now().0,
+            event_type: event_type.to_owned(),
+            version_number: version,
+            disconnect_reason: None,
+        };
+        let function = self.function.clone();
+        tokio::spawn(async move {
+            let _ = invoke(&function, &Invocation::Lifecycle(event)).await;
+        });
+    }
 }
 
 #[derive(Debug, PartialEq)]

@@ -22,9 +22,11 @@ pub fn resource_properties(logical_id: &str) -> anyhow::Result<serde_norway::Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldcloud::domain::app_status::presence_rule_sql;
+    use fieldcloud::domain::app_status::{presence_rule_sql, DEFAULT_SILENCE_MILLIS};
     use fieldcloud::domain::iot_thing::Stack;
+    use fieldcloud::domain::presence::CONNECTED_WITHIN_MILLIS;
     use fieldcloud::domain::protocol::{rule_sql, RECORDS_TOPIC_FILTER};
+    use fieldcloud::domain::record::Millis;
     use serde_norway::Value;
 
     fn parameter(name: &str) -> Value {
@@ -55,6 +57,14 @@ mod tests {
             .as_str()
             .unwrap()
             .replace("${AWS::StackName}", stack.as_str())
+    }
+
+    #[test]
+    fn the_silence_defaults_to_what_the_api_calls_connected_and_goes_no_lower() {
+        let silence = parameter("AppSilenceMinutes");
+        let minutes = |key: &str| silence[key].as_i64().unwrap() * Millis::MINUTE;
+        assert_eq!(minutes("Default"), DEFAULT_SILENCE_MILLIS);
+        assert_eq!(minutes("MinValue"), CONNECTED_WITHIN_MILLIS);
     }
 
     #[test]

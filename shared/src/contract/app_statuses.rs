@@ -138,4 +138,15 @@ pub async fn app_statuses(store: &(impl Accounts + AppStatuses + Apps + Groups),
         .await
         .unwrap()
         .is_none());
+
+    // A deleted app leaves the list with it.
+    let gw1_read = read(store, &gw1).await;
+    let again = gw1_read
+        .status
+        .on_lifecycle(&gw1_read, event(2, false, 40))
+        .unwrap();
+    assert!(store.replace_app_status(&gw1_read, &again).await.unwrap());
+    assert_eq!(listed(store).await.unwrap().len(), 1);
+    assert!(store.delete_app(&gw1_read).await.unwrap());
+    assert_eq!(listed(store).await.unwrap(), []);
 }

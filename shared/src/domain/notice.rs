@@ -1,13 +1,14 @@
 //! What a group's inbox holds and the `notify` function delivers: an alarm's event or a
 //! change of an app's status.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::alarm::Notification;
 use super::app_status::StatusChange;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(remote = "Self")]
 pub enum Notice {
     Alarm(Notification),
     App(StatusChange),
@@ -20,5 +21,59 @@ impl Notice {
             Notice::Alarm(notification) => notification.id(),
             Notice::App(change) => change.id(),
         }
+    }
+}
+
+impl Serialize for Notice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Notice::serialize(self, serializer)
+    }
+}
+
+/// A notice as stored: tagged with its `kind`, or an alarm's notification stored before
+/// there were other kinds (no `kind`), which reads as one.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    #[serde(with = "Notice")]
+    Tagged(Notice),
+    Untagged(Notification),
+}
+
+impl<'de> Deserialize<'de> for Notice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Stored::deserialize(deserializer)? {
+            Stored::Tagged(notice) => notice,
+            Stored::Untagged(notification) => Notice::Alarm(notification),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_alarm_notification_stored_before_app_notices_reads_as_an_alarms() {
+        let stored = json!({
+            "alarm": "0123456789ab",
+            "version": 3,
+            "alarm_name": "Hot",
+            "event": {"kind": "raised", "at": 1_700_000_000_000_i64},
+            "channels": ["gw-a/LR-1/CH1"],
+            "values": [31.5]
+        });
+        let Notice::Alarm(read) = serde_json::from_value(stored.clone()).unwrap() else {
+            panic!("an alarm's");
+        };
+        assert_eq!(read.alarm_name, "Hot");
+        let written = serde_json::to_value(Notice::Alarm(read)).unwrap();
+        assert_eq!(written["kind"], "alarm", "written tagged");
+        let mut untagged = written.clone();
+        untagged.as_object_mut().unwrap().remove("kind");
+        assert_eq!(untagged, stored);
+        assert!(serde_json::from_value::<Notice>(json!({"kind": "app"})).is_err());
     }
 }

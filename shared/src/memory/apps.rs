@@ -100,6 +100,7 @@ impl Apps for MemoryStore {
             return Ok(false);
         }
         tables.apps.remove(&key);
+        tables.watched.remove(&key);
         if let Some(entry) = tables.accounts.get_mut(&app.account) {
             entry.apps -= 1;
         }

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use crate::domain::alarm::Notification;
 use crate::domain::ids::{AccountId, AlarmId, GroupId};
 use crate::domain::notice::Notice;
 use crate::domain::record::Millis;
@@ -23,6 +24,9 @@ pub struct NotifyJob {
 pub enum Notify {
     /// What the group's inbox holds under the notice's ID.
     Notice { notice: Notice },
+    /// An alarm's notification as queued before there were other notices: read (a
+    /// queue may hold some at an upgrade), never written.
+    Alarm { notification: Notification },
     /// A "send test notification" of an alarm: `id` is drawn per request, so each
     /// request is delivered once.
     Test {
@@ -38,6 +42,7 @@ impl NotifyJob {
     pub fn id(&self) -> String {
         match &self.what {
             Notify::Notice { notice } => notice.id(),
+            Notify::Alarm { notification } => notification.id(),
             Notify::Test { id, .. } => format!("test.{id}"),
         }
     }

@@ -7,7 +7,7 @@
 //! handling of the app (an event, a message, a sweep — the sweep lists every app with
 //! changes left) delivers what a crash left behind.
 
-use futures_util::future::try_join_all;
+use futures_util::future::join_all;
 use serde::Serialize;
 
 use super::newest::Newest;
@@ -34,6 +34,8 @@ pub enum StatusError {
     Store(#[from] StoreError),
     #[error("the status of app {0} kept changing under concurrent writers; gave up for a retry")]
     Contention(String),
+    #[error("{0} apps could not be swept (each is logged); the others were")]
+    Sweep(usize),
 }
 
 /// What one lifecycle event did.
@@ -54,6 +56,9 @@ pub struct SweepReport {
     pub notified: usize,
     /// Apps taken off the list: deleted, or listed by a status since replaced.
     pub unwatched: usize,
+    /// Apps whose sweep failed, each logged: the others were swept, and the invocation
+    /// fails at the end so that the failure shows (the Errors alarm).
+    pub failed: usize,
 }
 
 /// Applies one lifecycle event of `stack`'s presence rule.
@@ -80,7 +85,7 @@ pub async fn on_lifecycle(
         return ignored("no such app".into());
     };
     tracing::info!(account = %account, app = %app_id, event = %event.event_type, version = event.version_number, reason = ?event.disconnect_reason, "lifecycle event");
-    let notified = settle(store, notify_queue, app, |app| {
+    let notified = decide_and_deliver(store, notify_queue, app, |app| {
         app.status.on_lifecycle(app, lifecycle)
     })
     .await?;
@@ -90,22 +95,24 @@ pub async fn on_lifecycle(
     })
 }
 
-/// What a message received at `received_at` changes of `app`'s status (as ingest read
-/// it); the changes newly notified. Nothing is read or written unless there is
-/// something to tell: the steady state of a connected app costs nothing.
+/// Whether a message received at `received_at` shows `app` (as ingest read it)
+/// connected again; also delivers changes a crash left in its outbox. Nothing is read or
+/// written unless there is something to tell: the steady state of a connected app costs
+/// nothing.
 pub async fn on_message(
     app: &App,
     received_at: Millis,
     store: &(impl Apps + AppStatuses + Inbox),
     notify_queue: &impl NotifyQueue,
-) -> Result<usize, StatusError> {
-    if app.status.on_message(app, received_at).is_none() && app.status.outbox.is_empty() {
-        return Ok(0);
+) -> Result<bool, StatusError> {
+    let reconnects = app.status.on_message(app, received_at).is_some();
+    if reconnects || !app.status.outbox.is_empty() {
+        decide_and_deliver(store, notify_queue, app.clone(), |app| {
+            app.status.on_message(app, received_at)
+        })
+        .await?;
     }
-    settle(store, notify_queue, app.clone(), |app| {
-        app.status.on_message(app, received_at)
-    })
-    .await
+    Ok(reconnects)
 }
 
 /// Looks at every watched app at `now`: a connected one silent for longer than
@@ -126,18 +133,22 @@ pub async fn sweep(
         let mut swept = Vec::with_capacity(page.len());
         for chunk in page.chunks(SWEEP_CONCURRENCY) {
             swept.extend(
-                try_join_all(
-                    chunk.iter().map(|watched| {
-                        sweep_one(store, records, notify_queue, watched, now, silence)
-                    }),
-                )
-                .await?,
+                join_all(chunk.iter().map(|watched| async move {
+                    let result = sweep_one(store, records, notify_queue, watched, now, silence);
+                    (watched, result.await)
+                }))
+                .await,
             );
         }
-        for one in swept {
-            match one {
-                Swept::Notified(n) => report.notified += n,
-                Swept::Unwatched => report.unwatched += 1,
+        // One app failing (a store error, a corrupt item) holds no other back.
+        for (watched, result) in swept {
+            match result {
+                Ok(Swept::Notified(n)) => report.notified += n,
+                Ok(Swept::Unwatched) => report.unwatched += 1,
+                Err(error) => {
+                    tracing::error!(account = %watched.account, app = %watched.app, %error, "sweeping an app failed");
+                    report.failed += 1;
+                }
             }
         }
         if page.len() < SWEEP_PAGE {
@@ -145,8 +156,12 @@ pub async fn sweep(
                 watched = report.watched,
                 notified = report.notified,
                 unwatched = report.unwatched,
+                failed = report.failed,
                 "apps swept"
             );
+            if report.failed > 0 {
+                return Err(StatusError::Sweep(report.failed));
+            }
             return Ok(report);
         }
         after = page.last().cloned();
@@ -181,7 +196,7 @@ async fn sweep_one(
     } else {
         None
     };
-    let notified = settle(store, notify_queue, app, |app| {
+    let notified = decide_and_deliver(store, notify_queue, app, |app| {
         app.status.on_silence(app, last_heard, now, silence)
     })
     .await?;
@@ -190,7 +205,7 @@ async fn sweep_one(
 
 /// Writes what `decide` makes of the app's status (re-reading and deciding again when
 /// another writer came first), then delivers the outbox; the changes newly notified.
-async fn settle(
+async fn decide_and_deliver(
     store: &(impl Apps + AppStatuses + Inbox),
     notify_queue: &impl NotifyQueue,
     mut app: App,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 
 use super::alarm_evaluation::{evaluate_on_ingest, AlarmReport, Arrivals};
-use super::app_status::{self, StatusError};
+use super::app_status;
 use super::calculation::{compute_and_store, SourceValues};
 use crate::domain::channel::ChannelRef;
 use crate::domain::ids::{ChannelName, InstrumentSerial};
@@ -216,13 +216,14 @@ async fn ingest_batch(
     if writes_last_seen(app, batch.received_at, newest_record) {
         store.touch_app(app, batch.received_at).await?;
     }
-    report.reconnected = app_status::on_message(app, batch.received_at, store, notify_queue)
-        .await
-        .map_err(|error| match error {
-            StatusError::Store(error) => IngestError::Store(error),
-            StatusError::Contention(what) => IngestError::Contention(what),
-        })?
-        > 0;
+    // The records are stored: a status not written now is settled by the app's next
+    // message or the sweep, so its failure is logged, not retried with the message.
+    match app_status::on_message(app, batch.received_at, store, notify_queue).await {
+        Ok(reconnected) => report.reconnected = reconnected,
+        Err(error) => {
+            tracing::warn!(account = %app.account, app = %app.id, %error, "app status not updated")
+        }
+    }
 
     if report.rejected.is_empty() && report.channels_over_limit.is_empty() {
         tracing::info!(account = %app.account, app = %app.id, stored = report.stored, "ingested");

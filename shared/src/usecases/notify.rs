@@ -111,7 +111,8 @@ pub async fn deliver(
     let occasion = match &job.what {
         Notify::Notice {
             notice: Notice::Alarm(notification),
-        } => Occasion::Alarm(notification),
+        }
+        | Notify::Alarm { notification } => Occasion::Alarm(notification),
         Notify::Notice {
             notice: Notice::App(change),
         } => {

@@ -112,13 +112,13 @@ impl AppStatuses for DynamoStore {
             .set_expression_attribute_values(Some(values))
             .build()
             .expect("update is complete");
-        let cancelled = self
-            .transact(vec![
-                TransactWriteItem::builder().update(update).build(),
-                list,
-            ])
-            .await?;
-        Ok(cancelled.is_none())
+        // A conflict with another transaction on the app's item at the same moment
+        // reads as a change meanwhile: the caller reads again.
+        self.transact_or_refused(vec![
+            TransactWriteItem::builder().update(update).build(),
+            list,
+        ])
+        .await
     }
 
     async fn watched_apps(

@@ -218,9 +218,18 @@ impl Apps for DynamoStore {
             .expression_attribute_values(":group", s(app.group.as_str()))
             .build()
             .expect("delete is complete");
+        // Off the silence sweep's list with it: a registration made again under the ID
+        // starts unlisted.
+        let unlist = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(WATCHED_APPS_PK))
+            .key("sk", s(watched_app_sk(&app.account, &app.id)))
+            .build()
+            .expect("delete is complete");
         let cancelled = self
             .transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
+                TransactWriteItem::builder().delete(unlist).build(),
                 count_down(
                     &self.table,
                     account_pk(&app.account),

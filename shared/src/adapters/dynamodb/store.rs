@@ -54,6 +54,28 @@ impl DynamoStore {
         }
     }
 
+    /// Runs a transaction; whether it was written. Refused conditions and a conflict
+    /// with a concurrent transaction both answer `false`: for writers that read again
+    /// and decide anew.
+    pub(super) async fn transact_or_refused(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match cancellation(&error) {
+                Some(_) => Ok(false),
+                None => Err(unavailable(error)),
+            },
+        }
+    }
+
     /// Puts `item` unless its key exists and counts it in `counter` on the item
     /// `counted_on` within `limit`, in one transaction: the race-safe shape of every
     /// creation a plan limits.

@@ -29,19 +29,40 @@ use super::registry::App;
 /// the stack says otherwise: what the API calls connected.
 pub const DEFAULT_SILENCE_MILLIS: i64 = CONNECTED_WITHIN_MILLIS;
 
+/// IoT Core numbers a client's connections from 0 again once it has been away for
+/// about an hour: an event this long after the last one applied is news whatever its
+/// number, and one this long before it is stale whatever its number.
+pub const VERSION_RESET_MILLIS: i64 = 30 * Millis::MINUTE;
+
 /// One MQTT connection of an app as IoT Core numbers it, and whether it has ended.
-/// Ordered as the events happen: by connection, and the end after the start.
+/// Ordered as the events happen: by connection number first, then the end after the
+/// start (the fields' order is the derived order's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Session {
     pub version: u64,
     pub ended: bool,
 }
 
-/// A lifecycle event of an app's MQTT client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A lifecycle event of an app's MQTT client, at IoT Core's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {
     pub session: Session,
     pub at: Millis,
+}
+
+impl Lifecycle {
+    /// Whether this event happened after `seen`: a later connection or the end of the
+    /// same one, by IoT Core's numbers, while the two are close in time; far apart,
+    /// time alone decides (see [`VERSION_RESET_MILLIS`]).
+    pub fn follows(&self, seen: &Lifecycle) -> bool {
+        if self.at.0 >= seen.at.0.saturating_add(VERSION_RESET_MILLIS) {
+            self.session != seen.session
+        } else if self.at.0.saturating_add(VERSION_RESET_MILLIS) <= seen.at.0 {
+            false
+        } else {
+            self.session > seen.session
+        }
+    }
 }
 
 /// Why an app's status changed.
@@ -90,11 +111,12 @@ pub struct AppStatus {
     #[serde(skip)]
     pub rev: u64,
     pub connected: bool,
-    /// When the status last changed.
+    /// When the status last changed: a message received before it is older news, and
+    /// an app told connected counts as heard from then.
     pub since: Millis,
     /// The newest lifecycle event applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<Session>,
+    pub lifecycle: Option<Lifecycle>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outbox: Vec<StatusChange>,
 }
@@ -109,11 +131,11 @@ impl AppStatus {
     /// The status after `event`, if it changes anything stored (an older or repeated
     /// event does not).
     pub fn on_lifecycle(&self, app: &App, event: Lifecycle) -> Option<AppStatus> {
-        if self.session.is_some_and(|seen| event.session <= seen) {
+        if self.lifecycle.is_some_and(|seen| !event.follows(&seen)) {
             return None;
         }
         let mut next = self.clone();
-        next.session = Some(event.session);
+        next.lifecycle = Some(event);
         let connected = !event.session.ended;
         if connected != self.connected {
             next.change(app, connected, event.at, Cause::Lifecycle);
@@ -126,7 +148,7 @@ impl AppStatus {
     /// received before, retried late, shows nothing new). An app no lifecycle event has
     /// told of yet is not followed from its messages: its connection starts that.
     pub fn on_message(&self, app: &App, received_at: Millis) -> Option<AppStatus> {
-        if self.session.is_none() || self.connected || received_at <= self.since {
+        if self.lifecycle.is_none() || self.connected || received_at <= self.since {
             return None;
         }
         let mut next = self.clone();

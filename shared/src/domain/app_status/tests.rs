@@ -100,6 +100,33 @@ fn an_event_of_an_older_connection_arriving_late_changes_nothing() {
 }
 
 #[test]
+fn a_connection_numbered_from_zero_again_after_an_hour_away_is_news() {
+    let hour = 60 * MINUTE;
+    let (status, changes) = notified(&[
+        opened(5, 0),
+        closed(5, MINUTE),
+        opened(0, MINUTE + hour),
+        closed(0, 2 * MINUTE + hour),
+        // Delivered again, long after: old news, though numbered higher.
+        opened(5, 0),
+        closed(5, MINUTE),
+    ]);
+    assert_eq!(
+        changes,
+        [
+            (true, 0),
+            (false, MINUTE),
+            (true, MINUTE + hour),
+            (false, 2 * MINUTE + hour)
+        ]
+    );
+    assert!(!status.connected);
+    // Close in time, numbers decide: a lower one is an older connection's.
+    let (_, changes) = notified(&[opened(5, 0), opened(4, MINUTE)]);
+    assert_eq!(changes, [(true, 0)]);
+}
+
+#[test]
 fn a_message_after_the_app_was_told_disconnected_shows_it_connected() {
     let app = app();
     let (status, _) = notified(&[opened(1, 100), closed(1, 200)]);
@@ -214,7 +241,7 @@ proptest! {
         }
         let (status, changes) = notified(&delivered);
         let newest = events.iter().map(|e| e.session).max().unwrap();
-        prop_assert_eq!(status.session, Some(newest));
+        prop_assert_eq!(status.lifecycle.map(|l| l.session), Some(newest));
         prop_assert_eq!(status.connected, !newest.ended);
         for pair in changes.windows(2) {
             prop_assert_ne!(pair[0].0, pair[1].0);

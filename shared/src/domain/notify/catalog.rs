@@ -142,7 +142,7 @@ static DE: Phrases = Phrases {
     app_connected: "App verbunden",
     app_disconnected: "App getrennt",
     app: "App",
-    last_heard: "Zuletzt gehört",
+    last_heard: "Zuletzt empfangen",
 };
 
 static IT: Phrases = Phrases {

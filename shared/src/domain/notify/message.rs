@@ -38,7 +38,7 @@ pub fn render(
     login_link: Option<&str>,
 ) -> Message {
     let words = phrases(language);
-    let (headline, name, at, what) = match occasion {
+    let (headline, name, at, label) = match occasion {
         Occasion::Alarm(notification) => {
             let headline = match notification.event {
                 Event::Raised { .. } => words.raised,
@@ -96,7 +96,7 @@ pub fn render(
         text.push_str(&format!("\n{}:\n{link}\n", words.open_group));
     }
     Message {
-        subject: format!("[fieldcloud] {headline}: {name} ({what}: {group})"),
+        subject: format!("[fieldcloud] {headline}: {name} ({label}: {group})"),
         text,
     }
 }

@@ -353,3 +353,26 @@ async fn an_apps_status_goes_to_every_destination_unless_they_turned_it_off() {
     assert_eq!(report, NotifyReport::default(), "nothing sent");
     assert_eq!(setup.mailer.sent().len(), 2);
 }
+
+#[tokio::test]
+async fn an_alarm_job_queued_before_app_notices_is_delivered_as_one() {
+    let setup = setup().await;
+    let mut queued: serde_json::Value = serde_json::from_str(&job(&setup)).unwrap();
+    let mut notification = queued["notice"].take();
+    notification.as_object_mut().unwrap().remove("kind");
+    let legacy = serde_json::json!({
+        "account": queued["account"],
+        "group": queued["group"],
+        "type": "alarm",
+        "notification": notification,
+    });
+    let report = run(&setup, &legacy.to_string(), &mut Counting(0))
+        .await
+        .unwrap();
+    assert_eq!(report.delivered.len(), 4, "{report:?}");
+    // The same notification queued as a notice is the same delivery.
+    let again = run(&setup, &self::job(&setup), &mut Counting(9))
+        .await
+        .unwrap();
+    assert!(again.delivered.is_empty(), "{again:?}");
+}
