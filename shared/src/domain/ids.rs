@@ -151,6 +151,23 @@ impl AlarmId {
 }
 
 id_type!(
+    /// A file's ID in the drive: drawn at random when its upload is handed out, never
+    /// chosen by the client, so its place in the bucket cannot be another's.
+    FileId,
+    "file ID",
+    24,
+    "use the 24 hex digits of a file's `id`",
+    |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c)
+);
+
+impl FileId {
+    /// A new ID from random bits (the caller supplies the randomness): 96 of them.
+    pub fn from_random(bits: u128) -> FileId {
+        FileId::parse(format!("{:024x}", bits >> 32)).expect("hex digits form a valid ID")
+    }
+}
+
+id_type!(
     /// An app's ID (gateway software, or a logger connected directly), unique within its
     /// account. Its IoT thing is named `{stack}:{account}:{app ID}` (see
     /// [`super::iot_thing`]), the only thing about a device message the cloud trusts,

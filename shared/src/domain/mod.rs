@@ -10,6 +10,7 @@ pub mod channel;
 pub mod codec;
 pub mod downsample;
 pub mod expr;
+pub mod files;
 pub mod ids;
 pub mod inbox;
 pub mod ingest;

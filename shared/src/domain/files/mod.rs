@@ -1,0 +1,186 @@
+//! The drive: files in the bucket, where each lives, what it may be called, and what an
+//! upload may be.
+//!
+//! A file's object key is made by the cloud — `files/{account}/{group}/{file ID}` — so
+//! a client holding a pre-signed URL can write that one key and no other, and the key
+//! alone says whose a file is when S3 reports it. Names and folders are the user's, kept
+//! in the index, never in the key.
+
+mod s3_event;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{AccountId, FileId, GroupId};
+use super::record::Millis;
+
+pub use s3_event::{parse_s3_event, ObjectCreated};
+
+/// The prefix every file's key starts with.
+pub const FILES_PREFIX: &str = "files/";
+/// The largest file one pre-signed PUT takes: larger ones are to go in parts.
+pub const MAX_SINGLE_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+/// How long a handed-out upload may start (S3 checks the URL's expiry at the request).
+pub const UPLOAD_VALID_MILLIS: i64 = 15 * Millis::MINUTE;
+/// The longest file or folder name, in bytes (S3 allows 1024 for a whole key; names
+/// live in the index, and common file systems stop at 255).
+pub const MAX_NAME_BYTES: usize = 255;
+/// How deep folders nest.
+pub const MAX_FOLDER_DEPTH: usize = 16;
+
+/// Where a file lives in the bucket.
+pub fn object_key(account: &AccountId, group: &GroupId, file: &FileId) -> String {
+    format!("{FILES_PREFIX}{account}/{group}/{file}")
+}
+
+/// Whose file an object key names; none for a key the cloud did not make.
+pub fn file_of_key(key: &str) -> Option<(AccountId, GroupId, FileId)> {
+    let mut parts = key.strip_prefix(FILES_PREFIX)?.split('/');
+    let (account, group, file) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((
+        AccountId::parse(account).ok()?,
+        GroupId::parse(group).ok()?,
+        FileId::parse(file).ok()?,
+    ))
+}
+
+/// A file or folder name as users see it: any text but `/` and control characters, not
+/// `.` or `..`, at most [`MAX_NAME_BYTES`].
+pub fn check_name(field: &str, name: &str) -> Result<(), String> {
+    let refuse = |why: &str| Err(format!("`{field}` {name:?}: {why}"));
+    if name.trim().is_empty() {
+        return refuse("must not be empty");
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return refuse(&format!("at most {MAX_NAME_BYTES} bytes"));
+    }
+    if name.contains('/') {
+        return refuse("must not contain `/`");
+    }
+    if name.chars().any(char::is_control) {
+        return refuse("must not contain control characters");
+    }
+    if name == "." || name == ".." {
+        return refuse("is not a name");
+    }
+    Ok(())
+}
+
+/// A folder path: names joined by `/`, the root being empty; at most
+/// [`MAX_FOLDER_DEPTH`] deep.
+pub fn check_folder(folder: &str) -> Result<(), String> {
+    if folder.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = folder.split('/').collect();
+    if names.len() > MAX_FOLDER_DEPTH {
+        return Err(format!(
+            "`folder` {folder:?}: at most {MAX_FOLDER_DEPTH} folders deep"
+        ));
+    }
+    names.iter().try_for_each(|name| check_name("folder", name))
+}
+
+/// What a client asks to upload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadDraft {
+    pub name: String,
+    #[serde(default)]
+    pub folder: String,
+    /// The exact size in bytes: the pre-signed PUT is bound to it.
+    pub size: u64,
+    pub content_type: String,
+}
+
+impl UploadDraft {
+    pub fn check(&self) -> Result<(), String> {
+        check_name("name", &self.name)?;
+        check_folder(&self.folder)?;
+        if self.size == 0 || self.size > MAX_SINGLE_UPLOAD_BYTES {
+            return Err(format!(
+                "`size` {}: from 1 byte to {MAX_SINGLE_UPLOAD_BYTES} bytes (100 MiB)",
+                self.size
+            ));
+        }
+        let token = |part: &str| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+        };
+        let shaped = self
+            .content_type
+            .split_once('/')
+            .is_some_and(|(kind, sub)| token(kind) && token(sub));
+        if !shaped || self.content_type.len() > 127 {
+            return Err(format!(
+                "`content_type` {:?}: a media type such as text/csv or application/octet-stream",
+                self.content_type
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `size` more bytes fit an account using `used` of `capacity`: exactly full is
+/// allowed, a byte more is not.
+pub fn fits(used: u64, size: u64, capacity: u64) -> bool {
+    used.checked_add(size)
+        .is_some_and(|total| total <= capacity)
+}
+
+/// An upload handed out and not yet arrived: what the index will say of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingUpload {
+    pub account: AccountId,
+    pub group: GroupId,
+    pub id: FileId,
+    pub name: String,
+    pub folder: String,
+    pub size: u64,
+    pub content_type: String,
+    /// Who asked: a user's ID, or `app:{id}`.
+    pub uploader: String,
+    pub expires: Millis,
+}
+
+/// A file in the drive, as indexed when it arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub account: AccountId,
+    pub group: GroupId,
+    pub id: FileId,
+    pub name: String,
+    pub folder: String,
+    pub size: u64,
+    pub content_type: String,
+    /// SHA-256 of the stored bytes, hex: computed from the object, so anyone holding
+    /// the file can tell whether it is what was stored.
+    pub sha256: String,
+    pub uploader: String,
+    pub uploaded: Millis,
+}
+
+impl FileEntry {
+    /// The entry of `pending`, arrived with `sha256` at `uploaded`.
+    pub fn of(pending: PendingUpload, sha256: String, uploaded: Millis) -> FileEntry {
+        FileEntry {
+            account: pending.account,
+            group: pending.group,
+            id: pending.id,
+            name: pending.name,
+            folder: pending.folder,
+            size: pending.size,
+            content_type: pending.content_type,
+            sha256,
+            uploader: pending.uploader,
+            uploaded,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
