@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the channel-math parser and the device payload parser for a short while each:
+# Fuzzes the channel-math parser, the device payload parser and the CSV import parser for
+# a short while each:
 # `shared/fuzz/smoke.sh [SECONDS]` (default 30 per target). Installs cargo-fuzz if it is
 # missing.
 #
@@ -24,3 +25,5 @@ RUSTC_BOOTSTRAP=1 cargo fuzz run expr --fuzz-dir "$here" --sanitizer "$sanitizer
     -- -max_total_time="$seconds" -dict="$here/expr.dict" -print_final_stats=1
 RUSTC_BOOTSTRAP=1 cargo fuzz run payload --fuzz-dir "$here" --sanitizer "$sanitizer" \
     -- -max_total_time="$seconds" -dict="$here/payload.dict" -print_final_stats=1
+RUSTC_BOOTSTRAP=1 cargo fuzz run csv_import --fuzz-dir "$here" --sanitizer "$sanitizer" \
+    -- -max_total_time="$seconds" -dict="$here/csv_import.dict" -print_final_stats=1

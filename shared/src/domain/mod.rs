@@ -8,6 +8,7 @@ pub mod auth;
 pub mod calculated;
 pub mod channel;
 pub mod codec;
+pub mod csv;
 pub mod downsample;
 pub mod expr;
 pub mod files;
