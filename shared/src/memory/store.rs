@@ -13,8 +13,9 @@ use crate::domain::access::Team;
 use crate::domain::alarm::Alarm;
 use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
 use crate::domain::calculated::CalculatedChannel;
+use crate::domain::files::{FileEntry, PendingUpload};
 use crate::domain::ids::{
-    AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
+    AccountId, AlarmId, AppId, CalcId, FileId, GroupId, InstrumentSerial, TeamId, UserId,
 };
 use crate::domain::inbox::{NotificationId, ReadMarks};
 use crate::domain::notice::Notice;
@@ -70,6 +71,12 @@ pub(super) struct Tables {
     pub alarm_states: BTreeMap<(AccountId, GroupId), GroupAlarmStates>,
     /// Each group's notifications by ID.
     pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<NotificationId, Notice>>,
+    /// Uploads handed out, by account and file.
+    pub uploads: BTreeMap<(AccountId, FileId), PendingUpload>,
+    /// The drive's index, by account, group and file.
+    pub files: BTreeMap<(AccountId, GroupId, FileId), FileEntry>,
+    /// Each account's bytes of indexed files.
+    pub files_bytes: BTreeMap<AccountId, u64>,
     /// The apps the silence sweep watches, with their status revision.
     pub watched: BTreeMap<(AccountId, AppId), u64>,
     /// Each user's read marks on each group's inbox, by account, user and group.

@@ -12,9 +12,11 @@ mod alarms;
 mod app_statuses;
 mod apps;
 mod audit;
+mod bucket;
 mod calculated;
 mod deliveries;
 mod destinations;
+mod files;
 mod groups;
 mod inbox;
 mod instruments;
@@ -40,9 +42,11 @@ pub use alarms::Alarms;
 pub use app_statuses::{AppStatuses, WatchedApp};
 pub use apps::Apps;
 pub use audit::AuditLog;
+pub use bucket::{Bucket, ObjectDigest, SignedRequest};
 pub use calculated::CalculatedChannels;
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
+pub use files::Files;
 pub use groups::Groups;
 pub use inbox::{Inbox, InboxRange};
 pub use instruments::{Instruments, Registration, Renewal};
@@ -98,7 +102,8 @@ pub enum Saved {
 }
 
 /// Everything the table holds: configuration (accounts, groups, apps, instruments,
-/// calculated channels, data alarms, their states, the inbox and its read marks) and identity (users, sessions, throttles, single-use codes and
+/// calculated channels, data alarms, their states, the inbox and its read marks, the drive's
+/// index) and identity (users, sessions, throttles, single-use codes and
 /// links, tokens, teams, the audit log). For code that needs all or most of it; code that
 /// needs a few ports names those.
 pub trait Store:
@@ -113,6 +118,7 @@ pub trait Store:
     + InboxReadMarks
     + NotificationDestinations
     + Deliveries
+    + Files
     + Users
     + Sessions
     + Throttle
@@ -137,6 +143,7 @@ impl<T> Store for T where
         + InboxReadMarks
         + NotificationDestinations
         + Deliveries
+        + Files
         + Users
         + Sessions
         + Throttle

@@ -4,7 +4,7 @@
 //!
 //! | item | `pk` | `sk` | `gpk` / `gsk` (index `byGroup`) | `ttl` |
 //! |---|---|---|---|---|
-//! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
+//! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens; bytes of its files) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
 //! | measurement group (name, grants `user:…`/`team:…` → role; notification destinations; counts of its apps, calculated channels and alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
 //! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
 //! | data alarm (name, rule as a map, enabled, version) | `ACCOUNT#{account}` | `ALARM#{group}#{id}` | – | – |
@@ -12,6 +12,8 @@
 //! | notification (one event of an alarm), in its group's inbox | `INBOX#{account}#{group}` | `NOTE#{time:015}.{alarm}.{version}.{kind}` | – | – |
 //! | delivery mark of a notification to one destination (lease while sending, then delivered) | `INBOX#{account}#{group}` | `SENT#{notification}#{destination}` | – | yes |
 //! | a user's read marks on a group's inbox (revision, read-through ID, IDs read one by one after it) | `ACCOUNT#{account}` | `READMARKS#{user}#{group}` | – | – |
+//! | an upload handed out and not yet arrived (name, folder, size, content type, who asked) | `ACCOUNT#{account}` | `UPLOAD#{file}` | – | yes |
+//! | file of the drive (name, folder, size, content type, SHA-256, uploader, time) | `FILES#{account}#{group}` | `FILE#{file}` | – | – |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
 //! | Web API token, listed under its account | `ACCOUNT#{account}` | `APITOKEN#{id}` | – | – |
@@ -35,7 +37,7 @@
 //! partition.
 
 use crate::domain::ids::{
-    AccountId, AlarmId, AppId, CalcId, GroupId, InstrumentSerial, TeamId, UserId,
+    AccountId, AlarmId, AppId, CalcId, FileId, GroupId, InstrumentSerial, TeamId, UserId,
 };
 use crate::domain::inbox::NotificationId;
 use crate::ports::StoreError;
@@ -80,6 +82,21 @@ pub fn alias_pk(alias: &AccountId) -> String {
 /// App IDs are unique within an account only, so the account is part of the key.
 pub fn app_pk(account: &AccountId, thing: &AppId) -> String {
     format!("{APP_PREFIX}{account}#{thing}")
+}
+
+pub const FILE_PREFIX: &str = "FILE#";
+
+pub fn upload_sk(file: &FileId) -> String {
+    format!("UPLOAD#{file}")
+}
+
+/// The partition of a group's files.
+pub fn files_pk(account: &AccountId, group: &GroupId) -> String {
+    format!("FILES#{account}#{group}")
+}
+
+pub fn file_sk(file: &FileId) -> String {
+    format!("{FILE_PREFIX}{file}")
 }
 
 /// The one partition of the apps the silence sweep watches: written only when an app's

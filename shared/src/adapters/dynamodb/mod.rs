@@ -73,6 +73,7 @@ mod audit;
 mod calculated;
 mod deliveries;
 mod destinations;
+mod files;
 mod groups;
 mod inbox;
 mod instruments;

@@ -1,0 +1,116 @@
+//! The contract of [`Files`]: uploads expected, files indexed once with their bytes
+//! counted once, per account and group.
+
+use super::fixtures::{account, created_group};
+use crate::domain::files::{FileEntry, PendingUpload};
+use crate::domain::ids::FileId;
+use crate::domain::record::Millis;
+use crate::domain::registry::Group;
+use crate::ports::{Accounts, Files, GroupKey, Groups};
+
+fn pending(
+    account: &crate::domain::ids::AccountId,
+    group: &crate::domain::ids::GroupId,
+    n: u128,
+    name: &str,
+    folder: &str,
+    size: u64,
+) -> PendingUpload {
+    PendingUpload {
+        account: account.clone(),
+        group: group.clone(),
+        id: FileId::from_random(n << 32),
+        name: name.into(),
+        folder: folder.into(),
+        size,
+        content_type: "text/csv".into(),
+        uploader: "owner".into(),
+        expires: Millis(1_700_000_900_000),
+    }
+}
+
+fn key(group: &Group) -> GroupKey<'_> {
+    GroupKey {
+        account: &group.account,
+        group: &group.id,
+    }
+}
+
+/// Holds `store` to the contract of [`Files`] on accounts `{prefix}-files` and
+/// `{prefix}-files-other`.
+pub async fn files(store: &(impl Accounts + Groups + Files), prefix: &str) {
+    let acme = account(store, prefix, "files").await;
+    let other = account(store, prefix, "files-other").await;
+    let plant = created_group(store, &acme.id, "plant").await;
+    let lab = created_group(store, &acme.id, "lab").await;
+    let theirs = created_group(store, &other.id, "plant").await;
+    assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 0);
+
+    // Expected until indexed, then no more; indexed once, counted once.
+    let report = pending(&acme.id, &plant.id, 1, "report.csv", "line 1", 1_000);
+    store.expect_upload(&report).await.unwrap();
+    assert_eq!(
+        store.pending_upload(&acme.id, &report.id).await.unwrap(),
+        Some(report.clone())
+    );
+    assert_eq!(
+        store.pending_upload(&other.id, &report.id).await.unwrap(),
+        None
+    );
+    let entry = FileEntry::of(report.clone(), "ab".repeat(32), Millis(1_700_000_100_000));
+    assert!(store.index_file(&entry).await.unwrap());
+    assert!(!store.index_file(&entry).await.unwrap(), "once");
+    assert_eq!(
+        store.pending_upload(&acme.id, &report.id).await.unwrap(),
+        None
+    );
+    assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 1_000);
+    assert_eq!(
+        store.file(key(&plant), &entry.id).await.unwrap(),
+        Some(entry.clone())
+    );
+    assert_eq!(store.file(key(&lab), &entry.id).await.unwrap(), None);
+    assert_eq!(store.file(key(&theirs), &entry.id).await.unwrap(), None);
+
+    // Listed by folder, then name; per group and account.
+    for (n, name, folder) in [(2, "b.bin", ""), (3, "a.bin", "line 1"), (4, "z.bin", "")] {
+        let upload = pending(&acme.id, &plant.id, n, name, folder, 10);
+        assert!(store
+            .index_file(&FileEntry::of(
+                upload,
+                "cd".repeat(32),
+                Millis(1_700_000_200_000)
+            ))
+            .await
+            .unwrap());
+    }
+    let upload = pending(&acme.id, &lab.id, 5, "lab.bin", "", 5);
+    assert!(store
+        .index_file(&FileEntry::of(
+            upload,
+            "ef".repeat(32),
+            Millis(1_700_000_300_000)
+        ))
+        .await
+        .unwrap());
+    let listed: Vec<(String, String)> = store
+        .files(key(&plant))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.folder, f.name))
+        .collect();
+    let expected = [
+        ("", "b.bin"),
+        ("", "z.bin"),
+        ("line 1", "a.bin"),
+        ("line 1", "report.csv"),
+    ];
+    assert_eq!(
+        listed,
+        expected.map(|(folder, name)| (folder.to_owned(), name.to_owned()))
+    );
+    assert_eq!(store.files(key(&theirs)).await.unwrap(), []);
+    assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 1_035);
+    assert_eq!(store.files_bytes(&other.id).await.unwrap(), 0);
+}

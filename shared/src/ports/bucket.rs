@@ -1,0 +1,40 @@
+//! The [`Bucket`] port.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+/// A request a client makes itself, signed by the cloud: a URL and the headers it must
+/// send as they are (they are part of the signature).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SignedRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// What an object holds, read through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectDigest {
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// The files bucket.
+#[async_trait]
+pub trait Bucket: Send + Sync {
+    /// A PUT of exactly `size` bytes of `content_type` to `key`, valid `valid_seconds`.
+    async fn sign_put(
+        &self,
+        key: &str,
+        size: u64,
+        content_type: &str,
+        valid_seconds: u64,
+    ) -> Result<SignedRequest, StoreError>;
+    /// The size and SHA-256 of the object at `key`, read in bounded memory; none if
+    /// there is no such object.
+    async fn digest(&self, key: &str) -> Result<Option<ObjectDigest>, StoreError>;
+    /// Removes the object at `key` (none there is fine).
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
