@@ -3,6 +3,7 @@
 pub mod context;
 pub mod dynamodb;
 pub mod iot;
+pub mod s3;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;
