@@ -12,6 +12,7 @@ mod backtest;
 mod calculated;
 mod contracts;
 mod expiry;
+mod files;
 mod groups_and_apps;
 mod helpers;
 mod identity;

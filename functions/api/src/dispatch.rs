@@ -8,7 +8,7 @@ use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
+use fieldcloud::ports::{Bucket, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
 
 use crate::audit::audit_query;
 use crate::error::ApiError;
@@ -19,14 +19,14 @@ use crate::input::{
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
 use crate::Api;
-use fieldcloud::domain::ids::{AlarmId, CalcId};
+use fieldcloud::domain::ids::{AlarmId, CalcId, FileId};
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{
-    access, account, alarms, api_tokens, apps, backtest, calculated, destinations, groups, inbox,
-    instruments,
+    access, account, alarms, api_tokens, apps, backtest, calculated, destinations, files, groups,
+    inbox, instruments,
 };
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
@@ -62,8 +62,8 @@ struct Health {
 }
 
 /// One request as a handler sees it.
-pub struct Call<'a, R, S, Q, M, T> {
-    pub api: &'a Api<R, S, Q, M, T>,
+pub struct Call<'a, R, S, Q, M, T, B> {
+    pub api: &'a Api<R, S, Q, M, T, B>,
     pub request: &'a Request,
     pub params: PathParams<'a>,
     /// The caller's address, as API Gateway saw it.
@@ -71,14 +71,21 @@ pub struct Call<'a, R, S, Q, M, T> {
     pub now: Millis,
 }
 
-impl<R, S, Q, M, T> Call<'_, R, S, Q, M, T> {
+impl<R, S, Q, M, T, B> Call<'_, R, S, Q, M, T, B> {
     fn query(&self) -> &str {
         self.request.uri().query().unwrap_or("")
     }
 }
 
-pub async fn public<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
-    call: &Call<'_, R, S, Q, M, T>,
+pub async fn public<
+    R: Store,
+    S: RecordStore,
+    Q: JobQueue + NotifyQueue,
+    M: Mailer,
+    T: Things,
+    B: Bucket,
+>(
+    call: &Call<'_, R, S, Q, M, T, B>,
     route: PublicRoute,
 ) -> Result<Reply, ApiError> {
     let (api, request, address, now) = (call.api, call.request, call.address, call.now);
@@ -119,8 +126,15 @@ pub async fn public<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mail
     }
 }
 
-pub async fn account<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
-    call: &Call<'_, R, S, Q, M, T>,
+pub async fn account<
+    R: Store,
+    S: RecordStore,
+    Q: JobQueue + NotifyQueue,
+    M: Mailer,
+    T: Things,
+    B: Bucket,
+>(
+    call: &Call<'_, R, S, Q, M, T, B>,
     route: AccountRoute,
     principal: &Principal,
 ) -> Result<Reply, ApiError> {
@@ -233,8 +247,15 @@ pub async fn account<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mai
     }
 }
 
-pub async fn group<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
-    call: &Call<'_, R, S, Q, M, T>,
+pub async fn group<
+    R: Store,
+    S: RecordStore,
+    Q: JobQueue + NotifyQueue,
+    M: Mailer,
+    T: Things,
+    B: Bucket,
+>(
+    call: &Call<'_, R, S, Q, M, T, B>,
     route: GroupRoute,
     principal: &Principal,
     (group, role): (&Group, GroupRole),
@@ -354,6 +375,16 @@ pub async fn group<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Maile
             let queued = alarms::send_test(store, jobs, principal, group, &id, test, now);
             accepted(queued.await?)
         }
+        GroupRoute::RequestUpload => {
+            let draft = json_body(request)?;
+            let id = FileId::from_random(
+                u128::from(ThreadRandom.u64()) << 64 | u128::from(ThreadRandom.u64()),
+            );
+            let upload =
+                files::request_upload(store, &api.bucket, principal, group, draft, id, now);
+            created(upload.await?)
+        }
+        GroupRoute::ListFiles => ok(files::list(store, principal, group).await?),
         GroupRoute::Destinations => ok(destinations::get(store, principal, group).await?),
         GroupRoute::SetDestinations => {
             let draft = json_body(request)?;

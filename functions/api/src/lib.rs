@@ -17,12 +17,13 @@ use lambda_http::{Body, Request, Response};
 use fieldcloud::adapters::context::{required_env, Ctx};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
+use fieldcloud::adapters::s3::S3Bucket;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::SqsQueues;
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
-use fieldcloud::ports::{JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
+use fieldcloud::ports::{Bucket, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
 use fieldcloud::usecases;
 
 pub use auth::Access;
@@ -35,12 +36,14 @@ pub use series_query::FromQuery;
 /// notifications), the mailer, the
 /// apps' identities in IoT Core and the stack that names them, the token key, and the
 /// portal's address (for links in mail).
-pub struct Api<R, S, Q, M, T> {
+pub struct Api<R, S, Q, M, T, B> {
     pub store: R,
     pub records: S,
     pub queues: Q,
     pub mailer: M,
     pub things: T,
+    /// The files bucket: uploads are signed for it.
+    pub bucket: B,
     pub stack: Stack,
     /// How much one series or backtest request may read.
     pub read_limits: ReadLimits,
@@ -49,12 +52,12 @@ pub struct Api<R, S, Q, M, T> {
 }
 
 /// The API as deployed: on DynamoDB, SQS, SES and IoT Core.
-pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsQueues, SesMailer, IotThings>;
+pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsQueues, SesMailer, IotThings, S3Bucket>;
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
-    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, the token
-    /// key's parameter).
+    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`,
+    /// `FILES_BUCKET`, the token key's parameter).
     pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
         // Every variable before the one remote call: a missing one fails at once.
         let portal_url = required_env("PORTAL_URL")?;
@@ -65,6 +68,7 @@ impl DeployedApi {
             },
             mailer: ctx.mailer()?,
             things: ctx.things()?,
+            bucket: ctx.files_bucket()?,
             portal_url,
             key: ctx.token_key().await?,
             read_limits: ReadLimits::default(),
@@ -76,8 +80,15 @@ impl DeployedApi {
 }
 
 /// Handles one request at `now`; every outcome, errors included, is a response.
-pub async fn handle<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
-    api: &Api<R, S, Q, M, T>,
+pub async fn handle<
+    R: Store,
+    S: RecordStore,
+    Q: JobQueue + NotifyQueue,
+    M: Mailer,
+    T: Things,
+    B: Bucket,
+>(
+    api: &Api<R, S, Q, M, T, B>,
     request: &Request,
     now: Millis,
 ) -> Response<Body> {
@@ -89,8 +100,15 @@ pub async fn handle<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mail
 
 /// Finds the request's route, checks the caller against its access, runs it, and
 /// audits what an admin changed.
-async fn route<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
-    api: &Api<R, S, Q, M, T>,
+async fn route<
+    R: Store,
+    S: RecordStore,
+    Q: JobQueue + NotifyQueue,
+    M: Mailer,
+    T: Things,
+    B: Bucket,
+>(
+    api: &Api<R, S, Q, M, T, B>,
     request: &Request,
     now: Millis,
 ) -> Result<dispatch::Reply, ApiError> {

@@ -116,6 +116,8 @@ pub enum GroupRoute {
     Inbox,
     Destinations,
     SetDestinations,
+    RequestUpload,
+    ListFiles,
     UnreadCount,
     MarkAllRead,
     MarkRead,
@@ -404,6 +406,18 @@ pub const ROUTES: &[Route] = &[
         "/v1/groups/{group}/inbox",
         Access::GroupViewer,
         G::Inbox,
+    ),
+    group(
+        "POST",
+        "/v1/groups/{group}/files",
+        Access::GroupEditor,
+        G::RequestUpload,
+    ),
+    group(
+        "GET",
+        "/v1/groups/{group}/files",
+        Access::GroupViewer,
+        G::ListFiles,
     ),
     group(
         "GET",

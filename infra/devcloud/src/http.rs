@@ -17,14 +17,14 @@ use api::Api;
 use fieldcloud::domain::record::Millis;
 
 use crate::ApiClock;
-use fieldcloud::ports::{JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
+use fieldcloud::ports::{Bucket, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 
 /// Accepts connections on `listener` until the process ends.
-pub async fn serve<R, S, Q, M, T>(
+pub async fn serve<R, S, Q, M, T, B>(
     listener: TcpListener,
-    api: Arc<Api<R, S, Q, M, T>>,
+    api: Arc<Api<R, S, Q, M, T, B>>,
     clock: ApiClock,
 ) where
     R: Store + 'static,
@@ -32,6 +32,7 @@ pub async fn serve<R, S, Q, M, T>(
     Q: JobQueue + NotifyQueue + 'static,
     M: Mailer + 'static,
     T: Things + 'static,
+    B: Bucket + 'static,
 {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -57,8 +58,15 @@ pub async fn serve<R, S, Q, M, T>(
     }
 }
 
-async fn respond<R: Store, S: RecordStore, Q: JobQueue + NotifyQueue, M: Mailer, T: Things>(
-    api: &Api<R, S, Q, M, T>,
+async fn respond<
+    R: Store,
+    S: RecordStore,
+    Q: JobQueue + NotifyQueue,
+    M: Mailer,
+    T: Things,
+    B: Bucket,
+>(
+    api: &Api<R, S, Q, M, T, B>,
     request: hyper::Request<Incoming>,
     peer: IpAddr,
     now: Millis,

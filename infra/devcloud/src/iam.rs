@@ -301,6 +301,19 @@ pub fn needed(
             }
             needed
         }
+        "S3" => {
+            // Path-style (`/{bucket}/{key}`), as the local cloud's clients address it.
+            let object = percent_decode(
+                path.split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches('/'),
+            );
+            vec![need(
+                format!("s3:{operation}"),
+                format!("arn:aws:s3:::{object}"),
+            )]
+        }
         other => bail!("the local IAM does not know service {other}"),
     })
 }
@@ -398,6 +411,16 @@ impl Intercept for Enforcer {
     }
 }
 
+/// An S3 client for the emulator, which serves buckets by path (`/{bucket}/{key}`), not by
+/// host name; with `enforcer`, a function's.
+pub fn s3_client(config: &aws_config::SdkConfig, enforcer: Option<Enforcer>) -> aws_sdk_s3::Client {
+    let mut builder = aws_sdk_s3::config::Builder::from(config).force_path_style(true);
+    if let Some(enforcer) = enforcer {
+        builder = builder.interceptor(enforcer);
+    }
+    aws_sdk_s3::Client::from_conf(builder.build())
+}
+
 /// The SDK clients of one function, each refusing what the function's policy does not
 /// allow; its DynamoDB writes go to a [`WriteLog`] too.
 #[derive(Debug, Clone)]
@@ -407,6 +430,7 @@ pub struct FunctionClients {
     pub ses: aws_sdk_sesv2::Client,
     pub iot: aws_sdk_iot::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl FunctionClients {
@@ -442,9 +466,10 @@ impl FunctionClients {
             ),
             ssm: aws_sdk_ssm::Client::from_conf(
                 aws_sdk_ssm::config::Builder::from(config)
-                    .interceptor(enforcer)
+                    .interceptor(enforcer.clone())
                     .build(),
             ),
+            s3: s3_client(config, Some(enforcer)),
         })
     }
 }

@@ -29,6 +29,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
+use fieldcloud::adapters::s3::S3Bucket;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::adapters::sqs::{SqsJobQueue, SqsNotifyQueue, SqsQueues};
 use fieldcloud::adapters::webhooks::HttpWebhooks;
@@ -51,6 +52,8 @@ pub const FILES_BUCKET: &str = "fieldcloud-files";
 pub const RECOMPUTE_QUEUE: &str = "fieldcloud-recompute";
 pub const NOTIFY_QUEUE: &str = "fieldcloud-notify";
 pub const NOTIFY_DEAD_LETTER_QUEUE: &str = "fieldcloud-notify-dead-letters";
+pub const FILES_QUEUE: &str = "fieldcloud-files";
+pub const FILES_DEAD_LETTER_QUEUE: &str = "fieldcloud-files-dead-letters";
 /// Attempts at a notification before it moves to the dead-letter queue, as in the
 /// template.
 pub const NOTIFY_MAX_RECEIVES: u32 = 5;
@@ -153,7 +156,16 @@ impl LocalCloud {
             NOTIFY_MAX_RECEIVES,
         )
         .await?;
-        let names = iam_names(&queue_url, &notify_queue_url);
+        worker::create_queue(&sqs, FILES_DEAD_LETTER_QUEUE).await?;
+        let files_queue_url = worker::create_queue_with_dead_letters(
+            &sqs,
+            FILES_QUEUE,
+            &queue_arn(FILES_DEAD_LETTER_QUEUE),
+            NOTIFY_MAX_RECEIVES,
+        )
+        .await?;
+        notify_files_queue(&config).await?;
+        let names = iam_names(&queue_url, &notify_queue_url, &files_queue_url);
         let denied = iam::Denials::default();
         let writes = write_log::Writes::default();
         let table_keys = Arc::new(table_keys()?);
@@ -161,12 +173,13 @@ impl LocalCloud {
             let log = write_log::WriteLog::new(name, table_keys.clone(), writes.clone());
             iam::FunctionClients::new(name, &config, &names, &denied, log)
         };
-        let (ingest, recompute, api_clients, notify, presence_clients) = (
+        let (ingest, recompute, api_clients, notify, presence_clients, files_clients) = (
             function("IngestFunction")?,
             function("RecomputeFunction")?,
             function("ApiFunction")?,
             function("NotifyFunction")?,
             function("PresenceFunction")?,
+            function("FilesFunction")?,
         );
         let function_tables = |clients: &iam::FunctionClients| {
             (
@@ -175,6 +188,15 @@ impl LocalCloud {
             )
         };
         let (recompute_store, recompute_records) = function_tables(&recompute);
+        let (files_store, _) = function_tables(&files_clients);
+        tokio::spawn(worker::run(
+            sqs.clone(),
+            files_queue_url.clone(),
+            FilesConsumer {
+                store: files_store,
+                bucket: S3Bucket::new(files_clients.s3.clone(), FILES_BUCKET),
+            },
+        ));
         // Receiving and deleting messages is Lambda's event source mapping, not the
         // function's code: the worker polls with the local cloud's own client.
         tokio::spawn(worker::run(
@@ -256,6 +278,7 @@ impl LocalCloud {
             },
             mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),
             things: app_identities(&config, &api_clients.iot, mqtt).await?,
+            bucket: S3Bucket::new(api_clients.s3.clone(), FILES_BUCKET),
             stack: stack.clone(),
             read_limits,
             key: key.clone(),
@@ -474,6 +497,57 @@ impl worker::Consumer for RecomputeConsumer {
     }
 }
 
+/// The files function as its queue's consumer.
+struct FilesConsumer {
+    store: DynamoStore,
+    bucket: S3Bucket,
+}
+
+impl worker::Consumer for FilesConsumer {
+    async fn handle_message(&self, body: &str) -> Result<(), String> {
+        files::handle_message(body, &self.store, &self.bucket, wall_clock())
+            .await
+            .map(drop)
+            .map_err(|failure| failure.0)
+    }
+}
+
+/// Has the bucket tell the files queue of every object created under `files/`, as the
+/// template's notification configuration does.
+async fn notify_files_queue(config: &aws_config::SdkConfig) -> anyhow::Result<()> {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    let prefix = FilterRule::builder()
+        .name(FilterRuleName::Prefix)
+        .value(fieldcloud::domain::files::FILES_PREFIX)
+        .build();
+    let queue = QueueConfiguration::builder()
+        .queue_arn(queue_arn(FILES_QUEUE))
+        .events(Event::S3ObjectCreated)
+        .filter(
+            NotificationConfigurationFilter::builder()
+                .key(S3KeyFilter::builder().filter_rules(prefix).build())
+                .build(),
+        )
+        .build()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    iam::s3_client(config, None)
+        .put_bucket_notification_configuration()
+        .bucket(FILES_BUCKET)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(queue)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))
+        .context("telling the files queue of new objects")?;
+    Ok(())
+}
+
 /// The notify function as its queue's consumer, at the API's time (so the mails'
 /// temporary logins work as the API reckons time).
 struct NotifyConsumer {
@@ -527,7 +601,11 @@ pub fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<Stri
 }
 
 /// The names the template's policies refer to, as the local cloud has them.
-fn iam_names(recompute_queue_url: &str, notify_queue_url: &str) -> iam::Names {
+fn iam_names(
+    recompute_queue_url: &str,
+    notify_queue_url: &str,
+    files_queue_url: &str,
+) -> iam::Names {
     let (region, account) = (REGION, ACCOUNT);
     let arn =
         |service: &str, resource: &str| format!("arn:aws:{service}:{region}:{account}:{resource}");
@@ -540,6 +618,8 @@ fn iam_names(recompute_queue_url: &str, notify_queue_url: &str) -> iam::Names {
             ("RecordsTable", RECORDS_TABLE.into()),
             ("RecomputeQueue", recompute_queue_url.into()),
             ("NotifyQueue", notify_queue_url.into()),
+            ("FilesQueue", files_queue_url.into()),
+            ("FilesBucket", FILES_BUCKET.into()),
             ("TokenKeyParameter", TOKEN_KEY_PARAMETER.into()),
             ("AppPolicy", APP_POLICY.into()),
             ("MailFrom", MAIL_FROM.into()),
@@ -555,6 +635,8 @@ fn iam_names(recompute_queue_url: &str, notify_queue_url: &str) -> iam::Names {
             ),
             ("RecomputeQueue", arn("sqs", RECOMPUTE_QUEUE)),
             ("NotifyQueue", arn("sqs", NOTIFY_QUEUE)),
+            ("FilesQueue", arn("sqs", FILES_QUEUE)),
+            ("FilesBucket", format!("arn:aws:s3:::{FILES_BUCKET}")),
             ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
         ],
     }

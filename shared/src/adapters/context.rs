@@ -7,6 +7,7 @@ use aws_config::BehaviorVersion;
 
 use super::dynamodb::{DynamoRecords, DynamoStore};
 use super::iot::IotThings;
+use super::s3::S3Bucket;
 use super::ses::SesMailer;
 use super::sqs::{SqsJobQueue, SqsNotifyQueue};
 use super::ssm;
@@ -50,6 +51,12 @@ impl Ctx {
             aws_sdk_sqs::Client::new(&self.config),
             url,
         ))
+    }
+
+    /// The files bucket (`FILES_BUCKET`).
+    pub fn files_bucket(&self) -> Result<S3Bucket, String> {
+        let bucket = required_env("FILES_BUCKET")?;
+        Ok(S3Bucket::new(aws_sdk_s3::Client::new(&self.config), bucket))
     }
 
     /// The queue of notifications to deliver (`NOTIFY_QUEUE_URL`).

@@ -56,8 +56,8 @@ pub async fn request_upload(
             plan,
             limit: u32::try_from(capacity / 1_000_000).unwrap_or(u32::MAX),
             message: format!(
-                "plan {plan} stores {} MB; the account's files take {used} bytes, and {} more would pass it",
-                capacity / 1_000_000,
+                "plan {plan} stores {}; the account's files take {used} bytes, and {} more would pass it",
+                decimal_size(capacity),
                 draft.size
             ),
         });
@@ -91,6 +91,16 @@ pub async fn request_upload(
     })
 }
 
+/// A plan's storage as plans are sold: whole gigabytes, else megabytes.
+fn decimal_size(bytes: u64) -> String {
+    const GB: u64 = 1_000_000_000;
+    if bytes >= GB && bytes.is_multiple_of(GB) {
+        format!("{} GB", bytes / GB)
+    } else {
+        format!("{} MB", bytes / 1_000_000)
+    }
+}
+
 /// The group's files, by folder then name.
 pub async fn list(
     store: &impl Files,
@@ -104,14 +114,18 @@ pub async fn list(
 #[derive(Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Arrival {
-    Indexed { sha256: String },
+    Indexed {
+        sha256: String,
+    },
     /// Reported again: indexed before.
     AlreadyIndexed,
     /// Gone before it was read (deleted meanwhile).
     Gone,
     /// Not an upload the cloud handed out, or not as handed out (another size): the
     /// object is deleted, and why is said.
-    Removed { why: String },
+    Removed {
+        why: String,
+    },
 }
 
 /// Indexes the object S3 reported created, at `now`.
@@ -140,7 +154,11 @@ pub async fn index_arrival(
         return removed("no upload of that file was handed out (or it expired)".into()).await;
     };
     if pending.group != group {
-        return removed(format!("the upload was handed out to group {}", pending.group)).await;
+        return removed(format!(
+            "the upload was handed out to group {}",
+            pending.group
+        ))
+        .await;
     }
     let Some(digest) = bucket.digest(&created.key).await? else {
         return Ok(Arrival::Gone);
