@@ -143,6 +143,16 @@ async fn an_upload_is_indexed_once_with_the_sha256_of_what_arrived() {
         body.len() as u64
     );
     assert!(exists(&app, &key).await);
+
+    // Deleted: the object, the entry and its bytes; once.
+    let path = format!("{FILES}/{}", handed["id"].as_str().unwrap());
+    let (status, answer) = app.call("DELETE", &path, None).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(!exists(&app, &key).await);
+    assert_eq!(listed(&app).await, Vec::<Value>::new());
+    assert_eq!(app.cloud.store.files_bytes(&app.account).await.unwrap(), 0);
+    let (status, _) = app.call("DELETE", &path, None).await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

@@ -14,7 +14,8 @@ use crate::audit::audit_query;
 use crate::error::ApiError;
 use crate::inbox::inbox_query;
 use crate::input::{
-    alarm_id, app_id, calc_id, json_body, json_body_up_to, notification_id, serial_id, user_id,
+    alarm_id, app_id, calc_id, file_id, json_body, json_body_up_to, notification_id, serial_id,
+    user_id,
 };
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
@@ -385,6 +386,10 @@ pub async fn group<
             created(upload.await?)
         }
         GroupRoute::ListFiles => ok(files::list(store, principal, group).await?),
+        GroupRoute::DeleteFile => {
+            let id = file_id(call.params.get("file"))?;
+            ok(files::delete(store, &api.bucket, principal, group, &id).await?)
+        }
         GroupRoute::Destinations => ok(destinations::get(store, principal, group).await?),
         GroupRoute::SetDestinations => {
             let draft = json_body(request)?;

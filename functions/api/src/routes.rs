@@ -118,6 +118,7 @@ pub enum GroupRoute {
     SetDestinations,
     RequestUpload,
     ListFiles,
+    DeleteFile,
     UnreadCount,
     MarkAllRead,
     MarkRead,
@@ -418,6 +419,12 @@ pub const ROUTES: &[Route] = &[
         "/v1/groups/{group}/files",
         Access::GroupViewer,
         G::ListFiles,
+    ),
+    group(
+        "DELETE",
+        "/v1/groups/{group}/files/{file}",
+        Access::GroupEditor,
+        G::DeleteFile,
     ),
     group(
         "GET",

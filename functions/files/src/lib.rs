@@ -4,7 +4,7 @@
 
 use fieldcloud::domain::files::parse_s3_event;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::{Bucket, Files, StoreError};
+use fieldcloud::ports::{Accounts, Bucket, Files, StoreError};
 use fieldcloud::usecases::files::{index_arrival, Arrival};
 
 /// A message not handled: it comes back, and after five attempts waits in the
@@ -30,7 +30,7 @@ impl From<StoreError> for Failure {
 /// Indexes every object the S3 event in `body` reports created, at `now`.
 pub async fn handle_message(
     body: &str,
-    store: &impl Files,
+    store: &(impl Accounts + Files),
     bucket: &impl Bucket,
     now: Millis,
 ) -> Result<Vec<Arrival>, Failure> {

@@ -54,9 +54,9 @@ pub const NOTIFY_QUEUE: &str = "fieldcloud-notify";
 pub const NOTIFY_DEAD_LETTER_QUEUE: &str = "fieldcloud-notify-dead-letters";
 pub const FILES_QUEUE: &str = "fieldcloud-files";
 pub const FILES_DEAD_LETTER_QUEUE: &str = "fieldcloud-files-dead-letters";
-/// Attempts at a notification before it moves to the dead-letter queue, as in the
-/// template.
-pub const NOTIFY_MAX_RECEIVES: u32 = 5;
+/// Attempts at a notification or an upload's report before it moves to its
+/// dead-letter queue, as in the template.
+pub const MAX_RECEIVES: u32 = 5;
 /// The local cloud's stack name: the prefix of its apps' IoT thing names.
 pub const STACK: &str = "local";
 /// The sender of the local cloud's mail, verified in the emulator's SES.
@@ -153,7 +153,7 @@ impl LocalCloud {
             &sqs,
             NOTIFY_QUEUE,
             &queue_arn(NOTIFY_DEAD_LETTER_QUEUE),
-            NOTIFY_MAX_RECEIVES,
+            MAX_RECEIVES,
         )
         .await?;
         worker::create_queue(&sqs, FILES_DEAD_LETTER_QUEUE).await?;
@@ -161,7 +161,7 @@ impl LocalCloud {
             &sqs,
             FILES_QUEUE,
             &queue_arn(FILES_DEAD_LETTER_QUEUE),
-            NOTIFY_MAX_RECEIVES,
+            MAX_RECEIVES,
         )
         .await?;
         notify_files_queue(&config).await?;

@@ -32,6 +32,10 @@ fn unavailable(error: impl std::error::Error) -> StoreError {
 
 #[async_trait]
 impl Bucket for S3Bucket {
+    fn name(&self) -> &str {
+        &self.bucket
+    }
+
     async fn sign_put(
         &self,
         key: &str,

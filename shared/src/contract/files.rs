@@ -6,7 +6,7 @@ use crate::domain::files::{FileEntry, PendingUpload};
 use crate::domain::ids::FileId;
 use crate::domain::record::Millis;
 use crate::domain::registry::Group;
-use crate::ports::{Accounts, Files, GroupKey, Groups};
+use crate::ports::{Accounts, Files, GroupKey, Groups, Indexed};
 
 fn pending(
     account: &crate::domain::ids::AccountId,
@@ -58,8 +58,12 @@ pub async fn files(store: &(impl Accounts + Groups + Files), prefix: &str) {
         None
     );
     let entry = FileEntry::of(report.clone(), "ab".repeat(32), Millis(1_700_000_100_000));
-    assert!(store.index_file(&entry).await.unwrap());
-    assert!(!store.index_file(&entry).await.unwrap(), "once");
+    assert_eq!(store.index_file(&entry, ROOMY).await.unwrap(), Indexed::New);
+    assert_eq!(
+        store.index_file(&entry, ROOMY).await.unwrap(),
+        Indexed::Already,
+        "once"
+    );
     assert_eq!(
         store.pending_upload(&acme.id, &report.id).await.unwrap(),
         None
@@ -75,24 +79,28 @@ pub async fn files(store: &(impl Accounts + Groups + Files), prefix: &str) {
     // Listed by folder, then name; per group and account.
     for (n, name, folder) in [(2, "b.bin", ""), (3, "a.bin", "line 1"), (4, "z.bin", "")] {
         let upload = pending(&acme.id, &plant.id, n, name, folder, 10);
-        assert!(store
-            .index_file(&FileEntry::of(
-                upload,
-                "cd".repeat(32),
-                Millis(1_700_000_200_000)
-            ))
-            .await
-            .unwrap());
+        assert!(
+            store
+                .index_file(
+                    &FileEntry::of(upload, "cd".repeat(32), Millis(1_700_000_200_000)),
+                    ROOMY
+                )
+                .await
+                .unwrap()
+                == Indexed::New
+        );
     }
     let upload = pending(&acme.id, &lab.id, 5, "lab.bin", "", 5);
-    assert!(store
-        .index_file(&FileEntry::of(
-            upload,
-            "ef".repeat(32),
-            Millis(1_700_000_300_000)
-        ))
-        .await
-        .unwrap());
+    assert!(
+        store
+            .index_file(
+                &FileEntry::of(upload, "ef".repeat(32), Millis(1_700_000_300_000)),
+                ROOMY
+            )
+            .await
+            .unwrap()
+            == Indexed::New
+    );
     let listed: Vec<(String, String)> = store
         .files(key(&plant))
         .await
@@ -113,4 +121,27 @@ pub async fn files(store: &(impl Accounts + Groups + Files), prefix: &str) {
     assert_eq!(store.files(key(&theirs)).await.unwrap(), []);
     assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 1_035);
     assert_eq!(store.files_bytes(&other.id).await.unwrap(), 0);
+
+    // The capacity holds where the bytes are counted: exactly full fits, a byte more
+    // does not, and a refused file is neither indexed nor counted.
+    let fills = pending(&acme.id, &lab.id, 6, "fills.bin", "", 65);
+    let fills = FileEntry::of(fills, "01".repeat(32), Millis(1_700_000_400_000));
+    let over = pending(&acme.id, &lab.id, 7, "over.bin", "", 1);
+    let over = FileEntry::of(over, "02".repeat(32), Millis(1_700_000_400_000));
+    assert_eq!(store.index_file(&fills, 1_100).await.unwrap(), Indexed::New);
+    assert_eq!(
+        store.index_file(&over, 1_100).await.unwrap(),
+        Indexed::NoRoom
+    );
+    assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 1_100);
+    assert_eq!(store.file(key(&lab), &over.id).await.unwrap(), None);
+
+    // Taken out with its bytes, once.
+    assert!(store.unindex_file(&fills).await.unwrap());
+    assert!(!store.unindex_file(&fills).await.unwrap());
+    assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 1_035);
+    assert_eq!(store.file(key(&lab), &fills.id).await.unwrap(), None);
 }
+
+/// A capacity no case here comes near.
+const ROOMY: u64 = 1 << 40;

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 
 use super::store::MemoryStore;
-use crate::domain::files::{FileEntry, PendingUpload};
+use crate::domain::files::{fits, FileEntry, PendingUpload};
 use crate::domain::ids::{AccountId, FileId};
-use crate::ports::{Files, GroupKey, StoreError};
+use crate::ports::{Files, GroupKey, Indexed, StoreError};
 
 #[async_trait]
 impl Files for MemoryStore {
@@ -26,17 +26,33 @@ impl Files for MemoryStore {
         Ok(self.tables().uploads.get(&key).cloned())
     }
 
-    async fn index_file(&self, entry: &FileEntry) -> Result<bool, StoreError> {
+    async fn index_file(&self, entry: &FileEntry, capacity: u64) -> Result<Indexed, StoreError> {
         let mut tables = self.tables();
         let key = (entry.account.clone(), entry.group.clone(), entry.id.clone());
         if tables.files.contains_key(&key) {
-            return Ok(false);
+            return Ok(Indexed::Already);
+        }
+        let used = tables.files_bytes.get(&entry.account).copied().unwrap_or(0);
+        if !tables.accounts.contains_key(&entry.account) || !fits(used, entry.size, capacity) {
+            return Ok(Indexed::NoRoom);
         }
         tables.files.insert(key, entry.clone());
         *tables.files_bytes.entry(entry.account.clone()).or_default() += entry.size;
         tables
             .uploads
             .remove(&(entry.account.clone(), entry.id.clone()));
+        Ok(Indexed::New)
+    }
+
+    async fn unindex_file(&self, entry: &FileEntry) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let key = (entry.account.clone(), entry.group.clone(), entry.id.clone());
+        if tables.files.remove(&key).is_none() {
+            return Ok(false);
+        }
+        if let Some(bytes) = tables.files_bytes.get_mut(&entry.account) {
+            *bytes = bytes.saturating_sub(entry.size);
+        }
         Ok(true)
     }
 

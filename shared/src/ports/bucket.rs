@@ -24,6 +24,8 @@ pub struct ObjectDigest {
 /// The files bucket.
 #[async_trait]
 pub trait Bucket: Send + Sync {
+    /// Its name, as S3's events give it.
+    fn name(&self) -> &str;
     /// A PUT of exactly `size` bytes of `content_type` to `key`, valid `valid_seconds`.
     async fn sign_put(
         &self,

@@ -6,6 +6,15 @@ use super::{GroupKey, StoreError};
 use crate::domain::files::{FileEntry, PendingUpload};
 use crate::domain::ids::{AccountId, FileId};
 
+/// What indexing a file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexed {
+    New,
+    Already,
+    /// The account's files would pass its capacity, or the account is gone.
+    NoRoom,
+}
+
 /// The drive's index: uploads handed out, files arrived, and each account's bytes of
 /// files (kept with the account, changed in the write that indexes a file).
 #[async_trait]
@@ -19,8 +28,12 @@ pub trait Files: Send + Sync {
         file: &FileId,
     ) -> Result<Option<PendingUpload>, StoreError>;
     /// Indexes `entry` and adds its size to its account's bytes of files, in one write,
-    /// unless it is indexed already (whether it was new); the upload is expected no more.
-    async fn index_file(&self, entry: &FileEntry) -> Result<bool, StoreError>;
+    /// unless it is indexed already or the account's files would pass `capacity` bytes
+    /// (or the account is gone); the upload is expected no more.
+    async fn index_file(&self, entry: &FileEntry, capacity: u64) -> Result<Indexed, StoreError>;
+    /// Takes `entry` out of the index and its size off its account's bytes, in one
+    /// write; `false` if it was not indexed.
+    async fn unindex_file(&self, entry: &FileEntry) -> Result<bool, StoreError>;
     async fn file(&self, group: GroupKey<'_>, id: &FileId)
         -> Result<Option<FileEntry>, StoreError>;
     /// The group's files, by folder then name.

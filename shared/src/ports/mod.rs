@@ -46,7 +46,7 @@ pub use bucket::{Bucket, ObjectDigest, SignedRequest};
 pub use calculated::CalculatedChannels;
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
-pub use files::Files;
+pub use files::{Files, Indexed};
 pub use groups::Groups;
 pub use inbox::{Inbox, InboxRange};
 pub use instruments::{Instruments, Registration, Renewal};

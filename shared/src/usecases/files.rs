@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::caller::plan_of;
-use super::Refused;
+use super::{Deleted, Refused};
 use crate::domain::files::{
     file_of_key, fits, object_key, FileEntry, ObjectCreated, PendingUpload, UploadDraft,
     UPLOAD_VALID_MILLIS,
@@ -19,7 +19,7 @@ use crate::domain::ids::FileId;
 use crate::domain::record::Millis;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Bucket, Files, GroupKey, SignedRequest, StoreError};
+use crate::ports::{Accounts, Bucket, Files, GroupKey, Indexed, SignedRequest, StoreError};
 
 /// An upload handed out: where to PUT, with which headers, until when.
 #[derive(Debug, Serialize)]
@@ -110,6 +110,31 @@ pub async fn list(
     Ok(store.files(key(principal, group)).await?)
 }
 
+/// Deletes a file of the group: its object, then its entry with its bytes.
+pub async fn delete(
+    store: &impl Files,
+    bucket: &impl Bucket,
+    principal: &Principal,
+    group: &Group,
+    id: &FileId,
+) -> Result<Deleted<FileId>, Refused> {
+    let not_found = || Refused::not_found(format!("file `{id}` not found"));
+    let entry = store
+        .file(key(principal, group), id)
+        .await?
+        .ok_or_else(not_found)?;
+    // The object first: a failure after it leaves the entry for a retry to finish.
+    bucket
+        .delete(&object_key(&entry.account, &entry.group, &entry.id))
+        .await?;
+    if !store.unindex_file(&entry).await? {
+        return Err(not_found());
+    }
+    Ok(Deleted {
+        deleted: id.clone(),
+    })
+}
+
 /// What became of an object S3 reported.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -121,6 +146,8 @@ pub enum Arrival {
     AlreadyIndexed,
     /// Gone before it was read (deleted meanwhile).
     Gone,
+    /// Reported by another bucket than the files bucket: left alone.
+    OtherBucket,
     /// Not an upload the cloud handed out, or not as handed out (another size): the
     /// object is deleted, and why is said.
     Removed {
@@ -128,13 +155,18 @@ pub enum Arrival {
     },
 }
 
-/// Indexes the object S3 reported created, at `now`.
+/// Indexes the object S3 reported created, at `now`, within its account's plan.
 pub async fn index_arrival(
-    store: &impl Files,
+    store: &(impl Accounts + Files),
     bucket: &impl Bucket,
     created: &ObjectCreated,
     now: Millis,
 ) -> Result<Arrival, StoreError> {
+    if created.bucket != bucket.name() {
+        // Another bucket pointed at the queue: none of this function's business.
+        tracing::warn!(bucket = %created.bucket, key = %created.key, "object of another bucket ignored");
+        return Ok(Arrival::OtherBucket);
+    }
     let removed = |why: String| async move {
         tracing::warn!(key = %created.key, %why, "object removed");
         bucket.delete(&created.key).await?;
@@ -160,6 +192,14 @@ pub async fn index_arrival(
         ))
         .await;
     }
+    // S3 refuses a body of another size than signed; the emulator does not.
+    if created.size != pending.size {
+        return removed(format!(
+            "{} bytes arrived where {} were handed out",
+            created.size, pending.size
+        ))
+        .await;
+    }
     let Some(digest) = bucket.digest(&created.key).await? else {
         return Ok(Arrival::Gone);
     };
@@ -170,12 +210,23 @@ pub async fn index_arrival(
         ))
         .await;
     }
+    let capacity = match store.account(&account).await? {
+        Some(holder) => holder.plan_at(now).limits().storage_bytes,
+        None => 0,
+    };
     let sha256 = digest.sha256;
     let entry = FileEntry::of(pending, sha256.clone(), now);
-    if store.index_file(&entry).await? {
-        tracing::info!(account = %entry.account, group = %entry.group, file = %entry.id, size = entry.size, "file indexed");
-        Ok(Arrival::Indexed { sha256 })
-    } else {
-        Ok(Arrival::AlreadyIndexed)
+    match store.index_file(&entry, capacity).await? {
+        Indexed::New => {
+            tracing::info!(account = %entry.account, group = %entry.group, file = %entry.id, size = entry.size, "file indexed");
+            Ok(Arrival::Indexed { sha256 })
+        }
+        Indexed::Already => Ok(Arrival::AlreadyIndexed),
+        Indexed::NoRoom => {
+            removed(format!(
+                "the account's files would pass its plan's storage ({capacity} bytes)"
+            ))
+            .await
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::access::GroupRole;
 use crate::domain::ids::GroupId;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Created, Groups, Teams, Users};
+use crate::ports::{Accounts, Created, Files, GroupKey, Groups, Teams, Users};
 
 use super::access;
 use super::caller::plan_of;
@@ -114,10 +114,24 @@ pub async fn rename_group(
 }
 
 pub async fn delete_group(
-    store: &impl Groups,
+    store: &(impl Groups + Files),
     principal: &Principal,
     group: &Group,
 ) -> Result<Deleted<GroupId>, Refused> {
+    // Its files would outlive it and show in a group made again under the ID.
+    let key = GroupKey {
+        account: &principal.account,
+        group: &group.id,
+    };
+    if !store.files(key).await?.is_empty() {
+        return Err(Refused::conflict(
+            Conflict::NotEmpty,
+            format!(
+                "measurement group `{}` still has files; delete them first",
+                group.id
+            ),
+        ));
+    }
     if !store.delete_group(&principal.account, &group.id).await? {
         return Err(Refused::conflict(
             Conflict::NotEmpty,

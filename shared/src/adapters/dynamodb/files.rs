@@ -12,13 +12,14 @@ use super::values::{n, s};
 use crate::domain::files::{FileEntry, PendingUpload};
 use crate::domain::ids::{AccountId, FileId};
 use crate::domain::record::Millis;
-use crate::ports::{Files, GroupKey, StoreError};
+use crate::ports::{Files, GroupKey, Indexed, StoreError};
 
 /// The account item's attribute counting its files' bytes.
 const FILES_BYTES: &str = "filesBytes";
-/// An upload is kept a day past its URL's expiry: S3 may report a PUT begun just
-/// before it late.
-const PENDING_KEPT_MILLIS: i64 = 24 * 60 * Millis::MINUTE;
+/// An upload is kept 15 days past its URL's expiry: S3 may report a PUT late, and a
+/// report waits up to 14 days in the dead-letter queue before an operator sends it
+/// back — it must still find the upload then, or the file would be removed.
+const PENDING_KEPT_MILLIS: i64 = 15 * 24 * 60 * Millis::MINUTE;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct PendingItem {
@@ -73,7 +74,10 @@ impl Files for DynamoStore {
             .map(|item| item.upload))
     }
 
-    async fn index_file(&self, entry: &FileEntry) -> Result<bool, StoreError> {
+    async fn index_file(&self, entry: &FileEntry, capacity: u64) -> Result<Indexed, StoreError> {
+        let Some(room) = capacity.checked_sub(entry.size) else {
+            return Ok(Indexed::NoRoom);
+        };
         let item = FileItem {
             pk: files_pk(&entry.account, &entry.group),
             sk: file_sk(&entry.id),
@@ -90,10 +94,15 @@ impl Files for DynamoStore {
             .key("pk", s(account_pk(&entry.account)))
             .key("sk", s(ACCOUNT_SK))
             .update_expression("SET #bytes = if_not_exists(#bytes, :zero) + :size")
-            .condition_expression("attribute_exists(pk)")
+            // The plan's storage, checked where the bytes are counted: however many
+            // uploads were handed out, no more arrive than fit.
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(#bytes) OR #bytes <= :room)",
+            )
             .expression_attribute_names("#bytes", FILES_BYTES)
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":size", n(entry.size))
+            .expression_attribute_values(":room", n(room))
             .build()
             .expect("update is complete");
         let expected = Delete::builder()
@@ -102,13 +111,47 @@ impl Files for DynamoStore {
             .key("sk", s(upload_sk(&entry.id)))
             .build()
             .expect("delete is complete");
-        // Refused: indexed already (or the account is gone, and its files with it).
-        self.transact_or_refused(vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().update(count).build(),
-            TransactWriteItem::builder().delete(expected).build(),
-        ])
-        .await
+        // A conflict with another write of the account item is an error: the message
+        // comes back and is indexed then.
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().put(put).build(),
+                TransactWriteItem::builder().update(count).build(),
+                TransactWriteItem::builder().delete(expected).build(),
+            ])
+            .await?;
+        Ok(match cancelled {
+            None => Indexed::New,
+            Some(failed) if failed.first() == Some(&true) => Indexed::Already,
+            Some(_) => Indexed::NoRoom,
+        })
+    }
+
+    async fn unindex_file(&self, entry: &FileEntry) -> Result<bool, StoreError> {
+        let remove = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(files_pk(&entry.account, &entry.group)))
+            .key("sk", s(file_sk(&entry.id)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("delete is complete");
+        let uncount = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&entry.account)))
+            .key("sk", s(ACCOUNT_SK))
+            .update_expression("SET #bytes = #bytes - :size")
+            .condition_expression("#bytes >= :size")
+            .expression_attribute_names("#bytes", FILES_BYTES)
+            .expression_attribute_values(":size", n(entry.size))
+            .build()
+            .expect("update is complete");
+        let cancelled = self
+            .transact(vec![
+                TransactWriteItem::builder().delete(remove).build(),
+                TransactWriteItem::builder().update(uncount).build(),
+            ])
+            .await?;
+        Ok(cancelled.is_none())
     }
 
     async fn file(

@@ -46,10 +46,12 @@ pub fn file_of_key(key: &str) -> Option<(AccountId, GroupId, FileId)> {
     ))
 }
 
-/// A file or folder name as users see it: any text but `/` and control characters, not
-/// `.` or `..`, at most [`MAX_NAME_BYTES`].
+/// A file or folder name as users see it: any text but `/`, control characters and the
+/// invisible ones that reorder or hide text (so `report\u{202E}vsc.exe` cannot show as
+/// `reportexe.csv`), not `.` or `..`, at most [`MAX_NAME_BYTES`].
 pub fn check_name(field: &str, name: &str) -> Result<(), String> {
-    let refuse = |why: &str| Err(format!("`{field}` {name:?}: {why}"));
+    let shown: String = name.chars().take(80).collect();
+    let refuse = |why: &str| Err(format!("`{field}` {shown:?}: {why}"));
     if name.trim().is_empty() {
         return refuse("must not be empty");
     }
@@ -62,10 +64,19 @@ pub fn check_name(field: &str, name: &str) -> Result<(), String> {
     if name.chars().any(char::is_control) {
         return refuse("must not contain control characters");
     }
+    if name.chars().any(invisible) {
+        return refuse("must not contain invisible formatting characters");
+    }
     if name == "." || name == ".." {
         return refuse("is not a name");
     }
     Ok(())
+}
+
+/// Unicode's format characters that reorder or hide text: bidirectional overrides and
+/// isolates, zero-width ones, the byte-order mark.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// A folder path: names joined by `/`, the root being empty; at most

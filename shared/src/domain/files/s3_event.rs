@@ -7,6 +7,7 @@ use serde::Deserialize;
 /// An object S3 reports created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectCreated {
+    pub bucket: String,
     /// Decoded.
     pub key: String,
     pub size: u64,
@@ -29,7 +30,13 @@ struct Record {
 
 #[derive(Deserialize)]
 struct S3 {
+    bucket: BucketName,
     object: Object,
+}
+
+#[derive(Deserialize)]
+struct BucketName {
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +60,7 @@ pub fn parse_s3_event(body: &str) -> Result<Vec<ObjectCreated>, String> {
         .filter(|record| record.event_name.starts_with("ObjectCreated:"))
         .map(|record| {
             Ok(ObjectCreated {
+                bucket: record.s3.bucket.name,
                 key: url_decode(&record.s3.object.key)?,
                 size: record.s3.object.size,
             })
@@ -92,11 +100,12 @@ mod tests {
     fn created_objects_are_read_with_their_keys_decoded() {
         let body = r#"{"Records":[
             {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"files/acme/plant/a%2Bb+c%C3%A9","size":12,"eTag":"x"}}},
-            {"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"files/acme/plant/gone"}}}
+            {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"files/acme/plant/gone"}}}
         ]}"#;
         assert_eq!(
             parse_s3_event(body).unwrap(),
             [ObjectCreated {
+                bucket: "b".into(),
                 key: "files/acme/plant/a+b cé".into(),
                 size: 12
             }]
@@ -110,9 +119,9 @@ mod tests {
         assert!(parse_s3_event("[]")
             .unwrap_err()
             .contains("not an S3 event"));
-        let bad = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"a%2","size":1}}}]}"#;
+        let bad = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"a%2","size":1}}}]}"#;
         assert!(parse_s3_event(bad).unwrap_err().contains("two hex digits"));
-        let not_utf8 = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"%FF","size":1}}}]}"#;
+        let not_utf8 = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"%FF","size":1}}}]}"#;
         assert!(parse_s3_event(not_utf8).unwrap_err().contains("UTF-8"));
     }
 }

@@ -69,6 +69,13 @@ fn an_upload_names_what_is_wrong_with_it() {
         ),
         (
             UploadDraft {
+                name: "report\u{202E}vsc.exe".into(),
+                ..draft()
+            },
+            "invisible",
+        ),
+        (
+            UploadDraft {
                 name: "é".repeat(128),
                 ..draft()
             },
