@@ -153,7 +153,7 @@ pub struct PendingUpload {
     pub folder: String,
     pub size: u64,
     pub content_type: String,
-    /// Who asked: a user's ID, or `app:{id}`.
+    /// Who asked: the user's ID (a Web API token acts as its user).
     pub uploader: String,
     pub expires: Millis,
 }
