@@ -3,7 +3,12 @@
 moto serves requests on parallel threads but its DynamoDB models take no lock, so two
 concurrent conditional writes can both pass their condition. Real DynamoDB never lets
 that happen, and fieldcloud's optimistic concurrency depends on it: serializing requests
-gives the emulator DynamoDB's per-item atomicity. Usage: moto_serialized.py HOST PORT
+gives the emulator DynamoDB's per-item atomicity.
+
+It also mends one answer moto gets wrong: S3's CompleteMultipartUpload result is the XML
+element `CompleteMultipartUploadResult`, which moto (5.2) names
+`CompleteMultipartUploadResponse`; the AWS SDK for Rust checks the name and would take
+a completed upload for a failure. Usage: moto_serialized.py HOST PORT
 """
 
 import os
@@ -21,10 +26,38 @@ def main() -> None:
     lock = threading.Lock()
 
     def serialized(environ, start_response):
+        answer = {}
+
+        def keep(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers, exc_info=exc_info)
+
         with lock:
-            return list(app(environ, start_response))
+            body = b"".join(app(environ, keep))
+        mended = as_s3_answers(body)
+        headers = answer["headers"]
+        if mended is not body:
+            headers = [
+                (name, str(len(mended)) if name.lower() == "content-length" else value)
+                for name, value in headers
+            ]
+        start_response(answer["status"], headers, answer["exc_info"])
+        return [mended]
 
     run_simple(host, port, serialized, threaded=True)
+
+
+WRONG_ROOT = b"CompleteMultipartUploadResponse"
+RIGHT_ROOT = b"CompleteMultipartUploadResult"
+
+
+def as_s3_answers(body: bytes) -> bytes:
+    """The body with a CompleteMultipartUpload result's root element named as S3 names it."""
+    opening = body.find(b"<" + WRONG_ROOT)
+    if opening == -1 or opening > 64 or not body.rstrip().endswith(b"</" + WRONG_ROOT + b">"):
+        return body
+    return body.replace(b"<" + WRONG_ROOT, b"<" + RIGHT_ROOT, 1).replace(
+        b"</" + WRONG_ROOT + b">", b"</" + RIGHT_ROOT + b">"
+    )
 
 
 if __name__ == "__main__":

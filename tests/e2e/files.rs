@@ -2,7 +2,8 @@
 //! emulator's S3 itself, reported by S3 on the files queue and indexed by the `files`
 //! function with the SHA-256 of what arrived — once however often S3 reports it; what
 //! no upload was handed out for, or not as handed out, is removed; the plan's storage
-//! refuses an upload up front, exactly at its limit.
+//! refuses an upload up front, exactly at its limit; a file downloads under its own name,
+//! moves between folders and lists a page at a time.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use fieldcloud::domain::ids::GroupId;
@@ -46,9 +47,24 @@ async fn put(upload: &Value, body: Vec<u8>) -> u16 {
 }
 
 async fn listed(app: &TestCloud) -> Vec<Value> {
-    let (status, files) = app.call("GET", FILES, None).await;
-    assert_eq!(status, 200, "{files}");
-    files.as_array().unwrap().clone()
+    let (status, page) = app.call("GET", FILES, None).await;
+    assert_eq!(status, 200, "{page}");
+    page["files"].as_array().unwrap().clone()
+}
+
+/// Uploads `body` as `name` in `folder` of `plant` and waits until it is indexed; its ID.
+pub async fn uploaded(app: &TestCloud, name: &str, folder: &str, body: &[u8]) -> String {
+    let draft =
+        json!({"name": name, "folder": folder, "size": body.len(), "content_type": "text/csv"});
+    let (status, handed) = app.call("POST", FILES, Some(draft)).await;
+    assert_eq!(status, 201, "{handed}");
+    assert_eq!(put(&handed["upload"], body.to_vec()).await, 200);
+    let id = handed["id"].as_str().unwrap().to_owned();
+    until("the file indexed", || async {
+        app.call("GET", &format!("{FILES}/{id}"), None).await.0 == 200
+    })
+    .await;
+    id
 }
 
 async fn s3(app: &TestCloud) -> aws_sdk_s3::Client {
@@ -241,4 +257,238 @@ async fn an_upload_that_would_pass_the_plans_storage_is_refused_up_front_exactly
             "{answer}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_file_downloads_under_its_name_moves_between_folders_and_lists_a_page_at_a_time() {
+    let app = spawn(Plan::Standard).await;
+    let report = b"time,CH1\r\n2026-12-02T10:00:00+09:00,21.5\r\n".to_vec();
+    let id = uploaded(&app, "März report.csv", "line 1", &report).await;
+    let small = uploaded(&app, "b.csv", "line 1/power", b"x").await;
+    let large = uploaded(&app, "a.csv", "", &[b'y'; 300]).await;
+
+    // The download: the very bytes, saved under the file's own name.
+    let (status, file) = app.call("GET", &format!("{FILES}/{id}"), None).await;
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(file["download"]["method"], "GET");
+    let url = reqwest::Url::parse(file["download"]["url"].as_str().unwrap()).unwrap();
+    // Signed into the URL, S3 answers with it (the emulator ignores it).
+    let disposition = url
+        .query_pairs()
+        .find(|(name, _)| name == "response-content-disposition")
+        .map(|(_, value)| value.into_owned());
+    assert_eq!(
+        disposition.as_deref(),
+        Some("attachment; filename=\"M_rz report.csv\"; filename*=UTF-8''M%C3%A4rz%20report.csv")
+    );
+    let fetched = reqwest::get(url).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), report);
+    assert_eq!(file["sha256"], json!(sha256(&report)));
+
+    // A folder lists its own files and the folders below it.
+    let (status, top) = app.call("GET", &format!("{FILES}?folder="), None).await;
+    assert_eq!(status, 200, "{top}");
+    assert_eq!(top["folders"], json!(["line 1"]));
+    assert_eq!(top["files"][0]["id"], json!(large));
+    let (_, line) = app
+        .call("GET", &format!("{FILES}?folder=line%201"), None)
+        .await;
+    assert_eq!(line["folders"], json!(["power"]));
+    assert_eq!(line["files"].as_array().unwrap().len(), 1);
+
+    // Sorted by size, largest first, a file a page: each file once.
+    let mut seen = Vec::new();
+    let mut path = format!("{FILES}?sort=size&order=desc&limit=1");
+    loop {
+        let (status, page) = app.call("GET", &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        seen.extend(
+            page["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].clone()),
+        );
+        match page["next"].as_str() {
+            Some(next) => path = format!("{FILES}?sort=size&order=desc&limit=1&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [json!(large), json!(id), json!(small)]);
+
+    // Renamed and moved: the entry changes, the bytes and the storage do not.
+    let path = format!("{FILES}/{id}");
+    let (status, moved) = app
+        .call(
+            "PUT",
+            &path,
+            Some(json!({"name": "final.csv", "folder": "archive/2026"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        (&moved["name"], &moved["folder"]),
+        (&json!("final.csv"), &json!("archive/2026"))
+    );
+    let (_, archive) = app
+        .call("GET", &format!("{FILES}?folder=archive%2F2026"), None)
+        .await;
+    assert_eq!(archive["files"][0]["id"], json!(id));
+    assert_eq!(archive["files"][0]["sha256"], json!(sha256(&report)));
+    let stored = app.cloud.store.files_bytes(&app.account).await.unwrap();
+    assert_eq!(stored, (report.len() + 1 + 300) as u64);
+
+    // What is not a placement is refused by name, and changes nothing.
+    for (body, why) in [
+        (json!({}), "`name`"),
+        (json!({"name": "a/b"}), "`name`"),
+        (json!({"folder": "a//b"}), "`folder`"),
+        (json!({"name": "x", "size": 1}), "size"),
+    ] {
+        let (status, answer) = app.call("PUT", &path, Some(body.clone())).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(why),
+            "{answer}"
+        );
+    }
+    let (status, _) = app
+        .call(
+            "PUT",
+            &format!("{FILES}/0123456789abcdef01234567"),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, unchanged) = app.call("GET", &path, None).await;
+    assert_eq!(
+        (&unchanged["name"], &unchanged["folder"]),
+        (&json!("final.csv"), &json!("archive/2026"))
+    );
+    let (status, refused) = app.call("GET", &format!("{FILES}?sort=colour"), None).await;
+    assert_eq!(status, 400, "{refused}");
+}
+
+/// PUTs one part as handed out; the ETag S3 answered with.
+async fn put_part(part: &Value, body: Vec<u8>) -> String {
+    let mut request = reqwest::Client::new().put(part["url"].as_str().unwrap());
+    for header in part["headers"].as_array().unwrap() {
+        let (name, value) = (header[0].as_str().unwrap(), header[1].as_str().unwrap());
+        if !name.eq_ignore_ascii_case("content-length") {
+            request = request.header(name, value);
+        }
+    }
+    let response = request.body(body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_file_too_large_for_one_put_goes_in_parts_and_is_indexed_whole() {
+    let app = spawn(Plan::Standard).await;
+    let part_bytes = fieldcloud::domain::files::PART_BYTES as usize;
+    let body: Vec<u8> = (0..part_bytes + 1_000).map(|i| (i % 251) as u8).collect();
+    let draft = json!({"name": "capture.bin", "size": body.len(), "content_type": "application/octet-stream", "multipart": true});
+    let (status, handed) = app.call("POST", FILES, Some(draft)).await;
+    assert_eq!(status, 201, "{handed}");
+    assert_eq!(
+        handed["multipart"],
+        json!({"part_bytes": part_bytes, "parts": 2})
+    );
+    assert!(handed.get("upload").is_none(), "{handed}");
+    let id = handed["id"].as_str().unwrap();
+    let parts_path = format!("{FILES}/{id}/parts");
+    let complete_path = format!("{FILES}/{id}/complete");
+
+    // Part URLs for this upload's own parts only.
+    let (status, refused) = app
+        .call("POST", &parts_path, Some(json!({"parts": [3]})))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("part 3"),
+        "{refused}"
+    );
+    let (status, signed) = app
+        .call("POST", &parts_path, Some(json!({"parts": [2, 1]})))
+        .await;
+    assert_eq!(status, 200, "{signed}");
+    let parts = signed["parts"].as_array().unwrap();
+    assert_eq!(
+        (&parts[0]["number"], &parts[1]["number"]),
+        (&json!(2), &json!(1))
+    );
+    let second = put_part(&parts[0], body[part_bytes..].to_vec()).await;
+    let first = put_part(&parts[1], body[..part_bytes].to_vec()).await;
+
+    // Completed only with every part, in order, as S3 tagged it.
+    for (given, why) in [
+        (
+            json!([{"number": 1, "etag": first}]),
+            "has 2 parts, 1 were given",
+        ),
+        (
+            json!([{"number": 2, "etag": second}, {"number": 1, "etag": first}]),
+            "got part 2",
+        ),
+        (
+            json!([{"number": 1, "etag": first}, {"number": 2, "etag": first}]),
+            "did not take the parts",
+        ),
+    ] {
+        let (status, refused) = app
+            .call("POST", &complete_path, Some(json!({"parts": given})))
+            .await;
+        assert_eq!(status, 400, "{given}: {refused}");
+        assert!(
+            refused["message"].as_str().unwrap().contains(why),
+            "{refused}"
+        );
+    }
+    let parts = json!([{"number": 1, "etag": first}, {"number": 2, "etag": second}]);
+    let (status, completed) = app
+        .call("POST", &complete_path, Some(json!({"parts": parts})))
+        .await;
+    assert_eq!(status, 202, "{completed}");
+
+    until("the file indexed", || async {
+        app.call("GET", &format!("{FILES}/{id}"), None).await.0 == 200
+    })
+    .await;
+    let (_, file) = app.call("GET", &format!("{FILES}/{id}"), None).await;
+    assert_eq!(file["sha256"], json!(sha256(&body)));
+    assert_eq!(file["size"], json!(body.len()));
+    let stored = app.cloud.store.files_bytes(&app.account).await.unwrap();
+    assert_eq!(stored, body.len() as u64);
+    // Completed once: the upload is expected no more.
+    let (status, _) = app
+        .call("POST", &complete_path, Some(json!({"parts": parts})))
+        .await;
+    assert_eq!(status, 404);
+
+    // An upload in parts deleted before completion: its parts are dropped.
+    let draft = json!({"name": "dropped.bin", "size": body.len(), "content_type": "application/octet-stream", "multipart": true});
+    let (_, handed) = app.call("POST", FILES, Some(draft)).await;
+    let id = handed["id"].as_str().unwrap();
+    let (_, signed) = app
+        .call(
+            "POST",
+            &format!("{FILES}/{id}/parts"),
+            Some(json!({"parts": [1]})),
+        )
+        .await;
+    let etag = put_part(&signed["parts"][0], body[..part_bytes].to_vec()).await;
+    let (status, deleted) = app.call("DELETE", &format!("{FILES}/{id}"), None).await;
+    assert_eq!(status, 200, "{deleted}");
+    assert!(!etag.is_empty());
+    let unfinished = s3(&app)
+        .await
+        .list_multipart_uploads()
+        .bucket(devcloud::FILES_BUCKET)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unfinished.uploads().len(), 0, "{unfinished:?}");
+    assert_eq!(listed(&app).await.len(), 1);
 }

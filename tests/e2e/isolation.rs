@@ -9,6 +9,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::{Principal, TokenKey};
 use serde_json::json;
 
+use crate::files::uploaded;
 use crate::helpers::{batch, record, spawn};
 
 #[tokio::test]
@@ -147,10 +148,19 @@ fn alarm_rule() -> serde_json::Value {
     json!({"conditions": [{"channel": "gw-a/LR-1/CH1", "raise": {"compare": "above", "value": 30}}]})
 }
 
+/// The IDs of acme's things a probe names.
+struct Named<'a> {
+    id: &'a str,
+    alarm: &'a str,
+    file: &'a str,
+}
+
 /// A path of `ROUTES` with its placeholders filled in.
-fn fill(pattern: &str, group: &str, app: &str, id: &str, alarm: &str) -> String {
+fn fill(pattern: &str, group: &str, app: &str, named: &Named) -> String {
+    let Named { id, alarm, file } = *named;
     pattern
         .replace("{group}", group)
+        .replace("{file}", file)
         .replace("{app}", app)
         .replace("{id}", id)
         .replace("{alarm}", alarm)
@@ -177,7 +187,12 @@ async fn every_route_but_the_public_ones_refuses_a_request_without_a_token() {
         if *access == api::Access::Public {
             continue;
         }
-        let path = fill(pattern, "plant", "gw-a", "abc", "abc");
+        let unknown = Named {
+            id: "abc",
+            alarm: "abc",
+            file: "0123456789abcdef01234567",
+        };
+        let path = fill(pattern, "plant", "gw-a", &unknown);
         let response = reqwest::Client::new()
             .request(
                 method.parse().unwrap(),
@@ -232,7 +247,10 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         )
         .await;
     assert_eq!(status, 201, "{team}");
+    let file_id = uploaded(&app, "secret-file.csv", "secret-folder", b"secret").await;
     let secrets = [
+        "secret-file.csv",
+        "secret-folder",
         "31.4159",
         "Secret plant",
         "secret-calc",
@@ -273,6 +291,13 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             ("POST", p) if p.ends_with("/alarms/backtest") => {
                 json!({"rule": alarm_rule(), "from": 0, "to": 4_102_444_800_000_i64})
             }
+            ("POST", p) if p.ends_with("/files/{file}/parts") => json!({"parts": [1]}),
+            ("POST", p) if p.ends_with("/files/{file}/complete") => {
+                json!({"parts": [{"number": 1, "etag": "\"0\""}]})
+            }
+            ("POST", p) if p.ends_with("/files") => {
+                json!({"name": "taken over.csv", "size": 1, "content_type": "text/csv"})
+            }
             ("POST", p) if p.ends_with("/alarms") => {
                 json!({"name": "taken over", "rule": alarm_rule()})
             }
@@ -289,9 +314,14 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         } else {
             ""
         };
+        let named = Named {
+            id: &calc_id,
+            alarm: &alarm_id,
+            file: &file_id,
+        };
         for path in [
-            fill(pattern, "plant", "gw-a", &calc_id, &alarm_id),
-            fill(pattern, "lab", "gw-a", &calc_id, &alarm_id),
+            fill(pattern, "plant", "gw-a", &named),
+            fill(pattern, "lab", "gw-a", &named),
         ] {
             let response = reqwest::Client::new()
                 .request(
@@ -318,6 +348,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
                 || path.contains("gw-a")
                 || path.contains(&calc_id)
                 || path.contains(&alarm_id)
+                || path.contains(&file_id)
                 || path.contains("/users/")
                 || path.contains("/teams/")
                 || path.contains("/api-tokens/");
@@ -349,6 +380,13 @@ async fn no_route_lets_another_account_see_or_change_anything() {
     );
     let (_, group) = app.call("GET", "/v1/groups/plant", None).await;
     assert_eq!(group["name"], "Secret plant");
+    let (status, file) = app
+        .call("GET", &format!("/v1/groups/plant/files/{file_id}"), None)
+        .await;
+    assert_eq!(
+        (status, file["name"].clone(), file["folder"].clone()),
+        (200, json!("secret-file.csv"), json!("secret-folder"))
+    );
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use fieldcloud::ports::{Bucket, JobQueue, Mailer, NotifyQueue, RecordStore, Stor
 
 use crate::audit::audit_query;
 use crate::error::ApiError;
+use crate::files_query::files_query;
 use crate::inbox::inbox_query;
 use crate::input::{
     alarm_id, app_id, calc_id, file_id, json_body, json_body_up_to, notification_id, serial_id,
@@ -385,7 +386,29 @@ pub async fn group<
                 files::request_upload(store, &api.bucket, principal, group, draft, id, now);
             created(upload.await?)
         }
-        GroupRoute::ListFiles => ok(files::list(store, principal, group).await?),
+        GroupRoute::ListFiles => {
+            let query = files_query(call.query())?;
+            ok(files::list(store, principal, group, &query).await?)
+        }
+        GroupRoute::FileDetail => {
+            let id = file_id(call.params.get("file"))?;
+            ok(files::detail(store, &api.bucket, principal, group, &id, now).await?)
+        }
+        GroupRoute::SignParts => {
+            let (id, asked) = (file_id(call.params.get("file"))?, json_body(request)?);
+            let signed = files::sign_parts(store, &api.bucket, principal, group, &id, asked, now);
+            ok(signed.await?)
+        }
+        GroupRoute::CompleteParts => {
+            let (id, completion) = (file_id(call.params.get("file"))?, json_body(request)?);
+            let completed =
+                files::complete_parts(store, &api.bucket, principal, group, &id, completion, now);
+            accepted(completed.await?)
+        }
+        GroupRoute::PlaceFile => {
+            let (id, placement) = (file_id(call.params.get("file"))?, json_body(request)?);
+            ok(files::place(store, principal, group, &id, placement).await?)
+        }
         GroupRoute::DeleteFile => {
             let id = file_id(call.params.get("file"))?;
             ok(files::delete(store, &api.bucket, principal, group, &id).await?)

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod dispatch;
 mod error;
+mod files_query;
 mod inbox;
 mod input;
 mod routes;

@@ -309,8 +309,15 @@ pub fn needed(
                     .unwrap_or_default()
                     .trim_start_matches('/'),
             );
+            // IAM names an action by what it does to the object, not by the API call.
+            let action = match operation {
+                "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" => "PutObject",
+                "HeadObject" => "GetObject",
+                "ListParts" => "ListMultipartUploadParts",
+                other => other,
+            };
             vec![need(
-                format!("s3:{operation}"),
+                format!("s3:{action}"),
                 format!("arn:aws:s3:::{object}"),
             )]
         }

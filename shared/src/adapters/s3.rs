@@ -6,7 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
-use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use sha2::{Digest, Sha256};
 
 use crate::ports::{Bucket, ObjectDigest, SignedRequest, StoreError};
@@ -30,6 +31,22 @@ fn unavailable(error: impl std::error::Error) -> StoreError {
     StoreError::Unavailable(format!("S3: {}", DisplayErrorContext(error)))
 }
 
+fn presigning(valid_seconds: u64) -> Result<PresigningConfig, StoreError> {
+    PresigningConfig::expires_in(Duration::from_secs(valid_seconds))
+        .map_err(|e| StoreError::Unavailable(format!("S3 presigning: {e}")))
+}
+
+fn signed(method: &'static str, presigned: &PresignedRequest) -> SignedRequest {
+    SignedRequest {
+        method,
+        url: presigned.uri().to_owned(),
+        headers: presigned
+            .headers()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
+    }
+}
+
 #[async_trait]
 impl Bucket for S3Bucket {
     fn name(&self) -> &str {
@@ -43,8 +60,6 @@ impl Bucket for S3Bucket {
         content_type: &str,
         valid_seconds: u64,
     ) -> Result<SignedRequest, StoreError> {
-        let config = PresigningConfig::expires_in(Duration::from_secs(valid_seconds))
-            .map_err(|e| StoreError::Unavailable(format!("S3 presigning: {e}")))?;
         // The length and type are signed: S3 refuses a body of another size or type.
         let presigned = self
             .client
@@ -53,17 +68,126 @@ impl Bucket for S3Bucket {
             .key(key)
             .content_length(i64::try_from(size).unwrap_or(i64::MAX))
             .content_type(content_type)
-            .presigned(config)
+            .presigned(presigning(valid_seconds)?)
             .await
             .map_err(unavailable)?;
-        Ok(SignedRequest {
-            method: "PUT",
-            url: presigned.uri().to_owned(),
-            headers: presigned
-                .headers()
-                .map(|(name, value)| (name.to_owned(), value.to_owned()))
-                .collect(),
-        })
+        Ok(signed("PUT", &presigned))
+    }
+
+    async fn sign_get(
+        &self,
+        key: &str,
+        disposition: &str,
+        valid_seconds: u64,
+    ) -> Result<SignedRequest, StoreError> {
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_disposition(disposition)
+            .presigned(presigning(valid_seconds)?)
+            .await
+            .map_err(unavailable)?;
+        Ok(signed("GET", &presigned))
+    }
+
+    async fn start_multipart(&self, key: &str, content_type: &str) -> Result<String, StoreError> {
+        let started = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        started
+            .upload_id
+            .ok_or_else(|| StoreError::Unavailable("S3 started an upload with no ID".into()))
+    }
+
+    async fn sign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        size: u64,
+        valid_seconds: u64,
+    ) -> Result<SignedRequest, StoreError> {
+        let presigned = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(i32::try_from(number).unwrap_or(i32::MAX))
+            .content_length(i64::try_from(size).unwrap_or(i64::MAX))
+            .presigned(presigning(valid_seconds)?)
+            .await
+            .map_err(unavailable)?;
+        Ok(signed("PUT", &presigned))
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+    ) -> Result<bool, StoreError> {
+        let parts = parts
+            .iter()
+            .map(|(number, etag)| {
+                CompletedPart::builder()
+                    .part_number(i32::try_from(*number).unwrap_or(i32::MAX))
+                    .e_tag(etag)
+                    .build()
+            })
+            .collect();
+        let completed = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await;
+        match completed {
+            Ok(_) => Ok(true),
+            // What the client's parts are answerable for, as opposed to S3 being away.
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err().meta().code(),
+                    Some("InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" | "NoSuchUpload")
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StoreError> {
+        let aborted = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await;
+        match aborted {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().meta().code() == Some("NoSuchUpload") => {
+                Ok(())
+            }
+            Err(error) => Err(unavailable(error)),
+        }
     }
 
     async fn digest(&self, key: &str) -> Result<Option<ObjectDigest>, StoreError> {

@@ -24,6 +24,7 @@ fn pending(
         folder: folder.into(),
         size,
         content_type: "text/csv".into(),
+        multipart: None,
         uploader: "owner".into(),
         expires: Millis(1_700_000_900_000),
     }
@@ -140,6 +141,25 @@ pub async fn files(store: &(impl Accounts + Groups + Files), prefix: &str) {
     assert!(store.unindex_file(&fills).await.unwrap());
     assert!(!store.unindex_file(&fills).await.unwrap());
     assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 1_035);
+    assert_eq!(store.file(key(&lab), &fills.id).await.unwrap(), None);
+
+    // Renamed and moved in place: the rest of the entry and the bytes stay.
+    let placed = FileEntry {
+        name: "renamed.csv".into(),
+        folder: "archive/2026".into(),
+        ..entry.clone()
+    };
+    assert!(store.place_file(&placed).await.unwrap());
+    assert_eq!(
+        store.file(key(&plant), &entry.id).await.unwrap(),
+        Some(placed.clone())
+    );
+    assert_eq!(store.files_bytes(&acme.id).await.unwrap(), 1_035);
+    let never_indexed = FileEntry {
+        name: "ghost.csv".into(),
+        ..fills.clone()
+    };
+    assert!(!store.place_file(&never_indexed).await.unwrap());
     assert_eq!(store.file(key(&lab), &fills.id).await.unwrap(), None);
 }
 

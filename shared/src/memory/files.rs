@@ -56,6 +56,18 @@ impl Files for MemoryStore {
         Ok(true)
     }
 
+    async fn place_file(&self, entry: &FileEntry) -> Result<bool, StoreError> {
+        let key = (entry.account.clone(), entry.group.clone(), entry.id.clone());
+        Ok(match self.tables().files.get_mut(&key) {
+            Some(indexed) => {
+                indexed.name.clone_from(&entry.name);
+                indexed.folder.clone_from(&entry.folder);
+                true
+            }
+            None => false,
+        })
+    }
+
     async fn file(
         &self,
         group: GroupKey<'_>,

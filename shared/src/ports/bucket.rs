@@ -34,6 +34,36 @@ pub trait Bucket: Send + Sync {
         content_type: &str,
         valid_seconds: u64,
     ) -> Result<SignedRequest, StoreError>;
+    /// A GET of the object at `key`, answered with `disposition` as its
+    /// `Content-Disposition`, valid `valid_seconds`.
+    async fn sign_get(
+        &self,
+        key: &str,
+        disposition: &str,
+        valid_seconds: u64,
+    ) -> Result<SignedRequest, StoreError>;
+    /// Starts an upload in parts of an object of `content_type` at `key`: its ID.
+    async fn start_multipart(&self, key: &str, content_type: &str) -> Result<String, StoreError>;
+    /// A PUT of part `number` of upload `upload_id`, exactly `size` bytes long.
+    async fn sign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        size: u64,
+        valid_seconds: u64,
+    ) -> Result<SignedRequest, StoreError>;
+    /// Completes upload `upload_id` of its `parts` (number and ETag, in order): the
+    /// object is there, and S3 reports it. `Ok(false)` if S3 refused the parts (one
+    /// missing, too small or not as its ETag says), or knows no such upload.
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+    ) -> Result<bool, StoreError>;
+    /// Drops upload `upload_id` and the parts it has (none there is fine).
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StoreError>;
     /// The size and SHA-256 of the object at `key`, read in bounded memory; none if
     /// there is no such object.
     async fn digest(&self, key: &str) -> Result<Option<ObjectDigest>, StoreError>;

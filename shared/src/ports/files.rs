@@ -34,6 +34,8 @@ pub trait Files: Send + Sync {
     /// Takes `entry` out of the index and its size off its account's bytes, in one
     /// write; `false` if it was not indexed.
     async fn unindex_file(&self, entry: &FileEntry) -> Result<bool, StoreError>;
+    /// Gives the indexed `entry` its name and folder; `false` if it is not indexed.
+    async fn place_file(&self, entry: &FileEntry) -> Result<bool, StoreError>;
     async fn file(&self, group: GroupKey<'_>, id: &FileId)
         -> Result<Option<FileEntry>, StoreError>;
     /// The group's files, by folder then name.

@@ -12,7 +12,9 @@ use serde::Serialize;
 use super::caller::plan_of;
 use super::{Deleted, Refused};
 use crate::domain::files::{
-    file_of_key, fits, object_key, FileEntry, ObjectCreated, PendingUpload, UploadDraft,
+    check_folder, content_disposition, file_of_key, fits, object_key, page, part_bytes, part_count,
+    Completion, FileEntry, FilePlacement, FilesPage, FilesQuery, ObjectCreated, PartsAsked,
+    PendingUpload, UploadDraft, DOWNLOAD_VALID_MILLIS, MULTIPART_VALID_MILLIS, PART_BYTES,
     UPLOAD_VALID_MILLIS,
 };
 use crate::domain::ids::FileId;
@@ -21,12 +23,37 @@ use crate::domain::registry::Group;
 use crate::domain::token::Principal;
 use crate::ports::{Accounts, Bucket, Files, GroupKey, Indexed, SignedRequest, StoreError};
 
-/// An upload handed out: where to PUT, with which headers, until when.
+/// An upload handed out: where to PUT, with which headers, until when; or, for one in
+/// parts, how many parts of which length to ask URLs for.
 #[derive(Debug, Serialize)]
 pub struct UploadView {
     pub id: FileId,
-    pub upload: SignedRequest,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload: Option<SignedRequest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multipart: Option<PartsPlan>,
     pub expires: Millis,
+}
+
+/// How an upload in parts is cut: every part `part_bytes` long but the last.
+#[derive(Debug, Serialize)]
+pub struct PartsPlan {
+    pub part_bytes: u64,
+    pub parts: u32,
+}
+
+/// Part URLs handed out.
+#[derive(Debug, Serialize)]
+pub struct PartsView {
+    pub parts: Vec<PartView>,
+    pub expires: Millis,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartView {
+    pub number: u32,
+    #[serde(flatten)]
+    pub upload: SignedRequest,
 }
 
 fn key<'a>(principal: &'a Principal, group: &'a Group) -> GroupKey<'a> {
@@ -62,16 +89,28 @@ pub async fn request_upload(
             ),
         });
     }
-    let expires = now.plus(UPLOAD_VALID_MILLIS);
     let key = object_key(&principal.account, &group.id, &id);
-    let upload = bucket
-        .sign_put(
+    let (upload, multipart, expires) = if draft.multipart {
+        let started = bucket.start_multipart(&key, &draft.content_type).await?;
+        let plan = PartsPlan {
+            part_bytes: PART_BYTES,
+            parts: part_count(draft.size),
+        };
+        (
+            None,
+            Some((started, plan)),
+            now.plus(MULTIPART_VALID_MILLIS),
+        )
+    } else {
+        let put = bucket.sign_put(
             &key,
             draft.size,
             &draft.content_type,
-            u64::try_from(UPLOAD_VALID_MILLIS / 1000).unwrap_or(0),
-        )
-        .await?;
+            seconds(UPLOAD_VALID_MILLIS),
+        );
+        (Some(put.await?), None, now.plus(UPLOAD_VALID_MILLIS))
+    };
+    let (multipart, plan) = multipart.unzip();
     let pending = PendingUpload {
         account: principal.account.clone(),
         group: group.id.clone(),
@@ -80,6 +119,7 @@ pub async fn request_upload(
         folder: draft.folder,
         size: draft.size,
         content_type: draft.content_type,
+        multipart,
         uploader: principal.user.to_string(),
         expires,
     };
@@ -87,7 +127,102 @@ pub async fn request_upload(
     Ok(UploadView {
         id,
         upload,
+        multipart: plan,
         expires,
+    })
+}
+
+fn seconds(millis: i64) -> u64 {
+    u64::try_from(millis / 1000).unwrap_or(0)
+}
+
+/// The upload in parts of `id` to `group`, still expected; with its S3 upload ID.
+async fn expected_in_parts(
+    store: &impl Files,
+    principal: &Principal,
+    group: &Group,
+    id: &FileId,
+    now: Millis,
+) -> Result<(PendingUpload, String), Refused> {
+    let not_found = || Refused::not_found(format!("no upload of file `{id}` is expected"));
+    let pending = store
+        .pending_upload(&principal.account, id)
+        .await?
+        .filter(|pending| pending.group == group.id && pending.expires > now)
+        .ok_or_else(not_found)?;
+    match pending.multipart.clone() {
+        Some(upload_id) => Ok((pending, upload_id)),
+        None => Err(Refused::invalid(format!(
+            "file `{id}` was handed out as one PUT, not in parts"
+        ))),
+    }
+}
+
+/// Signs the PUTs of the parts asked of an upload in parts, each for its exact length.
+pub async fn sign_parts(
+    store: &impl Files,
+    bucket: &impl Bucket,
+    principal: &Principal,
+    group: &Group,
+    id: &FileId,
+    asked: PartsAsked,
+    now: Millis,
+) -> Result<PartsView, Refused> {
+    let (pending, upload_id) = expected_in_parts(store, principal, group, id, now).await?;
+    asked.check(pending.size).map_err(Refused::invalid)?;
+    let key = object_key(&pending.account, &pending.group, id);
+    // Never past the upload's own end.
+    let valid = UPLOAD_VALID_MILLIS.min(pending.expires.0 - now.0);
+    let mut parts = Vec::with_capacity(asked.parts.len());
+    for number in asked.parts {
+        let size = part_bytes(pending.size, number).expect("checked against the size");
+        let upload = bucket.sign_part(&key, &upload_id, number, size, seconds(valid));
+        parts.push(PartView {
+            number,
+            upload: upload.await?,
+        });
+    }
+    Ok(PartsView {
+        parts,
+        expires: now.plus(valid),
+    })
+}
+
+/// An upload in parts completed: S3 joins the parts and reports the object, which is
+/// then indexed as any upload.
+#[derive(Debug, Serialize)]
+pub struct CompletedView {
+    pub id: FileId,
+    pub size: u64,
+}
+
+/// Completes an upload in parts from every part's ETag.
+pub async fn complete_parts(
+    store: &impl Files,
+    bucket: &impl Bucket,
+    principal: &Principal,
+    group: &Group,
+    id: &FileId,
+    completion: Completion,
+    now: Millis,
+) -> Result<CompletedView, Refused> {
+    let (pending, upload_id) = expected_in_parts(store, principal, group, id, now).await?;
+    completion.check(pending.size).map_err(Refused::invalid)?;
+    let key = object_key(&pending.account, &pending.group, id);
+    let parts: Vec<(u32, String)> = completion
+        .parts
+        .into_iter()
+        .map(|part| (part.number, part.etag))
+        .collect();
+    if !bucket.complete_multipart(&key, &upload_id, &parts).await? {
+        return Err(Refused::invalid(format!(
+            "S3 did not take the parts of file `{id}` as given: each must be uploaded, \
+             with the ETag its PUT answered (or the upload was deleted)"
+        )));
+    }
+    Ok(CompletedView {
+        id: id.clone(),
+        size: pending.size,
     })
 }
 
@@ -101,13 +236,82 @@ fn decimal_size(bytes: u64) -> String {
     }
 }
 
-/// The group's files, by folder then name.
+/// A page of the group's files (of one folder, if asked), sorted as asked.
 pub async fn list(
     store: &impl Files,
     principal: &Principal,
     group: &Group,
-) -> Result<Vec<FileEntry>, Refused> {
-    Ok(store.files(key(principal, group)).await?)
+    query: &FilesQuery,
+) -> Result<FilesPage, Refused> {
+    if let Some(folder) = &query.folder {
+        check_folder(folder).map_err(Refused::invalid)?;
+    }
+    Ok(page(store.files(key(principal, group)).await?, query))
+}
+
+/// A file, with a download the caller may start within a few minutes.
+#[derive(Debug, Serialize)]
+pub struct FileView {
+    #[serde(flatten)]
+    pub file: FileEntry,
+    pub download: SignedRequest,
+    pub expires: Millis,
+}
+
+/// A file of the group, with a signed download saved under its name.
+pub async fn detail(
+    store: &impl Files,
+    bucket: &impl Bucket,
+    principal: &Principal,
+    group: &Group,
+    id: &FileId,
+    now: Millis,
+) -> Result<FileView, Refused> {
+    let file = indexed(store, principal, group, id).await?;
+    let download = bucket
+        .sign_get(
+            &object_key(&file.account, &file.group, &file.id),
+            &content_disposition(&file.name),
+            seconds(DOWNLOAD_VALID_MILLIS),
+        )
+        .await?;
+    Ok(FileView {
+        file,
+        download,
+        expires: now.plus(DOWNLOAD_VALID_MILLIS),
+    })
+}
+
+/// Renames a file of the group, or moves it to another folder (its object stays).
+pub async fn place(
+    store: &impl Files,
+    principal: &Principal,
+    group: &Group,
+    id: &FileId,
+    placement: FilePlacement,
+) -> Result<FileEntry, Refused> {
+    placement.check().map_err(Refused::invalid)?;
+    let placed = placement.apply(indexed(store, principal, group, id).await?);
+    if !store.place_file(&placed).await? {
+        return Err(file_not_found(id));
+    }
+    Ok(placed)
+}
+
+fn file_not_found(id: &FileId) -> Refused {
+    Refused::not_found(format!("file `{id}` not found"))
+}
+
+async fn indexed(
+    store: &impl Files,
+    principal: &Principal,
+    group: &Group,
+    id: &FileId,
+) -> Result<FileEntry, Refused> {
+    store
+        .file(key(principal, group), id)
+        .await?
+        .ok_or_else(|| file_not_found(id))
 }
 
 /// Deletes a file of the group: its object, then its entry with its bytes.
@@ -118,17 +322,27 @@ pub async fn delete(
     group: &Group,
     id: &FileId,
 ) -> Result<Deleted<FileId>, Refused> {
-    let not_found = || Refused::not_found(format!("file `{id}` not found"));
-    let entry = store
-        .file(key(principal, group), id)
-        .await?
-        .ok_or_else(not_found)?;
+    let Some(entry) = store.file(key(principal, group), id).await? else {
+        // An upload in parts not completed yet: its parts go.
+        let pending = store.pending_upload(&principal.account, id).await?;
+        let Some((pending, upload_id)) = pending
+            .filter(|pending| pending.group == group.id)
+            .and_then(|pending| pending.multipart.clone().map(|upload| (pending, upload)))
+        else {
+            return Err(file_not_found(id));
+        };
+        let key = object_key(&pending.account, &pending.group, id);
+        bucket.abort_multipart(&key, &upload_id).await?;
+        return Ok(Deleted {
+            deleted: id.clone(),
+        });
+    };
     // The object first: a failure after it leaves the entry for a retry to finish.
     bucket
         .delete(&object_key(&entry.account, &entry.group, &entry.id))
         .await?;
     if !store.unindex_file(&entry).await? {
-        return Err(not_found());
+        return Err(file_not_found(id));
     }
     Ok(Deleted {
         deleted: id.clone(),

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{from_item, to_item, ttl, DynamoStore, ItemKind};
+use super::store::{from_item, to_item, ttl, written, DynamoStore, ItemKind};
 use super::unavailable;
 use super::values::{n, s};
 use crate::domain::files::{FileEntry, PendingUpload};
@@ -152,6 +152,25 @@ impl Files for DynamoStore {
             ])
             .await?;
         Ok(cancelled.is_none())
+    }
+
+    async fn place_file(&self, entry: &FileEntry) -> Result<bool, StoreError> {
+        let placed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(files_pk(&entry.account, &entry.group)))
+            .key("sk", s(file_sk(&entry.id)))
+            .update_expression("SET #file.#name = :name, #file.#folder = :folder")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#file", "file")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#folder", "folder")
+            .expression_attribute_values(":name", s(entry.name.clone()))
+            .expression_attribute_values(":folder", s(entry.folder.clone()))
+            .send()
+            .await;
+        written(placed)
     }
 
     async fn file(

@@ -6,6 +6,9 @@
 //! alone says whose a file is when S3 reports it. Names and folders are the user's, kept
 //! in the index, never in the key.
 
+mod download;
+mod listing;
+mod multipart;
 mod s3_event;
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +16,15 @@ use serde::{Deserialize, Serialize};
 use super::ids::{AccountId, FileId, GroupId};
 use super::record::Millis;
 
+pub use download::{content_disposition, DOWNLOAD_VALID_MILLIS};
+pub use listing::{
+    page, parse_cursor, FileSort, FilesCursor, FilesPage, FilesQuery, DEFAULT_FILES_PAGE,
+    MAX_FILES_PAGE,
+};
+pub use multipart::{
+    part_bytes, part_count, CompletedPart, Completion, PartsAsked, MAX_PARTS_PER_REQUEST,
+    MAX_UPLOAD_BYTES, MULTIPART_VALID_MILLIS, PART_BYTES,
+};
 pub use s3_event::{parse_s3_event, ObjectCreated};
 
 /// The prefix every file's key starts with.
@@ -101,19 +113,31 @@ pub struct UploadDraft {
     pub name: String,
     #[serde(default)]
     pub folder: String,
-    /// The exact size in bytes: the pre-signed PUT is bound to it.
+    /// The exact size in bytes: the pre-signed PUT (or each part's) is bound to it.
     pub size: u64,
     pub content_type: String,
+    /// In parts ([`PART_BYTES`] each): required above [`MAX_SINGLE_UPLOAD_BYTES`],
+    /// allowed for anything longer than one part.
+    #[serde(default)]
+    pub multipart: bool,
 }
 
 impl UploadDraft {
     pub fn check(&self) -> Result<(), String> {
         check_name("name", &self.name)?;
         check_folder(&self.folder)?;
-        if self.size == 0 || self.size > MAX_SINGLE_UPLOAD_BYTES {
+        let size = self.size;
+        if self.multipart {
+            if size <= PART_BYTES || size > MAX_UPLOAD_BYTES {
+                return Err(format!(
+                    "`size` {size}: an upload in parts takes {} to {MAX_UPLOAD_BYTES} bytes (50 GiB)",
+                    PART_BYTES + 1
+                ));
+            }
+        } else if size == 0 || size > MAX_SINGLE_UPLOAD_BYTES {
             return Err(format!(
-                "`size` {}: from 1 byte to {MAX_SINGLE_UPLOAD_BYTES} bytes (100 MiB)",
-                self.size
+                "`size` {size}: one PUT takes 1 byte to {MAX_SINGLE_UPLOAD_BYTES} bytes (100 MiB); \
+                 larger files go in parts (`\"multipart\": true`)"
             ));
         }
         let token = |part: &str| {
@@ -136,6 +160,33 @@ impl UploadDraft {
     }
 }
 
+/// A file renamed or moved: what changes (at least one of the two).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilePlacement {
+    pub name: Option<String>,
+    pub folder: Option<String>,
+}
+
+impl FilePlacement {
+    pub fn check(&self) -> Result<(), String> {
+        if self.name.is_none() && self.folder.is_none() {
+            return Err("give `name`, `folder` or both".into());
+        }
+        if let Some(name) = &self.name {
+            check_name("name", name)?;
+        }
+        self.folder.as_deref().map_or(Ok(()), check_folder)
+    }
+
+    /// `entry` with the new name and folder.
+    pub fn apply(self, mut entry: FileEntry) -> FileEntry {
+        entry.name = self.name.unwrap_or(entry.name);
+        entry.folder = self.folder.unwrap_or(entry.folder);
+        entry
+    }
+}
+
 /// Whether `size` more bytes fit an account using `used` of `capacity`: exactly full is
 /// allowed, a byte more is not.
 pub fn fits(used: u64, size: u64, capacity: u64) -> bool {
@@ -153,6 +204,9 @@ pub struct PendingUpload {
     pub folder: String,
     pub size: u64,
     pub content_type: String,
+    /// S3's ID of the upload, for one in parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multipart: Option<String>,
     /// Who asked: the user's ID (a Web API token acts as its user).
     pub uploader: String,
     pub expires: Millis,
