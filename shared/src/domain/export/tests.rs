@@ -2,7 +2,7 @@
 //! crate), each CSV imported back by the CSV layer to the very same bits, parts split
 //! where Excel needs them, names safe, the channel limit held, ZIP64 where it must be.
 
-use std::io::{Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use proptest::prelude::*;
 
@@ -456,4 +456,67 @@ proptest! {
             prop_assert!(same_values(&got.values, sent), "{:?} came back as {:?}", sent, got.values);
         }
     }
+}
+
+/// An archive behind `zeros` zero bytes that are never stored: how a reader sees an
+/// archive whose last entries and directory lie past 4 GiB.
+struct AfterZeros {
+    zeros: u64,
+    archive: Vec<u8>,
+    at: u64,
+}
+
+impl Read for AfterZeros {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = if self.at < self.zeros {
+            let n = buf.len().min((self.zeros - self.at) as usize);
+            buf[..n].fill(0);
+            n
+        } else {
+            let from = ((self.at - self.zeros) as usize).min(self.archive.len());
+            let n = buf.len().min(self.archive.len() - from);
+            buf[..n].copy_from_slice(&self.archive[from..from + n]);
+            n
+        };
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for AfterZeros {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let end = self.zeros + self.archive.len() as u64;
+        self.at = match to {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::End(back) => end.checked_add_signed(back),
+            SeekFrom::Current(by) => self.at.checked_add_signed(by),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "before the start"))?;
+        Ok(self.at)
+    }
+}
+
+#[test]
+fn entries_and_a_directory_past_4_gib_are_found_through_zip64_records() {
+    let zeros = 5 << 30;
+    let mut zip = ZipStream::after(Vec::new(), DosTime::of(T0, chrono_tz::UTC), zeros);
+    zip.start_entry("plant.csv", EntrySize::Small).unwrap();
+    zip.write(b"time,CH1\r\n").unwrap();
+    zip.start_entry("plant-part2.csv", EntrySize::Small)
+        .unwrap();
+    zip.write(b"more").unwrap();
+    let (archive, summary) = zip.finish().unwrap();
+    assert_eq!(summary.bytes, zeros + archive.len() as u64);
+    let file = AfterZeros {
+        zeros,
+        archive,
+        at: 0,
+    };
+    let mut archive = ::zip::ZipArchive::new(file).expect("a readable ZIP64 archive");
+    assert_eq!(archive.len(), 2);
+    let mut part2 = archive.by_name("plant-part2.csv").unwrap();
+    assert!(part2.header_start() > u64::from(u32::MAX));
+    let mut text = String::new();
+    part2.read_to_string(&mut text).unwrap();
+    assert_eq!(text, "more");
 }
