@@ -133,7 +133,7 @@ impl<W: Write> ExportZip<W> {
     /// Writes a line of the current file: the instant and a value (or none) per channel,
     /// in the order of its header. Starts the file's next part when this one is full.
     pub fn row(&mut self, t: Millis, values: &[Option<Value>]) -> Result<(), ExportError> {
-        let file = self.file.as_mut().ok_or(ExportError::NoFile)?;
+        let file = self.file.as_ref().ok_or(ExportError::NoFile)?;
         if values.len() != file.headings.len() {
             return Err(ExportError::RowWidth {
                 expected: file.headings.len(),
@@ -141,20 +141,12 @@ impl<W: Write> ExportZip<W> {
             });
         }
         if file.rows_in_part == self.rows_per_part {
-            let part = file.part + 1;
-            let name = format!("{}-part{part}.csv", file.base);
-            if self.taken.contains(&name.to_lowercase()) {
-                return Err(ExportError::DuplicateFile(name));
-            }
-            let (headings, size) = (std::mem::take(&mut file.headings), file.size);
-            let started = self.start_part(name, &headings, size);
-            let file = self.file.as_mut().expect("the file was there above");
-            file.headings = headings;
-            file.csv = started?;
-            file.part = part;
-            file.rows_in_part = 0;
+            self.next_part()?;
         }
-        let file = self.file.as_mut().expect("the file was there above");
+        let file = self
+            .file
+            .as_mut()
+            .expect("a file was started, as checked above");
         file.csv.row(t, values, &mut self.chunk);
         file.rows_in_part += 1;
         self.rows += 1;
@@ -164,6 +156,7 @@ impl<W: Write> ExportZip<W> {
         Ok(())
     }
 
+    /// Rows written so far and compressed bytes handed to the sink, for a progress bar.
     pub fn progress(&self) -> Progress {
         Progress {
             rows: self.rows,
@@ -183,6 +176,24 @@ impl<W: Write> ExportZip<W> {
                 bytes: zip.bytes,
             },
         ))
+    }
+
+    /// Ends the current file's part and starts its next, `{base}-part{n}.csv`.
+    fn next_part(&mut self) -> Result<(), ExportError> {
+        let file = self.file.as_ref().expect("only a file going has parts");
+        let part = file.part + 1;
+        let name = format!("{}-part{part}.csv", file.base);
+        if self.taken.contains(&name.to_lowercase()) {
+            return Err(ExportError::DuplicateFile(name));
+        }
+        // At most 32 headings, once per million rows.
+        let (headings, size) = (file.headings.clone(), file.size);
+        let csv = self.start_part(name, &headings, size)?;
+        let file = self.file.as_mut().expect("only a file going has parts");
+        file.csv = csv;
+        file.part = part;
+        file.rows_in_part = 0;
+        Ok(())
     }
 
     fn check_channels(&self, headings: &[String]) -> Result<(), ExportError> {

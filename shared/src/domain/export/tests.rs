@@ -121,6 +121,12 @@ fn an_export_opens_with_another_reader_and_imports_back_to_the_same_bits() {
 }
 
 #[test]
+fn an_export_may_be_held_across_awaits_on_any_thread() {
+    fn send<T: Send>() {}
+    send::<ExportZip<Vec<u8>>>();
+}
+
+#[test]
 fn the_files_carry_the_requests_local_time() {
     let mut export = ExportZip::new(Vec::new(), &tokyo(), T0.plus(59_000));
     export.start_csv("plant", &["CH1"]).unwrap();

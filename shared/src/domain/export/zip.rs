@@ -219,7 +219,8 @@ impl<W: Write> ZipStream<W> {
         Ok(())
     }
 
-    /// Bytes handed to the sink so far; the compressor holds some back until it has more.
+    /// Bytes handed to the sink so far (the compressor holds some back until it has
+    /// more); 0 once the archive is broken.
     pub fn bytes(&self) -> u64 {
         match &self.state {
             State::Between(out) => out.count,
