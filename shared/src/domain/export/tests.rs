@@ -224,6 +224,29 @@ fn given_names_are_made_safe_to_unpack() {
 }
 
 #[test]
+fn another_reader_unpacks_each_named_file_into_the_folder_itself() {
+    let mut export = ExportZip::new(Vec::new(), &tokyo(), T0);
+    let given = [
+        "../../up",
+        "C:\\Windows\\x",
+        "/etc/passwd",
+        "a\u{0}b",
+        "..\\..\\.ssh",
+    ];
+    for name in given {
+        export.start_csv(name, &["CH1"]).unwrap();
+    }
+    let (bytes, summary) = export.finish().unwrap();
+    let mut archive = ::zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    for (i, name) in summary.files.iter().enumerate() {
+        let file = archive.by_index(i).unwrap();
+        let path = file.enclosed_name().expect("a path inside the folder");
+        assert_eq!(path, std::path::Path::new(name), "{:?}", given[i]);
+        assert_eq!(path.components().count(), 1, "{name}");
+    }
+}
+
+#[test]
 fn a_name_the_zip_has_already_is_refused_ignoring_case_and_parts() {
     let mut export = ExportZip::with_rows_per_part(Vec::new(), &tokyo(), T0, 1);
     export.start_csv("a/b", &["CH1"]).unwrap();
