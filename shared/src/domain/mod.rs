@@ -10,6 +10,7 @@ pub mod channel;
 pub mod codec;
 pub mod csv;
 pub mod downsample;
+pub mod export;
 pub mod expr;
 pub mod files;
 pub mod ids;

@@ -6,7 +6,7 @@
 //! says and as Excel and Notepad on Windows expect; import reads LF as well.
 
 use super::time::format_time;
-use super::value::format_value;
+use super::value::push_value;
 use crate::domain::record::{Millis, Value};
 use crate::domain::settings::TimeZone;
 
@@ -49,7 +49,7 @@ impl CsvExport {
         out.push_str(&format_time(t, self.zone));
         for value in values {
             out.push(',');
-            out.push_str(&format_value(value.as_ref()));
+            push_value(value.as_ref(), out);
         }
         out.push_str(LINE_END);
     }

@@ -5,6 +5,8 @@
 //! Very large and very small magnitudes are written with an exponent (`1e300`, not three
 //! hundred digits), which spreadsheets read as well.
 
+use std::fmt::Write;
+
 use crate::domain::record::{Special, Value};
 
 /// Why a value cell was refused.
@@ -34,18 +36,20 @@ pub fn parse_value(cell: &str) -> Result<Option<Value>, ValueProblem> {
         .ok_or_else(|| ValueProblem::NotFinite(cell.to_owned()))
 }
 
-/// Writes a value cell; never needs quoting.
-pub fn format_value(value: Option<&Value>) -> String {
+/// Writes a value cell to `out`; it never needs quoting. Straight into the line, as an
+/// export writes millions of them.
+pub fn push_value(value: Option<&Value>, out: &mut String) {
     match value {
-        None => String::new(),
-        Some(Value::Special(special)) => special.as_str().to_owned(),
+        None => {}
+        Some(Value::Special(special)) => out.push_str(special.as_str()),
         Some(Value::Number(number)) => {
             let magnitude = number.abs();
-            if magnitude == 0.0 || (1e-5..1e16).contains(&magnitude) {
-                format!("{number}")
+            // Writing to a String cannot fail.
+            let _ = if magnitude == 0.0 || (1e-5..1e16).contains(&magnitude) {
+                write!(out, "{number}")
             } else {
-                format!("{number:e}")
-            }
+                write!(out, "{number:e}")
+            };
         }
     }
 }
@@ -53,6 +57,12 @@ pub fn format_value(value: Option<&Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn format_value(value: Option<&Value>) -> String {
+        let mut cell = String::new();
+        push_value(value, &mut cell);
+        cell
+    }
 
     #[test]
     fn numbers_are_short_and_read_back_to_the_same_bits() {

@@ -87,7 +87,7 @@ pub fn check_name(field: &str, name: &str) -> Result<(), String> {
 
 /// Unicode's format characters that reorder or hide text: bidirectional overrides and
 /// isolates, zero-width ones, the byte-order mark.
-fn invisible(c: char) -> bool {
+pub(crate) fn invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
