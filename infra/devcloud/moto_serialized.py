@@ -28,12 +28,18 @@ def main() -> None:
     def serialized(environ, start_response):
         answer = {}
 
+        written = []
+
         def keep(status, headers, exc_info=None):
             answer.update(status=status, headers=headers, exc_info=exc_info)
+            return written.append
 
         with lock:
-            body = b"".join(app(environ, keep))
-        mended = as_s3_answers(body)
+            body = b"".join(written + list(app(environ, keep)))
+        completes_an_upload = environ.get("REQUEST_METHOD") == "POST" and "uploadId=" in environ.get(
+            "QUERY_STRING", ""
+        )
+        mended = as_s3_answers(body) if completes_an_upload else body
         headers = answer["headers"]
         if mended is not body:
             headers = [

@@ -116,7 +116,10 @@ async fn an_upload_is_indexed_once_with_the_sha256_of_what_arrived() {
     // S3 reports it again (it delivers at least once): one entry, the same total.
     let event = json!({"Records": [{
         "eventName": "ObjectCreated:Put",
-        "s3": {"object": {"key": key.replace(' ', "+"), "size": body.len()}}
+        "s3": {
+            "bucket": {"name": devcloud::FILES_BUCKET},
+            "object": {"key": key.replace(' ', "+"), "size": body.len()}
+        }
     }]});
     let sqs = aws_sdk_sqs::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await);
     let queue = sqs
@@ -133,32 +136,63 @@ async fn an_upload_is_indexed_once_with_the_sha256_of_what_arrived() {
             .await
             .unwrap();
     }
+    let waiting = |queue_url: String| {
+        let sqs = sqs.clone();
+        async move {
+            let attributes = sqs
+                .get_queue_attributes()
+                .queue_url(queue_url)
+                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+                .send()
+                .await
+                .unwrap();
+            let count = |name| {
+                attributes
+                    .attributes()
+                    .and_then(|a| a.get(&name))
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or(0)
+            };
+            count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+                + count(
+                    aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+                )
+        }
+    };
+    let files_queue = queue.queue_url().unwrap().to_owned();
     until("the queue handled", || async {
-        let attributes = sqs
-            .get_queue_attributes()
-            .queue_url(queue.queue_url().unwrap())
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
-            .send()
-            .await
-            .unwrap();
-        let count = |name| {
-            attributes
-                .attributes()
-                .and_then(|a| a.get(&name))
-                .and_then(|n| n.parse::<u32>().ok())
-                .unwrap_or(0)
-        };
-        count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-            + count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            == 0
+        waiting(files_queue.clone()).await == 0
     })
     .await;
+    // Handled, not failed: nothing went on to the dead letters.
+    let dead_letters = sqs
+        .get_queue_url()
+        .queue_name(devcloud::FILES_DEAD_LETTER_QUEUE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting(dead_letters.queue_url().unwrap().to_owned()).await,
+        0
+    );
     assert_eq!(listed(&app).await.len(), 1);
     assert_eq!(
         app.cloud.store.files_bytes(&app.account).await.unwrap(),
         body.len() as u64
     );
     assert!(exists(&app, &key).await);
+    // The signed PUT again, with other bytes: S3 takes a key once.
+    assert_eq!(put(&handed["upload"], vec![b'!'; body.len()]).await, 412);
+    let fetched = s3(&app)
+        .await
+        .get_object()
+        .bucket(devcloud::FILES_BUCKET)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let stored = fetched.body.collect().await.unwrap().into_bytes();
+    assert_eq!(sha256(&stored), sha256(&body));
 
     // Deleted: the object, the entry and its bytes; once.
     let path = format!("{FILES}/{}", handed["id"].as_str().unwrap());
@@ -446,6 +480,21 @@ async fn a_file_too_large_for_one_put_goes_in_parts_and_is_indexed_whole() {
             "{refused}"
         );
     }
+    // A completion naming every part of the largest file is read, then refused here.
+    let largest: Vec<Value> = (1..=1_280)
+        .map(|number| json!({"number": number, "etag": format!("\"{}\"", "f".repeat(32))}))
+        .collect();
+    let (status, refused) = app
+        .call("POST", &complete_path, Some(json!({"parts": largest})))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("1280 were given"),
+        "{refused}"
+    );
     let parts = json!([{"number": 1, "etag": first}, {"number": 2, "etag": second}]);
     let (status, completed) = app
         .call("POST", &complete_path, Some(json!({"parts": parts})))

@@ -21,6 +21,7 @@ use crate::input::{
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
 use crate::Api;
+use fieldcloud::domain::files::MAX_COMPLETION_BYTES;
 use fieldcloud::domain::ids::{AlarmId, CalcId, FileId};
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::usecases::random::{Random, ThreadRandom};
@@ -400,7 +401,8 @@ pub async fn group<
             ok(signed.await?)
         }
         GroupRoute::CompleteParts => {
-            let (id, completion) = (file_id(call.params.get("file"))?, json_body(request)?);
+            let id = file_id(call.params.get("file"))?;
+            let completion = json_body_up_to(request, MAX_COMPLETION_BYTES)?;
             let completed =
                 files::complete_parts(store, &api.bucket, principal, group, &id, completion, now);
             accepted(completed.await?)

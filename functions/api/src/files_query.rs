@@ -47,7 +47,8 @@ pub fn files_query(text: &str) -> Result<FilesQuery, ApiError> {
         }
     }
     if let Some(next) = cursor {
-        query.cursor = Some(parse_cursor(&next, query.sort).map_err(ApiError::bad_request)?);
+        let cursor = parse_cursor(&next, query.sort, query.descending);
+        query.cursor = Some(cursor.map_err(ApiError::bad_request)?);
     }
     Ok(query)
 }

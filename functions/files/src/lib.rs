@@ -34,14 +34,10 @@ pub async fn handle_message(
     bucket: &impl Bucket,
     now: Millis,
 ) -> Result<Vec<Arrival>, Failure> {
-    // Not an S3 event: no retry makes it one; it is logged and dropped.
-    let created = match parse_s3_event(body) {
-        Ok(created) => created,
-        Err(why) => {
-            tracing::error!(%why, "files queue message dropped");
-            return Ok(Vec::new());
-        }
-    };
+    // Not an S3 event: no retry makes it one, but it goes on to the dead-letter queue,
+    // whose alarm an operator sees — a change in S3's format must not stop indexing
+    // unnoticed.
+    let created = parse_s3_event(body).map_err(Failure)?;
     let mut arrivals = Vec::with_capacity(created.len());
     for object in &created {
         arrivals.push(index_arrival(store, bucket, object, now).await?);

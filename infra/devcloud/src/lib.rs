@@ -14,6 +14,7 @@ pub mod http;
 pub mod iam;
 pub mod moto;
 pub mod presence;
+pub mod recordings;
 pub mod rule;
 pub mod seed;
 pub mod tables;

@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use devcloud::{fleet, seed, LocalCloud, Ports};
+use devcloud::{fleet, recordings, seed, LocalCloud, Ports};
 use fieldcloud::domain::auth::{Role, SESSION_IDLE_MILLIS};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
@@ -144,6 +144,13 @@ async fn main() -> anyhow::Result<()> {
     let token = cloud
         .session_token(&demo.account.id, "admin", Role::Admin, SESSION_IDLE_MILLIS)
         .await?;
+    if options.fleet {
+        fleet_tasks.push(tokio::spawn(recordings::upload_recordings(
+            cloud.api_url.clone(),
+            token.clone(),
+            demo.group.id.to_string(),
+        )));
+    }
     let now = devcloud::wall_clock();
     let api = &cloud.api_url;
     let logins = logins.join("\n");
@@ -176,6 +183,11 @@ server stands in for both):
   curl -s {moto}/moto-api/data.json
   curl -s {capture}/captured
 
+The fleet uploads a recording to plant-1's drive a minute after the start and every
+ten minutes after; the drive, then one file with a download URL good for five minutes:
+  curl -s -H "Authorization: Bearer $TOKEN" '{api}/v1/groups/plant-1/files?folder=recordings'
+  curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/files/FILE_ID
+
 Logging in yourself answers a token the same way (as "token" in its JSON answer):
   curl -s -X POST {api}/v1/login -d '{{"account":"demo","user":"admin","password":"{demo_password}"}}'
 
@@ -198,7 +210,7 @@ Ctrl-C stops everything.
         },
         fleet = if options.fleet {
             format!(
-                "3 apps of account demo, 5 instruments, a record each every {}s",
+                "3 apps of account demo, 5 instruments, a record each every {}s; a recording to the drive every 10 min",
                 options.interval.as_secs()
             )
         } else {

@@ -68,6 +68,8 @@ impl Bucket for S3Bucket {
             .key(key)
             .content_length(i64::try_from(size).unwrap_or(i64::MAX))
             .content_type(content_type)
+            // Once: a replay of the URL cannot replace what arrived (S3 answers 412).
+            .if_none_match("*")
             .presigned(presigning(valid_seconds)?)
             .await
             .map_err(unavailable)?;
@@ -150,6 +152,7 @@ impl Bucket for S3Bucket {
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
+            .if_none_match("*")
             .multipart_upload(
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(parts))
@@ -163,7 +166,13 @@ impl Bucket for S3Bucket {
             Err(SdkError::ServiceError(e))
                 if matches!(
                     e.err().meta().code(),
-                    Some("InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" | "NoSuchUpload")
+                    Some(
+                        "InvalidPart"
+                            | "InvalidPartOrder"
+                            | "EntityTooSmall"
+                            | "NoSuchUpload"
+                            | "PreconditionFailed"
+                    )
                 ) =>
             {
                 Ok(false)

@@ -26,7 +26,8 @@ pub struct ObjectDigest {
 pub trait Bucket: Send + Sync {
     /// Its name, as S3's events give it.
     fn name(&self) -> &str;
-    /// A PUT of exactly `size` bytes of `content_type` to `key`, valid `valid_seconds`.
+    /// A PUT of exactly `size` bytes of `content_type` to `key`, valid `valid_seconds`,
+    /// taken only while nothing is at `key`.
     async fn sign_put(
         &self,
         key: &str,

@@ -171,8 +171,13 @@ pub async fn sign_parts(
     let (pending, upload_id) = expected_in_parts(store, principal, group, id, now).await?;
     asked.check(pending.size).map_err(Refused::invalid)?;
     let key = object_key(&pending.account, &pending.group, id);
-    // Never past the upload's own end.
+    // Never past the upload's own end; a URL must be good for a second at least.
     let valid = UPLOAD_VALID_MILLIS.min(pending.expires.0 - now.0);
+    if valid < 1_000 {
+        return Err(Refused::not_found(format!(
+            "the upload of file `{id}` has expired"
+        )));
+    }
     let mut parts = Vec::with_capacity(asked.parts.len());
     for number in asked.parts {
         let size = part_bytes(pending.size, number).expect("checked against the size");
@@ -333,6 +338,8 @@ pub async fn delete(
         };
         let key = object_key(&pending.account, &pending.group, id);
         bucket.abort_multipart(&key, &upload_id).await?;
+        // Completed just before: the object goes too, and its report then finds nothing.
+        bucket.delete(&key).await?;
         return Ok(Deleted {
             deleted: id.clone(),
         });
@@ -414,6 +421,19 @@ pub async fn index_arrival(
         ))
         .await;
     }
+    let capacity = match store.account(&account).await? {
+        Some(holder) => holder.plan_at(now).limits().storage_bytes,
+        None => 0,
+    };
+    // A first look at the room left, before the file is read through: the transaction
+    // that indexes it decides, this spares reading what cannot fit.
+    let used = store.files_bytes(&account).await?;
+    if !fits(used, pending.size, capacity) {
+        return removed(format!(
+            "the account's files would pass its plan's storage ({capacity} bytes)"
+        ))
+        .await;
+    }
     let Some(digest) = bucket.digest(&created.key).await? else {
         return Ok(Arrival::Gone);
     };
@@ -424,10 +444,6 @@ pub async fn index_arrival(
         ))
         .await;
     }
-    let capacity = match store.account(&account).await? {
-        Some(holder) => holder.plan_at(now).limits().storage_bytes,
-        None => 0,
-    };
     let sha256 = digest.sha256;
     let entry = FileEntry::of(pending, sha256.clone(), now);
     match store.index_file(&entry, capacity).await? {

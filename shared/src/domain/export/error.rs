@@ -13,7 +13,7 @@ pub enum ExportError {
     Channel { heading: String, reason: String },
     #[error("channel `{0}` is a column of this file already; each channel has one column")]
     DuplicateChannel(String),
-    #[error("file name {0:?} has nothing left once characters that are not allowed in file names are taken out")]
+    #[error("file name {0:?} is only dots, spaces or characters not allowed in file names")]
     BadName(String),
     #[error("the export has a file named {0} already (names are compared ignoring case)")]
     DuplicateFile(String),

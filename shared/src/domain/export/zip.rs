@@ -18,7 +18,7 @@ use super::error::ExportError;
 use crate::domain::record::Millis;
 
 /// Level 3: on a year of 32 channels a minute (benches/export.rs) it is a quarter to a
-/// third faster than zlib's default 6 for a ZIP 4.5% larger (36.3 MiB against 34.8);
+/// third faster than zlib's default 6 for a ZIP 4.3% larger (36.3 MiB against 34.8);
 /// level 1 (fixed Huffman codes) is a third faster still, but 66% larger (60.2 MiB).
 /// Lambda bills the time.
 const LEVEL: u32 = 3;

@@ -37,9 +37,22 @@ pub struct FilesCursor {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum SortKey {
-    Name(String),
+    /// Folded to lower case once, not at each comparison; then the name as it is.
+    Name {
+        folded: String,
+        name: String,
+    },
     Size(u64),
     Time(i64),
+}
+
+impl SortKey {
+    fn name(name: &str) -> SortKey {
+        SortKey::Name {
+            folded: name.to_lowercase(),
+            name: name.to_owned(),
+        }
+    }
 }
 
 /// What a listing asks for.
@@ -81,7 +94,7 @@ pub struct FilesPage {
 
 fn key_of(entry: &FileEntry, sort: FileSort) -> SortKey {
     match sort {
-        FileSort::Name => SortKey::Name(entry.name.clone()),
+        FileSort::Name => SortKey::name(&entry.name),
         FileSort::Size => SortKey::Size(entry.size),
         FileSort::Time => SortKey::Time(entry.uploaded.0),
     }
@@ -89,10 +102,13 @@ fn key_of(entry: &FileEntry, sort: FileSort) -> SortKey {
 
 fn compare_keys(a: &SortKey, b: &SortKey) -> Ordering {
     match (a, b) {
-        (SortKey::Name(a), SortKey::Name(b)) => a
-            .to_lowercase()
-            .cmp(&b.to_lowercase())
-            .then_with(|| a.cmp(b)),
+        (
+            SortKey::Name { folded, name },
+            SortKey::Name {
+                folded: other_folded,
+                name: other,
+            },
+        ) => folded.cmp(other_folded).then_with(|| name.cmp(other)),
         (SortKey::Size(a), SortKey::Size(b)) => a.cmp(b),
         (SortKey::Time(a), SortKey::Time(b)) => a.cmp(b),
         // A cursor of another sort is refused when it is read; never compared.
@@ -134,7 +150,7 @@ pub fn page(mut files: Vec<FileEntry>, query: &FilesQuery) -> FilesPage {
     let next = more
         .then(|| keyed.last())
         .flatten()
-        .map(|(key, file)| encode_cursor(key, &file.id));
+        .map(|(key, file)| encode_cursor(key, &file.id, query.descending));
     FilesPage {
         folder: query.folder.clone(),
         folders: folders.filter(|_| query.cursor.is_none()),
@@ -156,17 +172,23 @@ fn child_folder(parent: &str, folder: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn encode_cursor(key: &SortKey, id: &FileId) -> String {
-    let text = match key {
-        SortKey::Name(name) => format!("n{id}:{name}"),
-        SortKey::Size(size) => format!("s{id}:{size}"),
-        SortKey::Time(time) => format!("t{id}:{time}"),
+/// The sort's letter, upper case for the descending order, then the file and its key.
+fn encode_cursor(key: &SortKey, id: &FileId, descending: bool) -> String {
+    let (kind, value) = match key {
+        SortKey::Name { name, .. } => ('n', name.clone()),
+        SortKey::Size(size) => ('s', size.to_string()),
+        SortKey::Time(time) => ('t', time.to_string()),
     };
-    URL_SAFE_NO_PAD.encode(text)
+    let kind = if descending {
+        kind.to_ascii_uppercase()
+    } else {
+        kind
+    };
+    URL_SAFE_NO_PAD.encode(format!("{kind}{id}:{value}"))
 }
 
-/// Reads the `next` of a page listed by `sort`.
-pub fn parse_cursor(next: &str, sort: FileSort) -> Result<FilesCursor, String> {
+/// Reads the `next` of a page listed by `sort` in the `descending` order or not.
+pub fn parse_cursor(next: &str, sort: FileSort, descending: bool) -> Result<FilesCursor, String> {
     let refused = || format!("`cursor` {next:?} is not the `next` of a page sorted this way");
     let text = URL_SAFE_NO_PAD
         .decode(next.as_bytes())
@@ -175,9 +197,12 @@ pub fn parse_cursor(next: &str, sort: FileSort) -> Result<FilesCursor, String> {
         .ok_or_else(refused)?;
     let (head, value) = text.split_once(':').ok_or_else(refused)?;
     let (kind, id) = head.split_at_checked(1).ok_or_else(refused)?;
+    if descending != kind.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(refused());
+    }
     let id = FileId::parse(id).map_err(|_| refused())?;
-    let key = match (kind, sort) {
-        ("n", FileSort::Name) => SortKey::Name(value.to_owned()),
+    let key = match (kind.to_ascii_lowercase().as_str(), sort) {
+        ("n", FileSort::Name) => SortKey::name(value),
         ("s", FileSort::Size) => SortKey::Size(value.parse().map_err(|_| refused())?),
         ("t", FileSort::Time) => SortKey::Time(value.parse().map_err(|_| refused())?),
         _ => return Err(refused()),

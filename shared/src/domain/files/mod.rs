@@ -22,8 +22,8 @@ pub use listing::{
     MAX_FILES_PAGE,
 };
 pub use multipart::{
-    part_bytes, part_count, CompletedPart, Completion, PartsAsked, MAX_PARTS_PER_REQUEST,
-    MAX_UPLOAD_BYTES, MULTIPART_VALID_MILLIS, PART_BYTES,
+    part_bytes, part_count, CompletedPart, Completion, PartsAsked, MAX_COMPLETION_BYTES,
+    MAX_PARTS_PER_REQUEST, MAX_UPLOAD_BYTES, MULTIPART_VALID_MILLIS, PART_BYTES,
 };
 pub use s3_event::{parse_s3_event, ObjectCreated};
 
@@ -85,10 +85,21 @@ pub fn check_name(field: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Unicode's format characters that reorder or hide text: bidirectional overrides and
-/// isolates, zero-width ones, the byte-order mark.
+/// Characters that reorder, break or hide text: bidirectional marks, overrides and
+/// isolates, zero-width ones, line and paragraph separators, the soft hyphen, the
+/// byte-order mark, tag characters.
 pub(crate) fn invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// A folder path: names joined by `/`, the root being empty; at most
@@ -130,7 +141,7 @@ impl UploadDraft {
         if self.multipart {
             if size <= PART_BYTES || size > MAX_UPLOAD_BYTES {
                 return Err(format!(
-                    "`size` {size}: an upload in parts takes {} to {MAX_UPLOAD_BYTES} bytes (50 GiB)",
+                    "`size` {size}: an upload in parts takes {} to {MAX_UPLOAD_BYTES} bytes (10 GiB)",
                     PART_BYTES + 1
                 ));
             }

@@ -6,8 +6,12 @@ use serde::Deserialize;
 
 /// Every part but the last is this long (S3 wants at least 5 MiB but for the last).
 pub const PART_BYTES: u64 = 8 * 1024 * 1024;
-/// The largest file: S3 takes at most 10,000 parts; 50 GiB is 6,400 of ours.
-pub const MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024 * 1024;
+/// The largest file: what the `files` function reads through for its SHA-256 well
+/// within its 15 minutes (1,280 of our parts; S3 would take 10,000).
+pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024 * 1024;
+/// The largest completion body: every part of the largest file with its ETag (about 60
+/// bytes a part), with room to spare.
+pub const MAX_COMPLETION_BYTES: usize = 128 * 1024;
 /// The most part URLs one request signs.
 pub const MAX_PARTS_PER_REQUEST: usize = 100;
 /// How long an upload in parts may take, start to completion.

@@ -165,7 +165,9 @@ fn all_pages(files: &[FileEntry], mut query: FilesQuery) -> (Vec<FileEntry>, usi
         pages += 1;
         seen.extend(listed.files);
         match listed.next {
-            Some(next) => query.cursor = Some(parse_cursor(&next, query.sort).unwrap()),
+            Some(next) => {
+                query.cursor = Some(parse_cursor(&next, query.sort, query.descending).unwrap())
+            }
             None => return (seen, pages),
         }
     }
@@ -255,7 +257,7 @@ fn a_folder_lists_its_own_files_and_the_folders_directly_below() {
 }
 
 #[test]
-fn a_cursor_is_read_only_under_the_sort_that_made_it() {
+fn a_cursor_is_read_only_under_the_sort_and_order_that_made_it() {
     let files: Vec<FileEntry> = (1..=3).map(|i| entry(i, "x.csv", "", 7, 9)).collect();
     let query = FilesQuery {
         sort: FileSort::Size,
@@ -263,14 +265,15 @@ fn a_cursor_is_read_only_under_the_sort_that_made_it() {
         ..FilesQuery::default()
     };
     let next = page(files, &query).next.unwrap();
-    assert!(parse_cursor(&next, FileSort::Size).is_ok());
-    for (text, sort) in [
-        (next.as_str(), FileSort::Name),
-        (next.as_str(), FileSort::Time),
-        ("!!", FileSort::Size),
-        ("bm90LWEtY3Vyc29y", FileSort::Name),
+    assert!(parse_cursor(&next, FileSort::Size, false).is_ok());
+    for (text, sort, descending) in [
+        (next.as_str(), FileSort::Size, true),
+        (next.as_str(), FileSort::Name, false),
+        (next.as_str(), FileSort::Time, false),
+        ("!!", FileSort::Size, false),
+        ("bm90LWEtY3Vyc29y", FileSort::Name, false),
     ] {
-        let error = parse_cursor(text, sort).unwrap_err();
+        let error = parse_cursor(text, sort, descending).unwrap_err();
         assert!(error.contains("`cursor`"), "{error}");
     }
 }
@@ -328,7 +331,18 @@ fn parts_add_up_to_exactly_the_size_handed_out() {
     }
     assert_eq!(part_count(PART_BYTES + 1), 2);
     assert_eq!(part_bytes(PART_BYTES + 1, 2), Some(1));
-    assert_eq!(part_count(MAX_UPLOAD_BYTES), 6_400);
+    assert_eq!(part_count(MAX_UPLOAD_BYTES), 1_280);
+}
+
+#[test]
+fn the_completion_of_the_largest_file_fits_the_body_a_completion_may_have() {
+    let parts: Vec<serde_json::Value> = (1..=part_count(MAX_UPLOAD_BYTES))
+        .map(|number| serde_json::json!({"number": number, "etag": format!("\"{}\"", "f".repeat(32))}))
+        .collect();
+    let body = serde_json::json!({ "parts": parts }).to_string();
+    assert!(body.len() < MAX_COMPLETION_BYTES, "{} bytes", body.len());
+    let completion: Completion = serde_json::from_str(&body).unwrap();
+    assert_eq!(completion.check(MAX_UPLOAD_BYTES), Ok(()));
 }
 
 #[test]
@@ -400,4 +414,32 @@ fn a_completion_names_each_part_once_in_order() {
         let error = complete(parts).unwrap_err();
         assert!(error.contains(why), "{error} / {why}");
     }
+}
+
+#[test]
+fn every_character_that_reorders_breaks_or_hides_text_is_refused_in_a_name() {
+    for hidden in [
+        '\u{00AD}',
+        '\u{061C}',
+        '\u{180E}',
+        '\u{200B}',
+        '\u{200F}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{202A}',
+        '\u{202E}',
+        '\u{2066}',
+        '\u{FEFF}',
+        '\u{E0001}',
+        '\u{E007F}',
+    ] {
+        let name = format!("report{hidden}.csv");
+        let error = check_name("name", &name).unwrap_err();
+        assert!(
+            error.contains("invisible"),
+            "U+{:04X}: {error}",
+            u32::from(hidden)
+        );
+    }
+    assert_eq!(check_name("name", "Bericht März 炉温.csv"), Ok(()));
 }
