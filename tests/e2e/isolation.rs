@@ -153,14 +153,21 @@ struct Named<'a> {
     id: &'a str,
     alarm: &'a str,
     file: &'a str,
+    job: &'a str,
 }
 
 /// A path of `ROUTES` with its placeholders filled in.
 fn fill(pattern: &str, group: &str, app: &str, named: &Named) -> String {
-    let Named { id, alarm, file } = *named;
+    let Named {
+        id,
+        alarm,
+        file,
+        job,
+    } = *named;
     pattern
         .replace("{group}", group)
         .replace("{file}", file)
+        .replace("{job}", job)
         .replace("{app}", app)
         .replace("{id}", id)
         .replace("{alarm}", alarm)
@@ -172,6 +179,11 @@ fn fill(pattern: &str, group: &str, app: &str, named: &Named) -> String {
         .replace("{token}", id)
         .replace("{team}", "secret-team")
         .replace("{serial}", "LR-1")
+}
+
+/// An export of acme's channel, over all the time records may have.
+fn export_body() -> serde_json::Value {
+    json!({"channels": ["gw-a/LR-1/CH1"], "from": 946_684_800_000_i64, "to": 4_102_444_800_000_i64})
 }
 
 #[tokio::test]
@@ -191,6 +203,7 @@ async fn every_route_but_the_public_ones_refuses_a_request_without_a_token() {
             id: "abc",
             alarm: "abc",
             file: "0123456789abcdef01234567",
+            job: "0123456789abcdef01234567",
         };
         let path = fill(pattern, "plant", "gw-a", &unknown);
         let response = reqwest::Client::new()
@@ -248,6 +261,11 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         .await;
     assert_eq!(status, 201, "{team}");
     let file_id = uploaded(&app, "secret-file.csv", "secret-folder", b"secret").await;
+    let (status, export) = app
+        .call("POST", "/v1/groups/plant/exports", Some(export_body()))
+        .await;
+    assert_eq!(status, 202, "{export}");
+    let job_id = export["id"].as_str().unwrap().to_owned();
     let secrets = [
         "secret-file.csv",
         "secret-folder",
@@ -295,6 +313,10 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             ("POST", p) if p.ends_with("/files/{file}/complete") => {
                 json!({"parts": [{"number": 1, "etag": "\"0\""}]})
             }
+            ("POST", p) if p.ends_with("/exports") => export_body(),
+            ("POST", p) if p.ends_with("/imports") => {
+                json!({"file": file_id, "app": "gw-a", "instrument": "LR-9"})
+            }
             ("POST", p) if p.ends_with("/files") => {
                 json!({"name": "taken over.csv", "size": 1, "content_type": "text/csv"})
             }
@@ -318,6 +340,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             id: &calc_id,
             alarm: &alarm_id,
             file: &file_id,
+            job: &job_id,
         };
         for path in [
             fill(pattern, "plant", "gw-a", &named),
@@ -349,6 +372,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
                 || path.contains(&calc_id)
                 || path.contains(&alarm_id)
                 || path.contains(&file_id)
+                || path.contains(&job_id)
                 || path.contains("/users/")
                 || path.contains("/teams/")
                 || path.contains("/api-tokens/");

@@ -2,7 +2,9 @@
 
 use lambda_http::{Body, Request};
 
-use fieldcloud::domain::ids::{AlarmId, AppId, CalcId, FileId, GroupId, InstrumentSerial, UserId};
+use fieldcloud::domain::ids::{
+    AlarmId, AppId, CalcId, FileId, GroupId, InstrumentSerial, JobId, UserId,
+};
 use fieldcloud::domain::inbox::NotificationId;
 use fieldcloud::domain::record::Millis;
 
@@ -74,6 +76,10 @@ pub fn alarm_id(text: &str) -> Result<AlarmId, ApiError> {
 
 pub fn file_id(text: &str) -> Result<FileId, ApiError> {
     FileId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+pub fn job_id(text: &str) -> Result<JobId, ApiError> {
+    JobId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 pub fn calc_id(text: &str) -> Result<CalcId, ApiError> {

@@ -1,5 +1,5 @@
-//! The `files` Lambda's entry point: build the context once, then index each message's
-//! objects (the event source mapping hands over one message at a time).
+//! The `files` Lambda's entry point: build the context once, then handle each message
+//! (the event source mapping hands over one message at a time).
 
 use aws_lambda_events::sqs::SqsEvent;
 use fieldcloud::adapters::context::Ctx;
@@ -12,12 +12,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let ctx = Ctx::from_env().await?;
     let bucket = ctx.files_bucket()?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let (store, bucket) = (&ctx.store, &bucket);
+        let (store, records, bucket) = (&ctx.store, &ctx.records, &bucket);
         async move {
             for message in &event.payload.records {
                 let body = message.body.as_deref().unwrap_or_default();
                 let now = Millis(chrono::Utc::now().timestamp_millis());
-                files::handle_message(body, store, bucket, now).await?;
+                files::handle_message(body, store, records, bucket, now).await?;
             }
             Ok::<(), files::Failure>(())
         }

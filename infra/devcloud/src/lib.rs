@@ -32,7 +32,7 @@ use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::s3::S3Bucket;
 use fieldcloud::adapters::ses::SesMailer;
-use fieldcloud::adapters::sqs::{SqsJobQueue, SqsNotifyQueue, SqsQueues};
+use fieldcloud::adapters::sqs::{SqsDataJobQueue, SqsJobQueue, SqsNotifyQueue, SqsQueues};
 use fieldcloud::adapters::webhooks::HttpWebhooks;
 use fieldcloud::domain::app_status::PresenceEvent;
 use fieldcloud::domain::auth::{Role, Session};
@@ -189,12 +189,13 @@ impl LocalCloud {
             )
         };
         let (recompute_store, recompute_records) = function_tables(&recompute);
-        let (files_store, _) = function_tables(&files_clients);
+        let (files_store, files_records) = function_tables(&files_clients);
         tokio::spawn(worker::run(
             sqs.clone(),
             files_queue_url.clone(),
             FilesConsumer {
                 store: files_store,
+                records: files_records,
                 bucket: S3Bucket::new(files_clients.s3.clone(), FILES_BUCKET),
             },
         ));
@@ -276,6 +277,7 @@ impl LocalCloud {
             queues: SqsQueues {
                 jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
                 notify: SqsNotifyQueue::new(api_clients.sqs.clone(), notify_queue_url.clone()),
+                files: SqsDataJobQueue::new(api_clients.sqs.clone(), files_queue_url.clone()),
             },
             mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),
             things: app_identities(&config, &api_clients.iot, mqtt).await?,
@@ -501,12 +503,13 @@ impl worker::Consumer for RecomputeConsumer {
 /// The files function as its queue's consumer.
 struct FilesConsumer {
     store: DynamoStore,
+    records: DynamoRecords,
     bucket: S3Bucket,
 }
 
 impl worker::Consumer for FilesConsumer {
     async fn handle_message(&self, body: &str) -> Result<(), String> {
-        files::handle_message(body, &self.store, &self.bucket, wall_clock())
+        files::handle_message(body, &self.store, &self.records, &self.bucket, wall_clock())
             .await
             .map(drop)
             .map_err(|failure| failure.0)

@@ -14,6 +14,7 @@ mod apps;
 mod audit;
 mod bucket;
 mod calculated;
+mod data_jobs;
 mod deliveries;
 mod destinations;
 mod files;
@@ -44,6 +45,7 @@ pub use apps::Apps;
 pub use audit::AuditLog;
 pub use bucket::{Bucket, ObjectDigest, SignedRequest};
 pub use calculated::CalculatedChannels;
+pub use data_jobs::{DataJobQueue, DataJobs};
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
 pub use files::{Files, Indexed};
@@ -119,6 +121,7 @@ pub trait Store:
     + NotificationDestinations
     + Deliveries
     + Files
+    + DataJobs
     + Users
     + Sessions
     + Throttle
@@ -144,6 +147,7 @@ impl<T> Store for T where
         + NotificationDestinations
         + Deliveries
         + Files
+        + DataJobs
         + Users
         + Sessions
         + Throttle
