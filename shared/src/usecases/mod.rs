@@ -20,6 +20,7 @@ pub mod data_jobs;
 pub mod destinations;
 pub mod export;
 pub mod files;
+pub mod folders;
 pub mod groups;
 pub mod import;
 pub mod inbox;
