@@ -1,12 +1,15 @@
-//! Fuzzes the CSV import parser: any text, fed line by line as a Lambda streams an S3
-//! object, is either refused or read without a panic; a strict import that succeeds
+//! Fuzzes the CSV import parser: any bytes, fed in chunks as the `files` Lambda reads an
+//! S3 object, are either refused or read without a panic, to the same rows as the lines
+//! read whole; a strict import that succeeds
 //! agrees with a skipping one; and every file accepted, exported again, imports back to
 //! the very same channels, instants and values (numbers bit for bit).
 
 #![no_main]
 
-use fieldcloud::domain::csv::{import, CsvExport, ImportLimits, Imported, OnBadLine};
-use fieldcloud::domain::record::Value;
+use fieldcloud::domain::csv::{
+    import, CsvExport, ImportLimits, Imported, Lines, OnBadLine, StreamedImport,
+};
+use fieldcloud::domain::record::{Millis, Value};
 use fieldcloud::domain::settings::TimeZone;
 use libfuzzer_sys::fuzz_target;
 
@@ -33,7 +36,32 @@ fn same_rows(a: &Imported, b: &Imported) -> bool {
             .all(|(x, y)| x.t == y.t && same_values(&x.values, &y.values))
 }
 
+/// `bytes` read as the `files` function reads an S3 object, in ranges (of a size the
+/// first byte picks), up to the first error that stops the reading.
+fn streamed(bytes: &[u8]) -> Lines {
+    let chunk = usize::from(bytes.first().copied().unwrap_or(1)).max(1);
+    let mut stream = StreamedImport::new(LIMITS, Millis(i64::MAX));
+    let mut out = Vec::new();
+    let fatal = |lines: &Lines| {
+        lines
+            .iter()
+            .any(|line| line.as_ref().is_err_and(|e| e.problem.is_fatal()))
+    };
+    for piece in bytes.chunks(chunk) {
+        let lines = stream.push(piece);
+        let stop = fatal(&lines);
+        out.extend(lines);
+        if stop {
+            return out;
+        }
+    }
+    out.extend(stream.finish().0);
+    out
+}
+
 fuzz_target!(|bytes: &[u8]| {
+    // Any bytes, UTF-8 or not, cut anywhere: read or refused, never a panic.
+    let streamed = streamed(bytes);
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
@@ -42,6 +70,16 @@ fuzz_target!(|bytes: &[u8]| {
         let skipping = skipping.as_ref().expect("a file read strictly reads skipping");
         assert_eq!(skipping.skipped_count, 0);
         assert!(same_rows(&strict, skipping));
+        // Streamed, the same rows.
+        let rows: Vec<_> = streamed
+            .into_iter()
+            .map(|line| line.expect("a file read strictly streams without errors"))
+            .collect();
+        assert_eq!(rows.len(), strict.rows.len());
+        assert!(rows
+            .iter()
+            .zip(&strict.rows)
+            .all(|(x, y)| x.t == y.t && same_values(&x.values, &y.values)));
     }
     let Ok(imported) = skipping else {
         return;
