@@ -157,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         r#"
 fieldcloud local cloud is running (it keeps nothing: every start begins empty)
-  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queues fieldcloud-recompute, fieldcloud-notify
+  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queues fieldcloud-recompute, fieldcloud-notify, fieldcloud-files, fieldcloud-jobs
   MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
   API                  {api}{api_v6}{lan}
   webhook capture      {capture}   stands in for Slack and WeCom
@@ -187,6 +187,11 @@ The fleet uploads a recording to plant-1's drive a minute after the start and ev
 ten minutes after; the drive, then one file with a download URL good for five minutes:
   curl -s -H "Authorization: Bearer $TOKEN" '{api}/v1/groups/plant-1/files?folder=recordings'
   curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/files/FILE_ID
+
+The same two channels over that range as a ZIP of CSV files Excel opens: the export
+runs in the background; read its job until it is "done", with a download URL:
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/exports -d '{{"channels":["sim-gw-1/LR8450-0001/CH1-1","sim-gw-2/PW3390-0001/U1"],"from":{from},"to":{to}}}'
+  curl -s -H "Authorization: Bearer $TOKEN" {api}/v1/groups/plant-1/exports/JOB_ID
 
 Logging in yourself answers a token the same way (as "token" in its JSON answer):
   curl -s -X POST {api}/v1/login -d '{{"account":"demo","user":"admin","password":"{demo_password}"}}'
