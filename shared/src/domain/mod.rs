@@ -12,6 +12,7 @@ pub mod csv;
 pub mod downsample;
 pub mod export;
 pub mod expr;
+pub mod file_alarm;
 pub mod files;
 pub mod ids;
 pub mod inbox;

@@ -16,6 +16,7 @@ mod bucket;
 mod calculated;
 mod deliveries;
 mod destinations;
+mod file_alarms;
 mod files;
 mod groups;
 mod inbox;
@@ -46,6 +47,7 @@ pub use bucket::{Bucket, ObjectDigest, SignedRequest};
 pub use calculated::CalculatedChannels;
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
+pub use file_alarms::FileAlarms;
 pub use files::{Files, Indexed};
 pub use groups::Groups;
 pub use inbox::{Inbox, InboxRange};
@@ -102,7 +104,7 @@ pub enum Saved {
 }
 
 /// Everything the table holds: configuration (accounts, groups, apps, instruments,
-/// calculated channels, data alarms, their states, the inbox and its read marks, the drive's
+/// calculated channels, data and file alarms, their states, the inbox and its read marks, the drive's
 /// index) and identity (users, sessions, throttles, single-use codes and
 /// links, tokens, teams, the audit log). For code that needs all or most of it; code that
 /// needs a few ports names those.
@@ -119,6 +121,7 @@ pub trait Store:
     + NotificationDestinations
     + Deliveries
     + Files
+    + FileAlarms
     + Users
     + Sessions
     + Throttle
@@ -144,6 +147,7 @@ impl<T> Store for T where
         + NotificationDestinations
         + Deliveries
         + Files
+        + FileAlarms
         + Users
         + Sessions
         + Throttle

@@ -17,6 +17,7 @@ pub mod calculated;
 pub mod calculation;
 pub mod caller;
 pub mod destinations;
+pub mod file_alarms;
 pub mod files;
 pub mod groups;
 pub mod inbox;

@@ -73,6 +73,7 @@ mod audit;
 mod calculated;
 mod deliveries;
 mod destinations;
+mod file_alarms;
 mod files;
 mod groups;
 mod inbox;
