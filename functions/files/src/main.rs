@@ -1,5 +1,6 @@
 //! The `files` Lambda's entry point: build the context once, then index each message's
-//! objects (the event source mapping hands over one message at a time).
+//! objects and tell their file alarms (the event source mapping hands over one message
+//! at a time).
 
 use aws_lambda_events::sqs::SqsEvent;
 use fieldcloud::adapters::context::Ctx;
@@ -11,13 +12,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let ctx = Ctx::from_env().await?;
     let bucket = ctx.files_bucket()?;
+    let notify_queue = ctx.notify_queue()?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let (store, bucket) = (&ctx.store, &bucket);
+        let (store, bucket, notify_queue) = (&ctx.store, &bucket, &notify_queue);
         async move {
             for message in &event.payload.records {
                 let body = message.body.as_deref().unwrap_or_default();
                 let now = Millis(chrono::Utc::now().timestamp_millis());
-                files::handle_message(body, store, bucket, now).await?;
+                files::handle_message(body, store, bucket, notify_queue, now).await?;
             }
             Ok::<(), files::Failure>(())
         }

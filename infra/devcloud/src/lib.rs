@@ -196,6 +196,10 @@ impl LocalCloud {
             FilesConsumer {
                 store: files_store,
                 bucket: S3Bucket::new(files_clients.s3.clone(), FILES_BUCKET),
+                notify_queue: SqsNotifyQueue::new(
+                    files_clients.sqs.clone(),
+                    notify_queue_url.clone(),
+                ),
             },
         ));
         // Receiving and deleting messages is Lambda's event source mapping, not the
@@ -498,15 +502,17 @@ impl worker::Consumer for RecomputeConsumer {
     }
 }
 
-/// The files function as its queue's consumer.
+/// The files function as its queue's consumer, with its own clients.
 struct FilesConsumer {
     store: DynamoStore,
     bucket: S3Bucket,
+    notify_queue: SqsNotifyQueue,
 }
 
 impl worker::Consumer for FilesConsumer {
     async fn handle_message(&self, body: &str) -> Result<(), String> {
-        files::handle_message(body, &self.store, &self.bucket, wall_clock())
+        let (store, bucket, queue) = (&self.store, &self.bucket, &self.notify_queue);
+        files::handle_message(body, store, bucket, queue, wall_clock())
             .await
             .map(drop)
             .map_err(|failure| failure.0)
