@@ -1,8 +1,10 @@
 //! File alarms end to end: a rule set over the API, an upload PUT to the emulator's S3
 //! and indexed by the `files` function, the group told through its inbox and its Slack
-//! once — however often S3 reports the upload; an upload no rule matches tells nothing;
-//! bad rules are refused naming what is wrong.
+//! once — however often S3 reports the upload, and again after a crash between the
+//! index and the notice; an upload no rule matches tells nothing; bad rules are refused
+//! naming what is wrong.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use fieldcloud::domain::plan::Plan;
 use serde_json::{json, Value};
 
@@ -178,17 +180,7 @@ async fn an_upload_a_file_alarm_matches_is_told_once_however_often_s3_reports_it
             "object": {"key": format!("files/acme/plant/{file}"), "size": body.len()}
         }
     }]});
-    let queue = files_queue(&app).await;
-    for _ in 0..2 {
-        sqs(&app)
-            .await
-            .send_message()
-            .queue_url(&queue)
-            .message_body(event.to_string())
-            .send()
-            .await
-            .unwrap();
-    }
+    report_again(&app, &event, 2).await;
     until(
         "every report handled and every notice delivered",
         || async {
@@ -207,6 +199,42 @@ async fn an_upload_a_file_alarm_matches_is_told_once_however_often_s3_reports_it
         "{posts:?}"
     );
     assert!(mail_subjects(&app).await.is_empty(), "no mail destination");
+
+    // A crash after the index was written and before the notice was: the file indexed,
+    // its notice nowhere. The report's redelivery tells it, under the same ID.
+    let id = told[0]["id"].as_str().unwrap().to_owned();
+    let dynamodb =
+        aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await);
+    dynamodb
+        .delete_item()
+        .table_name(devcloud::REGISTRY_TABLE)
+        .key("pk", AttributeValue::S("INBOX#acme#plant".into()))
+        .key("sk", AttributeValue::S(format!("NOTE#{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(file_notices(&app).await.is_empty());
+    report_again(&app, &event, 1).await;
+    until("the notice told again", || async {
+        file_notices(&app).await.len() == 1
+    })
+    .await;
+    assert_eq!(file_notices(&app).await[0]["id"], json!(id));
+}
+
+/// Sends the S3 event `event` to the files queue `times` times, as S3 reporting again.
+async fn report_again(app: &TestCloud, event: &Value, times: usize) {
+    let queue = files_queue(app).await;
+    for _ in 0..times {
+        sqs(app)
+            .await
+            .send_message()
+            .queue_url(&queue)
+            .message_body(event.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]

@@ -258,3 +258,33 @@ async fn a_replaced_rule_keeps_its_id_and_creation_time() {
     let missing = replace(&drive.store, &drive.principal, &drive.group, &other, draft).await;
     assert!(matches!(missing, Err(Refused::NotFound(_))));
 }
+
+#[tokio::test]
+async fn an_upload_is_matched_against_its_own_accounts_rules_only() {
+    let drive = Drive::new().await;
+    // Another account with a group of the same name, and a rule that would match.
+    let rival = account(&drive.store, "file-alarms", "rival").await;
+    let rivals_plant = created_group(&drive.store, &rival.id, "plant").await;
+    let rule = FileAlarm {
+        account: rival.id.clone(),
+        group: rivals_plant.id.clone(),
+        id: FileAlarmId::parse("spy").unwrap(),
+        name: "Everything".into(),
+        filter: FileFilter::default(),
+        created: Millis(0),
+    };
+    let created = drive.store.create_file_alarm(&rule, 50).await.unwrap();
+    assert_eq!(created, Created::Created);
+    let file = drive.upload(1, "rec-01.csv", None, T0).await;
+    assert_eq!(drive.indexed(&file).await, 0);
+    // Nor does the rival's key reach acme's file.
+    let told = on_indexed(
+        &drive.store,
+        &drive.queue,
+        &rival.id,
+        &rivals_plant.id,
+        &file,
+    );
+    assert_eq!(told.await.unwrap(), 0);
+    assert!(drive.queue.take().is_empty());
+}
