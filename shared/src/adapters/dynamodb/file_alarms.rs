@@ -5,12 +5,12 @@
 //! when set), as the API writes it.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
 use super::store::{count_down, to_item, written, DynamoStore, ItemKind};
-use super::values::s;
+use super::values::{s, Item};
 use crate::domain::file_alarm::FileAlarm;
 use crate::domain::ids::{AccountId, FileAlarmId, GroupId};
 use crate::ports::{Created, FileAlarms, StoreError};
@@ -123,11 +123,9 @@ impl FileAlarms for DynamoStore {
 }
 
 /// The filter's map, as the alarm's item holds it.
-fn filter_of(
-    item: &super::values::Item,
-) -> Result<aws_sdk_dynamodb::types::AttributeValue, StoreError> {
-    match &item["alarm"] {
-        aws_sdk_dynamodb::types::AttributeValue::M(alarm) => alarm
+fn filter_of(item: &Item) -> Result<AttributeValue, StoreError> {
+    match item.get("alarm") {
+        Some(AttributeValue::M(alarm)) => alarm
             .get("filter")
             .cloned()
             .ok_or_else(|| StoreError::Corrupt("a file alarm without a filter".into())),
@@ -139,11 +137,8 @@ fn filter_of(
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_dynamodb::types::AttributeValue;
-
     use super::*;
     use crate::adapters::dynamodb::store::from_item;
-    use crate::adapters::dynamodb::values::Item;
     use crate::domain::file_alarm::{FileFilter, Glob};
     use crate::domain::ids::AppId;
     use crate::domain::record::Millis;

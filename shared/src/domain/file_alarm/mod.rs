@@ -43,21 +43,12 @@ pub struct FileFilter {
 impl FileFilter {
     /// Whether `file` is one the filter watches.
     pub fn matches(&self, file: &FileEntry) -> bool {
-        let source = |wanted: Option<&str>, has: Option<&str>| wanted.is_none() || wanted == has;
-        source(
-            self.app.as_ref().map(AppId::as_str),
-            file.app.as_ref().map(AppId::as_str),
-        ) && source(
-            self.instrument.as_ref().map(InstrumentSerial::as_str),
-            file.instrument.as_ref().map(InstrumentSerial::as_str),
-        ) && self
-            .glob
-            .as_ref()
-            .is_none_or(|glob| glob.matches(&file.name))
-            && self
-                .kind
-                .as_ref()
-                .is_none_or(|kind| kind.matches(&file.content_type))
+        let app = self.app.as_ref();
+        let instrument = self.instrument.as_ref();
+        app.is_none_or(|app| file.app.as_ref() == Some(app))
+            && instrument.is_none_or(|serial| file.instrument.as_ref() == Some(serial))
+            && (self.glob.as_ref()).is_none_or(|glob| glob.matches(&file.name))
+            && (self.kind.as_ref()).is_none_or(|kind| kind.matches(&file.content_type))
     }
 }
 
