@@ -154,6 +154,7 @@ struct Named<'a> {
     alarm: &'a str,
     file: &'a str,
     rule: &'a str,
+    job: &'a str,
 }
 
 /// A path of `ROUTES` with its placeholders filled in.
@@ -163,11 +164,13 @@ fn fill(pattern: &str, group: &str, app: &str, named: &Named) -> String {
         alarm,
         file,
         rule,
+        job,
     } = *named;
     pattern
         .replace("{group}", group)
         .replace("{rule}", rule)
         .replace("{file}", file)
+        .replace("{job}", job)
         .replace("{app}", app)
         .replace("{id}", id)
         .replace("{alarm}", alarm)
@@ -179,6 +182,11 @@ fn fill(pattern: &str, group: &str, app: &str, named: &Named) -> String {
         .replace("{token}", id)
         .replace("{team}", "secret-team")
         .replace("{serial}", "LR-1")
+}
+
+/// An export of acme's channel, over all the time records may have.
+fn export_body() -> serde_json::Value {
+    json!({"channels": ["gw-a/LR-1/CH1"], "from": 946_684_800_000_i64, "to": 4_102_444_800_000_i64})
 }
 
 #[tokio::test]
@@ -199,6 +207,7 @@ async fn every_route_but_the_public_ones_refuses_a_request_without_a_token() {
             alarm: "abc",
             file: "0123456789abcdef01234567",
             rule: "abc",
+            job: "0123456789abcdef01234567",
         };
         let path = fill(pattern, "plant", "gw-a", &unknown);
         let response = reqwest::Client::new()
@@ -265,6 +274,11 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         .await;
     assert_eq!(status, 201, "{rule}");
     let rule_id = rule["id"].as_str().unwrap().to_owned();
+    let (status, export) = app
+        .call("POST", "/v1/groups/plant/exports", Some(export_body()))
+        .await;
+    assert_eq!(status, 202, "{export}");
+    let job_id = export["id"].as_str().unwrap().to_owned();
     let secrets = [
         "secret-file-alarm",
         "secret-*.csv",
@@ -314,6 +328,10 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             ("POST", p) if p.ends_with("/files/{file}/complete") => {
                 json!({"parts": [{"number": 1, "etag": "\"0\""}]})
             }
+            ("POST", p) if p.ends_with("/exports") => export_body(),
+            ("POST", p) if p.ends_with("/imports") => {
+                json!({"file": file_id, "app": "gw-a", "instrument": "LR-9"})
+            }
             ("POST", p) if p.ends_with("/files") => {
                 json!({"name": "taken over.csv", "size": 1, "content_type": "text/csv"})
             }
@@ -338,6 +356,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             alarm: &alarm_id,
             file: &file_id,
             rule: &rule_id,
+            job: &job_id,
         };
         for path in [
             fill(pattern, "plant", "gw-a", &named),
@@ -370,6 +389,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
                 || path.contains(&alarm_id)
                 || path.contains(&file_id)
                 || path.contains(&rule_id)
+                || path.contains(&job_id)
                 || path.contains("/users/")
                 || path.contains("/teams/")
                 || path.contains("/api-tokens/");

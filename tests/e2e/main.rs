@@ -11,6 +11,7 @@ mod app_status;
 mod backtest;
 mod calculated;
 mod contracts;
+mod data_jobs;
 mod expiry;
 mod files;
 mod groups_and_apps;

@@ -8,28 +8,30 @@ use fieldcloud::domain::access::GroupRole;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
-use fieldcloud::ports::{Bucket, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
+use fieldcloud::ports::{
+    Bucket, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
+};
 
 use crate::audit::audit_query;
 use crate::error::ApiError;
 use crate::files_query::files_query;
 use crate::inbox::inbox_query;
 use crate::input::{
-    alarm_id, app_id, calc_id, file_alarm_id, file_id, json_body, json_body_up_to, notification_id,
-    serial_id, user_id,
+    alarm_id, app_id, calc_id, file_alarm_id, file_id, job_id, json_body, json_body_up_to,
+    notification_id, serial_id, user_id,
 };
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
 use crate::Api;
 use fieldcloud::domain::files::MAX_COMPLETION_BYTES;
-use fieldcloud::domain::ids::{AlarmId, CalcId, FileAlarmId, FileId};
+use fieldcloud::domain::ids::{AlarmId, CalcId, FileAlarmId, FileId, JobId};
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{
-    access, account, alarms, api_tokens, apps, backtest, calculated, destinations, file_alarms,
-    files, groups, inbox, instruments,
+    access, account, alarms, api_tokens, apps, backtest, calculated, data_jobs, destinations,
+    file_alarms, files, groups, inbox, instruments,
 };
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
@@ -83,7 +85,7 @@ impl<R, S, Q, M, T, B> Call<'_, R, S, Q, M, T, B> {
 pub async fn public<
     R: Store,
     S: RecordStore,
-    Q: JobQueue + NotifyQueue,
+    Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
     B: Bucket,
@@ -132,7 +134,7 @@ pub async fn public<
 pub async fn account<
     R: Store,
     S: RecordStore,
-    Q: JobQueue + NotifyQueue,
+    Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
     B: Bucket,
@@ -253,7 +255,7 @@ pub async fn account<
 pub async fn group<
     R: Store,
     S: RecordStore,
-    Q: JobQueue + NotifyQueue,
+    Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
     B: Bucket,
@@ -269,6 +271,9 @@ pub async fn group<
     let serial = || serial_id(call.params.get("serial"));
     let calc = || calc_id(call.params.get("id"));
     let alarm = || alarm_id(call.params.get("alarm"));
+    let job = || {
+        JobId::from_random(u128::from(ThreadRandom.u64()) << 64 | u128::from(ThreadRandom.u64()))
+    };
     match route {
         GroupRoute::Detail => ok(groups::GroupView::of(group, role)),
         GroupRoute::Rename => ok(groups::rename_group(store, group, json_body(request)?).await?),
@@ -432,6 +437,29 @@ pub async fn group<
         GroupRoute::DeleteFile => {
             let id = file_id(call.params.get("file"))?;
             ok(files::delete(store, &api.bucket, principal, group, &id).await?)
+        }
+        GroupRoute::RequestExport => {
+            let draft = json_body(request)?;
+            let queue = &api.queues;
+            let export =
+                data_jobs::request_export(store, queue, principal, group, draft, job(), now);
+            accepted(export.await?)
+        }
+        GroupRoute::RequestImport => {
+            let draft = json_body(request)?;
+            let queue = &api.queues;
+            let import =
+                data_jobs::request_import(store, queue, principal, group, draft, job(), now);
+            accepted(import.await?)
+        }
+        GroupRoute::ExportDetail | GroupRoute::ImportDetail => {
+            let id = job_id(call.params.get("job"))?;
+            let kind = if route == GroupRoute::ExportDetail {
+                "export"
+            } else {
+                "import"
+            };
+            ok(data_jobs::detail(store, &api.bucket, principal, group, kind, &id).await?)
         }
         GroupRoute::Destinations => ok(destinations::get(store, principal, group).await?),
         GroupRoute::SetDestinations => {

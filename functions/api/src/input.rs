@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request};
 
 use fieldcloud::domain::ids::{
-    AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, UserId,
+    AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, JobId, UserId,
 };
 use fieldcloud::domain::inbox::NotificationId;
 use fieldcloud::domain::record::Millis;
@@ -80,6 +80,10 @@ pub fn file_alarm_id(text: &str) -> Result<FileAlarmId, ApiError> {
 
 pub fn file_id(text: &str) -> Result<FileId, ApiError> {
     FileId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+pub fn job_id(text: &str) -> Result<JobId, ApiError> {
+    JobId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 pub fn calc_id(text: &str) -> Result<CalcId, ApiError> {

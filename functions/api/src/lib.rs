@@ -24,7 +24,9 @@ use fieldcloud::adapters::sqs::SqsQueues;
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
-use fieldcloud::ports::{Bucket, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
+use fieldcloud::ports::{
+    Bucket, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
+};
 use fieldcloud::usecases;
 
 pub use auth::Access;
@@ -57,7 +59,7 @@ pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsQueues, SesMailer, Iot
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
-    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`,
+    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `FILES_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`,
     /// `FILES_BUCKET`, the token key's parameter).
     pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
         // Every variable before the one remote call: a missing one fails at once.
@@ -66,6 +68,7 @@ impl DeployedApi {
             queues: SqsQueues {
                 jobs: ctx.recompute_queue()?,
                 notify: ctx.notify_queue()?,
+                files: ctx.files_queue()?,
             },
             mailer: ctx.mailer()?,
             things: ctx.things()?,
@@ -84,7 +87,7 @@ impl DeployedApi {
 pub async fn handle<
     R: Store,
     S: RecordStore,
-    Q: JobQueue + NotifyQueue,
+    Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
     B: Bucket,
@@ -104,7 +107,7 @@ pub async fn handle<
 async fn route<
     R: Store,
     S: RecordStore,
-    Q: JobQueue + NotifyQueue,
+    Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
     B: Bucket,

@@ -1,14 +1,24 @@
-//! The `files` Lambda: indexes what S3 reports created in the files bucket (through the
-//! files queue), then tells the file's group of the file alarms it fires. The work is
-//! [`fieldcloud::usecases::files::index_arrival`] and
-//! [`fieldcloud::usecases::file_alarms::on_indexed`]; this crate reads the queue's
-//! messages and says how failures look to Lambda.
+//! The `files` Lambda: indexes what S3 reports created in the files bucket and tells
+//! each file's group of the file alarms it fires, and carries out the exports and
+//! imports the API queues, both from the files queue. The work is
+//! [`fieldcloud::usecases::files::index_arrival`],
+//! [`fieldcloud::usecases::file_alarms::on_indexed`] and
+//! [`fieldcloud::usecases::data_jobs::carry_out`]; this crate tells the messages apart
+//! and says how failures look to Lambda.
 
+use fieldcloud::domain::data_job::{JobMessage, JobState};
 use fieldcloud::domain::files::{file_of_key, parse_s3_event};
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::{Accounts, Bucket, FileAlarms, Files, Inbox, NotifyQueue, StoreError};
+use fieldcloud::domain::registry::RegistrationId;
+use fieldcloud::ports::{
+    Accounts, Apps, Bucket, CalculatedChannels, DataJobs, FileAlarms, Files, Inbox, Instruments,
+    NotifyQueue, RecordStore, StoreError,
+};
+use fieldcloud::usecases::data_jobs::carry_out;
 use fieldcloud::usecases::file_alarms::on_indexed;
 use fieldcloud::usecases::files::{index_arrival, Arrival};
+use fieldcloud::usecases::ingest::IngestError;
+use fieldcloud::usecases::random::{Random, ThreadRandom};
 
 /// A message not handled: it comes back, and after five attempts waits in the
 /// dead-letter queue.
@@ -18,7 +28,7 @@ pub struct Failure(pub String);
 impl From<Failure> for lambda_runtime::Diagnostic {
     fn from(Failure(message): Failure) -> Self {
         lambda_runtime::Diagnostic {
-            error_type: "Retryable.FilesNotIndexed".into(),
+            error_type: "Retryable.FilesNotHandled".into(),
             error_message: message,
         }
     }
@@ -30,15 +40,48 @@ impl From<StoreError> for Failure {
     }
 }
 
-/// Indexes every object the S3 event in `body` reports created, at `now`, and tells
-/// each indexed file's group of the file alarms it fires.
+impl From<IngestError> for Failure {
+    fn from(error: IngestError) -> Self {
+        Failure(error.to_string())
+    }
+}
+
+/// What a message did.
+#[derive(Debug)]
+pub enum Handled {
+    /// The objects of an S3 event, indexed.
+    Arrivals(Vec<Arrival>),
+    /// An export or import, ended (none if it is gone).
+    Job(Option<JobState>),
+}
+
+/// An imported instrument's instance, drawn at random as ingest draws it.
+fn random_instance() -> RegistrationId {
+    RegistrationId::from_random(ThreadRandom.u64())
+}
+
+/// Handles the message `body` at `now`: an export or import queued by the API, or an S3
+/// event whose objects it indexes, telling each indexed file's group of the file alarms
+/// it fires.
 pub async fn handle_message(
     body: &str,
-    store: &(impl Accounts + Files + FileAlarms + Inbox),
+    store: &(impl Accounts
+          + Apps
+          + Instruments
+          + CalculatedChannels
+          + Files
+          + FileAlarms
+          + Inbox
+          + DataJobs),
+    record_store: &impl RecordStore,
     bucket: &impl Bucket,
     notify_queue: &impl NotifyQueue,
     now: Millis,
-) -> Result<Vec<Arrival>, Failure> {
+) -> Result<Handled, Failure> {
+    if let Ok(message) = serde_json::from_str::<JobMessage>(body) {
+        let state = carry_out(store, record_store, bucket, &message, &random_instance, now);
+        return Ok(Handled::Job(state.await?));
+    }
     // Not an S3 event: no retry makes it one, but it goes on to the dead-letter queue,
     // whose alarm an operator sees — a change in S3's format must not stop indexing
     // unnoticed.
@@ -54,5 +97,5 @@ pub async fn handle_message(
         }
         arrivals.push(arrival);
     }
-    Ok(arrivals)
+    Ok(Handled::Arrivals(arrivals))
 }

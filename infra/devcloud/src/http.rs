@@ -17,7 +17,9 @@ use api::Api;
 use fieldcloud::domain::record::Millis;
 
 use crate::ApiClock;
-use fieldcloud::ports::{Bucket, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things};
+use fieldcloud::ports::{
+    Bucket, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
+};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 
@@ -29,7 +31,7 @@ pub async fn serve<R, S, Q, M, T, B>(
 ) where
     R: Store + 'static,
     S: RecordStore + 'static,
-    Q: JobQueue + NotifyQueue + 'static,
+    Q: JobQueue + NotifyQueue + DataJobQueue + 'static,
     M: Mailer + 'static,
     T: Things + 'static,
     B: Bucket + 'static,
@@ -61,7 +63,7 @@ pub async fn serve<R, S, Q, M, T, B>(
 async fn respond<
     R: Store,
     S: RecordStore,
-    Q: JobQueue + NotifyQueue,
+    Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
     B: Bucket,

@@ -32,7 +32,7 @@ use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::s3::S3Bucket;
 use fieldcloud::adapters::ses::SesMailer;
-use fieldcloud::adapters::sqs::{SqsJobQueue, SqsNotifyQueue, SqsQueues};
+use fieldcloud::adapters::sqs::{SqsDataJobQueue, SqsJobQueue, SqsNotifyQueue, SqsQueues};
 use fieldcloud::adapters::webhooks::HttpWebhooks;
 use fieldcloud::domain::app_status::PresenceEvent;
 use fieldcloud::domain::auth::{Role, Session};
@@ -189,12 +189,13 @@ impl LocalCloud {
             )
         };
         let (recompute_store, recompute_records) = function_tables(&recompute);
-        let (files_store, _) = function_tables(&files_clients);
+        let (files_store, files_records) = function_tables(&files_clients);
         tokio::spawn(worker::run(
             sqs.clone(),
             files_queue_url.clone(),
             FilesConsumer {
                 store: files_store,
+                records: files_records,
                 bucket: S3Bucket::new(files_clients.s3.clone(), FILES_BUCKET),
                 notify_queue: SqsNotifyQueue::new(
                     files_clients.sqs.clone(),
@@ -280,6 +281,7 @@ impl LocalCloud {
             queues: SqsQueues {
                 jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
                 notify: SqsNotifyQueue::new(api_clients.sqs.clone(), notify_queue_url.clone()),
+                files: SqsDataJobQueue::new(api_clients.sqs.clone(), files_queue_url.clone()),
             },
             mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),
             things: app_identities(&config, &api_clients.iot, mqtt).await?,
@@ -505,17 +507,25 @@ impl worker::Consumer for RecomputeConsumer {
 /// The files function as its queue's consumer, with its own clients.
 struct FilesConsumer {
     store: DynamoStore,
+    records: DynamoRecords,
     bucket: S3Bucket,
     notify_queue: SqsNotifyQueue,
 }
 
 impl worker::Consumer for FilesConsumer {
     async fn handle_message(&self, body: &str) -> Result<(), String> {
-        let (store, bucket, queue) = (&self.store, &self.bucket, &self.notify_queue);
-        files::handle_message(body, store, bucket, queue, wall_clock())
-            .await
-            .map(drop)
-            .map_err(|failure| failure.0)
+        let (store, records, bucket) = (&self.store, &self.records, &self.bucket);
+        files::handle_message(
+            body,
+            store,
+            records,
+            bucket,
+            &self.notify_queue,
+            wall_clock(),
+        )
+        .await
+        .map(drop)
+        .map_err(|failure| failure.0)
     }
 }
 

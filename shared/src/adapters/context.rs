@@ -9,7 +9,7 @@ use super::dynamodb::{DynamoRecords, DynamoStore};
 use super::iot::IotThings;
 use super::s3::S3Bucket;
 use super::ses::SesMailer;
-use super::sqs::{SqsJobQueue, SqsNotifyQueue};
+use super::sqs::{SqsDataJobQueue, SqsJobQueue, SqsNotifyQueue};
 use super::ssm;
 use crate::domain::iot_thing::Stack;
 use crate::domain::token::TokenKey;
@@ -48,6 +48,15 @@ impl Ctx {
     pub fn recompute_queue(&self) -> Result<SqsJobQueue, String> {
         let url = required_env("RECOMPUTE_QUEUE_URL")?;
         Ok(SqsJobQueue::new(
+            aws_sdk_sqs::Client::new(&self.config),
+            url,
+        ))
+    }
+
+    /// The files queue, for exports and imports (`FILES_QUEUE_URL`).
+    pub fn files_queue(&self) -> Result<SqsDataJobQueue, String> {
+        let url = required_env("FILES_QUEUE_URL")?;
+        Ok(SqsDataJobQueue::new(
             aws_sdk_sqs::Client::new(&self.config),
             url,
         ))

@@ -181,6 +181,29 @@ impl Bucket for S3Bucket {
         }
     }
 
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        bytes: Vec<u8>,
+    ) -> Result<String, StoreError> {
+        let uploaded = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(i32::try_from(number).unwrap_or(i32::MAX))
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        uploaded
+            .e_tag
+            .ok_or_else(|| StoreError::Unavailable("S3 stored a part with no ETag".into()))
+    }
+
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StoreError> {
         let aborted = self
             .client
@@ -227,6 +250,36 @@ impl Bucket for S3Bucket {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         Ok(Some(ObjectDigest { size, sha256 }))
+    }
+
+    async fn read_range(
+        &self,
+        key: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let last = offset + length.max(1) - 1;
+        let output = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes={offset}-{last}"))
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), GetObjectError::NoSuchKey(_)) => {
+                return Ok(None)
+            }
+            // A range that starts at or past the end: nothing is left to read.
+            Err(SdkError::ServiceError(e)) if e.err().meta().code() == Some("InvalidRange") => {
+                return Ok(Some(Vec::new()))
+            }
+            Err(error) => return Err(unavailable(error)),
+        };
+        let bytes = output.body.collect().await.map_err(unavailable)?;
+        Ok(Some(bytes.to_vec()))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

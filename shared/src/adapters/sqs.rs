@@ -1,13 +1,15 @@
 //! Queues on SQS: recompute steps (the `recompute` Lambda consumes them, one message,
-//! one bounded step) and notifications (the `notify` Lambda delivers them); the local
-//! cloud consumes both the same way.
+//! one bounded step), notifications (the `notify` Lambda delivers them), exports and
+//! imports (the `files` Lambda carries them out); the local cloud consumes them the same
+//! way.
 
 use async_trait::async_trait;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::Client;
 
 use crate::domain::calculated::RecomputeJob;
-use crate::ports::{JobQueue, NotifyJob, NotifyQueue, StoreError};
+use crate::domain::data_job::JobMessage;
+use crate::ports::{DataJobQueue, JobQueue, NotifyJob, NotifyQueue, StoreError};
 
 #[derive(Clone)]
 pub struct SqsJobQueue {
@@ -54,11 +56,42 @@ impl NotifyQueue for SqsNotifyQueue {
     }
 }
 
-/// Both queues, for the API: it queues backfills and test notifications.
+/// The files queue, where exports and imports wait beside S3's reports of uploads.
+#[derive(Clone)]
+pub struct SqsDataJobQueue {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsDataJobQueue {
+    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
+        SqsDataJobQueue {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl DataJobQueue for SqsDataJobQueue {
+    async fn queue_data_job(&self, message: &JobMessage) -> Result<(), StoreError> {
+        send(&self.client, &self.queue_url, message).await
+    }
+}
+
+/// The queues the API sends to: backfills, test notifications, exports and imports.
 #[derive(Clone)]
 pub struct SqsQueues {
     pub jobs: SqsJobQueue,
     pub notify: SqsNotifyQueue,
+    pub files: SqsDataJobQueue,
+}
+
+#[async_trait]
+impl DataJobQueue for SqsQueues {
+    async fn queue_data_job(&self, message: &JobMessage) -> Result<(), StoreError> {
+        self.files.queue_data_job(message).await
+    }
 }
 
 #[async_trait]

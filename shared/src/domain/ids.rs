@@ -186,6 +186,22 @@ impl FileId {
 }
 
 id_type!(
+    /// An export's or import's ID: drawn at random when it is asked for.
+    JobId,
+    "job ID",
+    24,
+    "use the 24 hex digits of an export's or import's `id`",
+    |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c)
+);
+
+impl JobId {
+    /// A new ID from random bits (the caller supplies the randomness): 96 of them.
+    pub fn from_random(bits: u128) -> JobId {
+        JobId::parse(format!("{:024x}", bits >> 32)).expect("hex digits form a valid ID")
+    }
+}
+
+id_type!(
     /// An app's ID (gateway software, or a logger connected directly), unique within its
     /// account. Its IoT thing is named `{stack}:{account}:{app ID}` (see
     /// [`super::iot_thing`]), the only thing about a device message the cloud trusts,

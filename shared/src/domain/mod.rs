@@ -9,6 +9,7 @@ pub mod calculated;
 pub mod channel;
 pub mod codec;
 pub mod csv;
+pub mod data_job;
 pub mod downsample;
 pub mod export;
 pub mod expr;

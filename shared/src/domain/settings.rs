@@ -68,8 +68,8 @@ impl fmt::Display for Language {
 
 /// An IANA time zone name (`Asia/Shanghai`, `Europe/Berlin`, `UTC`), checked against the
 /// time zone database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct TimeZone(String);
 
 impl TimeZone {
@@ -93,6 +93,13 @@ impl TimeZone {
     /// fallback to UTC is for a name a later database no longer knows.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.0.parse().unwrap_or(chrono_tz::UTC)
+    }
+}
+
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+    fn try_from(name: String) -> Result<TimeZone, String> {
+        TimeZone::parse(&name)
     }
 }
 

@@ -13,11 +13,12 @@ use crate::domain::access::Team;
 use crate::domain::alarm::Alarm;
 use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
 use crate::domain::calculated::CalculatedChannel;
+use crate::domain::data_job::DataJob;
 use crate::domain::file_alarm::FileAlarm;
 use crate::domain::files::{FileEntry, PendingUpload};
 use crate::domain::ids::{
-    AccountId, AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, TeamId,
-    UserId,
+    AccountId, AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, JobId,
+    TeamId, UserId,
 };
 use crate::domain::inbox::{NotificationId, ReadMarks};
 use crate::domain::notice::Notice;
@@ -80,6 +81,8 @@ pub(super) struct Tables {
     pub files: BTreeMap<(AccountId, GroupId, FileId), FileEntry>,
     /// Each account's bytes of indexed files.
     pub files_bytes: BTreeMap<AccountId, u64>,
+    /// Exports and imports, by account, group and job.
+    pub jobs: BTreeMap<(AccountId, GroupId, JobId), DataJob>,
     /// The apps the silence sweep watches, with their status revision.
     pub watched: BTreeMap<(AccountId, AppId), u64>,
     /// Each user's read marks on each group's inbox, by account, user and group.

@@ -63,11 +63,28 @@ pub trait Bucket: Send + Sync {
         upload_id: &str,
         parts: &[(u32, String)],
     ) -> Result<bool, StoreError>;
+    /// Uploads `bytes` as part `number` of upload `upload_id` (the cloud's own
+    /// uploads: exports); the part's ETag, for completing it.
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        bytes: Vec<u8>,
+    ) -> Result<String, StoreError>;
     /// Drops upload `upload_id` and the parts it has (none there is fine).
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StoreError>;
     /// The size and SHA-256 of the object at `key`, read in bounded memory; none if
     /// there is no such object.
     async fn digest(&self, key: &str) -> Result<Option<ObjectDigest>, StoreError>;
+    /// Bytes `offset` to `offset + length` (fewer at its end) of the object at `key`;
+    /// none if there is no such object.
+    async fn read_range(
+        &self,
+        key: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
     /// Removes the object at `key` (none there is fine).
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
 }

@@ -14,6 +14,7 @@ mod apps;
 mod audit;
 mod bucket;
 mod calculated;
+mod data_jobs;
 mod deliveries;
 mod destinations;
 mod file_alarms;
@@ -45,6 +46,7 @@ pub use apps::Apps;
 pub use audit::AuditLog;
 pub use bucket::{Bucket, ObjectDigest, SignedRequest};
 pub use calculated::CalculatedChannels;
+pub use data_jobs::{DataJobQueue, DataJobs};
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
 pub use file_alarms::FileAlarms;
@@ -122,6 +124,7 @@ pub trait Store:
     + Deliveries
     + Files
     + FileAlarms
+    + DataJobs
     + Users
     + Sessions
     + Throttle
@@ -148,6 +151,7 @@ impl<T> Store for T where
         + Deliveries
         + Files
         + FileAlarms
+        + DataJobs
         + Users
         + Sessions
         + Throttle

@@ -20,7 +20,7 @@ use crate::domain::iot_thing::Stack;
 use crate::domain::presence::writes_last_seen;
 use crate::domain::protocol::{parse_event, Batch, RuleEvent};
 use crate::domain::record::{Millis, Record};
-use crate::domain::registry::{App, AppKind, AppLimits, Instrument, RegistrationId};
+use crate::domain::registry::{Account, App, AppKind, AppLimits, Instrument, RegistrationId};
 use crate::ports::{
     Accounts, AlarmStates, Alarms, AppStatuses, Apps, CalculatedChannels, GroupKey, Inbox,
     Instruments, NotifyQueue, RecordStore, Registration, Renewal, Saved, StoreError, StoredRecord,
@@ -143,6 +143,40 @@ pub async fn handle(
         new_instance,
     };
     ingest_batch(store, record_store, notify_queue, &message, batch, report).await
+}
+
+/// Stores `records` of instrument `serial` of `app`, read from a file (an import), as
+/// ingest stores a device's: channels within the plan's limits, each record once
+/// (importing a file again stores nothing new), calculated channels computed. Data
+/// alarms are not evaluated: history arriving in bulk is not an event to be told of now.
+pub async fn store_imported(
+    store: &(impl Instruments + CalculatedChannels),
+    record_store: &impl RecordStore,
+    (app, account): (&App, &Account),
+    serial: &InstrumentSerial,
+    records: &[Record],
+    new_instance: &NewInstance,
+    now: Millis,
+) -> Result<IngestReport, IngestError> {
+    let plan = account.plan_at(now);
+    let message = Message {
+        limits: app.kind.limits(&plan.limits()),
+        app,
+        zone: account.time_zone.tz(),
+        new_instance,
+    };
+    let mut report = IngestReport::default();
+    let mut arrivals = Arrivals::default();
+    ingest_instrument(
+        store,
+        record_store,
+        &message,
+        (serial, records),
+        &mut arrivals,
+        &mut report,
+    )
+    .await?;
+    Ok(report)
 }
 
 /// Why a message cannot be the current registration's, if it cannot: it arrived before

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::domain::channel::SeriesRef;
 use crate::domain::codec::{decode_values, ChannelIndex};
 use crate::domain::downsample::{min_max, Point};
-use crate::domain::ids::GroupId;
+use crate::domain::ids::{AccountId, GroupId};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Group, InstrumentKey};
 use crate::domain::token::Principal;
@@ -203,7 +203,7 @@ pub(crate) async fn read_points(
     // same key (one instrument's) share one read.
     let mut reads: BTreeMap<InstrumentKey, (usize, Vec<(usize, ChannelIndex)>)> = BTreeMap::new();
     for (slot, channel) in channels.iter().enumerate() {
-        let (key, index, width) = locate(store, principal, group, channel).await?;
+        let (key, index, width) = locate(store, &principal.account, group, channel).await?;
         let read = reads.entry(key).or_insert((width, Vec::new()));
         read.1.push((slot, index));
     }
@@ -253,11 +253,11 @@ pub(crate) async fn read_points(
 }
 
 /// Where a channel's values are stored: the key, the channel's index there, and how many
-/// channels each record under the key holds. Anything outside the principal's group — another
+/// channels each record under the key holds. Anything outside the account's group — another
 /// account's app, another group's — answers exactly like a channel that does not exist.
-async fn locate(
+pub(crate) async fn locate(
     store: &(impl Apps + Instruments + CalculatedChannels),
-    principal: &Principal,
+    account: &AccountId,
     group: &GroupId,
     channel: &SeriesRef,
 ) -> Result<(InstrumentKey, ChannelIndex, usize), Refused> {
@@ -266,7 +266,7 @@ async fn locate(
     match channel {
         SeriesRef::Calculated(id) => {
             let calculated = store
-                .calculated_channel(&principal.account, group, id)
+                .calculated_channel(account, group, id)
                 .await?
                 .ok_or_else(not_found)?;
             Ok((calculated.key(), 0, 1))
@@ -276,12 +276,12 @@ async fn locate(
             // instrument must be of the app's current registration: its key carries the
             // registration, so a re-registered app ID shows no earlier history.
             let app = store
-                .app(&principal.account, &measured.app)
+                .app(account, &measured.app)
                 .await?
                 .filter(|a| a.group == *group)
                 .ok_or_else(not_found)?;
             let instrument = store
-                .instrument(&principal.account, &measured.app, &measured.instrument)
+                .instrument(account, &measured.app, &measured.instrument)
                 .await?
                 .filter(|i| app.holds(i))
                 .ok_or_else(not_found)?;

@@ -15,6 +15,7 @@
 //! | a user's read marks on a group's inbox (revision, read-through ID, IDs read one by one after it) | `ACCOUNT#{account}` | `READMARKS#{user}#{group}` | – | – |
 //! | an upload handed out and not yet arrived (name, folder, size, content type, who asked) | `ACCOUNT#{account}` | `UPLOAD#{file}` | – | yes |
 //! | file of the drive (name, folder, size, content type, SHA-256, uploader, time) | `FILES#{account}#{group}` | `FILE#{file}` | – | – |
+//! | export or import (what it does, where it is, how it ended) | `ACCOUNT#{account}` | `JOB#{group}#{job}` | – | yes |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
 //! | Web API token, listed under its account | `ACCOUNT#{account}` | `APITOKEN#{id}` | – | – |
@@ -38,8 +39,8 @@
 //! partition.
 
 use crate::domain::ids::{
-    AccountId, AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, TeamId,
-    UserId,
+    AccountId, AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, JobId,
+    TeamId, UserId,
 };
 use crate::domain::inbox::NotificationId;
 use crate::ports::StoreError;
@@ -93,6 +94,10 @@ pub fn upload_sk(file: &FileId) -> String {
 }
 
 /// The partition of a group's files.
+pub fn job_sk(group: &GroupId, job: &JobId) -> String {
+    format!("JOB#{group}#{job}")
+}
+
 pub fn files_pk(account: &AccountId, group: &GroupId) -> String {
     format!("FILES#{account}#{group}")
 }

@@ -71,6 +71,7 @@ mod app_statuses;
 mod apps;
 mod audit;
 mod calculated;
+mod data_jobs;
 mod deliveries;
 mod destinations;
 mod file_alarms;

@@ -61,6 +61,10 @@ pub enum ImportProblem {
         "the file has more than {max} data lines; at most {max} are imported at once, so split it"
     )]
     TooManyRows { max: usize },
+    #[error("the line is not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in Excel)")]
+    NotUtf8,
+    #[error("the time is more than {max_seconds} s ahead of the import; is the clock it was recorded with set?")]
+    AheadOfNow { max_seconds: i64 },
 }
 
 impl ImportProblem {
@@ -72,7 +76,8 @@ impl ImportProblem {
             ImportProblem::ColumnCount { .. }
             | ImportProblem::Time(_)
             | ImportProblem::Value(_)
-            | ImportProblem::DuplicateTime { .. } => false,
+            | ImportProblem::DuplicateTime { .. }
+            | ImportProblem::AheadOfNow { .. } => false,
             ImportProblem::Syntax(syntax) => syntax.is_fatal(),
             ImportProblem::Empty
             | ImportProblem::NoData
@@ -82,7 +87,8 @@ impl ImportProblem {
             | ImportProblem::ChannelName(_)
             | ImportProblem::DuplicateChannel { .. }
             | ImportProblem::TooManyChannels { .. }
-            | ImportProblem::TooManyRows { .. } => true,
+            | ImportProblem::TooManyRows { .. }
+            | ImportProblem::NotUtf8 => true,
         }
     }
 }

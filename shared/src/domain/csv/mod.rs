@@ -19,6 +19,7 @@ mod error;
 mod export;
 mod import;
 mod reader;
+mod stream;
 mod time;
 mod value;
 
@@ -32,5 +33,6 @@ pub use import::{
     MAX_REPORTED_SKIPS, MAX_ROW_BYTES,
 };
 pub use reader::SyntaxProblem;
+pub use stream::{Lines, StreamedImport};
 pub use time::TimeProblem;
 pub use value::ValueProblem;
