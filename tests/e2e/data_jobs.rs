@@ -170,6 +170,43 @@ async fn an_import_with_a_bad_line_names_it_and_stores_nothing_unless_told_to_sk
 }
 
 #[tokio::test]
+async fn an_import_whose_channels_cannot_all_be_stored_stores_none_of_them() {
+    let app = spawn(Plan::Pro).await;
+    let limit = Plan::Pro.limits().channels_per_instrument as usize;
+    let t = app.at(0);
+    let headings: Vec<String> = (1..=limit + 1).map(|n| format!("CH{n}")).collect();
+    let values = vec!["1"; limit + 1].join(",");
+    let wide = format!("time,{}\n{t},{values}\n", headings.join(","));
+    let twice = format!("time,CH1,gw-b/LR-7/CH1\n{t},1,2\n");
+    for (csv, skip, expected) in [
+        (
+            wide,
+            true,
+            format!(
+                "line 1, column {} (CH{}): the instrument would have more than {limit} channels",
+                limit + 2,
+                limit + 1
+            ),
+        ),
+        (
+            twice,
+            false,
+            "line 1, column 3: channel `gw-b/LR-7/CH1` is already column 2".to_owned(),
+        ),
+    ] {
+        let file = uploaded(&app, "wide.csv", "imports", csv.as_bytes()).await;
+        let import =
+            json!({"file": file, "app": "gw-a", "instrument": "IMPORTED-3", "skipBadLines": skip});
+        let id = request(&app, "imports", import).await;
+        let failed = ended(&app, "imports", &id).await;
+        assert_eq!(failed["state"], "failed", "{failed}");
+        let reason = failed["reason"].as_str().unwrap();
+        assert!(reason.starts_with(&expected), "{reason}");
+        assert_eq!(app.stored_items("gw-a", "IMPORTED-3").await, 0);
+    }
+}
+
+#[tokio::test]
 async fn exports_and_imports_asked_for_wrongly_are_refused_by_name() {
     let app = spawn(Plan::Standard).await;
     app.publish(

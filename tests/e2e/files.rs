@@ -74,7 +74,7 @@ async fn s3(app: &TestCloud) -> aws_sdk_s3::Client {
     devcloud::iam::s3_client(&config, None)
 }
 
-async fn exists(app: &TestCloud, key: &str) -> bool {
+pub async fn exists(app: &TestCloud, key: &str) -> bool {
     s3(app)
         .await
         .head_object()

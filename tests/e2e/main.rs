@@ -14,6 +14,7 @@ mod contracts;
 mod data_jobs;
 mod expiry;
 mod files;
+mod folders;
 mod groups_and_apps;
 mod helpers;
 mod identity;

@@ -31,7 +31,7 @@ use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{
     access, account, alarms, api_tokens, apps, backtest, calculated, data_jobs, destinations,
-    file_alarms, files, groups, inbox, instruments,
+    file_alarms, files, folders, groups, inbox, instruments,
 };
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
@@ -438,6 +438,16 @@ pub async fn group<
             let id = file_id(call.params.get("file"))?;
             ok(files::delete(store, &api.bucket, principal, group, &id).await?)
         }
+        GroupRoute::MakeFolder => {
+            created(folders::make(store, principal, group, json_body(request)?).await?)
+        }
+        GroupRoute::MoveFolder => {
+            ok(folders::relocate(store, principal, group, json_body(request)?).await?)
+        }
+        GroupRoute::DeleteFolder => {
+            let asked = json_body(request)?;
+            ok(folders::delete(store, &api.bucket, principal, group, asked).await?)
+        }
         GroupRoute::RequestExport => {
             let draft = json_body(request)?;
             let queue = &api.queues;
@@ -459,7 +469,8 @@ pub async fn group<
             } else {
                 "import"
             };
-            ok(data_jobs::detail(store, &api.bucket, principal, group, kind, &id).await?)
+            let job = (kind, &id);
+            ok(data_jobs::detail(store, &api.bucket, principal, group, job, now).await?)
         }
         GroupRoute::Destinations => ok(destinations::get(store, principal, group).await?),
         GroupRoute::SetDestinations => {

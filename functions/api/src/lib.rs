@@ -59,7 +59,7 @@ pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsQueues, SesMailer, Iot
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
-    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `FILES_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`,
+    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `JOBS_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`,
     /// `FILES_BUCKET`, the token key's parameter).
     pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
         // Every variable before the one remote call: a missing one fails at once.
@@ -68,7 +68,7 @@ impl DeployedApi {
             queues: SqsQueues {
                 jobs: ctx.recompute_queue()?,
                 notify: ctx.notify_queue()?,
-                files: ctx.files_queue()?,
+                data_jobs: ctx.jobs_queue()?,
             },
             mailer: ctx.mailer()?,
             things: ctx.things()?,

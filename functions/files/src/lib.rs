@@ -14,7 +14,7 @@ use fieldcloud::ports::{
     Accounts, Apps, Bucket, CalculatedChannels, DataJobs, FileAlarms, Files, Inbox, Instruments,
     NotifyQueue, RecordStore, StoreError,
 };
-use fieldcloud::usecases::data_jobs::carry_out;
+use fieldcloud::usecases::data_jobs::{carry_out, Clock};
 use fieldcloud::usecases::file_alarms::on_indexed;
 use fieldcloud::usecases::files::{index_arrival, Arrival};
 use fieldcloud::usecases::ingest::IngestError;
@@ -60,11 +60,16 @@ fn random_instance() -> RegistrationId {
     RegistrationId::from_random(ThreadRandom.u64())
 }
 
-/// Handles the message `body` at `now`: an export or import queued by the API, or an S3
-/// event whose objects it indexes, telling each indexed file's group of the file alarms
-/// it fires.
+/// The wall clock.
+pub fn now() -> Millis {
+    Millis(chrono::Utc::now().timestamp_millis())
+}
+
+/// Handles the message `body`, delivered for the `attempt`th time: an export or import
+/// queued by the API, or an S3 event whose objects it indexes, telling each indexed
+/// file's group of the file alarms it fires.
 pub async fn handle_message(
-    body: &str,
+    (body, attempt): (&str, u32),
     store: &(impl Accounts
           + Apps
           + Instruments
@@ -76,12 +81,14 @@ pub async fn handle_message(
     record_store: &impl RecordStore,
     bucket: &impl Bucket,
     notify_queue: &impl NotifyQueue,
-    now: Millis,
+    clock: &Clock,
 ) -> Result<Handled, Failure> {
     if let Ok(message) = serde_json::from_str::<JobMessage>(body) {
-        let state = carry_out(store, record_store, bucket, &message, &random_instance, now);
+        let job = (&message, attempt);
+        let state = carry_out(store, record_store, bucket, job, &random_instance, clock);
         return Ok(Handled::Job(state.await?));
     }
+    let now = clock();
     // Not an S3 event: no retry makes it one, but it goes on to the dead-letter queue,
     // whose alarm an operator sees — a change in S3's format must not stop indexing
     // unnoticed.

@@ -1,9 +1,8 @@
 //! The `files` Lambda's entry point: build the context once, then handle each message
-//! (the event source mapping hands over one message at a time).
+//! (the event source mappings hand over one message at a time).
 
 use aws_lambda_events::sqs::SqsEvent;
 use fieldcloud::adapters::context::Ctx;
-use fieldcloud::domain::record::Millis;
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
@@ -18,8 +17,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         async move {
             for message in &event.payload.records {
                 let body = message.body.as_deref().unwrap_or_default();
-                let now = Millis(chrono::Utc::now().timestamp_millis());
-                files::handle_message(body, store, records, bucket, notify_queue, now).await?;
+                // How often SQS has handed it over, this time included.
+                let attempt = message
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .and_then(|count| count.parse().ok())
+                    .unwrap_or(1);
+                let message = (body, attempt);
+                files::handle_message(message, store, records, bucket, notify_queue, &files::now)
+                    .await?;
             }
             Ok::<(), files::Failure>(())
         }

@@ -55,6 +55,8 @@ pub const NOTIFY_QUEUE: &str = "fieldcloud-notify";
 pub const NOTIFY_DEAD_LETTER_QUEUE: &str = "fieldcloud-notify-dead-letters";
 pub const FILES_QUEUE: &str = "fieldcloud-files";
 pub const FILES_DEAD_LETTER_QUEUE: &str = "fieldcloud-files-dead-letters";
+pub const JOBS_QUEUE: &str = "fieldcloud-jobs";
+pub const JOBS_DEAD_LETTER_QUEUE: &str = "fieldcloud-jobs-dead-letters";
 /// Attempts at a notification or an upload's report before it moves to its
 /// dead-letter queue, as in the template.
 pub const MAX_RECEIVES: u32 = 5;
@@ -166,7 +168,20 @@ impl LocalCloud {
         )
         .await?;
         notify_files_queue(&config).await?;
-        let names = iam_names(&queue_url, &notify_queue_url, &files_queue_url);
+        worker::create_queue(&sqs, JOBS_DEAD_LETTER_QUEUE).await?;
+        let jobs_queue_url = worker::create_queue_with_dead_letters(
+            &sqs,
+            JOBS_QUEUE,
+            &queue_arn(JOBS_DEAD_LETTER_QUEUE),
+            MAX_RECEIVES,
+        )
+        .await?;
+        let names = iam_names(
+            &queue_url,
+            &notify_queue_url,
+            &files_queue_url,
+            &jobs_queue_url,
+        );
         let denied = iam::Denials::default();
         let writes = write_log::Writes::default();
         let table_keys = Arc::new(table_keys()?);
@@ -190,18 +205,22 @@ impl LocalCloud {
         };
         let (recompute_store, recompute_records) = function_tables(&recompute);
         let (files_store, files_records) = function_tables(&files_clients);
+        let files_consumer = || FilesConsumer {
+            store: files_store.clone(),
+            records: files_records.clone(),
+            bucket: S3Bucket::new(files_clients.s3.clone(), FILES_BUCKET),
+            notify_queue: SqsNotifyQueue::new(files_clients.sqs.clone(), notify_queue_url.clone()),
+        };
+        // The files function's two event sources: S3's reports and the jobs.
         tokio::spawn(worker::run(
             sqs.clone(),
             files_queue_url.clone(),
-            FilesConsumer {
-                store: files_store,
-                records: files_records,
-                bucket: S3Bucket::new(files_clients.s3.clone(), FILES_BUCKET),
-                notify_queue: SqsNotifyQueue::new(
-                    files_clients.sqs.clone(),
-                    notify_queue_url.clone(),
-                ),
-            },
+            files_consumer(),
+        ));
+        tokio::spawn(worker::run(
+            sqs.clone(),
+            jobs_queue_url.clone(),
+            files_consumer(),
         ));
         // Receiving and deleting messages is Lambda's event source mapping, not the
         // function's code: the worker polls with the local cloud's own client.
@@ -281,7 +300,7 @@ impl LocalCloud {
             queues: SqsQueues {
                 jobs: SqsJobQueue::new(api_clients.sqs.clone(), queue_url),
                 notify: SqsNotifyQueue::new(api_clients.sqs.clone(), notify_queue_url.clone()),
-                files: SqsDataJobQueue::new(api_clients.sqs.clone(), files_queue_url.clone()),
+                data_jobs: SqsDataJobQueue::new(api_clients.sqs.clone(), jobs_queue_url.clone()),
             },
             mailer: SesMailer::new(api_clients.ses.clone(), MAIL_FROM),
             things: app_identities(&config, &api_clients.iot, mqtt).await?,
@@ -514,14 +533,13 @@ struct FilesConsumer {
 
 impl worker::Consumer for FilesConsumer {
     async fn handle_message(&self, body: &str) -> Result<(), String> {
-        let (store, records, bucket) = (&self.store, &self.records, &self.bucket);
         files::handle_message(
-            body,
-            store,
-            records,
-            bucket,
+            (body, 1),
+            &self.store,
+            &self.records,
+            &self.bucket,
             &self.notify_queue,
-            wall_clock(),
+            &wall_clock,
         )
         .await
         .map(drop)
@@ -622,6 +640,7 @@ fn iam_names(
     recompute_queue_url: &str,
     notify_queue_url: &str,
     files_queue_url: &str,
+    jobs_queue_url: &str,
 ) -> iam::Names {
     let (region, account) = (REGION, ACCOUNT);
     let arn =
@@ -636,6 +655,7 @@ fn iam_names(
             ("RecomputeQueue", recompute_queue_url.into()),
             ("NotifyQueue", notify_queue_url.into()),
             ("FilesQueue", files_queue_url.into()),
+            ("JobsQueue", jobs_queue_url.into()),
             ("FilesBucket", FILES_BUCKET.into()),
             ("TokenKeyParameter", TOKEN_KEY_PARAMETER.into()),
             ("AppPolicy", APP_POLICY.into()),
@@ -653,6 +673,7 @@ fn iam_names(
             ("RecomputeQueue", arn("sqs", RECOMPUTE_QUEUE)),
             ("NotifyQueue", arn("sqs", NOTIFY_QUEUE)),
             ("FilesQueue", arn("sqs", FILES_QUEUE)),
+            ("JobsQueue", arn("sqs", JOBS_QUEUE)),
             ("FilesBucket", format!("arn:aws:s3:::{FILES_BUCKET}")),
             ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
         ],

@@ -53,9 +53,9 @@ impl Ctx {
         ))
     }
 
-    /// The files queue, for exports and imports (`FILES_QUEUE_URL`).
-    pub fn files_queue(&self) -> Result<SqsDataJobQueue, String> {
-        let url = required_env("FILES_QUEUE_URL")?;
+    /// The queue of exports and imports (`JOBS_QUEUE_URL`).
+    pub fn jobs_queue(&self) -> Result<SqsDataJobQueue, String> {
+        let url = required_env("JOBS_QUEUE_URL")?;
         Ok(SqsDataJobQueue::new(
             aws_sdk_sqs::Client::new(&self.config),
             url,

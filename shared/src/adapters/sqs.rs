@@ -56,7 +56,7 @@ impl NotifyQueue for SqsNotifyQueue {
     }
 }
 
-/// The files queue, where exports and imports wait beside S3's reports of uploads.
+/// The jobs queue, where exports and imports wait for the `files` Lambda.
 #[derive(Clone)]
 pub struct SqsDataJobQueue {
     client: Client,
@@ -84,13 +84,13 @@ impl DataJobQueue for SqsDataJobQueue {
 pub struct SqsQueues {
     pub jobs: SqsJobQueue,
     pub notify: SqsNotifyQueue,
-    pub files: SqsDataJobQueue,
+    pub data_jobs: SqsDataJobQueue,
 }
 
 #[async_trait]
 impl DataJobQueue for SqsQueues {
     async fn queue_data_job(&self, message: &JobMessage) -> Result<(), StoreError> {
-        self.files.queue_data_job(message).await
+        self.data_jobs.queue_data_job(message).await
     }
 }
 

@@ -1,5 +1,5 @@
 //! The contract of [`Files`]: uploads expected, files indexed once with their bytes
-//! counted once, per account and group.
+//! counted once, per account and group; folders kept with no file.
 
 use super::fixtures::{account, created_group};
 use crate::domain::files::{FileEntry, PendingUpload};
@@ -164,6 +164,27 @@ pub async fn files(store: &(impl Accounts + Groups + Files), prefix: &str) {
     };
     assert!(!store.place_file(&never_indexed).await.unwrap());
     assert_eq!(store.file(key(&lab), &fills.id).await.unwrap(), None);
+
+    // Folders kept with no file: once, per group and account, paths of any length
+    // (past a sort key's 1,024 bytes), until forgotten.
+    let long = vec!["x".repeat(255); 5].join("/");
+    assert!(store.keep_folder(key(&plant), "empty").await.unwrap());
+    assert!(
+        !store.keep_folder(key(&plant), "empty").await.unwrap(),
+        "once"
+    );
+    assert!(store.keep_folder(key(&plant), &long).await.unwrap());
+    let mut kept = store.kept_folders(key(&plant)).await.unwrap();
+    kept.sort();
+    assert_eq!(kept, vec!["empty".to_owned(), long.clone()]);
+    assert!(store.kept_folders(key(&lab)).await.unwrap().is_empty());
+    assert!(store.kept_folders(key(&theirs)).await.unwrap().is_empty());
+    store.forget_folder(key(&plant), "empty").await.unwrap();
+    store
+        .forget_folder(key(&plant), "never kept")
+        .await
+        .unwrap();
+    assert_eq!(store.kept_folders(key(&plant)).await.unwrap(), vec![long]);
 }
 
 /// A capacity no case here comes near.

@@ -25,6 +25,16 @@ pub const MAX_IMPORT_ROWS: usize = 1_100_000;
 /// The most channel columns of an imported file.
 pub const MAX_IMPORT_CHANNELS: usize = 1_000;
 
+/// Exports and imports of one account waiting or running at once: the `files`
+/// function runs two at a time for all accounts, so one account's burst waits at its
+/// door, not in everyone's queue. A job asked for over a day ago no longer counts (it
+/// ran out of attempts unseen).
+pub const MAX_JOBS_WAITING: usize = 3;
+
+/// Exports and imports one account may ask for while their items are kept (8 days):
+/// what bounds the read that counts the waiting ones.
+pub const MAX_JOBS_KEPT: usize = 200;
+
 /// An export's ZIP is kept this long after it is written; its link is signed anew each
 /// time the job is read.
 pub const EXPORT_KEPT_DAYS: i64 = 7;

@@ -43,6 +43,40 @@ pub fn select_new_channels(
     selection
 }
 
+/// Why channels `names` (of a file to import, in column order) cannot all be stored on
+/// `instrument` (none yet: a new one) with at most `limit` acquired channels: the
+/// position of the first that cannot, and why. Ingest stores what fits and reports the
+/// rest; an import stores all of a file or none of it, so it asks first.
+pub fn channels_without_room(
+    instrument: Option<&Instrument>,
+    names: &[&ChannelName],
+    limit: u32,
+) -> Option<(usize, String)> {
+    let acquired = instrument.map_or(0, Instrument::acquired_count);
+    let mut new = 0;
+    for (position, name) in names.iter().enumerate() {
+        match instrument.and_then(|i| i.channel_index(name).map(|index| (i, index))) {
+            Some((instrument, index)) if !instrument.is_acquired(index) => {
+                return Some((
+                    position,
+                    format!("channel {name} is not acquired by instrument {}; acquire it first, or leave the column out", instrument.serial),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                new += 1;
+                if acquired + new > limit as usize {
+                    return Some((
+                        position,
+                        format!("the instrument would have more than {limit} channels, the limit of its plan"),
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// A record ready to store: its time and its encoded values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedRecord {
@@ -92,6 +126,10 @@ fn indexed_values(
         .filter_map(|(name, value)| index.get(name).map(|i| (*i, *value)))
         .collect();
     entries.sort_by_key(|(i, _)| *i);
+    // A channel given twice (a record built otherwise than from a JSON object, whose
+    // keys are unique) is stored once, its first value: the encoding holds each channel
+    // once, and a record that broke that could never be read back.
+    entries.dedup_by_key(|(i, _)| *i);
     entries
 }
 
@@ -147,6 +185,35 @@ mod tests {
         );
         assert_eq!(selection.added, vec![ChannelName::parse("b").unwrap()]);
         assert_eq!(selection.over_limit, vec![ChannelName::parse("c").unwrap()]);
+    }
+
+    #[test]
+    fn an_import_is_told_which_column_finds_no_room() {
+        let names: Vec<ChannelName> = ["a", "b", "c"]
+            .iter()
+            .map(|c| ChannelName::parse(*c).unwrap())
+            .collect();
+        let names: Vec<&ChannelName> = names.iter().collect();
+        assert_eq!(channels_without_room(None, &names, 3), None);
+        assert_eq!(channels_without_room(None, &names, 2).unwrap().0, 2);
+        let mut inst = instrument(&["b", "x"]);
+        assert_eq!(channels_without_room(Some(&inst), &names, 4), None);
+        assert_eq!(channels_without_room(Some(&inst), &names, 3).unwrap().0, 2);
+        inst.deselected = vec![0];
+        let (position, why) = channels_without_room(Some(&inst), &names, 10).unwrap();
+        assert_eq!(position, 1);
+        assert!(why.contains("not acquired"), "{why}");
+    }
+
+    #[test]
+    fn a_channel_given_twice_is_stored_once_and_reads_back() {
+        let inst = instrument(&["a", "b"]);
+        let encoded = encode_records(&inst, &[record(1, &[("b", 2.0), ("a", 1.0), ("b", 3.0)])]);
+        let decoded = decode_values(&encoded[0].values).unwrap();
+        assert_eq!(
+            decoded,
+            vec![(0, Value::Number(1.0)), (1, Value::Number(2.0))]
+        );
     }
 
     #[test]

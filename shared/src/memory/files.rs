@@ -92,6 +92,27 @@ impl Files for MemoryStore {
     async fn files_bytes(&self, account: &AccountId) -> Result<u64, StoreError> {
         Ok(self.tables().files_bytes.get(account).copied().unwrap_or(0))
     }
+
+    async fn keep_folder(&self, group: GroupKey<'_>, path: &str) -> Result<bool, StoreError> {
+        let key = (group.account.clone(), group.group.clone(), path.to_owned());
+        Ok(self.tables().folders.insert(key))
+    }
+
+    async fn kept_folders(&self, group: GroupKey<'_>) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .tables()
+            .folders
+            .iter()
+            .filter(|(account, of, _)| account == group.account && of == group.group)
+            .map(|(_, _, path)| path.clone())
+            .collect())
+    }
+
+    async fn forget_folder(&self, group: GroupKey<'_>, path: &str) -> Result<(), StoreError> {
+        let key = (group.account.clone(), group.group.clone(), path.to_owned());
+        self.tables().folders.remove(&key);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

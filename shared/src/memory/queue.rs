@@ -1,16 +1,19 @@
-//! The job queue in memory: it keeps what was enqueued, for a test to look at.
+//! The job queues in memory (recompute steps, exports and imports): they keep what was
+//! enqueued, for a test to look at.
 
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use crate::domain::calculated::RecomputeJob;
-use crate::ports::{JobQueue, StoreError};
+use crate::domain::data_job::JobMessage;
+use crate::ports::{DataJobQueue, JobQueue, StoreError};
 
 /// Records every job enqueued, in order; nothing runs them.
 #[derive(Default)]
 pub struct MemoryJobQueue {
     jobs: Mutex<Vec<RecomputeJob>>,
+    data_jobs: Mutex<Vec<JobMessage>>,
 }
 
 impl MemoryJobQueue {
@@ -22,9 +25,28 @@ impl MemoryJobQueue {
             .clone()
     }
 
+    /// The exports and imports queued so far, oldest first.
+    pub fn data_jobs(&self) -> Vec<JobMessage> {
+        self.data_jobs
+            .lock()
+            .expect("no panic while holding the lock")
+            .clone()
+    }
+
     /// Takes the jobs enqueued so far, oldest first, leaving none (to run them).
     pub fn take(&self) -> Vec<RecomputeJob> {
         std::mem::take(&mut *self.jobs.lock().expect("no panic while holding the lock"))
+    }
+}
+
+#[async_trait]
+impl DataJobQueue for MemoryJobQueue {
+    async fn queue_data_job(&self, message: &JobMessage) -> Result<(), StoreError> {
+        self.data_jobs
+            .lock()
+            .expect("no panic while holding the lock")
+            .push(message.clone());
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@
 //! a DynamoDB transaction is. Each method checks every condition before it changes
 //! anything, so a refused write leaves nothing behind (a cancelled transaction).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::domain::access::Team;
@@ -81,6 +81,8 @@ pub(super) struct Tables {
     pub files: BTreeMap<(AccountId, GroupId, FileId), FileEntry>,
     /// Each account's bytes of indexed files.
     pub files_bytes: BTreeMap<AccountId, u64>,
+    /// Folders kept with no file needed, by account, group and path.
+    pub folders: BTreeSet<(AccountId, GroupId, String)>,
     /// Exports and imports, by account, group and job.
     pub jobs: BTreeMap<(AccountId, GroupId, JobId), DataJob>,
     /// The apps the silence sweep watches, with their status revision.

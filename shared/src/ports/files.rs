@@ -42,4 +42,11 @@ pub trait Files: Send + Sync {
     async fn files(&self, group: GroupKey<'_>) -> Result<Vec<FileEntry>, StoreError>;
     /// The bytes of the account's indexed files.
     async fn files_bytes(&self, account: &AccountId) -> Result<u64, StoreError>;
+    /// Keeps the folder `path` of the group though no file is in it; `false` if it is
+    /// kept already.
+    async fn keep_folder(&self, group: GroupKey<'_>, path: &str) -> Result<bool, StoreError>;
+    /// The group's folders kept with no file needed, in no particular order.
+    async fn kept_folders(&self, group: GroupKey<'_>) -> Result<Vec<String>, StoreError>;
+    /// Keeps the folder `path` no more (not kept is fine).
+    async fn forget_folder(&self, group: GroupKey<'_>, path: &str) -> Result<(), StoreError>;
 }

@@ -5,14 +5,14 @@
 use serde::Serialize;
 
 use super::caller::app_of;
-use super::export::{run_export, save_state};
+use super::export::run_export;
 use super::import::run_import;
 use super::ingest::{IngestError, NewInstance};
 use super::series::locate;
 use super::Refused;
 use crate::domain::data_job::{
     export_key, DataJob, ExportDraft, ImportDraft, ImportSpec, JobMessage, JobRef, JobSpec,
-    JobState,
+    JobState, EXPORT_KEPT_DAYS, MAX_JOBS_KEPT, MAX_JOBS_WAITING,
 };
 use crate::domain::files::content_disposition;
 use crate::domain::ids::JobId;
@@ -21,11 +21,18 @@ use crate::domain::registry::Group;
 use crate::domain::token::Principal;
 use crate::ports::{
     Accounts, Apps, Bucket, CalculatedChannels, DataJobQueue, DataJobs, Files, GroupKey,
-    Instruments, RecordStore, SignedRequest,
+    Instruments, RecordStore, SignedRequest, StoreError,
 };
 
 /// A finished export's link is valid this long; reading the job again signs a new one.
 pub const DOWNLOAD_VALID_SECONDS: u64 = 300;
+
+/// Attempts at a job before it is given up as failed: the files queue's, after which
+/// its message goes to the dead letters.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// The time now: a job's progress is stamped as it goes.
+pub type Clock = dyn Fn() -> Millis + Sync;
 
 /// A job as the API shows it.
 #[derive(Debug, Serialize)]
@@ -33,9 +40,12 @@ pub struct JobView {
     #[serde(flatten)]
     pub job: DataJob,
     pub kind: &'static str,
-    /// A finished export's ZIP.
+    /// A finished export's ZIP, while it is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download: Option<SignedRequest>,
+    /// A finished export whose ZIP is no longer kept.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 fn key<'a>(principal: &'a Principal, group: &'a Group) -> GroupKey<'a> {
@@ -47,7 +57,6 @@ fn key<'a>(principal: &'a Principal, group: &'a Group) -> GroupKey<'a> {
 
 /// Asks for an export of `draft` from `group`, as job `id` (drawn at random by the
 /// caller). Every channel is looked up now, so a wrong one is refused at once.
-#[allow(clippy::too_many_arguments)]
 pub async fn request_export(
     store: &(impl Accounts + Apps + Instruments + CalculatedChannels + DataJobs),
     queue: &impl DataJobQueue,
@@ -79,7 +88,6 @@ pub async fn request_export(
 
 /// Asks for an import of a CSV file of `group`'s drive into an instrument of one of its
 /// apps (Pro), as job `id`.
-#[allow(clippy::too_many_arguments)]
 pub async fn request_import(
     store: &(impl Accounts + Apps + Files + DataJobs),
     queue: &impl DataJobQueue,
@@ -132,6 +140,22 @@ async fn start(
     id: JobId,
     now: Millis,
 ) -> Result<JobView, Refused> {
+    let kept = store.account_jobs(&principal.account).await?;
+    if kept.len() >= MAX_JOBS_KEPT {
+        return Err(Refused::TooMany(format!(
+            "the account has asked for {MAX_JOBS_KEPT} exports and imports in the last {} days; ask again when the oldest are gone",
+            EXPORT_KEPT_DAYS + 1
+        )));
+    }
+    let waiting = kept
+        .iter()
+        .filter(|job| !job.state.is_final() && now.0 - job.requested.0 < Millis::DAY)
+        .count();
+    if waiting >= MAX_JOBS_WAITING {
+        return Err(Refused::TooMany(format!(
+            "the account has {waiting} exports and imports waiting or running, the most at once; ask again when one has ended"
+        )));
+    }
     let job = DataJob {
         id,
         account: principal.account.clone(),
@@ -161,8 +185,8 @@ pub async fn detail(
     bucket: &impl Bucket,
     principal: &Principal,
     group: &Group,
-    kind: &str,
-    id: &JobId,
+    (kind, id): (&str, &JobId),
+    now: Millis,
 ) -> Result<JobView, Refused> {
     let job = store
         .job(key(principal, group), id)
@@ -171,8 +195,10 @@ pub async fn detail(
         .ok_or_else(|| {
             Refused::not_found(format!("{kind} `{id}` not found in group `{}`", group.id))
         })?;
+    // The bucket removes a ZIP after its days; the item's TTL may come days later.
+    let expired = job.requested.plus(EXPORT_KEPT_DAYS * Millis::DAY) <= now;
     let download = match (&job.spec, &job.state) {
-        (JobSpec::Export(spec), JobState::Done(_)) => {
+        (JobSpec::Export(spec), JobState::Done(_)) if !expired => {
             let name = format!(
                 "{}-{}-{}.zip",
                 job.group,
@@ -191,7 +217,15 @@ pub async fn detail(
         }
         _ => None,
     };
-    Ok(view(job, download))
+    let expired = expired
+        && matches!(
+            (&job.spec, &job.state),
+            (JobSpec::Export(_), JobState::Done(_))
+        );
+    Ok(JobView {
+        expired,
+        ..view(job, download)
+    })
 }
 
 fn view(job: DataJob, download: Option<SignedRequest>) -> JobView {
@@ -199,6 +233,7 @@ fn view(job: DataJob, download: Option<SignedRequest>) -> JobView {
         kind: job.kind(),
         job,
         download,
+        expired: false,
     }
 }
 
@@ -211,14 +246,15 @@ fn compact_time(t: Millis) -> String {
 
 /// Carries out the export or import `message` names (the `files` function), unless it
 /// has ended already (the message was delivered again); its final state, or none if the
-/// job is gone.
+/// job is gone. `attempt` counts the message's deliveries: a failure on the last one
+/// ends the job as failed, rather than leave it running for ever.
 pub async fn carry_out(
     store: &(impl Accounts + Apps + Instruments + CalculatedChannels + Files + DataJobs),
     record_store: &impl RecordStore,
     bucket: &impl Bucket,
-    message: &JobMessage,
+    (message, attempt): (&JobMessage, u32),
     new_instance: &NewInstance,
-    now: Millis,
+    clock: &Clock,
 ) -> Result<Option<JobState>, IngestError> {
     let group = GroupKey {
         account: &message.job.account,
@@ -235,14 +271,137 @@ pub async fn carry_out(
         rows: 0,
         percent: 0,
     };
-    save_state(store, &job, started, now).await?;
-    let state = match &job.spec {
-        JobSpec::Export(spec) => run_export(store, record_store, bucket, &job, spec, now).await?,
+    save_state(store, &job, started, clock()).await?;
+    let ran = match &job.spec {
+        JobSpec::Export(spec) => run_export(store, record_store, bucket, &job, spec, clock)
+            .await
+            .map_err(IngestError::from),
         JobSpec::Import(spec) => {
-            run_import(store, record_store, bucket, &job, spec, new_instance, now).await?
+            run_import(store, record_store, bucket, &job, spec, new_instance, clock).await
         }
     };
-    save_state(store, &job, state.clone(), now).await?;
+    let state = match ran {
+        Ok(state) => state,
+        Err(error) if attempt >= MAX_ATTEMPTS => JobState::Failed {
+            reason: format!("gave up after {attempt} attempts: {error}"),
+        },
+        Err(error) => return Err(error),
+    };
+    save_state(store, &job, state.clone(), clock()).await?;
     tracing::info!(account = %job.account, group = %job.group, job = %job.id, kind = job.kind(), state = ?state, "job ended");
     Ok(Some(state))
+}
+
+/// Keeps `job` in `state` at `now`, unless it has ended meanwhile.
+pub(crate) async fn save_state(
+    store: &impl DataJobs,
+    job: &DataJob,
+    state: JobState,
+    now: Millis,
+) -> Result<(), StoreError> {
+    let job = DataJob {
+        state,
+        updated: now,
+        ..job.clone()
+    };
+    if !store.save_job(&job).await? {
+        tracing::warn!(account = %job.account, group = %job.group, job = %job.id, "the job had ended meanwhile; left as it was");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::auth::Role;
+    use crate::domain::data_job::ExportSpec;
+    use crate::domain::ids::{AccountId, GroupId, UserId};
+    use crate::domain::plan::Plan;
+    use crate::domain::registry::Account;
+    use crate::domain::settings::TimeZone;
+    use crate::memory::{MemoryJobQueue, MemoryStore};
+    use crate::ports::Groups;
+    use crate::usecases::groups::{create_group, GroupDraft};
+
+    const NOW: Millis = Millis(1_800_000_000_000);
+
+    async fn group_of(store: &MemoryStore) -> (Principal, Group) {
+        let id = AccountId::parse("acme").unwrap();
+        store.create_account(&Account::new(
+            id.clone(),
+            "Acme".into(),
+            Plan::Pro,
+            Millis(0),
+        ));
+        let admin = Principal {
+            account: id.clone(),
+            user: UserId::parse("admin").unwrap(),
+            role: Role::Admin,
+            session: "session".into(),
+            expires: Millis(i64::MAX),
+        };
+        let draft = GroupDraft {
+            id: Some("plant".into()),
+            name: None,
+        };
+        create_group(store, &admin, draft).await.unwrap();
+        let plant = GroupId::parse("plant").unwrap();
+        let group = store.group(&id, &plant).await.unwrap().unwrap();
+        (admin, group)
+    }
+
+    fn export() -> JobSpec {
+        JobSpec::Export(ExportSpec {
+            channels: vec![],
+            from: Millis(0),
+            to: Millis(1),
+            time_zone: TimeZone::utc(),
+        })
+    }
+
+    #[tokio::test]
+    async fn an_account_has_at_most_three_jobs_waiting_and_stale_ones_do_not_count() {
+        let (store, queue) = (MemoryStore::new(), MemoryJobQueue::default());
+        let (admin, group) = group_of(&store).await;
+        let mut ids = (1..).map(|n: u128| JobId::from_random(n << 32));
+        for _ in 0..MAX_JOBS_WAITING {
+            let job = ids.next().unwrap();
+            start(&store, &queue, &admin, &group, export(), job, NOW)
+                .await
+                .unwrap();
+        }
+        assert_eq!(queue.data_jobs().len(), MAX_JOBS_WAITING);
+        let refused = start(
+            &store,
+            &queue,
+            &admin,
+            &group,
+            export(),
+            ids.next().unwrap(),
+            NOW,
+        );
+        let Err(Refused::TooMany(message)) = refused.await else {
+            panic!("a fourth job waiting");
+        };
+        assert!(
+            message.contains("3 exports and imports waiting"),
+            "{message}"
+        );
+        assert_eq!(queue.data_jobs().len(), MAX_JOBS_WAITING, "nothing queued");
+
+        // A day later the three count no more (they ran out of attempts unseen).
+        let later = NOW.plus(Millis::DAY);
+        start(
+            &store,
+            &queue,
+            &admin,
+            &group,
+            export(),
+            ids.next().unwrap(),
+            later,
+        )
+        .await
+        .unwrap();
+        assert_eq!(queue.data_jobs().len(), MAX_JOBS_WAITING + 1);
+    }
 }

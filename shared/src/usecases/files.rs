@@ -256,7 +256,9 @@ pub async fn list(
     if let Some(folder) = &query.folder {
         check_folder(folder).map_err(Refused::invalid)?;
     }
-    Ok(page(store.files(key(principal, group)).await?, query))
+    let group = key(principal, group);
+    let (files, kept) = (store.files(group).await?, store.kept_folders(group).await?);
+    Ok(page(files, &kept, query))
 }
 
 /// A file, with a download the caller may start within a few minutes.
@@ -349,16 +351,26 @@ pub async fn delete(
             deleted: id.clone(),
         });
     };
-    // The object first: a failure after it leaves the entry for a retry to finish.
-    bucket
-        .delete(&object_key(&entry.account, &entry.group, &entry.id))
-        .await?;
-    if !store.unindex_file(&entry).await? {
+    if !delete_indexed(store, bucket, &entry).await? {
         return Err(file_not_found(id));
     }
     Ok(Deleted {
         deleted: id.clone(),
     })
+}
+
+/// Deletes the indexed file `entry`: its object, then its entry with its bytes;
+/// `false` if the entry was gone already.
+pub(crate) async fn delete_indexed(
+    store: &impl Files,
+    bucket: &impl Bucket,
+    entry: &FileEntry,
+) -> Result<bool, StoreError> {
+    // The object first: a failure after it leaves the entry for a retry to finish.
+    bucket
+        .delete(&object_key(&entry.account, &entry.group, &entry.id))
+        .await?;
+    store.unindex_file(entry).await
 }
 
 /// What became of an object S3 reported.

@@ -21,6 +21,7 @@ pub mod destinations;
 pub mod export;
 pub mod file_alarms;
 pub mod files;
+pub mod folders;
 pub mod groups;
 pub mod import;
 pub mod inbox;

@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{to_item, ttl, DynamoStore, ItemKind};
-use super::unavailable;
+use super::store::{to_item, ttl, written, DynamoStore, ItemKind};
+use super::values::s;
 use crate::domain::data_job::{DataJob, EXPORT_KEPT_DAYS};
-use crate::domain::ids::JobId;
+use crate::domain::ids::{AccountId, JobId};
 use crate::domain::record::Millis;
 use crate::ports::{DataJobs, GroupKey, StoreError};
 
@@ -25,7 +25,7 @@ impl ItemKind for JobItem {
 
 #[async_trait]
 impl DataJobs for DynamoStore {
-    async fn save_job(&self, job: &DataJob) -> Result<(), StoreError> {
+    async fn save_job(&self, job: &DataJob) -> Result<bool, StoreError> {
         let item = JobItem {
             pk: account_pk(&job.account),
             sk: job_sk(&job.group, &job.id),
@@ -33,14 +33,20 @@ impl DataJobs for DynamoStore {
             ttl: ttl(job.requested.plus((EXPORT_KEPT_DAYS + 1) * Millis::DAY)),
             job: job.clone(),
         };
-        self.client
+        let put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(&item)))
+            .condition_expression(
+                "attribute_not_exists(pk) OR NOT (job.#state IN (:done, :failed))",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":done", s("done"))
+            .expression_attribute_values(":failed", s("failed"))
             .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+            .await;
+        written(put)
     }
 
     async fn job(&self, group: GroupKey<'_>, id: &JobId) -> Result<Option<DataJob>, StoreError> {
@@ -48,5 +54,12 @@ impl DataJobs for DynamoStore {
             .get_as::<JobItem>(account_pk(group.account), &job_sk(group.group, id))
             .await?
             .map(|item| item.job))
+    }
+
+    async fn account_jobs(&self, account: &AccountId) -> Result<Vec<DataJob>, StoreError> {
+        let items = self
+            .query_prefix_as::<JobItem>(account_pk(account), JOB_PREFIX)
+            .await?;
+        Ok(items.into_iter().map(|item| item.job).collect())
     }
 }

@@ -44,6 +44,17 @@ impl ItemKind for FileItem {
     const KIND: &'static str = "file";
 }
 
+#[derive(Debug, Serialize, Deserialize)]
+struct FolderItem {
+    pk: String,
+    sk: String,
+    path: String,
+}
+
+impl ItemKind for FolderItem {
+    const KIND: &'static str = "folder";
+}
+
 #[async_trait]
 impl Files for DynamoStore {
     async fn expect_upload(&self, pending: &PendingUpload) -> Result<(), StoreError> {
@@ -193,6 +204,42 @@ impl Files for DynamoStore {
             .collect::<Result<_, _>>()?;
         files.sort_by(|a, b| (&a.folder, &a.name, &a.id).cmp(&(&b.folder, &b.name, &b.id)));
         Ok(files)
+    }
+
+    async fn keep_folder(&self, group: GroupKey<'_>, path: &str) -> Result<bool, StoreError> {
+        let item = FolderItem {
+            pk: files_pk(group.account, group.group),
+            sk: folder_sk(path),
+            path: path.to_owned(),
+        };
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        written(put)
+    }
+
+    async fn kept_folders(&self, group: GroupKey<'_>) -> Result<Vec<String>, StoreError> {
+        let folders = self
+            .query_prefix_as::<FolderItem>(files_pk(group.account, group.group), FOLDER_PREFIX)
+            .await?;
+        Ok(folders.into_iter().map(|item| item.path).collect())
+    }
+
+    async fn forget_folder(&self, group: GroupKey<'_>, path: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(files_pk(group.account, group.group)))
+            .key("sk", s(folder_sk(path)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     async fn files_bytes(&self, account: &AccountId) -> Result<u64, StoreError> {

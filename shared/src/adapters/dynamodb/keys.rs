@@ -15,6 +15,7 @@
 //! | a user's read marks on a group's inbox (revision, read-through ID, IDs read one by one after it) | `ACCOUNT#{account}` | `READMARKS#{user}#{group}` | – | – |
 //! | an upload handed out and not yet arrived (name, folder, size, content type, who asked) | `ACCOUNT#{account}` | `UPLOAD#{file}` | – | yes |
 //! | file of the drive (name, folder, size, content type, SHA-256, uploader, time) | `FILES#{account}#{group}` | `FILE#{file}` | – | – |
+//! | folder of the drive kept with no file needed (its path) | `FILES#{account}#{group}` | `FOLDER#{SHA-256 of the path}` (a path may pass the 1,024 bytes of a sort key) | – | – |
 //! | export or import (what it does, where it is, how it ended) | `ACCOUNT#{account}` | `JOB#{group}#{job}` | – | yes |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
@@ -93,11 +94,25 @@ pub fn upload_sk(file: &FileId) -> String {
     format!("UPLOAD#{file}")
 }
 
-/// The partition of a group's files.
+pub const JOB_PREFIX: &str = "JOB#";
+
 pub fn job_sk(group: &GroupId, job: &JobId) -> String {
-    format!("JOB#{group}#{job}")
+    format!("{JOB_PREFIX}{group}#{job}")
 }
 
+pub const FOLDER_PREFIX: &str = "FOLDER#";
+
+/// A folder's sort key: by a digest of its path, which may be longer than a sort key.
+pub fn folder_sk(path: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest: String = Sha256::digest(path.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("{FOLDER_PREFIX}{digest}")
+}
+
+/// The partition of a group's files and folders.
 pub fn files_pk(account: &AccountId, group: &GroupId) -> String {
     format!("FILES#{account}#{group}")
 }

@@ -272,7 +272,12 @@ impl Importer {
             let number = index + 2;
             let channel = ChannelColumn::parse(heading)
                 .map_err(|reason| at(number, ImportProblem::ChannelName(reason)))?;
-            if let Some(first) = channels.iter().position(|c| *c == channel) {
+            // By the channel's own name: `CH1` and `gw-2/B/CH1` land in the same
+            // channel of the one instrument imported into.
+            if let Some(first) = channels
+                .iter()
+                .position(|c| c.channel() == channel.channel())
+            {
                 return Err(at(
                     number,
                     ImportProblem::DuplicateChannel {

@@ -54,7 +54,9 @@ impl StreamedImport {
         // waiting for the rest (which could be the whole file).
         if self.unfinished.len() > MAX_ROW_BYTES + 1 {
             let line = std::mem::take(&mut self.unfinished);
-            out.extend(self.read_line(&line));
+            // Cut anywhere, maybe inside a character: what matters is its length.
+            let text = String::from_utf8_lossy(&line);
+            out.extend(self.read_text(&text));
         }
         out
     }
@@ -79,14 +81,21 @@ impl StreamedImport {
     }
 
     fn read_line(&mut self, bytes: &[u8]) -> Option<Result<ImportedRow, ImportError>> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.read_text(text),
+            Err(_) => {
+                self.lines += 1;
+                Some(Err(ImportError {
+                    line: self.lines,
+                    column: None,
+                    problem: ImportProblem::NotUtf8,
+                }))
+            }
+        }
+    }
+
+    fn read_text(&mut self, text: &str) -> Option<Result<ImportedRow, ImportError>> {
         self.lines += 1;
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return Some(Err(ImportError {
-                line: self.lines,
-                column: None,
-                problem: ImportProblem::NotUtf8,
-            }));
-        };
         match self.importer.push_line(text) {
             Ok(Some(row)) if row.t > self.latest => Some(Err(ImportError {
                 line: row.line,
@@ -175,5 +184,14 @@ mod tests {
         let error = out[0].as_ref().unwrap_err();
         assert!(error.problem.is_fatal(), "{error}");
         assert_eq!(error.line, 2);
+
+        // Cut inside a character: still too long, not "not UTF-8".
+        let mut stream = StreamedImport::new(LIMITS, LATEST);
+        assert!(stream.push(b"time,CH1\n").is_empty());
+        let mut long = "é".repeat(MAX_ROW_BYTES / 2 + 1).into_bytes();
+        long.push(0xc3);
+        let out = stream.push(&long);
+        let error = out[0].as_ref().unwrap_err();
+        assert!(error.to_string().contains("longer than"), "{error}");
     }
 }

@@ -61,6 +61,10 @@ fn every_refusal_names_its_line_column_and_reason() {
             "line 1, column 4: channel `CH1` is already column 2; each channel has one column",
         ),
         (
+            "time,gw-1/LR-1/CH1,gw-2/LR-9/CH1\n",
+            "line 1, column 3: channel `gw-2/LR-9/CH1` is already column 2; each channel has one column",
+        ),
+        (
             "time,a,b,c,d,e\n",
             "line 1: the header names 5 channels; at most 4 are imported at once",
         ),

@@ -84,7 +84,8 @@ pub struct FilesPage {
     /// The folder listed, if one was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
-    /// The folders directly below it that hold files, by name (on the first page only).
+    /// The folders directly below it, by name (on the first page only): those holding
+    /// files, or folders holding files, and those made empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folders: Option<Vec<String>>,
     pub files: Vec<FileEntry>,
@@ -116,12 +117,16 @@ fn compare_keys(a: &SortKey, b: &SortKey) -> Ordering {
     }
 }
 
-/// The page `query` asks for, of the group's `files` (in any order).
-pub fn page(mut files: Vec<FileEntry>, query: &FilesQuery) -> FilesPage {
+/// The page `query` asks for, of the group's `files` (in any order) and its
+/// `empty_folders` (folders made with no file in them yet).
+pub fn page(mut files: Vec<FileEntry>, empty_folders: &[String], query: &FilesQuery) -> FilesPage {
     let folders = query.folder.as_deref().map(|folder| {
-        let below: BTreeSet<String> = files
+        let paths = files
             .iter()
-            .filter_map(|file| child_folder(folder, &file.folder))
+            .map(|file| file.folder.as_str())
+            .chain(empty_folders.iter().map(String::as_str));
+        let below: BTreeSet<String> = paths
+            .filter_map(|path| child_folder(folder, path))
             .collect();
         below.into_iter().collect()
     });

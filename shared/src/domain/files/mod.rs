@@ -7,6 +7,7 @@
 //! in the index, never in the key.
 
 mod download;
+mod folders;
 mod listing;
 mod multipart;
 mod s3_event;
@@ -17,6 +18,9 @@ use super::ids::{AccountId, AppId, FileId, GroupId, InstrumentSerial};
 use super::record::Millis;
 
 pub use download::{content_disposition, DOWNLOAD_VALID_MILLIS};
+pub use folders::{
+    is_within, moved, FolderMove, FolderPath, MAX_EMPTY_FOLDERS, MAX_FILES_DELETED, MAX_FILES_MOVED,
+};
 pub use listing::{
     page, parse_cursor, FileSort, FilesCursor, FilesPage, FilesQuery, DEFAULT_FILES_PAGE,
     MAX_FILES_PAGE,

@@ -172,7 +172,7 @@ fn entry(id: u128, name: &str, folder: &str, size: u64, uploaded: i64) -> FileEn
 fn all_pages(files: &[FileEntry], mut query: FilesQuery) -> (Vec<FileEntry>, usize) {
     let (mut seen, mut pages) = (Vec::new(), 0);
     loop {
-        let listed = page(files.to_vec(), &query);
+        let listed = page(files.to_vec(), &[], &query);
         pages += 1;
         seen.extend(listed.files);
         match listed.next {
@@ -242,7 +242,7 @@ fn a_folder_lists_its_own_files_and_the_folders_directly_below() {
             folder: Some(folder.into()),
             ..FilesQuery::default()
         };
-        let page = page(files.clone(), &query);
+        let page = page(files.clone(), &[], &query);
         let names: Vec<String> = page.files.into_iter().map(|f| f.name).collect();
         (names, page.folders.unwrap())
     };
@@ -262,7 +262,7 @@ fn a_folder_lists_its_own_files_and_the_folders_directly_below() {
         (vec!["b.csv".into()], vec!["hourly".into()])
     );
     assert_eq!(listed("nowhere"), (vec![], vec![]));
-    let everything = page(files.clone(), &FilesQuery::default());
+    let everything = page(files.clone(), &[], &FilesQuery::default());
     assert_eq!(everything.files.len(), 6);
     assert_eq!(everything.folders, None);
 }
@@ -275,7 +275,7 @@ fn a_cursor_is_read_only_under_the_sort_and_order_that_made_it() {
         limit: 1,
         ..FilesQuery::default()
     };
-    let next = page(files, &query).next.unwrap();
+    let next = page(files, &[], &query).next.unwrap();
     assert!(parse_cursor(&next, FileSort::Size, false).is_ok());
     for (text, sort, descending) in [
         (next.as_str(), FileSort::Size, true),
@@ -453,4 +453,21 @@ fn every_character_that_reorders_breaks_or_hides_text_is_refused_in_a_name() {
         );
     }
     assert_eq!(check_name("name", "Bericht März 炉温.csv"), Ok(()));
+}
+
+#[test]
+fn a_folder_made_empty_is_listed_beside_those_holding_files_and_so_are_its_parents() {
+    let files = vec![entry(1, "a.csv", "plant/line 1", 1, 0)];
+    let empty = ["plant/line 2/2026".to_owned(), "archive".to_owned()];
+    let query = |folder: &str| FilesQuery {
+        folder: Some(folder.into()),
+        ..FilesQuery::default()
+    };
+    let top = page(files.clone(), &empty, &query(""));
+    assert_eq!(top.folders, Some(vec!["archive".into(), "plant".into()]));
+    let plant = page(files.clone(), &empty, &query("plant"));
+    assert_eq!(plant.folders, Some(vec!["line 1".into(), "line 2".into()]));
+    assert!(plant.files.is_empty());
+    let empty_one = page(files, &empty, &query("plant/line 2/2026"));
+    assert_eq!(empty_one.folders, Some(vec![]));
 }
