@@ -32,6 +32,7 @@ store_contract!(
     dynamodb_keeps_the_instruments_contract: instruments,
     dynamodb_keeps_the_calculated_channels_contract: calculated_channels,
     dynamodb_keeps_the_alarms_contract: alarms,
+    dynamodb_keeps_the_file_alarms_contract: file_alarms,
     dynamodb_keeps_the_alarm_states_contract: alarm_states,
     dynamodb_keeps_the_inbox_contract: inbox,
     dynamodb_keeps_the_notify_contract: notify,

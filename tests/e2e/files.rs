@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{spawn, TestCloud};
 use crate::notify::until;
 
+mod alarms;
+
 const FILES: &str = "/v1/groups/plant/files";
 
 fn sha256(bytes: &[u8]) -> String {

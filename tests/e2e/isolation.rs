@@ -153,6 +153,7 @@ struct Named<'a> {
     id: &'a str,
     alarm: &'a str,
     file: &'a str,
+    rule: &'a str,
     job: &'a str,
 }
 
@@ -162,10 +163,12 @@ fn fill(pattern: &str, group: &str, app: &str, named: &Named) -> String {
         id,
         alarm,
         file,
+        rule,
         job,
     } = *named;
     pattern
         .replace("{group}", group)
+        .replace("{rule}", rule)
         .replace("{file}", file)
         .replace("{job}", job)
         .replace("{app}", app)
@@ -203,6 +206,7 @@ async fn every_route_but_the_public_ones_refuses_a_request_without_a_token() {
             id: "abc",
             alarm: "abc",
             file: "0123456789abcdef01234567",
+            rule: "abc",
             job: "0123456789abcdef01234567",
         };
         let path = fill(pattern, "plant", "gw-a", &unknown);
@@ -261,12 +265,23 @@ async fn no_route_lets_another_account_see_or_change_anything() {
         .await;
     assert_eq!(status, 201, "{team}");
     let file_id = uploaded(&app, "secret-file.csv", "secret-folder", b"secret").await;
+    let (status, rule) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/file-alarms",
+            Some(json!({"name": "secret-file-alarm", "glob": "secret-*.csv"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let rule_id = rule["id"].as_str().unwrap().to_owned();
     let (status, export) = app
         .call("POST", "/v1/groups/plant/exports", Some(export_body()))
         .await;
     assert_eq!(status, 202, "{export}");
     let job_id = export["id"].as_str().unwrap().to_owned();
     let secrets = [
+        "secret-file-alarm",
+        "secret-*.csv",
         "secret-file.csv",
         "secret-folder",
         "31.4159",
@@ -340,6 +355,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
             id: &calc_id,
             alarm: &alarm_id,
             file: &file_id,
+            rule: &rule_id,
             job: &job_id,
         };
         for path in [
@@ -372,6 +388,7 @@ async fn no_route_lets_another_account_see_or_change_anything() {
                 || path.contains(&calc_id)
                 || path.contains(&alarm_id)
                 || path.contains(&file_id)
+                || path.contains(&rule_id)
                 || path.contains(&job_id)
                 || path.contains("/users/")
                 || path.contains("/teams/")
@@ -401,6 +418,17 @@ async fn no_route_lets_another_account_see_or_change_anything() {
     assert_eq!(
         (status, still["name"].clone(), still["version"].clone()),
         (200, json!("secret-alarm"), json!(1))
+    );
+    let (status, still) = app
+        .call(
+            "GET",
+            &format!("/v1/groups/plant/file-alarms/{rule_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, still["name"].clone(), still["glob"].clone()),
+        (200, json!("secret-file-alarm"), json!("secret-*.csv"))
     );
     let (_, group) = app.call("GET", "/v1/groups/plant", None).await;
     assert_eq!(group["name"], "Secret plant");

@@ -17,21 +17,21 @@ use crate::error::ApiError;
 use crate::files_query::files_query;
 use crate::inbox::inbox_query;
 use crate::input::{
-    alarm_id, app_id, calc_id, file_id, job_id, json_body, json_body_up_to, notification_id,
-    serial_id, user_id,
+    alarm_id, app_id, calc_id, file_alarm_id, file_id, job_id, json_body, json_body_up_to,
+    notification_id, serial_id, user_id,
 };
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
 use crate::Api;
 use fieldcloud::domain::files::MAX_COMPLETION_BYTES;
-use fieldcloud::domain::ids::{AlarmId, CalcId, FileId, JobId};
+use fieldcloud::domain::ids::{AlarmId, CalcId, FileAlarmId, FileId, JobId};
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::usecases::random::{Random, ThreadRandom};
 use fieldcloud::usecases::series::{self, SeriesQuery};
 use fieldcloud::usecases::users;
 use fieldcloud::usecases::{
     access, account, alarms, api_tokens, apps, backtest, calculated, data_jobs, destinations,
-    files, folders, groups, inbox, instruments,
+    file_alarms, files, folders, groups, inbox, instruments,
 };
 use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
 
@@ -382,6 +382,24 @@ pub async fn group<
             let (id, test) = (alarm()?, format!("{:016x}", ThreadRandom.u64()));
             let queued = alarms::send_test(store, jobs, principal, group, &id, test, now);
             accepted(queued.await?)
+        }
+        GroupRoute::ListFileAlarms => ok(file_alarms::list(store, principal, group).await?),
+        GroupRoute::CreateFileAlarm => {
+            let draft = json_body(request)?;
+            let id = FileAlarmId::from_random(ThreadRandom.u64());
+            created(file_alarms::create(store, principal, group, draft, id, now).await?)
+        }
+        GroupRoute::FileAlarmDetail => {
+            let id = file_alarm_id(call.params.get("rule"))?;
+            ok(file_alarms::detail(store, principal, group, &id).await?)
+        }
+        GroupRoute::ReplaceFileAlarm => {
+            let (id, draft) = (file_alarm_id(call.params.get("rule"))?, json_body(request)?);
+            ok(file_alarms::replace(store, principal, group, &id, draft).await?)
+        }
+        GroupRoute::DeleteFileAlarm => {
+            let id = file_alarm_id(call.params.get("rule"))?;
+            ok(file_alarms::delete(store, principal, group, &id).await?)
         }
         GroupRoute::RequestUpload => {
             let draft = json_body(request)?;

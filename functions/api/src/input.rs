@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request};
 
 use fieldcloud::domain::ids::{
-    AlarmId, AppId, CalcId, FileId, GroupId, InstrumentSerial, JobId, UserId,
+    AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, JobId, UserId,
 };
 use fieldcloud::domain::inbox::NotificationId;
 use fieldcloud::domain::record::Millis;
@@ -72,6 +72,10 @@ pub fn serial_id(text: &str) -> Result<InstrumentSerial, ApiError> {
 
 pub fn alarm_id(text: &str) -> Result<AlarmId, ApiError> {
     AlarmId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+pub fn file_alarm_id(text: &str) -> Result<FileAlarmId, ApiError> {
+    FileAlarmId::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 pub fn file_id(text: &str) -> Result<FileId, ApiError> {

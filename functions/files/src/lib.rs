@@ -1,18 +1,21 @@
-//! The `files` Lambda: indexes what S3 reports created in the files bucket, and carries
-//! out the exports and imports the API queues, both from the files queue. The work is
-//! [`fieldcloud::usecases::files::index_arrival`] and
+//! The `files` Lambda: indexes what S3 reports created in the files bucket and tells
+//! each file's group of the file alarms it fires, and carries out the exports and
+//! imports the API queues, both from the files queue. The work is
+//! [`fieldcloud::usecases::files::index_arrival`],
+//! [`fieldcloud::usecases::file_alarms::on_indexed`] and
 //! [`fieldcloud::usecases::data_jobs::carry_out`]; this crate tells the messages apart
 //! and says how failures look to Lambda.
 
 use fieldcloud::domain::data_job::{JobMessage, JobState};
-use fieldcloud::domain::files::parse_s3_event;
+use fieldcloud::domain::files::{file_of_key, parse_s3_event};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::ports::{
-    Accounts, Apps, Bucket, CalculatedChannels, DataJobs, Files, Instruments, RecordStore,
-    StoreError,
+    Accounts, Apps, Bucket, CalculatedChannels, DataJobs, FileAlarms, Files, Inbox, Instruments,
+    NotifyQueue, RecordStore, StoreError,
 };
 use fieldcloud::usecases::data_jobs::{carry_out, Clock};
+use fieldcloud::usecases::file_alarms::on_indexed;
 use fieldcloud::usecases::files::{index_arrival, Arrival};
 use fieldcloud::usecases::ingest::IngestError;
 use fieldcloud::usecases::random::{Random, ThreadRandom};
@@ -63,12 +66,21 @@ pub fn now() -> Millis {
 }
 
 /// Handles the message `body`, delivered for the `attempt`th time: an export or import
-/// queued by the API, or an S3 event whose objects it indexes.
+/// queued by the API, or an S3 event whose objects it indexes, telling each indexed
+/// file's group of the file alarms it fires.
 pub async fn handle_message(
     (body, attempt): (&str, u32),
-    store: &(impl Accounts + Apps + Instruments + CalculatedChannels + Files + DataJobs),
+    store: &(impl Accounts
+          + Apps
+          + Instruments
+          + CalculatedChannels
+          + Files
+          + FileAlarms
+          + Inbox
+          + DataJobs),
     record_store: &impl RecordStore,
     bucket: &impl Bucket,
+    notify_queue: &impl NotifyQueue,
     clock: &Clock,
 ) -> Result<Handled, Failure> {
     if let Ok(message) = serde_json::from_str::<JobMessage>(body) {
@@ -83,7 +95,14 @@ pub async fn handle_message(
     let created = parse_s3_event(body).map_err(Failure)?;
     let mut arrivals = Vec::with_capacity(created.len());
     for object in &created {
-        arrivals.push(index_arrival(store, bucket, object, now).await?);
+        let arrival = index_arrival(store, bucket, object, now).await?;
+        // Indexed now or before: a report seen again may be the retry of one that
+        // indexed the file and failed before telling (the notices are told once).
+        let indexed = matches!(arrival, Arrival::Indexed { .. } | Arrival::AlreadyIndexed);
+        if let Some((account, group, id)) = file_of_key(&object.key).filter(|_| indexed) {
+            on_indexed(store, notify_queue, &account, &group, &id).await?;
+        }
+        arrivals.push(arrival);
     }
     Ok(Handled::Arrivals(arrivals))
 }

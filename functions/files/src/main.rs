@@ -10,8 +10,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let ctx = Ctx::from_env().await?;
     let bucket = ctx.files_bucket()?;
+    let notify_queue = ctx.notify_queue()?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let (store, records, bucket) = (&ctx.store, &ctx.records, &bucket);
+        let notify_queue = &notify_queue;
         async move {
             for message in &event.payload.records {
                 let body = message.body.as_deref().unwrap_or_default();
@@ -21,7 +23,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                     .get("ApproximateReceiveCount")
                     .and_then(|count| count.parse().ok())
                     .unwrap_or(1);
-                files::handle_message((body, attempt), store, records, bucket, &files::now).await?;
+                let message = (body, attempt);
+                files::handle_message(message, store, records, bucket, notify_queue, &files::now)
+                    .await?;
             }
             Ok::<(), files::Failure>(())
         }

@@ -209,6 +209,7 @@ impl LocalCloud {
             store: files_store.clone(),
             records: files_records.clone(),
             bucket: S3Bucket::new(files_clients.s3.clone(), FILES_BUCKET),
+            notify_queue: SqsNotifyQueue::new(files_clients.sqs.clone(), notify_queue_url.clone()),
         };
         // The files function's two event sources: S3's reports and the jobs.
         tokio::spawn(worker::run(
@@ -522,11 +523,12 @@ impl worker::Consumer for RecomputeConsumer {
     }
 }
 
-/// The files function as its queue's consumer.
+/// The files function as its queue's consumer, with its own clients.
 struct FilesConsumer {
     store: DynamoStore,
     records: DynamoRecords,
     bucket: S3Bucket,
+    notify_queue: SqsNotifyQueue,
 }
 
 impl worker::Consumer for FilesConsumer {
@@ -536,6 +538,7 @@ impl worker::Consumer for FilesConsumer {
             &self.store,
             &self.records,
             &self.bucket,
+            &self.notify_queue,
             &wall_clock,
         )
         .await

@@ -27,6 +27,9 @@ fn pending(
         multipart: None,
         uploader: "owner".into(),
         expires: Millis(1_700_000_900_000),
+        // The source an upload names is indexed with it.
+        app: Some(crate::domain::ids::AppId::parse("gw-1").unwrap()),
+        instrument: Some(crate::domain::ids::InstrumentSerial::parse("LR-1").unwrap()),
     }
 }
 

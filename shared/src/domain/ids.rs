@@ -151,6 +151,24 @@ impl AlarmId {
 }
 
 id_type!(
+    /// A file alarm of a measurement group (a rule on uploaded files); made by the
+    /// cloud, stable across edits.
+    FileAlarmId,
+    "file alarm ID",
+    32,
+    "use 1 to 32 characters a-z, 0-9 and -",
+    is_slug_char
+);
+
+impl FileAlarmId {
+    /// A new ID from random bits (the caller supplies the randomness): 48 of them, as 12
+    /// hex digits.
+    pub fn from_random(bits: u64) -> FileAlarmId {
+        FileAlarmId::parse(format!("{:012x}", bits >> 16)).expect("hex digits form a valid ID")
+    }
+}
+
+id_type!(
     /// A file's ID in the drive: drawn at random when its upload is handed out, never
     /// chosen by the client, so its place in the bucket cannot be another's.
     FileId,

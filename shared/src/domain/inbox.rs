@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::ids::{AlarmId, AppId, IdError};
+use super::ids::{AlarmId, AppId, FileAlarmId, FileId, IdError};
 use super::notice::Notice;
 
 /// How many notifications newer than the watermark one user's marks name one by one.
@@ -45,7 +45,13 @@ impl NotificationId {
                 .strip_prefix("special")
                 .is_some_and(|condition| digits(condition, 3));
         let app_status = matches!(kind, "connected" | "disconnected");
-        let rest_ok = if alarm_event {
+        // A file alarm's: `{time}.file.{file}.{rule}`, before the alarms' forms (a rule
+        // ID could be spelled like an alarm event's kind).
+        let file_alarm =
+            subject == "file" && FileId::parse(detail).is_ok() && FileAlarmId::parse(kind).is_ok();
+        let rest_ok = if file_alarm {
+            true
+        } else if alarm_event {
             AlarmId::parse(subject).is_ok() && digits(detail, 20)
         } else {
             app_status && subject == "app" && AppId::parse(detail).is_ok()

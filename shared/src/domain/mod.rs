@@ -13,6 +13,7 @@ pub mod data_job;
 pub mod downsample;
 pub mod export;
 pub mod expr;
+pub mod file_alarm;
 pub mod files;
 pub mod ids;
 pub mod inbox;

@@ -1,10 +1,11 @@
-//! What a group's inbox holds and the `notify` function delivers: an alarm's event or a
-//! change of an app's status.
+//! What a group's inbox holds and the `notify` function delivers: an alarm's event, a
+//! change of an app's status, or an upload a file alarm matched.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::alarm::Notification;
 use super::app_status::StatusChange;
+use super::file_alarm::FileNotice;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -12,6 +13,7 @@ use super::app_status::StatusChange;
 pub enum Notice {
     Alarm(Notification),
     App(StatusChange),
+    File(FileNotice),
 }
 
 impl Notice {
@@ -20,6 +22,7 @@ impl Notice {
         match self {
             Notice::Alarm(notification) => notification.id(),
             Notice::App(change) => change.id(),
+            Notice::File(notice) => notice.id(),
         }
     }
 }

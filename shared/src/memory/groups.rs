@@ -46,6 +46,7 @@ impl Groups for MemoryStore {
                 apps: 0,
                 calculated: 0,
                 alarms: 0,
+                file_alarms: 0,
                 destinations: Default::default(),
             },
         );
@@ -78,7 +79,11 @@ impl Groups for MemoryStore {
         let mut tables = self.tables();
         let key = (account.clone(), id.clone());
         match tables.groups.get(&key) {
-            Some(entry) if entry.apps == 0 && entry.calculated == 0 && entry.alarms == 0 => {}
+            Some(entry)
+                if entry.apps == 0
+                    && entry.calculated == 0
+                    && entry.alarms == 0
+                    && entry.file_alarms == 0 => {}
             _ => return Ok(false),
         }
         match tables.accounts.get_mut(account) {

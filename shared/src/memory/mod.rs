@@ -32,6 +32,7 @@ mod calculated;
 mod data_jobs;
 mod deliveries;
 mod destinations;
+mod file_alarms;
 mod files;
 mod groups;
 mod inbox;

@@ -14,9 +14,11 @@ use crate::domain::alarm::Alarm;
 use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
 use crate::domain::calculated::CalculatedChannel;
 use crate::domain::data_job::DataJob;
+use crate::domain::file_alarm::FileAlarm;
 use crate::domain::files::{FileEntry, PendingUpload};
 use crate::domain::ids::{
-    AccountId, AlarmId, AppId, CalcId, FileId, GroupId, InstrumentSerial, JobId, TeamId, UserId,
+    AccountId, AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, JobId,
+    TeamId, UserId,
 };
 use crate::domain::inbox::{NotificationId, ReadMarks};
 use crate::domain::notice::Notice;
@@ -69,6 +71,7 @@ pub(super) struct Tables {
     pub instruments: BTreeMap<(AccountId, AppId, InstrumentSerial), Instrument>,
     pub calculated: BTreeMap<(AccountId, GroupId, CalcId), CalculatedChannel>,
     pub alarms: BTreeMap<(AccountId, GroupId, AlarmId), Alarm>,
+    pub file_alarms: BTreeMap<(AccountId, GroupId, FileAlarmId), FileAlarm>,
     pub alarm_states: BTreeMap<(AccountId, GroupId), GroupAlarmStates>,
     /// Each group's notifications by ID.
     pub inbox: BTreeMap<(AccountId, GroupId), BTreeMap<NotificationId, Notice>>,
@@ -139,13 +142,14 @@ impl AccountEntry {
     }
 }
 
-/// A group and the counts of its apps, calculated channels and alarms, which keep it
-/// from being deleted.
+/// A group and the counts of its apps, calculated channels, alarms and file alarms,
+/// which keep it from being deleted.
 pub(super) struct GroupEntry {
     pub group: Group,
     pub apps: u32,
     pub calculated: u32,
     pub alarms: u32,
+    pub file_alarms: u32,
     pub destinations: Destinations,
 }
 

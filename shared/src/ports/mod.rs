@@ -17,6 +17,7 @@ mod calculated;
 mod data_jobs;
 mod deliveries;
 mod destinations;
+mod file_alarms;
 mod files;
 mod groups;
 mod inbox;
@@ -48,6 +49,7 @@ pub use calculated::CalculatedChannels;
 pub use data_jobs::{DataJobQueue, DataJobs};
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
+pub use file_alarms::FileAlarms;
 pub use files::{Files, Indexed};
 pub use groups::Groups;
 pub use inbox::{Inbox, InboxRange};
@@ -104,7 +106,7 @@ pub enum Saved {
 }
 
 /// Everything the table holds: configuration (accounts, groups, apps, instruments,
-/// calculated channels, data alarms, their states, the inbox and its read marks, the drive's
+/// calculated channels, data and file alarms, their states, the inbox and its read marks, the drive's
 /// index) and identity (users, sessions, throttles, single-use codes and
 /// links, tokens, teams, the audit log). For code that needs all or most of it; code that
 /// needs a few ports names those.
@@ -121,6 +123,7 @@ pub trait Store:
     + NotificationDestinations
     + Deliveries
     + Files
+    + FileAlarms
     + DataJobs
     + Users
     + Sessions
@@ -147,6 +150,7 @@ impl<T> Store for T where
         + NotificationDestinations
         + Deliveries
         + Files
+        + FileAlarms
         + DataJobs
         + Users
         + Sessions

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::caller::plan_of;
+use super::file_alarms::check_source;
 use super::{Deleted, Refused};
 use crate::domain::files::{
     check_folder, content_disposition, file_of_key, fits, object_key, page, part_bytes, part_count,
@@ -21,7 +22,7 @@ use crate::domain::ids::FileId;
 use crate::domain::record::Millis;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Bucket, Files, GroupKey, Indexed, SignedRequest, StoreError};
+use crate::ports::{Accounts, Bucket, Files, GroupKey, Groups, Indexed, SignedRequest, StoreError};
 
 /// An upload handed out: where to PUT, with which headers, until when; or, for one in
 /// parts, how many parts of which length to ask URLs for.
@@ -66,7 +67,7 @@ fn key<'a>(principal: &'a Principal, group: &'a Group) -> GroupKey<'a> {
 /// Hands out an upload of `draft` to `group` as file `id` (drawn at random by the
 /// caller), unless its size would pass the plan's storage.
 pub async fn request_upload(
-    store: &(impl Accounts + Files),
+    store: &(impl Accounts + Groups + Files),
     bucket: &impl Bucket,
     principal: &Principal,
     group: &Group,
@@ -75,6 +76,8 @@ pub async fn request_upload(
     now: Millis,
 ) -> Result<UploadView, Refused> {
     draft.check().map_err(Refused::invalid)?;
+    let (app, instrument) = (draft.app.as_ref(), draft.instrument.as_ref());
+    check_source(store, &principal.account, group, app, instrument).await?;
     let plan = plan_of(store, principal).await?;
     let capacity = plan.limits().storage_bytes;
     let used = store.files_bytes(&principal.account).await?;
@@ -122,6 +125,8 @@ pub async fn request_upload(
         multipart,
         uploader: principal.user.to_string(),
         expires,
+        app: draft.app,
+        instrument: draft.instrument,
     };
     store.expect_upload(&pending).await?;
     Ok(UploadView {

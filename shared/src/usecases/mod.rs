@@ -19,6 +19,7 @@ pub mod caller;
 pub mod data_jobs;
 pub mod destinations;
 pub mod export;
+pub mod file_alarms;
 pub mod files;
 pub mod folders;
 pub mod groups;

@@ -122,6 +122,9 @@ pub async fn deliver(
             }
             Occasion::App(change)
         }
+        Notify::Notice {
+            notice: Notice::File(notice),
+        } => Occasion::File(notice),
         Notify::Test { alarm_name, at, .. } => Occasion::Test {
             alarm_name,
             at: *at,

@@ -19,7 +19,7 @@ use crate::domain::registry::{App, Group, Instrument};
 use crate::ports::{Created, Groups, StoreError};
 
 /// A measurement group's item: its grants are a map from grantee key (`user:…`,
-/// `team:…`) to role, set by [`Groups::set_grants`]; `apps`, `calculated` and `alarms` count what
+/// `team:…`) to role, set by [`Groups::set_grants`]; `apps`, `calculated`, `alarms` and `file_alarms` count what
 /// is in it, by their own writes.
 #[derive(Debug, Serialize, Deserialize)]
 struct GroupItem {
@@ -125,7 +125,8 @@ impl Groups for DynamoStore {
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(apps) OR apps = :zero) \
                  AND (attribute_not_exists(calculated) OR calculated = :zero) \
-                 AND (attribute_not_exists(alarms) OR alarms = :zero)",
+                 AND (attribute_not_exists(alarms) OR alarms = :zero) \
+                 AND (attribute_not_exists(file_alarms) OR file_alarms = :zero)",
             )
             .expression_attribute_values(":zero", n(0))
             .build()

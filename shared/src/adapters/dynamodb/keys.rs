@@ -5,9 +5,10 @@
 //! | item | `pk` | `sk` | `gpk` / `gsk` (index `byGroup`) | `ttl` |
 //! |---|---|---|---|---|
 //! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens; bytes of its files) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
-//! | measurement group (name, grants `user:…`/`team:…` → role; notification destinations; counts of its apps, calculated channels and alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
+//! | measurement group (name, grants `user:…`/`team:…` → role; notification destinations; counts of its apps, calculated channels, alarms and file alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
 //! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
 //! | data alarm (name, rule as a map, enabled, version) | `ACCOUNT#{account}` | `ALARM#{group}#{id}` | – | – |
+//! | file alarm (name, filter as a map: app, instrument, glob, kind; creation time) | `ACCOUNT#{account}` | `FILEALARM#{group}#{id}` | – | – |
 //! | a group's alarm states (revision, each alarm's state and version, notifications not yet in the inbox) | `ACCOUNT#{account}` | `ALARMSTATE#{group}` | – | – |
 //! | notification (one event of an alarm), in its group's inbox | `INBOX#{account}#{group}` | `NOTE#{time:015}.{alarm}.{version}.{kind}` | – | – |
 //! | delivery mark of a notification to one destination (lease while sending, then delivered) | `INBOX#{account}#{group}` | `SENT#{notification}#{destination}` | – | yes |
@@ -39,7 +40,8 @@
 //! partition.
 
 use crate::domain::ids::{
-    AccountId, AlarmId, AppId, CalcId, FileId, GroupId, InstrumentSerial, JobId, TeamId, UserId,
+    AccountId, AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, JobId,
+    TeamId, UserId,
 };
 use crate::domain::inbox::NotificationId;
 use crate::ports::StoreError;
@@ -152,6 +154,15 @@ pub fn alarm_prefix(group: &GroupId) -> String {
 
 pub fn alarm_sk(group: &GroupId, id: &AlarmId) -> String {
     format!("{}{id}", alarm_prefix(group))
+}
+
+/// The sort-key prefix of a group's file alarms.
+pub fn file_alarm_prefix(group: &GroupId) -> String {
+    format!("FILEALARM#{group}#")
+}
+
+pub fn file_alarm_sk(group: &GroupId, id: &FileAlarmId) -> String {
+    format!("{}{id}", file_alarm_prefix(group))
 }
 
 pub fn alarm_states_sk(group: &GroupId) -> String {

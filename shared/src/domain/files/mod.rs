@@ -14,7 +14,7 @@ mod s3_event;
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AccountId, FileId, GroupId};
+use super::ids::{AccountId, AppId, FileId, GroupId, InstrumentSerial};
 use super::record::Millis;
 
 pub use download::{content_disposition, DOWNLOAD_VALID_MILLIS};
@@ -135,12 +135,25 @@ pub struct UploadDraft {
     /// allowed for anything longer than one part.
     #[serde(default)]
     pub multipart: bool,
+    /// The app the file comes from, if any (an app uploading an instrument's file, or
+    /// a person filing it under one): one of the group's, matched by file alarms.
+    #[serde(default)]
+    pub app: Option<AppId>,
+    /// The instrument of `app` the file comes from, if any.
+    #[serde(default)]
+    pub instrument: Option<InstrumentSerial>,
 }
 
 impl UploadDraft {
     pub fn check(&self) -> Result<(), String> {
         check_name("name", &self.name)?;
         check_folder(&self.folder)?;
+        if self.instrument.is_some() && self.app.is_none() {
+            return Err(
+                "`instrument` needs `app`: an instrument's serial is unique within its app only"
+                    .into(),
+            );
+        }
         let size = self.size;
         if self.multipart {
             if size <= PART_BYTES || size > MAX_UPLOAD_BYTES {
@@ -225,6 +238,10 @@ pub struct PendingUpload {
     /// Who asked: the user's ID (a Web API token acts as its user).
     pub uploader: String,
     pub expires: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<InstrumentSerial>,
 }
 
 /// A file in the drive, as indexed when it arrived.
@@ -242,6 +259,11 @@ pub struct FileEntry {
     pub sha256: String,
     pub uploader: String,
     pub uploaded: Millis,
+    /// The app and instrument the file comes from, as its upload said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<InstrumentSerial>,
 }
 
 impl FileEntry {
@@ -258,6 +280,8 @@ impl FileEntry {
             sha256,
             uploader: pending.uploader,
             uploaded,
+            app: pending.app,
+            instrument: pending.instrument,
         }
     }
 }

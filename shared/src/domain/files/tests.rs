@@ -33,6 +33,8 @@ fn draft() -> UploadDraft {
         size: 1,
         content_type: "text/csv".into(),
         multipart: false,
+        app: None,
+        instrument: None,
     }
 }
 
@@ -99,6 +101,13 @@ fn an_upload_names_what_is_wrong_with_it() {
         (UploadDraft { size: 0, ..draft() }, "`size` 0"),
         (
             UploadDraft {
+                instrument: Some(crate::domain::ids::InstrumentSerial::parse("LR-1").unwrap()),
+                ..draft()
+            },
+            "`instrument` needs `app`",
+        ),
+        (
+            UploadDraft {
                 size: MAX_SINGLE_UPLOAD_BYTES + 1,
                 ..draft()
             },
@@ -154,6 +163,8 @@ fn entry(id: u128, name: &str, folder: &str, size: u64, uploaded: i64) -> FileEn
         sha256: String::new(),
         uploader: "ops".into(),
         uploaded: Millis(uploaded),
+        app: None,
+        instrument: None,
     }
 }
 

@@ -23,6 +23,13 @@ pub struct Phrases {
     pub app: &'static str,
     /// Before the time an app silent too long was last heard from.
     pub last_heard: &'static str,
+    /// A file alarm matched an upload.
+    pub file_alarm: &'static str,
+    pub file: &'static str,
+    pub size: &'static str,
+    pub bytes: &'static str,
+    pub content_type: &'static str,
+    pub instrument: &'static str,
 }
 
 pub fn phrases(language: Language) -> &'static Phrases {
@@ -53,6 +60,12 @@ static ZH_CN: Phrases = Phrases {
     app_disconnected: "应用已断开",
     app: "应用",
     last_heard: "最后通信时间",
+    file_alarm: "文件报警",
+    file: "文件",
+    size: "大小",
+    bytes: "字节",
+    content_type: "类型",
+    instrument: "仪器",
 };
 
 static JA: Phrases = Phrases {
@@ -71,6 +84,12 @@ static JA: Phrases = Phrases {
     app_disconnected: "アプリ切断",
     app: "アプリ",
     last_heard: "最終受信日時",
+    file_alarm: "ファイルアラーム",
+    file: "ファイル",
+    size: "サイズ",
+    bytes: "バイト",
+    content_type: "種類",
+    instrument: "計測器",
 };
 
 static EN: Phrases = Phrases {
@@ -89,6 +108,12 @@ static EN: Phrases = Phrases {
     app_disconnected: "App disconnected",
     app: "App",
     last_heard: "Last heard from",
+    file_alarm: "File alarm",
+    file: "File",
+    size: "Size",
+    bytes: "bytes",
+    content_type: "Type",
+    instrument: "Instrument",
 };
 
 static ES: Phrases = Phrases {
@@ -107,6 +132,12 @@ static ES: Phrases = Phrases {
     app_disconnected: "Aplicación desconectada",
     app: "Aplicación",
     last_heard: "Última comunicación",
+    file_alarm: "Alarma de archivo",
+    file: "Archivo",
+    size: "Tamaño",
+    bytes: "bytes",
+    content_type: "Tipo",
+    instrument: "Instrumento",
 };
 
 static FR: Phrases = Phrases {
@@ -125,6 +156,12 @@ static FR: Phrases = Phrases {
     app_disconnected: "Application déconnectée",
     app: "Application",
     last_heard: "Dernier contact",
+    file_alarm: "Alarme de fichier",
+    file: "Fichier",
+    size: "Taille",
+    bytes: "octets",
+    content_type: "Type",
+    instrument: "Instrument",
 };
 
 static DE: Phrases = Phrases {
@@ -143,6 +180,12 @@ static DE: Phrases = Phrases {
     app_disconnected: "App getrennt",
     app: "App",
     last_heard: "Zuletzt empfangen",
+    file_alarm: "Dateialarm",
+    file: "Datei",
+    size: "Größe",
+    bytes: "Bytes",
+    content_type: "Typ",
+    instrument: "Messgerät",
 };
 
 static IT: Phrases = Phrases {
@@ -161,4 +204,10 @@ static IT: Phrases = Phrases {
     app_disconnected: "App disconnessa",
     app: "App",
     last_heard: "Ultimo contatto",
+    file_alarm: "Allarme file",
+    file: "File",
+    size: "Dimensione",
+    bytes: "byte",
+    content_type: "Tipo",
+    instrument: "Strumento",
 };

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use super::catalog::phrases;
 use crate::domain::alarm::{Event, Notification};
 use crate::domain::app_status::{Cause, StatusChange};
+use crate::domain::file_alarm::FileNotice;
 use crate::domain::ids::GroupId;
 use crate::domain::record::{Millis, Value};
 use crate::domain::settings::Language;
@@ -15,6 +16,7 @@ use crate::domain::settings::Language;
 pub enum Occasion<'a> {
     Alarm(&'a Notification),
     App(&'a StatusChange),
+    File(&'a FileNotice),
     /// A "send test notification" of the alarm named so.
     Test {
         alarm_name: &'a str,
@@ -60,6 +62,12 @@ pub fn render(
             };
             (headline, change.app_name.as_str(), change.at, words.group)
         }
+        Occasion::File(notice) => (
+            words.file_alarm,
+            notice.rule_name.as_str(),
+            notice.uploaded,
+            words.group,
+        ),
         Occasion::Test { alarm_name, at } => (words.test, *alarm_name, *at, words.alarm),
     };
     let mut text = format!(
@@ -88,6 +96,24 @@ pub fn render(
                     words.last_heard,
                     local_time(last_heard, zone)
                 ));
+            }
+        }
+        Occasion::File(notice) => {
+            let path = if notice.folder.is_empty() {
+                notice.name.clone()
+            } else {
+                format!("{}/{}", notice.folder, notice.name)
+            };
+            text.push_str(&format!("{}: {path}\n", words.file));
+            text.push_str(&format!(
+                "{}: {} {}\n{}: {}\n",
+                words.size, notice.size, words.bytes, words.content_type, notice.content_type
+            ));
+            if let Some(app) = &notice.app {
+                text.push_str(&format!("{}: {app}\n", words.app));
+            }
+            if let Some(instrument) = &notice.instrument {
+                text.push_str(&format!("{}: {instrument}\n", words.instrument));
             }
         }
         Occasion::Test { .. } => text.push_str(&format!("{}\n", words.test_explained)),
@@ -204,6 +230,59 @@ mod tests {
             .subject
             .starts_with("[fieldcloud] アプリ接続: Gateway 1"));
         assert!(!japanese.text.contains("最終受信"), "said only of silence");
+    }
+
+    #[test]
+    fn a_file_alarm_says_which_rule_which_file_from_where_and_when_it_arrived() {
+        use crate::domain::ids::{AppId, FileAlarmId, FileId, InstrumentSerial};
+        let notice = FileNotice {
+            rule: FileAlarmId::parse("0123456789ab").unwrap(),
+            rule_name: "New recordings".into(),
+            file: FileId::parse("00000000000000000000abcd").unwrap(),
+            name: "rec-01.csv".into(),
+            folder: "line 1".into(),
+            size: 2048,
+            content_type: "text/csv".into(),
+            app: Some(AppId::parse("gw-1").unwrap()),
+            instrument: Some(InstrumentSerial::parse("LR-1").unwrap()),
+            uploaded: Millis(1_796_173_200_000),
+        };
+        let group = GroupId::parse("plant").unwrap();
+        let message = render(
+            &Occasion::File(&notice),
+            &group,
+            Language::English,
+            &chrono_tz::Asia::Tokyo,
+            None,
+        );
+        assert_eq!(
+            message.subject,
+            "[fieldcloud] File alarm: New recordings (Group: plant)"
+        );
+        assert_eq!(
+            message.text,
+            "File alarm: New recordings\nGroup: plant\nTime: 2026-12-02 10:00:00 (Asia/Tokyo)\n\
+             File: line 1/rec-01.csv\nSize: 2048 bytes\nType: text/csv\nApp: gw-1\nInstrument: LR-1\n"
+        );
+        let portal = FileNotice {
+            folder: String::new(),
+            app: None,
+            instrument: None,
+            ..notice
+        };
+        let german = render(
+            &Occasion::File(&portal),
+            &group,
+            Language::German,
+            &chrono_tz::UTC,
+            None,
+        );
+        assert!(
+            german.text.contains("Datei: rec-01.csv\n"),
+            "{}",
+            german.text
+        );
+        assert!(!german.text.contains("App:"), "no app to name");
     }
 
     #[test]

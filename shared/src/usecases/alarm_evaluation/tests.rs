@@ -168,7 +168,7 @@ fn alarm_notifications(notices: Vec<Notice>) -> Vec<Notification> {
         .into_iter()
         .map(|notice| match notice {
             Notice::Alarm(notification) => notification,
-            Notice::App(change) => panic!("no app changes here: {change:?}"),
+            other => panic!("only alarms here: {other:?}"),
         })
         .collect()
 }

@@ -84,7 +84,7 @@ impl Fleet {
             .into_iter()
             .map(|notice| match notice {
                 Notice::App(change) => (change.connected, change.at.0),
-                Notice::Alarm(notification) => panic!("no alarms here: {notification:?}"),
+                other => panic!("only app changes here: {other:?}"),
             })
             .collect();
         notes.reverse();

@@ -376,3 +376,47 @@ async fn an_alarm_job_queued_before_app_notices_is_delivered_as_one() {
         .unwrap();
     assert!(again.delivered.is_empty(), "{again:?}");
 }
+
+#[tokio::test]
+async fn a_file_alarms_notice_goes_to_every_destination_once_naming_the_file() {
+    use crate::domain::file_alarm::FileNotice;
+    use crate::domain::ids::{FileAlarmId, FileId};
+    let setup = setup().await;
+    let job = NotifyJob {
+        account: setup.account.clone(),
+        group: setup.group.clone(),
+        what: Notify::Notice {
+            notice: Notice::File(FileNotice {
+                rule: FileAlarmId::parse("0123456789ab").unwrap(),
+                rule_name: "Recordings".into(),
+                file: FileId::parse("00000000000000000000abcd").unwrap(),
+                name: "rec-01.csv".into(),
+                folder: "line 1".into(),
+                size: 42,
+                content_type: "text/csv".into(),
+                app: Some(AppId::parse("gw-1").unwrap()),
+                instrument: None,
+                uploaded: NOW,
+            }),
+        },
+    };
+    let body = serde_json::to_string(&job).unwrap();
+    let report = run(&setup, &body, &mut Counting(0)).await.unwrap();
+    assert_eq!(
+        report.delivered,
+        vec!["mail:boss", "mail:ana", "slack", "wecom"]
+    );
+    let posts = setup.webhooks.posts();
+    assert!(
+        posts
+            .iter()
+            .all(|(_, text)| text.contains("line 1/rec-01.csv")),
+        "{posts:?}"
+    );
+    assert!(setup.mailer.sent()[0].text.contains("rec-01.csv"));
+    let again = run(&setup, &body, &mut Counting(1)).await.unwrap();
+    assert!(
+        again.delivered.is_empty(),
+        "once per destination: {again:?}"
+    );
+}
