@@ -27,8 +27,8 @@ use crate::ports::{
 /// A finished export's link is valid this long; reading the job again signs a new one.
 pub const DOWNLOAD_VALID_SECONDS: u64 = 300;
 
-/// Attempts at a job before it is given up as failed: the files queue's, after which
-/// its message goes to the dead letters.
+/// Attempts at a job before it is given up as failed: the jobs queue's, after which its
+/// message goes to the dead letters.
 pub const MAX_ATTEMPTS: u32 = 5;
 
 /// The time now: a job's progress is stamped as it goes.
@@ -282,9 +282,13 @@ pub async fn carry_out(
     };
     let state = match ran {
         Ok(state) => state,
-        Err(error) if attempt >= MAX_ATTEMPTS => JobState::Failed {
-            reason: format!("gave up after {attempt} attempts: {error}"),
-        },
+        Err(error) if attempt >= MAX_ATTEMPTS => {
+            // Ended for whoever reads the job; the error still fails the invocation,
+            // so the message goes to the dead letters and their alarm tells an operator.
+            let reason = format!("gave up after {attempt} attempts: {error}");
+            save_state(store, &job, JobState::Failed { reason }, clock()).await?;
+            return Err(error);
+        }
         Err(error) => return Err(error),
     };
     save_state(store, &job, state.clone(), clock()).await?;

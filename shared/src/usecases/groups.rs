@@ -132,6 +132,9 @@ pub async fn delete_group(
             ),
         ));
     }
+    // Folders kept empty: nothing in them, so they go with it (after it: a group whose
+    // delete is refused keeps them).
+    let kept = store.kept_folders(key).await?;
     if !store.delete_group(&principal.account, &group.id).await? {
         return Err(Refused::conflict(
             Conflict::NotEmpty,
@@ -140,6 +143,9 @@ pub async fn delete_group(
                 group.id
             ),
         ));
+    }
+    for path in &kept {
+        store.forget_folder(key, path).await?;
     }
     Ok(Deleted {
         deleted: group.id.clone(),
@@ -177,6 +183,23 @@ mod tests {
             id: Some(id.into()),
             name: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_deleted_group_takes_its_empty_folders_and_one_made_again_has_none() {
+        let store = MemoryStore::new();
+        let admin = account_on(&store, Plan::Pro);
+        create_group(&store, &admin, draft("plant")).await.unwrap();
+        let plant = GroupId::parse("plant").unwrap();
+        let group = store.group(&admin.account, &plant).await.unwrap().unwrap();
+        let key = GroupKey {
+            account: &admin.account,
+            group: &plant,
+        };
+        store.keep_folder(key, "empty/sub").await.unwrap();
+        delete_group(&store, &admin, &group).await.unwrap();
+        create_group(&store, &admin, draft("plant")).await.unwrap();
+        assert!(store.kept_folders(key).await.unwrap().is_empty());
     }
 
     #[tokio::test]

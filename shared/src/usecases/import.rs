@@ -35,7 +35,19 @@ const LIMITS: ImportLimits = ImportLimits {
 
 fn failed(reason: impl Into<String>) -> JobState {
     JobState::Failed {
-        reason: reason.into(),
+        reason: shortened(reason.into()),
+    }
+}
+
+/// The longest reason or skipped line kept: a refused cell is quoted whole, and a row
+/// may be 64 KiB, but the job item must stay far below DynamoDB's 400 KB with 100 of
+/// them.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+fn shortened(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
     }
 }
 
@@ -138,7 +150,7 @@ pub async fn run_import(
                 Err(error) if spec.skip_bad_lines && !error.problem.is_fatal() => {
                     tally.skipped += 1;
                     if tally.skipped_lines.len() < MAX_REPORTED_SKIPS {
-                        tally.skipped_lines.push(error.to_string());
+                        tally.skipped_lines.push(shortened(error.to_string()));
                     }
                 }
                 Err(error) => {
@@ -349,4 +361,21 @@ fn record_of(spec: &ImportSpec, channels: &[ChannelColumn], row: ImportedRow) ->
         t: row.t,
         values,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_quoting_a_long_cell_is_kept_short() {
+        let long = format!(
+            "line 3, column 2 (CH1): \"{}\" is not a number",
+            "9".repeat(60_000)
+        );
+        let kept = shortened(long);
+        assert_eq!(kept.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(kept.ends_with('…'));
+        assert_eq!(shortened("line 2: short".into()), "line 2: short");
+    }
 }

@@ -10,7 +10,7 @@
 //! | data alarm (name, rule as a map, enabled, version) | `ACCOUNT#{account}` | `ALARM#{group}#{id}` | – | – |
 //! | file alarm (name, filter as a map: app, instrument, glob, kind; creation time) | `ACCOUNT#{account}` | `FILEALARM#{group}#{id}` | – | – |
 //! | a group's alarm states (revision, each alarm's state and version, notifications not yet in the inbox) | `ACCOUNT#{account}` | `ALARMSTATE#{group}` | – | – |
-//! | notification (one event of an alarm), in its group's inbox | `INBOX#{account}#{group}` | `NOTE#{time:015}.{alarm}.{version}.{kind}` | – | – |
+//! | notification (one event of an alarm, an app's status, a file alarm), in its group's inbox | `INBOX#{account}#{group}` | `NOTE#{time:015}.{alarm}.{version}.{kind}`, `NOTE#{time:015}.app.{app}.{status}`, `NOTE#{time:015}.file.{file}.{rule}` | – | – |
 //! | delivery mark of a notification to one destination (lease while sending, then delivered) | `INBOX#{account}#{group}` | `SENT#{notification}#{destination}` | – | yes |
 //! | a user's read marks on a group's inbox (revision, read-through ID, IDs read one by one after it) | `ACCOUNT#{account}` | `READMARKS#{user}#{group}` | – | – |
 //! | an upload handed out and not yet arrived (name, folder, size, content type, who asked) | `ACCOUNT#{account}` | `UPLOAD#{file}` | – | yes |

@@ -1,13 +1,13 @@
 //! Folders of the drive: paths files name (`plant/line 1`), and folders made empty, kept
-//! as their own items until a file comes or they go. Moving one moves every file and
-//! folder below it; deleting one deletes them.
+//! as their own items until they are deleted (with their group, or as a folder). Moving
+//! one moves every file and folder below it; deleting one deletes them.
 
 use serde::Deserialize;
 
 use super::check_folder;
 
-/// Empty folders a group may keep (folders holding files are not counted: they are
-/// paths of the files).
+/// Folders a group may keep made (a made folder that has files since still counts;
+/// folders that are only paths of files do not).
 pub const MAX_EMPTY_FOLDERS: usize = 1_000;
 
 /// Files one move renames in place: an API request's worth of writes (one each). A
