@@ -37,6 +37,7 @@ mod files;
 mod groups;
 mod inbox;
 mod instruments;
+mod license_reminders;
 mod mailed_codes;
 mod read_marks;
 mod resets;

@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
+use chrono::NaiveDate;
+
 use crate::domain::access::Team;
 use crate::domain::alarm::Alarm;
 use crate::domain::auth::{ApiToken, AuditEvent, Failures, PasswordReset, Session, Signup, User};
@@ -25,8 +27,9 @@ use crate::domain::notice::Notice;
 use crate::domain::notify::Destinations;
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument};
+use crate::domain::schedule::ReminderKind;
 use crate::domain::settings::Logo;
-use crate::ports::GroupAlarmStates;
+use crate::ports::{GroupAlarmStates, RunProgress};
 
 /// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour
 /// as `adapters::dynamodb::DynamoStore` (both keep the contracts
@@ -109,6 +112,10 @@ pub(super) struct Tables {
     pub audit: BTreeMap<AccountId, BTreeMap<String, AuditEvent>>,
     /// Keeps audit events of one millisecond apart (DynamoDB uses random bits).
     pub audit_serial: u64,
+    /// License reminders claimed (see `license_reminders.rs`; the list of licenses is
+    /// the accounts' own `license_expires`).
+    pub reminders_sent: BTreeSet<(AccountId, ReminderKind, NaiveDate)>,
+    pub reminder_runs: BTreeMap<NaiveDate, RunProgress>,
 }
 
 /// An account and the counts its limits are checked on.

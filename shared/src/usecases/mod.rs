@@ -29,6 +29,7 @@ pub mod ingest;
 pub mod input;
 pub mod instruments;
 pub mod latest;
+pub mod license_reminders;
 mod log;
 pub mod login;
 pub mod mailed_code;

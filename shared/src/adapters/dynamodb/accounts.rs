@@ -21,17 +21,18 @@ use crate::domain::settings::{Language, Logo, TimeZone};
 use crate::ports::{Accounts, StoreError};
 
 impl DynamoStore {
-    /// Creates an account unless it exists (seeding).
+    /// Creates an account unless it exists (seeding), with its entry in the list of
+    /// licenses if it has a license.
     pub async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&new_account_item(account))))
             .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        written(result).map(drop)
+            .build()
+            .expect("put is complete");
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        items.extend(self.new_license_entry(account));
+        self.transact_or_refused(items).await.map(drop)
     }
 }
 

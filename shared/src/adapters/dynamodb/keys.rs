@@ -27,6 +27,9 @@
 //! | app (registration `reg`, last seen, instrument count, connection status and its revision) | `APP#{account}#{app}` | `APP` | `GROUP#{account}#{group}` / `APP#{app}` | – |
 //! | an app the silence sweep watches (connected, or with status changes to deliver; its status revision), across accounts: the operator's list, read by the sweep alone | `WATCHED#APPS` | `{account}#{app}` | – | – |
 //! | instrument (registration `reg`, instance `inst`, channels) | `APP#{account}#{app}` | `INSTRUMENT#{serial}` | `GROUP#{account}#{group}` / `APP#{app}#INSTRUMENT#{serial}` | – |
+//! | a paid license in the list of licenses by expiry, across accounts: the operator's list, read by the license-reminder job alone (written with the account's `licenseExpires`) | `LICENSES` | `{expires:015}#{account}` | – | – |
+//! | license reminder sent (or being sent) to an account: one per kind and China Standard Time day | `ACCOUNT#{account}` | `REMINDER#{kind}#{day}` | – | yes |
+//! | how far a day's license-reminder run got (the last license handled, or done) | `RUN#license-reminder` | `{day}` | – | yes |
 //! | session | `SESSION#{id}` | `SESSION` | – | yes |
 //! | a user's session generation (outlives the user) | `SESSIONS#{account}/{user}` | `SESSIONS` | – | – |
 //! | failed-attempt count | `THROTTLE#{key}` | `THROTTLE` | – | yes |
@@ -39,11 +42,15 @@
 //! can reach another tenant's items. Singular sort keys name the one item of their
 //! partition.
 
+use chrono::NaiveDate;
+
 use crate::domain::ids::{
     AccountId, AlarmId, AppId, CalcId, FileAlarmId, FileId, GroupId, InstrumentSerial, JobId,
     TeamId, UserId,
 };
 use crate::domain::inbox::NotificationId;
+use crate::domain::record::Millis;
+use crate::domain::schedule::ReminderKind;
 use crate::ports::StoreError;
 
 pub const ACCOUNT_SK: &str = "ACCOUNT";
@@ -278,6 +285,32 @@ pub fn email_pk(email: &str) -> String {
     format!("EMAIL#{email}")
 }
 
+/// The one partition of the list of paid licenses, ordered by expiry: written when an
+/// account's license is, read by the license-reminder job a window at a time.
+pub const LICENSES_PK: &str = "LICENSES";
+
+/// Times are zero-padded and account IDs hold no `#`, so the keys order by expiry, then
+/// account.
+pub fn license_sk(expires: Millis, account: &AccountId) -> String {
+    format!("{}#{account}", license_from(expires))
+}
+
+/// The lowest sort key of licenses expiring at or after `expires` (no key equals it).
+pub fn license_from(expires: Millis) -> String {
+    format!("{:015}", expires.0.max(0))
+}
+
+pub fn reminder_sent_sk(kind: ReminderKind, day: NaiveDate) -> String {
+    format!("REMINDER#{kind}#{day}")
+}
+
+/// The partition of the license-reminder job's daily progress.
+pub const REMINDER_RUN_PK: &str = "RUN#license-reminder";
+
+pub fn reminder_run_sk(day: NaiveDate) -> String {
+    day.to_string()
+}
+
 /// What follows `prefix` in a key read back: the ID it was built from.
 pub fn key_id<'a>(key: &'a str, prefix: &str) -> Result<&'a str, StoreError> {
     key.strip_prefix(prefix)
@@ -295,5 +328,20 @@ mod tests {
         assert!(audit_from(1_000) <= late && late < audit_end());
         assert!(audit_fold_sk(1_000, "x") < audit_end());
         assert!(early < audit_from(1_000));
+    }
+
+    #[test]
+    fn license_keys_sort_by_expiry_then_account_and_fall_between_the_bounds() {
+        let acme = AccountId::parse("acme").unwrap();
+        let zeta = AccountId::parse("zeta").unwrap();
+        let (early, later, latest) = (
+            license_sk(Millis(999), &zeta),
+            license_sk(Millis(1_000), &acme),
+            license_sk(Millis(1_000), &zeta),
+        );
+        assert!(early < later && later < latest);
+        assert!(license_from(Millis(1_000)) < later);
+        assert!(latest < license_from(Millis(1_001)));
+        assert_eq!(later, "000000000001000#acme");
     }
 }

@@ -12,6 +12,7 @@
 
 mod license;
 mod plan_change;
+mod reminder_window;
 mod reminders;
 mod retention;
 mod storage;
@@ -22,6 +23,7 @@ pub use plan_change::{
     change_plan, convert_days, next_change_allowed, PlanChange, PlanChangeError,
     MAX_REMAINING_MONTHS, STANDARD_DAYS_PER_PRO_DAY,
 };
+pub use reminder_window::{expiries_reminded_on, license_expiries_reminded_on};
 pub use reminders::{reminder_due, reminder_due_for_license, reminders, Reminder, ReminderKind};
 pub use retention::{Retention, FREE_RETENTION_MONTHS};
 pub use storage::{
