@@ -21,6 +21,7 @@ mod identity;
 mod inbox;
 mod ingest;
 mod isolation;
+mod license_reminder;
 mod limits;
 mod notify;
 mod permissions;

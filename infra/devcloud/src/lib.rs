@@ -12,6 +12,7 @@ pub mod capture;
 pub mod fleet;
 pub mod http;
 pub mod iam;
+pub mod jobs;
 pub mod moto;
 pub mod presence;
 pub mod recordings;

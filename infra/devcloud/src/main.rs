@@ -9,7 +9,8 @@ use fieldcloud::domain::auth::{Role, SESSION_IDLE_MILLIS};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 
-const USAGE: &str = "usage: devcloud [--bind ADDR] [--api-port N] [--mqtt-port N] [--moto-port N] [--capture-port N] [--interval-secs N] [--no-fleet]";
+const USAGE: &str = "usage: devcloud [--bind ADDR] [--api-port N] [--mqtt-port N] [--moto-port N] [--capture-port N] [--interval-secs N] [--no-fleet]
+       devcloud job license-reminder --now RFC3339 [--moto-port N]   (against a running local cloud)";
 
 struct Options {
     ports: Ports,
@@ -71,6 +72,10 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,rumqttd=off,rumqttc=warn,aws=warn".into()),
         )
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("job") {
+        return devcloud::jobs::run_from_command_line(&args[1..]).await;
+    }
     let options = parse_args()?;
     check_ports(&options.ports)?;
     let cloud = LocalCloud::start(options.ports).await?;
@@ -87,6 +92,15 @@ async fn main() -> anyhow::Result<()> {
     let demo_password = seed::generated_password();
     seed::admin(&cloud.store, &demo.account, "admin", &demo_password).await?;
     seed::demo_alarm(&cloud.store, &demo, "admin").await?;
+    // Licenses with reminders due on 2027-02-01 (see the README's license reminders):
+    // demo's monthly one, standard-demo's seven days before.
+    seed::license(
+        &cloud.store,
+        &demo.account,
+        "2027-03-15",
+        "admin@demo.example",
+    )
+    .await?;
     let mut logins = vec![format!(
         "  demo           pro       admin / {demo_password}"
     )];
@@ -94,6 +108,10 @@ async fn main() -> anyhow::Result<()> {
         let tenant = seed::tenant(&cloud.store, account, plan, "group-1", &[]).await?;
         let password = seed::generated_password();
         seed::admin(&cloud.store, &tenant.account, "admin", &password).await?;
+        if plan == Plan::Standard {
+            let email = "admin@standard-demo.example";
+            seed::license(&cloud.store, &tenant.account, "2027-02-08", email).await?;
+        }
         logins.push(format!(
             "  {account:<14} {:<9} admin / {password}",
             plan.as_str()

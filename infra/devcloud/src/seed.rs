@@ -242,3 +242,31 @@ pub async fn demo_alarm(store: &DynamoStore, tenant: &Tenant, mail_to: &str) -> 
     store.set_destinations(key, &destinations).await?;
     Ok(())
 }
+
+/// Gives `account` a paid license ending as the China Standard Time day `expiry` begins,
+/// and `contract_email` for its license notices: what the license-reminder job works on.
+pub async fn license(
+    store: &DynamoStore,
+    account: &Account,
+    expiry: &str,
+    contract_email: &str,
+) -> anyhow::Result<Account> {
+    let day: chrono::NaiveDate = expiry.parse().context("a license expiry date")?;
+    let expires = fieldcloud::domain::schedule::china_midnight(day);
+    let mut licensed = account.clone();
+    licensed.contract_email = Some(contract_email.to_owned());
+    anyhow::ensure!(
+        store.update_settings(&licensed).await?,
+        "no account {}",
+        account.id
+    );
+    if account.license_expires != Some(expires) {
+        anyhow::ensure!(
+            store.set_license(account, expires).await?,
+            "the license of {} changed meanwhile",
+            account.id
+        );
+    }
+    licensed.license_expires = Some(expires);
+    Ok(licensed)
+}
