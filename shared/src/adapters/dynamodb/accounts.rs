@@ -22,16 +22,27 @@ use crate::ports::{Accounts, StoreError};
 
 impl DynamoStore {
     /// Creates an account unless it exists (seeding), with its entry in the list of
-    /// licenses if it has a license.
+    /// licenses in the same transaction if it has a license.
     pub async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
+        let item = to_item(&new_account_item(account));
+        let Some(license) = self.new_license_entry(account) else {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await;
+            return written(result).map(drop);
+        };
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&new_account_item(account))))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");
-        let mut items = vec![TransactWriteItem::builder().put(put).build()];
-        items.extend(self.new_license_entry(account));
+        let items = vec![TransactWriteItem::builder().put(put).build(), license];
         self.transact_or_refused(items).await.map(drop)
     }
 }

@@ -274,6 +274,7 @@ impl LicenseReminders for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::dynamodb::item_size;
     use crate::domain::schedule::ReminderKind;
 
     fn license() -> License {
@@ -295,6 +296,15 @@ mod tests {
                 ("expires".into(), n(1_805_126_400_000_i64)),
             ])
         );
+        // What a day's Query reads per license (README, "License reminders"): with a
+        // 20-character account ID (the longest is 32), 87 bytes, 47 in a 4 KB read unit;
+        // with `acme`, 55.
+        let long = License {
+            account: AccountId::parse("a-twenty-char-acct-1").unwrap(),
+            ..license()
+        };
+        assert_eq!(item_size(&to_item(&LicenseItem::from(&long))), 87);
+        assert_eq!(item_size(&item), 55);
     }
 
     #[test]
