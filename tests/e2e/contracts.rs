@@ -30,6 +30,7 @@ store_contract!(
     dynamodb_keeps_the_files_contract: files,
     dynamodb_keeps_the_data_jobs_contract: data_jobs,
     dynamodb_keeps_the_instruments_contract: instruments,
+    dynamodb_keeps_the_license_reminders_contract: license_reminders,
     dynamodb_keeps_the_calculated_channels_contract: calculated_channels,
     dynamodb_keeps_the_alarms_contract: alarms,
     dynamodb_keeps_the_file_alarms_contract: file_alarms,

@@ -4,7 +4,7 @@
 //!
 //! One function per port, or per few ports whose rules meet: [`record_store`];
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
-//! members); [`instruments`]; [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`file_alarms`] (likewise); [`alarm_states`]; [`data_jobs`]; [`inbox`] (with
+//! members); [`instruments`]; [`license_reminders`] (claims and a day's progress); [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`file_alarms`] (likewise); [`alarm_states`]; [`data_jobs`]; [`inbox`] (with
 //! each user's read marks); [`notify`] (destinations and delivery marks); [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
 //! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT
@@ -31,6 +31,7 @@ pub(crate) mod fixtures;
 mod groups;
 mod inbox;
 mod instruments;
+mod license_reminders;
 mod notify;
 mod records;
 mod sessions;
@@ -54,6 +55,7 @@ pub use files::files;
 pub use groups::groups;
 pub use inbox::inbox;
 pub use instruments::instruments;
+pub use license_reminders::license_reminders;
 pub use notify::notify;
 pub use records::record_store;
 pub use sessions::sessions;

@@ -68,3 +68,13 @@ impl LicenseReminders for MemoryStore {
             .insert((account.clone(), reminder.kind, reminder.day)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn keeps_the_contract() {
+        crate::contract::license_reminders(&MemoryStore::new(), "memory").await;
+    }
+}

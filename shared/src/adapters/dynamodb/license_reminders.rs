@@ -15,7 +15,7 @@ use super::values::{n, s, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::Account;
-use crate::domain::schedule::Reminder;
+use crate::domain::schedule::{china_midnight, Reminder};
 use crate::ports::{License, LicensePage, LicenseReminders, RunProgress, StoreError};
 
 /// How long a sent reminder is remembered: a run only ever asks about its own day, so
@@ -89,7 +89,7 @@ impl RunItem {
             after_expires: after.map(|l| l.expires.0),
             after_account: after.map(|l| l.account.clone()),
             done: *progress == RunProgress::Done,
-            ttl: ttl(day_start(day).plus(RUN_KEPT_DAYS * Millis::DAY)),
+            ttl: ttl(china_midnight(day).plus(RUN_KEPT_DAYS * Millis::DAY)),
         }
     }
 
@@ -103,10 +103,6 @@ impl RunItem {
             _ => RunProgress::NotStarted,
         }
     }
-}
-
-fn day_start(day: NaiveDate) -> Millis {
-    crate::domain::schedule::china_midnight(day)
 }
 
 /// The put of `account`'s entry in the list of licenses, for a transaction.
