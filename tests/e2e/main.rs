@@ -26,4 +26,5 @@ mod notify;
 mod permissions;
 mod presence;
 mod series;
+mod storage_used;
 mod write_cost;

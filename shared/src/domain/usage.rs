@@ -89,6 +89,20 @@ pub fn tally<'a>(
     tallies
 }
 
+/// What an account stores, in bytes: its files and its measurement data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct StorageUsed {
+    pub files: u64,
+    pub data: u64,
+}
+
+impl StorageUsed {
+    /// What the plan's storage is measured against.
+    pub fn total(&self) -> u64 {
+        self.files.saturating_add(self.data)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

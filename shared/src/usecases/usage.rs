@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use futures_util::future::try_join_all;
 use serde::Serialize;
 
+use crate::domain::ids::AccountId;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{tally, DataChange, StreamPosition};
-use crate::ports::{Counted, DataUsage, StoreError};
+use crate::domain::usage::{tally, DataChange, StorageUsed, StreamPosition};
+use crate::ports::{Counted, DataUsage, Files, StoreError};
 
 /// Instrument keys counted at once: one small write each.
 const CONCURRENT_KEYS: usize = 25;
@@ -17,6 +18,19 @@ const CONCURRENT_KEYS: usize = 25;
 /// another reader of the same stream shard could move it on meanwhile, which Lambda
 /// does not run. More rounds than this mean something is wrong.
 const MAX_ROUNDS: usize = 3;
+
+/// What `account` stores: its files' bytes (exact as each file is indexed or deleted)
+/// and its measurement data's (counted from the records table's stream, so it trails the
+/// newest records by the stream's batching window).
+pub async fn storage_used(
+    store: &(impl Files + DataUsage),
+    account: &AccountId,
+) -> Result<StorageUsed, StoreError> {
+    let (files, data) =
+        futures_util::future::try_join(store.files_bytes(account), store.data_bytes(account))
+            .await?;
+    Ok(StorageUsed { files, data })
+}
 
 /// What one batch did.
 #[derive(Debug, Default, PartialEq, Eq, Serialize)]
@@ -109,7 +123,6 @@ async fn count_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::AccountId;
     use crate::memory::MemoryStore;
 
     fn change(key: &str, sequence: u64, bytes: i64) -> DataChange {
