@@ -104,6 +104,25 @@ async fn records_count_once_into_the_storage_used_however_often_they_come() {
         theirs
     );
 
+    // One small item per instrument key: each count is 1 write unit.
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let counters = aws_sdk_dynamodb::Client::new(&config)
+        .query()
+        .table_name(devcloud::REGISTRY_TABLE)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("DATA#{}", app.account)))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(counters.len(), 2, "one per instrument");
+    for counter in &counters {
+        let size = item_size(counter);
+        println!("data bytes item: {size} B");
+        assert!(size < 1024, "{size} B");
+    }
+
     let (status, account) = app.get("/v1/account").await;
     assert_eq!(status, 200, "{account}");
     let capacity = Plan::Standard.limits().storage_bytes;
