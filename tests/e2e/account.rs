@@ -43,7 +43,10 @@ async fn settings_are_read_by_members_changed_by_admins_and_checked() {
         )
         .await;
     assert_eq!(status, 200, "{changed}");
-    let (_, read_back) = app.get("/v1/account").await;
+    let (_, mut read_back) = app.get("/v1/account").await;
+    // A read shows the storage used beside the settings a change answers with.
+    let storage = read_back.as_object_mut().unwrap().remove("storage");
+    assert_eq!(storage.unwrap()["files"], 0);
     assert_eq!(read_back, changed);
     assert_eq!(
         (

@@ -29,6 +29,7 @@ store_contract!(
     dynamodb_keeps_the_app_statuses_contract: app_statuses,
     dynamodb_keeps_the_files_contract: files,
     dynamodb_keeps_the_data_jobs_contract: data_jobs,
+    dynamodb_keeps_the_data_usage_contract: data_usage,
     dynamodb_keeps_the_instruments_contract: instruments,
     dynamodb_keeps_the_license_reminders_contract: license_reminders,
     dynamodb_keeps_the_calculated_channels_contract: calculated_channels,

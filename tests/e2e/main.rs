@@ -27,4 +27,5 @@ mod notify;
 mod permissions;
 mod presence;
 mod series;
+mod storage_used;
 mod write_cost;

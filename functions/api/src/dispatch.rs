@@ -199,7 +199,7 @@ pub async fn account<
             let query = audit_query(call.query())?;
             ok(fieldcloud::usecases::audit::audit_log(store, principal, &query).await?)
         }
-        AccountRoute::AccountDetail => ok(account::account(store, principal).await?),
+        AccountRoute::AccountDetail => ok(account::account(store, principal, now).await?),
         AccountRoute::UpdateSettings => {
             ok(account::update_settings(store, principal, json_body(request)?).await?)
         }

@@ -2,8 +2,8 @@
 //!
 //! moto stands in for DynamoDB (tables created from `template.yaml`), S3 and SQS, rumqttd
 //! for IoT Core's broker, [`rule`] for the IoT rule that invokes `ingest`, [`http`] for
-//! API Gateway in front of `api`, [`worker`] for the SQS triggers of `recompute` and
-//! `notify`, and [`capture`] for the Slack and WeCom webhooks notifications go to. The handlers are the very ones the Lambdas run. Tests
+//! API Gateway in front of `api`, [`worker`] for the SQS triggers of `recompute`,
+//! `notify` and `files`, [`stream`] for the records table's stream that `usage` reads, and [`capture`] for the Slack and WeCom webhooks notifications go to. The handlers are the very ones the Lambdas run. Tests
 //! start one per test on free ports; `cargo run -p devcloud` starts one with a simulated
 //! fleet ([`fleet`]).
 
@@ -18,6 +18,7 @@ pub mod presence;
 pub mod recordings;
 pub mod rule;
 pub mod seed;
+pub mod stream;
 pub mod tables;
 pub mod template;
 pub mod worker;
@@ -123,6 +124,8 @@ pub struct LocalCloud {
     pub notify_dead_letters_url: String,
     /// The presence function, as the relay and the schedule invoke it.
     presence: Arc<presence::PresenceFunction>,
+    /// The records table's stream, as the usage function is handed it.
+    usage: stream::StreamReader,
     outcomes: broadcast::Sender<RuleOutcome>,
 }
 
@@ -144,7 +147,9 @@ impl LocalCloud {
         let config = sdk_config(&moto.endpoint).await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         tables::create_table(&dynamodb, "RegistryTable", REGISTRY_TABLE).await?;
-        tables::create_table(&dynamodb, "RecordsTable", RECORDS_TABLE).await?;
+        let records_stream = tables::create_table(&dynamodb, "RecordsTable", RECORDS_TABLE)
+            .await?
+            .context("the records table has a stream in the template")?;
         create_bucket(&moto.endpoint, FILES_BUCKET).await?;
         // The local cloud's own clients (tables, seeds, tests) may do anything; each
         // function gets clients limited to its policy in the template.
@@ -182,6 +187,7 @@ impl LocalCloud {
             &notify_queue_url,
             &files_queue_url,
             &jobs_queue_url,
+            &records_stream,
         );
         let denied = iam::Denials::default();
         let writes = write_log::Writes::default();
@@ -205,6 +211,15 @@ impl LocalCloud {
             )
         };
         let (recompute_store, recompute_records) = function_tables(&recompute);
+        let (usage_store, _) = function_tables(&function("UsageFunction")?);
+        let usage = stream::StreamReader::new(
+            &moto.endpoint,
+            records_stream,
+            usage_store,
+            iam::Policy::of_function("UsageFunction", &names)?,
+            denied.clone(),
+        );
+        tokio::spawn(usage.clone().run());
         let (files_store, files_records) = function_tables(&files_clients);
         let files_consumer = || FilesConsumer {
             store: files_store.clone(),
@@ -376,6 +391,7 @@ impl LocalCloud {
             notify_queue_url,
             notify_dead_letters_url,
             presence,
+            usage,
         })
     }
 
@@ -412,6 +428,14 @@ impl LocalCloud {
     /// local broker cannot make, such as one sent with a certificate (`principal`).
     pub async fn deliver(&self, event: &RuleEvent) -> RuleOutcome {
         self.rule.invoke(event).await
+    }
+
+    /// Hands the records table's whole stream to the usage function again, as a
+    /// redelivery would; what each batch counted.
+    pub async fn redeliver_records_stream(
+        &self,
+    ) -> anyhow::Result<Vec<fieldcloud::usecases::usage::UsageReport>> {
+        self.usage.redeliver_all().await
     }
 
     /// Hands `event` to `presence` as the presence rule does, retries included: for
@@ -642,6 +666,7 @@ fn iam_names(
     notify_queue_url: &str,
     files_queue_url: &str,
     jobs_queue_url: &str,
+    records_stream: &str,
 ) -> iam::Names {
     let (region, account) = (REGION, ACCOUNT);
     let arn =
@@ -677,6 +702,10 @@ fn iam_names(
             ("JobsQueue", arn("sqs", JOBS_QUEUE)),
             ("FilesBucket", format!("arn:aws:s3:::{FILES_BUCKET}")),
             ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
+            ("RecordsTable.StreamArn", records_stream.into()),
+            // Where AWS's mapping reports a batch it gave up on; the local reader never
+            // gives up (see `stream`), so the queue is named, not made.
+            ("UsageFailureQueue", arn("sqs", "fieldcloud-usage-failures")),
         ],
     }
 }

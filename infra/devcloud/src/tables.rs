@@ -4,7 +4,8 @@
 use anyhow::{anyhow, Context};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use serde::Deserialize;
 
@@ -20,6 +21,14 @@ pub struct TableSpec {
     pub global_secondary_indexes: Vec<IndexSpec>,
     /// The attribute DynamoDB expires items by, if the table has one.
     pub time_to_live_specification: Option<TtlSpec>,
+    /// The table's change stream, if it has one.
+    pub stream_specification: Option<StreamSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamSpec {
+    pub stream_view_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -67,12 +76,13 @@ fn key_schema(keys: &[KeySpec]) -> anyhow::Result<Vec<KeySchemaElement>> {
         .collect()
 }
 
-/// Creates `name` in the emulator as the template declares `logical_id`.
+/// Creates `name` in the emulator as the template declares `logical_id`; returns its
+/// stream's ARN if it has one.
 pub async fn create_table(
     client: &aws_sdk_dynamodb::Client,
     logical_id: &str,
     name: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     let spec = table_spec(logical_id)?;
     let mut request = client
         .create_table()
@@ -84,6 +94,14 @@ pub async fn create_table(
             AttributeDefinition::builder()
                 .attribute_name(&attribute.attribute_name)
                 .attribute_type(ScalarAttributeType::from(attribute.attribute_type.as_str()))
+                .build()?,
+        );
+    }
+    if let Some(stream) = &spec.stream_specification {
+        request = request.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
                 .build()?,
         );
     }
@@ -100,11 +118,14 @@ pub async fn create_table(
                 .build()?,
         );
     }
-    request
+    let created = request
         .send()
         .await
         .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))
         .with_context(|| format!("creating table {name}"))?;
+    let stream_arn = created
+        .table_description
+        .and_then(|table| table.latest_stream_arn);
     // moto never expires items, but the table is declared as AWS will have it.
     if let Some(ttl) = spec.time_to_live_specification {
         client
@@ -121,7 +142,7 @@ pub async fn create_table(
             .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))
             .with_context(|| format!("turning on Time to Live for {name}"))?;
     }
-    Ok(())
+    Ok(stream_arn)
 }
 
 #[cfg(test)]
@@ -164,6 +185,13 @@ mod tests {
                 (schema::RECORDS_KEY[0], "HASH"),
                 (schema::RECORDS_KEY[1], "RANGE")
             ]
+        );
+        assert_eq!(
+            records.stream_specification,
+            Some(StreamSpec {
+                stream_view_type: "NEW_AND_OLD_IMAGES".into()
+            }),
+            "the usage function counts the records' sizes before and after"
         );
         assert!(records
             .attribute_definitions

@@ -135,6 +135,16 @@ mod tests {
                 failure_queues.push(arn.trim_end_matches(".Arn").to_owned());
             }
         }
+        // And where a stream's event source gives up on a batch.
+        for (_, function) in resources_of("AWS::Serverless::Function") {
+            for (_, event) in function["Events"].as_mapping().into_iter().flatten() {
+                let destination = &event["Properties"]["DestinationConfig"]["OnFailure"];
+                if let Value::Tagged(target) = &destination["Destination"] {
+                    let arn = target.value.as_str().unwrap();
+                    failure_queues.push(arn.trim_end_matches(".Arn").to_owned());
+                }
+            }
+        }
         // An error the api answers (503 with IoT Core or DynamoDB unavailable, say) is no
         // failure of the function: API Gateway counts it.
         assert_eq!(

@@ -4,7 +4,7 @@
 //!
 //! One function per port, or per few ports whose rules meet: [`record_store`];
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
-//! members); [`instruments`]; [`license_reminders`] (claims and a day's progress); [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`file_alarms`] (likewise); [`alarm_states`]; [`data_jobs`]; [`inbox`] (with
+//! members); [`instruments`]; [`license_reminders`] (claims and a day's progress); [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`file_alarms`] (likewise); [`alarm_states`]; [`data_jobs`]; [`data_usage`] (each stream position counted once); [`inbox`] (with
 //! each user's read marks); [`notify`] (destinations and delivery marks); [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
 //! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT
@@ -25,6 +25,7 @@ mod apps;
 mod audit;
 mod calculated;
 mod data_jobs;
+mod data_usage;
 mod file_alarms;
 mod files;
 pub(crate) mod fixtures;
@@ -50,6 +51,7 @@ pub use apps::apps;
 pub use audit::audit_log;
 pub use calculated::calculated_channels;
 pub use data_jobs::data_jobs;
+pub use data_usage::data_usage;
 pub use file_alarms::file_alarms;
 pub use files::files;
 pub use groups::groups;

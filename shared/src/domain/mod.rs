@@ -31,3 +31,4 @@ pub mod schedule;
 pub mod sealed;
 pub mod settings;
 pub mod token;
+pub mod usage;

@@ -253,6 +253,13 @@ impl InstrumentKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The account the key starts with; `None` for a key no instrument or calculated
+    /// channel was ever stored under.
+    pub fn account(&self) -> Option<AccountId> {
+        let (account, _) = self.0.split_once('/')?;
+        AccountId::parse(account).ok()
+    }
 }
 
 /// An instrument attached to an app, with the state ingest keeps for it.
@@ -403,5 +410,23 @@ mod tests {
         assert!(!trial.trial_over(Millis(end.0 - 1)));
         assert!(trial.trial_over(end));
         assert!(!account(Plan::Free, None).trial_over(end));
+    }
+
+    #[test]
+    fn an_instrument_key_tells_its_account() {
+        let acme = AccountId::parse("acme").unwrap();
+        let calc =
+            InstrumentKey::calculated(&acme, &super::super::ids::CalcId::parse("c1").unwrap(), 3);
+        assert_eq!(calc.account(), Some(acme.clone()));
+        let measured = InstrumentKey::from_stored("acme/gw-1.r1/LR8450/i9".into());
+        assert_eq!(measured.account(), Some(acme));
+        assert_eq!(
+            InstrumentKey::from_stored("no-slash".into()).account(),
+            None
+        );
+        assert_eq!(
+            InstrumentKey::from_stored("Bad Id/x".into()).account(),
+            None
+        );
     }
 }

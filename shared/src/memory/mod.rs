@@ -30,6 +30,7 @@ mod apps;
 mod audit;
 mod calculated;
 mod data_jobs;
+mod data_usage;
 mod deliveries;
 mod destinations;
 mod file_alarms;

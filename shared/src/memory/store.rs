@@ -26,9 +26,10 @@ use crate::domain::inbox::{NotificationId, ReadMarks};
 use crate::domain::notice::Notice;
 use crate::domain::notify::Destinations;
 use crate::domain::record::Millis;
-use crate::domain::registry::{Account, App, Group, Instrument};
+use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
 use crate::domain::schedule::ReminderKind;
 use crate::domain::settings::Logo;
+use crate::domain::usage::StreamPosition;
 use crate::ports::{GroupAlarmStates, RunProgress};
 
 /// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour
@@ -86,6 +87,9 @@ pub(super) struct Tables {
     pub files_bytes: BTreeMap<AccountId, u64>,
     /// Folders kept with no file needed, by account, group and path.
     pub folders: BTreeSet<(AccountId, GroupId, String)>,
+    /// Measurement data bytes and the stream position counted through, by account and
+    /// instrument key.
+    pub data_usage: BTreeMap<(AccountId, InstrumentKey), (i64, StreamPosition)>,
     /// Exports and imports, by account, group and job.
     pub jobs: BTreeMap<(AccountId, GroupId, JobId), DataJob>,
     /// The apps the silence sweep watches, with their status revision.

@@ -15,6 +15,7 @@ mod audit;
 mod bucket;
 mod calculated;
 mod data_jobs;
+mod data_usage;
 mod deliveries;
 mod destinations;
 mod file_alarms;
@@ -48,6 +49,7 @@ pub use audit::AuditLog;
 pub use bucket::{Bucket, ObjectDigest, SignedRequest};
 pub use calculated::CalculatedChannels;
 pub use data_jobs::{DataJobQueue, DataJobs};
+pub use data_usage::{Counted, DataUsage};
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
 pub use file_alarms::FileAlarms;
@@ -127,6 +129,7 @@ pub trait Store:
     + Files
     + FileAlarms
     + DataJobs
+    + DataUsage
     + Users
     + Sessions
     + Throttle
@@ -154,6 +157,7 @@ impl<T> Store for T where
         + Files
         + FileAlarms
         + DataJobs
+        + DataUsage
         + Users
         + Sessions
         + Throttle

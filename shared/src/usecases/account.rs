@@ -12,9 +12,10 @@ use crate::domain::record::Millis;
 use crate::domain::registry::Account;
 use crate::domain::settings::{Language, Logo, TimeZone};
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Throttle, Users};
+use crate::ports::{Accounts, DataUsage, Files, Throttle, Users};
 
 use super::input::{display_name, present};
+use super::usage::storage_used;
 use super::users::confirm_admin;
 use super::{Conflict, Deleted, Refused};
 
@@ -59,8 +60,40 @@ async fn account_of(store: &impl Accounts, principal: &Principal) -> Result<Acco
         .ok_or_else(|| Refused::not_found("account not found"))
 }
 
-pub async fn account(store: &impl Accounts, principal: &Principal) -> Result<AccountView, Refused> {
-    Ok(AccountView::from(&account_of(store, principal).await?))
+/// The account with what it stores against its plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountDetail {
+    #[serde(flatten)]
+    pub account: AccountView,
+    pub storage: StorageView,
+}
+
+/// Bytes stored and the plan's storage, now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StorageView {
+    /// Files and measurement data: what the plan's capacity is measured against.
+    pub used: u64,
+    pub files: u64,
+    pub data: u64,
+    pub capacity: u64,
+}
+
+pub async fn account(
+    store: &(impl Accounts + Files + DataUsage),
+    principal: &Principal,
+    now: Millis,
+) -> Result<AccountDetail, Refused> {
+    let account = account_of(store, principal).await?;
+    let used = storage_used(store, &account.id).await?;
+    Ok(AccountDetail {
+        storage: StorageView {
+            used: used.total(),
+            files: used.files,
+            data: used.data,
+            capacity: account.plan_at(now).limits().storage_bytes,
+        },
+        account: AccountView::from(&account),
+    })
 }
 
 /// The body of a settings change: fields left out stay as they are.

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::caller::plan_of;
 use super::file_alarms::check_source;
+use super::usage::storage_used;
 use super::{Deleted, Refused};
 use crate::domain::files::{
     check_folder, content_disposition, file_of_key, fits, object_key, page, part_bytes, part_count,
@@ -22,7 +23,9 @@ use crate::domain::ids::FileId;
 use crate::domain::record::Millis;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Bucket, Files, GroupKey, Groups, Indexed, SignedRequest, StoreError};
+use crate::ports::{
+    Accounts, Bucket, DataUsage, Files, GroupKey, Groups, Indexed, SignedRequest, StoreError,
+};
 
 /// An upload handed out: where to PUT, with which headers, until when; or, for one in
 /// parts, how many parts of which length to ask URLs for.
@@ -67,7 +70,7 @@ fn key<'a>(principal: &'a Principal, group: &'a Group) -> GroupKey<'a> {
 /// Hands out an upload of `draft` to `group` as file `id` (drawn at random by the
 /// caller), unless its size would pass the plan's storage.
 pub async fn request_upload(
-    store: &(impl Accounts + Groups + Files),
+    store: &(impl Accounts + Groups + Files + DataUsage),
     bucket: &impl Bucket,
     principal: &Principal,
     group: &Group,
@@ -80,14 +83,17 @@ pub async fn request_upload(
     check_source(store, &principal.account, group, app, instrument).await?;
     let plan = plan_of(store, principal).await?;
     let capacity = plan.limits().storage_bytes;
-    let used = store.files_bytes(&principal.account).await?;
-    if !fits(used, draft.size, capacity) {
+    let used = storage_used(store, &principal.account).await?;
+    if !fits(used.total(), draft.size, capacity) {
         return Err(Refused::LimitReached {
             plan,
             limit: u32::try_from(capacity / 1_000_000).unwrap_or(u32::MAX),
             message: format!(
-                "plan {plan} stores {}; the account's files take {used} bytes, and {} more would pass it",
+                "plan {plan} stores {}; the account stores {} bytes (files {}, measurement data {}), and {} more would pass it",
                 decimal_size(capacity),
+                used.total(),
+                used.files,
+                used.data,
                 draft.size
             ),
         });
@@ -395,7 +401,7 @@ pub enum Arrival {
 
 /// Indexes the object S3 reported created, at `now`, within its account's plan.
 pub async fn index_arrival(
-    store: &(impl Accounts + Files),
+    store: &(impl Accounts + Files + DataUsage),
     bucket: &impl Bucket,
     created: &ObjectCreated,
     now: Millis,
@@ -444,10 +450,10 @@ pub async fn index_arrival(
     };
     // A first look at the room left, before the file is read through: the transaction
     // that indexes it decides, this spares reading what cannot fit.
-    let used = store.files_bytes(&account).await?;
-    if !fits(used, pending.size, capacity) {
+    let used = storage_used(store, &account).await?;
+    if !fits(used.total(), pending.size, capacity) {
         return removed(format!(
-            "the account's files would pass its plan's storage ({capacity} bytes)"
+            "the account's files and measurement data would pass its plan's storage ({capacity} bytes)"
         ))
         .await;
     }
@@ -463,7 +469,12 @@ pub async fn index_arrival(
     }
     let sha256 = digest.sha256;
     let entry = FileEntry::of(pending, sha256.clone(), now);
-    match store.index_file(&entry, capacity).await? {
+    // The transaction weighs the account's files; its measurement data, counted on
+    // items of their own, is taken off the capacity as just read.
+    match store
+        .index_file(&entry, capacity.saturating_sub(used.data))
+        .await?
+    {
         Indexed::New => {
             tracing::info!(account = %entry.account, group = %entry.group, file = %entry.id, size = entry.size, "file indexed");
             Ok(Arrival::Indexed { sha256 })
@@ -471,7 +482,7 @@ pub async fn index_arrival(
         Indexed::Already => Ok(Arrival::AlreadyIndexed),
         Indexed::NoRoom => {
             removed(format!(
-                "the account's files would pass its plan's storage ({capacity} bytes)"
+                "the account's files and measurement data would pass its plan's storage ({capacity} bytes)"
             ))
             .await
         }

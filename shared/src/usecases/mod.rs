@@ -45,6 +45,7 @@ pub mod temporary_login;
 pub mod throttle;
 pub mod totp;
 pub mod trial;
+pub mod usage;
 pub mod users;
 
 pub use refused::{Conflict, Refused};

@@ -16,6 +16,7 @@
 //! | an upload handed out and not yet arrived (name, folder, size, content type, who asked) | `ACCOUNT#{account}` | `UPLOAD#{file}` | – | yes |
 //! | file of the drive (name, folder, size, content type, SHA-256, uploader, time) | `FILES#{account}#{group}` | `FILE#{file}` | – | – |
 //! | folder of the drive kept with no file needed (its path) | `FILES#{account}#{group}` | `FOLDER#{SHA-256 of the path}` (a path may pass the 1,024 bytes of a sort key) | – | – |
+//! | measurement data of one instrument key (a measured instrument's or a calculated channel's records): its bytes, and the records table's stream position they were counted through | `DATA#{account}` | `KEY#{instrument key}` | – | – |
 //! | export or import (what it does, where it is, how it ended) | `ACCOUNT#{account}` | `JOB#{group}#{job}` | – | yes |
 //! | user (role, e-mail, password hash, second step) | `ACCOUNT#{account}` | `USER#{user}` | – | – |
 //! | team (name, members) | `ACCOUNT#{account}` | `TEAM#{team}` | – | – |
@@ -100,6 +101,13 @@ pub const FILE_PREFIX: &str = "FILE#";
 pub fn upload_sk(file: &FileId) -> String {
     format!("UPLOAD#{file}")
 }
+
+/// The partition of an account's measurement data bytes, one item per instrument key.
+pub fn data_pk(account: &AccountId) -> String {
+    format!("DATA#{account}")
+}
+
+pub const DATA_KEY_PREFIX: &str = "KEY#";
 
 pub const JOB_PREFIX: &str = "JOB#";
 

@@ -61,6 +61,7 @@ mod keys;
 mod records;
 pub mod schema;
 mod store;
+pub mod stream;
 mod values;
 
 // One file per port the store implements; the machinery they share is in `store`.
@@ -72,6 +73,7 @@ mod apps;
 mod audit;
 mod calculated;
 mod data_jobs;
+mod data_usage;
 mod deliveries;
 mod destinations;
 mod file_alarms;

@@ -1,0 +1,32 @@
+//! The `usage` Lambda: counts the records table's changes into each account's storage
+//! used. Its event source is the table's stream; a batch that fails (storage
+//! unavailable) is handed over again, which counts nothing twice (see
+//! `fieldcloud::domain::usage`).
+
+use fieldcloud::adapters::dynamodb::stream::StreamEvent;
+use fieldcloud::ports::{DataUsage, StoreError};
+use fieldcloud::usecases::usage::{count_changes, UsageReport};
+
+/// Counts one batch of the stream. A change that is not one of a records-table item
+/// cannot become one on a retry: it is logged and left out.
+pub async fn handle_batch(
+    event: &StreamEvent,
+    store: &impl DataUsage,
+) -> Result<UsageReport, StoreError> {
+    let mut changes = Vec::with_capacity(event.records.len());
+    for record in &event.records {
+        match record.data_change() {
+            Ok(change) => changes.push(change),
+            Err(error) => tracing::error!(%error, "a stream record not counted"),
+        }
+    }
+    let report = count_changes(store, &changes).await?;
+    tracing::info!(
+        changes = changes.len(),
+        keys = report.keys,
+        bytes = report.bytes,
+        seen_before = report.seen_before,
+        "counted"
+    );
+    Ok(report)
+}

@@ -1,0 +1,22 @@
+//! The `usage` Lambda's entry point: build the context once, then count each batch of
+//! the records table's stream.
+
+use fieldcloud::adapters::context::Ctx;
+use fieldcloud::adapters::dynamodb::stream::StreamEvent;
+use lambda_runtime::{service_fn, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let ctx = Ctx::from_env().await?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<StreamEvent>| {
+        let store = &ctx.store;
+        async move {
+            usage::handle_batch(&event.payload, store)
+                .await
+                .map(drop)
+                .map_err(|error| error.to_string())
+        }
+    }))
+    .await
+}

@@ -1,0 +1,232 @@
+//! The records table's change stream as Lambda hands it to a function: each change's
+//! item key, sequence number and the item's size before and after, as
+//! [`DataChange`]s. The images come in DynamoDB's JSON (`{"S": "…"}`, binary as
+//! base64), and an item's size is what DynamoDB bills for it ([`item_size`]).
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::item_size::item_size;
+use super::schema::RECORDS_KEY;
+use super::values::Item;
+use crate::domain::registry::InstrumentKey;
+use crate::domain::usage::{DataChange, StreamPosition};
+
+/// A batch of the stream, as Lambda's event source mapping delivers it.
+#[derive(Debug, Deserialize)]
+pub struct StreamEvent {
+    #[serde(rename = "Records")]
+    pub records: Vec<StreamRecord>,
+}
+
+/// One change. Fields Lambda adds and the count does not need are left unread.
+#[derive(Debug, Deserialize)]
+pub struct StreamRecord {
+    #[serde(rename = "eventName")]
+    pub event_name: String,
+    pub dynamodb: StreamChange,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamChange {
+    pub keys: Map<String, Value>,
+    pub sequence_number: String,
+    #[serde(default)]
+    pub new_image: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub old_image: Option<Map<String, Value>>,
+}
+
+impl StreamRecord {
+    /// The change to the data bytes this record tells of; an error names what in it is
+    /// not a change of a records-table item (or not in the view the table streams).
+    pub fn data_change(&self) -> Result<DataChange, String> {
+        let change = &self.dynamodb;
+        let key = match change.keys.get(RECORDS_KEY[0]) {
+            Some(Value::Object(value)) => match value.get("S") {
+                Some(Value::String(key)) => InstrumentKey::from_stored(key.clone()),
+                _ => return Err(format!("key `{}` is not a string", RECORDS_KEY[0])),
+            },
+            _ => return Err(format!("no key `{}`", RECORDS_KEY[0])),
+        };
+        let position = StreamPosition::parse(&change.sequence_number)?;
+        let size = |image: &Option<Map<String, Value>>, which: &str| match image {
+            Some(image) => item(image).map(|item| item_size(&item) as i64),
+            None => Err(format!(
+                "no {which} image: the stream must be NEW_AND_OLD_IMAGES"
+            )),
+        };
+        let bytes = match self.event_name.as_str() {
+            "INSERT" => size(&change.new_image, "new")?,
+            "MODIFY" => size(&change.new_image, "new")? - size(&change.old_image, "old")?,
+            "REMOVE" => -size(&change.old_image, "old")?,
+            other => return Err(format!("unknown event `{other}`")),
+        };
+        Ok(DataChange {
+            key,
+            position,
+            bytes,
+        })
+    }
+}
+
+/// An image in DynamoDB's JSON, as the SDK's item.
+fn item(image: &Map<String, Value>) -> Result<Item, String> {
+    image
+        .iter()
+        .map(|(name, value)| {
+            Ok((
+                name.clone(),
+                attribute(value).map_err(|e| format!("{name}: {e}"))?,
+            ))
+        })
+        .collect()
+}
+
+fn attribute(value: &Value) -> Result<AttributeValue, String> {
+    let Some((kind, inner)) = value
+        .as_object()
+        .and_then(|object| (object.len() == 1).then(|| object.iter().next()).flatten())
+    else {
+        return Err(format!("`{value}` is not one typed DynamoDB value"));
+    };
+    let text = || {
+        inner
+            .as_str()
+            .ok_or_else(|| format!("{kind} `{inner}` is not a string"))
+    };
+    let list = || {
+        inner
+            .as_array()
+            .ok_or_else(|| format!("{kind} `{inner}` is not a list"))
+    };
+    let texts = || -> Result<Vec<String>, String> {
+        list()?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{kind} holds `{v}`"))
+            })
+            .collect()
+    };
+    let blob = |encoded: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map(Blob::new)
+            .map_err(|e| format!("binary is not base64: {e}"))
+    };
+    Ok(match kind.as_str() {
+        "S" => AttributeValue::S(text()?.to_owned()),
+        "N" => AttributeValue::N(text()?.to_owned()),
+        "B" => AttributeValue::B(blob(text()?)?),
+        "BOOL" => AttributeValue::Bool(inner.as_bool().ok_or("BOOL is not true or false")?),
+        "NULL" => AttributeValue::Null(true),
+        "SS" => AttributeValue::Ss(texts()?),
+        "NS" => AttributeValue::Ns(texts()?),
+        "BS" => AttributeValue::Bs(texts()?.iter().map(|b| blob(b)).collect::<Result<_, _>>()?),
+        "L" => AttributeValue::L(list()?.iter().map(attribute).collect::<Result<_, _>>()?),
+        "M" => AttributeValue::M(
+            inner
+                .as_object()
+                .ok_or_else(|| format!("M `{inner}` is not a map"))
+                .and_then(item)?,
+        ),
+        other => return Err(format!("unknown DynamoDB type `{other}`")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::dynamodb::record_item;
+    use crate::domain::record::Millis;
+    use crate::ports::StoredRecord;
+
+    fn record(event: &str, keys: Value, new: Option<Value>, old: Option<Value>) -> StreamRecord {
+        let mut change =
+            serde_json::json!({"Keys": keys, "SequenceNumber": "1100000000017454423009"});
+        if let Some(new) = new {
+            change["NewImage"] = new;
+        }
+        if let Some(old) = old {
+            change["OldImage"] = old;
+        }
+        serde_json::from_value(serde_json::json!({"eventName": event, "dynamodb": change})).unwrap()
+    }
+
+    #[test]
+    fn an_insert_adds_the_size_dynamodb_bills_for_the_record_item() {
+        let stored = StoredRecord {
+            instrument: InstrumentKey::from_stored("acme/gw-1.r1/LR8450/i1".into()),
+            t: Millis(1_763_713_201_234),
+            values: vec![0, 1, 2, 250, 251, 252, 253],
+        };
+        let image = serde_json::json!({
+            "i": {"S": "acme/gw-1.r1/LR8450/i1"},
+            "t": {"N": "1763713201234"},
+            "v": {"B": base64::engine::general_purpose::STANDARD.encode(&stored.values)},
+        });
+        let keys = serde_json::json!({"i": image["i"], "t": image["t"]});
+        let insert = record("INSERT", keys.clone(), Some(image.clone()), None);
+        let change = insert.data_change().unwrap();
+        assert_eq!(change.key, stored.instrument);
+        assert_eq!(change.bytes, item_size(&record_item(&stored)) as i64);
+        assert_eq!(
+            change.position,
+            StreamPosition::parse("1100000000017454423009").unwrap()
+        );
+
+        let remove = record("REMOVE", keys.clone(), None, Some(image.clone()));
+        assert_eq!(remove.data_change().unwrap().bytes, -change.bytes);
+        let same = record("MODIFY", keys, Some(image.clone()), Some(image));
+        assert_eq!(same.data_change().unwrap().bytes, 0);
+    }
+
+    #[test]
+    fn nested_and_set_values_are_sized_as_dynamodb_sizes_them() {
+        let image = serde_json::json!({
+            "m": {"M": {"a": {"L": [{"N": "12"}, {"BOOL": true}, {"NULL": true}]}}},
+            "s": {"SS": ["ab", "c"]},
+            "b": {"BS": ["AAE="]},
+        });
+        let parsed = item(image.as_object().unwrap()).unwrap();
+        // m: 1 + (3 + (1 + 1 + (3 + (1+2) + (1+1) + (1+1)))); s: 1 + 3; b: 1 + 2.
+        assert_eq!(
+            item_size(&parsed),
+            1 + 3 + 1 + 1 + 3 + 3 + 2 + 2 + 1 + 3 + 1 + 2
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_records_change_is_named() {
+        let keys = serde_json::json!({"i": {"S": "acme/x"}, "t": {"N": "1"}});
+        let no_image = record("INSERT", keys.clone(), None, None);
+        assert!(no_image
+            .data_change()
+            .unwrap_err()
+            .contains("NEW_AND_OLD_IMAGES"));
+        let odd = record("TOUCH", keys.clone(), Some(keys.clone()), None);
+        assert!(odd.data_change().unwrap_err().contains("TOUCH"));
+        let untyped = record(
+            "INSERT",
+            keys.clone(),
+            Some(serde_json::json!({"v": 3})),
+            None,
+        );
+        assert!(untyped.data_change().unwrap_err().contains("v:"));
+        let bad_binary = record(
+            "INSERT",
+            keys,
+            Some(serde_json::json!({"v": {"B": "%%"}})),
+            None,
+        );
+        assert!(bad_binary.data_change().unwrap_err().contains("base64"));
+        let no_key = record("INSERT", serde_json::json!({"t": {"N": "1"}}), None, None);
+        assert!(no_key.data_change().unwrap_err().contains("no key `i`"));
+    }
+}

@@ -1,0 +1,182 @@
+//! Measurement data in an account's storage used: the bytes of its records-table items,
+//! counted from what the table's change stream says was written and deleted.
+//!
+//! Ingest writes no counter itself (that would be a write more per message, and one a
+//! crash between the records and the counter would lose or double). The stream tells
+//! each item written or deleted exactly once, in order per item key, but Lambda may hand
+//! the same part of it over again after a failure. So each instrument key's bytes are
+//! kept with the stream position they were counted through, and a delivery counts only
+//! the changes past it: counted once, however often delivered.
+
+use std::collections::BTreeMap;
+
+use crate::domain::registry::InstrumentKey;
+
+/// DynamoDB's stream sequence numbers have at most this many decimal digits.
+const POSITION_DIGITS: usize = 40;
+
+/// A position in the records table's stream: a sequence number, kept zero-padded to 40
+/// digits so that positions compare as strings the way the numbers do.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StreamPosition(String);
+
+impl StreamPosition {
+    /// A sequence number as the stream gives it (or as stored, padded).
+    pub fn parse(sequence: &str) -> Result<Self, String> {
+        if sequence.is_empty()
+            || sequence.len() > POSITION_DIGITS
+            || !sequence.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(format!(
+                "stream sequence number `{sequence}` is not 1 to {POSITION_DIGITS} digits"
+            ));
+        }
+        Ok(StreamPosition(format!("{sequence:0>POSITION_DIGITS$}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One item of the records table written or deleted, as its stream tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataChange {
+    pub key: InstrumentKey,
+    pub position: StreamPosition,
+    /// The item's size after the change less its size before (negative for a deletion).
+    pub bytes: i64,
+}
+
+/// What one delivery's changes of one instrument key add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub bytes: i64,
+    /// The first and last positions of the changes tallied.
+    pub first: StreamPosition,
+    pub last: StreamPosition,
+}
+
+/// Tallies `changes` by instrument key, leaving out those at or before the position a
+/// key was counted through already (`counted`, when it is known).
+pub fn tally<'a>(
+    changes: impl IntoIterator<Item = &'a DataChange>,
+    counted: impl Fn(&InstrumentKey) -> Option<StreamPosition>,
+) -> BTreeMap<InstrumentKey, Tally> {
+    let mut tallies: BTreeMap<InstrumentKey, Tally> = BTreeMap::new();
+    for change in changes {
+        if counted(&change.key).is_some_and(|through| change.position <= through) {
+            continue;
+        }
+        match tallies.get_mut(&change.key) {
+            Some(tally) => {
+                tally.bytes += change.bytes;
+                tally.first = tally.first.clone().min(change.position.clone());
+                tally.last = tally.last.clone().max(change.position.clone());
+            }
+            None => {
+                tallies.insert(
+                    change.key.clone(),
+                    Tally {
+                        bytes: change.bytes,
+                        first: change.position.clone(),
+                        last: change.position.clone(),
+                    },
+                );
+            }
+        }
+    }
+    tallies
+}
+
+/// What an account stores, in bytes: its files and its measurement data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct StorageUsed {
+    pub files: u64,
+    pub data: u64,
+}
+
+impl StorageUsed {
+    /// What the plan's storage is measured against.
+    pub fn total(&self) -> u64 {
+        self.files.saturating_add(self.data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn position(sequence: &str) -> StreamPosition {
+        StreamPosition::parse(sequence).unwrap()
+    }
+
+    fn change(key: &str, sequence: &str, bytes: i64) -> DataChange {
+        DataChange {
+            key: InstrumentKey::from_stored(key.into()),
+            position: position(sequence),
+            bytes,
+        }
+    }
+
+    #[test]
+    fn positions_compare_as_numbers_whatever_their_length() {
+        assert!(position("99") < position("100"));
+        assert!(position("1100000000017454423009") > position("999999999999999999999"));
+        assert_eq!(position("0042"), position("42"));
+        assert_eq!(position("7").as_str().len(), 40);
+    }
+
+    #[test]
+    fn a_sequence_number_must_be_digits_and_at_most_40() {
+        assert!(StreamPosition::parse("").is_err());
+        assert!(StreamPosition::parse("12a").is_err());
+        assert!(StreamPosition::parse("-1").is_err());
+        assert!(StreamPosition::parse(&"9".repeat(41)).is_err());
+        assert!(StreamPosition::parse(&"9".repeat(40)).is_ok());
+    }
+
+    #[test]
+    fn changes_add_up_per_key_with_the_positions_they_span() {
+        let changes = [
+            change("a/x", "101", 80),
+            change("b/y", "102", 50),
+            change("a/x", "103", 90),
+            change("a/x", "104", -80),
+        ];
+        let tallies = tally(&changes, |_| None);
+        assert_eq!(
+            tallies[&InstrumentKey::from_stored("a/x".into())],
+            Tally {
+                bytes: 90,
+                first: position("101"),
+                last: position("104"),
+            }
+        );
+        assert_eq!(tallies[&InstrumentKey::from_stored("b/y".into())].bytes, 50);
+    }
+
+    #[test]
+    fn changes_counted_already_are_left_out() {
+        let changes = [
+            change("a/x", "101", 80),
+            change("a/x", "102", 90),
+            change("a/x", "103", 70),
+            change("b/y", "101", 50),
+        ];
+        let a = InstrumentKey::from_stored("a/x".into());
+        let tallies = tally(&changes, |key| (key == &a).then(|| position("102")));
+        assert_eq!(
+            tallies[&a],
+            Tally {
+                bytes: 70,
+                first: position("103"),
+                last: position("103"),
+            }
+        );
+        assert_eq!(tallies[&InstrumentKey::from_stored("b/y".into())].bytes, 50);
+        // Counted through the last: nothing left of that key.
+        let none = tally(&changes[..3], |_| Some(position("103")));
+        assert!(none.is_empty());
+    }
+}

@@ -1,0 +1,197 @@
+//! Counting measurement data into the storage used: the `usage` function hands each
+//! batch of the records table's stream to [`count_changes`]. See
+//! [`crate::domain::usage`] for why it is counted this way.
+
+use std::collections::BTreeMap;
+
+use futures_util::future::try_join_all;
+use serde::Serialize;
+
+use crate::domain::ids::AccountId;
+use crate::domain::registry::InstrumentKey;
+use crate::domain::usage::{tally, DataChange, StorageUsed, StreamPosition};
+use crate::ports::{Counted, DataUsage, Files, StoreError};
+
+/// Instrument keys counted at once: one small write each.
+const CONCURRENT_KEYS: usize = 25;
+/// A key found counted past a delivery's start is counted again for the rest; only
+/// another reader of the same stream shard could move it on meanwhile, which Lambda
+/// does not run. More rounds than this mean something is wrong.
+const MAX_ROUNDS: usize = 3;
+
+/// What `account` stores: its files' bytes (exact as each file is indexed or deleted)
+/// and its measurement data's (counted from the records table's stream, so it trails the
+/// newest records by the stream's batching window).
+pub async fn storage_used(
+    store: &(impl Files + DataUsage),
+    account: &AccountId,
+) -> Result<StorageUsed, StoreError> {
+    let (files, data) =
+        futures_util::future::try_join(store.files_bytes(account), store.data_bytes(account))
+            .await?;
+    Ok(StorageUsed { files, data })
+}
+
+/// What one batch did.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct UsageReport {
+    /// Instrument keys whose bytes changed.
+    pub keys: usize,
+    /// The bytes added in all (negative when more was deleted).
+    pub bytes: i64,
+    /// Keys of the batch counted already, wholly or in part (a redelivery).
+    pub seen_before: usize,
+    /// Changes of keys that name no account, left out.
+    pub ignored: usize,
+}
+
+/// Adds the bytes of `changes` to their accounts' storage used, each change once
+/// however often its batch is delivered.
+pub async fn count_changes(
+    store: &impl DataUsage,
+    changes: &[DataChange],
+) -> Result<UsageReport, StoreError> {
+    let mut by_key: BTreeMap<&InstrumentKey, Vec<&DataChange>> = BTreeMap::new();
+    for change in changes {
+        by_key.entry(&change.key).or_default().push(change);
+    }
+    let mut report = UsageReport::default();
+    let keys: Vec<_> = by_key.into_iter().collect();
+    for chunk in keys.chunks(CONCURRENT_KEYS) {
+        let outcomes = try_join_all(
+            chunk
+                .iter()
+                .map(|(key, changes)| count_key(store, key, changes)),
+        )
+        .await?;
+        for outcome in outcomes {
+            match outcome {
+                KeyOutcome::Counted { bytes, seen_before } => {
+                    report.keys += usize::from(bytes != 0);
+                    report.bytes += bytes;
+                    report.seen_before += usize::from(seen_before);
+                }
+                KeyOutcome::NoAccount(key) => {
+                    tracing::error!(key = %key.as_str(), "a records-table key names no account: not counted");
+                    report.ignored += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+enum KeyOutcome {
+    Counted { bytes: i64, seen_before: bool },
+    NoAccount(InstrumentKey),
+}
+
+async fn count_key(
+    store: &impl DataUsage,
+    key: &InstrumentKey,
+    changes: &[&DataChange],
+) -> Result<KeyOutcome, StoreError> {
+    let Some(account) = key.account() else {
+        return Ok(KeyOutcome::NoAccount(key.clone()));
+    };
+    let mut counted_through: Option<StreamPosition> = None;
+    for _ in 0..MAX_ROUNDS {
+        let tallies = tally(changes.iter().copied(), |_| counted_through.clone());
+        let Some(tally) = tallies.get(key) else {
+            // All of it was counted before.
+            return Ok(KeyOutcome::Counted {
+                bytes: 0,
+                seen_before: true,
+            });
+        };
+        match store.count_data(&account, key, tally).await? {
+            Counted::Counted => {
+                return Ok(KeyOutcome::Counted {
+                    bytes: tally.bytes,
+                    seen_before: counted_through.is_some(),
+                })
+            }
+            Counted::Already(through) => counted_through = Some(through),
+        }
+    }
+    Err(StoreError::Unavailable(format!(
+        "the data bytes of {} kept moving under another counter",
+        key.as_str()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryStore;
+
+    fn change(key: &str, sequence: u64, bytes: i64) -> DataChange {
+        DataChange {
+            key: InstrumentKey::from_stored(key.into()),
+            position: StreamPosition::parse(&sequence.to_string()).unwrap(),
+            bytes,
+        }
+    }
+
+    fn account(id: &str) -> AccountId {
+        AccountId::parse(id).unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_change_counts_once_however_batches_are_delivered_again() {
+        let store = MemoryStore::new();
+        let stream: Vec<DataChange> = (0..40)
+            .map(|i| {
+                change(
+                    if i % 3 == 0 { "acme/a" } else { "acme/b" },
+                    100 + i,
+                    10 + i as i64,
+                )
+            })
+            .chain([change("other/c", 200, 99)])
+            .collect();
+        let expected: i64 = stream[..40].iter().map(|c| c.bytes).sum();
+
+        // Delivered in batches, each batch again after it (a retry), then one
+        // overlapping two batches (a retry cut elsewhere).
+        for batch in stream.chunks(7) {
+            count_changes(&store, batch).await.unwrap();
+            let again = count_changes(&store, batch).await.unwrap();
+            assert_eq!(again.bytes, 0);
+            assert!(again.seen_before > 0);
+        }
+        let overlapping = count_changes(&store, &stream[5..20]).await.unwrap();
+        assert_eq!(overlapping.bytes, 0);
+        assert_eq!(
+            store.data_bytes(&account("acme")).await.unwrap(),
+            expected as u64
+        );
+        assert_eq!(store.data_bytes(&account("other")).await.unwrap(), 99);
+    }
+
+    #[tokio::test]
+    async fn a_batch_partly_counted_counts_the_rest() {
+        let store = MemoryStore::new();
+        let stream: Vec<DataChange> = (0..10).map(|i| change("acme/a", 100 + i, 5)).collect();
+        count_changes(&store, &stream[..4]).await.unwrap();
+        let rest = count_changes(&store, &stream).await.unwrap();
+        assert_eq!(rest.bytes, 30);
+        assert_eq!(rest.seen_before, 1);
+        assert_eq!(store.data_bytes(&account("acme")).await.unwrap(), 50);
+    }
+
+    #[tokio::test]
+    async fn deletions_take_bytes_off_and_keys_of_no_account_are_left_out() {
+        let store = MemoryStore::new();
+        let changes = [
+            change("acme/a", 100, 70),
+            change("acme/a", 101, 70),
+            change("acme/a", 102, -70),
+            change("no-slash", 103, 1_000),
+        ];
+        let report = count_changes(&store, &changes).await.unwrap();
+        assert_eq!(report.bytes, 70);
+        assert_eq!(report.ignored, 1);
+        assert_eq!(store.data_bytes(&account("acme")).await.unwrap(), 70);
+    }
+}

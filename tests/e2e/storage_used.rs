@@ -1,0 +1,168 @@
+//! Measurement data in the storage used: every record ingest stores reaches the usage
+//! function through the records table's stream and is counted once, with the size
+//! DynamoDB bills for its item; the account shows files and data, and an upload that
+//! would pass the plan with them is refused.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use devcloud::seed;
+use fieldcloud::adapters::dynamodb::item_size;
+use fieldcloud::domain::ids::AccountId;
+use fieldcloud::domain::plan::Plan;
+use fieldcloud::ports::DataUsage;
+use serde_json::json;
+
+use crate::helpers::{batch, record, spawn, TestCloud};
+use crate::notify::until;
+
+/// The bytes of `account`'s items in the records table, sized as DynamoDB sizes them.
+async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let items: Vec<_> = aws_sdk_dynamodb::Client::new(&config)
+        .scan()
+        .table_name(devcloud::RECORDS_TABLE)
+        .filter_expression("begins_with(i, :prefix)")
+        .expression_attribute_values(":prefix", AttributeValue::S(format!("{account}/")))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .expect("scan");
+    items.iter().map(|item| item_size(item) as u64).sum()
+}
+
+/// Waits until the usage function has counted every record of `account` stored so far.
+async fn counted(app: &TestCloud, account: &AccountId) -> u64 {
+    let expected = stored_bytes(app, account).await;
+    assert!(expected > 0, "records were stored");
+    until("the stream's records are counted", || async {
+        app.cloud.store.data_bytes(account).await.unwrap() == expected
+    })
+    .await;
+    expected
+}
+
+fn readings(app: &TestCloud, instrument: &str, from: i64, count: i64) -> serde_json::Value {
+    batch(
+        (from..from + count)
+            .map(|i| {
+                record(
+                    instrument,
+                    app.at(i * 60),
+                    json!({"CH1": i as f64 * 0.5, "CH2": -1.25}),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn records_count_once_into_the_storage_used_however_often_they_come() {
+    let app = spawn(Plan::Standard).await;
+    let rival = seed::tenant(&app.cloud.store, "rival", Plan::Free, "lab", &["gw-r"])
+        .await
+        .unwrap();
+    let first = readings(&app, "LR8450-0001", 0, 10);
+    app.publish("gw-a", &first).await;
+    app.publish("gw-b", &readings(&app, "PW3390-0001", 0, 4))
+        .await;
+    app.publish_as(
+        &rival.account.id,
+        "gw-r",
+        &readings(&app, "MR6000-0001", 0, 3),
+    )
+    .await;
+    let data = counted(&app, &app.account).await;
+    let theirs = counted(&app, &rival.account.id).await;
+
+    // A device sending again, and the whole stream handed over again (a Lambda retry):
+    // nothing stored or counted twice.
+    app.publish("gw-a", &first).await;
+    let redelivered = app.cloud.redeliver_records_stream().await.unwrap();
+    assert!(!redelivered.is_empty());
+    assert!(
+        redelivered.iter().all(|report| report.bytes == 0),
+        "{redelivered:?}"
+    );
+    assert!(redelivered.iter().any(|report| report.seen_before > 0));
+    assert_eq!(
+        app.cloud.store.data_bytes(&app.account).await.unwrap(),
+        data
+    );
+    assert_eq!(
+        app.cloud.store.data_bytes(&rival.account.id).await.unwrap(),
+        theirs
+    );
+
+    // New records are counted on top, the rival's data stays its own.
+    app.publish("gw-a", &readings(&app, "LR8450-0001", 10, 5))
+        .await;
+    let more = counted(&app, &app.account).await;
+    assert!(more > data);
+    assert_eq!(
+        app.cloud.store.data_bytes(&rival.account.id).await.unwrap(),
+        theirs
+    );
+
+    // One small item per instrument key: each count is 1 write unit.
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let counters = aws_sdk_dynamodb::Client::new(&config)
+        .query()
+        .table_name(devcloud::REGISTRY_TABLE)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("DATA#{}", app.account)))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(counters.len(), 2, "one per instrument");
+    for counter in &counters {
+        let size = item_size(counter);
+        println!("data bytes item: {size} B");
+        assert!(size < 1024, "{size} B");
+    }
+
+    let (status, account) = app.get("/v1/account").await;
+    assert_eq!(status, 200, "{account}");
+    let capacity = Plan::Standard.limits().storage_bytes;
+    assert_eq!(
+        account["storage"],
+        json!({"used": more, "files": 0, "data": more, "capacity": capacity})
+    );
+}
+
+#[tokio::test]
+async fn an_upload_is_weighed_with_the_measurement_data() {
+    let app = spawn(Plan::Free).await;
+    app.publish("gw-a", &readings(&app, "LR8450-0001", 0, 20))
+        .await;
+    let data = counted(&app, &app.account).await;
+    let capacity = Plan::Free.limits().storage_bytes;
+    let draft = |size: u64| json!({"name": "big.bin", "size": size, "content_type": "application/octet-stream", "multipart": true});
+
+    let (status, refused) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/files",
+            Some(draft(capacity - data + 1)),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["code"], "limit_reached", "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("measurement data {data}")),
+        "{message}"
+    );
+
+    // Exactly full is allowed.
+    let (status, handed) = app
+        .call(
+            "POST",
+            "/v1/groups/plant/files",
+            Some(draft(capacity - data)),
+        )
+        .await;
+    assert_eq!(status, 201, "{handed}");
+}
