@@ -24,6 +24,7 @@ mod isolation;
 mod limits;
 mod notify;
 mod permissions;
+mod plan;
 mod presence;
 mod series;
 mod storage_used;
