@@ -9,8 +9,9 @@ use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Account;
-use fieldcloud::domain::schedule::china_midnight;
+use fieldcloud::domain::schedule::{china_day, china_midnight, sending_time, ReminderKind};
 use fieldcloud::domain::settings::Language;
+use fieldcloud::ports::Accounts;
 use serde_json::Value;
 
 use crate::helpers::{mail_dump, spawn, TestCloud};
@@ -177,4 +178,54 @@ async fn a_run_cut_off_after_each_account_is_finished_without_repeating() {
     // The five licenses in the day's window (the one renewed counts once), each read once.
     assert_eq!(read, 5);
     assert_each_due_reminder_went_once(&app).await;
+}
+
+#[tokio::test]
+async fn a_plan_change_moves_the_license_and_its_reminders_with_it() {
+    let app = spawn(Plan::Standard).await;
+    let acme = app
+        .cloud
+        .store
+        .account(&app.account)
+        .await
+        .unwrap()
+        .unwrap();
+    // A Standard license ending in about 100 days, converted to Pro (about 20 days).
+    let old_day = china_day(devcloud::wall_clock().plus(100 * Millis::DAY));
+    seed::license(
+        &app.cloud.store,
+        &acme,
+        &old_day.to_string(),
+        "it@acme.example",
+    )
+    .await
+    .unwrap();
+    let (status, changed) = app
+        .call(
+            "POST",
+            "/v1/account/plan",
+            Some(serde_json::json!({"plan": "pro"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    let new_day = china_day(Millis(changed["license_expires"].as_i64().unwrap()));
+    assert!(new_day < old_day);
+
+    // The day the old license would have ended: nothing of acme's is even read.
+    let old = app
+        .cloud
+        .license_reminder(sending_time(old_day), 50, None)
+        .await
+        .unwrap();
+    assert_eq!(old.iter().map(|r| r.licenses_read).sum::<usize>(), 0);
+    // The new expiry day: its reminder goes.
+    let new = app
+        .cloud
+        .license_reminder(sending_time(new_day), 50, None)
+        .await
+        .unwrap();
+    let sent: Vec<_> = new.iter().flat_map(|r| &r.sent).collect();
+    assert_eq!(sent.len(), 1, "{new:#?}");
+    assert_eq!(sent[0].kind, ReminderKind::ExpiresToday);
+    assert_eq!(mails_to(&app, "it@acme.example").await, 1);
 }

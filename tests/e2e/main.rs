@@ -25,6 +25,7 @@ mod license_reminder;
 mod limits;
 mod notify;
 mod permissions;
+mod plan;
 mod presence;
 mod series;
 mod storage_used;

@@ -33,7 +33,9 @@ use fieldcloud::usecases::{
     access, account, alarms, api_tokens, apps, backtest, calculated, data_jobs, destinations,
     file_alarms, files, folders, groups, inbox, instruments,
 };
-use fieldcloud::usecases::{latest, login, mailed_code, password, temporary_login, totp, trial};
+use fieldcloud::usecases::{
+    latest, login, mailed_code, password, plan, temporary_login, totp, trial,
+};
 
 /// A success: the status and the body.
 pub struct Reply {
@@ -200,6 +202,10 @@ pub async fn account<
             ok(fieldcloud::usecases::audit::audit_log(store, principal, &query).await?)
         }
         AccountRoute::AccountDetail => ok(account::account(store, principal, now).await?),
+        AccountRoute::PlanDetail => ok(plan::plan(store, principal, now).await?),
+        AccountRoute::ChangePlan => {
+            ok(plan::change_plan(store, principal, json_body(request)?, now).await?)
+        }
         AccountRoute::UpdateSettings => {
             ok(account::update_settings(store, principal, json_body(request)?).await?)
         }

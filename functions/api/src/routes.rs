@@ -64,6 +64,8 @@ pub enum AccountRoute {
     ChangePassword,
     AuditLog,
     AccountDetail,
+    PlanDetail,
+    ChangePlan,
     UpdateSettings,
     SetLoginAlias,
     Logo,
@@ -234,6 +236,8 @@ pub const ROUTES: &[Route] = &[
     account("GET", "/v1/audit", Access::Admin, A::AuditLog),
     account("GET", "/v1/account", Access::Member, A::AccountDetail),
     account("PUT", "/v1/account", Access::Admin, A::UpdateSettings),
+    account("GET", "/v1/account/plan", Access::Member, A::PlanDetail),
+    account("POST", "/v1/account/plan", Access::Admin, A::ChangePlan),
     account(
         "PUT",
         "/v1/account/login-alias",

@@ -179,4 +179,38 @@ pub async fn accounts(store: &impl Accounts, prefix: &str) {
         .unwrap()
         .allow_list
         .is_empty());
+
+    // A plan change: written only over the plan, expiry and last change it was read with.
+    let read = store.account(&beta.id).await.unwrap().unwrap();
+    assert!(store
+        .change_plan(&read, Plan::Pro, Millis(9_000), Millis(500))
+        .await
+        .unwrap());
+    let changed = store.account(&beta.id).await.unwrap().unwrap();
+    assert_eq!(
+        (changed.plan, changed.license_expires, changed.plan_changed),
+        (Plan::Pro, Some(Millis(9_000)), Some(Millis(500)))
+    );
+    assert!(
+        !store
+            .change_plan(&read, Plan::Standard, Millis(45_000), Millis(600))
+            .await
+            .unwrap(),
+        "a change racing the first, read before it"
+    );
+    assert!(store
+        .change_plan(&changed, Plan::Standard, Millis(45_000), Millis(600))
+        .await
+        .unwrap());
+    let gone = Account::new(
+        account_id(prefix, "acct-none"),
+        "none".into(),
+        Plan::Pro,
+        Millis(1),
+    );
+    assert!(!store
+        .change_plan(&gone, Plan::Standard, Millis(45_000), Millis(600))
+        .await
+        .unwrap());
+    assert_eq!(store.account(&gone.id).await.unwrap(), None);
 }

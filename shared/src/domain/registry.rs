@@ -28,6 +28,8 @@ pub struct Account {
     pub license_expires: Option<Millis>,
     /// Pro: a second ID to log in with, in place of the account ID.
     pub login_alias: Option<AccountId>,
+    /// When its admin last changed the plan (at most once a calendar month).
+    pub plan_changed: Option<Millis>,
 }
 
 /// A Trial account ends this many days after it was created.
@@ -47,6 +49,7 @@ impl Account {
             created,
             license_expires: None,
             login_alias: None,
+            plan_changed: None,
         }
     }
 

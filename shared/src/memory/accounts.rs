@@ -6,6 +6,8 @@ use super::store::{AccountEntry, MemoryStore};
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::User;
 use crate::domain::ids::AccountId;
+use crate::domain::plan::Plan;
+use crate::domain::record::Millis;
 use crate::domain::registry::Account;
 use crate::domain::settings::Logo;
 use crate::ports::{Accounts, StoreError};
@@ -26,6 +28,28 @@ impl Accounts for MemoryStore {
         stored.contract_email = account.contract_email.clone();
         stored.time_zone = account.time_zone.clone();
         stored.language = account.language;
+        Ok(true)
+    }
+
+    async fn change_plan(
+        &self,
+        account: &Account,
+        to: Plan,
+        license_expires: Millis,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let Some(entry) = tables.accounts.get_mut(&account.id) else {
+            return Ok(false);
+        };
+        let stored = &mut entry.account;
+        let as_read = (account.plan, account.license_expires, account.plan_changed);
+        if (stored.plan, stored.license_expires, stored.plan_changed) != as_read {
+            return Ok(false);
+        }
+        stored.plan = to;
+        stored.license_expires = Some(license_expires);
+        stored.plan_changed = Some(now);
         Ok(true)
     }
 

@@ -6,6 +6,8 @@ use super::StoreError;
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::User;
 use crate::domain::ids::AccountId;
+use crate::domain::plan::Plan;
+use crate::domain::record::Millis;
 use crate::domain::registry::Account;
 use crate::domain::settings::Logo;
 
@@ -17,6 +19,17 @@ pub trait Accounts: Send + Sync {
     /// Writes an account's name, contract e-mail, time zone and language; `false` if there
     /// is no such account.
     async fn update_settings(&self, account: &Account) -> Result<bool, StoreError>;
+    /// Writes plan `to`, license expiry `license_expires` and `now` as the time of the
+    /// plan's last change, if the account still has the plan, expiry and last change it
+    /// was read with (`account`), so that of two changes racing one passes; `false`
+    /// otherwise, or if there is no such account.
+    async fn change_plan(
+        &self,
+        account: &Account,
+        to: Plan,
+        license_expires: Millis,
+        now: Millis,
+    ) -> Result<bool, StoreError>;
     /// The account that logs in with `alias` (Pro's alternate login account ID).
     async fn account_by_alias(&self, alias: &AccountId) -> Result<Option<AccountId>, StoreError>;
     /// Replaces the account's login alias (`None` removes it) if the account still has the

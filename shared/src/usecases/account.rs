@@ -12,7 +12,7 @@ use crate::domain::record::Millis;
 use crate::domain::registry::Account;
 use crate::domain::settings::{Language, Logo, TimeZone};
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, DataUsage, Files, Throttle, Users};
+use crate::ports::{Accounts, DataUsage, Files, StoreError, Throttle, Users};
 
 use super::input::{display_name, present};
 use super::usage::storage_used;
@@ -53,7 +53,10 @@ impl From<&Account> for AccountView {
     }
 }
 
-async fn account_of(store: &impl Accounts, principal: &Principal) -> Result<Account, Refused> {
+pub(crate) async fn account_of(
+    store: &impl Accounts,
+    principal: &Principal,
+) -> Result<Account, Refused> {
     store
         .account(&principal.account)
         .await?
@@ -84,15 +87,24 @@ pub async fn account(
     now: Millis,
 ) -> Result<AccountDetail, Refused> {
     let account = account_of(store, principal).await?;
-    let used = storage_used(store, &account.id).await?;
     Ok(AccountDetail {
-        storage: StorageView {
-            used: used.total(),
-            files: used.files,
-            data: used.data,
-            capacity: account.plan_at(now).limits().storage_bytes,
-        },
+        storage: storage_view(store, &account, now).await?,
         account: AccountView::from(&account),
+    })
+}
+
+/// What `account` stores against the storage of its plan at `now`.
+pub(crate) async fn storage_view(
+    store: &(impl Files + DataUsage),
+    account: &Account,
+    now: Millis,
+) -> Result<StorageView, StoreError> {
+    let used = storage_used(store, &account.id).await?;
+    Ok(StorageView {
+        used: used.total(),
+        files: used.files,
+        data: used.data,
+        capacity: account.plan_at(now).limits().storage_bytes,
     })
 }
 

@@ -80,6 +80,10 @@ pub enum Conflict {
     NoEmail,
     /// A Web API token cannot do this.
     WebApiToken,
+    /// The plan changed less than a calendar month ago.
+    TooSoon,
+    /// No paid license (or no day of it) to convert.
+    NoLicense,
 }
 
 impl Conflict {
@@ -100,6 +104,8 @@ impl Conflict {
             Conflict::NotEnrolled => "not_enrolled",
             Conflict::NoEmail => "no_email",
             Conflict::WebApiToken => "web_api_token",
+            Conflict::TooSoon => "too_soon",
+            Conflict::NoLicense => "no_license",
         }
     }
 }

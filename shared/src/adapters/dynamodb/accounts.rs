@@ -10,7 +10,7 @@ use super::keys::*;
 use super::store::{to_item, written, DynamoStore, ItemKind};
 use super::unavailable;
 use super::users::user_item;
-use super::values::{parse_id, s, Item};
+use super::values::{n, parse_id, s, Item};
 use crate::domain::allowlist::Cidr;
 use crate::domain::auth::User;
 use crate::domain::ids::AccountId;
@@ -69,6 +69,8 @@ struct AccountItem {
     license_expires: Option<i64>,
     #[serde(rename = "loginAlias", skip_serializing_if = "Option::is_none")]
     login_alias: Option<AccountId>,
+    #[serde(rename = "planChanged", skip_serializing_if = "Option::is_none")]
+    plan_changed: Option<i64>,
     #[serde(rename = "allowList", default, skip_serializing_if = "Vec::is_empty")]
     allow_list: Vec<String>,
     /// A Trial's owner is counted from the start (see [`Accounts::create_trial`]).
@@ -96,6 +98,7 @@ impl From<&Account> for AccountItem {
             contract_email: account.contract_email.clone(),
             license_expires: account.license_expires.map(|at| at.0),
             login_alias: None,
+            plan_changed: account.plan_changed.map(|at| at.0),
             allow_list: account.allow_list.iter().map(Cidr::to_string).collect(),
             users: None,
             admins: None,
@@ -137,6 +140,7 @@ impl TryFrom<AccountItem> for Account {
             created: Millis(item.created),
             license_expires: item.license_expires.map(Millis),
             login_alias: item.login_alias,
+            plan_changed: item.plan_changed.map(Millis),
         })
     }
 }
@@ -214,6 +218,49 @@ impl Accounts for DynamoStore {
             ),
         };
         written(update.send().await)
+    }
+
+    async fn change_plan(
+        &self,
+        account: &Account,
+        to: Plan,
+        license_expires: Millis,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        // The account as read: its plan, its expiry and its last change (each absent
+        // where it was absent).
+        let mut condition = vec!["#plan = :from".to_owned()];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(account_pk(&account.id)))
+            .key("sk", s(ACCOUNT_SK))
+            .update_expression("SET #plan = :to, licenseExpires = :expires, planChanged = :now")
+            .expression_attribute_names("#plan", "plan")
+            .expression_attribute_values(":from", s(account.plan.as_str()))
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":expires", n(license_expires.0))
+            .expression_attribute_values(":now", n(now.0));
+        for (attribute, value, placeholder) in [
+            ("licenseExpires", account.license_expires, ":readExpires"),
+            ("planChanged", account.plan_changed, ":readChanged"),
+        ] {
+            match value {
+                Some(at) => {
+                    condition.push(format!("{attribute} = {placeholder}"));
+                    update = update.expression_attribute_values(placeholder, n(at.0));
+                }
+                None => condition.push(format!("attribute_not_exists({attribute})")),
+            }
+        }
+        let update = update
+            .condition_expression(condition.join(" AND "))
+            .build()
+            .expect("update is complete");
+        // The list of licenses the reminder job reads moves with the expiry, in the same
+        // transaction.
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        items.extend(self.moved_license_entry(account, license_expires));
+        self.transact_or_refused(items).await
     }
 
     async fn account_by_alias(&self, alias: &AccountId) -> Result<Option<AccountId>, StoreError> {

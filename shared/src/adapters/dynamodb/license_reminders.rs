@@ -122,7 +122,8 @@ impl DynamoStore {
     /// Sets `account`'s license to end at `expires` and moves its entry in the list of
     /// licenses, in one transaction, if the account still has the license it was read
     /// with: `false` otherwise (read again and decide anew). The list and the account
-    /// agree because only this (and [`DynamoStore::create_account`]) write either.
+    /// agree because every write of `licenseExpires` moves the entry with it (this,
+    /// [`DynamoStore::create_account`] and the plan change).
     pub async fn set_license(
         &self,
         account: &Account,
@@ -145,6 +146,19 @@ impl DynamoStore {
         let mut items = vec![TransactWriteItem::builder()
             .update(update.build().expect("update is complete"))
             .build()];
+        items.extend(self.moved_license_entry(account, expires));
+        self.transact_or_refused(items).await
+    }
+
+    /// The writes that move `account`'s entry in the list of licenses (as read, with its
+    /// old expiry) to `expires`: the old one's delete where it differs, and the new put.
+    /// For the transaction that writes the account's `licenseExpires`.
+    pub(super) fn moved_license_entry(
+        &self,
+        account: &Account,
+        expires: Millis,
+    ) -> Vec<TransactWriteItem> {
+        let mut items = Vec::new();
         if let Some(old) = account.license_expires.filter(|old| *old != expires) {
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -161,7 +175,7 @@ impl DynamoStore {
                 account: account.id.clone(),
             },
         ));
-        self.transact_or_refused(items).await
+        items
     }
 
     /// The entry of a new account's license in the list, if it has one: for
