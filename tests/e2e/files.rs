@@ -36,7 +36,7 @@ async fn request_upload(app: &TestCloud, name: &str, size: usize) -> (u16, Value
 }
 
 /// PUTs `body` as the handed-out upload says; the emulator's answer status.
-async fn put(upload: &Value, body: Vec<u8>) -> u16 {
+pub async fn put(upload: &Value, body: Vec<u8>) -> u16 {
     let mut request = reqwest::Client::new().put(upload["url"].as_str().unwrap());
     for header in upload["headers"].as_array().unwrap() {
         let (name, value) = (header[0].as_str().unwrap(), header[1].as_str().unwrap());

@@ -186,7 +186,6 @@ impl LocalCloud {
             &notify_queue_url,
             &files_queue_url,
             &jobs_queue_url,
-            &records_stream,
         );
         let denied = iam::Denials::default();
         let writes = write_log::Writes::default();
@@ -665,7 +664,6 @@ fn iam_names(
     notify_queue_url: &str,
     files_queue_url: &str,
     jobs_queue_url: &str,
-    records_stream: &str,
 ) -> iam::Names {
     let (region, account) = (REGION, ACCOUNT);
     let arn =
@@ -701,7 +699,6 @@ fn iam_names(
             ("JobsQueue", arn("sqs", JOBS_QUEUE)),
             ("FilesBucket", format!("arn:aws:s3:::{FILES_BUCKET}")),
             ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
-            ("RecordsTable.StreamArn", records_stream.into()),
             // Where AWS's mapping reports a batch it gave up on; the local reader never
             // gives up (see `stream`), so the queue is named, not made.
             ("UsageFailureQueue", arn("sqs", "fieldcloud-usage-failures")),
