@@ -12,17 +12,8 @@ use crate::helpers::{spawn, TestCloud};
 /// Gives `acme` a license ending `days` days from now, as the operator would.
 async fn license(app: &TestCloud, days: i64) -> i64 {
     let expires = devcloud::wall_clock().0 + days * Millis::DAY;
-    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
-    aws_sdk_dynamodb::Client::new(&config)
-        .update_item()
-        .table_name(devcloud::REGISTRY_TABLE)
-        .key("pk", AttributeValue::S(format!("ACCOUNT#{}", app.account)))
-        .key("sk", AttributeValue::S("ACCOUNT".into()))
-        .update_expression("SET licenseExpires = :expires")
-        .expression_attribute_values(":expires", AttributeValue::N(expires.to_string()))
-        .send()
-        .await
-        .unwrap();
+    app.set_on_account("licenseExpires", AttributeValue::N(expires.to_string()))
+        .await;
     expires
 }
 

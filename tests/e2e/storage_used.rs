@@ -170,19 +170,9 @@ async fn an_upload_is_weighed_with_the_measurement_data() {
 
 /// Sets `acme`'s bytes of files and of measurement data, as if it stored that much.
 async fn stores(app: &TestCloud, files: u64, data: u64) {
-    let dynamodb =
-        aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await);
-    dynamodb
-        .update_item()
-        .table_name(devcloud::REGISTRY_TABLE)
-        .key("pk", AttributeValue::S(format!("ACCOUNT#{}", app.account)))
-        .key("sk", AttributeValue::S("ACCOUNT".into()))
-        .update_expression("SET filesBytes = :bytes")
-        .expression_attribute_values(":bytes", AttributeValue::N(files.to_string()))
-        .send()
-        .await
-        .unwrap();
-    dynamodb
+    app.set_on_account("filesBytes", AttributeValue::N(files.to_string()))
+        .await;
+    aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await)
         .put_item()
         .table_name(devcloud::REGISTRY_TABLE)
         .item("pk", AttributeValue::S(format!("DATA#{}", app.account)))
