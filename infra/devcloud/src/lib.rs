@@ -65,6 +65,8 @@ pub const MAX_RECEIVES: u32 = 5;
 pub const STACK: &str = "local";
 /// The sender of the local cloud's mail, verified in the emulator's SES.
 pub const MAIL_FROM: &str = "noreply@fieldcloud.example";
+/// Where the local cloud mails quote requests.
+pub const OPERATOR_EMAIL: &str = "sales@fieldcloud.example";
 
 /// Where the local cloud listens; 0 picks a free port.
 #[derive(Debug, Clone, Copy)]
@@ -324,6 +326,7 @@ impl LocalCloud {
             key: key.clone(),
             // No portal yet: links point at the API's host, where a portal would be.
             portal_url: api_url.clone(),
+            operator_email: OPERATOR_EMAIL.into(),
         });
         let (capture_url, captures) = start_capture(ports.capture).await?;
         let (notify_store, _) = function_tables(&notify);
