@@ -36,7 +36,7 @@ async fn request_upload(app: &TestCloud, name: &str, size: usize) -> (u16, Value
 }
 
 /// PUTs `body` as the handed-out upload says; the emulator's answer status.
-async fn put(upload: &Value, body: Vec<u8>) -> u16 {
+pub async fn put(upload: &Value, body: Vec<u8>) -> u16 {
     let mut request = reqwest::Client::new().put(upload["url"].as_str().unwrap());
     for header in upload["headers"].as_array().unwrap() {
         let (name, value) = (header[0].as_str().unwrap(), header[1].as_str().unwrap());
@@ -248,18 +248,11 @@ async fn an_upload_that_would_pass_the_plans_storage_is_refused_up_front_exactly
     let app = spawn(Plan::Free).await;
     let capacity = Plan::Free.limits().storage_bytes;
     // As if the account's files took all but 100 bytes.
-    let dynamodb =
-        aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await);
-    dynamodb
-        .update_item()
-        .table_name(devcloud::REGISTRY_TABLE)
-        .key("pk", AttributeValue::S(format!("ACCOUNT#{}", app.account)))
-        .key("sk", AttributeValue::S("ACCOUNT".into()))
-        .update_expression("SET filesBytes = :bytes")
-        .expression_attribute_values(":bytes", AttributeValue::N((capacity - 100).to_string()))
-        .send()
-        .await
-        .unwrap();
+    app.set_on_account(
+        "filesBytes",
+        AttributeValue::N((capacity - 100).to_string()),
+    )
+    .await;
     let (status, refused) = request_upload(&app, "one too many.bin", 101).await;
     assert_eq!(status, 409, "{refused}");
     assert_eq!(refused["code"], "limit_reached", "{refused}");

@@ -239,6 +239,24 @@ impl TestCloud {
             .collect()
     }
 
+    /// Sets attribute `name` of `acme`'s account item to `value`, as the operator (a
+    /// license) or what a test cannot wait for (bytes stored) would.
+    pub async fn set_on_account(&self, name: &str, value: aws_sdk_dynamodb::types::AttributeValue) {
+        use aws_sdk_dynamodb::types::AttributeValue::S;
+        let config = devcloud::sdk_config(&self.cloud.moto.endpoint).await;
+        aws_sdk_dynamodb::Client::new(&config)
+            .update_item()
+            .table_name(devcloud::REGISTRY_TABLE)
+            .key("pk", S(format!("ACCOUNT#{}", self.account)))
+            .key("sk", S("ACCOUNT".into()))
+            .update_expression("SET #name = :value")
+            .expression_attribute_names("#name", name)
+            .expression_attribute_values(":value", value)
+            .send()
+            .await
+            .expect("the account item updated");
+    }
+
     /// Items in the records table for instrument `serial` of `acme`'s app `app_id`, of
     /// any registration of the app or the instrument, counted in DynamoDB itself.
     pub async fn stored_items(&self, app_id: &str, serial: &str) -> usize {

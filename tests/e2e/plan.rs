@@ -1,28 +1,21 @@
 //! The plan routes: what the plan is, until when and what it stores; an admin's change
 //! between Standard and Pro converting the license's days, once a calendar month, one
-//! of two racing changes passing, audited.
+//! of two racing changes passing, audited; a quote asked for, recorded and mailed.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use serde_json::json;
 
-use crate::helpers::{spawn, TestCloud};
+use fieldcloud::usecases::quote;
+
+use crate::helpers::{mail_dump, mail_subjects, spawn, TestCloud};
 
 /// Gives `acme` a license ending `days` days from now, as the operator would.
 async fn license(app: &TestCloud, days: i64) -> i64 {
     let expires = devcloud::wall_clock().0 + days * Millis::DAY;
-    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
-    aws_sdk_dynamodb::Client::new(&config)
-        .update_item()
-        .table_name(devcloud::REGISTRY_TABLE)
-        .key("pk", AttributeValue::S(format!("ACCOUNT#{}", app.account)))
-        .key("sk", AttributeValue::S("ACCOUNT".into()))
-        .update_expression("SET licenseExpires = :expires")
-        .expression_attribute_values(":expires", AttributeValue::N(expires.to_string()))
-        .send()
-        .await
-        .unwrap();
+    app.set_on_account("licenseExpires", AttributeValue::N(expires.to_string()))
+        .await;
     expires
 }
 
@@ -126,4 +119,79 @@ async fn without_a_paid_license_there_is_nothing_to_convert() {
     let (status, plan) = app.get("/v1/account/plan").await;
     assert_eq!(status, 200);
     assert_eq!(plan["plan"], "free");
+}
+
+#[tokio::test]
+async fn a_quote_request_is_recorded_and_mailed_to_the_operator() {
+    let app = spawn(Plan::Free).await;
+    for (body, why) in [
+        (json!({"plan": "free", "months": 12}), "`plan`"),
+        (json!({"plan": "pro", "months": 0}), "`months`"),
+        (json!({"plan": "pro", "months": 37}), "`months`"),
+        (
+            json!({"plan": "pro", "months": 12, "note": "x".repeat(1_001)}),
+            "`note`",
+        ),
+        (
+            json!({"plan": "pro", "months": 12, "note": "a\u{7}b"}),
+            "`note`",
+        ),
+    ] {
+        let (status, refused) = app.call("POST", "/v1/account/quote", Some(body)).await;
+        assert_eq!(status, 400, "{refused}");
+        assert!(
+            refused["message"].as_str().unwrap().contains(why),
+            "{refused}"
+        );
+    }
+    assert!(
+        mail_subjects(&app).await.is_empty(),
+        "nothing mailed for a refusal"
+    );
+
+    let body =
+        json!({"plan": "pro", "months": 12, "note": "Two sites from April.\nInvoice in CNY."});
+    let (status, asked) = app.call("POST", "/v1/account/quote", Some(body)).await;
+    assert_eq!(status, 202, "{asked}");
+    assert_eq!(
+        (&asked["plan"], &asked["months"]),
+        (&json!("pro"), &json!(12))
+    );
+    let subjects = mail_subjects(&app).await;
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(subjects[0].contains("pro for 12 months"), "{subjects:?}");
+    let dump = mail_dump(&app).await;
+    assert!(
+        dump.contains(devcloud::OPERATOR_EMAIL),
+        "mailed to the operator"
+    );
+    assert!(dump.contains("Two sites from April."), "with the note");
+
+    let (_, log) = app.get("/v1/audit").await;
+    let recorded: Vec<&str> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "quote_requested")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(recorded.len(), 1, "{log}");
+    assert!(
+        recorded[0].starts_with("pro for 12 months: Two sites"),
+        "{recorded:?}"
+    );
+
+    // A few more, then the operator's mailbox is spared.
+    for _ in 1..quote::QUOTES_PER_WINDOW {
+        let body = json!({"plan": "standard", "months": 1});
+        let (status, _) = app.call("POST", "/v1/account/quote", Some(body)).await;
+        assert_eq!(status, 202);
+    }
+    let body = json!({"plan": "standard", "months": 1});
+    let (status, refused) = app.call("POST", "/v1/account/quote", Some(body)).await;
+    assert_eq!(status, 429, "{refused}");
+    assert_eq!(
+        mail_subjects(&app).await.len(),
+        quote::QUOTES_PER_WINDOW as usize
+    );
 }

@@ -11,6 +11,7 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::ports::DataUsage;
 use serde_json::json;
 
+use crate::files::{exists, put};
 use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
 
@@ -165,4 +166,68 @@ async fn an_upload_is_weighed_with_the_measurement_data() {
         )
         .await;
     assert_eq!(status, 201, "{handed}");
+}
+
+/// Sets `acme`'s bytes of files and of measurement data, as if it stored that much.
+async fn stores(app: &TestCloud, files: u64, data: u64) {
+    app.set_on_account("filesBytes", AttributeValue::N(files.to_string()))
+        .await;
+    aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await)
+        .put_item()
+        .table_name(devcloud::REGISTRY_TABLE)
+        .item("pk", AttributeValue::S(format!("DATA#{}", app.account)))
+        .item(
+            "sk",
+            AttributeValue::S(format!("KEY#{}/gw-a.r/L/i", app.account)),
+        )
+        .item("bytes", AttributeValue::N(data.to_string()))
+        .item("through", AttributeValue::S(format!("{:040}", 1)))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_file_arriving_when_measurement_data_took_its_room_is_removed() {
+    let app = spawn(Plan::Free).await;
+    let capacity = Plan::Free.limits().storage_bytes;
+    stores(&app, capacity - 100, 0).await;
+    let draft = json!({"name": "a.csv", "size": 100, "content_type": "text/csv"});
+    let (status, full) = app
+        .call("POST", "/v1/groups/plant/files", Some(draft.clone()))
+        .await;
+    assert_eq!(status, 201, "{full}");
+    let (status, late) = app
+        .call("POST", "/v1/groups/plant/files", Some(draft))
+        .await;
+    assert_eq!(status, 201, "{late}");
+
+    // Records came in meanwhile: one byte of data, and the file no longer fits.
+    stores(&app, capacity - 100, 1).await;
+    assert_eq!(put(&late["upload"], vec![b'x'; 100]).await, 200);
+    let key = format!(
+        "files/{}/plant/{}",
+        app.account,
+        late["id"].as_str().unwrap()
+    );
+    until("the file that no longer fits removed", || async {
+        !exists(&app, &key).await
+    })
+    .await;
+    let (status, _) = app
+        .get(&format!(
+            "/v1/groups/plant/files/{}",
+            late["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 404);
+
+    // Without it, exactly full is indexed.
+    stores(&app, capacity - 100, 0).await;
+    assert_eq!(put(&full["upload"], vec![b'y'; 100]).await, 200);
+    let id = full["id"].as_str().unwrap();
+    until("the file that fits exactly indexed", || async {
+        app.get(&format!("/v1/groups/plant/files/{id}")).await.0 == 200
+    })
+    .await;
 }

@@ -34,7 +34,7 @@ use fieldcloud::usecases::{
     file_alarms, files, folders, groups, inbox, instruments,
 };
 use fieldcloud::usecases::{
-    latest, login, mailed_code, password, plan, temporary_login, totp, trial,
+    latest, login, mailed_code, password, plan, quote, temporary_login, totp, trial,
 };
 
 /// A success: the status and the body.
@@ -205,6 +205,16 @@ pub async fn account<
         AccountRoute::PlanDetail => ok(plan::plan(store, principal, now).await?),
         AccountRoute::ChangePlan => {
             ok(plan::change_plan(store, principal, json_body(request)?, now).await?)
+        }
+        AccountRoute::RequestQuote => {
+            let context = quote::QuoteContext {
+                operator_email: &api.operator_email,
+                address,
+            };
+            let draft = json_body(request)?;
+            accepted(
+                quote::request_quote(store, &api.mailer, context, principal, draft, now).await?,
+            )
         }
         AccountRoute::UpdateSettings => {
             ok(account::update_settings(store, principal, json_body(request)?).await?)

@@ -52,6 +52,8 @@ pub struct Api<R, S, Q, M, T, B> {
     pub read_limits: ReadLimits,
     pub key: TokenKey,
     pub portal_url: String,
+    /// Where quote requests are mailed: the operator, who sells licenses.
+    pub operator_email: String,
 }
 
 /// The API as deployed: on DynamoDB, SQS, SES and IoT Core.
@@ -59,11 +61,12 @@ pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsQueues, SesMailer, Iot
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
-    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `JOBS_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`,
+    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `JOBS_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, `OPERATOR_EMAIL`,
     /// `FILES_BUCKET`, the token key's parameter).
     pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
         // Every variable before the one remote call: a missing one fails at once.
         let portal_url = required_env("PORTAL_URL")?;
+        let operator_email = required_env("OPERATOR_EMAIL")?;
         Ok(Api {
             queues: SqsQueues {
                 jobs: ctx.recompute_queue()?,
@@ -74,6 +77,7 @@ impl DeployedApi {
             things: ctx.things()?,
             bucket: ctx.files_bucket()?,
             portal_url,
+            operator_email,
             key: ctx.token_key().await?,
             read_limits: ReadLimits::default(),
             store: ctx.store,

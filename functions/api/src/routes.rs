@@ -66,6 +66,7 @@ pub enum AccountRoute {
     AccountDetail,
     PlanDetail,
     ChangePlan,
+    RequestQuote,
     UpdateSettings,
     SetLoginAlias,
     Logo,
@@ -238,6 +239,7 @@ pub const ROUTES: &[Route] = &[
     account("PUT", "/v1/account", Access::Admin, A::UpdateSettings),
     account("GET", "/v1/account/plan", Access::Member, A::PlanDetail),
     account("POST", "/v1/account/plan", Access::Admin, A::ChangePlan),
+    account("POST", "/v1/account/quote", Access::Admin, A::RequestQuote),
     account(
         "PUT",
         "/v1/account/login-alias",

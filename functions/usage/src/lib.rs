@@ -14,18 +14,28 @@ pub async fn handle_batch(
     store: &impl DataUsage,
 ) -> Result<UsageReport, StoreError> {
     let mut changes = Vec::with_capacity(event.records.len());
+    let mut unreadable = 0;
     for record in &event.records {
         match record.data_change() {
             Ok(change) => changes.push(change),
-            Err(error) => tracing::error!(%error, "a stream record not counted"),
+            Err(error) => {
+                // An operator searches the logs for this: the storage used is short.
+                tracing::error!(%error, "a stream record not counted");
+                unreadable += 1;
+            }
         }
     }
-    let report = count_changes(store, &changes).await?;
+    let report = UsageReport {
+        unreadable,
+        ..count_changes(store, &changes).await?
+    };
     tracing::info!(
         changes = changes.len(),
         keys = report.keys,
         bytes = report.bytes,
         seen_before = report.seen_before,
+        ignored = report.ignored,
+        unreadable = report.unreadable,
         "counted"
     );
     Ok(report)

@@ -21,32 +21,18 @@ pub const JOBS: &[&str] = &["license-reminder"];
 const FUNCTION: &str = "LicenseReminderFunction";
 
 /// The license-reminder function with its own clients on the emulator at `config`.
-async fn license_reminder(
+fn license_reminder(
     config: &aws_config::SdkConfig,
     endpoint: &str,
     denied: &iam::Denials,
     writes: &write_log::Writes,
 ) -> anyhow::Result<Reminders<DynamoStore, SesMailer>> {
     let queue = |name: &str| format!("{endpoint}/{}/{name}", crate::ACCOUNT);
-    // The template's names as the running local cloud has them (the stream's ARN is
-    // the emulator's choice).
-    let records = aws_sdk_dynamodb::Client::new(config)
-        .describe_table()
-        .table_name(crate::RECORDS_TABLE)
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))
-        .context("reading the records table of the local cloud")?;
-    let records_stream = records
-        .table()
-        .and_then(|table| table.latest_stream_arn())
-        .context("the local records table has no stream")?;
     let names = iam_names(
         &queue(crate::RECOMPUTE_QUEUE),
         &queue(crate::NOTIFY_QUEUE),
         &queue(crate::FILES_QUEUE),
         &queue(crate::JOBS_QUEUE),
-        records_stream,
     );
     let log = write_log::WriteLog::new(FUNCTION, Arc::new(table_keys()?), writes.clone());
     let clients = iam::FunctionClients::new(FUNCTION, config, &names, denied, log)?;
@@ -100,7 +86,7 @@ impl LocalCloud {
     ) -> anyhow::Result<Vec<ReminderReport>> {
         let config = crate::sdk_config(&self.moto.endpoint).await;
         let mut function =
-            license_reminder(&config, &self.moto.endpoint, &self.denied, &self.writes).await?;
+            license_reminder(&config, &self.moto.endpoint, &self.denied, &self.writes)?;
         function.page_size = page_size;
         invoke_until_done(&function, at, pages_per_invocation).await
     }
@@ -147,7 +133,7 @@ pub async fn run_from_command_line(args: &[String]) -> anyhow::Result<()> {
     }
     let config = crate::sdk_config(&endpoint).await;
     let denied = iam::Denials::default();
-    let function = license_reminder(&config, &endpoint, &denied, &Default::default()).await?;
+    let function = license_reminder(&config, &endpoint, &denied, &Default::default())?;
     let reports = invoke_until_done(&function, now, None).await?;
     for report in &reports {
         println!(

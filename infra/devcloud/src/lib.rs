@@ -66,6 +66,8 @@ pub const MAX_RECEIVES: u32 = 5;
 pub const STACK: &str = "local";
 /// The sender of the local cloud's mail, verified in the emulator's SES.
 pub const MAIL_FROM: &str = "noreply@fieldcloud.example";
+/// Where the local cloud mails quote requests.
+pub const OPERATOR_EMAIL: &str = "sales@fieldcloud.example";
 
 /// Where the local cloud listens; 0 picks a free port.
 #[derive(Debug, Clone, Copy)]
@@ -187,7 +189,6 @@ impl LocalCloud {
             &notify_queue_url,
             &files_queue_url,
             &jobs_queue_url,
-            &records_stream,
         );
         let denied = iam::Denials::default();
         let writes = write_log::Writes::default();
@@ -326,6 +327,7 @@ impl LocalCloud {
             key: key.clone(),
             // No portal yet: links point at the API's host, where a portal would be.
             portal_url: api_url.clone(),
+            operator_email: OPERATOR_EMAIL.into(),
         });
         let (capture_url, captures) = start_capture(ports.capture).await?;
         let (notify_store, _) = function_tables(&notify);
@@ -666,7 +668,6 @@ fn iam_names(
     notify_queue_url: &str,
     files_queue_url: &str,
     jobs_queue_url: &str,
-    records_stream: &str,
 ) -> iam::Names {
     let (region, account) = (REGION, ACCOUNT);
     let arn =
@@ -702,7 +703,6 @@ fn iam_names(
             ("JobsQueue", arn("sqs", JOBS_QUEUE)),
             ("FilesBucket", format!("arn:aws:s3:::{FILES_BUCKET}")),
             ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
-            ("RecordsTable.StreamArn", records_stream.into()),
             // Where AWS's mapping reports a batch it gave up on; the local reader never
             // gives up (see `stream`), so the queue is named, not made.
             ("UsageFailureQueue", arn("sqs", "fieldcloud-usage-failures")),

@@ -90,7 +90,7 @@ pub fn tally<'a>(
 }
 
 /// What an account stores, in bytes: its files and its measurement data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StorageUsed {
     pub files: u64,
     pub data: u64,

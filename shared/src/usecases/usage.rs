@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use futures_util::future::try_join_all;
-use serde::Serialize;
 
 use crate::domain::ids::AccountId;
 use crate::domain::registry::InstrumentKey;
@@ -33,7 +32,7 @@ pub async fn storage_used(
 }
 
 /// What one batch did.
-#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct UsageReport {
     /// Instrument keys whose bytes changed.
     pub keys: usize,
@@ -43,6 +42,9 @@ pub struct UsageReport {
     pub seen_before: usize,
     /// Changes of keys that name no account, left out.
     pub ignored: usize,
+    /// Stream records that are no change of a records-table item, left out (set by the
+    /// function, which reads them).
+    pub unreadable: usize,
 }
 
 /// Adds the bytes of `changes` to their accounts' storage used, each change once

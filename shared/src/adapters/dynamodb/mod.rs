@@ -21,6 +21,10 @@
 //! - identity (api): users, teams, tokens and the audit log by Query on the account's
 //!   partition; sessions, throttles, codes and links by GetItem on their own; short-lived
 //!   ones carry a `ttl` for DynamoDB's expiry and are also checked in code.
+//! - usage (`data_usage.rs`): an instrument key's data bytes by UpdateItem, conditional
+//!   on the stream position counted through (GetItem of it when a batch was seen
+//!   before); api and files: an account's data bytes in one Query of its `DATA#`
+//!   partition, beside its files' bytes on the account item.
 //!
 //! **Records** (`i`, `t`): one item per (instrument, record time) holding every channel
 //! value of the record in one binary attribute `v` (see [`crate::domain::codec`]).
@@ -31,6 +35,8 @@
 //! - ingest, recompute: PutItem with `attribute_not_exists(i)`, many in flight at once.
 //! - api: Query on `i` with `t` between the range bounds; latest values: Query on `i`,
 //!   newest first, a few items.
+//! - its stream (`NEW_AND_OLD_IMAGES`) to the usage function, which sizes each item
+//!   before and after (`stream.rs`): the measurement data in the storage used.
 //!
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.
