@@ -204,7 +204,7 @@ pub async fn account<
         AccountRoute::AccountDetail => ok(account::account(store, principal, now).await?),
         AccountRoute::PlanDetail => ok(plan::plan(store, principal, now).await?),
         AccountRoute::ChangePlan => {
-            ok(plan::change_plan(store, principal, json_body(request)?, now).await?)
+            ok(plan::change_plan(store, principal, json_body(request)?, address, now).await?)
         }
         AccountRoute::RequestQuote => {
             let context = quote::QuoteContext {

@@ -198,6 +198,23 @@ pub async fn accounts(store: &impl Accounts, prefix: &str) {
             .unwrap(),
         "a change racing the first, read before it"
     );
+    // Each part of what was read counts alone: the operator extending the license, or a
+    // change made since.
+    for stale in [
+        Account {
+            license_expires: Some(Millis(8_000)),
+            ..changed.clone()
+        },
+        Account {
+            plan_changed: Some(Millis(499)),
+            ..changed.clone()
+        },
+    ] {
+        assert!(!store
+            .change_plan(&stale, Plan::Standard, Millis(45_000), Millis(600))
+            .await
+            .unwrap());
+    }
     assert!(store
         .change_plan(&changed, Plan::Standard, Millis(45_000), Millis(600))
         .await

@@ -6,12 +6,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::account::{account_of, storage_view, StorageView};
+use super::audit::audit;
 use super::{Conflict, Refused};
 use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
-use crate::domain::schedule::{change_plan as converted, next_change_allowed, PlanChangeError};
+use crate::domain::schedule::{
+    change_plan as converted, china_day, next_change_allowed, PlanChangeError,
+};
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, DataUsage, Files};
+use crate::ports::{Accounts, AuditLog, DataUsage, Files};
 
 /// The plan as the account's members see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,6 +30,7 @@ pub struct PlanView {
     pub storage: StorageView,
 }
 
+/// The plan of the caller's account at `now`.
 pub async fn plan(
     store: &(impl Accounts + Files + DataUsage),
     principal: &Principal,
@@ -38,9 +42,12 @@ pub async fn plan(
         license_expires: account.license_expires,
         trial_ends: account.trial_ends(),
         plan_changed: account.plan_changed,
+        // A day already come says nothing: a change is possible now.
         next_change_allowed: account
             .plan_changed
-            .map(|at| next_change_allowed(at).to_string()),
+            .map(next_change_allowed)
+            .filter(|day| *day > china_day(now))
+            .map(|day| day.to_string()),
         storage: storage_view(store, &account, now).await?,
     })
 }
@@ -65,11 +72,13 @@ pub struct PlanChanged {
 }
 
 /// Changes the account's plan between Standard and Pro at `now`, converting the
-/// license's remaining days; refused naming the rule it breaks.
+/// license's remaining days; refused naming the rule it breaks. The change is recorded
+/// in the audit log with what it did (the router's own entry names only the route).
 pub async fn change_plan(
-    store: &impl Accounts,
+    store: &(impl Accounts + AuditLog),
     principal: &Principal,
     draft: PlanDraft,
+    address: Option<&str>,
     now: Millis,
 ) -> Result<PlanChanged, Refused> {
     let to: Plan = draft
@@ -88,7 +97,34 @@ pub async fn change_plan(
             "the plan changed meanwhile; read it again",
         ));
     }
-    tracing::info!(account = %account.id, from = %change.from, to = %change.to, days = change.days_left, "plan changed");
+    let was = account
+        .license_expires
+        .map_or_else(|| "none".to_owned(), |at| at.iso());
+    let detail = format!(
+        "{} to {}: {} days left became {}, {} dropped; license expires {} (was {was})",
+        change.from,
+        change.to,
+        change.days_left,
+        change.days_converted,
+        change.days_dropped,
+        license_expires.iso()
+    );
+    // The change stands once written; an audit entry that fails to be written is
+    // logged with the same detail rather than failing a request that did its work.
+    if let Err(error) = audit(
+        store,
+        &account.id,
+        Some(&principal.user),
+        address,
+        "plan_changed",
+        detail.clone(),
+        now,
+    )
+    .await
+    {
+        tracing::error!(account = %account.id, ?error, %detail, "plan change not audited");
+    }
+    tracing::info!(account = %account.id, %detail, "plan changed");
     Ok(PlanChanged {
         from: change.from,
         to: change.to,
@@ -103,7 +139,9 @@ fn refusal(error: PlanChangeError) -> Refused {
     let message = error.to_string();
     match error {
         PlanChangeError::TooSoon { .. } => Refused::conflict(Conflict::TooSoon, message),
-        PlanChangeError::NoLicense { .. } | PlanChangeError::NothingToConvert { .. } => {
+        PlanChangeError::NoLicense { .. }
+        | PlanChangeError::NothingToConvert { .. }
+        | PlanChangeError::ConvertsToNothing { .. } => {
             Refused::conflict(Conflict::NoLicense, message)
         }
         PlanChangeError::SamePlan(_) | PlanChangeError::NotConvertible { .. } => {

@@ -12,11 +12,12 @@ use crate::domain::record::Millis;
 use crate::domain::token::Principal;
 use crate::ports::{Accounts, AuditLog, Mail, Mailer, Throttle};
 
-/// Quotes an account may ask for in one throttle window (15 minutes): enough for a
-/// change of mind, too few to flood the operator's mailbox.
+/// Quotes an account may ask for in one throttle window
+/// ([`crate::domain::auth::THROTTLE_WINDOW_MILLIS`]): enough for a change of mind, too
+/// few to flood the operator's mailbox.
 pub const QUOTES_PER_WINDOW: u32 = 3;
-/// The longest license a quote may ask for, in months.
-pub const MAX_MONTHS: u32 = 36;
+/// The license periods sold, in months.
+pub const PERIODS_MONTHS: [u32; 3] = [1, 3, 12];
 /// The longest note to the operator, in characters.
 pub const MAX_NOTE_CHARS: usize = 1_000;
 
@@ -44,6 +45,8 @@ pub struct QuoteContext<'a> {
     pub address: Option<&'a str>,
 }
 
+/// Records a quote request of the caller's account and mails it to the operator; at most
+/// [`QUOTES_PER_WINDOW`] per window.
 pub async fn request_quote(
     store: &(impl Accounts + AuditLog + Throttle),
     mailer: &impl Mailer,
@@ -61,16 +64,22 @@ pub async fn request_quote(
             )))
         }
     };
-    if !(1..=MAX_MONTHS).contains(&draft.months) {
+    if !PERIODS_MONTHS.contains(&draft.months) {
         return Err(Refused::invalid(format!(
-            "`months`: 1 to {MAX_MONTHS}, not {}",
+            "`months`: licenses are sold for 1, 3 or 12 months, not {}",
             draft.months
         )));
     }
-    let note = draft.note.unwrap_or_default();
-    if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(|c| c.is_control() && c != '\n') {
+    // Line breaks as a browser sends them (CRLF) or not; tabs kept.
+    let note = draft.note.unwrap_or_default().replace("\r\n", "\n");
+    if note.chars().count() > MAX_NOTE_CHARS
+        || note
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Refused::invalid(format!(
-            "`note`: at most {MAX_NOTE_CHARS} characters, no control characters but line breaks"
+            "`note`: at most {MAX_NOTE_CHARS} characters, no control characters but line \
+             breaks and tabs"
         )));
     }
     let account = account_of(store, principal).await?;
@@ -82,21 +91,8 @@ pub async fn request_quote(
         )));
     }
     let summary = format!("{plan} for {} months", draft.months);
-    audit(
-        store,
-        &account.id,
-        Some(&principal.user),
-        context.address,
-        "quote_requested",
-        if note.is_empty() {
-            summary.clone()
-        } else {
-            format!("{summary}: {note}")
-        },
-        now,
-    )
-    .await?;
     let contact = account.contract_email.as_deref().unwrap_or("(none set)");
+    // Mailed first: the audit log says a request was made only once the operator has it.
     mailer
         .send(&Mail {
             to: context.operator_email.to_owned(),
@@ -106,7 +102,8 @@ pub async fn request_quote(
             ),
             text: format!(
                 "Account: {} ({})\nPlan now: {}\nLicense expires: {}\nAsked for: {summary}\n\
-                 Asked by: user {} at {}\nContract e-mail: {contact}\n\nNote:\n{note}\n",
+                 Asked by: user {} at {}\nContract e-mail: {contact}\n\n\
+                 The customer's note, as written:\n{note}\n",
                 account.name,
                 account.id,
                 account.plan_at(now),
@@ -118,6 +115,20 @@ pub async fn request_quote(
             ),
         })
         .await?;
+    audit(
+        store,
+        &account.id,
+        Some(&principal.user),
+        context.address,
+        "quote_requested",
+        if note.is_empty() {
+            summary
+        } else {
+            format!("{summary}: {note}")
+        },
+        now,
+    )
+    .await?;
     Ok(QuoteRequested {
         plan,
         months: draft.months,

@@ -10,8 +10,9 @@
 //!   and the expiry date not (the license is Free from that date): a license expiring
 //!   tomorrow has 1 day left. Pro → Standard multiplies by 5; Standard → Pro divides by 5
 //!   and rounds to the nearest day (a fifth of a whole number is never exactly half-way,
-//!   so the rounding has no tie to break). Down to 0 days is possible: the new license
-//!   then ends today.
+//!   so the rounding has no tie to break). A change that would convert to no whole day
+//!   is refused: it would make a plan that ended before it began (1 or 2 Standard days
+//!   left are no Pro day).
 //! - **13 months** are calendar months from today: the new expiry date is at most the
 //!   same day of the month 13 months on (that month's last day where it is shorter), so
 //!   393 to 397 days; days beyond it are dropped, and the change says how many.
@@ -56,6 +57,15 @@ pub enum PlanChangeError {
          renew it instead"
     )]
     NothingToConvert { plan: Plan, expires_on: NaiveDate },
+    #[error(
+        "the {days_left} days left of the {from} license make no whole {to} day; renew it \
+         instead"
+    )]
+    ConvertsToNothing {
+        from: Plan,
+        to: Plan,
+        days_left: u32,
+    },
 }
 
 /// A plan change the route can write: the new plan and its license's end, and how the
@@ -140,6 +150,13 @@ pub fn change_plan(
             expires_on,
         })?;
     let days_converted = convert_days(from, to, days_left)?;
+    if days_converted == 0 {
+        return Err(PlanChangeError::ConvertsToNothing {
+            from,
+            to,
+            days_left,
+        });
+    }
     let cap = u32::try_from((months_after(today, MAX_REMAINING_MONTHS) - today).num_days())
         .unwrap_or(u32::MAX);
     let days_kept = days_converted.min(cap);
@@ -322,6 +339,16 @@ mod tests {
             "the standard license ends on 2027-03-01; no whole day is left to convert, so \
              renew it instead"
         );
+        // Two Standard days are no Pro day: refused, not a Pro license already ended.
+        let two_days = account(Plan::Standard, "2027-03-03");
+        assert_eq!(
+            change_plan(&two_days, Plan::Pro, None, instant("2027-03-01T00:00:00Z")),
+            Err(PlanChangeError::ConvertsToNothing {
+                from: Plan::Standard,
+                to: Plan::Pro,
+                days_left: 2
+            })
+        );
         let mut unlicensed = account(Plan::Standard, "2027-03-01");
         unlicensed.license_expires = None;
         assert_eq!(
@@ -364,7 +391,14 @@ mod tests {
             };
             let mut account = account(from, "2000-01-01");
             account.license_expires = Some(china_midnight(days_after(today, left)));
-            let change = change_plan(&account, to, None, china_midnight(today)).unwrap();
+            let change = match change_plan(&account, to, None, china_midnight(today)) {
+                Ok(change) => change,
+                Err(error) => {
+                    // Standard days below 2.5 are no Pro day.
+                    prop_assert!(!to_standard && left < 3, "{error}");
+                    return Ok(());
+                }
+            };
             let cap = months_after(today, MAX_REMAINING_MONTHS);
             prop_assert!((393..=397).contains(&(cap - today).num_days()));
             prop_assert!(change.expires_on <= cap);
