@@ -145,7 +145,7 @@ impl LocalCloud {
         ports: Ports,
         read_limits: api::ReadLimits,
     ) -> anyhow::Result<LocalCloud> {
-        let moto = moto::Moto::start(free_port(ports.moto)?).await?;
+        let moto = start_moto(ports.moto).await?;
         let config = sdk_config(&moto.endpoint).await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         tables::create_table(&dynamodb, "RegistryTable", REGISTRY_TABLE).await?;
@@ -760,6 +760,25 @@ fn reachable(listen: SocketAddr) -> SocketAddr {
 }
 
 /// `port`, or a free one when it is 0.
+/// Starts moto on `port`, or on a free one when `port` is 0. A free port is free only
+/// when it is looked at: a test starting beside this one may take it before moto binds
+/// it, so a port found taken is chosen anew, a few times.
+async fn start_moto(port: u16) -> anyhow::Result<moto::Moto> {
+    const ATTEMPTS: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        match moto::Moto::start(free_port(port)?).await {
+            Err(error)
+                if port == 0 && attempt < ATTEMPTS && format!("{error:#}").contains("in use") =>
+            {
+                tracing::warn!(error = %format!("{error:#}"), "moto's port was taken meanwhile; trying another");
+                attempt += 1;
+            }
+            started => return started,
+        }
+    }
+}
+
 fn free_port(port: u16) -> anyhow::Result<u16> {
     if port != 0 {
         return Ok(port);
