@@ -32,6 +32,7 @@ store_contract!(
     dynamodb_keeps_the_data_usage_contract: data_usage,
     dynamodb_keeps_the_instruments_contract: instruments,
     dynamodb_keeps_the_license_reminders_contract: license_reminders,
+    dynamodb_keeps_the_quota_sweep_contract: quota_sweep,
     dynamodb_keeps_the_calculated_channels_contract: calculated_channels,
     dynamodb_keeps_the_alarms_contract: alarms,
     dynamodb_keeps_the_file_alarms_contract: file_alarms,

@@ -27,6 +27,7 @@ mod notify;
 mod permissions;
 mod plan;
 mod presence;
+mod quota_sweep;
 mod series;
 mod storage_used;
 mod write_cost;

@@ -1,5 +1,6 @@
 //! The scheduled jobs at a chosen instant: what EventBridge invokes daily in AWS, run
-//! here by a test or by hand (`cargo run -p devcloud -- job license-reminder --now …`)
+//! here by a test or by hand (`cargo run -p devcloud -- job license-reminder --now …`,
+//! `job quota-sweep`)
 //! against the local cloud's data, with the function's own clients, so IAM is checked
 //! against its policy in the template as for every function.
 
@@ -10,15 +11,53 @@ use fieldcloud::adapters::dynamodb::DynamoStore;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::usecases::license_reminders::ReminderReport;
+use fieldcloud::usecases::quota_sweep::SweepReport;
 use reminders::Reminders;
+use sweep::QuotaSweeper;
 
 use crate::{iam, iam_names, table_keys, write_log, LocalCloud, MAIL_FROM, REGISTRY_TABLE};
 
 /// The jobs `devcloud job` runs, by the name the README gives them.
-pub const JOBS: &[&str] = &["license-reminder"];
+pub const JOBS: &[&str] = &["license-reminder", "quota-sweep"];
 
 /// The license-reminder function as the template declares it.
 const FUNCTION: &str = "LicenseReminderFunction";
+/// The quota-sweep function as the template declares it.
+const SWEEP_FUNCTION: &str = "QuotaSweepFunction";
+
+/// `function`'s own clients on the emulator at `config`, IAM-checked against its policy.
+fn job_clients(
+    function: &'static str,
+    config: &aws_config::SdkConfig,
+    endpoint: &str,
+    denied: &iam::Denials,
+    writes: &write_log::Writes,
+) -> anyhow::Result<iam::FunctionClients> {
+    let queue = |name: &str| format!("{endpoint}/{}/{name}", crate::ACCOUNT);
+    let names = iam_names(
+        &queue(crate::RECOMPUTE_QUEUE),
+        &queue(crate::NOTIFY_QUEUE),
+        &queue(crate::FILES_QUEUE),
+        &queue(crate::JOBS_QUEUE),
+    );
+    let log = write_log::WriteLog::new(function, Arc::new(table_keys()?), writes.clone());
+    iam::FunctionClients::new(function, config, &names, denied, log)
+}
+
+/// The quota-sweep function with its own clients on the emulator at `config`.
+fn quota_sweep(
+    config: &aws_config::SdkConfig,
+    endpoint: &str,
+    denied: &iam::Denials,
+    writes: &write_log::Writes,
+) -> anyhow::Result<QuotaSweeper<DynamoStore, SesMailer>> {
+    let clients = job_clients(SWEEP_FUNCTION, config, endpoint, denied, writes)?;
+    Ok(QuotaSweeper {
+        store: DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
+        mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM),
+        page_size: sweep::PAGE_SIZE,
+    })
+}
 
 /// The license-reminder function with its own clients on the emulator at `config`.
 fn license_reminder(
@@ -27,15 +66,7 @@ fn license_reminder(
     denied: &iam::Denials,
     writes: &write_log::Writes,
 ) -> anyhow::Result<Reminders<DynamoStore, SesMailer>> {
-    let queue = |name: &str| format!("{endpoint}/{}/{name}", crate::ACCOUNT);
-    let names = iam_names(
-        &queue(crate::RECOMPUTE_QUEUE),
-        &queue(crate::NOTIFY_QUEUE),
-        &queue(crate::FILES_QUEUE),
-        &queue(crate::JOBS_QUEUE),
-    );
-    let log = write_log::WriteLog::new(FUNCTION, Arc::new(table_keys()?), writes.clone());
-    let clients = iam::FunctionClients::new(FUNCTION, config, &names, denied, log)?;
+    let clients = job_clients(FUNCTION, config, endpoint, denied, writes)?;
     Ok(Reminders {
         store: DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
         mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM),
@@ -74,7 +105,52 @@ async fn invoke_until_done(
     }
 }
 
+/// Invokes the quota sweep as the schedule does at `at`, as [`invoke_until_done`] does
+/// the reminders: the reports, one per invocation.
+async fn sweep_until_done(
+    function: &QuotaSweeper<DynamoStore, SesMailer>,
+    at: Millis,
+    pages_per_invocation: Option<usize>,
+) -> anyhow::Result<Vec<SweepReport>> {
+    let event = sweep::ScheduledEvent {
+        detail_type: "Scheduled Event".into(),
+        time: at,
+    };
+    let mut reports = Vec::new();
+    loop {
+        let pages = std::sync::atomic::AtomicUsize::new(0);
+        let time_left = || {
+            let started = pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            pages_per_invocation.is_none_or(|limit| started < limit)
+        };
+        let report = function
+            .handle(&event, time_left)
+            .await
+            .map_err(|failure| anyhow::anyhow!("{}", failure.0))?;
+        let finished = report.finished;
+        reports.push(report);
+        if finished {
+            return Ok(reports);
+        }
+    }
+}
+
 impl LocalCloud {
+    /// Runs the quota sweep as its schedule would at `at`, one invocation after another
+    /// until the day is done, each starting at most `pages_per_invocation` pages of
+    /// `page_size` accounts.
+    pub async fn quota_sweep(
+        &self,
+        at: Millis,
+        page_size: usize,
+        pages_per_invocation: Option<usize>,
+    ) -> anyhow::Result<Vec<SweepReport>> {
+        let config = crate::sdk_config(&self.moto.endpoint).await;
+        let mut function = quota_sweep(&config, &self.moto.endpoint, &self.denied, &self.writes)?;
+        function.page_size = page_size;
+        sweep_until_done(&function, at, pages_per_invocation).await
+    }
+
     /// Runs the license-reminder job as its schedule would at `at`, one invocation after
     /// another until the day is done, each starting at most `pages_per_invocation` pages
     /// of `page_size` licenses: a run cut short, and the invocations that finish it.
@@ -121,7 +197,7 @@ pub async fn run_from_command_line(args: &[String]) -> anyhow::Result<()> {
             other => bail!("unknown argument {other}\n{usage}"),
         }
     }
-    let (Some(_job), Some(now)) = (name, now) else {
+    let (Some(job), Some(now)) = (name, now) else {
         bail!("{usage}");
     };
     let endpoint = format!("http://127.0.0.1:{moto_port}");
@@ -133,9 +209,23 @@ pub async fn run_from_command_line(args: &[String]) -> anyhow::Result<()> {
     }
     let config = crate::sdk_config(&endpoint).await;
     let denied = iam::Denials::default();
-    let function = license_reminder(&config, &endpoint, &denied, &Default::default())?;
-    let reports = invoke_until_done(&function, now, None).await?;
-    for report in &reports {
+    if job == "quota-sweep" {
+        let function = quota_sweep(&config, &endpoint, &denied, &Default::default())?;
+        print_sweep(&sweep_until_done(&function, now, None).await?);
+    } else {
+        let function = license_reminder(&config, &endpoint, &denied, &Default::default())?;
+        print_reminders(&invoke_until_done(&function, now, None).await?);
+    }
+    let denied = denied.lock().expect("no panic while holding the lock");
+    if !denied.is_empty() {
+        bail!("IAM would refuse: {denied:#?}");
+    }
+    println!("the mails are in the emulator's SES: curl -s {endpoint}/moto-api/data.json");
+    Ok(())
+}
+
+fn print_reminders(reports: &[ReminderReport]) {
+    for report in reports {
         println!(
             "license reminders of {} (China Standard Time): {} licenses read, {} sent, {} sent already",
             report.day,
@@ -159,10 +249,38 @@ pub async fn run_from_command_line(args: &[String]) -> anyhow::Result<()> {
             println!("  account {account} has a reminder due but no contract e-mail");
         }
     }
-    let denied = denied.lock().expect("no panic while holding the lock");
-    if !denied.is_empty() {
-        bail!("IAM would refuse: {denied:#?}");
+}
+
+fn print_sweep(reports: &[SweepReport]) {
+    for report in reports {
+        println!(
+            "quota sweep of {} (China Standard Time): {} accounts read, {} lapsed to Free, {} notices sent, {} sent already",
+            report.day,
+            report.accounts_read,
+            report.lapsed.len(),
+            report.sent.len(),
+            report.already_sent
+        );
+        for account in &report.lapsed {
+            println!("  account {account}: license lapsed, now on Free");
+        }
+        for sent in &report.sent {
+            println!(
+                "  sent {} ({}) to {} (account {})",
+                sent.kind, sent.date, sent.to, sent.account
+            );
+        }
+        for sent in &report.failed {
+            println!(
+                "  FAILED {} to {} (account {}): claimed, not sent, not retried",
+                sent.kind, sent.to, sent.account
+            );
+        }
+        for account in &report.without_contract_email {
+            println!("  account {account} has a notice due but no contract e-mail");
+        }
+        for account in &report.unreadable {
+            println!("  account {account} NOT swept: an item of it does not decode (see the log)");
+        }
     }
-    println!("the mails are in the emulator's SES: curl -s {endpoint}/moto-api/data.json");
-    Ok(())
 }

@@ -10,7 +10,7 @@ use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 
 const USAGE: &str = "usage: devcloud [--bind ADDR] [--api-port N] [--mqtt-port N] [--moto-port N] [--capture-port N] [--interval-secs N] [--no-fleet]
-       devcloud job license-reminder --now RFC3339 [--moto-port N]   (against a running local cloud)";
+       devcloud job {license-reminder,quota-sweep} --now RFC3339 [--moto-port N]   (against a running local cloud)";
 
 struct Options {
     ports: Ports,

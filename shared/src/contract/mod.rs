@@ -4,7 +4,7 @@
 //!
 //! One function per port, or per few ports whose rules meet: [`record_store`];
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
-//! members); [`instruments`]; [`license_reminders`] (claims and a day's progress); [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`file_alarms`] (likewise); [`alarm_states`]; [`data_jobs`]; [`data_usage`] (each stream position counted once); [`inbox`] (with
+//! members); [`instruments`]; [`license_reminders`] (claims and a day's progress); [`quota_sweep`] (the list of every account, standings, lapses, notices, a day's progress); [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`file_alarms`] (likewise); [`alarm_states`]; [`data_jobs`]; [`data_usage`] (each stream position counted once); [`inbox`] (with
 //! each user's read marks); [`notify`] (destinations and delivery marks); [`users`] (the last admin,
 //! session generations, second steps); [`sessions`]; [`throttle`]; [`mailed_codes`];
 //! [`resets_and_signups`]; [`api_tokens`]; [`teams`]; [`audit_log`]; [`things`] (IoT
@@ -34,6 +34,7 @@ mod inbox;
 mod instruments;
 mod license_reminders;
 mod notify;
+mod quota_sweep;
 mod records;
 mod sessions;
 mod single_use;
@@ -59,6 +60,7 @@ pub use inbox::inbox;
 pub use instruments::instruments;
 pub use license_reminders::license_reminders;
 pub use notify::notify;
+pub use quota_sweep::quota_sweep;
 pub use records::record_store;
 pub use sessions::sessions;
 pub use single_use::{mailed_codes, resets_and_signups};

@@ -40,6 +40,7 @@ mod inbox;
 mod instruments;
 mod license_reminders;
 mod mailed_codes;
+mod quota_sweep;
 mod read_marks;
 mod resets;
 mod sessions;

@@ -24,13 +24,13 @@ use crate::domain::ids::{
 };
 use crate::domain::inbox::{NotificationId, ReadMarks};
 use crate::domain::notice::Notice;
-use crate::domain::notify::Destinations;
+use crate::domain::notify::{Destinations, StorageNotice};
 use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
-use crate::domain::schedule::ReminderKind;
+use crate::domain::schedule::{ReminderKind, StorageStanding};
 use crate::domain::settings::Logo;
 use crate::domain::usage::StreamPosition;
-use crate::ports::{GroupAlarmStates, RunProgress};
+use crate::ports::{GroupAlarmStates, RunProgress, SweepProgress};
 
 /// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour
 /// as `adapters::dynamodb::DynamoStore` (both keep the contracts
@@ -120,6 +120,10 @@ pub(super) struct Tables {
     /// the accounts' own `license_expires`).
     pub reminders_sent: BTreeSet<(AccountId, ReminderKind, NaiveDate)>,
     pub reminder_runs: BTreeMap<NaiveDate, RunProgress>,
+    /// Storage notices claimed (see `quota_sweep.rs`; the list of every account is the
+    /// accounts themselves, and each one's standing is in its entry).
+    pub notices_sent: BTreeSet<(AccountId, StorageNotice)>,
+    pub sweep_runs: BTreeMap<NaiveDate, SweepProgress>,
 }
 
 /// An account and the counts its limits are checked on.
@@ -131,6 +135,8 @@ pub(super) struct AccountEntry {
     pub admins: u32,
     pub teams: u32,
     pub api_tokens: u32,
+    /// Where the quota sweep left its storage.
+    pub storage: StorageStanding,
 }
 
 impl AccountEntry {
@@ -149,6 +155,7 @@ impl AccountEntry {
             admins: 0,
             teams: 0,
             api_tokens: 0,
+            storage: StorageStanding::Roomy,
         }
     }
 }

@@ -38,6 +38,7 @@ pub mod notice_delivery;
 pub mod notify;
 pub mod password;
 pub mod plan;
+pub mod quota_sweep;
 pub mod quote;
 pub mod random;
 pub mod recompute;

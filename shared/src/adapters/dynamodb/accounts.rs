@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::store::{to_item, written, DynamoStore, ItemKind};
+use super::store::{from_item, to_item, written, DynamoStore, ItemKind};
 use super::unavailable;
 use super::users::user_item;
 use super::values::{n, parse_id, s, Item};
@@ -25,24 +25,19 @@ impl DynamoStore {
     /// licenses in the same transaction if it has a license.
     pub async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
         let item = to_item(&new_account_item(account));
-        let Some(license) = self.new_license_entry(account) else {
-            let result = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await;
-            return written(result).map(drop);
-        };
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("put is complete");
-        let items = vec![TransactWriteItem::builder().put(put).build(), license];
+        // The list of every account (the quota sweep's) and of licenses (the reminders')
+        // are written with the account, so neither misses one nor names one not created.
+        let mut items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            self.account_list_entry(&account.id),
+        ];
+        items.extend(self.new_license_entry(account));
         self.transact_or_refused(items).await.map(drop)
     }
 }
@@ -113,6 +108,12 @@ fn new_account_item(account: &Account) -> AccountItem {
         allow_list: Vec::new(),
         ..AccountItem::from(account)
     }
+}
+
+/// An account from its item as read (which may hold attributes of other writers, such as
+/// the quota sweep's storage standing).
+pub(super) fn account_from_item(item: Item) -> Result<Account, StoreError> {
+    Account::try_from(from_item::<AccountItem>(item)?)
 }
 
 impl TryFrom<AccountItem> for Account {
@@ -432,6 +433,7 @@ impl Accounts for DynamoStore {
                 put(to_item(&email_item)),
                 put(to_item(&account_item)),
                 put(user_item(owner)),
+                self.account_list_entry(&account.id),
             ])
             .await?;
         Ok(cancelled.is_none())
@@ -441,7 +443,6 @@ impl Accounts for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::dynamodb::store::from_item;
     use crate::adapters::dynamodb::values::n;
 
     fn read(item: Item) -> Account {

@@ -4,7 +4,7 @@
 //!
 //! | item | `pk` | `sk` | `gpk` / `gsk` (index `byGroup`) | `ttl` |
 //! |---|---|---|---|---|
-//! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens; bytes of its files) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
+//! | account (plan, settings, allow-list; counts of its groups, apps, users, admins, teams, Web API tokens; bytes of its files; the storage standing the quota sweep left it in) | `ACCOUNT#{account}` | `ACCOUNT` | – | – |
 //! | measurement group (name, grants `user:…`/`team:…` → role; notification destinations; counts of its apps, calculated channels, alarms and file alarms, which keep it from being deleted) | `ACCOUNT#{account}` | `GROUP#{group}` | – | – |
 //! | calculated channel (expression, pins, backfill progress) | `ACCOUNT#{account}` | `CALC#{group}#{id}` | – | – |
 //! | data alarm (name, rule as a map, enabled, version) | `ACCOUNT#{account}` | `ALARM#{group}#{id}` | – | – |
@@ -31,6 +31,9 @@
 //! | a paid license in the list of licenses by expiry, across accounts: the operator's list, read by the license-reminder job alone (written with the account's `licenseExpires`) | `LICENSES` | `{expires:015}#{account}` | – | – |
 //! | license reminder sent (or being sent) to an account: one per kind and China Standard Time day | `ACCOUNT#{account}` | `REMINDER#{kind}#{day}` | – | yes |
 //! | how far a day's license-reminder run got (the last license handled, or done) | `RUN#license-reminder` | `{day}` | – | yes |
+//! | an account in the list of every account, written in the transaction that creates the account: the operator's list, read by the quota sweep alone | `ACCOUNTS` | `{account}` | – | – |
+//! | storage notice sent (or being sent) to an account: one per kind and date (the day found nearly full, the deadline of an over-capacity crossing) | `ACCOUNT#{account}` | `NOTICE#{kind}#{date}` | – | yes |
+//! | how far a day's quota sweep got (the last account swept, or done) | `RUN#quota-sweep` | `{day}` | – | yes |
 //! | session | `SESSION#{id}` | `SESSION` | – | yes |
 //! | a user's session generation (outlives the user) | `SESSIONS#{account}/{user}` | `SESSIONS` | – | – |
 //! | failed-attempt count | `THROTTLE#{key}` | `THROTTLE` | – | yes |
@@ -50,6 +53,7 @@ use crate::domain::ids::{
     TeamId, UserId,
 };
 use crate::domain::inbox::NotificationId;
+use crate::domain::notify::StorageNotice;
 use crate::domain::record::Millis;
 use crate::domain::schedule::ReminderKind;
 use crate::ports::StoreError;
@@ -310,6 +314,21 @@ pub fn license_from(expires: Millis) -> String {
 
 pub fn reminder_sent_sk(kind: ReminderKind, day: NaiveDate) -> String {
     format!("REMINDER#{kind}#{day}")
+}
+
+/// The one partition of the list of every account, by ID: written when an account is
+/// created, read by the quota sweep a page at a time.
+pub const ACCOUNTS_PK: &str = "ACCOUNTS";
+
+pub fn storage_notice_sk(notice: &StorageNotice) -> String {
+    format!("NOTICE#{}#{}", notice.kind, notice.date)
+}
+
+/// The partition of the quota sweep's daily progress.
+pub const SWEEP_RUN_PK: &str = "RUN#quota-sweep";
+
+pub fn sweep_run_sk(day: NaiveDate) -> String {
+    day.to_string()
 }
 
 /// The partition of the license-reminder job's daily progress.

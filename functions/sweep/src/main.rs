@@ -1,0 +1,25 @@
+//! The `sweep` Lambda's entry point: build the context once, then sweep each scheduled
+//! invocation's accounts until its time is nearly up.
+
+use fieldcloud::adapters::context::Ctx;
+use lambda_runtime::{service_fn, LambdaEvent};
+use sweep::{time_left_before, QuotaSweeper, ScheduledEvent, PAGE_SIZE};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let ctx = Ctx::from_env().await?;
+    let sweeper = QuotaSweeper {
+        mailer: ctx.mailer()?,
+        store: ctx.store,
+        page_size: PAGE_SIZE,
+    };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<ScheduledEvent>| {
+        let sweeper = &sweeper;
+        async move {
+            let time_left = time_left_before(event.context.deadline());
+            sweeper.handle(&event.payload, time_left).await
+        }
+    }))
+    .await
+}
