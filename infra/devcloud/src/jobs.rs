@@ -38,7 +38,7 @@ fn license_reminder(
     let clients = iam::FunctionClients::new(FUNCTION, config, &names, denied, log)?;
     Ok(Reminders {
         store: DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
-        mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM),
+        mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM).sending_once(),
         page_size: reminders::PAGE_SIZE,
     })
 }
@@ -65,7 +65,7 @@ async fn invoke_until_done(
         let report = function
             .handle(&event, time_left)
             .await
-            .map_err(|failure| anyhow::anyhow!("{}", failure.0))?;
+            .map_err(|failure| anyhow::anyhow!("{failure}"))?;
         let finished = report.finished;
         reports.push(report);
         if finished {
