@@ -644,6 +644,22 @@ mod tests {
         }
     }
 
+    /// `events/api.json`, what `sam local invoke ApiFunction` is given: API Gateway's
+    /// HTTP API (payload 2.0) event of a login.
+    #[test]
+    fn the_sample_event_is_a_login_through_the_http_api() {
+        let request =
+            lambda_http::request::from_str(include_str!("../../../events/api.json")).unwrap();
+        let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
+        let routes = fitting(&segments);
+        assert_eq!(routes.len(), 1);
+        assert_eq!(
+            (routes[0].0.method, request.method().as_str()),
+            ("POST", "POST")
+        );
+        assert_eq!(routes[0].0.handler, Handler::Public(PublicRoute::Login));
+    }
+
     #[test]
     fn no_two_routes_share_a_method_and_pattern_or_a_handler() {
         for (i, a) in ROUTES.iter().enumerate() {

@@ -107,3 +107,31 @@ pub async fn handle_message(
     }
     Ok(Handled::Arrivals(arrivals))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::sqs::SqsEvent;
+
+    fn body_of(event: &str) -> String {
+        let event: SqsEvent = serde_json::from_str(event).unwrap();
+        event.records[0].body.clone().unwrap()
+    }
+
+    /// `events/files-upload.json`: S3's report of a file of demo's drive arriving.
+    #[test]
+    fn the_upload_sample_is_a_file_of_a_group_s_drive_created() {
+        let body = body_of(include_str!("../../../events/files-upload.json"));
+        let created = parse_s3_event(&body).unwrap();
+        let (account, group, _) = file_of_key(&created[0].key).unwrap();
+        assert_eq!((account.as_str(), group.as_str()), ("demo", "plant-1"));
+    }
+
+    /// `events/files-job.json`: an export or import the API queued.
+    #[test]
+    fn the_job_sample_is_a_job_message() {
+        let body = body_of(include_str!("../../../events/files-job.json"));
+        let message: JobMessage = serde_json::from_str(&body).unwrap();
+        assert_eq!(message.job.account.as_str(), "demo");
+    }
+}

@@ -28,3 +28,21 @@ impl From<Failure> for lambda_runtime::Diagnostic {
 pub fn random_instance() -> RegistrationId {
     RegistrationId::from_random(ThreadRandom.u64())
 }
+
+#[cfg(test)]
+mod tests {
+    use fieldcloud::domain::iot_thing::Stack;
+    use fieldcloud::domain::protocol::{parse_event, RuleEvent};
+
+    /// `events/ingest.json`, what `sam local invoke IngestFunction` is given, is what the
+    /// IoT rule sends: a batch of demo's app `sim-gw-1` in the local cloud's stack.
+    #[test]
+    fn the_sample_event_is_a_batch_from_a_thing_of_the_local_stack() {
+        let event: RuleEvent =
+            serde_json::from_str(include_str!("../../../events/ingest.json")).unwrap();
+        let batch = parse_event(&event).unwrap();
+        assert_eq!((batch.records.len(), batch.rejected.len()), (1, 0));
+        let (account, app) = Stack::parse("local").unwrap().app_of(&event.thing).unwrap();
+        assert_eq!((account.as_str(), app.as_str()), ("demo", "sim-gw-1"));
+    }
+}

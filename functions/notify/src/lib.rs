@@ -62,3 +62,20 @@ impl<S: Store, M: Mailer, W: Webhooks> Notifier<S, M, W> {
         delivered.map_err(Failure)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_lambda_events::sqs::SqsEvent;
+    use fieldcloud::ports::{Notify, NotifyJob};
+
+    /// `events/notify.json`: an alarm's "send test notification" for demo's group.
+    #[test]
+    fn the_sample_event_is_a_test_notification() {
+        let event: SqsEvent =
+            serde_json::from_str(include_str!("../../../events/notify.json")).unwrap();
+        let body = event.records[0].body.as_deref().unwrap();
+        let job: NotifyJob = serde_json::from_str(body).unwrap();
+        assert_eq!(job.group.as_str(), "plant-1");
+        assert!(matches!(job.what, Notify::Test { .. }));
+    }
+}

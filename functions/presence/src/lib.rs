@@ -142,6 +142,20 @@ mod tests {
         assert!(serde_json::from_str::<Invocation>(r#"{"time":"soon"}"#).is_err());
     }
 
+    /// `events/presence-connected.json` and `events/presence-sweep.json`, what `sam local
+    /// invoke PresenceFunction` is given: the presence rule's event and the schedule's.
+    #[test]
+    fn the_sample_events_are_a_connection_and_a_sweep() {
+        let connected: Invocation =
+            serde_json::from_str(include_str!("../../../events/presence-connected.json")).unwrap();
+        assert!(
+            matches!(connected, Invocation::Lifecycle(e) if e.client_id == "local:demo:sim-gw-1")
+        );
+        let sweep: Invocation =
+            serde_json::from_str(include_str!("../../../events/presence-sweep.json")).unwrap();
+        assert!(matches!(sweep, Invocation::Schedule { .. }));
+    }
+
     #[test]
     fn the_silence_is_whole_minutes_within_an_hour() {
         assert_eq!(silence_millis("3"), Ok(3 * Millis::MINUTE));

@@ -43,3 +43,19 @@ pub async fn handle_message(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::sqs::SqsEvent;
+
+    /// `events/recompute.json`: a step of a calculated channel's backfill.
+    #[test]
+    fn the_sample_event_is_a_recompute_step() {
+        let event: SqsEvent =
+            serde_json::from_str(include_str!("../../../events/recompute.json")).unwrap();
+        let body = event.records[0].body.as_deref().unwrap();
+        let job: RecomputeJob = serde_json::from_str(body).unwrap();
+        assert_eq!((job.account.as_str(), job.id.as_str()), ("demo", "power"));
+    }
+}

@@ -62,8 +62,21 @@ where
             time_left,
         )
         .await
-        .map_err(Failure)
+        .map_err(Failure::Store)
     }
+}
+
+/// What Lambda is told of an invocation: its report, or a failure when a reminder was
+/// claimed and its mail failed. That reminder is not sent again (see
+/// [`fieldcloud::usecases::license_reminders`]), so the invocation fails to make it seen:
+/// the function's error alarm tells the operator, who can tell the customer. Lambda's
+/// retries of it find the reminder claimed and send nothing.
+pub fn invocation_result(report: ReminderReport) -> Result<ReminderReport, Failure> {
+    if report.failed.is_empty() {
+        return Ok(report);
+    }
+    tracing::error!(?report, "license reminders claimed but not sent");
+    Err(Failure::NotSent(report.failed.len()))
 }
 
 /// Whether another page fits before `deadline` (the invocation's, from Lambda), keeping
@@ -79,17 +92,33 @@ pub fn time_left_before(deadline: SystemTime) -> impl Fn() -> bool {
 /// A failure as Lambda reports it: a retryable one's type starts `Retryable.`. A retry
 /// continues where the invocation stopped and sends nothing twice.
 #[derive(Debug)]
-pub struct Failure(pub StoreError);
+pub enum Failure {
+    Store(StoreError),
+    /// This many reminders were claimed and their mails failed.
+    NotSent(usize),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Store(error) => error.fmt(f),
+            Failure::NotSent(count) => {
+                write!(f, "{count} license reminders claimed but not sent (SES refused or did not answer); they are not retried")
+            }
+        }
+    }
+}
 
 impl From<Failure> for lambda_runtime::Diagnostic {
-    fn from(Failure(error): Failure) -> Self {
-        let error_type = match &error {
-            StoreError::Unavailable(_) => "Retryable.StoreUnavailable",
-            StoreError::Corrupt(_) => "StoreCorrupt",
+    fn from(failure: Failure) -> Self {
+        let error_type = match &failure {
+            Failure::Store(StoreError::Unavailable(_)) => "Retryable.StoreUnavailable",
+            Failure::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
+            Failure::NotSent(_) => "RemindersNotSent",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),
-            error_message: error.to_string(),
+            error_message: failure.to_string(),
         }
     }
 }
@@ -110,6 +139,30 @@ mod tests {
             r#"{"detail-type":"Scheduled Event","time":"soon"}"#
         )
         .is_err());
+    }
+
+    #[test]
+    fn an_invocation_with_a_reminder_not_sent_fails() {
+        let report = |failed| ReminderReport {
+            day: "2027-02-01".parse().unwrap(),
+            sent: Vec::new(),
+            licenses_read: 1,
+            already_sent: 0,
+            without_contract_email: Vec::new(),
+            failed,
+            finished: true,
+        };
+        assert!(invocation_result(report(Vec::new())).is_ok());
+        let lost = fieldcloud::usecases::license_reminders::SentReminder {
+            account: fieldcloud::domain::ids::AccountId::parse("acme").unwrap(),
+            kind: fieldcloud::domain::schedule::ReminderKind::SevenDays,
+            to: "contract@acme.example".into(),
+            expiry: "2027-02-08".parse().unwrap(),
+        };
+        let failure = invocation_result(report(vec![lost])).unwrap_err();
+        assert!(matches!(failure, Failure::NotSent(1)));
+        let diagnostic = lambda_runtime::Diagnostic::from(failure);
+        assert_eq!(diagnostic.error_type, "RemindersNotSent");
     }
 
     #[test]

@@ -3,14 +3,14 @@
 
 use fieldcloud::adapters::context::Ctx;
 use lambda_runtime::{service_fn, LambdaEvent};
-use reminders::{time_left_before, Reminders, ScheduledEvent, PAGE_SIZE};
+use reminders::{invocation_result, time_left_before, Reminders, ScheduledEvent, PAGE_SIZE};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let ctx = Ctx::from_env().await?;
     let reminders = Reminders {
-        mailer: ctx.mailer()?,
+        mailer: ctx.mailer()?.sending_once(),
         store: ctx.store,
         page_size: PAGE_SIZE,
     };
@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let reminders = &reminders;
         async move {
             let time_left = time_left_before(event.context.deadline());
-            reminders.handle(&event.payload, time_left).await
+            invocation_result(reminders.handle(&event.payload, time_left).await?)
         }
     }))
     .await

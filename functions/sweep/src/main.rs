@@ -10,7 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let ctx = Ctx::from_env().await?;
     let sweeper = QuotaSweeper {
-        mailer: ctx.mailer()?,
+        mailer: ctx.mailer()?.sending_once(),
         store: ctx.store,
         page_size: PAGE_SIZE,
     };

@@ -40,3 +40,18 @@ pub async fn handle_batch(
     );
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `events/usage.json` is a stream batch as Lambda hands it over: one record stored.
+    #[test]
+    fn the_sample_event_is_one_record_inserted() {
+        let event: StreamEvent =
+            serde_json::from_str(include_str!("../../../events/usage.json")).unwrap();
+        let change = event.records[0].data_change().unwrap();
+        assert_eq!(change.key.account().unwrap().as_str(), "demo");
+        assert!(change.bytes > 0);
+    }
+}

@@ -54,7 +54,7 @@ fn quota_sweep(
     let clients = job_clients(SWEEP_FUNCTION, config, endpoint, denied, writes)?;
     Ok(QuotaSweeper {
         store: DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
-        mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM),
+        mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM).sending_once(),
         page_size: sweep::PAGE_SIZE,
     })
 }
@@ -69,7 +69,7 @@ fn license_reminder(
     let clients = job_clients(FUNCTION, config, endpoint, denied, writes)?;
     Ok(Reminders {
         store: DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
-        mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM),
+        mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM).sending_once(),
         page_size: reminders::PAGE_SIZE,
     })
 }
@@ -96,7 +96,7 @@ async fn invoke_until_done(
         let report = function
             .handle(&event, time_left)
             .await
-            .map_err(|failure| anyhow::anyhow!("{}", failure.0))?;
+            .map_err(|failure| anyhow::anyhow!("{failure}"))?;
         let finished = report.finished;
         reports.push(report);
         if finished {

@@ -1,6 +1,7 @@
 //! E-mail through SES (v2): password resets now, notifications later.
 
 use async_trait::async_trait;
+use aws_sdk_sesv2::config::retry::RetryConfig;
 use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
@@ -19,6 +20,22 @@ impl SesMailer {
         SesMailer {
             client,
             from: from.into(),
+        }
+    }
+
+    /// The same mailer making one attempt per mail: the SDK retries a send whose answer
+    /// it did not get, and SES may have sent that one. For a mail that must never go
+    /// twice (a license reminder), a lost mail is the lesser harm.
+    pub fn sending_once(self) -> Self {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .build();
+        SesMailer {
+            client: Client::from_conf(config),
+            from: self.from,
         }
     }
 }

@@ -131,8 +131,15 @@ async fn remind(
     // The account decides: its language and address now, and its license (the list
     // follows the account's `licenseExpires` in one transaction; an entry that did not
     // would be ignored here, not acted on).
-    let Some(account) = store.account(&license.account).await? else {
-        return Ok(());
+    let account = match store.account(&license.account).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return Ok(()),
+        // One account's item unreadable must not stop every other account's reminder.
+        Err(StoreError::Corrupt(error)) => {
+            tracing::error!(account = %license.account, %error, "account unreadable; no license reminder");
+            return Ok(());
+        }
+        Err(error) => return Err(error),
     };
     if account.license_expires != Some(license.expires) {
         tracing::warn!(account = %account.id, "the list of licenses disagrees with the account");
