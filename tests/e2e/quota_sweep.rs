@@ -1,16 +1,21 @@
 //! The daily quota sweep against the emulator, run as its schedule runs it
 //! (`LocalCloud::quota_sweep`, with the function's IAM-checked clients): each storage
 //! notice goes once to its account's contract e-mail whatever reruns or cut-off
-//! invocations, a lapsed license turns Free, and one corrupt account stops no other.
+//! invocations, a lapsed license turns Free, and one corrupt account stops no other;
+//! an account over capacity loses its records and files the day after its deadline, a
+//! Trial from its end, and no other account anything.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use fieldcloud::domain::ids::AccountId;
+use fieldcloud::domain::files::FileEntry;
+use fieldcloud::domain::ids::{AccountId, FileId, GroupId};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::registry::{Account, InstrumentKey};
+use fieldcloud::domain::registry::{Account, Group, InstrumentKey};
 use fieldcloud::domain::schedule::china_midnight;
 use fieldcloud::domain::usage::{StreamPosition, Tally};
-use fieldcloud::ports::{Accounts, DataUsage};
+use fieldcloud::ports::{
+    Accounts, DataUsage, Files, GroupKey, Groups, Indexed, RecordStore, StoredRecord,
+};
 use serde_json::Value;
 
 use crate::helpers::{mail_dump, spawn, TestCloud};
@@ -163,6 +168,7 @@ async fn a_sweep_cut_off_after_each_account_is_finished_without_repeating() {
     let app = cloud_with_quotas().await;
     // One account a page and one page an invocation: every invocation is cut off after
     // one account, and the next goes on from there.
+    // (A Free account's retention check takes its first step without asking.)
     let reports = app.cloud.quota_sweep(RUN_AT, 1, Some(1)).await.unwrap();
     assert!(reports.len() > DUE.len(), "{} invocations", reports.len());
     assert!(reports.iter().all(|r| r.accounts_read <= 1));
@@ -199,4 +205,152 @@ async fn a_lapsed_license_becomes_free_and_keeps_its_expiry() {
         .unwrap()
         .unwrap();
     assert_eq!(acme.plan, Plan::Pro);
+}
+
+/// `count` records of `account`'s instrument, the key its data is counted under, from
+/// September 2026 (within a year of every sweep here, so Free's retention keeps them).
+async fn store_records(app: &TestCloud, account: &str, count: i64) -> InstrumentKey {
+    let key = InstrumentKey::from_stored(format!("{account}/gw.1/sn-1/1"));
+    let records: Vec<_> = (0..count)
+        .map(|i| StoredRecord {
+            instrument: key.clone(),
+            t: Millis(1_788_000_000_000 + i * 1_000),
+            values: vec![0, 1, 2],
+        })
+        .collect();
+    app.cloud.records.put(&records).await.unwrap();
+    key
+}
+
+async fn records_of(app: &TestCloud, key: &InstrumentKey) -> usize {
+    let all = app
+        .cloud
+        .records
+        .range(key, Millis(0), Millis(i64::MAX), 10_000);
+    all.await.unwrap().len()
+}
+
+/// A file of 1 MB indexed in `account`'s group `plant` (its object is not needed: a
+/// deletion removes the object, then the entry).
+async fn store_file(app: &TestCloud, account: &str) -> GroupKeyOwned {
+    let store = &app.cloud.store;
+    let group = Group {
+        account: AccountId::parse(account).unwrap(),
+        id: GroupId::parse("plant").unwrap(),
+        name: "Plant".into(),
+        grants: Vec::new(),
+    };
+    store.create_group(&group, 10).await.unwrap();
+    let entry = FileEntry {
+        account: group.account.clone(),
+        group: group.id.clone(),
+        id: FileId::parse("0123456789abcdef01234567").unwrap(),
+        name: "log.csv".into(),
+        folder: String::new(),
+        size: 1_000_000,
+        content_type: "text/csv".into(),
+        sha256: "0".repeat(64),
+        uploader: "admin".into(),
+        uploaded: Millis(1_788_000_000_000),
+        app: None,
+        instrument: None,
+    };
+    assert_eq!(
+        store.index_file(&entry, u64::MAX).await.unwrap(),
+        Indexed::New
+    );
+    (group.account, group.id)
+}
+
+type GroupKeyOwned = (AccountId, GroupId);
+
+async fn files_of(app: &TestCloud, (account, group): &GroupKeyOwned) -> (usize, u64) {
+    let key = GroupKey { account, group };
+    let store = &app.cloud.store;
+    let files = store.files(key).await.unwrap().len();
+    (files, store.files_bytes(account).await.unwrap())
+}
+
+#[tokio::test]
+async fn an_account_over_capacity_is_deleted_the_day_after_its_deadline_and_no_other() {
+    let app = cloud_with_quotas().await;
+    let over = store_records(&app, "over", 450).await;
+    let roomy = store_records(&app, "roomy", 450).await;
+    let (over_files, roomy_files) = (
+        store_file(&app, "over").await,
+        store_file(&app, "roomy").await,
+    );
+    app.cloud.quota_sweep(RUN_AT, 50, None).await.unwrap();
+    // The deadline is 31 days on, 2027-03-04: on it, nothing is deleted.
+    let deadline = RUN_AT.plus(31 * Millis::DAY);
+    let on_deadline = app.cloud.quota_sweep(deadline, 50, None).await.unwrap();
+    assert!(on_deadline
+        .iter()
+        .all(|r| r.over_capacity_deleted.is_empty()));
+    assert_eq!(records_of(&app, &over).await, 450);
+    assert_eq!(files_of(&app, &over_files).await, (1, 1_000_000));
+    // The day after, in invocations of 3 looks at the clock (a page, then steps of 200
+    // records after each deletion's first): cut off mid-deletion, finished by the next.
+    let reports = app
+        .cloud
+        .quota_sweep(deadline.plus(Millis::DAY), 50, Some(3))
+        .await
+        .unwrap();
+    assert!(reports.len() > 1, "{} invocations", reports.len());
+    let deleted: Vec<_> = reports
+        .iter()
+        .flat_map(|r| &r.over_capacity_deleted)
+        .map(AccountId::as_str)
+        .collect();
+    assert!(deleted.contains(&"over"), "{deleted:?}");
+    assert_eq!(records_of(&app, &over).await, 0);
+    assert_eq!(files_of(&app, &over_files).await, (0, 0));
+    // Roomy, under its capacity, keeps everything.
+    assert_eq!(records_of(&app, &roomy).await, 450);
+    assert_eq!(files_of(&app, &roomy_files).await, (1, 1_000_000));
+    // Over was told twice: over capacity, then deleted; a rerun tells nothing more.
+    assert_eq!(mails_to(&app, DUE[1].1).await, 2);
+    app.cloud
+        .quota_sweep(deadline.plus(Millis::DAY), 50, None)
+        .await
+        .unwrap();
+    assert_eq!(mails_to(&app, DUE[1].1).await, 2);
+}
+
+#[tokio::test]
+async fn a_trial_loses_its_data_and_files_at_its_end_and_acme_nothing() {
+    let app = spawn(Plan::Pro).await;
+    let store = &app.cloud.store;
+    // Created 93 days before 2027-02-01T12:00Z: ended by the sweep of 2027-02-02.
+    let trial = Account::new(
+        AccountId::parse("trying").unwrap(),
+        "Trying Ltd".into(),
+        Plan::Trial,
+        RUN_AT.plus(12 * 3_600_000 - 93 * Millis::DAY),
+    );
+    store.create_account(&trial).await.unwrap();
+    let key = store_records(&app, "trying", 30).await;
+    let tally = Tally {
+        bytes: 30,
+        first: StreamPosition::parse("100").unwrap(),
+        last: StreamPosition::parse("100").unwrap(),
+    };
+    store.count_data(&trial.id, &key, &tally).await.unwrap();
+    let files = store_file(&app, "trying").await;
+    let acme_files = store_file(&app, app.account.as_str()).await;
+    // Day 93 of the Trial (it ends at noon): nothing deleted.
+    let running = app.cloud.quota_sweep(RUN_AT, 50, None).await.unwrap();
+    assert!(running.iter().all(|r| r.trials_deleted.is_empty()));
+    assert_eq!(records_of(&app, &key).await, 30);
+    // The next day's sweep (day 94): everything of the Trial goes.
+    let ended = app
+        .cloud
+        .quota_sweep(RUN_AT.plus(Millis::DAY), 50, None)
+        .await
+        .unwrap();
+    let deleted: Vec<_> = ended.iter().flat_map(|r| &r.trials_deleted).collect();
+    assert_eq!(deleted, [&trial.id]);
+    assert_eq!(records_of(&app, &key).await, 0);
+    assert_eq!(files_of(&app, &files).await, (0, 0));
+    assert_eq!(files_of(&app, &acme_files).await, (1, 1_000_000));
 }

@@ -8,8 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use chrono::DateTime;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::{AuditLog, DataUsage, Files, Mailer, QuotaSweep, StoreError};
-use fieldcloud::usecases::quota_sweep::{sweep_quotas, SweepReport};
+use fieldcloud::ports::{
+    AuditLog, Bucket, DataUsage, Files, Groups, Mailer, QuotaSweep, RecordStore, StoreError,
+};
+use fieldcloud::usecases::quota_sweep::{sweep_quotas, StoredData, SweepReport};
 use serde::Deserialize;
 
 /// Accounts read a page: a page is at most this many accounts' reads and notices, a few
@@ -38,26 +40,38 @@ fn rfc3339<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Millis, 
         .map_err(|e| serde::de::Error::custom(format!("`time` {text:?}: {e}")))
 }
 
-/// What the function works with.
-pub struct QuotaSweeper<S, M> {
+/// What the function works with: the registry, the records table and the files bucket
+/// (where deleted data and files are), and SES.
+pub struct QuotaSweeper<S, R, B, M> {
     pub store: S,
+    pub records: R,
+    pub bucket: B,
     pub mailer: M,
     pub page_size: usize,
 }
 
-impl<S, M> QuotaSweeper<S, M>
+impl<S, R, B, M> QuotaSweeper<S, R, B, M>
 where
-    S: QuotaSweep + Files + DataUsage + AuditLog,
+    S: QuotaSweep + Files + DataUsage + Groups + AuditLog,
+    R: RecordStore,
+    B: Bucket,
     M: Mailer,
 {
-    /// Sweeps the accounts on `event`'s day while `time_left()` says a page fits.
+    /// Sweeps the accounts on `event`'s day while `time_left()` says a page (or a step
+    /// of a deletion) fits.
     pub async fn handle(
         &self,
         event: &ScheduledEvent,
-        time_left: impl Fn() -> bool,
+        time_left: impl Fn() -> bool + Sync,
     ) -> Result<SweepReport, Failure> {
+        let stored = StoredData {
+            store: &self.store,
+            records: &self.records,
+            bucket: &self.bucket,
+        };
         sweep_quotas(
             &self.store,
+            &stored,
             &self.mailer,
             event.time,
             self.page_size,

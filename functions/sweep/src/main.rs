@@ -11,6 +11,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let ctx = Ctx::from_env().await?;
     let sweeper = QuotaSweeper {
         mailer: ctx.mailer()?.sending_once(),
+        bucket: ctx.files_bucket()?,
+        records: ctx.records,
         store: ctx.store,
         page_size: PAGE_SIZE,
     };

@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use fieldcloud::adapters::dynamodb::DynamoStore;
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
+use fieldcloud::adapters::s3::S3Bucket;
 use fieldcloud::adapters::ses::SesMailer;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::usecases::license_reminders::ReminderReport;
@@ -15,7 +16,13 @@ use fieldcloud::usecases::quota_sweep::SweepReport;
 use reminders::Reminders;
 use sweep::QuotaSweeper;
 
-use crate::{iam, iam_names, table_keys, write_log, LocalCloud, MAIL_FROM, REGISTRY_TABLE};
+use crate::{
+    iam, iam_names, table_keys, write_log, LocalCloud, FILES_BUCKET, MAIL_FROM, RECORDS_TABLE,
+    REGISTRY_TABLE,
+};
+
+/// The quota-sweep function as the local cloud runs it.
+type Sweeper = QuotaSweeper<DynamoStore, DynamoRecords, S3Bucket, SesMailer>;
 
 /// The jobs `devcloud job` runs, by the name the README gives them.
 pub const JOBS: &[&str] = &["license-reminder", "quota-sweep"];
@@ -50,10 +57,12 @@ fn quota_sweep(
     endpoint: &str,
     denied: &iam::Denials,
     writes: &write_log::Writes,
-) -> anyhow::Result<QuotaSweeper<DynamoStore, SesMailer>> {
+) -> anyhow::Result<Sweeper> {
     let clients = job_clients(SWEEP_FUNCTION, config, endpoint, denied, writes)?;
     Ok(QuotaSweeper {
         store: DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
+        records: DynamoRecords::new(clients.dynamodb.clone(), RECORDS_TABLE),
+        bucket: S3Bucket::new(clients.s3.clone(), FILES_BUCKET),
         mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM).sending_once(),
         page_size: sweep::PAGE_SIZE,
     })
@@ -108,7 +117,7 @@ async fn invoke_until_done(
 /// Invokes the quota sweep as the schedule does at `at`, as [`invoke_until_done`] does
 /// the reminders: the reports, one per invocation.
 async fn sweep_until_done(
-    function: &QuotaSweeper<DynamoStore, SesMailer>,
+    function: &Sweeper,
     at: Millis,
     pages_per_invocation: Option<usize>,
 ) -> anyhow::Result<Vec<SweepReport>> {
@@ -138,7 +147,7 @@ async fn sweep_until_done(
 impl LocalCloud {
     /// Runs the quota sweep as its schedule would at `at`, one invocation after another
     /// until the day is done, each starting at most `pages_per_invocation` pages of
-    /// `page_size` accounts.
+    /// `page_size` accounts or steps of a deletion (each asks for time, as in Lambda).
     pub async fn quota_sweep(
         &self,
         at: Millis,
@@ -261,6 +270,14 @@ fn print_sweep(reports: &[SweepReport]) {
             report.sent.len(),
             report.already_sent
         );
+        for account in &report.trials_deleted {
+            println!("  account {account}: Trial ended, its data and files deleted");
+        }
+        for account in &report.over_capacity_deleted {
+            println!(
+                "  account {account}: over capacity past its deadline, its data and files deleted"
+            );
+        }
         for account in &report.lapsed {
             println!("  account {account}: license lapsed, now on Free");
         }

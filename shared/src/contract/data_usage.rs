@@ -63,4 +63,14 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
     assert_eq!(counted.unwrap(), Counted::Counted);
     assert_eq!(store.data_bytes(&other).await.unwrap(), 7);
     assert_eq!(store.data_bytes(&acme).await.unwrap(), 245);
+
+    // Where each account's data is: its own keys only.
+    assert_eq!(store.data_keys(&other).await.unwrap(), vec![theirs]);
+    let mut keys = store.data_keys(&acme).await.unwrap();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![meter, logger],
+        "in key order: calc:… before gw.…"
+    );
 }

@@ -80,4 +80,38 @@ pub async fn record_store(store: &impl RecordStore, prefix: &str) {
     let put = store.put(&all).await.unwrap();
     let expected: Vec<bool> = (0..60).rev().map(|t| t % 3 != 0).collect();
     assert_eq!(put.0, expected, "newly stored exactly where none was");
+
+    // Deleting is oldest first, before the instant only, at most `limit` a call, and of
+    // one instrument: 60 records go in pages of 25 (a BatchWriteItem's most), 25 and 10.
+    assert_eq!(
+        store.delete_before(&backlog, Millis(50), 25).await.unwrap(),
+        25
+    );
+    assert_eq!(store.newest(&backlog, 100).await.unwrap().len(), 35);
+    assert_eq!(
+        store.delete_before(&backlog, Millis(50), 30).await.unwrap(),
+        25
+    );
+    assert_eq!(
+        store.delete_before(&backlog, Millis(50), 30).await.unwrap(),
+        0
+    );
+    let left = store
+        .range(&backlog, Millis(0), Millis(100), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        times(&left),
+        (50..60).collect::<Vec<_>>(),
+        "from 50 on, kept"
+    );
+    assert_eq!(
+        store
+            .delete_before(&backlog, Millis(i64::MAX), 100)
+            .await
+            .unwrap(),
+        10
+    );
+    assert!(store.newest(&backlog, 10).await.unwrap().is_empty());
+    assert_eq!(times(&store.newest(&other, 10).await.unwrap()), vec![25]);
 }

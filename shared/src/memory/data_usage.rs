@@ -46,6 +46,16 @@ impl DataUsage for MemoryStore {
         // Below zero only if deletions were counted before the writes they undo.
         Ok(u64::try_from(total).unwrap_or(0))
     }
+
+    async fn data_keys(&self, account: &AccountId) -> Result<Vec<InstrumentKey>, StoreError> {
+        Ok(self
+            .tables()
+            .data_usage
+            .keys()
+            .filter(|(holder, _)| holder == account)
+            .map(|(_, key)| key.clone())
+            .collect())
+    }
 }
 
 #[cfg(test)]

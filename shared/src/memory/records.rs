@@ -84,6 +84,25 @@ impl RecordStore for MemoryRecords {
         let within = (instrument.clone(), from)..(instrument.clone(), to);
         Ok(items.range(within).take(limit).map(stored).collect())
     }
+
+    async fn delete_before(
+        &self,
+        instrument: &InstrumentKey,
+        before: Millis,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let mut items = self.items();
+        let older = (instrument.clone(), Millis(i64::MIN))..(instrument.clone(), before);
+        let doomed: Vec<_> = items
+            .range(older)
+            .take(limit.max(1))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &doomed {
+            items.remove(key);
+        }
+        Ok(doomed.len())
+    }
 }
 
 #[cfg(test)]

@@ -31,4 +31,7 @@ pub trait DataUsage: Send + Sync {
     ) -> Result<Counted, StoreError>;
     /// The bytes of the account's measurement data.
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError>;
+    /// The account's instrument keys that ever had a record counted: where its
+    /// measurement data is, for the sweep that deletes it.
+    async fn data_keys(&self, account: &AccountId) -> Result<Vec<InstrumentKey>, StoreError>;
 }

@@ -44,6 +44,15 @@ pub trait RecordStore: Send + Sync {
         instrument: &InstrumentKey,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Deletes the oldest records of one instrument stamped before `before`, at most
+    /// `limit` (at least 1): how many it deleted. Fewer than `limit` means none is left
+    /// before `before`. Deleting what is gone already is no error.
+    async fn delete_before(
+        &self,
+        instrument: &InstrumentKey,
+        before: Millis,
+        limit: usize,
+    ) -> Result<usize, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
     async fn range(
         &self,

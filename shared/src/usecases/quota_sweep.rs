@@ -19,6 +19,13 @@
 //! reported), so one corrupt account never stops the sweep of the others; storage
 //! unavailable stops the invocation, which Lambda retries.
 //!
+//! **Deletions** ([`deletion`]): a Trial past its end loses all its data and files (and
+//! is swept no further); a Free account (by the plan in force) what is older than a
+//! year; an account still over capacity after its deadline everything, then one
+//! notice of it, dated by the deadline. A deletion cut short by the invocation's time
+//! leaves the day's progress just before the account, so the next invocation sweeps it
+//! again and goes on.
+//!
 //! **No inbox notice.** Inboxes belong to measurement groups and their viewers; the
 //! storage, its plan and the decision to delete are the account's, which its contract
 //! e-mail (and its admins, through the plan page) act on.
@@ -30,12 +37,19 @@ use super::audit::audit;
 use super::usage::storage_used;
 use crate::domain::ids::AccountId;
 use crate::domain::notify::{storage_notice_message, StorageNotice, StorageNoticeKind};
+use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::registry::Account;
-use crate::domain::schedule::{china_day, lapse, sweep_storage, Lapse};
+use crate::domain::schedule::{
+    china_day, lapse, sweep_storage, trial_standing, Lapse, Retention, StorageAction, TrialStanding,
+};
 use crate::ports::{
     AuditLog, DataUsage, Files, Mail, Mailer, QuotaSweep, StoreError, SweepProgress,
 };
+
+mod deletion;
+
+pub use deletion::{DeleteStored, Deletion, Doomed, StoredData};
 
 /// What one invocation did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,6 +72,12 @@ pub struct SweepReport {
     pub failed: Vec<SentNotice>,
     /// Accounts left unswept today because an item of theirs does not decode.
     pub unreadable: Vec<AccountId>,
+    /// Trials past their end whose data and files were all deleted.
+    pub trials_deleted: Vec<AccountId>,
+    /// Accounts over capacity past their deadline whose data and files were all deleted.
+    pub over_capacity_deleted: Vec<AccountId>,
+    /// Free accounts that had what was older than a year deleted (or nothing to).
+    pub retention_swept: Vec<AccountId>,
     /// Whether the day's sweep is complete; if not, the next invocation continues it.
     pub finished: bool,
 }
@@ -81,13 +101,15 @@ fn as_text<T: std::fmt::Display, S: serde::Serializer>(
 }
 
 /// Sweeps every account at `now` (the schedule's instant), `page_size` accounts a page,
-/// while `time_left()` says another page fits in the invocation.
+/// while `time_left()` says another page (or another step of a deletion) fits in the
+/// invocation.
 pub async fn sweep_quotas(
     store: &(impl QuotaSweep + Files + DataUsage + AuditLog),
+    deleter: &impl DeleteStored,
     mailer: &impl Mailer,
     now: Millis,
     page_size: usize,
-    time_left: impl Fn() -> bool,
+    time_left: impl Fn() -> bool + Sync,
 ) -> Result<SweepReport, StoreError> {
     let today = china_day(now);
     let mut report = SweepReport {
@@ -99,6 +121,9 @@ pub async fn sweep_quotas(
         without_contract_email: Vec::new(),
         failed: Vec::new(),
         unreadable: Vec::new(),
+        trials_deleted: Vec::new(),
+        over_capacity_deleted: Vec::new(),
+        retention_swept: Vec::new(),
         finished: false,
     };
     let mut progress = store.sweep_run(today).await?;
@@ -112,14 +137,34 @@ pub async fn sweep_quotas(
         };
         let page = store.account_ids(after, page_size).await?;
         report.accounts_read += page.accounts.len();
+        let mut swept: Option<&AccountId> = None;
         for id in &page.accounts {
-            match sweep_account(store, mailer, id, now, &mut report).await {
+            let sweep = Sweep {
+                store,
+                deleter,
+                mailer,
+                now,
+                time_left: &time_left,
+            };
+            match sweep.account(id, &mut report).await {
+                Ok(Deletion::Done) => {}
+                // The progress moves to the last account swept whole, and the next
+                // invocation sweeps this one again (each step of a sweep is idempotent)
+                // and goes on with its deletion: every invocation gets further.
+                Ok(Deletion::Unfinished) => {
+                    if let Some(last) = swept {
+                        let progress = SweepProgress::After(last.clone());
+                        store.save_sweep_run(today, &progress).await?;
+                    }
+                    return Ok(report);
+                }
                 Err(StoreError::Corrupt(reason)) => {
                     tracing::error!(account = %id, %reason, "account not swept: an item of it does not decode");
                     report.unreadable.push(id.clone());
                 }
-                other => other?,
+                Err(error) => return Err(error),
             }
+            swept = Some(id);
         }
         progress = match page.accounts.last() {
             Some(last) if page.more => SweepProgress::After(last.clone()),
@@ -131,57 +176,111 @@ pub async fn sweep_quotas(
     Ok(report)
 }
 
-/// Sweeps one account: its lapse, then its storage.
-async fn sweep_account(
-    store: &(impl QuotaSweep + Files + DataUsage + AuditLog),
-    mailer: &impl Mailer,
-    id: &AccountId,
+/// One invocation's means of sweeping an account.
+struct Sweep<'a, S, D, M, T> {
+    store: &'a S,
+    deleter: &'a D,
+    mailer: &'a M,
     now: Millis,
-    report: &mut SweepReport,
-) -> Result<(), StoreError> {
-    let Some((mut account, previous)) = store.swept_account(id).await? else {
-        tracing::warn!(account = %id, "listed but no such account");
-        return Ok(());
-    };
-    if let Some(lapse) = lapse(&account, now) {
-        if !lapse_license(store, &account, lapse, now).await? {
-            return Ok(());
-        }
-        account.plan = Lapse::TO;
-        report.lapsed.push(account.id.clone());
-    }
-    let today = china_day(now);
-    let capacity = account.plan_at(now).limits().storage_bytes;
-    let used = storage_used(store, &account.id).await?.total();
-    let sweep = sweep_storage(previous, used, capacity, today);
-    if let Some(notice) = sweep
-        .action
-        .and_then(|action| StorageNotice::of(action, today))
-    {
-        let Some(to) = account.contract_email.clone() else {
-            tracing::warn!(account = %account.id, kind = %notice.kind, "storage notice due but no contract e-mail");
-            report.without_contract_email.push(account.id.clone());
-            return Ok(());
+    time_left: &'a T,
+}
+
+impl<S, D, M, T> Sweep<'_, S, D, M, T>
+where
+    S: QuotaSweep + Files + DataUsage + AuditLog,
+    D: DeleteStored,
+    M: Mailer,
+    T: Fn() -> bool + Sync,
+{
+    /// Sweeps one account: a Trial's end, its lapse, its retention, then its storage.
+    /// `Unfinished` when a deletion ran out of time.
+    async fn account(
+        &self,
+        id: &AccountId,
+        report: &mut SweepReport,
+    ) -> Result<Deletion, StoreError> {
+        let (store, now) = (self.store, self.now);
+        let Some((mut account, previous)) = store.swept_account(id).await? else {
+            tracing::warn!(account = %id, "listed but no such account");
+            return Ok(Deletion::Done);
         };
-        notify(
-            store,
-            mailer,
-            &account,
-            &notice,
-            to,
-            (used, capacity),
-            report,
-        )
-        .await?;
+        if account.plan == Plan::Trial {
+            if let TrialStanding::Ended { ended } = trial_standing(account.created, now) {
+                let deleted = self.delete(&account.id, Doomed::All).await?;
+                if deleted == Deletion::Done {
+                    tracing::info!(account = %account.id, ended = ended.0, "ended Trial's data and files deleted");
+                    report.trials_deleted.push(account.id.clone());
+                }
+                return Ok(deleted);
+            }
+        }
+        if let Some(lapse) = lapse(&account, now) {
+            if !lapse_license(store, &account, lapse, now).await? {
+                return Ok(Deletion::Done);
+            }
+            account.plan = Lapse::TO;
+            report.lapsed.push(account.id.clone());
+        }
+        if let Some(retention) = Retention::of(account.plan_at(now), now) {
+            if self
+                .delete(&account.id, Doomed::Before(retention.cutoff))
+                .await?
+                == Deletion::Unfinished
+            {
+                return Ok(Deletion::Unfinished);
+            }
+            report.retention_swept.push(account.id.clone());
+        }
+        let today = china_day(now);
+        let capacity = account.plan_at(now).limits().storage_bytes;
+        let used = storage_used(store, &account.id).await?.total();
+        let sweep = sweep_storage(previous, used, capacity, today);
+        let notice = match sweep.action {
+            Some(StorageAction::DeleteAll { deadline }) => {
+                if self.delete(&account.id, Doomed::All).await? == Deletion::Unfinished {
+                    return Ok(Deletion::Unfinished);
+                }
+                report.over_capacity_deleted.push(account.id.clone());
+                Some(StorageNotice {
+                    kind: StorageNoticeKind::Deleted,
+                    date: deadline,
+                })
+            }
+            Some(action) => StorageNotice::of(action, today),
+            None => None,
+        };
+        if let Some(notice) = notice {
+            let Some(to) = account.contract_email.clone() else {
+                tracing::warn!(account = %account.id, kind = %notice.kind, "storage notice due but no contract e-mail");
+                report.without_contract_email.push(account.id.clone());
+                return Ok(Deletion::Done);
+            };
+            notify(
+                store,
+                self.mailer,
+                &account,
+                &notice,
+                to,
+                (used, capacity),
+                report,
+            )
+            .await?;
+        }
+        if sweep.standing != previous
+            && !store
+                .set_storage_standing(&account.id, previous, sweep.standing)
+                .await?
+        {
+            tracing::warn!(account = %account.id, "storage standing changed meanwhile; the next sweep decides anew");
+        }
+        Ok(Deletion::Done)
     }
-    if sweep.standing != previous
-        && !store
-            .set_storage_standing(&account.id, previous, sweep.standing)
-            .await?
-    {
-        tracing::warn!(account = %account.id, "storage standing changed meanwhile; the next sweep decides anew");
+
+    async fn delete(&self, account: &AccountId, doomed: Doomed) -> Result<Deletion, StoreError> {
+        self.deleter
+            .delete_stored(account, doomed, self.time_left)
+            .await
     }
-    Ok(())
 }
 
 /// Turns `account`'s lapsed license Free, audited: `false` if the account changed since

@@ -75,4 +75,18 @@ impl DataUsage for DynamoStore {
         // the stream's order per item rules out.
         Ok(u64::try_from(total).unwrap_or(0))
     }
+
+    async fn data_keys(&self, account: &AccountId) -> Result<Vec<InstrumentKey>, StoreError> {
+        self.query_prefix(data_pk(account), DATA_KEY_PREFIX)
+            .await?
+            .into_iter()
+            .map(|item| match item.get("sk") {
+                Some(AttributeValue::S(sk)) => sk
+                    .strip_prefix(DATA_KEY_PREFIX)
+                    .map(|key| InstrumentKey::from_stored(key.to_owned()))
+                    .ok_or_else(|| StoreError::Corrupt(format!("data key `{sk}`"))),
+                other => Err(StoreError::Corrupt(format!("data key {other:?}"))),
+            })
+            .collect()
+    }
 }

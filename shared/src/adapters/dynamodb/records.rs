@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,8 @@ use crate::ports::{NewlyStored, RecordStore, StoreError, StoredRecord};
 const CONCURRENT_PUTS: usize = 25;
 /// BatchGetItem takes at most 100 keys.
 const GET_BATCH_SIZE: usize = 100;
+/// BatchWriteItem's most requests a call.
+const WRITE_BATCH_SIZE: usize = 25;
 /// Attempts at reading keys DynamoDB left unprocessed (throttling) before giving up and
 /// letting the invocation fail, so that Lambda redelivers the whole, idempotent batch.
 const MAX_ATTEMPTS: u32 = 8;
@@ -82,6 +84,38 @@ pub fn record_item(record: &StoredRecord) -> Item {
 
 fn parse_record(item: Item) -> Result<StoredRecord, StoreError> {
     from_item::<RecordItem>(item).map(StoredRecord::from)
+}
+
+impl DynamoRecords {
+    /// Writes one BatchWriteItem's requests, again with what DynamoDB left unprocessed
+    /// (throttled) after a growing pause.
+    async fn write_batch(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        let mut pending = requests;
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=MAX_ATTEMPTS {
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, pending)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            pending = output
+                .unprocessed_items
+                .and_then(|mut items| items.remove(&self.table))
+                .unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(());
+            }
+            if attempt < MAX_ATTEMPTS {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "records still undeleted after {MAX_ATTEMPTS} attempts"
+        )))
+    }
 }
 
 #[async_trait]
@@ -170,6 +204,46 @@ impl RecordStore for DynamoRecords {
             }
         }
         Ok(out)
+    }
+
+    async fn delete_before(
+        &self,
+        instrument: &InstrumentKey,
+        before: Millis,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        // Keys only: a key is at most about 100 bytes, so even the largest page asked
+        // for stays far below the 1 MB a Query returns at once.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("i = :i AND t < :before")
+            .expression_attribute_values(":i", s(instrument.as_str()))
+            .expression_attribute_values(":before", n(before.0))
+            .projection_expression("i, t")
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let keys = output.items.unwrap_or_default();
+        for chunk in keys.chunks(WRITE_BATCH_SIZE) {
+            let deletes = chunk
+                .iter()
+                .map(|key| {
+                    WriteRequest::builder()
+                        .delete_request(
+                            DeleteRequest::builder()
+                                .set_key(Some(key.clone()))
+                                .build()
+                                .expect("the key is set"),
+                        )
+                        .build()
+                })
+                .collect();
+            self.write_batch(deletes).await?;
+        }
+        Ok(keys.len())
     }
 
     async fn newest(

@@ -1,0 +1,127 @@
+//! Deleting an account's stored data and files in bounded steps: all of it (an account
+//! over capacity past its deadline, a Trial ended), or what is older than a cutoff (a
+//! Free account's retention).
+//!
+//! **Bounded.** A deletion goes a step at a time (200 records, or one file) and looks
+//! at the invocation's clock before each but its first; when the time is up it stops, and the next
+//! invocation, which sweeps the account again, goes on where it stopped. Every
+//! step is idempotent: what is gone is not found again, so a step repeated after a
+//! crash deletes nothing twice and loses nothing it should keep.
+//!
+//! **Where the data is.** Records are found under the account's instrument keys as the
+//! records table's stream counted them (`DataUsage::data_keys`); the stream's usage
+//! function takes their bytes off the account as they are deleted. A key whose first
+//! records were written in the last minutes, before the stream counted them, is found
+//! by the next day's sweep. Files are the indexed files of each of the account's groups;
+//! each goes object first, then its entry with its bytes.
+
+use async_trait::async_trait;
+
+use crate::domain::ids::AccountId;
+use crate::domain::record::Millis;
+use crate::ports::{Bucket, DataUsage, Files, GroupKey, Groups, RecordStore, StoreError};
+use crate::usecases::files::delete_indexed;
+
+/// Records deleted a step, between two looks at the clock: a Query page of keys and 8
+/// BatchWriteItem calls of 25, a fraction of a second.
+const RECORDS_A_STEP: usize = 200;
+
+/// How a deletion ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// Nothing that was to go is left.
+    Done,
+    /// The invocation's time ran out first; the next invocation goes on.
+    Unfinished,
+}
+
+/// What to delete: everything, or what is stamped before an instant (a record's time,
+/// a file's upload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doomed {
+    All,
+    Before(Millis),
+}
+
+impl Doomed {
+    fn before(self) -> Millis {
+        match self {
+            Doomed::All => Millis(i64::MAX),
+            Doomed::Before(cutoff) => cutoff,
+        }
+    }
+}
+
+/// Deletes an account's stored data and files: the sweep's one way to delete, so its
+/// decisions can be tested apart from the stores.
+#[async_trait]
+pub trait DeleteStored: Send + Sync {
+    /// Deletes `account`'s `doomed` records and files a step at a time while
+    /// `time_left()` says another step fits.
+    async fn delete_stored(
+        &self,
+        account: &AccountId,
+        doomed: Doomed,
+        time_left: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Deletion, StoreError>;
+}
+
+/// Where an account's data and files are: the registry (its instrument keys, groups
+/// and files), the records table and the files bucket.
+pub struct StoredData<'a, S, R, B> {
+    pub store: &'a S,
+    pub records: &'a R,
+    pub bucket: &'a B,
+}
+
+#[async_trait]
+impl<S, R, B> DeleteStored for StoredData<'_, S, R, B>
+where
+    S: DataUsage + Files + Groups,
+    R: RecordStore,
+    B: Bucket,
+{
+    async fn delete_stored(
+        &self,
+        account: &AccountId,
+        doomed: Doomed,
+        time_left: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Deletion, StoreError> {
+        let before = doomed.before();
+        // The first step goes without asking: each deletion gets at least one step
+        // further, so no invocation, however short of time, only repeats its
+        // predecessor's work. A step is a fraction of a second; the clock keeps a minute.
+        let mut first = true;
+        let mut may_go = || std::mem::take(&mut first) || time_left();
+        for key in self.store.data_keys(account).await? {
+            loop {
+                if !may_go() {
+                    return Ok(Deletion::Unfinished);
+                }
+                let deleted = self
+                    .records
+                    .delete_before(&key, before, RECORDS_A_STEP)
+                    .await?;
+                if deleted < RECORDS_A_STEP {
+                    break;
+                }
+            }
+        }
+        for group in self.store.groups(account).await? {
+            let key = GroupKey {
+                account,
+                group: &group.id,
+            };
+            for entry in self.store.files(key).await? {
+                if entry.uploaded >= before {
+                    continue;
+                }
+                if !may_go() {
+                    return Ok(Deletion::Unfinished);
+                }
+                delete_indexed(self.store, self.bucket, &entry).await?;
+            }
+        }
+        Ok(Deletion::Done)
+    }
+}
