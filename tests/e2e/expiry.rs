@@ -17,7 +17,9 @@ const PASSWORD: &str = "Correct-Horse-9";
 /// Kinds of registry items (their key's prefix) that live until deleted on purpose. A
 /// user's session generation (`SESSIONS`) even outlives the user, so that a user created
 /// again under the same ID inherits no session.
-const LASTING: &[&str] = &["ACCOUNT", "ALIAS", "APP", "EMAIL", "APITOKEN", "SESSIONS"];
+const LASTING: &[&str] = &[
+    "ACCOUNT", "ACCOUNTS", "LICENSES", "ALIAS", "APP", "EMAIL", "APITOKEN", "SESSIONS",
+];
 /// Kinds that are short-lived by nature and must carry a `ttl`.
 const SHORT_LIVED: &[&str] = &["SESSION", "THROTTLE", "CODE", "RESET", "SIGNUP"];
 

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::DateTime;
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::schedule::scheduled_event_is_current;
 use fieldcloud::ports::{Accounts, LicenseReminders, Mailer, StoreError};
 use fieldcloud::usecases::license_reminders::{send_license_reminders, ReminderReport};
 use serde::Deserialize;
@@ -96,12 +97,30 @@ pub enum Failure {
     Store(StoreError),
     /// This many reminders were claimed and their mails failed.
     NotSent(usize),
+    /// The event is not the schedule's of now.
+    NotCurrent {
+        time: Millis,
+    },
+}
+
+/// Refuses an event whose `time` is not the schedule's firing of about `now`: a sample
+/// event or a hand-made one would remind on another day's terms.
+pub fn check_current(event: &ScheduledEvent, now: Millis) -> Result<(), Failure> {
+    if scheduled_event_is_current(event.time, now) {
+        return Ok(());
+    }
+    Err(Failure::NotCurrent { time: event.time })
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Store(error) => error.fmt(f),
+            Failure::NotCurrent { time } => write!(
+                f,
+                "the event's time ({} ms) is more than 6 hours from now: not the schedule's, refused",
+                time.0
+            ),
             Failure::NotSent(count) => {
                 write!(f, "{count} license reminders claimed but not sent (SES refused or did not answer); they are not retried")
             }
@@ -115,6 +134,7 @@ impl From<Failure> for lambda_runtime::Diagnostic {
             Failure::Store(StoreError::Unavailable(_)) => "Retryable.StoreUnavailable",
             Failure::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
             Failure::NotSent(_) => "RemindersNotSent",
+            Failure::NotCurrent { .. } => "NotTheSchedule",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),

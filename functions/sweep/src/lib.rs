@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::DateTime;
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::schedule::scheduled_event_is_current;
 use fieldcloud::ports::{
     AuditLog, Bucket, DataUsage, Files, Groups, Mailer, QuotaSweep, RecordStore, StoreError,
 };
@@ -78,7 +79,7 @@ where
             time_left,
         )
         .await
-        .map_err(Failure)
+        .map_err(Failure::Store)
     }
 }
 
@@ -92,20 +93,77 @@ pub fn time_left_before(deadline: SystemTime) -> impl Fn() -> bool {
     }
 }
 
+/// Refuses an event whose `time` is not the schedule's firing of about `now`: a sample
+/// event or a hand-made one would lapse, delete and tell on another day's terms.
+pub fn check_current(event: &ScheduledEvent, now: Millis) -> Result<(), Failure> {
+    if scheduled_event_is_current(event.time, now) {
+        return Ok(());
+    }
+    Err(Failure::NotCurrent { time: event.time })
+}
+
+/// What Lambda is told of an invocation: its report, or a failure when a notice was
+/// claimed and its mail failed, or an account could not be read. Neither is retried by
+/// the sweep itself, so the invocation fails to make it seen: the function's error
+/// alarm tells the operator. Lambda's retries find the work done and do nothing twice.
+pub fn invocation_result(report: SweepReport) -> Result<SweepReport, Failure> {
+    if report.failed.is_empty() && report.unreadable.is_empty() {
+        return Ok(report);
+    }
+    tracing::error!(
+        ?report,
+        "quota sweep: notices not sent or accounts unreadable"
+    );
+    Err(Failure::NotDone {
+        failed: report.failed.len(),
+        unreadable: report.unreadable.len(),
+    })
+}
+
 /// A failure as Lambda reports it: a retryable one's type starts `Retryable.`. A retry
 /// continues where the invocation stopped and sends nothing twice.
 #[derive(Debug)]
-pub struct Failure(pub StoreError);
+pub enum Failure {
+    Store(StoreError),
+    /// Notices claimed whose mails failed, and accounts that could not be read.
+    NotDone {
+        failed: usize,
+        unreadable: usize,
+    },
+    /// The event is not the schedule's of now.
+    NotCurrent {
+        time: Millis,
+    },
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Store(error) => error.fmt(f),
+            Failure::NotDone { failed, unreadable } => write!(
+                f,
+                "{failed} storage notices claimed but not sent, {unreadable} accounts unreadable"
+            ),
+            Failure::NotCurrent { time } => write!(
+                f,
+                "the event's time ({} ms) is more than 6 hours from now: not the schedule's, refused",
+                time.0
+            ),
+        }
+    }
+}
 
 impl From<Failure> for lambda_runtime::Diagnostic {
-    fn from(Failure(error): Failure) -> Self {
-        let error_type = match &error {
-            StoreError::Unavailable(_) => "Retryable.StoreUnavailable",
-            StoreError::Corrupt(_) => "StoreCorrupt",
+    fn from(failure: Failure) -> Self {
+        let error_type = match &failure {
+            Failure::Store(StoreError::Unavailable(_)) => "Retryable.StoreUnavailable",
+            Failure::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
+            Failure::NotDone { .. } => "SweepNotDone",
+            Failure::NotCurrent { .. } => "NotTheSchedule",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),
-            error_message: error.to_string(),
+            error_message: failure.to_string(),
         }
     }
 }
@@ -122,6 +180,17 @@ mod tests {
         assert!(
             serde_json::from_str::<ScheduledEvent>(r#"{"time":"2027-02-01T00:00:00Z"}"#).is_err()
         );
+    }
+
+    #[test]
+    fn the_sample_event_is_refused_unless_it_is_about_now() {
+        let event: ScheduledEvent =
+            serde_json::from_str(include_str!("../../../events/quota-sweep.json")).unwrap();
+        assert!(check_current(&event, event.time.plus(Millis::MINUTE)).is_ok());
+        let today = Millis(1_796_256_000_000); // 2026-12-03
+        let refused = check_current(&event, today).unwrap_err();
+        let diagnostic = lambda_runtime::Diagnostic::from(refused);
+        assert_eq!(diagnostic.error_type, "NotTheSchedule");
     }
 
     #[test]

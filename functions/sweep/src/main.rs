@@ -2,8 +2,11 @@
 //! invocation's accounts until its time is nearly up.
 
 use fieldcloud::adapters::context::Ctx;
+use fieldcloud::domain::record::Millis;
 use lambda_runtime::{service_fn, LambdaEvent};
-use sweep::{time_left_before, QuotaSweeper, ScheduledEvent, PAGE_SIZE};
+use sweep::{
+    check_current, invocation_result, time_left_before, QuotaSweeper, ScheduledEvent, PAGE_SIZE,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -19,8 +22,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<ScheduledEvent>| {
         let sweeper = &sweeper;
         async move {
+            check_current(
+                &event.payload,
+                Millis(chrono::Utc::now().timestamp_millis()),
+            )?;
             let time_left = time_left_before(event.context.deadline());
-            sweeper.handle(&event.payload, time_left).await
+            invocation_result(sweeper.handle(&event.payload, time_left).await?)
         }
     }))
     .await

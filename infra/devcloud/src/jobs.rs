@@ -135,7 +135,7 @@ async fn sweep_until_done(
         let report = function
             .handle(&event, time_left)
             .await
-            .map_err(|failure| anyhow::anyhow!("{}", failure.0))?;
+            .map_err(|failure| anyhow::anyhow!("{failure}"))?;
         let finished = report.finished;
         reports.push(report);
         if finished {

@@ -82,20 +82,15 @@ pub async fn record_store(store: &impl RecordStore, prefix: &str) {
     assert_eq!(put.0, expected, "newly stored exactly where none was");
 
     // Deleting is oldest first, before the instant only, at most `limit` a call, and of
-    // one instrument: 60 records go in pages of 25 (a BatchWriteItem's most), 25 and 10.
-    assert_eq!(
-        store.delete_before(&backlog, Millis(50), 25).await.unwrap(),
-        25
-    );
+    // one instrument: the 50 records before 50 go as 25, then 25 of 30 asked; whether
+    // more may remain is told.
+    let first = store.delete_before(&backlog, Millis(50), 25).await.unwrap();
+    assert_eq!((first.deleted, first.more), (25, true));
     assert_eq!(store.newest(&backlog, 100).await.unwrap().len(), 35);
-    assert_eq!(
-        store.delete_before(&backlog, Millis(50), 30).await.unwrap(),
-        25
-    );
-    assert_eq!(
-        store.delete_before(&backlog, Millis(50), 30).await.unwrap(),
-        0
-    );
+    let second = store.delete_before(&backlog, Millis(50), 30).await.unwrap();
+    assert_eq!((second.deleted, second.more), (25, false));
+    let none = store.delete_before(&backlog, Millis(50), 30).await.unwrap();
+    assert_eq!((none.deleted, none.more), (0, false));
     let left = store
         .range(&backlog, Millis(0), Millis(100), 100)
         .await
@@ -105,13 +100,11 @@ pub async fn record_store(store: &impl RecordStore, prefix: &str) {
         (50..60).collect::<Vec<_>>(),
         "from 50 on, kept"
     );
-    assert_eq!(
-        store
-            .delete_before(&backlog, Millis(i64::MAX), 100)
-            .await
-            .unwrap(),
-        10
-    );
+    let rest = store
+        .delete_before(&backlog, Millis(i64::MAX), 100)
+        .await
+        .unwrap();
+    assert_eq!(rest.deleted, 10);
     assert!(store.newest(&backlog, 10).await.unwrap().is_empty());
     assert_eq!(times(&store.newest(&other, 10).await.unwrap()), vec![25]);
 }

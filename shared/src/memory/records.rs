@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::ports::{NewlyStored, RecordStore, StoreError, StoredRecord};
+use crate::ports::{DeletedRecords, NewlyStored, RecordStore, StoreError, StoredRecord};
 
 /// Records by (instrument, time), as the records table keys them.
 #[derive(Default)]
@@ -90,18 +90,21 @@ impl RecordStore for MemoryRecords {
         instrument: &InstrumentKey,
         before: Millis,
         limit: usize,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<DeletedRecords, StoreError> {
         let mut items = self.items();
         let older = (instrument.clone(), Millis(i64::MIN))..(instrument.clone(), before);
         let doomed: Vec<_> = items
-            .range(older)
+            .range(older.clone())
             .take(limit.max(1))
             .map(|(key, _)| key.clone())
             .collect();
         for key in &doomed {
             items.remove(key);
         }
-        Ok(doomed.len())
+        Ok(DeletedRecords {
+            deleted: doomed.len(),
+            more: items.range(older).next().is_some(),
+        })
     }
 }
 

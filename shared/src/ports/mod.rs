@@ -65,7 +65,7 @@ pub use notify_queue::{Notify, NotifyJob, NotifyQueue};
 pub use queue::JobQueue;
 pub use quota_sweep::{AccountPage, QuotaSweep, SweepProgress};
 pub use read_marks::InboxReadMarks;
-pub use records::{NewlyStored, RecordStore, StoredRecord};
+pub use records::{DeletedRecords, NewlyStored, RecordStore, StoredRecord};
 pub use resets::Resets;
 pub use sessions::Sessions;
 pub use signups::Signups;

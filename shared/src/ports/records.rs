@@ -26,6 +26,15 @@ impl NewlyStored {
     }
 }
 
+/// What one [`RecordStore::delete_before`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeletedRecords {
+    pub deleted: usize,
+    /// Whether records before the instant may remain. Not "fewer than the limit were
+    /// deleted": DynamoDB ends a page at 1 MB read, so big records come fewer a page.
+    pub more: bool,
+}
+
 /// The time series.
 #[async_trait]
 pub trait RecordStore: Send + Sync {
@@ -45,14 +54,13 @@ pub trait RecordStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError>;
     /// Deletes the oldest records of one instrument stamped before `before`, at most
-    /// `limit` (at least 1): how many it deleted. Fewer than `limit` means none is left
-    /// before `before`. Deleting what is gone already is no error.
+    /// `limit` (at least 1). Deleting what is gone already is no error.
     async fn delete_before(
         &self,
         instrument: &InstrumentKey,
         before: Millis,
         limit: usize,
-    ) -> Result<usize, StoreError>;
+    ) -> Result<DeletedRecords, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
     async fn range(
         &self,

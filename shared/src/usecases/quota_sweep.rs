@@ -41,7 +41,8 @@ use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::registry::Account;
 use crate::domain::schedule::{
-    china_day, lapse, sweep_storage, trial_standing, Lapse, Retention, StorageAction, TrialStanding,
+    china_day, lapse, sweep_storage, trial_standing, Lapse, Retention, StorageAction,
+    StorageStanding, TrialStanding,
 };
 use crate::ports::{
     AuditLog, DataUsage, Files, Mail, Mailer, QuotaSweep, StoreError, SweepProgress,
@@ -235,7 +236,16 @@ where
         let capacity = account.plan_at(now).limits().storage_bytes;
         let used = storage_used(store, &account.id).await?.total();
         let sweep = sweep_storage(previous, used, capacity, today);
-        let notice = match sweep.action {
+        // Over at its deadline means deleted, whatever the count says now: a deletion
+        // that took more than one invocation lowers the count as it goes (the usage
+        // function counts what it deleted), and must not stop half-way, untold.
+        let action = match previous {
+            StorageStanding::OverCapacity { deadline } if today > deadline => {
+                Some(StorageAction::DeleteAll { deadline })
+            }
+            _ => sweep.action,
+        };
+        let notice = match action {
             Some(StorageAction::DeleteAll { deadline }) => {
                 if self.delete(&account.id, Doomed::All).await? == Deletion::Unfinished {
                     return Ok(Deletion::Unfinished);
@@ -255,7 +265,7 @@ where
                 report.without_contract_email.push(account.id.clone());
                 return Ok(Deletion::Done);
             };
-            notify(
+            let told = notify(
                 store,
                 self.mailer,
                 &account,
@@ -265,6 +275,12 @@ where
                 report,
             )
             .await?;
+            // A notice that did not go out starts nothing: the standing stays, so no
+            // deadline runs on a notice never received, and the next day's sweep
+            // tells anew (under the next day's date).
+            if !told {
+                return Ok(Deletion::Done);
+            }
         }
         if sweep.standing != previous
             && !store
@@ -320,7 +336,8 @@ async fn lapse_license(
     Ok(true)
 }
 
-/// Claims `notice` and, if this call claimed it, mails it to `to`.
+/// Claims `notice` and, if this call claimed it, mails it to `to`: whether it is told
+/// (now or by an earlier run), `false` when its mail failed.
 async fn notify(
     store: &impl QuotaSweep,
     mailer: &impl Mailer,
@@ -329,10 +346,10 @@ async fn notify(
     to: String,
     (used, capacity): (u64, u64),
     report: &mut SweepReport,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if !store.claim_notice(&account.id, notice).await? {
         report.already_sent += 1;
-        return Ok(());
+        return Ok(true);
     }
     let message = storage_notice_message(account, notice, used, capacity);
     let sent = SentNotice {
@@ -350,13 +367,14 @@ async fn notify(
         Ok(()) => {
             tracing::info!(account = %sent.account, kind = %sent.kind, date = %sent.date, "storage notice sent");
             report.sent.push(sent);
+            Ok(true)
         }
         Err(error) => {
             tracing::error!(account = %sent.account, kind = %sent.kind, date = %sent.date, %error, "storage notice claimed but not sent; it will not be retried");
             report.failed.push(sent);
+            Ok(false)
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

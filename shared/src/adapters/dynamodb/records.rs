@@ -12,7 +12,7 @@ use super::unavailable;
 use super::values::{n, s, Item};
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::ports::{NewlyStored, RecordStore, StoreError, StoredRecord};
+use crate::ports::{DeletedRecords, NewlyStored, RecordStore, StoreError, StoredRecord};
 
 /// Record writes in flight at once: a backlog of hundreds of records is written in
 /// parallel, as BatchWriteItem would, without holding more connections than this.
@@ -211,9 +211,10 @@ impl RecordStore for DynamoRecords {
         instrument: &InstrumentKey,
         before: Millis,
         limit: usize,
-    ) -> Result<usize, StoreError> {
-        // Keys only: a key is at most about 100 bytes, so even the largest page asked
-        // for stays far below the 1 MB a Query returns at once.
+    ) -> Result<DeletedRecords, StoreError> {
+        // Keys only, but DynamoDB ends a page at 1 MB of items *read*: records of a few
+        // KB come fewer than `limit` a page, and only the page's last key says whether
+        // more remain.
         let output = self
             .client
             .query()
@@ -226,6 +227,7 @@ impl RecordStore for DynamoRecords {
             .send()
             .await
             .map_err(unavailable)?;
+        let more = output.last_evaluated_key.is_some();
         let keys = output.items.unwrap_or_default();
         for chunk in keys.chunks(WRITE_BATCH_SIZE) {
             let deletes = chunk
@@ -243,7 +245,10 @@ impl RecordStore for DynamoRecords {
                 .collect();
             self.write_batch(deletes).await?;
         }
-        Ok(keys.len())
+        Ok(DeletedRecords {
+            deleted: keys.len(),
+            more,
+        })
     }
 
     async fn newest(

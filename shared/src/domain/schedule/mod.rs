@@ -42,6 +42,18 @@ use super::record::Millis;
 /// test holds it equal to the `Asia/Shanghai` zone.)
 const CHINA_OFFSET_MILLIS: i64 = 8 * 60 * Millis::MINUTE;
 
+/// How far a scheduled event's `time` may be from the clock of the invocation it
+/// reaches: Lambda retries an event for up to 6 hours (its default maximum event age).
+/// An event further off is not the schedule's (a sample event, a hand-made one) and
+/// would lapse, delete or remind on another day's terms, so it is refused.
+pub const SCHEDULED_EVENT_MAX_SKEW_MILLIS: i64 = 6 * 60 * Millis::MINUTE;
+
+/// Whether a scheduled event of `time` may be acted on at `now` (see
+/// [`SCHEDULED_EVENT_MAX_SKEW_MILLIS`]).
+pub fn scheduled_event_is_current(time: Millis, now: Millis) -> bool {
+    time.0.abs_diff(now.0) <= SCHEDULED_EVENT_MAX_SKEW_MILLIS.unsigned_abs()
+}
+
 /// The hour of a China Standard Time day at which reminders and notices go out.
 pub const SENDING_HOUR: i64 = 8;
 
@@ -158,6 +170,29 @@ mod tests {
             china_midnight(day("2028-02-29")),
             instant("2028-02-28T16:00:00Z")
         );
+    }
+
+    #[test]
+    fn a_scheduled_event_is_acted_on_within_six_hours_of_its_time_only() {
+        let fired = instant("2027-02-01T00:00:00Z");
+        for (now, current) in [
+            ("2027-02-01T00:00:00Z", true),
+            ("2027-02-01T06:00:00Z", true), // Lambda's last retry
+            ("2027-02-01T06:00:00.001Z", false),
+            ("2027-01-31T18:00:00Z", true),
+            ("2027-01-31T17:59:59.999Z", false),
+            ("2026-12-03T00:00:00Z", false), // the sample event, today
+        ] {
+            assert_eq!(
+                scheduled_event_is_current(fired, instant(now)),
+                current,
+                "{now}"
+            );
+        }
+        assert!(!scheduled_event_is_current(
+            Millis(i64::MIN),
+            Millis(i64::MAX)
+        ));
     }
 
     #[test]

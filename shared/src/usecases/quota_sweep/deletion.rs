@@ -98,11 +98,11 @@ where
                 if !may_go() {
                     return Ok(Deletion::Unfinished);
                 }
-                let deleted = self
+                let step = self
                     .records
                     .delete_before(&key, before, RECORDS_A_STEP)
                     .await?;
-                if deleted < RECORDS_A_STEP {
+                if !step.more {
                     break;
                 }
             }

@@ -558,3 +558,40 @@ async fn a_deletion_cut_short_is_taken_up_by_the_next_invocation() {
     // Each notice went once over the two invocations.
     assert_eq!(mailer.sent().len(), 3);
 }
+
+#[tokio::test]
+async fn a_deletion_due_is_finished_and_told_though_the_count_fell_meanwhile() {
+    let (store, mailer) = (store().await, MemoryMailer::default());
+    let deletions = Deletions::default();
+    sweep_quotas(&store, &deletions, &mailer, run_at(), 100, always)
+        .await
+        .unwrap();
+    // Part of over's data deleted by a first invocation, counted by the usage function:
+    // 1 GB left, under its 5.
+    let deleted = Tally {
+        bytes: -5 * i64::try_from(GB).unwrap(),
+        first: StreamPosition::parse("200").unwrap(),
+        last: StreamPosition::parse("200").unwrap(),
+    };
+    let over = AccountId::parse("over").unwrap();
+    let key = InstrumentKey::from_stored("over/app.1/sn/1".into());
+    store.count_data(&over, &key, &deleted).await.unwrap();
+    let after_deadline = instant("2027-03-05T00:00:00Z");
+    let report = sweep_quotas(&store, &deletions, &mailer, after_deadline, 100, always)
+        .await
+        .unwrap();
+    assert!(report.over_capacity_deleted.contains(&over), "{report:#?}");
+    assert!(deletions.all_of().contains(&"over".to_owned()));
+    let told: Vec<_> = report
+        .sent
+        .iter()
+        .map(|s| (s.account.as_str(), s.kind))
+        .collect();
+    assert!(
+        told.contains(&("over", StorageNoticeKind::Deleted)),
+        "{told:?}"
+    );
+    // Done and under: the standing is what the count says, and nothing more is due.
+    let (_, standing) = store.swept_account(&over).await.unwrap().unwrap();
+    assert_eq!(standing, StorageStanding::Roomy);
+}
