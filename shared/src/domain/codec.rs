@@ -22,9 +22,9 @@ const VALUES_FORMAT: u8 = 1;
 const KIND_F64: u8 = 10;
 const KIND_SPECIAL_BASE: u8 = 11;
 const GAP_ESCAPE: u8 = 15;
-const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+pub(in crate::domain) const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 /// Integers up to 2^53 are exact in an `f64`; beyond, `m / 10^e` is not reliable.
-const MAX_EXACT_MANTISSA: f64 = 9_007_199_254_740_992.0;
+pub(in crate::domain) const MAX_EXACT_MANTISSA: f64 = 9_007_199_254_740_992.0;
 
 /// The position of a channel in its instrument's channel dictionary.
 pub type ChannelIndex = u32;
@@ -32,7 +32,7 @@ pub type ChannelIndex = u32;
 /// A blob that cannot be decoded: stored data is corrupt or from an unknown format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("stored values cannot be decoded: {0}")]
-pub struct CodecError(&'static str);
+pub struct CodecError(pub(in crate::domain) &'static str);
 
 /// Encodes `(channel index, value)` pairs; the pairs must be sorted by index, without
 /// repeats (the encoder asserts this in debug builds: it is the caller's invariant).
@@ -90,7 +90,7 @@ fn classify(value: &Value) -> (u8, Payload) {
     }
 }
 
-fn special_code(special: Special) -> u8 {
+pub(in crate::domain) fn special_code(special: Special) -> u8 {
     match special {
         Special::PlusOver => 0,
         Special::MinusOver => 1,
@@ -100,7 +100,7 @@ fn special_code(special: Special) -> u8 {
 }
 
 /// The smallest decimal exponent that gives back the exact bits of `number`.
-fn as_decimal(number: f64) -> Option<(u8, i64)> {
+pub(in crate::domain) fn as_decimal(number: f64) -> Option<(u8, i64)> {
     for (exponent, scale) in POW10.iter().enumerate() {
         let scaled = (number * scale).round();
         if scaled.abs() >= MAX_EXACT_MANTISSA {
@@ -207,11 +207,11 @@ fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
-fn zigzag(value: i64) -> u64 {
+pub(in crate::domain) fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
 }
 
-fn unzigzag(value: u64) -> i64 {
+pub(in crate::domain) fn unzigzag(value: u64) -> i64 {
     ((value >> 1) as i64) ^ -((value & 1) as i64)
 }
 

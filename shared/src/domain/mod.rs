@@ -7,6 +7,7 @@ pub mod app_status;
 pub mod auth;
 pub mod calculated;
 pub mod channel;
+pub mod chunk;
 pub mod codec;
 pub mod csv;
 pub mod data_job;
