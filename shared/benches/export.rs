@@ -27,8 +27,13 @@ use std::time::Instant;
 
 use criterion::{criterion_group, Criterion, Throughput};
 use fieldcloud::domain::export::{ExportSummary, ExportZip};
-use fieldcloud::domain::record::{Millis, Special, Value};
+use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::settings::TimeZone;
+
+#[path = "common/readings.rs"]
+mod readings;
+
+use readings::Readings;
 
 /// Counts the bytes allocated and not yet freed, and their peak.
 struct Counting;
@@ -103,33 +108,6 @@ impl Write for CountingSink {
     }
 }
 
-/// One logger's readings, the same for every run: a level per channel (temperatures,
-/// voltages, currents), a daily cycle, a slow drift, noise to a hundredth.
-struct Readings {
-    noise: u64,
-}
-
-impl Readings {
-    fn row(&mut self, minute: usize, values: &mut [Option<Value>]) {
-        let day = (minute % 1440) as f64 / 1440.0 * std::f64::consts::TAU;
-        let drift = (minute as f64 / 525_600.0 * std::f64::consts::TAU).sin();
-        for (c, value) in values.iter_mut().enumerate() {
-            // xorshift: cheap, and the same numbers every run.
-            self.noise ^= self.noise << 13;
-            self.noise ^= self.noise >> 7;
-            self.noise ^= self.noise << 17;
-            let noise = (self.noise % 21) as f64 / 100.0 - 0.1;
-            let level = 20.0 + 7.5 * c as f64;
-            let reading = level + 3.0 * (day + c as f64).sin() + 2.0 * drift + noise;
-            *value = Some(match (minute + 7_919 * c) % 20_011 {
-                0 => Value::Special(Special::PlusOver),
-                1 if c == 31 => Value::Special(Special::Burnout),
-                _ => Value::Number((reading * 100.0).round() / 100.0),
-            });
-        }
-    }
-}
-
 fn headings() -> Vec<String> {
     (1..=CHANNELS - 2)
         .map(|c| format!("gw-1/LR8450-1/CH{c}"))
@@ -144,9 +122,7 @@ fn export(rows: usize) -> (CountingSink, ExportSummary) {
     export
         .start_csv("LR8450-1 2025", &headings())
         .expect("32 channels are allowed");
-    let mut readings = Readings {
-        noise: 0x2545_f491_4f6c_dd1d,
-    };
+    let mut readings = Readings::default();
     let mut values = vec![None; CHANNELS];
     for minute in 0..rows {
         readings.row(minute, &mut values);

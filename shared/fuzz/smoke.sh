@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the channel-math parser, the device payload parser and the CSV import parser for
-# a short while each:
+# Fuzzes the channel-math parser, the device payload parser, the CSV import parser and the
+# chunk decoder for a short while each:
 # `shared/fuzz/smoke.sh [SECONDS]` (default 30 per target). Installs cargo-fuzz if it is
 # missing.
 #
@@ -27,3 +27,5 @@ RUSTC_BOOTSTRAP=1 cargo fuzz run payload --fuzz-dir "$here" --sanitizer "$saniti
     -- -max_total_time="$seconds" -dict="$here/payload.dict" -print_final_stats=1
 RUSTC_BOOTSTRAP=1 cargo fuzz run csv_import --fuzz-dir "$here" --sanitizer "$sanitizer" \
     -- -max_total_time="$seconds" -dict="$here/csv_import.dict" -print_final_stats=1
+RUSTC_BOOTSTRAP=1 cargo fuzz run chunk --fuzz-dir "$here" --sanitizer "$sanitizer" \
+    -- -max_total_time="$seconds" -print_final_stats=1

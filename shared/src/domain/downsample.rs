@@ -1,6 +1,12 @@
-//! Downsampling for graphs: a long series becomes at most two numeric points per time
-//! bucket, the bucket's minimum and maximum, so a one-sample spike survives any zoom level
-//! (averaging would hide it). Special values are kept: the first of each kind per bucket.
+//! Downsampling for graphs (M4): a long series becomes, per time bucket (a pixel column),
+//! its first, last, least and greatest points, so the line drawn through them covers
+//! the very pixels the raw series would — a one-sample spike survives any zoom level,
+//! where averaging would hide it. Special values are kept: the first of each kind per
+//! bucket.
+//!
+//! What a bucket keeps is a [`Summary`], and the summary of a span is the merge of its
+//! parts' summaries: so a bucket can be made of stored summaries of the hours or days
+//! it covers and show exactly what the raw points would.
 
 use super::record::{Millis, Special, Value};
 
@@ -11,62 +17,83 @@ pub struct Point {
     pub value: Value,
 }
 
-/// Reduces `points` (sorted by time, within `[from, to)`) to at most `2 * buckets`
-/// numeric points plus one point per special value kind and bucket. A series already
-/// that short is returned as it is.
-pub fn min_max(points: &[Point], from: Millis, to: Millis, buckets: usize) -> Vec<Point> {
-    if buckets == 0 || points.len() <= 2 * buckets || to <= from {
-        return points.to_vec();
-    }
-    // In i128: a range may span the whole of i64, whose width does not fit in one.
-    let span = i128::from(to.0) - i128::from(from.0);
-    let bucket_of = |t: Millis| -> usize {
-        let offset = (i128::from(t.0) - i128::from(from.0)).clamp(0, span - 1);
-        (offset * buckets as i128 / span) as usize
-    };
-    let mut out = Vec::with_capacity(2 * buckets);
-    let mut start = 0;
-    while start < points.len() {
-        let bucket = bucket_of(points[start].t);
-        let end = start
-            + points[start..]
-                .iter()
-                .position(|p| bucket_of(p.t) != bucket)
-                .unwrap_or(points.len() - start);
-        reduce_bucket(&points[start..end], &mut out);
-        start = end;
-    }
-    out
+/// What a span of a series keeps for graphs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub first: Point,
+    pub last: Point,
+    /// The least number, the earliest of equal ones; `None` when the span has only
+    /// special values.
+    pub min: Option<Point>,
+    /// The greatest number, the earliest of equal ones.
+    pub max: Option<Point>,
+    /// The first point of each special value, in [`Special::ALL`]'s order.
+    pub specials: [Option<Point>; 4],
+    /// How many points the span holds.
+    pub count: u64,
 }
 
-fn reduce_bucket(bucket: &[Point], out: &mut Vec<Point>) {
-    let mut min: Option<Point> = None;
-    let mut max: Option<Point> = None;
-    let mut specials: Vec<(Special, Point)> = Vec::new();
-    for point in bucket {
-        match point.value {
-            Value::Number(n) => {
-                if min.is_none_or(|m| n < number(m)) {
-                    min = Some(*point);
-                }
-                if max.is_none_or(|m| n > number(m)) {
-                    max = Some(*point);
-                }
-            }
-            Value::Special(kind) => {
-                if !specials.iter().any(|(k, _)| *k == kind) {
-                    specials.push((kind, *point));
-                }
-            }
+impl Summary {
+    /// The summary of a span of one point.
+    pub fn of(point: Point) -> Summary {
+        let number = matches!(point.value, Value::Number(_)).then_some(point);
+        let mut specials = [None; 4];
+        if let Value::Special(kind) = point.value {
+            specials[slot(kind)] = Some(point);
+        }
+        Summary {
+            first: point,
+            last: point,
+            min: number,
+            max: number,
+            specials,
+            count: 1,
         }
     }
-    let mut kept: Vec<Point> = specials.into_iter().map(|(_, p)| p).collect();
-    kept.extend(min);
-    if max.map(|p| p.t) != min.map(|p| p.t) {
-        kept.extend(max);
+
+    /// Takes in the summary of the span right after this one.
+    pub fn merge(&mut self, later: &Summary) {
+        self.last = later.last;
+        // Ties keep the earlier point, as a scan of the raw points would.
+        self.min = pick(self.min, later.min, |later, earlier| later < earlier);
+        self.max = pick(self.max, later.max, |later, earlier| later > earlier);
+        for (own, theirs) in self.specials.iter_mut().zip(later.specials) {
+            *own = own.or(theirs);
+        }
+        self.count += later.count;
     }
-    kept.sort_by_key(|p| p.t);
-    out.extend(kept);
+
+    /// The distinct points the summary keeps, in time order: at most four, and one a
+    /// special kind more.
+    pub fn points(&self) -> Vec<Point> {
+        let mut points: Vec<Point> = [Some(self.first), self.min, self.max, Some(self.last)]
+            .into_iter()
+            .chain(self.specials)
+            .flatten()
+            .collect();
+        points.sort_by_key(|p| p.t);
+        points.dedup_by_key(|p| p.t);
+        points
+    }
+}
+
+fn slot(kind: Special) -> usize {
+    Special::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .expect("every special value is in ALL")
+}
+
+fn pick(
+    earlier: Option<Point>,
+    later: Option<Point>,
+    replaces: impl Fn(f64, f64) -> bool,
+) -> Option<Point> {
+    match (earlier, later) {
+        (Some(e), Some(l)) if replaces(number(l), number(e)) => Some(l),
+        (Some(e), _) => Some(e),
+        (None, l) => l,
+    }
 }
 
 fn number(point: Point) -> f64 {
@@ -74,6 +101,40 @@ fn number(point: Point) -> f64 {
         Value::Number(n) => n,
         Value::Special(_) => unreachable!("only numeric points are compared"),
     }
+}
+
+/// The bucket of `t` among `buckets` equal buckets of `[from, to)`.
+pub fn bucket_of(t: Millis, from: Millis, to: Millis, buckets: usize) -> usize {
+    // In i128: a range may span the whole of i64, whose width does not fit in one.
+    let span = i128::from(to.0) - i128::from(from.0);
+    let offset = (i128::from(t.0) - i128::from(from.0)).clamp(0, span - 1);
+    (offset * buckets as i128 / span) as usize
+}
+
+/// Reduces `points` (sorted by time, within `[from, to)`) to each bucket's
+/// [`Summary::points`]. A series already no longer than four points a bucket is
+/// returned as it is.
+pub fn m4(points: &[Point], from: Millis, to: Millis, buckets: usize) -> Vec<Point> {
+    if buckets == 0 || points.len() <= 4 * buckets || to <= from {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(4 * buckets);
+    let mut current: Option<(usize, Summary)> = None;
+    for point in points {
+        let bucket = bucket_of(point.t, from, to, buckets);
+        match &mut current {
+            Some((b, summary)) if *b == bucket => summary.merge(&Summary::of(*point)),
+            _ => {
+                if let Some((_, summary)) = current.replace((bucket, Summary::of(*point))) {
+                    out.extend(summary.points());
+                }
+            }
+        }
+    }
+    if let Some((_, summary)) = current {
+        out.extend(summary.points());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -94,8 +155,8 @@ mod tests {
 
     #[test]
     fn short_series_is_returned_raw() {
-        let points = series(&[1.0, 2.0, 3.0]);
-        assert_eq!(min_max(&points, Millis(0), Millis(3000), 2), points);
+        let points = series(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(m4(&points, Millis(0), Millis(5000), 2), points);
     }
 
     #[test]
@@ -103,42 +164,118 @@ mod tests {
         let mut values = vec![1.0; 10_000];
         values[7_777] = 99.0;
         let points = series(&values);
-        let out = min_max(&points, Millis(0), Millis(10_000_000), 10);
-        assert!(out.len() <= 20);
+        let out = m4(&points, Millis(0), Millis(10_000_000), 10);
+        assert!(out.len() <= 40);
         assert!(out.iter().any(|p| p.value == Value::Number(99.0)));
     }
 
     #[test]
     fn the_widest_possible_range_does_not_overflow() {
         let points = series(&vec![1.0; 100]);
-        let out = min_max(&points, Millis(i64::MIN), Millis(i64::MAX), 3);
-        assert!(!out.is_empty() && out.len() <= 6);
+        let out = m4(&points, Millis(i64::MIN), Millis(i64::MAX), 3);
+        assert!(!out.is_empty() && out.len() <= 12);
     }
 
     #[test]
     fn special_values_are_kept_in_downsampled_output() {
         let mut points = series(&vec![1.0; 1000]);
         points[500].value = Value::Special(Special::Burnout);
-        let out = min_max(&points, Millis(0), Millis(1_000_000), 5);
+        let out = m4(&points, Millis(0), Millis(1_000_000), 5);
         assert!(out.contains(&points[500]));
+    }
+
+    #[test]
+    fn each_bucket_keeps_its_first_last_least_and_greatest() {
+        let points = series(&[5.0, 9.0, 1.0, 9.0, 1.0, 4.0, 7.0, 7.0, 2.0, 3.0]);
+        // Two buckets of five points: [5, 9, 1, 9, 1] and [4, 7, 7, 2, 3].
+        let kept: Vec<i64> = m4(&points, Millis(0), Millis(10_000), 2)
+            .iter()
+            .map(|p| p.t.0 / 1000)
+            .collect();
+        assert_eq!(kept, [0, 1, 2, 4, 5, 6, 8, 9]);
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            4 => (-5i32..5).prop_map(|n| Value::Number(f64::from(n))),
+            1 => Just(Value::Number(-0.0)),
+            1 => proptest::sample::select(Special::ALL.to_vec()).prop_map(Value::Special),
+        ]
+    }
+
+    fn points() -> impl Strategy<Value = Vec<Point>> {
+        proptest::collection::btree_map(-10_000i64..10_000, value(), 1..300).prop_map(|map| {
+            map.into_iter()
+                .map(|(t, value)| Point {
+                    t: Millis(t),
+                    value,
+                })
+                .collect()
+        })
+    }
+
+    fn summary(points: &[Point]) -> Summary {
+        let mut summary = Summary::of(points[0]);
+        for point in &points[1..] {
+            summary.merge(&Summary::of(*point));
+        }
+        summary
     }
 
     proptest! {
         #[test]
-        fn output_is_a_sorted_subset_keeping_global_extremes(
-            values in prop::collection::vec(-1e6f64..1e6, 1..2000),
-            buckets in 1usize..50,
+        fn a_summary_of_parts_merged_is_the_summary_of_the_whole(
+            points in points(),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
         ) {
-            let points = series(&values);
-            let to = Millis(values.len() as i64 * 1000);
-            let out = min_max(&points, Millis(0), to, buckets);
-            prop_assert!(out.len() <= 2 * buckets);
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| 1 + c.index(points.len())).collect();
+            cuts.push(points.len());
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut start = 0;
+            let mut merged: Option<Summary> = None;
+            for end in cuts.into_iter().filter(|end| *end <= points.len()) {
+                if end > start {
+                    let part = summary(&points[start..end]);
+                    match &mut merged {
+                        Some(m) => m.merge(&part),
+                        None => merged = Some(part),
+                    }
+                    start = end;
+                }
+            }
+            prop_assert_eq!(merged.unwrap(), summary(&points));
+        }
+
+        #[test]
+        fn the_line_through_what_is_kept_has_each_buckets_extremes_and_ends(
+            points in points(),
+            buckets in 1usize..40,
+        ) {
+            let (from, to) = (Millis(-10_000), Millis(10_000));
+            let out = m4(&points, from, to, buckets);
             prop_assert!(out.windows(2).all(|w| w[0].t < w[1].t));
             prop_assert!(out.iter().all(|p| points.contains(p)));
-            let global_max = values.iter().cloned().fold(f64::MIN, f64::max);
-            let global_min = values.iter().cloned().fold(f64::MAX, f64::min);
-            prop_assert!(out.iter().any(|p| p.value == Value::Number(global_max)));
-            prop_assert!(out.iter().any(|p| p.value == Value::Number(global_min)));
+            for bucket in 0..buckets {
+                let raw: Vec<Point> = points
+                    .iter()
+                    .filter(|p| bucket_of(p.t, from, to, buckets) == bucket)
+                    .copied()
+                    .collect();
+                let kept: Vec<Point> = out
+                    .iter()
+                    .filter(|p| bucket_of(p.t, from, to, buckets) == bucket)
+                    .copied()
+                    .collect();
+                if raw.is_empty() {
+                    prop_assert!(kept.is_empty());
+                    continue;
+                }
+                // What is kept of a bucket summarises to the raw bucket's summary but
+                // for the count: the same first, last, extremes and specials.
+                let (whole, shown) = (summary(&raw), summary(&kept));
+                prop_assert_eq!(Summary { count: 0, ..whole }, Summary { count: 0, ..shown });
+            }
         }
     }
 }

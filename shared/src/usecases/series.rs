@@ -1,6 +1,6 @@
 //! Series of up to [`MAX_CHANNELS`] channels of a measurement group, measured or
-//! calculated, over a time range: raw when short, else downsampled to the minimum and
-//! maximum per bucket so that peaks survive. How much one request may read is
+//! calculated, over a time range: raw when short, else downsampled to the first, last,
+//! least and greatest point per bucket (M4) so that peaks survive. How much one request may read is
 //! [`ReadLimits`]; a request that would read more is refused with what to narrow.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::domain::channel::SeriesRef;
 use crate::domain::codec::{decode_values, ChannelIndex};
-use crate::domain::downsample::{min_max, Point};
+use crate::domain::downsample::{m4, Point};
 use crate::domain::ids::{AccountId, GroupId};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Group, InstrumentKey};
@@ -156,7 +156,7 @@ pub async fn series(
         .iter()
         .zip(read.points)
         .map(|(channel, points)| {
-            let reduced = min_max(&points, query.from, query.to, query.buckets);
+            let reduced = m4(&points, query.from, query.to, query.buckets);
             ChannelSeries {
                 channel: channel.to_string(),
                 downsampled: reduced.len() != points.len(),

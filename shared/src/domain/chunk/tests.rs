@@ -30,7 +30,7 @@ fn records() -> impl Strategy<Value = Vec<ChunkRecord>> {
             .collect()),
     ];
     times.prop_flat_map(|times| {
-        let rows = times
+        times
             .into_iter()
             .map(|t| {
                 proptest::collection::btree_map(
@@ -43,8 +43,7 @@ fn records() -> impl Strategy<Value = Vec<ChunkRecord>> {
                     values: values.into_iter().collect(),
                 })
             })
-            .collect::<Vec<_>>();
-        rows
+            .collect::<Vec<_>>()
     })
 }
 
