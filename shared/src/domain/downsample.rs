@@ -6,7 +6,7 @@
 //!
 //! What a bucket keeps is a [`Summary`], and the summary of a span is the merge of its
 //! parts' summaries: so a bucket can be made of stored summaries of the hours or days
-//! it covers and show exactly what the raw points would.
+//! it covers and show exactly what the raw points would ([`m4_of_spans`]).
 
 use super::record::{Millis, Special, Value};
 
@@ -118,14 +118,27 @@ pub fn m4(points: &[Point], from: Millis, to: Millis, buckets: usize) -> Vec<Poi
     if buckets == 0 || points.len() <= 4 * buckets || to <= from {
         return points.to_vec();
     }
+    m4_of_spans(points.iter().map(|p| Summary::of(*p)), from, to, buckets)
+}
+
+/// Each bucket's [`Summary::points`], from the summaries of consecutive spans of a series
+/// (in time order, each within one bucket): the points of one another, or the stored
+/// summaries of the hours and days a bucket covers — the same points either way.
+pub fn m4_of_spans(
+    spans: impl IntoIterator<Item = Summary>,
+    from: Millis,
+    to: Millis,
+    buckets: usize,
+) -> Vec<Point> {
     let mut out = Vec::with_capacity(4 * buckets);
     let mut current: Option<(usize, Summary)> = None;
-    for point in points {
-        let bucket = bucket_of(point.t, from, to, buckets);
+    for span in spans {
+        let bucket = bucket_of(span.first.t, from, to, buckets);
+        debug_assert_eq!(bucket, bucket_of(span.last.t, from, to, buckets));
         match &mut current {
-            Some((b, summary)) if *b == bucket => summary.merge(&Summary::of(*point)),
+            Some((b, summary)) if *b == bucket => summary.merge(&span),
             _ => {
-                if let Some((_, summary)) = current.replace((bucket, Summary::of(*point))) {
+                if let Some((_, summary)) = current.replace((bucket, span)) {
                     out.extend(summary.points());
                 }
             }
@@ -245,6 +258,32 @@ mod tests {
                 }
             }
             prop_assert_eq!(merged.unwrap(), summary(&points));
+        }
+
+        #[test]
+        fn spans_summarised_within_their_buckets_give_what_the_points_give(
+            points in points(),
+            buckets in 1usize..40,
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..20),
+        ) {
+            let (from, to) = (Millis(-10_000), Millis(10_000));
+            // Spans end where a bucket does and at random points within buckets.
+            let mut ends: Vec<usize> = cuts.iter().map(|c| 1 + c.index(points.len())).collect();
+            ends.extend((1..points.len()).filter(|&i| {
+                bucket_of(points[i].t, from, to, buckets)
+                    != bucket_of(points[i - 1].t, from, to, buckets)
+            }));
+            ends.push(points.len());
+            ends.sort_unstable();
+            ends.dedup();
+            let mut start = 0;
+            let mut spans = Vec::new();
+            for end in ends {
+                spans.push(summary(&points[start..end]));
+                start = end;
+            }
+            let by_points = m4_of_spans(points.iter().map(|p| Summary::of(*p)), from, to, buckets);
+            prop_assert_eq!(m4_of_spans(spans, from, to, buckets), by_points);
         }
 
         #[test]

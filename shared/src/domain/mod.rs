@@ -28,6 +28,7 @@ pub mod presence;
 pub mod protocol;
 pub mod record;
 pub mod registry;
+pub mod rollup;
 pub mod schedule;
 pub mod sealed;
 pub mod settings;
