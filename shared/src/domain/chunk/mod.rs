@@ -39,6 +39,20 @@ pub struct ChunkRecord {
     pub values: Vec<(ChannelIndex, Value)>,
 }
 
+impl ChunkRecord {
+    /// The same time and channels, and values equal bit for bit (so a `-0.0` is not
+    /// taken for a `0.0`).
+    pub fn same_bits(&self, other: &ChunkRecord) -> bool {
+        self.t == other.t
+            && self.values.len() == other.values.len()
+            && self
+                .values
+                .iter()
+                .zip(&other.values)
+                .all(|((ia, va), (ib, vb))| ia == ib && va.same_bits(vb))
+    }
+}
+
 /// Compresses `records`, which are in strictly increasing time, each with its values
 /// sorted by channel index without repeats (the callers' invariant, asserted in debug
 /// builds).
