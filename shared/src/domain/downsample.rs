@@ -122,14 +122,19 @@ pub fn m4(points: &[Point], from: Millis, to: Millis, buckets: usize) -> Vec<Poi
 }
 
 /// Each bucket's [`Summary::points`], from the summaries of consecutive spans of a series
-/// (in time order, each within one bucket): the points of one another, or the stored
-/// summaries of the hours and days a bucket covers — the same points either way.
+/// (in time order, each within one bucket): the points one by one, or the stored
+/// summaries of the hours and days a bucket covers — the same points either way. A span
+/// across a bucket's edge is the caller's error (asserted in debug builds): it must be
+/// read finer, as a stored hour cut by an edge is read from its records.
 pub fn m4_of_spans(
     spans: impl IntoIterator<Item = Summary>,
     from: Millis,
     to: Millis,
     buckets: usize,
 ) -> Vec<Point> {
+    if buckets == 0 || to <= from {
+        return Vec::new();
+    }
     let mut out = Vec::with_capacity(4 * buckets);
     let mut current: Option<(usize, Summary)> = None;
     for span in spans {
@@ -284,6 +289,51 @@ mod tests {
             }
             let by_points = m4_of_spans(points.iter().map(|p| Summary::of(*p)), from, to, buckets);
             prop_assert_eq!(m4_of_spans(spans, from, to, buckets), by_points);
+        }
+
+        #[test]
+        fn each_bucket_keeps_what_a_plain_scan_finds(
+            points in points(),
+            buckets in 1usize..40,
+        ) {
+            let (from, to) = (Millis(-10_000), Millis(10_000));
+            let out = m4_of_spans(points.iter().map(|p| Summary::of(*p)), from, to, buckets);
+            let mut expected = Vec::new();
+            for bucket in 0..buckets {
+                let raw: Vec<Point> = points
+                    .iter()
+                    .filter(|p| bucket_of(p.t, from, to, buckets) == bucket)
+                    .copied()
+                    .collect();
+                let (Some(first), Some(last)) = (raw.first(), raw.last()) else {
+                    continue;
+                };
+                let mut kept = vec![*first, *last];
+                let numbers = raw.iter().filter_map(|p| match p.value {
+                    Value::Number(n) => Some((n, *p)),
+                    Value::Special(_) => None,
+                });
+                // The earliest of the least and of the greatest: strict comparisons.
+                let mut least: Option<(f64, Point)> = None;
+                let mut greatest: Option<(f64, Point)> = None;
+                for (n, p) in numbers {
+                    if least.is_none_or(|(m, _)| n < m) {
+                        least = Some((n, p));
+                    }
+                    if greatest.is_none_or(|(m, _)| n > m) {
+                        greatest = Some((n, p));
+                    }
+                }
+                kept.extend(least.map(|(_, p)| p));
+                kept.extend(greatest.map(|(_, p)| p));
+                for kind in Special::ALL {
+                    kept.extend(raw.iter().find(|p| p.value == Value::Special(kind)));
+                }
+                kept.sort_by_key(|p| p.t);
+                kept.dedup_by_key(|p| p.t);
+                expected.extend(kept);
+            }
+            prop_assert_eq!(out, expected);
         }
 
         #[test]

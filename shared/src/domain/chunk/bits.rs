@@ -4,8 +4,8 @@
 use crate::domain::codec::CodecError;
 
 /// Payload bits of each class of the prefix code. Class `k` is written as `k` one-bits,
-/// a zero-bit (except after the last class's ones) and then the payload: `0` takes one
-/// bit, below 16 six, below 128 ten, and so on up to any `u64` in 71.
+/// a zero-bit and then the payload: `0` takes one bit, below 16 six, below 128 ten, and
+/// so on up to any `u64` in 71. Seven one-bits with no zero are the escape.
 const CLASS_BITS: [u32; 7] = [0, 4, 7, 10, 16, 32, 64];
 /// A code of [`CLASS_BITS`]`.len()` one-bits: no number, an escape to something else.
 pub(super) const ESCAPE_CLASS: u32 = CLASS_BITS.len() as u32;

@@ -9,7 +9,8 @@
 //!   its decimal readings as whole numbers at the column's finest decimal exponent, each
 //!   the difference from the one before (1 to 14 bits for readings like `23.41`
 //!   drifting by a few hundredths); a number that is no decimal of at most nine places
-//!   (`-0.0`, `0.1 + 0.2`) takes its eight bytes, a special value three bits.
+//!   (`-0.0`, `0.1 + 0.2`) takes an escape and its 64 bits (74 in all), a special value
+//!   an escape and three bits (10 in all).
 //!
 //! A chunk starts with a format byte, as a record's blob does.
 
@@ -54,10 +55,18 @@ impl ChunkRecord {
 }
 
 /// Compresses `records`, which are in strictly increasing time, each with its values
-/// sorted by channel index without repeats (the callers' invariant, asserted in debug
-/// builds).
+/// sorted by channel index without repeats and its numbers finite (the callers'
+/// invariant, as decoded records give it; asserted in debug builds: a record out of it
+/// would lose a value or make a chunk that does not read back).
 pub fn encode_chunk(records: &[ChunkRecord]) -> Vec<u8> {
     debug_assert!(records.windows(2).all(|w| w[0].t < w[1].t));
+    debug_assert!(records
+        .iter()
+        .all(|r| r.values.windows(2).all(|w| w[0].0 < w[1].0)));
+    debug_assert!(records.iter().all(|r| r
+        .values
+        .iter()
+        .all(|(_, v)| !matches!(v, Value::Number(n) if !n.is_finite()))));
     let mut out = BitWriter::default();
     out.bits(u64::from(CHUNK_FORMAT), 8);
     out.number(records.len() as u64);
