@@ -11,6 +11,12 @@ async fn dynamodb_records_keep_the_record_store_contract() {
     fieldcloud::contract::record_store(&app.cloud.records, "dynamodb").await;
 }
 
+#[tokio::test]
+async fn dynamodb_chunks_keep_the_chunk_store_contract() {
+    let app = spawn(Plan::Free).await;
+    fieldcloud::contract::chunk_store(&app.cloud.records, "dynamodb").await;
+}
+
 /// One test per contract on the registry table: `contract` names the function.
 macro_rules! store_contract {
     ($($test:ident: $contract:ident),* $(,)?) => {$(

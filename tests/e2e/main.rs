@@ -10,6 +10,7 @@ mod alarms;
 mod app_status;
 mod backtest;
 mod calculated;
+mod compaction;
 mod contracts;
 mod data_jobs;
 mod expiry;

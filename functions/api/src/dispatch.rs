@@ -9,7 +9,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::Group;
 use fieldcloud::domain::token::Principal;
 use fieldcloud::ports::{
-    Bucket, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
+    Bucket, ChunkStore, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
 };
 
 use crate::audit::audit_query;
@@ -86,7 +86,7 @@ impl<R, S, Q, M, T, B> Call<'_, R, S, Q, M, T, B> {
 
 pub async fn public<
     R: Store,
-    S: RecordStore,
+    S: RecordStore + ChunkStore,
     Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
@@ -135,7 +135,7 @@ pub async fn public<
 
 pub async fn account<
     R: Store,
-    S: RecordStore,
+    S: RecordStore + ChunkStore,
     Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
@@ -270,7 +270,7 @@ pub async fn account<
 
 pub async fn group<
     R: Store,
-    S: RecordStore,
+    S: RecordStore + ChunkStore,
     Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,

@@ -25,7 +25,7 @@ use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::token::TokenKey;
 use fieldcloud::ports::{
-    Bucket, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
+    Bucket, ChunkStore, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
 };
 use fieldcloud::usecases;
 
@@ -90,7 +90,7 @@ impl DeployedApi {
 /// Handles one request at `now`; every outcome, errors included, is a response.
 pub async fn handle<
     R: Store,
-    S: RecordStore,
+    S: RecordStore + ChunkStore,
     Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,
@@ -110,7 +110,7 @@ pub async fn handle<
 /// audits what an admin changed.
 async fn route<
     R: Store,
-    S: RecordStore,
+    S: RecordStore + ChunkStore,
     Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,

@@ -11,8 +11,8 @@ use fieldcloud::domain::files::{file_of_key, parse_s3_event};
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::RegistrationId;
 use fieldcloud::ports::{
-    Accounts, Apps, Bucket, CalculatedChannels, DataJobs, DataUsage, FileAlarms, Files, Inbox,
-    Instruments, NotifyQueue, RecordStore, StoreError,
+    Accounts, Apps, Bucket, CalculatedChannels, ChunkStore, DataJobs, DataUsage, FileAlarms, Files,
+    Inbox, Instruments, NotifyQueue, RecordStore, StoreError,
 };
 use fieldcloud::usecases::data_jobs::{carry_out, Clock};
 use fieldcloud::usecases::file_alarms::on_indexed;
@@ -79,7 +79,7 @@ pub async fn handle_message(
           + Inbox
           + DataJobs
           + DataUsage),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     bucket: &impl Bucket,
     notify_queue: &impl NotifyQueue,
     clock: &Clock,

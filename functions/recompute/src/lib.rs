@@ -3,7 +3,9 @@
 //! Lambda.
 
 use fieldcloud::domain::calculated::RecomputeJob;
-use fieldcloud::ports::{CalculatedChannels, Instruments, JobQueue, RecordStore, StoreError};
+use fieldcloud::ports::{
+    CalculatedChannels, ChunkStore, Instruments, JobQueue, RecordStore, StoreError,
+};
 use fieldcloud::usecases::recompute::{step, PAGE_RECORDS};
 
 /// A failure a retry can fix (the message is redelivered).
@@ -30,7 +32,7 @@ impl From<RecomputeError> for lambda_runtime::Diagnostic {
 pub async fn handle_message(
     body: &str,
     store: &(impl Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     queue: &impl JobQueue,
 ) -> Result<(), RecomputeError> {
     match serde_json::from_str::<RecomputeJob>(body) {

@@ -18,7 +18,7 @@ use fieldcloud::domain::record::Millis;
 
 use crate::ApiClock;
 use fieldcloud::ports::{
-    Bucket, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
+    Bucket, ChunkStore, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
 };
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
@@ -30,7 +30,7 @@ pub async fn serve<R, S, Q, M, T, B>(
     clock: ApiClock,
 ) where
     R: Store + 'static,
-    S: RecordStore + 'static,
+    S: RecordStore + ChunkStore + 'static,
     Q: JobQueue + NotifyQueue + DataJobQueue + 'static,
     M: Mailer + 'static,
     T: Things + 'static,
@@ -62,7 +62,7 @@ pub async fn serve<R, S, Q, M, T, B>(
 
 async fn respond<
     R: Store,
-    S: RecordStore,
+    S: RecordStore + ChunkStore,
     Q: JobQueue + NotifyQueue + DataJobQueue,
     M: Mailer,
     T: Things,

@@ -3,6 +3,7 @@
 //! adapters in the end-to-end tests against the emulator, so both keep the same rules.
 //!
 //! One function per port, or per few ports whose rules meet: [`record_store`];
+//! [`chunk_store`] (a chunk replaced only over the version it replaces);
 //! [`accounts`]; [`groups`] (a group with apps stays); [`apps`] (with a group's
 //! members); [`instruments`]; [`license_reminders`] (claims and a day's progress); [`quota_sweep`] (the list of every account, standings, lapses, notices, a day's progress); [`calculated_channels`]; [`alarms`] (a group with alarms stays); [`file_alarms`] (likewise); [`alarm_states`]; [`data_jobs`]; [`data_usage`] (each stream position counted once); [`inbox`] (with
 //! each user's read marks); [`notify`] (destinations and delivery marks); [`users`] (the last admin,
@@ -24,6 +25,7 @@ mod app_statuses;
 mod apps;
 mod audit;
 mod calculated;
+mod chunks;
 mod data_jobs;
 mod data_usage;
 mod file_alarms;
@@ -51,6 +53,7 @@ pub use app_statuses::app_statuses;
 pub use apps::apps;
 pub use audit::audit_log;
 pub use calculated::calculated_channels;
+pub use chunks::chunk_store;
 pub use data_jobs::data_jobs;
 pub use data_usage::data_usage;
 pub use file_alarms::file_alarms;

@@ -16,7 +16,8 @@ pub struct Millis(pub i64);
 impl Millis {
     pub const SECOND: i64 = 1_000;
     pub const MINUTE: i64 = 60 * Self::SECOND;
-    pub const DAY: i64 = 24 * 60 * Self::MINUTE;
+    pub const HOUR: i64 = 60 * Self::MINUTE;
+    pub const DAY: i64 = 24 * Self::HOUR;
 
     pub fn plus(self, millis: i64) -> Millis {
         Millis(self.0.saturating_add(millis))

@@ -6,7 +6,8 @@
 //!   holds), one file per port as in `adapters::dynamodb`, the struct and its state in
 //!   `store.rs`. Limits are counted as DynamoDB counts them, on the account, group or
 //!   app, and each method is one atomic step under one lock.
-//! - [`MemoryRecords`]: the records table ([`crate::ports::RecordStore`]).
+//! - [`MemoryRecords`]: the records table ([`crate::ports::RecordStore`], and the
+//!   compacted history it holds, [`crate::ports::ChunkStore`]).
 //! - [`MemoryJobQueue`], [`MemoryNotifyQueue`], [`MemoryMailer`], [`MemoryWebhooks`],
 //!   [`MemoryThings`]: the outside world, recorded
 //!   for a test to look at.
@@ -18,6 +19,7 @@
 //! remain (DynamoDB may also hand one out when a page ends exactly at the last entry,
 //! which then leads to an empty page).
 
+mod chunks;
 mod records;
 mod store;
 

@@ -7,12 +7,16 @@ use async_trait::async_trait;
 
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::ports::{DeletedRecords, NewlyStored, RecordStore, StoreError, StoredRecord};
+use crate::ports::{
+    DeletedRecords, NewlyStored, RecordStore, StoreError, StoredChunk, StoredRecord,
+};
 
 /// Records by (instrument, time), as the records table keys them.
 #[derive(Default)]
 pub struct MemoryRecords {
     items: Mutex<BTreeMap<(InstrumentKey, Millis), Vec<u8>>>,
+    /// Chunks by (key, hour), as the records table keys them under their own key.
+    pub(super) chunks: Mutex<BTreeMap<(InstrumentKey, Millis), StoredChunk>>,
 }
 
 impl MemoryRecords {

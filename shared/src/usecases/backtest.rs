@@ -20,7 +20,9 @@ use crate::domain::record::{Millis, Value};
 use crate::domain::registry::Group;
 use crate::domain::settings::TimeZone;
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Apps, CalculatedChannels, Groups, Instruments, RecordStore};
+use crate::ports::{
+    Accounts, Apps, CalculatedChannels, ChunkStore, Groups, Instruments, RecordStore,
+};
 
 use super::alarms::check_rule;
 use super::series::{read_points, ReadLimits};
@@ -97,7 +99,7 @@ impl BacktestEvent {
 /// Runs `request`'s rule over the stored records of `group` in its range.
 pub async fn run(
     store: &(impl Accounts + Groups + Apps + Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     request: &BacktestRequest,

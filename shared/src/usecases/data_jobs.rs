@@ -20,8 +20,8 @@ use crate::domain::record::Millis;
 use crate::domain::registry::Group;
 use crate::domain::token::Principal;
 use crate::ports::{
-    Accounts, Apps, Bucket, CalculatedChannels, DataJobQueue, DataJobs, Files, GroupKey,
-    Instruments, RecordStore, SignedRequest, StoreError,
+    Accounts, Apps, Bucket, CalculatedChannels, ChunkStore, DataJobQueue, DataJobs, Files,
+    GroupKey, Instruments, RecordStore, SignedRequest, StoreError,
 };
 
 /// A finished export's link is valid this long; reading the job again signs a new one.
@@ -250,7 +250,7 @@ fn compact_time(t: Millis) -> String {
 /// ends the job as failed, rather than leave it running for ever.
 pub async fn carry_out(
     store: &(impl Accounts + Apps + Instruments + CalculatedChannels + Files + DataJobs),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     bucket: &impl Bucket,
     (message, attempt): (&JobMessage, u32),
     new_instance: &NewInstance,

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::data_jobs::{save_state, Clock};
 use super::series::locate;
-use super::Refused;
+use super::{history, Refused};
 use crate::domain::codec::{decode_values, ChannelIndex};
 use crate::domain::data_job::{
     export_key, export_percent, DataJob, ExportSpec, JobOutcome, JobState, MAX_EXPORT_RECORDS,
@@ -19,7 +19,7 @@ use crate::domain::files::PART_BYTES;
 use crate::domain::record::Value;
 use crate::domain::registry::InstrumentKey;
 use crate::ports::{
-    Apps, Bucket, CalculatedChannels, DataJobs, Instruments, RecordStore, StoreError,
+    Apps, Bucket, CalculatedChannels, ChunkStore, DataJobs, Instruments, RecordStore, StoreError,
 };
 
 /// Records read per request: about 300 KB of a 32-channel instrument.
@@ -91,7 +91,7 @@ struct Source {
 /// records, a file the ZIP cannot hold — fails it.
 pub async fn run_export(
     store: &(impl Apps + Instruments + CalculatedChannels + DataJobs),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     bucket: &impl Bucket,
     job: &DataJob,
     spec: &ExportSpec,
@@ -188,7 +188,7 @@ async fn sources(
 /// it could not.
 async fn write<B: Bucket>(
     store: &impl DataJobs,
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     upload: &mut Upload<'_, B>,
     job: &DataJob,
     spec: &ExportSpec,
@@ -206,9 +206,8 @@ async fn write<B: Bucket>(
         }
         let mut from = spec.from;
         loop {
-            let page = record_store
-                .range(&source.key, from, spec.to, PAGE_RECORDS)
-                .await?;
+            let page =
+                history::range(record_store, &source.key, from, spec.to, PAGE_RECORDS).await?;
             records_read += page.len() as u64;
             if records_read > MAX_EXPORT_RECORDS {
                 return Ok(Err(format!(

@@ -10,9 +10,12 @@
 use serde::Serialize;
 
 use super::calculation::{compute_and_store, SourceValues};
+use super::history;
 use crate::domain::calculated::{Backfill, RecomputeJob};
 use crate::domain::record::Millis;
-use crate::ports::{CalculatedChannels, Instruments, JobQueue, RecordStore, StoreError};
+use crate::ports::{
+    CalculatedChannels, ChunkStore, Instruments, JobQueue, RecordStore, StoreError,
+};
 
 /// Source records per step: bounds the time and memory of one invocation.
 pub const PAGE_RECORDS: usize = 500;
@@ -32,7 +35,7 @@ pub struct StepReport {
 pub async fn step(
     job: &RecomputeJob,
     store: &(impl Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     queue: &impl JobQueue,
     page: usize,
 ) -> Result<StepReport, StoreError> {
@@ -61,9 +64,14 @@ pub async fn step(
         .filter(|instrument| channel.computes_from(instrument));
     let records = match driver {
         Some(instrument) => {
-            let records = record_store
-                .range(&instrument.key(), job.from, Millis(i64::MAX), page)
-                .await?;
+            let records = history::range(
+                record_store,
+                &instrument.key(),
+                job.from,
+                Millis(i64::MAX),
+                page,
+            )
+            .await?;
             Some((instrument, records))
         }
         None => {

@@ -14,9 +14,9 @@ use crate::domain::ids::{AccountId, GroupId};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Group, InstrumentKey};
 use crate::domain::token::Principal;
-use crate::ports::{Apps, CalculatedChannels, Instruments, RecordStore, StoreError};
+use crate::ports::{Apps, CalculatedChannels, ChunkStore, Instruments, RecordStore, StoreError};
 
-use super::Refused;
+use super::{history, Refused};
 
 /// The most channels one request may ask for (SPEC.md 4).
 pub const MAX_CHANNELS: usize = 32;
@@ -135,7 +135,7 @@ pub struct ChannelSeries {
 
 pub async fn series(
     store: &(impl Apps + Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     query: &SeriesQuery,
@@ -192,7 +192,7 @@ pub(crate) struct PointsRead {
 /// refused with what to narrow.
 pub(crate) async fn read_points(
     store: &(impl Apps + Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &GroupId,
     channels: &[SeriesRef],
@@ -216,7 +216,7 @@ pub(crate) async fn read_points(
         // One more than the budget allows tells "over" from "exactly at".
         let budget = records_left.min(values_left / width);
         let limit = limits.per_instrument.min(budget + 1);
-        let records = record_store.range(&key, from, to, limit).await?;
+        let records = history::range(record_store, &key, from, to, limit).await?;
         if records.len() > budget {
             return Err(Refused::TooMuchData(format!(
                 "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",

@@ -38,6 +38,11 @@
 //! - its stream (`NEW_AND_OLD_IMAGES`) to the usage function, which sizes each item
 //!   before and after (`stream.rs`): the measurement data in the storage used.
 //!
+//! **Chunks** (`i` = a record key and `#hour`, `t` the hour's start): one item per
+//! compacted hour (`chunks.rs`), `n` its records, `c` the chunk. PutItem conditional on
+//! the `n` read (or `attribute_not_exists(i)`); Query on `i` with `t` between the range's
+//! hours, consistently.
+//!
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.
 //!
@@ -62,6 +67,7 @@
 //! (`crate::contract`), run on both: in a unit test there and in
 //! `tests/e2e/contracts.rs`.
 
+mod chunks;
 mod item_size;
 mod keys;
 mod records;

@@ -29,8 +29,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(25);
 /// The records table on DynamoDB.
 #[derive(Clone)]
 pub struct DynamoRecords {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
 impl DynamoRecords {

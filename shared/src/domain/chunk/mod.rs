@@ -15,10 +15,12 @@
 //! A chunk starts with a format byte, as a record's blob does.
 
 mod bits;
+mod merge;
 #[cfg(test)]
 mod tests;
 
 use bits::{BitReader, BitWriter};
+pub use merge::merge_preferring;
 
 use super::codec::{
     as_decimal, special_code, unzigzag, zigzag, ChannelIndex, CodecError, MAX_EXACT_MANTISSA, POW10,
