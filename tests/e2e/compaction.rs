@@ -1,21 +1,24 @@
-//! Compacted history on the real tables: an hour and more of records sent over MQTT,
-//! compacted into chunks and their records deleted (as their expiry will), reads back
-//! through the API exactly as before — raw and downsampled series alike.
+//! Compacted history on the real tables: an hour and more of records sent over MQTT into
+//! hours already closed is compacted by the usage function from the records table's
+//! stream, its policy enforced; the whole stream handed over again compacts nothing
+//! twice; and with the records deleted (as their expiry will), the series reads back
+//! through the API exactly as before — raw and downsampled alike.
 
 use fieldcloud::domain::ids::{AppId, InstrumentSerial};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::{ChunkStore, Instruments, RecordStore};
-use fieldcloud::usecases::compaction::{compact_hour, Compacted};
+use fieldcloud::ports::{ChunkStore, DataUsage, Instruments, RecordStore};
 use serde_json::json;
 
 use crate::helpers::{batch, record, spawn};
+use crate::notify::until;
 
 #[tokio::test]
-async fn compacted_hours_read_back_through_the_api_as_their_records_did() {
+async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_records_did() {
     let app = spawn(Plan::Standard).await;
-    // Every 30 s for an hour and a half: two or three UTC hours, a special value, a
-    // channel in some records only.
+    // Every 30 s for an hour and a half, ending two hours ago (so each of its two or
+    // three UTC hours has closed): a special value, a channel in some records only.
+    let (first, last) = (-9_000, -3_600);
     let records: Vec<_> = (0..180)
         .map(|i| {
             let mut values = json!({ "CH1": 20.0 + (i % 17) as f64 / 100.0, "CH2": -(i as f64) });
@@ -25,7 +28,7 @@ async fn compacted_hours_read_back_through_the_api_as_their_records_did() {
             if i == 77 {
                 values["CH1"] = json!("BURNOUT");
             }
-            record("LR-1", app.at(i * 30 - 5_400), values)
+            record("LR-1", app.at(first + i * 30), values)
         })
         .collect();
     for chunk in records.chunks(60) {
@@ -37,8 +40,8 @@ async fn compacted_hours_read_back_through_the_api_as_their_records_did() {
     let series = |buckets: usize| {
         let path = format!(
             "/v1/groups/plant/series?channel=gw-a/LR-1/CH1&channel=gw-a/LR-1/CH2&channel=gw-a/LR-1/CH3&from={}&to={}&buckets={buckets}",
-            app.at(-5_400),
-            app.at(0)
+            app.at(first),
+            app.at(last)
         );
         let app = &app;
         async move {
@@ -63,39 +66,39 @@ async fn compacted_hours_read_back_through_the_api_as_their_records_did() {
         .unwrap()
         .expect("registered by ingest");
     let key = instrument.key();
-    let later = Millis(app.at(0) + 3 * Millis::HOUR);
-    // Each UTC hour the records fall in, from the start of the first.
-    let mut hour = Millis(app.at(-5_400).div_euclid(Millis::HOUR) * Millis::HOUR);
-    let mut stored = 0;
-    while hour.0 < app.at(0) {
-        let compacted = compact_hour(&app.cloud.records, &key, hour, later)
+    let chunked_records = || async {
+        let chunks = app
+            .cloud
+            .records
+            .chunks(&key, Millis(0), Millis(app.at(0)), usize::MAX)
             .await
             .unwrap();
-        match compacted {
-            Compacted::Stored { records, .. } => stored += records,
-            other => panic!("{other:?}"),
-        }
-        hour = hour.plus(Millis::HOUR);
-    }
-    assert_eq!(stored, 180, "every record is in a chunk");
-    let chunks = app
-        .cloud
-        .records
-        .chunks(&key, Millis(0), later, usize::MAX)
-        .await
-        .unwrap();
-    assert_eq!(
-        chunks.iter().map(|c| c.records as usize).sum::<usize>(),
-        180
-    );
+        chunks.iter().map(|c| c.records as usize).sum::<usize>()
+    };
+    until("the usage function compacted every hour", || async {
+        chunked_records().await == 180
+            && app
+                .cloud
+                .store
+                .pending_hours(&app.account)
+                .await
+                .unwrap()
+                .is_empty()
+    })
+    .await;
+
+    let again = app.cloud.redeliver_records_stream().await.unwrap();
+    let stored_again: usize = again.iter().map(|report| report.hours.stored).sum();
+    assert_eq!(stored_again, 0, "a redelivery compacts nothing again");
+    assert_eq!(chunked_records().await, 180);
+
     let deleted = app
         .cloud
         .records
-        .delete_before(&key, later, usize::MAX)
+        .delete_before(&key, Millis(app.at(0)), usize::MAX)
         .await
         .unwrap();
     assert_eq!(deleted.deleted, 180);
-
     assert_eq!(series(5_000).await, raw);
     assert_eq!(series(7).await, downsampled);
 }

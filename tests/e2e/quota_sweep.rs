@@ -53,6 +53,7 @@ async fn create(app: &TestCloud, id: &str, plan: Plan, email: &str, bytes: u64) 
         bytes: i64::try_from(bytes).unwrap(),
         first: StreamPosition::parse("100").unwrap(),
         last: StreamPosition::parse("100").unwrap(),
+        stored_hours: Default::default(),
     };
     store
         .count_data(
@@ -334,6 +335,7 @@ async fn a_trial_loses_its_data_and_files_at_its_end_and_acme_nothing() {
         bytes: 30,
         first: StreamPosition::parse("100").unwrap(),
         last: StreamPosition::parse("100").unwrap(),
+        stored_hours: Default::default(),
     };
     store.count_data(&trial.id, &key, &tally).await.unwrap();
     let files = store_file(&app, "trying").await;

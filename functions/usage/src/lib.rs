@@ -1,17 +1,22 @@
 //! The `usage` Lambda: counts the records table's changes into each account's storage
-//! used. Its event source is the table's stream; a batch that fails (storage
-//! unavailable) is handed over again, which counts nothing twice (see
-//! `fieldcloud::domain::usage`).
+//! used, and compacts the hours of records they stored once those hours close. Its event
+//! source is the table's stream; a batch that fails (storage unavailable) is handed over
+//! again, which counts nothing twice (see `fieldcloud::domain::usage`) and compacts
+//! nothing twice (`fieldcloud::usecases::compact_pending`).
 
 use fieldcloud::adapters::dynamodb::stream::StreamEvent;
-use fieldcloud::ports::{DataUsage, StoreError};
+use fieldcloud::domain::record::Millis;
+use fieldcloud::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
 use fieldcloud::usecases::usage::{count_changes, UsageReport};
 
-/// Counts one batch of the stream. A change that is not one of a records-table item
-/// cannot become one on a retry: it is logged and left out.
+/// Counts one batch of the stream and compacts its keys' hours closed by `now`. A change
+/// that is not one of a records-table item cannot become one on a retry: it is logged
+/// and left out.
 pub async fn handle_batch(
     event: &StreamEvent,
     store: &impl DataUsage,
+    records: &(impl RecordStore + ChunkStore),
+    now: Millis,
 ) -> Result<UsageReport, StoreError> {
     let mut changes = Vec::with_capacity(event.records.len());
     let mut unreadable = 0;
@@ -27,7 +32,7 @@ pub async fn handle_batch(
     }
     let report = UsageReport {
         unreadable,
-        ..count_changes(store, &changes).await?
+        ..count_changes(store, records, &changes, now).await?
     };
     tracing::info!(
         changes = changes.len(),
@@ -36,6 +41,10 @@ pub async fn handle_batch(
         seen_before = report.seen_before,
         ignored = report.ignored,
         unreadable = report.unreadable,
+        hours_compacted = report.hours.stored,
+        hours_up_to_date = report.hours.up_to_date,
+        hours_left_raw = report.hours.left_raw,
+        hours_pending = report.hours.still_pending,
         "counted"
     );
     Ok(report)

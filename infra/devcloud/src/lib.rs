@@ -212,11 +212,12 @@ impl LocalCloud {
             )
         };
         let (recompute_store, recompute_records) = function_tables(&recompute);
-        let (usage_store, _) = function_tables(&function("UsageFunction")?);
+        let clock = ApiClock::default();
         let usage = stream::StreamReader::new(
             &moto.endpoint,
             records_stream,
-            usage_store,
+            function_tables(&function("UsageFunction")?),
+            clock.clone(),
             iam::Policy::of_function("UsageFunction", &names)?,
             denied.clone(),
         );
@@ -259,7 +260,6 @@ impl LocalCloud {
         let mqtt = reachable(mqtt_listen);
         let (outcomes, _) = broadcast::channel(1024);
         let stack = Stack::parse(STACK).map_err(anyhow::Error::msg)?;
-        let clock = ApiClock::default();
         let (presence_store, presence_records) = function_tables(&presence_clients);
         let presence = Arc::new(presence::PresenceFunction {
             stack: stack.clone(),

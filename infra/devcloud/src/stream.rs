@@ -13,11 +13,12 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use fieldcloud::adapters::dynamodb::stream::StreamEvent;
-use fieldcloud::adapters::dynamodb::DynamoStore;
+use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
 use fieldcloud::usecases::usage::UsageReport;
 use serde_json::{json, Value as Json};
 
 use crate::iam::{Denials, Policy};
+use crate::ApiClock;
 
 /// How long the reader waits before asking a shard with nothing new again.
 const IDLE_POLL: Duration = Duration::from_millis(100);
@@ -31,8 +32,11 @@ pub struct StreamReader {
     http: reqwest::Client,
     endpoint: String,
     stream_arn: String,
-    /// The usage function's own table client (its policy enforced, its writes logged).
+    /// The usage function's own table clients (its policy enforced, its writes logged).
     store: DynamoStore,
+    records: DynamoRecords,
+    /// What the function takes as now: whether an hour has closed for compaction.
+    clock: ApiClock,
     policy: std::sync::Arc<Policy>,
     denied: Denials,
 }
@@ -41,7 +45,8 @@ impl StreamReader {
     pub fn new(
         endpoint: &str,
         stream_arn: String,
-        store: DynamoStore,
+        (store, records): (DynamoStore, DynamoRecords),
+        clock: ApiClock,
         policy: Policy,
         denied: Denials,
     ) -> Self {
@@ -50,6 +55,8 @@ impl StreamReader {
             endpoint: endpoint.to_owned(),
             stream_arn,
             store,
+            records,
+            clock,
             policy: std::sync::Arc::new(policy),
             denied,
         }
@@ -137,7 +144,7 @@ impl StreamReader {
             .collect();
         let event: StreamEvent = serde_json::from_value(json!({ "Records": records }))
             .map_err(|error| format!("the stream's records are not Lambda's event: {error}"))?;
-        usage::handle_batch(&event, &self.store)
+        usage::handle_batch(&event, &self.store, &self.records, self.clock.now())
             .await
             .map_err(|error| error.to_string())
     }

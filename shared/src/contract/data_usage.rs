@@ -2,8 +2,9 @@
 //! stream position counted once.
 
 use super::fixtures::account_id;
+use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{StreamPosition, Tally};
+use crate::domain::usage::{PendingHour, StreamPosition, Tally};
 use crate::ports::{Counted, DataUsage};
 
 fn tally(bytes: i64, first: &str, last: &str) -> Tally {
@@ -11,6 +12,14 @@ fn tally(bytes: i64, first: &str, last: &str) -> Tally {
         bytes,
         first: StreamPosition::parse(first).unwrap(),
         last: StreamPosition::parse(last).unwrap(),
+        stored_hours: Default::default(),
+    }
+}
+
+fn pending(hour: i64, marked: &str) -> PendingHour {
+    PendingHour {
+        hour: Millis(hour * Millis::HOUR),
+        marked: StreamPosition::parse(marked).unwrap(),
     }
 }
 
@@ -28,11 +37,11 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
     let counted = store
         .count_data(&acme, &logger, &tally(300, "100", "120"))
         .await;
-    assert_eq!(counted.unwrap(), Counted::Counted);
+    assert_eq!(counted.unwrap(), Counted::Counted(vec![]));
     let counted = store
         .count_data(&acme, &meter, &tally(45, "101", "101"))
         .await;
-    assert_eq!(counted.unwrap(), Counted::Counted);
+    assert_eq!(counted.unwrap(), Counted::Counted(vec![]));
     assert_eq!(store.data_bytes(&acme).await.unwrap(), 345);
 
     // The same delivery again, or one starting inside what was counted: nothing added,
@@ -52,7 +61,7 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
     let counted = store
         .count_data(&acme, &logger, &tally(-100, "121", "140"))
         .await;
-    assert_eq!(counted.unwrap(), Counted::Counted);
+    assert_eq!(counted.unwrap(), Counted::Counted(vec![]));
     assert_eq!(store.data_bytes(&acme).await.unwrap(), 245);
 
     // Another account's data is its own, even under a position counted for acme.
@@ -60,9 +69,74 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
     let counted = store
         .count_data(&other, &theirs, &tally(7, "100", "100"))
         .await;
-    assert_eq!(counted.unwrap(), Counted::Counted);
+    assert_eq!(counted.unwrap(), Counted::Counted(vec![]));
     assert_eq!(store.data_bytes(&other).await.unwrap(), 7);
     assert_eq!(store.data_bytes(&acme).await.unwrap(), 245);
+
+    // Hours records were stored in are marked as of the delivery's last position, and
+    // again by a later one; the count tells every hour marked.
+    let marking = |hours: &[i64], first: &str, last: &str| Tally {
+        stored_hours: hours.iter().map(|h| Millis(h * Millis::HOUR)).collect(),
+        ..tally(10, first, last)
+    };
+    let counted = store
+        .count_data(&acme, &logger, &marking(&[7, 5], "150", "151"))
+        .await;
+    assert_eq!(
+        counted.unwrap(),
+        Counted::Counted(vec![pending(5, "151"), pending(7, "151")])
+    );
+    let counted = store
+        .count_data(&acme, &logger, &marking(&[7], "160", "161"))
+        .await;
+    assert_eq!(
+        counted.unwrap(),
+        Counted::Counted(vec![pending(5, "151"), pending(7, "161")])
+    );
+    assert_eq!(
+        store.pending_hours(&acme).await.unwrap(),
+        vec![(logger.clone(), vec![pending(5, "151"), pending(7, "161")])],
+        "the meter has no hour marked"
+    );
+    // A mark read before it was marked again stays; one unchanged comes off, once.
+    assert!(!store
+        .unmark_hour(&acme, &logger, &pending(7, "151"))
+        .await
+        .unwrap());
+    assert!(store
+        .unmark_hour(&acme, &logger, &pending(7, "161"))
+        .await
+        .unwrap());
+    assert!(!store
+        .unmark_hour(&acme, &logger, &pending(7, "161"))
+        .await
+        .unwrap());
+    assert!(!store
+        .unmark_hour(&other, &logger, &pending(5, "151"))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.pending_hours(&acme).await.unwrap(),
+        vec![(logger.clone(), vec![pending(5, "151")])]
+    );
+    // A backlog over many hours marks every one of them.
+    let backlog: Vec<i64> = (1_000..1_130).collect();
+    let Counted::Counted(marked) = store
+        .count_data(&acme, &meter, &marking(&backlog, "170", "171"))
+        .await
+        .unwrap()
+    else {
+        panic!("a new delivery is counted");
+    };
+    assert_eq!(
+        marked,
+        backlog
+            .iter()
+            .map(|h| pending(*h, "171"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(store.data_bytes(&acme).await.unwrap(), 245 + 3 * 10);
+    assert!(store.pending_hours(&other).await.unwrap().is_empty());
 
     // Where each account's data is: its own keys only.
     assert_eq!(store.data_keys(&other).await.unwrap(), vec![theirs]);

@@ -23,6 +23,12 @@ impl Millis {
         Millis(self.0.saturating_add(millis))
     }
 
+    /// The start of the UTC hour holding this instant (the earliest instant there is, for
+    /// one in the hour before it: an open range's start).
+    pub fn start_of_hour(self) -> Millis {
+        Millis(self.0.saturating_sub(self.0.rem_euclid(Self::HOUR)))
+    }
+
     /// The time as messages name it: RFC 3339, in UTC, to the second.
     pub fn iso(self) -> String {
         chrono::DateTime::from_timestamp_millis(self.0)
@@ -149,4 +155,20 @@ pub struct Record {
     pub instrument: InstrumentSerial,
     pub t: Millis,
     pub values: Vec<(ChannelName, Value)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instant_falls_in_the_hour_that_starts_at_or_before_it() {
+        let hour = Millis(1_764_637_200_000);
+        assert_eq!(hour.start_of_hour(), hour);
+        assert_eq!(hour.plus(Millis::HOUR - 1).start_of_hour(), hour);
+        assert_eq!(Millis(-1).start_of_hour(), Millis(-Millis::HOUR));
+        // An open range's start has no hour before it that fits: the earliest instant.
+        assert_eq!(Millis(i64::MIN).start_of_hour(), Millis(i64::MIN));
+        assert!(Millis(i64::MIN + 5).start_of_hour() <= Millis(i64::MIN + 5));
+    }
 }

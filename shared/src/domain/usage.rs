@@ -7,9 +7,14 @@
 //! the same part of it over again after a failure. So each instrument key's bytes are
 //! kept with the stream position they were counted through, and a delivery counts only
 //! the changes past it: counted once, however often delivered.
+//!
+//! The same write marks the hours that records were newly stored in as waiting for
+//! compaction ([`PendingHour`]): the stream is the one place that sees every record
+//! stored, late ones included, and the mark costs no write of its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 
 /// DynamoDB's stream sequence numbers have at most this many decimal digits.
@@ -46,6 +51,18 @@ pub struct DataChange {
     pub position: StreamPosition,
     /// The item's size after the change less its size before (negative for a deletion).
     pub bytes: i64,
+    /// The start of the hour of a record newly stored (not of a chunk, nor of a
+    /// deletion): an hour to compact.
+    pub stored_hour: Option<Millis>,
+}
+
+/// An hour of one record key marked as waiting for compaction, with the stream position
+/// of the delivery that marked it last: the mark is taken off only if it is unchanged
+/// since it was read, so a record arriving meanwhile keeps its hour marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingHour {
+    pub hour: Millis,
+    pub marked: StreamPosition,
 }
 
 /// What one delivery's changes of one instrument key add up to.
@@ -55,6 +72,8 @@ pub struct Tally {
     /// The first and last positions of the changes tallied.
     pub first: StreamPosition,
     pub last: StreamPosition,
+    /// The hours records were newly stored in, to mark for compaction.
+    pub stored_hours: BTreeSet<Millis>,
 }
 
 /// Tallies `changes` by instrument key, leaving out those at or before the position a
@@ -73,6 +92,7 @@ pub fn tally<'a>(
                 tally.bytes += change.bytes;
                 tally.first = tally.first.clone().min(change.position.clone());
                 tally.last = tally.last.clone().max(change.position.clone());
+                tally.stored_hours.extend(change.stored_hour);
             }
             None => {
                 tallies.insert(
@@ -81,6 +101,7 @@ pub fn tally<'a>(
                         bytes: change.bytes,
                         first: change.position.clone(),
                         last: change.position.clone(),
+                        stored_hours: change.stored_hour.into_iter().collect(),
                     },
                 );
             }
@@ -116,6 +137,7 @@ mod tests {
             key: InstrumentKey::from_stored(key.into()),
             position: position(sequence),
             bytes,
+            stored_hour: None,
         }
     }
 
@@ -138,12 +160,16 @@ mod tests {
 
     #[test]
     fn changes_add_up_per_key_with_the_positions_they_span() {
-        let changes = [
+        let mut changes = [
             change("a/x", "101", 80),
             change("b/y", "102", 50),
             change("a/x", "103", 90),
             change("a/x", "104", -80),
         ];
+        // Two records stored in hour 2 and one in hour 1; the deletion marks none.
+        for (i, hour) in [(0, 2), (1, 2), (2, 1)] {
+            changes[i].stored_hour = Some(Millis(hour * Millis::HOUR));
+        }
         let tallies = tally(&changes, |_| None);
         assert_eq!(
             tallies[&InstrumentKey::from_stored("a/x".into())],
@@ -151,6 +177,7 @@ mod tests {
                 bytes: 90,
                 first: position("101"),
                 last: position("104"),
+                stored_hours: [Millis(Millis::HOUR), Millis(2 * Millis::HOUR)].into(),
             }
         );
         assert_eq!(tallies[&InstrumentKey::from_stored("b/y".into())].bytes, 50);
@@ -172,6 +199,7 @@ mod tests {
                 bytes: 70,
                 first: position("103"),
                 last: position("103"),
+                stored_hours: BTreeSet::new(),
             }
         );
         assert_eq!(tallies[&InstrumentKey::from_stored("b/y".into())].bytes, 50);

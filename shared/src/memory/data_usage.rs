@@ -2,11 +2,22 @@
 
 use async_trait::async_trait;
 
-use super::store::MemoryStore;
+use super::store::{DataCount, MemoryStore};
 use crate::domain::ids::AccountId;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::Tally;
+use crate::domain::usage::{PendingHour, Tally};
 use crate::ports::{Counted, DataUsage, StoreError};
+
+fn pending_of(count: &DataCount) -> Vec<PendingHour> {
+    count
+        .pending
+        .iter()
+        .map(|(hour, marked)| PendingHour {
+            hour: *hour,
+            marked: marked.clone(),
+        })
+        .collect()
+}
 
 #[async_trait]
 impl DataUsage for MemoryStore {
@@ -17,22 +28,23 @@ impl DataUsage for MemoryStore {
         tally: &Tally,
     ) -> Result<Counted, StoreError> {
         let mut tables = self.tables();
-        let entry = tables.data_usage.get_mut(&(account.clone(), key.clone()));
-        match entry {
-            Some((_, through)) if *through >= tally.first => Ok(Counted::Already(through.clone())),
-            Some((bytes, through)) => {
-                *bytes += tally.bytes;
-                *through = tally.last.clone();
-                Ok(Counted::Counted)
-            }
-            None => {
-                tables.data_usage.insert(
-                    (account.clone(), key.clone()),
-                    (tally.bytes, tally.last.clone()),
-                );
-                Ok(Counted::Counted)
+        let id = (account.clone(), key.clone());
+        if let Some(count) = tables.data_usage.get(&id) {
+            if count.through >= tally.first {
+                return Ok(Counted::Already(count.through.clone()));
             }
         }
+        let count = tables.data_usage.entry(id).or_insert_with(|| DataCount {
+            bytes: 0,
+            through: tally.last.clone(),
+            pending: Default::default(),
+        });
+        count.bytes += tally.bytes;
+        count.through = tally.last.clone();
+        for hour in &tally.stored_hours {
+            count.pending.insert(*hour, tally.last.clone());
+        }
+        Ok(Counted::Counted(pending_of(count)))
     }
 
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError> {
@@ -41,7 +53,7 @@ impl DataUsage for MemoryStore {
             .data_usage
             .iter()
             .filter(|((holder, _), _)| holder == account)
-            .map(|(_, (bytes, _))| bytes)
+            .map(|(_, count)| count.bytes)
             .sum();
         // Below zero only if deletions were counted before the writes they undo.
         Ok(u64::try_from(total).unwrap_or(0))
@@ -55,6 +67,36 @@ impl DataUsage for MemoryStore {
             .filter(|(holder, _)| holder == account)
             .map(|(_, key)| key.clone())
             .collect())
+    }
+
+    async fn pending_hours(
+        &self,
+        account: &AccountId,
+    ) -> Result<Vec<(InstrumentKey, Vec<PendingHour>)>, StoreError> {
+        Ok(self
+            .tables()
+            .data_usage
+            .iter()
+            .filter(|((holder, _), count)| holder == account && !count.pending.is_empty())
+            .map(|((_, key), count)| (key.clone(), pending_of(count)))
+            .collect())
+    }
+
+    async fn unmark_hour(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        pending: &PendingHour,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let Some(count) = tables.data_usage.get_mut(&(account.clone(), key.clone())) else {
+            return Ok(false);
+        };
+        if count.pending.get(&pending.hour) != Some(&pending.marked) {
+            return Ok(false);
+        }
+        count.pending.remove(&pending.hour);
+        Ok(true)
     }
 }
 

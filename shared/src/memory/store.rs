@@ -32,6 +32,14 @@ use crate::domain::settings::Logo;
 use crate::domain::usage::StreamPosition;
 use crate::ports::{GroupAlarmStates, RunProgress, SweepProgress};
 
+/// One instrument key's measurement data count.
+#[derive(Debug, Clone)]
+pub struct DataCount {
+    pub bytes: i64,
+    pub through: StreamPosition,
+    pub pending: BTreeMap<Millis, StreamPosition>,
+}
+
 /// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour
 /// as `adapters::dynamodb::DynamoStore` (both keep the contracts
 /// of [`crate::contract`]).
@@ -87,9 +95,9 @@ pub(super) struct Tables {
     pub files_bytes: BTreeMap<AccountId, u64>,
     /// Folders kept with no file needed, by account, group and path.
     pub folders: BTreeSet<(AccountId, GroupId, String)>,
-    /// Measurement data bytes and the stream position counted through, by account and
-    /// instrument key.
-    pub data_usage: BTreeMap<(AccountId, InstrumentKey), (i64, StreamPosition)>,
+    /// Measurement data bytes, the stream position counted through and the hours
+    /// pending compaction, by account and instrument key.
+    pub data_usage: BTreeMap<(AccountId, InstrumentKey), DataCount>,
     /// Exports and imports, by account, group and job.
     pub jobs: BTreeMap<(AccountId, GroupId, JobId), DataJob>,
     /// The apps the silence sweep watches, with their status revision.

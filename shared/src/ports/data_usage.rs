@@ -5,12 +5,14 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::domain::ids::AccountId;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{StreamPosition, Tally};
+use crate::domain::usage::{PendingHour, StreamPosition, Tally};
 
 /// What [`DataUsage::count_data`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Counted {
-    Counted,
+    /// Counted, and the tally's hours marked: every hour of the key now marked, oldest
+    /// first.
+    Counted(Vec<PendingHour>),
     /// Nothing: the key was counted through this position already, at or past the
     /// tally's first change (its delivery, or part of it, was seen before).
     Already(StreamPosition),
@@ -20,9 +22,10 @@ pub enum Counted {
 /// and calculated channels alike), with how far the records table's stream was counted.
 #[async_trait]
 pub trait DataUsage: Send + Sync {
-    /// Adds `tally.bytes` to the bytes of `key` (of `account`) and marks it counted
-    /// through `tally.last`, in one write, unless it was counted through `tally.first`
-    /// or later already.
+    /// Adds `tally.bytes` to the bytes of `key` (of `account`), marks it counted
+    /// through `tally.last` and marks each of `tally.stored_hours` pending as of
+    /// `tally.last`, in one write, unless it was counted through `tally.first` or later
+    /// already.
     async fn count_data(
         &self,
         account: &AccountId,
@@ -34,4 +37,17 @@ pub trait DataUsage: Send + Sync {
     /// The account's instrument keys that ever had a record counted: where its
     /// measurement data is, for the sweep that deletes it.
     async fn data_keys(&self, account: &AccountId) -> Result<Vec<InstrumentKey>, StoreError>;
+    /// The account's keys with hours marked pending, each with its marks oldest first.
+    async fn pending_hours(
+        &self,
+        account: &AccountId,
+    ) -> Result<Vec<(InstrumentKey, Vec<PendingHour>)>, StoreError>;
+    /// Takes the mark off `pending.hour` of `key` unless the hour was marked again since
+    /// `pending.marked`; whether this call took it off.
+    async fn unmark_hour(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        pending: &PendingHour,
+    ) -> Result<bool, StoreError>;
 }

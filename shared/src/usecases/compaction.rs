@@ -44,7 +44,7 @@ pub async fn compact_hour(
     within: Millis,
     now: Millis,
 ) -> Result<Compacted, StoreError> {
-    let hour = Millis(within.0.div_euclid(Millis::HOUR) * Millis::HOUR);
+    let hour = within.start_of_hour();
     let end = hour.plus(Millis::HOUR);
     if end.plus(SETTLE) > now {
         return Ok(Compacted::Open);

@@ -24,7 +24,7 @@ pub async fn range(
     }
     // The first chunk may hold records before `from`, up to a chunk's most: asked for
     // that many more, the chunks read hold `limit` records in the range if there are.
-    let first_hour = Millis(from.0.div_euclid(Millis::HOUR) * Millis::HOUR);
+    let first_hour = from.start_of_hour();
     let chunks = store
         .chunks(key, first_hour, to, limit.saturating_add(MAX_CHUNK_RECORDS))
         .await?;

@@ -16,6 +16,7 @@ pub mod backtest;
 pub mod calculated;
 pub mod calculation;
 pub mod caller;
+pub mod compact_pending;
 pub mod compaction;
 pub mod data_jobs;
 pub mod destinations;

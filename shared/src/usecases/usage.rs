@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 
 use futures_util::future::try_join_all;
 
+use super::compact_pending::{compact_pending, PendingReport};
 use crate::domain::ids::AccountId;
+use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{tally, DataChange, StorageUsed, StreamPosition};
-use crate::ports::{Counted, DataUsage, Files, StoreError};
+use crate::ports::{ChunkStore, Counted, DataUsage, Files, RecordStore, StoreError};
 
 /// Instrument keys counted at once: one small write each.
 const CONCURRENT_KEYS: usize = 25;
@@ -45,13 +47,18 @@ pub struct UsageReport {
     /// Stream records that are no change of a records-table item, left out (set by the
     /// function, which reads them).
     pub unreadable: usize,
+    /// The hours of the batch's keys compacted, or still waiting.
+    pub hours: PendingReport,
 }
 
 /// Adds the bytes of `changes` to their accounts' storage used, each change once
-/// however often its batch is delivered.
+/// however often its batch is delivered, marks the hours records were stored in, and
+/// compacts each counted key's marked hours that have closed by `now`.
 pub async fn count_changes(
     store: &impl DataUsage,
+    records: &(impl RecordStore + ChunkStore),
     changes: &[DataChange],
+    now: Millis,
 ) -> Result<UsageReport, StoreError> {
     let mut by_key: BTreeMap<&InstrumentKey, Vec<&DataChange>> = BTreeMap::new();
     for change in changes {
@@ -63,15 +70,20 @@ pub async fn count_changes(
         let outcomes = try_join_all(
             chunk
                 .iter()
-                .map(|(key, changes)| count_key(store, key, changes)),
+                .map(|(key, changes)| count_key(store, records, key, changes, now)),
         )
         .await?;
         for outcome in outcomes {
             match outcome {
-                KeyOutcome::Counted { bytes, seen_before } => {
+                KeyOutcome::Counted {
+                    bytes,
+                    seen_before,
+                    hours,
+                } => {
                     report.keys += usize::from(bytes != 0);
                     report.bytes += bytes;
                     report.seen_before += usize::from(seen_before);
+                    report.hours.add(hours);
                 }
                 KeyOutcome::NoAccount(key) => {
                     tracing::error!(key = %key.as_str(), "a records-table key names no account: not counted");
@@ -84,14 +96,20 @@ pub async fn count_changes(
 }
 
 enum KeyOutcome {
-    Counted { bytes: i64, seen_before: bool },
+    Counted {
+        bytes: i64,
+        seen_before: bool,
+        hours: PendingReport,
+    },
     NoAccount(InstrumentKey),
 }
 
 async fn count_key(
     store: &impl DataUsage,
+    records: &(impl RecordStore + ChunkStore),
     key: &InstrumentKey,
     changes: &[&DataChange],
+    now: Millis,
 ) -> Result<KeyOutcome, StoreError> {
     let Some(account) = key.account() else {
         return Ok(KeyOutcome::NoAccount(key.clone()));
@@ -104,14 +122,17 @@ async fn count_key(
             return Ok(KeyOutcome::Counted {
                 bytes: 0,
                 seen_before: true,
+                hours: PendingReport::default(),
             });
         };
         match store.count_data(&account, key, tally).await? {
-            Counted::Counted => {
+            Counted::Counted(pending) => {
+                let hours = compact_pending(records, store, &account, key, &pending, now).await?;
                 return Ok(KeyOutcome::Counted {
                     bytes: tally.bytes,
                     seen_before: counted_through.is_some(),
-                })
+                    hours,
+                });
             }
             Counted::Already(through) => counted_through = Some(through),
         }
@@ -125,14 +146,22 @@ async fn count_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::MemoryStore;
+    use crate::memory::{MemoryRecords, MemoryStore};
 
     fn change(key: &str, sequence: u64, bytes: i64) -> DataChange {
         DataChange {
             key: InstrumentKey::from_stored(key.into()),
             position: StreamPosition::parse(&sequence.to_string()).unwrap(),
             bytes,
+            stored_hour: None,
         }
+    }
+
+    /// Counts a batch of changes that store no record, so nothing is compacted.
+    async fn count(store: &MemoryStore, changes: &[DataChange]) -> UsageReport {
+        count_changes(store, &MemoryRecords::default(), changes, Millis(0))
+            .await
+            .unwrap()
     }
 
     fn account(id: &str) -> AccountId {
@@ -157,12 +186,12 @@ mod tests {
         // Delivered in batches, each batch again after it (a retry), then one
         // overlapping two batches (a retry cut elsewhere).
         for batch in stream.chunks(7) {
-            count_changes(&store, batch).await.unwrap();
-            let again = count_changes(&store, batch).await.unwrap();
+            count(&store, batch).await;
+            let again = count(&store, batch).await;
             assert_eq!(again.bytes, 0);
             assert!(again.seen_before > 0);
         }
-        let overlapping = count_changes(&store, &stream[5..20]).await.unwrap();
+        let overlapping = count(&store, &stream[5..20]).await;
         assert_eq!(overlapping.bytes, 0);
         assert_eq!(
             store.data_bytes(&account("acme")).await.unwrap(),
@@ -175,8 +204,8 @@ mod tests {
     async fn a_batch_partly_counted_counts_the_rest() {
         let store = MemoryStore::new();
         let stream: Vec<DataChange> = (0..10).map(|i| change("acme/a", 100 + i, 5)).collect();
-        count_changes(&store, &stream[..4]).await.unwrap();
-        let rest = count_changes(&store, &stream).await.unwrap();
+        count(&store, &stream[..4]).await;
+        let rest = count(&store, &stream).await;
         assert_eq!(rest.bytes, 30);
         assert_eq!(rest.seen_before, 1);
         assert_eq!(store.data_bytes(&account("acme")).await.unwrap(), 50);
@@ -191,7 +220,7 @@ mod tests {
             change("acme/a", 102, -70),
             change("no-slash", 103, 1_000),
         ];
-        let report = count_changes(&store, &changes).await.unwrap();
+        let report = count(&store, &changes).await;
         assert_eq!(report.bytes, 70);
         assert_eq!(report.ignored, 1);
         assert_eq!(store.data_bytes(&account("acme")).await.unwrap(), 70);

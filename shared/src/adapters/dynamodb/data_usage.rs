@@ -5,12 +5,19 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::ReturnValue;
+
 use super::keys::*;
 use super::store::{written, DynamoStore};
-use super::values::{n, s};
+use super::unavailable;
+use super::values::{n, s, Item};
 use crate::domain::ids::AccountId;
+use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{StreamPosition, Tally};
+use crate::domain::usage::{PendingHour, StreamPosition, Tally};
 use crate::ports::{Counted, DataUsage, StoreError};
 
 const BYTES: &str = "bytes";
@@ -21,6 +28,48 @@ fn data_sk(key: &InstrumentKey) -> String {
     format!("{DATA_KEY_PREFIX}{}", key.as_str())
 }
 
+/// What an hour pending compaction is marked with: an attribute named `p` and the hour's
+/// start in milliseconds, holding the stream position that marked it last.
+const PENDING_PREFIX: &str = "p";
+/// Marks one write sets at most: well within DynamoDB's 4 KB update expression.
+const MARKS_A_WRITE: usize = 50;
+
+/// The names and `SET` clauses marking `hours` pending as of `:last`.
+fn pending_marks(hours: &[Millis]) -> (HashMap<String, String>, Vec<String>) {
+    hours
+        .iter()
+        .enumerate()
+        .map(|(i, hour)| {
+            (
+                (format!("#p{i}"), format!("{PENDING_PREFIX}{}", hour.0)),
+                format!("#p{i} = :last"),
+            )
+        })
+        .unzip()
+}
+
+/// The hours a data item has marked pending, oldest first.
+fn pending_of(item: &Item) -> Result<Vec<PendingHour>, StoreError> {
+    let mut pending = item
+        .iter()
+        .filter_map(|(name, value)| {
+            let hour = name.strip_prefix(PENDING_PREFIX)?.parse().ok()?;
+            Some((hour, value))
+        })
+        .map(|(hour, value)| match value {
+            AttributeValue::S(marked) => Ok(PendingHour {
+                hour: Millis(hour),
+                marked: StreamPosition::parse(marked).map_err(StoreError::Corrupt)?,
+            }),
+            other => Err(StoreError::Corrupt(format!(
+                "pending hour {hour}: {other:?}"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    pending.sort_by_key(|p| p.hour);
+    Ok(pending)
+}
+
 #[async_trait]
 impl DataUsage for DynamoStore {
     async fn count_data(
@@ -29,23 +78,54 @@ impl DataUsage for DynamoStore {
         key: &InstrumentKey,
         tally: &Tally,
     ) -> Result<Counted, StoreError> {
+        let hours: Vec<Millis> = tally.stored_hours.iter().copied().collect();
+        // A backlog of many hours: the oldest marks first, each write within DynamoDB's
+        // expression limits. Marking an hour again only compacts it again, so marks of a
+        // delivery counted before are harmless.
+        let (earlier, with_count) = hours.split_at(hours.len().saturating_sub(MARKS_A_WRITE));
+        for marks in earlier.chunks(MARKS_A_WRITE) {
+            let (names, set) = pending_marks(marks);
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(data_pk(account)))
+                .key("sk", s(data_sk(key)))
+                .update_expression(format!("SET {}", set.join(", ")))
+                .set_expression_attribute_names(Some(names))
+                .expression_attribute_values(":last", s(tally.last.as_str()))
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
+        let (mut names, mut set) = pending_marks(with_count);
+        names.insert("#through".into(), THROUGH.into());
+        names.insert("#bytes".into(), BYTES.into());
+        set.push("#through = :last".into());
         let added = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(data_pk(account)))
             .key("sk", s(data_sk(key)))
-            .update_expression("SET #through = :last ADD #bytes :bytes")
+            .update_expression(format!("SET {} ADD #bytes :bytes", set.join(", ")))
             .condition_expression("attribute_not_exists(#through) OR #through < :first")
-            .expression_attribute_names("#through", THROUGH)
-            .expression_attribute_names("#bytes", BYTES)
+            .set_expression_attribute_names(Some(names))
             .expression_attribute_values(":last", s(tally.last.as_str()))
             .expression_attribute_values(":first", s(tally.first.as_str()))
             .expression_attribute_values(":bytes", n(tally.bytes))
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        if written(added)? {
-            return Ok(Counted::Counted);
+        match added.map_err(aws_sdk_dynamodb::Error::from) {
+            Ok(output) => {
+                return pending_of(&output.attributes.unwrap_or_default()).map(Counted::Counted)
+            }
+            Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => {}
+            Err(error) => {
+                return Err(StoreError::Unavailable(
+                    DisplayErrorContext(error).to_string(),
+                ))
+            }
         }
         let item = self
             .get(data_pk(account), &data_sk(key))
@@ -88,5 +168,48 @@ impl DataUsage for DynamoStore {
                 other => Err(StoreError::Corrupt(format!("data key {other:?}"))),
             })
             .collect()
+    }
+
+    async fn pending_hours(
+        &self,
+        account: &AccountId,
+    ) -> Result<Vec<(InstrumentKey, Vec<PendingHour>)>, StoreError> {
+        let mut keys = Vec::new();
+        for item in self.query_prefix(data_pk(account), DATA_KEY_PREFIX).await? {
+            let pending = pending_of(&item)?;
+            if pending.is_empty() {
+                continue;
+            }
+            match item.get("sk") {
+                Some(AttributeValue::S(sk)) => match sk.strip_prefix(DATA_KEY_PREFIX) {
+                    Some(key) => keys.push((InstrumentKey::from_stored(key.to_owned()), pending)),
+                    None => return Err(StoreError::Corrupt(format!("data key `{sk}`"))),
+                },
+                other => return Err(StoreError::Corrupt(format!("data key {other:?}"))),
+            }
+        }
+        Ok(keys)
+    }
+
+    async fn unmark_hour(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        pending: &PendingHour,
+    ) -> Result<bool, StoreError> {
+        let removed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(data_pk(account)))
+            .key("sk", s(data_sk(key)))
+            .update_expression("REMOVE #p")
+            // Not `attribute_not_exists`: an update of no item would make one.
+            .condition_expression("#p = :marked")
+            .expression_attribute_names("#p", format!("{PENDING_PREFIX}{}", pending.hour.0))
+            .expression_attribute_values(":marked", s(pending.marked.as_str()))
+            .send()
+            .await;
+        written(removed)
     }
 }

@@ -1,6 +1,6 @@
 //! The records table's change stream as Lambda hands it to a function: each change's
 //! item key, sequence number and the item's size before and after, as
-//! [`DataChange`]s. The images come in DynamoDB's JSON (`{"S": "…"}`, binary as
+//! [`DataChange`]s, with the hour of each record newly stored. The images come in DynamoDB's JSON (`{"S": "…"}`, binary as
 //! base64), and an item's size is what DynamoDB bills for it ([`item_size`]).
 
 use aws_sdk_dynamodb::primitives::Blob;
@@ -9,9 +9,11 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::chunks::CHUNK_KEY_SUFFIX;
 use super::item_size::item_size;
 use super::schema::RECORDS_KEY;
 use super::values::Item;
+use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{DataChange, StreamPosition};
 
@@ -66,12 +68,30 @@ impl StreamRecord {
             "REMOVE" => -size(&change.old_image, "old")?,
             other => return Err(format!("unknown event `{other}`")),
         };
+        let stored_hour =
+            if self.event_name == "INSERT" && !key.as_str().ends_with(CHUNK_KEY_SUFFIX) {
+                Some(record_time(&change.keys)?.start_of_hour())
+            } else {
+                None
+            };
         Ok(DataChange {
             key,
             position,
             bytes,
+            stored_hour,
         })
     }
+}
+
+/// A record's time, from its item's key.
+fn record_time(keys: &Map<String, Value>) -> Result<Millis, String> {
+    let name = RECORDS_KEY[1];
+    keys.get(name)
+        .and_then(|value| value.get("N"))
+        .and_then(Value::as_str)
+        .and_then(|number| number.parse().ok())
+        .map(Millis)
+        .ok_or_else(|| format!("key `{name}` is not a whole number"))
 }
 
 /// An image in DynamoDB's JSON, as the SDK's item.
@@ -180,11 +200,28 @@ mod tests {
             change.position,
             StreamPosition::parse("1100000000017454423009").unwrap()
         );
+        assert_eq!(change.stored_hour, Some(Millis(1_763_712_000_000)));
 
         let remove = record("REMOVE", keys.clone(), None, Some(image.clone()));
         assert_eq!(remove.data_change().unwrap().bytes, -change.bytes);
+        assert_eq!(remove.data_change().unwrap().stored_hour, None);
         let same = record("MODIFY", keys, Some(image.clone()), Some(image));
         assert_eq!(same.data_change().unwrap().bytes, 0);
+        assert_eq!(same.data_change().unwrap().stored_hour, None);
+    }
+
+    #[test]
+    fn a_chunk_stored_marks_no_hour_and_a_record_without_a_time_is_named() {
+        let chunk = serde_json::json!({
+            "i": {"S": "acme/gw-1.r1/LR8450/i1#hour"},
+            "t": {"N": "1763712000000"},
+        });
+        let insert = record("INSERT", chunk.clone(), Some(chunk), None);
+        assert_eq!(insert.data_change().unwrap().stored_hour, None);
+
+        let timeless = serde_json::json!({"i": {"S": "acme/x"}, "t": {"S": "noon"}});
+        let insert = record("INSERT", timeless.clone(), Some(timeless), None);
+        assert!(insert.data_change().unwrap_err().contains("key `t`"));
     }
 
     #[test]

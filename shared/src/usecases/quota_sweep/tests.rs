@@ -55,6 +55,7 @@ async fn store_data(store: &MemoryStore, account: &str, bytes: u64) {
         bytes: i64::try_from(bytes).unwrap(),
         first: StreamPosition::parse("100").unwrap(),
         last: StreamPosition::parse("100").unwrap(),
+        stored_hours: Default::default(),
     };
     store
         .count_data(
@@ -572,6 +573,7 @@ async fn a_deletion_due_is_finished_and_told_though_the_count_fell_meanwhile() {
         bytes: -5 * i64::try_from(GB).unwrap(),
         first: StreamPosition::parse("200").unwrap(),
         last: StreamPosition::parse("200").unwrap(),
+        stored_hours: Default::default(),
     };
     let over = AccountId::parse("over").unwrap();
     let key = InstrumentKey::from_stored("over/app.1/sn/1".into());

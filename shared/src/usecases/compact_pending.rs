@@ -1,0 +1,216 @@
+//! Compacting the hours marked pending ([`crate::domain::usage::PendingHour`]): the
+//! `usage` function does it for each key right after a delivery marks it (so a live
+//! instrument's hour is compacted by the first delivery after it closed), and the daily
+//! quota sweep for every key still marked (an instrument that went quiet). A mark comes
+//! off only once its hour is compacted and only if no delivery marked it again
+//! meanwhile, so a record that arrives during a compaction is taken in by the next.
+
+use serde::Serialize;
+
+use super::compaction::{compact_hour, Compacted, SETTLE};
+use crate::domain::ids::AccountId;
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+use crate::domain::usage::PendingHour;
+use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
+
+/// Hours of one key compacted at most per call: a backlog of many hours is worked off a
+/// day at a time, within a function's timeout; the rest stay marked.
+pub const HOURS_A_CALL: usize = 24;
+
+/// What compacting pending hours did, in hours.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingReport {
+    /// Compacted into a chunk stored now.
+    pub stored: usize,
+    /// Their chunk held every record already.
+    pub up_to_date: usize,
+    /// Too many records or too many bytes for a chunk: left raw, logged.
+    pub left_raw: usize,
+    /// Still marked: not closed yet, compacted by another run at the same time, marked
+    /// again meanwhile, or past [`HOURS_A_CALL`].
+    pub still_pending: usize,
+}
+
+impl PendingReport {
+    pub fn add(&mut self, other: PendingReport) {
+        self.stored += other.stored;
+        self.up_to_date += other.up_to_date;
+        self.left_raw += other.left_raw;
+        self.still_pending += other.still_pending;
+    }
+}
+
+/// Whether `pending`'s hour has closed by `now`, so compacting it can take it off.
+pub fn is_closed(pending: &PendingHour, now: Millis) -> bool {
+    pending.hour.plus(Millis::HOUR + SETTLE) <= now
+}
+
+/// Compacts the closed ones of `key`'s `pending` hours (oldest first, at most
+/// [`HOURS_A_CALL`]) and takes their marks off.
+pub async fn compact_pending(
+    records: &(impl RecordStore + ChunkStore),
+    usage: &impl DataUsage,
+    account: &AccountId,
+    key: &InstrumentKey,
+    pending: &[PendingHour],
+    now: Millis,
+) -> Result<PendingReport, StoreError> {
+    let mut report = PendingReport::default();
+    let (closed, open): (Vec<_>, Vec<_>) = pending.iter().partition(|p| is_closed(p, now));
+    report.still_pending += open.len() + closed.len().saturating_sub(HOURS_A_CALL);
+    for hour in closed.into_iter().take(HOURS_A_CALL) {
+        let done = match compact_hour(records, key, hour.hour, now).await? {
+            Compacted::Stored { .. } => {
+                report.stored += 1;
+                true
+            }
+            Compacted::UpToDate => {
+                report.up_to_date += 1;
+                true
+            }
+            Compacted::TooBig { records, bytes } => {
+                // An operator searches for this: the hour stays raw records.
+                tracing::error!(
+                    key = %key.as_str(), hour = %hour.hour.iso(), records, bytes,
+                    "an hour too big for a chunk is left raw"
+                );
+                report.left_raw += 1;
+                true
+            }
+            Compacted::Raced | Compacted::Open => false,
+        };
+        if !(done && usage.unmark_hour(account, key, hour).await?) {
+            report.still_pending += 1;
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::codec::encode_values;
+    use crate::domain::record::Value;
+    use crate::domain::usage::{StreamPosition, Tally};
+    use crate::memory::{MemoryRecords, MemoryStore};
+    use crate::ports::{Counted, StoredRecord};
+
+    /// 2025-12-02T01:00:00Z.
+    const HOUR: Millis = Millis(1_764_637_200_000);
+
+    fn account() -> AccountId {
+        AccountId::parse("acme").unwrap()
+    }
+
+    fn key() -> InstrumentKey {
+        InstrumentKey::from_stored("acme/gw-1.r1/LR-1/i1".into())
+    }
+
+    fn minute(m: i64) -> StoredRecord {
+        StoredRecord {
+            instrument: key(),
+            t: HOUR.plus(m * Millis::MINUTE),
+            values: encode_values(&[(0, Value::Number(m as f64))]),
+        }
+    }
+
+    /// Stores `records` and marks their hours as the usage stream would; the key's marks.
+    async fn deliver(
+        records: &MemoryRecords,
+        usage: &MemoryStore,
+        stored: &[StoredRecord],
+        position: u64,
+    ) -> Vec<PendingHour> {
+        records.put(stored).await.unwrap();
+        let at = StreamPosition::parse(&position.to_string()).unwrap();
+        let tally = Tally {
+            bytes: 1,
+            first: at.clone(),
+            last: at,
+            stored_hours: stored.iter().map(|r| r.t.start_of_hour()).collect(),
+        };
+        match usage.count_data(&account(), &key(), &tally).await.unwrap() {
+            Counted::Counted(pending) => pending,
+            Counted::Already(_) => panic!("a new position is counted"),
+        }
+    }
+
+    async fn compact(
+        records: &MemoryRecords,
+        usage: &MemoryStore,
+        pending: &[PendingHour],
+        now: Millis,
+    ) -> PendingReport {
+        compact_pending(records, usage, &account(), &key(), pending, now)
+            .await
+            .unwrap()
+    }
+
+    async fn chunked(records: &MemoryRecords) -> Vec<u32> {
+        let all = records
+            .chunks(&key(), Millis(0), Millis(i64::MAX), 1_000)
+            .await
+            .unwrap();
+        all.iter().map(|c| c.records).collect()
+    }
+
+    #[tokio::test]
+    async fn an_hour_is_compacted_once_closed_and_its_mark_then_comes_off() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let hour: Vec<_> = (0..60).map(minute).collect();
+        let pending = deliver(&records, &usage, &hour, 100).await;
+        let closing = HOUR.plus(Millis::HOUR + SETTLE);
+
+        let early = compact(&records, &usage, &pending, closing.plus(-1)).await;
+        assert_eq!(early.still_pending, 1);
+        assert!(chunked(&records).await.is_empty());
+
+        let report = compact(&records, &usage, &pending, closing).await;
+        assert_eq!(report.stored, 1);
+        assert_eq!(chunked(&records).await, vec![60]);
+        assert!(usage.pending_hours(&account()).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_record_marked_during_a_compaction_keeps_its_hour_marked() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let read = deliver(&records, &usage, &[minute(1), minute(2)], 100).await;
+        // A late record arrives and marks the hour again after the marks were read.
+        let again = deliver(&records, &usage, &[minute(3)], 101).await;
+        let now = HOUR.plus(2 * Millis::HOUR);
+
+        let report = compact(&records, &usage, &read, now).await;
+        assert_eq!(report.still_pending, 1);
+        let report = compact(&records, &usage, &again, now).await;
+        assert_eq!(
+            report,
+            PendingReport {
+                up_to_date: 1,
+                ..Default::default()
+            },
+            "the first run took the late record in already"
+        );
+        assert_eq!(chunked(&records).await, vec![3]);
+        assert!(usage.pending_hours(&account()).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_backlog_is_worked_off_a_day_of_hours_a_call() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let backlog: Vec<_> = (0..30 * 60).step_by(30).map(minute).collect();
+        let pending = deliver(&records, &usage, &backlog, 100).await;
+        assert_eq!(pending.len(), 30);
+        let now = HOUR.plus(31 * Millis::HOUR + SETTLE);
+
+        let first = compact(&records, &usage, &pending, now).await;
+        assert_eq!((first.stored, first.still_pending), (HOURS_A_CALL, 6));
+        let (_, left) = usage.pending_hours(&account()).await.unwrap().remove(0);
+        assert_eq!(left.len(), 6);
+        assert_eq!(left[0].hour, HOUR.plus(24 * Millis::HOUR), "oldest first");
+        let rest = compact(&records, &usage, &left, now).await;
+        assert_eq!(rest.stored, 6);
+        assert_eq!(chunked(&records).await, vec![2; 30]);
+    }
+}
