@@ -3,22 +3,27 @@
 //! notice goes once to its account's contract e-mail whatever reruns or cut-off
 //! invocations, a lapsed license turns Free, and one corrupt account stops no other;
 //! an account over capacity loses its records and files the day after its deadline, a
-//! Trial from its end, and no other account anything.
+//! Trial from its end, and no other account anything; an instrument gone quiet has its
+//! last hour compacted.
+
+use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use fieldcloud::domain::codec::encode_values;
 use fieldcloud::domain::files::FileEntry;
 use fieldcloud::domain::ids::{AccountId, FileId, GroupId};
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::record::{self, Millis};
 use fieldcloud::domain::registry::{Account, Group, InstrumentKey};
 use fieldcloud::domain::schedule::china_midnight;
 use fieldcloud::domain::usage::{StreamPosition, Tally};
 use fieldcloud::ports::{
-    Accounts, DataUsage, Files, GroupKey, Groups, Indexed, RecordStore, StoredRecord,
+    Accounts, ChunkStore, DataUsage, Files, GroupKey, Groups, Indexed, RecordStore, StoredRecord,
 };
 use serde_json::Value;
 
 use crate::helpers::{mail_dump, spawn, TestCloud};
+use crate::notify::until;
 
 /// 2027-02-01, 00:00 UTC: 08:00 China Standard Time, when the schedule fires.
 const RUN_AT: Millis = Millis(1_801_440_000_000);
@@ -355,4 +360,47 @@ async fn a_trial_loses_its_data_and_files_at_its_end_and_acme_nothing() {
     assert_eq!(records_of(&app, &key).await, 0);
     assert_eq!(files_of(&app, &files).await, (0, 0));
     assert_eq!(files_of(&app, &acme_files).await, (1, 1_000_000));
+}
+
+#[tokio::test]
+async fn a_quiet_instruments_last_hour_is_compacted_by_the_sweep() {
+    let app = spawn(Plan::Pro).await;
+    create(&app, "quiet", Plan::Free, "it@quiet.example", 0).await;
+    let account = AccountId::parse("quiet").unwrap();
+    // Three records of an hour still open, and then nothing more from the instrument:
+    // the usage function marks the hour but has no later delivery to compact it in.
+    let key = InstrumentKey::from_stored("quiet/gw.1/sn-1/1".into());
+    let now = app.cloud.clock.now();
+    let records: Vec<_> = (0..3)
+        .map(|i| StoredRecord {
+            instrument: key.clone(),
+            t: now.plus(-i),
+            values: encode_values(&[(0, record::Value::Number(i as f64 / 4.0))]),
+        })
+        .collect();
+    app.cloud.records.put(&records).await.unwrap();
+    let hours: BTreeSet<Millis> = records.iter().map(|r| r.t.start_of_hour()).collect();
+    until("the stream marked the hour", || async {
+        let pending = app.cloud.store.pending_hours(&account).await.unwrap();
+        pending.iter().map(|(_, hours)| hours.len()).sum::<usize>() == hours.len()
+    })
+    .await;
+
+    let reports = app.cloud.quota_sweep(RUN_AT, 50, None).await.unwrap();
+    let stored: usize = reports.iter().map(|report| report.hours.stored).sum();
+    assert_eq!(stored, hours.len());
+    assert!(app
+        .cloud
+        .store
+        .pending_hours(&account)
+        .await
+        .unwrap()
+        .is_empty());
+    let chunks = app
+        .cloud
+        .records
+        .chunks(&key, Millis(0), Millis(i64::MAX), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(chunks.iter().map(|c| c.records).sum::<u32>(), 3);
 }

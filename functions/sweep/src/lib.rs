@@ -10,7 +10,8 @@ use chrono::DateTime;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::schedule::scheduled_event_is_current;
 use fieldcloud::ports::{
-    AuditLog, Bucket, DataUsage, Files, Groups, Mailer, QuotaSweep, RecordStore, StoreError,
+    AuditLog, Bucket, ChunkStore, DataUsage, Files, Groups, Mailer, QuotaSweep, RecordStore,
+    StoreError,
 };
 use fieldcloud::usecases::quota_sweep::{sweep_quotas, StoredData, SweepReport};
 use serde::Deserialize;
@@ -54,7 +55,7 @@ pub struct QuotaSweeper<S, R, B, M> {
 impl<S, R, B, M> QuotaSweeper<S, R, B, M>
 where
     S: QuotaSweep + Files + DataUsage + Groups + AuditLog,
-    R: RecordStore,
+    R: RecordStore + ChunkStore,
     B: Bucket,
     M: Mailer,
 {

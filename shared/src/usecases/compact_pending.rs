@@ -26,7 +26,8 @@ pub struct PendingReport {
     pub stored: usize,
     /// Their chunk held every record already.
     pub up_to_date: usize,
-    /// Too many records or too many bytes for a chunk: left raw, logged.
+    /// Too many records or too many bytes for a chunk, or a record that does not
+    /// decode: left raw, logged.
     pub left_raw: usize,
     /// Still marked: not closed yet, compacted by another run at the same time, marked
     /// again meanwhile, or past [`HOURS_A_CALL`].
@@ -61,16 +62,16 @@ pub async fn compact_pending(
     let (closed, open): (Vec<_>, Vec<_>) = pending.iter().partition(|p| is_closed(p, now));
     report.still_pending += open.len() + closed.len().saturating_sub(HOURS_A_CALL);
     for hour in closed.into_iter().take(HOURS_A_CALL) {
-        let done = match compact_hour(records, key, hour.hour, now).await? {
-            Compacted::Stored { .. } => {
+        let done = match compact_hour(records, key, hour.hour, now).await {
+            Ok(Compacted::Stored { .. }) => {
                 report.stored += 1;
                 true
             }
-            Compacted::UpToDate => {
+            Ok(Compacted::UpToDate) => {
                 report.up_to_date += 1;
                 true
             }
-            Compacted::TooBig { records, bytes } => {
+            Ok(Compacted::TooBig { records, bytes }) => {
                 // An operator searches for this: the hour stays raw records.
                 tracing::error!(
                     key = %key.as_str(), hour = %hour.hour.iso(), records, bytes,
@@ -79,7 +80,18 @@ pub async fn compact_pending(
                 report.left_raw += 1;
                 true
             }
-            Compacted::Raced | Compacted::Open => false,
+            // A record (or chunk) that does not decode will not on a retry either: the
+            // hour stays raw rather than hold up the stream's batch for good.
+            Err(StoreError::Corrupt(reason)) => {
+                tracing::error!(
+                    key = %key.as_str(), hour = %hour.hour.iso(), %reason,
+                    "an hour that does not decode is left raw"
+                );
+                report.left_raw += 1;
+                true
+            }
+            Ok(Compacted::Raced | Compacted::Open) => false,
+            Err(unavailable) => return Err(unavailable),
         };
         if !(done && usage.unmark_hour(account, key, hour).await?) {
             report.still_pending += 1;
@@ -212,5 +224,30 @@ mod tests {
         let rest = compact(&records, &usage, &left, now).await;
         assert_eq!(rest.stored, 6);
         assert_eq!(chunked(&records).await, vec![2; 30]);
+    }
+
+    #[tokio::test]
+    async fn an_hour_that_does_not_decode_is_left_raw_and_unmarked() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let garbled = StoredRecord {
+            values: vec![0xff, 0xff, 0xff],
+            ..minute(5)
+        };
+        let pending = deliver(&records, &usage, &[minute(4), garbled], 100).await;
+        let report = compact(&records, &usage, &pending, HOUR.plus(2 * Millis::HOUR)).await;
+        assert_eq!(
+            report,
+            PendingReport {
+                left_raw: 1,
+                ..Default::default()
+            }
+        );
+        assert!(chunked(&records).await.is_empty());
+        assert!(usage.pending_hours(&account()).await.unwrap().is_empty());
+        let raw = records
+            .range(&key(), HOUR, HOUR.plus(Millis::HOUR), 10)
+            .await
+            .unwrap();
+        assert_eq!(raw.len(), 2, "the records stay");
     }
 }

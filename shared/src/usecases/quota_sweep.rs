@@ -26,6 +26,10 @@
 //! leaves the day's progress just before the account, so the next invocation sweeps it
 //! again and goes on.
 //!
+//! **Compaction** ([`compaction`]): each account's hours of records still marked for
+//! compaction and closed are compacted first, so an instrument that went quiet has its
+//! last hour compacted within a day.
+//!
 //! **No inbox notice.** Inboxes belong to measurement groups and their viewers; the
 //! storage, its plan and the decision to delete are the account's, which its contract
 //! e-mail (and its admins, through the plan page) act on.
@@ -34,6 +38,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::audit::audit;
+use super::compact_pending::PendingReport;
 use super::usage::storage_used;
 use crate::domain::ids::AccountId;
 use crate::domain::notify::{storage_notice_message, StorageNotice, StorageNoticeKind};
@@ -48,8 +53,10 @@ use crate::ports::{
     AuditLog, DataUsage, Files, Mail, Mailer, QuotaSweep, StoreError, SweepProgress,
 };
 
+mod compaction;
 mod deletion;
 
+pub use compaction::CompactMarked;
 pub use deletion::{DeleteStored, Deletion, Doomed, StoredData};
 
 /// What one invocation did.
@@ -61,6 +68,8 @@ pub struct SweepReport {
     pub day: NaiveDate,
     /// Accounts read from the list this invocation.
     pub accounts_read: usize,
+    /// Hours of records compacted (or left marked) for instruments that went quiet.
+    pub hours: PendingReport,
     /// Accounts whose paid license lapsed and that are now on Free.
     pub lapsed: Vec<AccountId>,
     pub sent: Vec<SentNotice>,
@@ -106,7 +115,7 @@ fn as_text<T: std::fmt::Display, S: serde::Serializer>(
 /// invocation.
 pub async fn sweep_quotas(
     store: &(impl QuotaSweep + Files + DataUsage + AuditLog),
-    deleter: &impl DeleteStored,
+    deleter: &(impl DeleteStored + CompactMarked),
     mailer: &impl Mailer,
     now: Millis,
     page_size: usize,
@@ -125,6 +134,7 @@ pub async fn sweep_quotas(
         trials_deleted: Vec::new(),
         over_capacity_deleted: Vec::new(),
         retention_swept: Vec::new(),
+        hours: PendingReport::default(),
         finished: false,
     };
     let mut progress = store.sweep_run(today).await?;
@@ -189,7 +199,7 @@ struct Sweep<'a, S, D, M, T> {
 impl<S, D, M, T> Sweep<'_, S, D, M, T>
 where
     S: QuotaSweep + Files + DataUsage + AuditLog,
-    D: DeleteStored,
+    D: DeleteStored + CompactMarked,
     M: Mailer,
     T: Fn() -> bool + Sync,
 {
@@ -205,6 +215,11 @@ where
             tracing::warn!(account = %id, "listed but no such account");
             return Ok(Deletion::Done);
         };
+        let compacted = self
+            .deleter
+            .compact_marked(&account.id, now, self.time_left)
+            .await?;
+        report.hours.add(compacted);
         if account.plan == Plan::Trial {
             if let TrialStanding::Ended { ended } = trial_standing(account.created, now) {
                 let deleted = self.delete(&account.id, Doomed::All).await?;

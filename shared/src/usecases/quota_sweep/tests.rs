@@ -177,6 +177,27 @@ async fn each_crossing_gets_one_notice_and_a_lapsed_license_turns_free() {
 }
 
 #[tokio::test]
+async fn every_account_swept_has_its_marked_hours_compacted() {
+    let (store, mailer) = (store().await, MemoryMailer::default());
+    let deletions = Deletions::default();
+    let report = sweep_quotas(&store, &deletions, &mailer, run_at(), 100, always)
+        .await
+        .unwrap();
+    let compacted = deletions.compacted.lock().unwrap().clone();
+    let mut listed: Vec<String> = store
+        .account_ids(None, 100)
+        .await
+        .unwrap()
+        .accounts
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    listed.sort();
+    assert_eq!(compacted.len(), report.accounts_read);
+    assert_eq!(compacted, listed, "each once, in the list's order");
+}
+
+#[tokio::test]
 async fn a_rerun_of_the_day_sends_nothing_even_when_its_progress_is_lost() {
     let (store, mailer) = (store().await, MemoryMailer::default());
     let first = sweep_quotas(
@@ -399,6 +420,8 @@ async fn an_invocation_without_time_does_nothing_and_the_next_does_it_all() {
 struct Deletions {
     asked: std::sync::Mutex<Vec<(String, Doomed)>>,
     unfinished: AtomicUsize,
+    /// The accounts whose marked hours were asked to be compacted, in order.
+    compacted: std::sync::Mutex<Vec<String>>,
 }
 
 impl Deletions {
@@ -413,6 +436,19 @@ impl Deletions {
             .filter(|(_, doomed)| *doomed == Doomed::All)
             .map(|(account, _)| account)
             .collect()
+    }
+}
+
+#[async_trait]
+impl CompactMarked for Deletions {
+    async fn compact_marked(
+        &self,
+        account: &AccountId,
+        _: Millis,
+        _: &(dyn Fn() -> bool + Sync),
+    ) -> Result<PendingReport, StoreError> {
+        self.compacted.lock().unwrap().push(account.to_string());
+        Ok(PendingReport::default())
     }
 }
 
