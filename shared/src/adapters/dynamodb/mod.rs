@@ -23,8 +23,10 @@
 //!   ones carry a `ttl` for DynamoDB's expiry and are also checked in code.
 //! - usage (`data_usage.rs`): an instrument key's data bytes by UpdateItem, conditional
 //!   on the stream position counted through (GetItem of it when a batch was seen
-//!   before); api and files: an account's data bytes in one Query of its `DATA#`
-//!   partition, beside its files' bytes on the account item.
+//!   before), which also marks the hours records were stored in (`p{hour}`, taken off
+//!   by a conditional UpdateItem once compacted); api and files: an account's data
+//!   bytes in one Query of its `DATA#` partition, beside its files' bytes on the account
+//!   item; the sweep the account's marked hours in the same Query.
 //!
 //! **Records** (`i`, `t`): one item per (instrument, record time) holding every channel
 //! value of the record in one binary attribute `v` (see [`crate::domain::codec`]).
