@@ -1,13 +1,20 @@
 //! Rollups: what a run of one record key's records keeps for graphs, per channel — the
 //! [`Summary`] of each channel, which [`m4_of_spans`](super::downsample::m4_of_spans)
-//! merges into pixel columns. Summaries of an hour's records, kept beside its chunk,
-//! draw a year's graph from 8,760 summaries instead of 525,600 records.
+//! merges into pixel columns.
+//!
+//! A rollup is kept as a [`skeleton`]: each span's summary points, themselves records.
+//! Any bucket made of whole spans has the same first, last, least, greatest and first
+//! special points over the skeleton as over the records, so graphs draw from it exactly
+//! what they draw from the records; it is stored as a chunk like any run of records; and
+//! the skeleton of days is the skeleton of the skeleton of hours. A year of one-minute
+//! records (525,600) becomes at most 4 points a channel an hour (35,040), or a day (1,460).
 
 use std::collections::BTreeMap;
 
 use super::chunk::ChunkRecord;
 use super::codec::ChannelIndex;
 use super::downsample::{Point, Summary};
+use super::record::{Millis, Value};
 
 /// Each channel's summary over `records` (in time order), by channel index; a channel
 /// none of them has is left out.
@@ -28,12 +35,31 @@ pub fn summarise(records: &[ChunkRecord]) -> BTreeMap<ChannelIndex, Summary> {
     summaries
 }
 
+/// The records that keep what `records` (in time order) draw in any bucket of whole
+/// spans of `span` milliseconds (from the epoch on): each channel's
+/// [`Summary::points`] of each span, a time's points of all channels in one record.
+pub fn skeleton(records: &[ChunkRecord], span: i64) -> Vec<ChunkRecord> {
+    let mut kept = Vec::new();
+    for run in records.chunk_by(|a, b| a.t.0.div_euclid(span) == b.t.0.div_euclid(span)) {
+        let mut at: BTreeMap<Millis, Vec<(ChannelIndex, Value)>> = BTreeMap::new();
+        // By channel, so each record's values come in channel order.
+        for (index, summary) in summarise(run) {
+            for point in summary.points() {
+                at.entry(point.t).or_default().push((index, point.value));
+            }
+        }
+        kept.extend(at.into_iter().map(|(t, values)| ChunkRecord { t, values }));
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::downsample::m4;
     use crate::domain::downsample::m4_of_spans;
     use crate::domain::record::{Millis, Special, Value};
+    use proptest::prelude::*;
 
     /// A day of one-minute records of three channels: a wave, a sawtooth with a special
     /// value now and then, and one sent every seventh minute only.
@@ -96,5 +122,101 @@ mod tests {
         let summaries = summarise(&a_day()[1..7]);
         assert_eq!(summaries.keys().copied().collect::<Vec<_>>(), [0, 1]);
         assert_eq!(summaries[&0].count, 6);
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            4 => (-4i32..4).prop_map(|n| Value::Number(f64::from(n))),
+            1 => Just(Value::Number(-0.0)),
+            1 => proptest::sample::select(Special::ALL.to_vec()).prop_map(Value::Special),
+        ]
+    }
+
+    /// Records at distinct times, each with some of four channels.
+    fn records() -> impl Strategy<Value = Vec<ChunkRecord>> {
+        let values = proptest::collection::btree_map(0..4 as ChannelIndex, value(), 0..4);
+        proptest::collection::btree_map(-3_000i64..3_000, values, 1..400).prop_map(|map| {
+            map.into_iter()
+                .map(|(t, values)| ChunkRecord {
+                    t: Millis(t),
+                    values: values.into_iter().collect(),
+                })
+                .collect()
+        })
+    }
+
+    /// One channel's points of `records` within `[from, to)`, each a span of its own.
+    fn spans(
+        records: &[ChunkRecord],
+        channel: ChannelIndex,
+        from: Millis,
+        to: Millis,
+    ) -> Vec<Summary> {
+        records
+            .iter()
+            .filter(|r| from <= r.t && r.t < to)
+            .filter_map(|r| {
+                let (_, value) = r.values.iter().find(|(i, _)| *i == channel)?;
+                Some(Summary::of(Point {
+                    t: r.t,
+                    value: *value,
+                }))
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn a_skeleton_draws_what_its_records_draw_in_buckets_of_whole_spans(
+            records in records(),
+            span in prop::sample::select(vec![7i64, 60, 250, 1_000]),
+            start in -40i64..10,
+            buckets in 1usize..30,
+            spans_a_bucket in 1i64..6,
+        ) {
+            let kept = skeleton(&records, span);
+            let from = Millis(start * span);
+            let to = from.plus(buckets as i64 * spans_a_bucket * span);
+            for channel in 0..4 {
+                prop_assert_eq!(
+                    m4_of_spans(spans(&kept, channel, from, to), from, to, buckets),
+                    m4_of_spans(spans(&records, channel, from, to), from, to, buckets),
+                    "channel {}", channel
+                );
+            }
+        }
+
+        #[test]
+        fn the_skeleton_of_a_skeleton_is_the_skeleton_of_the_coarser_spans(
+            records in records(),
+            span in prop::sample::select(vec![7i64, 60, 250]),
+            times in 2i64..30,
+        ) {
+            let direct = skeleton(&records, span * times);
+            let twice = skeleton(&skeleton(&records, span), span * times);
+            prop_assert_eq!(direct.len(), twice.len());
+            for (a, b) in direct.iter().zip(&twice) {
+                prop_assert!(a.same_bits(b), "{:?} against {:?}", a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn a_day_of_minutes_keeps_at_most_four_points_a_channel_an_hour_and_every_special() {
+        let day = a_day();
+        let kept = skeleton(&day, Millis::HOUR);
+        let points: usize = kept.iter().map(|r| r.values.len()).sum();
+        let specials = day
+            .iter()
+            .flat_map(|r| &r.values)
+            .filter(|(_, v)| matches!(v, Value::Special(_)))
+            .count();
+        // Channel 1's Burnouts fall in 15 different hours, one an hour.
+        assert_eq!(specials, 15);
+        assert!(points <= 24 * 3 * 4 + specials, "{points} points");
+        assert!(kept
+            .iter()
+            .flat_map(|r| &r.values)
+            .any(|(_, v)| *v == Value::Special(Special::Burnout)));
     }
 }
