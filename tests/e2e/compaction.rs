@@ -1,7 +1,7 @@
 //! Compacted history on the real tables: an hour and more of records sent over MQTT into
 //! hours already closed is compacted by the usage function from the records table's
-//! stream, its policy enforced; the whole stream handed over again compacts nothing
-//! twice; and with the records deleted (as their expiry will), the series reads back
+//! stream, its policy enforced, and counted but not charged in the storage used; the
+//! whole stream handed over again compacts nothing twice; and with the records deleted (as their expiry will), the series reads back
 //! through the API exactly as before — raw and downsampled alike.
 
 use fieldcloud::domain::ids::{AppId, InstrumentSerial};
@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::helpers::{batch, record, spawn};
 use crate::notify::until;
+use crate::storage_used::stored_bytes;
 
 #[tokio::test]
 async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_records_did() {
@@ -84,6 +85,20 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
                 .await
                 .unwrap()
                 .is_empty()
+    })
+    .await;
+
+    // The chunks are counted, once their own stream records come, but not charged while
+    // the records stay beside them.
+    until("the chunks counted", || async {
+        let keys = app.cloud.store.data_keys(&app.account).await.unwrap();
+        keys.iter()
+            .any(|k| k.as_str() == format!("{}#hour", key.as_str()))
+    })
+    .await;
+    let records_bytes = stored_bytes(&app, &app.account).await;
+    until("the records counted", || async {
+        app.cloud.store.data_bytes(&app.account).await.unwrap() == records_bytes
     })
     .await;
 

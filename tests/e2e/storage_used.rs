@@ -14,16 +14,17 @@ use serde_json::json;
 use crate::files::{exists, put};
 use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
-use fieldcloud::usecases::compact_pending::is_closed;
 
-/// The bytes of `account`'s items in the records table, sized as DynamoDB sizes them.
-async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
+/// The bytes of `account`'s records in the records table, sized as DynamoDB sizes them.
+pub(crate) async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
     let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
     let items: Vec<_> = aws_sdk_dynamodb::Client::new(&config)
         .scan()
         .table_name(devcloud::RECORDS_TABLE)
-        .filter_expression("begins_with(i, :prefix)")
+        // Its records: the chunks compacted from them are not charged.
+        .filter_expression("begins_with(i, :prefix) AND NOT contains(i, :chunks)")
         .expression_attribute_values(":prefix", AttributeValue::S(format!("{account}/")))
+        .expression_attribute_values(":chunks", AttributeValue::S("#hour".into()))
         .into_paginator()
         .items()
         .send()
@@ -33,24 +34,15 @@ async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
     items.iter().map(|item| item_size(item) as u64).sum()
 }
 
-/// Waits until the usage function has counted every item of `account` stored so far:
-/// its records, and the chunks it compacts closed hours of them into as it counts.
+/// Waits until the usage function has counted every record of `account` stored so far.
 async fn counted(app: &TestCloud, account: &AccountId) -> u64 {
+    let expected = stored_bytes(app, account).await;
+    assert!(expected > 0, "records were stored");
     until("the stream's records are counted", || async {
-        // A closed hour still marked is being compacted: its chunk is still to come.
-        let now = app.cloud.clock.now();
-        let pending = app.cloud.store.pending_hours(account).await.unwrap();
-        let compacting = pending
-            .iter()
-            .any(|(_, hours)| hours.iter().any(|hour| is_closed(hour, now)));
-        !compacting
-            && app.cloud.store.data_bytes(account).await.unwrap()
-                == stored_bytes(app, account).await
+        app.cloud.store.data_bytes(account).await.unwrap() == expected
     })
     .await;
-    let stored = stored_bytes(app, account).await;
-    assert!(stored > 0, "records were stored");
-    stored
+    expected
 }
 
 fn readings(app: &TestCloud, instrument: &str, from: i64, count: i64) -> serde_json::Value {

@@ -4,7 +4,7 @@
 use super::fixtures::account_id;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{PendingHour, StreamPosition, Tally};
+use crate::domain::usage::{PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
 use crate::ports::{Counted, DataUsage};
 
 fn tally(bytes: i64, first: &str, last: &str) -> Tally {
@@ -119,8 +119,8 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         store.pending_hours(&acme).await.unwrap(),
         vec![(logger.clone(), vec![pending(5, "151")])]
     );
-    // A backlog over many hours marks every one of them.
-    let backlog: Vec<i64> = (1_000..1_130).collect();
+    // A backlog over as many hours as a delivery marks marks every one of them.
+    let backlog: Vec<i64> = (1_000..1_000 + MARKS_A_DELIVERY as i64).collect();
     let Counted::Counted(marked) = store
         .count_data(&acme, &meter, &marking(&backlog, "170", "171"))
         .await

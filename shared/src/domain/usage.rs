@@ -56,6 +56,11 @@ pub struct DataChange {
     pub stored_hour: Option<Millis>,
 }
 
+/// The most hours one delivery marks for one key (the oldest of them): the marks ride
+/// on the key's small data-bytes item, which must stay small; a backlog's later hours
+/// stay raw records, logged (see [`crate::usecases::compact_pending`]).
+pub const MARKS_A_DELIVERY: usize = 48;
+
 /// An hour of one record key marked as waiting for compaction, with the stream position
 /// of the delivery that marked it last: the mark is taken off only if it is unchanged
 /// since it was read, so a record arriving meanwhile keeps its hour marked.

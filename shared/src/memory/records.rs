@@ -74,6 +74,17 @@ impl RecordStore for MemoryRecords {
         Ok(items.range(all).rev().take(limit).map(stored).collect())
     }
 
+    async fn range_consistently(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        // Memory is always consistent.
+        self.range(instrument, from, to, limit).await
+    }
+
     async fn range(
         &self,
         instrument: &InstrumentKey,

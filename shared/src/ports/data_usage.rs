@@ -5,6 +5,8 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::domain::ids::AccountId;
 use crate::domain::registry::InstrumentKey;
+#[cfg(doc)]
+use crate::domain::usage::MARKS_A_DELIVERY;
 use crate::domain::usage::{PendingHour, StreamPosition, Tally};
 
 /// What [`DataUsage::count_data`] did.
@@ -23,16 +25,17 @@ pub enum Counted {
 #[async_trait]
 pub trait DataUsage: Send + Sync {
     /// Adds `tally.bytes` to the bytes of `key` (of `account`), marks it counted
-    /// through `tally.last` and marks each of `tally.stored_hours` pending as of
-    /// `tally.last`, in one write, unless it was counted through `tally.first` or later
-    /// already.
+    /// through `tally.last` and marks each of `tally.stored_hours` (at most
+    /// [`MARKS_A_DELIVERY`]) pending as of `tally.last`, in one write, unless it was
+    /// counted through `tally.first` or later already.
     async fn count_data(
         &self,
         account: &AccountId,
         key: &InstrumentKey,
         tally: &Tally,
     ) -> Result<Counted, StoreError>;
-    /// The bytes of the account's measurement data.
+    /// The bytes of the account's measurement data: its records (the chunks compacted
+    /// from them are counted apart and not charged while the records stay beside them).
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError>;
     /// The account's instrument keys that ever had a record counted: where its
     /// measurement data is, for the sweep that deletes it.

@@ -61,6 +61,15 @@ pub trait RecordStore: Send + Sync {
         before: Millis,
         limit: usize,
     ) -> Result<DeletedRecords, StoreError>;
+    /// [`Self::range`], read consistently: what compaction reads, so that a record
+    /// stored just before it is among them.
+    async fn range_consistently(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
     async fn range(
         &self,

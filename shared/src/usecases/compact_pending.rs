@@ -11,12 +11,13 @@ use super::compaction::{compact_hour, Compacted, SETTLE};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::PendingHour;
+use crate::domain::usage::{PendingHour, MARKS_A_DELIVERY};
 use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
 
-/// Hours of one key compacted at most per call: a backlog of many hours is worked off a
-/// day at a time, within a function's timeout; the rest stay marked.
-pub const HOURS_A_CALL: usize = 24;
+/// Hours of one key compacted at most per call: as many as a delivery marks, so a
+/// backlog's marks are taken off as fast as they come and its key's item stays small,
+/// within a function's timeout; the rest stay marked.
+pub const HOURS_A_CALL: usize = MARKS_A_DELIVERY;
 
 /// What compacting pending hours did, in hours.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,6 +33,9 @@ pub struct PendingReport {
     /// Still marked: not closed yet, compacted by another run at the same time, marked
     /// again meanwhile, or past [`HOURS_A_CALL`].
     pub still_pending: usize,
+    /// A backlog's hours past [`MARKS_A_DELIVERY`] of one delivery: never marked, they
+    /// stay raw records (logged).
+    pub unmarked: usize,
 }
 
 impl PendingReport {
@@ -40,6 +44,7 @@ impl PendingReport {
         self.up_to_date += other.up_to_date;
         self.left_raw += other.left_raw;
         self.still_pending += other.still_pending;
+        self.unmarked += other.unmarked;
     }
 }
 
@@ -61,8 +66,8 @@ pub async fn compact_pending(
     let mut report = PendingReport::default();
     let (closed, open): (Vec<_>, Vec<_>) = pending.iter().partition(|p| is_closed(p, now));
     report.still_pending += open.len() + closed.len().saturating_sub(HOURS_A_CALL);
-    for hour in closed.into_iter().take(HOURS_A_CALL) {
-        let done = match compact_hour(records, key, hour.hour, now).await {
+    for mark in closed.into_iter().take(HOURS_A_CALL) {
+        let done = match compact_hour(records, key, mark.hour, now).await {
             Ok(Compacted::Stored { .. }) => {
                 report.stored += 1;
                 true
@@ -74,7 +79,7 @@ pub async fn compact_pending(
             Ok(Compacted::TooBig { records, bytes }) => {
                 // An operator searches for this: the hour stays raw records.
                 tracing::error!(
-                    key = %key.as_str(), hour = %hour.hour.iso(), records, bytes,
+                    key = %key.as_str(), hour = %mark.hour.iso(), records, bytes,
                     "an hour too big for a chunk is left raw"
                 );
                 report.left_raw += 1;
@@ -84,7 +89,7 @@ pub async fn compact_pending(
             // hour stays raw rather than hold up the stream's batch for good.
             Err(StoreError::Corrupt(reason)) => {
                 tracing::error!(
-                    key = %key.as_str(), hour = %hour.hour.iso(), %reason,
+                    key = %key.as_str(), hour = %mark.hour.iso(), %reason,
                     "an hour that does not decode is left raw"
                 );
                 report.left_raw += 1;
@@ -93,7 +98,7 @@ pub async fn compact_pending(
             Ok(Compacted::Raced | Compacted::Open) => false,
             Err(unavailable) => return Err(unavailable),
         };
-        if !(done && usage.unmark_hour(account, key, hour).await?) {
+        if !(done && usage.unmark_hour(account, key, mark).await?) {
             report.still_pending += 1;
         }
     }
@@ -209,21 +214,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_backlog_is_worked_off_a_day_of_hours_a_call() {
+    async fn a_backlog_is_worked_off_as_many_hours_a_call_as_a_delivery_marks() {
         let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
-        let backlog: Vec<_> = (0..30 * 60).step_by(30).map(minute).collect();
-        let pending = deliver(&records, &usage, &backlog, 100).await;
-        assert_eq!(pending.len(), 30);
-        let now = HOUR.plus(31 * Millis::HOUR + SETTLE);
+        let backlog: Vec<_> = (0..60 * 60).step_by(30).map(minute).collect();
+        let (earlier, later) = backlog.split_at(backlog.len() / 2);
+        deliver(&records, &usage, earlier, 100).await;
+        let pending = deliver(&records, &usage, later, 101).await;
+        assert_eq!(pending.len(), 60);
+        let now = HOUR.plus(61 * Millis::HOUR + SETTLE);
 
         let first = compact(&records, &usage, &pending, now).await;
-        assert_eq!((first.stored, first.still_pending), (HOURS_A_CALL, 6));
+        assert_eq!((first.stored, first.still_pending), (HOURS_A_CALL, 12));
         let (_, left) = usage.pending_hours(&account()).await.unwrap().remove(0);
-        assert_eq!(left.len(), 6);
-        assert_eq!(left[0].hour, HOUR.plus(24 * Millis::HOUR), "oldest first");
+        assert_eq!(left.len(), 12);
+        assert_eq!(left[0].hour, HOUR.plus(48 * Millis::HOUR), "oldest first");
         let rest = compact(&records, &usage, &left, now).await;
-        assert_eq!(rest.stored, 6);
-        assert_eq!(chunked(&records).await, vec![2; 30]);
+        assert_eq!(rest.stored, 12);
+        assert_eq!(chunked(&records).await, vec![2; 60]);
     }
 
     #[tokio::test]

@@ -2,7 +2,7 @@
 //! ([`crate::domain::chunk`]), merged with the chunk stored for the hour, if any. Run
 //! again, it changes nothing; records that came late into a compacted hour are taken in
 //! by running it again; two runs at once store one version, the other learns it raced.
-//! The records stay (their expiry comes with the step that schedules compaction).
+//! The records stay (their expiry after compaction is still to come).
 
 use crate::domain::chunk::{decode_chunk, encode_chunk, merge_preferring, ChunkRecord};
 use crate::domain::codec::decode_values;
@@ -52,7 +52,11 @@ pub async fn compact_hour(
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
         StoreError::Corrupt(format!("{what} of {} at {}: {e}", key.as_str(), hour.0))
     };
-    let raw = store.range(key, hour, end, MAX_CHUNK_RECORDS + 1).await?;
+    // Consistently: the usage function compacts right after the records' own stream
+    // records came, and a record missed here would have its hour unmarked without it.
+    let raw = store
+        .range_consistently(key, hour, end, MAX_CHUNK_RECORDS + 1)
+        .await?;
     let stored = store.chunks(key, hour, hour.plus(1), 1).await?.pop();
     let compacted = match &stored {
         Some(chunk) => decode_chunk(&chunk.bytes).map_err(|e| corrupt("chunk", &e))?,

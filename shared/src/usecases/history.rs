@@ -8,8 +8,6 @@ use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::ports::{ChunkStore, RecordStore, StoreError, StoredRecord};
 
-use super::compaction::MAX_CHUNK_RECORDS;
-
 /// Records of `key` with `from <= t < to`, oldest first, at most `limit`: each time once,
 /// from its chunk where its hour was compacted (see [`merge_preferring`]).
 pub async fn range(
@@ -22,12 +20,18 @@ pub async fn range(
     if to <= from || limit == 0 {
         return Ok(Vec::new());
     }
-    // The first chunk may hold records before `from`, up to a chunk's most: asked for
-    // that many more, the chunks read hold `limit` records in the range if there are.
+    // Only the chunk of `from`'s hour may hold records before it: read on its own, the
+    // chunks after it that hold `limit` records hold the range's first `limit`.
     let first_hour = from.start_of_hour();
-    let chunks = store
-        .chunks(key, first_hour, to, limit.saturating_add(MAX_CHUNK_RECORDS))
-        .await?;
+    let mut chunks = Vec::new();
+    let mut rest = from;
+    if first_hour < from {
+        chunks = store.chunks(key, first_hour, first_hour.plus(1), 1).await?;
+        rest = first_hour.plus(Millis::HOUR);
+    }
+    if rest < to {
+        chunks.extend(store.chunks(key, rest, to, limit).await?);
+    }
     let raw = store.range(key, from, to, limit).await?;
     let mut compacted = Vec::new();
     for chunk in &chunks {

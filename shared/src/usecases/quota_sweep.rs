@@ -26,9 +26,9 @@
 //! leaves the day's progress just before the account, so the next invocation sweeps it
 //! again and goes on.
 //!
-//! **Compaction** ([`compaction`]): each account's hours of records still marked for
-//! compaction and closed are compacted first, so an instrument that went quiet has its
-//! last hour compacted within a day.
+//! **Compaction** ([`compaction`]): once an account is swept, its hours of records still
+//! marked for compaction and closed are compacted, so an instrument that went quiet has
+//! its last hour compacted within a day; a failure there is logged and stops nothing.
 //!
 //! **No inbox notice.** Inboxes belong to measurement groups and their viewers; the
 //! storage, its plan and the decision to delete are the account's, which its contract
@@ -115,7 +115,7 @@ fn as_text<T: std::fmt::Display, S: serde::Serializer>(
 /// invocation.
 pub async fn sweep_quotas(
     store: &(impl QuotaSweep + Files + DataUsage + AuditLog),
-    deleter: &(impl DeleteStored + CompactMarked),
+    data: &(impl DeleteStored + CompactMarked),
     mailer: &impl Mailer,
     now: Millis,
     page_size: usize,
@@ -152,13 +152,13 @@ pub async fn sweep_quotas(
         for id in &page.accounts {
             let sweep = Sweep {
                 store,
-                deleter,
+                data,
                 mailer,
                 now,
                 time_left: &time_left,
             };
             match sweep.account(id, &mut report).await {
-                Ok(Deletion::Done) => {}
+                Ok(Deletion::Done) => sweep.compact(id, &mut report).await,
                 // The progress moves to the last account swept whole, and the next
                 // invocation sweeps this one again (each step of a sweep is idempotent)
                 // and goes on with its deletion: every invocation gets further.
@@ -190,7 +190,7 @@ pub async fn sweep_quotas(
 /// One invocation's means of sweeping an account.
 struct Sweep<'a, S, D, M, T> {
     store: &'a S,
-    deleter: &'a D,
+    data: &'a D,
     mailer: &'a M,
     now: Millis,
     time_left: &'a T,
@@ -215,11 +215,6 @@ where
             tracing::warn!(account = %id, "listed but no such account");
             return Ok(Deletion::Done);
         };
-        let compacted = self
-            .deleter
-            .compact_marked(&account.id, now, self.time_left)
-            .await?;
-        report.hours.add(compacted);
         if account.plan == Plan::Trial {
             if let TrialStanding::Ended { ended } = trial_standing(account.created, now) {
                 let deleted = self.delete(&account.id, Doomed::All).await?;
@@ -307,8 +302,19 @@ where
         Ok(Deletion::Done)
     }
 
+    /// Compacts the account's marked hours once its sweep is done, so it never holds up
+    /// a lapse, a notice or a deletion; a failure is logged and left for the next day.
+    async fn compact(&self, id: &AccountId, report: &mut SweepReport) {
+        match self.data.compact_marked(id, self.now, self.time_left).await {
+            Ok(compacted) => report.hours.add(compacted),
+            Err(error) => {
+                tracing::error!(account = %id, %error, "marked hours not compacted");
+            }
+        }
+    }
+
     async fn delete(&self, account: &AccountId, doomed: Doomed) -> Result<Deletion, StoreError> {
-        self.deleter
+        self.data
             .delete_stored(account, doomed, self.time_left)
             .await
     }

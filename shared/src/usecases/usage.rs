@@ -10,7 +10,9 @@ use super::compact_pending::{compact_pending, PendingReport};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{tally, DataChange, StorageUsed, StreamPosition};
+use crate::domain::usage::{
+    tally, DataChange, StorageUsed, StreamPosition, Tally, MARKS_A_DELIVERY,
+};
 use crate::ports::{ChunkStore, Counted, DataUsage, Files, RecordStore, StoreError};
 
 /// Instrument keys counted at once: one small write each.
@@ -125,9 +127,28 @@ async fn count_key(
                 hours: PendingReport::default(),
             });
         };
-        match store.count_data(&account, key, tally).await? {
+        // A backlog over more hours than a delivery marks: its later hours stay raw.
+        let unmarked = tally.stored_hours.len().saturating_sub(MARKS_A_DELIVERY);
+        if unmarked > 0 {
+            tracing::error!(
+                key = %key.as_str(), unmarked,
+                "hours of a backlog left unmarked: they stay raw records"
+            );
+        }
+        let tally = Tally {
+            stored_hours: tally
+                .stored_hours
+                .iter()
+                .take(MARKS_A_DELIVERY)
+                .copied()
+                .collect(),
+            ..tally.clone()
+        };
+        match store.count_data(&account, key, &tally).await? {
             Counted::Counted(pending) => {
-                let hours = compact_pending(records, store, &account, key, &pending, now).await?;
+                let mut hours =
+                    compact_pending(records, store, &account, key, &pending, now).await?;
+                hours.unmarked += unmarked;
                 return Ok(KeyOutcome::Counted {
                     bytes: tally.bytes,
                     seen_before: counted_through.is_some(),
@@ -224,5 +245,22 @@ mod tests {
         assert_eq!(report.bytes, 70);
         assert_eq!(report.ignored, 1);
         assert_eq!(store.data_bytes(&account("acme")).await.unwrap(), 70);
+    }
+
+    #[tokio::test]
+    async fn a_backlog_marks_as_many_hours_as_a_delivery_may_and_tells_of_the_rest() {
+        let store = MemoryStore::new();
+        let hours = MARKS_A_DELIVERY + 12;
+        let changes: Vec<DataChange> = (0..hours)
+            .map(|h| DataChange {
+                stored_hour: Some(Millis(h as i64 * Millis::HOUR)),
+                ..change("acme/a", 100 + h as u64, 5)
+            })
+            .collect();
+        let report = count(&store, &changes).await;
+        assert_eq!(report.hours.unmarked, 12);
+        let pending = store.pending_hours(&account("acme")).await.unwrap();
+        assert_eq!(pending[0].1.len(), MARKS_A_DELIVERY);
+        assert_eq!(pending[0].1[0].hour, Millis(0), "the oldest are marked");
     }
 }

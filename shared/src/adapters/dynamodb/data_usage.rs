@@ -2,22 +2,19 @@
 //! partition, so that counting one key is one small write and the account's total one
 //! Query.
 
-use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::ReturnValue;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
+use super::chunks::CHUNK_KEY_SUFFIX;
 use super::keys::*;
-use super::store::{written, DynamoStore};
-use super::unavailable;
+use super::store::{written, written_as, DynamoStore};
 use super::values::{n, s, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{PendingHour, StreamPosition, Tally};
+use crate::domain::usage::{PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
 use crate::ports::{Counted, DataUsage, StoreError};
 
 const BYTES: &str = "bytes";
@@ -28,11 +25,20 @@ fn data_sk(key: &InstrumentKey) -> String {
     format!("{DATA_KEY_PREFIX}{}", key.as_str())
 }
 
+/// The instrument key a data-bytes item counts.
+fn key_of(item: &Item) -> Result<InstrumentKey, StoreError> {
+    match item.get("sk") {
+        Some(AttributeValue::S(sk)) => sk
+            .strip_prefix(DATA_KEY_PREFIX)
+            .map(|key| InstrumentKey::from_stored(key.to_owned()))
+            .ok_or_else(|| StoreError::Corrupt(format!("data key `{sk}`"))),
+        other => Err(StoreError::Corrupt(format!("data key {other:?}"))),
+    }
+}
+
 /// What an hour pending compaction is marked with: an attribute named `p` and the hour's
 /// start in milliseconds, holding the stream position that marked it last.
 const PENDING_PREFIX: &str = "p";
-/// Marks one write sets at most: well within DynamoDB's 4 KB update expression.
-const MARKS_A_WRITE: usize = 50;
 
 /// The names and `SET` clauses marking `hours` pending as of `:last`.
 fn pending_marks(hours: &[Millis]) -> (HashMap<String, String>, Vec<String>) {
@@ -78,26 +84,15 @@ impl DataUsage for DynamoStore {
         key: &InstrumentKey,
         tally: &Tally,
     ) -> Result<Counted, StoreError> {
-        let hours: Vec<Millis> = tally.stored_hours.iter().copied().collect();
-        // A backlog of many hours: the oldest marks first, each write within DynamoDB's
-        // expression limits. Marking an hour again only compacts it again, so marks of a
-        // delivery counted before are harmless.
-        let (earlier, with_count) = hours.split_at(hours.len().saturating_sub(MARKS_A_WRITE));
-        for marks in earlier.chunks(MARKS_A_WRITE) {
-            let (names, set) = pending_marks(marks);
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(data_pk(account)))
-                .key("sk", s(data_sk(key)))
-                .update_expression(format!("SET {}", set.join(", ")))
-                .set_expression_attribute_names(Some(names))
-                .expression_attribute_values(":last", s(tally.last.as_str()))
-                .send()
-                .await
-                .map_err(unavailable)?;
-        }
-        let (mut names, mut set) = pending_marks(with_count);
+        // The caller's bound; a longer list would make the item too big to update.
+        debug_assert!(tally.stored_hours.len() <= MARKS_A_DELIVERY);
+        let hours: Vec<Millis> = tally
+            .stored_hours
+            .iter()
+            .take(MARKS_A_DELIVERY)
+            .copied()
+            .collect();
+        let (mut names, mut set) = pending_marks(&hours);
         names.insert("#through".into(), THROUGH.into());
         names.insert("#bytes".into(), BYTES.into());
         set.push("#through = :last".into());
@@ -116,16 +111,8 @@ impl DataUsage for DynamoStore {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match added.map_err(aws_sdk_dynamodb::Error::from) {
-            Ok(output) => {
-                return pending_of(&output.attributes.unwrap_or_default()).map(Counted::Counted)
-            }
-            Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => {}
-            Err(error) => {
-                return Err(StoreError::Unavailable(
-                    DisplayErrorContext(error).to_string(),
-                ))
-            }
+        if let Some(output) = written_as(added)? {
+            return pending_of(&output.attributes.unwrap_or_default()).map(Counted::Counted);
         }
         let item = self
             .get(data_pk(account), &data_sk(key))
@@ -144,6 +131,11 @@ impl DataUsage for DynamoStore {
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError> {
         let mut total: i64 = 0;
         for item in self.query_prefix(data_pk(account), DATA_KEY_PREFIX).await? {
+            // Chunks are counted but not yet charged: until records expire once compacted,
+            // a compacted hour is stored twice, and the account pays for it once.
+            if key_of(&item)?.as_str().ends_with(CHUNK_KEY_SUFFIX) {
+                continue;
+            }
             total += match item.get(BYTES) {
                 Some(AttributeValue::N(bytes)) => bytes
                     .parse::<i64>()
@@ -159,14 +151,8 @@ impl DataUsage for DynamoStore {
     async fn data_keys(&self, account: &AccountId) -> Result<Vec<InstrumentKey>, StoreError> {
         self.query_prefix(data_pk(account), DATA_KEY_PREFIX)
             .await?
-            .into_iter()
-            .map(|item| match item.get("sk") {
-                Some(AttributeValue::S(sk)) => sk
-                    .strip_prefix(DATA_KEY_PREFIX)
-                    .map(|key| InstrumentKey::from_stored(key.to_owned()))
-                    .ok_or_else(|| StoreError::Corrupt(format!("data key `{sk}`"))),
-                other => Err(StoreError::Corrupt(format!("data key {other:?}"))),
-            })
+            .iter()
+            .map(key_of)
             .collect()
     }
 
@@ -180,13 +166,7 @@ impl DataUsage for DynamoStore {
             if pending.is_empty() {
                 continue;
             }
-            match item.get("sk") {
-                Some(AttributeValue::S(sk)) => match sk.strip_prefix(DATA_KEY_PREFIX) {
-                    Some(key) => keys.push((InstrumentKey::from_stored(key.to_owned()), pending)),
-                    None => return Err(StoreError::Corrupt(format!("data key `{sk}`"))),
-                },
-                other => return Err(StoreError::Corrupt(format!("data key {other:?}"))),
-            }
+            keys.push((key_of(&item)?, pending));
         }
         Ok(keys)
     }

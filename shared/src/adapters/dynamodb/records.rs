@@ -277,12 +277,37 @@ impl RecordStore for DynamoRecords {
             .collect()
     }
 
+    async fn range_consistently(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.query_range(instrument, from, to, limit, true).await
+    }
+
     async fn range(
         &self,
         instrument: &InstrumentKey,
         from: Millis,
         to: Millis,
         limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.query_range(instrument, from, to, limit, false).await
+    }
+}
+
+impl DynamoRecords {
+    /// Records of one key with `from <= t < to`, oldest first, at most `limit`, a page
+    /// at a time.
+    async fn query_range(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+        consistent: bool,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let mut out = Vec::new();
         if to <= from || limit == 0 {
@@ -300,6 +325,7 @@ impl RecordStore for DynamoRecords {
                 .expression_attribute_values(":from", n(from.0))
                 .expression_attribute_values(":last", n(to.0 - 1))
                 .limit(page_limit)
+                .consistent_read(consistent)
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await

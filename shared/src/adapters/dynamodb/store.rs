@@ -364,9 +364,16 @@ pub(super) fn count_down(table: &str, pk: String, sk: String, counter: &str) -> 
 pub(super) fn written<T, E: Into<aws_sdk_dynamodb::Error>>(
     result: Result<T, E>,
 ) -> Result<bool, StoreError> {
+    Ok(written_as(result)?.is_some())
+}
+
+/// [`written`], with what the write answered when it was.
+pub(super) fn written_as<T, E: Into<aws_sdk_dynamodb::Error>>(
+    result: Result<T, E>,
+) -> Result<Option<T>, StoreError> {
     match result.map_err(Into::into) {
-        Ok(_) => Ok(true),
-        Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => Ok(false),
+        Ok(output) => Ok(Some(output)),
+        Err(aws_sdk_dynamodb::Error::ConditionalCheckFailedException(_)) => Ok(None),
         Err(error) => Err(StoreError::Unavailable(
             DisplayErrorContext(error).to_string(),
         )),
