@@ -257,8 +257,9 @@ impl TestCloud {
             .expect("the account item updated");
     }
 
-    /// Items in the records table for instrument `serial` of `acme`'s app `app_id`, of
-    /// any registration of the app or the instrument, counted in DynamoDB itself.
+    /// Record items (not chunks) in the records table for instrument `serial` of
+    /// `acme`'s app `app_id`, of any registration of the app or the instrument, counted in
+    /// DynamoDB itself.
     pub async fn stored_items(&self, app_id: &str, serial: &str) -> usize {
         let config = devcloud::sdk_config(&self.cloud.moto.endpoint).await;
         let prefix = format!("{}/{app_id}.", self.account);
@@ -282,7 +283,7 @@ impl TestCloud {
                 item.get("i")
                     .and_then(|i| i.as_s().ok())
                     // `{account}/{app}.{registration}/{serial}/{instance}`
-                    .is_some_and(|i| i.split('/').nth(2) == Some(serial))
+                    .is_some_and(|i| i.split('/').nth(2) == Some(serial) && !i.ends_with("#hour"))
             })
             .count()
     }
