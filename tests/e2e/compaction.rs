@@ -2,11 +2,14 @@
 //! hours already closed is compacted by the usage function from the records table's
 //! stream, its policy enforced, and counted but not charged in the storage used; the
 //! whole stream handed over again compacts nothing twice; and with the records deleted (as their expiry will), the series reads back
-//! through the API exactly as before — raw and downsampled alike.
+//! through the API exactly as before — raw and downsampled alike; buckets of whole hours
+//! are drawn from the hours' rollups alone.
 
+use fieldcloud::domain::downsample::{m4_aligned, Point};
 use fieldcloud::domain::ids::{AppId, InstrumentSerial};
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::record::{Millis, Special, Value};
+use fieldcloud::domain::registry::InstrumentKey;
 use fieldcloud::ports::{ChunkStore, DataUsage, Instruments, RecordStore};
 use serde_json::json;
 
@@ -116,4 +119,75 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
     assert_eq!(deleted.deleted, 180);
     assert_eq!(series(5_000).await, raw);
     assert_eq!(series(7).await, downsampled);
+
+    // Buckets of whole hours are drawn from the hours' rollups: exactly what the records
+    // draw in them, and still with the chunks gone as well.
+    let from = Millis(app.at(first))
+        .start_of_hour()
+        .plus(-3 * Millis::HOUR);
+    let to = Millis(app.at(last)).start_of_hour().plus(Millis::HOUR);
+    let hours = ((to.0 - from.0) / Millis::HOUR) as usize;
+    let over = |buckets: usize| {
+        format!(
+            "/v1/groups/plant/series?channel=gw-a/LR-1/CH1&channel=gw-a/LR-1/CH2&channel=gw-a/LR-1/CH3&from={}&to={}&buckets={buckets}",
+            from.0, to.0
+        )
+    };
+    let (status, every) = app.get(&over(5_000)).await;
+    assert_eq!(status, 200, "{every}");
+    assert_eq!(every["bucket_width"], serde_json::Value::Null);
+    let path = over(hours);
+    let (status, hourly) = app.get(&path).await;
+    assert_eq!(status, 200, "{hourly}");
+    assert_eq!(hourly["bucket_width"], Millis::HOUR);
+    assert_eq!(hourly["buckets"], hours);
+    for (channel, drawn) in every["series"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(drawn["downsampled"], false);
+        let expected = m4_aligned(&points_of(drawn), Millis::HOUR);
+        assert!(expected.len() >= 2, "channel {channel} has points");
+        assert_eq!(
+            points_of(&hourly["series"][channel]),
+            expected,
+            "channel {channel}"
+        );
+    }
+    let chunks_key = InstrumentKey::from_stored(format!("{}#hour", key.as_str()));
+    let deleted = app
+        .cloud
+        .records
+        .delete_before(&chunks_key, Millis(app.at(0)), usize::MAX)
+        .await
+        .unwrap();
+    assert!(deleted.deleted >= 2, "{} chunks", deleted.deleted);
+    assert!(app
+        .cloud
+        .records
+        .chunks(&key, Millis(0), Millis(app.at(0)), 1)
+        .await
+        .unwrap()
+        .is_empty());
+    let (status, again) = app.get(&path).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again, hourly);
+}
+
+/// The points of one channel of a series answer.
+fn points_of(series: &serde_json::Value) -> Vec<Point> {
+    series["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|pair| {
+            let value = match &pair[1] {
+                serde_json::Value::String(special) => {
+                    Value::Special(Special::parse(special).expect("a special value"))
+                }
+                number => Value::Number(number.as_f64().expect("a number")),
+            };
+            Point {
+                t: Millis(pair[0].as_i64().expect("a time")),
+                value,
+            }
+        })
+        .collect()
 }

@@ -303,7 +303,7 @@ pub async fn group<
         GroupRoute::Series => {
             let query = SeriesQuery::parse(call.query())?;
             let limits = api.read_limits;
-            ok(series::series(store, records, principal, group, &query, limits).await?)
+            ok(series::series(store, records, principal, group, &query, limits, now).await?)
         }
         GroupRoute::ListApps => ok(apps::list_apps(store, records, principal, group, now).await?),
         GroupRoute::RegisterApp => {

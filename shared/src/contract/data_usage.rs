@@ -4,7 +4,7 @@
 use super::fixtures::account_id;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
+use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
 use crate::ports::{Counted, DataUsage};
 
 fn tally(bytes: i64, first: &str, last: &str) -> Tally {
@@ -137,6 +137,53 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
     );
     assert_eq!(store.data_bytes(&acme).await.unwrap(), 245 + 3 * 10);
     assert!(store.pending_hours(&other).await.unwrap().is_empty());
+    assert_eq!(
+        store.key_pending(&acme, &meter).await.unwrap(),
+        KeyPending {
+            hours: backlog.iter().map(|h| Millis(h * Millis::HOUR)).collect(),
+            backlog_from: None,
+        }
+    );
+
+    // Hours past those a delivery marks start the key's backlog, the earliest start
+    // kept, even by a delivery counted before; the marks and bytes are as before.
+    let longer: Vec<i64> = (2_000..2_000 + MARKS_A_DELIVERY as i64 + 3).collect();
+    let hour = |h: i64| Millis(h * Millis::HOUR);
+    store
+        .count_data(&acme, &meter, &marking(&longer, "180", "181"))
+        .await
+        .unwrap();
+    let past = hour(2_000 + MARKS_A_DELIVERY as i64);
+    let pending_of_meter = store.key_pending(&acme, &meter).await.unwrap();
+    assert_eq!(pending_of_meter.backlog_from, Some(past));
+    assert_eq!(pending_of_meter.hours.len(), 2 * MARKS_A_DELIVERY);
+    let later: Vec<i64> = (3_000..3_000 + MARKS_A_DELIVERY as i64 + 1).collect();
+    store
+        .count_data(&acme, &meter, &marking(&later, "190", "191"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.key_pending(&acme, &meter).await.unwrap().backlog_from,
+        Some(past),
+        "a later backlog keeps the earlier start"
+    );
+    let earlier: Vec<i64> = (0..MARKS_A_DELIVERY as i64 + 1).collect();
+    let replayed = store
+        .count_data(&acme, &meter, &marking(&earlier, "185", "186"))
+        .await
+        .unwrap();
+    assert!(matches!(replayed, Counted::Already(_)), "{replayed:?}");
+    assert_eq!(
+        store.key_pending(&acme, &meter).await.unwrap().backlog_from,
+        Some(hour(MARKS_A_DELIVERY as i64)),
+        "a replayed delivery keeps its backlog all the same"
+    );
+    assert_eq!(store.data_bytes(&acme).await.unwrap(), 245 + 5 * 10);
+    assert_eq!(
+        store.key_pending(&other, &meter).await.unwrap(),
+        KeyPending::default(),
+        "another account's key is not found"
+    );
 
     // Where each account's data is: its own keys only.
     assert_eq!(store.data_keys(&other).await.unwrap(), vec![theirs]);

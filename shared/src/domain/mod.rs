@@ -29,6 +29,7 @@ pub mod protocol;
 pub mod record;
 pub mod registry;
 pub mod rollup;
+pub mod rollup_plan;
 pub mod schedule;
 pub mod sealed;
 pub mod settings;

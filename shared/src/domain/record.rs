@@ -29,6 +29,12 @@ impl Millis {
         Millis(self.0.saturating_sub(self.0.rem_euclid(Self::HOUR)))
     }
 
+    /// The start of the UTC day holding this instant (saturating as
+    /// [`Millis::start_of_hour`] does).
+    pub fn start_of_day(self) -> Millis {
+        Millis(self.0.saturating_sub(self.0.rem_euclid(Self::DAY)))
+    }
+
     /// The time as messages name it: RFC 3339, in UTC, to the second.
     pub fn iso(self) -> String {
         chrono::DateTime::from_timestamp_millis(self.0)

@@ -15,6 +15,50 @@ use super::chunk::ChunkRecord;
 use super::codec::ChannelIndex;
 use super::downsample::{Point, Summary};
 use super::record::{Millis, Value};
+use super::registry::InstrumentKey;
+
+/// The keys with more channels than this are not rolled up: a day of their hours'
+/// skeletons (up to 8 points a channel an hour with special values) could outgrow an
+/// item. Their graphs read their records.
+pub const ROLLUP_MAX_CHANNELS: usize = 100;
+
+/// A rollup level: what one stored item per record key and UTC day holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The skeleton of each hour of the day: exact for buckets of whole hours.
+    Hours,
+    /// The skeleton of the whole day: exact for buckets of whole days.
+    Days,
+}
+
+impl Level {
+    /// The span each skeleton of the level summarises.
+    pub fn span(self) -> i64 {
+        match self {
+            Level::Hours => Millis::HOUR,
+            Level::Days => Millis::DAY,
+        }
+    }
+
+    /// Where the level's items of `key` are stored: a key of their own, which no
+    /// record key is (record keys end with an instance ID or a number).
+    pub fn key(self, key: &InstrumentKey) -> InstrumentKey {
+        let suffix = match self {
+            Level::Hours => "#h",
+            Level::Days => "#d",
+        };
+        InstrumentKey::from_stored(format!("{}{suffix}", key.as_str()))
+    }
+}
+
+/// Whether records holding these channel indices are rolled up (see
+/// [`ROLLUP_MAX_CHANNELS`]).
+pub fn rolls_up(records: &[ChunkRecord]) -> bool {
+    records
+        .iter()
+        .flat_map(|r| &r.values)
+        .all(|(index, _)| (*index as usize) < ROLLUP_MAX_CHANNELS)
+}
 
 /// Each channel's summary over `records` (in time order), by channel index; a channel
 /// none of them has is left out.

@@ -57,8 +57,9 @@ pub struct DataChange {
 }
 
 /// The most hours one delivery marks for one key (the oldest of them): the marks ride
-/// on the key's small data-bytes item, which must stay small; a backlog's later hours
-/// stay raw records, logged (see [`crate::usecases::compact_pending`]).
+/// on the key's small data-bytes item, which must stay small. A backlog's later hours
+/// are not marked: the key keeps the earliest of them as its backlog start
+/// ([`KeyPending::backlog_from`]), from which on its graphs read records, not rollups.
 pub const MARKS_A_DELIVERY: usize = 48;
 
 /// An hour of one record key marked as waiting for compaction, with the stream position
@@ -79,6 +80,31 @@ pub struct Tally {
     pub last: StreamPosition,
     /// The hours records were newly stored in, to mark for compaction.
     pub stored_hours: BTreeSet<Millis>,
+}
+
+impl Tally {
+    /// The hours to mark (the oldest [`MARKS_A_DELIVERY`]) and the first hour past them,
+    /// if any: where a backlog's unmarked hours start.
+    pub fn marks(&self) -> (Vec<Millis>, Option<Millis>) {
+        let hours: Vec<Millis> = self
+            .stored_hours
+            .iter()
+            .take(MARKS_A_DELIVERY)
+            .copied()
+            .collect();
+        let past = self.stored_hours.iter().nth(MARKS_A_DELIVERY).copied();
+        (hours, past)
+    }
+}
+
+/// The hours of one key whose records may not be compacted and rolled up yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPending {
+    /// The marked hours, oldest first.
+    pub hours: Vec<Millis>,
+    /// Where hours a delivery did not mark start (a backlog of more than
+    /// [`MARKS_A_DELIVERY`] hours): from it on, no hour is known to be rolled up.
+    pub backlog_from: Option<Millis>,
 }
 
 /// Tallies `changes` by instrument key, leaving out those at or before the position a
@@ -135,6 +161,24 @@ mod tests {
 
     fn position(sequence: &str) -> StreamPosition {
         StreamPosition::parse(sequence).unwrap()
+    }
+
+    #[test]
+    fn a_tally_marks_its_oldest_hours_and_tells_where_the_rest_start() {
+        let hour = |h: i64| Millis(h * Millis::HOUR);
+        let mut tally = Tally {
+            bytes: 0,
+            first: position("1"),
+            last: position("2"),
+            stored_hours: (0..MARKS_A_DELIVERY as i64).rev().map(hour).collect(),
+        };
+        let (marked, past) = tally.marks();
+        assert_eq!(marked.len(), MARKS_A_DELIVERY);
+        assert_eq!(past, None);
+        tally.stored_hours.extend([hour(500), hour(200)]);
+        let (marked, past) = tally.marks();
+        assert_eq!(marked.last(), Some(&hour(MARKS_A_DELIVERY as i64 - 1)));
+        assert_eq!(past, Some(hour(200)));
     }
 
     fn change(key: &str, sequence: &str, bytes: i64) -> DataChange {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::store::{DataCount, MemoryStore};
 use crate::domain::ids::AccountId;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{PendingHour, Tally};
+use crate::domain::usage::{KeyPending, PendingHour, Tally};
 use crate::ports::{Counted, DataUsage, StoreError};
 
 fn pending_of(count: &DataCount) -> Vec<PendingHour> {
@@ -29,7 +29,12 @@ impl DataUsage for MemoryStore {
     ) -> Result<Counted, StoreError> {
         let mut tables = self.tables();
         let id = (account.clone(), key.clone());
-        if let Some(count) = tables.data_usage.get(&id) {
+        let (hours, past) = tally.marks();
+        if let Some(count) = tables.data_usage.get_mut(&id) {
+            // Kept before the count is checked, as in DynamoDB.
+            if let Some(past) = past {
+                count.backlog_from = Some(count.backlog_from.map_or(past, |kept| kept.min(past)));
+            }
             if count.through >= tally.first {
                 return Ok(Counted::Already(count.through.clone()));
             }
@@ -38,11 +43,12 @@ impl DataUsage for MemoryStore {
             bytes: 0,
             through: tally.last.clone(),
             pending: Default::default(),
+            backlog_from: past,
         });
         count.bytes += tally.bytes;
         count.through = tally.last.clone();
-        for hour in &tally.stored_hours {
-            count.pending.insert(*hour, tally.last.clone());
+        for hour in hours {
+            count.pending.insert(hour, tally.last.clone());
         }
         Ok(Counted::Counted(pending_of(count)))
     }
@@ -80,6 +86,21 @@ impl DataUsage for MemoryStore {
             .filter(|((holder, _), count)| holder == account && !count.pending.is_empty())
             .map(|((_, key), count)| (key.clone(), pending_of(count)))
             .collect())
+    }
+
+    async fn key_pending(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+    ) -> Result<KeyPending, StoreError> {
+        let tables = self.tables();
+        let Some(count) = tables.data_usage.get(&(account.clone(), key.clone())) else {
+            return Ok(KeyPending::default());
+        };
+        Ok(KeyPending {
+            hours: count.pending.keys().copied().collect(),
+            backlog_from: count.backlog_from,
+        })
     }
 
     async fn unmark_hour(

@@ -38,6 +38,7 @@ pub struct DataCount {
     pub bytes: i64,
     pub through: StreamPosition,
     pub pending: BTreeMap<Millis, StreamPosition>,
+    pub backlog_from: Option<Millis>,
 }
 
 /// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour

@@ -7,7 +7,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::registry::InstrumentKey;
 #[cfg(doc)]
 use crate::domain::usage::MARKS_A_DELIVERY;
-use crate::domain::usage::{PendingHour, StreamPosition, Tally};
+use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
 
 /// What [`DataUsage::count_data`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +25,11 @@ pub enum Counted {
 #[async_trait]
 pub trait DataUsage: Send + Sync {
     /// Adds `tally.bytes` to the bytes of `key` (of `account`), marks it counted
-    /// through `tally.last` and marks each of `tally.stored_hours` (at most
-    /// [`MARKS_A_DELIVERY`]) pending as of `tally.last`, in one write, unless it was
-    /// counted through `tally.first` or later already.
+    /// through `tally.last` and marks the oldest [`MARKS_A_DELIVERY`] of
+    /// `tally.stored_hours` pending as of `tally.last`, in one write, unless it was
+    /// counted through `tally.first` or later already; the first hour past those
+    /// becomes the key's backlog start unless an earlier one is kept (see
+    /// [`Tally::marks`]).
     async fn count_data(
         &self,
         account: &AccountId,
@@ -45,6 +47,13 @@ pub trait DataUsage: Send + Sync {
         &self,
         account: &AccountId,
     ) -> Result<Vec<(InstrumentKey, Vec<PendingHour>)>, StoreError>;
+    /// The hours of `key` that may not be compacted and rolled up yet: its marks and
+    /// where its backlog starts (nothing for a key never counted).
+    async fn key_pending(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+    ) -> Result<KeyPending, StoreError>;
     /// Takes the mark off `pending.hour` of `key` unless the hour was marked again since
     /// `pending.marked`; whether this call took it off.
     async fn unmark_hour(

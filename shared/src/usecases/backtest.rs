@@ -25,7 +25,7 @@ use crate::ports::{
 };
 
 use super::alarms::check_rule;
-use super::series::{read_points, ReadLimits};
+use super::series::{read_points, AllRecords, ReadLimits};
 use super::Refused;
 
 /// What a backtest request carries: the draft rule, as an alarm takes it, and the range,
@@ -133,7 +133,7 @@ pub async fn run(
         .collect();
     let read = read_points(
         store,
-        record_store,
+        &AllRecords(record_store),
         principal,
         &group.id,
         &channels,

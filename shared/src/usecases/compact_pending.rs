@@ -34,7 +34,8 @@ pub struct PendingReport {
     /// again meanwhile, or past [`HOURS_A_CALL`].
     pub still_pending: usize,
     /// A backlog's hours past [`MARKS_A_DELIVERY`] of one delivery: never marked, they
-    /// stay raw records (logged).
+    /// stay raw records (logged), and the key's graphs read records from the first of
+    /// them on.
     pub unmarked: usize,
 }
 

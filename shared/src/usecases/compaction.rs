@@ -2,13 +2,16 @@
 //! ([`crate::domain::chunk`]), merged with the chunk stored for the hour, if any. Run
 //! again, it changes nothing; records that came late into a compacted hour are taken in
 //! by running it again; two runs at once store one version, the other learns it raced.
-//! The records stay (their expiry after compaction is still to come).
+//! The records stay (their expiry after compaction is still to come). Each hour
+//! compacted is also rolled up ([`crate::usecases::rollups`]).
 
 use crate::domain::chunk::{decode_chunk, encode_chunk, merge_preferring, ChunkRecord};
 use crate::domain::codec::decode_values;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
+use crate::domain::rollup::rolls_up;
 use crate::ports::{ChunkStore, RecordStore, StoreError, StoredChunk};
+use crate::usecases::rollups::roll_up_hour;
 
 /// The most records an hour's chunk holds: ten a second. An hour with more stays raw.
 pub const MAX_CHUNK_RECORDS: usize = 36_000;
@@ -32,8 +35,8 @@ pub enum Compacted {
     /// More than [`MAX_CHUNK_RECORDS`] records, or a chunk of more than
     /// [`MAX_CHUNK_BYTES`]: the hour stays raw.
     TooBig { records: usize, bytes: usize },
-    /// Another compaction stored another version of the chunk first; compacting again
-    /// merges with it.
+    /// Another compaction stored another version of the chunk first, or kept changing
+    /// the day's rollups; compacting again merges with it.
     Raced,
 }
 
@@ -71,15 +74,29 @@ pub async fn compact_hour(
         .collect::<Result<Vec<_>, StoreError>>()?;
     let merged = merge_preferring(compacted, raw, |r| r.t);
     let replacing = stored.as_ref().map(|c| c.records);
-    if merged.is_empty() || replacing.is_some_and(|n| n as usize == merged.len()) {
+    if merged.is_empty() {
         return Ok(Compacted::UpToDate);
+    }
+    // Rolled up whatever becomes of the chunk: an hour left raw is graphed from its
+    // rollups all the same, and a run after one that stored the chunk and stopped
+    // before its rollups finishes them.
+    let rolled_up = |outcome: Compacted| async {
+        if !rolls_up(&merged) || roll_up_hour(store, key, hour, &merged).await? {
+            Ok(outcome)
+        } else {
+            Ok(Compacted::Raced)
+        }
+    };
+    if replacing.is_some_and(|n| n as usize == merged.len()) {
+        return rolled_up(Compacted::UpToDate).await;
     }
     let bytes = encode_chunk(&merged);
     if merged.len() > MAX_CHUNK_RECORDS || bytes.len() > MAX_CHUNK_BYTES {
-        return Ok(Compacted::TooBig {
+        return rolled_up(Compacted::TooBig {
             records: merged.len(),
             bytes: bytes.len(),
-        });
+        })
+        .await;
     }
     // What is stored must read back to what was read, bit for bit, before anything relies
     // on it.
@@ -97,10 +114,11 @@ pub async fn compact_hour(
         bytes,
     };
     if store.put_chunk(&chunk, replacing).await? {
-        Ok(Compacted::Stored {
+        rolled_up(Compacted::Stored {
             records: merged.len(),
             bytes: chunk.bytes.len(),
         })
+        .await
     } else {
         Ok(Compacted::Raced)
     }

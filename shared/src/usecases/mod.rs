@@ -46,6 +46,8 @@ pub mod quote;
 pub mod random;
 pub mod recompute;
 mod refused;
+pub mod rolled;
+pub mod rollups;
 pub mod series;
 pub mod temporary_login;
 pub mod throttle;

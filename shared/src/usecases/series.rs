@@ -5,18 +5,24 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::domain::channel::SeriesRef;
+use crate::domain::chunk::ChunkRecord;
 use crate::domain::codec::{decode_values, ChannelIndex};
-use crate::domain::downsample::{m4, Point};
+use crate::domain::downsample::{m4, m4_aligned, Point};
 use crate::domain::ids::{AccountId, GroupId};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{Group, InstrumentKey};
+use crate::domain::rollup::{Level, ROLLUP_MAX_CHANNELS};
+use crate::domain::rollup_plan::{aligned_buckets, buckets_met};
 use crate::domain::token::Principal;
-use crate::ports::{Apps, CalculatedChannels, ChunkStore, Instruments, RecordStore, StoreError};
+use crate::ports::{
+    Apps, CalculatedChannels, ChunkStore, DataUsage, Instruments, RecordStore, StoreError,
+};
 
-use super::{history, Refused};
+use super::{history, rolled, Refused};
 
 /// The most channels one request may ask for (SPEC.md 4).
 pub const MAX_CHANNELS: usize = 32;
@@ -119,6 +125,10 @@ pub struct Series {
     pub from: Millis,
     pub to: Millis,
     pub buckets: usize,
+    /// The buckets' width in milliseconds when they are whole hours or days from the
+    /// epoch on (the first and last cut by `from` and `to`); `None` when they are
+    /// `buckets` equal parts of the range.
+    pub bucket_width: Option<i64>,
     /// Where an instrument's records were cut at [`ReadLimits::per_instrument`], if any
     /// was: the earliest such time.
     pub truncated_at: Option<Millis>,
@@ -133,33 +143,68 @@ pub struct ChannelSeries {
     pub points: Vec<(Millis, Value)>,
 }
 
+/// The series of `query` as of `now`. Buckets an hour wide or wider are drawn as
+/// whole hours or days ([`aligned_buckets`]) and read from rollups where those are
+/// exact and complete; narrower ones are `query.buckets` equal buckets, read from records.
 pub async fn series(
-    store: &(impl Apps + Instruments + CalculatedChannels),
+    store: &(impl Apps + Instruments + CalculatedChannels + DataUsage),
     record_store: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     query: &SeriesQuery,
     limits: ReadLimits,
+    now: Millis,
 ) -> Result<Series, Refused> {
-    let read = read_points(
-        store,
-        record_store,
-        principal,
-        &group.id,
-        &query.channels,
-        (query.from, query.to),
-        limits,
-    )
-    .await?;
+    let aligned = aligned_buckets(query.from, query.to, query.buckets);
+    let read = match aligned {
+        Some((_, level)) => {
+            let rolled = Rolled {
+                usage: store,
+                records: record_store,
+                level,
+                now,
+            };
+            read_points(
+                store,
+                &rolled,
+                principal,
+                &group.id,
+                &query.channels,
+                (query.from, query.to),
+                limits,
+            )
+            .await?
+        }
+        None => {
+            let records = AllRecords(record_store);
+            read_points(
+                store,
+                &records,
+                principal,
+                &group.id,
+                &query.channels,
+                (query.from, query.to),
+                limits,
+            )
+            .await?
+        }
+    };
     let series = query
         .channels
         .iter()
         .zip(read.points)
         .map(|(channel, points)| {
-            let reduced = m4(&points, query.from, query.to, query.buckets);
+            let (reduced, downsampled) = match aligned {
+                Some((width, _)) => (m4_aligned(&points, width), true),
+                None => {
+                    let reduced = m4(&points, query.from, query.to, query.buckets);
+                    let downsampled = reduced.len() != points.len();
+                    (reduced, downsampled)
+                }
+            };
             ChannelSeries {
                 channel: channel.to_string(),
-                downsampled: reduced.len() != points.len(),
+                downsampled,
                 points: reduced.iter().map(|p| (p.t, p.value)).collect(),
             }
         })
@@ -168,10 +213,76 @@ pub async fn series(
         group: group.id.clone(),
         from: query.from,
         to: query.to,
-        buckets: query.buckets,
+        buckets: aligned.map_or(query.buckets, |(width, _)| {
+            buckets_met(query.from, query.to, width)
+        }),
+        bucket_width: aligned.map(|(width, _)| width),
         truncated_at: read.truncated_at,
         series,
     })
+}
+
+/// How [`read_points`] reads one key's records: what it draws in a range, in time
+/// order, at most `limit` records (or rollup points).
+#[async_trait]
+pub(crate) trait ReadKey: Sync {
+    async fn read(
+        &self,
+        key: &InstrumentKey,
+        channels: usize,
+        range: (Millis, Millis),
+        limit: usize,
+    ) -> Result<Vec<ChunkRecord>, StoreError>;
+}
+
+/// Every record, compacted or not (alarm backtests, graphs of narrow buckets).
+pub(crate) struct AllRecords<'a, R>(pub &'a R);
+
+#[async_trait]
+impl<R: RecordStore + ChunkStore> ReadKey for AllRecords<'_, R> {
+    async fn read(
+        &self,
+        key: &InstrumentKey,
+        _channels: usize,
+        (from, to): (Millis, Millis),
+        limit: usize,
+    ) -> Result<Vec<ChunkRecord>, StoreError> {
+        history::range(self.0, key, from, to, limit)
+            .await?
+            .into_iter()
+            .map(|record| {
+                let values = decode_values(&record.values)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(ChunkRecord {
+                    t: record.t,
+                    values,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Rollups at `level` where exact and complete as of `now`, records elsewhere; a key of
+/// more channels than are rolled up, records only.
+struct Rolled<'a, U, R> {
+    usage: &'a U,
+    records: &'a R,
+    level: Level,
+    now: Millis,
+}
+
+#[async_trait]
+impl<U: DataUsage, R: RecordStore + ChunkStore> ReadKey for Rolled<'_, U, R> {
+    async fn read(
+        &self,
+        key: &InstrumentKey,
+        channels: usize,
+        range: (Millis, Millis),
+        limit: usize,
+    ) -> Result<Vec<ChunkRecord>, StoreError> {
+        let level = (channels <= ROLLUP_MAX_CHANNELS).then_some(self.level);
+        rolled::range(self.usage, self.records, key, level, range, self.now, limit).await
+    }
 }
 
 /// What [`read_points`] read.
@@ -192,7 +303,7 @@ pub(crate) struct PointsRead {
 /// refused with what to narrow.
 pub(crate) async fn read_points(
     store: &(impl Apps + Instruments + CalculatedChannels),
-    record_store: &(impl RecordStore + ChunkStore),
+    reader: &impl ReadKey,
     principal: &Principal,
     group: &GroupId,
     channels: &[SeriesRef],
@@ -216,7 +327,7 @@ pub(crate) async fn read_points(
         // One more than the budget allows tells "over" from "exactly at".
         let budget = records_left.min(values_left / width);
         let limit = limits.per_instrument.min(budget + 1);
-        let records = history::range(record_store, &key, from, to, limit).await?;
+        let records = reader.read(&key, width, (from, to), limit).await?;
         if records.len() > budget {
             return Err(Refused::TooMuchData(format!(
                 "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
@@ -233,10 +344,8 @@ pub(crate) async fn read_points(
             truncated_at = Some(truncated_at.map_or(last, |t| t.min(last)));
         }
         for record in &records {
-            let values =
-                decode_values(&record.values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             for (slot, index) in &wanted {
-                if let Some((_, value)) = values.iter().find(|(i, _)| i == index) {
+                if let Some((_, value)) = record.values.iter().find(|(i, _)| i == index) {
                     points[*slot].push(Point {
                         t: record.t,
                         value: *value,

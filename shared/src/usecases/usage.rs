@@ -10,9 +10,7 @@ use super::compact_pending::{compact_pending, PendingReport};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{
-    tally, DataChange, StorageUsed, StreamPosition, Tally, MARKS_A_DELIVERY,
-};
+use crate::domain::usage::{tally, DataChange, StorageUsed, StreamPosition, MARKS_A_DELIVERY};
 use crate::ports::{ChunkStore, Counted, DataUsage, Files, RecordStore, StoreError};
 
 /// Instrument keys counted at once: one small write each.
@@ -127,24 +125,16 @@ async fn count_key(
                 hours: PendingReport::default(),
             });
         };
-        // A backlog over more hours than a delivery marks: its later hours stay raw.
+        // A backlog over more hours than a delivery marks: its later hours stay raw, and
+        // the key's graphs read records from the first of them on (its backlog start).
         let unmarked = tally.stored_hours.len().saturating_sub(MARKS_A_DELIVERY);
         if unmarked > 0 {
             tracing::error!(
                 key = %key.as_str(), unmarked,
-                "hours of a backlog left unmarked: they stay raw records"
+                "hours of a backlog left unmarked: they stay raw records, graphed from records"
             );
         }
-        let tally = Tally {
-            stored_hours: tally
-                .stored_hours
-                .iter()
-                .take(MARKS_A_DELIVERY)
-                .copied()
-                .collect(),
-            ..tally.clone()
-        };
-        match store.count_data(&account, key, &tally).await? {
+        match store.count_data(&account, key, tally).await? {
             Counted::Counted(pending) => {
                 let mut hours =
                     compact_pending(records, store, &account, key, &pending, now).await?;

@@ -14,7 +14,7 @@ use super::values::{n, s, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
+use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
 use crate::ports::{Counted, DataUsage, StoreError};
 
 const BYTES: &str = "bytes";
@@ -76,6 +76,48 @@ fn pending_of(item: &Item) -> Result<Vec<PendingHour>, StoreError> {
     Ok(pending)
 }
 
+/// Where a key's unmarked backlog starts ([`KeyPending::backlog_from`]).
+const BACKLOG: &str = "backlog";
+
+fn backlog_of(item: &Item) -> Result<Option<Millis>, StoreError> {
+    match item.get(BACKLOG) {
+        None => Ok(None),
+        Some(AttributeValue::N(hour)) => hour
+            .parse()
+            .map(|hour| Some(Millis(hour)))
+            .map_err(|_| StoreError::Corrupt(format!("backlog `{hour}`"))),
+        Some(other) => Err(StoreError::Corrupt(format!("backlog {other:?}"))),
+    }
+}
+
+impl DynamoStore {
+    /// Makes `from` the start of `key`'s backlog unless an earlier one is kept.
+    async fn keep_backlog(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        from: Millis,
+    ) -> Result<(), StoreError> {
+        let kept = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(data_pk(account)))
+            .key("sk", s(data_sk(key)))
+            // Zero bytes added: an item made here has its bytes like any other.
+            .update_expression("SET #backlog = :from ADD #bytes :zero")
+            .condition_expression("attribute_not_exists(#backlog) OR #backlog > :from")
+            .expression_attribute_names("#backlog", BACKLOG)
+            .expression_attribute_names("#bytes", BYTES)
+            .expression_attribute_values(":from", n(from.0))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        // Refused: an earlier start is kept already.
+        written(kept).map(|_| ())
+    }
+}
+
 #[async_trait]
 impl DataUsage for DynamoStore {
     async fn count_data(
@@ -84,14 +126,13 @@ impl DataUsage for DynamoStore {
         key: &InstrumentKey,
         tally: &Tally,
     ) -> Result<Counted, StoreError> {
-        // The caller's bound; a longer list would make the item too big to update.
-        debug_assert!(tally.stored_hours.len() <= MARKS_A_DELIVERY);
-        let hours: Vec<Millis> = tally
-            .stored_hours
-            .iter()
-            .take(MARKS_A_DELIVERY)
-            .copied()
-            .collect();
+        // At most MARKS_A_DELIVERY marks, so the item stays small; the hours past them
+        // start the key's backlog, kept first so a redelivery after a failure between
+        // the two writes still keeps it (keeping the earliest is idempotent).
+        let (hours, past) = tally.marks();
+        if let Some(past) = past {
+            self.keep_backlog(account, key, past).await?;
+        }
         let (mut names, mut set) = pending_marks(&hours);
         names.insert("#through".into(), THROUGH.into());
         names.insert("#bytes".into(), BYTES.into());
@@ -169,6 +210,20 @@ impl DataUsage for DynamoStore {
             keys.push((key_of(&item)?, pending));
         }
         Ok(keys)
+    }
+
+    async fn key_pending(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+    ) -> Result<KeyPending, StoreError> {
+        let Some(item) = self.get(data_pk(account), &data_sk(key)).await? else {
+            return Ok(KeyPending::default());
+        };
+        Ok(KeyPending {
+            hours: pending_of(&item)?.into_iter().map(|p| p.hour).collect(),
+            backlog_from: backlog_of(&item)?,
+        })
     }
 
     async fn unmark_hour(

@@ -1,0 +1,227 @@
+//! Reading a record key's history for a graph of buckets of whole hours or days: its
+//! rollups where they are exact for those buckets and known to be complete, its records
+//! (through [`history::range`]) elsewhere — see [`crate::domain::rollup_plan`].
+
+use crate::domain::chunk::{decode_chunk, ChunkRecord};
+use crate::domain::codec::decode_values;
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+use crate::domain::rollup::Level;
+use crate::domain::rollup_plan::{plan, unrolled, Source};
+use crate::domain::usage::KeyPending;
+use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
+
+use super::compaction::SETTLE;
+use super::history;
+
+/// The first hour whose records compaction has not taken in by `now`: it compacts an
+/// hour once it closed [`SETTLE`] ago.
+pub fn first_open_hour(now: Millis) -> Millis {
+    now.plus(-(Millis::HOUR + SETTLE))
+        .start_of_hour()
+        .plus(Millis::HOUR)
+}
+
+/// What `key` draws in `[from, to)` at `level` (records only for `None`) as of `now`:
+/// records and rollup skeletons in time order, at most `limit`.
+pub async fn range(
+    usage: &impl DataUsage,
+    store: &(impl RecordStore + ChunkStore),
+    key: &InstrumentKey,
+    level: Option<Level>,
+    (from, to): (Millis, Millis),
+    now: Millis,
+    limit: usize,
+) -> Result<Vec<ChunkRecord>, StoreError> {
+    let pending = match (level, key.account()) {
+        (Some(_), Some(account)) => usage.key_pending(&account, key).await?,
+        _ => KeyPending::default(),
+    };
+    let holes = unrolled(&pending, first_open_hour(now));
+    let mut read = Vec::new();
+    for part in plan(from, to, level, &holes) {
+        let left = limit.saturating_sub(read.len());
+        if left == 0 {
+            break;
+        }
+        match part.source {
+            Source::Records => {
+                for record in history::range(store, key, part.from, part.to, left).await? {
+                    let values = decode_values(&record.values).map_err(|e| {
+                        StoreError::Corrupt(format!(
+                            "record of {} at {}: {e}",
+                            key.as_str(),
+                            record.t.0
+                        ))
+                    })?;
+                    read.push(ChunkRecord {
+                        t: record.t,
+                        values,
+                    });
+                }
+            }
+            Source::Rollup(level) => {
+                let level_key = level.key(key);
+                // An item per day: the first part's day starts before the part may.
+                let items = store
+                    .chunks(&level_key, part.from.start_of_day(), part.to, usize::MAX)
+                    .await?;
+                for item in items {
+                    let skeleton = decode_chunk(&item.bytes).map_err(|e| {
+                        StoreError::Corrupt(format!(
+                            "rollup {} at {}: {e}",
+                            level_key.as_str(),
+                            item.hour.0
+                        ))
+                    })?;
+                    read.extend(
+                        skeleton
+                            .into_iter()
+                            .filter(|r| part.from <= r.t && r.t < part.to),
+                    );
+                }
+            }
+        }
+    }
+    read.truncate(limit);
+    Ok(read)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::codec::encode_values;
+    use crate::domain::downsample::{m4_aligned, Point};
+    use crate::domain::ids::AccountId;
+    use crate::domain::record::{Special, Value};
+    use crate::domain::rollup_plan::aligned_buckets;
+    use crate::domain::usage::{StreamPosition, Tally};
+    use crate::memory::{MemoryRecords, MemoryStore};
+    use crate::ports::{Counted, StoredRecord};
+    use crate::usecases::compact_pending::compact_pending;
+
+    /// 2025-12-01T00:00:00Z.
+    const START: i64 = 1_764_547_200_000;
+    const CHANNELS: u32 = 3;
+
+    fn key() -> InstrumentKey {
+        InstrumentKey::from_stored("acme/gw-1.r1/LR-1/i1".into())
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            8 => (-20i32..20).prop_map(|n| Value::Number(f64::from(n) / 4.0)),
+            1 => proptest::sample::select(Special::ALL.to_vec()).prop_map(Value::Special),
+        ]
+    }
+
+    /// Records over four days, in clusters so that some hours hold many and most none.
+    fn records() -> impl Strategy<Value = Vec<StoredRecord>> {
+        let values = proptest::collection::btree_map(0..CHANNELS, value(), 1..=3);
+        let at = (0i64..96, 0i64..Millis::HOUR);
+        proptest::collection::btree_map(at, values, 1..250).prop_map(|map| {
+            map.into_iter()
+                .map(|((hour, offset), values)| StoredRecord {
+                    instrument: key(),
+                    t: Millis(START + hour * Millis::HOUR + offset),
+                    values: encode_values(&values.into_iter().collect::<Vec<_>>()),
+                })
+                .collect()
+        })
+    }
+
+    /// Stores `records` and marks their hours, as the usage stream does.
+    async fn deliver(
+        records: &MemoryRecords,
+        usage: &MemoryStore,
+        stored: &[StoredRecord],
+        position: u64,
+    ) -> Vec<crate::domain::usage::PendingHour> {
+        records.put(stored).await.unwrap();
+        let at = StreamPosition::parse(&position.to_string()).unwrap();
+        let tally = Tally {
+            bytes: 1,
+            first: at.clone(),
+            last: at,
+            stored_hours: stored.iter().map(|r| r.t.start_of_hour()).collect(),
+        };
+        let account = AccountId::parse("acme").unwrap();
+        match usage.count_data(&account, &key(), &tally).await.unwrap() {
+            Counted::Counted(pending) => pending,
+            Counted::Already(_) => panic!("a new position is counted"),
+        }
+    }
+
+    fn points(records: &[ChunkRecord], channel: u32) -> Vec<Point> {
+        records
+            .iter()
+            .filter_map(|r| {
+                let (_, value) = r.values.iter().find(|(i, _)| *i == channel)?;
+                Some(Point {
+                    t: r.t,
+                    value: *value,
+                })
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        #[test]
+        fn a_graph_from_rollups_draws_exactly_what_its_records_draw(
+            records in records(),
+            late in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+            compacted_share in 0usize..=4,
+            (from, length) in (-Millis::DAY..4 * Millis::DAY, Millis::HOUR..5 * Millis::DAY),
+            buckets in 1usize..60,
+            now_hour in 0i64..110,
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(async {
+                let (store, usage) = (MemoryRecords::default(), MemoryStore::new());
+                let account = AccountId::parse("acme").unwrap();
+                let now = Millis(START + now_hour * Millis::HOUR);
+                let pending = deliver(&store, &usage, &records, 100).await;
+                // Some of the marked hours compacted and rolled up, the rest still marked.
+                let compacted: Vec<_> = pending
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % 4 < compacted_share)
+                    .map(|(_, p)| p.clone())
+                    .collect();
+                compact_pending(&store, &usage, &account, &key(), &compacted, now).await.unwrap();
+                // Records coming late into compacted hours mark them again.
+                let resent: Vec<StoredRecord> = late
+                    .iter()
+                    .map(|i| {
+                        let mut record = records[i.index(records.len())].clone();
+                        record.t = record.t.plus(1);
+                        record
+                    })
+                    .collect();
+                deliver(&store, &usage, &resent, 101).await;
+
+                let (from, to) = (Millis(START + from), Millis(START + from + length));
+                let Some((width, level)) = aligned_buckets(from, to, buckets) else {
+                    return Ok(());
+                };
+                let all = range(&usage, &store, &key(), None, (from, to), now, usize::MAX)
+                    .await
+                    .unwrap();
+                let rolled = range(&usage, &store, &key(), Some(level), (from, to), now, usize::MAX)
+                    .await
+                    .unwrap();
+                for channel in 0..CHANNELS {
+                    prop_assert_eq!(
+                        m4_aligned(&points(&rolled, channel), width),
+                        m4_aligned(&points(&all, channel), width),
+                        "channel {} in buckets of {} ms", channel, width
+                    );
+                }
+                Ok(())
+            })?;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Keeping the rollups of a record key as its hours are compacted: for each UTC day, an
+//! item of its hours' skeletons ([`Level::Hours`]) and an item of the day's skeleton
+//! ([`Level::Days`]), stored as chunks under the level's own key (so the usage stream
+//! counts them to the account and the quota sweep deletes them as it does records).
+//!
+//! An item's [`StoredChunk::records`] is its version, one more at each write: an item
+//! is replaced only if it is still the version read, so two compactions of hours of the
+//! same day never lose one another's hour.
+
+use crate::domain::chunk::{decode_chunk, encode_chunk, ChunkRecord};
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+use crate::domain::rollup::{skeleton, Level};
+use crate::ports::{ChunkStore, StoreError, StoredChunk};
+
+/// Tries at an item that keeps changing under another writer before giving up.
+const TRIES: usize = 4;
+
+/// Rolls `records`, the whole of `hour`'s records of `key` (in time order), into the
+/// rollups of its day: `false` if other writers kept changing them (the hour is to be
+/// rolled up again later).
+pub async fn roll_up_hour(
+    store: &impl ChunkStore,
+    key: &InstrumentKey,
+    hour: Millis,
+    records: &[ChunkRecord],
+) -> Result<bool, StoreError> {
+    let day = hour.start_of_day();
+    let end = hour.plus(Millis::HOUR);
+    let hour_skeleton = skeleton(records, Millis::HOUR);
+    for _ in 0..TRIES {
+        let (stored, hours) = read(store, Level::Hours, key, day).await?;
+        // The day's other hours as they were, this hour as it is now.
+        let mut day_hours: Vec<ChunkRecord> = hours
+            .iter()
+            .filter(|r| r.t < hour || end <= r.t)
+            .cloned()
+            .collect();
+        day_hours.extend(hour_skeleton.iter().cloned());
+        day_hours.sort_by_key(|r| r.t);
+        if !same(&day_hours, &hours)
+            && !write(store, Level::Hours, key, day, &day_hours, stored).await?
+        {
+            continue;
+        }
+        let (stored, whole_day) = read(store, Level::Days, key, day).await?;
+        let day_skeleton = skeleton(&day_hours, Millis::DAY);
+        if same(&day_skeleton, &whole_day)
+            || write(store, Level::Days, key, day, &day_skeleton, stored).await?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The `level` item of `key` for `day`: its version and records (none for no item).
+async fn read(
+    store: &impl ChunkStore,
+    level: Level,
+    key: &InstrumentKey,
+    day: Millis,
+) -> Result<(Option<u32>, Vec<ChunkRecord>), StoreError> {
+    let level_key = level.key(key);
+    let Some(item) = store.chunks(&level_key, day, day.plus(1), 1).await?.pop() else {
+        return Ok((None, Vec::new()));
+    };
+    let records = decode_chunk(&item.bytes).map_err(|e| {
+        StoreError::Corrupt(format!("rollup {} at {}: {e}", level_key.as_str(), day.0))
+    })?;
+    Ok((Some(item.records), records))
+}
+
+/// Stores `records` as the `level` item of `key` for `day` if it is still version
+/// `stored`; `false` if another writer changed it first.
+async fn write(
+    store: &impl ChunkStore,
+    level: Level,
+    key: &InstrumentKey,
+    day: Millis,
+    records: &[ChunkRecord],
+    stored: Option<u32>,
+) -> Result<bool, StoreError> {
+    let item = StoredChunk {
+        key: level.key(key),
+        hour: day,
+        records: stored.map_or(1, |version| version.saturating_add(1)),
+        bytes: encode_chunk(records),
+    };
+    store.put_chunk(&item, stored).await
+}
+
+fn same(a: &[ChunkRecord], b: &[ChunkRecord]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.same_bits(b))
+}
