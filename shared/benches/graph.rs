@@ -1,0 +1,249 @@
+//! What a graph of one instrument costs as its range grows (issue 14): a year of
+//! one-minute records of 32 channels (the chunk benchmark's readings) stored in memory,
+//! every hour compacted and rolled up as the usage function does, then graphs of the
+//! channels in 500 buckets over 1 day, 7 days, 30 days and the whole year, read the way
+//! the series route reads them. For each: the buckets drawn, the items read (chunks,
+//! rollup items, raw records) and their bytes, the points drawn, and the time to read
+//! and reduce them on one core (median of 21).
+//!
+//! `cargo bench -p fieldcloud --no-default-features --bench graph` on the 2-core
+//! development VM (rustc 1.95, bench profile):
+//!
+//! | range | buckets | items read | bytes read | time |
+//! |---|---|---|---|---|
+//! FIGURES
+//!
+//! The README's "Compacted history" gives them with what they mean.
+
+use std::time::Instant;
+
+use fieldcloud::domain::chunk::{encode_chunk, ChunkRecord};
+use fieldcloud::domain::codec::encode_values;
+use fieldcloud::domain::downsample::{m4, m4_aligned, Point};
+use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::registry::InstrumentKey;
+use fieldcloud::domain::rollup::{skeleton, Level};
+use fieldcloud::domain::rollup_plan::{aligned_buckets, buckets_met, plan, unrolled, Source};
+use fieldcloud::domain::usage::KeyPending;
+use fieldcloud::memory::{MemoryRecords, MemoryStore};
+use fieldcloud::ports::{ChunkStore, RecordStore, StoredRecord};
+use fieldcloud::usecases::compaction::{compact_hour, SETTLE};
+use fieldcloud::usecases::rolled::{first_open_hour, range};
+
+#[path = "common/readings.rs"]
+mod readings;
+
+use readings::Readings;
+
+const CHANNELS: usize = 32;
+const MINUTES_A_YEAR: usize = 365 * 24 * 60;
+/// 2025-01-01T00:00:00Z.
+const START: Millis = Millis(1_735_689_600_000);
+const BUCKETS: usize = 500;
+
+fn key() -> InstrumentKey {
+    InstrumentKey::from_stored("acme/gw-1.r1/LR-1/i1".into())
+}
+
+/// The year stored, compacted and rolled up; the raw records then expired, as they
+/// will once compacted.
+async fn a_compacted_year() -> MemoryRecords {
+    let store = MemoryRecords::default();
+    let mut readings = Readings::default();
+    let mut values = vec![None; CHANNELS];
+    let records: Vec<StoredRecord> = (0..MINUTES_A_YEAR)
+        .map(|minute| {
+            readings.row(minute, &mut values);
+            let values: Vec<_> = values
+                .iter()
+                .enumerate()
+                .filter_map(|(c, v)| v.map(|v| (c as u32, v)))
+                .collect();
+            StoredRecord {
+                instrument: key(),
+                t: START.plus(minute as i64 * Millis::MINUTE),
+                values: encode_values(&values),
+            }
+        })
+        .collect();
+    store.put(&records).await.expect("stored in memory");
+    let end = START.plus(365 * Millis::DAY);
+    let now = end.plus(Millis::HOUR + SETTLE);
+    let started = Instant::now();
+    for hour in 0..365 * 24 {
+        compact_hour(&store, &key(), START.plus(hour * Millis::HOUR), now)
+            .await
+            .expect("compacted in memory");
+    }
+    eprintln!(
+        "8,760 hours compacted and rolled up in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    store
+        .delete_before(&key(), end, usize::MAX)
+        .await
+        .expect("deleted in memory");
+    store
+}
+
+/// DynamoDB's size of a chunk item of `bytes` under `key` (`i`, `t`, `n`, `c`: names,
+/// the key's text, two numbers of up to 8 and 3 bytes, the chunk).
+fn item_size(key: &InstrumentKey, bytes: usize) -> usize {
+    4 + key.as_str().len() + "#h#hour".len() + 8 + 3 + bytes
+}
+
+/// Write units (1 a started KB) of an item of `size` bytes.
+fn write_units(size: usize) -> usize {
+    size.div_ceil(1024)
+}
+
+/// What compaction writes for each hour of the first 30 days, as the usage function
+/// writes it: the hour's chunk, its day's item of hour skeletons as it stands after the
+/// hour, and the day's skeleton — in write units a record.
+fn write_cost() {
+    let mut readings = Readings::default();
+    let mut values = vec![None; CHANNELS];
+    let (mut chunks, mut rollups) = (0, 0);
+    for day in 0..30 {
+        let mut today: Vec<ChunkRecord> = Vec::new();
+        for hour in 0..24 {
+            let records: Vec<ChunkRecord> = (0..60)
+                .map(|m| {
+                    let minute = (day * 24 + hour) * 60 + m;
+                    readings.row(minute, &mut values);
+                    ChunkRecord {
+                        t: START.plus(minute as i64 * Millis::MINUTE),
+                        values: values
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(c, v)| v.map(|v| (c as u32, v)))
+                            .collect(),
+                    }
+                })
+                .collect();
+            chunks += write_units(item_size(&key(), encode_chunk(&records).len()));
+            today.extend(skeleton(&records, Millis::HOUR));
+            rollups += write_units(item_size(&key(), encode_chunk(&today).len()));
+            let whole_day = skeleton(&today, Millis::DAY);
+            rollups += write_units(item_size(&key(), encode_chunk(&whole_day).len()));
+        }
+    }
+    let records = (30 * 24 * 60) as f64;
+    eprintln!(
+        "compaction writes, 30 days: chunks {:.3} WCU a record, rollups {:.3} WCU a record",
+        chunks as f64 / records,
+        rollups as f64 / records
+    );
+}
+
+/// Items and bytes the reader reads for `[from, to)` at `level`.
+async fn items_read(
+    store: &MemoryRecords,
+    level: Option<Level>,
+    (from, to): (Millis, Millis),
+    now: Millis,
+) -> (usize, usize) {
+    let holes = unrolled(&KeyPending::default(), first_open_hour(now));
+    let (mut items, mut bytes) = (0, 0);
+    for part in plan(from, to, level, &holes) {
+        let (read_key, start) = match part.source {
+            Source::Records => (key(), part.from.start_of_hour()),
+            Source::Rollup(level) => (level.key(&key()), part.from.start_of_day()),
+        };
+        let chunks = store
+            .chunks(&read_key, start, part.to, usize::MAX)
+            .await
+            .expect("read in memory");
+        items += chunks.len();
+        bytes += chunks.iter().map(|c| c.bytes.len()).sum::<usize>();
+    }
+    (items, bytes)
+}
+
+/// The graph's points of every channel, as the series route draws them.
+async fn graph(
+    usage: &MemoryStore,
+    store: &MemoryRecords,
+    (from, to): (Millis, Millis),
+    now: Millis,
+) -> usize {
+    let aligned = aligned_buckets(from, to, BUCKETS);
+    let read = range(
+        usage,
+        store,
+        &key(),
+        aligned.map(|(_, level)| level),
+        (from, to),
+        now,
+        usize::MAX,
+    )
+    .await
+    .expect("read in memory");
+    (0..CHANNELS as u32)
+        .map(|channel| {
+            let points = points(&read, channel);
+            match aligned {
+                Some((width, _)) => m4_aligned(&points, width).len(),
+                None => m4(&points, from, to, BUCKETS).len(),
+            }
+        })
+        .sum()
+}
+
+fn points(records: &[ChunkRecord], channel: u32) -> Vec<Point> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let (_, value) = r.values.iter().find(|(i, _)| *i == channel)?;
+            Some(Point {
+                t: r.t,
+                value: *value,
+            })
+        })
+        .collect()
+}
+
+fn main() {
+    // `cargo test --benches` runs each benchmark once without --bench: it needs no year.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    write_cost();
+    runtime.block_on(async {
+        let store = a_compacted_year().await;
+        let usage = MemoryStore::new();
+        let end = START.plus(365 * Millis::DAY);
+        let now = end.plus(Millis::HOUR + SETTLE);
+        for days in [1, 7, 30, 365] {
+            // Ending at the year's end, on a minute that is no whole hour: ragged ends.
+            let to = end.plus(-7 * Millis::MINUTE);
+            let from = to.plus(-days * Millis::DAY);
+            let aligned = aligned_buckets(from, to, BUCKETS);
+            let (items, bytes) =
+                items_read(&store, aligned.map(|(_, level)| level), (from, to), now).await;
+            let mut times = Vec::new();
+            let mut drawn = 0;
+            for _ in 0..21 {
+                let started = Instant::now();
+                drawn = graph(&usage, &store, (from, to), now).await;
+                times.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+            times.sort_by(f64::total_cmp);
+            let buckets = match aligned {
+                Some((width, _)) => format!(
+                    "{} of {} h",
+                    buckets_met(from, to, width),
+                    width / Millis::HOUR
+                ),
+                None => format!("{BUCKETS} equal"),
+            };
+            eprintln!(
+                "| {days} d | {buckets} | {items} | {bytes} | {drawn} points | {:.1} ms |",
+                times[10]
+            );
+        }
+    });
+}
