@@ -178,7 +178,8 @@ async fn graph(
         usize::MAX,
     )
     .await
-    .expect("read in memory");
+    .expect("read in memory")
+    .records;
     (0..CHANNELS as u32)
         .map(|channel| {
             let points = points(&read, channel);

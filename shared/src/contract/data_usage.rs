@@ -2,6 +2,7 @@
 //! stream position counted once.
 
 use super::fixtures::account_id;
+use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
@@ -142,7 +143,9 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         KeyPending {
             hours: backlog.iter().map(|h| Millis(h * Millis::HOUR)).collect(),
             backlog_from: None,
-        }
+            rolled_from: backlog.first().map(|h| Millis(h * Millis::HOUR)),
+        },
+        "rolled up from the oldest hour its first marking delivery marked"
     );
 
     // Hours past those a delivery marks start the key's backlog, the earliest start
@@ -179,6 +182,83 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         "a replayed delivery keeps its backlog all the same"
     );
     assert_eq!(store.data_bytes(&acme).await.unwrap(), 245 + 5 * 10);
+
+    // The time a key is rolled up from moves only later, and a key never rolled up
+    // (nor one not stored) stays so.
+    let rolled_from = |key: InstrumentKey, account: AccountId| {
+        let store = &store;
+        async move { store.key_pending(&account, &key).await.unwrap().rolled_from }
+    };
+    let first = Some(Millis(1_000 * Millis::HOUR));
+    assert_eq!(rolled_from(meter.clone(), acme.clone()).await, first);
+    store
+        .keep_rollups_from(&acme, &meter, Millis(Millis::HOUR))
+        .await
+        .unwrap();
+    assert_eq!(rolled_from(meter.clone(), acme.clone()).await, first);
+    // A backlog's start moves only from where it was read, and comes off.
+    assert!(!store
+        .advance_backlog(&acme, &meter, hour(7), Some(hour(9)))
+        .await
+        .unwrap());
+    let start = Some(hour(MARKS_A_DELIVERY as i64));
+    assert_eq!(
+        store.key_pending(&acme, &meter).await.unwrap().backlog_from,
+        start
+    );
+    assert!(store
+        .advance_backlog(
+            &acme,
+            &meter,
+            hour(MARKS_A_DELIVERY as i64),
+            Some(hour(4_000))
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        store.key_pending(&acme, &meter).await.unwrap().backlog_from,
+        Some(hour(4_000))
+    );
+    assert!(store
+        .pending_hours(&acme)
+        .await
+        .unwrap()
+        .iter()
+        .any(|(key, _)| *key == meter));
+    assert!(store
+        .advance_backlog(&acme, &meter, hour(4_000), None)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.key_pending(&acme, &meter).await.unwrap().backlog_from,
+        None
+    );
+    assert!(!store
+        .advance_backlog(&other, &meter, hour(4_000), None)
+        .await
+        .unwrap());
+    store
+        .keep_rollups_from(&acme, &meter, hour(5_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        rolled_from(meter.clone(), acme.clone()).await,
+        Some(hour(5_000))
+    );
+    store
+        .keep_rollups_from(&other, &theirs, hour(5_000))
+        .await
+        .unwrap();
+    assert_eq!(rolled_from(theirs.clone(), other.clone()).await, None);
+    store
+        .keep_rollups_from(&other, &meter, hour(5_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.key_pending(&other, &meter).await.unwrap(),
+        KeyPending::default(),
+        "no item made"
+    );
     assert_eq!(
         store.key_pending(&other, &meter).await.unwrap(),
         KeyPending::default(),

@@ -18,9 +18,10 @@ use super::record::{Millis, Value};
 use super::registry::InstrumentKey;
 
 /// The keys with more channels than this are not rolled up: a day of their hours'
-/// skeletons (up to 8 points a channel an hour with special values) could outgrow an
-/// item. Their graphs read their records.
-pub const ROLLUP_MAX_CHANNELS: usize = 100;
+/// skeletons (up to 8 points a channel an hour with special values, each up to 74 bits)
+/// must stay well within an item (at 40 channels, 7,680 points: under 80 KB of values).
+/// Their graphs read their records.
+pub const ROLLUP_MAX_CHANNELS: usize = 40;
 
 /// A rollup level: what one stored item per record key and UTC day holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -55,14 +55,18 @@ pub fn buckets_met(from: Millis, to: Millis, width: i64) -> usize {
     usize::try_from(last - first + 1).unwrap_or(usize::MAX)
 }
 
-/// The hours of a key not known to be rolled up, as sorted disjoint ranges: its marked
-/// hours, and every hour from its backlog's start or the first hour not closed by then
+/// The hours of a key not known to be rolled up, as sorted disjoint ranges: those before
+/// it was rolled up from (all of them for a key never rolled up), its marked hours, and
+/// every hour from its backlog's start or the first hour not closed by then
 /// (`first_open`), whichever is earlier.
 pub fn unrolled(pending: &KeyPending, first_open: Millis) -> Vec<(Millis, Millis)> {
     let cut = pending
         .backlog_from
         .map_or(first_open, |b| b.min(first_open));
-    let mut ranges: Vec<(Millis, Millis)> = Vec::new();
+    let Some(rolled_from) = pending.rolled_from.filter(|from| *from < cut) else {
+        return vec![(Millis(i64::MIN), Millis(i64::MAX))];
+    };
+    let mut ranges: Vec<(Millis, Millis)> = vec![(Millis(i64::MIN), rolled_from)];
     for hour in pending.hours.iter().filter(|h| **h < cut) {
         let end = hour.plus(Millis::HOUR);
         match ranges.last_mut() {
@@ -140,8 +144,10 @@ fn push(parts: &mut Vec<Part>, source: Source, from: Millis, to: Millis) {
     }
 }
 
+/// The last multiple of `span` at or before `t` (the earliest instant there is, below
+/// the first).
 fn floor(t: Millis, span: i64) -> Millis {
-    Millis(t.0 - t.0.rem_euclid(span))
+    Millis(t.0.saturating_sub(t.0.rem_euclid(span)))
 }
 
 fn ceil(t: Millis, span: i64) -> Millis {
@@ -195,6 +201,7 @@ mod tests {
         let pending = KeyPending {
             hours: vec![t(3, 5, 0)],
             backlog_from: None,
+            rolled_from: Some(t(0, 0, 0)),
         };
         let holes = unrolled(&pending, t(6, 2, 0));
         let parts = plan(t(0, 22, 30), t(7, 0, 0), Some(Level::Days), &holes);
@@ -227,12 +234,14 @@ mod tests {
             length in 1i64..300 * H,
             marked in proptest::collection::btree_set(-100i64..200, 0..6),
             backlog in proptest::option::of(-100i64..200),
+            rolled_from in proptest::option::of(-120i64..200),
             open in -100i64..300,
             level in proptest::option::of(prop_oneof![Just(Level::Hours), Just(Level::Days)]),
         ) {
             let pending = KeyPending {
                 hours: marked.iter().map(|h| Millis(h * H)).collect(),
                 backlog_from: backlog.map(|h| Millis(h * H)),
+                rolled_from: rolled_from.map(|h| Millis(h * H)),
             };
             let holes = unrolled(&pending, Millis(open * H));
             let (from, to) = (Millis(from), Millis(from + length));

@@ -97,7 +97,8 @@ impl Tally {
     }
 }
 
-/// The hours of one key whose records may not be compacted and rolled up yet.
+/// What is known of one key's rollups: from when its hours are rolled up, and which
+/// of those hours may not be yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyPending {
     /// The marked hours, oldest first.
@@ -105,7 +106,16 @@ pub struct KeyPending {
     /// Where hours a delivery did not mark start (a backlog of more than
     /// [`MARKS_A_DELIVERY`] hours): from it on, no hour is known to be rolled up.
     pub backlog_from: Option<Millis>,
+    /// From when the key's hours are rolled up: the oldest hour its first marking
+    /// delivery marked (so hours a key had compacted before rollups existed are read
+    /// from their records), moved on past what the retention deleted, and to the end of
+    /// time ([`NEVER`]) once an hour could not be rolled up; `None` for a key no delivery
+    /// marked: no hour is known rolled up.
+    pub rolled_from: Option<Millis>,
 }
+
+/// The time from which on no hour is known rolled up: a key that stopped being rolled up.
+pub const NEVER: Millis = Millis(i64::MAX);
 
 /// Tallies `changes` by instrument key, leaving out those at or before the position a
 /// key was counted through already (`counted`, when it is known).

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::store::{DataCount, MemoryStore};
 use crate::domain::ids::AccountId;
+use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{KeyPending, PendingHour, Tally};
 use crate::ports::{Counted, DataUsage, StoreError};
@@ -44,7 +45,11 @@ impl DataUsage for MemoryStore {
             through: tally.last.clone(),
             pending: Default::default(),
             backlog_from: past,
+            rolled_from: None,
         });
+        if count.rolled_from.is_none() {
+            count.rolled_from = hours.first().copied();
+        }
         count.bytes += tally.bytes;
         count.through = tally.last.clone();
         for hour in hours {
@@ -83,7 +88,9 @@ impl DataUsage for MemoryStore {
             .tables()
             .data_usage
             .iter()
-            .filter(|((holder, _), count)| holder == account && !count.pending.is_empty())
+            .filter(|((holder, _), count)| {
+                holder == account && (!count.pending.is_empty() || count.backlog_from.is_some())
+            })
             .map(|((_, key), count)| (key.clone(), pending_of(count)))
             .collect())
     }
@@ -100,7 +107,40 @@ impl DataUsage for MemoryStore {
         Ok(KeyPending {
             hours: count.pending.keys().copied().collect(),
             backlog_from: count.backlog_from,
+            rolled_from: count.rolled_from,
         })
+    }
+
+    async fn advance_backlog(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        from: Millis,
+        to: Option<Millis>,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        match tables.data_usage.get_mut(&(account.clone(), key.clone())) {
+            Some(count) if count.backlog_from == Some(from) => {
+                count.backlog_from = to;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn keep_rollups_from(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        from: Millis,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        if let Some(count) = tables.data_usage.get_mut(&(account.clone(), key.clone())) {
+            if let Some(rolled_from) = &mut count.rolled_from {
+                *rolled_from = (*rolled_from).max(from);
+            }
+        }
+        Ok(())
     }
 
     async fn unmark_hour(

@@ -39,6 +39,7 @@ pub struct DataCount {
     pub through: StreamPosition,
     pub pending: BTreeMap<Millis, StreamPosition>,
     pub backlog_from: Option<Millis>,
+    pub rolled_from: Option<Millis>,
 }
 
 /// Every port of [`crate::ports::Store`] in memory, with the same observable behaviour

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::StoreError;
 use crate::domain::ids::AccountId;
+use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 #[cfg(doc)]
 use crate::domain::usage::MARKS_A_DELIVERY;
@@ -29,7 +30,8 @@ pub trait DataUsage: Send + Sync {
     /// `tally.stored_hours` pending as of `tally.last`, in one write, unless it was
     /// counted through `tally.first` or later already; the first hour past those
     /// becomes the key's backlog start unless an earlier one is kept (see
-    /// [`Tally::marks`]).
+    /// [`Tally::marks`]), and the oldest hour marked the time the key is rolled up from
+    /// unless it has one.
     async fn count_data(
         &self,
         account: &AccountId,
@@ -42,18 +44,37 @@ pub trait DataUsage: Send + Sync {
     /// The account's instrument keys that ever had a record counted: where its
     /// measurement data is, for the sweep that deletes it.
     async fn data_keys(&self, account: &AccountId) -> Result<Vec<InstrumentKey>, StoreError>;
-    /// The account's keys with hours marked pending, each with its marks oldest first.
+    /// The account's keys with hours marked pending or a backlog, each with its marks
+    /// oldest first.
     async fn pending_hours(
         &self,
         account: &AccountId,
     ) -> Result<Vec<(InstrumentKey, Vec<PendingHour>)>, StoreError>;
-    /// The hours of `key` that may not be compacted and rolled up yet: its marks and
-    /// where its backlog starts (nothing for a key never counted).
+    /// What is known of `key`'s rollups: its marks, where its backlog starts, from when
+    /// it is rolled up (nothing for a key never counted).
     async fn key_pending(
         &self,
         account: &AccountId,
         key: &InstrumentKey,
     ) -> Result<KeyPending, StoreError>;
+    /// Moves the start of `key`'s backlog from `from` to `to` (takes it off for `None`)
+    /// if it is still `from`; whether it did.
+    async fn advance_backlog(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        from: Millis,
+        to: Option<Millis>,
+    ) -> Result<bool, StoreError>;
+    /// Moves the time `key` is rolled up from on to `from` if it was earlier
+    /// ([`crate::domain::usage::NEVER`]: the key is rolled up no more); a key never
+    /// rolled up stays so.
+    async fn keep_rollups_from(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        from: Millis,
+    ) -> Result<(), StoreError>;
     /// Takes the mark off `pending.hour` of `key` unless the hour was marked again since
     /// `pending.marked`; whether this call took it off.
     async fn unmark_hour(

@@ -11,7 +11,7 @@ use super::compaction::{compact_hour, Compacted, SETTLE};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{PendingHour, MARKS_A_DELIVERY};
+use crate::domain::usage::{PendingHour, MARKS_A_DELIVERY, NEVER};
 use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
 
 /// Hours of one key compacted at most per call: as many as a delivery marks, so a
@@ -49,9 +49,9 @@ impl PendingReport {
     }
 }
 
-/// Whether `pending`'s hour has closed by `now`, so compacting it can take it off.
-pub fn is_closed(pending: &PendingHour, now: Millis) -> bool {
-    pending.hour.plus(Millis::HOUR + SETTLE) <= now
+/// Whether `hour` has closed by `now`, so compacting it can take it in for good.
+pub fn is_closed(hour: Millis, now: Millis) -> bool {
+    hour.plus(Millis::HOUR + SETTLE) <= now
 }
 
 /// Compacts the closed ones of `key`'s `pending` hours (oldest first, at most
@@ -65,45 +65,102 @@ pub async fn compact_pending(
     now: Millis,
 ) -> Result<PendingReport, StoreError> {
     let mut report = PendingReport::default();
-    let (closed, open): (Vec<_>, Vec<_>) = pending.iter().partition(|p| is_closed(p, now));
+    let (closed, open): (Vec<_>, Vec<_>) = pending.iter().partition(|p| is_closed(p.hour, now));
     report.still_pending += open.len() + closed.len().saturating_sub(HOURS_A_CALL);
     for mark in closed.into_iter().take(HOURS_A_CALL) {
-        let done = match compact_hour(records, key, mark.hour, now).await {
-            Ok(Compacted::Stored { .. }) => {
-                report.stored += 1;
-                true
-            }
-            Ok(Compacted::UpToDate) => {
-                report.up_to_date += 1;
-                true
-            }
-            Ok(Compacted::TooBig { records, bytes }) => {
-                // An operator searches for this: the hour stays raw records.
-                tracing::error!(
-                    key = %key.as_str(), hour = %mark.hour.iso(), records, bytes,
-                    "an hour too big for a chunk is left raw"
-                );
-                report.left_raw += 1;
-                true
-            }
-            // A record (or chunk) that does not decode will not on a retry either: the
-            // hour stays raw rather than hold up the stream's batch for good.
-            Err(StoreError::Corrupt(reason)) => {
-                tracing::error!(
-                    key = %key.as_str(), hour = %mark.hour.iso(), %reason,
-                    "an hour that does not decode is left raw"
-                );
-                report.left_raw += 1;
-                true
-            }
-            Ok(Compacted::Raced | Compacted::Open) => false,
-            Err(unavailable) => return Err(unavailable),
-        };
+        let done = take_in(records, usage, account, key, mark.hour, now, &mut report).await?;
         if !(done && usage.unmark_hour(account, key, mark).await?) {
             report.still_pending += 1;
         }
     }
     Ok(report)
+}
+
+/// Compacts the closed hours of `key`'s backlog that start at `from` (at most
+/// [`HOURS_A_CALL`], finding each by its first record) and moves the backlog's start on
+/// past them; takes it off once no record is left from it on.
+pub async fn compact_backlog(
+    records: &(impl RecordStore + ChunkStore),
+    usage: &impl DataUsage,
+    account: &AccountId,
+    key: &InstrumentKey,
+    from: Millis,
+    now: Millis,
+) -> Result<PendingReport, StoreError> {
+    let mut report = PendingReport::default();
+    let mut at = from;
+    let mut left = HOURS_A_CALL;
+    let next = loop {
+        let Some(record) = records
+            .range_consistently(key, at, Millis(i64::MAX), 1)
+            .await?
+            .pop()
+        else {
+            break None;
+        };
+        let hour = record.t.start_of_hour();
+        if left == 0 || !is_closed(hour, now) {
+            break Some(hour);
+        }
+        if !take_in(records, usage, account, key, hour, now, &mut report).await? {
+            break Some(hour);
+        }
+        left -= 1;
+        at = hour.plus(Millis::HOUR);
+    };
+    // Only over the start read: a delivery may have moved it earlier meanwhile.
+    if !usage.advance_backlog(account, key, from, next).await? || next.is_some() {
+        report.still_pending += 1;
+    }
+    Ok(report)
+}
+
+/// Compacts `hour` of `key` and counts what became of it: whether it is done with (its
+/// mark may come off).
+async fn take_in(
+    records: &(impl RecordStore + ChunkStore),
+    usage: &impl DataUsage,
+    account: &AccountId,
+    key: &InstrumentKey,
+    hour: Millis,
+    now: Millis,
+    report: &mut PendingReport,
+) -> Result<bool, StoreError> {
+    Ok(match compact_hour(records, key, hour, now).await {
+        Ok(Compacted::Stored { .. }) => {
+            report.stored += 1;
+            true
+        }
+        Ok(Compacted::UpToDate) => {
+            report.up_to_date += 1;
+            true
+        }
+        // Neither is rolled up: the key's graphs read its records from now on.
+        Ok(Compacted::TooBig { records, bytes }) => {
+            // An operator searches for this: the hour stays raw records.
+            tracing::error!(
+                key = %key.as_str(), hour = %hour.iso(), records, bytes,
+                "an hour too big for a chunk is left raw; the key is rolled up no more"
+            );
+            usage.keep_rollups_from(account, key, NEVER).await?;
+            report.left_raw += 1;
+            true
+        }
+        // A record (or chunk) that does not decode, or rollups too big to store, will
+        // not do on a retry either: the hour stays raw rather than hold up the stream's
+        // batch for good.
+        Err(StoreError::Corrupt(reason)) => {
+            tracing::error!(
+                key = %key.as_str(), hour = %hour.iso(), %reason,
+                "an hour that cannot be compacted or rolled up is left raw; the key is rolled up no more"
+            );
+            usage.keep_rollups_from(account, key, NEVER).await?;
+            report.left_raw += 1;
+            true
+        }
+        Ok(Compacted::Raced | Compacted::Open) => false,
+        Err(unavailable) => return Err(unavailable),
+    })
 }
 
 #[cfg(test)]
@@ -257,5 +314,48 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(raw.len(), 2, "the records stay");
+    }
+
+    #[tokio::test]
+    async fn a_backlog_past_a_deliverys_marks_is_compacted_hour_by_hour_and_then_taken_off() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        // 60 hours, one record each, in one delivery: 48 marked, 12 a backlog.
+        let hours: Vec<StoredRecord> = (0..60).map(|h| minute(h * 60 + 5)).collect();
+        let pending = deliver(&records, &usage, &hours, 100).await;
+        assert_eq!(pending.len(), MARKS_A_DELIVERY);
+        let backlog = usage
+            .key_pending(&account(), &key())
+            .await
+            .unwrap()
+            .backlog_from;
+        assert_eq!(backlog, Some(HOUR.plus(48 * Millis::HOUR)));
+        // Closed up to hour 55 only: the backlog moves on to hour 56, where it waits.
+        let now = HOUR.plus(56 * Millis::HOUR + SETTLE);
+        let from = backlog.unwrap();
+        let report = compact_backlog(&records, &usage, &account(), &key(), from, now)
+            .await
+            .unwrap();
+        assert_eq!((report.stored, report.still_pending), (8, 1));
+        let moved = usage
+            .key_pending(&account(), &key())
+            .await
+            .unwrap()
+            .backlog_from;
+        assert_eq!(moved, Some(HOUR.plus(56 * Millis::HOUR)));
+        // Later, the rest, and the backlog comes off.
+        let later = HOUR.plus(61 * Millis::HOUR + SETTLE);
+        let report = compact_backlog(&records, &usage, &account(), &key(), moved.unwrap(), later)
+            .await
+            .unwrap();
+        assert_eq!((report.stored, report.still_pending), (4, 0));
+        assert_eq!(
+            usage
+                .key_pending(&account(), &key())
+                .await
+                .unwrap()
+                .backlog_from,
+            None
+        );
+        assert_eq!(chunked(&records).await.len(), 12);
     }
 }

@@ -77,9 +77,10 @@ pub async fn compact_hour(
     if merged.is_empty() {
         return Ok(Compacted::UpToDate);
     }
-    // Rolled up whatever becomes of the chunk: an hour left raw is graphed from its
-    // rollups all the same, and a run after one that stored the chunk and stopped
-    // before its rollups finishes them.
+    // Rolled up whether the chunk is stored now or was before: a run after one that
+    // stored the chunk and stopped before its rollups finishes them. (An hour too big
+    // for a chunk was not read whole: its key stops being rolled up, in
+    // `compact_pending`.)
     let rolled_up = |outcome: Compacted| async {
         if !rolls_up(&merged) || roll_up_hour(store, key, hour, &merged).await? {
             Ok(outcome)
@@ -92,11 +93,10 @@ pub async fn compact_hour(
     }
     let bytes = encode_chunk(&merged);
     if merged.len() > MAX_CHUNK_RECORDS || bytes.len() > MAX_CHUNK_BYTES {
-        return rolled_up(Compacted::TooBig {
+        return Ok(Compacted::TooBig {
             records: merged.len(),
             bytes: bytes.len(),
-        })
-        .await;
+        });
     }
     // What is stored must read back to what was read, bit for bit, before anything relies
     // on it.

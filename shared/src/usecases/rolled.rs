@@ -22,8 +22,18 @@ pub fn first_open_hour(now: Millis) -> Millis {
         .plus(Millis::HOUR)
 }
 
-/// What `key` draws in `[from, to)` at `level` (records only for `None`) as of `now`:
-/// records and rollup skeletons in time order, at most `limit`.
+/// What [`range`] read.
+#[derive(Debug, Default)]
+pub struct Drawn {
+    /// Records and rollup skeletons, in time order.
+    pub records: Vec<ChunkRecord>,
+    /// How many of them are records (the rest, skeletons, number at most 8 a channel an
+    /// hour or day of the range): what a read is limited by.
+    pub from_records: usize,
+}
+
+/// What `key` draws in `[from, to)` at `level` (records only for `None`) as of `now`,
+/// up to `limit` records: once that many are read, nothing after them is.
 pub async fn range(
     usage: &impl DataUsage,
     store: &(impl RecordStore + ChunkStore),
@@ -32,21 +42,24 @@ pub async fn range(
     (from, to): (Millis, Millis),
     now: Millis,
     limit: usize,
-) -> Result<Vec<ChunkRecord>, StoreError> {
+) -> Result<Drawn, StoreError> {
     let pending = match (level, key.account()) {
         (Some(_), Some(account)) => usage.key_pending(&account, key).await?,
         _ => KeyPending::default(),
     };
     let holes = unrolled(&pending, first_open_hour(now));
     let mut read = Vec::new();
+    let mut from_records = 0;
     for part in plan(from, to, level, &holes) {
-        let left = limit.saturating_sub(read.len());
+        let left = limit.saturating_sub(from_records);
         if left == 0 {
             break;
         }
         match part.source {
             Source::Records => {
-                for record in history::range(store, key, part.from, part.to, left).await? {
+                let records = history::range(store, key, part.from, part.to, left).await?;
+                from_records += records.len();
+                for record in records {
                     let values = decode_values(&record.values).map_err(|e| {
                         StoreError::Corrupt(format!(
                             "record of {} at {}: {e}",
@@ -83,8 +96,10 @@ pub async fn range(
             }
         }
     }
-    read.truncate(limit);
-    Ok(read)
+    Ok(Drawn {
+        records: read,
+        from_records,
+    })
 }
 
 #[cfg(test)]
@@ -100,7 +115,7 @@ mod tests {
     use crate::domain::usage::{StreamPosition, Tally};
     use crate::memory::{MemoryRecords, MemoryStore};
     use crate::ports::{Counted, StoredRecord};
-    use crate::usecases::compact_pending::compact_pending;
+    use crate::usecases::compact_pending::{compact_backlog, compact_pending};
 
     /// 2025-12-01T00:00:00Z.
     const START: i64 = 1_764_547_200_000;
@@ -117,11 +132,13 @@ mod tests {
         ]
     }
 
-    /// Records over four days, in clusters so that some hours hold many and most none.
+    /// Records over four days, in clusters so that some hours hold many and most none;
+    /// the first at the start of the first hour.
     fn records() -> impl Strategy<Value = Vec<StoredRecord>> {
         let values = proptest::collection::btree_map(0..CHANNELS, value(), 1..=3);
         let at = (0i64..96, 0i64..Millis::HOUR);
-        proptest::collection::btree_map(at, values, 1..250).prop_map(|map| {
+        proptest::collection::btree_map(at, values, 1..250).prop_map(|mut map| {
+            map.insert((0, 0), vec![(0, Value::Number(1.0))].into_iter().collect());
             map.into_iter()
                 .map(|((hour, offset), values)| StoredRecord {
                     instrument: key(),
@@ -174,6 +191,8 @@ mod tests {
             records in records(),
             late in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
             compacted_share in 0usize..=4,
+            all_at_once in proptest::bool::weighted(0.2),
+            backlog_compacted in any::<bool>(),
             (from, length) in (-Millis::DAY..4 * Millis::DAY, Millis::HOUR..5 * Millis::DAY),
             buckets in 1usize..60,
             now_hour in 0i64..110,
@@ -183,7 +202,30 @@ mod tests {
                 let (store, usage) = (MemoryRecords::default(), MemoryStore::new());
                 let account = AccountId::parse("acme").unwrap();
                 let now = Millis(START + now_hour * Millis::HOUR);
-                let pending = deliver(&store, &usage, &records, 100).await;
+                // The first delivery's newest hour is where rollups start: a record of
+                // the first hour alone, then a delivery a day (or all at once, more
+                // hours than a delivery marks: a backlog).
+                let (first, rest) = records.split_at(1);
+                deliver(&store, &usage, first, 100).await;
+                if all_at_once {
+                    deliver(&store, &usage, rest, 101).await;
+                } else {
+                    for (day, position) in (0..4).zip(101..) {
+                        let of_day: Vec<StoredRecord> = rest
+                            .iter()
+                            .filter(|r| (r.t.0 - START).div_euclid(Millis::DAY) == day)
+                            .cloned()
+                            .collect();
+                        deliver(&store, &usage, &of_day, position).await;
+                    }
+                }
+                let pending = usage
+                    .pending_hours(&account)
+                    .await
+                    .unwrap()
+                    .pop()
+                    .map(|(_, hours)| hours)
+                    .unwrap_or_default();
                 // Some of the marked hours compacted and rolled up, the rest still marked.
                 let compacted: Vec<_> = pending
                     .iter()
@@ -192,6 +234,10 @@ mod tests {
                     .map(|(_, p)| p.clone())
                     .collect();
                 compact_pending(&store, &usage, &account, &key(), &compacted, now).await.unwrap();
+                let backlog = usage.key_pending(&account, &key()).await.unwrap().backlog_from;
+                if let (Some(from), true) = (backlog, backlog_compacted) {
+                    compact_backlog(&store, &usage, &account, &key(), from, now).await.unwrap();
+                }
                 // Records coming late into compacted hours mark them again.
                 let resent: Vec<StoredRecord> = late
                     .iter()
@@ -201,7 +247,7 @@ mod tests {
                         record
                     })
                     .collect();
-                deliver(&store, &usage, &resent, 101).await;
+                deliver(&store, &usage, &resent, 200).await;
 
                 let (from, to) = (Millis(START + from), Millis(START + from + length));
                 let Some((width, level)) = aligned_buckets(from, to, buckets) else {
@@ -209,10 +255,12 @@ mod tests {
                 };
                 let all = range(&usage, &store, &key(), None, (from, to), now, usize::MAX)
                     .await
-                    .unwrap();
+                    .unwrap()
+                    .records;
                 let rolled = range(&usage, &store, &key(), Some(level), (from, to), now, usize::MAX)
                     .await
-                    .unwrap();
+                    .unwrap()
+                    .records;
                 for channel in 0..CHANNELS {
                     prop_assert_eq!(
                         m4_aligned(&points(&rolled, channel), width),

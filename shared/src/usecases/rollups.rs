@@ -12,13 +12,15 @@ use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::rollup::{skeleton, Level};
 use crate::ports::{ChunkStore, StoreError, StoredChunk};
+use crate::usecases::compaction::MAX_CHUNK_BYTES;
 
 /// Tries at an item that keeps changing under another writer before giving up.
 const TRIES: usize = 4;
 
 /// Rolls `records`, the whole of `hour`'s records of `key` (in time order), into the
 /// rollups of its day: `false` if other writers kept changing them (the hour is to be
-/// rolled up again later).
+/// rolled up again later). A day of hours too big for an item is an error
+/// ([`StoreError::Corrupt`]: it will not fit on a retry either).
 pub async fn roll_up_hour(
     store: &impl ChunkStore,
     key: &InstrumentKey,
@@ -38,20 +40,33 @@ pub async fn roll_up_hour(
             .collect();
         day_hours.extend(hour_skeleton.iter().cloned());
         day_hours.sort_by_key(|r| r.t);
-        if !same(&day_hours, &hours)
-            && !write(store, Level::Hours, key, day, &day_hours, stored).await?
+        let version = if same(&day_hours, &hours) {
+            stored
+        } else if write(store, Level::Hours, key, day, &day_hours, stored).await? {
+            Some(next(stored))
+        } else {
+            continue;
+        };
+        let (stored, whole_day) = read(store, Level::Days, key, day).await?;
+        let day_skeleton = skeleton(&day_hours, Millis::DAY);
+        if !same(&day_skeleton, &whole_day)
+            && !write(store, Level::Days, key, day, &day_skeleton, stored).await?
         {
             continue;
         }
-        let (stored, whole_day) = read(store, Level::Days, key, day).await?;
-        let day_skeleton = skeleton(&day_hours, Millis::DAY);
-        if same(&day_skeleton, &whole_day)
-            || write(store, Level::Days, key, day, &day_skeleton, stored).await?
-        {
+        // Another writer may have stored a newer day of hours meanwhile and its day
+        // skeleton before this one: then this one is stale, and goes again.
+        let (now_stored, _) = read(store, Level::Hours, key, day).await?;
+        if now_stored == version {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// The version written over `stored`.
+fn next(stored: Option<u32>) -> u32 {
+    stored.map_or(1, |version| version.saturating_add(1))
 }
 
 /// The `level` item of `key` for `day`: its version and records (none for no item).
@@ -84,9 +99,17 @@ async fn write(
     let item = StoredChunk {
         key: level.key(key),
         hour: day,
-        records: stored.map_or(1, |version| version.saturating_add(1)),
+        records: next(stored),
         bytes: encode_chunk(records),
     };
+    if item.bytes.len() > MAX_CHUNK_BYTES {
+        return Err(StoreError::Corrupt(format!(
+            "rollup {} at {} would take {} bytes",
+            item.key.as_str(),
+            day.0,
+            item.bytes.len()
+        )));
+    }
     store.put_chunk(&item, stored).await
 }
 

@@ -22,7 +22,8 @@ use crate::ports::{
     Apps, CalculatedChannels, ChunkStore, DataUsage, Instruments, RecordStore, StoreError,
 };
 
-use super::{history, rolled, Refused};
+use super::rolled::{self, Drawn};
+use super::{history, Refused};
 
 /// The most channels one request may ask for (SPEC.md 4).
 pub const MAX_CHANNELS: usize = 32;
@@ -223,7 +224,8 @@ pub async fn series(
 }
 
 /// How [`read_points`] reads one key's records: what it draws in a range, in time
-/// order, at most `limit` records (or rollup points).
+/// order, up to `limit` records (rollup skeletons, bounded by the range's hours, are not
+/// counted), nothing after them.
 #[async_trait]
 pub(crate) trait ReadKey: Sync {
     async fn read(
@@ -232,7 +234,7 @@ pub(crate) trait ReadKey: Sync {
         channels: usize,
         range: (Millis, Millis),
         limit: usize,
-    ) -> Result<Vec<ChunkRecord>, StoreError>;
+    ) -> Result<Drawn, StoreError>;
 }
 
 /// Every record, compacted or not (alarm backtests, graphs of narrow buckets).
@@ -246,8 +248,8 @@ impl<R: RecordStore + ChunkStore> ReadKey for AllRecords<'_, R> {
         _channels: usize,
         (from, to): (Millis, Millis),
         limit: usize,
-    ) -> Result<Vec<ChunkRecord>, StoreError> {
-        history::range(self.0, key, from, to, limit)
+    ) -> Result<Drawn, StoreError> {
+        let records = history::range(self.0, key, from, to, limit)
             .await?
             .into_iter()
             .map(|record| {
@@ -258,7 +260,11 @@ impl<R: RecordStore + ChunkStore> ReadKey for AllRecords<'_, R> {
                     values,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Drawn {
+            from_records: records.len(),
+            records,
+        })
     }
 }
 
@@ -279,7 +285,7 @@ impl<U: DataUsage, R: RecordStore + ChunkStore> ReadKey for Rolled<'_, U, R> {
         channels: usize,
         range: (Millis, Millis),
         limit: usize,
-    ) -> Result<Vec<ChunkRecord>, StoreError> {
+    ) -> Result<Drawn, StoreError> {
         let level = (channels <= ROLLUP_MAX_CHANNELS).then_some(self.level);
         rolled::range(self.usage, self.records, key, level, range, self.now, limit).await
     }
@@ -327,16 +333,19 @@ pub(crate) async fn read_points(
         // One more than the budget allows tells "over" from "exactly at".
         let budget = records_left.min(values_left / width);
         let limit = limits.per_instrument.min(budget + 1);
-        let records = reader.read(&key, width, (from, to), limit).await?;
-        if records.len() > budget {
+        let Drawn {
+            records,
+            from_records,
+        } = reader.read(&key, width, (from, to), limit).await?;
+        if from_records > budget {
             return Err(Refused::TooMuchData(format!(
                 "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
                 limits.per_request, limits.per_request_values
             )));
         }
-        records_left -= records.len();
-        values_left -= records.len() * width;
-        if records.len() == limits.per_instrument {
+        records_left -= from_records;
+        values_left -= from_records * width;
+        if from_records == limits.per_instrument {
             let last = records
                 .last()
                 .map(|r| r.t)

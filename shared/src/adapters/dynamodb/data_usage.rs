@@ -78,15 +78,18 @@ fn pending_of(item: &Item) -> Result<Vec<PendingHour>, StoreError> {
 
 /// Where a key's unmarked backlog starts ([`KeyPending::backlog_from`]).
 const BACKLOG: &str = "backlog";
+/// From when a key's hours are rolled up ([`KeyPending::rolled_from`]).
+const ROLLED_FROM: &str = "rolled_from";
 
-fn backlog_of(item: &Item) -> Result<Option<Millis>, StoreError> {
-    match item.get(BACKLOG) {
+/// A time kept as attribute `name`, if the item has it.
+fn time_of(item: &Item, name: &str) -> Result<Option<Millis>, StoreError> {
+    match item.get(name) {
         None => Ok(None),
-        Some(AttributeValue::N(hour)) => hour
+        Some(AttributeValue::N(t)) => t
             .parse()
-            .map(|hour| Some(Millis(hour)))
-            .map_err(|_| StoreError::Corrupt(format!("backlog `{hour}`"))),
-        Some(other) => Err(StoreError::Corrupt(format!("backlog {other:?}"))),
+            .map(|t| Some(Millis(t)))
+            .map_err(|_| StoreError::Corrupt(format!("{name} `{t}`"))),
+        Some(other) => Err(StoreError::Corrupt(format!("{name} {other:?}"))),
     }
 }
 
@@ -134,6 +137,12 @@ impl DataUsage for DynamoStore {
             self.keep_backlog(account, key, past).await?;
         }
         let (mut names, mut set) = pending_marks(&hours);
+        let mut values = HashMap::new();
+        if let Some(oldest) = hours.first() {
+            names.insert("#rolled".into(), ROLLED_FROM.into());
+            set.push("#rolled = if_not_exists(#rolled, :oldest)".into());
+            values.insert(":oldest".to_owned(), n(oldest.0));
+        }
         names.insert("#through".into(), THROUGH.into());
         names.insert("#bytes".into(), BYTES.into());
         set.push("#through = :last".into());
@@ -146,6 +155,7 @@ impl DataUsage for DynamoStore {
             .update_expression(format!("SET {} ADD #bytes :bytes", set.join(", ")))
             .condition_expression("attribute_not_exists(#through) OR #through < :first")
             .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":last", s(tally.last.as_str()))
             .expression_attribute_values(":first", s(tally.first.as_str()))
             .expression_attribute_values(":bytes", n(tally.bytes))
@@ -204,7 +214,7 @@ impl DataUsage for DynamoStore {
         let mut keys = Vec::new();
         for item in self.query_prefix(data_pk(account), DATA_KEY_PREFIX).await? {
             let pending = pending_of(&item)?;
-            if pending.is_empty() {
+            if pending.is_empty() && time_of(&item, BACKLOG)?.is_none() {
                 continue;
             }
             keys.push((key_of(&item)?, pending));
@@ -222,8 +232,57 @@ impl DataUsage for DynamoStore {
         };
         Ok(KeyPending {
             hours: pending_of(&item)?.into_iter().map(|p| p.hour).collect(),
-            backlog_from: backlog_of(&item)?,
+            backlog_from: time_of(&item, BACKLOG)?,
+            rolled_from: time_of(&item, ROLLED_FROM)?,
         })
+    }
+
+    async fn advance_backlog(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        from: Millis,
+        to: Option<Millis>,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(data_pk(account)))
+            .key("sk", s(data_sk(key)))
+            .condition_expression("#backlog = :from")
+            .expression_attribute_names("#backlog", BACKLOG)
+            .expression_attribute_values(":from", n(from.0));
+        let update = match to {
+            Some(to) => update
+                .update_expression("SET #backlog = :to")
+                .expression_attribute_values(":to", n(to.0)),
+            None => update.update_expression("REMOVE #backlog"),
+        };
+        written(update.send().await)
+    }
+
+    async fn keep_rollups_from(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        from: Millis,
+    ) -> Result<(), StoreError> {
+        let kept = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(data_pk(account)))
+            .key("sk", s(data_sk(key)))
+            .update_expression("SET #rolled = :from")
+            // Only later: a key never rolled up stays so, and one rolled up from later
+            // keeps that.
+            .condition_expression("#rolled < :from")
+            .expression_attribute_names("#rolled", ROLLED_FROM)
+            .expression_attribute_values(":from", n(from.0))
+            .send()
+            .await;
+        written(kept).map(|_| ())
     }
 
     async fn unmark_hour(

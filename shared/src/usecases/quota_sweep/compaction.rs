@@ -1,5 +1,5 @@
-//! The sweep's part in compaction: each account's closed hours still marked pending are
-//! compacted once a day. The usage function compacts an hour on the first delivery of
+//! The sweep's part in compaction: each account's closed hours still marked pending, and
+//! its keys' backlogs, are compacted once a day. The usage function compacts an hour on the first delivery of
 //! the key after the hour closes; an instrument that went quiet sends none, so its last
 //! hour waits for the sweep.
 
@@ -9,7 +9,7 @@ use super::deletion::StoredData;
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
-use crate::usecases::compact_pending::{compact_pending, PendingReport};
+use crate::usecases::compact_pending::{compact_backlog, compact_pending, PendingReport};
 
 /// Compacts an account's marked hours: the sweep's one way to, so its decisions can be
 /// tested apart from the stores.
@@ -48,6 +48,11 @@ where
             let compacted =
                 compact_pending(self.records, self.store, account, &key, &pending, now).await?;
             report.add(compacted);
+            if let Some(from) = self.store.key_pending(account, &key).await?.backlog_from {
+                let backlog =
+                    compact_backlog(self.records, self.store, account, &key, from, now).await?;
+                report.add(backlog);
+            }
         }
         Ok(report)
     }

@@ -8,6 +8,10 @@
 //! step is idempotent: what is gone is not found again, so a step repeated after a
 //! crash deletes nothing twice and loses nothing it should keep.
 //!
+//! **Rollups.** A day's rollup items are stamped with the day's start, so a cutoff within
+//! a day deletes that day's with what is older; the key is then rolled up only from the
+//! next day on, and its graphs read the rest of the cutoff's day from its records.
+//!
 //! **Where the data is.** Records are found under the account's instrument keys as the
 //! records table's stream counted them (`DataUsage::data_keys`); the stream's usage
 //! function takes their bytes off the account as they are deleted. A key whose first
@@ -105,6 +109,14 @@ where
                 if !step.more {
                     break;
                 }
+            }
+            // The day items of its rollups holding the cutoff went with the records
+            // before it: the key's graphs read that day from its records.
+            if let Doomed::Before(cutoff) = doomed {
+                let next_day = cutoff.start_of_day().plus(Millis::DAY);
+                self.store
+                    .keep_rollups_from(account, &key, next_day)
+                    .await?;
             }
         }
         for group in self.store.groups(account).await? {
