@@ -191,3 +191,68 @@ fn points_of(series: &serde_json::Value) -> Vec<Point> {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_logger_back_after_days_away_has_every_hour_compacted_and_graphed_from_rollups() {
+    let app = spawn(Plan::Standard).await;
+    // A logger back after 60 hours away sends one record of each hour in one message.
+    // Handed over in one delivery (as the stream usually does here), it marks 48 of the
+    // hours and makes the other 12 its key's backlog, which the same delivery compacts
+    // (the backlog's own steps are tested in `compact_pending::tests`); in several, each
+    // marks its own. Either way, under the usage function's policy, every hour ends up
+    // compacted and rolled up, and nothing is left marked.
+    let start = Millis(app.at(-62 * 3_600)).start_of_hour();
+    let records: Vec<_> = (0..60)
+        .map(|h| {
+            let t = start.plus(h * Millis::HOUR + 90 * Millis::SECOND).0;
+            record("LR-1", t, json!({ "CH1": (h % 7) as f64 - 3.0 }))
+        })
+        .collect();
+    app.publish("gw-a", &batch(records))
+        .await
+        .result
+        .expect("ingest succeeds");
+    let instrument = app
+        .cloud
+        .store
+        .instrument(
+            &app.account,
+            &AppId::parse("gw-a").unwrap(),
+            &InstrumentSerial::parse("LR-1").unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("registered by ingest");
+    let key = instrument.key();
+    until("every hour compacted and the backlog taken off", || async {
+        let chunks = app
+            .cloud
+            .records
+            .chunks(&key, start, start.plus(60 * Millis::HOUR), usize::MAX)
+            .await
+            .unwrap();
+        let pending = app
+            .cloud
+            .store
+            .key_pending(&app.account, &key)
+            .await
+            .unwrap();
+        chunks.len() == 60 && pending.backlog_from.is_none() && pending.hours.is_empty()
+    })
+    .await;
+    let path = |buckets: usize| {
+        format!(
+            "/v1/groups/plant/series?channel=gw-a/LR-1/CH1&from={}&to={}&buckets={buckets}",
+            start.0,
+            start.plus(60 * Millis::HOUR).0
+        )
+    };
+    let (status, every) = app.get(&path(5_000)).await;
+    assert_eq!(status, 200, "{every}");
+    let (status, hourly) = app.get(&path(60)).await;
+    assert_eq!(status, 200, "{hourly}");
+    assert_eq!(hourly["bucket_width"], Millis::HOUR);
+    let expected = m4_aligned(&points_of(&every["series"][0]), Millis::HOUR);
+    assert_eq!(expected.len(), 60);
+    assert_eq!(points_of(&hourly["series"][0]), expected);
+}

@@ -14,7 +14,9 @@ pub struct StoredChunk {
     /// The start of its hour.
     pub hour: Millis,
     /// How many records it holds. A chunk is only ever replaced by one holding more (what
-    /// it held and what came late), so the count tells one version from the next.
+    /// it held and what came late), so the count tells one version from the next. (A
+    /// rollup item, stored as a chunk, keeps its version here instead: see
+    /// [`crate::usecases::rollups`].)
     pub records: u32,
     pub bytes: Vec<u8>,
 }
