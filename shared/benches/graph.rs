@@ -207,7 +207,7 @@ async fn graph(
         aligned.map(|(_, level)| level),
         (from, to),
         now,
-        usize::MAX,
+        (usize::MAX, usize::MAX),
     )
     .await
     .expect("read in memory")

@@ -143,6 +143,7 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         KeyPending {
             hours: backlog.iter().map(|h| Millis(h * Millis::HOUR)).collect(),
             backlog_from: None,
+            backlog_version: 0,
             rolled_from: backlog.first().map(|h| Millis(h * Millis::HOUR)),
         },
         "rolled up from the oldest hour its first marking delivery marked"
@@ -196,23 +197,20 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         .await
         .unwrap();
     assert_eq!(rolled_from(meter.clone(), acme.clone()).await, first);
-    // A backlog's start moves only from where it was read, and comes off.
-    assert!(!store
-        .advance_backlog(&acme, &meter, hour(7), Some(hour(9)))
-        .await
-        .unwrap());
-    let start = Some(hour(MARKS_A_DELIVERY as i64));
-    assert_eq!(
-        store.key_pending(&acme, &meter).await.unwrap().backlog_from,
-        start
-    );
+    // A backlog moves only from the start and version read (each delivery that kept a
+    // backlog, earlier or not, counted one), and comes off.
+    let pending_of_meter = store.key_pending(&acme, &meter).await.unwrap();
+    let start = hour(MARKS_A_DELIVERY as i64);
+    assert_eq!(pending_of_meter.backlog_from, Some(start));
+    assert_eq!(pending_of_meter.backlog_version, 3);
+    for stale in [(hour(7), 3), (start, 2)] {
+        assert!(!store
+            .advance_backlog(&acme, &meter, stale, Some(hour(9)))
+            .await
+            .unwrap());
+    }
     assert!(store
-        .advance_backlog(
-            &acme,
-            &meter,
-            hour(MARKS_A_DELIVERY as i64),
-            Some(hour(4_000))
-        )
+        .advance_backlog(&acme, &meter, (start, 3), Some(hour(4_000)))
         .await
         .unwrap());
     assert_eq!(
@@ -226,7 +224,7 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         .iter()
         .any(|(key, _)| *key == meter));
     assert!(store
-        .advance_backlog(&acme, &meter, hour(4_000), None)
+        .advance_backlog(&acme, &meter, (hour(4_000), 3), None)
         .await
         .unwrap());
     assert_eq!(
@@ -234,7 +232,7 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         None
     );
     assert!(!store
-        .advance_backlog(&other, &meter, hour(4_000), None)
+        .advance_backlog(&other, &meter, (hour(4_000), 3), None)
         .await
         .unwrap());
     store

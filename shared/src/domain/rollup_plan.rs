@@ -201,6 +201,7 @@ mod tests {
         let pending = KeyPending {
             hours: vec![t(3, 5, 0)],
             backlog_from: None,
+            backlog_version: 0,
             rolled_from: Some(t(0, 0, 0)),
         };
         let holes = unrolled(&pending, t(6, 2, 0));
@@ -241,6 +242,7 @@ mod tests {
             let pending = KeyPending {
                 hours: marked.iter().map(|h| Millis(h * H)).collect(),
                 backlog_from: backlog.map(|h| Millis(h * H)),
+                backlog_version: 0,
                 rolled_from: rolled_from.map(|h| Millis(h * H)),
             };
             let holes = unrolled(&pending, Millis(open * H));

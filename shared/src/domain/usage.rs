@@ -106,6 +106,10 @@ pub struct KeyPending {
     /// Where hours a delivery did not mark start (a backlog of more than
     /// [`MARKS_A_DELIVERY`] hours): from it on, no hour is known to be rolled up.
     pub backlog_from: Option<Millis>,
+    /// How often a delivery kept a backlog start (moving it earlier or finding an earlier
+    /// one kept): a backlog is moved on only if no delivery kept one since it was read,
+    /// so the hours a delivery left unmarked behind a walk already past them are walked.
+    pub backlog_version: u64,
     /// From when the key's hours are rolled up: the oldest hour its first marking
     /// delivery marked (so hours a key had compacted before rollups existed are read
     /// from their records), moved on past what the retention deleted, and to the end of

@@ -35,6 +35,7 @@ impl DataUsage for MemoryStore {
             // Kept before the count is checked, as in DynamoDB.
             if let Some(past) = past {
                 count.backlog_from = Some(count.backlog_from.map_or(past, |kept| kept.min(past)));
+                count.backlog_version += 1;
             }
             if count.through >= tally.first {
                 return Ok(Counted::Already(count.through.clone()));
@@ -45,6 +46,7 @@ impl DataUsage for MemoryStore {
             through: tally.last.clone(),
             pending: Default::default(),
             backlog_from: past,
+            backlog_version: u64::from(past.is_some()),
             rolled_from: None,
         });
         if count.rolled_from.is_none() {
@@ -107,6 +109,7 @@ impl DataUsage for MemoryStore {
         Ok(KeyPending {
             hours: count.pending.keys().copied().collect(),
             backlog_from: count.backlog_from,
+            backlog_version: count.backlog_version,
             rolled_from: count.rolled_from,
         })
     }
@@ -115,12 +118,12 @@ impl DataUsage for MemoryStore {
         &self,
         account: &AccountId,
         key: &InstrumentKey,
-        from: Millis,
+        (from, version): (Millis, u64),
         to: Option<Millis>,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
         match tables.data_usage.get_mut(&(account.clone(), key.clone())) {
-            Some(count) if count.backlog_from == Some(from) => {
+            Some(count) if count.backlog_from == Some(from) && count.backlog_version == version => {
                 count.backlog_from = to;
                 Ok(true)
             }

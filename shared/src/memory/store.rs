@@ -39,6 +39,7 @@ pub struct DataCount {
     pub through: StreamPosition,
     pub pending: BTreeMap<Millis, StreamPosition>,
     pub backlog_from: Option<Millis>,
+    pub backlog_version: u64,
     pub rolled_from: Option<Millis>,
 }
 

@@ -58,12 +58,13 @@ pub trait DataUsage: Send + Sync {
         key: &InstrumentKey,
     ) -> Result<KeyPending, StoreError>;
     /// Moves the start of `key`'s backlog from `from` to `to` (takes it off for `None`)
-    /// if it is still `from`; whether it did.
+    /// if it is still `from` at `version` ([`KeyPending::backlog_version`]); whether it
+    /// did.
     async fn advance_backlog(
         &self,
         account: &AccountId,
         key: &InstrumentKey,
-        from: Millis,
+        read: (Millis, u64),
         to: Option<Millis>,
     ) -> Result<bool, StoreError>;
     /// Moves the time `key` is rolled up from on to `from` if it was earlier

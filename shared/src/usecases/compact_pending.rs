@@ -34,8 +34,7 @@ pub struct PendingReport {
     /// again meanwhile, or past [`HOURS_A_CALL`].
     pub still_pending: usize,
     /// A backlog's hours past [`MARKS_A_DELIVERY`] of one delivery: never marked, they
-    /// stay raw records (logged), and the key's graphs read records from the first of
-    /// them on.
+    /// start the key's backlog (logged), compacted by [`compact_backlog`].
     pub unmarked: usize,
 }
 
@@ -76,15 +75,16 @@ pub async fn compact_pending(
     Ok(report)
 }
 
-/// Compacts the closed hours of `key`'s backlog that start at `from` (at most
-/// [`HOURS_A_CALL`], finding each by its first record) and moves the backlog's start on
-/// past them; takes it off once no record is left from it on.
+/// Compacts the closed hours of `key`'s backlog as read — its start and version (at most
+/// [`HOURS_A_CALL`], finding each by its first record) — and moves the backlog's start
+/// on past them; takes it off once no record is left from it on. A backlog kept again
+/// meanwhile is not moved: the next walk goes over it.
 pub async fn compact_backlog(
     records: &(impl RecordStore + ChunkStore),
     usage: &impl DataUsage,
     account: &AccountId,
     key: &InstrumentKey,
-    from: Millis,
+    (from, version): (Millis, u64),
     now: Millis,
 ) -> Result<PendingReport, StoreError> {
     let mut report = PendingReport::default();
@@ -108,8 +108,12 @@ pub async fn compact_backlog(
         left -= 1;
         at = hour.plus(Millis::HOUR);
     };
-    // Only over the start read: a delivery may have moved it earlier meanwhile.
-    if !usage.advance_backlog(account, key, from, next).await? || next.is_some() {
+    // Only over the backlog read: a delivery may have kept one meanwhile.
+    if !usage
+        .advance_backlog(account, key, (from, version), next)
+        .await?
+        || next.is_some()
+    {
         report.still_pending += 1;
     }
     Ok(report)
@@ -319,43 +323,46 @@ mod tests {
     #[tokio::test]
     async fn a_backlog_past_a_deliverys_marks_is_compacted_hour_by_hour_and_then_taken_off() {
         let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let backlog = || async {
+            let pending = usage.key_pending(&account(), &key()).await.unwrap();
+            pending
+                .backlog_from
+                .map(|from| (from, pending.backlog_version))
+        };
         // 60 hours, one record each, in one delivery: 48 marked, 12 a backlog.
         let hours: Vec<StoredRecord> = (0..60).map(|h| minute(h * 60 + 5)).collect();
         let pending = deliver(&records, &usage, &hours, 100).await;
         assert_eq!(pending.len(), MARKS_A_DELIVERY);
-        let backlog = usage
-            .key_pending(&account(), &key())
-            .await
-            .unwrap()
-            .backlog_from;
-        assert_eq!(backlog, Some(HOUR.plus(48 * Millis::HOUR)));
+        let read = backlog().await.expect("a backlog");
+        assert_eq!(read.0, HOUR.plus(48 * Millis::HOUR));
         // Closed up to hour 55 only: the backlog moves on to hour 56, where it waits.
         let now = HOUR.plus(56 * Millis::HOUR + SETTLE);
-        let from = backlog.unwrap();
-        let report = compact_backlog(&records, &usage, &account(), &key(), from, now)
+        let report = compact_backlog(&records, &usage, &account(), &key(), read, now)
             .await
             .unwrap();
         assert_eq!((report.stored, report.still_pending), (8, 1));
-        let moved = usage
-            .key_pending(&account(), &key())
-            .await
-            .unwrap()
-            .backlog_from;
-        assert_eq!(moved, Some(HOUR.plus(56 * Millis::HOUR)));
-        // Later, the rest, and the backlog comes off.
-        let later = HOUR.plus(61 * Millis::HOUR + SETTLE);
-        let report = compact_backlog(&records, &usage, &account(), &key(), moved.unwrap(), later)
+        let moved = backlog().await.expect("a backlog");
+        assert_eq!(moved.0, HOUR.plus(56 * Millis::HOUR));
+        // A delivery of 50 later hours keeps its own backlog start (hour 148) behind the
+        // earlier one: a walk over the backlog as read before moves nothing.
+        let later_hours: Vec<StoredRecord> = (100..150).map(|h| minute(h * 60)).collect();
+        deliver(&records, &usage, &later_hours, 101).await;
+        let later = HOUR.plus(151 * Millis::HOUR + SETTLE);
+        let stale = compact_backlog(&records, &usage, &account(), &key(), moved, later)
             .await
             .unwrap();
-        assert_eq!((report.stored, report.still_pending), (4, 0));
-        assert_eq!(
-            usage
-                .key_pending(&account(), &key())
-                .await
-                .unwrap()
-                .backlog_from,
-            None
-        );
-        assert_eq!(chunked(&records).await.len(), 12);
+        assert_eq!(stale.still_pending, 1);
+        assert_eq!(backlog().await.map(|(from, _)| from), Some(moved.0));
+        // Walked as it stands, 48 hours a call, until it comes off: every hour of both
+        // backlogs compacted.
+        for _ in 0..3 {
+            if let Some(read) = backlog().await {
+                compact_backlog(&records, &usage, &account(), &key(), read, later)
+                    .await
+                    .unwrap();
+            }
+        }
+        assert_eq!(backlog().await, None);
+        assert_eq!(chunked(&records).await.len(), 12 + 50);
     }
 }

@@ -27,13 +27,15 @@ pub fn first_open_hour(now: Millis) -> Millis {
 pub struct Drawn {
     /// Records and rollup skeletons, in time order.
     pub records: Vec<ChunkRecord>,
-    /// How many of them are records (the rest, skeletons, number at most 8 a channel an
-    /// hour or day of the range): what a read is limited by.
+    /// How many of them are records.
     pub from_records: usize,
+    /// How many values the skeletons among them hold.
+    pub rollup_values: usize,
 }
 
 /// What `key` draws in `[from, to)` at `level` (records only for `None`) as of `now`,
-/// up to `limit` records: once that many are read, nothing after them is.
+/// up to `limit` records: once that many are read, nothing after them is; and rollup
+/// items until their values pass `values` (the caller refuses such a read).
 pub async fn range(
     usage: &impl DataUsage,
     store: &(impl RecordStore + ChunkStore),
@@ -41,7 +43,7 @@ pub async fn range(
     level: Option<Level>,
     (from, to): (Millis, Millis),
     now: Millis,
-    limit: usize,
+    (limit, values): (usize, usize),
 ) -> Result<Drawn, StoreError> {
     let pending = match (level, key.account()) {
         (Some(_), Some(account)) => usage.key_pending(&account, key).await?,
@@ -49,10 +51,10 @@ pub async fn range(
     };
     let holes = unrolled(&pending, first_open_hour(now));
     let mut read = Vec::new();
-    let mut from_records = 0;
+    let (mut from_records, mut rollup_values) = (0, 0);
     for part in plan(from, to, level, &holes) {
         let left = limit.saturating_sub(from_records);
-        if left == 0 {
+        if left == 0 || rollup_values > values {
             break;
         }
         match part.source {
@@ -87,11 +89,16 @@ pub async fn range(
                             item.hour.0
                         ))
                     })?;
-                    read.extend(
-                        skeleton
-                            .into_iter()
-                            .filter(|r| part.from <= r.t && r.t < part.to),
-                    );
+                    let within = skeleton
+                        .into_iter()
+                        .filter(|r| part.from <= r.t && r.t < part.to);
+                    for record in within {
+                        rollup_values += record.values.len();
+                        read.push(record);
+                    }
+                    if rollup_values > values {
+                        break;
+                    }
                 }
             }
         }
@@ -99,6 +106,7 @@ pub async fn range(
     Ok(Drawn {
         records: read,
         from_records,
+        rollup_values,
     })
 }
 
@@ -234,9 +242,10 @@ mod tests {
                     .map(|(_, p)| p.clone())
                     .collect();
                 compact_pending(&store, &usage, &account, &key(), &compacted, now).await.unwrap();
-                let backlog = usage.key_pending(&account, &key()).await.unwrap().backlog_from;
-                if let (Some(from), true) = (backlog, backlog_compacted) {
-                    compact_backlog(&store, &usage, &account, &key(), from, now).await.unwrap();
+                let read = usage.key_pending(&account, &key()).await.unwrap();
+                if let (Some(from), true) = (read.backlog_from, backlog_compacted) {
+                    let backlog = (from, read.backlog_version);
+                    compact_backlog(&store, &usage, &account, &key(), backlog, now).await.unwrap();
                 }
                 // Records coming late into compacted hours mark them again.
                 let resent: Vec<StoredRecord> = late
@@ -253,11 +262,12 @@ mod tests {
                 let Some((width, level)) = aligned_buckets(from, to, buckets) else {
                     return Ok(());
                 };
-                let all = range(&usage, &store, &key(), None, (from, to), now, usize::MAX)
+                let unlimited = (usize::MAX, usize::MAX);
+                let all = range(&usage, &store, &key(), None, (from, to), now, unlimited)
                     .await
                     .unwrap()
                     .records;
-                let rolled = range(&usage, &store, &key(), Some(level), (from, to), now, usize::MAX)
+                let rolled = range(&usage, &store, &key(), Some(level), (from, to), now, unlimited)
                     .await
                     .unwrap()
                     .records;

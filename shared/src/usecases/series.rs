@@ -224,8 +224,8 @@ pub async fn series(
 }
 
 /// How [`read_points`] reads one key's records: what it draws in a range, in time
-/// order, up to `limit` records (rollup skeletons, bounded by the range's hours, are not
-/// counted), nothing after them.
+/// order, up to `limits.0` records, nothing after them, and rollup skeletons until their
+/// values pass `limits.1`.
 #[async_trait]
 pub(crate) trait ReadKey: Sync {
     async fn read(
@@ -233,7 +233,7 @@ pub(crate) trait ReadKey: Sync {
         key: &InstrumentKey,
         channels: usize,
         range: (Millis, Millis),
-        limit: usize,
+        limits: (usize, usize),
     ) -> Result<Drawn, StoreError>;
 }
 
@@ -247,7 +247,7 @@ impl<R: RecordStore + ChunkStore> ReadKey for AllRecords<'_, R> {
         key: &InstrumentKey,
         _channels: usize,
         (from, to): (Millis, Millis),
-        limit: usize,
+        (limit, _): (usize, usize),
     ) -> Result<Drawn, StoreError> {
         let records = history::range(self.0, key, from, to, limit)
             .await?
@@ -264,6 +264,7 @@ impl<R: RecordStore + ChunkStore> ReadKey for AllRecords<'_, R> {
         Ok(Drawn {
             from_records: records.len(),
             records,
+            rollup_values: 0,
         })
     }
 }
@@ -284,10 +285,19 @@ impl<U: DataUsage, R: RecordStore + ChunkStore> ReadKey for Rolled<'_, U, R> {
         key: &InstrumentKey,
         channels: usize,
         range: (Millis, Millis),
-        limit: usize,
+        limits: (usize, usize),
     ) -> Result<Drawn, StoreError> {
         let level = (channels <= ROLLUP_MAX_CHANNELS).then_some(self.level);
-        rolled::range(self.usage, self.records, key, level, range, self.now, limit).await
+        rolled::range(
+            self.usage,
+            self.records,
+            key,
+            level,
+            range,
+            self.now,
+            limits,
+        )
+        .await
     }
 }
 
@@ -336,15 +346,19 @@ pub(crate) async fn read_points(
         let Drawn {
             records,
             from_records,
-        } = reader.read(&key, width, (from, to), limit).await?;
-        if from_records > budget {
+            rollup_values,
+        } = reader
+            .read(&key, width, (from, to), (limit, values_left))
+            .await?;
+        let values = from_records * width + rollup_values;
+        if from_records > budget || values > values_left {
             return Err(Refused::TooMuchData(format!(
                 "this request would read more than {} records or {} values from its {instruments} instruments; ask for a shorter range (`from`, `to`) or for channels of fewer instruments",
                 limits.per_request, limits.per_request_values
             )));
         }
         records_left -= from_records;
-        values_left -= from_records * width;
+        values_left -= values;
         if from_records == limits.per_instrument {
             let last = records
                 .last()

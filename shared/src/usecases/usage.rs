@@ -125,13 +125,13 @@ async fn count_key(
                 hours: PendingReport::default(),
             });
         };
-        // A backlog over more hours than a delivery marks: its later hours stay raw, and
-        // the key's graphs read records from the first of them on (its backlog start).
+        // A backlog over more hours than a delivery marks: its later hours start the
+        // key's backlog, compacted below and by the daily sweep.
         let unmarked = tally.stored_hours.len().saturating_sub(MARKS_A_DELIVERY);
         if unmarked > 0 {
             tracing::error!(
                 key = %key.as_str(), unmarked,
-                "hours of a backlog left unmarked: they stay raw records, graphed from records"
+                "hours of a backlog left unmarked: the key's backlog, compacted from its start"
             );
         }
         match store.count_data(&account, key, tally).await? {
@@ -142,9 +142,11 @@ async fn count_key(
                 // A backlog this delivery started is compacted at once as far as a call
                 // goes; one left over, by the daily sweep.
                 if unmarked > 0 {
-                    if let Some(from) = store.key_pending(&account, key).await?.backlog_from {
+                    let pending = store.key_pending(&account, key).await?;
+                    if let Some(from) = pending.backlog_from {
+                        let read = (from, pending.backlog_version);
                         let backlog =
-                            compact_backlog(records, store, &account, key, from, now).await?;
+                            compact_backlog(records, store, &account, key, read, now).await?;
                         hours.add(backlog);
                     }
                 }

@@ -78,6 +78,8 @@ fn pending_of(item: &Item) -> Result<Vec<PendingHour>, StoreError> {
 
 /// Where a key's unmarked backlog starts ([`KeyPending::backlog_from`]).
 const BACKLOG: &str = "backlog";
+/// [`KeyPending::backlog_version`].
+const BACKLOG_VERSION: &str = "backlog_v";
 /// From when a key's hours are rolled up ([`KeyPending::rolled_from`]).
 const ROLLED_FROM: &str = "rolled_from";
 
@@ -108,16 +110,33 @@ impl DynamoStore {
             .key("pk", s(data_pk(account)))
             .key("sk", s(data_sk(key)))
             // Zero bytes added: an item made here has its bytes like any other.
-            .update_expression("SET #backlog = :from ADD #bytes :zero")
+            .update_expression("SET #backlog = :from ADD #bytes :zero, #version :one")
             .condition_expression("attribute_not_exists(#backlog) OR #backlog > :from")
             .expression_attribute_names("#backlog", BACKLOG)
             .expression_attribute_names("#bytes", BYTES)
+            .expression_attribute_names("#version", BACKLOG_VERSION)
             .expression_attribute_values(":from", n(from.0))
             .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
             .send()
             .await;
-        // Refused: an earlier start is kept already.
-        written(kept).map(|_| ())
+        if written(kept)? {
+            return Ok(());
+        }
+        // An earlier start is kept already: its walk may be past this backlog's hours,
+        // so it must not move on over what it read.
+        let bumped = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(data_pk(account)))
+            .key("sk", s(data_sk(key)))
+            .update_expression("ADD #version :one")
+            .expression_attribute_names("#version", BACKLOG_VERSION)
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        written(bumped).map(|_| ())
     }
 }
 
@@ -233,6 +252,7 @@ impl DataUsage for DynamoStore {
         Ok(KeyPending {
             hours: pending_of(&item)?.into_iter().map(|p| p.hour).collect(),
             backlog_from: time_of(&item, BACKLOG)?,
+            backlog_version: time_of(&item, BACKLOG_VERSION)?.map_or(0, |v| v.0 as u64),
             rolled_from: time_of(&item, ROLLED_FROM)?,
         })
     }
@@ -241,7 +261,7 @@ impl DataUsage for DynamoStore {
         &self,
         account: &AccountId,
         key: &InstrumentKey,
-        from: Millis,
+        (from, version): (Millis, u64),
         to: Option<Millis>,
     ) -> Result<bool, StoreError> {
         let update = self
@@ -250,9 +270,11 @@ impl DataUsage for DynamoStore {
             .table_name(&self.table)
             .key("pk", s(data_pk(account)))
             .key("sk", s(data_sk(key)))
-            .condition_expression("#backlog = :from")
+            .condition_expression("#backlog = :from AND #version = :version")
             .expression_attribute_names("#backlog", BACKLOG)
-            .expression_attribute_values(":from", n(from.0));
+            .expression_attribute_names("#version", BACKLOG_VERSION)
+            .expression_attribute_values(":from", n(from.0))
+            .expression_attribute_values(":version", n(version));
         let update = match to {
             Some(to) => update
                 .update_expression("SET #backlog = :to")

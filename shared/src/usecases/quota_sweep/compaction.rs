@@ -48,9 +48,11 @@ where
             let compacted =
                 compact_pending(self.records, self.store, account, &key, &pending, now).await?;
             report.add(compacted);
-            if let Some(from) = self.store.key_pending(account, &key).await?.backlog_from {
+            let pending = self.store.key_pending(account, &key).await?;
+            if let Some(from) = pending.backlog_from {
+                let read = (from, pending.backlog_version);
                 let backlog =
-                    compact_backlog(self.records, self.store, account, &key, from, now).await?;
+                    compact_backlog(self.records, self.store, account, &key, read, now).await?;
                 report.add(backlog);
             }
         }
