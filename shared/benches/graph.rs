@@ -34,9 +34,9 @@ use fieldcloud::domain::rollup_plan::{aligned_buckets, buckets_met, plan, unroll
 use fieldcloud::domain::usage::{StreamPosition, Tally};
 use fieldcloud::memory::{MemoryRecords, MemoryStore};
 use fieldcloud::ports::{ChunkStore, Counted, DataUsage, RecordStore, StoredRecord};
-use fieldcloud::usecases::compact_pending::compact_pending;
+use fieldcloud::usecases::compact_pending::{compact_pending, first_open_hour};
 use fieldcloud::usecases::compaction::SETTLE;
-use fieldcloud::usecases::rolled::{first_open_hour, range};
+use fieldcloud::usecases::rolled::range;
 
 #[path = "common/readings.rs"]
 mod readings;

@@ -6,7 +6,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
-use crate::ports::{Counted, DataUsage};
+use crate::ports::{BacklogStep, Counted, DataUsage};
 
 fn tally(bytes: i64, first: &str, last: &str) -> Tally {
     Tally {
@@ -205,12 +205,12 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
     assert_eq!(pending_of_meter.backlog_version, 3);
     for stale in [(hour(7), 3), (start, 2)] {
         assert!(!store
-            .advance_backlog(&acme, &meter, stale, Some(hour(9)))
+            .advance_backlog(&acme, &meter, stale, BacklogStep::MoveTo(hour(9)))
             .await
             .unwrap());
     }
     assert!(store
-        .advance_backlog(&acme, &meter, (start, 3), Some(hour(4_000)))
+        .advance_backlog(&acme, &meter, (start, 3), BacklogStep::MoveTo(hour(4_000)))
         .await
         .unwrap());
     assert_eq!(
@@ -223,16 +223,38 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         .unwrap()
         .iter()
         .any(|(key, _)| *key == meter));
+    // Taken off, its open hours are marked as before any delivery, a marked one kept.
+    let marked_before = store.key_pending(&acme, &meter).await.unwrap().hours;
+    let kept = marked_before[0];
+    let take_off = BacklogStep::TakeOff {
+        open_hours: vec![kept, hour(4_000), hour(4_001)],
+    };
     assert!(store
-        .advance_backlog(&acme, &meter, (hour(4_000), 3), None)
+        .advance_backlog(&acme, &meter, (hour(4_000), 3), take_off)
         .await
         .unwrap());
-    assert_eq!(
-        store.key_pending(&acme, &meter).await.unwrap().backlog_from,
-        None
-    );
+    let pending_of_meter = store.key_pending(&acme, &meter).await.unwrap();
+    assert_eq!(pending_of_meter.backlog_from, None);
+    assert_eq!(pending_of_meter.hours.len(), marked_before.len() + 2);
+    let marks = store.pending_hours(&acme).await.unwrap();
+    let (_, meter_marks) = marks.iter().find(|(key, _)| *key == meter).unwrap();
+    let mark_of = |h: Millis| {
+        meter_marks
+            .iter()
+            .find(|p| p.hour == h)
+            .unwrap()
+            .marked
+            .clone()
+    };
+    assert_eq!(mark_of(hour(4_001)), StreamPosition::before_any());
+    assert_ne!(mark_of(kept), StreamPosition::before_any());
     assert!(!store
-        .advance_backlog(&other, &meter, (hour(4_000), 3), None)
+        .advance_backlog(
+            &other,
+            &meter,
+            (hour(4_000), 3),
+            BacklogStep::TakeOff { open_hours: vec![] }
+        )
         .await
         .unwrap());
     store

@@ -26,6 +26,12 @@ const POSITION_DIGITS: usize = 40;
 pub struct StreamPosition(String);
 
 impl StreamPosition {
+    /// The position before every delivery: what the mark of an hour a backlog's walk
+    /// met still open holds, so that any delivery's mark of it is newer.
+    pub fn before_any() -> StreamPosition {
+        StreamPosition("0".repeat(POSITION_DIGITS))
+    }
+
     /// A sequence number as the stream gives it (or as stored, padded).
     pub fn parse(sequence: &str) -> Result<Self, String> {
         if sequence.is_empty()

@@ -6,8 +6,8 @@ use super::store::{DataCount, MemoryStore};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{KeyPending, PendingHour, Tally};
-use crate::ports::{Counted, DataUsage, StoreError};
+use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
+use crate::ports::{BacklogStep, Counted, DataUsage, StoreError};
 
 fn pending_of(count: &DataCount) -> Vec<PendingHour> {
     count
@@ -119,12 +119,23 @@ impl DataUsage for MemoryStore {
         account: &AccountId,
         key: &InstrumentKey,
         (from, version): (Millis, u64),
-        to: Option<Millis>,
+        to: BacklogStep,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
         match tables.data_usage.get_mut(&(account.clone(), key.clone())) {
             Some(count) if count.backlog_from == Some(from) && count.backlog_version == version => {
-                count.backlog_from = to;
+                match to {
+                    BacklogStep::MoveTo(to) => count.backlog_from = Some(to),
+                    BacklogStep::TakeOff { open_hours } => {
+                        count.backlog_from = None;
+                        for hour in open_hours {
+                            count
+                                .pending
+                                .entry(hour)
+                                .or_insert_with(StreamPosition::before_any);
+                        }
+                    }
+                }
                 Ok(true)
             }
             _ => Ok(false),

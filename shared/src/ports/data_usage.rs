@@ -10,6 +10,16 @@ use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::MARKS_A_DELIVERY;
 use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
 
+/// Where a backlog's walk leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BacklogStep {
+    /// On at this hour, the next to walk.
+    MoveTo(Millis),
+    /// Off, its hours still open marked like any other (at most the few hours not
+    /// closed yet).
+    TakeOff { open_hours: Vec<Millis> },
+}
+
 /// What [`DataUsage::count_data`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Counted {
@@ -57,7 +67,8 @@ pub trait DataUsage: Send + Sync {
         account: &AccountId,
         key: &InstrumentKey,
     ) -> Result<KeyPending, StoreError>;
-    /// Moves the start of `key`'s backlog from `from` to `to` (takes it off for `None`)
+    /// Moves the start of `key`'s backlog from `from` to `to`, or takes it off marking
+    /// `open_hours` pending (each unless marked, as of [`StreamPosition::before_any`]),
     /// if it is still `from` at `version` ([`KeyPending::backlog_version`]); whether it
     /// did.
     async fn advance_backlog(
@@ -65,7 +76,7 @@ pub trait DataUsage: Send + Sync {
         account: &AccountId,
         key: &InstrumentKey,
         read: (Millis, u64),
-        to: Option<Millis>,
+        to: BacklogStep,
     ) -> Result<bool, StoreError>;
     /// Moves the time `key` is rolled up from on to `from` if it was earlier
     /// ([`crate::domain::usage::NEVER`]: the key is rolled up no more); a key never

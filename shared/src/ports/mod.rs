@@ -52,7 +52,7 @@ pub use bucket::{Bucket, ObjectDigest, SignedRequest};
 pub use calculated::CalculatedChannels;
 pub use chunks::{ChunkStore, StoredChunk};
 pub use data_jobs::{DataJobQueue, DataJobs};
-pub use data_usage::{Counted, DataUsage};
+pub use data_usage::{BacklogStep, Counted, DataUsage};
 pub use deliveries::{Claim, Deliveries};
 pub use destinations::NotificationDestinations;
 pub use file_alarms::FileAlarms;

@@ -12,7 +12,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{PendingHour, MARKS_A_DELIVERY, NEVER};
-use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
+use crate::ports::{BacklogStep, ChunkStore, DataUsage, RecordStore, StoreError};
 
 /// Hours of one key compacted at most per call: as many as a delivery marks, so a
 /// backlog's marks are taken off as fast as they come and its key's item stays small,
@@ -48,9 +48,17 @@ impl PendingReport {
     }
 }
 
-/// Whether `hour` has closed by `now`, so compacting it can take it in for good.
+/// Whether `hour` (an hour's start) has closed by `now`, so compacting it can take it in
+/// for good.
 pub fn is_closed(hour: Millis, now: Millis) -> bool {
-    hour.plus(Millis::HOUR + SETTLE) <= now
+    hour < first_open_hour(now)
+}
+
+/// The first hour not closed by `now`: an hour closes [`SETTLE`] after its end.
+pub fn first_open_hour(now: Millis) -> Millis {
+    now.plus(-(Millis::HOUR + SETTLE))
+        .start_of_hour()
+        .plus(Millis::HOUR)
 }
 
 /// Compacts the closed ones of `key`'s `pending` hours (oldest first, at most
@@ -90,33 +98,60 @@ pub async fn compact_backlog(
     let mut report = PendingReport::default();
     let mut at = from;
     let mut left = HOURS_A_CALL;
-    let next = loop {
-        let Some(record) = records
-            .range_consistently(key, at, Millis(i64::MAX), 1)
-            .await?
-            .pop()
-        else {
-            break None;
+    let step = loop {
+        let Some(hour) = next_hour(records, key, at).await? else {
+            break BacklogStep::TakeOff { open_hours: vec![] };
         };
-        let hour = record.t.start_of_hour();
-        if left == 0 || !is_closed(hour, now) {
-            break Some(hour);
+        if !is_closed(hour, now) {
+            // Only the last hour or two are open: marked, they are compacted like any
+            // other once closed, and the backlog is done with.
+            let mut open_hours = vec![hour];
+            // Records come at most minutes ahead of the clock: a few at most, bounded
+            // all the same.
+            while open_hours.len() < 4 {
+                match next_hour(records, key, hour_after(&open_hours)).await? {
+                    Some(later) => open_hours.push(later),
+                    None => break,
+                }
+            }
+            break BacklogStep::TakeOff { open_hours };
         }
-        if !take_in(records, usage, account, key, hour, now, &mut report).await? {
-            break Some(hour);
+        if left == 0 || !take_in(records, usage, account, key, hour, now, &mut report).await? {
+            break BacklogStep::MoveTo(hour);
         }
         left -= 1;
         at = hour.plus(Millis::HOUR);
     };
+    let moved_on = matches!(step, BacklogStep::MoveTo(_));
     // Only over the backlog read: a delivery may have kept one meanwhile.
     if !usage
-        .advance_backlog(account, key, (from, version), next)
+        .advance_backlog(account, key, (from, version), step)
         .await?
-        || next.is_some()
+        || moved_on
     {
         report.still_pending += 1;
     }
     Ok(report)
+}
+
+/// The hour of `key`'s first record at or after `at`, if any.
+async fn next_hour(
+    records: &impl RecordStore,
+    key: &InstrumentKey,
+    at: Millis,
+) -> Result<Option<Millis>, StoreError> {
+    let first = records
+        .range_consistently(key, at, Millis(i64::MAX), 1)
+        .await?
+        .pop();
+    Ok(first.map(|record| record.t.start_of_hour()))
+}
+
+/// The start of the hour after the last of `hours`.
+fn hour_after(hours: &[Millis]) -> Millis {
+    hours
+        .last()
+        .map_or(Millis(i64::MAX), |hour| hour.plus(Millis::HOUR))
 }
 
 /// Compacts `hour` of `key` and counts what became of it: whether it is done with (its
@@ -335,34 +370,33 @@ mod tests {
         assert_eq!(pending.len(), MARKS_A_DELIVERY);
         let read = backlog().await.expect("a backlog");
         assert_eq!(read.0, HOUR.plus(48 * Millis::HOUR));
-        // Closed up to hour 55 only: the backlog moves on to hour 56, where it waits.
+        // Closed up to hour 55 only: hours 48 to 55 compacted, 56 to 59 (still open)
+        // marked as any delivery would, and the backlog taken off.
         let now = HOUR.plus(56 * Millis::HOUR + SETTLE);
         let report = compact_backlog(&records, &usage, &account(), &key(), read, now)
             .await
             .unwrap();
-        assert_eq!((report.stored, report.still_pending), (8, 1));
-        let moved = backlog().await.expect("a backlog");
-        assert_eq!(moved.0, HOUR.plus(56 * Millis::HOUR));
-        // A delivery of 50 later hours keeps its own backlog start (hour 148) behind the
-        // earlier one: a walk over the backlog as read before moves nothing.
+        assert_eq!((report.stored, report.still_pending), (8, 0));
+        assert_eq!(backlog().await, None);
+        let marked = usage.key_pending(&account(), &key()).await.unwrap().hours;
+        let open: Vec<Millis> = (56..60).map(|h| HOUR.plus(h * Millis::HOUR)).collect();
+        assert!(open.iter().all(|hour| marked.contains(hour)), "{marked:?}");
+        // A later delivery of 50 hours starts a backlog at hour 148, counted as another
+        // version: a walk over the one read before moves nothing.
         let later_hours: Vec<StoredRecord> = (100..150).map(|h| minute(h * 60)).collect();
         deliver(&records, &usage, &later_hours, 101).await;
         let later = HOUR.plus(151 * Millis::HOUR + SETTLE);
-        let stale = compact_backlog(&records, &usage, &account(), &key(), moved, later)
+        let stale = compact_backlog(&records, &usage, &account(), &key(), read, later)
             .await
             .unwrap();
         assert_eq!(stale.still_pending, 1);
-        assert_eq!(backlog().await.map(|(from, _)| from), Some(moved.0));
-        // Walked as it stands, 48 hours a call, until it comes off: every hour of both
-        // backlogs compacted.
-        for _ in 0..3 {
-            if let Some(read) = backlog().await {
-                compact_backlog(&records, &usage, &account(), &key(), read, later)
-                    .await
-                    .unwrap();
-            }
-        }
+        let start = backlog().await.expect("the later backlog");
+        assert_eq!(start.0, HOUR.plus(148 * Millis::HOUR));
+        // Walked as it stands: its hours compacted, and it comes off.
+        let report = compact_backlog(&records, &usage, &account(), &key(), start, later)
+            .await
+            .unwrap();
+        assert_eq!((report.stored, report.still_pending), (2, 0));
         assert_eq!(backlog().await, None);
-        assert_eq!(chunked(&records).await.len(), 12 + 50);
     }
 }

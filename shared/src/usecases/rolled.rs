@@ -11,16 +11,8 @@ use crate::domain::rollup_plan::{plan, unrolled, Source};
 use crate::domain::usage::KeyPending;
 use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
 
-use super::compaction::SETTLE;
+use super::compact_pending::first_open_hour;
 use super::history;
-
-/// The first hour whose records compaction has not taken in by `now`: it compacts an
-/// hour once it closed [`SETTLE`] ago.
-pub fn first_open_hour(now: Millis) -> Millis {
-    now.plus(-(Millis::HOUR + SETTLE))
-        .start_of_hour()
-        .plus(Millis::HOUR)
-}
 
 /// What [`range`] read.
 #[derive(Debug, Default)]

@@ -15,7 +15,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
-use crate::ports::{Counted, DataUsage, StoreError};
+use crate::ports::{BacklogStep, Counted, DataUsage, StoreError};
 
 const BYTES: &str = "bytes";
 /// The stream position the bytes are counted through, padded to compare as a string.
@@ -262,7 +262,7 @@ impl DataUsage for DynamoStore {
         account: &AccountId,
         key: &InstrumentKey,
         (from, version): (Millis, u64),
-        to: Option<Millis>,
+        to: BacklogStep,
     ) -> Result<bool, StoreError> {
         let update = self
             .client
@@ -276,10 +276,34 @@ impl DataUsage for DynamoStore {
             .expression_attribute_values(":from", n(from.0))
             .expression_attribute_values(":version", n(version));
         let update = match to {
-            Some(to) => update
+            BacklogStep::MoveTo(to) => update
                 .update_expression("SET #backlog = :to")
                 .expression_attribute_values(":to", n(to.0)),
-            None => update.update_expression("REMOVE #backlog"),
+            BacklogStep::TakeOff { open_hours } if open_hours.is_empty() => {
+                update.update_expression("REMOVE #backlog")
+            }
+            BacklogStep::TakeOff { open_hours } => {
+                let (names, set): (HashMap<String, String>, Vec<String>) = open_hours
+                    .iter()
+                    .enumerate()
+                    .map(|(i, hour)| {
+                        (
+                            (format!("#p{i}"), format!("{PENDING_PREFIX}{}", hour.0)),
+                            format!("#p{i} = if_not_exists(#p{i}, :before)"),
+                        )
+                    })
+                    .unzip();
+                names
+                    .into_iter()
+                    .fold(update, |update, (name, attribute)| {
+                        update.expression_attribute_names(name, attribute)
+                    })
+                    .update_expression(format!("SET {} REMOVE #backlog", set.join(", ")))
+                    .expression_attribute_values(
+                        ":before",
+                        s(StreamPosition::before_any().as_str()),
+                    )
+            }
         };
         written(update.send().await)
     }

@@ -113,9 +113,10 @@ where
             // The day items of its rollups holding the cutoff went with the records
             // before it: the key's graphs read that day from its records.
             if let Doomed::Before(cutoff) = doomed {
-                let next_day = cutoff.start_of_day().plus(Millis::DAY);
+                // The first day whose items start at or after the cutoff: kept whole.
+                let kept_day = cutoff.plus(Millis::DAY - 1).start_of_day();
                 self.store
-                    .keep_rollups_from(account, &key, next_day)
+                    .keep_rollups_from(account, &key, kept_day)
                     .await?;
             }
         }
