@@ -103,18 +103,23 @@ pub async fn compact_backlog(
             break BacklogStep::TakeOff { open_hours: vec![] };
         };
         if !is_closed(hour, now) {
-            // Only the last hour or two are open: marked, they are compacted like any
-            // other once closed, and the backlog is done with.
+            // Usually the last hour or two with a current clock: marked, they are
+            // compacted like any other once closed, and the backlog is done with. More
+            // (a sweep's clock hours behind) keep the backlog here for a later walk.
             let mut open_hours = vec![hour];
-            // Records come at most minutes ahead of the clock: a few at most, bounded
-            // all the same.
-            while open_hours.len() < 4 {
-                match next_hour(records, key, hour_after(&open_hours)).await? {
-                    Some(later) => open_hours.push(later),
-                    None => break,
+            let mut more = false;
+            while let Some(later) = next_hour(records, key, hour_after(&open_hours)).await? {
+                if open_hours.len() == MAX_OPEN_HOURS_MARKED {
+                    more = true;
+                    break;
                 }
+                open_hours.push(later);
             }
-            break BacklogStep::TakeOff { open_hours };
+            break if more {
+                BacklogStep::MoveTo(hour)
+            } else {
+                BacklogStep::TakeOff { open_hours }
+            };
         }
         if left == 0 || !take_in(records, usage, account, key, hour, now, &mut report).await? {
             break BacklogStep::MoveTo(hour);
@@ -133,6 +138,9 @@ pub async fn compact_backlog(
     }
     Ok(report)
 }
+
+/// The most hours not closed yet a backlog's walk marks when it takes the backlog off.
+const MAX_OPEN_HOURS_MARKED: usize = 4;
 
 /// The hour of `key`'s first record at or after `at`, if any.
 async fn next_hour(
@@ -381,22 +389,56 @@ mod tests {
         let marked = usage.key_pending(&account(), &key()).await.unwrap().hours;
         let open: Vec<Millis> = (56..60).map(|h| HOUR.plus(h * Millis::HOUR)).collect();
         assert!(open.iter().all(|hour| marked.contains(hour)), "{marked:?}");
-        // A later delivery of 50 hours starts a backlog at hour 148, counted as another
-        // version: a walk over the one read before moves nothing.
+    }
+
+    #[tokio::test]
+    async fn a_backlog_with_more_open_hours_than_a_walk_marks_waits_and_moves_only_as_read() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let backlog = || async {
+            let pending = usage.key_pending(&account(), &key()).await.unwrap();
+            pending
+                .backlog_from
+                .map(|from| (from, pending.backlog_version))
+        };
+        // 70 hours in one delivery: a backlog from hour 48; at hour 56's close, 14 hours
+        // with records are not closed (a sweep's clock hours behind): the backlog waits
+        // at hour 56, and none of them is marked.
+        let hours: Vec<StoredRecord> = (0..70).map(|h| minute(h * 60 + 5)).collect();
+        deliver(&records, &usage, &hours, 100).await;
+        let read = backlog().await.expect("a backlog");
+        let now = HOUR.plus(56 * Millis::HOUR + SETTLE);
+        let report = compact_backlog(&records, &usage, &account(), &key(), read, now)
+            .await
+            .unwrap();
+        assert_eq!((report.stored, report.still_pending), (8, 1));
+        let waiting = backlog().await.expect("a backlog");
+        assert_eq!(waiting.0, HOUR.plus(56 * Millis::HOUR));
+        let marked = usage.key_pending(&account(), &key()).await.unwrap().hours;
+        assert_eq!(marked.len(), MARKS_A_DELIVERY);
+        // A later delivery keeps its own backlog (hour 148) behind the waiting one: the
+        // start stays, its version changes, and a walk over the version read before
+        // moves nothing.
         let later_hours: Vec<StoredRecord> = (100..150).map(|h| minute(h * 60)).collect();
         deliver(&records, &usage, &later_hours, 101).await;
+        let kept = backlog().await.expect("a backlog");
+        assert_eq!(kept.0, waiting.0);
+        assert_ne!(kept.1, waiting.1);
         let later = HOUR.plus(151 * Millis::HOUR + SETTLE);
-        let stale = compact_backlog(&records, &usage, &account(), &key(), read, later)
+        let stale = compact_backlog(&records, &usage, &account(), &key(), waiting, later)
             .await
             .unwrap();
         assert_eq!(stale.still_pending, 1);
-        let start = backlog().await.expect("the later backlog");
-        assert_eq!(start.0, HOUR.plus(148 * Millis::HOUR));
-        // Walked as it stands: its hours compacted, and it comes off.
-        let report = compact_backlog(&records, &usage, &account(), &key(), start, later)
-            .await
-            .unwrap();
-        assert_eq!((report.stored, report.still_pending), (2, 0));
+        assert_eq!(backlog().await, Some(kept));
+        // Walked as it stands, 48 hours a call, until it comes off: every hour of both
+        // backlogs compacted.
+        for _ in 0..3 {
+            if let Some(read) = backlog().await {
+                compact_backlog(&records, &usage, &account(), &key(), read, later)
+                    .await
+                    .unwrap();
+            }
+        }
         assert_eq!(backlog().await, None);
+        assert_eq!(chunked(&records).await.len(), 8 + 14 + 50);
     }
 }
