@@ -63,6 +63,28 @@ impl Summary {
         self.count += later.count;
     }
 
+    /// Takes in the point right after the span: [`Summary::merge`] of its
+    /// [`Summary::of`], without making one (the reduction of a series' points spends
+    /// most of its time there).
+    pub fn push(&mut self, later: Point) {
+        self.last = later;
+        match later.value {
+            Value::Number(n) => {
+                if self.min.is_none_or(|min| n < number(min)) {
+                    self.min = Some(later);
+                }
+                if self.max.is_none_or(|max| n > number(max)) {
+                    self.max = Some(later);
+                }
+            }
+            Value::Special(kind) => {
+                let first = &mut self.specials[slot(kind)];
+                *first = first.or(Some(later));
+            }
+        }
+        self.count += 1;
+    }
+
     /// The distinct points the summary keeps, in time order: at most four, and one a
     /// special kind more.
     pub fn points(&self) -> Vec<Point> {
@@ -111,6 +133,19 @@ pub fn bucket_of(t: Millis, from: Millis, to: Millis, buckets: usize) -> usize {
     (offset * buckets as i128 / span) as usize
 }
 
+/// Where the bucket after `bucket` starts: the first time [`bucket_of`] puts past it
+/// (`i64::MAX` after the last).
+fn next_bucket_start(bucket: usize, from: Millis, to: Millis, buckets: usize) -> Millis {
+    if bucket + 1 >= buckets {
+        return Millis(i64::MAX);
+    }
+    let span = i128::from(to.0) - i128::from(from.0);
+    // Both positive: rounded up.
+    let offset = ((bucket as i128 + 1) * span + buckets as i128 - 1) / buckets as i128;
+    // At most `span` past `from`: within `to`.
+    Millis((i128::from(from.0) + offset) as i64)
+}
+
 /// Reduces `points` (sorted by time, within `[from, to)`) to each bucket's
 /// [`Summary::points`]. A series already no longer than four points a bucket is
 /// returned as it is.
@@ -118,7 +153,44 @@ pub fn m4(points: &[Point], from: Millis, to: Millis, buckets: usize) -> Vec<Poi
     if buckets == 0 || points.len() <= 4 * buckets || to <= from {
         return points.to_vec();
     }
-    m4_of_spans(points.iter().map(|p| Summary::of(*p)), from, to, buckets)
+    m4_of_spans(points.iter().copied(), from, to, buckets)
+}
+
+/// What [`m4_of_spans`] reduces: the summary of a span, or a point (a span of its own).
+pub trait Span: Copy {
+    /// The times of the span's first and last points.
+    fn times(&self) -> (Millis, Millis);
+    fn summary(self) -> Summary;
+    /// Takes the span, right after `summary`'s, into it.
+    fn add_to(self, summary: &mut Summary);
+}
+
+impl Span for Summary {
+    fn times(&self) -> (Millis, Millis) {
+        (self.first.t, self.last.t)
+    }
+
+    fn summary(self) -> Summary {
+        self
+    }
+
+    fn add_to(self, summary: &mut Summary) {
+        summary.merge(&self);
+    }
+}
+
+impl Span for Point {
+    fn times(&self) -> (Millis, Millis) {
+        (self.t, self.t)
+    }
+
+    fn summary(self) -> Summary {
+        Summary::of(self)
+    }
+
+    fn add_to(self, summary: &mut Summary) {
+        summary.push(self);
+    }
 }
 
 /// Each bucket's [`Summary::points`] for buckets of `width` milliseconds from the epoch
@@ -130,7 +202,7 @@ pub fn m4_aligned(points: &[Point], width: i64) -> Vec<Point> {
         .flat_map(|bucket| {
             let mut summary = Summary::of(bucket[0]);
             for point in &bucket[1..] {
-                summary.merge(&Summary::of(*point));
+                summary.push(*point);
             }
             summary.points()
         })
@@ -142,8 +214,8 @@ pub fn m4_aligned(points: &[Point], width: i64) -> Vec<Point> {
 /// summaries of the hours and days a bucket covers — the same points either way. A span
 /// across a bucket's edge is the caller's error (asserted in debug builds): it must be
 /// read finer, as a stored hour cut by an edge is read from its records.
-pub fn m4_of_spans(
-    spans: impl IntoIterator<Item = Summary>,
+pub fn m4_of_spans<S: Span>(
+    spans: impl IntoIterator<Item = S>,
     from: Millis,
     to: Millis,
     buckets: usize,
@@ -153,13 +225,25 @@ pub fn m4_of_spans(
     }
     let mut out = Vec::with_capacity(4 * buckets);
     let mut current: Option<(usize, Summary)> = None;
+    // Where the current bucket ends: spans before it need no division (in i128, slow)
+    // to be placed.
+    let mut end = Millis(i64::MIN);
     for span in spans {
-        let bucket = bucket_of(span.first.t, from, to, buckets);
-        debug_assert_eq!(bucket, bucket_of(span.last.t, from, to, buckets));
-        match &mut current {
-            Some((b, summary)) if *b == bucket => summary.merge(&span),
+        let (first, last) = span.times();
+        let bucket = match &current {
+            Some((bucket, _)) if first < end => *bucket,
             _ => {
-                if let Some((_, summary)) = current.replace((bucket, span)) {
+                let bucket = bucket_of(first, from, to, buckets);
+                end = next_bucket_start(bucket, from, to, buckets);
+                bucket
+            }
+        };
+        debug_assert_eq!(bucket, bucket_of(first, from, to, buckets));
+        debug_assert_eq!(bucket, bucket_of(last, from, to, buckets));
+        match &mut current {
+            Some((b, summary)) if *b == bucket => span.add_to(summary),
+            _ => {
+                if let Some((_, summary)) = current.replace((bucket, span.summary())) {
                     out.extend(summary.points());
                 }
             }
@@ -257,6 +341,35 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_point_pushed_is_the_point_merged(points in points()) {
+            let mut pushed = Summary::of(points[0]);
+            for point in &points[1..] {
+                pushed.push(*point);
+            }
+            prop_assert_eq!(pushed, summary(&points));
+        }
+
+        #[test]
+        fn the_next_bucket_starts_where_the_bucket_of_a_time_changes(
+            from in any::<i64>(),
+            length in 1u64..=u64::MAX,
+            buckets in 1usize..5_000,
+            at in any::<prop::sample::Index>(),
+        ) {
+            let to = Millis(from.saturating_add_unsigned(length));
+            prop_assume!(to.0 > from);
+            let from = Millis(from);
+            let bucket = at.index(buckets);
+            let next = next_bucket_start(bucket, from, to, buckets);
+            if bucket + 1 == buckets {
+                prop_assert_eq!(next, Millis(i64::MAX));
+            } else {
+                prop_assert_eq!(bucket_of(next, from, to, buckets), bucket + 1);
+                prop_assert!(bucket_of(Millis(next.0 - 1), from, to, buckets) <= bucket);
+            }
+        }
+
         #[test]
         fn a_summary_of_parts_merged_is_the_summary_of_the_whole(
             points in points(),

@@ -338,7 +338,7 @@ pub(crate) async fn read_points(
     let mut truncated_at: Option<Millis> = None;
     let (mut records_left, mut values_left) = (limits.per_request, limits.per_request_values);
     let instruments = reads.len();
-    for (key, (width, wanted)) in reads {
+    for (key, (width, mut wanted)) in reads {
         let width = width.max(1);
         // One more than the budget allows tells "over" from "exactly at".
         let budget = records_left.min(values_left / width);
@@ -366,9 +366,14 @@ pub(crate) async fn read_points(
                 .expect("the limit is above zero");
             truncated_at = Some(truncated_at.map_or(last, |t| t.min(last)));
         }
+        // A record's values are in channel order (as both codecs decode them): one walk
+        // along them and the wanted channels in that order finds every wanted value.
+        wanted.sort_unstable_by_key(|(_, index)| *index);
         for record in &records {
+            let mut values = record.values.iter().peekable();
             for (slot, index) in &wanted {
-                if let Some((_, value)) = record.values.iter().find(|(i, _)| i == index) {
+                while values.next_if(|(i, _)| i < index).is_some() {}
+                if let Some((_, value)) = values.peek().filter(|(i, _)| i == index) {
                     points[*slot].push(Point {
                         t: record.t,
                         value: *value,

@@ -12,14 +12,18 @@
 //!   (`-0.0`, `0.1 + 0.2`) takes an escape and its 64 bits (74 in all), a special value
 //!   an escape and three bits (10 in all).
 //!
-//! A chunk starts with a format byte, as a record's blob does.
+//! A chunk starts with a format byte, as a record's blob does. Records that share few
+//! times among their channels (a rollup's skeleton) are written in the format of
+//! [`columns`] instead, when that is shorter.
 
 mod bits;
+mod columns;
 mod merge;
 #[cfg(test)]
 mod tests;
 
 use bits::{BitReader, BitWriter};
+use columns::{decode_columns, encode_columns, COLUMNS_FORMAT};
 pub use merge::merge_preferring;
 
 use super::codec::{
@@ -27,7 +31,7 @@ use super::codec::{
 };
 use super::record::{Millis, Special, Value};
 
-/// Format byte of a chunk.
+/// Format byte of a chunk of records sharing their times.
 const CHUNK_FORMAT: u8 = 1;
 /// The exponent written for a column without decimal numbers.
 const NO_EXPONENT: u64 = 15;
@@ -59,8 +63,25 @@ impl ChunkRecord {
 /// Compresses `records`, which are in strictly increasing time, each with its values
 /// sorted by channel index without repeats and its numbers finite (the callers'
 /// invariant, as decoded records give it; asserted in debug builds: a record out of it
-/// would lose a value or make a chunk that does not read back).
+/// would lose a value or make a chunk that does not read back), in whichever format is
+/// shorter.
 pub fn encode_chunk(records: &[ChunkRecord]) -> Vec<u8> {
+    let rows = encode_rows(records);
+    // Records that all hold the same channels (an instrument's) are shorter in rows,
+    // which give their times once: the other format is not tried.
+    let same_channels = |a: &ChunkRecord, b: &ChunkRecord| {
+        a.values.len() == b.values.len() && a.values.iter().zip(&b.values).all(|(x, y)| x.0 == y.0)
+    };
+    if records.windows(2).all(|w| same_channels(&w[0], &w[1])) {
+        return rows;
+    }
+    match encode_columns(records) {
+        Some(columns) if columns.len() < rows.len() => columns,
+        _ => rows,
+    }
+}
+
+fn encode_rows(records: &[ChunkRecord]) -> Vec<u8> {
     debug_assert!(records.windows(2).all(|w| w[0].t < w[1].t));
     debug_assert!(records
         .iter()
@@ -174,27 +195,47 @@ fn mantissa_at(value: &Value, exponent: u8) -> Option<i64> {
 /// Decodes a chunk written by [`encode_chunk`].
 pub fn decode_chunk(bytes: &[u8]) -> Result<Vec<ChunkRecord>, CodecError> {
     let mut input = BitReader::new(bytes);
-    match input.bits(8) {
-        Ok(format) if format == u64::from(CHUNK_FORMAT) => {}
-        Ok(_) => return Err(CodecError("unknown chunk format")),
-        Err(_) => return Err(CodecError("empty blob")),
-    }
     // Every record after the first takes at least one bit, every column two: counts
     // beyond that are corrupt, and refused before anything is allocated for them.
     let most = bytes.len() * 8 + 1;
+    match input.bits(8) {
+        Ok(format) if format == u64::from(CHUNK_FORMAT) => {}
+        Ok(format) if format == u64::from(COLUMNS_FORMAT) => {
+            return decode_columns(&mut input, most)
+        }
+        Ok(_) => return Err(CodecError("unknown chunk format")),
+        Err(_) => return Err(CodecError("empty blob")),
+    }
     let count = bounded(input.number()?, most, "more records than bits")?;
     let mut records = read_times(&mut input, count)?;
     let columns = bounded(input.number()?, most, "more columns than bits")?;
+    let mut read: Vec<(ChannelIndex, Vec<Option<Value>>)> = Vec::new();
     let mut next: u64 = 0;
     for _ in 0..columns {
-        let index = next
-            .checked_add(input.number()?)
-            .filter(|index| *index <= u64::from(ChannelIndex::MAX))
-            .ok_or(CodecError("channel index too large"))?;
-        next = index + 1;
-        read_column(&mut input, index as ChannelIndex, &mut records)?;
+        let index = read_index(&mut input, &mut next)?;
+        let column = read_column(&mut input, records.len())?;
+        read.push((index, column));
+    }
+    // Every entry of a column took a bit at least: these are bounded by the blob.
+    for (i, record) in records.iter_mut().enumerate() {
+        record.values = Vec::with_capacity(read.len());
+        record.values.extend(
+            read.iter()
+                .filter_map(|(index, column)| Some((*index, column[i]?))),
+        );
     }
     Ok(records)
+}
+
+/// A column's channel index, written as the gap from `next` (the one after the column
+/// before), which it moves on.
+fn read_index(input: &mut BitReader, next: &mut u64) -> Result<ChannelIndex, CodecError> {
+    let index = next
+        .checked_add(input.number()?)
+        .filter(|index| *index <= u64::from(ChannelIndex::MAX))
+        .ok_or(CodecError("channel index too large"))?;
+    *next = index + 1;
+    Ok(index as ChannelIndex)
 }
 
 fn bounded(count: u64, most: usize, problem: &'static str) -> Result<usize, CodecError> {
@@ -232,26 +273,23 @@ fn read_times(input: &mut BitReader, count: usize) -> Result<Vec<ChunkRecord>, C
     Ok(records)
 }
 
-fn read_column(
-    input: &mut BitReader,
-    index: ChannelIndex,
-    records: &mut [ChunkRecord],
-) -> Result<(), CodecError> {
+/// A column of `count` records: each one's value, if it has one.
+fn read_column(input: &mut BitReader, count: usize) -> Result<Vec<Option<Value>>, CodecError> {
     let exponent = match input.bits(4)? {
         NO_EXPONENT => None,
         e if e < POW10.len() as u64 => Some(e as usize),
         _ => return Err(CodecError("unknown decimal exponent")),
     };
     let present: Vec<bool> = if input.bit()? {
-        vec![true; records.len()]
+        vec![true; count]
     } else {
-        (0..records.len())
-            .map(|_| input.bit())
-            .collect::<Result<_, _>>()?
+        (0..count).map(|_| input.bit()).collect::<Result<_, _>>()?
     };
     let mut previous = 0i64;
-    for (record, present) in records.iter_mut().zip(present) {
+    let mut column = Vec::with_capacity(count);
+    for present in present {
         if !present {
+            column.push(None);
             continue;
         }
         let value = match input.number_or_escape()? {
@@ -275,7 +313,7 @@ fn read_column(
                 ),
             },
         };
-        record.values.push((index, value));
+        column.push(Some(value));
     }
-    Ok(())
+    Ok(column)
 }

@@ -59,6 +59,31 @@ proptest! {
     }
 
     #[test]
+    fn a_chunk_of_columns_decodes_to_the_same_bits(records in records()) {
+        let records: Vec<ChunkRecord> =
+            records.into_iter().filter(|r| !r.values.is_empty()).collect();
+        let bytes = columns::encode_columns(&records).unwrap();
+        let decoded = decode_chunk(&bytes).unwrap();
+        prop_assert!(same(&records, &decoded), "{records:?}\n{decoded:?}");
+    }
+
+    #[test]
+    fn a_damaged_chunk_of_columns_is_refused_or_read_never_panic(
+        records in records(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..8), 1..4),
+    ) {
+        let records: Vec<ChunkRecord> =
+            records.into_iter().filter(|r| !r.values.is_empty()).collect();
+        let mut bytes = columns::encode_columns(&records).unwrap();
+        for (at, bit) in flips {
+            // Not the format byte: the other format is tried above.
+            let at = 1 + at.index(bytes.len() - 1);
+            bytes[at] ^= 1 << bit;
+        }
+        let _ = decode_chunk(&bytes);
+    }
+
+    #[test]
     fn arbitrary_bytes_are_refused_or_read_never_panic(
         bytes in proptest::collection::vec(any::<u8>(), 0..200),
     ) {
@@ -189,4 +214,26 @@ fn damage_is_named() {
         decode_chunk(&bytes[..bytes.len() / 2]),
         Err(CodecError("truncated"))
     );
+}
+
+#[test]
+fn a_day_of_hour_skeletons_is_written_in_columns_at_under_three_bytes_a_point() {
+    use crate::domain::rollup::skeleton;
+    let start = 1_764_633_600_000;
+    let day: Vec<ChunkRecord> = (0..24)
+        .flat_map(|hour| an_hour_of_readings(start + hour * Millis::HOUR))
+        .collect();
+    let kept = skeleton(&day, Millis::HOUR);
+    let points: usize = kept.iter().map(|r| r.values.len()).sum();
+    let bytes = encode_chunk(&kept);
+    let per_point = bytes.len() as f64 / points as f64;
+    // 3,072 points: 8,160 bytes in columns, 11,530 in rows.
+    println!(
+        "{points} points: {} bytes in columns, {} in rows",
+        bytes.len(),
+        encode_rows(&kept).len()
+    );
+    assert_eq!(bytes[0], COLUMNS_FORMAT);
+    assert!(per_point < 3.0, "{per_point} bytes a point");
+    assert!(same(&kept, &decode_chunk(&bytes).unwrap()));
 }
