@@ -52,6 +52,21 @@ impl Level {
     }
 }
 
+/// Day skeletons are kept a second time in blocks of this many milliseconds (32 days from
+/// the epoch on): a year's graph of daily buckets reads a dozen blocks, not 365 days.
+pub const DAY_BLOCK: i64 = 32 * Millis::DAY;
+
+/// The start of the block of days holding `t` (see [`DAY_BLOCK`]).
+pub fn block_start(t: Millis) -> Millis {
+    Millis(t.0.saturating_sub(t.0.rem_euclid(DAY_BLOCK)))
+}
+
+/// Where the blocks of `key`'s day skeletons are stored: like a [`Level`]'s items, a key
+/// of their own.
+pub fn day_blocks_key(key: &InstrumentKey) -> InstrumentKey {
+    InstrumentKey::from_stored(format!("{}#b", key.as_str()))
+}
+
 /// Whether records holding these channel indices are rolled up (see
 /// [`ROLLUP_MAX_CHANNELS`]).
 pub fn rolls_up(records: &[ChunkRecord]) -> bool {

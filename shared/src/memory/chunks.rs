@@ -46,6 +46,7 @@ impl ChunkStore for MemoryRecords {
             held += chunk.records as usize;
             out.push(chunk.clone());
         }
+        self.count_read(out.len(), out.iter().map(|c| c.bytes.len()).sum());
         Ok(out)
     }
 }

@@ -1,6 +1,7 @@
 //! The records table in memory.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -17,9 +18,26 @@ pub struct MemoryRecords {
     items: Mutex<BTreeMap<(InstrumentKey, Millis), Vec<u8>>>,
     /// Chunks by (key, hour), as the records table keys them under their own key.
     pub(super) chunks: Mutex<BTreeMap<(InstrumentKey, Millis), StoredChunk>>,
+    /// Items the ranges and chunk reads returned so far, and their bytes.
+    read: (AtomicUsize, AtomicUsize),
 }
 
 impl MemoryRecords {
+    /// How many items (records and chunks) ranges and chunk reads returned so far, and
+    /// their bytes (a record's values, a chunk's blob): what a read would have read from
+    /// the table.
+    pub fn read_so_far(&self) -> (usize, usize) {
+        (
+            self.read.0.load(Ordering::Relaxed),
+            self.read.1.load(Ordering::Relaxed),
+        )
+    }
+
+    pub(super) fn count_read(&self, items: usize, bytes: usize) {
+        self.read.0.fetch_add(items, Ordering::Relaxed);
+        self.read.1.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<(InstrumentKey, Millis), Vec<u8>>> {
         self.items.lock().expect("no panic while holding the lock")
     }
@@ -97,7 +115,9 @@ impl RecordStore for MemoryRecords {
         }
         let items = self.items();
         let within = (instrument.clone(), from)..(instrument.clone(), to);
-        Ok(items.range(within).take(limit).map(stored).collect())
+        let records: Vec<StoredRecord> = items.range(within).take(limit).map(stored).collect();
+        self.count_read(records.len(), records.iter().map(|r| r.values.len()).sum());
+        Ok(records)
     }
 
     async fn delete_before(

@@ -82,7 +82,7 @@ pub async fn compact_hour(
     // for a chunk was not read whole: its key stops being rolled up, in
     // `compact_pending`.)
     let rolled_up = |outcome: Compacted| async {
-        if !rolls_up(&merged) || roll_up_hour(store, key, hour, &merged).await? {
+        if !rolls_up(&merged) || roll_up_hour(store, key, hour, &merged, now).await? {
             Ok(outcome)
         } else {
             Ok(Compacted::Raced)

@@ -19,6 +19,7 @@ pub mod caller;
 pub mod compact_pending;
 pub mod compaction;
 pub mod data_jobs;
+pub mod day_blocks;
 pub mod destinations;
 pub mod export;
 pub mod file_alarms;

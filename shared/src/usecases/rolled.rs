@@ -6,10 +6,10 @@ use crate::domain::chunk::{decode_chunk, ChunkRecord};
 use crate::domain::codec::decode_values;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::rollup::Level;
+use crate::domain::rollup::{block_start, day_blocks_key, Level, DAY_BLOCK};
 use crate::domain::rollup_plan::{plan, unrolled, Source};
 use crate::domain::usage::KeyPending;
-use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
+use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError, StoredChunk};
 
 use super::compact_pending::first_open_hour;
 use super::history;
@@ -67,31 +67,15 @@ pub async fn range(
                     });
                 }
             }
-            Source::Rollup(level) => {
-                let level_key = level.key(key);
-                // An item per day: the first part's day starts before the part may.
-                let items = store
-                    .chunks(&level_key, part.from.start_of_day(), part.to, usize::MAX)
-                    .await?;
-                for item in items {
-                    let skeleton = decode_chunk(&item.bytes).map_err(|e| {
-                        StoreError::Corrupt(format!(
-                            "rollup {} at {}: {e}",
-                            level_key.as_str(),
-                            item.hour.0
-                        ))
-                    })?;
-                    let within = skeleton
-                        .into_iter()
-                        .filter(|r| part.from <= r.t && r.t < part.to);
-                    for record in within {
-                        rollup_values += record.values.len();
-                        read.push(record);
-                    }
-                    if rollup_values > values {
-                        break;
-                    }
-                }
+            Source::Rollup(Level::Hours) => {
+                let hours = Level::Hours.key(key);
+                let within = (part.from, part.to);
+                let skeletons = Skeletons::new(store, &hours, within, values);
+                rollup_values += skeletons.read(part.from.start_of_day(), &mut read).await?;
+            }
+            Source::Rollup(Level::Days) => {
+                rollup_values +=
+                    read_days(store, key, (part.from, part.to), values, &mut read).await?;
             }
         }
     }
@@ -100,6 +84,118 @@ pub async fn range(
         from_records,
         rollup_values,
     })
+}
+
+/// The day skeletons of `key` in `[from, to)` into `read`: from its blocks of days where
+/// they are stored, from the days' own items elsewhere; the values read, up to the first
+/// item past `values`.
+async fn read_days(
+    store: &impl ChunkStore,
+    key: &InstrumentKey,
+    (from, to): (Millis, Millis),
+    values: usize,
+    read: &mut Vec<ChunkRecord>,
+) -> Result<usize, StoreError> {
+    let blocks_key = day_blocks_key(key);
+    let blocks = store
+        .chunks(&blocks_key, block_start(from), to, usize::MAX)
+        .await?;
+    let days_key = Level::Days.key(key);
+    let mut read_values = 0;
+    let mut at = from;
+    for block in &blocks {
+        let block_end = block.hour.plus(DAY_BLOCK);
+        if at < block.hour {
+            let days = Skeletons::new(
+                store,
+                &days_key,
+                (at, block.hour),
+                values.saturating_sub(read_values),
+            );
+            read_values += days.read(at, read).await?;
+        }
+        let within = (at.max(block.hour), block_end.min(to));
+        read_values += Skeletons::new(
+            store,
+            &blocks_key,
+            within,
+            values.saturating_sub(read_values),
+        )
+        .take(block, read)?;
+        at = within.1;
+        if read_values > values {
+            return Ok(read_values);
+        }
+    }
+    if at < to {
+        let days = Skeletons::new(
+            store,
+            &days_key,
+            (at, to),
+            values.saturating_sub(read_values),
+        );
+        read_values += days.read(at, read).await?;
+    }
+    Ok(read_values)
+}
+
+/// Reading the skeletons of one rollup key within a range, up to a budget of values.
+struct Skeletons<'a, S> {
+    store: &'a S,
+    key: &'a InstrumentKey,
+    within: (Millis, Millis),
+    values: usize,
+}
+
+impl<'a, S: ChunkStore> Skeletons<'a, S> {
+    fn new(store: &'a S, key: &'a InstrumentKey, within: (Millis, Millis), values: usize) -> Self {
+        Skeletons {
+            store,
+            key,
+            within,
+            values,
+        }
+    }
+
+    /// Reads the items stamped from `first_item` (the start of the item holding the
+    /// range's start) up to the range's end into `read`: the values read, up to the first
+    /// item past the budget.
+    async fn read(
+        &self,
+        first_item: Millis,
+        read: &mut Vec<ChunkRecord>,
+    ) -> Result<usize, StoreError> {
+        let items = self
+            .store
+            .chunks(self.key, first_item, self.within.1, usize::MAX)
+            .await?;
+        let mut values = 0;
+        for item in &items {
+            values += self.take(item, read)?;
+            if values > self.values {
+                break;
+            }
+        }
+        Ok(values)
+    }
+
+    /// The item's skeletons within the range into `read`: the values they hold.
+    fn take(&self, item: &StoredChunk, read: &mut Vec<ChunkRecord>) -> Result<usize, StoreError> {
+        let skeleton = decode_chunk(&item.bytes).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "rollup {} at {}: {e}",
+                self.key.as_str(),
+                item.hour.0
+            ))
+        })?;
+        let (from, to) = self.within;
+        let mut values = 0;
+        for record in skeleton.into_iter().filter(|r| from <= r.t && r.t < to) {
+            values += record.values.len();
+            read.push(record);
+        }
+        Ok(values)
+    }
 }
 
 #[cfg(test)]
@@ -117,8 +213,10 @@ mod tests {
     use crate::ports::{Counted, StoredRecord};
     use crate::usecases::compact_pending::{compact_backlog, compact_pending};
 
-    /// 2025-12-01T00:00:00Z.
-    const START: i64 = 1_764_547_200_000;
+    /// 2025-12-24T00:00:00Z: two days before a block of days ends (see [`DAY_BLOCK`]).
+    const START: i64 = 1_766_534_400_000;
+    /// The last hour of that block, counted from `START`.
+    const BLOCK_LAST_HOUR: i64 = 47;
     const CHANNELS: u32 = 3;
 
     fn key() -> InstrumentKey {
@@ -133,12 +231,14 @@ mod tests {
     }
 
     /// Records over four days, in clusters so that some hours hold many and most none;
-    /// the first at the start of the first hour.
+    /// the first at the start of the first hour, one in the last hour of a block.
     fn records() -> impl Strategy<Value = Vec<StoredRecord>> {
         let values = proptest::collection::btree_map(0..CHANNELS, value(), 1..=3);
         let at = (0i64..96, 0i64..Millis::HOUR);
         proptest::collection::btree_map(at, values, 1..250).prop_map(|mut map| {
             map.insert((0, 0), vec![(0, Value::Number(1.0))].into_iter().collect());
+            let last_of_block = vec![(1, Value::Number(-2.0))].into_iter().collect();
+            map.insert((BLOCK_LAST_HOUR, 0), last_of_block);
             map.into_iter()
                 .map(|((hour, offset), values)| StoredRecord {
                     instrument: key(),
@@ -185,7 +285,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(96))]
+        #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
         fn a_graph_from_rollups_draws_exactly_what_its_records_draw(
             records in records(),
@@ -193,8 +293,9 @@ mod tests {
             compacted_share in 0usize..=4,
             all_at_once in proptest::bool::weighted(0.2),
             backlog_compacted in any::<bool>(),
+            late_compacted in any::<bool>(),
             (from, length) in (-Millis::DAY..4 * Millis::DAY, Millis::HOUR..5 * Millis::DAY),
-            buckets in 1usize..60,
+            buckets in prop_oneof![1usize..6, 6usize..60],
             now_hour in 0i64..110,
         ) {
             let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
@@ -248,7 +349,10 @@ mod tests {
                         record
                     })
                     .collect();
-                deliver(&store, &usage, &resent, 200).await;
+                let marked = deliver(&store, &usage, &resent, 200).await;
+                if late_compacted {
+                    compact_pending(&store, &usage, &account, &key(), &marked, now).await.unwrap();
+                }
 
                 let (from, to) = (Millis(START + from), Millis(START + from + length));
                 let Some((width, level)) = aligned_buckets(from, to, buckets) else {

@@ -14,19 +14,22 @@ use crate::domain::registry::InstrumentKey;
 use crate::domain::rollup::{skeleton, Level};
 use crate::ports::{ChunkStore, StoreError, StoredChunk};
 use crate::usecases::compaction::MAX_CHUNK_BYTES;
+use crate::usecases::day_blocks::keep_block;
 
 /// Tries at an item that keeps changing under another writer before giving up.
-const TRIES: usize = 4;
+pub(crate) const TRIES: usize = 4;
 
 /// Rolls `records`, the whole of `hour`'s records of `key` (in time order), into the
-/// rollups of its day: `false` if other writers kept changing them (the hour is to be
-/// rolled up again later). A day of hours too big for an item is an error
-/// ([`StoreError::Corrupt`]: it will not fit on a retry either).
+/// rollups of its day, and its block of days ([`keep_block`]) as of `now`: `false` if
+/// other writers kept changing them (the hour is to be rolled up again later). A day of
+/// hours too big for an item is an error ([`StoreError::Corrupt`]: it will not fit on a
+/// retry either).
 pub async fn roll_up_hour(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     hour: Millis,
     records: &[ChunkRecord],
+    now: Millis,
 ) -> Result<bool, StoreError> {
     let day = hour.start_of_day();
     let end = hour.plus(Millis::HOUR);
@@ -44,7 +47,7 @@ pub async fn roll_up_hour(
         let version = if same(&day_hours, &hours) {
             stored
         } else if write(store, Level::Hours, key, day, &day_hours, stored).await? {
-            Some(next(stored))
+            Some(next_version(stored))
         } else {
             continue;
         };
@@ -59,14 +62,14 @@ pub async fn roll_up_hour(
         // skeleton before this one: then this one is stale, and goes again.
         let (now_stored, _) = read(store, Level::Hours, key, day).await?;
         if now_stored == version {
-            return Ok(true);
+            return keep_block(store, key, hour, now).await;
         }
     }
     Ok(false)
 }
 
 /// The version written over `stored`.
-fn next(stored: Option<u32>) -> u32 {
+pub(crate) fn next_version(stored: Option<u32>) -> u32 {
     stored.map_or(1, |version| version.saturating_add(1))
 }
 
@@ -100,7 +103,7 @@ async fn write(
     let item = StoredChunk {
         key: level.key(key),
         hour: day,
-        records: next(stored),
+        records: next_version(stored),
         bytes: encode_chunk(records),
     };
     if item.bytes.len() > MAX_CHUNK_BYTES {

@@ -1,0 +1,190 @@
+//! Keeping a record key's day skeletons in blocks of 32 days ([`DAY_BLOCK`]) as well as
+//! a day an item, so a year's graph of daily buckets reads a dozen items.
+//!
+//! A block is written when its last hour is rolled up (so a live instrument's block once,
+//! some minutes after it ends), and written again whenever an hour of a block that is
+//! stored and has ended is rolled up (records sent late). A block whose last hour has no
+//! records is not written: graphs read its days' items instead. Like the day items, a
+//! block's [`StoredChunk::records`] is its version: it is replaced only over the version
+//! read, and after each write the days' versions are read again and the block written
+//! again if one changed meanwhile — so a block never stays behind a day written before
+//! the hour that wrote the day took its mark off.
+
+use crate::domain::chunk::{decode_chunk, encode_chunk};
+use crate::domain::record::Millis;
+use crate::domain::registry::InstrumentKey;
+use crate::domain::rollup::{block_start, day_blocks_key, Level, DAY_BLOCK};
+use crate::ports::{ChunkStore, StoreError, StoredChunk};
+use crate::usecases::compaction::MAX_CHUNK_BYTES;
+use crate::usecases::rollups::{next_version, TRIES};
+
+/// Writes the block of `hour`'s day as its days stand, if `hour` is the block's last
+/// or the block is stored and has ended by `now`: `false` if its days kept changing
+/// under it (the hour is to be rolled up again later).
+pub async fn keep_block(
+    store: &impl ChunkStore,
+    key: &InstrumentKey,
+    hour: Millis,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let start = block_start(hour);
+    let end = start.plus(DAY_BLOCK);
+    let last_hour = hour == end.plus(-Millis::HOUR);
+    // A block is stored only once its last hour closed: one not ended has none to keep.
+    if !last_hour && now < end {
+        return Ok(true);
+    }
+    let (blocks, days) = (day_blocks_key(key), Level::Days.key(key));
+    for _ in 0..TRIES {
+        let stored = store.chunks(&blocks, start, start.plus(1), 1).await?.pop();
+        if !last_hour && stored.is_none() {
+            return Ok(true);
+        }
+        let read = store.chunks(&days, start, end, usize::MAX).await?;
+        let mut skeletons = Vec::new();
+        for day in &read {
+            skeletons.extend(decode_chunk(&day.bytes).map_err(|e| {
+                StoreError::Corrupt(format!("rollup {} at {}: {e}", days.as_str(), day.hour.0))
+            })?);
+        }
+        let bytes = encode_chunk(&skeletons);
+        // Stored as it stands (the hour rolled up again changed nothing): a writer that
+        // changes a day later finds the block and writes it.
+        if stored.as_ref().is_some_and(|block| block.bytes == bytes) {
+            return Ok(true);
+        }
+        let stored = stored.map(|block| block.records);
+        let block = StoredChunk {
+            key: blocks.clone(),
+            hour: start,
+            records: next_version(stored),
+            bytes,
+        };
+        if block.bytes.len() > MAX_CHUNK_BYTES {
+            return Err(StoreError::Corrupt(format!(
+                "rollup {} at {} would take {} bytes",
+                blocks.as_str(),
+                start.0,
+                block.bytes.len()
+            )));
+        }
+        if !store.put_chunk(&block, stored).await? {
+            continue;
+        }
+        let again = store.chunks(&days, start, end, usize::MAX).await?;
+        if versions(&again) == versions(&read) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn versions(items: &[StoredChunk]) -> Vec<(Millis, u32)> {
+    items.iter().map(|item| (item.hour, item.records)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::chunk::ChunkRecord;
+    use crate::domain::record::Value;
+    use crate::memory::MemoryRecords;
+    use crate::usecases::rollups::roll_up_hour;
+
+    fn key() -> InstrumentKey {
+        InstrumentKey::from_stored("acme/gw-1.r1/LR-1/i1".into())
+    }
+
+    /// The block that 2025-12-24 is in: it ends two days later.
+    fn block() -> (Millis, Millis) {
+        let start = block_start(Millis(1_766_534_400_000));
+        (start, start.plus(DAY_BLOCK))
+    }
+
+    /// Two records in `hour`, of `value` and its negative.
+    fn hour_of(hour: Millis, value: f64) -> Vec<ChunkRecord> {
+        [(1, value), (2, -value)]
+            .into_iter()
+            .map(|(minute, value)| ChunkRecord {
+                t: hour.plus(minute * Millis::MINUTE),
+                values: vec![(0, Value::Number(value))],
+            })
+            .collect()
+    }
+
+    /// Rolls up `hour` as the usage function would, an hour after it ended at the latest.
+    async fn roll_up(store: &MemoryRecords, hour: Millis, value: f64, now: Millis) {
+        let records = hour_of(hour, value);
+        assert!(roll_up_hour(store, &key(), hour, &records, now)
+            .await
+            .unwrap());
+    }
+
+    async fn stored_block(store: &MemoryRecords, start: Millis) -> Option<Vec<ChunkRecord>> {
+        let block = store
+            .chunks(&day_blocks_key(&key()), start, start.plus(1), 1)
+            .await
+            .unwrap()
+            .pop()?;
+        Some(decode_chunk(&block.bytes).unwrap())
+    }
+
+    /// The day skeletons of `[from, to)`, from the days' own items.
+    async fn days(store: &MemoryRecords, (from, to): (Millis, Millis)) -> Vec<ChunkRecord> {
+        let items = store
+            .chunks(&Level::Days.key(&key()), from, to, usize::MAX)
+            .await
+            .unwrap();
+        items
+            .iter()
+            .flat_map(|day| decode_chunk(&day.bytes).unwrap())
+            .collect()
+    }
+
+    fn same(a: &[ChunkRecord], b: &[ChunkRecord]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.same_bits(b))
+    }
+
+    #[tokio::test]
+    async fn a_block_is_written_by_its_last_hour_and_again_by_an_hour_sent_late() {
+        let store = MemoryRecords::default();
+        let (start, end) = block();
+        let last = end.plus(-Millis::HOUR);
+        for h in (1..=72).rev() {
+            let hour = end.plus(-h * Millis::HOUR);
+            roll_up(&store, hour, h as f64, hour.plus(Millis::HOUR + 600_000)).await;
+            if hour < last {
+                assert!(stored_block(&store, start).await.is_none(), "{h} h before");
+            }
+        }
+        let written = stored_block(&store, start)
+            .await
+            .expect("written by the last hour");
+        assert!(same(&written, &days(&store, (start, end)).await));
+        // Days past the block go on without one of their own until it ends.
+        roll_up(&store, end, 1.0, end.plus(2 * Millis::HOUR)).await;
+        assert!(stored_block(&store, end).await.is_none());
+
+        // An hour two days back sent again, with a new least and greatest point.
+        let late = end.plus(-50 * Millis::HOUR);
+        roll_up(&store, late, 1_000.0, end.plus(3 * Millis::DAY)).await;
+        let rewritten = stored_block(&store, start).await.unwrap();
+        assert!(!same(&rewritten, &written));
+        assert!(same(&rewritten, &days(&store, (start, end)).await));
+        assert!(rewritten
+            .iter()
+            .any(|r| r.values == [(0, Value::Number(1_000.0))]));
+    }
+
+    #[tokio::test]
+    async fn a_block_whose_last_hour_has_no_records_is_left_to_its_days() {
+        let store = MemoryRecords::default();
+        let (start, end) = block();
+        for h in 2..=30 {
+            let hour = end.plus(-h * Millis::HOUR);
+            roll_up(&store, hour, h as f64, end.plus(Millis::DAY)).await;
+        }
+        assert!(stored_block(&store, start).await.is_none());
+        assert!(!days(&store, (start, end)).await.is_empty());
+    }
+}
