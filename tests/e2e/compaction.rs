@@ -3,13 +3,14 @@
 //! stream, its policy enforced, and counted but not charged in the storage used; the
 //! whole stream handed over again compacts nothing twice; and with the records deleted (as their expiry will), the series reads back
 //! through the API exactly as before — raw and downsampled alike; buckets of whole hours
-//! are drawn from the hours' rollups alone.
+//! are drawn from the hours' rollups alone, buckets of whole days from a block of days.
 
 use fieldcloud::domain::downsample::{m4_aligned, Point};
 use fieldcloud::domain::ids::{AppId, InstrumentSerial};
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::{Millis, Special, Value};
 use fieldcloud::domain::registry::InstrumentKey;
+use fieldcloud::domain::rollup::{block_start, day_blocks_key, Level, DAY_BLOCK};
 use fieldcloud::ports::{ChunkStore, DataUsage, Instruments, RecordStore};
 use serde_json::json;
 
@@ -255,4 +256,86 @@ async fn a_logger_back_after_days_away_has_every_hour_compacted_and_graphed_from
     let expected = m4_aligned(&points_of(&every["series"][0]), Millis::HOUR);
     assert_eq!(expected.len(), 60);
     assert_eq!(points_of(&hourly["series"][0]), expected);
+}
+
+#[tokio::test]
+async fn a_block_of_days_is_kept_once_it_ends_and_daily_graphs_read_it() {
+    let app = spawn(Plan::Standard).await;
+    // Records in four days of the last block of days that ended (the last within the
+    // retention of a Standard account), one in its last hour, sent late in one message.
+    let end = block_start(Millis(app.at(0)));
+    let start = end.plus(-DAY_BLOCK);
+    let records: Vec<_> = [75i64, 54, 30, 1]
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, hours_before)| {
+            let hour = end.plus(-hours_before * Millis::HOUR);
+            (0..3).map(move |m| {
+                let value = (i * 3 + m) as f64 * if m == 1 { -1.0 } else { 1.0 };
+                let t = hour.plus(m as i64 * 7 * Millis::MINUTE).0;
+                record("LR-1", t, json!({ "CH1": value, "CH2": value / 2.0 }))
+            })
+        })
+        .collect();
+    app.publish("gw-a", &batch(records))
+        .await
+        .result
+        .expect("ingest succeeds");
+    let key = app
+        .cloud
+        .store
+        .instrument(
+            &app.account,
+            &AppId::parse("gw-a").unwrap(),
+            &InstrumentSerial::parse("LR-1").unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("registered by ingest")
+        .key();
+    let blocks = day_blocks_key(&key);
+    until("the block written by its last hour", || async {
+        let block = app
+            .cloud
+            .records
+            .chunks(&blocks, start, start.plus(1), 1)
+            .await
+            .unwrap();
+        let pending = app
+            .cloud
+            .store
+            .key_pending(&app.account, &key)
+            .await
+            .unwrap();
+        !block.is_empty() && pending.hours.is_empty()
+    })
+    .await;
+    let path = |buckets: usize| {
+        format!(
+            "/v1/groups/plant/series?channel=gw-a/LR-1/CH1&channel=gw-a/LR-1/CH2&from={}&to={}&buckets={buckets}",
+            start.0, end.0
+        )
+    };
+    let (status, every) = app.get(&path(5_000)).await;
+    assert_eq!(status, 200, "{every}");
+    let (status, daily) = app.get(&path(32)).await;
+    assert_eq!(status, 200, "{daily}");
+    assert_eq!(daily["bucket_width"], Millis::DAY);
+    for channel in 0..2 {
+        let expected = m4_aligned(&points_of(&every["series"][channel]), Millis::DAY);
+        assert_eq!(expected.len(), 12, "channel {channel}: 3 points in 4 days");
+        assert_eq!(points_of(&daily["series"][channel]), expected);
+    }
+    // The days' own items gone, the graph is the block's alone.
+    let days = InstrumentKey::from_stored(format!("{}#hour", Level::Days.key(&key).as_str()));
+    let deleted = app
+        .cloud
+        .records
+        .delete_before(&days, end, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(deleted.deleted, 4);
+    let (status, again) = app.get(&path(32)).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again, daily);
 }
