@@ -2,13 +2,14 @@
 //! a day an item, so a year's graph of daily buckets reads a dozen items.
 //!
 //! A block is written when its last hour is rolled up (so a live instrument's block once,
-//! some minutes after it ends), and written again whenever an hour of a block that is
-//! stored and has ended is rolled up (records sent late). A block whose last hour has no
-//! records is not written: graphs read its days' items instead. Like the day items, a
-//! block's [`StoredChunk::records`] is its version: it is replaced only over the version
-//! read, and after each write the days' versions are read again and the block written
-//! again if one changed meanwhile — so a block never stays behind a day written before
-//! the hour that wrote the day took its mark off.
+//! some minutes after it ends), or, if that hour has no records (an instrument off at
+//! night), by the first hour rolled up of any later day; and written again whenever an
+//! hour of a block that is stored and has ended is rolled up (records sent late). Until
+//! then graphs read its days' items. Like the day items, a block's
+//! [`StoredChunk::records`] is its version: it is replaced only over the version read,
+//! and after each write the days' versions are read again and the block written again if
+//! one changed meanwhile — so a block never stays behind a day written before the hour
+//! that wrote the day took its mark off.
 
 use crate::domain::chunk::{decode_chunk, encode_chunk};
 use crate::domain::record::Millis;
@@ -18,29 +19,68 @@ use crate::ports::{ChunkStore, StoreError, StoredChunk};
 use crate::usecases::compaction::MAX_CHUNK_BYTES;
 use crate::usecases::rollups::{next_version, TRIES};
 
-/// Writes the block of `hour`'s day as its days stand, if `hour` is the block's last
-/// or the block is stored and has ended by `now`: `false` if its days kept changing
-/// under it (the hour is to be rolled up again later).
-pub async fn keep_block(
+/// When a block is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// Whether stored or not: its last hour was rolled up.
+    Always,
+    /// Only over a stored one: an hour of it, ended, was rolled up again.
+    IfStored,
+    /// Only where none is stored: a later day was rolled up.
+    IfAbsent,
+}
+
+/// Writes the blocks that the roll-up of `hour` as of `now` completes or changes, as
+/// their days stand (`first_of_day`: no other hour of its day was rolled up before):
+/// `false` if their days kept changing under them (the hour is to be rolled up again
+/// later).
+pub async fn keep_blocks(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     hour: Millis,
+    first_of_day: bool,
     now: Millis,
 ) -> Result<bool, StoreError> {
     let start = block_start(hour);
     let end = start.plus(DAY_BLOCK);
-    let last_hour = hour == end.plus(-Millis::HOUR);
     // A block is stored only once its last hour closed: one not ended has none to keep.
-    if !last_hour && now < end {
-        return Ok(true);
+    let own = if hour == end.plus(-Millis::HOUR) {
+        Some(Write::Always)
+    } else {
+        (now >= end).then_some(Write::IfStored)
+    };
+    if let Some(write) = own {
+        if !keep_block(store, key, start, write).await? {
+            return Ok(false);
+        }
     }
+    // Once a day is enough to find the block before it unwritten: a read of its key.
+    if first_of_day {
+        return keep_block(store, key, start.plus(-DAY_BLOCK), Write::IfAbsent).await;
+    }
+    Ok(true)
+}
+
+/// Writes the block from `start` as its days stand, as `write` says.
+async fn keep_block(
+    store: &impl ChunkStore,
+    key: &InstrumentKey,
+    start: Millis,
+    write: Write,
+) -> Result<bool, StoreError> {
+    let end = start.plus(DAY_BLOCK);
     let (blocks, days) = (day_blocks_key(key), Level::Days.key(key));
     for _ in 0..TRIES {
         let stored = store.chunks(&blocks, start, start.plus(1), 1).await?.pop();
-        if !last_hour && stored.is_none() {
-            return Ok(true);
+        match (write, &stored) {
+            (Write::IfStored, None) | (Write::IfAbsent, Some(_)) => return Ok(true),
+            _ => {}
         }
         let read = store.chunks(&days, start, end, usize::MAX).await?;
+        // No day rolled up (none had records): nothing to keep.
+        if read.is_empty() && stored.is_none() {
+            return Ok(true);
+        }
         let mut skeletons = Vec::new();
         for day in &read {
             skeletons.extend(decode_chunk(&day.bytes).map_err(|e| {
@@ -177,14 +217,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_block_whose_last_hour_has_no_records_is_left_to_its_days() {
+    async fn a_block_whose_last_hour_has_no_records_is_written_by_a_later_day() {
         let store = MemoryRecords::default();
         let (start, end) = block();
-        for h in 2..=30 {
+        // An instrument off at night: nothing in the block's last six hours.
+        for h in 7..=30 {
             let hour = end.plus(-h * Millis::HOUR);
-            roll_up(&store, hour, h as f64, end.plus(Millis::DAY)).await;
+            roll_up(&store, hour, h as f64, hour.plus(Millis::HOUR + 600_000)).await;
         }
         assert!(stored_block(&store, start).await.is_none());
-        assert!(!days(&store, (start, end)).await.is_empty());
+        // Its first hour of the next morning.
+        let morning = end.plus(7 * Millis::HOUR);
+        roll_up(&store, morning, 1.0, morning.plus(Millis::HOUR + 600_000)).await;
+        let written = stored_block(&store, start)
+            .await
+            .expect("written the next day");
+        assert!(same(&written, &days(&store, (start, end)).await));
+        let days_held: std::collections::BTreeSet<Millis> =
+            written.iter().map(|r| r.t.start_of_day()).collect();
+        assert_eq!(days_held.len(), 2, "the block's last two days");
     }
 }

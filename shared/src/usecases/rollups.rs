@@ -14,13 +14,13 @@ use crate::domain::registry::InstrumentKey;
 use crate::domain::rollup::{skeleton, Level};
 use crate::ports::{ChunkStore, StoreError, StoredChunk};
 use crate::usecases::compaction::MAX_CHUNK_BYTES;
-use crate::usecases::day_blocks::keep_block;
+use crate::usecases::day_blocks::keep_blocks;
 
 /// Tries at an item that keeps changing under another writer before giving up.
 pub(crate) const TRIES: usize = 4;
 
 /// Rolls `records`, the whole of `hour`'s records of `key` (in time order), into the
-/// rollups of its day, and its block of days ([`keep_block`]) as of `now`: `false` if
+/// rollups of its day, and the blocks of days ([`keep_blocks`]) as of `now`: `false` if
 /// other writers kept changing them (the hour is to be rolled up again later). A day of
 /// hours too big for an item is an error ([`StoreError::Corrupt`]: it will not fit on a
 /// retry either).
@@ -34,8 +34,10 @@ pub async fn roll_up_hour(
     let day = hour.start_of_day();
     let end = hour.plus(Millis::HOUR);
     let hour_skeleton = skeleton(records, Millis::HOUR);
+    let mut first_of_day = None;
     for _ in 0..TRIES {
         let (stored, hours) = read(store, Level::Hours, key, day).await?;
+        let first_of_day = *first_of_day.get_or_insert(stored.is_none());
         // The day's other hours as they were, this hour as it is now.
         let mut day_hours: Vec<ChunkRecord> = hours
             .iter()
@@ -62,7 +64,7 @@ pub async fn roll_up_hour(
         // skeleton before this one: then this one is stale, and goes again.
         let (now_stored, _) = read(store, Level::Hours, key, day).await?;
         if now_stored == version {
-            return keep_block(store, key, hour, now).await;
+            return keep_blocks(store, key, hour, first_of_day, now).await;
         }
     }
     Ok(false)
