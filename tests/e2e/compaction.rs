@@ -326,7 +326,8 @@ async fn a_block_of_days_is_kept_once_it_ends_and_daily_graphs_read_it() {
         assert_eq!(expected.len(), 12, "channel {channel}: 3 points in 4 days");
         assert_eq!(points_of(&daily["series"][channel]), expected);
     }
-    // The days' own items gone, the graph is the block's alone.
+    // The days' own items gone, the whole days of the block (all but the first, which
+    // the key is rolled up from within) are drawn from the block.
     let days = InstrumentKey::from_stored(format!("{}#hour", Level::Days.key(&key).as_str()));
     let deleted = app
         .cloud

@@ -19,8 +19,9 @@ use super::registry::InstrumentKey;
 
 /// The keys with more channels than this are not rolled up: a day of their hours'
 /// skeletons (up to 8 points a channel an hour with special values, each up to 74 bits)
-/// must stay well within an item (at 40 channels, 7,680 points: under 80 KB of values).
-/// Their graphs read their records.
+/// must stay well within an item (at 40 channels, 7,680 points: under 80 KB of values),
+/// as must a block of 32 days' skeletons (40 channels, up to 8 points a day: 10,240
+/// points, under 200 KB at the most a point takes). Their graphs read their records.
 pub const ROLLUP_MAX_CHANNELS: usize = 40;
 
 /// A rollup level: what one stored item per record key and UTC day holds.

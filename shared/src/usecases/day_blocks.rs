@@ -11,13 +11,14 @@
 //! one changed meanwhile — so a block never stays behind a day written before the hour
 //! that wrote the day took its mark off.
 
-use crate::domain::chunk::{decode_chunk, encode_chunk};
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::rollup::{block_start, day_blocks_key, Level, DAY_BLOCK};
 use crate::ports::{ChunkStore, StoreError, StoredChunk};
-use crate::usecases::compaction::MAX_CHUNK_BYTES;
-use crate::usecases::rollups::{next_version, TRIES};
+use crate::usecases::rollups::{decode_rollup, next_version, rollup_item, TRIES};
+
+/// How far behind another's a roll-up's clock may run.
+const CLOCKS_BEHIND: i64 = Millis::DAY;
 
 /// When a block is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +45,12 @@ pub async fn keep_blocks(
     let start = block_start(hour);
     let end = start.plus(DAY_BLOCK);
     // A block is stored only once its last hour closed: one not ended has none to keep.
+    // Ended by a clock that may run behind the one that wrote it (the sweep's is its
+    // schedule's instant, hours old on a retry): within a day of its end, looked for.
     let own = if hour == end.plus(-Millis::HOUR) {
         Some(Write::Always)
     } else {
-        (now >= end).then_some(Write::IfStored)
+        (now.plus(CLOCKS_BEHIND) >= end).then_some(Write::IfStored)
     };
     if let Some(write) = own {
         if !keep_block(store, key, start, write).await? {
@@ -83,32 +86,16 @@ async fn keep_block(
         }
         let mut skeletons = Vec::new();
         for day in &read {
-            skeletons.extend(decode_chunk(&day.bytes).map_err(|e| {
-                StoreError::Corrupt(format!("rollup {} at {}: {e}", days.as_str(), day.hour.0))
-            })?);
+            skeletons.extend(decode_rollup(&days, day)?);
         }
-        let bytes = encode_chunk(&skeletons);
+        let version = stored.as_ref().map(|block| block.records);
+        let block = rollup_item(blocks.clone(), start, next_version(version), &skeletons)?;
         // Stored as it stands (the hour rolled up again changed nothing): a writer that
         // changes a day later finds the block and writes it.
-        if stored.as_ref().is_some_and(|block| block.bytes == bytes) {
+        if stored.is_some_and(|stored| stored.bytes == block.bytes) {
             return Ok(true);
         }
-        let stored = stored.map(|block| block.records);
-        let block = StoredChunk {
-            key: blocks.clone(),
-            hour: start,
-            records: next_version(stored),
-            bytes,
-        };
-        if block.bytes.len() > MAX_CHUNK_BYTES {
-            return Err(StoreError::Corrupt(format!(
-                "rollup {} at {} would take {} bytes",
-                blocks.as_str(),
-                start.0,
-                block.bytes.len()
-            )));
-        }
-        if !store.put_chunk(&block, stored).await? {
+        if !store.put_chunk(&block, version).await? {
             continue;
         }
         let again = store.chunks(&days, start, end, usize::MAX).await?;
@@ -126,7 +113,7 @@ fn versions(items: &[StoredChunk]) -> Vec<(Millis, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::chunk::ChunkRecord;
+    use crate::domain::chunk::{decode_chunk, encode_chunk, ChunkRecord};
     use crate::domain::record::Value;
     use crate::memory::MemoryRecords;
     use crate::usecases::rollups::roll_up_hour;
@@ -214,6 +201,84 @@ mod tests {
         assert!(rewritten
             .iter()
             .any(|r| r.values == [(0, Value::Number(1_000.0))]));
+    }
+
+    /// The store as a block's writer sees it while another roll-up changes a day of the
+    /// block between the writer's read of the days and its write of the block.
+    struct Raced {
+        store: MemoryRecords,
+        day: std::sync::Mutex<Option<StoredChunk>>,
+    }
+
+    #[async_trait::async_trait]
+    impl ChunkStore for Raced {
+        async fn put_chunk(
+            &self,
+            chunk: &StoredChunk,
+            replacing: Option<u32>,
+        ) -> Result<bool, StoreError> {
+            let racing = match chunk.key == day_blocks_key(&key()) {
+                true => self.day.lock().unwrap().take(),
+                false => None,
+            };
+            if let Some(mut day) = racing {
+                let stored = self.store.chunks(&day.key, day.hour, day.hour.plus(1), 1);
+                let version = stored.await?.pop().map(|d| d.records);
+                day.records = next_version(version);
+                assert!(self.store.put_chunk(&day, version).await?);
+            }
+            self.store.put_chunk(chunk, replacing).await
+        }
+
+        async fn chunks(
+            &self,
+            key: &InstrumentKey,
+            from: Millis,
+            to: Millis,
+            records: usize,
+        ) -> Result<Vec<StoredChunk>, StoreError> {
+            self.store.chunks(key, from, to, records).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_day_changed_while_its_block_is_written_is_in_the_block() {
+        let raced = Raced {
+            store: MemoryRecords::default(),
+            day: std::sync::Mutex::new(None),
+        };
+        let (start, end) = block();
+        for h in (1..=30).rev() {
+            let hour = end.plus(-h * Millis::HOUR);
+            let records = hour_of(hour, h as f64);
+            let now = hour.plus(Millis::HOUR + 600_000);
+            assert!(roll_up_hour(&raced, &key(), hour, &records, now)
+                .await
+                .unwrap());
+        }
+        assert!(stored_block(&raced.store, start).await.is_some());
+        // Another roll-up's new day, written just before the block's next write.
+        let yesterday = end.plus(-2 * Millis::DAY);
+        let spike = ChunkRecord {
+            t: yesterday.plus(Millis::HOUR),
+            values: vec![(0, Value::Number(99.0))],
+        };
+        *raced.day.lock().unwrap() = Some(StoredChunk {
+            key: Level::Days.key(&key()),
+            hour: yesterday,
+            records: 0,
+            bytes: encode_chunk(std::slice::from_ref(&spike)),
+        });
+        let last = end.plus(-Millis::HOUR);
+        let records = hour_of(last, -5.0);
+        let now = end.plus(Millis::HOUR);
+        assert!(roll_up_hour(&raced, &key(), last, &records, now)
+            .await
+            .unwrap());
+        assert!(raced.day.lock().unwrap().is_none(), "the race was run");
+        let block = stored_block(&raced.store, start).await.unwrap();
+        assert!(same(&block, &days(&raced.store, (start, end)).await));
+        assert!(block.iter().any(|r| r.same_bits(&spike)));
     }
 
     #[tokio::test]

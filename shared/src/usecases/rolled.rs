@@ -2,7 +2,7 @@
 //! rollups where they are exact for those buckets and known to be complete, its records
 //! (through [`history::range`]) elsewhere — see [`crate::domain::rollup_plan`].
 
-use crate::domain::chunk::{decode_chunk, ChunkRecord};
+use crate::domain::chunk::ChunkRecord;
 use crate::domain::codec::decode_values;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
@@ -13,6 +13,7 @@ use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError, StoredChunk};
 
 use super::compact_pending::first_open_hour;
 use super::history;
+use super::rollups::decode_rollup;
 
 /// What [`range`] read.
 #[derive(Debug, Default)]
@@ -67,15 +68,15 @@ pub async fn range(
                     });
                 }
             }
-            Source::Rollup(Level::Hours) => {
-                let hours = Level::Hours.key(key);
+            Source::Rollup(level) => {
                 let within = (part.from, part.to);
-                let skeletons = Skeletons::new(store, &hours, within, values);
-                rollup_values += skeletons.read(part.from.start_of_day(), &mut read).await?;
-            }
-            Source::Rollup(Level::Days) => {
-                rollup_values +=
-                    read_days(store, key, (part.from, part.to), values, &mut read).await?;
+                let left = values.saturating_sub(rollup_values);
+                rollup_values += match level {
+                    Level::Hours => {
+                        read_items(store, &level.key(key), within, left, &mut read).await?
+                    }
+                    Level::Days => read_days(store, key, within, left, &mut read).await?,
+                };
             }
         }
     }
@@ -86,116 +87,81 @@ pub async fn range(
     })
 }
 
-/// The day skeletons of `key` in `[from, to)` into `read`: from its blocks of days where
-/// they are stored, from the days' own items elsewhere; the values read, up to the first
-/// item past `values`.
+/// The day skeletons of `key` in `[from, to)` into `out`: from its blocks of days where
+/// they are stored, from the days' own items elsewhere; the values taken, up to the first
+/// item past `budget`.
 async fn read_days(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     (from, to): (Millis, Millis),
-    values: usize,
-    read: &mut Vec<ChunkRecord>,
+    budget: usize,
+    out: &mut Vec<ChunkRecord>,
 ) -> Result<usize, StoreError> {
     let blocks_key = day_blocks_key(key);
     let blocks = store
         .chunks(&blocks_key, block_start(from), to, usize::MAX)
         .await?;
     let days_key = Level::Days.key(key);
-    let mut read_values = 0;
+    let mut taken = 0;
     let mut at = from;
     for block in &blocks {
-        let block_end = block.hour.plus(DAY_BLOCK);
         if at < block.hour {
-            let days = Skeletons::new(
-                store,
-                &days_key,
-                (at, block.hour),
-                values.saturating_sub(read_values),
-            );
-            read_values += days.read(at, read).await?;
+            let left = budget.saturating_sub(taken);
+            taken += read_items(store, &days_key, (at, block.hour), left, out).await?;
         }
-        let within = (at.max(block.hour), block_end.min(to));
-        read_values += Skeletons::new(
-            store,
-            &blocks_key,
-            within,
-            values.saturating_sub(read_values),
-        )
-        .take(block, read)?;
+        let within = (at.max(block.hour), block.hour.plus(DAY_BLOCK).min(to));
+        taken += take_within(&blocks_key, block, within, out)?;
         at = within.1;
-        if read_values > values {
-            return Ok(read_values);
+        if taken > budget {
+            return Ok(taken);
         }
     }
     if at < to {
-        let days = Skeletons::new(
-            store,
-            &days_key,
-            (at, to),
-            values.saturating_sub(read_values),
-        );
-        read_values += days.read(at, read).await?;
+        let left = budget.saturating_sub(taken);
+        taken += read_items(store, &days_key, (at, to), left, out).await?;
     }
-    Ok(read_values)
+    Ok(taken)
 }
 
-/// Reading the skeletons of one rollup key within a range, up to a budget of values.
-struct Skeletons<'a, S> {
-    store: &'a S,
-    key: &'a InstrumentKey,
-    within: (Millis, Millis),
-    values: usize,
+/// The skeletons in `[from, to)` of the rollup items of `key` (one a day) into `out`: the
+/// values taken, up to the first item past `budget`.
+async fn read_items(
+    store: &impl ChunkStore,
+    key: &InstrumentKey,
+    (from, to): (Millis, Millis),
+    budget: usize,
+    out: &mut Vec<ChunkRecord>,
+) -> Result<usize, StoreError> {
+    // An item a day, stamped with its midnight: the first starts before `from` may.
+    let items = store
+        .chunks(key, from.start_of_day(), to, usize::MAX)
+        .await?;
+    let mut taken = 0;
+    for item in &items {
+        taken += take_within(key, item, (from, to), out)?;
+        if taken > budget {
+            break;
+        }
+    }
+    Ok(taken)
 }
 
-impl<'a, S: ChunkStore> Skeletons<'a, S> {
-    fn new(store: &'a S, key: &'a InstrumentKey, within: (Millis, Millis), values: usize) -> Self {
-        Skeletons {
-            store,
-            key,
-            within,
-            values,
-        }
+/// The skeletons of rollup `item` of `key` in `[from, to)` into `out`: the values taken.
+fn take_within(
+    key: &InstrumentKey,
+    item: &StoredChunk,
+    (from, to): (Millis, Millis),
+    out: &mut Vec<ChunkRecord>,
+) -> Result<usize, StoreError> {
+    let mut taken = 0;
+    for record in decode_rollup(key, item)?
+        .into_iter()
+        .filter(|r| from <= r.t && r.t < to)
+    {
+        taken += record.values.len();
+        out.push(record);
     }
-
-    /// Reads the items stamped from `first_item` (the start of the item holding the
-    /// range's start) up to the range's end into `read`: the values read, up to the first
-    /// item past the budget.
-    async fn read(
-        &self,
-        first_item: Millis,
-        read: &mut Vec<ChunkRecord>,
-    ) -> Result<usize, StoreError> {
-        let items = self
-            .store
-            .chunks(self.key, first_item, self.within.1, usize::MAX)
-            .await?;
-        let mut values = 0;
-        for item in &items {
-            values += self.take(item, read)?;
-            if values > self.values {
-                break;
-            }
-        }
-        Ok(values)
-    }
-
-    /// The item's skeletons within the range into `read`: the values they hold.
-    fn take(&self, item: &StoredChunk, read: &mut Vec<ChunkRecord>) -> Result<usize, StoreError> {
-        let skeleton = decode_chunk(&item.bytes).map_err(|e| {
-            StoreError::Corrupt(format!(
-                "rollup {} at {}: {e}",
-                self.key.as_str(),
-                item.hour.0
-            ))
-        })?;
-        let (from, to) = self.within;
-        let mut values = 0;
-        for record in skeleton.into_iter().filter(|r| from <= r.t && r.t < to) {
-            values += record.values.len();
-            read.push(record);
-        }
-        Ok(values)
-    }
+    Ok(taken)
 }
 
 #[cfg(test)]

@@ -86,10 +86,46 @@ async fn read(
     let Some(item) = store.chunks(&level_key, day, day.plus(1), 1).await?.pop() else {
         return Ok((None, Vec::new()));
     };
-    let records = decode_chunk(&item.bytes).map_err(|e| {
-        StoreError::Corrupt(format!("rollup {} at {}: {e}", level_key.as_str(), day.0))
-    })?;
-    Ok((Some(item.records), records))
+    Ok((Some(item.records), decode_rollup(&level_key, &item)?))
+}
+
+/// The skeletons of rollup `item`, stored under `key`.
+pub(crate) fn decode_rollup(
+    key: &InstrumentKey,
+    item: &StoredChunk,
+) -> Result<Vec<ChunkRecord>, StoreError> {
+    decode_chunk(&item.bytes).map_err(|e| {
+        StoreError::Corrupt(format!("rollup {} at {}: {e}", key.as_str(), item.hour.0))
+    })
+}
+
+/// The rollup item holding `records` under `key` from `start`, version `version`,
+/// checked to read back to them bit for bit: a new format's slip is an error here, not
+/// an item that stops its key's graphs.
+pub(crate) fn rollup_item(
+    key: InstrumentKey,
+    start: Millis,
+    version: u32,
+    records: &[ChunkRecord],
+) -> Result<StoredChunk, StoreError> {
+    let item = StoredChunk {
+        key,
+        hour: start,
+        records: version,
+        bytes: encode_chunk(records),
+    };
+    let problem = if item.bytes.len() > MAX_CHUNK_BYTES {
+        format!("would take {} bytes", item.bytes.len())
+    } else if !same(&decode_rollup(&item.key, &item)?, records) {
+        "does not read back to its skeletons".to_string()
+    } else {
+        return Ok(item);
+    };
+    Err(StoreError::Corrupt(format!(
+        "rollup {} at {} {problem}",
+        item.key.as_str(),
+        start.0
+    )))
 }
 
 /// Stores `records` as the `level` item of `key` for `day` if it is still version
@@ -102,20 +138,7 @@ async fn write(
     records: &[ChunkRecord],
     stored: Option<u32>,
 ) -> Result<bool, StoreError> {
-    let item = StoredChunk {
-        key: level.key(key),
-        hour: day,
-        records: next_version(stored),
-        bytes: encode_chunk(records),
-    };
-    if item.bytes.len() > MAX_CHUNK_BYTES {
-        return Err(StoreError::Corrupt(format!(
-            "rollup {} at {} would take {} bytes",
-            item.key.as_str(),
-            day.0,
-            item.bytes.len()
-        )));
-    }
+    let item = rollup_item(level.key(key), day, next_version(stored), records)?;
     store.put_chunk(&item, stored).await
 }
 

@@ -370,6 +370,7 @@ pub(crate) async fn read_points(
         // along them and the wanted channels in that order finds every wanted value.
         wanted.sort_unstable_by_key(|(_, index)| *index);
         for record in &records {
+            debug_assert!(record.values.windows(2).all(|w| w[0].0 < w[1].0));
             let mut values = record.values.iter().peekable();
             for (slot, index) in &wanted {
                 while values.next_if(|(i, _)| i < index).is_some() {}

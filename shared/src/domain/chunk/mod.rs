@@ -216,9 +216,12 @@ pub fn decode_chunk(bytes: &[u8]) -> Result<Vec<ChunkRecord>, CodecError> {
         let column = read_column(&mut input, records.len())?;
         read.push((index, column));
     }
-    // Every entry of a column took a bit at least: these are bounded by the blob.
     for (i, record) in records.iter_mut().enumerate() {
-        record.values = Vec::with_capacity(read.len());
+        let present = read
+            .iter()
+            .filter(|(_, column)| column[i].is_some())
+            .count();
+        record.values = Vec::with_capacity(present);
         record.values.extend(
             read.iter()
                 .filter_map(|(index, column)| Some((*index, column[i]?))),

@@ -206,6 +206,19 @@ fn what_no_decimal_holds_keeps_its_bits_and_specials_their_kind() {
 }
 
 #[test]
+fn a_column_from_the_first_instant_to_the_last_reads_back() {
+    let records: Vec<ChunkRecord> = [i64::MIN, -1, i64::MAX]
+        .into_iter()
+        .map(|t| ChunkRecord {
+            t: Millis(t),
+            values: vec![(7, Value::Number(t as f64))],
+        })
+        .collect();
+    let bytes = columns::encode_columns(&records).unwrap();
+    assert!(same(&records, &decode_chunk(&bytes).unwrap()));
+}
+
+#[test]
 fn damage_is_named() {
     assert_eq!(decode_chunk(&[]), Err(CodecError("empty blob")));
     assert_eq!(decode_chunk(&[9]), Err(CodecError("unknown chunk format")));
