@@ -14,7 +14,7 @@ use fieldcloud::domain::rollup::{block_start, day_blocks_key, Level, DAY_BLOCK};
 use fieldcloud::ports::{ChunkStore, DataUsage, Instruments, RecordStore};
 use serde_json::json;
 
-use crate::helpers::{batch, record, spawn};
+use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
 use crate::storage_used::stored_bytes;
 
@@ -59,18 +59,7 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
     assert_eq!(raw["series"][0]["downsampled"], false);
     assert_eq!(downsampled["series"][0]["downsampled"], true);
 
-    let instrument = app
-        .cloud
-        .store
-        .instrument(
-            &app.account,
-            &AppId::parse("gw-a").unwrap(),
-            &InstrumentSerial::parse("LR-1").unwrap(),
-        )
-        .await
-        .unwrap()
-        .expect("registered by ingest");
-    let key = instrument.key();
+    let key = registered_key(&app).await;
     let chunked_records = || async {
         let chunks = app
             .cloud
@@ -173,6 +162,21 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
 }
 
 /// The points of one channel of a series answer.
+/// The record key ingest registered for `gw-a`'s `LR-1`.
+async fn registered_key(app: &TestCloud) -> InstrumentKey {
+    app.cloud
+        .store
+        .instrument(
+            &app.account,
+            &AppId::parse("gw-a").unwrap(),
+            &InstrumentSerial::parse("LR-1").unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("registered by ingest")
+        .key()
+}
+
 fn points_of(series: &serde_json::Value) -> Vec<Point> {
     series["points"]
         .as_array()
@@ -213,18 +217,7 @@ async fn a_logger_back_after_days_away_has_every_hour_compacted_and_graphed_from
         .await
         .result
         .expect("ingest succeeds");
-    let instrument = app
-        .cloud
-        .store
-        .instrument(
-            &app.account,
-            &AppId::parse("gw-a").unwrap(),
-            &InstrumentSerial::parse("LR-1").unwrap(),
-        )
-        .await
-        .unwrap()
-        .expect("registered by ingest");
-    let key = instrument.key();
+    let key = registered_key(&app).await;
     until("every hour compacted and the backlog taken off", || async {
         let chunks = app
             .cloud
@@ -281,18 +274,7 @@ async fn a_block_of_days_is_kept_once_it_ends_and_daily_graphs_read_it() {
         .await
         .result
         .expect("ingest succeeds");
-    let key = app
-        .cloud
-        .store
-        .instrument(
-            &app.account,
-            &AppId::parse("gw-a").unwrap(),
-            &InstrumentSerial::parse("LR-1").unwrap(),
-        )
-        .await
-        .unwrap()
-        .expect("registered by ingest")
-        .key();
+    let key = registered_key(&app).await;
     let blocks = day_blocks_key(&key);
     until("the block written by its last hour", || async {
         let block = app

@@ -3,7 +3,7 @@
 //!
 //! A block is written when its last hour is rolled up (so a live instrument's block once,
 //! some minutes after it ends), or, if that hour has no records (an instrument off at
-//! night), by the first hour rolled up of any later day; and written again whenever an
+//! night), by the first hour rolled up of a day of the next block; and written again whenever an
 //! hour of a block that is stored and has ended is rolled up (records sent late). Until
 //! then graphs read its days' items. Like the day items, a block's
 //! [`StoredChunk::records`] is its version: it is replaced only over the version read,
@@ -69,7 +69,7 @@ async fn keep_block(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     start: Millis,
-    write: Write,
+    mut write: Write,
 ) -> Result<bool, StoreError> {
     let end = start.plus(DAY_BLOCK);
     let (blocks, days) = (day_blocks_key(key), Level::Days.key(key));
@@ -102,6 +102,9 @@ async fn keep_block(
         if versions(&again) == versions(&read) {
             return Ok(true);
         }
+        // A day changed under the block just written: it is this writer's to bring up to
+        // date now, whatever `write` said (a block stored is no longer absent).
+        write = Write::Always;
     }
     Ok(false)
 }
@@ -205,6 +208,7 @@ mod tests {
 
     /// The store as a block's writer sees it while another roll-up changes a day of the
     /// block between the writer's read of the days and its write of the block.
+    #[derive(Default)]
     struct Raced {
         store: MemoryRecords,
         day: std::sync::Mutex<Option<StoredChunk>>,
@@ -241,44 +245,69 @@ mod tests {
         }
     }
 
+    /// `day`'s item as another roll-up writes it, with a spike in its second hour; the
+    /// spike.
+    fn spiked(day: Millis) -> (StoredChunk, ChunkRecord) {
+        let spike = ChunkRecord {
+            t: day.plus(Millis::HOUR),
+            values: vec![(0, Value::Number(99.0))],
+        };
+        let item = StoredChunk {
+            key: Level::Days.key(&key()),
+            hour: day,
+            records: 0,
+            bytes: encode_chunk(std::slice::from_ref(&spike)),
+        };
+        (item, spike)
+    }
+
+    /// Rolls up `hour` through the raced store, when it closed.
+    async fn roll_up_raced(raced: &Raced, hour: Millis, value: f64) {
+        let records = hour_of(hour, value);
+        let now = hour.plus(Millis::HOUR + 600_000);
+        assert!(roll_up_hour(raced, &key(), hour, &records, now)
+            .await
+            .unwrap());
+    }
+
+    /// The race was run, and the block holds the spike and is its days' skeletons.
+    async fn holds_the_spike(raced: &Raced, spike: &ChunkRecord) {
+        assert!(raced.day.lock().unwrap().is_none(), "the race was run");
+        let (start, end) = block();
+        let block = stored_block(&raced.store, start).await.unwrap();
+        assert!(same(&block, &days(&raced.store, (start, end)).await));
+        assert!(block.iter().any(|r| r.same_bits(spike)));
+    }
+
     #[tokio::test]
     async fn a_day_changed_while_its_block_is_written_is_in_the_block() {
-        let raced = Raced {
-            store: MemoryRecords::default(),
-            day: std::sync::Mutex::new(None),
-        };
+        let raced = Raced::default();
         let (start, end) = block();
         for h in (1..=30).rev() {
-            let hour = end.plus(-h * Millis::HOUR);
-            let records = hour_of(hour, h as f64);
-            let now = hour.plus(Millis::HOUR + 600_000);
-            assert!(roll_up_hour(&raced, &key(), hour, &records, now)
-                .await
-                .unwrap());
+            roll_up_raced(&raced, end.plus(-h * Millis::HOUR), h as f64).await;
         }
         assert!(stored_block(&raced.store, start).await.is_some());
         // Another roll-up's new day, written just before the block's next write.
-        let yesterday = end.plus(-2 * Millis::DAY);
-        let spike = ChunkRecord {
-            t: yesterday.plus(Millis::HOUR),
-            values: vec![(0, Value::Number(99.0))],
-        };
-        *raced.day.lock().unwrap() = Some(StoredChunk {
-            key: Level::Days.key(&key()),
-            hour: yesterday,
-            records: 0,
-            bytes: encode_chunk(std::slice::from_ref(&spike)),
-        });
-        let last = end.plus(-Millis::HOUR);
-        let records = hour_of(last, -5.0);
-        let now = end.plus(Millis::HOUR);
-        assert!(roll_up_hour(&raced, &key(), last, &records, now)
-            .await
-            .unwrap());
-        assert!(raced.day.lock().unwrap().is_none(), "the race was run");
-        let block = stored_block(&raced.store, start).await.unwrap();
-        assert!(same(&block, &days(&raced.store, (start, end)).await));
-        assert!(block.iter().any(|r| r.same_bits(&spike)));
+        let (day, spike) = spiked(end.plus(-2 * Millis::DAY));
+        *raced.day.lock().unwrap() = Some(day);
+        roll_up_raced(&raced, end.plus(-Millis::HOUR), -5.0).await;
+        holds_the_spike(&raced, &spike).await;
+    }
+
+    #[tokio::test]
+    async fn a_day_changed_while_a_later_day_writes_the_block_is_in_the_block() {
+        let raced = Raced::default();
+        let (start, end) = block();
+        for h in 7..=30 {
+            roll_up_raced(&raced, end.plus(-h * Millis::HOUR), h as f64).await;
+        }
+        assert!(stored_block(&raced.store, start).await.is_none());
+        // A late hour's new day, written (its roll-up finding no block to keep) just before
+        // the next morning's roll-up writes the block.
+        let (day, spike) = spiked(end.plus(-2 * Millis::DAY));
+        *raced.day.lock().unwrap() = Some(day);
+        roll_up_raced(&raced, end.plus(7 * Millis::HOUR), 1.0).await;
+        holds_the_spike(&raced, &spike).await;
     }
 
     #[tokio::test]

@@ -108,6 +108,9 @@ async fn read_days(
         if at < block.hour {
             let left = budget.saturating_sub(taken);
             taken += read_items(store, &days_key, (at, block.hour), left, out).await?;
+            if taken > budget {
+                return Ok(taken);
+            }
         }
         let within = (at.max(block.hour), block.hour.plus(DAY_BLOCK).min(to));
         taken += take_within(&blocks_key, block, within, out)?;

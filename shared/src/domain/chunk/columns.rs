@@ -20,10 +20,14 @@ use crate::domain::record::{Millis, Value};
 pub(super) const COLUMNS_FORMAT: u8 = 2;
 
 /// `records` as columns, or `None` if one of them has no value (its time would be lost)
-/// or their times do not increase (the callers' error, which the other format turns into
-/// a chunk that does not read back).
+/// or their times or a record's channels do not increase (the callers' error, which the
+/// other format turns into a chunk that does not read back).
 pub(super) fn encode_columns(records: &[ChunkRecord]) -> Option<Vec<u8>> {
-    if records.iter().any(|r| r.values.is_empty()) || records.windows(2).any(|w| w[0].t >= w[1].t) {
+    let out_of_order = records.windows(2).any(|w| w[0].t >= w[1].t)
+        || records
+            .iter()
+            .any(|r| r.values.windows(2).any(|w| w[0].0 >= w[1].0));
+    if out_of_order || records.iter().any(|r| r.values.is_empty()) {
         return None;
     }
     let mut columns: BTreeMap<ChannelIndex, Vec<(Millis, Value)>> = BTreeMap::new();

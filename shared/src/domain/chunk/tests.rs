@@ -219,6 +219,23 @@ fn a_column_from_the_first_instant_to_the_last_reads_back() {
 }
 
 #[test]
+fn records_out_of_order_are_not_written_in_columns() {
+    let record = |t: i64, values: Vec<(ChannelIndex, Value)>| ChunkRecord {
+        t: Millis(t),
+        values,
+    };
+    let one = Value::Number(1.0);
+    for records in [
+        vec![record(5, vec![(0, one)]), record(5, vec![(1, one)])],
+        vec![record(5, vec![(0, one)]), record(4, vec![(0, one)])],
+        vec![record(5, vec![(1, one), (1, one)])],
+        vec![record(5, vec![(2, one), (1, one)])],
+    ] {
+        assert_eq!(columns::encode_columns(&records), None, "{records:?}");
+    }
+}
+
+#[test]
 fn damage_is_named() {
     assert_eq!(decode_chunk(&[]), Err(CodecError("empty blob")));
     assert_eq!(decode_chunk(&[9]), Err(CodecError("unknown chunk format")));
