@@ -1,10 +1,15 @@
 //! Compacted history on the real tables: an hour and more of records sent over MQTT into
 //! hours already closed is compacted by the usage function from the records table's
-//! stream, its policy enforced, and counted but not charged in the storage used; the
-//! whole stream handed over again compacts nothing twice; and with the records deleted (as their expiry will), the series reads back
-//! through the API exactly as before — raw and downsampled alike; buckets of whole hours
-//! are drawn from the hours' rollups alone, buckets of whole days from a block of days.
+//! stream, its policy enforced, and charged in the storage used; the whole stream handed
+//! over again compacts nothing twice; with the records expired (every item that carries
+//! the Time to Live attribute deleted, as DynamoDB will a week on) the charge falls to
+//! the chunks and the series reads back through the API exactly as before — raw and
+//! downsampled alike; buckets of whole hours are drawn from the hours' rollups alone,
+//! buckets of whole days from a block of days; an hour that cannot be compacted keeps
+//! its records from expiring.
 
+use aws_sdk_dynamodb::types::AttributeValue;
+use fieldcloud::adapters::dynamodb::schema::RECORD_EXPIRY_ATTRIBUTE;
 use fieldcloud::domain::downsample::{m4_aligned, Point};
 use fieldcloud::domain::ids::{AppId, InstrumentSerial};
 use fieldcloud::domain::plan::Plan;
@@ -16,7 +21,7 @@ use serde_json::json;
 
 use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
-use crate::storage_used::stored_bytes;
+use crate::storage_used::counted;
 
 #[tokio::test]
 async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_records_did() {
@@ -81,32 +86,22 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
     })
     .await;
 
-    // The chunks are counted, once their own stream records come, but not charged while
-    // the records stay beside them.
-    until("the chunks counted", || async {
-        let keys = app.cloud.store.data_keys(&app.account).await.unwrap();
-        keys.iter()
-            .any(|k| k.as_str() == format!("{}#hour", key.as_str()))
-    })
-    .await;
-    let records_bytes = stored_bytes(&app, &app.account).await;
-    until("the records counted", || async {
-        app.cloud.store.data_bytes(&app.account).await.unwrap() == records_bytes
-    })
-    .await;
+    // Records and chunks are charged (a compacted hour twice, until its records
+    // expire); rollups are counted apart.
+    let charged = counted(&app, &app.account).await;
+    let keys = app.cloud.store.data_keys(&app.account).await.unwrap();
+    assert!(keys
+        .iter()
+        .any(|k| k.as_str() == format!("{}#hour", key.as_str())));
 
     let again = app.cloud.redeliver_records_stream().await.unwrap();
     let stored_again: usize = again.iter().map(|report| report.hours.stored).sum();
     assert_eq!(stored_again, 0, "a redelivery compacts nothing again");
     assert_eq!(chunked_records().await, 180);
 
-    let deleted = app
-        .cloud
-        .records
-        .delete_before(&key, Millis(app.at(0)), usize::MAX)
-        .await
-        .unwrap();
-    assert_eq!(deleted.deleted, 180);
+    assert_eq!(expire(&app).await, 180, "the records expire, nothing else");
+    let chunks_only = counted(&app, &app.account).await;
+    assert!(chunks_only * 3 < charged, "{chunks_only} of {charged} B");
     assert_eq!(series(5_000).await, raw);
     assert_eq!(series(7).await, downsampled);
 
@@ -159,6 +154,108 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
     let (status, again) = app.get(&path).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again, hourly);
+}
+
+/// Deletes every item of the records table that carries the Time to Live attribute, as
+/// DynamoDB does once its time has come (moto never does); how many.
+async fn expire(app: &TestCloud) -> usize {
+    let client =
+        aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await);
+    let expiring: Vec<_> = client
+        .scan()
+        .table_name(devcloud::RECORDS_TABLE)
+        .filter_expression("attribute_exists(#e)")
+        .expression_attribute_names("#e", RECORD_EXPIRY_ATTRIBUTE)
+        .projection_expression("i, t, #e")
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .expect("scan");
+    for item in &expiring {
+        let mut key = item.clone();
+        key.remove(RECORD_EXPIRY_ATTRIBUTE);
+        client
+            .delete_item()
+            .table_name(devcloud::RECORDS_TABLE)
+            .set_key(Some(key))
+            .send()
+            .await
+            .expect("delete");
+    }
+    expiring.len()
+}
+
+#[tokio::test]
+async fn an_hour_that_cannot_be_compacted_keeps_its_records_from_expiring() {
+    let app = spawn(Plan::Standard).await;
+    let at = |minute: i64| app.at(-2 * 3_600 + minute * 60);
+    let sent: Vec<_> = (0..5)
+        .map(|m| record("LR-1", at(m), json!({ "CH1": m })))
+        .collect();
+    app.publish("gw-a", &batch(sent))
+        .await
+        .result
+        .expect("ingest succeeds");
+    let key = registered_key(&app).await;
+    // A record whose values do not decode (none that ingest writes): its hour cannot be
+    // compacted, and the usage function keeps the hour's records raw, under its policy.
+    let client =
+        aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await);
+    client
+        .put_item()
+        .table_name(devcloud::RECORDS_TABLE)
+        .item("i", AttributeValue::S(key.as_str().into()))
+        .item("t", AttributeValue::N(at(30).to_string()))
+        .item("v", AttributeValue::B(vec![0xff, 0xff, 0xff].into()))
+        .item(
+            RECORD_EXPIRY_ATTRIBUTE,
+            AttributeValue::N("4102444800".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let hour = Millis(at(0)).start_of_hour();
+    let expiring = || async {
+        client
+            .query()
+            .table_name(devcloud::RECORDS_TABLE)
+            .key_condition_expression("i = :i")
+            .filter_expression("attribute_exists(#e)")
+            .expression_attribute_names("#e", RECORD_EXPIRY_ATTRIBUTE)
+            .expression_attribute_values(":i", AttributeValue::S(key.as_str().into()))
+            .send()
+            .await
+            .unwrap()
+            .count
+    };
+    until("the hour is left raw, its records kept", || async {
+        expiring().await == 0
+            && app
+                .cloud
+                .store
+                .pending_hours(&app.account)
+                .await
+                .unwrap()
+                .is_empty()
+    })
+    .await;
+    assert_eq!(expire(&app).await, 0, "nothing expires");
+    let kept = app
+        .cloud
+        .records
+        .range(&key, hour, hour.plus(Millis::HOUR), 100)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 6);
+    assert!(app
+        .cloud
+        .records
+        .chunks(&key, hour, hour.plus(1), 1)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 /// The points of one channel of a series answer.

@@ -1,7 +1,7 @@
-//! Measurement data in the storage used: every record ingest stores reaches the usage
-//! function through the records table's stream and is counted once, with the size
-//! DynamoDB bills for its item; the account shows files and data, and an upload that
-//! would pass the plan with them is refused.
+//! Measurement data in the storage used: every record ingest stores, and every chunk its
+//! hour is compacted into, reaches the usage function through the records table's stream
+//! and is counted once, with the size DynamoDB bills for its item; the account shows
+//! files and data, and an upload that would pass the plan with them is refused.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use devcloud::seed;
@@ -15,16 +15,20 @@ use crate::files::{exists, put};
 use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
 
-/// The bytes of `account`'s records in the records table, sized as DynamoDB sizes them.
+/// The bytes of `account`'s records and chunks in the records table, sized as DynamoDB
+/// sizes them: what is charged (rollups are not).
 pub(crate) async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
     let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
     let items: Vec<_> = aws_sdk_dynamodb::Client::new(&config)
         .scan()
         .table_name(devcloud::RECORDS_TABLE)
-        // Its records: the chunks compacted from them are not charged.
-        .filter_expression("begins_with(i, :prefix) AND NOT contains(i, :chunks)")
+        .filter_expression(
+            "begins_with(i, :prefix) AND NOT contains(i, :hours) AND NOT contains(i, :days) AND NOT contains(i, :blocks)",
+        )
         .expression_attribute_values(":prefix", AttributeValue::S(format!("{account}/")))
-        .expression_attribute_values(":chunks", AttributeValue::S("#hour".into()))
+        .expression_attribute_values(":hours", AttributeValue::S("#h#hour".into()))
+        .expression_attribute_values(":days", AttributeValue::S("#d#hour".into()))
+        .expression_attribute_values(":blocks", AttributeValue::S("#b#hour".into()))
         .into_paginator()
         .items()
         .send()
@@ -34,24 +38,29 @@ pub(crate) async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
     items.iter().map(|item| item_size(item) as u64).sum()
 }
 
-/// Waits until the usage function has counted every record of `account` stored so far.
-async fn counted(app: &TestCloud, account: &AccountId) -> u64 {
-    let expected = stored_bytes(app, account).await;
-    assert!(expected > 0, "records were stored");
-    until("the stream's records are counted", || async {
-        app.cloud.store.data_bytes(account).await.unwrap() == expected
+/// Waits until the usage function has compacted every hour of `account`'s records (all
+/// closed: [`readings`] are days old) and counted every item stored so far; its count.
+pub(crate) async fn counted(app: &TestCloud, account: &AccountId) -> u64 {
+    until("the stream's records and chunks are counted", || async {
+        let store = &app.cloud.store;
+        store.pending_hours(account).await.unwrap().is_empty()
+            && store.data_bytes(account).await.unwrap() == stored_bytes(app, account).await
     })
     .await;
-    expected
+    let counted = app.cloud.store.data_bytes(account).await.unwrap();
+    assert!(counted > 0, "records were stored");
+    counted
 }
 
+/// `count` one-minute records from minute `from` of a day two days ago: their hours have
+/// closed, so the first delivery compacts them (no compaction comes mid-test).
 fn readings(app: &TestCloud, instrument: &str, from: i64, count: i64) -> serde_json::Value {
     batch(
         (from..from + count)
             .map(|i| {
                 record(
                     instrument,
-                    app.at(i * 60),
+                    app.at(i * 60 - 2 * 86_400),
                     json!({"CH1": i as f64 * 0.5, "CH2": -1.25}),
                 )
             })
@@ -79,9 +88,7 @@ async fn records_count_once_into_the_storage_used_however_often_they_come() {
     let theirs = counted(&app, &rival.account.id).await;
 
     // A device sending again, and the whole stream handed over again (a Lambda retry):
-    // nothing stored or counted twice. The stream may still hold the writes of the
-    // compaction those records' hour had when it closed (counted, not charged), counted
-    // first by whichever delivery comes first: a second redelivery brings nothing new.
+    // nothing stored or counted twice, however often.
     app.publish("gw-a", &first).await;
     app.cloud.redeliver_records_stream().await.unwrap();
     let redelivered = app.cloud.redeliver_records_stream().await.unwrap();

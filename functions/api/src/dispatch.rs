@@ -338,15 +338,16 @@ pub async fn group<
         }
         GroupRoute::InstrumentDetail => {
             let (app, serial) = (app()?, serial()?);
-            let detail =
-                instruments::instrument_detail(store, records, principal, group, &app, &serial);
+            let detail = instruments::instrument_detail(
+                store, records, principal, group, &app, &serial, now,
+            );
             ok(detail.await?)
         }
         GroupRoute::UpdateInstrument => {
             let (app, serial) = (app()?, serial()?);
             let draft = json_body(request)?;
             let update = instruments::update_instrument(
-                store, records, principal, group, &app, &serial, draft,
+                store, records, principal, group, &app, &serial, draft, now,
             );
             ok(update.await?)
         }
@@ -354,19 +355,23 @@ pub async fn group<
             let (app, serial) = (app()?, serial()?);
             ok(instruments::delete_instrument(store, principal, group, &app, &serial).await?)
         }
-        GroupRoute::ListCalculated => ok(calculated::list(store, records, principal, group).await?),
+        GroupRoute::ListCalculated => {
+            ok(calculated::list(store, records, principal, group, now).await?)
+        }
         GroupRoute::CreateCalculated => {
             let draft = json_body(request)?;
             let (id, chain) = (CalcId::from_random(ThreadRandom.u64()), ThreadRandom.u64());
             created(calculated::create(store, jobs, principal, group, draft, id, chain).await?)
         }
         GroupRoute::CalculatedDetail => {
-            ok(calculated::detail(store, records, principal, group, &calc()?).await?)
+            ok(calculated::detail(store, records, principal, group, &calc()?, now).await?)
         }
         GroupRoute::EditCalculated => {
             let draft = json_body(request)?;
             let (id, chain) = (calc()?, ThreadRandom.u64());
-            let edit = calculated::edit(store, records, jobs, principal, group, &id, draft, chain);
+            let edit = calculated::edit(
+                store, records, jobs, principal, group, &id, draft, chain, now,
+            );
             ok(edit.await?)
         }
         GroupRoute::DeleteCalculated => {

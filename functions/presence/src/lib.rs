@@ -7,7 +7,9 @@ use chrono::DateTime;
 use fieldcloud::domain::app_status::PresenceEvent;
 use fieldcloud::domain::iot_thing::Stack;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::ports::{AppStatuses, Apps, Inbox, NotifyQueue, RecordStore, StoreError};
+use fieldcloud::ports::{
+    AppStatuses, Apps, ChunkStore, Inbox, NotifyQueue, RecordStore, StoreError,
+};
 use fieldcloud::usecases::app_status::{self, LifecycleReport, StatusError, SweepReport};
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +62,7 @@ pub struct Presence<S, R, Q> {
 impl<S, R, Q> Presence<S, R, Q>
 where
     S: Apps + AppStatuses + Inbox,
-    R: RecordStore,
+    R: RecordStore + ChunkStore,
     Q: NotifyQueue,
 {
     pub async fn handle(&self, invocation: &Invocation) -> Result<Report, Failure> {

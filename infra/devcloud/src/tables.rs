@@ -197,6 +197,14 @@ mod tests {
             .attribute_definitions
             .iter()
             .any(|a| a.attribute_name == schema::RECORDS_KEY[1] && a.attribute_type == "N"));
+        assert_eq!(
+            records.time_to_live_specification,
+            Some(TtlSpec {
+                attribute_name: schema::RECORD_EXPIRY_ATTRIBUTE.into(),
+                enabled: true
+            }),
+            "records expire by the attribute the records adapter writes"
+        );
     }
 
     #[test]

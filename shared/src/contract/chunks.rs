@@ -63,6 +63,21 @@ pub async fn chunk_store(store: &impl ChunkStore, prefix: &str) {
         .unwrap()
         .is_empty());
 
+    // The newest first, up to the chunk that brings the records to the number asked,
+    // this key's only.
+    assert_eq!(hours(&store.newest_chunks(&here, 1).await.unwrap()), [5]);
+    assert_eq!(
+        hours(&store.newest_chunks(&here, 31).await.unwrap()),
+        [5, 3]
+    );
+    assert_eq!(
+        hours(&store.newest_chunks(&here, usize::MAX).await.unwrap()),
+        [5, 3, 2, 1, 0]
+    );
+    assert_eq!(hours(&store.newest_chunks(&other, 10).await.unwrap()), [2]);
+    let nobody = InstrumentKey::from_stored(format!("{prefix}/chunks/none"));
+    assert!(store.newest_chunks(&nobody, 10).await.unwrap().is_empty());
+
     // Up to the chunk that brings the records to the number asked: 30 + 61 ≥ 31.
     let enough = store
         .chunks(&here, Millis(0), Millis(6 * HOUR), 31)

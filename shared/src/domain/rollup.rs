@@ -68,6 +68,14 @@ pub fn day_blocks_key(key: &InstrumentKey) -> InstrumentKey {
     InstrumentKey::from_stored(format!("{}#b", key.as_str()))
 }
 
+/// Whether `key` is where rollups of a record key are stored (a [`Level`]'s or the
+/// blocks of days'), not a record key.
+pub fn is_rollups_key(key: &InstrumentKey) -> bool {
+    ["#h", "#d", "#b"]
+        .iter()
+        .any(|suffix| key.as_str().ends_with(suffix))
+}
+
 /// Whether records holding these channel indices are rolled up (see
 /// [`ROLLUP_MAX_CHANNELS`]).
 pub fn rolls_up(records: &[ChunkRecord]) -> bool {

@@ -49,6 +49,26 @@ impl ChunkStore for MemoryRecords {
         self.count_read(out.len(), out.iter().map(|c| c.bytes.len()).sum());
         Ok(out)
     }
+
+    async fn newest_chunks(
+        &self,
+        key: &InstrumentKey,
+        records: usize,
+    ) -> Result<Vec<StoredChunk>, StoreError> {
+        let chunks = self.chunks.lock().expect("no panic while holding the lock");
+        let mut out = Vec::new();
+        let mut held = 0;
+        let all = (key.clone(), Millis(i64::MIN))..=(key.clone(), Millis(i64::MAX));
+        for chunk in chunks.range(all).rev().map(|(_, c)| c) {
+            if held >= records.max(1) {
+                break;
+            }
+            held += chunk.records as usize;
+            out.push(chunk.clone());
+        }
+        self.count_read(out.len(), out.iter().map(|c| c.bytes.len()).sum());
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

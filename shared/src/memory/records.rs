@@ -15,7 +15,7 @@ use crate::ports::{
 /// Records by (instrument, time), as the records table keys them.
 #[derive(Default)]
 pub struct MemoryRecords {
-    items: Mutex<BTreeMap<(InstrumentKey, Millis), Vec<u8>>>,
+    items: Mutex<BTreeMap<(InstrumentKey, Millis), Held>>,
     /// Chunks by (key, hour), as the records table keys them under their own key.
     pub(super) chunks: Mutex<BTreeMap<(InstrumentKey, Millis), StoredChunk>>,
     /// Items the ranges and chunk reads returned so far, and their bytes.
@@ -38,16 +38,32 @@ impl MemoryRecords {
         self.read.1.fetch_add(bytes, Ordering::Relaxed);
     }
 
-    fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<(InstrumentKey, Millis), Vec<u8>>> {
+    /// Deletes every record not kept raw, as DynamoDB's Time to Live does once
+    /// [`crate::usecases::compaction::RAW_RECORDS_KEPT`] has passed since they were
+    /// written; how many.
+    pub fn expire(&self) -> usize {
+        let mut items = self.items();
+        let before = items.len();
+        items.retain(|_, held| held.kept);
+        before - items.len()
+    }
+
+    fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<(InstrumentKey, Millis), Held>> {
         self.items.lock().expect("no panic while holding the lock")
     }
 }
 
-fn stored(((instrument, t), values): (&(InstrumentKey, Millis), &Vec<u8>)) -> StoredRecord {
+/// A record's values, and whether it was taken off expiry.
+struct Held {
+    values: Vec<u8>,
+    kept: bool,
+}
+
+fn stored(((instrument, t), held): (&(InstrumentKey, Millis), &Held)) -> StoredRecord {
     StoredRecord {
         instrument: instrument.clone(),
         t: *t,
-        values: values.clone(),
+        values: held.values.clone(),
     }
 }
 
@@ -61,7 +77,10 @@ impl RecordStore for MemoryRecords {
                 let key = (record.instrument.clone(), record.t);
                 match items.entry(key) {
                     std::collections::btree_map::Entry::Vacant(slot) => {
-                        slot.insert(record.values.clone());
+                        slot.insert(Held {
+                            values: record.values.clone(),
+                            kept: false,
+                        });
                         true
                     }
                     std::collections::btree_map::Entry::Occupied(_) => false,
@@ -101,6 +120,24 @@ impl RecordStore for MemoryRecords {
     ) -> Result<Vec<StoredRecord>, StoreError> {
         // Memory is always consistent.
         self.range(instrument, from, to, limit).await
+    }
+
+    async fn keep_raw(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<usize, StoreError> {
+        if to <= from {
+            return Ok(0);
+        }
+        let mut items = self.items();
+        let within = (instrument.clone(), from)..(instrument.clone(), to);
+        Ok(items
+            .range_mut(within)
+            .filter(|(_, held)| !held.kept)
+            .map(|(_, held)| held.kept = true)
+            .count())
     }
 
     async fn range(

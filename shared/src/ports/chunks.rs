@@ -42,4 +42,13 @@ pub trait ChunkStore: Send + Sync {
         to: Millis,
         records: usize,
     ) -> Result<Vec<StoredChunk>, StoreError>;
+    /// The newest chunks of one key, newest first, up to the first that brings the
+    /// records returned to `records` or more (`records` at least 1): where the latest
+    /// values of a key whose records expired are. Read eventually consistently, as
+    /// latest values are.
+    async fn newest_chunks(
+        &self,
+        key: &InstrumentKey,
+        records: usize,
+    ) -> Result<Vec<StoredChunk>, StoreError>;
 }

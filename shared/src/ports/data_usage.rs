@@ -48,8 +48,9 @@ pub trait DataUsage: Send + Sync {
         key: &InstrumentKey,
         tally: &Tally,
     ) -> Result<Counted, StoreError>;
-    /// The bytes of the account's measurement data: its records (the chunks compacted
-    /// from them are counted apart and not charged while the records stay beside them).
+    /// The bytes of the account's measurement data: its records and the chunks
+    /// compacted from them (a compacted hour is charged twice until its records expire);
+    /// not the rollups, which are counted apart.
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError>;
     /// The account's instrument keys that ever had a record counted: where its
     /// measurement data is, for the sweep that deletes it.

@@ -39,7 +39,8 @@ pub struct DeletedRecords {
 #[async_trait]
 pub trait RecordStore: Send + Sync {
     /// Stores each record unless one is stored under its key already (the first write
-    /// stays, so a redelivery changes nothing); which were newly stored.
+    /// stays, so a redelivery changes nothing); which were newly stored. Each is stored
+    /// to expire [`crate::usecases::compaction::RAW_RECORDS_KEPT`] from now.
     async fn put(&self, records: &[StoredRecord]) -> Result<NewlyStored, StoreError>;
     /// The records stored under these (instrument, time) keys, read consistently, in no
     /// particular order; keys with no record are left out. The keys have no repeats.
@@ -70,6 +71,17 @@ pub trait RecordStore: Send + Sync {
         to: Millis,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Takes the records of one instrument with `from <= t < to` off expiry: records
+    /// are stored to expire once their hour is compacted (see
+    /// [`crate::usecases::compaction::RAW_RECORDS_KEPT`]), and these are the only copy
+    /// of an hour that cannot be. How many were taken off (records kept already are not
+    /// written again).
+    async fn keep_raw(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<usize, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
     async fn range(
         &self,

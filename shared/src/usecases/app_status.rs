@@ -18,7 +18,8 @@ use crate::domain::notice::Notice;
 use crate::domain::record::Millis;
 use crate::domain::registry::App;
 use crate::ports::{
-    AppStatuses, Apps, GroupKey, Inbox, NotifyQueue, RecordStore, StoreError, WatchedApp,
+    AppStatuses, Apps, ChunkStore, GroupKey, Inbox, NotifyQueue, RecordStore, StoreError,
+    WatchedApp,
 };
 
 /// Revision-checked writes that lose a race re-read and decide again, this many times.
@@ -120,7 +121,7 @@ pub async fn on_message(
 /// longer watched are dropped.
 pub async fn sweep(
     store: &(impl Apps + AppStatuses + Inbox),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     notify_queue: &impl NotifyQueue,
     now: Millis,
     silence: i64,
@@ -175,7 +176,7 @@ enum Swept {
 
 async fn sweep_one(
     store: &(impl Apps + AppStatuses + Inbox),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     notify_queue: &impl NotifyQueue,
     watched: &WatchedApp,
     now: Millis,
@@ -189,7 +190,7 @@ async fn sweep_one(
         return Ok(Swept::Unwatched);
     };
     let last_heard = if app.status.connected {
-        let newest = Newest::last_seen(records, &instruments)
+        let newest = Newest::last_seen(records, &instruments, now)
             .await
             .map_err(|refused| StoreError::Unavailable(refused.to_string()))?;
         newest.app_last_seen(&app, &instruments, now)

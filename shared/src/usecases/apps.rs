@@ -13,7 +13,8 @@ use crate::domain::record::Millis;
 use crate::domain::registry::{held_by, App, AppKind, Group, Instrument, RegistrationId};
 use crate::domain::token::Principal;
 use crate::ports::{
-    Accounts, Apps, Created, DeviceCredentials, Groups, Provisioned, RecordStore, Things,
+    Accounts, Apps, ChunkStore, Created, DeviceCredentials, Groups, Provisioned, RecordStore,
+    Things,
 };
 
 use super::caller::{app_of, plan_of};
@@ -123,7 +124,7 @@ pub struct AppInstrument {
 
 pub async fn list_apps(
     store: &impl Groups,
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     now: Millis,
@@ -131,7 +132,7 @@ pub async fn list_apps(
     let (mut apps, instruments) = store.group_members(&principal.account, &group.id).await?;
     apps.sort_by(|a, b| a.id.cmp(&b.id));
     let current = held_by(&apps, &instruments);
-    let newest = Newest::last_seen(records, &current).await?;
+    let newest = Newest::last_seen(records, &current, now).await?;
     let apps = apps
         .iter()
         .map(|app| AppView::of(app, now, newest.app_last_seen(app, &current, now)))
@@ -142,12 +143,13 @@ pub async fn list_apps(
 /// The instruments of `app`'s registration, and when each was last seen.
 async fn instruments_of(
     store: &impl Groups,
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     app: &App,
+    now: Millis,
 ) -> Result<(Vec<Instrument>, Newest), Refused> {
     let (_, instruments) = store.group_members(&app.account, &app.group).await?;
     let instruments: Vec<Instrument> = instruments.into_iter().filter(|i| app.holds(i)).collect();
-    let newest = Newest::last_seen(records, &instruments).await?;
+    let newest = Newest::last_seen(records, &instruments, now).await?;
     Ok((instruments, newest))
 }
 
@@ -280,14 +282,14 @@ pub async fn register_app(
 
 pub async fn app_detail(
     store: &(impl Groups + Apps),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     now: Millis,
 ) -> Result<AppDetail, Refused> {
     let app = app_of(store, principal, group, app_id).await?;
-    let (instruments, newest) = instruments_of(store, records, &app).await?;
+    let (instruments, newest) = instruments_of(store, records, &app, now).await?;
     let listed = instruments
         .iter()
         .map(|i| AppInstrument {
@@ -308,7 +310,7 @@ pub async fn app_detail(
 #[allow(clippy::too_many_arguments)]
 pub async fn update_app(
     store: &(impl Groups + Apps),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     things: &impl Things,
     principal: &Principal,
     group: &Group,
@@ -331,7 +333,7 @@ pub async fn update_app(
         things.set_active(certificate, app.enabled).await?;
     }
     // The change is made: a failure to read when the app was last seen leaves it out.
-    let last_seen = match instruments_of(store, records, &app).await {
+    let last_seen = match instruments_of(store, records, &app, now).await {
         Ok((instruments, newest)) => newest.app_last_seen(&app, &instruments, now),
         Err(error) => {
             log::left_out("last seen", &error);

@@ -13,7 +13,9 @@ use crate::domain::ids::{CalcId, ChannelName};
 use crate::domain::record::Millis;
 use crate::domain::registry::{Group, Instrument};
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, CalculatedChannels, Groups, JobQueue, RecordStore, Saved};
+use crate::ports::{
+    Accounts, CalculatedChannels, ChunkStore, Groups, JobQueue, RecordStore, Saved,
+};
 
 use super::caller::plan_of;
 use super::newest::{calculated_latest, calculated_latest_of, Reading};
@@ -75,16 +77,17 @@ pub struct CalculatedList {
 
 pub async fn list(
     store: &(impl Groups + CalculatedChannels),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
+    now: Millis,
 ) -> Result<CalculatedList, Refused> {
     let mut channels = store
         .calculated_channels(&principal.account, &group.id)
         .await?;
     channels.sort_by(|a, b| a.name.cmp(&b.name));
     let instruments = group_instruments(store, principal, group).await?;
-    let latest = calculated_latest(records, &channels).await?;
+    let latest = calculated_latest(records, &channels, now).await?;
     let calculated = channels
         .iter()
         .zip(latest)
@@ -95,14 +98,15 @@ pub async fn list(
 
 pub async fn detail(
     store: &(impl Groups + CalculatedChannels),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     id: &CalcId,
+    now: Millis,
 ) -> Result<CalculatedView, Refused> {
     let channel = existing(store, principal, group, id).await?;
     let instruments = group_instruments(store, principal, group).await?;
-    let latest = calculated_latest_of(records, &channel).await?;
+    let latest = calculated_latest_of(records, &channel, now).await?;
     Ok(CalculatedView::of(&channel, &instruments, latest))
 }
 
@@ -195,13 +199,14 @@ pub async fn copy(
 #[allow(clippy::too_many_arguments)]
 pub async fn edit(
     store: &(impl Groups + CalculatedChannels),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     jobs: &impl JobQueue,
     principal: &Principal,
     group: &Group,
     id: &CalcId,
     draft: Draft,
     chain: u64,
+    now: Millis,
 ) -> Result<CalculatedView, Refused> {
     let mut channel = existing(store, principal, group, id).await?;
     let instruments = group_instruments(store, principal, group).await?;
@@ -244,7 +249,7 @@ pub async fn edit(
                     .await?;
             }
             // The change is made: a failure to read the latest value leaves it out.
-            let latest = calculated_latest_of(records, &channel)
+            let latest = calculated_latest_of(records, &channel, now)
                 .await
                 .unwrap_or_else(|error| {
                     log::left_out("latest value", &error);

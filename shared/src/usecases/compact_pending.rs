@@ -182,14 +182,16 @@ async fn take_in(
             report.up_to_date += 1;
             true
         }
-        // Neither is rolled up: the key's graphs read its records from now on.
-        Ok(Compacted::TooBig { records, bytes }) => {
+        Ok(Compacted::TooBig {
+            records: count,
+            bytes,
+        }) => {
             // An operator searches for this: the hour stays raw records.
             tracing::error!(
-                key = %key.as_str(), hour = %hour.iso(), records, bytes,
+                key = %key.as_str(), hour = %hour.iso(), records = count, bytes,
                 "an hour too big for a chunk is left raw; the key is rolled up no more"
             );
-            usage.keep_rollups_from(account, key, NEVER).await?;
+            left_raw(records, usage, account, key, hour).await?;
             report.left_raw += 1;
             true
         }
@@ -201,13 +203,27 @@ async fn take_in(
                 key = %key.as_str(), hour = %hour.iso(), %reason,
                 "an hour that cannot be compacted or rolled up is left raw; the key is rolled up no more"
             );
-            usage.keep_rollups_from(account, key, NEVER).await?;
+            left_raw(records, usage, account, key, hour).await?;
             report.left_raw += 1;
             true
         }
         Ok(Compacted::Raced | Compacted::Open) => false,
         Err(unavailable) => return Err(unavailable),
     })
+}
+
+/// An hour left raw: its records are its only copy, kept from expiring; the key's graphs
+/// read its records from now on.
+async fn left_raw(
+    records: &impl RecordStore,
+    usage: &impl DataUsage,
+    account: &AccountId,
+    key: &InstrumentKey,
+    hour: Millis,
+) -> Result<(), StoreError> {
+    let kept = records.keep_raw(key, hour, hour.plus(Millis::HOUR)).await?;
+    tracing::info!(key = %key.as_str(), hour = %hour.iso(), kept, "records kept raw");
+    usage.keep_rollups_from(account, key, NEVER).await
 }
 
 #[cfg(test)]
@@ -218,6 +234,7 @@ mod tests {
     use crate::domain::usage::{StreamPosition, Tally};
     use crate::memory::{MemoryRecords, MemoryStore};
     use crate::ports::{Counted, StoredRecord};
+    use crate::usecases::history;
 
     /// 2025-12-02T01:00:00Z.
     const HOUR: Millis = Millis(1_764_637_200_000);
@@ -339,11 +356,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_hour_that_does_not_decode_is_left_raw_and_unmarked() {
+    async fn an_hour_that_does_not_decode_is_left_raw_unmarked_and_kept_from_expiring() {
         let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
         let garbled = StoredRecord {
             values: vec![0xff, 0xff, 0xff],
             ..minute(5)
+        };
+        let next_hour = StoredRecord {
+            t: HOUR.plus(Millis::HOUR),
+            ..minute(0)
         };
         let pending = deliver(&records, &usage, &[minute(4), garbled], 100).await;
         let report = compact(&records, &usage, &pending, HOUR.plus(2 * Millis::HOUR)).await;
@@ -356,11 +377,25 @@ mod tests {
         );
         assert!(chunked(&records).await.is_empty());
         assert!(usage.pending_hours(&account()).await.unwrap().is_empty());
+        // The next hour's record is compacted and expires; the hour left raw does not.
+        let pending = deliver(&records, &usage, &[next_hour.clone()], 101).await;
+        let report = compact(&records, &usage, &pending, HOUR.plus(3 * Millis::HOUR)).await;
+        assert_eq!(report.stored, 1, "{report:?}");
+        assert_eq!(
+            records.expire(),
+            1,
+            "only the compacted hour's record expires"
+        );
         let raw = records
-            .range(&key(), HOUR, HOUR.plus(Millis::HOUR), 10)
+            .range(&key(), HOUR, HOUR.plus(2 * Millis::HOUR), 10)
             .await
             .unwrap();
-        assert_eq!(raw.len(), 2, "the records stay");
+        assert_eq!(raw.len(), 2, "the hour left raw stays");
+        let read = history::range(&records, &key(), HOUR, HOUR.plus(2 * Millis::HOUR), 10)
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 3, "{read:?}");
+        assert_eq!(read[2], next_hour);
     }
 
     #[tokio::test]

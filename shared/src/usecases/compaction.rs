@@ -2,8 +2,11 @@
 //! ([`crate::domain::chunk`]), merged with the chunk stored for the hour, if any. Run
 //! again, it changes nothing; records that came late into a compacted hour are taken in
 //! by running it again; two runs at once store one version, the other learns it raced.
-//! The records stay (their expiry after compaction is still to come). Each hour
-//! compacted is also rolled up ([`crate::usecases::rollups`]).
+//! Records expire [`RAW_RECORDS_KEPT`] after they are written (the store stamps them;
+//! DynamoDB's Time to Live deletes them, for no write unit): by then their hour has long
+//! been compacted, and an hour that cannot be has its records kept
+//! ([`RecordStore::keep_raw`], in `compact_pending`). Each hour compacted is also rolled
+//! up ([`crate::usecases::rollups`]).
 
 use crate::domain::chunk::{decode_chunk, encode_chunk, merge_preferring, ChunkRecord};
 use crate::domain::codec::decode_values;
@@ -18,6 +21,11 @@ pub const MAX_CHUNK_RECORDS: usize = 36_000;
 /// The largest chunk stored: DynamoDB's items end at 400 KB, key and attributes
 /// included. An hour that compresses to more stays raw.
 pub const MAX_CHUNK_BYTES: usize = 350_000;
+/// How long a record is kept raw after it is written, compacted or not (a record its
+/// hour could not be compacted with is kept for good). An hour is compacted by the
+/// first delivery of its key after it closes, or by the daily sweep; a week leaves room
+/// for days of sweeps failing or running out of time, and for a backlog's walk.
+pub const RAW_RECORDS_KEPT: i64 = 7 * Millis::DAY;
 /// How long after its end an hour is taken as closed: records in flight (a message
 /// still being retried, the stream's batching) have arrived by then. Records later
 /// than that recompact the hour.

@@ -243,6 +243,14 @@ mod tests {
         ) -> Result<Vec<StoredChunk>, StoreError> {
             self.store.chunks(key, from, to, records).await
         }
+
+        async fn newest_chunks(
+            &self,
+            key: &InstrumentKey,
+            records: usize,
+        ) -> Result<Vec<StoredChunk>, StoreError> {
+            self.store.newest_chunks(key, records).await
+        }
     }
 
     /// `day`'s item as another roll-up writes it, with a spike in its second hour; the

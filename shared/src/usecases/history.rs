@@ -4,9 +4,11 @@
 
 use crate::domain::chunk::{decode_chunk, merge_preferring};
 use crate::domain::codec::encode_values;
+use crate::domain::protocol::MAX_FUTURE_SKEW_MILLIS;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::ports::{ChunkStore, RecordStore, StoreError, StoredRecord};
+use crate::usecases::compaction::RAW_RECORDS_KEPT;
 
 /// Records of `key` with `from <= t < to`, oldest first, at most `limit`: each time once,
 /// from its chunk where its hour was compacted (see [`merge_preferring`]).
@@ -57,6 +59,50 @@ pub async fn range(
     // of their union are among them.
     compacted.truncate(limit);
     let mut merged = merge_preferring(compacted, raw, |r| r.t);
+    merged.truncate(limit);
+    Ok(merged)
+}
+
+/// The newest `limit` records of `key` at `now`, newest first: its newest records
+/// stored raw where they surely are all there, else merged with its newest chunks (an
+/// instrument quiet for longer than its records are kept, or one whose newest records
+/// were written before older ones).
+pub async fn newest(
+    store: &(impl RecordStore + ChunkStore),
+    key: &InstrumentKey,
+    limit: usize,
+    now: Millis,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let raw = store.newest(key, limit).await?;
+    // A record stamped after this is still stored raw at `now`, and so is every newer
+    // one: written at most MAX_FUTURE_SKEW_MILLIS before its time, it expires
+    // RAW_RECORDS_KEPT after (an hour more for clocks apart).
+    let surely_raw = now.plus(MAX_FUTURE_SKEW_MILLIS + Millis::HOUR - RAW_RECORDS_KEPT);
+    if raw.len() >= limit && raw.last().is_some_and(|oldest| oldest.t >= surely_raw) {
+        return Ok(raw);
+    }
+    // Each holds the newest `limit` of its kind, or all there are: the newest `limit` of
+    // their union are among them. Merged oldest first, then turned back.
+    let chunks = store.newest_chunks(key, limit).await?;
+    let mut compacted = Vec::new();
+    for chunk in chunks.iter().rev() {
+        let records = decode_chunk(&chunk.bytes).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "chunk of {} at {}: {e}",
+                key.as_str(),
+                chunk.hour.0
+            ))
+        })?;
+        compacted.extend(records.into_iter().map(|r| StoredRecord {
+            instrument: key.clone(),
+            t: r.t,
+            values: encode_values(&r.values),
+        }));
+    }
+    let mut raw = raw;
+    raw.reverse();
+    let mut merged = merge_preferring(compacted, raw, |r| r.t);
+    merged.reverse();
     merged.truncate(limit);
     Ok(merged)
 }
@@ -121,6 +167,49 @@ mod tests {
                     .collect();
                 store.put(&resent).await.unwrap();
                 let read = range(&store, &key(), from, to, limit).await.unwrap();
+                prop_assert_eq!(read, expected);
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn the_newest_records_are_found_however_many_expired(
+            // Hours of ten days; each record written at its own time, or late (with
+            // the newest: a backlog sent after the live records).
+            records in proptest::collection::btree_map(0i64..240, any::<bool>(), 1..60),
+            compacted_hours in 0i64..=240,
+            now_after_days in 0i64..12,
+            limit in 1usize..20,
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(async {
+                let store = MemoryRecords::default();
+                let stored: Vec<StoredRecord> = records
+                    .keys()
+                    .map(|hour| record(START + hour * Millis::HOUR + 7, *hour))
+                    .collect();
+                store.put(&stored).await.unwrap();
+                let last_hour = START + 240 * Millis::HOUR;
+                let now = Millis(last_hour + now_after_days * Millis::DAY);
+                let closed = Millis(last_hour + 2 * Millis::HOUR);
+                for hour in 0..compacted_hours {
+                    let hour = Millis(START + hour * Millis::HOUR);
+                    compact_hour(&store, &key(), hour, closed).await.unwrap();
+                }
+                // What has expired at `now`: records of compacted hours written more
+                // than RAW_RECORDS_KEPT before; the others are not yet due (or kept).
+                for (hour, late) in &records {
+                    let t = START + hour * Millis::HOUR + 7;
+                    let written = if *late { last_hour } else { t };
+                    if *hour >= compacted_hours || written + RAW_RECORDS_KEPT > now.0 {
+                        store.keep_raw(&key(), Millis(t), Millis(t + 1)).await.unwrap();
+                    }
+                }
+                store.expire();
+                let mut expected = stored;
+                expected.reverse();
+                expected.truncate(limit);
+                let read = newest(&store, &key(), limit, now).await.unwrap();
                 prop_assert_eq!(read, expected);
                 Ok(())
             })?;

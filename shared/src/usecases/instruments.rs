@@ -8,7 +8,7 @@ use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::registry::{App, AppKind, Group, Instrument};
 use crate::domain::token::Principal;
-use crate::ports::{Accounts, Apps, Instruments, RecordStore, Saved};
+use crate::ports::{Accounts, Apps, ChunkStore, Instruments, RecordStore, Saved};
 
 use super::caller::{app_of, plan_of};
 use super::input::{display_name, present};
@@ -100,14 +100,15 @@ async fn instrument_of(
 
 pub async fn instrument_detail(
     store: &(impl Apps + Instruments),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
+    now: Millis,
 ) -> Result<InstrumentView, Refused> {
     let (_, instrument) = instrument_of(store, principal, group, app_id, serial).await?;
-    let newest = Newest::latest(records, [&instrument]).await?;
+    let newest = Newest::latest(records, [&instrument], now).await?;
     Ok(InstrumentView::of(&instrument, &newest.of(&instrument)))
 }
 
@@ -116,12 +117,13 @@ pub async fn instrument_detail(
 /// history stays as it is).
 pub async fn update_instrument(
     store: &(impl Accounts + Apps + Instruments),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     app_id: &AppId,
     serial: &InstrumentSerial,
     draft: InstrumentDraft,
+    now: Millis,
 ) -> Result<InstrumentView, Refused> {
     let (app, mut instrument) = instrument_of(store, principal, group, app_id, serial).await?;
     if let Some(name) = draft.name {
@@ -144,7 +146,7 @@ pub async fn update_instrument(
     }
     match store.save_instrument(&instrument).await? {
         Saved::Written => {
-            let newest = or_without(Newest::latest(records, [&instrument]).await);
+            let newest = or_without(Newest::latest(records, [&instrument], now).await);
             Ok(InstrumentView::of(&instrument, &newest.of(&instrument)))
         }
         Saved::Conflict => Err(Refused::conflict(

@@ -9,7 +9,7 @@ use crate::domain::presence::connected;
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{held_by, Group};
 use crate::domain::token::Principal;
-use crate::ports::{CalculatedChannels, Groups, RecordStore};
+use crate::ports::{CalculatedChannels, ChunkStore, Groups, RecordStore};
 
 use super::calculated::CalculatedView;
 use super::newest::{calculated_latest, Newest};
@@ -52,7 +52,7 @@ pub struct ChannelLatest {
 
 pub async fn latest(
     store: &(impl Groups + CalculatedChannels),
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     principal: &Principal,
     group: &Group,
     now: Millis,
@@ -61,7 +61,7 @@ pub async fn latest(
     apps.sort_by(|a, b| a.id.cmp(&b.id));
     let mut instruments = held_by(&apps, &all_instruments);
     instruments.sort_by(|a, b| a.serial.cmp(&b.serial));
-    let newest = Newest::latest(records, &instruments).await?;
+    let newest = Newest::latest(records, &instruments, now).await?;
     let apps = apps
         .iter()
         .map(|app| {
@@ -104,7 +104,7 @@ pub async fn latest(
         .calculated_channels(&principal.account, &group.id)
         .await?;
     calculated.sort_by(|a, b| a.name.cmp(&b.name));
-    let latest = calculated_latest(records, &calculated).await?;
+    let latest = calculated_latest(records, &calculated, now).await?;
     let calculated = calculated
         .iter()
         .zip(latest)

@@ -3,7 +3,8 @@
 //! are in [`crate::domain::latest`] and [`crate::domain::presence`]).
 //!
 //! Every read is bounded: one Query of at most [`LATEST_LOOKBACK`] records per
-//! instrument, whatever its records hold. A record that cannot be decoded costs that
+//! instrument, whatever its records hold, and a Query of its newest chunks when those
+//! may not be all there ([`history::newest`]: an instrument quiet for a week). A record that cannot be decoded costs that
 //! instrument its values, logged, not the whole answer; a store that cannot be reached
 //! fails the request, which a retry can fix.
 
@@ -18,9 +19,9 @@ use crate::domain::latest::{InstrumentLatest, LATEST_LOOKBACK};
 use crate::domain::presence::app_last_seen;
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::{App, Instrument, InstrumentKey};
-use crate::ports::{RecordStore, StoreError, StoredRecord};
+use crate::ports::{ChunkStore, RecordStore, StoreError, StoredRecord};
 
-use super::{log, Refused};
+use super::{history, log, Refused};
 
 /// Queries in flight at once: a group's instruments are read together, without holding
 /// a connection per instrument.
@@ -41,30 +42,34 @@ impl Newest {
     /// The latest values and last-seen time of each of `instruments`: one Query of
     /// [`LATEST_LOOKBACK`] records each.
     pub async fn latest<'a>(
-        records: &impl RecordStore,
+        records: &(impl RecordStore + ChunkStore),
         instruments: impl IntoIterator<Item = &'a Instrument>,
+        now: Millis,
     ) -> Result<Newest, Refused> {
-        Self::read(records, instruments, LATEST_LOOKBACK).await
+        Self::read(records, instruments, LATEST_LOOKBACK, now).await
     }
 
     /// Only when each of `instruments` was last seen (and the values of its newest
     /// record): one Query of one record each.
     pub async fn last_seen<'a>(
-        records: &impl RecordStore,
+        records: &(impl RecordStore + ChunkStore),
         instruments: impl IntoIterator<Item = &'a Instrument>,
+        now: Millis,
     ) -> Result<Newest, Refused> {
-        Self::read(records, instruments, 1).await
+        Self::read(records, instruments, 1, now).await
     }
 
     async fn read<'a>(
-        records: &impl RecordStore,
+        records: &(impl RecordStore + ChunkStore),
         instruments: impl IntoIterator<Item = &'a Instrument>,
         lookback: usize,
+        now: Millis,
     ) -> Result<Newest, Refused> {
         let instruments: Vec<&Instrument> = instruments.into_iter().collect();
         let mut latest = HashMap::with_capacity(instruments.len());
         for chunk in instruments.chunks(CONCURRENT_READS) {
-            let read = try_join_all(chunk.iter().map(|i| read_one(records, i, lookback))).await?;
+            let reads = chunk.iter().map(|i| read_one(records, i, lookback, now));
+            let read = try_join_all(reads).await?;
             latest.extend(read);
         }
         Ok(Newest(latest))
@@ -100,12 +105,13 @@ pub fn or_without(read: Result<Newest, Refused>) -> Newest {
 }
 
 async fn read_one(
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     instrument: &Instrument,
     lookback: usize,
+    now: Millis,
 ) -> Result<(InstrumentKey, InstrumentLatest), StoreError> {
     let key = instrument.key();
-    let newest = records.newest(&key, lookback).await?;
+    let newest = history::newest(records, &key, lookback, now).await?;
     let latest = latest_of(instrument, &newest).unwrap_or_else(|error| {
         log::undecodable_record(key.as_str(), &error);
         InstrumentLatest::default()
@@ -127,29 +133,36 @@ fn latest_of(
 /// The newest stored value of each of `channels` (of its current formula), in order:
 /// one Query of one item each.
 pub async fn calculated_latest(
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     channels: &[CalculatedChannel],
+    now: Millis,
 ) -> Result<Vec<Option<Reading>>, Refused> {
     let mut latest = Vec::with_capacity(channels.len());
     for chunk in channels.chunks(CONCURRENT_READS) {
-        latest.extend(try_join_all(chunk.iter().map(|c| newest_value(records, c))).await?);
+        let reads = chunk.iter().map(|c| newest_value(records, c, now));
+        latest.extend(try_join_all(reads).await?);
     }
     Ok(latest)
 }
 
 /// The newest stored value of one calculated channel.
 pub async fn calculated_latest_of(
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     channel: &CalculatedChannel,
+    now: Millis,
 ) -> Result<Option<Reading>, Refused> {
-    Ok(newest_value(records, channel).await?)
+    Ok(newest_value(records, channel, now).await?)
 }
 
 async fn newest_value(
-    records: &impl RecordStore,
+    records: &(impl RecordStore + ChunkStore),
     channel: &CalculatedChannel,
+    now: Millis,
 ) -> Result<Option<Reading>, StoreError> {
-    let Some(newest) = records.newest(&channel.key(), 1).await?.pop() else {
+    let Some(newest) = history::newest(records, &channel.key(), 1, now)
+        .await?
+        .pop()
+    else {
         return Ok(None);
     };
     // A calculated channel's record holds its one value as channel 0.

@@ -112,4 +112,45 @@ impl ChunkStore for DynamoRecords {
             }
         }
     }
+
+    async fn newest_chunks(
+        &self,
+        key: &InstrumentKey,
+        records: usize,
+    ) -> Result<Vec<StoredChunk>, StoreError> {
+        let (mut out, mut held, mut start_key) = (Vec::new(), 0usize, None);
+        loop {
+            // Newest first, two a page: an hour's chunk usually holds the records asked
+            // for (or the hour before adds the rest), and each may be 400 KB.
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("i = :i")
+                .expression_attribute_values(":i", s(partition(key)))
+                .scan_index_forward(false)
+                .limit(2)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            start_key = output.last_evaluated_key;
+            for item in output.items.unwrap_or_default() {
+                if held >= records.max(1) {
+                    return Ok(out);
+                }
+                let item: ChunkItem = from_item(item)?;
+                held += item.n as usize;
+                out.push(StoredChunk {
+                    key: key.clone(),
+                    hour: Millis(item.t),
+                    records: item.n,
+                    bytes: item.c,
+                });
+            }
+            if start_key.is_none() || held >= records.max(1) {
+                return Ok(out);
+            }
+        }
+    }
 }

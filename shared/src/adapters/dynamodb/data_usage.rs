@@ -14,6 +14,7 @@ use super::values::{n, s, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
+use crate::domain::rollup::is_rollups_key;
 use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
 use crate::ports::{BacklogStep, Counted, DataUsage, StoreError};
 
@@ -201,9 +202,11 @@ impl DataUsage for DynamoStore {
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError> {
         let mut total: i64 = 0;
         for item in self.query_prefix(data_pk(account), DATA_KEY_PREFIX).await? {
-            // Chunks are counted but not yet charged: until records expire once compacted,
-            // a compacted hour is stored twice, and the account pays for it once.
-            if key_of(&item)?.as_str().ends_with(CHUNK_KEY_SUFFIX) {
+            // Records and chunks are the data; rollups are counted but not charged: they
+            // are the cloud's index of it.
+            let key = key_of(&item)?;
+            let stored_under = key.as_str().strip_suffix(CHUNK_KEY_SUFFIX);
+            if stored_under.is_some_and(|k| is_rollups_key(&InstrumentKey::from_stored(k.into()))) {
                 continue;
             }
             total += match item.get(BYTES) {

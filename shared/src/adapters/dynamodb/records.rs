@@ -1,18 +1,20 @@
 //! The records table: one item per (instrument, record time).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 
+use super::schema::RECORD_EXPIRY_ATTRIBUTE;
 use super::store::{from_item, to_item, written, ItemKind};
 use super::unavailable;
 use super::values::{n, s, Item};
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::ports::{DeletedRecords, NewlyStored, RecordStore, StoreError, StoredRecord};
+use crate::usecases::compaction::RAW_RECORDS_KEPT;
 
 /// Record writes in flight at once: a backlog of hundreds of records is written in
 /// parallel, as BatchWriteItem would, without holding more connections than this.
@@ -43,14 +45,17 @@ impl DynamoRecords {
 }
 
 /// A record's item: `i` the instrument key, `t` the record time, `v` every value of the
-/// record in the compact binary of [`crate::domain::codec`]. One-letter names, because
-/// every byte of a record item is paid for on every write.
+/// record in the compact binary of [`crate::domain::codec`], `e` when it expires (epoch
+/// seconds: the table's Time to Live reads it; none once kept raw). One-letter names,
+/// because every byte of a record item is paid for on every write.
 #[derive(Debug, Serialize, Deserialize)]
 struct RecordItem {
     i: String,
     t: i64,
     #[serde(with = "serde_bytes")]
     v: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    e: Option<i64>,
 }
 
 impl ItemKind for RecordItem {
@@ -63,6 +68,7 @@ impl From<&StoredRecord> for RecordItem {
             i: record.instrument.as_str().to_owned(),
             t: record.t.0,
             v: record.values.clone(),
+            e: None,
         }
     }
 }
@@ -77,9 +83,17 @@ impl From<RecordItem> for StoredRecord {
     }
 }
 
-/// The item a record is stored as; its bytes depend on the record only.
-pub fn record_item(record: &StoredRecord) -> Item {
-    to_item(&RecordItem::from(record))
+/// The item a record written at `now` is stored as, to expire
+/// [`RAW_RECORDS_KEPT`] later; its bytes depend on the record only (and on the
+/// number of digits of the expiry, ten until the year 2286).
+pub fn record_item(record: &StoredRecord, now: SystemTime) -> Item {
+    let written = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64);
+    to_item(&RecordItem {
+        e: Some(written + RAW_RECORDS_KEPT / 1000),
+        ..RecordItem::from(record)
+    })
 }
 
 fn parse_record(item: Item) -> Result<StoredRecord, StoreError> {
@@ -135,7 +149,7 @@ impl RecordStore for DynamoRecords {
                     .client
                     .put_item()
                     .table_name(&self.table)
-                    .set_item(Some(record_item(record)))
+                    .set_item(Some(record_item(record, SystemTime::now())))
                     .condition_expression("attribute_not_exists(i)");
                 writes.spawn(async move { (index, written(put.send().await)) });
             }
@@ -287,6 +301,79 @@ impl RecordStore for DynamoRecords {
         self.query_range(instrument, from, to, limit, true).await
     }
 
+    async fn keep_raw(
+        &self,
+        instrument: &InstrumentKey,
+        from: Millis,
+        to: Millis,
+    ) -> Result<usize, StoreError> {
+        if to <= from {
+            return Ok(0);
+        }
+        // Keys only, of the records still expiring: a second call (late records came
+        // into an hour kept raw) writes only the late ones.
+        let mut expiring = Vec::new();
+        let mut start_key = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("i = :i AND t BETWEEN :from AND :last")
+                .filter_expression("attribute_exists(#e)")
+                .expression_attribute_names("#e", RECORD_EXPIRY_ATTRIBUTE)
+                .expression_attribute_values(":i", s(instrument.as_str()))
+                .expression_attribute_values(":from", n(from.0))
+                .expression_attribute_values(":last", n(to.0 - 1))
+                // The expiry too: moto filters what it projects (DynamoDB filters
+                // first), and it is a few bytes.
+                .projection_expression("i, t, #e")
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            expiring.extend(
+                output
+                    .items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|mut item| {
+                        item.remove(RECORD_EXPIRY_ATTRIBUTE);
+                        item
+                    }),
+            );
+            start_key = output.last_evaluated_key;
+            if start_key.is_none() {
+                break;
+            }
+        }
+        let mut kept = 0;
+        for chunk in expiring.chunks(CONCURRENT_PUTS) {
+            let mut writes = tokio::task::JoinSet::new();
+            for key in chunk {
+                // Only a record still there: an update would otherwise create an item of
+                // a key alone.
+                let update = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key.clone()))
+                    .update_expression("REMOVE #e")
+                    .condition_expression("attribute_exists(i)")
+                    .expression_attribute_names("#e", RECORD_EXPIRY_ATTRIBUTE);
+                writes.spawn(async move { written(update.send().await) });
+            }
+            while let Some(result) = writes.join_next().await {
+                let updated = result.map_err(|e| {
+                    StoreError::Unavailable(format!("a record update stopped: {e}"))
+                })?;
+                kept += usize::from(updated?);
+            }
+        }
+        Ok(kept)
+    }
+
     async fn range(
         &self,
         instrument: &InstrumentKey,
@@ -375,14 +462,19 @@ mod tests {
         record_of((0..channels).map(|i| (i as f64 + 1.0).sqrt() * std::f64::consts::PI))
     }
 
+    /// When the test's records are written: the record's own time, to the second.
+    fn written() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_763_713_201)
+    }
+
     fn write_units_per_1000_points(record: &StoredRecord, channels: usize) -> f64 {
-        write_units(&record_item(record)) as f64 * 1000.0 / channels as f64
+        write_units(&record_item(record, written())) as f64 * 1000.0 / channels as f64
     }
 
     #[test]
-    fn a_record_is_stored_as_before_and_read_back() {
+    fn a_record_is_stored_as_before_and_read_back_and_expires_a_week_after_written() {
         let record = instrument_readings(3);
-        let item = record_item(&record);
+        let item = record_item(&record, written());
         assert_eq!(
             item,
             Item::from([
@@ -393,6 +485,10 @@ mod tests {
                     aws_sdk_dynamodb::types::AttributeValue::B(
                         aws_sdk_dynamodb::primitives::Blob::new(record.values.clone())
                     )
+                ),
+                (
+                    RECORD_EXPIRY_ATTRIBUTE.into(),
+                    n(1_763_713_201_i64 + 7 * 24 * 3600)
                 ),
             ])
         );
@@ -406,7 +502,7 @@ mod tests {
                 ("instrument readings", instrument_readings(channels)),
                 ("full precision", full_precision(channels)),
             ] {
-                let item = record_item(&record);
+                let item = record_item(&record, written());
                 println!(
                     "{channels} channels, {kind}: item {} bytes, {} WCU per record, {:.1} WCU per 1000 points",
                     item_size(&item),

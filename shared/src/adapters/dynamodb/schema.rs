@@ -11,3 +11,6 @@ pub const BY_GROUP_KEY: [&str; 2] = ["gpk", "gsk"];
 pub const RECORDS_KEY: [&str; 2] = ["i", "t"];
 /// The registry's Time to Live attribute (epoch seconds) on short-lived items.
 pub const TTL_ATTRIBUTE: &str = "ttl";
+/// The records table's Time to Live attribute (epoch seconds) on records, when they
+/// expire once compacted.
+pub const RECORD_EXPIRY_ATTRIBUTE: &str = "e";

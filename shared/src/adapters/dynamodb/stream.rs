@@ -190,12 +190,17 @@ mod tests {
             "i": {"S": "acme/gw-1.r1/LR8450/i1"},
             "t": {"N": "1763713201234"},
             "v": {"B": base64::engine::general_purpose::STANDARD.encode(&stored.values)},
+            "e": {"N": "1764318001"},
         });
         let keys = serde_json::json!({"i": image["i"], "t": image["t"]});
         let insert = record("INSERT", keys.clone(), Some(image.clone()), None);
         let change = insert.data_change().unwrap();
         assert_eq!(change.key, stored.instrument);
-        assert_eq!(change.bytes, item_size(&record_item(&stored)) as i64);
+        let written = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_763_713_201);
+        assert_eq!(
+            change.bytes,
+            item_size(&record_item(&stored, written)) as i64
+        );
         assert_eq!(
             change.position,
             StreamPosition::parse("1100000000017454423009").unwrap()

@@ -48,12 +48,24 @@ where
             let compacted =
                 compact_pending(self.records, self.store, account, &key, &pending, now).await?;
             report.add(compacted);
-            let pending = self.store.key_pending(account, &key).await?;
-            if let Some(from) = pending.backlog_from {
+            // A backlog is walked on for as long as there is time and it moves: its
+            // records expire a week after written, compacted or not, and deliveries
+            // walk it only while they come.
+            let mut pending = self.store.key_pending(account, &key).await?;
+            while let Some(from) = pending.backlog_from {
                 let read = (from, pending.backlog_version);
-                let backlog =
+                let mut step =
                     compact_backlog(self.records, self.store, account, &key, read, now).await?;
-                report.add(backlog);
+                pending = self.store.key_pending(account, &key).await?;
+                let walks_on = pending.backlog_from.is_some_and(|next| next > from);
+                if walks_on && time_left() {
+                    // What is still pending is told by the last step.
+                    step.still_pending = 0;
+                    report.add(step);
+                } else {
+                    report.add(step);
+                    break;
+                }
             }
         }
         Ok(report)
@@ -68,7 +80,7 @@ mod tests {
     use crate::domain::registry::InstrumentKey;
     use crate::domain::usage::{StreamPosition, Tally};
     use crate::memory::{MemoryRecords, MemoryStore};
-    use crate::ports::StoredRecord;
+    use crate::ports::{ChunkStore, StoredRecord};
 
     /// 2025-12-02T01:00:00Z.
     const HOUR: Millis = Millis(1_764_637_200_000);
@@ -124,5 +136,61 @@ mod tests {
         assert_eq!(left[0].0.as_str(), "acme/gw.r1/LR-2/i1");
         let other = AccountId::parse("other").unwrap();
         assert_eq!(usage.pending_hours(&other).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_backlog_is_walked_to_its_end_in_one_sweep_while_there_is_time() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let key = InstrumentKey::from_stored("acme/gw.r1/LR-1/i1".into());
+        // A logger's 200 hours in one delivery: 48 marked, the rest its backlog.
+        let hours: Vec<Millis> = (0..200).map(|h| HOUR.plus(h * Millis::HOUR)).collect();
+        let backlog: Vec<StoredRecord> = hours
+            .iter()
+            .map(|&t| StoredRecord {
+                instrument: key.clone(),
+                t,
+                values: encode_values(&[(0, Value::Number(2.5))]),
+            })
+            .collect();
+        records.put(&backlog).await.unwrap();
+        let at = StreamPosition::parse("7").unwrap();
+        let tally = Tally {
+            bytes: 1,
+            first: at.clone(),
+            last: at,
+            stored_hours: hours.iter().copied().collect(),
+        };
+        let acme = AccountId::parse("acme").unwrap();
+        usage.count_data(&acme, &key, &tally).await.unwrap();
+        assert!(usage
+            .key_pending(&acme, &key)
+            .await
+            .unwrap()
+            .backlog_from
+            .is_some());
+        let data = StoredData {
+            store: &usage,
+            records: &records,
+            bucket: &(),
+        };
+        let now = HOUR.plus(201 * Millis::HOUR);
+
+        // Time for one step of the walk only: the rest waits, still pending.
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let once = || asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
+        let report = data.compact_marked(&acme, now, &once).await.unwrap();
+        assert_eq!((report.stored, report.still_pending), (48 + 48, 1));
+
+        let report = data.compact_marked(&acme, now, &|| true).await.unwrap();
+        assert_eq!((report.stored, report.still_pending), (200 - 96, 0));
+        let pending = usage.key_pending(&acme, &key).await.unwrap();
+        assert_eq!((pending.hours.len(), pending.backlog_from), (0, None));
+        assert_eq!(
+            records.expire(),
+            200,
+            "every hour compacted, every record expires"
+        );
+        let chunks = records.chunks(&key, HOUR, now, usize::MAX).await.unwrap();
+        assert_eq!(chunks.len(), 200);
     }
 }
