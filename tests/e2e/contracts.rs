@@ -8,7 +8,10 @@ use crate::helpers::spawn;
 #[tokio::test]
 async fn dynamodb_records_keep_the_record_store_contract() {
     let app = spawn(Plan::Free).await;
-    fieldcloud::contract::record_store(&app.cloud.records, "dynamodb").await;
+    // Under keys of no account: the local cloud's usage function counts, compacts and
+    // keeps raw what the stream brings of every account's keys, and would race the
+    // contract's own calls.
+    fieldcloud::contract::record_store(&app.cloud.records, "Contract").await;
 }
 
 #[tokio::test]

@@ -378,7 +378,7 @@ mod tests {
         assert!(chunked(&records).await.is_empty());
         assert!(usage.pending_hours(&account()).await.unwrap().is_empty());
         // The next hour's record is compacted and expires; the hour left raw does not.
-        let pending = deliver(&records, &usage, &[next_hour.clone()], 101).await;
+        let pending = deliver(&records, &usage, std::slice::from_ref(&next_hour), 101).await;
         let report = compact(&records, &usage, &pending, HOUR.plus(3 * Millis::HOUR)).await;
         assert_eq!(report.stored, 1, "{report:?}");
         assert_eq!(

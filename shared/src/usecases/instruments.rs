@@ -115,6 +115,7 @@ pub async fn instrument_detail(
 /// Edits an instrument: its name and note, and which of its channels are stored from now
 /// on, within the plan's channel limit (channels are those the instrument has sent;
 /// history stays as it is).
+#[allow(clippy::too_many_arguments)]
 pub async fn update_instrument(
     store: &(impl Accounts + Apps + Instruments),
     records: &(impl RecordStore + ChunkStore),
