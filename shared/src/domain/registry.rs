@@ -263,6 +263,12 @@ impl InstrumentKey {
         let (account, _) = self.0.split_once('/')?;
         AccountId::parse(account).ok()
     }
+
+    /// Whether records are stored under this key, rather than what is derived from them
+    /// (chunks, rollups: their keys add a `#` part, which no ID holds).
+    pub fn holds_records(&self) -> bool {
+        !self.0.contains('#')
+    }
 }
 
 /// An instrument attached to an app, with the state ingest keeps for it.

@@ -164,7 +164,7 @@ fn hour_after(hours: &[Millis]) -> Millis {
 
 /// Compacts `hour` of `key` and counts what became of it: whether it is done with (its
 /// mark may come off).
-async fn take_in(
+pub(super) async fn take_in(
     records: &(impl RecordStore + ChunkStore),
     usage: &impl DataUsage,
     account: &AccountId,

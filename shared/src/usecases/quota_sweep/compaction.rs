@@ -1,5 +1,6 @@
 //! The sweep's part in compaction: each account's closed hours still marked pending, and
-//! its keys' backlogs, are compacted once a day. The usage function compacts an hour on the first delivery of
+//! its keys' backlogs, are compacted once a day, and the hours whose records expire soon
+//! are looked at again ([`crate::usecases::expiry_net`]). The usage function compacts an hour on the first delivery of
 //! the key after the hour closes; an instrument that went quiet sends none, so its last
 //! hour waits for the sweep.
 
@@ -10,6 +11,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError};
 use crate::usecases::compact_pending::{compact_backlog, compact_pending, PendingReport};
+use crate::usecases::expiry_net::recheck_expiring;
 
 /// Compacts an account's marked hours: the sweep's one way to, so its decisions can be
 /// tested apart from the stores.
@@ -66,6 +68,14 @@ where
                     report.add(step);
                     break;
                 }
+            }
+        }
+        // The net under expiry: hours whose records expire soon, compacted if unmarked.
+        for key in self.store.data_keys(account).await? {
+            if key.holds_records() && time_left() {
+                let rechecked =
+                    recheck_expiring(self.records, self.store, account, &key, now).await?;
+                report.add(rechecked);
             }
         }
         Ok(report)
@@ -136,6 +146,40 @@ mod tests {
         assert_eq!(left[0].0.as_str(), "acme/gw.r1/LR-2/i1");
         let other = AccountId::parse("other").unwrap();
         assert_eq!(usage.pending_hours(&other).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_hour_nobody_marked_is_compacted_by_the_sweep_before_its_records_expire() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let key = InstrumentKey::from_stored("acme/gw.r1/LR-1/i1".into());
+        let record = StoredRecord {
+            instrument: key.clone(),
+            t: HOUR,
+            values: encode_values(&[(0, Value::Number(4.5))]),
+        };
+        records.put(&[record]).await.unwrap();
+        // Counted, but its hour never marked (as if the batch that marked it was lost).
+        let at = StreamPosition::parse("9").unwrap();
+        let tally = Tally {
+            bytes: 1,
+            first: at.clone(),
+            last: at,
+            stored_hours: Default::default(),
+        };
+        let acme = AccountId::parse("acme").unwrap();
+        usage.count_data(&acme, &key, &tally).await.unwrap();
+        let data = StoredData {
+            store: &usage,
+            records: &records,
+            bucket: &(),
+        };
+        let now = HOUR.plus(5 * Millis::DAY);
+        let out_of_time = data.compact_marked(&acme, now, &|| false).await.unwrap();
+        assert_eq!(out_of_time.stored, 0);
+        let report = data.compact_marked(&acme, now, &|| true).await.unwrap();
+        assert_eq!(report.stored, 1, "{report:?}");
+        let chunks = records.chunks(&key, HOUR, now, 10).await.unwrap();
+        assert_eq!(chunks.len(), 1);
     }
 
     #[tokio::test]
