@@ -30,11 +30,11 @@ use fieldcloud::domain::downsample::{m4, m4_aligned, Point};
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::InstrumentKey;
-use fieldcloud::domain::rollup::skeleton;
+use fieldcloud::domain::rollup::{day_blocks_key, skeleton, Level};
 use fieldcloud::domain::rollup_plan::{aligned_buckets, buckets_met};
 use fieldcloud::domain::usage::{StreamPosition, Tally};
 use fieldcloud::memory::{MemoryRecords, MemoryStore};
-use fieldcloud::ports::{Counted, DataUsage, RecordStore, StoredRecord};
+use fieldcloud::ports::{ChunkStore, Counted, DataUsage, RecordStore, StoredRecord};
 use fieldcloud::usecases::compact_pending::compact_pending;
 use fieldcloud::usecases::compaction::SETTLE;
 use fieldcloud::usecases::rolled::range;
@@ -163,6 +163,32 @@ fn write_cost() {
     );
 }
 
+/// What the compacted year keeps at rest once its records expired: its chunks' items and
+/// its rollups' (hour and day skeletons, blocks of days), sized as DynamoDB sizes them,
+/// in bytes a point.
+async fn at_rest(store: &MemoryRecords) {
+    let points = (MINUTES_A_YEAR * CHANNELS) as f64;
+    let stored = |key: InstrumentKey| async move {
+        let all = store
+            .chunks(&key, Millis(i64::MIN), Millis(i64::MAX), usize::MAX)
+            .await
+            .expect("read in memory");
+        all.iter()
+            .map(|c| item_size(&key, c.bytes.len()))
+            .sum::<usize>()
+    };
+    let chunks = stored(key()).await;
+    let mut rollups = stored(day_blocks_key(&key())).await;
+    for level in [Level::Hours, Level::Days] {
+        rollups += stored(level.key(&key())).await;
+    }
+    eprintln!(
+        "at rest, the year: chunks {chunks} B ({:.2} B a point), rollups {rollups} B ({:.2} B a point)",
+        chunks as f64 / points,
+        rollups as f64 / points
+    );
+}
+
 /// The graph's points of every channel, as the series route draws them.
 async fn graph(
     usage: &MemoryStore,
@@ -218,6 +244,7 @@ fn main() {
     runtime.block_on(async {
         let usage = MemoryStore::new();
         let store = a_compacted_year(&usage).await;
+        at_rest(&store).await;
         let end = START.plus(365 * Millis::DAY);
         let now = end.plus(Millis::HOUR + SETTLE);
         for days in [1, 7, 30, 365] {

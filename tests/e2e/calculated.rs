@@ -8,7 +8,9 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::ports::CalculatedChannels;
 use serde_json::{json, Value};
 
+use crate::compaction::expire;
 use crate::helpers::{batch, record, spawn, TestCloud};
+use crate::storage_used::counted;
 
 async fn create(app: &TestCloud, name: &str, expression: &str) -> (u16, Value) {
     app.call(
@@ -164,6 +166,36 @@ async fn sources_on_two_instruments_are_matched_by_timestamp_in_any_arrival_orde
         calculated_latest(&app.latest().await, delta["id"].as_str().unwrap()),
         json!({"t": app.at(120), "value": 61.5})
     );
+}
+
+#[tokio::test]
+async fn a_source_whose_records_expired_is_read_from_its_chunks_by_ingest() {
+    let app = spawn(Plan::Standard).await;
+    // A logger's backlog of eight days ago: both instruments' first records (the
+    // channels' names), then the channel, then gw-b's rest arrives, is compacted, and
+    // its records expire; gw-a's rest comes after, and ingest finds gw-b's in the chunk.
+    let at = |minute: i64| app.at(minute * 60 - 8 * 86_400);
+    for (gateway, instrument, t) in [("gw-a", "LR-1", 80.0), ("gw-b", "LR-2", 20.0)] {
+        let first = record(instrument, at(10), json!({ "T": t }));
+        app.publish(gateway, &batch(vec![first])).await;
+    }
+    let (status, delta) = create(&app, "delta", "[LR-1/T] - [LR-2/T]").await;
+    assert_eq!(status, 201, "{delta}");
+    let id = delta["id"].as_str().unwrap();
+    backfilled(&app, id).await;
+    let b: Vec<_> = (0..3)
+        .map(|m| record("LR-2", at(m), json!({"T": 20.0 + m as f64})))
+        .collect();
+    app.publish("gw-b", &batch(b)).await;
+    counted(&app, &app.account).await;
+    assert_eq!(expire(&app).await, 3 + 3, "gw-b's, and each first record");
+    let a: Vec<_> = (0..3)
+        .map(|m| record("LR-1", at(m), json!({"T": 80.5})))
+        .collect();
+    app.publish("gw-a", &batch(a)).await;
+    let mut expected: Vec<_> = (0..3).map(|m| (at(m), json!(60.5 - m as f64))).collect();
+    expected.push((at(10), json!(60.0)));
+    assert_eq!(app.points(&format!("calc:{id}")).await, expected);
 }
 
 #[tokio::test]

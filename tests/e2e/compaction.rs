@@ -175,7 +175,7 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
 
 /// Deletes every item of the records table that carries the Time to Live attribute, as
 /// DynamoDB does once its time has come (moto never does); how many.
-async fn expire(app: &TestCloud) -> usize {
+pub(crate) async fn expire(app: &TestCloud) -> usize {
     let client =
         aws_sdk_dynamodb::Client::new(&devcloud::sdk_config(&app.cloud.moto.endpoint).await);
     let expiring: Vec<_> = client

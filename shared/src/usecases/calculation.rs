@@ -10,7 +10,8 @@ use crate::domain::expr::Program;
 use crate::domain::ids::{AppId, ChannelName, InstrumentSerial};
 use crate::domain::record::{Millis, Value};
 use crate::domain::registry::Instrument;
-use crate::ports::{Instruments, NewlyStored, RecordStore, StoreError, StoredRecord};
+use crate::ports::{ChunkStore, Instruments, NewlyStored, RecordStore, StoreError, StoredRecord};
+use crate::usecases::history;
 
 /// Source records by instrument and time, with each instrument's channel dictionary.
 #[derive(Default)]
@@ -46,16 +47,18 @@ impl SourceValues {
 
     /// Reads, for every instrument among the sources of `channel` not added yet, its
     /// records at `times` (consistently, so a record written a moment ago by another
-    /// invocation is seen). An instrument the channel may not compute from — of another
+    /// invocation is seen; from chunks for times before `compacted_before`, see
+    /// [`history::get_many`]). An instrument the channel may not compute from — of another
     /// account or group, or of another registration of its app — is treated as missing:
     /// a channel only ever computes from the data it was defined over.
     pub async fn fetch(
         &mut self,
         instruments: &impl Instruments,
-        record_store: &impl RecordStore,
+        record_store: &(impl RecordStore + ChunkStore),
         channel: &CalculatedChannel,
         sources: &[ChannelRef],
         times: &[Millis],
+        compacted_before: Millis,
     ) -> Result<(), StoreError> {
         for source in sources {
             let id = (source.app.clone(), source.instrument.clone());
@@ -71,7 +74,7 @@ impl SourceValues {
                 continue;
             };
             let keys: Vec<_> = times.iter().map(|t| (instrument.key(), *t)).collect();
-            let records = record_store.get_many(&keys).await?;
+            let records = history::get_many(record_store, &keys, compacted_before).await?;
             self.add(&instrument, &records)?;
         }
         Ok(())

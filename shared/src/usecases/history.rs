@@ -2,6 +2,8 @@
 //! merged, so series, alarm backtests, exports and backfills read the same records
 //! whether an hour was compacted yet or not.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::domain::chunk::{decode_chunk, merge_preferring};
 use crate::domain::codec::encode_values;
 use crate::domain::protocol::MAX_FUTURE_SKEW_MILLIS;
@@ -63,6 +65,55 @@ pub async fn range(
     Ok(merged)
 }
 
+/// The instant after which every record stamped is still stored raw at `now`, if it is
+/// stored at all: written at most [`MAX_FUTURE_SKEW_MILLIS`] before its time, it expires
+/// [`RAW_RECORDS_KEPT`] after (an hour more for clocks apart).
+pub fn surely_raw_after(now: Millis) -> Millis {
+    now.plus(MAX_FUTURE_SKEW_MILLIS + Millis::HOUR - RAW_RECORDS_KEPT)
+}
+
+/// The records stored under these (key, time) pairs, in no particular order, pairs with
+/// no record left out: read raw, and — for times before `compacted_before` not found raw
+/// (their records may have expired once compacted) — from the chunks of their hours, a
+/// Query each. The pairs have no repeats.
+pub async fn get_many(
+    store: &(impl RecordStore + ChunkStore),
+    keys: &[(InstrumentKey, Millis)],
+    compacted_before: Millis,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let mut found = store.get_many(keys).await?;
+    let raw: BTreeSet<(&InstrumentKey, Millis)> =
+        found.iter().map(|r| (&r.instrument, r.t)).collect();
+    let mut missing: BTreeMap<(InstrumentKey, Millis), Vec<Millis>> = BTreeMap::new();
+    for (key, t) in keys {
+        if *t < compacted_before && !raw.contains(&(key, *t)) {
+            let hour = (key.clone(), t.start_of_hour());
+            missing.entry(hour).or_default().push(*t);
+        }
+    }
+    let mut compacted = Vec::new();
+    for ((key, hour), times) in missing {
+        let Some(chunk) = store.chunks(&key, hour, hour.plus(1), 1).await?.pop() else {
+            continue;
+        };
+        let records = decode_chunk(&chunk.bytes).map_err(|e| {
+            StoreError::Corrupt(format!("chunk of {} at {}: {e}", key.as_str(), hour.0))
+        })?;
+        compacted.extend(
+            records
+                .into_iter()
+                .filter(|r| times.contains(&r.t))
+                .map(|r| StoredRecord {
+                    instrument: key.clone(),
+                    t: r.t,
+                    values: encode_values(&r.values),
+                }),
+        );
+    }
+    found.extend(compacted);
+    Ok(found)
+}
+
 /// The newest `limit` records of `key` at `now`, newest first: its newest records
 /// stored raw where they surely are all there, else merged with its newest chunks (an
 /// instrument quiet for longer than its records are kept, or one whose newest records
@@ -74,10 +125,8 @@ pub async fn newest(
     now: Millis,
 ) -> Result<Vec<StoredRecord>, StoreError> {
     let raw = store.newest(key, limit).await?;
-    // A record stamped after this is still stored raw at `now`, and so is every newer
-    // one: written at most MAX_FUTURE_SKEW_MILLIS before its time, it expires
-    // RAW_RECORDS_KEPT after (an hour more for clocks apart).
-    let surely_raw = now.plus(MAX_FUTURE_SKEW_MILLIS + Millis::HOUR - RAW_RECORDS_KEPT);
+    // Every record newer than the oldest of these is then stored raw too.
+    let surely_raw = surely_raw_after(now);
     if raw.len() >= limit && raw.last().is_some_and(|oldest| oldest.t >= surely_raw) {
         return Ok(raw);
     }

@@ -18,7 +18,7 @@ use crate::domain::protocol::MAX_FUTURE_SKEW_MILLIS;
 use crate::domain::record::{Millis, Record};
 use crate::domain::registry::{Account, App, AppKind};
 use crate::ports::{
-    Accounts, Apps, Bucket, CalculatedChannels, DataJobs, Files, GroupKey, Instruments,
+    Accounts, Apps, Bucket, CalculatedChannels, ChunkStore, DataJobs, Files, GroupKey, Instruments,
     RecordStore, StoreError,
 };
 
@@ -73,7 +73,7 @@ struct Target<'a> {
 /// when); its final state.
 pub async fn run_import(
     store: &(impl Accounts + Apps + Instruments + CalculatedChannels + Files + DataJobs),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     bucket: &impl Bucket,
     job: &DataJob,
     spec: &ImportSpec,

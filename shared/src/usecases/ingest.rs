@@ -21,10 +21,12 @@ use crate::domain::presence::writes_last_seen;
 use crate::domain::protocol::{parse_event, Batch, RuleEvent};
 use crate::domain::record::{Millis, Record};
 use crate::domain::registry::{Account, App, AppKind, AppLimits, Instrument, RegistrationId};
+use crate::ports::ChunkStore;
 use crate::ports::{
     Accounts, AlarmStates, Alarms, AppStatuses, Apps, CalculatedChannels, GroupKey, Inbox,
     Instruments, NotifyQueue, RecordStore, Registration, Renewal, Saved, StoreError, StoredRecord,
 };
+use crate::usecases::history;
 use serde::Serialize;
 
 /// Revision-checked writes that lose a race re-read and re-apply; this many losses in a
@@ -78,7 +80,7 @@ pub async fn handle(
           + Alarms
           + AlarmStates
           + Inbox),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     notify_queue: &impl NotifyQueue,
     new_instance: &NewInstance,
 ) -> Result<IngestReport, IngestError> {
@@ -141,6 +143,7 @@ pub async fn handle(
         app: &app,
         zone: account.time_zone.tz(),
         new_instance,
+        now: received_at,
     };
     ingest_batch(store, record_store, notify_queue, &message, batch, report).await
 }
@@ -151,7 +154,7 @@ pub async fn handle(
 /// alarms are not evaluated: history arriving in bulk is not an event to be told of now.
 pub async fn store_imported(
     store: &(impl Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     (app, account): (&App, &Account),
     serial: &InstrumentSerial,
     records: &[Record],
@@ -164,6 +167,7 @@ pub async fn store_imported(
         app,
         zone: account.time_zone.tz(),
         new_instance,
+        now,
     };
     let mut report = IngestReport::default();
     let mut arrivals = Arrivals::default();
@@ -198,7 +202,7 @@ fn sent_by_another_registration(event: &RuleEvent, app: &App) -> Option<String> 
 
 async fn ingest_batch(
     store: &(impl Apps + AppStatuses + Instruments + CalculatedChannels + Alarms + AlarmStates + Inbox),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     notify_queue: &impl NotifyQueue,
     message: &Message<'_>,
     batch: Batch,
@@ -289,13 +293,15 @@ struct Message<'a> {
     /// The account's time zone, for alarm windows.
     zone: Tz,
     new_instance: &'a NewInstance,
+    /// When the message was received (the file imported).
+    now: Millis,
 }
 
 /// Ingests one instrument's records, adding what was stored to `arrivals`; returns the
 /// newest record time now stored for it (newly or before), if any.
 async fn ingest_instrument(
     store: &(impl Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     message: &Message<'_>,
     (serial, records): (&InstrumentSerial, &[Record]),
     arrivals: &mut Arrivals,
@@ -354,6 +360,7 @@ async fn ingest_instrument(
         app,
         &instrument,
         &encoded,
+        history::surely_raw_after(message.now),
         arrivals,
         report,
     )
@@ -367,10 +374,11 @@ async fn ingest_instrument(
 /// at the times of the records just stored.
 async fn compute_calculated(
     store: &(impl Instruments + CalculatedChannels),
-    record_store: &impl RecordStore,
+    record_store: &(impl RecordStore + ChunkStore),
     app: &App,
     instrument: &Instrument,
     stored: &[StoredRecord],
+    compacted_before: Millis,
     arrivals: &mut Arrivals,
     report: &mut IngestReport,
 ) -> Result<(), IngestError> {
@@ -399,7 +407,14 @@ async fn compute_calculated(
     values.add(instrument, stored)?;
     for (channel, program) in &affected {
         values
-            .fetch(store, record_store, channel, program.sources(), &times)
+            .fetch(
+                store,
+                record_store,
+                channel,
+                program.sources(),
+                &times,
+                compacted_before,
+            )
             .await?;
         let computed = compute_and_store(record_store, channel, program, &times, &values).await?;
         report.calculated += computed.newly.count();

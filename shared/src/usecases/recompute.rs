@@ -85,7 +85,15 @@ pub async fn step(
             let mut values = SourceValues::default();
             values.add(instrument, records)?;
             values
-                .fetch(store, record_store, &channel, program.sources(), &times)
+                .fetch(
+                    store,
+                    record_store,
+                    &channel,
+                    program.sources(),
+                    &times,
+                    // A backfill reads history: any time may be in a chunk alone.
+                    Millis(i64::MAX),
+                )
                 .await?;
             let computed =
                 compute_and_store(record_store, &channel, &program, &times, &values).await?;
