@@ -68,42 +68,32 @@ pub async fn record_store(store: &impl RecordStore, prefix: &str) {
     let nobody = InstrumentKey::from_stored(format!("{prefix}/contract/none"));
     assert!(store.newest(&nobody, 5).await.unwrap().is_empty());
 
-    // Keeping raw takes records of [from, to) of one instrument off expiry, each once:
-    // a second call keeps only what came since; what is kept reads as before.
-    assert_eq!(
-        store.keep_raw(&here, Millis(15), Millis(40)).await.unwrap(),
-        2
-    );
-    assert_eq!(
-        store.keep_raw(&here, Millis(15), Millis(40)).await.unwrap(),
-        0
-    );
+    // Keeping raw takes records of [from, to) of one instrument off expiry, each once
+    // and at most `limit` a call: a second call keeps only what is left or came since;
+    // what is kept reads as before.
+    let keep = |key: &InstrumentKey, from: i64, to: i64, limit: usize| {
+        let key = key.clone();
+        async move {
+            store
+                .keep_raw(&key, Millis(from), Millis(to), limit)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(keep(&here, 15, 40, 1).await, 1);
+    assert_eq!(keep(&here, 15, 40, 10).await, 1);
+    assert_eq!(keep(&here, 15, 40, 10).await, 0);
     store.put(&[record(&here, 35, 3)]).await.unwrap();
-    assert_eq!(
-        store.keep_raw(&here, Millis(0), Millis(41)).await.unwrap(),
-        3
-    );
-    assert_eq!(
-        store.keep_raw(&here, Millis(50), Millis(50)).await.unwrap(),
-        0
-    );
-    assert_eq!(
-        store
-            .keep_raw(&nobody, Millis(0), Millis(99))
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(keep(&here, 0, 41, 10).await, 3);
+    assert_eq!(keep(&here, 50, 50, 10).await, 0);
+    assert_eq!(keep(&nobody, 0, 99, 10).await, 0);
     let kept = store
         .range(&here, Millis(0), Millis(100), 10)
         .await
         .unwrap();
     assert_eq!(times(&kept), vec![10, 20, 30, 35, 40]);
     assert_eq!(kept[1], record(&here, 20, 1));
-    assert_eq!(
-        store.keep_raw(&other, Millis(0), Millis(99)).await.unwrap(),
-        1
-    );
+    assert_eq!(keep(&other, 0, 99, 10).await, 1);
 
     // A backlog's answer is in the order given however it is written (DynamoDB writes
     // in parallel): every third record of 60 was stored before.

@@ -127,6 +127,7 @@ impl RecordStore for MemoryRecords {
         instrument: &InstrumentKey,
         from: Millis,
         to: Millis,
+        limit: usize,
     ) -> Result<usize, StoreError> {
         if to <= from {
             return Ok(0);
@@ -136,6 +137,7 @@ impl RecordStore for MemoryRecords {
         Ok(items
             .range_mut(within)
             .filter(|(_, held)| !held.kept)
+            .take(limit.max(1))
             .map(|(_, held)| held.kept = true)
             .count())
     }

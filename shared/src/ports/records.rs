@@ -40,7 +40,9 @@ pub struct DeletedRecords {
 pub trait RecordStore: Send + Sync {
     /// Stores each record unless one is stored under its key already (the first write
     /// stays, so a redelivery changes nothing); which were newly stored. Each is stored
-    /// to expire [`crate::usecases::compaction::RAW_RECORDS_KEPT`] from now.
+    /// to expire [`crate::usecases::compaction::RAW_RECORDS_KEPT`] from now: a record
+    /// sent again after its own expired is stored again (counted, and compacted again,
+    /// where the chunk's first value stays — readers prefer chunks).
     async fn put(&self, records: &[StoredRecord]) -> Result<NewlyStored, StoreError>;
     /// The records stored under these (instrument, time) keys, read consistently, in no
     /// particular order; keys with no record are left out. The keys have no repeats.
@@ -74,13 +76,14 @@ pub trait RecordStore: Send + Sync {
     /// Takes the records of one instrument with `from <= t < to` off expiry: records
     /// are stored to expire once their hour is compacted (see
     /// [`crate::usecases::compaction::RAW_RECORDS_KEPT`]), and these are the only copy
-    /// of an hour that cannot be. How many were taken off (records kept already are not
-    /// written again).
+    /// of an hour that cannot be. How many were taken off, at most `limit` (at least 1;
+    /// fewer: none is left expiring); records kept already are not written again.
     async fn keep_raw(
         &self,
         instrument: &InstrumentKey,
         from: Millis,
         to: Millis,
+        limit: usize,
     ) -> Result<usize, StoreError>;
     /// Records of one instrument with `from <= t < to`, oldest first, at most `limit`.
     async fn range(

@@ -191,9 +191,8 @@ pub(super) async fn take_in(
                 key = %key.as_str(), hour = %hour.iso(), records = count, bytes,
                 "an hour too big for a chunk is left raw; the key is rolled up no more"
             );
-            left_raw(records, usage, account, key, hour).await?;
             report.left_raw += 1;
-            true
+            left_raw(records, usage, account, key, hour).await?
         }
         // A record (or chunk) that does not decode, or rollups too big to store, will
         // not do on a retry either: the hour stays raw rather than hold up the stream's
@@ -203,27 +202,32 @@ pub(super) async fn take_in(
                 key = %key.as_str(), hour = %hour.iso(), %reason,
                 "an hour that cannot be compacted or rolled up is left raw; the key is rolled up no more"
             );
-            left_raw(records, usage, account, key, hour).await?;
             report.left_raw += 1;
-            true
+            left_raw(records, usage, account, key, hour).await?
         }
         Ok(Compacted::Raced | Compacted::Open) => false,
         Err(unavailable) => return Err(unavailable),
     })
 }
 
-/// An hour left raw: its records are its only copy, kept from expiring; the key's graphs
-/// read its records from now on.
+/// Records of an hour left raw taken off expiry at most per call (a write each): a
+/// function's time stays bounded, and the hour stays marked until all are.
+pub const KEPT_A_CALL: usize = 5_000;
+
+/// An hour left raw: its records are its only copy, kept from expiring ([`KEPT_A_CALL`]
+/// at a time); the key's graphs read its records from now on. Whether all are kept.
 async fn left_raw(
     records: &impl RecordStore,
     usage: &impl DataUsage,
     account: &AccountId,
     key: &InstrumentKey,
     hour: Millis,
-) -> Result<(), StoreError> {
-    let kept = records.keep_raw(key, hour, hour.plus(Millis::HOUR)).await?;
+) -> Result<bool, StoreError> {
+    let end = hour.plus(Millis::HOUR);
+    let kept = records.keep_raw(key, hour, end, KEPT_A_CALL).await?;
     tracing::info!(key = %key.as_str(), hour = %hour.iso(), kept, "records kept raw");
-    usage.keep_rollups_from(account, key, NEVER).await
+    usage.keep_rollups_from(account, key, NEVER).await?;
+    Ok(kept < KEPT_A_CALL)
 }
 
 #[cfg(test)]
@@ -396,6 +400,29 @@ mod tests {
             .unwrap();
         assert_eq!(read.len(), 3, "{read:?}");
         assert_eq!(read[2], next_hour);
+    }
+
+    #[tokio::test]
+    async fn an_hour_too_big_for_a_chunk_keeps_its_records_a_bounded_number_a_call() {
+        use crate::usecases::compaction::MAX_CHUNK_RECORDS;
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let eleven_a_second: Vec<StoredRecord> = (0..=MAX_CHUNK_RECORDS as i64)
+            .map(|i| StoredRecord {
+                t: HOUR.plus(i * 90),
+                ..minute(0)
+            })
+            .collect();
+        let mut pending = deliver(&records, &usage, &eleven_a_second, 100).await;
+        let mut calls = 0;
+        while !pending.is_empty() {
+            let report = compact(&records, &usage, &pending, HOUR.plus(2 * Millis::HOUR)).await;
+            assert_eq!(report.left_raw, 1, "{report:?}");
+            calls += 1;
+            let left = usage.pending_hours(&account()).await.unwrap().pop();
+            pending = left.map(|(_, hours)| hours).unwrap_or_default();
+        }
+        assert_eq!(calls, (MAX_CHUNK_RECORDS + 1).div_ceil(KEPT_A_CALL));
+        assert_eq!(records.expire(), 0, "every record is kept");
     }
 
     #[tokio::test]

@@ -251,7 +251,7 @@ mod tests {
                     let t = START + hour * Millis::HOUR + 7;
                     let written = if *late { last_hour } else { t };
                     if *hour >= compacted_hours || written + RAW_RECORDS_KEPT > now.0 {
-                        store.keep_raw(&key(), Millis(t), Millis(t + 1)).await.unwrap();
+                        store.keep_raw(&key(), Millis(t), Millis(t + 1), 1).await.unwrap();
                     }
                 }
                 store.expire();

@@ -307,7 +307,7 @@ async fn ingest_instrument(
     arrivals: &mut Arrivals,
     report: &mut IngestReport,
 ) -> Result<Option<Millis>, IngestError> {
-    let (app, limits) = (message.app, &message.limits);
+    let limits = &message.limits;
     let Some(mut instrument) = find_or_register(store, message, serial).await? else {
         report.rejected.push(format!(
             "{} records of instrument {serial}: the app already has {} instruments, the limit of its plan",
@@ -357,10 +357,9 @@ async fn ingest_instrument(
     compute_calculated(
         store,
         record_store,
-        app,
+        message,
         &instrument,
         &encoded,
-        history::surely_raw_after(message.now),
         arrivals,
         report,
     )
@@ -375,13 +374,15 @@ async fn ingest_instrument(
 async fn compute_calculated(
     store: &(impl Instruments + CalculatedChannels),
     record_store: &(impl RecordStore + ChunkStore),
-    app: &App,
+    message: &Message<'_>,
     instrument: &Instrument,
     stored: &[StoredRecord],
-    compacted_before: Millis,
     arrivals: &mut Arrivals,
     report: &mut IngestReport,
 ) -> Result<(), IngestError> {
+    let app = message.app;
+    // Another source's records at these times may have expired (a backlog's).
+    let compacted_before = history::surely_raw_after(message.now);
     let is_here = |source: &ChannelRef| {
         source.app == instrument.app && source.instrument == instrument.serial
     };

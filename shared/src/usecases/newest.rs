@@ -4,9 +4,10 @@
 //!
 //! Every read is bounded: one Query of at most [`LATEST_LOOKBACK`] records per
 //! instrument, whatever its records hold, and a Query of its newest chunks when those
-//! may not be all there ([`history::newest`]: an instrument quiet for a week). A record that cannot be decoded costs that
-//! instrument its values, logged, not the whole answer; a store that cannot be reached
-//! fails the request, which a retry can fix.
+//! may not be all there ([`history::newest`]: an instrument quiet for a week). A record
+//! or chunk that cannot be decoded costs that instrument its values, logged, not the
+//! whole answer; a store that cannot be reached fails the request, which a retry can
+//! fix.
 
 use std::collections::HashMap;
 
@@ -39,8 +40,9 @@ pub struct Reading {
 pub struct Newest(HashMap<InstrumentKey, InstrumentLatest>);
 
 impl Newest {
-    /// The latest values and last-seen time of each of `instruments`: one Query of
-    /// [`LATEST_LOOKBACK`] records each.
+    /// The latest values and last-seen time of each of `instruments` at `now`: one Query
+    /// of [`LATEST_LOOKBACK`] records each (and one of its newest chunks where those may
+    /// not be all there).
     pub async fn latest<'a>(
         records: &(impl RecordStore + ChunkStore),
         instruments: impl IntoIterator<Item = &'a Instrument>,
@@ -50,7 +52,7 @@ impl Newest {
     }
 
     /// Only when each of `instruments` was last seen (and the values of its newest
-    /// record): one Query of one record each.
+    /// record): one Query of one record each (and one of a chunk, as above).
     pub async fn last_seen<'a>(
         records: &(impl RecordStore + ChunkStore),
         instruments: impl IntoIterator<Item = &'a Instrument>,
@@ -111,12 +113,29 @@ async fn read_one(
     now: Millis,
 ) -> Result<(InstrumentKey, InstrumentLatest), StoreError> {
     let key = instrument.key();
-    let newest = history::newest(records, &key, lookback, now).await?;
+    let newest = newest_or_raw(records, &key, lookback, now).await?;
     let latest = latest_of(instrument, &newest).unwrap_or_else(|error| {
         log::undecodable_record(key.as_str(), &error);
         InstrumentLatest::default()
     });
     Ok((key, latest))
+}
+
+/// [`history::newest`]; where a chunk of `key` does not decode, its raw records alone
+/// (logged): one damaged item costs that key's older values, not the whole answer.
+async fn newest_or_raw(
+    records: &(impl RecordStore + ChunkStore),
+    key: &InstrumentKey,
+    limit: usize,
+    now: Millis,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    match history::newest(records, key, limit, now).await {
+        Err(StoreError::Corrupt(reason)) => {
+            log::undecodable_record(key.as_str(), &reason);
+            records.newest(key, limit).await
+        }
+        read => read,
+    }
 }
 
 fn latest_of(
@@ -131,7 +150,7 @@ fn latest_of(
 }
 
 /// The newest stored value of each of `channels` (of its current formula), in order:
-/// one Query of one item each.
+/// one Query of one item each (and one of a chunk, as above).
 pub async fn calculated_latest(
     records: &(impl RecordStore + ChunkStore),
     channels: &[CalculatedChannel],
@@ -159,10 +178,7 @@ async fn newest_value(
     channel: &CalculatedChannel,
     now: Millis,
 ) -> Result<Option<Reading>, StoreError> {
-    let Some(newest) = history::newest(records, &channel.key(), 1, now)
-        .await?
-        .pop()
-    else {
+    let Some(newest) = newest_or_raw(records, &channel.key(), 1, now).await?.pop() else {
         return Ok(None);
     };
     // A calculated channel's record holds its one value as channel 0.

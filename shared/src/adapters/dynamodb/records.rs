@@ -306,6 +306,7 @@ impl RecordStore for DynamoRecords {
         instrument: &InstrumentKey,
         from: Millis,
         to: Millis,
+        limit: usize,
     ) -> Result<usize, StoreError> {
         if to <= from {
             return Ok(0);
@@ -337,7 +338,8 @@ impl RecordStore for DynamoRecords {
                 }
             }
             start_key = output.last_evaluated_key;
-            if start_key.is_none() {
+            if start_key.is_none() || expiring.len() >= limit.max(1) {
+                expiring.truncate(limit.max(1));
                 break;
             }
         }
