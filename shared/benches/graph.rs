@@ -12,6 +12,7 @@
 //!
 //! - compaction's writes, 30 days: chunks 0.033 WCU a record, rollups 0.073;
 //! - 8,760 hours compacted and rolled up in 10.1 s;
+//! - at rest, the year: chunks 16,625,772 B (0.99 B a point), rollups 2,398,020 B (0.14);
 //!
 //! | range | buckets | items read | bytes read | points | time |
 //! |---|---|---|---|---|---|
