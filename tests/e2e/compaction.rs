@@ -207,7 +207,9 @@ pub(crate) async fn expire(app: &TestCloud) -> usize {
 #[tokio::test]
 async fn an_hour_that_cannot_be_compacted_keeps_its_records_from_expiring() {
     let app = spawn(Plan::Standard).await;
-    let at = |minute: i64| app.at(-2 * 3_600 + minute * 60);
+    // Minutes of an hour closed an hour ago or more, whatever the minute now.
+    let hour = Millis(app.at(-2 * 3_600)).start_of_hour();
+    let at = |minute: i64| hour.plus(minute * Millis::MINUTE).0;
     let sent: Vec<_> = (0..5)
         .map(|m| record("LR-1", at(m), json!({ "CH1": m })))
         .collect();
@@ -234,7 +236,6 @@ async fn an_hour_that_cannot_be_compacted_keeps_its_records_from_expiring() {
         .send()
         .await
         .unwrap();
-    let hour = Millis(at(0)).start_of_hour();
     let expiring = || async {
         client
             .query()

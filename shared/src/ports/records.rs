@@ -76,7 +76,8 @@ pub trait RecordStore: Send + Sync {
     /// Takes the records of one instrument with `from <= t < to` off expiry: records
     /// are stored to expire once their hour is compacted (see
     /// [`crate::usecases::compaction::RAW_RECORDS_KEPT`]), and these are the only copy
-    /// of an hour that cannot be. How many were taken off, at most `limit` (at least 1;
+    /// of an hour that cannot be. How many were found expiring and taken off (one gone
+    /// meanwhile counts: nothing is left of it to keep), at most `limit` (at least 1;
     /// fewer: none is left expiring); records kept already are not written again.
     async fn keep_raw(
         &self,

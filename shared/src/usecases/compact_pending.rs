@@ -31,15 +31,19 @@ pub struct PendingReport {
     /// decode: left raw, logged.
     pub left_raw: usize,
     /// Still marked: not closed yet, compacted by another run at the same time, marked
-    /// again meanwhile, or past [`HOURS_A_CALL`].
+    /// again meanwhile, past [`HOURS_A_CALL`], or left raw with records still to keep
+    /// (past [`KEPT_A_CALL`]); or a backlog not done with.
     pub still_pending: usize,
     /// A backlog's hours past [`MARKS_A_DELIVERY`] of one delivery: never marked, they
     /// start the key's backlog (logged), compacted by [`compact_backlog`].
     pub unmarked: usize,
+    /// Records of hours left raw taken off expiry (at most [`KEPT_A_CALL`] a call).
+    pub kept_raw: usize,
 }
 
 impl PendingReport {
     pub fn add(&mut self, other: PendingReport) {
+        self.kept_raw += other.kept_raw;
         self.stored += other.stored;
         self.up_to_date += other.up_to_date;
         self.left_raw += other.left_raw;
@@ -192,7 +196,7 @@ pub(super) async fn take_in(
                 "an hour too big for a chunk is left raw; the key is rolled up no more"
             );
             report.left_raw += 1;
-            left_raw(records, usage, account, key, hour).await?
+            left_raw(records, usage, account, key, hour, report).await?
         }
         // A record (or chunk) that does not decode, or rollups too big to store, will
         // not do on a retry either: the hour stays raw rather than hold up the stream's
@@ -203,31 +207,39 @@ pub(super) async fn take_in(
                 "an hour that cannot be compacted or rolled up is left raw; the key is rolled up no more"
             );
             report.left_raw += 1;
-            left_raw(records, usage, account, key, hour).await?
+            left_raw(records, usage, account, key, hour, report).await?
         }
         Ok(Compacted::Raced | Compacted::Open) => false,
         Err(unavailable) => return Err(unavailable),
     })
 }
 
-/// Records of an hour left raw taken off expiry at most per call (a write each): a
-/// function's time stays bounded, and the hour stays marked until all are.
+/// Records of hours left raw taken off expiry at most per call of [`compact_pending`],
+/// [`compact_backlog`] or the sweep's net for one key (a write each, 1 WCU): a call's
+/// time stays bounded, and an hour stays marked (a backlog at it) until all are.
 pub const KEPT_A_CALL: usize = 5_000;
 
-/// An hour left raw: its records are its only copy, kept from expiring ([`KEPT_A_CALL`]
-/// at a time); the key's graphs read its records from now on. Whether all are kept.
+/// An hour left raw: its records are its only copy, kept from expiring (within what is
+/// left of the call's [`KEPT_A_CALL`]); the key's graphs read its records from now on.
+/// Whether all are kept.
 async fn left_raw(
     records: &impl RecordStore,
     usage: &impl DataUsage,
     account: &AccountId,
     key: &InstrumentKey,
     hour: Millis,
+    report: &mut PendingReport,
 ) -> Result<bool, StoreError> {
-    let end = hour.plus(Millis::HOUR);
-    let kept = records.keep_raw(key, hour, end, KEPT_A_CALL).await?;
-    tracing::info!(key = %key.as_str(), hour = %hour.iso(), kept, "records kept raw");
     usage.keep_rollups_from(account, key, NEVER).await?;
-    Ok(kept < KEPT_A_CALL)
+    let budget = KEPT_A_CALL.saturating_sub(report.kept_raw);
+    if budget == 0 {
+        return Ok(false);
+    }
+    let end = hour.plus(Millis::HOUR);
+    let kept = records.keep_raw(key, hour, end, budget).await?;
+    tracing::info!(key = %key.as_str(), hour = %hour.iso(), kept, "records kept raw");
+    report.kept_raw += kept;
+    Ok(kept < budget)
 }
 
 #[cfg(test)]
@@ -376,6 +388,7 @@ mod tests {
             report,
             PendingReport {
                 left_raw: 1,
+                kept_raw: 2,
                 ..Default::default()
             }
         );

@@ -1,7 +1,7 @@
 //! Keeping the rollups of a record key as its hours are compacted: for each UTC day, an
 //! item of its hours' skeletons ([`Level::Hours`]) and an item of the day's skeleton
 //! ([`Level::Days`]), stored as chunks under the level's own key (so the usage stream
-//! counts them to the account — not charged, as chunks are not — and the quota sweep
+//! counts them to the account — not charged: they are the cloud's index — and the quota sweep
 //! deletes them as it does records).
 //!
 //! An item's [`StoredChunk::records`] is its version, one more at each write: an item

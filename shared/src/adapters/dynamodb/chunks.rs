@@ -120,9 +120,8 @@ impl ChunkStore for DynamoRecords {
     ) -> Result<Vec<StoredChunk>, StoreError> {
         let (mut out, mut held, mut start_key) = (Vec::new(), 0usize, None);
         loop {
-            // Newest first, two a page (one for one record): an hour's chunk usually
-            // holds the records asked for (or the hour before adds the rest), and each
-            // may be 400 KB.
+            // Newest first, one on the first page (an hour's chunk usually holds the
+            // records asked for), then two a page: each may be 400 KB.
             let output = self
                 .client
                 .query()
@@ -130,7 +129,7 @@ impl ChunkStore for DynamoRecords {
                 .key_condition_expression("i = :i")
                 .expression_attribute_values(":i", s(partition(key)))
                 .scan_index_forward(false)
-                .limit(if records <= 1 { 1 } else { 2 })
+                .limit(if out.is_empty() { 1 } else { 2 })
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await

@@ -343,7 +343,6 @@ impl RecordStore for DynamoRecords {
                 break;
             }
         }
-        let mut kept = 0;
         for chunk in expiring.chunks(CONCURRENT_PUTS) {
             let mut writes = tokio::task::JoinSet::new();
             for key in chunk {
@@ -360,13 +359,14 @@ impl RecordStore for DynamoRecords {
                 writes.spawn(async move { written(update.send().await) });
             }
             while let Some(result) = writes.join_next().await {
-                let updated = result.map_err(|e| {
+                // Refused only for a record gone meanwhile (expired, deleted): nothing
+                // is left of it to keep.
+                let _kept_or_gone = result.map_err(|e| {
                     StoreError::Unavailable(format!("a record update stopped: {e}"))
-                })?;
-                kept += usize::from(updated?);
+                })??;
             }
         }
-        Ok(kept)
+        Ok(expiring.len())
     }
 
     async fn range(

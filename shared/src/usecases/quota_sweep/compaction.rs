@@ -18,9 +18,11 @@ use crate::usecases::expiry_net::recheck_expiring;
 /// tested apart from the stores.
 #[async_trait]
 pub trait CompactMarked: Send + Sync {
-    /// Compacts the hours of `account`'s keys marked pending and closed by `now`, key by
-    /// key while `time_left()` says another fits; what is left stays marked for the
-    /// next delivery or sweep.
+    /// Compacts the hours of `account`'s keys marked pending and closed by `now` with a
+    /// step of each backlog, key by key while `time_left()` says another fits; then the
+    /// hours whose records expire soon ([`crate::usecases::expiry_net`]); then walks the
+    /// backlogs on while there is time. What is left stays marked (a backlog where it
+    /// got to) for the next delivery or sweep.
     async fn compact_marked(
         &self,
         account: &AccountId,
@@ -90,7 +92,8 @@ where
     B: Send + Sync,
 {
     /// Walks one step of `key`'s backlog, if it has one, into `report` (a backlog left is
-    /// one still pending); whether the backlog moved on and is left.
+    /// one still pending); whether the backlog is left and the step got on with it (moved
+    /// on, or kept records of an hour left raw it waits at).
     async fn backlog_step(
         &self,
         account: &AccountId,
@@ -104,9 +107,12 @@ where
         };
         let read = (from, pending.backlog_version);
         let step = compact_backlog(self.records, self.store, account, key, read, now).await?;
+        let kept = step.kept_raw;
         report.add(step);
         let after = self.store.key_pending(account, key).await?;
-        Ok(after.backlog_from.is_some_and(|next| next > from))
+        Ok(after
+            .backlog_from
+            .is_some_and(|next| next > from || kept > 0))
     }
 }
 
@@ -259,8 +265,13 @@ mod tests {
         let pending = usage.key_pending(&acme, &key).await.unwrap();
         assert_eq!((pending.hours.len(), pending.backlog_from), (0, None));
         assert_eq!(records.expire(), 200);
-        let read = history::range(&records, &key, HOUR, now, 1_000).await.unwrap();
-        assert_eq!(read, backlog, "every hour read from its chunk once its records expired");
+        let read = history::range(&records, &key, HOUR, now, 1_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            read, backlog,
+            "every hour read from its chunk once its records expired"
+        );
         let chunks = records.chunks(&key, HOUR, now, usize::MAX).await.unwrap();
         assert_eq!(chunks.len(), 200);
     }
