@@ -41,13 +41,20 @@ pub(crate) async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
 /// Waits until the usage function has compacted every hour of `account`'s records (all
 /// closed: [`readings`] are days old) and counted every item stored so far; its count.
 pub(crate) async fn counted(app: &TestCloud, account: &AccountId) -> u64 {
+    let store = &app.cloud.store;
+    let counted = std::sync::atomic::AtomicU64::new(0);
+    // In this order: the count, then no marks left, then what is stored. Marks come off
+    // only after the chunk is written, so a count read before them that equals what is
+    // stored after them has the chunk in it (not a count of the records alone caught
+    // before their hour was even marked).
     until("the stream's records and chunks are counted", || async {
-        let store = &app.cloud.store;
-        store.pending_hours(account).await.unwrap().is_empty()
-            && store.data_bytes(account).await.unwrap() == stored_bytes(app, account).await
+        let data = store.data_bytes(account).await.unwrap();
+        let settled = store.pending_hours(account).await.unwrap().is_empty();
+        counted.store(data, std::sync::atomic::Ordering::Relaxed);
+        settled && data == stored_bytes(app, account).await
     })
     .await;
-    let counted = app.cloud.store.data_bytes(account).await.unwrap();
+    let counted = counted.into_inner();
     assert!(counted > 0, "records were stored");
     counted
 }
