@@ -9,6 +9,7 @@
 //! its records from expiring.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use fieldcloud::adapters::dynamodb::item_size;
 use fieldcloud::adapters::dynamodb::schema::RECORD_EXPIRY_ATTRIBUTE;
 use fieldcloud::domain::downsample::{m4_aligned, Point};
 use fieldcloud::domain::ids::{AppId, InstrumentSerial};
@@ -21,7 +22,7 @@ use serde_json::json;
 
 use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
-use crate::storage_used::counted;
+use crate::storage_used::{counted, stored};
 
 #[tokio::test]
 async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_records_did() {
@@ -86,8 +87,7 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
     })
     .await;
 
-    // Records and chunks are charged (a compacted hour twice, until its records
-    // expire); rollups are counted apart.
+    // The chunks are charged, not the records that will expire nor the rollups.
     let charged = counted(&app, &app.account).await;
     let keys = app.cloud.store.data_keys(&app.account).await.unwrap();
     assert!(keys
@@ -117,8 +117,11 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
     );
     assert_eq!(expire(&app).await, 180, "the records expire, nothing else");
     assert_eq!(seen().await, monitored);
-    let chunks_only = counted(&app, &app.account).await;
-    assert!(chunks_only * 3 < charged, "{chunks_only} of {charged} B");
+    assert_eq!(
+        counted(&app, &app.account).await,
+        charged,
+        "records expiring take nothing off what is charged"
+    );
     assert_eq!(series(5_000).await, raw);
     assert_eq!(series(7).await, downsampled);
 
@@ -268,6 +271,30 @@ async fn an_hour_that_cannot_be_compacted_keeps_its_records_from_expiring() {
         .await
         .unwrap();
     assert_eq!(kept.len(), 6);
+    // Kept raw, they are the hour's only copy, and charged as themselves.
+    until("the records kept are charged", || async {
+        let charged = stored(&app, &app.account).await.charged;
+        app.cloud.store.data_bytes(&app.account).await.unwrap() == charged
+    })
+    .await;
+    assert_eq!(stored(&app, &app.account).await.expiring_records, 0);
+    let records = client
+        .query()
+        .table_name(devcloud::RECORDS_TABLE)
+        .key_condition_expression("i = :i")
+        .expression_attribute_values(":i", AttributeValue::S(key.as_str().into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(records.len(), 6);
+    let records_bytes: usize = records.iter().map(item_size).sum();
+    let charged = app.cloud.store.data_bytes(&app.account).await.unwrap();
+    assert!(
+        charged >= records_bytes as u64,
+        "{charged} B charged, the records kept take {records_bytes} B"
+    );
 }
 
 /// The points of one channel of a series answer.

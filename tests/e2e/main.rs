@@ -32,3 +32,4 @@ mod quota_sweep;
 mod series;
 mod storage_used;
 mod write_cost;
+mod write_cost_pipeline;

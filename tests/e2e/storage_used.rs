@@ -1,7 +1,8 @@
 //! Measurement data in the storage used: every record ingest stores, and every chunk its
 //! hour is compacted into, reaches the usage function through the records table's stream
-//! and is counted once, with the size DynamoDB bills for its item; the account shows
-//! files and data, and an upload that would pass the plan with them is refused.
+//! and is counted once — a chunk with the size DynamoDB bills for its item, a record that
+//! will expire with nothing (its chunk is its charge); the account shows files and data,
+//! and an upload that would pass the plan with them is refused.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use devcloud::seed;
@@ -15,44 +16,74 @@ use crate::files::{exists, put};
 use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
 
-/// The bytes of `account`'s records and chunks in the records table, sized as DynamoDB
-/// sizes them: what is charged (rollups are not).
-pub(crate) async fn stored_bytes(app: &TestCloud, account: &AccountId) -> u64 {
+/// What `account` stores in the records table, as the storage used charges it: the
+/// bytes of its chunks and of its records kept raw, sized as DynamoDB sizes them (a
+/// record that will expire, and a rollup, is charged nothing); and how many records will
+/// expire and how many its chunks hold.
+pub(crate) struct Stored {
+    pub charged: u64,
+    pub expiring_records: usize,
+    pub chunked_records: usize,
+}
+
+pub(crate) async fn stored(app: &TestCloud, account: &AccountId) -> Stored {
     let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
     let items: Vec<_> = aws_sdk_dynamodb::Client::new(&config)
         .scan()
         .table_name(devcloud::RECORDS_TABLE)
-        .filter_expression(
-            "begins_with(i, :prefix) AND NOT contains(i, :hours) AND NOT contains(i, :days) AND NOT contains(i, :blocks)",
-        )
+        .filter_expression("begins_with(i, :prefix)")
         .expression_attribute_values(":prefix", AttributeValue::S(format!("{account}/")))
-        .expression_attribute_values(":hours", AttributeValue::S("#h#hour".into()))
-        .expression_attribute_values(":days", AttributeValue::S("#d#hour".into()))
-        .expression_attribute_values(":blocks", AttributeValue::S("#b#hour".into()))
         .into_paginator()
         .items()
         .send()
         .collect::<Result<_, _>>()
         .await
         .expect("scan");
-    items.iter().map(|item| item_size(item) as u64).sum()
+    let mut stored = Stored {
+        charged: 0,
+        expiring_records: 0,
+        chunked_records: 0,
+    };
+    for item in &items {
+        let key = item["i"].as_s().expect("a key");
+        if ["#h#hour", "#d#hour", "#b#hour"]
+            .iter()
+            .any(|rollup| key.ends_with(rollup))
+        {
+            continue;
+        }
+        if key.ends_with("#hour") {
+            let records: usize = item["n"].as_n().expect("a count").parse().unwrap();
+            stored.chunked_records += records;
+        } else if item.contains_key("e") {
+            stored.expiring_records += 1;
+            continue;
+        }
+        stored.charged += item_size(item) as u64;
+    }
+    stored
 }
 
-/// Waits until the usage function has compacted every hour of `account`'s records (all
-/// closed: [`readings`] are days old) and counted every item stored so far; its count.
+/// Waits until the usage function has compacted every record of `account` that will
+/// expire (their hours all closed: [`readings`] are days old) and counted every item
+/// stored so far; its count.
 pub(crate) async fn counted(app: &TestCloud, account: &AccountId) -> u64 {
     let store = &app.cloud.store;
     let counted = std::sync::atomic::AtomicU64::new(0);
     // In this order: the count, then no marks left, then what is stored. Marks come off
     // only after the chunk is written, so a count read before them that equals what is
-    // stored after them has the chunk in it (not a count of the records alone caught
-    // before their hour was even marked).
-    until("the stream's records and chunks are counted", || async {
-        let data = store.data_bytes(account).await.unwrap();
-        let settled = store.pending_hours(account).await.unwrap().is_empty();
-        counted.store(data, std::sync::atomic::Ordering::Relaxed);
-        settled && data == stored_bytes(app, account).await
-    })
+    // stored after them, with every record in a chunk, has the chunks in it (not a count
+    // caught before a later batch's hours were even marked).
+    until(
+        "the stream's records compacted and their chunks counted",
+        || async {
+            let data = store.data_bytes(account).await.unwrap();
+            let settled = store.pending_hours(account).await.unwrap().is_empty();
+            counted.store(data, std::sync::atomic::Ordering::Relaxed);
+            let stored = stored(app, account).await;
+            settled && data == stored.charged && stored.chunked_records >= stored.expiring_records
+        },
+    )
     .await;
     let counted = counted.into_inner();
     assert!(counted > 0, "records were stored");

@@ -28,6 +28,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use devcloud::tables::IndexSpec;
 use devcloud::write_log::{ItemKey, Write};
 use fieldcloud::adapters::dynamodb::item_size;
+use fieldcloud::domain::iot_thing::IotThing;
 use fieldcloud::domain::latest::LATEST_LOOKBACK;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::RuleEvent;
@@ -44,7 +45,7 @@ const TABLES: [(&str, &str); 2] = [
     ("RegistryTable", devcloud::REGISTRY_TABLE),
     ("RecordsTable", devcloud::RECORDS_TABLE),
 ];
-type Snapshot = HashMap<(String, ItemKey), Item>;
+pub(crate) type Snapshot = HashMap<(String, ItemKey), Item>;
 
 /// One instrument's traffic: how wide its records are, how many a message carries, and
 /// how many calculated channels compute from it.
@@ -86,7 +87,7 @@ impl Cost {
 }
 
 #[tokio::test]
-async fn a_record_costs_at_most_1_1_write_units_in_the_steady_state() {
+async fn ingest_costs_at_most_1_1_write_units_a_record_in_the_steady_state() {
     let mut scenarios = Vec::new();
     for channels in [30, 100] {
         for records_per_message in [1, 12] {
@@ -201,36 +202,9 @@ async fn steady_state(scenario: Scenario) -> Cost {
         alarms,
     } = scenario;
     let app = spawn(Plan::Pro).await;
-    let (status, registered) = app
-        .call(
-            "POST",
-            "/v1/groups/plant/apps",
-            Some(json!({ "thing": "meter-1", "name": "Power meter, line 1" })),
-        )
-        .await;
-    assert_eq!(status, 201, "{registered}");
-    let certificate = registered["certificate_id"].as_str().map(str::to_owned);
-    let thing = app.iot_thing("meter-1");
-    let start = devcloud::wall_clock().0 + Millis::MINUTE;
-    let message = |n: usize| {
-        let first = start + (n * records_per_message) as i64 * Millis::MINUTE;
-        let records = (0..records_per_message)
-            .map(|k| {
-                let t = first + k as i64 * Millis::MINUTE;
-                record("PW3390-01", t, readings(channels, t))
-            })
-            .collect();
-        // Sent a few seconds after its newest record, as a live gateway does.
-        let newest = first + (records_per_message as i64 - 1) * Millis::MINUTE;
-        let received = Millis(newest + 5_000);
-        let payload = batch(records).to_string();
-        RuleEvent::new(
-            thing.as_str(),
-            certificate.as_deref(),
-            payload.as_bytes(),
-            received,
-        )
-    };
+    let start = devcloud::wall_clock().plus(Millis::MINUTE);
+    let meter = Meter::register(&app, channels, records_per_message, start).await;
+    let message = |n: usize| meter.message(n).0;
     // The first message registers the instrument and its channels: not the steady state.
     assert_stored(&app, &message(0), records_per_message).await;
     for n in 0..calculated {
@@ -346,6 +320,64 @@ fn latest_read_units(items: &Snapshot) -> f64 {
     bytes.div_ceil(4096) as f64 * 0.5
 }
 
+/// A power meter's app, registered through the API, sending one-minute records of
+/// `channels` from `start`, `records_per_message` a message.
+pub(crate) struct Meter {
+    thing: IotThing,
+    certificate: Option<String>,
+    channels: usize,
+    records_per_message: usize,
+    start: Millis,
+}
+
+impl Meter {
+    pub(crate) async fn register(
+        app: &TestCloud,
+        channels: usize,
+        records_per_message: usize,
+        start: Millis,
+    ) -> Meter {
+        let (status, registered) = app
+            .call(
+                "POST",
+                "/v1/groups/plant/apps",
+                Some(json!({ "thing": "meter-1", "name": "Power meter, line 1" })),
+            )
+            .await;
+        assert_eq!(status, 201, "{registered}");
+        Meter {
+            thing: app.iot_thing("meter-1"),
+            certificate: registered["certificate_id"].as_str().map(str::to_owned),
+            channels,
+            records_per_message,
+            start,
+        }
+    }
+
+    /// Message `n` (from 0), and when it is received: a few seconds after its newest
+    /// record, as a live gateway sends it.
+    pub(crate) fn message(&self, n: usize) -> (RuleEvent, Millis) {
+        let per_message = self.records_per_message;
+        let first = self.start.0 + (n * per_message) as i64 * Millis::MINUTE;
+        let records = (0..per_message)
+            .map(|k| {
+                let t = first + k as i64 * Millis::MINUTE;
+                record("PW3390-01", t, readings(self.channels, t))
+            })
+            .collect();
+        let newest = first + (per_message as i64 - 1) * Millis::MINUTE;
+        let received = Millis(newest + 5_000);
+        let payload = batch(records).to_string();
+        let event = RuleEvent::new(
+            self.thing.as_str(),
+            self.certificate.as_deref(),
+            payload.as_bytes(),
+            received,
+        );
+        (event, received)
+    }
+}
+
 /// A power meter's readings: two decimals, as instruments send them.
 fn readings(channels: usize, t: i64) -> Json {
     let values: serde_json::Map<String, Json> = (0..channels)
@@ -357,14 +389,14 @@ fn readings(channels: usize, t: i64) -> Json {
     Json::Object(values)
 }
 
-async fn assert_stored(app: &TestCloud, event: &RuleEvent, records: usize) {
+pub(crate) async fn assert_stored(app: &TestCloud, event: &RuleEvent, records: usize) {
     let outcome = app.cloud.deliver(event).await;
     let report = outcome.result.expect("ingest succeeds");
     assert_eq!(report.stored, records, "{report:?}");
 }
 
 /// Every item of both tables, by table and key.
-async fn snapshot(app: &TestCloud) -> Snapshot {
+pub(crate) async fn snapshot(app: &TestCloud) -> Snapshot {
     let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     let mut items = Snapshot::new();
@@ -401,7 +433,7 @@ fn as_json(value: &AttributeValue) -> Json {
 }
 
 /// The write units `writes` cost, from the items before and after them.
-fn price(writes: &[Write], before: &Snapshot, after: &Snapshot) -> usize {
+pub(crate) fn price(writes: &[Write], before: &Snapshot, after: &Snapshot) -> usize {
     let indexes: HashMap<String, Vec<IndexSpec>> = TABLES
         .iter()
         .map(|(logical_id, table)| {

@@ -432,6 +432,12 @@ impl LocalCloud {
         self.rule.invoke(event).await
     }
 
+    /// Waits until the usage function has had every change of the records table made
+    /// so far, and the changes it made itself.
+    pub async fn records_stream_settled(&self) {
+        self.usage.settled().await
+    }
+
     /// Hands the records table's whole stream to the usage function again, as a
     /// redelivery would; what each batch counted.
     pub async fn redeliver_records_stream(

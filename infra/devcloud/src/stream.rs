@@ -39,6 +39,9 @@ pub struct StreamReader {
     clock: ApiClock,
     policy: std::sync::Arc<Policy>,
     denied: Denials,
+    /// Passes over the shards that found nothing to hand over: one that began after a
+    /// write means the function has had it, and all it wrote on account of it.
+    idle_passes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl StreamReader {
@@ -59,6 +62,18 @@ impl StreamReader {
             clock,
             policy: std::sync::Arc::new(policy),
             denied,
+            idle_passes: Default::default(),
+        }
+    }
+
+    /// Waits until the function has been handed everything the stream holds now, and
+    /// what it wrote on account of it: two passes over the shards finding nothing (the
+    /// first may have begun before this call).
+    pub async fn settled(&self) {
+        use std::sync::atomic::Ordering;
+        let from = self.idle_passes.load(Ordering::SeqCst);
+        while self.idle_passes.load(Ordering::SeqCst) < from + 2 {
+            tokio::time::sleep(IDLE_POLL / 4).await;
         }
     }
 
@@ -67,7 +82,11 @@ impl StreamReader {
         let mut iterators: BTreeMap<String, Option<String>> = BTreeMap::new();
         loop {
             match self.poll(&mut iterators).await {
-                Ok(0) => tokio::time::sleep(IDLE_POLL).await,
+                Ok(0) => {
+                    self.idle_passes
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
                 Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(%error, "reading the records stream failed");

@@ -99,6 +99,12 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         vec![(logger.clone(), vec![pending(5, "151"), pending(7, "161")])],
         "the meter has no hour marked"
     );
+    assert_eq!(
+        store.key_marks(&acme, &logger).await.unwrap(),
+        Some(vec![pending(5, "151"), pending(7, "161")])
+    );
+    assert_eq!(store.key_marks(&acme, &meter).await.unwrap(), Some(vec![]));
+    assert_eq!(store.key_marks(&other, &logger).await.unwrap(), None);
     // A mark read before it was marked again stays; one unchanged comes off, once.
     assert!(!store
         .unmark_hour(&acme, &logger, &pending(7, "151"))

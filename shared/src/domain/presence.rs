@@ -25,8 +25,9 @@ const _: () = assert!(RECORDS_SHOW_PRESENCE_MILLIS + Millis::MINUTE < CONNECTED_
 
 /// How old an app's stored last-seen time must be before a message whose records show
 /// it present writes it again. At one message a minute: one write (two units, with the
-/// index entry) in 30 messages.
-pub const LAST_SEEN_RESOLUTION_MILLIS: i64 = 30 * Millis::MINUTE;
+/// index entry) in 360 messages, 0.006 a record. It bounds how stale the stored time is
+/// where its records cannot show it (its instruments deleted, or their read failing).
+pub const LAST_SEEN_RESOLUTION_MILLIS: i64 = 6 * Millis::HOUR;
 
 /// Whether a message received at `at` writes the app's last-seen time, given the newest
 /// record time it left stored (newly or already), if any. Decided from the app item as

@@ -50,12 +50,39 @@ impl StreamPosition {
     }
 }
 
+/// What an item of the records table is, as the storage used charges it.
+///
+/// A record that will expire is a passing copy: its hour is charged once, as the chunk
+/// compaction stores it in, so an account pays for its data once (and the usage
+/// function writes nothing for a batch of live records whose hours are marked already).
+/// A record kept raw (its hour cannot be compacted: its only copy) or written before
+/// records carried an expiry is charged as itself. Rollups are the cloud's index of the data, not
+/// charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataItem {
+    ExpiringRecord,
+    KeptRecord,
+    Chunk,
+    Rollup,
+}
+
+impl DataItem {
+    /// The bytes charged for an item of this kind whose DynamoDB size is `size`.
+    pub fn charged(self, size: i64) -> i64 {
+        match self {
+            DataItem::KeptRecord | DataItem::Chunk => size,
+            DataItem::ExpiringRecord | DataItem::Rollup => 0,
+        }
+    }
+}
+
 /// One item of the records table written or deleted, as its stream tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataChange {
     pub key: InstrumentKey,
     pub position: StreamPosition,
-    /// The item's size after the change less its size before (negative for a deletion).
+    /// The bytes charged for the item after the change less those before
+    /// ([`DataItem::charged`]; negative for a deletion).
     pub bytes: i64,
     /// The start of the hour of a record newly stored (not of a chunk, nor of a
     /// deletion): an hour to compact.

@@ -97,6 +97,18 @@ impl DataUsage for MemoryStore {
             .collect())
     }
 
+    async fn key_marks(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+    ) -> Result<Option<Vec<PendingHour>>, StoreError> {
+        let tables = self.tables();
+        Ok(tables
+            .data_usage
+            .get(&(account.clone(), key.clone()))
+            .map(pending_of))
+    }
+
     async fn key_pending(
         &self,
         account: &AccountId,

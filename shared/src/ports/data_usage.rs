@@ -48,9 +48,9 @@ pub trait DataUsage: Send + Sync {
         key: &InstrumentKey,
         tally: &Tally,
     ) -> Result<Counted, StoreError>;
-    /// The bytes of the account's measurement data: its records and the chunks
-    /// compacted from them (a compacted hour is charged twice until its records expire);
-    /// not the rollups, which are counted apart.
+    /// The bytes of the account's measurement data: the chunks and the records kept raw
+    /// (see [`crate::domain::usage::DataItem`]); not the rollups (an account's items
+    /// counted before they were free may still hold their bytes).
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError>;
     /// The account's instrument keys that ever had a record counted: where its
     /// measurement data is, for the sweep that deletes it.
@@ -61,6 +61,13 @@ pub trait DataUsage: Send + Sync {
         &self,
         account: &AccountId,
     ) -> Result<Vec<(InstrumentKey, Vec<PendingHour>)>, StoreError>;
+    /// `key`'s marked hours, oldest first, read consistently; `None` for a key never
+    /// counted.
+    async fn key_marks(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+    ) -> Result<Option<Vec<PendingHour>>, StoreError>;
     /// What is known of `key`'s rollups: its marks, where its backlog starts, from when
     /// it is rolled up (nothing for a key never counted).
     async fn key_pending(

@@ -2,16 +2,24 @@
 //! batch of the records table's stream to [`count_changes`]. See
 //! [`crate::domain::usage`] for why it is counted this way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::try_join_all;
 
 use super::compact_pending::{compact_backlog, compact_pending, PendingReport};
+use super::compaction::SETTLE;
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{tally, DataChange, StorageUsed, StreamPosition, MARKS_A_DELIVERY};
+use crate::domain::usage::{
+    tally, DataChange, PendingHour, StorageUsed, StreamPosition, MARKS_A_DELIVERY,
+};
 use crate::ports::{ChunkStore, Counted, DataUsage, Files, RecordStore, StoreError};
+
+/// How long after its hour's end a record may still go without marking the hour again
+/// (see [`marked_while_open`]): past the stream's longest batching window of 5 minutes,
+/// short of [`SETTLE`] by 2.5 minutes.
+const UNMARKED_UNTIL: i64 = SETTLE * 3 / 4;
 
 /// Instrument keys counted at once: one small write each.
 const CONCURRENT_KEYS: usize = 25;
@@ -21,8 +29,9 @@ const CONCURRENT_KEYS: usize = 25;
 const MAX_ROUNDS: usize = 3;
 
 /// What `account` stores: its files' bytes (exact as each file is indexed or deleted)
-/// and its measurement data's (counted from the records table's stream, so it trails the
-/// newest records by the stream's batching window).
+/// and its measurement data's (counted from the records table's stream: an hour's data
+/// when its chunk is, minutes after the hour closes for a live instrument, days later
+/// for a backlog's hours the sweep compacts).
 pub async fn storage_used(
     store: &(impl Files + DataUsage),
     account: &AccountId,
@@ -125,6 +134,20 @@ async fn count_key(
                 hours: PendingReport::default(),
             });
         };
+        // Every change nothing, not a sum of nothing: part of a redelivered batch may
+        // have been counted already.
+        if changes.iter().all(|change| change.bytes == 0) {
+            if let Some(marks) = store.key_marks(&account, key).await? {
+                if marked_while_open(&tally.stored_hours, &marks, now) {
+                    let hours = compact_pending(records, store, &account, key, &marks, now).await?;
+                    return Ok(KeyOutcome::Counted {
+                        bytes: 0,
+                        seen_before: counted_through.is_some(),
+                        hours,
+                    });
+                }
+            }
+        }
         // A backlog over more hours than a delivery marks: its later hours start the
         // key's backlog, compacted below and by the daily sweep.
         let unmarked = tally.stored_hours.len().saturating_sub(MARKS_A_DELIVERY);
@@ -163,6 +186,23 @@ async fn count_key(
         "the data bytes of {} kept moving under another counter",
         key.as_str()
     )))
+}
+
+/// Whether a delivery that adds no bytes may leave its key's item as it is: it
+/// stored records only in `hours` already marked (`marks`) and more than
+/// [`UNMARKED_UNTIL`] from closing as of `now`. A live instrument's batches are so
+/// after the first of each hour, and write nothing. The mark's stream position stays
+/// older than the records, which is safe only while no compaction of the hour can
+/// have read its records before they were stored: compaction waits the whole of
+/// [`SETTLE`] by its own clock (the sweep's trails; no clock may lead the
+/// function's by the rest of it). A record for an hour closer to closing marks it
+/// again.
+fn marked_while_open(hours: &BTreeSet<Millis>, marks: &[PendingHour], now: Millis) -> bool {
+    hours.len() <= MARKS_A_DELIVERY
+        && hours.iter().all(|hour| {
+            marks.iter().any(|mark| mark.hour == *hour)
+                && now < hour.plus(Millis::HOUR + UNMARKED_UNTIL)
+        })
 }
 
 #[cfg(test)]
@@ -234,6 +274,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_redelivery_partly_counted_whose_changes_add_up_to_nothing_counts_the_rest() {
+        let store = MemoryStore::new();
+        let stream = [change("acme/a", 100, 5), change("acme/a", 101, -5)];
+        count(&store, &stream[..1]).await;
+        count(&store, &stream).await;
+        assert_eq!(store.data_bytes(&account("acme")).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
     async fn deletions_take_bytes_off_and_keys_of_no_account_are_left_out() {
         let store = MemoryStore::new();
         let changes = [
@@ -246,6 +295,71 @@ mod tests {
         assert_eq!(report.bytes, 70);
         assert_eq!(report.ignored, 1);
         assert_eq!(store.data_bytes(&account("acme")).await.unwrap(), 70);
+    }
+
+    #[tokio::test]
+    async fn a_live_key_writes_its_marks_once_an_hour_and_again_for_a_record_near_closing() {
+        let store = MemoryStore::new();
+        let records = MemoryRecords::default();
+        let (acme, key) = (account("acme"), InstrumentKey::from_stored("acme/a".into()));
+        let hour = |h: i64| Millis(h * Millis::HOUR);
+        let live = |sequence: u64, stored: i64| DataChange {
+            stored_hour: Some(hour(stored)),
+            ..change("acme/a", sequence, 0)
+        };
+        let deliver = |changes: Vec<DataChange>, now: i64| {
+            let (store, records) = (&store, &records);
+            async move {
+                count_changes(store, records, &changes, Millis(now))
+                    .await
+                    .unwrap()
+            }
+        };
+        let marks = || async { store.key_marks(&acme, &key).await.unwrap().unwrap() };
+        let minute = Millis::MINUTE;
+        deliver(vec![live(100, 5)], hour(5).0 + 3 * minute).await;
+        assert_eq!(
+            marks().await[0].marked,
+            StreamPosition::parse("100").unwrap()
+        );
+        // Later batches of the hour, nothing charged: the item is not written.
+        deliver(vec![live(110, 5), live(111, 5)], hour(5).0 + 40 * minute).await;
+        deliver(vec![live(120, 5)], hour(6).0 + 7 * minute).await;
+        assert_eq!(
+            marks().await[0].marked,
+            StreamPosition::parse("100").unwrap()
+        );
+        // A record of the hour close to its closing marks it again, as does one that
+        // adds bytes.
+        deliver(vec![live(130, 5)], hour(6).0 + 8 * minute).await;
+        assert_eq!(
+            marks().await[0].marked,
+            StreamPosition::parse("130").unwrap()
+        );
+        deliver(
+            vec![DataChange {
+                bytes: 7,
+                ..live(140, 5)
+            }],
+            hour(5).0 + 50 * minute,
+        )
+        .await;
+        assert_eq!(
+            marks().await[0].marked,
+            StreamPosition::parse("140").unwrap()
+        );
+        // The next hour's first batch marks it; a later one, writing nothing, still
+        // compacts the hour closed meanwhile and takes its mark off.
+        deliver(vec![live(150, 6)], hour(6).0 + 6 * minute).await;
+        assert_eq!(marks().await.len(), 2);
+        let report = deliver(vec![live(160, 6)], hour(6).0 + 12 * minute).await;
+        assert_eq!(report.bytes, 0);
+        let left = marks().await;
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert_eq!(
+            (left[0].hour, &left[0].marked),
+            (hour(6), &StreamPosition::parse("150").unwrap())
+        );
     }
 
     #[tokio::test]

@@ -202,8 +202,8 @@ impl DataUsage for DynamoStore {
     async fn data_bytes(&self, account: &AccountId) -> Result<u64, StoreError> {
         let mut total: i64 = 0;
         for item in self.query_prefix(data_pk(account), DATA_KEY_PREFIX).await? {
-            // Records and chunks are the data; rollups are counted but not charged: they
-            // are the cloud's index of it.
+            // Rollups are charged nothing (`DataItem`); items of rollup keys counted
+            // before that still hold their bytes.
             let key = key_of(&item)?;
             let stored_under = key.as_str().strip_suffix(CHUNK_KEY_SUFFIX);
             if stored_under.is_some_and(|k| is_rollups_key(&InstrumentKey::from_stored(k.into()))) {
@@ -242,6 +242,17 @@ impl DataUsage for DynamoStore {
             keys.push((key_of(&item)?, pending));
         }
         Ok(keys)
+    }
+
+    async fn key_marks(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+    ) -> Result<Option<Vec<PendingHour>>, StoreError> {
+        match self.get(data_pk(account), &data_sk(key)).await? {
+            Some(item) => pending_of(&item).map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn key_pending(

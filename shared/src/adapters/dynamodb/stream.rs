@@ -12,11 +12,12 @@ use serde_json::{Map, Value};
 
 use super::chunks::CHUNK_KEY_SUFFIX;
 use super::item_size::item_size;
-use super::schema::RECORDS_KEY;
+use super::schema::{RECORDS_KEY, RECORD_EXPIRY_ATTRIBUTE};
 use super::values::Item;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{DataChange, StreamPosition};
+use crate::domain::rollup::is_rollups_key;
+use crate::domain::usage::{DataChange, DataItem, StreamPosition};
 
 /// A batch of the stream, as Lambda's event source mapping delivers it.
 #[derive(Debug, Deserialize)]
@@ -57,25 +58,36 @@ impl StreamRecord {
             _ => return Err(format!("no key `{}`", RECORDS_KEY[0])),
         };
         let position = StreamPosition::parse(&change.sequence_number)?;
-        let size = |image: &Option<Map<String, Value>>, which: &str| match image {
-            Some(image) => item(image).map(|item| item_size(&item) as i64),
-            None => Err(format!(
-                "no {which} image: the stream must be NEW_AND_OLD_IMAGES"
-            )),
+        let chunks_of = key.as_str().strip_suffix(CHUNK_KEY_SUFFIX);
+        let charged = |image: &Option<Map<String, Value>>, which: &str| {
+            let Some(image) = image else {
+                return Err(format!(
+                    "no {which} image: the stream must be NEW_AND_OLD_IMAGES"
+                ));
+            };
+            let item = item(image)?;
+            let kind = match chunks_of {
+                Some(key) if is_rollups_key(&InstrumentKey::from_stored(key.into())) => {
+                    DataItem::Rollup
+                }
+                Some(_) => DataItem::Chunk,
+                None if item.contains_key(RECORD_EXPIRY_ATTRIBUTE) => DataItem::ExpiringRecord,
+                None => DataItem::KeptRecord,
+            };
+            Ok(kind.charged(item_size(&item) as i64))
         };
         let bytes = match self.event_name.as_str() {
-            "INSERT" => size(&change.new_image, "new")?,
-            "MODIFY" => size(&change.new_image, "new")? - size(&change.old_image, "old")?,
-            "REMOVE" => -size(&change.old_image, "old")?,
+            "INSERT" => charged(&change.new_image, "new")?,
+            "MODIFY" => charged(&change.new_image, "new")? - charged(&change.old_image, "old")?,
+            "REMOVE" => -charged(&change.old_image, "old")?,
             other => return Err(format!("unknown event `{other}`")),
         };
         // A time that is no whole number (the table's key allows any number) marks no
         // hour, and its bytes count all the same.
-        let stored_hour = (self.event_name == "INSERT"
-            && !key.as_str().ends_with(CHUNK_KEY_SUFFIX))
-        .then(|| record_time(&change.keys))
-        .flatten()
-        .map(Millis::start_of_hour);
+        let stored_hour = (self.event_name == "INSERT" && chunks_of.is_none())
+            .then(|| record_time(&change.keys))
+            .flatten()
+            .map(Millis::start_of_hour);
         Ok(DataChange {
             key,
             position,
@@ -180,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn an_insert_adds_the_size_dynamodb_bills_for_the_record_item() {
+    fn a_record_is_charged_only_once_kept_raw_and_its_hour_marked_when_stored() {
         let stored = StoredRecord {
             instrument: InstrumentKey::from_stored("acme/gw-1.r1/LR8450/i1".into()),
             t: Millis(1_763_713_201_234),
@@ -196,10 +208,9 @@ mod tests {
         let insert = record("INSERT", keys.clone(), Some(image.clone()), None);
         let change = insert.data_change().unwrap();
         assert_eq!(change.key, stored.instrument);
-        let written = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_763_713_201);
         assert_eq!(
-            change.bytes,
-            item_size(&record_item(&stored, written)) as i64
+            change.bytes, 0,
+            "an expiring record is charged as its chunk"
         );
         assert_eq!(
             change.position,
@@ -207,12 +218,52 @@ mod tests {
         );
         assert_eq!(change.stored_hour, Some(Millis(1_763_712_000_000)));
 
-        let remove = record("REMOVE", keys.clone(), None, Some(image.clone()));
-        assert_eq!(remove.data_change().unwrap().bytes, -change.bytes);
+        // Kept raw: its expiry taken off, it is charged the size DynamoDB bills for it.
+        let mut kept = image.clone();
+        kept.as_object_mut().unwrap().remove("e");
+        let keep = record(
+            "MODIFY",
+            keys.clone(),
+            Some(kept.clone()),
+            Some(image.clone()),
+        );
+        let written = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_763_713_201);
+        let mut billed = record_item(&stored, written);
+        billed.remove(RECORD_EXPIRY_ATTRIBUTE);
+        let size = item_size(&billed) as i64;
+        assert_eq!(keep.data_change().unwrap().bytes, size);
+        assert_eq!(keep.data_change().unwrap().stored_hour, None);
+        let remove = record("REMOVE", keys.clone(), None, Some(kept.clone()));
+        assert_eq!(remove.data_change().unwrap().bytes, -size);
         assert_eq!(remove.data_change().unwrap().stored_hour, None);
-        let same = record("MODIFY", keys, Some(image.clone()), Some(image));
+        let expired = record("REMOVE", keys.clone(), None, Some(image.clone()));
+        assert_eq!(expired.data_change().unwrap().bytes, 0);
+        let same = record("MODIFY", keys, Some(kept.clone()), Some(kept));
         assert_eq!(same.data_change().unwrap().bytes, 0);
         assert_eq!(same.data_change().unwrap().stored_hour, None);
+    }
+
+    #[test]
+    fn a_chunk_is_charged_its_size_and_a_rollup_nothing() {
+        let chunk = serde_json::json!({
+            "i": {"S": "acme/gw-1.r1/LR8450/i1#hour"},
+            "t": {"N": "1763712000000"},
+            "c": {"B": "AAEC"},
+        });
+        let keys = serde_json::json!({"i": chunk["i"], "t": chunk["t"]});
+        let insert = record("INSERT", keys, Some(chunk.clone()), None);
+        let size = item_size(&item(chunk.as_object().unwrap()).unwrap()) as i64;
+        assert_eq!(insert.data_change().unwrap().bytes, size);
+        for level in ["h", "d", "b"] {
+            let rollup = serde_json::json!({
+                "i": {"S": format!("acme/gw-1.r1/LR8450/i1#{level}#hour")},
+                "t": {"N": "1763712000000"},
+                "c": {"B": "AAEC"},
+            });
+            let keys = serde_json::json!({"i": rollup["i"], "t": rollup["t"]});
+            let insert = record("INSERT", keys, Some(rollup), None);
+            assert_eq!(insert.data_change().unwrap().bytes, 0, "level {level}");
+        }
     }
 
     #[test]
