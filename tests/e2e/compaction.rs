@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
-use crate::storage_used::{counted, stored};
+use crate::storage_used::{counted, stored, waiting_compaction};
 
 #[tokio::test]
 async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_records_did() {
@@ -76,14 +76,7 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
         chunks.iter().map(|c| c.records as usize).sum::<usize>()
     };
     until("the usage function compacted every hour", || async {
-        chunked_records().await == 180
-            && app
-                .cloud
-                .store
-                .pending_hours(&app.account)
-                .await
-                .unwrap()
-                .is_empty()
+        chunked_records().await == 180 && waiting_compaction(&app, &app.account).await == 0
     })
     .await;
 
@@ -156,6 +149,26 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
             "channel {channel}"
         );
     }
+    // Hours compacted while their day went on are rolled up once it has ended: here by
+    // the daily sweep, under its policy, at 00:20 the next day.
+    let next_day = Millis(app.at(0)).start_of_day().plus(Millis::DAY);
+    let reports = app
+        .cloud
+        .quota_sweep(next_day.plus(20 * Millis::MINUTE), 50, None)
+        .await
+        .unwrap();
+    assert!(
+        reports.iter().all(|r| r.hours.still_pending == 0),
+        "{reports:?}"
+    );
+    assert!(app
+        .cloud
+        .store
+        .pending_hours(&app.account)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(app.get(&path).await.1, hourly, "drawn from the rollups now");
     let chunks_key = InstrumentKey::from_stored(format!("{}#hour", key.as_str()));
     let deleted = app
         .cloud

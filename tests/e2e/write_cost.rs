@@ -358,15 +358,17 @@ impl Meter {
     /// record, as a live gateway sends it.
     pub(crate) fn message(&self, n: usize) -> (RuleEvent, Millis) {
         let per_message = self.records_per_message;
-        let first = self.start.0 + (n * per_message) as i64 * Millis::MINUTE;
-        let records = (0..per_message)
-            .map(|k| {
-                let t = first + k as i64 * Millis::MINUTE;
-                record("PW3390-01", t, readings(self.channels, t))
-            })
+        self.records(n * per_message, per_message)
+    }
+
+    /// A message of `count` records from minute `first` on (from 0), and when it is
+    /// received.
+    pub(crate) fn records(&self, first: usize, count: usize) -> (RuleEvent, Millis) {
+        let at = |minute: usize| self.start.plus(minute as i64 * Millis::MINUTE).0;
+        let records = (first..first + count)
+            .map(|minute| record("PW3390-01", at(minute), readings(self.channels, at(minute))))
             .collect();
-        let newest = first + (per_message as i64 - 1) * Millis::MINUTE;
-        let received = Millis(newest + 5_000);
+        let received = Millis(at(first + count - 1) + 5_000);
         let payload = batch(records).to_string();
         let event = RuleEvent::new(
             self.thing.as_str(),

@@ -1,19 +1,28 @@
 //! What a record costs every function together in the steady state: ingest's writes
 //! (priced in `write_cost.rs`) and the usage function's on account of them — the marks
 //! of the hours records are stored in, the chunk each hour is compacted into, the
-//! chunk's count in the storage used, and the hour's rollups. One whole hour of a live
-//! instrument is measured, from a quarter past one hour to a quarter past the next (the
-//! hour before it compacted, the next one's first records marked), with the local
-//! cloud's clock following the records and the usage function handed each message
-//! before the next is sent, as the stream hands it in minutes in AWS. `cargo test -p
-//! fieldcloud-e2e --test e2e write_cost_pipeline -- --nocapture` prints the table the
+//! chunk's count in the storage used, and the day's rollups once it has ended.
+//!
+//! One live instrument's day: its first 21 hours sent as a backlog, then live records a
+//! minute apart with the local cloud's clock following them and the usage function
+//! handed each message before the next is sent (as the stream hands it within minutes
+//! in AWS). Two whole hours are priced from the real items: 22:15 to 23:15 (the 22nd
+//! hour compacted, the 24th marked: any hour of the day but its last) and 23:15 to
+//! 00:15 (the last hour compacted and the whole day rolled up). A day costs 23 of the
+//! first and one of the second, and the app's last-seen time every 6 hours. `cargo test
+//! -p fieldcloud-e2e --test e2e write_cost_pipeline -- --nocapture` prints the table the
 //! README gives.
 
+use std::collections::BTreeMap;
+
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::presence::LAST_SEEN_RESOLUTION_MILLIS;
 use fieldcloud::domain::record::Millis;
+use fieldcloud::domain::usage::Mark;
 use fieldcloud::ports::DataUsage;
 
 use crate::helpers::{spawn, TestCloud};
+use crate::storage_used::stored;
 use crate::write_cost::{assert_stored, price, snapshot, Meter};
 
 /// Where a write went, as the table below splits them.
@@ -22,136 +31,220 @@ enum Part {
     Records,
     Chunks,
     Rollups,
-    /// The usage function's item per key: counts and marks.
+    /// The usage function's items: counts and marks.
     Counting,
+    /// The usage function's items counting a key's rollups, made by the first write of
+    /// each (its first day) and written no more (rollups are charged nothing).
+    RollupCounting,
     /// The app's and the instrument's items.
     Registry,
 }
 
-struct Hour {
+type Units = BTreeMap<Part, usize>;
+
+/// Write units of the app's last-seen time in a day: one write of its item and its
+/// index entry (1 unit each) every 6 hours.
+const LAST_SEEN_A_DAY: usize = 2 * (Millis::DAY / LAST_SEEN_RESOLUTION_MILLIS) as usize;
+
+struct Day {
     channels: usize,
     records_per_message: usize,
-    records: usize,
-    units: std::collections::BTreeMap<Part, usize>,
+    /// An hour of the day but its last.
+    hour: Units,
+    /// The day's last hour, and its end.
+    last_hour: Units,
+}
+
+impl Day {
+    /// A day's write units in the steady state: the app's last-seen time as its
+    /// resolution has it, the rest as measured but the items made once in a key's life.
+    fn units(&self) -> usize {
+        let measured = |units: &Units| {
+            units
+                .iter()
+                .filter(|(part, _)| ![Part::Registry, Part::RollupCounting].contains(part))
+                .map(|(_, units)| units)
+                .sum::<usize>()
+        };
+        23 * measured(&self.hour) + measured(&self.last_hour) + LAST_SEEN_A_DAY
+    }
+
+    fn per_record(&self) -> f64 {
+        self.units() as f64 / (24 * 60) as f64
+    }
+}
+
+fn of(units: &Units, part: Part) -> usize {
+    units.get(&part).copied().unwrap_or(0)
 }
 
 #[tokio::test]
-async fn an_hour_of_a_live_instrument_writes_its_records_and_a_few_items_more() {
+async fn a_live_instruments_day_costs_its_records_and_a_few_items_more() {
     let mut running = tokio::task::JoinSet::new();
     for channels in [30, 100] {
         for records_per_message in [1, 12] {
-            running.spawn(one_hour(channels, records_per_message));
+            running.spawn(one_day(channels, records_per_message));
         }
     }
-    let mut hours = running.join_all().await;
-    hours.sort_by_key(|h| (h.channels, h.records_per_message));
-    println!("| channels | records per message | records | chunks | rollups | counting and marks | registry | WCU per record |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for hour in &hours {
-        let of = |part| hour.units.get(&part).copied().unwrap_or(0);
-        let total: usize = hour.units.values().sum();
+    let mut days = running.join_all().await;
+    days.sort_by_key(|d| (d.channels, d.records_per_message));
+    println!("| channels | records per message | hour | records | chunk | rollups | counting and marks | counts of rollups made (first day) | WCU |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for day in &days {
+        for (name, units) in [
+            ("any but the last", &day.hour),
+            ("the last", &day.last_hour),
+        ] {
+            println!(
+                "| {} | {} | {name} | {} | {} | {} | {} | {} | {} |",
+                day.channels,
+                day.records_per_message,
+                of(units, Part::Records),
+                of(units, Part::Chunks),
+                of(units, Part::Rollups),
+                of(units, Part::Counting),
+                of(units, Part::RollupCounting),
+                units.values().sum::<usize>(),
+            );
+        }
+    }
+    println!();
+    println!("| channels | records per message | WCU a day (last-seen time {LAST_SEEN_A_DAY} included) | WCU per record |");
+    println!("|---|---|---|---|");
+    for day in &days {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {:.3} |",
-            hour.channels,
-            hour.records_per_message,
-            of(Part::Records),
-            of(Part::Chunks),
-            of(Part::Rollups),
-            of(Part::Counting),
-            of(Part::Registry),
-            total as f64 / hour.records as f64
+            "| {} | {} | {} | {:.3} |",
+            day.channels,
+            day.records_per_message,
+            day.units(),
+            day.per_record()
         );
-        // Every record one write unit; the hour's chunk once; the usage function's
-        // item written three times an hour whatever the batches: the next hour's mark,
-        // the compacted hour's mark taken off, the chunk counted.
-        assert_eq!(of(Part::Records), hour.records, "one unit a record");
-        let chunk_units = (2 * hour.channels * hour.records).div_ceil(1024);
+    }
+    for day in &days {
+        let (channels, hour) = (day.channels, &day.hour);
+        assert_eq!(of(hour, Part::Records), 60, "one unit a record");
+        let chunk_units = (2 * channels * 60).div_ceil(1024);
         assert!(
-            (1..=chunk_units).contains(&of(Part::Chunks)),
+            (1..=chunk_units).contains(&of(hour, Part::Chunks)),
             "one chunk of at most two bytes a point: {} units",
-            of(Part::Chunks)
+            of(hour, Part::Chunks)
         );
-        assert_eq!(of(Part::Counting), 3, "{} channels", hour.channels);
+        // The usage function writes three times an hour whatever the batches: the next
+        // hour's mark, the compacted hour's mark, the chunk's bytes counted; and once
+        // more at the day's end, the day's marks taken off.
+        assert_eq!(of(hour, Part::Counting), 3, "{channels} channels");
+        assert_eq!(of(&day.last_hour, Part::Counting), 4, "{channels} channels");
+        assert_eq!(of(hour, Part::RollupCounting), 0);
+        assert!(
+            of(&day.last_hour, Part::RollupCounting) <= 3,
+            "hours, days, blocks"
+        );
+        assert_eq!(of(hour, Part::Rollups), 0, "rolled up when the day ends");
+        assert_eq!(
+            of(&day.last_hour, Part::Rollups) > 0,
+            channels <= 40,
+            "keys of more than 40 channels have no rollups"
+        );
+        assert_eq!(of(hour, Part::Registry), 0);
+        if channels == 30 {
+            assert!(
+                day.per_record() <= 1.1,
+                "{channels} channels: {:.3} write units a record",
+                day.per_record()
+            );
+        }
     }
 }
 
-/// One instrument of `channels`, sending `records_per_message` one-minute records a
-/// message, measured over one whole hour after two.
-async fn one_hour(channels: usize, records_per_message: usize) -> Hour {
+/// One instrument of `channels` sending `records_per_message` one-minute records a
+/// message through a day: its last two hours priced.
+async fn one_day(channels: usize, records_per_message: usize) -> Day {
     let app = spawn(Plan::Pro).await;
-    // The records start with the next hour; the clock moves with them.
-    let start = devcloud::wall_clock().start_of_hour().plus(Millis::HOUR);
-    let meter = Meter::register(&app, channels, records_per_message, start).await;
-    let message = |n: usize| meter.message(n);
-    let minutes = |m: i64| start.plus(m * Millis::MINUTE);
-    let mut n = 0;
-    // Sends every message whose newest record is before `until`.
-    let mut send_until = |until: Millis| {
-        let app = &app;
-        let message = &message;
+    let day = devcloud::wall_clock().start_of_day().plus(Millis::DAY);
+    let meter = Meter::register(&app, channels, records_per_message, day).await;
+    let minute = |m: usize| day.plus(m as i64 * Millis::MINUTE);
+    let follow = |at: Millis| {
+        let behind = at.0 - app.cloud.clock.now().0;
+        if behind > 0 {
+            app.cloud.clock.advance(behind);
+        }
+    };
+    // The day's first 21 hours as a backlog, sent at 21:00.
+    follow(minute(21 * 60));
+    for first in (0..21 * 60).step_by(12) {
+        assert_stored(&app, &meter.records(first, 12).0, 12).await;
+    }
+    app.cloud.records_stream_settled().await;
+    let live_from = 21 * 60 / records_per_message;
+    let mut n = live_from;
+    // Sends every message whose records are before minute `until`, live.
+    let mut send_until = |until: usize| {
+        let (app, meter) = (&app, &meter);
         let from = n;
-        let to = (from..)
-            .find(|k| message(*k).1.plus(-5_000) >= until)
-            .expect("a message past it");
-        n = to;
+        n = until / records_per_message;
         async move {
-            for k in from..to {
-                let (event, received) = message(k);
-                let behind = received.0 - app.cloud.clock.now().0;
-                if behind > 0 {
-                    app.cloud.clock.advance(behind);
-                }
+            for k in from..until / records_per_message {
+                let (event, received) = meter.message(k);
+                follow(received);
                 assert_stored(app, &event, records_per_message).await;
                 app.cloud.records_stream_settled().await;
             }
         }
     };
-    send_until(minutes(75)).await;
-    let marked = || async {
-        let pending = app.cloud.store.pending_hours(&app.account).await.unwrap();
-        pending
-            .iter()
-            .flat_map(|(_, hours)| hours.iter().map(|p| p.hour))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        marked().await,
-        vec![minutes(60)],
-        "the first hour compacted"
-    );
-    charged_settled(&app).await;
-    let before = snapshot(&app).await;
-    app.cloud.take_writes();
-    send_until(minutes(135)).await;
-    assert_eq!(
-        marked().await,
-        vec![minutes(120)],
-        "the second hour compacted"
-    );
-    charged_settled(&app).await;
-    let writes = app.cloud.take_writes();
-    let after = snapshot(&app).await;
-    let mut units = std::collections::BTreeMap::new();
-    for write in &writes {
-        let part = part_of(write);
-        *units.entry(part).or_insert(0) += price(std::slice::from_ref(write), &before, &after);
-    }
-    Hour {
+    send_until(22 * 60 + 15).await;
+    let hour = priced(&app, async {
+        send_until(23 * 60 + 15).await;
+        // The 22nd hour compacted, its mark waiting for the day's end; the last marked.
+        assert_eq!(waiting(&app).await, vec![minute(23 * 60)]);
+    })
+    .await;
+    let last_hour = priced(&app, async {
+        send_until(24 * 60 + 15).await;
+        // The day rolled up, its marks taken off; the next day's first hour marked.
+        assert_eq!(waiting(&app).await, vec![minute(24 * 60)]);
+        let marks = app.cloud.store.pending_hours(&app.account).await.unwrap();
+        assert_eq!(marks.iter().map(|(_, hours)| hours.len()).sum::<usize>(), 1);
+    })
+    .await;
+    Day {
         channels,
         records_per_message,
-        records: 60,
-        units,
+        hour,
+        last_hour,
     }
 }
 
-/// Waits until the chunks' bytes are counted.
-async fn charged_settled(app: &TestCloud) {
-    let charged = crate::storage_used::stored(app, &app.account).await.charged;
+/// The write units of every write `sending` makes happen, by part, once the usage
+/// function has had them all and counted every chunk.
+async fn priced(app: &TestCloud, sending: impl std::future::Future<Output = ()>) -> Units {
+    let before = snapshot(app).await;
+    app.cloud.take_writes();
+    sending.await;
+    let charged = stored(app, &app.account).await.charged;
     assert_eq!(
         app.cloud.store.data_bytes(&app.account).await.unwrap(),
         charged,
         "the stream settled, every chunk counted"
     );
+    let writes = app.cloud.take_writes();
+    let after = snapshot(app).await;
+    let mut units = Units::new();
+    for write in &writes {
+        *units.entry(part_of(write)).or_insert(0) +=
+            price(std::slice::from_ref(write), &before, &after);
+    }
+    units
+}
+
+/// The hours marked for compaction (not those waiting for their day's end).
+async fn waiting(app: &TestCloud) -> Vec<Millis> {
+    let pending = app.cloud.store.pending_hours(&app.account).await.unwrap();
+    pending
+        .iter()
+        .flat_map(|(_, hours)| hours)
+        .filter(|hour| hour.marked != Mark::Compacted)
+        .map(|hour| hour.hour)
+        .collect()
 }
 
 fn part_of(write: &devcloud::write_log::Write) -> Part {
@@ -174,7 +267,15 @@ fn part_of(write: &devcloud::write_log::Write) -> Part {
             Part::Records
         }
     } else if text("pk").starts_with("DATA#") {
-        Part::Counting
+        let sk = text("sk");
+        if ["#h#hour", "#d#hour", "#b#hour"]
+            .iter()
+            .any(|rollup| sk.ends_with(rollup))
+        {
+            Part::RollupCounting
+        } else {
+            Part::Counting
+        }
     } else {
         Part::Registry
     }

@@ -5,7 +5,9 @@ use super::fixtures::account_id;
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY};
+use crate::domain::usage::{
+    KeyPending, Mark, PendingHour, StreamPosition, Tally, MARKS_A_DELIVERY,
+};
 use crate::ports::{BacklogStep, Counted, DataUsage};
 
 fn tally(bytes: i64, first: &str, last: &str) -> Tally {
@@ -20,7 +22,7 @@ fn tally(bytes: i64, first: &str, last: &str) -> Tally {
 fn pending(hour: i64, marked: &str) -> PendingHour {
     PendingHour {
         hour: Millis(hour * Millis::HOUR),
-        marked: StreamPosition::parse(marked).unwrap(),
+        marked: Mark::Stored(StreamPosition::parse(marked).unwrap()),
     }
 }
 
@@ -120,6 +122,51 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         .unwrap());
     assert!(!store
         .unmark_hour(&other, &logger, &pending(5, "151"))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.pending_hours(&acme).await.unwrap(),
+        vec![(logger.clone(), vec![pending(5, "151")])]
+    );
+    // An hour compacted while its day goes on is marked so, only over the mark read;
+    // a day's marks come off in one write, only if none of them changed.
+    let counted = store
+        .count_data(
+            &acme,
+            &logger,
+            &Tally {
+                bytes: 0,
+                ..marking(&[8, 9], "162", "163")
+            },
+        )
+        .await;
+    assert!(matches!(counted.unwrap(), Counted::Counted(_)));
+    assert!(!store
+        .mark_compacted(&acme, &logger, &pending(8, "151"))
+        .await
+        .unwrap());
+    assert!(store
+        .mark_compacted(&acme, &logger, &pending(8, "163"))
+        .await
+        .unwrap());
+    let compacted = PendingHour {
+        hour: Millis(8 * Millis::HOUR),
+        marked: Mark::Compacted,
+    };
+    assert_eq!(
+        store.key_marks(&acme, &logger).await.unwrap(),
+        Some(vec![
+            pending(5, "151"),
+            compacted.clone(),
+            pending(9, "163")
+        ])
+    );
+    assert!(!store
+        .unmark_hours(&acme, &logger, &[compacted.clone(), pending(9, "162")])
+        .await
+        .unwrap());
+    assert!(store
+        .unmark_hours(&acme, &logger, &[compacted, pending(9, "163")])
         .await
         .unwrap());
     assert_eq!(
@@ -252,8 +299,11 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
             .marked
             .clone()
     };
-    assert_eq!(mark_of(hour(4_001)), StreamPosition::before_any());
-    assert_ne!(mark_of(kept), StreamPosition::before_any());
+    assert_eq!(
+        mark_of(hour(4_001)),
+        Mark::Stored(StreamPosition::before_any())
+    );
+    assert_ne!(mark_of(kept), Mark::Stored(StreamPosition::before_any()));
     assert!(!store
         .advance_backlog(
             &other,

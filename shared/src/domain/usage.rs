@@ -95,13 +95,25 @@ pub struct DataChange {
 /// ([`KeyPending::backlog_from`]), from which on its graphs read records, not rollups.
 pub const MARKS_A_DELIVERY: usize = 48;
 
-/// An hour of one record key marked as waiting for compaction, with the stream position
-/// of the delivery that marked it last: the mark is taken off only if it is unchanged
-/// since it was read, so a record arriving meanwhile keeps its hour marked.
+/// An hour of one record key marked as waiting: the mark is changed or taken off only if
+/// it is unchanged since it was read, so a record arriving meanwhile keeps its hour
+/// marked for compaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingHour {
     pub hour: Millis,
-    pub marked: StreamPosition,
+    pub marked: Mark,
+}
+
+/// What a marked hour waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mark {
+    /// Compaction: records were stored in it, by the delivery at this stream position
+    /// last.
+    Stored(StreamPosition),
+    /// Its day's end: compacted while its day went on, its rollups are written once
+    /// with the whole day's (the day's item of hour skeletons, rewritten each hour, was
+    /// most of what compaction wrote).
+    Compacted,
 }
 
 /// What one delivery's changes of one instrument key add up to.

@@ -6,7 +6,7 @@ use super::store::{DataCount, MemoryStore};
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
+use crate::domain::usage::{KeyPending, Mark, PendingHour, StreamPosition, Tally};
 use crate::ports::{BacklogStep, Counted, DataUsage, StoreError};
 
 fn pending_of(count: &DataCount) -> Vec<PendingHour> {
@@ -55,7 +55,7 @@ impl DataUsage for MemoryStore {
         count.bytes += tally.bytes;
         count.through = tally.last.clone();
         for hour in hours {
-            count.pending.insert(hour, tally.last.clone());
+            count.pending.insert(hour, Mark::Stored(tally.last.clone()));
         }
         Ok(Counted::Counted(pending_of(count)))
     }
@@ -144,7 +144,7 @@ impl DataUsage for MemoryStore {
                             count
                                 .pending
                                 .entry(hour)
-                                .or_insert_with(StreamPosition::before_any);
+                                .or_insert_with(|| Mark::Stored(StreamPosition::before_any()));
                         }
                     }
                 }
@@ -169,7 +169,29 @@ impl DataUsage for MemoryStore {
         Ok(())
     }
 
-    async fn unmark_hour(
+    async fn unmark_hours(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        hours: &[PendingHour],
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let Some(count) = tables.data_usage.get_mut(&(account.clone(), key.clone())) else {
+            return Ok(hours.is_empty());
+        };
+        if hours
+            .iter()
+            .any(|pending| count.pending.get(&pending.hour) != Some(&pending.marked))
+        {
+            return Ok(false);
+        }
+        for pending in hours {
+            count.pending.remove(&pending.hour);
+        }
+        Ok(true)
+    }
+
+    async fn mark_compacted(
         &self,
         account: &AccountId,
         key: &InstrumentKey,
@@ -179,11 +201,13 @@ impl DataUsage for MemoryStore {
         let Some(count) = tables.data_usage.get_mut(&(account.clone(), key.clone())) else {
             return Ok(false);
         };
-        if count.pending.get(&pending.hour) != Some(&pending.marked) {
-            return Ok(false);
+        match count.pending.get_mut(&pending.hour) {
+            Some(marked) if *marked == pending.marked => {
+                *marked = Mark::Compacted;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        count.pending.remove(&pending.hour);
-        Ok(true)
     }
 }
 

@@ -29,7 +29,7 @@ use crate::domain::record::Millis;
 use crate::domain::registry::{Account, App, Group, Instrument, InstrumentKey};
 use crate::domain::schedule::{ReminderKind, StorageStanding};
 use crate::domain::settings::Logo;
-use crate::domain::usage::StreamPosition;
+use crate::domain::usage::{Mark, StreamPosition};
 use crate::ports::{GroupAlarmStates, RunProgress, SweepProgress};
 
 /// One instrument key's measurement data count.
@@ -37,7 +37,7 @@ use crate::ports::{GroupAlarmStates, RunProgress, SweepProgress};
 pub struct DataCount {
     pub bytes: i64,
     pub through: StreamPosition,
-    pub pending: BTreeMap<Millis, StreamPosition>,
+    pub pending: BTreeMap<Millis, Mark>,
     pub backlog_from: Option<Millis>,
     pub backlog_version: u64,
     pub rolled_from: Option<Millis>,

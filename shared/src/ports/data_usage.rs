@@ -95,9 +95,29 @@ pub trait DataUsage: Send + Sync {
         key: &InstrumentKey,
         from: Millis,
     ) -> Result<(), StoreError>;
+    /// Takes the marks off `hours` of `key`, all in one write, unless one of them
+    /// changed since it was read (an hour marked again); whether this call took them
+    /// off.
+    async fn unmark_hours(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        hours: &[PendingHour],
+    ) -> Result<bool, StoreError>;
     /// Takes the mark off `pending.hour` of `key` unless the hour was marked again since
-    /// `pending.marked`; whether this call took it off.
+    /// it was read; whether this call took it off.
     async fn unmark_hour(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        pending: &PendingHour,
+    ) -> Result<bool, StoreError> {
+        self.unmark_hours(account, key, std::slice::from_ref(pending))
+            .await
+    }
+    /// Marks `pending.hour` of `key` [`crate::domain::usage::Mark::Compacted`] unless it was marked again
+    /// since it was read; whether this call did.
+    async fn mark_compacted(
         &self,
         account: &AccountId,
         key: &InstrumentKey,

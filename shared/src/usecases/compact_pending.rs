@@ -4,14 +4,23 @@
 //! quota sweep for every key still marked (an instrument that went quiet). A mark comes
 //! off only once its hour is compacted and only if no delivery marked it again
 //! meanwhile, so a record that arrives during a compaction is taken in by the next.
+//!
+//! An hour compacted while its day goes on is not rolled up on its own: its mark becomes
+//! [`Mark::Compacted`], and once the day has ended the first call after rolls the whole
+//! day up at once ([`roll_up_day`]) and takes the day's marks off in one write. Graphs
+//! read a marked hour from its chunk meanwhile, as they read any hour not known to be
+//! rolled up.
 
 use serde::Serialize;
 
-use super::compaction::{compact_hour, Compacted, SETTLE};
+use std::collections::BTreeMap;
+
+use super::compaction::{compact_hour, compact_hour_alone, Compacted, SETTLE};
+use super::rollups::roll_up_day;
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{PendingHour, MARKS_A_DELIVERY, NEVER};
+use crate::domain::usage::{Mark, PendingHour, MARKS_A_DELIVERY, NEVER};
 use crate::ports::{BacklogStep, ChunkStore, DataUsage, RecordStore, StoreError};
 
 /// Hours of one key compacted at most per call: as many as a delivery marks, so a
@@ -39,6 +48,10 @@ pub struct PendingReport {
     pub unmarked: usize,
     /// Records of hours left raw taken off expiry (at most [`KEPT_A_CALL`] a call).
     pub kept_raw: usize,
+    /// Compacted, marked so until their day ends and is rolled up whole.
+    pub awaiting_day: usize,
+    /// Days rolled up whole, their hours' marks taken off.
+    pub days_rolled: usize,
 }
 
 impl PendingReport {
@@ -49,6 +62,8 @@ impl PendingReport {
         self.left_raw += other.left_raw;
         self.still_pending += other.still_pending;
         self.unmarked += other.unmarked;
+        self.awaiting_day += other.awaiting_day;
+        self.days_rolled += other.days_rolled;
     }
 }
 
@@ -76,15 +91,92 @@ pub async fn compact_pending(
     now: Millis,
 ) -> Result<PendingReport, StoreError> {
     let mut report = PendingReport::default();
-    let (closed, open): (Vec<_>, Vec<_>) = pending.iter().partition(|p| is_closed(p.hour, now));
+    let (compacted, stored): (Vec<_>, Vec<_>) =
+        pending.iter().partition(|p| p.marked == Mark::Compacted);
+    let mut awaiting: BTreeMap<Millis, Vec<PendingHour>> = BTreeMap::new();
+    for mark in compacted {
+        awaiting
+            .entry(mark.hour.start_of_day())
+            .or_default()
+            .push(mark.clone());
+    }
+    let (closed, open): (Vec<_>, Vec<_>) = stored.into_iter().partition(|p| is_closed(p.hour, now));
     report.still_pending += open.len() + closed.len().saturating_sub(HOURS_A_CALL);
     for mark in closed.into_iter().take(HOURS_A_CALL) {
-        let done = take_in(records, usage, account, key, mark.hour, now, &mut report).await?;
-        if !(done && usage.unmark_hour(account, key, mark).await?) {
+        let day = mark.hour.start_of_day();
+        // Rolled up with its day: while the day goes on, or while other hours of it
+        // wait for it to be rolled up anyway.
+        let with_day = !day_ended(day, now) || awaiting.contains_key(&day);
+        let raw_before = report.left_raw;
+        let done = take_in(
+            records,
+            usage,
+            (account, key),
+            mark.hour,
+            now,
+            with_day,
+            &mut report,
+        )
+        .await?;
+        // Left raw, the key is rolled up no more: nothing for the day's roll-up to do.
+        let left_raw = report.left_raw > raw_before;
+        if !done {
+            report.still_pending += 1;
+        } else if !with_day || left_raw {
+            if !usage.unmark_hour(account, key, mark).await? {
+                report.still_pending += 1;
+            }
+        } else if usage.mark_compacted(account, key, mark).await? {
+            awaiting.entry(day).or_default().push(PendingHour {
+                hour: mark.hour,
+                marked: Mark::Compacted,
+            });
+        } else {
             report.still_pending += 1;
         }
     }
+    for (day, hours) in awaiting {
+        if !day_ended(day, now) {
+            report.awaiting_day += hours.len();
+        } else if roll_up_whole_day(records, usage, account, key, day, now).await?
+            && usage.unmark_hours(account, key, &hours).await?
+        {
+            report.days_rolled += 1;
+        } else {
+            report.still_pending += hours.len();
+        }
+    }
     Ok(report)
+}
+
+/// Whether every hour of `day` has closed by `now`.
+fn day_ended(day: Millis, now: Millis) -> bool {
+    is_closed(day.plus(Millis::DAY - Millis::HOUR), now)
+}
+
+/// Rolls `day` of `key` up whole: whether it is done with (its hours' marks may come
+/// off). A day that cannot be rolled up (a chunk that does not decode, a day too big
+/// for its items) stops the key's rollups, as an hour that cannot does.
+async fn roll_up_whole_day(
+    records: &impl ChunkStore,
+    usage: &impl DataUsage,
+    account: &AccountId,
+    key: &InstrumentKey,
+    day: Millis,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    match roll_up_day(records, key, day, now).await {
+        Ok(done) => Ok(done),
+        Err(StoreError::Corrupt(reason)) => {
+            tracing::error!(
+                key = %key.as_str(), day = %day.iso(), %reason,
+                "a day that cannot be rolled up; the key is rolled up no more"
+            );
+            usage.keep_rollups_from(account, key, NEVER).await?;
+            Ok(true)
+        }
+        Err(unavailable) => Err(unavailable),
+    }
 }
 
 /// Compacts the closed hours of `key`'s backlog as read — its start and version (at most
@@ -125,7 +217,18 @@ pub async fn compact_backlog(
                 BacklogStep::TakeOff { open_hours }
             };
         }
-        if left == 0 || !take_in(records, usage, account, key, hour, now, &mut report).await? {
+        if left == 0
+            || !take_in(
+                records,
+                usage,
+                (account, key),
+                hour,
+                now,
+                false,
+                &mut report,
+            )
+            .await?
+        {
             break BacklogStep::MoveTo(hour);
         }
         left -= 1;
@@ -166,18 +269,23 @@ fn hour_after(hours: &[Millis]) -> Millis {
         .map_or(Millis(i64::MAX), |hour| hour.plus(Millis::HOUR))
 }
 
-/// Compacts `hour` of `key` and counts what became of it: whether it is done with (its
-/// mark may come off).
+/// Compacts `hour` of `key` (rolled up, unless `with_day`: left to its day's roll-up)
+/// and counts what became of it: whether it is done with (its mark may come off).
 pub(super) async fn take_in(
     records: &(impl RecordStore + ChunkStore),
     usage: &impl DataUsage,
-    account: &AccountId,
-    key: &InstrumentKey,
+    (account, key): (&AccountId, &InstrumentKey),
     hour: Millis,
     now: Millis,
+    with_day: bool,
     report: &mut PendingReport,
 ) -> Result<bool, StoreError> {
-    Ok(match compact_hour(records, key, hour, now).await {
+    let compacted = if with_day {
+        compact_hour_alone(records, key, hour, now).await
+    } else {
+        compact_hour(records, key, hour, now).await
+    };
+    Ok(match compacted {
         Ok(Compacted::Stored { .. }) => {
             report.stored += 1;
             true
@@ -245,6 +353,7 @@ async fn left_raw(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::chunk::ChunkRecord;
     use crate::domain::codec::encode_values;
     use crate::domain::record::Value;
     use crate::domain::usage::{StreamPosition, Tally};
@@ -323,9 +432,78 @@ mod tests {
         assert!(chunked(&records).await.is_empty());
 
         let report = compact(&records, &usage, &pending, closing).await;
-        assert_eq!(report.stored, 1);
+        assert_eq!((report.stored, report.awaiting_day), (1, 1));
         assert_eq!(chunked(&records).await, vec![60]);
+        assert!(waiting_compaction(&usage).await.is_empty());
+        // Its day ended, the next call rolls the day up and takes the mark off.
+        let marks = marks(&usage).await;
+        let report = compact(&records, &usage, &marks, day_end()).await;
+        assert_eq!(report.days_rolled, 1, "{report:?}");
         assert!(usage.pending_hours(&account()).await.unwrap().is_empty());
+    }
+
+    /// When every hour of `HOUR`'s day has closed.
+    fn day_end() -> Millis {
+        HOUR.start_of_day().plus(Millis::DAY + SETTLE)
+    }
+
+    /// The key's marks.
+    async fn marks(usage: &MemoryStore) -> Vec<PendingHour> {
+        let pending = usage.pending_hours(&account()).await.unwrap();
+        pending.into_iter().flat_map(|(_, hours)| hours).collect()
+    }
+
+    /// The key's marks of hours still to compact (not compacted, waiting for their day).
+    async fn waiting_compaction(usage: &MemoryStore) -> Vec<PendingHour> {
+        let mut marks = marks(usage).await;
+        marks.retain(|p| p.marked != Mark::Compacted);
+        marks
+    }
+
+    #[tokio::test]
+    async fn hours_compacted_while_their_day_goes_on_are_rolled_up_with_it_once_it_ends() {
+        use crate::domain::rollup::{skeleton, Level};
+        use crate::usecases::rollups::decode_rollup;
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        // Hours 1 to 4 of the day, each compacted by the first call after it closed.
+        for h in 0..4 {
+            let hour: Vec<_> = (0..60).map(|m| minute(h * 60 + m)).collect();
+            let pending = deliver(&records, &usage, &hour, 100 + h as u64).await;
+            let closed = HOUR.plus((h + 1) * Millis::HOUR + SETTLE);
+            compact(&records, &usage, &pending, closed).await;
+        }
+        let hours_key = Level::Hours.key(&key());
+        let rollups = || records.chunks(&hours_key, Millis(0), Millis(i64::MAX), 10);
+        assert!(rollups().await.unwrap().is_empty(), "nothing rolled up yet");
+        assert_eq!(marks(&usage).await.len(), 4);
+        assert!(waiting_compaction(&usage).await.is_empty());
+        // A late record of the day's third hour, after the day ended: compacted and
+        // rolled up with the rest.
+        let late = StoredRecord {
+            t: HOUR.plus(2 * Millis::HOUR + 30_000),
+            ..minute(0)
+        };
+        deliver(&records, &usage, std::slice::from_ref(&late), 200).await;
+        let report = compact(&records, &usage, &marks(&usage).await, day_end()).await;
+        assert_eq!((report.stored, report.days_rolled), (1, 1), "{report:?}");
+        assert!(marks(&usage).await.is_empty());
+        let stored = rollups().await.unwrap();
+        assert_eq!(stored.len(), 1, "one item of the day's hours");
+        let all = history::range(&records, &key(), HOUR, HOUR.plus(4 * Millis::HOUR), 1_000)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 241);
+        let decoded: Vec<ChunkRecord> = all
+            .iter()
+            .map(|r| ChunkRecord {
+                t: r.t,
+                values: crate::domain::codec::decode_values(&r.values).unwrap(),
+            })
+            .collect();
+        let expected = skeleton(&decoded, Millis::HOUR);
+        let rolled = decode_rollup(&hours_key, &stored[0]).unwrap();
+        assert_eq!(rolled.len(), expected.len());
+        assert!(rolled.iter().zip(&expected).all(|(a, b)| a.same_bits(b)));
     }
 
     #[tokio::test]
@@ -343,12 +521,13 @@ mod tests {
             report,
             PendingReport {
                 up_to_date: 1,
+                awaiting_day: 1,
                 ..Default::default()
             },
             "the first run took the late record in already"
         );
         assert_eq!(chunked(&records).await, vec![3]);
-        assert!(usage.pending_hours(&account()).await.unwrap().is_empty());
+        assert!(waiting_compaction(&usage).await.is_empty());
     }
 
     #[tokio::test]
@@ -363,7 +542,7 @@ mod tests {
 
         let first = compact(&records, &usage, &pending, now).await;
         assert_eq!((first.stored, first.still_pending), (HOURS_A_CALL, 12));
-        let (_, left) = usage.pending_hours(&account()).await.unwrap().remove(0);
+        let left = waiting_compaction(&usage).await;
         assert_eq!(left.len(), 12);
         assert_eq!(left[0].hour, HOUR.plus(48 * Millis::HOUR), "oldest first");
         let rest = compact(&records, &usage, &left, now).await;

@@ -48,12 +48,33 @@ pub enum Compacted {
     Raced,
 }
 
-/// Compacts the hour of `key` holding `within`, if it closed by `now`.
+/// Compacts the hour of `key` holding `within`, if it closed by `now`, and rolls it up.
 pub async fn compact_hour(
     store: &(impl RecordStore + ChunkStore),
     key: &InstrumentKey,
     within: Millis,
     now: Millis,
+) -> Result<Compacted, StoreError> {
+    compact(store, key, within, now, true).await
+}
+
+/// Compacts the hour of `key` holding `within`, if it closed by `now`, leaving its
+/// rollups to the roll-up of its whole day ([`crate::usecases::rollups::roll_up_day`]).
+pub async fn compact_hour_alone(
+    store: &(impl RecordStore + ChunkStore),
+    key: &InstrumentKey,
+    within: Millis,
+    now: Millis,
+) -> Result<Compacted, StoreError> {
+    compact(store, key, within, now, false).await
+}
+
+async fn compact(
+    store: &(impl RecordStore + ChunkStore),
+    key: &InstrumentKey,
+    within: Millis,
+    now: Millis,
+    roll_up: bool,
 ) -> Result<Compacted, StoreError> {
     let hour = within.start_of_hour();
     let end = hour.plus(Millis::HOUR);
@@ -90,7 +111,7 @@ pub async fn compact_hour(
     // for a chunk was not read whole: its key stops being rolled up, in
     // `compact_pending`.)
     let rolled_up = |outcome: Compacted| async {
-        if !rolls_up(&merged) || roll_up_hour(store, key, hour, &merged, now).await? {
+        if !roll_up || !rolls_up(&merged) || roll_up_hour(store, key, hour, &merged, now).await? {
             Ok(outcome)
         } else {
             Ok(Compacted::Raced)

@@ -56,7 +56,16 @@ pub async fn recheck_expiring(
                 key = %key.as_str(), hour = %hour.iso(),
                 "records nobody marked for compaction, compacted before they expire"
             );
-            take_in(records, usage, account, key, hour, now, &mut report).await?;
+            take_in(
+                records,
+                usage,
+                (account, key),
+                hour,
+                now,
+                false,
+                &mut report,
+            )
+            .await?;
         }
         hour = end;
     }

@@ -11,7 +11,7 @@
 use crate::domain::chunk::{decode_chunk, encode_chunk, ChunkRecord};
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::rollup::{skeleton, Level};
+use crate::domain::rollup::{rolls_up, skeleton, Level};
 use crate::ports::{ChunkStore, StoreError, StoredChunk};
 use crate::usecases::compaction::MAX_CHUNK_BYTES;
 use crate::usecases::day_blocks::keep_blocks;
@@ -65,6 +65,57 @@ pub async fn roll_up_hour(
         let (now_stored, _) = read(store, Level::Hours, key, day).await?;
         if now_stored == version {
             return keep_blocks(store, key, hour, first_of_day, now).await;
+        }
+    }
+    Ok(false)
+}
+
+/// Rolls the whole of `day` of `key` up from its hours' chunks as of `now`: the day's
+/// items written once each (and the blocks the day completes or changes), where
+/// [`roll_up_hour`] would have rewritten them for every hour compacted while the day
+/// went on. `false` if other writers kept changing them (to be rolled up again later).
+/// A key whose records are too wide for rollups writes nothing; a chunk that does not
+/// decode, or a day too big for an item, is an error ([`StoreError::Corrupt`]).
+pub async fn roll_up_day(
+    store: &impl ChunkStore,
+    key: &InstrumentKey,
+    day: Millis,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    for _ in 0..TRIES {
+        let mut records = Vec::new();
+        // Its hours' chunks, at most 24 items, whatever records they hold.
+        for chunk in store
+            .chunks(key, day, day.plus(Millis::DAY), usize::MAX)
+            .await?
+        {
+            records.extend(decode_chunk(&chunk.bytes).map_err(|e| {
+                StoreError::Corrupt(format!("chunk {} at {}: {e}", key.as_str(), chunk.hour.0))
+            })?);
+        }
+        if !rolls_up(&records) {
+            return Ok(true);
+        }
+        let day_hours = skeleton(&records, Millis::HOUR);
+        let (stored, hours) = read(store, Level::Hours, key, day).await?;
+        let version = if same(&day_hours, &hours) {
+            stored
+        } else if write(store, Level::Hours, key, day, &day_hours, stored).await? {
+            Some(next_version(stored))
+        } else {
+            continue;
+        };
+        let (stored, whole_day) = read(store, Level::Days, key, day).await?;
+        let day_skeleton = skeleton(&day_hours, Millis::DAY);
+        if !same(&day_skeleton, &whole_day)
+            && !write(store, Level::Days, key, day, &day_skeleton, stored).await?
+        {
+            continue;
+        }
+        let (now_stored, _) = read(store, Level::Hours, key, day).await?;
+        if now_stored == version {
+            let last_hour = day.plus(Millis::DAY - Millis::HOUR);
+            return keep_blocks(store, key, last_hour, true, now).await;
         }
     }
     Ok(false)

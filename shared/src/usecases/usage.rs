@@ -12,7 +12,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::usage::{
-    tally, DataChange, PendingHour, StorageUsed, StreamPosition, MARKS_A_DELIVERY,
+    tally, DataChange, Mark, PendingHour, StorageUsed, StreamPosition, MARKS_A_DELIVERY,
 };
 use crate::ports::{ChunkStore, Counted, DataUsage, Files, RecordStore, StoreError};
 
@@ -200,7 +200,9 @@ async fn count_key(
 fn marked_while_open(hours: &BTreeSet<Millis>, marks: &[PendingHour], now: Millis) -> bool {
     hours.len() <= MARKS_A_DELIVERY
         && hours.iter().all(|hour| {
-            marks.iter().any(|mark| mark.hour == *hour)
+            marks
+                .iter()
+                .any(|mark| mark.hour == *hour && matches!(mark.marked, Mark::Stored(_)))
                 && now < hour.plus(Millis::HOUR + UNMARKED_UNTIL)
         })
 }
@@ -320,21 +322,21 @@ mod tests {
         deliver(vec![live(100, 5)], hour(5).0 + 3 * minute).await;
         assert_eq!(
             marks().await[0].marked,
-            StreamPosition::parse("100").unwrap()
+            Mark::Stored(StreamPosition::parse("100").unwrap())
         );
         // Later batches of the hour, nothing charged: the item is not written.
         deliver(vec![live(110, 5), live(111, 5)], hour(5).0 + 40 * minute).await;
         deliver(vec![live(120, 5)], hour(6).0 + 7 * minute).await;
         assert_eq!(
             marks().await[0].marked,
-            StreamPosition::parse("100").unwrap()
+            Mark::Stored(StreamPosition::parse("100").unwrap())
         );
         // A record of the hour close to its closing marks it again, as does one that
         // adds bytes.
         deliver(vec![live(130, 5)], hour(6).0 + 8 * minute).await;
         assert_eq!(
             marks().await[0].marked,
-            StreamPosition::parse("130").unwrap()
+            Mark::Stored(StreamPosition::parse("130").unwrap())
         );
         deliver(
             vec![DataChange {
@@ -346,19 +348,26 @@ mod tests {
         .await;
         assert_eq!(
             marks().await[0].marked,
-            StreamPosition::parse("140").unwrap()
+            Mark::Stored(StreamPosition::parse("140").unwrap())
         );
         // The next hour's first batch marks it; a later one, writing nothing, still
-        // compacts the hour closed meanwhile and takes its mark off.
+        // compacts the hour closed meanwhile (its mark then waits for its day's end).
         deliver(vec![live(150, 6)], hour(6).0 + 6 * minute).await;
         assert_eq!(marks().await.len(), 2);
         let report = deliver(vec![live(160, 6)], hour(6).0 + 12 * minute).await;
         assert_eq!(report.bytes, 0);
-        let left = marks().await;
-        assert_eq!(left.len(), 1, "{left:?}");
+        assert_eq!(report.hours.awaiting_day, 1, "{report:?}");
+        let left: Vec<_> = marks()
+            .await
+            .into_iter()
+            .map(|p| (p.hour, p.marked))
+            .collect();
         assert_eq!(
-            (left[0].hour, &left[0].marked),
-            (hour(6), &StreamPosition::parse("150").unwrap())
+            left,
+            vec![
+                (hour(5), Mark::Compacted),
+                (hour(6), Mark::Stored(StreamPosition::parse("150").unwrap()))
+            ]
         );
     }
 

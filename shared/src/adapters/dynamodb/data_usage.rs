@@ -15,7 +15,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::rollup::is_rollups_key;
-use crate::domain::usage::{KeyPending, PendingHour, StreamPosition, Tally};
+use crate::domain::usage::{KeyPending, Mark, PendingHour, StreamPosition, Tally};
 use crate::ports::{BacklogStep, Counted, DataUsage, StoreError};
 
 const BYTES: &str = "bytes";
@@ -55,6 +55,16 @@ fn pending_marks(hours: &[Millis]) -> (HashMap<String, String>, Vec<String>) {
         .unzip()
 }
 
+/// A mark as stored: the stream position that marked it, or `true` for an hour
+/// compacted whose rollups wait for its day's end (a byte, not 40 digits: a day of them
+/// keeps the item small).
+fn mark_value(mark: &Mark) -> AttributeValue {
+    match mark {
+        Mark::Stored(position) => s(position.as_str()),
+        Mark::Compacted => AttributeValue::Bool(true),
+    }
+}
+
 /// The hours a data item has marked pending, oldest first.
 fn pending_of(item: &Item) -> Result<Vec<PendingHour>, StoreError> {
     let mut pending = item
@@ -66,7 +76,11 @@ fn pending_of(item: &Item) -> Result<Vec<PendingHour>, StoreError> {
         .map(|(hour, value)| match value {
             AttributeValue::S(marked) => Ok(PendingHour {
                 hour: Millis(hour),
-                marked: StreamPosition::parse(marked).map_err(StoreError::Corrupt)?,
+                marked: Mark::Stored(StreamPosition::parse(marked).map_err(StoreError::Corrupt)?),
+            }),
+            AttributeValue::Bool(true) => Ok(PendingHour {
+                hour: Millis(hour),
+                marked: Mark::Compacted,
             }),
             other => Err(StoreError::Corrupt(format!(
                 "pending hour {hour}: {other:?}"
@@ -345,25 +359,60 @@ impl DataUsage for DynamoStore {
         written(kept).map(|_| ())
     }
 
-    async fn unmark_hour(
+    async fn unmark_hours(
+        &self,
+        account: &AccountId,
+        key: &InstrumentKey,
+        hours: &[PendingHour],
+    ) -> Result<bool, StoreError> {
+        if hours.is_empty() {
+            return Ok(true);
+        }
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(data_pk(account)))
+            .key("sk", s(data_sk(key)));
+        let (mut removed, mut unchanged) = (Vec::new(), Vec::new());
+        for (i, pending) in hours.iter().enumerate() {
+            removed.push(format!("#p{i}"));
+            // Not `attribute_not_exists`: an update of no item would make one.
+            unchanged.push(format!("#p{i} = :m{i}"));
+            update = update
+                .expression_attribute_names(
+                    format!("#p{i}"),
+                    format!("{PENDING_PREFIX}{}", pending.hour.0),
+                )
+                .expression_attribute_values(format!(":m{i}"), mark_value(&pending.marked));
+        }
+        let removed = update
+            .update_expression(format!("REMOVE {}", removed.join(", ")))
+            .condition_expression(unchanged.join(" AND "))
+            .send()
+            .await;
+        written(removed)
+    }
+
+    async fn mark_compacted(
         &self,
         account: &AccountId,
         key: &InstrumentKey,
         pending: &PendingHour,
     ) -> Result<bool, StoreError> {
-        let removed = self
+        let marked = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(data_pk(account)))
             .key("sk", s(data_sk(key)))
-            .update_expression("REMOVE #p")
-            // Not `attribute_not_exists`: an update of no item would make one.
+            .update_expression("SET #p = :compacted")
             .condition_expression("#p = :marked")
             .expression_attribute_names("#p", format!("{PENDING_PREFIX}{}", pending.hour.0))
-            .expression_attribute_values(":marked", s(pending.marked.as_str()))
+            .expression_attribute_values(":marked", mark_value(&pending.marked))
+            .expression_attribute_values(":compacted", mark_value(&Mark::Compacted))
             .send()
             .await;
-        written(removed)
+        written(marked)
     }
 }
