@@ -354,7 +354,8 @@ async fn a_logger_back_after_days_away_has_every_hour_compacted_and_graphed_from
     // hours and makes the other 12 its key's backlog, which the same delivery compacts
     // (the backlog's own steps are tested in `compact_pending::tests`); in several, each
     // marks its own. Either way, under the usage function's policy, every hour ends up
-    // compacted and rolled up, and nothing is left marked.
+    // compacted and rolled up (today's once the day has ended: graphs read their chunks
+    // meanwhile), and no hour is left marked for compaction.
     let start = Millis(app.at(-62 * 3_600)).start_of_hour();
     let records: Vec<_> = (0..60)
         .map(|h| {
@@ -380,7 +381,9 @@ async fn a_logger_back_after_days_away_has_every_hour_compacted_and_graphed_from
             .key_pending(&app.account, &key)
             .await
             .unwrap();
-        chunks.len() == 60 && pending.backlog_from.is_none() && pending.hours.is_empty()
+        chunks.len() == 60
+            && pending.backlog_from.is_none()
+            && waiting_compaction(&app, &app.account).await == 0
     })
     .await;
     let path = |buckets: usize| {

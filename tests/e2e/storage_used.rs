@@ -9,7 +9,6 @@ use devcloud::seed;
 use fieldcloud::adapters::dynamodb::item_size;
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
-use fieldcloud::domain::usage::Mark;
 use fieldcloud::ports::DataUsage;
 use serde_json::json;
 
@@ -72,7 +71,7 @@ pub(crate) async fn waiting_compaction(app: &TestCloud, account: &AccountId) -> 
     pending
         .iter()
         .flat_map(|(_, hours)| hours)
-        .filter(|hour| hour.marked != Mark::Compacted)
+        .filter(|hour| !hour.marked.is_compacted())
         .count()
 }
 

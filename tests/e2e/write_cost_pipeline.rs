@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::presence::LAST_SEEN_RESOLUTION_MILLIS;
 use fieldcloud::domain::record::Millis;
-use fieldcloud::domain::usage::Mark;
 use fieldcloud::ports::DataUsage;
 
 use crate::helpers::{spawn, TestCloud};
@@ -242,7 +241,7 @@ async fn waiting(app: &TestCloud) -> Vec<Millis> {
     pending
         .iter()
         .flat_map(|(_, hours)| hours)
-        .filter(|hour| hour.marked != Mark::Compacted)
+        .filter(|hour| !hour.marked.is_compacted())
         .map(|hour| hour.hour)
         .collect()
 }

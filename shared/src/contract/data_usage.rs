@@ -151,7 +151,7 @@ pub async fn data_usage(store: &impl DataUsage, prefix: &str) {
         .unwrap());
     let compacted = PendingHour {
         hour: Millis(8 * Millis::HOUR),
-        marked: Mark::Compacted,
+        marked: Mark::Stored(StreamPosition::parse("163").unwrap()).compacted(),
     };
     assert_eq!(
         store.key_marks(&acme, &logger).await.unwrap(),

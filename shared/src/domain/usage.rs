@@ -112,8 +112,34 @@ pub enum Mark {
     Stored(StreamPosition),
     /// Its day's end: compacted while its day went on, its rollups are written once
     /// with the whole day's (the day's item of hour skeletons, rewritten each hour, was
-    /// most of what compaction wrote).
-    Compacted,
+    /// most of what compaction wrote). The number is drawn from the mark it replaced, so
+    /// an hour marked again by a late record and compacted again is not taken for the
+    /// same mark by a run that read it before (a few bytes, where a stream position
+    /// takes 40 digits: a day of them keeps the key's item small).
+    Compacted(u32),
+}
+
+impl Mark {
+    /// The mark of this hour once compacted, its rollups waiting for its day's end.
+    pub fn compacted(&self) -> Mark {
+        match self {
+            Mark::Stored(position) => {
+                // FNV-1a: distinct positions give distinct numbers but by chance.
+                let hash = position
+                    .as_str()
+                    .bytes()
+                    .fold(0x811c_9dc5_u32, |hash, byte| {
+                        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+                    });
+                Mark::Compacted(hash)
+            }
+            Mark::Compacted(drawn) => Mark::Compacted(*drawn),
+        }
+    }
+
+    pub fn is_compacted(&self) -> bool {
+        matches!(self, Mark::Compacted(_))
+    }
 }
 
 /// What one delivery's changes of one instrument key add up to.

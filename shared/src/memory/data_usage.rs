@@ -203,7 +203,7 @@ impl DataUsage for MemoryStore {
         };
         match count.pending.get_mut(&pending.hour) {
             Some(marked) if *marked == pending.marked => {
-                *marked = Mark::Compacted;
+                *marked = pending.marked.compacted();
                 Ok(true)
             }
             _ => Ok(false),

@@ -115,7 +115,7 @@ pub trait DataUsage: Send + Sync {
         self.unmark_hours(account, key, std::slice::from_ref(pending))
             .await
     }
-    /// Marks `pending.hour` of `key` [`crate::domain::usage::Mark::Compacted`] unless it was marked again
+    /// Marks `pending.hour` of `key` compacted ([`crate::domain::usage::Mark::compacted`]) unless it was marked again
     /// since it was read; whether this call did.
     async fn mark_compacted(
         &self,

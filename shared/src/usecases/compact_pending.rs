@@ -2,14 +2,15 @@
 //! `usage` function does it for each key right after a delivery marks it (so a live
 //! instrument's hour is compacted by the first delivery after it closed), and the daily
 //! quota sweep for every key still marked (an instrument that went quiet). A mark comes
-//! off only once its hour is compacted and only if no delivery marked it again
-//! meanwhile, so a record that arrives during a compaction is taken in by the next.
+//! off (or is made compacted) only once its hour is compacted and only if no delivery
+//! marked it again meanwhile, so a record that arrives during a compaction is taken in
+//! by the next.
 //!
-//! An hour compacted while its day goes on is not rolled up on its own: its mark becomes
-//! [`Mark::Compacted`], and once the day has ended the first call after rolls the whole
-//! day up at once ([`roll_up_day`]) and takes the day's marks off in one write. Graphs
-//! read a marked hour from its chunk meanwhile, as they read any hour not known to be
-//! rolled up.
+//! An hour compacted while its day goes on is not rolled up on its own: its mark is
+//! made compacted ([`crate::domain::usage::Mark::Compacted`]), and once the day has
+//! ended the first call after rolls the whole day up at once ([`roll_up_day`]) and
+//! takes the day's marks off in one write. Graphs read a marked hour from its chunk
+//! meanwhile, as they read any hour not known to be rolled up.
 
 use serde::Serialize;
 
@@ -20,7 +21,7 @@ use super::rollups::roll_up_day;
 use crate::domain::ids::AccountId;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
-use crate::domain::usage::{Mark, PendingHour, MARKS_A_DELIVERY, NEVER};
+use crate::domain::usage::{PendingHour, MARKS_A_DELIVERY, NEVER};
 use crate::ports::{BacklogStep, ChunkStore, DataUsage, RecordStore, StoreError};
 
 /// Hours of one key compacted at most per call: as many as a delivery marks, so a
@@ -41,7 +42,8 @@ pub struct PendingReport {
     pub left_raw: usize,
     /// Still marked: not closed yet, compacted by another run at the same time, marked
     /// again meanwhile, past [`HOURS_A_CALL`], or left raw with records still to keep
-    /// (past [`KEPT_A_CALL`]); or a backlog not done with.
+    /// (past [`KEPT_A_CALL`]); compacted hours of an ended day whose roll-up raced or
+    /// one of whose marks changed; or a backlog not done with.
     pub still_pending: usize,
     /// A backlog's hours past [`MARKS_A_DELIVERY`] of one delivery: never marked, they
     /// start the key's backlog (logged), compacted by [`compact_backlog`].
@@ -81,7 +83,9 @@ pub fn first_open_hour(now: Millis) -> Millis {
 }
 
 /// Compacts the closed ones of `key`'s `pending` hours (oldest first, at most
-/// [`HOURS_A_CALL`]) and takes their marks off.
+/// [`HOURS_A_CALL`]) and takes their marks off, or makes them compacted while their day
+/// goes on; rolls up each day that has ended with compacted hours, and takes their marks
+/// off.
 pub async fn compact_pending(
     records: &(impl RecordStore + ChunkStore),
     usage: &impl DataUsage,
@@ -92,7 +96,7 @@ pub async fn compact_pending(
 ) -> Result<PendingReport, StoreError> {
     let mut report = PendingReport::default();
     let (compacted, stored): (Vec<_>, Vec<_>) =
-        pending.iter().partition(|p| p.marked == Mark::Compacted);
+        pending.iter().partition(|p| p.marked.is_compacted());
     let mut awaiting: BTreeMap<Millis, Vec<PendingHour>> = BTreeMap::new();
     for mark in compacted {
         awaiting
@@ -129,7 +133,7 @@ pub async fn compact_pending(
         } else if usage.mark_compacted(account, key, mark).await? {
             awaiting.entry(day).or_default().push(PendingHour {
                 hour: mark.hour,
-                marked: Mark::Compacted,
+                marked: mark.marked.compacted(),
             });
         } else {
             report.still_pending += 1;
@@ -456,7 +460,7 @@ mod tests {
     /// The key's marks of hours still to compact (not compacted, waiting for their day).
     async fn waiting_compaction(usage: &MemoryStore) -> Vec<PendingHour> {
         let mut marks = marks(usage).await;
-        marks.retain(|p| p.marked != Mark::Compacted);
+        marks.retain(|p| !p.marked.is_compacted());
         marks
     }
 

@@ -6,7 +6,8 @@
 //! DynamoDB's Time to Live deletes them, for no write unit): by then their hour has long
 //! been compacted, and an hour that cannot be has its records kept
 //! ([`RecordStore::keep_raw`], in `compact_pending`). Each hour compacted is also rolled
-//! up ([`crate::usecases::rollups`]).
+//! up ([`crate::usecases::rollups`]) — or, compacted while its day goes on, left to the
+//! roll-up of its whole day once the day has ended ([`compact_hour_alone`]).
 
 use crate::domain::chunk::{decode_chunk, encode_chunk, merge_preferring, ChunkRecord};
 use crate::domain::codec::decode_values;

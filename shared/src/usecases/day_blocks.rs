@@ -1,9 +1,10 @@
 //! Keeping a record key's day skeletons in blocks of 32 days ([`DAY_BLOCK`]) as well as
 //! a day an item, so a year's graph of daily buckets reads a dozen items.
 //!
-//! A block is written when its last hour is rolled up (so a live instrument's block once,
-//! some minutes after it ends), or, if that hour has no records (an instrument off at
-//! night), by the first hour rolled up of a day of the next block; and written again whenever an
+//! A block is written when its last hour is rolled up, or its last day (so a live
+//! instrument's block once, some minutes after it ends), or, if neither was (an
+//! instrument off at night whose hours came after the day), by the first hour rolled up
+//! of a day of the next block; and written again whenever an
 //! hour of a block that is stored and has ended is rolled up (records sent late). Until
 //! then graphs read its days' items. Like the day items, a block's
 //! [`StoredChunk::records`] is its version: it is replaced only over the version read,

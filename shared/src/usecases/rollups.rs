@@ -1,12 +1,13 @@
-//! Keeping the rollups of a record key as its hours are compacted: for each UTC day, an
-//! item of its hours' skeletons ([`Level::Hours`]) and an item of the day's skeleton
-//! ([`Level::Days`]), stored as chunks under the level's own key (so the usage stream
-//! counts them to the account — not charged: they are the cloud's index — and the quota sweep
-//! deletes them as it does records).
+//! Keeping the rollups of a record key: for each UTC day, an item of its hours'
+//! skeletons ([`Level::Hours`]) and an item of the day's skeleton ([`Level::Days`]),
+//! stored as chunks under the level's own key (charged nothing: they are the cloud's
+//! index; the quota sweep deletes them as it does records). A day is rolled up whole
+//! once it has ended ([`roll_up_day`]); an hour compacted after that, into the day as
+//! it stands ([`roll_up_hour`]).
 //!
 //! An item's [`StoredChunk::records`] is its version, one more at each write: an item
-//! is replaced only if it is still the version read, so two compactions of hours of the
-//! same day never lose one another's hour.
+//! is replaced only if it is still the version read (read before what goes into it), so
+//! two writers of the same day never lose one another's hour.
 
 use crate::domain::chunk::{decode_chunk, encode_chunk, ChunkRecord};
 use crate::domain::record::Millis;
@@ -83,6 +84,9 @@ pub async fn roll_up_day(
     now: Millis,
 ) -> Result<bool, StoreError> {
     for _ in 0..TRIES {
+        // The version first, then the chunks: a writer that stores a newer chunk and
+        // its rollup after this read makes the write below fail, and this go again.
+        let (stored, hours) = read(store, Level::Hours, key, day).await?;
         let mut records = Vec::new();
         // Its hours' chunks, at most 24 items, whatever records they hold.
         for chunk in store
@@ -97,7 +101,6 @@ pub async fn roll_up_day(
             return Ok(true);
         }
         let day_hours = skeleton(&records, Millis::HOUR);
-        let (stored, hours) = read(store, Level::Hours, key, day).await?;
         let version = if same(&day_hours, &hours) {
             stored
         } else if write(store, Level::Hours, key, day, &day_hours, stored).await? {

@@ -365,7 +365,10 @@ mod tests {
         assert_eq!(
             left,
             vec![
-                (hour(5), Mark::Compacted),
+                (
+                    hour(5),
+                    Mark::Stored(StreamPosition::parse("140").unwrap()).compacted()
+                ),
                 (hour(6), Mark::Stored(StreamPosition::parse("150").unwrap()))
             ]
         );

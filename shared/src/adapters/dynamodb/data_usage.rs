@@ -37,8 +37,9 @@ fn key_of(item: &Item) -> Result<InstrumentKey, StoreError> {
     }
 }
 
-/// What an hour pending compaction is marked with: an attribute named `p` and the hour's
-/// start in milliseconds, holding the stream position that marked it last.
+/// What a marked hour is marked with: an attribute named `p` and the hour's start in
+/// milliseconds, holding the stream position that marked it last (a string), or, once
+/// it is compacted and waits for its day's end, the number of [`Mark::Compacted`].
 const PENDING_PREFIX: &str = "p";
 
 /// The names and `SET` clauses marking `hours` pending as of `:last`.
@@ -55,13 +56,12 @@ fn pending_marks(hours: &[Millis]) -> (HashMap<String, String>, Vec<String>) {
         .unzip()
 }
 
-/// A mark as stored: the stream position that marked it, or `true` for an hour
-/// compacted whose rollups wait for its day's end (a byte, not 40 digits: a day of them
-/// keeps the item small).
+/// A mark as stored: the stream position that marked it (a string), or the number of
+/// an hour compacted whose rollups wait for its day's end.
 fn mark_value(mark: &Mark) -> AttributeValue {
     match mark {
         Mark::Stored(position) => s(position.as_str()),
-        Mark::Compacted => AttributeValue::Bool(true),
+        Mark::Compacted(drawn) => n(*drawn),
     }
 }
 
@@ -78,9 +78,11 @@ fn pending_of(item: &Item) -> Result<Vec<PendingHour>, StoreError> {
                 hour: Millis(hour),
                 marked: Mark::Stored(StreamPosition::parse(marked).map_err(StoreError::Corrupt)?),
             }),
-            AttributeValue::Bool(true) => Ok(PendingHour {
+            AttributeValue::N(drawn) => Ok(PendingHour {
                 hour: Millis(hour),
-                marked: Mark::Compacted,
+                marked: Mark::Compacted(drawn.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("pending hour {hour}: compacted `{drawn}`"))
+                })?),
             }),
             other => Err(StoreError::Corrupt(format!(
                 "pending hour {hour}: {other:?}"
@@ -410,7 +412,7 @@ impl DataUsage for DynamoStore {
             .condition_expression("#p = :marked")
             .expression_attribute_names("#p", format!("{PENDING_PREFIX}{}", pending.hour.0))
             .expression_attribute_values(":marked", mark_value(&pending.marked))
-            .expression_attribute_values(":compacted", mark_value(&Mark::Compacted))
+            .expression_attribute_values(":compacted", mark_value(&pending.marked.compacted()))
             .send()
             .await;
         written(marked)

@@ -122,7 +122,7 @@ mod tests {
     use crate::domain::codec::encode_values;
     use crate::domain::record::Value;
     use crate::domain::registry::InstrumentKey;
-    use crate::domain::usage::{Mark, StreamPosition, Tally};
+    use crate::domain::usage::{StreamPosition, Tally};
     use crate::memory::{MemoryRecords, MemoryStore};
     use crate::ports::{ChunkStore, StoredRecord};
     use crate::usecases::history;
@@ -178,7 +178,7 @@ mod tests {
         assert_eq!((report.stored, report.still_pending), (1, 1));
         assert_eq!(report.awaiting_day, 1, "compacted, its day not over");
         let mut left = usage.pending_hours(&acme).await.unwrap();
-        left.retain(|(_, hours)| hours.iter().any(|h| h.marked != Mark::Compacted));
+        left.retain(|(_, hours)| hours.iter().any(|h| !h.marked.is_compacted()));
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].0.as_str(), "acme/gw.r1/LR-2/i1");
         let other = AccountId::parse("other").unwrap();
