@@ -465,6 +465,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_run_that_read_a_compacted_mark_before_a_late_record_leaves_the_new_one() {
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let closed = HOUR.plus(Millis::HOUR + SETTLE);
+        let pending = deliver(&records, &usage, &[minute(1)], 100).await;
+        compact(&records, &usage, &pending, closed).await;
+        let read_before = marks(&usage).await;
+        // A late record: marked, compacted again, its mark compacted anew.
+        let pending = deliver(&records, &usage, &[minute(2)], 101).await;
+        let report = compact(&records, &usage, &pending, closed).await;
+        assert_eq!((report.stored, report.awaiting_day), (1, 1));
+        let fresh = marks(&usage).await;
+        assert!(fresh[0].marked.is_compacted());
+        assert_ne!(fresh, read_before);
+        // A run holding the marks read before cannot take the new one off, whatever it
+        // rolled up; one that read it can.
+        let stale = compact(&records, &usage, &read_before, day_end()).await;
+        assert_eq!((stale.days_rolled, stale.still_pending), (0, 1));
+        assert_eq!(marks(&usage).await, fresh);
+        let report = compact(&records, &usage, &fresh, day_end()).await;
+        assert_eq!(report.days_rolled, 1);
+        assert!(marks(&usage).await.is_empty());
+    }
+
+    #[tokio::test]
     async fn hours_compacted_while_their_day_goes_on_are_rolled_up_with_it_once_it_ends() {
         use crate::domain::rollup::{skeleton, Level};
         use crate::usecases::rollups::decode_rollup;
