@@ -7,9 +7,11 @@
 use std::time::Duration;
 
 use fieldcloud::domain::app_status::PresenceEvent;
+use fieldcloud::domain::ids::AppId;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::RuleEvent;
 use fieldcloud::domain::record::Millis;
+use fieldcloud::ports::Apps;
 use rumqttc::{AsyncClient, MqttOptions};
 use serde_json::{json, Value};
 
@@ -44,6 +46,15 @@ async fn app_notices(app: &TestCloud, token: &str, group: &str) -> Vec<(bool, i6
 
 async fn notices(app: &TestCloud) -> Vec<(bool, i64, String)> {
     app_notices(app, &app.token, "plant").await
+}
+
+/// Whether `gw-a`'s outbox is empty: every change decided has been delivered and the
+/// function that decided it has written its last write. The inbox shows a change before
+/// that last write; a test that went on at once would race it.
+async fn delivered(app: &TestCloud) -> bool {
+    let id = AppId::parse("gw-a").unwrap();
+    let read = app.cloud.store.app(&app.account, &id).await.unwrap();
+    read.expect("gw-a is registered").status.outbox.is_empty()
 }
 
 fn app_subjects(subjects: Vec<String>) -> Vec<String> {
@@ -96,15 +107,17 @@ async fn an_app_connecting_and_leaving_is_told_once_each_by_mail_post_and_inbox(
     app.cloud.take_writes();
 
     let (client, driver) = connect(&app).await;
-    until("the connection in the inbox", || async {
-        notices(&app).await.len() == 1
-    })
+    until(
+        "the connection in the inbox, its outbox emptied",
+        || async { notices(&app).await.len() == 1 && delivered(&app).await },
+    )
     .await;
     client.disconnect().await.unwrap();
     driver.await.unwrap();
-    until("the disconnection in the inbox", || async {
-        notices(&app).await.len() == 2
-    })
+    until(
+        "the disconnection in the inbox, its outbox emptied",
+        || async { notices(&app).await.len() == 2 && delivered(&app).await },
+    )
     .await;
     let told = notices(&app).await;
     let (opened, closed) = (told[0].1, told[1].1);
