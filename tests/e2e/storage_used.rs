@@ -9,6 +9,8 @@ use devcloud::seed;
 use fieldcloud::adapters::dynamodb::item_size;
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::plan::Plan;
+use fieldcloud::domain::registry::InstrumentKey;
+use fieldcloud::domain::rollup::is_rollups_key;
 use fieldcloud::ports::DataUsage;
 use serde_json::json;
 
@@ -45,14 +47,11 @@ pub(crate) async fn stored(app: &TestCloud, account: &AccountId) -> Stored {
         chunked_records: 0,
     };
     for item in &items {
-        let key = item["i"].as_s().expect("a key");
-        if ["#h#hour", "#d#hour", "#b#hour"]
-            .iter()
-            .any(|rollup| key.ends_with(rollup))
-        {
+        let kind = item_kind(item["i"].as_s().expect("a key"));
+        if kind == ItemKind::Rollups {
             continue;
         }
-        if key.ends_with("#hour") {
+        if kind == ItemKind::Chunk {
             let records: usize = item["n"].as_n().expect("a count").parse().unwrap();
             stored.chunked_records += records;
         } else if item.contains_key("e") {
@@ -62,6 +61,27 @@ pub(crate) async fn stored(app: &TestCloud, account: &AccountId) -> Stored {
         stored.charged += item_size(item) as u64;
     }
     stored
+}
+
+/// What an item of the records table is, by its key `i` (a storage count's sort key
+/// names its items the same way).
+#[derive(Debug, PartialEq)]
+pub(crate) enum ItemKind {
+    Record,
+    Chunk,
+    Rollups,
+}
+
+pub(crate) fn item_kind(key: &str) -> ItemKind {
+    // A chunk's key is its record key's and `#hour`; a rollup is a chunk of the
+    // level's key.
+    match key.strip_suffix("#hour") {
+        None => ItemKind::Record,
+        Some(key) if is_rollups_key(&InstrumentKey::from_stored(key.to_owned())) => {
+            ItemKind::Rollups
+        }
+        Some(_) => ItemKind::Chunk,
+    }
 }
 
 /// How many hours of `account` are marked for compaction (not those compacted and

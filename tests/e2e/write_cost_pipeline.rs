@@ -21,7 +21,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::ports::DataUsage;
 
 use crate::helpers::{spawn, TestCloud};
-use crate::storage_used::stored;
+use crate::storage_used::{item_kind, stored, ItemKind};
 use crate::write_cost::{assert_stored, price, snapshot, Meter};
 
 /// Where a write went, as the table below splits them.
@@ -254,23 +254,13 @@ fn part_of(write: &devcloud::write_log::Write) -> Part {
             .to_owned()
     };
     if write.table == devcloud::RECORDS_TABLE {
-        let key = text("i");
-        if ["#h#hour", "#d#hour", "#b#hour"]
-            .iter()
-            .any(|rollup| key.ends_with(rollup))
-        {
-            Part::Rollups
-        } else if key.ends_with("#hour") {
-            Part::Chunks
-        } else {
-            Part::Records
+        match item_kind(&text("i")) {
+            ItemKind::Record => Part::Records,
+            ItemKind::Chunk => Part::Chunks,
+            ItemKind::Rollups => Part::Rollups,
         }
     } else if text("pk").starts_with("DATA#") {
-        let sk = text("sk");
-        if ["#h#hour", "#d#hour", "#b#hour"]
-            .iter()
-            .any(|rollup| sk.ends_with(rollup))
-        {
+        if item_kind(&text("sk")) == ItemKind::Rollups {
             Part::RollupCounting
         } else {
             Part::Counting

@@ -47,24 +47,7 @@ pub async fn roll_up_hour(
             .collect();
         day_hours.extend(hour_skeleton.iter().cloned());
         day_hours.sort_by_key(|r| r.t);
-        let version = if same(&day_hours, &hours) {
-            stored
-        } else if write(store, Level::Hours, key, day, &day_hours, stored).await? {
-            Some(next_version(stored))
-        } else {
-            continue;
-        };
-        let (stored, whole_day) = read(store, Level::Days, key, day).await?;
-        let day_skeleton = skeleton(&day_hours, Millis::DAY);
-        if !same(&day_skeleton, &whole_day)
-            && !write(store, Level::Days, key, day, &day_skeleton, stored).await?
-        {
-            continue;
-        }
-        // Another writer may have stored a newer day of hours meanwhile and its day
-        // skeleton before this one: then this one is stale, and goes again.
-        let (now_stored, _) = read(store, Level::Hours, key, day).await?;
-        if now_stored == version {
+        if store_day(store, key, day, (stored, hours), &day_hours).await? {
             return keep_blocks(store, key, hour, first_of_day, now).await;
         }
     }
@@ -101,27 +84,43 @@ pub async fn roll_up_day(
             return Ok(true);
         }
         let day_hours = skeleton(&records, Millis::HOUR);
-        let version = if same(&day_hours, &hours) {
-            stored
-        } else if write(store, Level::Hours, key, day, &day_hours, stored).await? {
-            Some(next_version(stored))
-        } else {
-            continue;
-        };
-        let (stored, whole_day) = read(store, Level::Days, key, day).await?;
-        let day_skeleton = skeleton(&day_hours, Millis::DAY);
-        if !same(&day_skeleton, &whole_day)
-            && !write(store, Level::Days, key, day, &day_skeleton, stored).await?
-        {
-            continue;
-        }
-        let (now_stored, _) = read(store, Level::Hours, key, day).await?;
-        if now_stored == version {
+        if store_day(store, key, day, (stored, hours), &day_hours).await? {
             let last_hour = day.plus(Millis::DAY - Millis::HOUR);
             return keep_blocks(store, key, last_hour, true, now).await;
         }
     }
     Ok(false)
+}
+
+/// Stores `day_hours` as the hours item of `key` for `day` over `hours_read` (its
+/// version and skeletons, read before `day_hours` was made), then the day's skeleton
+/// made from them: `false` if another writer came between (the caller goes again).
+async fn store_day(
+    store: &impl ChunkStore,
+    key: &InstrumentKey,
+    day: Millis,
+    hours_read: (Option<u32>, Vec<ChunkRecord>),
+    day_hours: &[ChunkRecord],
+) -> Result<bool, StoreError> {
+    let (stored, hours) = hours_read;
+    let version = if same(day_hours, &hours) {
+        stored
+    } else if write(store, Level::Hours, key, day, day_hours, stored).await? {
+        Some(next_version(stored))
+    } else {
+        return Ok(false);
+    };
+    let (stored, whole_day) = read(store, Level::Days, key, day).await?;
+    let day_skeleton = skeleton(day_hours, Millis::DAY);
+    if !same(&day_skeleton, &whole_day)
+        && !write(store, Level::Days, key, day, &day_skeleton, stored).await?
+    {
+        return Ok(false);
+    }
+    // Another writer may have stored a newer day of hours meanwhile and its day
+    // skeleton before this one: then this one is stale, and goes again.
+    let (now_stored, _) = read(store, Level::Hours, key, day).await?;
+    Ok(now_stored == version)
 }
 
 /// The version written over `stored`.
