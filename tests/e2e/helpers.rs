@@ -13,6 +13,8 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
+use crate::openapi::conforms;
+
 /// The password of `tester`, the admin whose session [`TestCloud::token`] is: admin
 /// changes that create a lasting way in ask for it again (`admin_password`).
 pub const ADMIN_PASSWORD: &str = "Tester-Pass-1";
@@ -210,10 +212,17 @@ impl TestCloud {
             .await
     }
 
+    /// Sends `request` and reads its JSON answer, which must be what the API's OpenAPI
+    /// document says the route answers with that status.
     async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
-        let response = request.send().await.expect("API answers");
+        let (client, request) = request.build_split();
+        let request = request.expect("a request the test built");
+        let (method, url) = (request.method().clone(), request.url().clone());
+        let response = client.execute(request).await.expect("API answers");
         let status = response.status().as_u16();
-        (status, response.json().await.expect("API answers JSON"))
+        let body = response.json().await.expect("API answers JSON");
+        conforms(method.as_str(), url.path(), status, &body);
+        (status, body)
     }
 
     /// The latest-values document of the test group.

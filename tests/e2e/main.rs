@@ -25,6 +25,7 @@ mod isolation;
 mod license_reminder;
 mod limits;
 mod notify;
+mod openapi;
 mod permissions;
 mod plan;
 mod presence;

@@ -2,6 +2,7 @@
 //! body, query), makes the one call, and says which status a success answers with.
 
 use lambda_http::Request;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use fieldcloud::domain::access::GroupRole;
@@ -20,6 +21,7 @@ use crate::input::{
     alarm_id, app_id, calc_id, file_alarm_id, file_id, job_id, json_body, json_body_up_to,
     notification_id, serial_id, user_id,
 };
+use crate::openapi;
 use crate::routes::{AccountRoute, GroupRoute, PathParams, PublicRoute};
 use crate::series_query::FromQuery;
 use crate::Api;
@@ -63,8 +65,9 @@ fn accepted(body: impl Serialize) -> Result<Reply, ApiError> {
 }
 
 /// What the health check answers.
-#[derive(Serialize)]
-struct Health {
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Health {
+    /// `ok`.
     status: &'static str,
 }
 
@@ -100,6 +103,7 @@ pub async fn public<
     let random = &mut ThreadRandom;
     match route {
         PublicRoute::Health => ok(Health { status: "ok" }),
+        PublicRoute::OpenApi => ok(openapi::document()),
         PublicRoute::Login => {
             let asked = json_body(request)?;
             ok(login::login(store, mailer, key, random, asked, address, now).await?)

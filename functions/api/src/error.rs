@@ -1,6 +1,7 @@
 //! The one error shape every route answers with: `{"code": "...", "message": "..."}`.
 
 use lambda_http::{Body, Response};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use fieldcloud::domain::expr::ExprError;
@@ -143,10 +144,13 @@ impl ApiError {
 }
 
 /// What an error answers.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ErrorBody<'a> {
+    /// What went wrong, for programs: `bad_request`, `not_found`, `forbidden`…
     code: &'a str,
+    /// What went wrong, for people.
     message: &'a str,
+    /// Where in an expression the fault is, in characters from its start.
     #[serde(skip_serializing_if = "Option::is_none")]
     position: Option<usize>,
 }

@@ -5,11 +5,13 @@
 
 mod audit;
 mod auth;
+mod contract;
 mod dispatch;
 mod error;
 mod files_query;
 mod inbox;
 mod input;
+pub mod openapi;
 mod routes;
 mod series_query;
 

@@ -38,6 +38,7 @@ pub enum SignedRoute {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublicRoute {
     Health,
+    OpenApi,
     Login,
     LoginTwoStep,
     RequestTrial,
@@ -189,6 +190,7 @@ use PublicRoute as P;
 /// `/alarms/backtest` is never the alarm `backtest`.
 pub const ROUTES: &[Route] = &[
     public("GET", "/health", P::Health),
+    public("GET", "/openapi.json", P::OpenApi),
     public("POST", "/v1/login", P::Login),
     public("POST", "/v1/login/two-step", P::LoginTwoStep),
     public("POST", "/v1/trial", P::RequestTrial),

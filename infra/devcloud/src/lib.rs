@@ -15,6 +15,7 @@ pub mod iam;
 pub mod jobs;
 pub mod moto;
 pub mod presence;
+pub mod python;
 pub mod recordings;
 pub mod rule;
 pub mod seed;

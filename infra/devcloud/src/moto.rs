@@ -1,23 +1,17 @@
 //! The AWS emulator: moto's server as a child process on 127.0.0.1, run through
 //! `moto_serialized.py` so that it has DynamoDB's per-item atomicity.
 //!
-//! moto lives in the project's own virtual environment, `.venv` at the repository root
-//! (CI installs into the same one): a system Python that refuses `pip install` (PEP 668)
-//! still works, and nothing is installed outside the checkout.
+//! moto lives in the project's own virtual environment (see [`crate::python`]).
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, Command};
-use tokio::sync::OnceCell;
 
-/// The pinned Python tools; the moto line is the release the local cloud works with.
-const REQUIREMENTS: &str = include_str!("../../requirements.txt");
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const LAUNCHER: &str = include_str!("../moto_serialized.py");
 /// How much of moto's output a failure report shows: its last lines hold the cause.
@@ -37,7 +31,7 @@ impl Moto {
         // Another server on the port would answer the probe below in moto's place.
         std::net::TcpListener::bind(("127.0.0.1", port))
             .with_context(|| format!("moto cannot listen on 127.0.0.1:{port}"))?;
-        let python = python().await?;
+        let python = crate::python::with("moto.server, flask, flask_cors", "moto").await?;
         let mut child = Command::new(python)
             .args(["-c", LAUNCHER, "127.0.0.1", &port.to_string()])
             .stdin(Stdio::null())
@@ -127,95 +121,6 @@ impl OutputTail {
             .collect::<Vec<_>>()
             .join("\n")
     }
-}
-
-/// The project's virtual environment: `.venv` at the repository root.
-fn venv() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("infra/devcloud is two levels below the repository root")
-        .join(".venv")
-}
-
-/// The virtual environment's Python, with moto installed. Prepared once per process:
-/// the tests start many local clouds at once, and one pip run must not race another.
-async fn python() -> anyhow::Result<&'static Path> {
-    static PYTHON: OnceCell<PathBuf> = OnceCell::const_new();
-    PYTHON
-        .get_or_try_init(|| prepare(venv()))
-        .await
-        .map(PathBuf::as_path)
-}
-
-async fn prepare(venv: PathBuf) -> anyhow::Result<PathBuf> {
-    let python = venv.join("bin").join("python");
-    if !python.exists() {
-        eprintln!(
-            "creating the local cloud's Python environment in {}",
-            venv.display()
-        );
-        let created = run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).await;
-        if let Err(error) = created {
-            // A half-made environment (Debian makes one without pip when python3-venv
-            // is missing) would pass the check above on the next start.
-            let _ = std::fs::remove_dir_all(&venv);
-            return Err(error.context(
-                "`python3 -m venv` failed: moto needs Python 3 with its venv module (on Debian and Ubuntu: apt install python3-venv)",
-            ));
-        }
-    }
-    let present = Command::new(&python)
-        .args(["-c", "import moto.server, flask, flask_cors"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .with_context(|| format!("running {}", python.display()))?
-        .success();
-    if !present {
-        let requirement = REQUIREMENTS
-            .lines()
-            .find(|line| line.starts_with("moto"))
-            .context("infra/requirements.txt pins moto")?;
-        eprintln!(
-            "moto server is missing: installing {requirement} into {}",
-            venv.display()
-        );
-        run(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            requirement,
-        ]))
-        .await
-        .with_context(|| format!("installing {requirement} with pip"))?;
-    }
-    Ok(python)
-}
-
-/// Runs `command` to its end; a failure carries the command's own output.
-async fn run(command: &mut Command) -> anyhow::Result<()> {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .with_context(|| format!("running {:?}", command.as_std()))?;
-    if !status.success() {
-        bail!(
-            "{:?} failed ({status}):\n{}{}",
-            command.as_std(),
-            String::from_utf8_lossy(&stderr),
-            String::from_utf8_lossy(&stdout)
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,13 +2,14 @@
 //! rule and the failed-login throttle (SPEC.md 9). Pure: time is a parameter.
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{AccountId, UserId};
 use super::record::Millis;
 
 /// What a user may do in their account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Everything, including users, groups, apps and the audit log.
@@ -227,7 +228,7 @@ pub fn api_token_hash(secret: &str) -> String {
 }
 
 /// One entry of an account's audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AuditEvent {
     /// When it happened; for folded failures, the first of them.
     pub at: Millis,

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::channel::ChannelRef;
@@ -43,7 +44,7 @@ pub struct CalculatedChannel {
 }
 
 /// Progress of computing a formula over the records stored before it existed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Backfill {
     /// Source records up to this time have been computed.
     pub through: Option<Millis>,

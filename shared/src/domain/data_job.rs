@@ -3,6 +3,7 @@
 //! asks for one, the `files` function carries it out, and the job item says how far it
 //! has come and how it ended.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::channel::SeriesRef;
@@ -40,7 +41,7 @@ pub const MAX_JOBS_KEPT: usize = 200;
 pub const EXPORT_KEPT_DAYS: i64 = 7;
 
 /// What a job does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobSpec {
     Export(ExportSpec),
@@ -48,7 +49,7 @@ pub enum JobSpec {
 }
 
 /// Channels of a group from `from` (included) to `to` (excluded), with times in `zone`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportSpec {
     pub channels: Vec<SeriesRef>,
@@ -58,7 +59,7 @@ pub struct ExportSpec {
 }
 
 /// A file of the drive into an instrument of an app of the group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSpec {
     pub file: FileId,
@@ -69,7 +70,7 @@ pub struct ImportSpec {
 }
 
 /// Where a job is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -93,7 +94,7 @@ impl JobState {
 }
 
 /// What a finished job did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobOutcome {
     /// Rows written (export) or data lines read (import).
@@ -115,7 +116,7 @@ pub struct JobOutcome {
 }
 
 /// An export or import, as its item keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataJob {
     pub id: JobId,
@@ -163,7 +164,7 @@ pub fn export_key(account: &AccountId, group: &GroupId, id: &JobId) -> String {
 
 /// An instant as the API takes it: milliseconds since the epoch, or RFC 3339 text with
 /// an offset.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Instant {
     Millis(i64),
@@ -190,7 +191,7 @@ impl Instant {
 }
 
 /// An export as asked for.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportDraft {
     pub channels: Vec<String>,
@@ -237,7 +238,7 @@ impl ExportDraft {
 }
 
 /// An import as asked for.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportDraft {
     pub file: FileId,

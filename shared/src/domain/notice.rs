@@ -1,6 +1,9 @@
 //! What a group's inbox holds and the `notify` function delivers: an alarm's event, a
 //! change of an app's status, or an upload a file alarm matched.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::alarm::Notification;
@@ -31,6 +34,30 @@ impl Serialize for Notice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Notice::serialize(self, serializer)
     }
+}
+
+/// A notice is written tagged with its `kind` (what [`NoticeSchema`] derives).
+impl JsonSchema for Notice {
+    fn schema_name() -> Cow<'static, str> {
+        "Notice".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        NoticeSchema::json_schema(generator)
+    }
+}
+
+// `Notice` as its `Serialize` writes it, for its schema: its own derive cannot say so
+// (it is `remote = "Self"`, to read notices stored untagged too).
+/// What a notification tells, by its `kind`: an alarm's event, an app's connection
+/// changing, or an upload a file alarm matched.
+#[derive(JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[expect(dead_code, reason = "never made: its type is what it is for")]
+enum NoticeSchema {
+    Alarm(Notification),
+    App(StatusChange),
+    File(FileNotice),
 }
 
 /// A notice as stored: tagged with its `kind`, or an alarm's notification stored before

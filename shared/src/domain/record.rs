@@ -1,14 +1,27 @@
 //! Records: what an instrument measured at one instant.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ChannelName, InstrumentSerial};
 
 /// Milliseconds since the Unix epoch, UTC. Every instant in fieldcloud is one of these.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(transparent)]
 pub struct Millis(pub i64);
@@ -95,6 +108,21 @@ impl<'de> Deserialize<'de> for Special {
     }
 }
 
+/// Special values are named in the API by the names they are sent with.
+impl JsonSchema for Special {
+    fn schema_name() -> Cow<'static, str> {
+        "Special".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A reading that is not a number: over range, a burnt-out sensor, an error.",
+            "type": "string",
+            "enum": Special::ALL.map(Special::as_str),
+        })
+    }
+}
+
 /// One channel's value: a finite number or a special value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value {
@@ -124,6 +152,21 @@ impl Serialize for Value {
             Value::Number(n) => serializer.serialize_f64(*n),
             Value::Special(s) => serializer.serialize_str(s.as_str()),
         }
+    }
+}
+
+/// A value is written as a number or a special value's name.
+impl JsonSchema for Value {
+    fn schema_name() -> Cow<'static, str> {
+        "Value".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let special = generator.subschema_for::<Special>();
+        json_schema!({
+            "description": "A channel's value: a finite number, or a special value.",
+            "oneOf": [{"type": "number"}, special],
+        })
     }
 }
 

@@ -3,10 +3,11 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A notification and portal language (SPEC.md 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub enum Language {
     #[serde(rename = "zh-CN")]
     ChineseSimplified,
@@ -68,7 +69,7 @@ impl fmt::Display for Language {
 
 /// An IANA time zone name (`Asia/Shanghai`, `Europe/Berlin`, `UTC`), checked against the
 /// time zone database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct TimeZone(String);
 

@@ -1,12 +1,13 @@
 //! The [`Bucket`] port.
 
 use async_trait::async_trait;
+use schemars::JsonSchema;
 
 use super::StoreError;
 
 /// A request a client makes itself, signed by the cloud: a URL and the headers it must
 /// send as they are (they are part of the signature).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, JsonSchema)]
 pub struct SignedRequest {
     pub method: &'static str,
     pub url: String,

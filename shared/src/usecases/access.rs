@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::access::{group_role, Grant, Grantee, GroupRole, Team};
@@ -99,7 +100,7 @@ pub async fn require_group(
 }
 
 /// The body of a team create or edit.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamDraft {
     pub id: Option<String>,
@@ -108,7 +109,7 @@ pub struct TeamDraft {
 }
 
 /// A team as an admin sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TeamView {
     pub id: TeamId,
     pub name: String,
@@ -125,7 +126,7 @@ impl From<&Team> for TeamView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TeamList {
     pub teams: Vec<TeamView>,
 }
@@ -289,7 +290,7 @@ async fn revoke_grants(
 }
 
 /// One grant in a request: exactly one of `user` and `team`, and a role.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantDraft {
     pub user: Option<String>,
@@ -298,14 +299,14 @@ pub struct GrantDraft {
 }
 
 /// The body of a grants change: the group's whole list of grants.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantsDraft {
     pub grants: Vec<GrantDraft>,
 }
 
 /// One grant as shown: to a user or to a team, and the role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum GrantView {
     User { user: UserId, role: GroupRole },
@@ -313,7 +314,7 @@ pub enum GrantView {
 }
 
 /// Who may see and edit a group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct GrantsView {
     pub group: GroupId,
     pub grants: Vec<GrantView>,

@@ -2,6 +2,7 @@
 //! alternate login account ID and IP allow-list, and its logo.
 
 use base64::Engine;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::allowlist::{allowed, Cidr, MAX_RANGES};
@@ -20,7 +21,7 @@ use super::users::confirm_admin;
 use super::{Conflict, Deleted, Refused};
 
 /// The account as its users see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AccountView {
     pub id: AccountId,
     pub name: String,
@@ -64,7 +65,7 @@ pub(crate) async fn account_of(
 }
 
 /// The account with what it stores against its plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AccountDetail {
     #[serde(flatten)]
     pub account: AccountView,
@@ -72,7 +73,7 @@ pub struct AccountDetail {
 }
 
 /// Bytes stored and the plan's storage, now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct StorageView {
     /// Files and measurement data: what the plan's capacity is measured against.
     pub used: u64,
@@ -109,7 +110,7 @@ pub(crate) async fn storage_view(
 }
 
 /// The body of a settings change: fields left out stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsDraft {
     pub name: Option<String>,
@@ -147,7 +148,7 @@ pub async fn update_settings(
     Ok(AccountView::from(&account))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AliasDraft {
     /// The new alias, or `null` to remove it.
@@ -194,7 +195,7 @@ pub async fn set_login_alias(
 /// Logo bodies are larger than other requests: 64 KB of image as base64, and a margin.
 pub const MAX_LOGO_BODY_BYTES: usize = 96 * 1024;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogoDraft {
     /// The image (PNG, JPEG or WebP), base64.
@@ -202,7 +203,7 @@ pub struct LogoDraft {
 }
 
 /// The account's logo: its type and the image, base64.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LogoView {
     pub content_type: &'static str,
     pub data: String,
@@ -253,7 +254,7 @@ pub async fn delete_logo(
     Ok(Deleted { deleted: "logo" })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllowListRequest {
     pub allow_list: Vec<String>,

@@ -5,6 +5,7 @@
 //! calculated channels. A new alarm's ID is random, drawn by the caller. Ingest decides
 //! them (`alarm_evaluation`).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::alarm::{Alarm, Rule};
@@ -25,7 +26,8 @@ use super::{Conflict, Deleted, Refused};
 /// What a create or edit request carries. A create needs `name` and `rule` (`enabled`
 /// is `true` if left out) and takes no `version`; an edit needs the `version` it read
 /// and keeps what it leaves out.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "AlarmDraft")]
 #[serde(deny_unknown_fields)]
 pub struct Draft {
     pub name: Option<String>,
@@ -35,7 +37,7 @@ pub struct Draft {
 }
 
 /// An alarm as answered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct AlarmView {
     pub id: AlarmId,
     pub name: String,
@@ -56,7 +58,7 @@ impl AlarmView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct AlarmList {
     pub alarms: Vec<AlarmView>,
 }
@@ -184,7 +186,7 @@ pub async fn delete(
 }
 
 /// A test notification queued: its ID, which its deliveries are marked under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TestQueued {
     pub test: String,
 }

@@ -2,6 +2,7 @@
 //! role, listed and revoked by their user and the account's admins. Only a hash of the
 //! secret is stored; the secret is in the answer to its issue alone.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::{api_token_hash, ApiToken, Role, API_TOKEN_PREFIX};
@@ -25,7 +26,7 @@ const MAX_API_TOKENS: u32 = 100;
 /// The longest expiry a Web API token can be issued with.
 const MAX_TOKEN_DAYS: u32 = 3650;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
     pub name: String,
@@ -37,7 +38,7 @@ pub struct NewApiToken {
 }
 
 /// A Web API token as listed: never its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ApiTokenView {
     pub id: String,
     pub name: String,
@@ -60,13 +61,13 @@ impl From<&ApiToken> for ApiTokenView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ApiTokenList {
     pub api_tokens: Vec<ApiTokenView>,
 }
 
 /// A token just issued: with its secret, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct IssuedApiToken {
     #[serde(flatten)]
     pub view: ApiTokenView,
@@ -74,7 +75,7 @@ pub struct IssuedApiToken {
 }
 
 /// A token revoked: its ID.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Revoked {
     pub revoked: String,
 }

@@ -2,6 +2,7 @@
 //! detail, edit, delete. Registering one counts against the plan in the same transaction
 //! that creates it, so two concurrent requests cannot both take the last slot.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::app_status::AppStatus;
@@ -23,7 +24,7 @@ use super::newest::Newest;
 use super::{log, Conflict, Deleted, Refused};
 
 /// The body of an app registration or edit.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppDraft {
     /// The app's ID. Named `thing` in the API since its first version, for the IoT thing
@@ -37,7 +38,7 @@ pub struct AppDraft {
 
 /// An app as the API shows it; `last_seen` is when it was last heard from (see
 /// [`Newest::app_last_seen`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AppView {
     pub app: AppId,
     pub group: GroupId,
@@ -66,14 +67,14 @@ impl AppView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AppList {
     pub apps: Vec<AppView>,
 }
 
 /// A registered app with what it connects with: its credentials, shown this once, and
 /// where and as whom it publishes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Registered {
     #[serde(flatten)]
     pub app: AppView,
@@ -81,7 +82,7 @@ pub struct Registered {
     pub mqtt: MqttView,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CredentialsView {
     pub certificate_id: String,
     pub certificate_pem: String,
@@ -98,7 +99,7 @@ impl From<DeviceCredentials> for CredentialsView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct MqttView {
     pub endpoint: String,
     pub client_id: String,
@@ -106,7 +107,7 @@ pub struct MqttView {
 }
 
 /// An app with its instruments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AppDetail {
     #[serde(flatten)]
     pub app: AppView,
@@ -114,7 +115,7 @@ pub struct AppDetail {
 }
 
 /// One instrument as an app's detail lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AppInstrument {
     pub instrument: InstrumentSerial,
     pub name: String,

@@ -3,6 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::domain::auth::{AuditEvent, AuditQuery};
@@ -87,7 +88,7 @@ pub async fn audit_own(
 }
 
 /// A page of the audit log: `next` is the cursor of the page after it, if there is more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AuditLogPage {
     pub events: Vec<AuditEvent>,
     pub next: Option<String>,

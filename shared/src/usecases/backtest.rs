@@ -11,6 +11,7 @@
 //! [`ReadLimits::per_instrument`] and says where, a backtest refuses, because its final
 //! state and its later transitions would be those of a range it did not read.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::alarm::{evaluate, AlarmState, Event, Rule, Sample};
@@ -30,7 +31,7 @@ use super::Refused;
 
 /// What a backtest request carries: the draft rule, as an alarm takes it, and the range,
 /// from `from` (included) to `to` (excluded), in milliseconds since the epoch.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BacktestRequest {
     pub rule: Rule,
@@ -39,7 +40,7 @@ pub struct BacktestRequest {
 }
 
 /// What the rule would have done over the range.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Backtest {
     pub group: GroupId,
     pub from: Millis,
@@ -55,7 +56,7 @@ pub struct Backtest {
 }
 
 /// One thing that would have happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct BacktestEvent {
     pub at: Millis,
     #[serde(flatten)]
@@ -64,7 +65,7 @@ pub struct BacktestEvent {
     pub notifies: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     Raised,

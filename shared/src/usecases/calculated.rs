@@ -6,6 +6,7 @@
 //! The channel is shown, graphed and exported as `calc:{id}` like any other. A new
 //! channel's ID and each backfill's chain are random, drawn by the caller.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::calculated::{copy_name, define, Backfill, CalculatedChannel, RecomputeJob};
@@ -22,7 +23,8 @@ use super::newest::{calculated_latest, calculated_latest_of, Reading};
 use super::{log, Conflict, Deleted, Refused};
 
 /// What a create or edit request carries; an edit may leave either out.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "CalculatedDraft")]
 #[serde(deny_unknown_fields)]
 pub struct Draft {
     pub name: Option<String>,
@@ -32,7 +34,7 @@ pub struct Draft {
 /// A channel as answered. `stopped` says why it no longer computes, if it does not: a
 /// source instrument or app of it is gone (see [`CalculatedChannel::stopped`]).
 /// `latest` is its newest stored value (see [`calculated_latest`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CalculatedView {
     pub id: CalcId,
     /// `calc:{id}`, as series and exports name it.
@@ -70,7 +72,7 @@ impl CalculatedView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CalculatedList {
     pub calculated: Vec<CalculatedView>,
 }

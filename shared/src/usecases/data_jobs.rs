@@ -2,6 +2,7 @@
 //! function), then read back with how far they have come and, for a finished export, a
 //! short-lived link to its ZIP. [`super::export`] and [`super::import`] carry them out.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::caller::app_of;
@@ -35,7 +36,7 @@ pub const MAX_ATTEMPTS: u32 = 5;
 pub type Clock = dyn Fn() -> Millis + Sync;
 
 /// A job as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct JobView {
     #[serde(flatten)]
     pub job: DataJob,

@@ -1,6 +1,7 @@
 //! A group's notification destinations over the API: read with the webhooks masked,
 //! replaced whole by an editor.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::access::may_see_group;
@@ -13,7 +14,7 @@ use crate::domain::token::Principal;
 use crate::ports::{GroupKey, NotificationDestinations, Teams, Users};
 
 /// The destinations as shown: webhook addresses masked (they are secrets).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DestinationsView {
     pub mail: Vec<UserId>,
     pub slack: Option<String>,
@@ -39,8 +40,8 @@ impl DestinationsView {
 
 /// What a `PUT` carries: all of it (left out is none). A webhook sent back as it was
 /// shown (masked) keeps the address stored, so a client may send back what it read.
-/// No `Debug`: the webhooks in it are secrets.
-#[derive(Deserialize)]
+// No `Debug`: the webhooks in it are secrets.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationsDraft {
     #[serde(default)]

@@ -6,6 +6,7 @@
 //! [`MAX_FILE_ALARMS_PER_GROUP`] per group, whatever the plan: every upload is matched
 //! against all of its group's.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::caller::plan_of;
@@ -24,7 +25,7 @@ use crate::ports::{
 };
 
 /// A file alarm as answered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct FileAlarmView {
     pub id: FileAlarmId,
     pub name: String,
@@ -44,7 +45,7 @@ impl FileAlarmView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct FileAlarmList {
     pub file_alarms: Vec<FileAlarmView>,
 }

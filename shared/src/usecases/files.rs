@@ -7,6 +7,7 @@
 //! SHA-256 and indexes it, counting its bytes on the account in the same write — once,
 //! however often S3 reports it.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::caller::plan_of;
@@ -29,7 +30,7 @@ use crate::ports::{
 
 /// An upload handed out: where to PUT, with which headers, until when; or, for one in
 /// parts, how many parts of which length to ask URLs for.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct UploadView {
     pub id: FileId,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,20 +41,20 @@ pub struct UploadView {
 }
 
 /// How an upload in parts is cut: every part `part_bytes` long but the last.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PartsPlan {
     pub part_bytes: u64,
     pub parts: u32,
 }
 
 /// Part URLs handed out.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PartsView {
     pub parts: Vec<PartView>,
     pub expires: Millis,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PartView {
     pub number: u32,
     #[serde(flatten)]
@@ -206,7 +207,7 @@ pub async fn sign_parts(
 
 /// An upload in parts completed: S3 joins the parts and reports the object, which is
 /// then indexed as any upload.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CompletedView {
     pub id: FileId,
     pub size: u64,
@@ -268,7 +269,7 @@ pub async fn list(
 }
 
 /// A file, with a download the caller may start within a few minutes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FileView {
     #[serde(flatten)]
     pub file: FileEntry,

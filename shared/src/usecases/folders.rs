@@ -2,6 +2,7 @@
 //! everything below them, deleted with everything below them. A folder is there while
 //! it holds a file (at any depth) or is kept.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::files::delete_indexed;
@@ -30,7 +31,7 @@ async fn exists(store: &impl Files, group: GroupKey<'_>, path: &str) -> Result<b
     Ok(files.iter().any(|file| is_within(&file.folder, path)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FolderMade {
     pub path: String,
 }
@@ -59,7 +60,7 @@ pub async fn make(
     Ok(FolderMade { path: asked.path })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FolderMoved {
     pub from: String,
     pub to: String,
@@ -144,7 +145,7 @@ fn to_exists(asked: &FolderMove) -> Refused {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FolderDeleted {
     pub deleted: String,
     /// Files deleted by this request, and their bytes (given back to the storage).

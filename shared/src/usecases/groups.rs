@@ -2,6 +2,7 @@
 //! Creating one counts against the plan in the same transaction that creates it, so two
 //! concurrent requests cannot both take the last slot.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::access::GroupRole;
@@ -16,7 +17,7 @@ use super::input::display_name;
 use super::{Conflict, Deleted, Refused};
 
 /// The body of a group create or rename.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDraft {
     pub id: Option<String>,
@@ -24,7 +25,7 @@ pub struct GroupDraft {
 }
 
 /// A group as its viewer sees it: with `access`, the viewer's role in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct GroupView {
     pub id: GroupId,
     pub name: String,
@@ -41,7 +42,7 @@ impl GroupView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct GroupList {
     pub groups: Vec<GroupView>,
 }

@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::refused::Conflict;
@@ -67,13 +68,13 @@ impl Default for InboxQuery {
 }
 
 /// A page of the inbox: `next` is the cursor of the page after it, if there is more.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct InboxPage {
     pub notifications: Vec<NotificationView>,
     pub next: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NotificationView {
     /// Unique per alarm version, event and instant.
     pub id: String,
@@ -83,16 +84,16 @@ pub struct NotificationView {
     pub notification: Notice,
 }
 
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UnreadCount {
-    /// At most [`UNREAD_COUNT_CAP`].
+    /// At most 100 ([`UNREAD_COUNT_CAP`]).
     pub unread: usize,
     /// More are unread than `unread` says.
     pub unread_capped: bool,
 }
 
 /// What marking one read answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MarkedRead {
     pub id: String,
     pub read: bool,
@@ -100,7 +101,7 @@ pub struct MarkedRead {
 
 /// What marking all read answers: everything at or before `read_through` is read (none
 /// if the inbox is empty).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MarkedAllRead {
     pub read_through: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! An app's instruments: detail, edit (name, note, the channels acquired), delete.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{AppId, ChannelName, InstrumentSerial};
@@ -16,7 +17,7 @@ use super::newest::{or_without, Newest, Reading};
 use super::{Conflict, Deleted, Refused};
 
 /// The body of an instrument edit; what is left out stays as it is.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstrumentDraft {
     /// The channels to store from now on.
@@ -33,7 +34,7 @@ pub struct InstrumentDraft {
 const MAX_NOTE_CHARS: usize = 1000;
 
 /// An instrument with each of its channels: acquired or not, and its latest value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct InstrumentView {
     pub app: AppId,
     pub instrument: InstrumentSerial,
@@ -43,7 +44,7 @@ pub struct InstrumentView {
     pub channels: Vec<ChannelView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ChannelView {
     pub channel: ChannelName,
     pub acquired: bool,

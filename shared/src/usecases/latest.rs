@@ -2,6 +2,7 @@
 //! every instrument with its latest channel values, and the group's calculated channels
 //! with theirs.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::domain::ids::{AppId, ChannelName, GroupId, InstrumentSerial};
@@ -16,7 +17,7 @@ use super::newest::{calculated_latest, Newest};
 use super::Refused;
 
 /// A group as monitored at `now`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct GroupLatest {
     pub group: GroupId,
     pub name: String,
@@ -25,7 +26,7 @@ pub struct GroupLatest {
     pub calculated: Vec<CalculatedView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct AppLatest {
     pub app: AppId,
     pub name: String,
@@ -35,7 +36,7 @@ pub struct AppLatest {
     pub instruments: Vec<InstrumentLatestView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct InstrumentLatestView {
     pub instrument: InstrumentSerial,
     pub last_seen: Option<Millis>,
@@ -43,7 +44,7 @@ pub struct InstrumentLatestView {
 }
 
 /// A channel's latest value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ChannelLatest {
     pub channel: ChannelName,
     pub t: Millis,

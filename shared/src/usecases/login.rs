@@ -7,6 +7,7 @@
 //! window ends. A user with a second step gets a challenge first, and a session for it
 //! and a code.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::{
@@ -30,7 +31,7 @@ use super::{Conflict, Refused};
 /// A token is good for 30 days at most, however active its session.
 const TOKEN_LIFETIME_MILLIS: i64 = 30 * 24 * 60 * Millis::MINUTE;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Account ID (or a Pro account's alternate login ID) and user ID; or, for a Trial,
@@ -42,7 +43,7 @@ pub struct LoginRequest {
 }
 
 /// What a login answers: a session, or a challenge that waits for the second step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum LoginOutcome {
     TwoStep(Challenge),
@@ -51,14 +52,14 @@ pub enum LoginOutcome {
 
 /// The first step of a login with a second step: which kind it is, and the challenge the
 /// second step presents with its code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Challenge {
     pub two_step: &'static str,
     pub challenge: String,
 }
 
 /// A new session: its token, who it is of, and how long it lives without a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SessionView {
     pub token: String,
     pub account: AccountId,
@@ -263,7 +264,7 @@ async fn login_account(store: &impl Accounts, named: AccountId) -> Result<Accoun
 /// generation at the first step; it opens no route by itself.
 const CHALLENGE_PREFIX: &str = "challenge:";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TwoStepLogin {
     pub challenge: String,
@@ -410,7 +411,7 @@ pub async fn open_session(
 }
 
 /// A session ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LoggedOut {
     pub logged_out: bool,
 }

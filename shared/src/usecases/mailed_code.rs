@@ -7,6 +7,7 @@
 //! their purpose, good for 10 minutes and once; wrong ones count like wrong passwords, so
 //! guessing is throttled with the same limits.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::{mailed_code_hash, TwoStep, MAILED_CODE_MILLIS};
@@ -24,27 +25,27 @@ use super::{Conflict, Refused};
 const MAX_ENROLLMENT_MAILS: u32 = 3;
 
 /// A body holding a code: from the authenticator app or a mail.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Code {
     pub code: String,
 }
 
 /// A body holding the caller's password, asked again.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Password {
     pub password: String,
 }
 
 /// Which second step the user has now: `none`, `email` or `totp`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TwoStepView {
     pub two_step: &'static str,
 }
 
 /// A code is on its way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CodeSent {
     pub sent: &'static str,
 }

@@ -61,7 +61,8 @@ pub mod users;
 pub use refused::{Conflict, Refused};
 
 /// What a deletion answers: the ID of what is gone.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Deleted{T}")]
 pub struct Deleted<T> {
     pub deleted: T,
 }

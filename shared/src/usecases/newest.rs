@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use futures_util::future::try_join_all;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::domain::calculated::CalculatedChannel;
@@ -29,7 +30,7 @@ use super::{history, log, Refused};
 const CONCURRENT_READS: usize = 16;
 
 /// One stored value and its time, as answers show a latest value.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Reading {
     pub t: Millis,
     pub value: Value,

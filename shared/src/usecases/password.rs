@@ -2,6 +2,7 @@
 //! single-use link mailed to the user's address. Either ends the user's other sessions in
 //! the same write, and may revoke their Web API tokens.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::{
@@ -23,7 +24,7 @@ use super::{Conflict, Refused};
 
 /// A password changed or reset: the user's other sessions ended, and how many of their
 /// Web API tokens were revoked and how many still work.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PasswordChanged {
     pub password: &'static str,
     pub other_sessions: &'static str,
@@ -82,7 +83,7 @@ async fn set_password_ending_sessions(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current: String,
@@ -125,7 +126,7 @@ pub async fn change_password(
 /// Reset requests one user may cause in a throttle window: each sends a mail.
 const MAX_RESETS_PER_USER: u32 = 3;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     /// Account and user IDs; or, for a Trial, `email` alone.
@@ -134,7 +135,7 @@ pub struct ResetRequest {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetCompletion {
     pub token: String,
@@ -145,7 +146,7 @@ pub struct ResetCompletion {
 }
 
 /// The one answer to every reset request: it does not tell whether the user exists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ResetRequested {
     pub sent: &'static str,
 }

@@ -3,6 +3,7 @@
 //! [`crate::domain::schedule::plan_change`]). Buying or ending a license is the
 //! operator's; the change is audited by the router as every admin write is.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::account::{account_of, storage_view, StorageView};
@@ -17,7 +18,7 @@ use crate::domain::token::Principal;
 use crate::ports::{Accounts, AuditLog, DataUsage, Files};
 
 /// The plan as the account's members see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PlanView {
     /// The plan in force now (a paid license past its expiry is Free).
     pub plan: Plan,
@@ -53,14 +54,14 @@ pub async fn plan(
 }
 
 /// The body of a plan change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanDraft {
     pub plan: String,
 }
 
 /// A change done: the days the old license had left, what they became.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PlanChanged {
     pub from: Plan,
     pub to: Plan,

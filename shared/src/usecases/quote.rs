@@ -2,6 +2,7 @@
 //! audit log and mailed to the operator, who sells licenses (fieldcloud itself takes
 //! no payment).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::account::account_of;
@@ -22,7 +23,7 @@ pub const PERIODS_MONTHS: [u32; 3] = [1, 3, 12];
 pub const MAX_NOTE_CHARS: usize = 1_000;
 
 /// The body of a quote request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteDraft {
     pub plan: String,
@@ -32,7 +33,7 @@ pub struct QuoteDraft {
 }
 
 /// A quote request recorded and sent on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct QuoteRequested {
     pub plan: Plan,
     pub months: u32,

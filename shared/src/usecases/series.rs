@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::domain::channel::SeriesRef;
@@ -120,7 +121,7 @@ fn not_buckets(value: impl std::fmt::Display) -> Refused {
 }
 
 /// The series of a query, over the group `group`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Series {
     pub group: GroupId,
     pub from: Millis,
@@ -137,7 +138,7 @@ pub struct Series {
 }
 
 /// One channel's points, as `[t, value]` pairs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ChannelSeries {
     pub channel: String,
     pub downsampled: bool,

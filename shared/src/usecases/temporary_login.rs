@@ -2,6 +2,7 @@
 //! account that ends 30 minutes after it was made however it is used, and with its
 //! maker's sessions.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::domain::auth::{Role, Session, TEMPORARY_LOGIN_MILLIS};
@@ -14,7 +15,7 @@ use super::random::Random;
 use super::Refused;
 
 /// A temporary login's token, its role (viewer) and when it ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TemporaryLogin {
     pub token: String,
     pub role: Role,

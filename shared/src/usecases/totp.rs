@@ -2,6 +2,7 @@
 //! first code, and turning it off with a current one. Secrets are stored sealed under a
 //! key derived from the token key.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::domain::auth::{
@@ -21,7 +22,7 @@ use super::{Conflict, Refused};
 
 /// A new authenticator secret, not yet confirmed: for the user to put in their app, as
 /// text or as the `otpauth://` URI a portal shows as a QR code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TotpEnrollment {
     pub secret: String,
     pub uri: String,

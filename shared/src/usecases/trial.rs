@@ -6,6 +6,7 @@
 //! account with its one user and logs in. The address is claimed in the same transaction
 //! as the account, so two confirmations can never make two Trials for one address.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::{
@@ -26,21 +27,21 @@ use super::{Conflict, Refused};
 /// Sign-up mails one address may be sent in a throttle window.
 const MAX_SIGNUP_MAILS: u32 = 3;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrialRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrialConfirmation {
     pub token: String,
 }
 
 /// The one answer to every sign-up: it does not tell whether the address has a Trial.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SignupRequested {
     pub sent: &'static str,
 }

@@ -5,6 +5,7 @@
 //! next login carries the new role), as a deletion does; the last admin can be neither
 //! demoted nor deleted, so an account never locks itself out of its own settings.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::{check_email, check_password_policy, hash_password, Role, TwoStep, User};
@@ -24,7 +25,7 @@ use super::throttle::recheck_password;
 use super::{access, inbox, Conflict, Deleted, Refused};
 
 /// A user as an admin, or the user themselves, sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UserView {
     pub user: UserId,
     pub role: Role,
@@ -48,13 +49,13 @@ impl From<&User> for UserView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UserList {
     pub users: Vec<UserView>,
 }
 
 /// A user just created: its ID and role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CreatedUser {
     pub user: UserId,
     pub role: Role,
@@ -99,7 +100,7 @@ fn changed(outcome: UserChange, user: &User) -> Result<(), Refused> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub user: String,
@@ -228,7 +229,7 @@ pub async fn user_detail(
 }
 
 /// The body of a user change; what is left out stays as it is.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserDraft {
     pub role: Option<String>,

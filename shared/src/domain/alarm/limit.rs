@@ -1,6 +1,7 @@
 //! One channel's condition: how its value is compared, with separate thresholds to
 //! raise the alarm (IN) and to clear it (OUT).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::channel::SeriesRef;
@@ -11,7 +12,7 @@ pub const MIN_MAGNITUDE: f64 = 1e-12;
 pub const MAX_MAGNITUDE: f64 = 1e15;
 
 /// A comparison with its thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "compare", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Limit {
     Above {
@@ -112,7 +113,7 @@ impl Limit {
 
 /// A condition on one channel: raised past `raise`, cleared once back inside `clear`
 /// (the same as `raise` unless a hysteresis band is set).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub channel: SeriesRef,

@@ -15,6 +15,7 @@
 //!   instant once per message.
 
 use chrono_tz::Tz;
+use schemars::JsonSchema;
 
 use super::limit::Truth;
 use super::rule::Rule;
@@ -44,7 +45,7 @@ pub struct Sample {
 }
 
 /// What happened at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     Raised {

@@ -1,6 +1,7 @@
 //! A notification: one event of one alarm that its rule says to tell people about, with
 //! what the message needs (the alarm's name, its channels and their values then).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::definition::Alarm;
@@ -9,7 +10,7 @@ use crate::domain::channel::SeriesRef;
 use crate::domain::ids::AlarmId;
 use crate::domain::record::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Notification {
     pub alarm: AlarmId,
     /// The alarm's version whose rule decided the event.

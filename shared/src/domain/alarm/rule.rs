@@ -2,6 +2,7 @@
 //! may raise in, how long a condition must hold (or fail) before the alarm changes, and
 //! what is notified.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::limit::{Condition, Truth};
@@ -9,7 +10,7 @@ use super::window::Window;
 use crate::domain::record::{Millis, Value};
 
 /// How two conditions combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Join {
     #[default]
@@ -21,7 +22,7 @@ pub enum Join {
 pub const MAX_HOLD_MILLIS: i64 = Millis::DAY;
 
 /// Unknown fields are refused, as in every request body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// One condition, or two joined by `join` (their channels may be on different

@@ -2,12 +2,13 @@
 //! window whose end is before its start runs across midnight (22:00–06:00).
 
 use chrono::Timelike;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::record::Millis;
 
 /// From `from` (included) to `to` (excluded), in minutes after local midnight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "WindowText", into = "WindowText")]
 pub struct Window {
     from: u16,
@@ -15,7 +16,7 @@ pub struct Window {
 }
 
 /// A window as the API writes it: `{"from": "22:00", "to": "06:00"}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowText {
     pub from: String,

@@ -16,6 +16,7 @@
 
 mod presence_event;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use presence_event::{presence_rule_sql, PresenceEvent, PRESENCE_TOPIC_FILTER};
@@ -66,7 +67,7 @@ impl Lifecycle {
 }
 
 /// Why an app's status changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum Cause {
     /// IoT Core reported the connection opened or closed.
@@ -78,7 +79,7 @@ pub enum Cause {
 }
 
 /// One change of an app's status: what its group is notified of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct StatusChange {
     pub app: AppId,
     pub app_name: String,

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The longest pattern, in bytes: more than any real name pattern needs, and it keeps
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_GLOB_BYTES: usize = 200;
 
 /// A checked file-name pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Glob(String);
 

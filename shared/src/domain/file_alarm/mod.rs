@@ -11,6 +11,7 @@
 mod glob;
 mod kind;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use glob::{Glob, MAX_GLOB_BYTES};
@@ -27,7 +28,7 @@ pub const MAX_FILE_ALARMS_PER_GROUP: u32 = 50;
 pub const MAX_RULE_NAME_CHARS: usize = 100;
 
 /// What a rule watches; each part left out matches anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FileFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<AppId>,
@@ -77,7 +78,7 @@ impl FileAlarm {
 
 /// A rule as a request sends it (create, or replace whole). IDs come as text, so that
 /// a bad one is refused naming its field.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileAlarmDraft {
     pub name: String,
@@ -137,7 +138,7 @@ impl FileAlarmDraft {
 }
 
 /// An upload a file alarm matched: what its group is told.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FileNotice {
     pub rule: FileAlarmId,
     pub rule_name: String,

@@ -2,6 +2,7 @@
 //! as their own items until they are deleted (with their group, or as a folder). Moving
 //! one moves every file and folder below it; deleting one deletes them.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::check_folder;
@@ -46,7 +47,7 @@ fn check_path(field: &str, path: &str) -> Result<(), String> {
 }
 
 /// A folder to make, or to delete with everything in it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FolderPath {
     pub path: String,
@@ -59,7 +60,7 @@ impl FolderPath {
 }
 
 /// A folder renamed or moved: `from` becomes `to`, with everything below.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FolderMove {
     pub from: String,

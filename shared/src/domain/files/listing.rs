@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::FileEntry;
@@ -79,7 +80,7 @@ impl Default for FilesQuery {
 }
 
 /// A page of files.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FilesPage {
     /// The folder listed, if one was.
     #[serde(skip_serializing_if = "Option::is_none")]

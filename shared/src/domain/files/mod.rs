@@ -12,6 +12,7 @@ mod listing;
 mod multipart;
 mod s3_event;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{AccountId, AppId, FileId, GroupId, InstrumentSerial};
@@ -122,7 +123,7 @@ pub fn check_folder(folder: &str) -> Result<(), String> {
 }
 
 /// What a client asks to upload.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadDraft {
     pub name: String,
@@ -131,8 +132,8 @@ pub struct UploadDraft {
     /// The exact size in bytes: the pre-signed PUT (or each part's) is bound to it.
     pub size: u64,
     pub content_type: String,
-    /// In parts ([`PART_BYTES`] each): required above [`MAX_SINGLE_UPLOAD_BYTES`],
-    /// allowed for anything longer than one part.
+    /// In parts of 8 MiB ([`PART_BYTES`]): required above 100 MiB
+    /// ([`MAX_SINGLE_UPLOAD_BYTES`]), allowed for anything longer than one part.
     #[serde(default)]
     pub multipart: bool,
     /// The app the file comes from, if any (an app uploading an instrument's file, or
@@ -189,7 +190,7 @@ impl UploadDraft {
 }
 
 /// A file renamed or moved: what changes (at least one of the two).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilePlacement {
     pub name: Option<String>,
@@ -245,7 +246,7 @@ pub struct PendingUpload {
 }
 
 /// A file in the drive, as indexed when it arrived.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FileEntry {
     pub account: AccountId,
     pub group: GroupId,

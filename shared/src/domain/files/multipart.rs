@@ -2,6 +2,7 @@
 //! each part's PUT for its exact length (so the parts together are exactly the size
 //! handed out), and completes it from the parts' ETags the client collected.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// Every part but the last is this long (S3 wants at least 5 MiB but for the last).
@@ -32,7 +33,7 @@ pub fn part_bytes(size: u64, number: u32) -> Option<u64> {
 }
 
 /// The parts a client asks URLs for.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartsAsked {
     pub parts: Vec<u32>,
@@ -56,7 +57,7 @@ impl PartsAsked {
 }
 
 /// A part as S3 acknowledged it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompletedPart {
     pub number: u32,
@@ -65,7 +66,7 @@ pub struct CompletedPart {
 }
 
 /// Every part of an upload, to complete it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Completion {
     pub parts: Vec<CompletedPart>,
