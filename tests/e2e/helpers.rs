@@ -13,7 +13,7 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-use crate::openapi::conforms;
+use crate::openapi::{accepted_as_documented, conforms};
 
 /// The password of `tester`, the admin whose session [`TestCloud::token`] is: admin
 /// changes that create a lasting way in ask for it again (`admin_password`).
@@ -218,10 +218,17 @@ impl TestCloud {
         let (client, request) = request.build_split();
         let request = request.expect("a request the test built");
         let (method, url) = (request.method().clone(), request.url().clone());
+        let sent: Option<Value> = request
+            .body()
+            .and_then(|body| body.as_bytes())
+            .and_then(|bytes| serde_json::from_slice(bytes).ok());
         let response = client.execute(request).await.expect("API answers");
         let status = response.status().as_u16();
         let body = response.json().await.expect("API answers JSON");
         conforms(method.as_str(), url.path(), status, &body);
+        if let Some(sent) = sent.filter(|_| (200..300).contains(&status)) {
+            accepted_as_documented(method.as_str(), url.path(), &sent);
+        }
         (status, body)
     }
 

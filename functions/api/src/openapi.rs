@@ -68,7 +68,12 @@ fn build() -> Value {
         item.insert(route.method.to_lowercase(), operation);
     }
     let mut schemas = answers.take_definitions(true);
-    let renamed = merge_requests(&mut schemas, requests.take_definitions(true));
+    let mut request_schemas = Value::Object(requests.take_definitions(true));
+    drop_null_defaults(&mut request_schemas);
+    let Value::Object(request_schemas) = request_schemas else {
+        unreachable!("made an object above")
+    };
+    let renamed = merge_requests(&mut schemas, request_schemas);
     let mut paths = Value::Object(paths);
     for item in paths
         .as_object_mut()
@@ -130,15 +135,27 @@ fn unlinked(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("[`") {
-        let Some(end) = rest[start..].find("`]").map(|end| start + end) else {
-            break;
+        let link = rest[start + 2..]
+            .find("`]")
+            .map(|end| &rest[start + 2..start + 2 + end])
+            // A Rust path, and not a code span's end (`` `[` and `]` ``).
+            .filter(|item| {
+                !rest[..start].ends_with('`')
+                    && !item.is_empty()
+                    && item
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+            });
+        let Some(item) = link else {
+            out.push_str(&rest[..start + 2]);
+            rest = &rest[start + 2..];
+            continue;
         };
-        let item = &rest[start + 2..end];
         out.push_str(&rest[..start]);
         out.push('`');
         out.push_str(item.rsplit("::").next().unwrap_or(item));
         out.push('`');
-        rest = &rest[end + 2..];
+        rest = &rest[start + 2 + item.len() + 2..];
     }
     out.push_str(rest);
     out
@@ -249,6 +266,23 @@ fn access_name(access: Access) -> &'static str {
         Access::GroupViewer => "group viewer",
         Access::GroupEditor => "group editor",
         Access::Admin => "admin",
+    }
+}
+
+/// Takes `"default": null` out of request schemas: serde gives a field left out its
+/// default, but where the API tells a field left out (kept as it is) from one sent as
+/// `null` (cleared), a client that filled in that default would clear what it meant to
+/// keep.
+fn drop_null_defaults(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("default") == Some(&Value::Null) {
+                map.remove("default");
+            }
+            map.values_mut().for_each(drop_null_defaults);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_defaults),
+        _ => {}
     }
 }
 

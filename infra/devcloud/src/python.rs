@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use tokio::process::Command;
 use tokio::sync::Mutex;
+
+use crate::command::run;
 
 /// The pinned Python tools.
 const REQUIREMENTS: &str = include_str!("../../requirements.txt");
@@ -85,26 +87,4 @@ async fn prepare(venv: &Path, modules: &str, package: &str) -> anyhow::Result<Pa
         .with_context(|| format!("installing {requirement} with pip"))?;
     }
     Ok(python)
-}
-
-/// Runs `command` to its end; a failure carries the command's own output.
-pub async fn run(command: &mut Command) -> anyhow::Result<()> {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .with_context(|| format!("running {:?}", command.as_std()))?;
-    if !status.success() {
-        bail!(
-            "{:?} failed ({status}):\n{}{}",
-            command.as_std(),
-            String::from_utf8_lossy(&stderr),
-            String::from_utf8_lossy(&stdout)
-        );
-    }
-    Ok(())
 }

@@ -83,7 +83,8 @@ fn is_slug_char(c: char) -> bool {
 }
 
 id_type!(
-    /// An account: the tenant. Every stored key that holds tenant data starts with it.
+    /// An account: the tenant.
+    // Every stored key that holds tenant data starts with it.
     AccountId,
     "account ID",
     32,
@@ -206,9 +207,10 @@ impl JobId {
 
 id_type!(
     /// An app's ID (gateway software, or a logger connected directly), unique within its
-    /// account. Its IoT thing is named `{stack}:{account}:{app ID}` (see
-    /// [`super::iot_thing`]), the only thing about a device message the cloud trusts,
-    /// because IoT Core binds it to the app's certificate.
+    /// account.
+    // Its IoT thing is named `{stack}:{account}:{app ID}` (see `super::iot_thing`), the
+    // only thing about a device message the cloud trusts, because IoT Core binds it to
+    // the app's certificate.
     AppId,
     "app ID",
     64,

@@ -36,8 +36,8 @@ pub struct AppDraft {
     pub enabled: Option<bool>,
 }
 
-/// An app as the API shows it; `last_seen` is when it was last heard from (see
-/// [`Newest::app_last_seen`]).
+/// An app as the API shows it; `last_seen` is when it was last heard from.
+// (See `Newest::app_last_seen`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AppView {
     pub app: AppId,

@@ -32,8 +32,8 @@ pub struct Draft {
 }
 
 /// A channel as answered. `stopped` says why it no longer computes, if it does not: a
-/// source instrument or app of it is gone (see [`CalculatedChannel::stopped`]).
-/// `latest` is its newest stored value (see [`calculated_latest`]).
+/// source instrument or app of it is gone. `latest` is its newest stored value.
+// (See `CalculatedChannel::stopped` and `calculated_latest`.)
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CalculatedView {
     pub id: CalcId,

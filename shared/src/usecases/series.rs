@@ -128,11 +128,11 @@ pub struct Series {
     pub to: Millis,
     pub buckets: usize,
     /// The buckets' width in milliseconds when they are whole hours or days from the
-    /// epoch on (the first and last cut by `from` and `to`); `None` when they are
+    /// epoch on (the first and last cut by `from` and `to`); null when they are
     /// `buckets` equal parts of the range.
     pub bucket_width: Option<i64>,
-    /// Where an instrument's records were cut at [`ReadLimits::per_instrument`], if any
-    /// was: the earliest such time.
+    /// Where an instrument's records were cut at the read limit per instrument
+    /// ([`ReadLimits::per_instrument`]), if any was: the earliest such time.
     pub truncated_at: Option<Millis>,
     pub series: Vec<ChannelSeries>,
 }
@@ -309,8 +309,8 @@ pub(crate) struct PointsRead {
     pub points: Vec<Vec<Point>>,
     /// How many records were read, over all instruments and calculated channels.
     pub records: usize,
-    /// Where an instrument's records were cut at [`ReadLimits::per_instrument`], if any
-    /// was: the earliest such time. Nothing after it was read of that instrument.
+    /// Where an instrument's records were cut at the read limit per instrument
+    /// ([`ReadLimits::per_instrument`]), if any was: the earliest such time. Nothing after it was read of that instrument.
     pub truncated_at: Option<Millis>,
 }
 

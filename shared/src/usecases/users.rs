@@ -237,8 +237,8 @@ pub struct UserDraft {
     #[serde(default, deserialize_with = "present")]
     pub email: Option<Option<String>>,
     /// `"none"` turns the user's second step off: an admin's help for a user who lost
-    /// their authenticator, or whose sealed secret no longer opens after the token key
-    /// changed. Asks for the admin's password.
+    /// their authenticator. Asks for the admin's password.
+    // Also for one whose sealed secret no longer opens after the token key changed.
     pub two_step: Option<String>,
     /// The caller's own password, asked again when the e-mail changes (password resets
     /// go to that address) or a second step is turned off: each is a way in that

@@ -158,4 +158,47 @@ fn links_of_doc_comments_read_as_names() {
         "Whether it notifies (`notifies`), at most `CAP`."
     );
     assert_eq!(unlinked("no link [`here"), "no link [`here");
+    assert_eq!(
+        unlinked("`/`, `[` and `]` are reserved"),
+        "`/`, `[` and `]` are reserved"
+    );
+}
+
+/// The document is public: its words are for the API's users, not notes on how it is
+/// built or stored.
+#[test]
+fn descriptions_speak_of_the_api_not_of_its_insides() {
+    fn descriptions<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    match inner {
+                        Value::String(text) if key == "description" => found.push(text),
+                        _ => descriptions(inner, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|inner| descriptions(inner, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    descriptions(document(), &mut found);
+    for text in found {
+        for inside in [
+            "stored key",
+            "IoT thing is named",
+            "token key",
+            "SPEC.md",
+            "DynamoDB",
+            "`None`",
+            "`Some",
+            "(see `",
+        ] {
+            assert!(
+                !text.contains(inside),
+                "{inside:?} in a description: {text}"
+            );
+        }
+    }
 }

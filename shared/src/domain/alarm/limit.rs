@@ -118,7 +118,7 @@ impl Limit {
 pub struct Condition {
     pub channel: SeriesRef,
     pub raise: Limit,
-    /// The OUT thresholds; `None`: the IN thresholds.
+    /// The OUT thresholds; left out, the IN thresholds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clear: Option<Limit>,
 }

@@ -21,7 +21,7 @@ pub enum Join {
 /// The longest filter duration: a day.
 pub const MAX_HOLD_MILLIS: i64 = Millis::DAY;
 
-/// Unknown fields are refused, as in every request body.
+/// A data alarm's rule: when it raises and clears. Unknown fields are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
@@ -30,7 +30,7 @@ pub struct Rule {
     pub conditions: Vec<Condition>,
     #[serde(default)]
     pub join: Join,
-    /// The hours the alarm may raise in; `None`: any time. It clears at any time.
+    /// The hours the alarm may raise in; left out, any time. It clears at any time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<Window>,
     /// How long, in record time, a condition must hold before the alarm raises, and
