@@ -1,9 +1,10 @@
 //! Serves the `api` handler over plain HTTP on 127.0.0.1, standing in for API Gateway:
-//! each request becomes the same `lambda_http::Request` the Lambda would receive.
+//! each request becomes the same `lambda_http::Request` the Lambda would receive. Once
+//! the portal is built, the same origin serves it too, as CloudFront does in AWS.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -16,6 +17,7 @@ use tokio::net::TcpListener;
 use api::Api;
 use fieldcloud::domain::record::Millis;
 
+use crate::portal::Portal;
 use crate::ApiClock;
 use fieldcloud::ports::{
     Bucket, ChunkStore, DataJobQueue, JobQueue, Mailer, NotifyQueue, RecordStore, Store, Things,
@@ -28,6 +30,7 @@ pub async fn serve<R, S, Q, M, T, B>(
     listener: TcpListener,
     api: Arc<Api<R, S, Q, M, T, B>>,
     clock: ApiClock,
+    portal: Arc<OnceLock<Portal>>,
 ) where
     R: Store + 'static,
     S: RecordStore + ChunkStore + 'static,
@@ -44,11 +47,19 @@ pub async fn serve<R, S, Q, M, T, B>(
                 continue;
             }
         };
-        let (api, clock) = (api.clone(), clock.clone());
+        let (api, clock, portal) = (api.clone(), clock.clone(), portal.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let (api, now) = (api.clone(), clock.now());
-                async move { Ok::<_, Infallible>(respond(&api, request, peer.ip(), now).await) }
+            let service = service_fn(move |request: hyper::Request<Incoming>| {
+                let (api, now, portal) = (api.clone(), clock.now(), portal.clone());
+                async move {
+                    let path = request.uri().path();
+                    if let Some(portal) = portal.get() {
+                        if Portal::serves(request.method().as_str(), path) {
+                            return Ok::<_, Infallible>(portal.answer(path).await);
+                        }
+                    }
+                    Ok(respond(&api, request, peer.ip(), now).await)
+                }
             });
             if let Err(error) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)

@@ -9,11 +9,13 @@
 
 pub mod broker;
 pub mod capture;
+mod command;
 pub mod fleet;
 pub mod http;
 pub mod iam;
 pub mod jobs;
 pub mod moto;
+pub mod portal;
 pub mod presence;
 pub mod python;
 pub mod recordings;
@@ -26,7 +28,7 @@ pub mod worker;
 pub mod write_log;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ::presence::Invocation;
 use anyhow::Context;
@@ -130,6 +132,8 @@ pub struct LocalCloud {
     /// The records table's stream, as the usage function is handed it.
     usage: stream::StreamReader,
     outcomes: broadcast::Sender<RuleOutcome>,
+    /// The portal the API's origin serves, once built ([`LocalCloud::serve_portal`]).
+    portal: Arc<OnceLock<portal::Portal>>,
 }
 
 impl LocalCloud {
@@ -312,6 +316,7 @@ impl LocalCloud {
             .map_err(|e| anyhow::anyhow!(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))
             .context("verifying the mail sender in SES")?;
         let (api_store, api_records) = function_tables(&api_clients);
+        let portal = Arc::new(OnceLock::new());
         let api = Arc::new(api::Api {
             store: api_store,
             records: api_records,
@@ -365,7 +370,12 @@ impl LocalCloud {
             {
                 Ok(listener_v6) => {
                     let url = format!("http://{}", listener_v6.local_addr()?);
-                    tokio::spawn(http::serve(listener_v6, api.clone(), clock.clone()));
+                    tokio::spawn(http::serve(
+                        listener_v6,
+                        api.clone(),
+                        clock.clone(),
+                        portal.clone(),
+                    ));
                     Some(url)
                 }
                 Err(error) => {
@@ -374,8 +384,9 @@ impl LocalCloud {
                 }
             },
         };
-        tokio::spawn(http::serve(listener, api, clock.clone()));
+        tokio::spawn(http::serve(listener, api, clock.clone(), portal.clone()));
         Ok(LocalCloud {
+            portal,
             moto,
             mqtt,
             api_url,
@@ -461,6 +472,12 @@ impl LocalCloud {
 
     /// Every call a function made that IAM would have refused, as `AccessDenied: …`
     /// lines; empty when the template allows all that the functions do.
+    /// Serves `portal` from the API's origin from now on (once: a later call keeps the
+    /// first).
+    pub fn serve_portal(&self, portal: portal::Portal) {
+        let _ = self.portal.set(portal);
+    }
+
     pub fn denied(&self) -> Vec<String> {
         self.denied
             .lock()

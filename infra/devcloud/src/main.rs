@@ -79,6 +79,19 @@ async fn main() -> anyhow::Result<()> {
     let options = parse_args()?;
     check_ports(&options.ports)?;
     let cloud = LocalCloud::start(options.ports).await?;
+    // Built now if its sources changed (a first start installs its packages: a minute
+    // or two); without Node.js the API still runs, and the banner says why there is no
+    // portal.
+    let portal = match devcloud::portal::build().await {
+        Ok(portal) => {
+            cloud.serve_portal(portal);
+            format!(
+                "{}/   log in below (account ID, user, password)",
+                cloud.api_url
+            )
+        }
+        Err(error) => format!("not served: {error:#}"),
+    };
     let demo = seed::tenant(
         &cloud.store,
         "demo",
@@ -178,6 +191,7 @@ fieldcloud local cloud is running (it keeps nothing: every start begins empty)
   AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queues fieldcloud-recompute, fieldcloud-notify, fieldcloud-files, fieldcloud-jobs
   MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
   API                  {api}{api_v6}{lan}
+  portal               {portal}
   webhook capture      {capture}   stands in for Slack and WeCom
   simulated fleet      {fleet}
 

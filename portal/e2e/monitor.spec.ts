@@ -1,0 +1,63 @@
+// Logging in and watching the fleet, as a person does: keyboard only, in a real
+// browser, against the local cloud tests/portal started and seeded (account acme, app
+// gw-a, instrument LR-1 with CH1 = 21.5 and CH2 = +OVER). Each page is screenshotted
+// into screenshots/ and checked with axe.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+
+const account = process.env.FC_ACCOUNT ?? "acme";
+const user = process.env.FC_USER ?? "tester";
+const password = process.env.FC_PASSWORD ?? "";
+
+async function accessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+async function logInByKeyboard(page: Page, secret: string) {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
+  // The account field has the focus; every other step is the keyboard's.
+  await page.keyboard.type(account);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(user);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(secret);
+  await page.keyboard.press("Enter");
+}
+
+test("a wrong password is told and keeps the login page", async ({ page }) => {
+  await logInByKeyboard(page, "not-the-password-1A");
+  await expect(page.getByRole("alert")).toHaveText("The account, user or password is wrong.");
+  await accessible(page);
+  await page.screenshot({ path: "screenshots/login-refused.png", fullPage: true });
+});
+
+test("an admin logs in by keyboard, sees the live values and logs out", async ({ page }) => {
+  await logInByKeyboard(page, password);
+  const started = Date.now();
+  const instrument = page.locator('table[data-instrument="LR-1"]');
+  await expect(instrument.locator('tr[data-channel="CH1"] td').first()).toHaveText("21.5");
+  console.log(`monitor rendered its values ${Date.now() - started} ms after the login was sent`);
+  // A special value is shown by its meaning, not as a number.
+  await expect(instrument.locator('tr[data-channel="CH2"] td').first()).toHaveText("Over range (+)");
+  await expect(page.locator('article[data-app="gw-a"] .status')).toHaveText(/Connected|Disconnected/);
+  await accessible(page);
+  await page.screenshot({ path: "screenshots/monitor.png", fullPage: true });
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
+  // The session ended on the server too: the old page's data is gone with it.
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
+});
+
+test("the login page passes axe, and its first paint is reported", async ({ page }) => {
+  await page.goto("/login");
+  const paint = await page.evaluate(() =>
+    performance.getEntriesByName("first-contentful-paint").map((entry) => entry.startTime),
+  );
+  console.log(`login page first contentful paint: ${Math.round(paint[0] ?? -1)} ms`);
+  await page.screenshot({ path: "screenshots/login.png", fullPage: true });
+  await accessible(page);
+});

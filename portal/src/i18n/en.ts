@@ -1,0 +1,37 @@
+// The portal's words in English: the catalog every other language must match key for
+// key (`satisfies Messages` makes `tsc` refuse a missing or extra key).
+export const en = {
+  appName: "fieldcloud",
+  loginTitle: "Log in",
+  account: "Account ID",
+  user: "User ID",
+  password: "Password",
+  logIn: "Log in",
+  code: "Verification code",
+  codeHintEmail: "Enter the code we e-mailed you.",
+  codeHintTotp: "Enter the code from your authenticator app.",
+  verify: "Verify",
+  loginFailed: "The account, user or password is wrong.",
+  codeFailed: "The code is wrong or has expired.",
+  throttled: "Too many attempts. Try again in a few minutes.",
+  unavailable: "The service did not answer. Try again.",
+  monitorTitle: "Monitor",
+  logOut: "Log out",
+  connected: "Connected",
+  disconnected: "Disconnected",
+  disabled: "Disabled",
+  lastSeen: "Last seen",
+  never: "never",
+  noApps: "No apps in this group yet.",
+  noValues: "No values yet.",
+  channel: "Channel",
+  value: "Value",
+  time: "Time",
+  updated: "Updated",
+  plusOver: "Over range (+)",
+  minusOver: "Over range (−)",
+  burnout: "Burnout",
+  error: "Error",
+};
+
+export type Messages = { [K in keyof typeof en]: string };

@@ -1,0 +1,31 @@
+// The portal's languages (the account's setting; before login, the browser's) and the
+// words of the one in use.
+import { de } from "./de";
+import { en, type Messages } from "./en";
+import { es } from "./es";
+import { fr } from "./fr";
+import { it } from "./it";
+import { ja } from "./ja";
+import { zhCN } from "./zh-CN";
+
+export const LANGUAGES = { "zh-CN": zhCN, ja, en, es, fr, de, it } as const;
+export type Language = keyof typeof LANGUAGES;
+
+function isLanguage(tag: string): tag is Language {
+  return tag in LANGUAGES;
+}
+
+/** The browser's first language the portal speaks, by full tag then by its first part. */
+export function browserLanguage(preferred: readonly string[] = navigator.languages): Language {
+  for (const tag of preferred) {
+    if (isLanguage(tag)) return tag;
+    const base = tag.split("-")[0];
+    if (base === "zh") return "zh-CN";
+    if (isLanguage(base)) return base;
+  }
+  return "en";
+}
+
+export function messages(language: Language): Messages {
+  return LANGUAGES[language];
+}

@@ -1,0 +1,57 @@
+// The portal: which page the address names, in the account's language and time zone.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, session } from "./api/client";
+import { browserLanguage, messages, type Language } from "./i18n";
+import { Login } from "./pages/Login";
+import { Monitor } from "./pages/Monitor";
+
+function go(path: string) {
+  window.history.pushState(null, "", path);
+  window.dispatchEvent(new PopStateEvent("popstate"));
+}
+
+function App() {
+  const [path, setPath] = useState(window.location.pathname);
+  const [language, setLanguage] = useState<Language>(browserLanguage());
+  const [timeZone, setTimeZone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  // Kept in state as well as in the tab's storage: logging in or out re-renders.
+  const [loggedIn, setLoggedIn] = useState(session.token() !== null);
+
+  useEffect(() => {
+    const moved = () => setPath(window.location.pathname);
+    window.addEventListener("popstate", moved);
+    return () => window.removeEventListener("popstate", moved);
+  }, []);
+
+  useEffect(() => {
+    if (!loggedIn) return;
+    api.GET("/v1/account").then(({ data }) => {
+      if (!data) return;
+      setLanguage(data.language);
+      setTimeZone(data.time_zone);
+    });
+  }, [loggedIn, path]);
+
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
+
+  const words = messages(language);
+  if (!loggedIn || path === "/login") {
+    const loggedInNow = () => {
+      setLoggedIn(true);
+      go("/");
+    };
+    return <Login words={words} onLoggedIn={loggedInNow} />;
+  }
+  const logOut = async () => {
+    await api.POST("/v1/logout").catch(() => undefined);
+    session.end();
+    setLoggedIn(false);
+    go("/login");
+  };
+  return <Monitor words={words} language={language} timeZone={timeZone} onLogOut={logOut} />;
+}
+
+render(<App />, document.getElementById("app")!);

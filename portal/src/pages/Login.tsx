@@ -1,0 +1,110 @@
+// Log in: account, user and password, then the second step's code when the user has one.
+import { useState } from "preact/hooks";
+import { api, session } from "../api/client";
+import type { Messages } from "../i18n/en";
+
+type Step = { kind: "password" } | { kind: "code"; challenge: string; by: string };
+
+export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () => void }) {
+  const [step, setStep] = useState<Step>({ kind: "password" });
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const refused = (status: number, wrong: string) =>
+    setProblem(status === 429 ? words.throttled : status >= 500 ? words.unavailable : wrong);
+
+  async function logIn(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setProblem(null);
+    try {
+      const { data, response } = await api.POST("/v1/login", {
+        body: {
+          account: String(form.get("account")),
+          user: String(form.get("user")),
+          password: String(form.get("password")),
+        },
+      });
+      if (!data) return refused(response.status, words.loginFailed);
+      if ("token" in data) {
+        session.start(data.token);
+        onLoggedIn();
+      } else {
+        setStep({ kind: "code", challenge: data.challenge, by: data.two_step });
+      }
+    } catch {
+      setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function verify(event: Event, challenge: string) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setProblem(null);
+    try {
+      const { data, response } = await api.POST("/v1/login/two-step", {
+        body: { challenge, code: String(form.get("code")) },
+      });
+      if (!data) return refused(response.status, words.codeFailed);
+      session.start(data.token);
+      onLoggedIn();
+    } catch {
+      setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="login">
+      <h1>{words.appName}</h1>
+      <h2>{words.loginTitle}</h2>
+      {step.kind === "password" ? (
+        <form onSubmit={logIn}>
+          <label>
+            {words.account}
+            <input name="account" autocomplete="organization" required autofocus />
+          </label>
+          <label>
+            {words.user}
+            <input name="user" autocomplete="username" required />
+          </label>
+          <label>
+            {words.password}
+            <input name="password" type="password" autocomplete="current-password" required />
+          </label>
+          <button type="submit" disabled={busy}>
+            {words.logIn}
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={(event) => verify(event, step.challenge)}>
+          <p>{step.by === "email" ? words.codeHintEmail : words.codeHintTotp}</p>
+          <label>
+            {words.code}
+            <input
+              name="code"
+              inputMode="numeric"
+              autocomplete="one-time-code"
+              pattern="[0-9]{6}"
+              required
+              autofocus
+            />
+          </label>
+          <button type="submit" disabled={busy}>
+            {words.verify}
+          </button>
+        </form>
+      )}
+      {problem && (
+        <p role="alert" class="problem">
+          {problem}
+        </p>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vite";
+
+// Built into dist/, which the local cloud serves at http://127.0.0.1:8787/ beside the
+// API (one origin: no CORS). `npm run dev` serves the sources instead and sends the
+// API's paths to a local cloud already running.
+export default defineConfig({
+  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+  build: { target: "es2022", sourcemap: false },
+  server: {
+    proxy: { "/v1": "http://127.0.0.1:8787", "/openapi.json": "http://127.0.0.1:8787" },
+  },
+});
