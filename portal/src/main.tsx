@@ -26,12 +26,20 @@ function App() {
 
   useEffect(() => {
     if (!loggedIn) return;
-    api.GET("/v1/account").then(({ data }) => {
-      if (!data) return;
-      setLanguage(data.language);
-      setTimeZone(data.time_zone);
-    });
-  }, [loggedIn, path]);
+    let live = true;
+    api
+      .GET("/v1/account")
+      .then(({ data }) => {
+        if (!live || !data) return;
+        setLanguage(data.language);
+        setTimeZone(data.time_zone);
+      })
+      // The browser's language and zone stay; the monitor tells if the API is away.
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [loggedIn]);
 
   useEffect(() => {
     document.documentElement.lang = language;
@@ -49,6 +57,7 @@ function App() {
     await api.POST("/v1/logout").catch(() => undefined);
     session.end();
     setLoggedIn(false);
+    setLanguage(browserLanguage());
     go("/login");
   };
   return <Monitor words={words} language={language} timeZone={timeZone} onLogOut={logOut} />;

@@ -13,15 +13,17 @@ use serde_json::json;
 use tokio::process::Command;
 
 const PASSWORD: &str = "portal-Secret-9";
+/// Debian's Chromium, unless `CHROMIUM` names another.
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The whole run's bound; it takes well under a minute once the portal is built.
 const RUN_WITHIN: Duration = Duration::from_secs(10 * 60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned());
     assert!(
-        Path::new(CHROMIUM).exists(),
-        "the browser tests drive Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+        Path::new(&chromium).exists(),
+        "the browser tests drive Chromium at {chromium} (set CHROMIUM to another): apt-get install chromium"
     );
     let cloud = LocalCloud::start(Ports::default())
         .await
@@ -51,7 +53,7 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         .env("FC_ACCOUNT", "acme")
         .env("FC_USER", "tester")
         .env("FC_PASSWORD", PASSWORD)
-        .env("CHROMIUM", CHROMIUM)
+        .env("CHROMIUM", &chromium)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(RUN_WITHIN, run)

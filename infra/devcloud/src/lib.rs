@@ -470,14 +470,14 @@ impl LocalCloud {
         presence::invoke(&self.presence, &presence::scheduled(at)).await
     }
 
-    /// Every call a function made that IAM would have refused, as `AccessDenied: …`
-    /// lines; empty when the template allows all that the functions do.
     /// Serves `portal` from the API's origin from now on (once: a later call keeps the
     /// first).
     pub fn serve_portal(&self, portal: portal::Portal) {
         let _ = self.portal.set(portal);
     }
 
+    /// Every call a function made that IAM would have refused, as `AccessDenied: …`
+    /// lines; empty when the template allows all that the functions do.
     pub fn denied(&self) -> Vec<String> {
         self.denied
             .lock()

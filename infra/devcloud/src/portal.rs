@@ -16,9 +16,11 @@ use crate::command::run;
 
 /// What a page of the portal may load and talk to: its own origin only, no inline
 /// script, no framing.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-    style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// What a failed install or build is most often missing.
+const NEEDS: &str = "the portal needs Node.js 20.19 or later with npm";
 
 /// The portal's sources: `portal/` at the repository root.
 pub fn sources() -> PathBuf {
@@ -37,8 +39,22 @@ pub struct Portal {
 
 /// Builds the portal if its build is missing or older than its sources (installing its
 /// packages first when `package-lock.json` changed), with the machine's Node.js and npm.
+/// One build at a time on the machine: a test and a running local cloud may both find
+/// the build stale, and `npm ci` and `vite build` each empty a folder the other uses.
 pub async fn build() -> anyhow::Result<Portal> {
     let root = sources();
+    let lock =
+        std::fs::File::create(root.join(".build.lock")).context("the portal's build lock")?;
+    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+        .await?
+        .context("waiting for another build of the portal")?;
+    let built = build_locked(&root).await;
+    drop(lock);
+    built
+}
+
+async fn build_locked(root: &Path) -> anyhow::Result<Portal> {
+    let root = root.to_path_buf();
     let npm = || {
         let mut command = Command::new("npm");
         command
@@ -53,7 +69,7 @@ pub async fn build() -> anyhow::Result<Portal> {
         eprintln!("installing the portal's packages (npm ci)");
         run(npm().args(["ci", "--no-audit", "--no-fund"]))
             .await
-            .context("the portal needs Node.js 20.19 or later with npm")?;
+            .context(NEEDS)?;
     }
     let dist = root.join("dist");
     let built = modified(&dist.join("index.html")).ok();
@@ -62,6 +78,7 @@ pub async fn build() -> anyhow::Result<Portal> {
         "index.html",
         "vite.config.ts",
         "tsconfig.json",
+        "package.json",
         "package-lock.json",
         "../docs/openapi.json",
     ]
@@ -72,7 +89,7 @@ pub async fn build() -> anyhow::Result<Portal> {
     .max();
     if built.is_none() || built < newest_source {
         eprintln!("building the portal (npm run build)");
-        run(npm().args(["run", "build"])).await?;
+        run(npm().args(["run", "build"])).await.context(NEEDS)?;
     }
     Ok(Portal { dist })
 }
@@ -105,10 +122,9 @@ impl Portal {
     /// Whether the portal answers a `method` request for `path`: reads only, and never
     /// the API's own paths (an unknown `/v1/…` stays the API's 404).
     pub fn serves(method: &str, path: &str) -> bool {
-        matches!(method, "GET" | "HEAD")
-            && !(path == "/v1" || path.starts_with("/v1/"))
-            && path != "/health"
-            && path != "/openapi.json"
+        // Read as the API reads paths: slashes at either end do not count.
+        let first = path.trim_matches('/').split('/').next().unwrap_or("");
+        matches!(method, "GET" | "HEAD") && !matches!(first, "v1" | "health" | "openapi.json")
     }
 
     /// The file `path` names in the build, or the app's page for any other path.
@@ -116,6 +132,11 @@ impl Portal {
         let file = self.file(path);
         let (file, page) = match file {
             Some(file) if file.is_file() => (file, false),
+            // A file that is not there (an asset of an earlier build, a favicon) is not
+            // the app's page: that would answer a script with HTML.
+            _ if path.starts_with("/assets/") || Path::new(path).extension().is_some() => {
+                return not_found();
+            }
             _ => (self.dist.join("index.html"), true),
         };
         match tokio::fs::read(&file).await {
@@ -153,6 +174,15 @@ impl Portal {
             .all(|part| matches!(part, Component::Normal(_)));
         (inside && !path.contains('\\')).then(|| self.dist.join(relative))
     }
+}
+
+fn not_found() -> hyper::Response<Full<Bytes>> {
+    with_headers(
+        hyper::Response::builder().status(404),
+        "text/plain; charset=utf-8",
+    )
+    .body(Full::new(Bytes::from_static(b"not found")))
+    .expect("a valid response")
 }
 
 /// The security headers of every page and file, as the CloudFront distribution sends
@@ -197,6 +227,8 @@ mod tests {
         assert!(!Portal::serves("GET", "/v1"));
         assert!(!Portal::serves("GET", "/health"));
         assert!(!Portal::serves("GET", "/openapi.json"));
+        assert!(!Portal::serves("GET", "//v1/account"));
+        assert!(!Portal::serves("GET", "/health/"));
         assert!(Portal::serves("GET", "/v1x"));
     }
 

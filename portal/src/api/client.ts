@@ -20,10 +20,10 @@ const withToken: Middleware = {
     if (token) request.headers.set("Authorization", `Bearer ${token}`);
     return request;
   },
-  onResponse({ response }) {
+  onResponse({ request, response }) {
     // A session that ended (logout elsewhere, 24 hours idle, a new role) sends the
-    // user back to log in; a failed login itself carries no token and stays.
-    if (response.status === 401 && session.token()) {
+    // user back to log in; a failed login carries no token, and its page stays.
+    if (response.status === 401 && request.headers.has("Authorization")) {
       session.end();
       window.location.assign("/login");
     }

@@ -22,6 +22,8 @@ export const de = {
   disabled: "Deaktiviert",
   lastSeen: "Zuletzt empfangen",
   never: "nie",
+  loading: "Wird geladen…",
+  noGroups: "Noch keine Messgruppen.",
   noApps: "Diese Gruppe hat noch keine Apps.",
   noValues: "Noch keine Werte.",
   channel: "Kanal",

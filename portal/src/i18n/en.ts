@@ -22,6 +22,8 @@ export const en = {
   disabled: "Disabled",
   lastSeen: "Last seen",
   never: "never",
+  loading: "Loading…",
+  noGroups: "No measurement groups yet.",
   noApps: "No apps in this group yet.",
   noValues: "No values yet.",
   channel: "Channel",

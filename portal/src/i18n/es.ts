@@ -22,6 +22,8 @@ export const es = {
   disabled: "Desactivada",
   lastSeen: "Último dato",
   never: "nunca",
+  loading: "Cargando…",
+  noGroups: "Aún no hay grupos de medición.",
   noApps: "Este grupo aún no tiene aplicaciones.",
   noValues: "Aún no hay valores.",
   channel: "Canal",

@@ -22,6 +22,8 @@ export const fr = {
   disabled: "Désactivée",
   lastSeen: "Dernière donnée",
   never: "jamais",
+  loading: "Chargement…",
+  noGroups: "Pas encore de groupe de mesure.",
   noApps: "Ce groupe n'a pas encore d'application.",
   noValues: "Pas encore de valeurs.",
   channel: "Voie",

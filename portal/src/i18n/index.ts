@@ -12,7 +12,7 @@ export const LANGUAGES = { "zh-CN": zhCN, ja, en, es, fr, de, it } as const;
 export type Language = keyof typeof LANGUAGES;
 
 function isLanguage(tag: string): tag is Language {
-  return tag in LANGUAGES;
+  return Object.hasOwn(LANGUAGES, tag);
 }
 
 /** The browser's first language the portal speaks, by full tag then by its first part. */

@@ -22,6 +22,8 @@ export const it = {
   disabled: "Disattivata",
   lastSeen: "Ultimo dato",
   never: "mai",
+  loading: "Caricamento…",
+  noGroups: "Ancora nessun gruppo di misura.",
   noApps: "Questo gruppo non ha ancora app.",
   noValues: "Ancora nessun valore.",
   channel: "Canale",

@@ -22,6 +22,8 @@ export const ja = {
   disabled: "無効",
   lastSeen: "最終受信",
   never: "なし",
+  loading: "読み込み中…",
+  noGroups: "まだ計測グループがありません。",
   noApps: "このグループにはまだアプリがありません。",
   noValues: "まだ値がありません。",
   channel: "チャネル",

@@ -1,5 +1,5 @@
 // Log in: account, user and password, then the second step's code when the user has one.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, session } from "../api/client";
 import type { Messages } from "../i18n/en";
 
@@ -9,6 +9,10 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
   const [step, setStep] = useState<Step>({ kind: "password" });
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The first field of each step takes the focus (`autofocus` works once a document,
+  // and this page is shown again without a reload after a logout).
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), [step.kind]);
 
   const refused = (status: number, wrong: string) =>
     setProblem(status === 429 ? words.throttled : status >= 500 ? words.unavailable : wrong);
@@ -67,7 +71,7 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
         <form onSubmit={logIn}>
           <label>
             {words.account}
-            <input name="account" autocomplete="organization" required autofocus />
+            <input ref={first} name="account" autocomplete="organization" required />
           </label>
           <label>
             {words.user}
@@ -87,12 +91,12 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
           <label>
             {words.code}
             <input
+              ref={first}
               name="code"
               inputMode="numeric"
               autocomplete="one-time-code"
               pattern="[0-9]{6}"
               required
-              autofocus
             />
           </label>
           <button type="submit" disabled={busy}>
