@@ -116,17 +116,26 @@ fn build() -> Value {
 
 /// The descriptions come from the types' doc comments: their links to other Rust items
 /// (`` [`Rule::notifies`] ``) are shown as the item's name in code (`` `notifies` ``).
-fn plain_links(value: &mut Value) {
+fn plain_links(document: &mut Value) {
+    edit_strings(document, "description", &mut |text| *text = unlinked(text));
+}
+
+/// Calls `edit` on every string that is the value of `key`, anywhere below `value`.
+pub(crate) fn edit_strings(value: &mut Value, key: &str, edit: &mut impl FnMut(&mut String)) {
     match value {
         Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
+            for (name, inner) in map.iter_mut() {
                 match inner {
-                    Value::String(text) if key == "description" => *text = unlinked(text),
-                    _ => plain_links(inner),
+                    Value::String(text) if name == key => edit(text),
+                    _ => edit_strings(inner, key, edit),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(plain_links),
+        Value::Array(items) => {
+            for inner in items {
+                edit_strings(inner, key, edit);
+            }
+        }
         _ => {}
     }
 }
@@ -321,27 +330,12 @@ fn merge_requests(answers: &mut Map<String, Value>, requests: Map<String, Value>
 
 /// Points the `$ref`s below `value` to the renamed schemas at their `…Input` names.
 fn rename_refs(value: &mut Value, renamed: &[String]) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
-                match inner {
-                    Value::String(reference) if key == "$ref" => {
-                        let name = reference.trim_start_matches(&format!("#{SCHEMAS}/"));
-                        if renamed.iter().any(|r| r == name) {
-                            *reference = format!("#{SCHEMAS}/{name}Input");
-                        }
-                    }
-                    _ => rename_refs(inner, renamed),
-                }
-            }
+    edit_strings(value, "$ref", &mut |reference| {
+        let name = reference.trim_start_matches(&format!("#{SCHEMAS}/"));
+        if renamed.iter().any(|r| r == name) {
+            *reference = format!("#{SCHEMAS}/{name}Input");
         }
-        Value::Array(items) => {
-            for inner in items {
-                rename_refs(inner, renamed);
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 #[cfg(test)]

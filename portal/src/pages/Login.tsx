@@ -17,12 +17,23 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
   const refused = (status: number, wrong: string) =>
     setProblem(status === 429 ? words.throttled : status >= 500 ? words.unavailable : wrong);
 
-  async function logIn(event: Event) {
+  /** Sends a form's step: busy meanwhile, and an unreachable service told as such. */
+  async function submitting(event: Event, send: (form: FormData) => Promise<void>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     setBusy(true);
     setProblem(null);
     try {
+      await send(form);
+    } catch {
+      setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const logIn = (event: Event) =>
+    submitting(event, async (form) => {
       const { data, response } = await api.POST("/v1/login", {
         body: {
           account: String(form.get("account")),
@@ -37,31 +48,17 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
       } else {
         setStep({ kind: "code", challenge: data.challenge, by: data.two_step });
       }
-    } catch {
-      setProblem(words.unavailable);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
-  async function verify(event: Event, challenge: string) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setBusy(true);
-    setProblem(null);
-    try {
+  const verify = (event: Event, challenge: string) =>
+    submitting(event, async (form) => {
       const { data, response } = await api.POST("/v1/login/two-step", {
         body: { challenge, code: String(form.get("code")) },
       });
       if (!data) return refused(response.status, words.codeFailed);
       session.start(data.token);
       onLoggedIn();
-    } catch {
-      setProblem(words.unavailable);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <main class="login">

@@ -83,27 +83,19 @@ fn operation_ids_are_unique() {
     }
 }
 
-/// Every `$ref` in `value`.
-fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                match inner {
-                    Value::String(reference) if key == "$ref" => found.push(reference),
-                    _ => refs(inner, found),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|inner| refs(inner, found)),
-        _ => {}
-    }
+/// Every string of the document that is the value of `key`.
+fn strings_at(key: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    edit_strings(&mut document().clone(), key, &mut |text| {
+        found.push(text.clone())
+    });
+    found
 }
 
 #[test]
 fn every_reference_resolves_and_every_schema_is_referred_to() {
     let document = document();
-    let mut found = Vec::new();
-    refs(document, &mut found);
+    let found = strings_at("$ref");
     for reference in &found {
         let pointer = reference.strip_prefix('#').expect("a local reference");
         assert!(
@@ -117,7 +109,7 @@ fn every_reference_resolves_and_every_schema_is_referred_to() {
         .keys()
     {
         let reference = format!("#{SCHEMAS}/{name}");
-        assert!(found.contains(&reference.as_str()), "{name} is never used");
+        assert!(found.contains(&reference), "{name} is never used");
     }
 }
 
@@ -168,23 +160,7 @@ fn links_of_doc_comments_read_as_names() {
 /// built or stored.
 #[test]
 fn descriptions_speak_of_the_api_not_of_its_insides() {
-    fn descriptions<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
-        match value {
-            Value::Object(map) => {
-                for (key, inner) in map {
-                    match inner {
-                        Value::String(text) if key == "description" => found.push(text),
-                        _ => descriptions(inner, found),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|inner| descriptions(inner, found)),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    descriptions(document(), &mut found);
-    for text in found {
+    for text in strings_at("description") {
         for inside in [
             "stored key",
             "IoT thing is named",
