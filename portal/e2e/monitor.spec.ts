@@ -2,29 +2,8 @@
 // browser, against the local cloud tests/portal started and seeded (account acme, app
 // gw-a, instrument LR-1 with CH1 = 21.5 and CH2 = +OVER). Each page is screenshotted
 // into screenshots/ and checked with axe.
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-
-const account = process.env.FC_ACCOUNT ?? "acme";
-const user = process.env.FC_USER ?? "tester";
-const password = process.env.FC_PASSWORD ?? "";
-
-async function accessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}
-
-async function logInByKeyboard(page: Page, secret: string) {
-  await page.goto("/");
-  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
-  // The account field has the focus; every other step is the keyboard's.
-  await page.keyboard.type(account);
-  await page.keyboard.press("Tab");
-  await page.keyboard.type(user);
-  await page.keyboard.press("Tab");
-  await page.keyboard.type(secret);
-  await page.keyboard.press("Enter");
-}
+import { expect, test } from "@playwright/test";
+import { accessible, logInByKeyboard, password } from "./session";
 
 test("a wrong password is told and keeps the login page", async ({ page }) => {
   await logInByKeyboard(page, "not-the-password-1A");

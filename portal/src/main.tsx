@@ -5,11 +5,9 @@ import { api, session } from "./api/client";
 import { browserLanguage, messages, type Language } from "./i18n";
 import { Login } from "./pages/Login";
 import { Monitor } from "./pages/Monitor";
-
-function go(path: string) {
-  window.history.pushState(null, "", path);
-  window.dispatchEvent(new PopStateEvent("popstate"));
-}
+import { LazyViewer } from "./pages/LazyViewer";
+import { go } from "./navigation";
+import { PAGES, Shell } from "./Shell";
 
 function App() {
   const [path, setPath] = useState(window.location.pathname);
@@ -60,7 +58,17 @@ function App() {
     setLanguage(browserLanguage());
     go("/login");
   };
-  return <Monitor words={words} language={language} timeZone={timeZone} onLogOut={logOut} />;
+  // An address the portal has no page for shows the monitor.
+  const page = PAGES.find((candidate) => candidate.path === path) ?? PAGES[0];
+  return (
+    <Shell words={words} path={page.path} title={page.title(words)} onLogOut={logOut}>
+      {page.path === "/viewer" ? (
+        <LazyViewer words={words} language={language} timeZone={timeZone} />
+      ) : (
+        <Monitor words={words} language={language} timeZone={timeZone} />
+      )}
+    </Shell>
+  );
 }
 
 render(<App />, document.getElementById("app")!);

@@ -1,4 +1,5 @@
-// Times as the account reads them: in its time zone and language.
+// Times as the account reads them: in its time zone and language, whatever zone the
+// browser is in.
 import type { Language } from "./i18n";
 
 export function formatTime(millis: number, language: Language, timeZone: string): string {
@@ -7,4 +8,58 @@ export function formatTime(millis: number, language: Language, timeZone: string)
     dateStyle: "short",
     timeStyle: "medium",
   }).format(new Date(millis));
+}
+
+// Making a formatter costs far more than using one: one per zone, kept.
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+function wallClock(timeZone: string): Intl.DateTimeFormat {
+  let clock = wallClocks.get(timeZone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    wallClocks.set(timeZone, clock);
+  }
+  return clock;
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `millis`, in milliseconds. */
+function offsetAt(millis: number, timeZone: string): number {
+  const parts = wallClock(timeZone).formatToParts(new Date(millis));
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
+  return wall - Math.floor(millis / 1000) * 1000;
+}
+
+/** A wall-clock time as an `<input type="datetime-local">` holds it, in `timeZone`. */
+export function toWallClock(millis: number, timeZone: string): string {
+  const wall = new Date(millis + offsetAt(millis, timeZone));
+  return wall.toISOString().slice(0, 16);
+}
+
+/**
+ * The instant a wall-clock time (`2026-12-04T09:30`) names in `timeZone`, or null when
+ * the text is not one. A wall time the clocks skip or repeat gets one of the two
+ * offsets around it.
+ */
+export function fromWallClock(wall: string, timeZone: string): number | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number);
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  // Date.UTC carries a 13th month or a 31st of April over; a real date reads back as given.
+  if (Number.isNaN(asUtc) || new Date(asUtc).toISOString().slice(0, 16) !== wall) return null;
+  // The offset of the zone near that time, then again at the instant it gives: the
+  // second guess is right unless the first crossed a change of clocks.
+  const first = asUtc - offsetAt(asUtc, timeZone);
+  return asUtc - offsetAt(first, timeZone);
 }

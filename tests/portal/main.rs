@@ -1,7 +1,8 @@
 //! The portal in a real browser: Playwright (portal/e2e) drives Debian's Chromium
 //! against a local cloud that serves the built portal from the API's origin, seeded
-//! with an account, an app and an instrument's latest values. Its own test binary:
-//! cargo runs it after the others, not beside them.
+//! with an account, an app and an instrument's last hour and latest values; and the
+//! portal's unit tests (Vitest). Its own test binary: cargo runs it after the others,
+//! not beside them.
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,6 +16,11 @@ use tokio::process::Command;
 const PASSWORD: &str = "portal-Secret-9";
 /// Debian's Chromium, unless `CHROMIUM` names another.
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// The viewer's history: a record a minute, the last a minute before the latest.
+const HISTORY_MINUTES: u32 = 50;
+/// CH4's one spike, at that minute of the history.
+const SPIKE_AT: u32 = 25;
+const SPIKE: f64 = 99.5;
 /// The whole run's bound; it takes well under a minute once the portal is built.
 const RUN_WITHIN: Duration = Duration::from_secs(10 * 60);
 
@@ -36,17 +42,44 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         .await
         .expect("seeding the admin");
     let now = devcloud::wall_clock();
+    let thing = cloud.stack.thing(&tenant.account.id, &tenant.apps[0].id);
+    // Most of the last hour, a record a minute, for the viewer (the browser tests ask for
+    // the hour before they run, so the earliest must stay in it a while): four channels,
+    // one of them flat but for a single spike.
+    let history: Vec<_> = (0..HISTORY_MINUTES)
+        .map(|minute| {
+            let step = f64::from(minute);
+            json!({
+                "instrument": "LR-1",
+                "t": now.0 - i64::from(HISTORY_MINUTES - minute) * 60_000,
+                "values": {
+                    "CH1": 20.0 + (step / 6.0).sin(),
+                    "CH2": -step / 2.0,
+                    "CH3": step * step / 100.0,
+                    "CH4": if minute == SPIKE_AT { SPIKE } else { 0.0 },
+                },
+            })
+        })
+        .collect();
+    let event = RuleEvent::new(
+        thing.as_str(),
+        None,
+        json!({ "records": history }).to_string().as_bytes(),
+        now,
+    );
+    let outcome = cloud.deliver(&event).await;
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
     let payload = json!({"records": [{
         "instrument": "LR-1",
         "t": now.0 - 5_000,
         "values": {"CH1": 21.5, "CH2": "+OVER"},
     }]});
-    let thing = cloud.stack.thing(&tenant.account.id, &tenant.apps[0].id);
     let event = RuleEvent::new(thing.as_str(), None, payload.to_string().as_bytes(), now);
     let outcome = cloud.deliver(&event).await;
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
 
-    let run = Command::new("npx")
+    let mut browser = Command::new("npx");
+    browser
         .args(["playwright", "test"])
         .current_dir(devcloud::portal::sources())
         .env("PORTAL_URL", &cloud.api_url)
@@ -54,11 +87,29 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         .env("FC_USER", "tester")
         .env("FC_PASSWORD", PASSWORD)
         .env("CHROMIUM", &chromium)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(RUN_WITHIN, run)
+        .env("FC_HISTORY_RECORDS", HISTORY_MINUTES.to_string())
+        .env("FC_SPIKE", SPIKE.to_string());
+    passes(browser, "the browser tests").await;
+}
+
+/// The portal's own rules (wall-clock times in the account's zone, the chart's data),
+/// unit-tested in Node by Vitest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portals_rules_hold() {
+    devcloud::portal::build().await.expect("the portal builds");
+    let mut unit = Command::new("npx");
+    unit.args(["vitest", "run"])
+        .current_dir(devcloud::portal::sources())
+        .env("NO_COLOR", "1");
+    passes(unit, "the portal's unit tests").await;
+}
+
+/// Runs `command` to its end within [`RUN_WITHIN`], shows what it said, and fails
+/// unless it succeeded.
+async fn passes(mut command: Command, what: &str) {
+    let output = tokio::time::timeout(RUN_WITHIN, command.kill_on_drop(true).output())
         .await
-        .expect("the browser tests finish in time")
+        .unwrap_or_else(|_| panic!("{what} finish in time"))
         .expect("npx runs");
     let said = format!(
         "{}{}",
@@ -66,5 +117,5 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         String::from_utf8_lossy(&output.stderr)
     );
     println!("{said}");
-    assert!(output.status.success(), "the browser tests failed:\n{said}");
+    assert!(output.status.success(), "{what} failed:\n{said}");
 }

@@ -1,6 +1,6 @@
 // The monitor: every group the user may see, its apps (connected or not, last seen),
 // their instruments and each channel's latest value, read again every minute.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import type { Language } from "../i18n";
 import type { Messages } from "../i18n/en";
@@ -9,16 +9,12 @@ import { formatValue, isSpecial } from "../values";
 
 const REFRESH_EVERY_MS = 60_000;
 
-type Props = { words: Messages; language: Language; timeZone: string; onLogOut: () => void };
+type Props = { words: Messages; language: Language; timeZone: string };
 
-export function Monitor({ words, language, timeZone, onLogOut }: Props) {
+export function Monitor({ words, language, timeZone }: Props) {
   const [groups, setGroups] = useState<Schemas["GroupLatest"][] | null>(null);
   const [failed, setFailed] = useState(false);
   const time = (millis: number) => formatTime(millis, language, timeZone);
-  // The page's heading takes the focus when it opens (after a login), for keyboards
-  // and screen readers alike.
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
 
   useEffect(() => {
     let live = true;
@@ -44,16 +40,6 @@ export function Monitor({ words, language, timeZone, onLogOut }: Props) {
 
   return (
     <>
-      <header>
-        <span class="brand">{words.appName}</span>
-        <h1 ref={heading} tabIndex={-1}>
-          {words.monitorTitle}
-        </h1>
-        <button type="button" onClick={onLogOut}>
-          {words.logOut}
-        </button>
-      </header>
-      <main>
         {failed && <p role="alert" class="problem">{words.unavailable}</p>}
         {groups === null && !failed && <p role="status">{words.loading}</p>}
         {groups?.length === 0 && <p>{words.noGroups}</p>}
@@ -106,7 +92,6 @@ export function Monitor({ words, language, timeZone, onLogOut }: Props) {
             ))}
           </section>
         ))}
-      </main>
     </>
   );
 }

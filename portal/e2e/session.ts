@@ -1,0 +1,25 @@
+// What the browser tests share: the seeded login (tests/portal names it), logging in as
+// a person does, keyboard only, and the axe check every page passes.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+
+export const account = process.env.FC_ACCOUNT ?? "acme";
+export const user = process.env.FC_USER ?? "tester";
+export const password = process.env.FC_PASSWORD ?? "";
+
+export async function accessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+export async function logInByKeyboard(page: Page, secret: string) {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
+  // The account field has the focus; every other step is the keyboard's.
+  await page.keyboard.type(account);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(user);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(secret);
+  await page.keyboard.press("Enter");
+}

@@ -1,0 +1,90 @@
+// The graph: uPlot on a canvas, one line per channel through the points the API gave
+// (the M4 points of each pixel column, so peaks are drawn where they are) and, for
+// downsampled channels, a band from each bucket's least to its greatest number. Dragging
+// across it asks for that span; the API then answers it in more detail.
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import type { Aligned } from "./aligned";
+
+const HEIGHT = 360;
+
+/** The nth channel's colour: hues a golden angle apart stay distinct for 32 channels. */
+export function colour(index: number, alpha = 1): string {
+  return `hsl(${Math.round((index * 137.508) % 360)} 70% 38% / ${alpha})`;
+}
+
+type Props = {
+  data: Aligned;
+  from: number;
+  to: number;
+  timeZone: string;
+  label: string;
+  onZoom: (from: number, to: number) => void;
+  /** Told the plot's width in CSS pixels: one bucket per pixel column is the detail to ask. */
+  onWidth: (width: number) => void;
+};
+
+export function SeriesChart({ data, from, to, timeZone, label, onZoom, onWidth }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  // The latest handlers, read by the chart's hooks without making a new chart.
+  const handlers = useRef({ onZoom, onWidth });
+  handlers.current = { onZoom, onWidth };
+
+  useEffect(() => {
+    const target = box.current!;
+    const series: uPlot.Series[] = [{}];
+    const columns: (number | null)[][] = [];
+    const bands: uPlot.Band[] = [];
+    data.lines.forEach((line, index) => {
+      series.push({ stroke: colour(index), width: 1.5, spanGaps: true, points: { show: false } });
+      columns.push(line);
+    });
+    data.bands.forEach((band, index) => {
+      if (!band) return;
+      const hidden = { stroke: "transparent", spanGaps: true, points: { show: false } };
+      series.push(hidden, hidden);
+      columns.push(band.high, band.low);
+      bands.push({ series: [series.length - 2, series.length - 1], fill: colour(index, 0.15) });
+    });
+    const chart = new uPlot(
+      {
+        width: target.clientWidth,
+        height: HEIGHT,
+        ms: 1,
+        tzDate: (t) => uPlot.tzDate(new Date(t), timeZone),
+        legend: { show: false },
+        cursor: { drag: { x: true, y: false, setScale: false } },
+        scales: { x: { time: true, range: () => [from, to] } },
+        series,
+        bands,
+        hooks: {
+          setSelect: [
+            (u) => {
+              const { left, width } = u.select;
+              if (width < 2) return;
+              const start = Math.round(u.posToVal(left, "x"));
+              const end = Math.round(u.posToVal(left + width, "x"));
+              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              handlers.current.onZoom(start, end);
+            },
+          ],
+        },
+      },
+      [data.times, ...columns],
+      target,
+    );
+    handlers.current.onWidth(chart.bbox.width / devicePixelRatio);
+    const resized = new ResizeObserver(() => {
+      chart.setSize({ width: target.clientWidth, height: HEIGHT });
+      handlers.current.onWidth(chart.bbox.width / devicePixelRatio);
+    });
+    resized.observe(target);
+    return () => {
+      resized.disconnect();
+      chart.destroy();
+    };
+  }, [data, from, to, timeZone]);
+
+  return <div ref={box} class="chart" role="img" aria-label={label} />;
+}

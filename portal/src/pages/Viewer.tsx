@@ -1,0 +1,339 @@
+// The time-series viewer: up to 32 channels of a group, picked from its tree of apps,
+// instruments and calculated channels, over a preset or free range; the graph asks the
+// API again for each span dragged across it, and the list shows the same points as
+// numbers (special values by name).
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api, type Schemas } from "../api/client";
+import { readSeries } from "../api/series";
+import { align } from "../chart/aligned";
+import { colour, SeriesChart } from "../chart/SeriesChart";
+import type { Language } from "../i18n";
+import type { Messages } from "../i18n/en";
+import { formatTime, fromWallClock, toWallClock } from "../time";
+import { formatValue, isSpecial } from "../values";
+
+/** The API's own limit on channels per request. */
+const MOST_CHANNELS = 32;
+/** The API's limits on buckets per request. */
+const FEWEST_BUCKETS = 1;
+const MOST_BUCKETS = 5000;
+
+const HOUR = 3_600_000;
+const PRESETS = [
+  { id: "hour", span: HOUR },
+  { id: "day", span: 24 * HOUR },
+  { id: "week", span: 7 * 24 * HOUR },
+  { id: "month", span: 30 * 24 * HOUR },
+  { id: "year", span: 365 * 24 * HOUR },
+] as const;
+
+type Range = { from: number; to: number };
+type Props = { words: Messages; language: Language; timeZone: string };
+
+function lastly(span: number): Range {
+  const to = Date.now();
+  return { from: to - span, to };
+}
+
+export function Viewer({ words, language, timeZone }: Props) {
+  const [groups, setGroups] = useState<Schemas["GroupView"][] | null>(null);
+  const [group, setGroup] = useState<string | null>(null);
+  const [tree, setTree] = useState<Schemas["GroupLatest"] | null>(null);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [range, setRange] = useState<Range>(() => lastly(HOUR));
+  // The ranges zoomed out of, newest last: "Back" returns to them.
+  const [earlier, setEarlier] = useState<Range[]>([]);
+  const [buckets, setBuckets] = useState(500);
+  const [answer, setAnswer] = useState<Schemas["Series"] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [view, setView] = useState<"graph" | "list">("graph");
+  const time = (millis: number) => formatTime(millis, language, timeZone);
+
+  useEffect(() => {
+    api
+      .GET("/v1/groups")
+      .then(({ data }) => {
+        if (!data) return setProblem(words.unavailable);
+        setGroups(data.groups);
+        setGroup((current) => current ?? data.groups[0]?.id ?? null);
+      })
+      .catch(() => setProblem(words.unavailable));
+  }, []);
+
+  useEffect(() => {
+    if (group === null) return;
+    let live = true;
+    setTree(null);
+    setChosen([]);
+    setAnswer(null);
+    api
+      .GET("/v1/groups/{group}/latest", { params: { path: { group } } })
+      .then(({ data }) => live && (data ? setTree(data) : setProblem(words.unavailable)))
+      .catch(() => live && setProblem(words.unavailable));
+    return () => {
+      live = false;
+    };
+  }, [group]);
+
+  useEffect(() => {
+    if (group === null || chosen.length === 0) return setAnswer(null);
+    let live = true;
+    setBusy(true);
+    readSeries(group, { channel: chosen, ...range, buckets })
+      .then((read) => {
+        if (!live) return;
+        setProblem("series" in read ? null : (read.problem ?? words.unavailable));
+        setAnswer("series" in read ? read.series : null);
+      })
+      .catch(() => live && setProblem(words.unavailable))
+      .finally(() => live && setBusy(false));
+    return () => {
+      live = false;
+    };
+  }, [group, chosen, range, buckets]);
+
+  const aligned = useMemo(() => (answer ? align(answer) : null), [answer]);
+
+  function choose(channel: string, on: boolean) {
+    setChosen((current) =>
+      on ? (current.length < MOST_CHANNELS ? [...current, channel] : current) : current.filter((c) => c !== channel),
+    );
+  }
+
+  function show(next: Range) {
+    setEarlier((stack) => [...stack, range]);
+    setRange(next);
+  }
+
+  function back() {
+    const previous = earlier[earlier.length - 1];
+    if (!previous) return;
+    setEarlier(earlier.slice(0, -1));
+    setRange(previous);
+  }
+
+  function widthIs(width: number) {
+    const wanted = Math.min(MOST_BUCKETS, Math.max(FEWEST_BUCKETS, Math.round(width)));
+    // A few pixels of resizing is not worth another request.
+    setBuckets((current) => (Math.abs(wanted - current) > current / 5 ? wanted : current));
+  }
+
+  function freeRange(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const from = fromWallClock(String(form.get("from")), timeZone);
+    const to = fromWallClock(String(form.get("to")), timeZone);
+    if (from === null || to === null || to <= from) return setProblem(words.rangeInvalid);
+    setProblem(null);
+    show({ from, to });
+  }
+
+  const channelName = (ref: string) =>
+    tree?.calculated.find((calculated) => calculated.channel === ref)?.name ?? ref;
+
+  return (
+    <div class="viewer">
+      <aside class="tree" aria-labelledby="tree-heading">
+        <h2 id="tree-heading">{words.channels}</h2>
+        {groups && groups.length > 1 && (
+          <label>
+            {words.group}
+            <select value={group ?? ""} onChange={(event) => setGroup(event.currentTarget.value)}>
+              {groups.map((option) => (
+                <option key={option.id} value={option.id}>
+                  {option.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {groups?.length === 0 && <p>{words.noGroups}</p>}
+        {group !== null && tree === null && !problem && <p role="status">{words.loading}</p>}
+        <p class="hint" id="chosen-count">
+          {words.chosenCount.replace("{n}", String(chosen.length)).replace("{most}", String(MOST_CHANNELS))}
+        </p>
+        {tree?.apps.map((app) =>
+          app.instruments.map((instrument) => (
+            <fieldset key={`${app.app}/${instrument.instrument}`} data-instrument={instrument.instrument}>
+              <legend>
+                {app.name} / {instrument.instrument}
+              </legend>
+              {instrument.channels.map((channel) => {
+                const ref = `${app.app}/${instrument.instrument}/${channel.channel}`;
+                return (
+                  <Pick
+                    key={ref}
+                    label={channel.channel}
+                    on={chosen.includes(ref)}
+                    full={chosen.length >= MOST_CHANNELS}
+                    onChange={(on) => choose(ref, on)}
+                  />
+                );
+              })}
+            </fieldset>
+          )),
+        )}
+        {tree && tree.calculated.length > 0 && (
+          <fieldset>
+            <legend>{words.calculatedChannels}</legend>
+            {tree.calculated.map((calculated) => (
+              <Pick
+                key={calculated.channel}
+                label={calculated.name}
+                on={chosen.includes(calculated.channel)}
+                full={chosen.length >= MOST_CHANNELS}
+                onChange={(on) => choose(calculated.channel, on)}
+              />
+            ))}
+          </fieldset>
+        )}
+      </aside>
+
+      <section class="plot" aria-labelledby="range-heading">
+        <h2 id="range-heading" class="visually-hidden">
+          {words.range}
+        </h2>
+        <div class="presets" role="group" aria-label={words.presets}>
+          {PRESETS.map((preset) => (
+            <button key={preset.id} type="button" class="quiet" onClick={() => show(lastly(preset.span))}>
+              {words[`last_${preset.id}`]}
+            </button>
+          ))}
+          <button type="button" class="quiet" onClick={back} disabled={earlier.length === 0}>
+            {words.back}
+          </button>
+        </div>
+        <form class="free-range" onSubmit={freeRange} key={`${range.from}-${range.to}-${timeZone}`}>
+          <label>
+            {words.from}
+            <input name="from" type="datetime-local" defaultValue={toWallClock(range.from, timeZone)} required />
+          </label>
+          <label>
+            {words.to}
+            <input name="to" type="datetime-local" defaultValue={toWallClock(range.to, timeZone)} required />
+          </label>
+          <button type="submit">{words.showRange}</button>
+        </form>
+        <p class="shown" aria-live="polite">
+          {time(range.from)} – {time(range.to)}
+          {busy && <span role="status"> {words.loading}</span>}
+        </p>
+        {problem && (
+          <p role="alert" class="problem">
+            {problem}
+          </p>
+        )}
+        {answer?.truncated_at != null && (
+          <p class="problem">{words.truncated.replace("{time}", time(answer.truncated_at))}</p>
+        )}
+        {chosen.length === 0 && <p>{words.chooseChannels}</p>}
+        {answer && aligned && (
+          <>
+            <div class="tabs" role="group" aria-label={words.view}>
+              <button type="button" class="quiet" aria-pressed={view === "graph"} onClick={() => setView("graph")}>
+                {words.graph}
+              </button>
+              <button type="button" class="quiet" aria-pressed={view === "list"} onClick={() => setView("list")}>
+                {words.list}
+              </button>
+            </div>
+            <ul class="legend">
+              {answer.series.map((channel, index) => (
+                <li key={channel.channel} data-channel={channel.channel}>
+                  <span class="swatch" style={{ background: colour(index) }} aria-hidden="true" />
+                  {channelName(channel.channel)}{" "}
+                  <small>{words.points.replace("{n}", String(channel.points.length))}</small>
+                </li>
+              ))}
+            </ul>
+            {view === "graph" ? (
+              <SeriesChart
+                data={aligned}
+                from={answer.from}
+                to={answer.to}
+                timeZone={timeZone}
+                label={words.graphOf.replace("{n}", String(answer.series.length))}
+                onZoom={(from, to) => show({ from, to })}
+                onWidth={widthIs}
+              />
+            ) : (
+              <List answer={answer} words={words} time={time} name={channelName} />
+            )}
+          </>
+        )}
+      </section>
+    </div>
+  );
+}
+
+type PickProps = { label: string; on: boolean; full: boolean; onChange: (on: boolean) => void };
+
+function Pick({ label, on, full, onChange }: PickProps) {
+  return (
+    <label class="pick">
+      <input
+        type="checkbox"
+        checked={on}
+        disabled={full && !on}
+        aria-describedby="chosen-count"
+        onChange={(event) => onChange(event.currentTarget.checked)}
+      />
+      {label}
+    </label>
+  );
+}
+
+type ListProps = {
+  answer: Schemas["Series"];
+  words: Messages;
+  time: (millis: number) => string;
+  name: (channel: string) => string;
+};
+
+/** The points as a table: a row per time, a column per channel, blank where it has none. */
+function List({ answer, words, time, name }: ListProps) {
+  const rows = useMemo(() => {
+    const byTime = new Map<number, Map<string, Schemas["Value"]>>();
+    for (const channel of answer.series) {
+      for (const [t, value] of channel.points) {
+        if (!byTime.has(t)) byTime.set(t, new Map());
+        byTime.get(t)!.set(channel.channel, value);
+      }
+    }
+    return [...byTime.entries()].sort(([a], [b]) => a - b);
+  }, [answer]);
+  return (
+    // Scrolled by the keyboard too: it takes the focus.
+    <div class="list" tabIndex={0} role="region" aria-label={words.listCaption}>
+      <table>
+        <caption>{words.listCaption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{words.time}</th>
+            {answer.series.map((channel) => (
+              <th scope="col" key={channel.channel}>
+                {name(channel.channel)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([t, values]) => (
+            <tr key={t}>
+              <th scope="row">{time(t)}</th>
+              {answer.series.map((channel) => {
+                const value = values.get(channel.channel);
+                return (
+                  <td key={channel.channel} class={value !== undefined && isSpecial(value) ? "value special" : "value"}>
+                    {value === undefined ? "" : formatValue(value, words)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
