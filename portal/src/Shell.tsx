@@ -1,25 +1,29 @@
 // What every page after login shares: the header with the page's title (which takes
 // the focus when the page opens, for keyboards and screen readers alike), the pages'
-// links and the logout button.
+// links (the inbox's with its unread count) and the logout button.
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
+import { fill } from "./i18n";
 import type { Messages } from "./i18n/en";
 import { go } from "./navigation";
+import type { Unread } from "./unread";
 
 export const PAGES = [
   { path: "/", title: (words: Messages) => words.monitorTitle },
   { path: "/viewer", title: (words: Messages) => words.viewerTitle },
+  { path: "/inbox", title: (words: Messages) => words.inboxTitle },
 ] as const;
 
 type Props = {
   words: Messages;
   path: string;
   title: string;
+  unread: Unread;
   onLogOut: () => void;
   children: ComponentChildren;
 };
 
-export function Shell({ words, path, title, onLogOut, children }: Props) {
+export function Shell({ words, path, title, unread, onLogOut, children }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [path]);
   return (
@@ -43,6 +47,15 @@ export function Shell({ words, path, title, onLogOut, children }: Props) {
               }}
             >
               {page.title(words)}
+              {page.path === "/inbox" && unread.count !== null && unread.count > 0 && (
+                <span class="badge">
+                  <span aria-hidden="true">{unread.count}{unread.capped ? "+" : ""}</span>
+                  <span class="visually-hidden">
+                    {" "}
+                    {fill(unread.capped ? words.unreadBadgeCapped : words.unreadBadge, { n: unread.count })}
+                  </span>
+                </span>
+              )}
             </a>
           ))}
         </nav>

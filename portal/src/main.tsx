@@ -5,9 +5,11 @@ import { api, session } from "./api/client";
 import { browserLanguage, messages, type Language } from "./i18n";
 import { Login } from "./pages/Login";
 import { Monitor } from "./pages/Monitor";
+import { Inbox } from "./pages/Inbox";
 import { LazyViewer } from "./pages/LazyViewer";
 import { go } from "./navigation";
 import { PAGES, Shell } from "./Shell";
+import { useUnread } from "./unread";
 
 function App() {
   const [path, setPath] = useState(window.location.pathname);
@@ -15,6 +17,7 @@ function App() {
   const [timeZone, setTimeZone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone);
   // Kept in state as well as in the tab's storage: logging in or out re-renders.
   const [loggedIn, setLoggedIn] = useState(session.token() !== null);
+  const unread = useUnread(loggedIn);
 
   useEffect(() => {
     const moved = () => setPath(window.location.pathname);
@@ -61,9 +64,11 @@ function App() {
   // An address the portal has no page for shows the monitor.
   const page = PAGES.find((candidate) => candidate.path === path) ?? PAGES[0];
   return (
-    <Shell words={words} path={page.path} title={page.title(words)} onLogOut={logOut}>
+    <Shell words={words} path={page.path} title={page.title(words)} unread={unread} onLogOut={logOut}>
       {page.path === "/viewer" ? (
         <LazyViewer words={words} language={language} timeZone={timeZone} />
+      ) : page.path === "/inbox" ? (
+        <Inbox words={words} language={language} timeZone={timeZone} onRead={unread.refresh} />
       ) : (
         <Monitor words={words} language={language} timeZone={timeZone} />
       )}

@@ -1,15 +1,17 @@
 //! The portal in a real browser: Playwright (portal/e2e) drives Debian's Chromium
 //! against a local cloud that serves the built portal from the API's origin, seeded
-//! with an account, an app and an instrument's last hour and latest values; and the
-//! portal's unit tests (Vitest). Its own test binary: cargo runs it after the others,
+//! with an account, an app, an instrument's last hour and latest values and an alarm
+//! they raise; and the portal's unit tests (Vitest). Its own test binary: cargo runs it after the others,
 //! not beside them.
 
 use std::path::Path;
 use std::time::Duration;
 
 use devcloud::{seed, LocalCloud, Ports};
+use fieldcloud::domain::auth::Role;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::protocol::RuleEvent;
+use fieldcloud::domain::record::Millis;
 use serde_json::json;
 use tokio::process::Command;
 
@@ -21,6 +23,8 @@ const HISTORY_MINUTES: u32 = 50;
 /// CH4's one spike, at that minute of the history.
 const SPIKE_AT: u32 = 25;
 const SPIKE: f64 = 99.5;
+/// The alarm on CH1 that its latest value (21.5) raises.
+const ALARM: &str = "CH1 above 21";
 /// The whole run's bound; it takes well under a minute once the portal is built.
 const RUN_WITHIN: Duration = Duration::from_secs(10 * 60);
 
@@ -69,6 +73,22 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
     );
     let outcome = cloud.deliver(&event).await;
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    // An alarm the latest record raises, for the inbox.
+    let token = cloud
+        .session_token(&tenant.account.id, "tester", Role::Admin, Millis::HOUR)
+        .await
+        .expect("a session");
+    let created = reqwest::Client::new()
+        .post(format!("{}/v1/groups/plant/alarms", cloud.api_url))
+        .bearer_auth(token)
+        .json(&json!({
+            "name": ALARM,
+            "rule": {"conditions": [{"channel": "gw-a/LR-1/CH1", "raise": {"compare": "above", "value": 21.0}}]},
+        }))
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
     let payload = json!({"records": [{
         "instrument": "LR-1",
         "t": now.0 - 5_000,
@@ -88,7 +108,8 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         .env("FC_PASSWORD", PASSWORD)
         .env("CHROMIUM", &chromium)
         .env("FC_HISTORY_RECORDS", HISTORY_MINUTES.to_string())
-        .env("FC_SPIKE", SPIKE.to_string());
+        .env("FC_SPIKE", SPIKE.to_string())
+        .env("FC_ALARM", ALARM);
     passes(browser, "the browser tests").await;
 }
 

@@ -29,3 +29,10 @@ export function browserLanguage(preferred: readonly string[] = navigator.languag
 export function messages(language: Language): Messages {
   return LANGUAGES[language];
 }
+
+/** A message with its `{name}` fields filled in; a field not given stays as written. */
+export function fill(text: string, fields: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(fields, name) ? String(fields[name]) : whole,
+  );
+}

@@ -7,8 +7,9 @@ import { api, type Schemas } from "../api/client";
 import { readSeries } from "../api/series";
 import { align } from "../chart/aligned";
 import { colour, SeriesChart } from "../chart/SeriesChart";
-import type { Language } from "../i18n";
+import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
+import { GroupPicker, useGroups } from "../groups";
 import { formatTime, fromWallClock, toWallClock } from "../time";
 import { formatValue, isSpecial } from "../values";
 
@@ -36,8 +37,8 @@ function lastly(span: number): Range {
 }
 
 export function Viewer({ words, language, timeZone }: Props) {
-  const [groups, setGroups] = useState<Schemas["GroupView"][] | null>(null);
-  const [group, setGroup] = useState<string | null>(null);
+  const groups = useGroups();
+  const group = groups.group;
   const [tree, setTree] = useState<Schemas["GroupLatest"] | null>(null);
   const [chosen, setChosen] = useState<string[]>([]);
   const [range, setRange] = useState<Range>(() => lastly(HOUR));
@@ -49,17 +50,6 @@ export function Viewer({ words, language, timeZone }: Props) {
   const [busy, setBusy] = useState(false);
   const [view, setView] = useState<"graph" | "list">("graph");
   const time = (millis: number) => formatTime(millis, language, timeZone);
-
-  useEffect(() => {
-    api
-      .GET("/v1/groups")
-      .then(({ data }) => {
-        if (!data) return setProblem(words.unavailable);
-        setGroups(data.groups);
-        setGroup((current) => current ?? data.groups[0]?.id ?? null);
-      })
-      .catch(() => setProblem(words.unavailable));
-  }, []);
 
   useEffect(() => {
     if (group === null) return;
@@ -136,22 +126,15 @@ export function Viewer({ words, language, timeZone }: Props) {
     <div class="viewer">
       <aside class="tree" aria-labelledby="tree-heading">
         <h2 id="tree-heading">{words.channels}</h2>
-        {groups && groups.length > 1 && (
-          <label>
-            {words.group}
-            <select value={group ?? ""} onChange={(event) => setGroup(event.currentTarget.value)}>
-              {groups.map((option) => (
-                <option key={option.id} value={option.id}>
-                  {option.name}
-                </option>
-              ))}
-            </select>
-          </label>
+        <GroupPicker words={words} groups={groups} />
+        {groups.failed && (
+          <p role="alert" class="problem">
+            {words.unavailable}
+          </p>
         )}
-        {groups?.length === 0 && <p>{words.noGroups}</p>}
         {group !== null && tree === null && !problem && <p role="status">{words.loading}</p>}
         <p class="hint" id="chosen-count">
-          {words.chosenCount.replace("{n}", String(chosen.length)).replace("{most}", String(MOST_CHANNELS))}
+          {fill(words.chosenCount, { n: chosen.length, most: MOST_CHANNELS })}
         </p>
         {tree?.apps.map((app) =>
           app.instruments.map((instrument) => (
@@ -225,7 +208,7 @@ export function Viewer({ words, language, timeZone }: Props) {
           </p>
         )}
         {answer?.truncated_at != null && (
-          <p class="problem">{words.truncated.replace("{time}", time(answer.truncated_at))}</p>
+          <p class="problem">{fill(words.truncated, { time: time(answer.truncated_at) })}</p>
         )}
         {chosen.length === 0 && <p>{words.chooseChannels}</p>}
         {answer && aligned && (
@@ -243,7 +226,7 @@ export function Viewer({ words, language, timeZone }: Props) {
                 <li key={channel.channel} data-channel={channel.channel}>
                   <span class="swatch" style={{ background: colour(index) }} aria-hidden="true" />
                   {channelName(channel.channel)}{" "}
-                  <small>{words.points.replace("{n}", String(channel.points.length))}</small>
+                  <small>{fill(words.points, { n: channel.points.length })}</small>
                 </li>
               ))}
             </ul>
@@ -253,7 +236,7 @@ export function Viewer({ words, language, timeZone }: Props) {
                 from={answer.from}
                 to={answer.to}
                 timeZone={timeZone}
-                label={words.graphOf.replace("{n}", String(answer.series.length))}
+                label={fill(words.graphOf, { n: answer.series.length })}
                 onZoom={(from, to) => show({ from, to })}
                 onWidth={widthIs}
               />

@@ -1,0 +1,172 @@
+// The inbox: a group's notifications, newest first (alarms raised, cleared or reading a
+// special value; apps connecting and leaving; uploads a file alarm matched), each
+// marked read on its own or all at once, all of them or the unread only, a page at a time.
+import { useEffect, useState } from "preact/hooks";
+import { api, type Schemas } from "../api/client";
+import { GroupPicker, useGroups } from "../groups";
+import { fill, type Language } from "../i18n";
+import type { Messages } from "../i18n/en";
+import { formatTime } from "../time";
+import { formatValue } from "../values";
+
+type Notification = Schemas["NotificationView"];
+type Filter = "all" | "unread";
+type Props = { words: Messages; language: Language; timeZone: string; onRead: () => void };
+
+export function Inbox({ words, language, timeZone, onRead }: Props) {
+  const groups = useGroups();
+  const group = groups.group;
+  const [filter, setFilter] = useState<Filter>("all");
+  const [items, setItems] = useState<Notification[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  // Bumped to read the first page again (after marking all read).
+  const [reading, setReading] = useState(0);
+  const time = (millis: number) => formatTime(millis, language, timeZone);
+
+  async function page(cursor: string | null) {
+    const { data, error } = await api.GET("/v1/groups/{group}/inbox", {
+      params: { path: { group: group! }, query: { filter, ...(cursor ? { cursor } : {}) } },
+    });
+    if (!data) throw new Error(error?.message ?? words.unavailable);
+    return data;
+  }
+
+  useEffect(() => {
+    if (group === null) return;
+    let live = true;
+    setItems(null);
+    page(null)
+      .then((data) => {
+        if (!live) return;
+        setItems(data.notifications);
+        setNext(data.next);
+        setProblem(null);
+      })
+      .catch((failure: Error) => live && setProblem(failure.message));
+    return () => {
+      live = false;
+    };
+  }, [group, filter, reading]);
+
+  async function more() {
+    try {
+      const data = await page(next);
+      setItems((shown) => [...(shown ?? []), ...data.notifications]);
+      setNext(data.next);
+    } catch (failure) {
+      setProblem((failure as Error).message);
+    }
+  }
+
+  async function markRead(id: string) {
+    const { data } = await api.POST("/v1/groups/{group}/inbox/{notification}/read", {
+      params: { path: { group: group!, notification: id } },
+    });
+    if (!data) return setProblem(words.unavailable);
+    setItems((shown) => shown?.map((item) => (item.id === id ? { ...item, read: true } : item)) ?? null);
+    onRead();
+  }
+
+  async function markAllRead() {
+    const { data } = await api.POST("/v1/groups/{group}/inbox/read", { params: { path: { group: group! } } });
+    if (!data) return setProblem(words.unavailable);
+    setReading((n) => n + 1);
+    onRead();
+  }
+
+  const unread = items?.filter((item) => !item.read).length ?? 0;
+
+  return (
+    <>
+      <GroupPicker words={words} groups={groups} />
+      {(groups.failed || problem) && (
+        <p role="alert" class="problem">
+          {problem ?? words.unavailable}
+        </p>
+      )}
+      <div class="toolbar">
+        <div class="tabs" role="group" aria-label={words.show}>
+          {(["all", "unread"] as const).map((option) => (
+            <button
+              key={option}
+              type="button"
+              class="quiet"
+              aria-pressed={filter === option}
+              onClick={() => setFilter(option)}
+            >
+              {option === "all" ? words.all : words.unreadOnly}
+            </button>
+          ))}
+        </div>
+        <button type="button" onClick={markAllRead} disabled={group === null || items?.length === 0}>
+          {words.markAllRead}
+        </button>
+      </div>
+      {group !== null && items === null && !problem && <p role="status">{words.loading}</p>}
+      {items?.length === 0 && <p>{filter === "unread" ? words.nothingUnread : words.nothingYet}</p>}
+      {items && items.length > 0 && (
+        <ul class="inbox" aria-label={fill(words.unreadShown, { n: unread })}>
+          {items.map((item) => (
+            <li key={item.id} class={item.read ? "read" : "unread"} data-read={String(item.read)}>
+              <Told item={item} words={words} time={time} />
+              {!item.read && (
+                <button type="button" class="quiet" onClick={() => markRead(item.id)}>
+                  {words.markRead}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {next && (
+        <button type="button" class="quiet" onClick={more}>
+          {words.more}
+        </button>
+      )}
+    </>
+  );
+}
+
+/** What one notification tells, in the user's words. */
+function Told({ item, words, time }: { item: Notification; words: Messages; time: (millis: number) => string }) {
+  if ("alarm_name" in item) {
+    const event = item.event;
+    const headline =
+      event.kind === "raised"
+        ? fill(words.alarmRaised, { alarm: item.alarm_name })
+        : event.kind === "cleared"
+          ? fill(words.alarmCleared, { alarm: item.alarm_name })
+          : fill(words.alarmSpecial, {
+              alarm: item.alarm_name,
+              channel: item.channels[event.condition] ?? "",
+              value: formatValue(event.value, words),
+            });
+    return (
+      <div class="told">
+        <strong>{headline}</strong> <time>{time(event.at)}</time>
+        <ul class="readings">
+          {item.channels.map((channel, index) => (
+            <li key={channel}>
+              {channel}: {item.values[index] == null ? "—" : formatValue(item.values[index]!, words)}
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
+  if ("app_name" in item) {
+    return (
+      <div class="told">
+        <strong>{fill(item.connected ? words.appConnected : words.appDisconnected, { app: item.app_name })}</strong>{" "}
+        <time>{time(item.at)}</time>
+      </div>
+    );
+  }
+  return (
+    <div class="told">
+      <strong>{fill(words.fileMatched, { rule: item.rule_name, file: item.name, folder: item.folder || "/" })}</strong>{" "}
+      <time>{time(item.uploaded)}</time>
+    </div>
+  );
+}
