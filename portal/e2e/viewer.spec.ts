@@ -31,7 +31,7 @@ async function openViewer(page: Page) {
 test("four channels over the last hour are graphed, listed, zoomed into and out of", async ({ page }) => {
   await openViewer(page);
   const first = page.waitForRequest((request) => isSeries(request) && asked(request).channels.length === 4);
-  for (const name of ["CH1", "CH2", "CH3", "CH4"]) await page.getByRole("checkbox", { name }).check();
+  for (const name of ["CH1", "CH2", "CH3", "CH4"]) await page.getByRole("checkbox", { name, exact: true }).check();
   const hour = asked(await first);
   expect(hour.channels).toEqual(["CH1", "CH2", "CH3", "CH4"].map(channel));
   expect(hour.to - hour.from).toBe(HOUR);
@@ -93,7 +93,7 @@ test("a free range is read in the account's time zone, and a backwards one is re
     // The viewer's own address, opened afresh: the account is read again, zone and all.
     await page.goto("/viewer");
     await expect(page.getByRole("heading", { name: "Viewer" })).toBeFocused();
-    await page.getByRole("checkbox", { name: "CH1" }).check();
+    await page.getByRole("checkbox", { name: "CH1", exact: true }).check();
     await expect(page.locator(".legend li")).toHaveCount(1);
 
     await page.getByLabel("From").fill("2026-03-01T10:00");

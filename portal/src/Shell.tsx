@@ -11,6 +11,7 @@ import type { Unread } from "./unread";
 export const PAGES = [
   { path: "/", title: (words: Messages) => words.monitorTitle },
   { path: "/viewer", title: (words: Messages) => words.viewerTitle },
+  { path: "/calculated", title: (words: Messages) => words.calculatedChannels },
   { path: "/inbox", title: (words: Messages) => words.inboxTitle },
 ] as const;
 

@@ -5,6 +5,7 @@ import { api, session } from "./api/client";
 import { browserLanguage, messages, type Language } from "./i18n";
 import { Login } from "./pages/Login";
 import { Monitor } from "./pages/Monitor";
+import { Calculated } from "./pages/Calculated";
 import { Inbox } from "./pages/Inbox";
 import { LazyViewer } from "./pages/LazyViewer";
 import { go } from "./navigation";
@@ -67,6 +68,8 @@ function App() {
     <Shell words={words} path={page.path} title={page.title(words)} unread={unread} onLogOut={logOut}>
       {page.path === "/viewer" ? (
         <LazyViewer words={words} language={language} timeZone={timeZone} />
+      ) : page.path === "/calculated" ? (
+        <Calculated words={words} language={language} timeZone={timeZone} />
       ) : page.path === "/inbox" ? (
         <Inbox words={words} language={language} timeZone={timeZone} onRead={unread.refresh} />
       ) : (
