@@ -137,31 +137,31 @@ export function Calculated({ words, language, timeZone }: Props) {
                 </td>
                 <td class="actions">
                   <div>
-                  <button
-                    type="button"
-                    class="quiet"
-                    aria-label={fill(words.editNamed, { name: channel.name })}
-                    onClick={() => {
-                      setEditing(channel);
-                      setRefusal(null);
-                    }}
-                  >
-                    {words.edit}
-                  </button>
-                  {doomed === channel.id ? (
-                    <button type="button" class="danger" onClick={() => remove(channel.id)}>
-                      {fill(words.confirmDelete, { name: channel.name })}
-                    </button>
-                  ) : (
                     <button
                       type="button"
                       class="quiet"
-                      aria-label={fill(words.deleteNamed, { name: channel.name })}
-                      onClick={() => setDoomed(channel.id)}
+                      aria-label={fill(words.editNamed, { name: channel.name })}
+                      onClick={() => {
+                        setEditing(channel);
+                        setRefusal(null);
+                      }}
                     >
-                      {words.delete}
+                      {words.edit}
                     </button>
-                  )}
+                    {doomed === channel.id ? (
+                      <button type="button" class="danger" onClick={() => remove(channel.id)}>
+                        {fill(words.confirmDelete, { name: channel.name })}
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        class="quiet"
+                        aria-label={fill(words.deleteNamed, { name: channel.name })}
+                        onClick={() => setDoomed(channel.id)}
+                      >
+                        {words.delete}
+                      </button>
+                    )}
                   </div>
                 </td>
               </tr>
