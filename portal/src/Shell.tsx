@@ -12,6 +12,7 @@ export const PAGES = [
   { path: "/", title: (words: Messages) => words.monitorTitle },
   { path: "/viewer", title: (words: Messages) => words.viewerTitle },
   { path: "/calculated", title: (words: Messages) => words.calculatedChannels },
+  { path: "/alarms", title: (words: Messages) => words.alarmsTitle },
   { path: "/inbox", title: (words: Messages) => words.inboxTitle },
 ] as const;
 

@@ -7,7 +7,7 @@ import { Login } from "./pages/Login";
 import { Monitor } from "./pages/Monitor";
 import { Calculated } from "./pages/Calculated";
 import { Inbox } from "./pages/Inbox";
-import { LazyViewer } from "./pages/LazyViewer";
+import { LazyAlarms, LazyViewer } from "./pages/lazy";
 import { go } from "./navigation";
 import { PAGES, Shell } from "./Shell";
 import { useUnread } from "./unread";
@@ -70,6 +70,8 @@ function App() {
         <LazyViewer words={words} language={language} timeZone={timeZone} />
       ) : page.path === "/calculated" ? (
         <Calculated words={words} language={language} timeZone={timeZone} />
+      ) : page.path === "/alarms" ? (
+        <LazyAlarms words={words} language={language} timeZone={timeZone} />
       ) : page.path === "/inbox" ? (
         <Inbox words={words} language={language} timeZone={timeZone} onRead={unread.refresh} />
       ) : (

@@ -1,7 +1,8 @@
 //! The portal in a real browser: Playwright (portal/e2e) drives Debian's Chromium
 //! against a local cloud that serves the built portal from the API's origin, seeded
 //! with an account, an app, an instrument's last hour and latest values and an alarm
-//! they raise; and the portal's unit tests (Vitest). Its own test binary: cargo runs it after the others,
+//! they raise, and a second instrument sending a record every two seconds; and the
+//! portal's unit tests (Vitest). Its own test binary: cargo runs it after the others,
 //! not beside them.
 
 use std::path::Path;
@@ -25,6 +26,9 @@ const SPIKE_AT: u32 = 25;
 const SPIKE: f64 = 99.5;
 /// The alarm on CH1 that its latest value (21.5) raises.
 const ALARM: &str = "CH1 above 21";
+/// The live instrument LR-2's one channel, Temp, reads this every [`FEED_EVERY`].
+const LIVE_TEMP: f64 = 35.0;
+const FEED_EVERY: Duration = Duration::from_secs(2);
 /// The whole run's bound; it takes well under a minute once the portal is built.
 const RUN_WITHIN: Duration = Duration::from_secs(10 * 60);
 
@@ -97,6 +101,17 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
     let event = RuleEvent::new(thing.as_str(), None, payload.to_string().as_bytes(), now);
     let outcome = cloud.deliver(&event).await;
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    // A live instrument for the alarms the browser tests set up: its first record now,
+    // the rest while they run.
+    let feed = || async {
+        let now = devcloud::wall_clock();
+        let payload =
+            json!({"records": [{"instrument": "LR-2", "t": now.0, "values": {"Temp": LIVE_TEMP}}]});
+        let event = RuleEvent::new(thing.as_str(), None, payload.to_string().as_bytes(), now);
+        let outcome = cloud.deliver(&event).await;
+        assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    };
+    feed().await;
 
     let mut browser = Command::new("npx");
     browser
@@ -109,8 +124,18 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         .env("CHROMIUM", &chromium)
         .env("FC_HISTORY_RECORDS", HISTORY_MINUTES.to_string())
         .env("FC_SPIKE", SPIKE.to_string())
-        .env("FC_ALARM", ALARM);
-    passes(browser, "the browser tests").await;
+        .env("FC_ALARM", ALARM)
+        .env("FC_LIVE_TEMP", LIVE_TEMP.to_string());
+    let live = async {
+        loop {
+            tokio::time::sleep(FEED_EVERY).await;
+            feed().await;
+        }
+    };
+    tokio::select! {
+        () = passes(browser, "the browser tests") => {}
+        () = live => {}
+    }
 }
 
 /// The portal's own rules (wall-clock times in the account's zone, the chart's data),

@@ -1,7 +1,8 @@
 // The graph: uPlot on a canvas, one line per channel through the points the API gave
 // (the M4 points of each pixel column, so peaks are drawn where they are) and, for
-// downsampled channels, a band from each bucket's least to its greatest number. Dragging
-// across it asks for that span; the API then answers it in more detail.
+// downsampled channels, a band from each bucket's least to its greatest number; marks,
+// if any, are vertical lines at their times (an alarm's backtest events). Dragging across
+// it asks for that span (where the page can); the API then answers it in more detail.
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -14,18 +15,26 @@ export function colour(index: number, alpha = 1): string {
   return `hsl(${Math.round((index * 137.508) % 360)} 70% 38% / ${alpha})`;
 }
 
+/** A vertical line at `at`, in `colour`. */
+export type Mark = { at: number; colour: string };
+
 type Props = {
   data: Aligned;
+  marks?: Mark[];
   from: number;
   to: number;
   timeZone: string;
   label: string;
-  onZoom: (from: number, to: number) => void;
+  /** Left out, dragging does nothing. */
+  onZoom?: (from: number, to: number) => void;
   /** Told the plot's width in CSS pixels: one bucket per pixel column is the detail to ask. */
   onWidth: (width: number) => void;
 };
 
-export function SeriesChart({ data, from, to, timeZone, label, onZoom, onWidth }: Props) {
+// One empty list for every chart without marks: a new one each render would redraw it.
+const NO_MARKS: Mark[] = [];
+
+export function SeriesChart({ data, marks = NO_MARKS, from, to, timeZone, label, onZoom, onWidth }: Props) {
   const box = useRef<HTMLDivElement>(null);
   // The latest handlers, read by the chart's hooks without making a new chart.
   const handlers = useRef({ onZoom, onWidth });
@@ -54,7 +63,7 @@ export function SeriesChart({ data, from, to, timeZone, label, onZoom, onWidth }
         ms: 1,
         tzDate: (t) => uPlot.tzDate(new Date(t), timeZone),
         legend: { show: false },
-        cursor: { drag: { x: true, y: false, setScale: false } },
+        cursor: { drag: { x: onZoom !== undefined, y: false, setScale: false } },
         scales: { x: { time: true, range: () => [from, to] } },
         series,
         bands,
@@ -66,7 +75,24 @@ export function SeriesChart({ data, from, to, timeZone, label, onZoom, onWidth }
               const start = Math.round(u.posToVal(left, "x"));
               const end = Math.round(u.posToVal(left + width, "x"));
               u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-              handlers.current.onZoom(start, end);
+              handlers.current.onZoom?.(start, end);
+            },
+          ],
+          draw: [
+            (u) => {
+              const { ctx } = u;
+              const { top, height } = u.bbox;
+              ctx.save();
+              ctx.lineWidth = 2 * devicePixelRatio;
+              for (const mark of marks) {
+                const x = Math.round(u.valToPos(mark.at, "x", true));
+                ctx.strokeStyle = mark.colour;
+                ctx.beginPath();
+                ctx.moveTo(x, top);
+                ctx.lineTo(x, top + height);
+                ctx.stroke();
+              }
+              ctx.restore();
             },
           ],
         },
@@ -84,7 +110,7 @@ export function SeriesChart({ data, from, to, timeZone, label, onZoom, onWidth }
       resized.disconnect();
       chart.destroy();
     };
-  }, [data, from, to, timeZone]);
+  }, [data, marks, from, to, timeZone]);
 
   return <div ref={box} class="chart" role="img" aria-label={label} />;
 }

@@ -1,0 +1,53 @@
+// Data alarms, as a person sets one up: a draft without its threshold is refused by the
+// API in words; with it, the rule is backtested over the last hour and what it would
+// have done is drawn and listed; saved, it fires on the live instrument's next record
+// (tests/portal feeds LR-2's Temp every two seconds) into the inbox.
+import { expect, test } from "@playwright/test";
+import { accessible, logInByKeyboard, password } from "./session";
+
+const liveTemp = process.env.FC_LIVE_TEMP ?? "35";
+const NAME = "Temp high";
+
+test("an alarm is backtested and drawn, saved, and fires into the inbox", async ({ page }) => {
+  await logInByKeyboard(page, password);
+  await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
+  await page.getByRole("link", { name: "Alarms" }).click();
+  await expect(page.getByRole("heading", { name: "Alarms", level: 1 })).toBeFocused();
+  // The one tests/portal set up.
+  await expect(page.locator("ul.alarms > li")).toHaveCount(1);
+
+  await page.getByRole("button", { name: "New alarm" }).click();
+  await page.getByLabel("Name").fill(NAME);
+  await page.getByLabel("Channel").selectOption({ label: "gw-a/LR-2/Temp" });
+  await expect(page.getByRole("combobox", { name: "Raises when it is" })).toHaveValue("above");
+  // Left blank, the threshold is named before anything is sent.
+  await page.getByRole("button", { name: "Backtest", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText("Condition 1, Raises when it is: Threshold needs a number.");
+
+  await page.getByLabel("Threshold").fill("30");
+  await page.getByRole("button", { name: "Backtest", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  // The feed has read above 30 since it started: raised once, never cleared.
+  await expect(page.locator(".tally")).toHaveText(/^\d+ records read: raised 1 times, cleared 0 times\.$/);
+  const events = page.locator("table.events tbody tr");
+  await expect(events).toHaveCount(1);
+  await expect(events.first()).toHaveAttribute("data-kind", "raised");
+  await expect(page.locator(".backtest .chart canvas")).toBeVisible();
+  await accessible(page);
+  await page.screenshot({ path: "screenshots/alarms-backtest.png", fullPage: true });
+
+  await page.getByRole("button", { name: "Save" }).click();
+  const saved = page.locator("ul.alarms > li", { hasText: NAME });
+  await expect(saved).toHaveCount(1);
+  await expect(saved).toContainText(`gw-a/LR-2/Temp above 30`);
+  await page.screenshot({ path: "screenshots/alarms.png", fullPage: true });
+
+  // The live instrument's next record raises it; the inbox tells it with the reading.
+  await page.getByRole("link", { name: /^Inbox/ }).click();
+  const told = page.locator("ul.inbox > li", { hasText: `${NAME} raised` });
+  await expect(async () => {
+    await page.reload();
+    await expect(told).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(told.locator("ul.readings")).toHaveText(`gw-a/LR-2/Temp: ${liveTemp}`);
+});
