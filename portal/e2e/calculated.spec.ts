@@ -43,7 +43,7 @@ test("a typo is refused at its place; fixed, the channel is computed and graphed
   expect(channel).toMatch(/^calc:/);
   await page.getByRole("link", { name: "Viewer" }).click();
   await page.getByRole("checkbox", { name: "Double CH1" }).check();
-  await expect(page.locator(`.legend li[data-channel="${channel}"]`)).toContainText(
+  await expect(page.locator(`.legend li[data-channel="${channel}"]`)).toHaveText(
     `Double CH1 ${historyRecords + 1} points`,
   );
   await page.screenshot({ path: "screenshots/viewer-calculated.png", fullPage: true });

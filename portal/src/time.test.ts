@@ -16,6 +16,12 @@ describe("wall-clock times in the account's zone", () => {
     expect(fromWallClock("2026-07-01T12:00", "Europe/Berlin")).toBe(Date.UTC(2026, 6, 1, 10, 0));
   });
 
+  test("a wall time the clocks skip is read past the gap", () => {
+    // New York goes from 02:00 EST to 03:00 EDT on 2026-03-08: 02:30 is 03:30 EDT.
+    expect(fromWallClock("2026-03-08T02:30", "America/New_York")).toBe(Date.UTC(2026, 2, 8, 7, 30));
+    expect(toWallClock(Date.UTC(2026, 2, 8, 7, 30), "America/New_York")).toBe("2026-03-08T03:30");
+  });
+
   test("every hour of a year goes to the wall clock and back, but for the hour the clocks repeat", () => {
     for (const zone of ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata", "UTC"]) {
       for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += HOUR + 7 * MINUTE) {

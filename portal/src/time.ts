@@ -48,8 +48,9 @@ export function toWallClock(millis: number, timeZone: string): string {
 
 /**
  * The instant a wall-clock time (`2026-12-04T09:30`) names in `timeZone`, or null when
- * the text is not one. A wall time the clocks skip or repeat gets one of the two
- * offsets around it.
+ * the text is not one. A wall time the clocks repeat gets one of its two instants; one
+ * they skip (02:30 when they go from 02:00 to 03:00) is read as the clocks would have
+ * shown it without the change (03:30), as calendars do.
  */
 export function fromWallClock(wall: string, timeZone: string): number | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
@@ -61,5 +62,8 @@ export function fromWallClock(wall: string, timeZone: string): number | null {
   // The offset of the zone near that time, then again at the instant it gives: the
   // second guess is right unless the first crossed a change of clocks.
   const first = asUtc - offsetAt(asUtc, timeZone);
-  return asUtc - offsetAt(first, timeZone);
+  const second = asUtc - offsetAt(first, timeZone);
+  // Only a skipped wall time fails to read back; the offset from before the change
+  // then carries it past the gap.
+  return toWallClock(second, timeZone) === wall ? second : first;
 }

@@ -6,9 +6,20 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { Aligned } from "./aligned";
+import type { Language } from "../i18n";
+import type { Aligned, Column } from "./aligned";
 
 const HEIGHT = 360;
+const DAY = 86_400_000;
+
+/** The time axis's labels in the account's language and zone: times of day when the
+ * ticks are less than a day apart, dates otherwise. */
+function tickLabels(language: Language, timeZone: string) {
+  const clock = new Intl.DateTimeFormat(language, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const calendar = new Intl.DateTimeFormat(language, { timeZone, month: "short", day: "numeric" });
+  return (_: uPlot, ticks: number[], _axis: number, _space: number, apart: number) =>
+    ticks.map((tick) => (apart < DAY ? clock : calendar).format(new Date(tick)));
+}
 
 /** The nth channel's colour: hues a golden angle apart stay distinct for 32 channels. */
 export function colour(index: number, alpha = 1): string {
@@ -23,6 +34,7 @@ type Props = {
   marks?: Mark[];
   from: number;
   to: number;
+  language: Language;
   timeZone: string;
   label: string;
   /** Left out, dragging does nothing. */
@@ -34,7 +46,7 @@ type Props = {
 // One empty list for every chart without marks: a new one each render would redraw it.
 const NO_MARKS: Mark[] = [];
 
-export function SeriesChart({ data, marks = NO_MARKS, from, to, timeZone, label, onZoom, onWidth }: Props) {
+export function SeriesChart({ data, marks = NO_MARKS, from, to, language, timeZone, label, onZoom, onWidth }: Props) {
   const box = useRef<HTMLDivElement>(null);
   // The latest handlers, read by the chart's hooks without making a new chart.
   const handlers = useRef({ onZoom, onWidth });
@@ -43,15 +55,15 @@ export function SeriesChart({ data, marks = NO_MARKS, from, to, timeZone, label,
   useEffect(() => {
     const target = box.current!;
     const series: uPlot.Series[] = [{}];
-    const columns: (number | null)[][] = [];
+    const columns: Column[] = [];
     const bands: uPlot.Band[] = [];
     data.lines.forEach((line, index) => {
-      series.push({ stroke: colour(index), width: 1.5, spanGaps: true, points: { show: false } });
+      series.push({ stroke: colour(index), width: 1.5, points: { show: false } });
       columns.push(line);
     });
     data.bands.forEach((band, index) => {
       if (!band) return;
-      const hidden = { stroke: "transparent", spanGaps: true, points: { show: false } };
+      const hidden = { stroke: "transparent", points: { show: false } };
       series.push(hidden, hidden);
       columns.push(band.high, band.low);
       bands.push({ series: [series.length - 2, series.length - 1], fill: colour(index, 0.15) });
@@ -65,6 +77,7 @@ export function SeriesChart({ data, marks = NO_MARKS, from, to, timeZone, label,
         legend: { show: false },
         cursor: { drag: { x: onZoom !== undefined, y: false, setScale: false } },
         scales: { x: { time: true, range: () => [from, to] } },
+        axes: [{ values: tickLabels(language, timeZone) }, {}],
         series,
         bands,
         hooks: {
@@ -110,7 +123,7 @@ export function SeriesChart({ data, marks = NO_MARKS, from, to, timeZone, label,
       resized.disconnect();
       chart.destroy();
     };
-  }, [data, marks, from, to, timeZone]);
+  }, [data, marks, from, to, language, timeZone]);
 
   return <div ref={box} class="chart" role="img" aria-label={label} />;
 }

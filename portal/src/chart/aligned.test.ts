@@ -12,7 +12,7 @@ function answer(
 }
 
 describe("the chart's data from a series answer", () => {
-  test("channels share one time axis, each blank where it has no point", () => {
+  test("channels share one time axis, each undefined (passed over) where it has no point", () => {
     const aligned = align(
       answer(
         [
@@ -24,13 +24,13 @@ describe("the chart's data from a series answer", () => {
     );
     expect(aligned.times).toEqual([10, 20, 30]);
     expect(aligned.lines).toEqual([
-      [1, null, 3],
-      [null, 2, 4],
+      [1, undefined, 3],
+      [undefined, 2, 4],
     ]);
     expect(aligned.bands).toEqual([null, null]);
   });
 
-  test("a special value has no height", () => {
+  test("a special value has no height: null, a gap in the line", () => {
     const aligned = align(
       answer([{ channel: "a", downsampled: false, points: [[1, 5], [2, "+OVER"], [3, "BURNOUT"]] }], {
         from: 0,
@@ -52,7 +52,7 @@ describe("the chart's data from a series answer", () => {
     );
     expect(aligned.times).toEqual([0, 10, 20, 40, 60, 90]);
     expect(aligned.bands).toEqual([
-      { low: [-1, -1, null, -1, 4, 4], high: [9, 9, null, 9, 6, 6] },
+      { low: [-1, -1, undefined, -1, 4, 4], high: [9, 9, undefined, 9, 6, 6] },
     ]);
   });
 

@@ -4,14 +4,20 @@
 // that keeps peaks in sight however far out the graph is).
 import type { Schemas } from "../api/client";
 
+export type Column = (number | null | undefined)[];
+
 export type Aligned = {
   /** Every point's time, in milliseconds, ascending and once each. */
   times: number[];
-  /** Per channel, in the answer's order: its numbers on `times`, null where it has none. */
-  lines: (number | null)[][];
+  /**
+   * Per channel, in the answer's order: its numbers on `times`. Where it has no point (a
+   * time of another channel's) the value is undefined, which the line passes straight
+   * over; where its point is a special value it is null, which breaks the line.
+   */
+  lines: Column[];
   /** Per channel: its bucket's least and greatest number on `times`, or null when the
    * channel was not downsampled (each point is then its own bucket). */
-  bands: ({ low: (number | null)[]; high: (number | null)[] } | null)[];
+  bands: ({ low: Column; high: Column } | null)[];
 };
 
 /** The bucket a time falls in: whole hours or days from the epoch, or equal parts. */
@@ -31,10 +37,11 @@ export function align(series: Schemas["Series"]): Aligned {
   const lines: Aligned["lines"] = [];
   const bands: Aligned["bands"] = [];
   for (const channel of series.series) {
-    const line: (number | null)[] = new Array(times.length).fill(null);
+    const line: Column = new Array(times.length).fill(undefined);
     for (const [t, value] of channel.points) {
-      // Special values (over range, burnout, error) have no height: the list shows them.
-      if (typeof value === "number") line[column.get(t)!] = value;
+      // Special values (over range, burnout, error) have no height: a gap in the line;
+      // the list shows them by name.
+      line[column.get(t)!] = typeof value === "number" ? value : null;
     }
     lines.push(line);
     if (!channel.downsampled) {
@@ -52,8 +59,8 @@ export function align(series: Schemas["Series"]): Aligned {
         seen.high = Math.max(seen.high, value);
       }
     }
-    const low: (number | null)[] = new Array(times.length).fill(null);
-    const high: (number | null)[] = new Array(times.length).fill(null);
+    const low: Column = new Array(times.length).fill(undefined);
+    const high: Column = new Array(times.length).fill(undefined);
     for (const [t, value] of channel.points) {
       if (typeof value !== "number") continue;
       const { low: least, high: greatest } = extremes.get(bucket(t))!;

@@ -60,6 +60,7 @@ export const de = {
   points: "{n} Punkte",
   graphOf: "Grafik von {n} Kanälen",
   listCaption: "Die angezeigten Punkte",
+  listCapped: "Die ersten {shown} von {all} Zeilen werden angezeigt; verkleinern Sie den Zeitraum für den Rest.",
   inboxTitle: "Posteingang",
   show: "Anzeigen",
   all: "Alle",

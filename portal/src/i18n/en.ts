@@ -60,6 +60,7 @@ export const en = {
   points: "{n} points",
   graphOf: "Graph of {n} channels",
   listCaption: "The points shown",
+  listCapped: "The first {shown} of {all} rows are shown; narrow the range to see the rest.",
   inboxTitle: "Inbox",
   show: "Show",
   all: "All",

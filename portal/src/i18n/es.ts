@@ -60,6 +60,7 @@ export const es = {
   points: "{n} puntos",
   graphOf: "Gráfica de {n} canales",
   listCaption: "Los puntos mostrados",
+  listCapped: "Se muestran las primeras {shown} de {all} filas; acorte el intervalo para ver el resto.",
   inboxTitle: "Bandeja",
   show: "Mostrar",
   all: "Todas",

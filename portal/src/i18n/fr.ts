@@ -60,6 +60,7 @@ export const fr = {
   points: "{n} points",
   graphOf: "Graphique de {n} voies",
   listCaption: "Les points affichés",
+  listCapped: "Les {shown} premières lignes sur {all} sont affichées ; réduisez la période pour voir le reste.",
   inboxTitle: "Boîte de réception",
   show: "Afficher",
   all: "Toutes",

@@ -60,6 +60,7 @@ export const it = {
   points: "{n} punti",
   graphOf: "Grafico di {n} canali",
   listCaption: "I punti mostrati",
+  listCapped: "Sono mostrate le prime {shown} di {all} righe; restringi l’intervallo per vedere le altre.",
   inboxTitle: "Posta in arrivo",
   show: "Mostra",
   all: "Tutte",

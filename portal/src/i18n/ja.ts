@@ -60,6 +60,7 @@ export const ja = {
   points: "{n} 点",
   graphOf: "{n} チャネルのグラフ",
   listCaption: "表示中の点",
+  listCapped: "{all} 行のうち最初の {shown} 行を表示しています。残りは期間を狭めて表示してください。",
   inboxTitle: "受信箱",
   show: "表示",
   all: "すべて",

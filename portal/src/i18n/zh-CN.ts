@@ -60,6 +60,7 @@ export const zhCN = {
   points: "{n} 个点",
   graphOf: "{n} 个通道的图表",
   listCaption: "显示的数据点",
+  listCapped: "显示了 {all} 行中的前 {shown} 行；缩小范围以查看其余部分。",
   inboxTitle: "收件箱",
   show: "显示",
   all: "全部",

@@ -401,7 +401,9 @@ export function Alarms({ words, language, timeZone }: Props) {
               {words.cancel}
             </button>
           </div>
-          {tried && <Tried tried={tried} words={words} time={time} timeZone={timeZone} label={label} />}
+          {tried && (
+            <Tried tried={tried} words={words} time={time} language={language} timeZone={timeZone} label={label} />
+          )}
         </form>
       )}
     </>
@@ -454,12 +456,13 @@ type TriedProps = {
   tried: Tried;
   words: Messages;
   time: (millis: number) => string;
+  language: Language;
   timeZone: string;
   label: (channel: string) => string;
 };
 
 /** What the rule would have done: counted, drawn over its channels, listed. */
-function Tried({ tried, words, time, timeZone, label }: TriedProps) {
+function Tried({ tried, words, time, language, timeZone, label }: TriedProps) {
   const { backtest, series } = tried;
   const aligned = useMemo(() => (series ? align(series) : null), [series]);
   const marks = useMemo<Mark[]>(
@@ -496,6 +499,7 @@ function Tried({ tried, words, time, timeZone, label }: TriedProps) {
             marks={marks}
             from={series.from}
             to={series.to}
+            language={language}
             timeZone={timeZone}
             label={fill(words.backtestGraph, { n: backtest.events.length })}
             onWidth={() => undefined}

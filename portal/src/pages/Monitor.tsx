@@ -40,58 +40,58 @@ export function Monitor({ words, language, timeZone }: Props) {
 
   return (
     <>
-        {failed && <p role="alert" class="problem">{words.unavailable}</p>}
-        {groups === null && !failed && <p role="status">{words.loading}</p>}
-        {groups?.length === 0 && <p>{words.noGroups}</p>}
-        {groups?.map((group) => (
-          <section key={group.group} aria-labelledby={`group-${group.group}`}>
-            <h2 id={`group-${group.group}`}>
-              {group.name} <small>{words.updated} {time(group.now)}</small>
-            </h2>
-            {group.apps.length === 0 && <p>{words.noApps}</p>}
-            {group.apps.map((app) => (
-              <article key={app.app} class="app" data-app={app.app}>
-                <h3>
-                  {app.name}{" "}
-                  <span class={app.connected ? "status on" : "status off"}>
-                    {!app.enabled ? words.disabled : app.connected ? words.connected : words.disconnected}
-                  </span>
-                </h3>
-                <p class="seen">
-                  {words.lastSeen}: {app.last_seen == null ? words.never : time(app.last_seen)}
-                </p>
-                {app.instruments.map((instrument) => (
-                  <table key={instrument.instrument} data-instrument={instrument.instrument}>
-                    <caption>{instrument.instrument}</caption>
-                    <thead>
+      {failed && <p role="alert" class="problem">{words.unavailable}</p>}
+      {groups === null && !failed && <p role="status">{words.loading}</p>}
+      {groups?.length === 0 && <p>{words.noGroups}</p>}
+      {groups?.map((group) => (
+        <section key={group.group} aria-labelledby={`group-${group.group}`}>
+          <h2 id={`group-${group.group}`}>
+            {group.name} <small>{words.updated} {time(group.now)}</small>
+          </h2>
+          {group.apps.length === 0 && <p>{words.noApps}</p>}
+          {group.apps.map((app) => (
+            <article key={app.app} class="app" data-app={app.app}>
+              <h3>
+                {app.name}{" "}
+                <span class={app.connected ? "status on" : "status off"}>
+                  {!app.enabled ? words.disabled : app.connected ? words.connected : words.disconnected}
+                </span>
+              </h3>
+              <p class="seen">
+                {words.lastSeen}: {app.last_seen == null ? words.never : time(app.last_seen)}
+              </p>
+              {app.instruments.map((instrument) => (
+                <table key={instrument.instrument} data-instrument={instrument.instrument}>
+                  <caption>{instrument.instrument}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{words.channel}</th>
+                      <th scope="col">{words.value}</th>
+                      <th scope="col">{words.time}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {instrument.channels.length === 0 && (
                       <tr>
-                        <th scope="col">{words.channel}</th>
-                        <th scope="col">{words.value}</th>
-                        <th scope="col">{words.time}</th>
+                        <td colSpan={3}>{words.noValues}</td>
                       </tr>
-                    </thead>
-                    <tbody>
-                      {instrument.channels.length === 0 && (
-                        <tr>
-                          <td colSpan={3}>{words.noValues}</td>
-                        </tr>
-                      )}
-                      {instrument.channels.map((channel) => (
-                        <tr key={channel.channel} data-channel={channel.channel}>
-                          <th scope="row">{channel.channel}</th>
-                          <td class={isSpecial(channel.value) ? "value special" : "value"}>
-                            {formatValue(channel.value, words)}
-                          </td>
-                          <td>{time(channel.t)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                ))}
-              </article>
-            ))}
-          </section>
-        ))}
+                    )}
+                    {instrument.channels.map((channel) => (
+                      <tr key={channel.channel} data-channel={channel.channel}>
+                        <th scope="row">{channel.channel}</th>
+                        <td class={isSpecial(channel.value) ? "value special" : "value"}>
+                          {formatValue(channel.value, words)}
+                        </td>
+                        <td>{time(channel.t)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ))}
+            </article>
+          ))}
+        </section>
+      ))}
     </>
   );
 }

@@ -2,7 +2,7 @@
 // instruments and calculated channels, over a preset or free range; the graph asks the
 // API again for each span dragged across it, and the list shows the same points as
 // numbers (special values by name).
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { readSeries } from "../api/series";
 import { align } from "../chart/aligned";
@@ -13,11 +13,19 @@ import { GroupPicker, useGroups } from "../groups";
 import { formatTime, fromWallClock, toWallClock } from "../time";
 import { formatValue, isSpecial } from "../values";
 
-/** The API's own limit on channels per request. */
+/** The API's own limit on channels per request (`MAX_CHANNELS` in the series use case). */
 const MOST_CHANNELS = 32;
-/** The API's limits on buckets per request. */
+/** The API's limits on buckets per request (`MAX_BUCKETS` there). */
 const FEWEST_BUCKETS = 1;
 const MOST_BUCKETS = 5000;
+/** The graph's axes take about this much of the plot's width. */
+const AXES_WIDTH = 60;
+/** Ticking several channels in a row asks once, after the last. */
+const SETTLE_MS = 250;
+/** A drag narrower than this is a click, not a range. */
+const NARROWEST_ZOOM_MS = 1_000;
+/** The list shows at most this many rows (the graph shows them all). */
+const MOST_ROWS = 2_000;
 
 const HOUR = 3_600_000;
 const PRESETS = [
@@ -31,32 +39,57 @@ const PRESETS = [
 type Range = { from: number; to: number };
 type Props = { words: Messages; language: Language; timeZone: string };
 
-function lastly(span: number): Range {
+function endingNow(span: number): Range {
   const to = Date.now();
   return { from: to - span, to };
 }
 
-export function Viewer({ words, language, timeZone }: Props) {
+export function Viewer(props: Props) {
   const groups = useGroups();
-  const group = groups.group;
+  return (
+    <>
+      <GroupPicker words={props.words} groups={groups} />
+      {groups.failed && (
+        <p role="alert" class="problem">
+          {props.words.unavailable}
+        </p>
+      )}
+      {/* A group's channels, range and answer are its own: another group starts afresh. */}
+      {groups.group !== null && <GroupViewer key={groups.group} group={groups.group} {...props} />}
+    </>
+  );
+}
+
+function GroupViewer({ group, words, language, timeZone }: Props & { group: string }) {
   const [tree, setTree] = useState<Schemas["GroupLatest"] | null>(null);
   const [chosen, setChosen] = useState<string[]>([]);
-  const [range, setRange] = useState<Range>(() => lastly(HOUR));
+  const [range, setRange] = useState<Range>(() => endingNow(HOUR));
   // The ranges zoomed out of, newest last: "Back" returns to them.
   const [earlier, setEarlier] = useState<Range[]>([]);
-  const [buckets, setBuckets] = useState(500);
+  // One bucket per pixel column of the plot: unknown until the page is laid out.
+  const [buckets, setBuckets] = useState<number | null>(null);
   const [answer, setAnswer] = useState<Schemas["Series"] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [rangeProblem, setRangeProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [view, setView] = useState<"graph" | "list">("graph");
+  // The free range's fields, as typed; set again whenever the range changes.
+  const [typedFrom, setTypedFrom] = useState("");
+  const [typedTo, setTypedTo] = useState("");
+  const plot = useRef<HTMLElement>(null);
   const time = (millis: number) => formatTime(millis, language, timeZone);
 
   useEffect(() => {
-    if (group === null) return;
+    plotWidthChanged((plot.current?.clientWidth ?? 0) - AXES_WIDTH);
+  }, []);
+
+  useEffect(() => {
+    setTypedFrom(toWallClock(range.from, timeZone));
+    setTypedTo(toWallClock(range.to, timeZone));
+  }, [range, timeZone]);
+
+  useEffect(() => {
     let live = true;
-    setTree(null);
-    setChosen([]);
-    setAnswer(null);
     api
       .GET("/v1/groups/{group}/latest", { params: { path: { group } } })
       .then(({ data }) => live && (data ? setTree(data) : setProblem(words.unavailable)))
@@ -64,24 +97,37 @@ export function Viewer({ words, language, timeZone }: Props) {
     return () => {
       live = false;
     };
-  }, [group]);
+  }, []);
 
   useEffect(() => {
-    if (group === null || chosen.length === 0) return setAnswer(null);
-    let live = true;
-    setBusy(true);
-    readSeries(group, { channel: chosen, ...range, buckets })
-      .then((read) => {
-        if (!live) return;
-        setProblem("series" in read ? null : (read.problem ?? words.unavailable));
-        setAnswer("series" in read ? read.series : null);
-      })
-      .catch(() => live && setProblem(words.unavailable))
-      .finally(() => live && setBusy(false));
+    if (chosen.length === 0 || buckets === null) {
+      setAnswer(null);
+      return;
+    }
+    // A newer question cancels the request of the older one, on the wire too.
+    const abort = new AbortController();
+    const timer = window.setTimeout(() => {
+      setBusy(true);
+      readSeries(group, { channel: chosen, ...range, buckets }, abort.signal)
+        .then((read) => {
+          if (abort.signal.aborted) return;
+          setProblem("series" in read ? null : (read.problem ?? words.unavailable));
+          setAnswer("series" in read ? read.series : null);
+        })
+        .catch(() => {
+          if (abort.signal.aborted) return;
+          setProblem(words.unavailable);
+          // An answer for another range must not stand under this one.
+          setAnswer(null);
+        })
+        .finally(() => !abort.signal.aborted && setBusy(false));
+    }, SETTLE_MS);
     return () => {
-      live = false;
+      window.clearTimeout(timer);
+      abort.abort();
+      setBusy(false);
     };
-  }, [group, chosen, range, buckets]);
+  }, [chosen, range, buckets]);
 
   const aligned = useMemo(() => (answer ? align(answer) : null), [answer]);
 
@@ -103,19 +149,23 @@ export function Viewer({ words, language, timeZone }: Props) {
     setRange(previous);
   }
 
-  function widthIs(width: number) {
+  function zoom(from: number, to: number) {
+    if (to - from >= NARROWEST_ZOOM_MS) show({ from, to });
+  }
+
+  function plotWidthChanged(width: number) {
     const wanted = Math.min(MOST_BUCKETS, Math.max(FEWEST_BUCKETS, Math.round(width)));
-    // A few pixels of resizing is not worth another request.
-    setBuckets((current) => (Math.abs(wanted - current) > current / 5 ? wanted : current));
+    // A few pixels of resizing is not worth another request: within a fifth, the
+    // buckets stay as they are.
+    setBuckets((current) => (current === null || Math.abs(wanted - current) > current / 5 ? wanted : current));
   }
 
   function freeRange(event: Event) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const from = fromWallClock(String(form.get("from")), timeZone);
-    const to = fromWallClock(String(form.get("to")), timeZone);
-    if (from === null || to === null || to <= from) return setProblem(words.rangeInvalid);
-    setProblem(null);
+    const from = fromWallClock(typedFrom, timeZone);
+    const to = fromWallClock(typedTo, timeZone);
+    if (from === null || to === null || to <= from) return setRangeProblem(words.rangeInvalid);
+    setRangeProblem(null);
     show({ from, to });
   }
 
@@ -126,13 +176,7 @@ export function Viewer({ words, language, timeZone }: Props) {
     <div class="viewer">
       <aside class="tree" aria-labelledby="tree-heading">
         <h2 id="tree-heading">{words.channels}</h2>
-        <GroupPicker words={words} groups={groups} />
-        {groups.failed && (
-          <p role="alert" class="problem">
-            {words.unavailable}
-          </p>
-        )}
-        {group !== null && tree === null && !problem && <p role="status">{words.loading}</p>}
+        {tree === null && !problem && <p role="status">{words.loading}</p>}
         <p class="hint" id="chosen-count">
           {fill(words.chosenCount, { n: chosen.length, most: MOST_CHANNELS })}
         </p>
@@ -173,13 +217,13 @@ export function Viewer({ words, language, timeZone }: Props) {
         )}
       </aside>
 
-      <section class="plot" aria-labelledby="range-heading">
+      <section class="plot" ref={plot} aria-labelledby="range-heading">
         <h2 id="range-heading" class="visually-hidden">
           {words.range}
         </h2>
         <div class="presets" role="group" aria-label={words.presets}>
           {PRESETS.map((preset) => (
-            <button key={preset.id} type="button" class="quiet" onClick={() => show(lastly(preset.span))}>
+            <button key={preset.id} type="button" class="quiet" onClick={() => show(endingNow(preset.span))}>
               {words[`last_${preset.id}`]}
             </button>
           ))}
@@ -187,20 +231,37 @@ export function Viewer({ words, language, timeZone }: Props) {
             {words.back}
           </button>
         </div>
-        <form class="free-range" onSubmit={freeRange} key={`${range.from}-${range.to}-${timeZone}`}>
+        <form class="free-range" onSubmit={freeRange}>
           <label>
             {words.from}
-            <input name="from" type="datetime-local" defaultValue={toWallClock(range.from, timeZone)} required />
+            <input
+              name="from"
+              type="datetime-local"
+              value={typedFrom}
+              onInput={(event) => setTypedFrom(event.currentTarget.value)}
+              required
+            />
           </label>
           <label>
             {words.to}
-            <input name="to" type="datetime-local" defaultValue={toWallClock(range.to, timeZone)} required />
+            <input
+              name="to"
+              type="datetime-local"
+              value={typedTo}
+              onInput={(event) => setTypedTo(event.currentTarget.value)}
+              required
+            />
           </label>
           <button type="submit">{words.showRange}</button>
         </form>
+        {rangeProblem && (
+          <p role="alert" class="problem">
+            {rangeProblem}
+          </p>
+        )}
         <p class="shown" aria-live="polite">
           {time(range.from)} – {time(range.to)}
-          {busy && <span role="status"> {words.loading}</span>}
+          {busy && <span> {words.loading}</span>}
         </p>
         {problem && (
           <p role="alert" class="problem">
@@ -225,8 +286,7 @@ export function Viewer({ words, language, timeZone }: Props) {
               {answer.series.map((channel, index) => (
                 <li key={channel.channel} data-channel={channel.channel}>
                   <span class="swatch" style={{ background: colour(index) }} aria-hidden="true" />
-                  {channelName(channel.channel)}{" "}
-                  <small>{fill(words.points, { n: channel.points.length })}</small>
+                  {channelName(channel.channel)} <small>{fill(words.points, { n: channel.points.length })}</small>
                 </li>
               ))}
             </ul>
@@ -235,10 +295,11 @@ export function Viewer({ words, language, timeZone }: Props) {
                 data={aligned}
                 from={answer.from}
                 to={answer.to}
+                language={language}
                 timeZone={timeZone}
                 label={fill(words.graphOf, { n: answer.series.length })}
-                onZoom={(from, to) => show({ from, to })}
-                onWidth={widthIs}
+                onZoom={zoom}
+                onWidth={plotWidthChanged}
               />
             ) : (
               <List answer={answer} words={words} time={time} name={channelName} />
@@ -286,6 +347,7 @@ function List({ answer, words, time, name }: ListProps) {
     }
     return [...byTime.entries()].sort(([a], [b]) => a - b);
   }, [answer]);
+  const shown = rows.slice(0, MOST_ROWS);
   return (
     // Scrolled by the keyboard too: it takes the focus.
     <div class="list" tabIndex={0} role="region" aria-label={words.listCaption}>
@@ -302,7 +364,7 @@ function List({ answer, words, time, name }: ListProps) {
           </tr>
         </thead>
         <tbody>
-          {rows.map(([t, values]) => (
+          {shown.map(([t, values]) => (
             <tr key={t}>
               <th scope="row">{time(t)}</th>
               {answer.series.map((channel) => {
@@ -317,6 +379,9 @@ function List({ answer, words, time, name }: ListProps) {
           ))}
         </tbody>
       </table>
+      {rows.length > shown.length && (
+        <p class="hint">{fill(words.listCapped, { shown: shown.length, all: rows.length })}</p>
+      )}
     </div>
   );
 }
