@@ -121,7 +121,7 @@ export const de = {
   backtestOver: "Backtest über",
   backtest: "Backtest",
   backtestResult: "Was er ausgelöst hätte",
-  backtestTally: "{records} Datensätze gelesen: {raised}-mal ausgelöst, {cleared}-mal aufgehoben.",
+  backtestTally: "{records} Datensätze gelesen. Ausgelöst: {raised}. Aufgehoben: {cleared}.",
   backtestGraph: "Grafik der Alarmkanäle mit {n} markierten Ereignissen",
   backtestEvents: "Ereignisse",
   event: "Ereignis",

@@ -121,7 +121,7 @@ export const en = {
   backtestOver: "Backtest over",
   backtest: "Backtest",
   backtestResult: "What it would have done",
-  backtestTally: "{records} records read: raised {raised} times, cleared {cleared} times.",
+  backtestTally: "{records} records read. Raised: {raised}. Cleared: {cleared}.",
   backtestGraph: "Graph of the alarm's channels with {n} events marked",
   backtestEvents: "Events",
   event: "Event",

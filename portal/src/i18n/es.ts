@@ -121,7 +121,7 @@ export const es = {
   backtestOver: "Prueba sobre",
   backtest: "Probar",
   backtestResult: "Lo que habría hecho",
-  backtestTally: "{records} registros leídos: activada {raised} veces, despejada {cleared} veces.",
+  backtestTally: "{records} registros leídos. Activada: {raised}. Despejada: {cleared}.",
   backtestGraph: "Gráfica de los canales de la alarma con {n} eventos marcados",
   backtestEvents: "Eventos",
   event: "Evento",

@@ -121,7 +121,7 @@ export const fr = {
   backtestOver: "Tester sur",
   backtest: "Tester",
   backtestResult: "Ce qu’elle aurait fait",
-  backtestTally: "{records} enregistrements lus : déclenchée {raised} fois, levée {cleared} fois.",
+  backtestTally: "{records} enregistrements lus. Déclenchée : {raised}. Levée : {cleared}.",
   backtestGraph: "Graphique des voies de l’alarme avec {n} événements marqués",
   backtestEvents: "Événements",
   event: "Événement",

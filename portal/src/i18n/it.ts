@@ -121,7 +121,7 @@ export const it = {
   backtestOver: "Prova su",
   backtest: "Prova",
   backtestResult: "Cosa avrebbe fatto",
-  backtestTally: "{records} record letti: scattato {raised} volte, rientrato {cleared} volte.",
+  backtestTally: "{records} record letti. Scattato: {raised}. Rientrato: {cleared}.",
   backtestGraph: "Grafico dei canali dell’allarme con {n} eventi segnati",
   backtestEvents: "Eventi",
   event: "Evento",

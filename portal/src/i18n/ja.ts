@@ -121,7 +121,7 @@ export const ja = {
   backtestOver: "バックテスト期間",
   backtest: "バックテスト",
   backtestResult: "このルールの結果",
-  backtestTally: "{records} 件のレコードを読み込み: 発報 {raised} 回、復帰 {cleared} 回。",
+  backtestTally: "{records} 件のレコードを読み込み。発報: {raised} 回。復帰: {cleared} 回。",
   backtestGraph: "{n} 件のイベントを示したアラームのチャネルのグラフ",
   backtestEvents: "イベント",
   event: "イベント",

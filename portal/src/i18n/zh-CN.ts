@@ -121,7 +121,7 @@ export const zhCN = {
   backtestOver: "回测范围",
   backtest: "回测",
   backtestResult: "此规则的结果",
-  backtestTally: "读取 {records} 条记录：触发 {raised} 次，恢复 {cleared} 次。",
+  backtestTally: "读取 {records} 条记录。触发：{raised} 次。恢复：{cleared} 次。",
   backtestGraph: "报警通道的图表，标出 {n} 个事件",
   backtestEvents: "事件",
   event: "事件",
