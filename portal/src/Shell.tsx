@@ -6,15 +6,9 @@ import { useEffect, useRef } from "preact/hooks";
 import { fill } from "./i18n";
 import type { Messages } from "./i18n/en";
 import { go } from "./navigation";
+import { PAGES } from "./routes";
 import type { Unread } from "./unread";
 
-export const PAGES = [
-  { path: "/", title: (words: Messages) => words.monitorTitle },
-  { path: "/viewer", title: (words: Messages) => words.viewerTitle },
-  { path: "/calculated", title: (words: Messages) => words.calculatedChannels },
-  { path: "/alarms", title: (words: Messages) => words.alarmsTitle },
-  { path: "/inbox", title: (words: Messages) => words.inboxTitle },
-] as const;
 
 type Props = {
   words: Messages;

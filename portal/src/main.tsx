@@ -4,12 +4,9 @@ import { useEffect, useState } from "preact/hooks";
 import { api, session } from "./api/client";
 import { browserLanguage, messages, type Language } from "./i18n";
 import { Login } from "./pages/Login";
-import { Monitor } from "./pages/Monitor";
-import { Calculated } from "./pages/Calculated";
-import { Inbox } from "./pages/Inbox";
-import { LazyAlarms, LazyViewer } from "./pages/lazy";
 import { go } from "./navigation";
-import { PAGES, Shell } from "./Shell";
+import { pageAt } from "./routes";
+import { Shell } from "./Shell";
 import { useUnread } from "./unread";
 
 function App() {
@@ -62,21 +59,10 @@ function App() {
     setLanguage(browserLanguage());
     go("/login");
   };
-  // An address the portal has no page for shows the monitor.
-  const page = PAGES.find((candidate) => candidate.path === path) ?? PAGES[0];
+  const page = pageAt(path);
   return (
     <Shell words={words} path={page.path} title={page.title(words)} unread={unread} onLogOut={logOut}>
-      {page.path === "/viewer" ? (
-        <LazyViewer words={words} language={language} timeZone={timeZone} />
-      ) : page.path === "/calculated" ? (
-        <Calculated words={words} language={language} timeZone={timeZone} />
-      ) : page.path === "/alarms" ? (
-        <LazyAlarms words={words} language={language} timeZone={timeZone} />
-      ) : page.path === "/inbox" ? (
-        <Inbox words={words} language={language} timeZone={timeZone} onRead={unread.refresh} />
-      ) : (
-        <Monitor words={words} language={language} timeZone={timeZone} />
-      )}
+      {page.show({ words, language, timeZone, unread })}
     </Shell>
   );
 }

@@ -1,0 +1,215 @@
+// Instruments: a group's apps and the instruments each holds, and one instrument's
+// settings — the name people see, a note (where it stands, what it measures) and the
+// channels it stores, chosen within the plan's limit (a channel left out keeps its
+// history and frees its slot).
+import { useEffect, useState } from "preact/hooks";
+import { api, type Schemas } from "../api/client";
+import { GroupPicker, useGroups } from "../groups";
+import { fill, type Language } from "../i18n";
+import type { Messages } from "../i18n/en";
+import { formatTime } from "../time";
+import { formatValue } from "../values";
+
+type Props = { words: Messages; language: Language; timeZone: string };
+type Chosen = { app: string; serial: string };
+
+/** The API's limit on a note's length. */
+const LONGEST_NOTE = 1000;
+
+export function Instruments({ words, language, timeZone }: Props) {
+  const groups = useGroups();
+  const group = groups.group;
+  const [apps, setApps] = useState<Schemas["AppDetail"][] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<Chosen | null>(null);
+  const [reading, setReading] = useState(0);
+  const time = (millis: number) => formatTime(millis, language, timeZone);
+
+  useEffect(() => {
+    if (group === null) return;
+    let live = true;
+    (async () => {
+      const { data } = await api.GET("/v1/groups/{group}/apps", { params: { path: { group } } });
+      if (!data) throw new Error();
+      const details = await Promise.all(
+        data.apps.map((app) =>
+          api.GET("/v1/groups/{group}/apps/{app}", { params: { path: { group, app: app.app } } }),
+        ),
+      );
+      if (!live) return;
+      setProblem(details.every((detail) => detail.data) ? null : words.unavailable);
+      setApps(details.flatMap((detail) => (detail.data ? [detail.data] : [])));
+    })().catch(() => live && setProblem(words.unavailable));
+    return () => {
+      live = false;
+    };
+  }, [group, reading]);
+
+  return (
+    <>
+      <GroupPicker words={words} groups={groups} />
+      {(groups.failed || problem) && (
+        <p role="alert" class="problem">
+          {problem ?? words.unavailable}
+        </p>
+      )}
+      {group !== null && apps === null && !problem && <p role="status">{words.loading}</p>}
+      {apps?.length === 0 && <p>{words.noApps}</p>}
+      {apps?.map((app) => (
+        <section key={app.app} class="app" aria-labelledby={`app-${app.app}`}>
+          <h2 id={`app-${app.app}`}>
+            {app.name} <small>{app.app}</small>
+          </h2>
+          {app.instruments.length === 0 && <p>{words.noInstruments}</p>}
+          {app.instruments.length > 0 && (
+            <table class="instruments">
+              <thead>
+                <tr>
+                  <th scope="col">{words.name}</th>
+                  <th scope="col">{words.serial}</th>
+                  <th scope="col">{words.lastSeen}</th>
+                  <th scope="col">
+                    <span class="visually-hidden">{words.actions}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {app.instruments.map((instrument) => (
+                  <tr key={instrument.instrument} data-instrument={instrument.instrument}>
+                    <th scope="row">{instrument.name}</th>
+                    <td>{instrument.instrument}</td>
+                    <td>{instrument.last_seen == null ? words.never : time(instrument.last_seen)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        class="quiet"
+                        aria-label={fill(words.settingsOf, { name: instrument.name })}
+                        onClick={() => setChosen({ app: app.app, serial: instrument.instrument })}
+                      >
+                        {words.settings}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      ))}
+      {chosen && group !== null && (
+        <Settings
+          key={`${chosen.app}/${chosen.serial}`}
+          group={group}
+          chosen={chosen}
+          words={words}
+          time={time}
+          onDone={(saved) => {
+            setChosen(null);
+            if (saved) setReading((n) => n + 1);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+type SettingsProps = {
+  group: string;
+  chosen: Chosen;
+  words: Messages;
+  time: (millis: number) => string;
+  onDone: (saved: boolean) => void;
+};
+
+function Settings({ group, chosen, words, time, onDone }: SettingsProps) {
+  const [instrument, setInstrument] = useState<Schemas["InstrumentView"] | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const path = { group, app: chosen.app, serial: chosen.serial };
+
+  useEffect(() => {
+    api
+      .GET("/v1/groups/{group}/apps/{app}/instruments/{serial}", { params: { path } })
+      .then(({ data, error }) => (data ? setInstrument(data) : setRefusal(error?.message ?? words.unavailable)))
+      .catch(() => setRefusal(words.unavailable));
+  }, []);
+
+  async function save(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const name = String(form.get("name")).trim();
+    const note = String(form.get("note")).trim();
+    setBusy(true);
+    try {
+      const { data, error } = await api.PUT("/v1/groups/{group}/apps/{app}/instruments/{serial}", {
+        params: { path },
+        body: {
+          // Blank goes back to the serial, and a blank note is no note.
+          name: name === "" ? null : name,
+          note: note === "" ? null : note,
+          acquire: form.getAll("acquire").map(String),
+        },
+      });
+      if (!data) return setRefusal(error?.message ?? words.unavailable);
+      onDone(true);
+    } catch {
+      setRefusal(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="editor" onSubmit={save} aria-labelledby="settings-heading">
+      <h2 id="settings-heading">{fill(words.settingsOf, { name: instrument?.name ?? chosen.serial })}</h2>
+      {!instrument && !refusal && <p role="status">{words.loading}</p>}
+      {instrument && (
+        <>
+          <label>
+            {words.name}
+            <input
+              name="name"
+              aria-describedby="name-hint"
+              defaultValue={instrument.name === instrument.instrument ? "" : instrument.name}
+            />
+          </label>
+          <p class="hint" id="name-hint">
+            {fill(words.nameHint, { serial: instrument.instrument })}
+          </p>
+          <label>
+            {words.note}
+            <textarea name="note" rows={3} maxLength={LONGEST_NOTE} defaultValue={instrument.note ?? ""} />
+          </label>
+          <fieldset>
+            <legend>{words.acquiredChannels}</legend>
+            {instrument.channels.map((channel) => (
+              <label class="pick" key={channel.channel}>
+                <input type="checkbox" name="acquire" value={channel.channel} defaultChecked={channel.acquired} />
+                {channel.channel}
+                {channel.latest && (
+                  <small>
+                    {" "}
+                    {formatValue(channel.latest.value, words)} ({time(channel.latest.t)})
+                  </small>
+                )}
+              </label>
+            ))}
+          </fieldset>
+        </>
+      )}
+      {refusal && (
+        <p role="alert" class="problem">
+          {refusal}
+        </p>
+      )}
+      <div class="buttons">
+        <button type="submit" disabled={!instrument || busy}>
+          {words.save}
+        </button>
+        <button type="button" class="quiet" onClick={() => onDone(false)}>
+          {words.cancel}
+        </button>
+      </div>
+    </form>
+  );
+}
