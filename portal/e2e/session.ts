@@ -12,13 +12,13 @@ export async function accessible(page: Page) {
   expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 }
 
-export async function logInByKeyboard(page: Page, secret: string) {
+export async function logInByKeyboard(page: Page, secret: string, who: string = user) {
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
   // The account field has the focus; every other step is the keyboard's.
   await page.keyboard.type(account);
   await page.keyboard.press("Tab");
-  await page.keyboard.type(user);
+  await page.keyboard.type(who);
   await page.keyboard.press("Tab");
   await page.keyboard.type(secret);
   await page.keyboard.press("Enter");

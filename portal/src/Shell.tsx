@@ -6,7 +6,8 @@ import { useEffect, useRef } from "preact/hooks";
 import { fill } from "./i18n";
 import type { Messages } from "./i18n/en";
 import { go } from "./navigation";
-import { PAGES } from "./routes";
+import { pagesFor } from "./routes";
+import type { Schemas } from "./api/client";
 import type { Unread } from "./unread";
 
 
@@ -14,12 +15,13 @@ type Props = {
   words: Messages;
   path: string;
   title: string;
+  role: Schemas["Role"] | null;
   unread: Unread;
   onLogOut: () => void;
   children: ComponentChildren;
 };
 
-export function Shell({ words, path, title, unread, onLogOut, children }: Props) {
+export function Shell({ words, path, title, role, unread, onLogOut, children }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [path]);
   return (
@@ -30,7 +32,7 @@ export function Shell({ words, path, title, unread, onLogOut, children }: Props)
           {title}
         </h1>
         <nav aria-label={words.pages}>
-          {PAGES.map((page) => (
+          {pagesFor(role).map((page) => (
             <a
               key={page.path}
               href={page.path}

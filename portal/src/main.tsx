@@ -1,13 +1,15 @@
 // The portal: which page the address names, in the account's language and time zone.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, session } from "./api/client";
+import { api, session, type Schemas } from "./api/client";
 import { browserLanguage, messages, type Language } from "./i18n";
 import { Login } from "./pages/Login";
 import { go } from "./navigation";
 import { pageAt } from "./routes";
 import { Shell } from "./Shell";
 import { useUnread } from "./unread";
+
+type Role = Schemas["Role"];
 
 function App() {
   const [path, setPath] = useState(window.location.pathname);
@@ -16,6 +18,9 @@ function App() {
   // Kept in state as well as in the tab's storage: logging in or out re-renders.
   const [loggedIn, setLoggedIn] = useState(session.token() !== null);
   const unread = useUnread(loggedIn);
+  // What the user may do: the admins' pages are linked for admins only (the API refuses
+  // the rest whatever the portal shows).
+  const [role, setRole] = useState<Role | null>(null);
 
   useEffect(() => {
     const moved = () => setPath(window.location.pathname);
@@ -34,6 +39,10 @@ function App() {
         setTimeZone(data.time_zone);
       })
       // The browser's language and zone stay; the monitor tells if the API is away.
+      .catch(() => undefined);
+    api
+      .GET("/v1/me")
+      .then(({ data }) => live && data && setRole(data.role))
       .catch(() => undefined);
     return () => {
       live = false;
@@ -56,12 +65,13 @@ function App() {
     await api.POST("/v1/logout").catch(() => undefined);
     session.end();
     setLoggedIn(false);
+    setRole(null);
     setLanguage(browserLanguage());
     go("/login");
   };
-  const page = pageAt(path);
+  const page = pageAt(path, role);
   return (
-    <Shell words={words} path={page.path} title={page.title(words)} unread={unread} onLogOut={logOut}>
+    <Shell words={words} path={page.path} title={page.title(words)} role={role} unread={unread} onLogOut={logOut}>
       {page.show({ words, language, timeZone, unread })}
     </Shell>
   );

@@ -1,18 +1,27 @@
 // The portal's pages after login, in the order the header links them: each its address,
-// its title and what it shows. An address with no page shows the first, the monitor.
+// its title, what it shows, and whether only admins get it. An address with no page (or
+// an admin's page for another role) shows the first, the monitor.
 import type { JSX } from "preact";
+import type { Schemas } from "./api/client";
 import type { Language } from "./i18n";
 import type { Messages } from "./i18n/en";
 import { Calculated } from "./pages/Calculated";
+import { Groups } from "./pages/Groups";
 import { Inbox } from "./pages/Inbox";
 import { Instruments } from "./pages/Instruments";
 import { LazyAlarms, LazyViewer } from "./pages/lazy";
 import { Monitor } from "./pages/Monitor";
+import { Users } from "./pages/Users";
 import type { Unread } from "./unread";
 
 export type PageProps = { words: Messages; language: Language; timeZone: string; unread: Unread };
 
-type Page = { path: string; title: (words: Messages) => string; show: (props: PageProps) => JSX.Element };
+type Page = {
+  path: string;
+  title: (words: Messages) => string;
+  show: (props: PageProps) => JSX.Element;
+  adminsOnly?: true;
+};
 
 export const PAGES: readonly Page[] = [
   { path: "/", title: (words) => words.monitorTitle, show: (props) => <Monitor {...props} /> },
@@ -25,8 +34,15 @@ export const PAGES: readonly Page[] = [
     title: (words) => words.inboxTitle,
     show: (props) => <Inbox {...props} onRead={props.unread.refresh} />,
   },
+  { path: "/users", title: (words) => words.usersTitle, show: (props) => <Users {...props} />, adminsOnly: true },
+  { path: "/groups", title: (words) => words.groupsTitle, show: (props) => <Groups {...props} />, adminsOnly: true },
 ];
 
-export function pageAt(path: string): Page {
-  return PAGES.find((page) => page.path === path) ?? PAGES[0];
+/** The pages `role` gets (before it is known, those everyone gets). */
+export function pagesFor(role: Schemas["Role"] | null): readonly Page[] {
+  return PAGES.filter((page) => !page.adminsOnly || role === "admin");
+}
+
+export function pageAt(path: string, role: Schemas["Role"] | null): Page {
+  return pagesFor(role).find((page) => page.path === path) ?? PAGES[0];
 }
