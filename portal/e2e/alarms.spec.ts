@@ -1,5 +1,5 @@
 // Data alarms, as a person sets one up: a draft without its threshold is refused by the
-// API in words; with it, the rule is backtested over the last hour and what it would
+// page, naming the field; with it, the rule is backtested over the last hour and what it would
 // have done is drawn and listed; saved, it fires on the live instrument's next record
 // (tests/portal feeds LR-2's Temp every two seconds) into the inbox.
 import { expect, test } from "@playwright/test";
@@ -19,7 +19,7 @@ test("an alarm is backtested and drawn, saved, and fires into the inbox", async 
   await page.getByRole("button", { name: "New alarm" }).click();
   await page.getByLabel("Name").fill(NAME);
   await page.getByLabel("Channel").selectOption({ label: "gw-a/LR-2/Temp" });
-  await expect(page.getByRole("combobox", { name: "Raises when it is" })).toHaveValue("above");
+  await expect(page.getByRole("group", { name: "Raises when it is" }).getByRole("combobox")).toHaveValue("above");
   // Left blank, the threshold is named before anything is sent.
   await page.getByRole("button", { name: "Backtest", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("Condition 1, Raises when it is: Threshold needs a number.");

@@ -1,5 +1,7 @@
 // The groups the user may see, and the one a page shows: pages that work on one group
-// at a time (the viewer, the inbox) share how it is chosen.
+// at a time (viewer, instruments, calculated channels, alarms, inbox) share how it is
+// chosen.
+import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "./api/client";
 import type { Messages } from "./i18n/en";
@@ -51,4 +53,28 @@ export function GroupPicker({ words, groups }: { words: Messages; groups: Groups
       </select>
     </label>
   );
+}
+
+/**
+ * A page that works on one group at a time, wrapped: the group picker above it, and the
+ * page for the chosen group below, made afresh when another is chosen — nothing of one
+ * group's lists, drafts or cursors carries over to the next.
+ */
+export function perGroup<P extends { words: Messages }>(
+  Page: ComponentType<P & { group: string }>,
+): ComponentType<P> {
+  return function PerGroup(props: P) {
+    const groups = useGroups();
+    return (
+      <>
+        <GroupPicker words={props.words} groups={groups} />
+        {groups.failed && (
+          <p role="alert" class="problem">
+            {props.words.unavailable}
+          </p>
+        )}
+        {groups.group !== null && <Page key={groups.group} {...props} group={groups.group} />}
+      </>
+    );
+  };
 }

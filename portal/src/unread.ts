@@ -30,16 +30,21 @@ export function useUnread(loggedIn: boolean): Unread {
           api.GET("/v1/groups/{group}/inbox/unread", { params: { path: { group: group.id } } }),
         ),
       );
-      if (!live || answers.some((answer) => !answer.data)) return;
-      setCount(answers.reduce((sum, answer) => sum + answer.data!.unread, 0));
-      setCapped(answers.some((answer) => answer.data!.unread_capped));
+      if (!live) return;
+      // A group that did not answer counts as before it: nothing, until it does.
+      const counted = answers.flatMap((answer) => (answer.data ? [answer.data] : []));
+      setCount(counted.reduce((sum, group) => sum + group.unread, 0));
+      setCapped(counted.some((group) => group.unread_capped));
     }
-    const quietly = () => read().catch(() => undefined);
+    // A tab in the background asks nothing; it asks again when it is looked at.
+    const quietly = () => (document.hidden ? undefined : read().catch(() => undefined));
+    document.addEventListener("visibilitychange", quietly);
     quietly();
     const timer = window.setInterval(quietly, REFRESH_EVERY_MS);
     return () => {
       live = false;
       window.clearInterval(timer);
+      document.removeEventListener("visibilitychange", quietly);
     };
   }, [loggedIn, asked]);
 

@@ -23,6 +23,14 @@ describe("an alarm's draft and its rule", () => {
     expect(ruleOf(draftOf(alarm))).toEqual(rule);
   });
 
+  test("a clearing limit is sent comparing as its raising one, whatever the draft held", () => {
+    const draft = newDraft("a");
+    draft.conditions[0].raise = { compare: "below", value: "5", low: "", high: "" };
+    draft.conditions[0].hysteresis = true;
+    draft.conditions[0].clear = { compare: "above", value: "7", low: "", high: "" };
+    expect(ruleOf(draft).conditions[0].clear).toEqual({ compare: "below", value: 7 });
+  });
+
   test("a new draft without a window or a clearing limit sends neither", () => {
     const draft = newDraft("gw-a/LR-1/CH1");
     draft.conditions[0].raise.value = "12.5";
@@ -42,7 +50,8 @@ describe("an alarm's draft and its rule", () => {
     expect(missingNumber(draft)).toEqual({ condition: 1, field: "high", clearing: false });
     draft.conditions[1].raise.high = "9";
     draft.conditions[1].hysteresis = true;
-    expect(missingNumber(draft)).toEqual({ condition: 1, field: "value", clearing: true });
+    // The clearing limit compares as the raising one does: a band, so its low comes first.
+    expect(missingNumber(draft)).toEqual({ condition: 1, field: "low", clearing: true });
     draft.conditions[1].hysteresis = false;
     draft.holdSeconds = " ";
     expect(missingNumber(draft)).toEqual({ field: "hold" });

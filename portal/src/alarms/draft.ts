@@ -61,7 +61,8 @@ export type Missing = { condition: number; field: "value" | "low" | "high"; clea
  */
 export function missingNumber(draft: Draft): Missing | null {
   for (const [condition, drafted] of draft.conditions.entries()) {
-    const limits = drafted.hysteresis ? [drafted.raise, drafted.clear] : [drafted.raise];
+    const clear = { ...drafted.clear, compare: drafted.raise.compare };
+    const limits = drafted.hysteresis ? [drafted.raise, clear] : [drafted.raise];
     for (const [index, limit] of limits.entries()) {
       const fields = isBand(limit.compare) ? (["low", "high"] as const) : (["value"] as const);
       for (const field of fields) {
@@ -83,7 +84,8 @@ export function ruleOf(draft: Draft): Schemas["RuleInput"] {
     conditions: draft.conditions.map((condition) => ({
       channel: condition.channel,
       raise: limit(condition.raise),
-      ...(condition.hysteresis ? { clear: limit(condition.clear) } : {}),
+      // The clearing limit compares as the raising one does: the API takes no other.
+      ...(condition.hysteresis ? { clear: limit({ ...condition.clear, compare: condition.raise.compare }) } : {}),
     })),
     join: draft.join,
     ...(draft.windowed ? { window: { from: draft.windowFrom, to: draft.windowTo } } : {}),

@@ -26,8 +26,8 @@ export function colour(index: number, alpha = 1): string {
   return `hsl(${Math.round((index * 137.508) % 360)} 70% 38% / ${alpha})`;
 }
 
-/** A vertical line at `at`, in `colour`. */
-export type Mark = { at: number; colour: string };
+/** A vertical line at `at`, in `colour`, dashed or not. */
+export type Mark = { at: number; colour: string; dashed?: boolean };
 
 type Props = {
   data: Aligned;
@@ -100,6 +100,7 @@ export function SeriesChart({ data, marks = NO_MARKS, from, to, language, timeZo
               for (const mark of marks) {
                 const x = Math.round(u.valToPos(mark.at, "x", true));
                 ctx.strokeStyle = mark.colour;
+                ctx.setLineDash(mark.dashed ? [6 * devicePixelRatio, 4 * devicePixelRatio] : []);
                 ctx.beginPath();
                 ctx.moveTo(x, top);
                 ctx.lineTo(x, top + height);

@@ -164,6 +164,7 @@ export const de = {
   cleared: "Aufgehoben",
   yes: "ja",
   no: "nein",
+  comparison: "Vergleich",
   threshold: "Grenzwert",
   low: "Unten",
   high: "Oben",

@@ -164,6 +164,7 @@ export const en = {
   cleared: "Cleared",
   yes: "yes",
   no: "no",
+  comparison: "Comparison",
   threshold: "Threshold",
   low: "Low",
   high: "High",

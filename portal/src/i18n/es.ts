@@ -164,6 +164,7 @@ export const es = {
   cleared: "Despejada",
   yes: "sí",
   no: "no",
+  comparison: "Comparación",
   threshold: "Umbral",
   low: "Bajo",
   high: "Alto",

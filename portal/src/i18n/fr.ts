@@ -164,6 +164,7 @@ export const fr = {
   cleared: "Levée",
   yes: "oui",
   no: "non",
+  comparison: "Comparaison",
   threshold: "Seuil",
   low: "Bas",
   high: "Haut",

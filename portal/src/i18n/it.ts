@@ -164,6 +164,7 @@ export const it = {
   cleared: "Rientrato",
   yes: "sì",
   no: "no",
+  comparison: "Confronto",
   threshold: "Soglia",
   low: "Basso",
   high: "Alto",

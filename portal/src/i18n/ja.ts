@@ -164,6 +164,7 @@ export const ja = {
   cleared: "復帰",
   yes: "はい",
   no: "いいえ",
+  comparison: "比較",
   threshold: "しきい値",
   low: "下限",
   high: "上限",

@@ -164,6 +164,7 @@ export const zhCN = {
   cleared: "恢复",
   yes: "是",
   no: "否",
+  comparison: "比较方式",
   threshold: "阈值",
   low: "下限",
   high: "上限",

@@ -4,14 +4,14 @@
 // joined by and/or, raising only within hours of the day, held for a while before
 // raising, notifying the clearing and special values or not. Before saving, the rule is
 // backtested over stored records and what it would have done is drawn on the graph.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { readSeries } from "../api/series";
 import { COMPARES, draftOf, isBand, missingNumber, newCondition, newDraft, ruleOf } from "../alarms/draft";
 import type { ConditionDraft, Draft, LimitDraft } from "../alarms/draft";
 import { align } from "../chart/aligned";
-import { type Mark, SeriesChart } from "../chart/SeriesChart";
-import { GroupPicker, useGroups } from "../groups";
+import { colour, type Mark, SeriesChart } from "../chart/SeriesChart";
+import { perGroup } from "../groups";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
@@ -20,7 +20,8 @@ import { formatValue } from "../values";
 type Alarm = Schemas["AlarmView"];
 type Props = { words: Messages; language: Language; timeZone: string };
 type Option = { channel: string; label: string };
-type Tried = { backtest: Schemas["Backtest"]; series: Schemas["Series"] | null };
+/** A backtest's answer, and its channels' series to draw it on (or why they are missing). */
+type Backtested = { backtest: Schemas["Backtest"]; series: Schemas["Series"] | null; problem: string | null };
 
 const HOUR = 3_600_000;
 const BACKTEST_SPANS = [
@@ -31,12 +32,13 @@ const BACKTEST_SPANS = [
 const MOST_CONDITIONS = 2;
 /** The graph's detail for a backtest: enough columns for a page-wide plot. */
 const BACKTEST_BUCKETS = 1000;
-const RAISED = "hsl(0 75% 45%)";
-const CLEARED = "hsl(140 60% 30%)";
+// Black and grey, dashed when cleared: apart from the channels' hues by more than colour.
+const RAISED = "hsl(0 0% 10%)";
+const CLEARED = "hsl(0 0% 45%)";
 
-export function Alarms({ words, language, timeZone }: Props) {
-  const groups = useGroups();
-  const group = groups.group;
+export const Alarms = perGroup(GroupAlarms);
+
+function GroupAlarms({ group, words, language, timeZone }: Props & { group: string }) {
   const [alarms, setAlarms] = useState<Alarm[] | null>(null);
   const [options, setOptions] = useState<Option[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
@@ -44,14 +46,18 @@ export function Alarms({ words, language, timeZone }: Props) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [span, setSpan] = useState<number>(HOUR);
-  const [tried, setTried] = useState<Tried | null>(null);
+  const [tried, setTried] = useState<Backtested | null>(null);
   const [busy, setBusy] = useState(false);
+  // The alarm whose delete button asks to be pressed again, if any.
   const [doomed, setDoomed] = useState<string | null>(null);
+  // Bumped to read the list again.
   const [reading, setReading] = useState(0);
+  // Each backtest's number: an answer to an older one (the draft changed meanwhile) is dropped.
+  const run = useRef(0);
+  const heading = useRef<HTMLHeadingElement>(null);
   const time = (millis: number) => formatTime(millis, language, timeZone);
 
   useEffect(() => {
-    if (group === null) return;
     let live = true;
     Promise.all([
       api.GET("/v1/groups/{group}/alarms", { params: { path: { group } } }),
@@ -83,13 +89,29 @@ export function Alarms({ words, language, timeZone }: Props) {
     setEditing(alarm);
     setDraft(alarm ? draftOf(alarm) : newDraft(options[0]?.channel ?? ""));
     setRefusal(null);
+    forget();
+  }
+
+  function close() {
+    setDraft(null);
+    setEditing(null);
+    forget();
+  }
+
+  /** What was tried no longer describes the rule, nor does a backtest on its way. */
+  function forget() {
+    run.current += 1;
     setTried(null);
   }
 
+  // The editor's heading takes the focus when it opens: it opens below the list.
+  useEffect(() => {
+    if (draft) heading.current?.focus();
+  }, [draft !== null, editing?.id]);
+
   const change = (next: Partial<Draft>) => {
     setDraft((current) => (current ? { ...current, ...next } : current));
-    // What was tried no longer describes the rule.
-    setTried(null);
+    forget();
   };
   const changeCondition = (index: number, next: Partial<ConditionDraft>) =>
     change({ conditions: draft!.conditions.map((c, i) => (i === index ? { ...c, ...next } : c)) });
@@ -107,11 +129,12 @@ export function Alarms({ words, language, timeZone }: Props) {
   }
 
   async function backtest() {
-    if (!draft || group === null) return;
+    if (!draft) return;
     const missing = lacking(draft);
     if (missing) return setRefusal(missing);
     const to = Date.now();
     const from = to - span;
+    const mine = ++run.current;
     setBusy(true);
     setRefusal(null);
     try {
@@ -119,10 +142,12 @@ export function Alarms({ words, language, timeZone }: Props) {
         params: { path: { group } },
         body: { rule: ruleOf(draft), from, to },
       });
+      if (mine !== run.current) return;
       if (!data) return setRefusal(error?.message ?? words.unavailable);
       const channels = [...new Set(draft.conditions.map((condition) => condition.channel))];
       const read = await readSeries(group, { channel: channels, from, to, buckets: BACKTEST_BUCKETS });
-      setTried({ backtest: data, series: "series" in read ? read.series : null });
+      if (mine !== run.current) return;
+      setTried({ backtest: data, series: "series" in read ? read.series : null, problem: "problem" in read ? read.problem : null });
     } catch {
       setRefusal(words.unavailable);
     } finally {
@@ -132,54 +157,75 @@ export function Alarms({ words, language, timeZone }: Props) {
 
   async function save(event: Event) {
     event.preventDefault();
-    if (!draft || group === null) return;
+    if (!draft) return;
     const missing = lacking(draft);
     if (missing) return setRefusal(missing);
-    const answer = editing
-      ? await api.PUT("/v1/groups/{group}/alarms/{alarm}", {
-          params: { path: { group, alarm: editing.id } },
-          body: { name: draft.name, rule: ruleOf(draft), version: editing.version },
-        })
-      : await api.POST("/v1/groups/{group}/alarms", {
-          params: { path: { group } },
-          body: { name: draft.name, rule: ruleOf(draft) },
-        });
-    if (!answer.data) return setRefusal(answer.error?.message ?? words.unavailable);
-    setDraft(null);
-    setEditing(null);
-    setTried(null);
-    setReading((n) => n + 1);
+    if (busy) return;
+    setBusy(true);
+    try {
+      const answer = editing
+        ? await api.PUT("/v1/groups/{group}/alarms/{alarm}", {
+            params: { path: { group, alarm: editing.id } },
+            body: { name: draft.name, rule: ruleOf(draft), version: editing.version },
+          })
+        : await api.POST("/v1/groups/{group}/alarms", {
+            params: { path: { group } },
+            body: { name: draft.name, rule: ruleOf(draft) },
+          });
+      if (!answer.data) return setRefusal(answer.error?.message ?? words.unavailable);
+      close();
+      setReading((n) => n + 1);
+    } catch {
+      setRefusal(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
   }
 
-  async function enable(alarm: Alarm, enabled: boolean) {
-    const { data, error } = await api.PUT("/v1/groups/{group}/alarms/{alarm}", {
-      params: { path: { group: group!, alarm: alarm.id } },
-      body: { enabled, version: alarm.version },
-    });
-    setProblem(data ? null : (error?.message ?? words.unavailable));
-    setReading((n) => n + 1);
+  async function setEnabled(alarm: Alarm, enabled: boolean) {
+    if (busy) return;
+    setBusy(true);
+    try {
+      const { data, error } = await api.PUT("/v1/groups/{group}/alarms/{alarm}", {
+        params: { path: { group, alarm: alarm.id } },
+        body: { enabled, version: alarm.version },
+      });
+      setProblem(data ? null : (error?.message ?? words.unavailable));
+      if (!data) return;
+      setAlarms((shown) => shown?.map((other) => (other.id === data.id ? data : other)) ?? null);
+      // The editor of that alarm saves on top of this change, not against it.
+      setEditing((open) => (open?.id === data.id ? data : open));
+    } catch {
+      setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
   }
 
   async function remove(alarm: Alarm) {
-    const { data } = await api.DELETE("/v1/groups/{group}/alarms/{alarm}", {
-      params: { path: { group: group!, alarm: alarm.id } },
-    });
     setDoomed(null);
-    setProblem(data ? null : words.unavailable);
-    setReading((n) => n + 1);
+    try {
+      const { data, error } = await api.DELETE("/v1/groups/{group}/alarms/{alarm}", {
+        params: { path: { group, alarm: alarm.id } },
+      });
+      setProblem(data ? null : (error?.message ?? words.unavailable));
+      if (data) setAlarms((shown) => shown?.filter((other) => other.id !== alarm.id) ?? null);
+      if (editing?.id === alarm.id) close();
+    } catch {
+      setProblem(words.unavailable);
+    }
   }
 
   const label = (channel: string) => options.find((option) => option.channel === channel)?.label ?? channel;
 
   return (
     <>
-      <GroupPicker words={words} groups={groups} />
-      {(groups.failed || problem) && (
+      {problem && (
         <p role="alert" class="problem">
-          {problem ?? words.unavailable}
+          {problem}
         </p>
       )}
-      {group !== null && alarms === null && !problem && <p role="status">{words.loading}</p>}
+      {alarms === null && !problem && <p role="status">{words.loading}</p>}
       {alarms?.length === 0 && <p>{words.noAlarms}</p>}
       {alarms && alarms.length > 0 && (
         <ul class="alarms">
@@ -190,7 +236,7 @@ export function Alarms({ words, language, timeZone }: Props) {
                 <p class="hint">{summary(alarm.rule, words, label)}</p>
               </div>
               <div class="buttons">
-                <button type="button" class="quiet" onClick={() => enable(alarm, !alarm.enabled)}>
+                <button type="button" class="quiet" disabled={busy} onClick={() => setEnabled(alarm, !alarm.enabled)}>
                   {fill(alarm.enabled ? words.disableNamed : words.enableNamed, { name: alarm.name })}
                 </button>
                 <button
@@ -220,15 +266,17 @@ export function Alarms({ words, language, timeZone }: Props) {
           ))}
         </ul>
       )}
-      {group !== null && !draft && (
+      {!draft && (
         <button type="button" onClick={() => start(null)} disabled={options.length === 0}>
           {words.newAlarm}
         </button>
       )}
 
       {draft && (
-        <form class="editor alarm-editor" onSubmit={save} aria-labelledby="alarm-editor-heading">
-          <h2 id="alarm-editor-heading">{editing ? fill(words.editing, { name: editing.name }) : words.newAlarm}</h2>
+        // The form's own checks name what is missing in the page's words (noValidate: not
+        // the browser's bubbles, which Backtest would not show).
+        <form class="editor alarm-editor" onSubmit={save} noValidate aria-labelledby="alarm-editor-heading">
+          <h2 id="alarm-editor-heading" ref={heading} tabIndex={-1}>{editing ? fill(words.editing, { name: editing.name }) : words.newAlarm}</h2>
           <label>
             {words.name}
             <input
@@ -247,7 +295,7 @@ export function Alarms({ words, language, timeZone }: Props) {
                   value={condition.channel}
                   onChange={(event) => changeCondition(index, { channel: event.currentTarget.value })}
                 >
-                  {options.map((option) => (
+                  {withChannel(options, condition.channel).map((option) => (
                     <option key={option.channel} value={option.channel}>
                       {option.label}
                     </option>
@@ -272,7 +320,8 @@ export function Alarms({ words, language, timeZone }: Props) {
                 <LimitFields
                   words={words}
                   legend={words.staysRaisedWhile}
-                  limit={condition.clear}
+                  limit={{ ...condition.clear, compare: condition.raise.compare }}
+                  comparesAsRaise
                   onChange={(clear) => changeCondition(index, { clear })}
                 />
               )}
@@ -377,7 +426,13 @@ export function Alarms({ words, language, timeZone }: Props) {
           <div class="buttons">
             <label>
               {words.backtestOver}
-              <select value={span} onChange={(event) => setSpan(Number(event.currentTarget.value))}>
+              <select
+                value={span}
+                onChange={(event) => {
+                  setSpan(Number(event.currentTarget.value));
+                  forget();
+                }}
+              >
                 {BACKTEST_SPANS.map((option) => (
                   <option key={option.id} value={option.span}>
                     {words[option.id]}
@@ -388,21 +443,15 @@ export function Alarms({ words, language, timeZone }: Props) {
             <button type="button" class="quiet" onClick={backtest} disabled={busy}>
               {words.backtest}
             </button>
-            <button type="submit">{words.save}</button>
-            <button
-              type="button"
-              class="quiet"
-              onClick={() => {
-                setDraft(null);
-                setEditing(null);
-                setTried(null);
-              }}
-            >
+            <button type="submit" disabled={busy}>
+              {words.save}
+            </button>
+            <button type="button" class="quiet" onClick={close}>
               {words.cancel}
             </button>
           </div>
           {tried && (
-            <Tried tried={tried} words={words} time={time} language={language} timeZone={timeZone} label={label} />
+            <BacktestView tried={tried} words={words} time={time} language={language} timeZone={timeZone} label={label} />
           )}
         </form>
       )}
@@ -410,36 +459,49 @@ export function Alarms({ words, language, timeZone }: Props) {
   );
 }
 
-type LimitProps = { words: Messages; legend: string; limit: LimitDraft; onChange: (limit: LimitDraft) => void };
+type LimitProps = {
+  words: Messages;
+  legend: string;
+  limit: LimitDraft;
+  /** A clearing limit compares as its raising one does (the API takes no other): no choice. */
+  comparesAsRaise?: boolean;
+  onChange: (limit: LimitDraft) => void;
+};
 
-function LimitFields({ words, legend, limit, onChange }: LimitProps) {
+function LimitFields({ words, legend, limit, comparesAsRaise, onChange }: LimitProps) {
   const number = (key: "value" | "low" | "high", name: string) => (
     <label>
       {name}
       <input
         type="number"
         step="any"
-        required
         value={limit[key]}
         onInput={(event) => onChange({ ...limit, [key]: event.currentTarget.value })}
       />
     </label>
   );
+  // Its own fieldset: with a clearing limit, a condition has two thresholds, each named
+  // by its legend for a screen reader.
   return (
-    <div class="limit">
-      <label>
-        {legend}
-        <select
-          value={limit.compare}
-          onChange={(event) => onChange({ ...limit, compare: event.currentTarget.value as LimitDraft["compare"] })}
-        >
-          {COMPARES.map((compare) => (
-            <option key={compare} value={compare}>
-              {words[`compare_${compare}`]}
-            </option>
-          ))}
-        </select>
-      </label>
+    <fieldset class="limit">
+      <legend>{legend}</legend>
+      {comparesAsRaise ? (
+        <span class="compare">{words[`compare_${limit.compare}`]}</span>
+      ) : (
+        <label>
+          {words.comparison}
+          <select
+            value={limit.compare}
+            onChange={(event) => onChange({ ...limit, compare: event.currentTarget.value as LimitDraft["compare"] })}
+          >
+            {COMPARES.map((compare) => (
+              <option key={compare} value={compare}>
+                {words[`compare_${compare}`]}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {isBand(limit.compare) ? (
         <>
           {number("low", words.low)}
@@ -448,12 +510,20 @@ function LimitFields({ words, legend, limit, onChange }: LimitProps) {
       ) : (
         number("value", words.threshold)
       )}
-    </div>
+    </fieldset>
   );
 }
 
-type TriedProps = {
-  tried: Tried;
+/** The options, with `channel` among them even when `latest` did not list it (a quiet
+ * channel an alarm still watches): the select must show what the rule says. */
+function withChannel(options: Option[], channel: string): Option[] {
+  return channel === "" || options.some((option) => option.channel === channel)
+    ? options
+    : [{ channel, label: channel }, ...options];
+}
+
+type BacktestProps = {
+  tried: Backtested;
   words: Messages;
   time: (millis: number) => string;
   language: Language;
@@ -462,14 +532,14 @@ type TriedProps = {
 };
 
 /** What the rule would have done: counted, drawn over its channels, listed. */
-function Tried({ tried, words, time, language, timeZone, label }: TriedProps) {
-  const { backtest, series } = tried;
+function BacktestView({ tried, words, time, language, timeZone, label }: BacktestProps) {
+  const { backtest, series, problem } = tried;
   const aligned = useMemo(() => (series ? align(series) : null), [series]);
   const marks = useMemo<Mark[]>(
     () =>
       backtest.events
         .filter((event) => event.kind !== "special_value")
-        .map((event) => ({ at: event.at, colour: event.kind === "raised" ? RAISED : CLEARED })),
+        .map((event) => ({ at: event.at, colour: event.kind === "raised" ? RAISED : CLEARED, dashed: event.kind === "cleared" })),
     [backtest],
   );
   const count = (kind: string) => backtest.events.filter((event) => event.kind === kind).length;
@@ -479,11 +549,15 @@ function Tried({ tried, words, time, language, timeZone, label }: TriedProps) {
       <p class="tally">
         {fill(words.backtestTally, { records: backtest.records, raised: count("raised"), cleared: count("cleared") })}
       </p>
+      {problem && <p class="problem">{problem}</p>}
       {series && aligned && (
         <>
           <ul class="legend">
-            {series.series.map((channel) => (
-              <li key={channel.channel}>{label(channel.channel)}</li>
+            {series.series.map((channel, index) => (
+              <li key={channel.channel}>
+                <span class="swatch" style={{ background: colour(index) }} aria-hidden="true" />
+                {label(channel.channel)}
+              </li>
             ))}
             <li>
               <span class="swatch" style={{ background: RAISED }} aria-hidden="true" />
@@ -501,7 +575,7 @@ function Tried({ tried, words, time, language, timeZone, label }: TriedProps) {
             to={series.to}
             language={language}
             timeZone={timeZone}
-            label={fill(words.backtestGraph, { n: backtest.events.length })}
+            label={fill(words.backtestGraph, { n: marks.length })}
             onWidth={() => undefined}
           />
         </>

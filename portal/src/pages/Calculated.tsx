@@ -4,7 +4,7 @@
 // stopped marked, and the cursor put there.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
-import { GroupPicker, useGroups } from "../groups";
+import { perGroup } from "../groups";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
@@ -15,24 +15,30 @@ type Props = { words: Messages; language: Language; timeZone: string };
 /** A refusal, and where in the expression (in characters) it lies, if it does. */
 type Refusal = { message: string; position: number | null; expression: string };
 
-/** While a backfill computes, the list is read again this often. */
+/** While a backfill computes, the list is read again: first this soon, then each time
+ * twice as late, up to a minute (a backfill that stalled is not asked after forever). */
 const BACKFILL_POLL_MS = 2_000;
+const BACKFILL_POLL_MOST_MS = 60_000;
 
-export function Calculated({ words, language, timeZone }: Props) {
-  const groups = useGroups();
-  const group = groups.group;
+export const Calculated = perGroup(GroupCalculated);
+
+function GroupCalculated({ group, words, language, timeZone }: Props & { group: string }) {
   const [channels, setChannels] = useState<Channel[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [editing, setEditing] = useState<Channel | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
+  // The channel whose delete button asks to be pressed again, if any.
   const [doomed, setDoomed] = useState<string | null>(null);
+  // Bumped to read the list again; `polls` counts the reads while a backfill computes.
   const [reading, setReading] = useState(0);
+  const [polls, setPolls] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
   const expression = useRef<HTMLTextAreaElement>(null);
   const form = useRef<HTMLFormElement>(null);
   const time = (millis: number) => formatTime(millis, language, timeZone);
 
   useEffect(() => {
-    if (group === null) return;
     let live = true;
     api
       .GET("/v1/groups/{group}/calculated", { params: { path: { group } } })
@@ -50,10 +56,20 @@ export function Calculated({ words, language, timeZone }: Props) {
   // A backfill in progress is watched until it is done.
   const computing = channels?.some((channel) => !channel.backfill.done) ?? false;
   useEffect(() => {
-    if (!computing) return;
-    const timer = window.setTimeout(() => setReading((n) => n + 1), BACKFILL_POLL_MS);
+    if (!computing) return setPolls(0);
+    const wait = Math.min(BACKFILL_POLL_MOST_MS, BACKFILL_POLL_MS * 2 ** polls);
+    const timer = window.setTimeout(() => {
+      setPolls((n) => n + 1);
+      setReading((n) => n + 1);
+    }, wait);
     return () => window.clearTimeout(timer);
   }, [computing, channels]);
+
+  // The editor's heading takes the focus when a channel is picked to edit: the editor is
+  // below the list.
+  useEffect(() => {
+    if (editing) heading.current?.focus();
+  }, [editing?.id]);
 
   // The cursor goes where the parser stopped.
   useEffect(() => {
@@ -65,31 +81,36 @@ export function Calculated({ words, language, timeZone }: Props) {
 
   async function save(event: Event) {
     event.preventDefault();
+    if (busy) return;
     const data = new FormData(event.currentTarget as HTMLFormElement);
     const body = { name: String(data.get("name")), expression: String(data.get("expression")) };
-    const answer = editing
-      ? await api.PUT("/v1/groups/{group}/calculated/{id}", {
-          params: { path: { group: group!, id: editing.id } },
-          body,
-        })
-      : await api.POST("/v1/groups/{group}/calculated", { params: { path: { group: group! } }, body });
-    if (answer.error) {
-      return setRefusal({
-        message: answer.error.message,
-        position: answer.error.position ?? null,
-        expression: body.expression,
-      });
+    setBusy(true);
+    try {
+      const answer = editing
+        ? await api.PUT("/v1/groups/{group}/calculated/{id}", { params: { path: { group, id: editing.id } }, body })
+        : await api.POST("/v1/groups/{group}/calculated", { params: { path: { group } }, body });
+      if (answer.error) {
+        return setRefusal({
+          message: answer.error.message,
+          position: answer.error.position ?? null,
+          expression: body.expression,
+        });
+      }
+      setRefusal(null);
+      setEditing(null);
+      form.current?.reset();
+      setReading((n) => n + 1);
+    } catch {
+      setRefusal({ message: words.unavailable, position: null, expression: body.expression });
+    } finally {
+      setBusy(false);
     }
-    if (!answer.data) return setProblem(words.unavailable);
-    setRefusal(null);
-    setEditing(null);
-    form.current?.reset();
-    setReading((n) => n + 1);
   }
+
 
   async function remove(id: string) {
     const { data } = await api.DELETE("/v1/groups/{group}/calculated/{id}", {
-      params: { path: { group: group!, id } },
+      params: { path: { group: group, id } },
     });
     setDoomed(null);
     if (!data) return setProblem(words.unavailable);
@@ -98,13 +119,12 @@ export function Calculated({ words, language, timeZone }: Props) {
 
   return (
     <>
-      <GroupPicker words={words} groups={groups} />
-      {(groups.failed || problem) && (
+      {problem && (
         <p role="alert" class="problem">
-          {problem ?? words.unavailable}
+          {problem}
         </p>
       )}
-      {group !== null && channels === null && !problem && <p role="status">{words.loading}</p>}
+      {channels === null && !problem && <p role="status">{words.loading}</p>}
       {channels?.length === 0 && <p>{words.noCalculated}</p>}
       {channels && channels.length > 0 && (
         <table class="calculated">
@@ -170,12 +190,16 @@ export function Calculated({ words, language, timeZone }: Props) {
         </table>
       )}
 
-      {group !== null && (
+      {(
         <form class="editor" ref={form} onSubmit={save} key={editing?.id ?? "new"} aria-labelledby="editor-heading">
-          <h2 id="editor-heading">{editing ? fill(words.editing, { name: editing.name }) : words.newCalculated}</h2>
+          <h2 id="editor-heading" ref={heading} tabIndex={-1}>
+            {editing ? fill(words.editing, { name: editing.name }) : words.newCalculated}
+          </h2>
           <label>
             {words.name}
-            <input name="name" required maxLength={64} defaultValue={editing?.name ?? ""} />
+            {/* The API's limit on a name is in bytes, not the characters a maxLength counts:
+                it says so itself. */}
+            <input name="name" required defaultValue={editing?.name ?? ""} />
           </label>
           <label>
             {words.expression}
@@ -186,8 +210,8 @@ export function Calculated({ words, language, timeZone }: Props) {
               rows={3}
               spellcheck={false}
               defaultValue={editing?.expression ?? ""}
-              aria-invalid={refusal ? true : undefined}
-              aria-describedby={refusal ? "expression-refused expression-help" : "expression-help"}
+              aria-invalid={refusal?.position != null ? true : undefined}
+              aria-describedby={refusal?.position != null ? "expression-refused expression-help" : "expression-help"}
             />
           </label>
           <p class="hint" id="expression-help">
@@ -200,7 +224,9 @@ export function Calculated({ words, language, timeZone }: Props) {
             </div>
           )}
           <div class="buttons">
-            <button type="submit">{words.save}</button>
+            <button type="submit" disabled={busy}>
+              {words.save}
+            </button>
             {editing && (
               <button
                 type="button"

@@ -1,9 +1,9 @@
 // The inbox: a group's notifications, newest first (alarms raised, cleared or reading a
 // special value; apps connecting and leaving; uploads a file alarm matched), each
 // marked read on its own or all at once, all of them or the unread only, a page at a time.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
-import { GroupPicker, useGroups } from "../groups";
+import { perGroup } from "../groups";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
@@ -13,29 +13,32 @@ type Notification = Schemas["NotificationView"];
 type Filter = "all" | "unread";
 type Props = { words: Messages; language: Language; timeZone: string; onRead: () => void };
 
-export function Inbox({ words, language, timeZone, onRead }: Props) {
-  const groups = useGroups();
-  const group = groups.group;
+export const Inbox = perGroup(GroupInbox);
+
+function GroupInbox({ group, words, language, timeZone, onRead }: Props & { group: string }) {
   const [filter, setFilter] = useState<Filter>("all");
   const [items, setItems] = useState<Notification[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   // Bumped to read the first page again (after marking all read).
   const [reading, setReading] = useState(0);
+  const [busy, setBusy] = useState(false);
+  // Which reading of the first page the list shows: "Show more" appends only to its own.
+  const shown = useRef(0);
   const time = (millis: number) => formatTime(millis, language, timeZone);
 
   async function page(cursor: string | null) {
     const { data, error } = await api.GET("/v1/groups/{group}/inbox", {
-      params: { path: { group: group! }, query: { filter, ...(cursor ? { cursor } : {}) } },
+      params: { path: { group: group }, query: { filter, ...(cursor ? { cursor } : {}) } },
     });
     if (!data) throw new Error(error?.message ?? words.unavailable);
     return data;
   }
 
   useEffect(() => {
-    if (group === null) return;
     let live = true;
     setItems(null);
+    shown.current += 1;
     page(null)
       .then((data) => {
         if (!live) return;
@@ -50,27 +53,34 @@ export function Inbox({ words, language, timeZone, onRead }: Props) {
   }, [group, filter, reading]);
 
   async function more() {
+    if (busy) return;
+    const asked = shown.current;
+    setBusy(true);
     try {
       const data = await page(next);
-      setItems((shown) => [...(shown ?? []), ...data.notifications]);
+      // A page of what was shown before a new filter or a re-read is not this list's.
+      if (asked !== shown.current) return;
+      setItems((present) => [...(present ?? []), ...data.notifications]);
       setNext(data.next);
     } catch (failure) {
       setProblem((failure as Error).message);
+    } finally {
+      setBusy(false);
     }
   }
 
   async function markRead(id: string) {
-    const { data } = await api.POST("/v1/groups/{group}/inbox/{notification}/read", {
-      params: { path: { group: group!, notification: id } },
+    const { data, error } = await api.POST("/v1/groups/{group}/inbox/{notification}/read", {
+      params: { path: { group, notification: id } },
     });
-    if (!data) return setProblem(words.unavailable);
+    if (!data) return setProblem(error?.message ?? words.unavailable);
     setItems((shown) => shown?.map((item) => (item.id === id ? { ...item, read: true } : item)) ?? null);
     onRead();
   }
 
   async function markAllRead() {
-    const { data } = await api.POST("/v1/groups/{group}/inbox/read", { params: { path: { group: group! } } });
-    if (!data) return setProblem(words.unavailable);
+    const { data, error } = await api.POST("/v1/groups/{group}/inbox/read", { params: { path: { group } } });
+    if (!data) return setProblem(error?.message ?? words.unavailable);
     setReading((n) => n + 1);
     onRead();
   }
@@ -79,10 +89,9 @@ export function Inbox({ words, language, timeZone, onRead }: Props) {
 
   return (
     <>
-      <GroupPicker words={words} groups={groups} />
-      {(groups.failed || problem) && (
+      {problem && (
         <p role="alert" class="problem">
-          {problem ?? words.unavailable}
+          {problem}
         </p>
       )}
       <div class="toolbar">
@@ -99,11 +108,11 @@ export function Inbox({ words, language, timeZone, onRead }: Props) {
             </button>
           ))}
         </div>
-        <button type="button" onClick={markAllRead} disabled={group === null || items?.length === 0}>
+        <button type="button" onClick={markAllRead} disabled={items?.length === 0}>
           {words.markAllRead}
         </button>
       </div>
-      {group !== null && items === null && !problem && <p role="status">{words.loading}</p>}
+      {items === null && !problem && <p role="status">{words.loading}</p>}
       {items?.length === 0 && <p>{filter === "unread" ? words.nothingUnread : words.nothingYet}</p>}
       {items && items.length > 0 && (
         <ul class="inbox" aria-label={fill(words.unreadShown, { n: unread })}>
@@ -120,7 +129,7 @@ export function Inbox({ words, language, timeZone, onRead }: Props) {
         </ul>
       )}
       {next && (
-        <button type="button" class="quiet" onClick={more}>
+        <button type="button" class="quiet" onClick={more} disabled={busy}>
           {words.more}
         </button>
       )}
@@ -147,7 +156,7 @@ function Told({ item, words, time }: { item: Notification; words: Messages; time
         <strong>{headline}</strong> <time>{time(event.at)}</time>
         <ul class="readings">
           {item.channels.map((channel, index) => (
-            <li key={channel}>
+            <li key={index}>
               {channel}: {item.values[index] == null ? "—" : formatValue(item.values[index]!, words)}
             </li>
           ))}

@@ -4,7 +4,7 @@
 // history and frees its slot).
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
-import { GroupPicker, useGroups } from "../groups";
+import { perGroup } from "../groups";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
@@ -16,9 +16,9 @@ type Chosen = { app: string; serial: string };
 /** The API's limit on a note's length. */
 const LONGEST_NOTE = 1000;
 
-export function Instruments({ words, language, timeZone }: Props) {
-  const groups = useGroups();
-  const group = groups.group;
+export const Instruments = perGroup(GroupInstruments);
+
+function GroupInstruments({ group, words, language, timeZone }: Props & { group: string }) {
   const [apps, setApps] = useState<Schemas["AppDetail"][] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [chosen, setChosen] = useState<Chosen | null>(null);
@@ -26,7 +26,6 @@ export function Instruments({ words, language, timeZone }: Props) {
   const time = (millis: number) => formatTime(millis, language, timeZone);
 
   useEffect(() => {
-    if (group === null) return;
     let live = true;
     (async () => {
       const { data } = await api.GET("/v1/groups/{group}/apps", { params: { path: { group } } });
@@ -47,13 +46,12 @@ export function Instruments({ words, language, timeZone }: Props) {
 
   return (
     <>
-      <GroupPicker words={words} groups={groups} />
-      {(groups.failed || problem) && (
+      {problem && (
         <p role="alert" class="problem">
-          {problem ?? words.unavailable}
+          {problem}
         </p>
       )}
-      {group !== null && apps === null && !problem && <p role="status">{words.loading}</p>}
+      {apps === null && !problem && <p role="status">{words.loading}</p>}
       {apps?.length === 0 && <p>{words.noApps}</p>}
       {apps?.map((app) => (
         <section key={app.app} class="app" aria-labelledby={`app-${app.app}`}>
@@ -96,7 +94,7 @@ export function Instruments({ words, language, timeZone }: Props) {
           )}
         </section>
       ))}
-      {chosen && group !== null && (
+      {chosen && (
         <Settings
           key={`${chosen.app}/${chosen.serial}`}
           group={group}

@@ -9,7 +9,7 @@ import { align } from "../chart/aligned";
 import { colour, SeriesChart } from "../chart/SeriesChart";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
-import { GroupPicker, useGroups } from "../groups";
+import { perGroup } from "../groups";
 import { formatTime, fromWallClock, toWallClock } from "../time";
 import { formatValue, isSpecial } from "../values";
 
@@ -44,21 +44,7 @@ function endingNow(span: number): Range {
   return { from: to - span, to };
 }
 
-export function Viewer(props: Props) {
-  const groups = useGroups();
-  return (
-    <>
-      <GroupPicker words={props.words} groups={groups} />
-      {groups.failed && (
-        <p role="alert" class="problem">
-          {props.words.unavailable}
-        </p>
-      )}
-      {/* A group's channels, range and answer are its own: another group starts afresh. */}
-      {groups.group !== null && <GroupViewer key={groups.group} group={groups.group} {...props} />}
-    </>
-  );
-}
+export const Viewer = perGroup(GroupViewer);
 
 function GroupViewer({ group, words, language, timeZone }: Props & { group: string }) {
   const [tree, setTree] = useState<Schemas["GroupLatest"] | null>(null);
