@@ -51,3 +51,27 @@ test("an alarm is backtested and drawn, saved, and fires into the inbox", async 
   }).toPass({ timeout: 30_000 });
   await expect(told.locator("ul.readings")).toHaveText(`gw-a/LR-2/Temp: ${liveTemp}`);
 });
+
+test("an alarm is disabled, edited on top of that, and deleted", async ({ page }) => {
+  await logInByKeyboard(page, password);
+  await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
+  await page.getByRole("link", { name: "Alarms" }).click();
+  const alarm = page.locator("ul.alarms > li", { hasText: NAME });
+  await expect(alarm).toHaveCount(1);
+
+  await alarm.getByRole("button", { name: `Edit ${NAME}` }).click();
+  await expect(page.getByRole("heading", { name: `Editing ${NAME}` })).toBeFocused();
+  // Disabled while its editor is open: the save that follows builds on that change.
+  await alarm.getByRole("button", { name: `Disable ${NAME}` }).click();
+  await expect(alarm).toContainText("Disabled");
+  await page.getByLabel("Threshold").fill("40");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(alarm).toContainText("gw-a/LR-2/Temp above 40");
+  await expect(alarm).toContainText("Disabled");
+  await expect(page.getByRole("alert")).toHaveCount(0);
+
+  await alarm.getByRole("button", { name: `Delete ${NAME}` }).click();
+  await alarm.getByRole("button", { name: `Delete ${NAME} for good` }).click();
+  await expect(alarm).toHaveCount(0);
+  await expect(page.locator("ul.alarms > li")).toHaveCount(1);
+});

@@ -21,6 +21,8 @@ function App() {
   // What the user may do: the admins' pages are linked for admins only (the API refuses
   // the rest whatever the portal shows).
   const [role, setRole] = useState<Role | null>(null);
+  // Bumped when the account's settings change: its language and zone are read again.
+  const [accountChanged, setAccountChanged] = useState(0);
 
   useEffect(() => {
     const moved = () => setPath(window.location.pathname);
@@ -47,7 +49,7 @@ function App() {
     return () => {
       live = false;
     };
-  }, [loggedIn]);
+  }, [loggedIn, accountChanged]);
 
   useEffect(() => {
     document.documentElement.lang = language;
@@ -72,7 +74,7 @@ function App() {
   const page = pageAt(path, role);
   return (
     <Shell words={words} path={page.path} title={page.title(words)} role={role} unread={unread} onLogOut={logOut}>
-      {page.show({ words, language, timeZone, unread })}
+      {page.show({ words, language, timeZone, unread, onAccountChanged: () => setAccountChanged((n) => n + 1) })}
     </Shell>
   );
 }

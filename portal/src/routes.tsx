@@ -11,10 +11,18 @@ import { Inbox } from "./pages/Inbox";
 import { Instruments } from "./pages/Instruments";
 import { LazyAlarms, LazyViewer } from "./pages/lazy";
 import { Monitor } from "./pages/Monitor";
+import { Settings } from "./pages/Settings";
 import { Users } from "./pages/Users";
 import type { Unread } from "./unread";
 
-export type PageProps = { words: Messages; language: Language; timeZone: string; unread: Unread };
+export type PageProps = {
+  words: Messages;
+  language: Language;
+  timeZone: string;
+  unread: Unread;
+  /** Tells the app the account's settings changed (its language and zone, say). */
+  onAccountChanged: () => void;
+};
 
 type Page = {
   path: string;
@@ -36,6 +44,12 @@ export const PAGES: readonly Page[] = [
   },
   { path: "/users", title: (words) => words.usersTitle, show: (props) => <Users {...props} />, adminsOnly: true },
   { path: "/groups", title: (words) => words.groupsTitle, show: (props) => <Groups {...props} />, adminsOnly: true },
+  {
+    path: "/settings",
+    title: (words) => words.settingsTitle,
+    show: (props) => <Settings {...props} />,
+    adminsOnly: true,
+  },
 ];
 
 /** The pages `role` gets (before it is known, those everyone gets). */
