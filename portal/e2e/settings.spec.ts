@@ -13,6 +13,7 @@ test("the account's language changes the portal's at once; Pro's settings are re
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeFocused();
   await expect(page.locator("dd[data-plan]")).toHaveText("Standard");
+  await expect(page.locator("dd", { hasText: " of 50 GB" })).toBeVisible();
   await expect(page.getByLabel("Time zone")).toHaveValue("UTC");
 
   await page.getByLabel("Language").selectOption({ label: "日本語" });

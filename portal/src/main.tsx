@@ -74,7 +74,14 @@ function App() {
   const page = pageAt(path, role);
   return (
     <Shell words={words} path={page.path} title={page.title(words)} role={role} unread={unread} onLogOut={logOut}>
-      {page.show({ words, language, timeZone, unread, onAccountChanged: () => setAccountChanged((n) => n + 1) })}
+      {page.show({
+        words,
+        language,
+        timeZone,
+        unread,
+        role,
+        onAccountChanged: () => setAccountChanged((n) => n + 1),
+      })}
     </Shell>
   );
 }

@@ -22,6 +22,8 @@ export type PageProps = {
   unread: Unread;
   /** Tells the app the account's settings changed (its language and zone, say). */
   onAccountChanged: () => void;
+  /** The user's role; null until known. */
+  role: Schemas["Role"] | null;
 };
 
 type Page = {

@@ -97,6 +97,8 @@ type GroupGrantsProps = {
 function GroupGrants({ group, users, teams, words }: GroupGrantsProps) {
   const [grants, setGrants] = useState<Grant[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  // One save at a time: each sends the whole list, built on the answer to the one before.
+  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     api
@@ -107,27 +109,37 @@ function GroupGrants({ group, users, teams, words }: GroupGrantsProps) {
 
   /** Saves the group's whole list; what the API answers is what is shown. */
   async function save(next: Grant[]) {
-    const { data, error } = await api.PUT("/v1/groups/{group}/grants", {
-      params: { path: { group: group.id } },
-      body: {
-        grants: next.map((grant) =>
-          "user" in grant ? { user: grant.user, role: grant.role } : { team: grant.team, role: grant.role },
-        ),
-      },
-    });
-    if (!data) return setProblem(error?.message ?? words.unavailable);
-    setProblem(null);
-    setGrants(data.grants);
+    if (busy) return;
+    setBusy(true);
+    try {
+      const { data, error } = await api.PUT("/v1/groups/{group}/grants", {
+        params: { path: { group: group.id } },
+        body: {
+          grants: next.map((grant) =>
+            "user" in grant ? { user: grant.user, role: grant.role } : { team: grant.team, role: grant.role },
+          ),
+        },
+      });
+      if (!data) return setProblem(error?.message ?? words.unavailable);
+      setProblem(null);
+      setGrants(data.grants);
+    } catch {
+      setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
   }
 
   function add(event: Event) {
     event.preventDefault();
+    // The list is replaced whole: never send one built without the grants it holds.
+    if (grants === null) return;
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const [kind, id] = String(form.get("who")).split(/:(.*)/s);
     const role = String(form.get("role")) as Schemas["GroupRole"];
     const added: Grant = kind === "user" ? { user: id, role } : { team: id, role };
     // A grantee already listed gets the new role instead of a second grant.
-    save([...(grants ?? []).filter((grant) => grantee(grant) !== grantee(added)), added]);
+    save([...grants.filter((grant) => grantee(grant) !== grantee(added)), added]);
   }
 
   const nameOf = (grant: Grant) =>
@@ -148,12 +160,13 @@ function GroupGrants({ group, users, teams, words }: GroupGrantsProps) {
         <ul class="grants">
           {grants.map((grant) => (
             <li key={grantee(grant)}>
-              {"team" in grant && <span class="status off">{words.team}</span>}
+              {"team" in grant && <span class="tag">{words.team}</span>}
               {"team" in grant && " "}
               {`${nameOf(grant)}: ${words[`group_role_${grant.role}`]} `}
               <button
                 type="button"
                 class="quiet"
+                disabled={busy}
                 onClick={() => save(grants.filter((other) => grantee(other) !== grantee(grant)))}
               >
                 {fill(words.removeGrant, { name: nameOf(grant) })}
@@ -190,7 +203,9 @@ function GroupGrants({ group, users, teams, words }: GroupGrantsProps) {
             ))}
           </select>
         </label>
-        <button type="submit">{fill(words.grantIn, { group: group.name })}</button>
+        <button type="submit" disabled={grants === null || busy}>
+          {fill(words.grantIn, { group: group.name })}
+        </button>
       </form>
     </section>
   );

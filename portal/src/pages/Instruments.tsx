@@ -10,7 +10,8 @@ import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue } from "../values";
 
-type Props = { words: Messages; language: Language; timeZone: string };
+/** `role`: only admins change an instrument's settings (the API refuses the rest). */
+type Props = { words: Messages; language: Language; timeZone: string; role: Schemas["Role"] | null };
 type Chosen = { app: string; serial: string };
 
 /** The API's limit on a note's length. */
@@ -18,7 +19,7 @@ const LONGEST_NOTE = 1000;
 
 export const Instruments = perGroup(GroupInstruments);
 
-function GroupInstruments({ group, words, language, timeZone }: Props & { group: string }) {
+function GroupInstruments({ group, words, language, timeZone, role }: Props & { group: string }) {
   const [apps, setApps] = useState<Schemas["AppDetail"][] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [chosen, setChosen] = useState<Chosen | null>(null);
@@ -78,14 +79,16 @@ function GroupInstruments({ group, words, language, timeZone }: Props & { group:
                     <td>{instrument.instrument}</td>
                     <td>{instrument.last_seen == null ? words.never : time(instrument.last_seen)}</td>
                     <td>
-                      <button
-                        type="button"
-                        class="quiet"
-                        aria-label={fill(words.settingsOf, { name: instrument.name })}
-                        onClick={() => setChosen({ app: app.app, serial: instrument.instrument })}
-                      >
-                        {words.settings}
-                      </button>
+                      {role === "admin" && (
+                        <button
+                          type="button"
+                          class="quiet"
+                          aria-label={fill(words.settingsOf, { name: instrument.name })}
+                          onClick={() => setChosen({ app: app.app, serial: instrument.instrument })}
+                        >
+                          {words.settings}
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -95,7 +98,7 @@ function GroupInstruments({ group, words, language, timeZone }: Props & { group:
         </section>
       ))}
       {chosen && (
-        <Settings
+        <InstrumentSettings
           key={`${chosen.app}/${chosen.serial}`}
           group={group}
           chosen={chosen}
@@ -111,7 +114,7 @@ function GroupInstruments({ group, words, language, timeZone }: Props & { group:
   );
 }
 
-type SettingsProps = {
+type InstrumentSettingsProps = {
   group: string;
   chosen: Chosen;
   words: Messages;
@@ -119,7 +122,7 @@ type SettingsProps = {
   onDone: (saved: boolean) => void;
 };
 
-function Settings({ group, chosen, words, time, onDone }: SettingsProps) {
+function InstrumentSettings({ group, chosen, words, time, onDone }: InstrumentSettingsProps) {
   const [instrument, setInstrument] = useState<Schemas["InstrumentView"] | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -137,6 +140,11 @@ function Settings({ group, chosen, words, time, onDone }: SettingsProps) {
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const name = String(form.get("name")).trim();
     const note = String(form.get("note")).trim();
+    const acquire = form.getAll("acquire").map(String);
+    const acquired = instrument!.channels.filter((channel) => channel.acquired).map((channel) => channel.channel);
+    // The stored channels are sent only when changed here: a rename must not deselect a
+    // channel that first reported while the form was open, nor trip a plan's new limit.
+    const same = acquire.length === acquired.length && acquire.every((channel) => acquired.includes(channel));
     setBusy(true);
     try {
       const { data, error } = await api.PUT("/v1/groups/{group}/apps/{app}/instruments/{serial}", {
@@ -145,7 +153,7 @@ function Settings({ group, chosen, words, time, onDone }: SettingsProps) {
           // Blank goes back to the serial, and a blank note is no note.
           name: name === "" ? null : name,
           note: note === "" ? null : note,
-          acquire: form.getAll("acquire").map(String),
+          ...(same ? {} : { acquire }),
         },
       });
       if (!data) return setRefusal(error?.message ?? words.unavailable);

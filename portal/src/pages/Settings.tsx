@@ -2,7 +2,7 @@
 // portal's and the notifications'), its plan and the storage it uses; the IP allow-list
 // (Pro); and Web API tokens (Pro) — issued with the password asked again, the secret
 // shown once, revoked at once.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill, LANGUAGES, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
@@ -209,6 +209,13 @@ function ApiTokens({ words, time }: { words: Messages; time: (millis: number) =>
   const [problem, setProblem] = useState<string | null>(null);
   const [issued, setIssued] = useState<Schemas["IssuedApiToken"] | null>(null);
   const [reading, setReading] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const secret = useRef<HTMLDivElement>(null);
+  // The secret's box takes the focus when it appears (not a live region: a screen reader
+  // would read the secret out unasked).
+  useEffect(() => {
+    if (issued) secret.current?.focus();
+  }, [issued]);
 
   useEffect(() => {
     api
@@ -225,6 +232,9 @@ function ApiTokens({ words, time }: { words: Messages; time: (millis: number) =>
     const formElement = event.currentTarget as HTMLFormElement;
     const form = new FormData(formElement);
     const days = String(form.get("days")).trim();
+    // Two presses would issue two live tokens, the first one's secret never shown.
+    if (busy) return;
+    setBusy(true);
     try {
       const { data, error } = await api.POST("/v1/api-tokens", {
         body: {
@@ -239,13 +249,20 @@ function ApiTokens({ words, time }: { words: Messages; time: (millis: number) =>
       setReading((n) => n + 1);
     } catch {
       setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
     }
   }
 
   async function revoke(id: string) {
-    const { data, error } = await api.DELETE("/v1/api-tokens/{token}", { params: { path: { token: id } } });
-    setProblem(data ? null : (error?.message ?? words.unavailable));
-    setReading((n) => n + 1);
+    try {
+      const { data, error } = await api.DELETE("/v1/api-tokens/{token}", { params: { path: { token: id } } });
+      setProblem(data ? null : (error?.message ?? words.unavailable));
+      if (issued?.id === id) setIssued(null);
+      setReading((n) => n + 1);
+    } catch {
+      setProblem(words.unavailable);
+    }
   }
 
   return (
@@ -257,9 +274,12 @@ function ApiTokens({ words, time }: { words: Messages; time: (millis: number) =>
         </p>
       )}
       {issued && (
-        <div role="status" class="issued">
+        <div class="issued" ref={secret} tabIndex={-1} aria-label={words.tokenIssued}>
           <p>{words.tokenShownOnce}</p>
-          <code>{issued.token}</code>
+          <code>{issued.token}</code>{" "}
+          <button type="button" class="quiet" onClick={() => setIssued(null)}>
+            {words.done}
+          </button>
         </div>
       )}
       {tokens?.length === 0 && <p>{words.noTokens}</p>}
@@ -290,7 +310,9 @@ function ApiTokens({ words, time }: { words: Messages; time: (millis: number) =>
           {words.yourPassword}
           <input name="password" type="password" required autocomplete="current-password" />
         </label>
-        <button type="submit">{words.issueToken}</button>
+        <button type="submit" disabled={busy}>
+          {words.issueToken}
+        </button>
       </form>
     </section>
   );

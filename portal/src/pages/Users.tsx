@@ -7,12 +7,21 @@ import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
 
 type User = Schemas["UserView"];
-const ROLES: readonly Schemas["Role"][] = ["admin", "member", "viewer"];
+/** The roles a user can have (a viewer is what a temporary login is, not a user). */
+const ROLES: readonly Schemas["Role"][] = ["admin", "member"];
 
 export function Users({ words }: { words: Messages }) {
   const [users, setUsers] = useState<User[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
+  // What an action on a listed user was refused for (the last admin, say): kept when the
+  // list is read again.
+  const [refused, setRefused] = useState<string | null>(null);
+  // Roles chosen but not applied yet, by user: a role changes only on "Apply", since it
+  // ends that user's sessions.
+  const [pending, setPending] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  // The user whose delete button asks to be pressed again, if any.
   const [doomed, setDoomed] = useState<string | null>(null);
   const [reading, setReading] = useState(0);
   // Bumped to empty the new user's form once it is created.
@@ -33,36 +42,49 @@ export function Users({ words }: { words: Messages }) {
     };
   }, [reading]);
 
+  /** Runs one action at a time; a refusal or failure is told, a success reads the list. */
+  async function acting(send: () => Promise<{ error?: { message: string } }>, tell: (text: string | null) => void) {
+    if (busy) return false;
+    setBusy(true);
+    try {
+      const { error } = await send();
+      tell(error ? error.message : null);
+      if (!error) setReading((n) => n + 1);
+      return !error;
+    } catch {
+      tell(words.unavailable);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function create(event: Event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const email = String(form.get("email")).trim();
-    const { data, error } = await api.POST("/v1/users", {
-      body: {
-        user: String(form.get("user")).trim(),
-        password: String(form.get("password")),
-        role: String(form.get("role")),
-        email: email === "" ? null : email,
-        admin_password: String(form.get("admin_password")),
-      },
-    });
-    if (!data) return setRefusal(error?.message ?? words.unavailable);
-    setRefusal(null);
-    setCreated((n) => n + 1);
-    setReading((n) => n + 1);
+    const body = {
+      user: String(form.get("user")).trim(),
+      password: String(form.get("password")),
+      role: String(form.get("role")),
+      email: email === "" ? null : email,
+      admin_password: String(form.get("admin_password")),
+    };
+    if (await acting(() => api.POST("/v1/users", { body }), setRefusal)) setCreated((n) => n + 1);
   }
 
-  async function changeRole(user: User, role: string) {
-    const { data, error } = await api.PUT("/v1/users/{user}", { params: { path: { user: user.user } }, body: { role } });
-    setProblem(data ? null : (error?.message ?? words.unavailable));
-    setReading((n) => n + 1);
+  async function applyRole(user: User) {
+    const role = pending[user.user];
+    const applied = await acting(
+      () => api.PUT("/v1/users/{user}", { params: { path: { user: user.user } }, body: { role } }),
+      setRefused,
+    );
+    if (applied) setPending(({ [user.user]: _, ...rest }) => rest);
   }
 
   async function remove(user: User) {
-    const { data, error } = await api.DELETE("/v1/users/{user}", { params: { path: { user: user.user } } });
     setDoomed(null);
-    setProblem(data ? null : (error?.message ?? words.unavailable));
-    setReading((n) => n + 1);
+    await acting(() => api.DELETE("/v1/users/{user}", { params: { path: { user: user.user } } }), setRefused);
   }
 
   return (
@@ -73,6 +95,11 @@ export function Users({ words }: { words: Messages }) {
         </p>
       )}
       {users === null && !problem && <p role="status">{words.loading}</p>}
+      {refused && (
+        <p role="alert" class="problem">
+          {refused}
+        </p>
+      )}
       {users && (
         <table class="users">
           <thead>
@@ -93,18 +120,25 @@ export function Users({ words }: { words: Messages }) {
                 <td>
                   <select
                     aria-label={fill(words.roleOf, { user: user.user })}
-                    value={user.role}
-                    onChange={(event) => changeRole(user, event.currentTarget.value)}
+                    onChange={(event) => {
+                      const role = event.currentTarget.value;
+                      setPending(({ [user.user]: _, ...rest }) => (role === user.role ? rest : { ...rest, [user.user]: role }));
+                    }}
                   >
                     {ROLES.map((role) => (
-                      <option key={role} value={role}>
+                      <option key={role} value={role} selected={role === (pending[user.user] ?? user.role)}>
                         {words[`role_${role}`]}
                       </option>
                     ))}
                   </select>
+                  {pending[user.user] && (
+                    <button type="button" class="quiet" disabled={busy} onClick={() => applyRole(user)}>
+                      {fill(words.applyRole, { user: user.user })}
+                    </button>
+                  )}
                 </td>
                 <td>{user.email ?? "—"}</td>
-                <td>{user.two_step === "none" ? words.never : user.two_step}</td>
+                <td>{words[`two_step_${user.two_step as "none" | "email" | "totp"}`] ?? user.two_step}</td>
                 <td>
                   {doomed === user.user ? (
                     <button type="button" class="danger" onClick={() => remove(user)}>
@@ -164,7 +198,9 @@ export function Users({ words }: { words: Messages }) {
           </p>
         )}
         <div class="buttons">
-          <button type="submit">{words.createUser}</button>
+          <button type="submit" disabled={busy}>
+            {words.createUser}
+          </button>
         </div>
       </form>
     </>
