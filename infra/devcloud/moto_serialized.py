@@ -5,15 +5,20 @@ concurrent conditional writes can both pass their condition. Real DynamoDB never
 that happen, and fieldcloud's optimistic concurrency depends on it: serializing requests
 gives the emulator DynamoDB's per-item atomicity.
 
-It also mends one answer moto gets wrong: S3's CompleteMultipartUpload result is the XML
-element `CompleteMultipartUploadResult`, which moto (5.2) names
-`CompleteMultipartUploadResponse`; the AWS SDK for Rust checks the name and would take
-a completed upload for a failure. Usage: moto_serialized.py HOST PORT
+It also mends two answers moto gets wrong:
+- S3's CompleteMultipartUpload result is the XML element `CompleteMultipartUploadResult`,
+  which moto (5.2) names `CompleteMultipartUploadResponse`; the AWS SDK for Rust checks
+  the name and would take a completed upload for a failure.
+- S3 answers a GetObject with the headers its `response-content-disposition` (and the
+  other `response-*` parameters) ask for; moto ignores them, so a signed download meant
+  to be saved under its file's name would be shown in the browser instead.
+Usage: moto_serialized.py HOST PORT
 """
 
 import os
 import sys
 import threading
+from urllib.parse import parse_qsl
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
@@ -41,6 +46,8 @@ def main() -> None:
         )
         mended = as_s3_answers(body) if completes_an_upload else body
         headers = answer["headers"]
+        if environ.get("REQUEST_METHOD") == "GET" and answer["status"].startswith(("200", "206")):
+            headers = with_overrides(headers, environ.get("QUERY_STRING", ""))
         if mended is not body:
             headers = [
                 (name, str(len(mended)) if name.lower() == "content-length" else value)
@@ -50,6 +57,27 @@ def main() -> None:
         return [mended]
 
     run_simple(host, port, serialized, threaded=True)
+
+
+# The query parameters of a GetObject that set its answer's headers, as S3 reads them.
+OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+def with_overrides(headers, query: str):
+    """`headers` with those the query's `response-*` parameters ask for put in their place."""
+    asked = {OVERRIDES[name]: value for name, value in parse_qsl(query) if name in OVERRIDES}
+    if not asked:
+        return headers
+    replaced = {name.lower() for name in asked}
+    kept = [(name, value) for name, value in headers if name.lower() not in replaced]
+    return kept + list(asked.items())
 
 
 WRONG_ROOT = b"CompleteMultipartUploadResponse"

@@ -3,7 +3,9 @@
 // as a graph and as a list, zoomed by dragging across the graph and back, preset and
 // free ranges (the latter in the account's time zone, not the browser's).
 import { expect, test, type Page, type Request } from "@playwright/test";
+import { readFile } from "node:fs/promises";
 import { accessible, logInByKeyboard, password } from "./session";
+import { unzip } from "./zip";
 
 const historyRecords = Number(process.env.FC_HISTORY_RECORDS ?? "50");
 const spike = process.env.FC_SPIKE ?? "99.5";
@@ -82,7 +84,11 @@ test("four channels over the last hour are graphed, listed, zoomed into and out 
   expect(lastDay.to - lastDay.from).toBe(24 * HOUR);
 });
 
-test("a free range is read in the account's time zone, and a backwards one is refused", async ({ page }) => {
+/**
+ * The viewer opened with the account in Tokyo's zone (nine hours ahead of the browser's
+ * UTC) while `use` runs; the zone is put back after.
+ */
+async function inTokyo(page: Page, use: () => Promise<void>) {
   await logInByKeyboard(page, password);
   await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
   const token = await page.evaluate(() => sessionStorage.getItem("fieldcloud.session"));
@@ -93,6 +99,14 @@ test("a free range is read in the account's time zone, and a backwards one is re
     // The viewer's own address, opened afresh: the account is read again, zone and all.
     await page.goto("/viewer");
     await expect(page.getByRole("heading", { name: "Viewer" })).toBeFocused();
+    await use();
+  } finally {
+    await page.request.put("/v1/account", { headers, data: { time_zone: "UTC" } });
+  }
+}
+
+test("a free range is read in the account's time zone, and a backwards one is refused", async ({ page }) => {
+  await inTokyo(page, async () => {
     await page.getByRole("checkbox", { name: "CH1", exact: true }).check();
     await expect(page.locator(".legend li")).toHaveCount(1);
 
@@ -110,7 +124,32 @@ test("a free range is read in the account's time zone, and a backwards one is re
     expect(range.to).toBe(Date.UTC(2026, 2, 1, 3, 30));
     await expect(page.getByRole("alert")).toHaveCount(0);
     await expect(page.locator(".legend li")).toContainText(/ 0 points$/);
-  } finally {
-    await page.request.put("/v1/account", { headers, data: { time_zone: "UTC" } });
-  }
+  });
+});
+
+test("the channels shown export as a ZIP of CSV files, times in the account's zone", async ({ page }) => {
+  await inTokyo(page, async () => {
+    for (const name of ["CH1", "CH4"]) await page.getByRole("checkbox", { name, exact: true }).check();
+    await page.getByRole("button", { name: "Export as ZIP" }).click();
+    await expect(page.locator(".export [role=status]")).toHaveText(`Export ready: ${historyRecords + 1} rows in gw-a_LR-1.csv.`, {
+      timeout: 30_000,
+    });
+    await accessible(page);
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download ZIP" }).click();
+    const zip = await download;
+    expect(zip.suggestedFilename()).toMatch(/\.zip$/);
+    const files = unzip(await readFile(await zip.path()));
+    expect([...files.keys()]).toEqual(["gw-a_LR-1.csv"]);
+    const csv = files.get("gw-a_LR-1.csv")!;
+    // UTF-8's byte order mark first, by which Excel reads the file as UTF-8.
+    expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = csv.subarray(3).toString("utf8").trimEnd().split("\r\n");
+    expect(lines[0]).toBe(`time,${channel("CH1")},${channel("CH4")}`);
+    // Every stored minute of the hour, and CH1's latest record: the seeds of tests/portal.
+    expect(lines).toHaveLength(1 + historyRecords + 1);
+    // Every time is written in the account's zone.
+    expect(lines.slice(1).every((line) => line.split(",")[0].endsWith("+09:00"))).toBe(true);
+    expect(lines.some((line) => line.endsWith(`,${spike}`))).toBe(true);
+  });
 });

@@ -5,6 +5,7 @@ import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "./api/client";
 import type { Messages } from "./i18n/en";
+import { Problem } from "./ui/Problem";
 
 export type Groups = {
   /** Null until read. */
@@ -68,11 +69,7 @@ export function perGroup<P extends { words: Messages }>(
     return (
       <>
         <GroupPicker words={props.words} groups={groups} />
-        {groups.failed && (
-          <p role="alert" class="problem">
-            {props.words.unavailable}
-          </p>
-        )}
+        <Problem text={groups.failed ? props.words.unavailable : null} />
         {groups.group !== null && <Page key={groups.group} {...props} group={groups.group} />}
       </>
     );

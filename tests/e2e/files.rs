@@ -301,7 +301,8 @@ async fn a_file_downloads_under_its_name_moves_between_folders_and_lists_a_page_
     assert_eq!(status, 200, "{file}");
     assert_eq!(file["download"]["method"], "GET");
     let url = reqwest::Url::parse(file["download"]["url"].as_str().unwrap()).unwrap();
-    // Signed into the URL, S3 answers with it (the emulator ignores it).
+    // Signed into the URL, and S3 answers with it: a browser saves the file rather than
+    // showing it.
     let disposition = url
         .query_pairs()
         .find(|(name, _)| name == "response-content-disposition")
@@ -312,6 +313,10 @@ async fn a_file_downloads_under_its_name_moves_between_folders_and_lists_a_page_
     );
     let fetched = reqwest::get(url).await.unwrap();
     assert_eq!(fetched.status(), 200);
+    assert_eq!(
+        fetched.headers()["content-disposition"].to_str().ok(),
+        disposition.as_deref()
+    );
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), report);
     assert_eq!(file["sha256"], json!(sha256(&report)));
 

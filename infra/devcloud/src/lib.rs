@@ -8,6 +8,7 @@
 //! fleet ([`fleet`]).
 
 pub mod broker;
+mod bucket;
 pub mod capture;
 mod command;
 pub mod fleet;
@@ -157,7 +158,7 @@ impl LocalCloud {
         let records_stream = tables::create_table(&dynamodb, "RecordsTable", RECORDS_TABLE)
             .await?
             .context("the records table has a stream in the template")?;
-        create_bucket(&moto.endpoint, FILES_BUCKET).await?;
+        bucket::create(&moto.endpoint, FILES_BUCKET).await?;
         // The local cloud's own clients (tables, seeds, tests) may do anything; each
         // function gets clients limited to its policy in the template.
         let store = DynamoStore::new(dynamodb.clone(), REGISTRY_TABLE);
@@ -180,7 +181,7 @@ impl LocalCloud {
             MAX_RECEIVES,
         )
         .await?;
-        notify_files_queue(&config).await?;
+        bucket::notify_queue(&config, FILES_BUCKET, &queue_arn(FILES_QUEUE)).await?;
         worker::create_queue(&sqs, JOBS_DEAD_LETTER_QUEUE).await?;
         let jobs_queue_url = worker::create_queue_with_dead_letters(
             &sqs,
@@ -308,6 +309,7 @@ impl LocalCloud {
             .await
             .with_context(|| format!("binding the API to {api_listen}"))?;
         let api_url = format!("http://{}", reachable(listener.local_addr()?));
+        bucket::allow_portal(&config, FILES_BUCKET, &api_url).await?;
         let ses = aws_sdk_sesv2::Client::new(&config);
         ses.create_email_identity()
             .email_identity(MAIL_FROM)
@@ -471,9 +473,9 @@ impl LocalCloud {
     }
 
     /// Serves `portal` from the API's origin from now on (once: a later call keeps the
-    /// first).
+    /// first), its pages allowed to upload to the emulator's files bucket.
     pub fn serve_portal(&self, portal: portal::Portal) {
-        let _ = self.portal.set(portal);
+        let _ = self.portal.set(portal.uploading_to(&self.moto.endpoint));
     }
 
     /// Every call a function made that IAM would have refused, as `AccessDenied: …`
@@ -596,42 +598,6 @@ impl worker::Consumer for FilesConsumer {
         .map(drop)
         .map_err(|failure| failure.0)
     }
-}
-
-/// Has the bucket tell the files queue of every object created under `files/`, as the
-/// template's notification configuration does.
-async fn notify_files_queue(config: &aws_config::SdkConfig) -> anyhow::Result<()> {
-    use aws_sdk_s3::types::{
-        Event, FilterRule, FilterRuleName, NotificationConfiguration,
-        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
-    };
-    let prefix = FilterRule::builder()
-        .name(FilterRuleName::Prefix)
-        .value(fieldcloud::domain::files::FILES_PREFIX)
-        .build();
-    let queue = QueueConfiguration::builder()
-        .queue_arn(queue_arn(FILES_QUEUE))
-        .events(Event::S3ObjectCreated)
-        .filter(
-            NotificationConfigurationFilter::builder()
-                .key(S3KeyFilter::builder().filter_rules(prefix).build())
-                .build(),
-        )
-        .build()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    iam::s3_client(config, None)
-        .put_bucket_notification_configuration()
-        .bucket(FILES_BUCKET)
-        .notification_configuration(
-            NotificationConfiguration::builder()
-                .queue_configurations(queue)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))
-        .context("telling the files queue of new objects")?;
-    Ok(())
 }
 
 /// The notify function as its queue's consumer, at the API's time (so the mails'
@@ -810,22 +776,6 @@ fn free_port(port: u16) -> anyhow::Result<u16> {
     let listener =
         std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
     Ok(listener.local_addr()?.port())
-}
-
-/// Creates the files bucket. Nothing reads it yet (files come with a later issue); it is
-/// here so the emulator holds what the template declares.
-async fn create_bucket(endpoint: &str, bucket: &str) -> anyhow::Result<()> {
-    let response = reqwest::Client::new()
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .context("creating the files bucket")?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "creating bucket {bucket} answered {}",
-        response.status()
-    );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -34,6 +34,9 @@ impl Moto {
         let python = crate::python::with("moto.server, flask, flask_cors", "moto").await?;
         let mut child = Command::new(python)
             .args(["-c", LAUNCHER, "127.0.0.1", &port.to_string()])
+            // moto answers every origin by default; S3 answers only those its bucket's CORS
+            // rules name, and the portal's uploads must work under those rules.
+            .env("MOTO_DISABLE_GLOBAL_CORS", "true")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

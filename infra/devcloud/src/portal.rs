@@ -14,10 +14,18 @@ use tokio::process::Command;
 
 use crate::command::run;
 
-/// What a page of the portal may load and talk to: its own origin only, no inline
-/// script, no framing.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; object-src 'none'; \
-    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// What a page of the portal may load and talk to: its own origin, and for uploads and
+/// downloads the origins in `talks_to` (the files bucket's); no inline script, no framing.
+fn content_security_policy(talks_to: &[&str]) -> String {
+    let connect = std::iter::once("'self'")
+        .chain(talks_to.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "default-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
 
 /// What a failed install or build is most often missing.
 const NEEDS: &str = "the portal needs Node.js 20.19 or later with npm";
@@ -35,6 +43,8 @@ pub fn sources() -> PathBuf {
 #[derive(Debug, Clone)]
 pub struct Portal {
     dist: PathBuf,
+    /// The Content-Security-Policy of every answer.
+    policy: String,
 }
 
 /// Builds the portal if its build is missing or older than its sources (installing its
@@ -91,7 +101,10 @@ async fn build_locked(root: &Path) -> anyhow::Result<Portal> {
         eprintln!("building the portal (npm run build)");
         run(npm().args(["run", "build"])).await.context(NEEDS)?;
     }
-    Ok(Portal { dist })
+    Ok(Portal {
+        dist,
+        policy: content_security_policy(&[]),
+    })
 }
 
 fn modified(path: &Path) -> anyhow::Result<SystemTime> {
@@ -119,6 +132,15 @@ fn newest(path: &Path) -> anyhow::Result<SystemTime> {
 }
 
 impl Portal {
+    /// The portal with its pages allowed to talk to the files bucket at `files_origin`,
+    /// where they upload to.
+    pub fn uploading_to(self, files_origin: &str) -> Portal {
+        Portal {
+            policy: content_security_policy(&[files_origin]),
+            ..self
+        }
+    }
+
     /// Whether the portal answers a `method` request for `path`: reads only, and never
     /// the API's own paths (an unknown `/v1/…` stays the API's 404).
     pub fn serves(method: &str, path: &str) -> bool {
@@ -135,7 +157,7 @@ impl Portal {
             // A file that is not there (an asset of an earlier build, a favicon) is not
             // the app's page: that would answer a script with HTML.
             _ if path.starts_with("/assets/") || Path::new(path).extension().is_some() => {
-                return not_found();
+                return self.not_found();
             }
             _ => (self.dist.join("index.html"), true),
         };
@@ -148,7 +170,7 @@ impl Portal {
                 } else {
                     "public, max-age=31536000, immutable"
                 };
-                with_headers(hyper::Response::builder(), content_type(&file))
+                self.with_headers(hyper::Response::builder(), content_type(&file))
                     .header("cache-control", cache)
                     .body(Full::new(Bytes::from(bytes)))
                     .expect("a valid response")
@@ -174,29 +196,30 @@ impl Portal {
             .all(|part| matches!(part, Component::Normal(_)));
         (inside && !path.contains('\\')).then(|| self.dist.join(relative))
     }
-}
 
-fn not_found() -> hyper::Response<Full<Bytes>> {
-    with_headers(
-        hyper::Response::builder().status(404),
-        "text/plain; charset=utf-8",
-    )
-    .body(Full::new(Bytes::from_static(b"not found")))
-    .expect("a valid response")
-}
+    fn not_found(&self) -> hyper::Response<Full<Bytes>> {
+        self.with_headers(
+            hyper::Response::builder().status(404),
+            "text/plain; charset=utf-8",
+        )
+        .body(Full::new(Bytes::from_static(b"not found")))
+        .expect("a valid response")
+    }
 
-/// The security headers of every page and file, as the CloudFront distribution sends
-/// them in AWS.
-fn with_headers(
-    builder: hyper::http::response::Builder,
-    content_type: &str,
-) -> hyper::http::response::Builder {
-    builder
-        .header("content-type", content_type)
-        .header("content-security-policy", CONTENT_SECURITY_POLICY)
-        .header("x-content-type-options", "nosniff")
-        .header("referrer-policy", "no-referrer")
-        .header("x-frame-options", "DENY")
+    /// The security headers of every page and file, as the CloudFront distribution sends
+    /// them in AWS.
+    fn with_headers(
+        &self,
+        builder: hyper::http::response::Builder,
+        content_type: &str,
+    ) -> hyper::http::response::Builder {
+        builder
+            .header("content-type", content_type)
+            .header("content-security-policy", &self.policy)
+            .header("x-content-type-options", "nosniff")
+            .header("referrer-policy", "no-referrer")
+            .header("x-frame-options", "DENY")
+    }
 }
 
 fn content_type(file: &Path) -> &'static str {
@@ -233,9 +256,19 @@ mod tests {
     }
 
     #[test]
+    fn pages_talk_to_their_own_origin_and_the_files_bucket_alone() {
+        let policy = content_security_policy(&["http://127.0.0.1:4566"]);
+        let directives: Vec<&str> = policy.split("; ").collect();
+        assert!(directives.contains(&"default-src 'self'"));
+        assert!(directives.contains(&"connect-src 'self' http://127.0.0.1:4566"));
+        assert!(!policy.contains("unsafe"));
+    }
+
+    #[test]
     fn a_path_never_names_a_file_outside_the_build() {
         let portal = Portal {
             dist: PathBuf::from("/srv/dist"),
+            policy: content_security_policy(&[]),
         };
         assert_eq!(
             portal.file("/assets/a.js"),

@@ -16,6 +16,8 @@ import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue } from "../values";
+import { Problem } from "../ui/Problem";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 
 type Alarm = Schemas["AlarmView"];
 type Props = { words: Messages; language: Language; timeZone: string };
@@ -220,11 +222,7 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
 
   return (
     <>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       {alarms === null && !problem && <p role="status">{words.loading}</p>}
       {alarms?.length === 0 && <p>{words.noAlarms}</p>}
       {alarms && alarms.length > 0 && (
@@ -247,20 +245,13 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
                 >
                   {words.edit}
                 </button>
-                {doomed === alarm.id ? (
-                  <button type="button" class="danger" onClick={() => remove(alarm)}>
-                    {fill(words.confirmDelete, { name: alarm.name })}
-                  </button>
-                ) : (
-                  <button
-                    type="button"
-                    class="quiet"
-                    aria-label={fill(words.deleteNamed, { name: alarm.name })}
-                    onClick={() => setDoomed(alarm.id)}
-                  >
-                    {words.delete}
-                  </button>
-                )}
+                <ConfirmDelete
+                  words={words}
+                  name={alarm.name}
+                  asked={doomed === alarm.id}
+                  onAsk={() => setDoomed(alarm.id)}
+                  onConfirm={() => remove(alarm)}
+                />
               </div>
             </li>
           ))}
@@ -418,11 +409,7 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
               {words.notifySpecial}
             </label>
           </fieldset>
-          {refusal && (
-            <p role="alert" class="problem">
-              {refusal}
-            </p>
-          )}
+          <Problem text={refusal} />
           <div class="buttons">
             <label>
               {words.backtestOver}

@@ -9,6 +9,8 @@ import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue } from "../values";
+import { Problem } from "../ui/Problem";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 
 type Channel = Schemas["CalculatedView"];
 type Props = { words: Messages; language: Language; timeZone: string };
@@ -119,11 +121,7 @@ function GroupCalculated({ group, words, language, timeZone }: Props & { group: 
 
   return (
     <>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       {channels === null && !problem && <p role="status">{words.loading}</p>}
       {channels?.length === 0 && <p>{words.noCalculated}</p>}
       {channels && channels.length > 0 && (
@@ -168,20 +166,13 @@ function GroupCalculated({ group, words, language, timeZone }: Props & { group: 
                     >
                       {words.edit}
                     </button>
-                    {doomed === channel.id ? (
-                      <button type="button" class="danger" onClick={() => remove(channel.id)}>
-                        {fill(words.confirmDelete, { name: channel.name })}
-                      </button>
-                    ) : (
-                      <button
-                        type="button"
-                        class="quiet"
-                        aria-label={fill(words.deleteNamed, { name: channel.name })}
-                        onClick={() => setDoomed(channel.id)}
-                      >
-                        {words.delete}
-                      </button>
-                    )}
+                    <ConfirmDelete
+                      words={words}
+                      name={channel.name}
+                      asked={doomed === channel.id}
+                      onAsk={() => setDoomed(channel.id)}
+                      onConfirm={() => remove(channel.id)}
+                    />
                   </div>
                 </td>
               </tr>

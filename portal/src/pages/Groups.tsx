@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
+import { Problem } from "../ui/Problem";
 
 type Grant = Schemas["GrantView"];
 const GROUP_ROLES: readonly Schemas["GroupRole"][] = ["viewer", "editor"];
@@ -52,11 +53,7 @@ export function Groups({ words }: { words: Messages }) {
 
   return (
     <>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       {groups === null && !problem && <p role="status">{words.loading}</p>}
       {groups?.map((group) => (
         <GroupGrants key={group.id} group={group} users={users} teams={teams} words={words} />
@@ -74,11 +71,7 @@ export function Groups({ words }: { words: Messages }) {
           {words.name}
           <input name="name" required autocomplete="off" />
         </label>
-        {refusal && (
-          <p role="alert" class="problem">
-            {refusal}
-          </p>
-        )}
+        <Problem text={refusal} />
         <div class="buttons">
           <button type="submit">{words.createGroup}</button>
         </div>
@@ -150,11 +143,7 @@ function GroupGrants({ group, users, teams, words }: GroupGrantsProps) {
       <h2 id={`grants-${group.id}`}>
         {group.name} <small>{group.id}</small>
       </h2>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       {grants?.length === 0 && <p>{words.noGrants}</p>}
       {grants && grants.length > 0 && (
         <ul class="grants">

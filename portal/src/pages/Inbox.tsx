@@ -8,6 +8,7 @@ import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue } from "../values";
+import { Problem } from "../ui/Problem";
 
 type Notification = Schemas["NotificationView"];
 type Filter = "all" | "unread";
@@ -89,11 +90,7 @@ function GroupInbox({ group, words, language, timeZone, onRead }: Props & { grou
 
   return (
     <>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       <div class="toolbar">
         <div class="tabs" role="group" aria-label={words.show}>
           {(["all", "unread"] as const).map((option) => (

@@ -9,6 +9,7 @@ import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue } from "../values";
+import { Problem } from "../ui/Problem";
 
 /** `role`: only admins change an instrument's settings (the API refuses the rest). */
 type Props = { words: Messages; language: Language; timeZone: string; role: Schemas["Role"] | null };
@@ -47,11 +48,7 @@ function GroupInstruments({ group, words, language, timeZone, role }: Props & { 
 
   return (
     <>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       {apps === null && !problem && <p role="status">{words.loading}</p>}
       {apps?.length === 0 && <p>{words.noApps}</p>}
       {apps?.map((app) => (
@@ -203,11 +200,7 @@ function InstrumentSettings({ group, chosen, words, time, onDone }: InstrumentSe
           </fieldset>
         </>
       )}
-      {refusal && (
-        <p role="alert" class="problem">
-          {refusal}
-        </p>
-      )}
+      <Problem text={refusal} />
       <div class="buttons">
         <button type="submit" disabled={!instrument || busy}>
           {words.save}

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, session } from "../api/client";
 import type { Messages } from "../i18n/en";
+import { Problem } from "../ui/Problem";
 
 type Step = { kind: "password" } | { kind: "code"; challenge: string; by: string };
 
@@ -101,11 +102,7 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
           </button>
         </form>
       )}
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
     </main>
   );
 }

@@ -6,6 +6,7 @@ import type { Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue, isSpecial } from "../values";
+import { Problem } from "../ui/Problem";
 
 const REFRESH_EVERY_MS = 60_000;
 
@@ -40,7 +41,7 @@ export function Monitor({ words, language, timeZone }: Props) {
 
   return (
     <>
-      {failed && <p role="alert" class="problem">{words.unavailable}</p>}
+      <Problem text={failed ? words.unavailable : null} />
       {groups === null && !failed && <p role="status">{words.loading}</p>}
       {groups?.length === 0 && <p>{words.noGroups}</p>}
       {groups?.map((group) => (

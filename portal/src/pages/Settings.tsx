@@ -7,6 +7,8 @@ import { api, type Schemas } from "../api/client";
 import { fill, LANGUAGES, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
+import { Problem } from "../ui/Problem";
+import { formatBytes } from "../values";
 
 type Props = { words: Messages; language: Language; timeZone: string; onAccountChanged: () => void };
 
@@ -88,12 +90,7 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
     );
   }
 
-  if (problem)
-    return (
-      <p role="alert" class="problem">
-        {problem}
-      </p>
-    );
+  if (problem) return <Problem text={problem} />;
   if (!account) return <p role="status">{words.loading}</p>;
   const zones = Intl.supportedValuesOf("timeZone");
   return (
@@ -119,8 +116,8 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
           <dd>
             <meter min={0} max={account.storage.capacity} value={account.storage.used} aria-hidden="true" />{" "}
             {fill(words.storageOf, {
-              used: bytes(account.storage.used, language),
-              capacity: bytes(account.storage.capacity, language),
+              used: formatBytes(account.storage.used, language),
+              capacity: formatBytes(account.storage.capacity, language),
             })}
           </dd>
         </dl>
@@ -192,18 +189,6 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
   );
 }
 
-/** A size as people read it: B, KB, MB, GB, in the language's digits. */
-function bytes(size: number, language: Language): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = size;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${new Intl.NumberFormat(language, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit]}`;
-}
-
 function ApiTokens({ words, time }: { words: Messages; time: (millis: number) => string }) {
   const [tokens, setTokens] = useState<Schemas["ApiTokenView"][] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -268,11 +253,7 @@ function ApiTokens({ words, time }: { words: Messages; time: (millis: number) =>
   return (
     <section class="app" aria-labelledby="tokens-heading">
       <h2 id="tokens-heading">{words.apiTokens}</h2>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       {issued && (
         <div class="issued" ref={secret} tabIndex={-1} aria-label={words.tokenIssued}>
           <p>{words.tokenShownOnce}</p>

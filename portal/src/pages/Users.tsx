@@ -5,6 +5,8 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
+import { Problem } from "../ui/Problem";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 
 type User = Schemas["UserView"];
 /** The roles a user can have (a viewer is what a temporary login is, not a user). */
@@ -89,17 +91,9 @@ export function Users({ words }: { words: Messages }) {
 
   return (
     <>
-      {problem && (
-        <p role="alert" class="problem">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       {users === null && !problem && <p role="status">{words.loading}</p>}
-      {refused && (
-        <p role="alert" class="problem">
-          {refused}
-        </p>
-      )}
+      <Problem text={refused} />
       {users && (
         <table class="users">
           <thead>
@@ -140,20 +134,13 @@ export function Users({ words }: { words: Messages }) {
                 <td>{user.email ?? "—"}</td>
                 <td>{words[`two_step_${user.two_step as "none" | "email" | "totp"}`] ?? user.two_step}</td>
                 <td>
-                  {doomed === user.user ? (
-                    <button type="button" class="danger" onClick={() => remove(user)}>
-                      {fill(words.confirmDelete, { name: user.user })}
-                    </button>
-                  ) : (
-                    <button
-                      type="button"
-                      class="quiet"
-                      aria-label={fill(words.deleteNamed, { name: user.user })}
-                      onClick={() => setDoomed(user.user)}
-                    >
-                      {words.delete}
-                    </button>
-                  )}
+                  <ConfirmDelete
+                    words={words}
+                    name={user.user}
+                    asked={doomed === user.user}
+                    onAsk={() => setDoomed(user.user)}
+                    onConfirm={() => remove(user)}
+                  />
                 </td>
               </tr>
             ))}
@@ -192,11 +179,7 @@ export function Users({ words }: { words: Messages }) {
           {words.yourPassword}
           <input name="admin_password" type="password" required autocomplete="current-password" />
         </label>
-        {refusal && (
-          <p role="alert" class="problem">
-            {refusal}
-          </p>
-        )}
+        <Problem text={refusal} />
         <div class="buttons">
           <button type="submit" disabled={busy}>
             {words.createUser}

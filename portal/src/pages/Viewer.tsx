@@ -10,8 +10,10 @@ import { colour, SeriesChart } from "../chart/SeriesChart";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { perGroup } from "../groups";
+import { ExportZip } from "./ExportZip";
 import { formatTime, fromWallClock, toWallClock } from "../time";
 import { formatValue, isSpecial } from "../values";
+import { Problem } from "../ui/Problem";
 
 /** The API's own limit on channels per request (`MAX_CHANNELS` in the series use case). */
 const MOST_CHANNELS = 32;
@@ -240,24 +242,17 @@ function GroupViewer({ group, words, language, timeZone }: Props & { group: stri
           </label>
           <button type="submit">{words.showRange}</button>
         </form>
-        {rangeProblem && (
-          <p role="alert" class="problem">
-            {rangeProblem}
-          </p>
-        )}
+        <Problem text={rangeProblem} />
         <p class="shown" aria-live="polite">
           {time(range.from)} – {time(range.to)}
           {busy && <span> {words.loading}</span>}
         </p>
-        {problem && (
-          <p role="alert" class="problem">
-            {problem}
-          </p>
-        )}
+        <Problem text={problem} />
         {answer?.truncated_at != null && (
           <p class="problem">{fill(words.truncated, { time: time(answer.truncated_at) })}</p>
         )}
         {chosen.length === 0 && <p>{words.chooseChannels}</p>}
+        <ExportZip group={group} channels={chosen} from={range.from} to={range.to} timeZone={timeZone} words={words} />
         {answer && aligned && (
           <>
             <div class="tabs" role="group" aria-label={words.view}>

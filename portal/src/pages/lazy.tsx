@@ -4,6 +4,7 @@
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Messages } from "../i18n/en";
+import { Problem } from "../ui/Problem";
 
 /** A page loaded on first use: "Loading…" meanwhile, the service's absence if it fails. */
 export function lazy<P extends { words: Messages }>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
@@ -22,12 +23,7 @@ export function lazy<P extends { words: Messages }>(load: () => Promise<Componen
           setFailed(true);
         });
     }, []);
-    if (failed)
-      return (
-        <p role="alert" class="problem">
-          {props.words.unavailable}
-        </p>
-      );
+    if (failed) return <Problem text={props.words.unavailable} />;
     if (!page) return <p role="status">{props.words.loading}</p>;
     return <page.component {...props} />;
   };

@@ -1,0 +1,451 @@
+// The drive: a group's files in folders. Files upload straight to the bucket with their
+// progress shown (in parts when large), and appear once the cloud has indexed them;
+// each downloads under its name, moves or is renamed, is deleted; folders are made,
+// opened, renamed and deleted with everything in them.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, type Schemas } from "../api/client";
+import { save } from "../drive/transfer";
+import { upload, UploadFailed } from "../drive/upload";
+import { perGroup } from "../groups";
+import { fill, type Language } from "../i18n";
+import type { Messages } from "../i18n/en";
+import { formatTime } from "../time";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
+import { Problem } from "../ui/Problem";
+import { formatBytes } from "../values";
+
+type File = Schemas["FileEntry"];
+type Sort = "name" | "size" | "time";
+type Props = { words: Messages; language: Language; timeZone: string };
+/** An upload under way or just ended, as its row shows it. */
+type Transfer = {
+  key: number;
+  name: string;
+  size: number;
+  sent: number;
+  state: "sending" | "indexing" | "done" | "failed";
+  /** Why it failed, in the API's words where it gave some. */
+  reason?: string;
+};
+
+/** How often, and how long, an uploaded file is looked for in the index. */
+const INDEX_POLL_MS = 1_000;
+const INDEX_WAIT_MS = 60_000;
+
+export const Drive = perGroup(GroupDrive);
+
+function GroupDrive({ group, words, language, timeZone }: Props & { group: string }) {
+  const [folder, setFolder] = useState("");
+  const [sort, setSort] = useState<Sort>("name");
+  const [descending, setDescending] = useState(false);
+  const [folders, setFolders] = useState<string[]>([]);
+  const [files, setFiles] = useState<File[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  // Bumped to read the folder's first page again (after a change).
+  const [reading, setReading] = useState(0);
+  const [transfers, setTransfers] = useState<Transfer[]>([]);
+  const [doomed, setDoomed] = useState<string | null>(null);
+  const [moving, setMoving] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  // Which reading of the first page the list shows: "Show more" appends only to its own.
+  const shown = useRef(0);
+  const uploads = useRef(new AbortController());
+  const time = (millis: number) => formatTime(millis, language, timeZone);
+  const reread = () => setReading((n) => n + 1);
+
+  // Uploads under way stop when the page is left (or another group chosen).
+  useEffect(() => () => uploads.current.abort(), []);
+
+  async function page(cursor: string | null) {
+    const { data, error } = await api.GET("/v1/groups/{group}/files", {
+      params: {
+        path: { group },
+        query: { folder, sort, order: descending ? "desc" : "asc", ...(cursor ? { cursor } : {}) },
+      },
+    });
+    if (!data) throw new Error(error?.message ?? words.unavailable);
+    return data;
+  }
+
+  useEffect(() => {
+    let live = true;
+    shown.current += 1;
+    page(null)
+      .then((data) => {
+        if (!live) return;
+        setFiles(data.files);
+        setFolders(data.folders ?? []);
+        setNext(data.next);
+        setProblem(null);
+      })
+      .catch((failure: Error) => live && setProblem(failure.message));
+    return () => {
+      live = false;
+    };
+  }, [folder, sort, descending, reading]);
+
+  function open(path: string) {
+    setFolder(path);
+    setFiles(null);
+    setDoomed(null);
+    setMoving(null);
+  }
+
+  async function more() {
+    if (busy) return;
+    const asked = shown.current;
+    setBusy(true);
+    try {
+      const data = await page(next);
+      if (asked !== shown.current) return;
+      setFiles((present) => [...(present ?? []), ...data.files]);
+      setNext(data.next);
+    } catch (failure) {
+      setProblem((failure as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function uploadAll(chosen: FileList | null) {
+    for (const file of Array.from(chosen ?? [])) void uploadOne(file, folder);
+  }
+
+  async function uploadOne(file: globalThis.File, into: string) {
+    const key = Math.random();
+    const change = (part: Partial<Transfer>) =>
+      setTransfers((all) => all.map((transfer) => (transfer.key === key ? { ...transfer, ...part } : transfer)));
+    setTransfers((all) => [...all, { key, name: file.name, size: file.size, sent: 0, state: "sending" }]);
+    const signal = uploads.current.signal;
+    try {
+      const id = await upload(group, into, file, (sent) => change({ sent }), signal);
+      change({ sent: file.size, state: "indexing" });
+      await indexed(id, signal);
+      change({ state: "done" });
+      reread();
+    } catch (failure) {
+      if (signal.aborted) return;
+      change({ state: "failed", reason: whyNot(failure as Error, words) });
+    }
+  }
+
+  /** Waits until the cloud has indexed file `id` (S3 reports it a moment after the PUT). */
+  async function indexed(id: string, signal: AbortSignal) {
+    const deadline = Date.now() + INDEX_WAIT_MS;
+    while (!signal.aborted && Date.now() < deadline) {
+      const { response } = await api.GET("/v1/groups/{group}/files/{file}", {
+        params: { path: { group, file: id } },
+        signal,
+      });
+      if (response.ok) return;
+      await new Promise((resolve) => setTimeout(resolve, INDEX_POLL_MS));
+    }
+    throw new Error(words.notIndexed);
+  }
+
+  async function download(file: File) {
+    const { data, error } = await api.GET("/v1/groups/{group}/files/{file}", {
+      params: { path: { group, file: file.id } },
+    });
+    if (!data) return setProblem(error?.message ?? words.unavailable);
+    setProblem(null);
+    save(data.download);
+  }
+
+  async function removeFile(file: File) {
+    const { data, error } = await api.DELETE("/v1/groups/{group}/files/{file}", {
+      params: { path: { group, file: file.id } },
+    });
+    setDoomed(null);
+    if (!data) return setProblem(error?.message ?? words.unavailable);
+    setProblem(null);
+    reread();
+  }
+
+  async function removeFolder(path: string) {
+    if (busy) return;
+    setBusy(true);
+    try {
+      // A large folder is deleted a batch of files per request: asked again until none is left.
+      for (;;) {
+        const { data, error } = await api.POST("/v1/groups/{group}/folders/delete", {
+          params: { path: { group } },
+          body: { path },
+        });
+        if (!data) return setProblem(error?.message ?? words.unavailable);
+        if (data.left === 0) break;
+      }
+      setProblem(null);
+      open(parentOf(path));
+      reread();
+    } finally {
+      setBusy(false);
+      setDoomed(null);
+    }
+  }
+
+  async function makeFolder(event: Event) {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const name = new FormData(form).get("name")?.toString().trim() ?? "";
+    const { data, error } = await api.POST("/v1/groups/{group}/folders", {
+      params: { path: { group } },
+      body: { path: join(folder, name) },
+    });
+    if (!data) return setProblem(error?.message ?? words.unavailable);
+    setProblem(null);
+    form.reset();
+    reread();
+  }
+
+  async function renameFolder(event: Event) {
+    event.preventDefault();
+    const to = new FormData(event.currentTarget as HTMLFormElement).get("to")?.toString().trim() ?? "";
+    const { data, error } = await api.POST("/v1/groups/{group}/folders/move", {
+      params: { path: { group } },
+      body: { from: folder, to, merge: false },
+    });
+    if (!data) return setProblem(error?.message ?? words.unavailable);
+    setProblem(null);
+    open(data.to);
+    reread();
+  }
+
+  async function place(event: Event) {
+    event.preventDefault();
+    if (!moving) return;
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const name = form.get("name")?.toString() ?? moving.name;
+    const into = form.get("folder")?.toString().trim() ?? moving.folder;
+    const { data, error } = await api.PUT("/v1/groups/{group}/files/{file}", {
+      params: { path: { group, file: moving.id } },
+      body: {
+        ...(name !== moving.name ? { name } : {}),
+        ...(into !== moving.folder ? { folder: into } : {}),
+      },
+    });
+    if (!data) return setProblem(error?.message ?? words.unavailable);
+    setProblem(null);
+    setMoving(null);
+    reread();
+  }
+
+  const trail = folder === "" ? [] : folder.split("/");
+
+  return (
+    <div class="drive">
+      <nav aria-label={words.folderPath} class="trail">
+        <button type="button" class="quiet" aria-current={folder === "" ? "location" : undefined} onClick={() => open("")}>
+          {words.topFolder}
+        </button>
+        {trail.map((name, index) => {
+          const path = trail.slice(0, index + 1).join("/");
+          return (
+            <span key={path}>
+              {" / "}
+              <button
+                type="button"
+                class="quiet"
+                aria-current={path === folder ? "location" : undefined}
+                onClick={() => open(path)}
+              >
+                {name}
+              </button>
+            </span>
+          );
+        })}
+      </nav>
+      <Problem text={problem} />
+
+      <div class="toolbar">
+        <label class="button">
+          {words.uploadFiles}
+          <input type="file" multiple class="visually-hidden" onChange={(event) => {
+            uploadAll(event.currentTarget.files);
+            event.currentTarget.value = "";
+          }} />
+        </label>
+        <form class="inline" onSubmit={makeFolder}>
+          <label>
+            {words.newFolder}
+            <input name="name" required />
+          </label>
+          <button type="submit">{words.makeFolder}</button>
+        </form>
+        <label>
+          {words.sortBy}
+          <select onChange={(event) => setSort(event.currentTarget.value as Sort)}>
+            {(["name", "size", "time"] as const).map((option) => (
+              <option key={option} value={option} selected={option === sort}>
+                {words[`sort_${option}`]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="pick">
+          <input type="checkbox" checked={descending} onChange={(event) => setDescending(event.currentTarget.checked)} />
+          {words.descending}
+        </label>
+      </div>
+
+      {transfers.length > 0 && (
+        <ul class="transfers" aria-label={words.uploads}>
+          {transfers.map((transfer) => (
+            <li key={transfer.key}>
+              <TransferRow transfer={transfer} words={words} />
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {folder !== "" && (
+        <div class="toolbar">
+          <form class="inline" onSubmit={renameFolder}>
+            <label>
+              {words.folderMovesTo}
+              <input name="to" required defaultValue={folder} key={folder} />
+            </label>
+            <button type="submit">{words.renameFolder}</button>
+          </form>
+          <ConfirmDelete
+            words={words}
+            name={folder}
+            asked={doomed === `folder:${folder}`}
+            onAsk={() => setDoomed(`folder:${folder}`)}
+            onConfirm={() => removeFolder(folder)}
+            disabled={busy}
+          />
+        </div>
+      )}
+
+      {folders.length > 0 && (
+        <ul class="folders" aria-label={words.folders}>
+          {folders.map((name) => (
+            <li key={name}>
+              <button type="button" class="quiet" onClick={() => open(join(folder, name))}>
+                <span aria-hidden="true">📁 </span>
+                {name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {files === null && !problem && <p role="status">{words.loading}</p>}
+      {files?.length === 0 && folders.length === 0 && <p>{words.noFiles}</p>}
+      {files && files.length > 0 && (
+        <table class="files">
+          <caption class="visually-hidden">{words.files}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{words.name}</th>
+              <th scope="col">{words.size}</th>
+              <th scope="col">{words.uploaded}</th>
+              <th scope="col">{words.uploader}</th>
+              <th scope="col">
+                <span class="visually-hidden">{words.actions}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {files.map((file) => (
+              <tr key={file.id} data-file={file.name}>
+                <th scope="row">{file.name}</th>
+                <td class="number">{formatBytes(file.size, language)}</td>
+                <td>{time(file.uploaded)}</td>
+                <td>{file.uploader}</td>
+                <td class="buttons">
+                  <button
+                    type="button"
+                    class="quiet"
+                    aria-label={fill(words.downloadNamed, { name: file.name })}
+                    onClick={() => download(file)}
+                  >
+                    {words.download}
+                  </button>
+                  <button
+                    type="button"
+                    class="quiet"
+                    aria-label={fill(words.moveNamed, { name: file.name })}
+                    onClick={() => setMoving(file)}
+                  >
+                    {words.move}
+                  </button>
+                  <ConfirmDelete
+                    words={words}
+                    name={file.name}
+                    asked={doomed === file.id}
+                    onAsk={() => setDoomed(file.id)}
+                    onConfirm={() => removeFile(file)}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {next && (
+        <button type="button" class="quiet" onClick={more} disabled={busy}>
+          {words.more}
+        </button>
+      )}
+
+      {moving && (
+        <form class="editor" onSubmit={place} key={moving.id} aria-labelledby="moving-heading">
+          <h2 id="moving-heading">{fill(words.moveNamed, { name: moving.name })}</h2>
+          <label>
+            {words.name}
+            <input name="name" required defaultValue={moving.name} />
+          </label>
+          <label>
+            {words.inFolder}
+            <input name="folder" defaultValue={moving.folder} />
+          </label>
+          <div class="buttons">
+            <button type="submit">{words.save}</button>
+            <button type="button" class="quiet" onClick={() => setMoving(null)}>
+              {words.cancel}
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function TransferRow({ transfer, words }: { transfer: Transfer; words: Messages }) {
+  const percent = transfer.size === 0 ? 100 : Math.floor((transfer.sent / transfer.size) * 100);
+  const told =
+    transfer.state === "sending"
+      ? fill(words.uploading, { name: transfer.name, percent })
+      : transfer.state === "indexing"
+        ? fill(words.indexing, { name: transfer.name })
+        : transfer.state === "done"
+          ? fill(words.uploadDone, { name: transfer.name })
+          : fill(words.uploadFailed, { name: transfer.name, reason: transfer.reason ?? "" });
+  const failed = transfer.state === "failed";
+  return (
+    <>
+      <progress max={transfer.size || 1} value={transfer.sent} aria-label={transfer.name} />
+      <span class={failed ? "problem" : undefined} role={failed ? "alert" : undefined} data-state={transfer.state}>
+        {told}
+      </span>
+    </>
+  );
+}
+
+function whyNot(failure: Error, words: Messages): string {
+  if (failure instanceof UploadFailed && failure.status !== undefined)
+    return failure.status === 0 ? words.storeUnreachable : fill(words.storeRefused, { status: failure.status });
+  return failure.message || words.unavailable;
+}
+
+function join(folder: string, name: string): string {
+  return folder === "" ? name : `${folder}/${name}`;
+}
+
+function parentOf(path: string): string {
+  const cut = path.lastIndexOf("/");
+  return cut === -1 ? "" : path.slice(0, cut);
+}

@@ -1,0 +1,109 @@
+// The viewer's channels over its range, exported as a ZIP of CSV files (times in the
+// account's zone): the export runs in the cloud, its progress is polled, and the ZIP is
+// downloaded from the bucket when it is ready.
+import { useEffect, useState } from "preact/hooks";
+import { api, type Schemas } from "../api/client";
+import { save, type Signed } from "../drive/transfer";
+import { fill } from "../i18n";
+import type { Messages } from "../i18n/en";
+import { Problem } from "../ui/Problem";
+
+/**
+ * A job as the API describes it. Written out here: the generated type loses the `state`
+ * of the finished variant (a `$ref` with properties beside it, which openapi-typescript
+ * reads as the `$ref` alone), and openapi-fetch widens the signed download's pairs.
+ */
+type Job = { id: string; updated: number; download?: Signed | null; expired?: boolean } & (
+  | { state: "queued" }
+  | { state: "running"; percent: number }
+  | ({ state: "done" } & Schemas["JobOutcome"])
+  | { state: "failed"; reason: string }
+);
+const asJob = (answer: unknown) => answer as Job;
+type Props = { group: string; channels: string[]; from: number; to: number; timeZone: string; words: Messages };
+
+/** A job is asked after about this long, then less often up to the longest pause. */
+const FIRST_POLL_MS = 1_000;
+const LONGEST_POLL_MS = 10_000;
+
+export function ExportZip({ group, channels, from, to, timeZone, words }: Props) {
+  const [job, setJob] = useState<Job | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  // A queued or running job is asked again until it ends (or the page is left).
+  useEffect(() => {
+    if (!job || job.state === "done" || job.state === "failed") return;
+    let live = true;
+    let pause = FIRST_POLL_MS;
+    let timer = 0;
+    const ask = async () => {
+      const { data } = await api.GET("/v1/groups/{group}/exports/{job}", {
+        params: { path: { group, job: job.id } },
+      });
+      if (!live) return;
+      if (data && data.updated !== job.updated) return setJob(asJob(data));
+      pause = Math.min(LONGEST_POLL_MS, pause * 2);
+      timer = window.setTimeout(ask, pause);
+    };
+    timer = window.setTimeout(ask, pause);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [job]);
+
+  async function start() {
+    if (busy) return;
+    setBusy(true);
+    try {
+      const { data, error } = await api.POST("/v1/groups/{group}/exports", {
+        params: { path: { group } },
+        body: { channels, from, to, timeZone },
+      });
+      setProblem(data ? null : (error?.message ?? words.unavailable));
+      setJob(data ? asJob(data) : null);
+    } catch {
+      setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const running = job !== null && (job.state === "queued" || job.state === "running");
+  return (
+    <div class="export">
+      <button type="button" onClick={start} disabled={busy || running || channels.length === 0}>
+        {words.exportZip}
+      </button>
+      <Problem text={problem} />
+      {job && (
+        <p role="status" data-state={job.state}>
+          <JobState job={job} words={words} />
+        </p>
+      )}
+      {job?.state === "done" && job.download && (
+        <button type="button" onClick={() => job.download && save(job.download)}>
+          {words.downloadZip}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function JobState({ job, words }: { job: Job; words: Messages }) {
+  switch (job.state) {
+    case "queued":
+      return <>{words.exportQueued}</>;
+    case "running":
+      return <>{fill(words.exportRunning, { percent: job.percent })}</>;
+    case "failed":
+      return <>{fill(words.exportFailed, { reason: job.reason })}</>;
+    case "done":
+      return job.expired ? (
+        <>{words.exportExpired}</>
+      ) : (
+        <>{fill(words.exportDone, { rows: job.rows, files: (job.files ?? []).join(", ") })}</>
+      );
+  }
+}

@@ -1,0 +1,39 @@
+// Deleting takes two presses: "Delete", then "Delete <name>?" in its place. The second
+// button takes the focus as it appears, so a keyboard user's focus is not lost with the
+// first.
+import { useEffect, useRef } from "preact/hooks";
+import { fill } from "../i18n";
+import type { Messages } from "../i18n/en";
+
+type Props = {
+  words: Messages;
+  /** What is deleted, as the user knows it. */
+  name: string;
+  /** Whether the first press was made (and the second is awaited). */
+  asked: boolean;
+  onAsk: () => void;
+  onConfirm: () => void;
+  disabled?: boolean;
+};
+
+export function ConfirmDelete({ words, name, asked, onAsk, onConfirm, disabled }: Props) {
+  const confirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asked) confirm.current?.focus();
+  }, [asked]);
+  return asked ? (
+    <button ref={confirm} type="button" class="danger" disabled={disabled} onClick={onConfirm}>
+      {fill(words.confirmDelete, { name })}
+    </button>
+  ) : (
+    <button
+      type="button"
+      class="quiet"
+      disabled={disabled}
+      aria-label={fill(words.deleteNamed, { name })}
+      onClick={onAsk}
+    >
+      {words.delete}
+    </button>
+  );
+}
