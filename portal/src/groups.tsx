@@ -1,6 +1,6 @@
 // The groups the user may see, and the one a page shows: pages that work on one group
-// at a time (viewer, instruments, calculated channels, alarms, inbox) share how it is
-// chosen.
+// at a time (viewer, instruments, calculated channels, alarms, inbox, drive) share how
+// it is chosen.
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "./api/client";

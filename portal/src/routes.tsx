@@ -6,11 +6,10 @@ import type { Schemas } from "./api/client";
 import type { Language } from "./i18n";
 import type { Messages } from "./i18n/en";
 import { Calculated } from "./pages/Calculated";
-import { Drive } from "./pages/Drive";
 import { Groups } from "./pages/Groups";
 import { Inbox } from "./pages/Inbox";
 import { Instruments } from "./pages/Instruments";
-import { LazyAlarms, LazyViewer } from "./pages/lazy";
+import { LazyAlarms, LazyDrive, LazyViewer } from "./pages/lazy";
 import { Monitor } from "./pages/Monitor";
 import { Settings } from "./pages/Settings";
 import { Users } from "./pages/Users";
@@ -45,7 +44,7 @@ export const PAGES: readonly Page[] = [
     title: (words) => words.inboxTitle,
     show: (props) => <Inbox {...props} onRead={props.unread.refresh} />,
   },
-  { path: "/drive", title: (words) => words.driveTitle, show: (props) => <Drive {...props} /> },
+  { path: "/drive", title: (words) => words.driveTitle, show: (props) => <LazyDrive {...props} /> },
   { path: "/users", title: (words) => words.usersTitle, show: (props) => <Users {...props} />, adminsOnly: true },
   { path: "/groups", title: (words) => words.groupsTitle, show: (props) => <Groups {...props} />, adminsOnly: true },
   {

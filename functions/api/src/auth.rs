@@ -2,7 +2,7 @@
 //! [`authenticate`]; a route that does not cannot see tenant data, because every
 //! registry read is keyed by the principal's account.
 
-use lambda_http::{Request, RequestExt};
+use lambda_http::Request;
 
 use fieldcloud::domain::auth::{
     api_token_hash, session_alive, session_needs_touch, Role, API_TOKEN_PREFIX,
@@ -23,6 +23,7 @@ use crate::error::ApiError;
 /// and the request must come from an address the account's IP allow-list admits.
 pub async fn authenticate(
     request: &Request,
+    address: Option<&str>,
     key: &TokenKey,
     store: &(impl Accounts + Users + Sessions + ApiTokens),
     now: Millis,
@@ -37,7 +38,7 @@ pub async fn authenticate(
         .ok_or_else(|| ApiError::unauthorized("Authorization header must be `Bearer <token>`"))?;
     let token = token.trim();
     if token.starts_with(API_TOKEN_PREFIX) {
-        return web_api_principal(request, token, store, now).await;
+        return web_api_principal(address, token, store, now).await;
     }
     let principal = key.verify(token, now).map_err(|error| match error {
         TokenError::Expired => ApiError::unauthorized("token expired; log in again"),
@@ -81,14 +82,14 @@ pub async fn authenticate(
     if let Some(end) = account.trial_ends().filter(|_| account.trial_over(now)) {
         return Err(trial_ended(end));
     }
-    admit(&account, request)?;
+    admit(&account, address)?;
     Ok(principal)
 }
 
 /// The principal of a Web API token: it must exist (not revoked), its account must still
 /// have the Web API (Pro), and the allow-list applies as to any request.
 async fn web_api_principal(
-    request: &Request,
+    address: Option<&str>,
     secret: &str,
     store: &(impl Accounts + Users + ApiTokens),
     now: Millis,
@@ -117,7 +118,7 @@ async fn web_api_principal(
             account.plan
         )));
     }
-    admit(&account, request)?;
+    admit(&account, address)?;
     Ok(Principal {
         account: token.account,
         user: token.user,
@@ -127,9 +128,10 @@ async fn web_api_principal(
     })
 }
 
-/// Refuses a request from an address outside the account's IP allow-list.
-pub fn admit(account: &Account, request: &Request) -> Result<(), ApiError> {
-    let address = source_ip(request);
+/// Refuses a request from `address` (the caller's, see [`crate::edge`]) when it is
+/// outside the account's IP allow-list.
+pub fn admit(account: &Account, address: Option<&str>) -> Result<(), ApiError> {
+    let address: Option<IpAddr> = address.and_then(|a| a.parse().ok());
     if account.admits(address) {
         return Ok(());
     }
@@ -137,11 +139,6 @@ pub fn admit(account: &Account, request: &Request) -> Result<(), ApiError> {
     Err(ApiError::forbidden(format!(
         "your address {shown} is not on the account's IP allow-list"
     )))
-}
-
-/// [`source_address`] as an IP address.
-pub fn source_ip(request: &Request) -> Option<IpAddr> {
-    source_address(request)?.parse().ok()
 }
 
 /// Who may call a route.
@@ -173,17 +170,6 @@ pub fn permit(principal: &Principal, access: Access, read: bool) -> Result<(), A
         (Role::Viewer, _) if !read => Err(ApiError::forbidden("a temporary login is view-only")),
         (Role::Member, Access::Admin) => Err(ApiError::forbidden("this needs an account admin")),
         (Role::Member | Role::Viewer, _) => Ok(()),
-    }
-}
-
-/// The address the request came from, as API Gateway saw it (the local cloud fills in
-/// the same field). Headers are not trusted for it: a client can write any.
-pub fn source_address(request: &Request) -> Option<String> {
-    match request.request_context_ref()? {
-        lambda_http::request::RequestContext::ApiGatewayV2(context) => {
-            context.http.source_ip.clone()
-        }
-        _ => None,
     }
 }
 

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod contract;
 mod dispatch;
+pub mod edge;
 mod error;
 mod files_query;
 mod inbox;
@@ -56,6 +57,8 @@ pub struct Api<R, S, Q, M, T, B> {
     pub portal_url: String,
     /// Where quote requests are mailed: the operator, who sells licenses.
     pub operator_email: String,
+    /// The portal's distribution's secret, when one stands in front (see [`edge`]).
+    pub edge: Option<edge::EdgeSecret>,
 }
 
 /// The API as deployed: on DynamoDB, SQS, SES and IoT Core.
@@ -63,12 +66,13 @@ pub type DeployedApi = Api<DynamoStore, DynamoRecords, SqsQueues, SesMailer, Iot
 
 impl DeployedApi {
     /// Builds the API from a function's context and the rest of its environment
-    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `JOBS_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, `OPERATOR_EMAIL`,
+    /// (`RECOMPUTE_QUEUE_URL`, `NOTIFY_QUEUE_URL`, `JOBS_QUEUE_URL`, `MAIL_FROM`, `APP_POLICY_NAME`, `PORTAL_URL`, `OPERATOR_EMAIL`, `EDGE_SECRET`,
     /// `FILES_BUCKET`, the token key's parameter).
     pub async fn deployed(ctx: Ctx) -> Result<DeployedApi, String> {
         // Every variable before the one remote call: a missing one fails at once.
         let portal_url = required_env("PORTAL_URL")?;
         let operator_email = required_env("OPERATOR_EMAIL")?;
+        let edge = edge::EdgeSecret::from_env()?;
         Ok(Api {
             queues: SqsQueues {
                 jobs: ctx.recompute_queue()?,
@@ -80,6 +84,7 @@ impl DeployedApi {
             bucket: ctx.files_bucket()?,
             portal_url,
             operator_email,
+            edge,
             key: ctx.token_key().await?,
             read_limits: ReadLimits::default(),
             store: ctx.store,
@@ -139,7 +144,7 @@ async fn route<
             allowed.join(" or ")
         )));
     };
-    let address = auth::source_address(request);
+    let address = edge::caller_address(request, api.edge.as_ref());
     let call = dispatch::Call {
         api,
         request,
@@ -152,7 +157,7 @@ async fn route<
         Handler::Public(handler) => return dispatch::public(&call, handler).await,
         Handler::Signed(signed) => signed,
     };
-    let principal = auth::authenticate(request, &api.key, store, now).await?;
+    let principal = auth::authenticate(request, address.as_deref(), &api.key, store, now).await?;
     auth::permit(&principal, route.access, method == "GET")?;
     let reply = match signed {
         SignedRoute::Account(handler) => dispatch::account(&call, handler, &principal).await?,

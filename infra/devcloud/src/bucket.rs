@@ -155,6 +155,14 @@ mod tests {
         let rule = &rules[0];
         assert_eq!(rule.allowed_origins(), ["http://127.0.0.1:8787"]);
         assert_eq!(rule.allowed_methods(), ["PUT", "GET"]);
+        // An upload's PUT is signed with these: a browser sends no header the rule
+        // does not name.
+        for signed in ["Content-Type", "If-None-Match"] {
+            assert!(
+                rule.allowed_headers().iter().any(|h| h == signed),
+                "{signed}"
+            );
+        }
         // Completing an upload in parts names each part's ETag, which a browser reads
         // only when it is exposed.
         assert_eq!(rule.expose_headers(), ["ETag"]);

@@ -336,6 +336,8 @@ impl LocalCloud {
             // No portal yet: links point at the API's host, where a portal would be.
             portal_url: api_url.clone(),
             operator_email: OPERATOR_EMAIL.into(),
+            // No distribution in front: the API sees each caller's own address.
+            edge: None,
         });
         let (capture_url, captures) = start_capture(ports.capture).await?;
         let (notify_store, _) = function_tables(&notify);

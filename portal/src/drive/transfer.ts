@@ -35,24 +35,26 @@ export function send(
     for (const [name = "", value = ""] of request.headers) {
       if (!SET_BY_BROWSER.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
     }
+    const abort = () => xhr.abort();
+    signal.addEventListener("abort", abort, { once: true });
+    xhr.onloadend = () => signal.removeEventListener("abort", abort);
     xhr.upload.onprogress = (event) => onProgress(event.loaded);
     xhr.onload = () =>
       xhr.status >= 200 && xhr.status < 300 ? resolve(xhr.getResponseHeader("ETag")) : reject(new TransferFailed(xhr.status));
     xhr.onerror = () => reject(new TransferFailed(0));
     xhr.onabort = () => reject(new DOMException("aborted", "AbortError"));
-    signal.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(body);
   });
 }
 
 /**
  * Has the browser save what `request` fetches. The bucket answers it as an attachment
- * named for the file, so the page stays where it is.
+ * named for the file, so the page stays where it is; the URL must be freshly signed (a
+ * refusal would be shown in the page's place).
  */
 export function save(request: Signed): void {
   const link = document.createElement("a");
   link.href = request.url;
-  link.rel = "noopener";
   document.body.append(link);
   link.click();
   link.remove();

@@ -1,10 +1,12 @@
-// The drive: a group's files in folders. Files upload straight to the bucket with their
-// progress shown (in parts when large), and appear once the cloud has indexed them;
-// each downloads under its name, moves or is renamed, is deleted; folders are made,
-// opened, renamed and deleted with everything in them.
+// The drive: a group's files in folders. Files upload straight to the bucket, two at a
+// time, with their progress shown (in parts when large), and appear once the cloud has
+// indexed them; each downloads under its name, moves or is renamed, is deleted; folders
+// are made, opened, renamed and deleted with everything in them. Uploads end with the
+// page (the browser asks before a tab with uploads under way is closed).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { save } from "../drive/transfer";
+import { limiter } from "../drive/limiter";
 import { upload, UploadFailed } from "../drive/upload";
 import { perGroup } from "../groups";
 import { fill, type Language } from "../i18n";
@@ -23,14 +25,19 @@ type Transfer = {
   name: string;
   size: number;
   sent: number;
-  state: "sending" | "indexing" | "done" | "failed";
+  /** Stored but not yet listed: the cloud indexes a large file for a while. */
+  state: "waiting" | "sending" | "indexing" | "done" | "stored" | "failed";
   /** Why it failed, in the API's words where it gave some. */
   reason?: string;
 };
 
-/** How often, and how long, an uploaded file is looked for in the index. */
+/** Uploads under way at once. */
+const UPLOADS_AT_ONCE = 2;
+/** How often an uploaded file is looked for in the index, and for how long: a minute,
+ * and a minute more for each 100 MB the cloud reads through for its SHA-256. */
 const INDEX_POLL_MS = 1_000;
 const INDEX_WAIT_MS = 60_000;
+const INDEX_WAIT_MS_PER_BYTE = 60_000 / 100_000_000;
 
 export const Drive = perGroup(GroupDrive);
 
@@ -51,11 +58,20 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
   // Which reading of the first page the list shows: "Show more" appends only to its own.
   const shown = useRef(0);
   const uploads = useRef(new AbortController());
+  const lanes = useRef(limiter(UPLOADS_AT_ONCE));
+  const busyUploading = transfers.some((t) => ["waiting", "sending", "indexing"].includes(t.state));
   const time = (millis: number) => formatTime(millis, language, timeZone);
   const reread = () => setReading((n) => n + 1);
 
-  // Uploads under way stop when the page is left (or another group chosen).
+  // Uploads under way stop when the page is left (or another group chosen); closing the
+  // tab meanwhile is asked about first.
   useEffect(() => () => uploads.current.abort(), []);
+  useEffect(() => {
+    if (!busyUploading) return;
+    const ask = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", ask);
+    return () => window.removeEventListener("beforeunload", ask);
+  }, [busyUploading]);
 
   async function page(cursor: string | null) {
     const { data, error } = await api.GET("/v1/groups/{group}/files", {
@@ -88,8 +104,19 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
   function open(path: string) {
     setFolder(path);
     setFiles(null);
+    setFolders([]);
+    setProblem(null);
     setDoomed(null);
     setMoving(null);
+  }
+
+  /** Runs a change; a failure to reach the service is told like a refusal. */
+  async function act(change: () => Promise<void>) {
+    try {
+      await change();
+    } catch {
+      setProblem(words.unavailable);
+    }
   }
 
   async function more() {
@@ -116,100 +143,119 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
     const key = Math.random();
     const change = (part: Partial<Transfer>) =>
       setTransfers((all) => all.map((transfer) => (transfer.key === key ? { ...transfer, ...part } : transfer)));
-    setTransfers((all) => [...all, { key, name: file.name, size: file.size, sent: 0, state: "sending" }]);
+    // The API takes no empty file (a PUT carries at least a byte): told here, in words.
+    if (file.size === 0) {
+      const reason = words.emptyFile;
+      setTransfers((all) => [...all, { key, name: file.name, size: 0, sent: 0, state: "failed", reason }]);
+      return;
+    }
+    setTransfers((all) => [...all, { key, name: file.name, size: file.size, sent: 0, state: "waiting" }]);
     const signal = uploads.current.signal;
     try {
-      const id = await upload(group, into, file, (sent) => change({ sent }), signal);
-      change({ sent: file.size, state: "indexing" });
-      await indexed(id, signal);
-      change({ state: "done" });
-      reread();
+      await lanes.current(async () => {
+        if (signal.aborted) return;
+        change({ state: "sending" });
+        const id = await upload(group, into, file, (sent) => change({ sent }), signal);
+        change({ state: "indexing" });
+        change({ state: (await indexed(id, file.size, signal)) ? "done" : "stored" });
+        reread();
+      });
     } catch (failure) {
       if (signal.aborted) return;
       change({ state: "failed", reason: whyNot(failure as Error, words) });
     }
   }
 
-  /** Waits until the cloud has indexed file `id` (S3 reports it a moment after the PUT). */
-  async function indexed(id: string, signal: AbortSignal) {
-    const deadline = Date.now() + INDEX_WAIT_MS;
+  /** Whether the cloud indexed file `id` of `size` bytes within the wait for its size. */
+  async function indexed(id: string, size: number, signal: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + INDEX_WAIT_MS + size * INDEX_WAIT_MS_PER_BYTE;
     while (!signal.aborted && Date.now() < deadline) {
       const { response } = await api.GET("/v1/groups/{group}/files/{file}", {
         params: { path: { group, file: id } },
         signal,
       });
-      if (response.ok) return;
+      if (response.ok) return true;
       await new Promise((resolve) => setTimeout(resolve, INDEX_POLL_MS));
     }
-    throw new Error(words.notIndexed);
+    return false;
   }
 
-  async function download(file: File) {
-    const { data, error } = await api.GET("/v1/groups/{group}/files/{file}", {
-      params: { path: { group, file: file.id } },
+  const download = (file: File) =>
+    act(async () => {
+      const { data, error } = await api.GET("/v1/groups/{group}/files/{file}", {
+        params: { path: { group, file: file.id } },
+      });
+      if (!data) return setProblem(error?.message ?? words.unavailable);
+      setProblem(null);
+      save(data.download);
     });
-    if (!data) return setProblem(error?.message ?? words.unavailable);
-    setProblem(null);
-    save(data.download);
-  }
 
   async function removeFile(file: File) {
-    const { data, error } = await api.DELETE("/v1/groups/{group}/files/{file}", {
-      params: { path: { group, file: file.id } },
+    if (busy) return;
+    setBusy(true);
+    await act(async () => {
+      const { data, error } = await api.DELETE("/v1/groups/{group}/files/{file}", {
+        params: { path: { group, file: file.id } },
+      });
+      if (!data) return setProblem(error?.message ?? words.unavailable);
+      setProblem(null);
+      reread();
     });
     setDoomed(null);
-    if (!data) return setProblem(error?.message ?? words.unavailable);
-    setProblem(null);
-    reread();
+    setBusy(false);
   }
 
   async function removeFolder(path: string) {
     if (busy) return;
     setBusy(true);
-    try {
-      // A large folder is deleted a batch of files per request: asked again until none is left.
-      for (;;) {
+    await act(async () => {
+      // A large folder is deleted a batch of files per request: asked again until none
+      // is left, as long as each request deletes some.
+      for (let left = Infinity; ; ) {
         const { data, error } = await api.POST("/v1/groups/{group}/folders/delete", {
           params: { path: { group } },
           body: { path },
         });
         if (!data) return setProblem(error?.message ?? words.unavailable);
         if (data.left === 0) break;
+        if (data.left >= left) return setProblem(words.unavailable);
+        left = data.left;
       }
-      setProblem(null);
       open(parentOf(path));
       reread();
-    } finally {
-      setBusy(false);
-      setDoomed(null);
-    }
+    });
+    setBusy(false);
+    setDoomed(null);
   }
 
   async function makeFolder(event: Event) {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const name = new FormData(form).get("name")?.toString().trim() ?? "";
-    const { data, error } = await api.POST("/v1/groups/{group}/folders", {
-      params: { path: { group } },
-      body: { path: join(folder, name) },
+    await act(async () => {
+      const { data, error } = await api.POST("/v1/groups/{group}/folders", {
+        params: { path: { group } },
+        body: { path: join(folder, name) },
+      });
+      if (!data) return setProblem(error?.message ?? words.unavailable);
+      setProblem(null);
+      form.reset();
+      reread();
     });
-    if (!data) return setProblem(error?.message ?? words.unavailable);
-    setProblem(null);
-    form.reset();
-    reread();
   }
 
   async function renameFolder(event: Event) {
     event.preventDefault();
     const to = new FormData(event.currentTarget as HTMLFormElement).get("to")?.toString().trim() ?? "";
-    const { data, error } = await api.POST("/v1/groups/{group}/folders/move", {
-      params: { path: { group } },
-      body: { from: folder, to, merge: false },
+    await act(async () => {
+      const { data, error } = await api.POST("/v1/groups/{group}/folders/move", {
+        params: { path: { group } },
+        body: { from: folder, to, merge: false },
+      });
+      if (!data) return setProblem(error?.message ?? words.unavailable);
+      open(data.to);
+      reread();
     });
-    if (!data) return setProblem(error?.message ?? words.unavailable);
-    setProblem(null);
-    open(data.to);
-    reread();
   }
 
   async function place(event: Event) {
@@ -218,17 +264,19 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const name = form.get("name")?.toString() ?? moving.name;
     const into = form.get("folder")?.toString().trim() ?? moving.folder;
-    const { data, error } = await api.PUT("/v1/groups/{group}/files/{file}", {
-      params: { path: { group, file: moving.id } },
-      body: {
-        ...(name !== moving.name ? { name } : {}),
-        ...(into !== moving.folder ? { folder: into } : {}),
-      },
+    await act(async () => {
+      const { data, error } = await api.PUT("/v1/groups/{group}/files/{file}", {
+        params: { path: { group, file: moving.id } },
+        body: {
+          ...(name !== moving.name ? { name } : {}),
+          ...(into !== moving.folder ? { folder: into } : {}),
+        },
+      });
+      if (!data) return setProblem(error?.message ?? words.unavailable);
+      setProblem(null);
+      setMoving(null);
+      reread();
     });
-    if (!data) return setProblem(error?.message ?? words.unavailable);
-    setProblem(null);
-    setMoving(null);
-    reread();
   }
 
   const trail = folder === "" ? [] : folder.split("/");
@@ -290,7 +338,7 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
       </div>
 
       {transfers.length > 0 && (
-        <ul class="transfers" aria-label={words.uploads}>
+        <ul class="transfers" aria-label={words.uploads} aria-live="polite">
           {transfers.map((transfer) => (
             <li key={transfer.key}>
               <TransferRow transfer={transfer} words={words} />
@@ -378,6 +426,7 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
                     asked={doomed === file.id}
                     onAsk={() => setDoomed(file.id)}
                     onConfirm={() => removeFile(file)}
+                    disabled={busy}
                   />
                 </td>
               </tr>
@@ -396,7 +445,7 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
           <h2 id="moving-heading">{fill(words.moveNamed, { name: moving.name })}</h2>
           <label>
             {words.name}
-            <input name="name" required defaultValue={moving.name} />
+            <input name="name" required defaultValue={moving.name} ref={(input) => input?.focus()} />
           </label>
           <label>
             {words.inFolder}
@@ -416,21 +465,23 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
 
 function TransferRow({ transfer, words }: { transfer: Transfer; words: Messages }) {
   const percent = transfer.size === 0 ? 100 : Math.floor((transfer.sent / transfer.size) * 100);
-  const told =
-    transfer.state === "sending"
-      ? fill(words.uploading, { name: transfer.name, percent })
-      : transfer.state === "indexing"
-        ? fill(words.indexing, { name: transfer.name })
-        : transfer.state === "done"
-          ? fill(words.uploadDone, { name: transfer.name })
-          : fill(words.uploadFailed, { name: transfer.name, reason: transfer.reason ?? "" });
-  const failed = transfer.state === "failed";
+  const name = transfer.name;
+  const told = {
+    waiting: () => fill(words.uploadWaiting, { name }),
+    sending: () => fill(words.uploading, { name, percent }),
+    indexing: () => fill(words.indexing, { name }),
+    done: () => fill(words.uploadDone, { name }),
+    stored: () => fill(words.uploadStored, { name }),
+    failed: () => fill(words.uploadFailed, { name, reason: transfer.reason ?? "" }),
+  }[transfer.state]();
   return (
     <>
-      <progress max={transfer.size || 1} value={transfer.sent} aria-label={transfer.name} />
-      <span class={failed ? "problem" : undefined} role={failed ? "alert" : undefined} data-state={transfer.state}>
-        {told}
-      </span>
+      <progress max={transfer.size || 1} value={transfer.sent} aria-label={name} />
+      {transfer.state === "failed" ? (
+        <Problem text={told} />
+      ) : (
+        <span data-state={transfer.state}>{told}</span>
+      )}
     </>
   );
 }

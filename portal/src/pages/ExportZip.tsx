@@ -1,6 +1,7 @@
 // The viewer's channels over its range, exported as a ZIP of CSV files (times in the
 // account's zone): the export runs in the cloud, its progress is polled, and the ZIP is
-// downloaded from the bucket when it is ready.
+// downloaded from the bucket when it is ready (by a link signed at the press: each lasts
+// minutes). Another choice of channels or range puts the finished export away.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { save, type Signed } from "../drive/transfer";
@@ -31,18 +32,22 @@ export function ExportZip({ group, channels, from, to, timeZone, words }: Props)
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  // A queued or running job is asked again until it ends (or the page is left).
+  useEffect(() => {
+    setJob(null);
+    setProblem(null);
+  }, [channels, from, to]);
+
+  // A queued or running job is asked again until it ends (or the page is left); a
+  // question that goes unanswered is asked again later.
   useEffect(() => {
     if (!job || job.state === "done" || job.state === "failed") return;
     let live = true;
     let pause = FIRST_POLL_MS;
     let timer = 0;
     const ask = async () => {
-      const { data } = await api.GET("/v1/groups/{group}/exports/{job}", {
-        params: { path: { group, job: job.id } },
-      });
+      const data = await read(job.id).catch(() => null);
       if (!live) return;
-      if (data && data.updated !== job.updated) return setJob(asJob(data));
+      if (data && data.updated !== job.updated) return setJob(data);
       pause = Math.min(LONGEST_POLL_MS, pause * 2);
       timer = window.setTimeout(ask, pause);
     };
@@ -52,6 +57,18 @@ export function ExportZip({ group, channels, from, to, timeZone, words }: Props)
       window.clearTimeout(timer);
     };
   }, [job]);
+
+  async function read(id: string): Promise<Job | null> {
+    const { data } = await api.GET("/v1/groups/{group}/exports/{job}", { params: { path: { group, job: id } } });
+    return data ? asJob(data) : null;
+  }
+
+  async function download(id: string) {
+    const fresh = await read(id).catch(() => null);
+    if (!fresh?.download) return setProblem(fresh?.expired ? words.exportExpired : words.unavailable);
+    setProblem(null);
+    save(fresh.download);
+  }
 
   async function start() {
     if (busy) return;
@@ -83,7 +100,7 @@ export function ExportZip({ group, channels, from, to, timeZone, words }: Props)
         </p>
       )}
       {job?.state === "done" && job.download && (
-        <button type="button" onClick={() => job.download && save(job.download)}>
+        <button type="button" onClick={() => download(job.id)}>
           {words.downloadZip}
         </button>
       )}
