@@ -5,6 +5,7 @@ import type { JSX } from "preact";
 import type { Schemas } from "./api/client";
 import type { Language } from "./i18n";
 import type { Messages } from "./i18n/en";
+import { Audit } from "./pages/Audit";
 import { Calculated } from "./pages/Calculated";
 import { Groups } from "./pages/Groups";
 import { Inbox } from "./pages/Inbox";
@@ -12,6 +13,7 @@ import { Instruments } from "./pages/Instruments";
 import { LazyAlarms, LazyDrive, LazyViewer } from "./pages/lazy";
 import { Monitor } from "./pages/Monitor";
 import { Settings } from "./pages/Settings";
+import { Teams } from "./pages/Teams";
 import { Users } from "./pages/Users";
 import type { Unread } from "./unread";
 
@@ -46,7 +48,9 @@ export const PAGES: readonly Page[] = [
   },
   { path: "/drive", title: (words) => words.driveTitle, show: (props) => <LazyDrive {...props} /> },
   { path: "/users", title: (words) => words.usersTitle, show: (props) => <Users {...props} />, adminsOnly: true },
+  { path: "/teams", title: (words) => words.teamsTitle, show: (props) => <Teams {...props} />, adminsOnly: true },
   { path: "/groups", title: (words) => words.groupsTitle, show: (props) => <Groups {...props} />, adminsOnly: true },
+  { path: "/audit", title: (words) => words.auditTitle, show: (props) => <Audit {...props} />, adminsOnly: true },
   {
     path: "/settings",
     title: (words) => words.settingsTitle,

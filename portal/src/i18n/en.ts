@@ -248,6 +248,22 @@ export const en = {
   uploadWaiting: "{name}: waiting",
   uploadStored: "{name}: uploaded; it will be listed shortly.",
   emptyFile: "The file is empty.",
+  teamsTitle: "Teams",
+  noTeams: "No teams yet.",
+  noMembers: "No members.",
+  membersAre: "Members: {members}",
+  newTeam: "New team",
+  teamId: "Team ID",
+  members: "Members",
+  createTeam: "Create team",
+  auditTitle: "Audit log",
+  narrowAudit: "Narrow the log",
+  action: "Action",
+  actionHint: "An action as listed, such as login_failed or POST /v1/users.",
+  address: "Address",
+  detail: "Detail",
+  foldedTimes: "({n} times, the last {last})",
+  noEvents: "Nothing logged yet.",
 };
 
 export type Messages = { [K in keyof typeof en]: string };

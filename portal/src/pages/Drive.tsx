@@ -15,6 +15,7 @@ import { formatTime } from "../time";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { Problem } from "../ui/Problem";
 import { formatBytes } from "../values";
+import { useFocusOn } from "../ui/focus";
 
 type File = Schemas["FileEntry"];
 type Sort = "name" | "size" | "time";
@@ -60,6 +61,7 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
   const uploads = useRef(new AbortController());
   const lanes = useRef(limiter(UPLOADS_AT_ONCE));
   const busyUploading = transfers.some((t) => ["waiting", "sending", "indexing"].includes(t.state));
+  const movingName = useFocusOn<HTMLInputElement>(moving?.id);
   const time = (millis: number) => formatTime(millis, language, timeZone);
   const reread = () => setReading((n) => n + 1);
 
@@ -445,7 +447,7 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
           <h2 id="moving-heading">{fill(words.moveNamed, { name: moving.name })}</h2>
           <label>
             {words.name}
-            <input name="name" required defaultValue={moving.name} ref={(input) => input?.focus()} />
+            <input name="name" required defaultValue={moving.name} ref={movingName} />
           </label>
           <label>
             {words.inFolder}

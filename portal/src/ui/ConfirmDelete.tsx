@@ -1,9 +1,9 @@
-// Deleting takes two presses: "Delete", then "Delete <name>?" in its place. The second
-// button takes the focus as it appears, so a keyboard user's focus is not lost with the
-// first.
-import { useEffect, useRef } from "preact/hooks";
+// Deleting takes two presses: "Delete", then "Delete <name> for good" in its place. The
+// second button takes the focus as it appears, so a keyboard user's focus is not lost
+// with the first.
 import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
+import { useFocusOn } from "./focus";
 
 type Props = {
   words: Messages;
@@ -17,10 +17,7 @@ type Props = {
 };
 
 export function ConfirmDelete({ words, name, asked, onAsk, onConfirm, disabled }: Props) {
-  const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (asked) confirm.current?.focus();
-  }, [asked]);
+  const confirm = useFocusOn<HTMLButtonElement>(asked || null);
   return asked ? (
     <button ref={confirm} type="button" class="danger" disabled={disabled} onClick={onConfirm}>
       {fill(words.confirmDelete, { name })}
