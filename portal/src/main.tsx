@@ -5,6 +5,7 @@ import { api, session, type Schemas } from "./api/client";
 import { browserLanguage, messages, type Language } from "./i18n";
 import { Login } from "./pages/Login";
 import { go } from "./navigation";
+import { publicPage } from "./public";
 import { pageAt } from "./routes";
 import { Shell } from "./Shell";
 import { useUnread } from "./unread";
@@ -56,13 +57,14 @@ function App() {
   }, [language]);
 
   const words = messages(language);
-  if (!loggedIn || path === "/login") {
-    const loggedInNow = () => {
-      setLoggedIn(true);
-      go("/");
-    };
-    return <Login words={words} onLoggedIn={loggedInNow} />;
-  }
+  const loggedInNow = () => {
+    setLoggedIn(true);
+    go("/");
+  };
+  // A reset or confirmation link is followed whether or not the tab has a session.
+  const open = publicPage(path, words, loggedInNow);
+  if (open) return open;
+  if (!loggedIn || path === "/login") return <Login words={words} onLoggedIn={loggedInNow} />;
   const logOut = async () => {
     await api.POST("/v1/logout").catch(() => undefined);
     session.end();

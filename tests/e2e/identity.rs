@@ -925,6 +925,9 @@ async fn a_temporary_login_is_view_only_on_every_route_and_ends_after_30_minutes
     );
     assert_eq!(temporary["role"], "viewer");
     let token = temporary["token"].as_str().unwrap().to_owned();
+    // It says so of itself: the portal shows it no admin's page.
+    let (status, me) = app.get_as("/v1/me", &token).await;
+    assert_eq!((status, me["role"].clone()), (200, json!("viewer")), "{me}");
 
     for api::Route {
         method,

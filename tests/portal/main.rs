@@ -125,7 +125,9 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         .env("FC_HISTORY_RECORDS", HISTORY_MINUTES.to_string())
         .env("FC_SPIKE", SPIKE.to_string())
         .env("FC_ALARM", ALARM)
-        .env("FC_LIVE_TEMP", LIVE_TEMP.to_string());
+        .env("FC_LIVE_TEMP", LIVE_TEMP.to_string())
+        // Where the mail the cloud sent (reset and sign-up links) is read.
+        .env("FC_MOTO_URL", &cloud.moto.endpoint);
     let live = async {
         loop {
             tokio::time::sleep(FEED_EVERY).await;

@@ -1,19 +1,24 @@
-// Log in: account, user and password, then the second step's code when the user has one.
+// Log in: account, user and password (a Trial's e-mail address and password), then the
+// second step's code when the user has one; the ways to a forgotten password and to a
+// Trial from here.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, session } from "../api/client";
+import { go } from "../navigation";
 import type { Messages } from "../i18n/en";
 import { Problem } from "../ui/Problem";
 
 type Step = { kind: "password" } | { kind: "code"; challenge: string; by: string };
+type Way = "account" | "email";
 
 export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () => void }) {
   const [step, setStep] = useState<Step>({ kind: "password" });
+  const [way, setWay] = useState<Way>("account");
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // The first field of each step takes the focus (`autofocus` works once a document,
   // and this page is shown again without a reload after a logout).
   const first = useRef<HTMLInputElement>(null);
-  useEffect(() => first.current?.focus(), [step.kind]);
+  useEffect(() => first.current?.focus(), [step.kind, way]);
 
   const refused = (status: number, wrong: string) =>
     setProblem(status === 429 ? words.throttled : status >= 500 ? words.unavailable : wrong);
@@ -35,13 +40,12 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
 
   const logIn = (event: Event) =>
     submitting(event, async (form) => {
-      const { data, response } = await api.POST("/v1/login", {
-        body: {
-          account: String(form.get("account")),
-          user: String(form.get("user")),
-          password: String(form.get("password")),
-        },
-      });
+      const password = String(form.get("password"));
+      const body =
+        way === "email"
+          ? { email: String(form.get("email")).trim(), password }
+          : { account: String(form.get("account")), user: String(form.get("user")), password };
+      const { data, response } = await api.POST("/v1/login", { body });
       if (!data) return refused(response.status, words.loginFailed);
       if ("token" in data) {
         session.start(data.token);
@@ -67,14 +71,23 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
       <h2>{words.loginTitle}</h2>
       {step.kind === "password" ? (
         <form onSubmit={logIn}>
-          <label>
-            {words.account}
-            <input ref={first} name="account" autocomplete="organization" required />
-          </label>
-          <label>
-            {words.user}
-            <input name="user" autocomplete="username" required />
-          </label>
+          {way === "email" ? (
+            <label>
+              {words.emailAddress}
+              <input ref={first} name="email" type="email" autocomplete="username" required />
+            </label>
+          ) : (
+            <>
+              <label>
+                {words.account}
+                <input ref={first} name="account" autocomplete="organization" required />
+              </label>
+              <label>
+                {words.user}
+                <input name="user" autocomplete="username" required />
+              </label>
+            </>
+          )}
           <label>
             {words.password}
             <input name="password" type="password" autocomplete="current-password" required />
@@ -103,6 +116,25 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
         </form>
       )}
       <Problem text={problem} />
+      {step.kind === "password" && (
+        <ul class="ways">
+          <li>
+            <button type="button" class="quiet" onClick={() => setWay(way === "email" ? "account" : "email")}>
+              {way === "email" ? words.withAccount : words.withEmail}
+            </button>
+          </li>
+          <li>
+            <a href="/forgot-password" onClick={(event) => (event.preventDefault(), go("/forgot-password"))}>
+              {words.forgotPassword}
+            </a>
+          </li>
+          <li>
+            <a href="/trial" onClick={(event) => (event.preventDefault(), go("/trial"))}>
+              {words.startTrialLink}
+            </a>
+          </li>
+        </ul>
+      )}
     </main>
   );
 }

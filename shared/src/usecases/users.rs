@@ -339,7 +339,10 @@ pub async fn update_user(
     Ok(UserView::from(&user))
 }
 
-/// The caller's own user.
+/// The caller's own user, with the role the caller acts in: a temporary login (a
+/// viewer) is told it is one, not the role of the user who issued it.
 pub async fn me(store: &impl Users, principal: &Principal) -> Result<UserView, Refused> {
-    Ok(UserView::from(&own_user(store, principal).await?))
+    let mut view = UserView::from(&own_user(store, principal).await?);
+    view.role = principal.role;
+    Ok(view)
 }
