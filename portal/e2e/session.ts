@@ -1,11 +1,18 @@
 // What the browser tests share: the seeded login (tests/portal names it), logging in as
 // a person does, keyboard only, and the axe check every page passes.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const account = process.env.FC_ACCOUNT ?? "acme";
 export const user = process.env.FC_USER ?? "tester";
 export const password = process.env.FC_PASSWORD ?? "";
+
+/** The seeded admin's headers for calls the tests make around the browser (set-up,
+ * clean-up). */
+export async function asAdmin(request: APIRequestContext) {
+  const login = await request.post("/v1/login", { data: { account, user, password } });
+  return { Authorization: `Bearer ${(await login.json()).token}` };
+}
 
 export async function accessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();

@@ -1,16 +1,11 @@
 // Teams and the audit log, as an admin uses them: a team made with a colleague in it,
 // renamed with its members changed, offered for grants, deleted; the log shows who did
 // it from where, and narrows to one action.
-import { expect, test, type APIRequestContext } from "@playwright/test";
-import { account, accessible, logInByKeyboard, password, user } from "./session";
+import { expect, test } from "@playwright/test";
+import { accessible, asAdmin, logInByKeyboard, password, user } from "./session";
 
 const COLLEAGUE = "member2";
 const TEAM = "field-team";
-
-async function asAdmin(request: APIRequestContext) {
-  const login = await request.post("/v1/login", { data: { account, user, password } });
-  return { Authorization: `Bearer ${(await login.json()).token}` };
-}
 
 test.beforeEach(async ({ request }) => {
   const made = await request.post("/v1/users", {

@@ -2,7 +2,7 @@
 // password refused first), a grant to one group only; then the member logs in and sees
 // that group and no admin's pages.
 import { expect, test } from "@playwright/test";
-import { account, accessible, logInByKeyboard, password, user } from "./session";
+import { accessible, asAdmin, logInByKeyboard, password } from "./session";
 
 const MEMBER = "member1";
 const MEMBER_PASSWORD = "Member-Secret-9";
@@ -10,8 +10,7 @@ const MEMBER_PASSWORD = "Member-Secret-9";
 // What the test makes goes again however it ends: the other tests know one group and
 // one user.
 test.afterEach(async ({ request }) => {
-  const login = await request.post("/v1/login", { data: { account, user, password } });
-  const headers = { Authorization: `Bearer ${(await login.json()).token}` };
+  const headers = await asAdmin(request);
   await request.delete("/v1/groups/yard", { headers });
   await request.delete(`/v1/users/${MEMBER}`, { headers });
 });

@@ -59,6 +59,10 @@ function App() {
   const words = messages(language);
   const loggedInNow = () => {
     setLoggedIn(true);
+    // A session that took another's place (a Trial confirmed in a tab that had one) has
+    // its own account's language, zone and role.
+    setRole(null);
+    setAccountChanged((n) => n + 1);
     go("/");
   };
   // A reset or confirmation link is followed whether or not the tab has a session.

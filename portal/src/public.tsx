@@ -2,19 +2,17 @@
 // sign-up and confirmation link; and the temporary login an alarm's mail links to.
 import type { JSX } from "preact";
 import { session } from "./api/client";
-import { takeFragmentToken } from "./fragment";
+import { spendToken } from "./fragment";
 import type { Messages } from "./i18n/en";
 import { ForgotPassword } from "./pages/ForgotPassword";
 import { ResetPassword } from "./pages/ResetPassword";
 import { Trial } from "./pages/Trial";
 
-/** The secret the address arrived with, read once before anything renders. */
-const arrivedWith = takeFragmentToken();
-
 // A link to a group from an alarm's mail (`/groups/{id}#token=…`) carries a temporary,
 // view-only session: taken unless the tab has a session of its own, which sees more.
-if (arrivedWith && window.location.pathname.startsWith("/groups/") && session.token() === null) {
-  session.start(arrivedWith);
+if (window.location.pathname.startsWith("/groups/")) {
+  const token = spendToken();
+  if (token && session.token() === null) session.start(token);
 }
 
 // A mailed link opened in a tab already at its page changes only the fragment, which
@@ -29,9 +27,9 @@ export function publicPage(path: string, words: Messages, onLoggedIn: () => void
     case "/forgot-password":
       return <ForgotPassword words={words} />;
     case "/reset-password":
-      return <ResetPassword words={words} token={arrivedWith} />;
+      return <ResetPassword words={words} />;
     case "/trial":
-      return <Trial words={words} token={arrivedWith} onLoggedIn={onLoggedIn} />;
+      return <Trial words={words} onLoggedIn={onLoggedIn} />;
     default:
       return null;
   }

@@ -76,7 +76,7 @@ pub struct Call<'a, R, S, Q, M, T, B> {
     pub api: &'a Api<R, S, Q, M, T, B>,
     pub request: &'a Request,
     pub params: PathParams<'a>,
-    /// The caller's address, as API Gateway saw it.
+    /// The caller's address (see [`crate::edge`]).
     pub address: Option<&'a str>,
     pub now: Millis,
 }

@@ -206,4 +206,47 @@ mod tests {
         let (not, _) = intrinsic(&template["Conditions"]["ReservesIngestConcurrency"]);
         assert_eq!(not, "Not", "a reservation only when the parameter is not 0");
     }
+
+    #[test]
+    fn the_distribution_passes_the_viewers_address_and_its_secret_as_the_api_reads_them() {
+        let function = resource_properties("ApiViewerAddressFunction").unwrap();
+        let code = function["FunctionCode"].as_str().unwrap();
+        assert!(
+            code.contains(&format!(
+                "request.headers[\"{}\"]",
+                api::edge::VIEWER_ADDRESS_HEADER
+            )),
+            "{code}"
+        );
+        let distribution = resource_properties("PortalDistribution").unwrap();
+        let config = &distribution["DistributionConfig"];
+        let api_origin = config["Origins"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|origin| origin["Id"] == "api")
+            .unwrap();
+        let secret = &api_origin["OriginCustomHeaders"][0];
+        assert_eq!(secret["HeaderName"], api::edge::EDGE_SECRET_HEADER);
+        assert_eq!(
+            intrinsic(&secret["HeaderValue"]),
+            ("Ref".into(), Value::from("EdgeSecret"))
+        );
+        // Every path that reaches the API has its address written by the function: none
+        // lets a client's own header through.
+        for behaviour in config["CacheBehaviors"].as_sequence().unwrap() {
+            if behaviour["TargetOriginId"] != "api" {
+                continue;
+            }
+            let association = &behaviour["FunctionAssociations"][0];
+            assert_eq!(association["EventType"], "viewer-request");
+            let (_, arn) = intrinsic(&association["FunctionARN"]);
+            assert_eq!(
+                arn,
+                Value::from("ApiViewerAddressFunction.FunctionMetadata.FunctionARN"),
+                "{:?}",
+                behaviour["PathPattern"]
+            );
+        }
+    }
 }

@@ -14,10 +14,17 @@ export const session = {
   end: (): void => sessionStorage.removeItem(TOKEN_KEY),
 };
 
+/**
+ * The routes of the ways in (login, reset, Trial): sent with no session's token, so that
+ * their refusal (a used link, say) is told on their page and ends no session.
+ */
+const PUBLIC = ["/v1/login", "/v1/trial", "/v1/password-reset"];
+const isPublic = (url: string) => PUBLIC.some((path) => new URL(url).pathname.startsWith(path));
+
 const withToken: Middleware = {
   onRequest({ request }) {
     const token = session.token();
-    if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    if (token && !isPublic(request.url)) request.headers.set("Authorization", `Bearer ${token}`);
     return request;
   },
   onResponse({ request, response }) {

@@ -286,4 +286,5 @@ export const de = {
   startTrial: "Testversion starten",
   trialSent: "Ein Link zur Bestätigung ist unterwegs an {email}.",
   trialConfirming: "Testversion wird bestätigt…",
+  trialReplacesSession: "Testversion bestätigen (meldet die Sitzung dieses Tabs ab)",
 } satisfies Messages;

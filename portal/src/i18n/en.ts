@@ -286,6 +286,7 @@ export const en = {
   startTrial: "Start the Trial",
   trialSent: "A link to confirm your Trial is on its way to {email}.",
   trialConfirming: "Confirming your Trial…",
+  trialReplacesSession: "Confirm the Trial (it logs you out of this tab's session)",
 };
 
 export type Messages = { [K in keyof typeof en]: string };

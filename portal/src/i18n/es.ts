@@ -286,4 +286,5 @@ export const es = {
   startTrial: "Empezar la prueba",
   trialSent: "Un enlace para confirmar su prueba va de camino a {email}.",
   trialConfirming: "Confirmando su prueba…",
+  trialReplacesSession: "Confirmar la prueba (cierra la sesión de esta pestaña)",
 } satisfies Messages;

@@ -286,4 +286,5 @@ export const fr = {
   startTrial: "Commencer l'essai",
   trialSent: "Un lien pour confirmer votre essai est en route vers {email}.",
   trialConfirming: "Confirmation de votre essai…",
+  trialReplacesSession: "Confirmer l'essai (ferme la session de cet onglet)",
 } satisfies Messages;

@@ -286,4 +286,5 @@ export const it = {
   startTrial: "Inizia la prova",
   trialSent: "Un link per confermare la prova è in arrivo a {email}.",
   trialConfirming: "Conferma della prova in corso…",
+  trialReplacesSession: "Conferma la prova (chiude la sessione di questa scheda)",
 } satisfies Messages;

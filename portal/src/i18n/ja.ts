@@ -286,4 +286,5 @@ export const ja = {
   startTrial: "トライアルを開始",
   trialSent: "トライアル確認用のリンクを {email} に送りました。",
   trialConfirming: "トライアルを確認しています…",
+  trialReplacesSession: "トライアルを確認（このタブのセッションからログアウトします）",
 } satisfies Messages;

@@ -286,4 +286,5 @@ export const zhCN = {
   startTrial: "开始试用",
   trialSent: "确认试用的链接已发送至 {email}。",
   trialConfirming: "正在确认试用…",
+  trialReplacesSession: "确认试用（将退出此标签页当前的会话）",
 } satisfies Messages;

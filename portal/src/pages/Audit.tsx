@@ -1,28 +1,22 @@
 // The audit log (admins only): who did what from where, newest first — logins and failed
 // logins (repeated failures folded into one entry with their count), logouts, and every
 // change an admin made — a page at a time, narrowed to one user or one action.
-import { useEffect, useRef, useState } from "preact/hooks";
-import { api, type Schemas } from "../api/client";
+import { useState } from "preact/hooks";
+import { api } from "../api/client";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { Problem } from "../ui/Problem";
+import { usePages } from "../ui/usePages";
+import { TableHead } from "../ui/TableHead";
 
-type Event = Schemas["AuditEvent"];
 type Filter = { user: string; kind: string };
 type Props = { words: Messages; language: Language; timeZone: string };
 
 export function Audit({ words, language, timeZone }: Props) {
   const [filter, setFilter] = useState<Filter>({ user: "", kind: "" });
-  const [events, setEvents] = useState<Event[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  // Which reading of the first page the list shows: "Show more" appends only to its own.
-  const shown = useRef(0);
   const time = (millis: number) => formatTime(millis, language, timeZone);
-
-  async function page(cursor: string | null) {
+  const { items: events, next, more, busy, problem } = usePages(async (cursor) => {
     const query = {
       ...(filter.user ? { user: filter.user } : {}),
       ...(filter.kind ? { kind: filter.kind } : {}),
@@ -30,41 +24,8 @@ export function Audit({ words, language, timeZone }: Props) {
     };
     const { data, error } = await api.GET("/v1/audit", { params: { query } });
     if (!data) throw new Error(error?.message ?? words.unavailable);
-    return data;
-  }
-
-  useEffect(() => {
-    let live = true;
-    shown.current += 1;
-    setEvents(null);
-    page(null)
-      .then((data) => {
-        if (!live) return;
-        setEvents(data.events);
-        setNext(data.next);
-        setProblem(null);
-      })
-      .catch((failure: Error) => live && setProblem(failure.message));
-    return () => {
-      live = false;
-    };
+    return { items: data.events, next: data.next };
   }, [filter]);
-
-  async function more() {
-    if (busy) return;
-    const asked = shown.current;
-    setBusy(true);
-    try {
-      const data = await page(next);
-      if (asked !== shown.current) return;
-      setEvents((present) => [...(present ?? []), ...data.events]);
-      setNext(data.next);
-    } catch (failure) {
-      setProblem((failure as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   function narrow(event: SubmitEvent) {
     event.preventDefault();
@@ -94,15 +55,7 @@ export function Audit({ words, language, timeZone }: Props) {
       {events && events.length > 0 && (
         <table class="files">
           <caption class="visually-hidden">{words.auditTitle}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{words.time}</th>
-              <th scope="col">{words.action}</th>
-              <th scope="col">{words.user}</th>
-              <th scope="col">{words.address}</th>
-              <th scope="col">{words.detail}</th>
-            </tr>
-          </thead>
+          <TableHead columns={[words.time, words.action, words.user, words.address, words.detail]} />
           <tbody>
             {events.map((event, index) => (
               <tr key={`${event.at}-${index}`} data-action={event.action}>

@@ -11,6 +11,7 @@ import { formatTime } from "../time";
 import { formatValue } from "../values";
 import { Problem } from "../ui/Problem";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
+import { TableHead } from "../ui/TableHead";
 
 type Channel = Schemas["CalculatedView"];
 type Props = { words: Messages; language: Language; timeZone: string };
@@ -126,17 +127,7 @@ function GroupCalculated({ group, words, language, timeZone }: Props & { group: 
       {channels?.length === 0 && <p>{words.noCalculated}</p>}
       {channels && channels.length > 0 && (
         <table class="calculated">
-          <thead>
-            <tr>
-              <th scope="col">{words.name}</th>
-              <th scope="col">{words.expression}</th>
-              <th scope="col">{words.latest}</th>
-              <th scope="col">{words.history}</th>
-              <th scope="col">
-                <span class="visually-hidden">{words.actions}</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={[words.name, words.expression, words.latest, words.history]} actions={words.actions} />
           <tbody>
             {channels.map((channel) => (
               <tr key={channel.id} data-channel={channel.channel}>

@@ -14,8 +14,10 @@ import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { Problem } from "../ui/Problem";
+import { usePages } from "../ui/usePages";
 import { formatBytes } from "../values";
 import { useFocusOn } from "../ui/focus";
+import { TableHead } from "../ui/TableHead";
 
 type File = Schemas["FileEntry"];
 type Sort = "name" | "size" | "time";
@@ -47,17 +49,12 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
   const [sort, setSort] = useState<Sort>("name");
   const [descending, setDescending] = useState(false);
   const [folders, setFolders] = useState<string[]>([]);
-  const [files, setFiles] = useState<File[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
   // Bumped to read the folder's first page again (after a change).
   const [reading, setReading] = useState(0);
   const [transfers, setTransfers] = useState<Transfer[]>([]);
   const [doomed, setDoomed] = useState<string | null>(null);
   const [moving, setMoving] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
-  // Which reading of the first page the list shows: "Show more" appends only to its own.
-  const shown = useRef(0);
   const uploads = useRef(new AbortController());
   const lanes = useRef(limiter(UPLOADS_AT_ONCE));
   const busyUploading = transfers.some((t) => ["waiting", "sending", "indexing"].includes(t.state));
@@ -75,37 +72,30 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
     return () => window.removeEventListener("beforeunload", ask);
   }, [busyUploading]);
 
-  async function page(cursor: string | null) {
-    const { data, error } = await api.GET("/v1/groups/{group}/files", {
-      params: {
-        path: { group },
-        query: { folder, sort, order: descending ? "desc" : "asc", ...(cursor ? { cursor } : {}) },
-      },
-    });
-    if (!data) throw new Error(error?.message ?? words.unavailable);
-    return data;
-  }
-
-  useEffect(() => {
-    let live = true;
-    shown.current += 1;
-    page(null)
-      .then((data) => {
-        if (!live) return;
-        setFiles(data.files);
-        setFolders(data.folders ?? []);
-        setNext(data.next);
-        setProblem(null);
-      })
-      .catch((failure: Error) => live && setProblem(failure.message));
-    return () => {
-      live = false;
-    };
-  }, [folder, sort, descending, reading]);
+  const {
+    items: files,
+    next,
+    more,
+    busy: paging,
+    problem,
+    setProblem,
+  } = usePages(
+    async (cursor) => {
+      const { data, error } = await api.GET("/v1/groups/{group}/files", {
+        params: {
+          path: { group },
+          query: { folder, sort, order: descending ? "desc" : "asc", ...(cursor ? { cursor } : {}) },
+        },
+      });
+      if (!data) throw new Error(error?.message ?? words.unavailable);
+      return { items: data.files, next: data.next, folders: data.folders ?? [] };
+    },
+    [folder, sort, descending, reading],
+    (first) => setFolders(first.folders),
+  );
 
   function open(path: string) {
     setFolder(path);
-    setFiles(null);
     setFolders([]);
     setProblem(null);
     setDoomed(null);
@@ -118,22 +108,6 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
       await change();
     } catch {
       setProblem(words.unavailable);
-    }
-  }
-
-  async function more() {
-    if (busy) return;
-    const asked = shown.current;
-    setBusy(true);
-    try {
-      const data = await page(next);
-      if (asked !== shown.current) return;
-      setFiles((present) => [...(present ?? []), ...data.files]);
-      setNext(data.next);
-    } catch (failure) {
-      setProblem((failure as Error).message);
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -387,17 +361,7 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
       {files && files.length > 0 && (
         <table class="files">
           <caption class="visually-hidden">{words.files}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{words.name}</th>
-              <th scope="col">{words.size}</th>
-              <th scope="col">{words.uploaded}</th>
-              <th scope="col">{words.uploader}</th>
-              <th scope="col">
-                <span class="visually-hidden">{words.actions}</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={[words.name, words.size, words.uploaded, words.uploader]} actions={words.actions} />
           <tbody>
             {files.map((file) => (
               <tr key={file.id} data-file={file.name}>
@@ -437,7 +401,7 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
         </table>
       )}
       {next && (
-        <button type="button" class="quiet" onClick={more} disabled={busy}>
+        <button type="button" class="quiet" onClick={more} disabled={paging}>
           {words.more}
         </button>
       )}

@@ -4,73 +4,38 @@
 import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { Messages } from "../i18n/en";
-import { go } from "../navigation";
-import { Problem } from "../ui/Problem";
 import { useFocusOn } from "../ui/focus";
+import { Outcome, PublicPage, useSubmit } from "../ui/PublicPage";
+import { who, WhoFields } from "../ui/WhoFields";
 
 export function ForgotPassword({ words }: { words: Messages }) {
-  const [trial, setTrial] = useState(false);
+  const [byEmail, setByEmail] = useState(false);
   const [sent, setSent] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const first = useFocusOn<HTMLInputElement>(trial);
+  const { busy, problem, setProblem, submit } = useSubmit(words);
+  const first = useFocusOn<HTMLInputElement>(byEmail);
 
-  async function ask(event: Event) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const field = (name: string) => String(form.get(name) ?? "").trim();
-    const body = trial ? { email: field("email") } : { account: field("account"), user: field("user") };
-    setBusy(true);
-    try {
-      const { error, response } = await api.POST("/v1/password-reset", { body });
+  const ask = (event: Event) =>
+    submit(event, async (form) => {
+      const { error, response } = await api.POST("/v1/password-reset", { body: who(form, byEmail) });
       setSent(!error);
-      setProblem(error ? (response.status === 429 ? words.throttled : error.message) : null);
-    } catch {
-      setProblem(words.unavailable);
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (error) setProblem(response.status === 429 ? words.throttled : error.message);
+    });
 
   return (
-    <main class="login">
-      <h1>{words.appName}</h1>
-      <h2>{words.resetTitle}</h2>
+    <PublicPage words={words} title={words.resetTitle} problem={problem}>
       {sent ? (
-        <p role="status">{words.resetSent}</p>
+        <Outcome text={words.resetSent} />
       ) : (
         <form onSubmit={ask}>
-          {trial ? (
-            <label>
-              {words.emailAddress}
-              <input ref={first} name="email" type="email" autocomplete="email" required />
-            </label>
-          ) : (
-            <>
-              <label>
-                {words.account}
-                <input ref={first} name="account" autocomplete="organization" required />
-              </label>
-              <label>
-                {words.user}
-                <input name="user" autocomplete="username" required />
-              </label>
-            </>
-          )}
+          <WhoFields words={words} byEmail={byEmail} first={first} />
           <button type="submit" disabled={busy}>
             {words.sendResetLink}
           </button>
-          <button type="button" class="quiet" onClick={() => setTrial(!trial)}>
-            {trial ? words.withAccount : words.withEmail}
+          <button type="button" class="quiet" onClick={() => setByEmail(!byEmail)}>
+            {byEmail ? words.withAccount : words.withEmail}
           </button>
         </form>
       )}
-      <Problem text={problem} />
-      <p>
-        <a href="/login" onClick={(event) => (event.preventDefault(), go("/login"))}>
-          {words.backToLogin}
-        </a>
-      </p>
-    </main>
+    </PublicPage>
   );
 }

@@ -1,7 +1,7 @@
 // The inbox: a group's notifications, newest first (alarms raised, cleared or reading a
 // special value; apps connecting and leaving; uploads a file alarm matched), each
 // marked read on its own or all at once, all of them or the unread only, a page at a time.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { perGroup } from "../groups";
 import { fill, type Language } from "../i18n";
@@ -9,6 +9,7 @@ import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue } from "../values";
 import { Problem } from "../ui/Problem";
+import { usePages } from "../ui/usePages";
 
 type Notification = Schemas["NotificationView"];
 type Filter = "all" | "unread";
@@ -18,57 +19,16 @@ export const Inbox = perGroup(GroupInbox);
 
 function GroupInbox({ group, words, language, timeZone, onRead }: Props & { group: string }) {
   const [filter, setFilter] = useState<Filter>("all");
-  const [items, setItems] = useState<Notification[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
   // Bumped to read the first page again (after marking all read).
   const [reading, setReading] = useState(0);
-  const [busy, setBusy] = useState(false);
-  // Which reading of the first page the list shows: "Show more" appends only to its own.
-  const shown = useRef(0);
   const time = (millis: number) => formatTime(millis, language, timeZone);
-
-  async function page(cursor: string | null) {
+  const { items, setItems, next, more, busy, problem, setProblem } = usePages(async (cursor) => {
     const { data, error } = await api.GET("/v1/groups/{group}/inbox", {
-      params: { path: { group: group }, query: { filter, ...(cursor ? { cursor } : {}) } },
+      params: { path: { group }, query: { filter, ...(cursor ? { cursor } : {}) } },
     });
     if (!data) throw new Error(error?.message ?? words.unavailable);
-    return data;
-  }
-
-  useEffect(() => {
-    let live = true;
-    setItems(null);
-    shown.current += 1;
-    page(null)
-      .then((data) => {
-        if (!live) return;
-        setItems(data.notifications);
-        setNext(data.next);
-        setProblem(null);
-      })
-      .catch((failure: Error) => live && setProblem(failure.message));
-    return () => {
-      live = false;
-    };
+    return { items: data.notifications, next: data.next };
   }, [group, filter, reading]);
-
-  async function more() {
-    if (busy) return;
-    const asked = shown.current;
-    setBusy(true);
-    try {
-      const data = await page(next);
-      // A page of what was shown before a new filter or a re-read is not this list's.
-      if (asked !== shown.current) return;
-      setItems((present) => [...(present ?? []), ...data.notifications]);
-      setNext(data.next);
-    } catch (failure) {
-      setProblem((failure as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   async function markRead(id: string) {
     const { data, error } = await api.POST("/v1/groups/{group}/inbox/{notification}/read", {

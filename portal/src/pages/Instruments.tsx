@@ -10,6 +10,7 @@ import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { formatValue } from "../values";
 import { Problem } from "../ui/Problem";
+import { TableHead } from "../ui/TableHead";
 
 /** `role`: only admins change an instrument's settings (the API refuses the rest). */
 type Props = { words: Messages; language: Language; timeZone: string; role: Schemas["Role"] | null };
@@ -59,16 +60,7 @@ function GroupInstruments({ group, words, language, timeZone, role }: Props & { 
           {app.instruments.length === 0 && <p>{words.noInstruments}</p>}
           {app.instruments.length > 0 && (
             <table class="instruments">
-              <thead>
-                <tr>
-                  <th scope="col">{words.name}</th>
-                  <th scope="col">{words.serial}</th>
-                  <th scope="col">{words.lastSeen}</th>
-                  <th scope="col">
-                    <span class="visually-hidden">{words.actions}</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={[words.name, words.serial, words.lastSeen]} actions={words.actions} />
               <tbody>
                 {app.instruments.map((instrument) => (
                   <tr key={instrument.instrument} data-instrument={instrument.instrument}>

@@ -3,50 +3,35 @@
 // Trial from here.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, session } from "../api/client";
-import { go } from "../navigation";
 import type { Messages } from "../i18n/en";
-import { Problem } from "../ui/Problem";
+import { go } from "../navigation";
+import { PublicPage, useSubmit } from "../ui/PublicPage";
+import { who, WhoFields } from "../ui/WhoFields";
 
 type Step = { kind: "password" } | { kind: "code"; challenge: string; by: string };
-type Way = "account" | "email";
 
 export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () => void }) {
   const [step, setStep] = useState<Step>({ kind: "password" });
-  const [way, setWay] = useState<Way>("account");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [byEmail, setByEmail] = useState(false);
+  const { busy, problem, setProblem, submit } = useSubmit(words);
   // The first field of each step takes the focus (`autofocus` works once a document,
   // and this page is shown again without a reload after a logout).
   const first = useRef<HTMLInputElement>(null);
-  useEffect(() => first.current?.focus(), [step.kind, way]);
+  useEffect(() => first.current?.focus(), [step.kind, byEmail]);
 
-  const refused = (status: number, wrong: string) =>
-    setProblem(status === 429 ? words.throttled : status >= 500 ? words.unavailable : wrong);
-
-  /** Sends a form's step: busy meanwhile, and an unreachable service told as such. */
-  async function submitting(event: Event, send: (form: FormData) => Promise<void>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setBusy(true);
-    setProblem(null);
-    try {
-      await send(form);
-    } catch {
-      setProblem(words.unavailable);
-    } finally {
-      setBusy(false);
-    }
-  }
+  // A wrong account, user, password or code is told alike (the API's rule); a refusal
+  // for another reason (a Trial past its days, an address off the allow-list) in the
+  // API's words.
+  const refused = (status: number, wrong: string, message?: string) =>
+    setProblem(
+      status === 429 ? words.throttled : status >= 500 ? words.unavailable : status === 403 && message ? message : wrong,
+    );
 
   const logIn = (event: Event) =>
-    submitting(event, async (form) => {
-      const password = String(form.get("password"));
-      const body =
-        way === "email"
-          ? { email: String(form.get("email")).trim(), password }
-          : { account: String(form.get("account")), user: String(form.get("user")), password };
-      const { data, response } = await api.POST("/v1/login", { body });
-      if (!data) return refused(response.status, words.loginFailed);
+    submit(event, async (form) => {
+      const body = { ...who(form, byEmail), password: String(form.get("password")) };
+      const { data, error, response } = await api.POST("/v1/login", { body });
+      if (!data) return refused(response.status, words.loginFailed, error?.message);
       if ("token" in data) {
         session.start(data.token);
         onLoggedIn();
@@ -56,38 +41,46 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
     });
 
   const verify = (event: Event, challenge: string) =>
-    submitting(event, async (form) => {
-      const { data, response } = await api.POST("/v1/login/two-step", {
+    submit(event, async (form) => {
+      const { data, error, response } = await api.POST("/v1/login/two-step", {
         body: { challenge, code: String(form.get("code")) },
       });
-      if (!data) return refused(response.status, words.codeFailed);
+      if (!data) return refused(response.status, words.codeFailed, error?.message);
       session.start(data.token);
       onLoggedIn();
     });
 
+  const ways = (
+    <ul class="ways">
+      <li>
+        <button type="button" class="quiet" onClick={() => setByEmail(!byEmail)}>
+          {byEmail ? words.withAccount : words.withEmail}
+        </button>
+      </li>
+      <li>
+        <a href="/forgot-password" onClick={(event) => (event.preventDefault(), go("/forgot-password"))}>
+          {words.forgotPassword}
+        </a>
+      </li>
+      <li>
+        <a href="/trial" onClick={(event) => (event.preventDefault(), go("/trial"))}>
+          {words.startTrialLink}
+        </a>
+      </li>
+    </ul>
+  );
+
   return (
-    <main class="login">
-      <h1>{words.appName}</h1>
-      <h2>{words.loginTitle}</h2>
+    <PublicPage
+      words={words}
+      title={words.loginTitle}
+      problem={problem}
+      back={false}
+      after={step.kind === "password" && ways}
+    >
       {step.kind === "password" ? (
         <form onSubmit={logIn}>
-          {way === "email" ? (
-            <label>
-              {words.emailAddress}
-              <input ref={first} name="email" type="email" autocomplete="username" required />
-            </label>
-          ) : (
-            <>
-              <label>
-                {words.account}
-                <input ref={first} name="account" autocomplete="organization" required />
-              </label>
-              <label>
-                {words.user}
-                <input name="user" autocomplete="username" required />
-              </label>
-            </>
-          )}
+          <WhoFields words={words} byEmail={byEmail} first={first} />
           <label>
             {words.password}
             <input name="password" type="password" autocomplete="current-password" required />
@@ -115,26 +108,6 @@ export function Login({ words, onLoggedIn }: { words: Messages; onLoggedIn: () =
           </button>
         </form>
       )}
-      <Problem text={problem} />
-      {step.kind === "password" && (
-        <ul class="ways">
-          <li>
-            <button type="button" class="quiet" onClick={() => setWay(way === "email" ? "account" : "email")}>
-              {way === "email" ? words.withAccount : words.withEmail}
-            </button>
-          </li>
-          <li>
-            <a href="/forgot-password" onClick={(event) => (event.preventDefault(), go("/forgot-password"))}>
-              {words.forgotPassword}
-            </a>
-          </li>
-          <li>
-            <a href="/trial" onClick={(event) => (event.preventDefault(), go("/trial"))}>
-              {words.startTrialLink}
-            </a>
-          </li>
-        </ul>
-      )}
-    </main>
+    </PublicPage>
   );
 }

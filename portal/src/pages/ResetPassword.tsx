@@ -1,45 +1,38 @@
 // A new password set from a reset link (`/reset-password#token=…`, mailed, good for 30
 // minutes and once): typed twice; the user's sessions end, their Web API tokens too if
 // they ask. Then back to the login.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { Messages } from "../i18n/en";
-import { go } from "../navigation";
-import { Problem } from "../ui/Problem";
 import { useFocusOn } from "../ui/focus";
+import { spendToken } from "../fragment";
+import { Outcome, PublicPage, useSubmit } from "../ui/PublicPage";
 
-export function ResetPassword({ words, token }: { words: Messages; token: string | null }) {
+export function ResetPassword({ words }: { words: Messages }) {
+  const [token] = useState(spendToken);
   const [done, setDone] = useState(false);
-  const [problem, setProblem] = useState<string | null>(token ? null : words.linkWithoutToken);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, setProblem, submit } = useSubmit(words);
   const first = useFocusOn<HTMLInputElement>(token);
+  useEffect(() => {
+    if (!token) setProblem(words.linkWithoutToken);
+  }, []);
 
-  async function set(event: Event) {
-    event.preventDefault();
-    if (!token) return;
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const password = String(form.get("password") ?? "");
-    if (password !== String(form.get("again") ?? "")) return setProblem(words.passwordsDiffer);
-    setBusy(true);
-    try {
+  const set = (event: Event) =>
+    submit(event, async (form) => {
+      if (!token) return;
+      const password = String(form.get("password") ?? "");
+      if (password !== String(form.get("again") ?? "")) return setProblem(words.passwordsDiffer);
       const { error } = await api.POST("/v1/password-reset/complete", {
         body: { token, password, revoke_api_tokens: form.get("revoke") === "on" },
       });
       setDone(!error);
-      setProblem(error ? error.message : null);
-    } catch {
-      setProblem(words.unavailable);
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (error) setProblem(error.message);
+    });
 
   return (
-    <main class="login">
-      <h1>{words.appName}</h1>
-      <h2>{words.newPasswordTitle}</h2>
+    <PublicPage words={words} title={words.newPasswordTitle} problem={problem}>
       {done ? (
-        <p role="status">{words.passwordReset}</p>
+        <Outcome text={words.passwordReset} />
       ) : (
         token && (
           <form onSubmit={set}>
@@ -61,12 +54,6 @@ export function ResetPassword({ words, token }: { words: Messages; token: string
           </form>
         )
       )}
-      <Problem text={problem} />
-      <p>
-        <a href="/login" onClick={(event) => (event.preventDefault(), go("/login"))}>
-          {words.backToLogin}
-        </a>
-      </p>
-    </main>
+    </PublicPage>
   );
 }

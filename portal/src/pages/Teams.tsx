@@ -8,6 +8,7 @@ import type { Messages } from "../i18n/en";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { Problem } from "../ui/Problem";
 import { useFocusOn } from "../ui/focus";
+import { useActing } from "../ui/useActing";
 
 type Team = Schemas["TeamView"];
 
@@ -18,7 +19,7 @@ export function Teams({ words }: { words: Messages }) {
   const [refused, setRefused] = useState<string | null>(null);
   const [editing, setEditing] = useState<Team | null>(null);
   const [doomed, setDoomed] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, acting: sending } = useActing(words);
   const [reading, setReading] = useState(0);
   // Bumped to empty the new team's form once it is made.
   const [made, setMade] = useState(0);
@@ -40,21 +41,11 @@ export function Teams({ words }: { words: Messages }) {
     };
   }, [reading]);
 
-  /** Runs one change at a time; a refusal or failure is told, a success reads the list. */
+  /** Sends a change (one at a time); a refusal is told, a success reads the list again. */
   async function acting(send: () => Promise<{ error?: { message: string } }>): Promise<boolean> {
-    if (busy) return false;
-    setBusy(true);
-    try {
-      const { error } = await send();
-      setRefused(error ? error.message : null);
-      if (!error) setReading((n) => n + 1);
-      return !error;
-    } catch {
-      setRefused(words.unavailable);
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    const done = await sending(send, setRefused);
+    if (done) setReading((n) => n + 1);
+    return done;
   }
 
   async function make(draft: Draft) {

@@ -4,21 +4,25 @@ import { useEffect, useState } from "preact/hooks";
 import { api, session } from "../api/client";
 import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
-import { go } from "../navigation";
-import { Problem } from "../ui/Problem";
 import { useFocusOn } from "../ui/focus";
+import { spendToken } from "../fragment";
+import { Outcome, PublicPage, useSubmit } from "../ui/PublicPage";
 
-type Props = { words: Messages; token: string | null; onLoggedIn: () => void };
+type Props = { words: Messages; onLoggedIn: () => void };
 
-export function Trial({ words, token, onLoggedIn }: Props) {
+export function Trial({ words, onLoggedIn }: Props) {
+  const [token] = useState(spendToken);
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(token !== null);
+  const [confirming, setConfirming] = useState(token !== null);
+  // A tab with a session of its own asks before the Trial's session takes its place: a
+  // link someone else sent must not slip the user into another account.
+  const [asked, setAsked] = useState(session.token() === null);
+  const { busy, problem, setProblem, submit } = useSubmit(words);
   const first = useFocusOn<HTMLInputElement>(token === null || null);
 
-  // A confirmation link: confirmed at once, and the session it answers started.
+  // A confirmation link: confirmed (once asked), and the session it answers started.
   useEffect(() => {
-    if (!token) return;
+    if (!token || !asked) return;
     api
       .POST("/v1/trial/confirm", { body: { token } })
       .then(({ data, error }) => {
@@ -27,35 +31,29 @@ export function Trial({ words, token, onLoggedIn }: Props) {
         onLoggedIn();
       })
       .catch(() => setProblem(words.unavailable))
-      .finally(() => setBusy(false));
-  }, []);
+      .finally(() => setConfirming(false));
+  }, [asked]);
 
-  async function signUp(event: Event) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const email = String(form.get("email") ?? "").trim();
-    setBusy(true);
-    try {
+  const signUp = (event: Event) =>
+    submit(event, async (form) => {
+      const email = String(form.get("email") ?? "").trim();
       const { error, response } = await api.POST("/v1/trial", {
         body: { email, password: String(form.get("password") ?? "") },
       });
-      setSentTo(error ? null : email);
-      setProblem(error ? (response.status === 429 ? words.throttled : error.message) : null);
-    } catch {
-      setProblem(words.unavailable);
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (error) return setProblem(response.status === 429 ? words.throttled : error.message);
+      setSentTo(email);
+    });
 
   return (
-    <main class="login">
-      <h1>{words.appName}</h1>
-      <h2>{words.trialTitle}</h2>
-      {token ? (
-        busy && <p role="status">{words.trialConfirming}</p>
+    <PublicPage words={words} title={words.trialTitle} problem={problem}>
+      {token && !asked ? (
+        <button type="button" onClick={() => setAsked(true)}>
+          {words.trialReplacesSession}
+        </button>
+      ) : token ? (
+        confirming && <p role="status">{words.trialConfirming}</p>
       ) : sentTo ? (
-        <p role="status">{fill(words.trialSent, { email: sentTo })}</p>
+        <Outcome text={fill(words.trialSent, { email: sentTo })} />
       ) : (
         <form onSubmit={signUp}>
           <p class="hint">{words.trialHint}</p>
@@ -72,12 +70,6 @@ export function Trial({ words, token, onLoggedIn }: Props) {
           </button>
         </form>
       )}
-      <Problem text={problem} />
-      <p>
-        <a href="/login" onClick={(event) => (event.preventDefault(), go("/login"))}>
-          {words.backToLogin}
-        </a>
-      </p>
-    </main>
+    </PublicPage>
   );
 }

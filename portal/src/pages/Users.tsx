@@ -7,6 +7,8 @@ import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { Problem } from "../ui/Problem";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
+import { useActing } from "../ui/useActing";
+import { TableHead } from "../ui/TableHead";
 
 type User = Schemas["UserView"];
 /** The roles a user can have (a viewer is what a temporary login is, not a user). */
@@ -22,7 +24,7 @@ export function Users({ words }: { words: Messages }) {
   // Roles chosen but not applied yet, by user: a role changes only on "Apply", since it
   // ends that user's sessions.
   const [pending, setPending] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, acting: sending } = useActing(words);
   // The user whose delete button asks to be pressed again, if any.
   const [doomed, setDoomed] = useState<string | null>(null);
   const [reading, setReading] = useState(0);
@@ -44,21 +46,11 @@ export function Users({ words }: { words: Messages }) {
     };
   }, [reading]);
 
-  /** Runs one action at a time; a refusal or failure is told, a success reads the list. */
+  /** Sends a change (one at a time); a success reads the list again. */
   async function acting(send: () => Promise<{ error?: { message: string } }>, tell: (text: string | null) => void) {
-    if (busy) return false;
-    setBusy(true);
-    try {
-      const { error } = await send();
-      tell(error ? error.message : null);
-      if (!error) setReading((n) => n + 1);
-      return !error;
-    } catch {
-      tell(words.unavailable);
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    const done = await sending(send, tell);
+    if (done) setReading((n) => n + 1);
+    return done;
   }
 
   async function create(event: Event) {
@@ -96,17 +88,7 @@ export function Users({ words }: { words: Messages }) {
       <Problem text={refused} />
       {users && (
         <table class="users">
-          <thead>
-            <tr>
-              <th scope="col">{words.user}</th>
-              <th scope="col">{words.role}</th>
-              <th scope="col">{words.email}</th>
-              <th scope="col">{words.secondStep}</th>
-              <th scope="col">
-                <span class="visually-hidden">{words.actions}</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={[words.user, words.role, words.email, words.secondStep]} actions={words.actions} />
           <tbody>
             {users.map((user) => (
               <tr key={user.user} data-user={user.user}>
