@@ -14,6 +14,11 @@ export async function asAdmin(request: APIRequestContext) {
   return { Authorization: `Bearer ${(await login.json()).token}` };
 }
 
+/** Everything the cloud has mailed so far, as the emulator's SES holds it. */
+export async function mailSent(request: APIRequestContext): Promise<string> {
+  return (await request.get(`${process.env.FC_MOTO_URL ?? ""}/moto-api/data.json`)).text();
+}
+
 export async function accessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);

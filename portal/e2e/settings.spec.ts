@@ -3,7 +3,7 @@
 // what the Standard plan does not include (the allow-list, Web API tokens) is refused in
 // the API's words.
 import { expect, test } from "@playwright/test";
-import { accessible, logInByKeyboard, password } from "./session";
+import { accessible, logInByKeyboard, mailSent, password } from "./session";
 
 test("the account's language changes the portal's at once; Pro's settings are refused on Standard", async ({
   page,
@@ -41,4 +41,25 @@ test("the account's language changes the portal's at once; Pro's settings are re
   await expect(tokens.getByRole("alert")).toHaveText("plan standard has no Web API; it comes with pro");
   await accessible(page);
   await page.screenshot({ path: "screenshots/settings.png", fullPage: true });
+});
+
+test("a quote is asked for, in a period the operator sells, and mailed to the operator", async ({ page, request }) => {
+  await logInByKeyboard(page, password);
+  await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
+  await page.getByRole("link", { name: "Account" }).click();
+  const license = page.locator("section", { has: page.getByRole("heading", { name: "License" }) });
+  await expect(license.getByRole("button", { name: "Switch to Pro" })).toBeVisible();
+  await license.getByLabel("Plan").selectOption({ label: "Pro" });
+  await license.getByLabel("Period").selectOption({ label: "3 months" });
+  await license.getByLabel("A note for us (optional)").fill("Two more plants from April.");
+  await license.getByRole("button", { name: "Send the request" }).click();
+  await expect(license.getByRole("status")).toBeFocused();
+  await expect(license.getByRole("status")).toHaveText(
+    "Your request is with us: the answer goes to the account's contract e-mail address.",
+  );
+  await accessible(page);
+  await page.screenshot({ path: "screenshots/license.png", fullPage: true });
+  const sent = await mailSent(request);
+  expect(sent).toContain("pro for 3 months");
+  expect(sent).toContain("Two more plants from April.");
 });

@@ -2,15 +2,14 @@
 // the link mailed to the user; a Trial signed up for, confirmed by its mailed link and
 // logged into by e-mail address; a temporary, view-only login from an alarm mail's link.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { account, accessible, asAdmin, logInByKeyboard, password } from "./session";
+import { account, accessible, asAdmin, logInByKeyboard, mailSent, password } from "./session";
 
 const FORGETFUL = "member3";
 const TRIAL_EMAIL = "new.tester@fieldcloud.example";
-const mailbox = process.env.FC_MOTO_URL ?? "";
 
 /** The newest link to `path` the cloud has mailed, with its secret. */
 async function mailedLink(request: APIRequestContext, path: string): Promise<string> {
-  const sent = await (await request.get(`${mailbox}/moto-api/data.json`)).text();
+  const sent = await mailSent(request);
   const links = [...sent.matchAll(new RegExp(`https?://[^\\s"\\\\]+${path}#token=[^\\s"\\\\]+`, "g"))];
   expect(links.length, `no ${path} link among the mail sent: ${sent.slice(-2000)}`).toBeGreaterThan(0);
   return links[links.length - 1][0];

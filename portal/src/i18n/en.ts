@@ -287,6 +287,17 @@ export const en = {
   trialSent: "A link to confirm your Trial is on its way to {email}.",
   trialConfirming: "Confirming your Trial…",
   trialReplacesSession: "Confirm the Trial (it logs you out of this tab's session)",
+  license: "License",
+  switchPlan: "Switch to {plan}",
+  confirmPlanChange: "Switch to {plan} now: the days left are converted",
+  planChanged: "Now {to}: {left} days of {from} became {converted} days, until {until}.",
+  nextPlanChange: "The plan can change again from {day}.",
+  askQuote: "Ask for a quote",
+  period: "Period",
+  months: "{n} months",
+  quoteNote: "A note for us (optional)",
+  sendQuote: "Send the request",
+  quoteSent: "Your request is with us: the answer goes to the account's contract e-mail address.",
 };
 
 export type Messages = { [K in keyof typeof en]: string };

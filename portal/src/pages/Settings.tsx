@@ -1,13 +1,14 @@
 // The account (admins only): its name, contract e-mail, time zone and language (the
-// portal's and the notifications'), its plan and the storage it uses; the IP allow-list
-// (Pro); and Web API tokens (Pro) — issued with the password asked again, the secret
-// shown once, revoked at once.
+// portal's and the notifications'), its plan and the storage it uses, the license (see
+// Plan); the IP allow-list (Pro); and Web API tokens (Pro) — issued with the password
+// asked again, the secret shown once, revoked at once.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill, LANGUAGES, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { Problem } from "../ui/Problem";
+import { PlanSection } from "./Plan";
 import { formatBytes } from "../values";
 
 type Props = { words: Messages; language: Language; timeZone: string; onAccountChanged: () => void };
@@ -122,6 +123,12 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
           </dd>
         </dl>
       </section>
+      <PlanSection
+        words={words}
+        language={language}
+        timeZone={timeZone}
+        onChanged={() => setReading((n) => n + 1)}
+      />
 
       <form class="editor" onSubmit={saveSettings} aria-labelledby="settings-heading" key={`settings-${reading}`}>
         <h2 id="settings-heading">{words.accountSettings}</h2>

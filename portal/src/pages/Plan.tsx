@@ -1,0 +1,147 @@
+// The account's license, on its page (admins only): switching between Standard and Pro,
+// the days left converted to the other plan (once in a while: the API says when next),
+// and asking the operator for a quote — a plan, a period, a note — which is mailed to
+// them and answered at the contract e-mail address.
+import { useEffect, useState } from "preact/hooks";
+import { api, type Schemas } from "../api/client";
+import { fill, type Language } from "../i18n";
+import type { Messages } from "../i18n/en";
+import { formatTime } from "../time";
+import { useFocusOn } from "../ui/focus";
+import { Problem } from "../ui/Problem";
+
+/** The API's license periods (`PERIODS_MONTHS`) and its longest note (`MAX_NOTE_CHARS`). */
+const PERIODS_MONTHS = [1, 3, 12] as const;
+const MAX_NOTE_CHARS = 1_000;
+const SOLD: readonly Schemas["Plan"][] = ["standard", "pro"];
+
+type Props = { words: Messages; language: Language; timeZone: string; onChanged: () => void };
+
+export function PlanSection({ words, language, timeZone, onChanged }: Props) {
+  const [plan, setPlan] = useState<Schemas["PlanView"] | null>(null);
+  const [changed, setChanged] = useState<Schemas["PlanChanged"] | null>(null);
+  const [asking, setAsking] = useState(false);
+  const [quoted, setQuoted] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [reading, setReading] = useState(0);
+  const changeTold = useFocusOn<HTMLParagraphElement>(changed);
+  const quoteTold = useFocusOn<HTMLParagraphElement>(quoted || null);
+  const day = (millis: number) => formatTime(millis, language, timeZone);
+
+  useEffect(() => {
+    api
+      .GET("/v1/account/plan")
+      .then(({ data, error }) => (data ? setPlan(data) : setProblem(error?.message ?? words.unavailable)))
+      .catch(() => setProblem(words.unavailable));
+  }, [reading]);
+
+  async function send<T>(call: () => Promise<{ data?: T; error?: { message: string } }>): Promise<T | null> {
+    if (busy) return null;
+    setBusy(true);
+    try {
+      const { data, error } = await call();
+      setProblem(data ? null : (error?.message ?? words.unavailable));
+      return data ?? null;
+    } catch {
+      setProblem(words.unavailable);
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function switchTo(to: Schemas["Plan"]) {
+    setAsking(false);
+    const done = await send(() => api.POST("/v1/account/plan", { body: { plan: to } }));
+    if (!done) return;
+    setChanged(done);
+    setReading((n) => n + 1);
+    onChanged();
+  }
+
+  async function quote(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const note = String(form.get("note") ?? "").trim();
+    const done = await send(() =>
+      api.POST("/v1/account/quote", {
+        body: { plan: String(form.get("plan")), months: Number(form.get("months")), note: note || null },
+      }),
+    );
+    if (done) setQuoted(true);
+  }
+
+  if (!plan) return <Problem text={problem} />;
+  const other = plan.plan === "standard" ? "pro" : plan.plan === "pro" ? "standard" : null;
+  return (
+    <section aria-labelledby="license-heading" class="editor">
+      <h2 id="license-heading">{words.license}</h2>
+      {changed && (
+        <p role="status" tabIndex={-1} ref={changeTold}>
+          {fill(words.planChanged, {
+            to: words[`plan_${changed.to}`],
+            converted: changed.days_converted,
+            left: changed.days_left,
+            from: words[`plan_${changed.from}`],
+            until: day(changed.license_expires),
+          })}
+        </p>
+      )}
+      {other &&
+        (plan.next_change_allowed ? (
+          <p class="hint">{fill(words.nextPlanChange, { day: plan.next_change_allowed })}</p>
+        ) : asking ? (
+          <div class="buttons">
+            <button type="button" class="danger" disabled={busy} onClick={() => switchTo(other)}>
+              {fill(words.confirmPlanChange, { plan: words[`plan_${other}`] })}
+            </button>
+            <button type="button" class="quiet" onClick={() => setAsking(false)}>
+              {words.cancel}
+            </button>
+          </div>
+        ) : (
+          <button type="button" class="quiet" onClick={() => setAsking(true)}>
+            {fill(words.switchPlan, { plan: words[`plan_${other}`] })}
+          </button>
+        ))}
+      {quoted ? (
+        <p role="status" tabIndex={-1} ref={quoteTold}>
+          {words.quoteSent}
+        </p>
+      ) : (
+        <form onSubmit={quote} aria-labelledby="quote-heading">
+          <h3 id="quote-heading">{words.askQuote}</h3>
+          <label>
+            {words.plan}
+            <select name="plan">
+              {SOLD.map((sold) => (
+                <option key={sold} value={sold} selected={sold === (plan.plan === "pro" ? "pro" : "standard")}>
+                  {words[`plan_${sold}`]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {words.period}
+            <select name="months">
+              {PERIODS_MONTHS.map((months) => (
+                <option key={months} value={months} selected={months === 12}>
+                  {fill(words.months, { n: months })}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {words.quoteNote}
+            <textarea name="note" rows={3} maxLength={MAX_NOTE_CHARS} />
+          </label>
+          <button type="submit" disabled={busy}>
+            {words.sendQuote}
+          </button>
+        </form>
+      )}
+      <Problem text={problem} />
+    </section>
+  );
+}
