@@ -73,9 +73,11 @@ export function PlanSection({ words, language, timeZone, onChanged }: Props) {
   }
 
   if (!plan) return <Problem text={problem} />;
-  const other = plan.plan === "standard" ? "pro" : plan.plan === "pro" ? "standard" : null;
+  // Only a license's days can be converted: an account without one buys its first.
+  const other =
+    plan.license_expires == null ? null : plan.plan === "standard" ? "pro" : plan.plan === "pro" ? "standard" : null;
   return (
-    <section aria-labelledby="license-heading" class="editor">
+    <section aria-labelledby="license-heading" class="app">
       <h2 id="license-heading">{words.license}</h2>
       {changed && (
         <p role="status" tabIndex={-1} ref={changeTold}>
@@ -110,7 +112,7 @@ export function PlanSection({ words, language, timeZone, onChanged }: Props) {
           {words.quoteSent}
         </p>
       ) : (
-        <form onSubmit={quote} aria-labelledby="quote-heading">
+        <form class="quote" onSubmit={quote} aria-labelledby="quote-heading">
           <h3 id="quote-heading">{words.askQuote}</h3>
           <label>
             {words.plan}
