@@ -19,6 +19,20 @@ export async function mailSent(request: APIRequestContext): Promise<string> {
   return (await request.get(`${process.env.FC_MOTO_URL ?? ""}/moto-api/data.json`)).text();
 }
 
+/** Each mail sent so far, oldest first: the JSON object the emulator keeps it in (its
+ * recipients, subject and body), as text. */
+export async function mails(request: APIRequestContext): Promise<string[]> {
+  const found: string[] = [];
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(collect);
+    if (value === null || typeof value !== "object") return;
+    if (Object.keys(value).some((key) => key.toLowerCase() === "subject")) found.push(JSON.stringify(value));
+    else Object.values(value).forEach(collect);
+  };
+  collect(JSON.parse(await mailSent(request)));
+  return found;
+}
+
 export async function accessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);

@@ -1,9 +1,10 @@
 // The account's settings, as an admin changes them: the portal speaks the language
 // chosen at once (Japanese, then English again), the plan and storage are shown, and
-// what the Standard plan does not include (the allow-list, Web API tokens) is refused in
-// the API's words.
+// what the Standard plan does not include (the allow-list) is refused in the API's words;
+// the account's logo is set (shown in every page's header), refused when too large or
+// not an image, and removed.
 import { expect, test } from "@playwright/test";
-import { accessible, logInByKeyboard, mailSent, password } from "./session";
+import { accessible, asAdmin, logInByKeyboard, mails, password } from "./session";
 
 test("the account's language changes the portal's at once; Pro's settings are refused on Standard", async ({
   page,
@@ -33,12 +34,6 @@ test("the account's language changes the portal's at once; Pro's settings are re
   await allowList.getByRole("button", { name: "Save" }).click();
   await expect(allowList.getByRole("alert")).toHaveText("plan standard has no IP allow-list; it comes with pro");
 
-  const tokens = page.locator("section", { has: page.getByRole("heading", { name: "Web API tokens" }) });
-  await expect(tokens.getByText("No tokens yet.")).toBeVisible();
-  await tokens.getByLabel("Name").fill("exporter");
-  await tokens.getByLabel("Your password (asked again)").fill(password);
-  await tokens.getByRole("button", { name: "Issue token" }).click();
-  await expect(tokens.getByRole("alert")).toHaveText("plan standard has no Web API; it comes with pro");
   await accessible(page);
   await page.screenshot({ path: "screenshots/settings.png", fullPage: true });
 });
@@ -51,6 +46,8 @@ test("a quote is asked for, in a period the operator sells, and mailed to the op
   // No license yet (the seeds give none): nothing to convert, a first one to buy.
   await expect(license.getByRole("button", { name: "Switch to Pro" })).toHaveCount(0);
   await license.getByLabel("Plan").selectOption({ label: "Pro" });
+  // The periods sold, and no other, are offered.
+  await expect(license.getByLabel("Period").locator("option")).toHaveText(["1 month", "3 months", "12 months"]);
   await license.getByLabel("Period").selectOption({ label: "3 months" });
   await license.getByLabel("A note for us (optional)").fill("Two more plants from April.");
   await license.getByRole("button", { name: "Send the request" }).click();
@@ -60,7 +57,55 @@ test("a quote is asked for, in a period the operator sells, and mailed to the op
   );
   await accessible(page);
   await page.screenshot({ path: "screenshots/license.png", fullPage: true });
-  const sent = await mailSent(request);
-  expect(sent).toContain("pro for 3 months");
-  expect(sent).toContain("Two more plants from April.");
+  const quotes = (await mails(request)).filter((mail) => mail.includes("Quote request: "));
+  const quote = quotes[quotes.length - 1] ?? "no quote was mailed";
+  expect(quote).toContain(process.env.FC_OPERATOR_EMAIL ?? "the operator's address");
+  expect(quote).toContain("pro for 3 months");
+  expect(quote).toContain("Two more plants from April.");
+});
+
+// A one-pixel PNG: what the cloud checks is the image's type, read from its bytes.
+const PIXEL_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+test.afterEach(async ({ request }) => {
+  await request.delete("/v1/account/logo", { headers: await asAdmin(request) });
+});
+
+test("the account's logo is shown in every page's header; one too large or not an image is refused", async ({
+  page,
+}) => {
+  await logInByKeyboard(page, password);
+  await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
+  await expect(page.locator("header img.logo")).toHaveCount(0);
+  await page.getByRole("link", { name: "Account" }).click();
+  const logo = page.locator("section", { has: page.getByRole("heading", { name: "Logo" }) });
+  await expect(logo.getByText("No logo yet")).toBeVisible();
+
+  const image = logo.getByLabel("Image");
+  await image.setInputFiles({ name: "big.png", mimeType: "image/png", buffer: Buffer.alloc(70 * 1024, 1) });
+  await logo.getByRole("button", { name: "Upload logo" }).click();
+  await expect(logo.getByRole("alert")).toHaveText("The image is 71.7 KB; a logo may be at most 64 KiB.");
+  await image.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
+  await logo.getByRole("button", { name: "Upload logo" }).click();
+  await expect(logo.getByRole("alert")).toHaveText("`data`: the logo must be a PNG, JPEG or WebP image");
+
+  await image.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: PIXEL_PNG });
+  await logo.getByRole("button", { name: "Upload logo" }).click();
+  await expect(logo.getByRole("status")).toHaveText("Saved.");
+  const expected = `data:image/png;base64,${PIXEL_PNG.toString("base64")}`;
+  await expect(logo.getByRole("img", { name: "The account's logo" })).toHaveAttribute("src", expected);
+  await expect(page.locator("header img.logo")).toHaveAttribute("src", expected);
+  await page.getByRole("link", { name: "Monitor" }).click();
+  await expect(page.locator("header img.logo")).toHaveAttribute("src", expected);
+  await accessible(page);
+  await page.getByRole("link", { name: "Account" }).click();
+  await accessible(page);
+  await page.screenshot({ path: "screenshots/settings-logo.png", fullPage: true });
+
+  await logo.getByRole("button", { name: "Remove logo" }).click();
+  await expect(logo.getByText("No logo yet")).toBeVisible();
+  await expect(page.locator("header img.logo")).toHaveCount(0);
 });

@@ -9,6 +9,7 @@ import { publicPage } from "./public";
 import { pageAt } from "./routes";
 import { Shell } from "./Shell";
 import { useUnread } from "./unread";
+import { useLogo } from "./logo";
 
 type Role = Schemas["Role"];
 
@@ -24,6 +25,7 @@ function App() {
   const [role, setRole] = useState<Role | null>(null);
   // Bumped when the account's settings change: its language and zone are read again.
   const [accountChanged, setAccountChanged] = useState(0);
+  const logo = useLogo(loggedIn ? accountChanged : null);
 
   useEffect(() => {
     const moved = () => setPath(window.location.pathname);
@@ -79,7 +81,15 @@ function App() {
   };
   const page = pageAt(path, role);
   return (
-    <Shell words={words} path={page.path} title={page.title(words)} role={role} unread={unread} onLogOut={logOut}>
+    <Shell
+      words={words}
+      path={page.path}
+      title={page.title(words)}
+      role={role}
+      logo={logo}
+      unread={unread}
+      onLogOut={logOut}
+    >
       {page.show({
         words,
         language,

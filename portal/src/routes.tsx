@@ -10,7 +10,7 @@ import { Calculated } from "./pages/Calculated";
 import { Groups } from "./pages/Groups";
 import { Inbox } from "./pages/Inbox";
 import { Instruments } from "./pages/Instruments";
-import { LazyAlarms, LazyDrive, LazyViewer } from "./pages/lazy";
+import { LazyAlarms, LazyDrive, LazyViewer, LazyYourLogin } from "./pages/lazy";
 import { Monitor } from "./pages/Monitor";
 import { Settings } from "./pages/Settings";
 import { Teams } from "./pages/Teams";
@@ -28,11 +28,13 @@ export type PageProps = {
   role: Schemas["Role"] | null;
 };
 
-type Page = {
+export type Page = {
   path: string;
   title: (words: Messages) => string;
   show: (props: PageProps) => JSX.Element;
   adminsOnly?: true;
+  /** Linked at the header's end, beside the logout, rather than among the pages. */
+  beside?: "logout";
 };
 
 export const PAGES: readonly Page[] = [
@@ -56,6 +58,12 @@ export const PAGES: readonly Page[] = [
     title: (words) => words.settingsTitle,
     show: (props) => <Settings {...props} />,
     adminsOnly: true,
+  },
+  {
+    path: "/me",
+    title: (words) => words.yourLoginTitle,
+    show: (props) => <LazyYourLogin {...props} />,
+    beside: "logout",
   },
 ];
 

@@ -10,6 +10,15 @@ export function formatTime(millis: number, language: Language, timeZone: string)
   }).format(new Date(millis));
 }
 
+/** A license's day (its expiry, the next day its plan may change): a China Standard Time
+ * day, as the operator's contracts count them, told as a date alone; `when` is an
+ * instant on that day or the day itself, `YYYY-MM-DD`. */
+export function formatChinaDay(when: number | string, language: Language): string {
+  const [instant, timeZone] =
+    typeof when === "number" ? [new Date(when), "Asia/Shanghai"] : [new Date(`${when}T00:00:00Z`), "UTC"];
+  return new Intl.DateTimeFormat(language, { timeZone, dateStyle: "medium" }).format(instant);
+}
+
 // Making a formatter costs far more than using one: one per zone, kept.
 const wallClocks = new Map<string, Intl.DateTimeFormat>();
 

@@ -152,6 +152,10 @@ async fn a_quote_request_is_recorded_and_mailed_to_the_operator() {
             json!({"plan": "pro", "months": 12, "note": "a\u{7}b"}),
             "`note`",
         ),
+        (
+            json!({"plan": "pro", "months": 12, "note": "pay to\u{202E}NYC ni"}),
+            "`note`",
+        ),
     ] {
         let (status, refused) = app.call("POST", "/v1/account/quote", Some(body)).await;
         assert_eq!(status, 400, "{refused}");
@@ -180,7 +184,10 @@ async fn a_quote_request_is_recorded_and_mailed_to_the_operator() {
         dump.contains(devcloud::OPERATOR_EMAIL),
         "mailed to the operator"
     );
-    assert!(dump.contains("Two sites from April."), "with the note");
+    assert!(
+        dump.contains("> Two sites from April.\\n> Invoice in CNY."),
+        "with the note, quoted line by line"
+    );
 
     let (_, log) = app.get("/v1/audit").await;
     let recorded: Vec<&str> = log["events"]

@@ -127,7 +127,9 @@ async fn a_person_logs_in_and_watches_the_fleet_in_a_browser() {
         .env("FC_ALARM", ALARM)
         .env("FC_LIVE_TEMP", LIVE_TEMP.to_string())
         // Where the mail the cloud sent (reset and sign-up links) is read.
-        .env("FC_MOTO_URL", &cloud.moto.endpoint);
+        .env("FC_MOTO_URL", &cloud.moto.endpoint)
+        // Where quote requests go.
+        .env("FC_OPERATOR_EMAIL", devcloud::OPERATOR_EMAIL);
     let live = async {
         loop {
             tokio::time::sleep(FEED_EVERY).await;

@@ -15,15 +15,17 @@ use tokio::process::Command;
 use crate::command::run;
 
 /// What a page of the portal may load and talk to: its own origin, and for uploads and
-/// downloads the origins in `talks_to` (the files bucket's); no inline script, no framing.
-fn content_security_policy(talks_to: &[&str]) -> String {
+/// downloads the origins in `talks_to` (the files bucket's); images from `data:` too (the
+/// account's logo arrives in the API's JSON); no inline script, no framing. The template's
+/// `PortalSecurityHeaders` says the same to CloudFront (a test holds them together).
+pub fn content_security_policy(talks_to: &[&str]) -> String {
     let connect = std::iter::once("'self'")
         .chain(talks_to.iter().copied())
         .collect::<Vec<_>>()
         .join(" ");
     format!(
-        "default-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; connect-src {connect}; img-src 'self' data:; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 

@@ -208,6 +208,27 @@ mod tests {
     }
 
     #[test]
+    fn cloudfront_sends_the_portal_the_content_security_policy_the_local_cloud_does() {
+        let policy = resource_properties("PortalSecurityHeaders").unwrap();
+        let (sub, text) = intrinsic(
+            &policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+                ["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        );
+        assert_eq!(sub, "Sub");
+        let bucket = "https://${FilesBucket}.s3.${AWS::Region}.${AWS::URLSuffix}";
+        let directives = |policy: &str| -> Vec<String> {
+            policy
+                .split(';')
+                .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect()
+        };
+        assert_eq!(
+            directives(text.as_str().unwrap()),
+            directives(&crate::portal::content_security_policy(&[bucket]))
+        );
+    }
+
+    #[test]
     fn the_distribution_passes_the_viewers_address_and_its_secret_as_the_api_reads_them() {
         let function = resource_properties("ApiViewerAddressFunction").unwrap();
         let code = function["FunctionCode"].as_str().unwrap();

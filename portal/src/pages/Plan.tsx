@@ -1,33 +1,41 @@
 // The account's license, on its page (admins only): switching between Standard and Pro,
-// the days left converted to the other plan (once in a while: the API says when next),
-// and asking the operator for a quote — a plan, a period, a note — which is mailed to
-// them and answered at the contract e-mail address.
+// the days left converted to the other plan (once a calendar month, China Standard Time:
+// the API says when next), and asking the operator for a quote — a plan, a period, a
+// note — which is mailed to them and answered at the contract e-mail address. License
+// days are China Standard Time days, as the operator's contracts count them.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
-import { formatTime } from "../time";
+import { formatChinaDay } from "../time";
 import { useFocusOn } from "../ui/focus";
 import { Problem } from "../ui/Problem";
+import { useActing } from "../ui/useActing";
 
 /** The API's license periods (`PERIODS_MONTHS`) and its longest note (`MAX_NOTE_CHARS`). */
 const PERIODS_MONTHS = [1, 3, 12] as const;
 const MAX_NOTE_CHARS = 1_000;
 const SOLD: readonly Schemas["Plan"][] = ["standard", "pro"];
 
-type Props = { words: Messages; language: Language; timeZone: string; onChanged: () => void };
+type Props = { words: Messages; language: Language; onChanged: () => void };
 
-export function PlanSection({ words, language, timeZone, onChanged }: Props) {
+export function PlanSection({ words, language, onChanged }: Props) {
   const [plan, setPlan] = useState<Schemas["PlanView"] | null>(null);
   const [changed, setChanged] = useState<Schemas["PlanChanged"] | null>(null);
   const [asking, setAsking] = useState(false);
+  const [cancels, setCancels] = useState(0);
   const [quoted, setQuoted] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, acting } = useActing(words);
   const [reading, setReading] = useState(0);
   const changeTold = useFocusOn<HTMLParagraphElement>(changed);
   const quoteTold = useFocusOn<HTMLParagraphElement>(quoted || null);
-  const day = (millis: number) => formatTime(millis, language, timeZone);
+  // Asked to confirm, the focus goes to Cancel, which takes the switch button's place: a
+  // double press of the switch cancels rather than confirms.
+  const cancel = useFocusOn<HTMLButtonElement>(asking || null);
+  const switchButton = useFocusOn<HTMLButtonElement>(cancels || null);
+  const day = (when: number | string) => `${formatChinaDay(when, language)} ${words.chinaTime}`;
+  const months = new Intl.NumberFormat(language, { style: "unit", unit: "month", unitDisplay: "long" });
 
   useEffect(() => {
     api
@@ -36,19 +44,8 @@ export function PlanSection({ words, language, timeZone, onChanged }: Props) {
       .catch(() => setProblem(words.unavailable));
   }, [reading]);
 
-  async function send<T>(call: () => Promise<{ data?: T; error?: { message: string } }>): Promise<T | null> {
-    if (busy) return null;
-    setBusy(true);
-    try {
-      const { data, error } = await call();
-      setProblem(data ? null : (error?.message ?? words.unavailable));
-      return data ?? null;
-    } catch {
-      setProblem(words.unavailable);
-      return null;
-    } finally {
-      setBusy(false);
-    }
+  async function send<T>(call: () => Promise<{ data?: T; error?: { message: string } }>): Promise<T | undefined> {
+    return (await acting(call, setProblem))?.data;
   }
 
   async function switchTo(to: Schemas["Plan"]) {
@@ -88,22 +85,37 @@ export function PlanSection({ words, language, timeZone, onChanged }: Props) {
             from: words[`plan_${changed.from}`],
             until: day(changed.license_expires),
           })}
+          {changed.days_dropped > 0 && ` ${fill(words.daysDropped, { n: changed.days_dropped })}`}
         </p>
       )}
       {other &&
         (plan.next_change_allowed ? (
-          <p class="hint">{fill(words.nextPlanChange, { day: plan.next_change_allowed })}</p>
+          <p class="hint">{fill(words.nextPlanChange, { day: day(plan.next_change_allowed) })}</p>
         ) : asking ? (
-          <div class="buttons">
-            <button type="button" class="danger" disabled={busy} onClick={() => switchTo(other)}>
-              {fill(words.confirmPlanChange, { plan: words[`plan_${other}`] })}
-            </button>
-            <button type="button" class="quiet" onClick={() => setAsking(false)}>
-              {words.cancel}
-            </button>
-          </div>
+          <>
+            <p id="plan-rules">{words.planChangeRules}</p>
+            <div class="buttons">
+              <button type="button" class="quiet" ref={cancel}
+                onClick={() => {
+                  setAsking(false);
+                  setCancels((n) => n + 1);
+                }}
+              >
+                {words.cancel}
+              </button>
+              <button
+                type="button"
+                class="danger"
+                disabled={busy}
+                aria-describedby="plan-rules"
+                onClick={() => switchTo(other)}
+              >
+                {fill(words.confirmPlanChange, { plan: words[`plan_${other}`] })}
+              </button>
+            </div>
+          </>
         ) : (
-          <button type="button" class="quiet" onClick={() => setAsking(true)}>
+          <button type="button" class="quiet" ref={switchButton} onClick={() => setAsking(true)}>
             {fill(words.switchPlan, { plan: words[`plan_${other}`] })}
           </button>
         ))}
@@ -127,9 +139,9 @@ export function PlanSection({ words, language, timeZone, onChanged }: Props) {
           <label>
             {words.period}
             <select name="months">
-              {PERIODS_MONTHS.map((months) => (
-                <option key={months} value={months} selected={months === 12}>
-                  {fill(words.months, { n: months })}
+              {PERIODS_MONTHS.map((period) => (
+                <option key={period} value={period} selected={period === 12}>
+                  {months.format(period)}
                 </option>
               ))}
             </select>

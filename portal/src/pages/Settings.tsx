@@ -1,13 +1,14 @@
 // The account (admins only): its name, contract e-mail, time zone and language (the
 // portal's and the notifications'), its plan and the storage it uses, the license (see
-// Plan); the IP allow-list (Pro); and Web API tokens (Pro) — issued with the password
-// asked again, the secret shown once, revoked at once.
-import { useEffect, useRef, useState } from "preact/hooks";
+// Plan), its logo (see Logo) and the IP allow-list (Pro). Web API tokens are on each
+// user's own login page (YourLogin).
+import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill, LANGUAGES, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
-import { formatTime } from "../time";
+import { formatChinaDay, formatTime } from "../time";
 import { Problem } from "../ui/Problem";
+import { LogoSection } from "./Logo";
 import { PlanSection } from "./Plan";
 import { formatBytes } from "../values";
 
@@ -104,7 +105,7 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
           {account.license_expires != null && (
             <>
               <dt>{words.licenseExpires}</dt>
-              <dd>{time(account.license_expires)}</dd>
+              <dd>{`${formatChinaDay(account.license_expires, language)} ${words.chinaTime}`}</dd>
             </>
           )}
           {account.trial_ends != null && (
@@ -123,12 +124,7 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
           </dd>
         </dl>
       </section>
-      <PlanSection
-        words={words}
-        language={language}
-        timeZone={timeZone}
-        onChanged={() => setReading((n) => n + 1)}
-      />
+      <PlanSection words={words} language={language} onChanged={() => setReading((n) => n + 1)} />
 
       <form class="editor" onSubmit={saveSettings} aria-labelledby="settings-heading" key={`settings-${reading}`}>
         <h2 id="settings-heading">{words.accountSettings}</h2>
@@ -166,6 +162,8 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
         </div>
       </form>
 
+      <LogoSection words={words} language={language} onChanged={onAccountChanged} />
+
       <form class="editor" onSubmit={saveAllowList} aria-labelledby="allow-heading" key={`allow-${reading}`}>
         <h2 id="allow-heading">{words.allowList}</h2>
         <label>
@@ -191,117 +189,6 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
         </div>
       </form>
 
-      <ApiTokens words={words} time={time} />
     </>
-  );
-}
-
-function ApiTokens({ words, time }: { words: Messages; time: (millis: number) => string }) {
-  const [tokens, setTokens] = useState<Schemas["ApiTokenView"][] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [issued, setIssued] = useState<Schemas["IssuedApiToken"] | null>(null);
-  const [reading, setReading] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const secret = useRef<HTMLDivElement>(null);
-  // The secret's box takes the focus when it appears (not a live region: a screen reader
-  // would read the secret out unasked).
-  useEffect(() => {
-    if (issued) secret.current?.focus();
-  }, [issued]);
-
-  useEffect(() => {
-    api
-      .GET("/v1/api-tokens")
-      .then(({ data, error }) => {
-        setProblem(data ? null : (error?.message ?? words.unavailable));
-        if (data) setTokens(data.api_tokens);
-      })
-      .catch(() => setProblem(words.unavailable));
-  }, [reading]);
-
-  async function issue(event: Event) {
-    event.preventDefault();
-    const formElement = event.currentTarget as HTMLFormElement;
-    const form = new FormData(formElement);
-    const days = String(form.get("days")).trim();
-    // Two presses would issue two live tokens, the first one's secret never shown.
-    if (busy) return;
-    setBusy(true);
-    try {
-      const { data, error } = await api.POST("/v1/api-tokens", {
-        body: {
-          name: String(form.get("name")).trim(),
-          password: String(form.get("password")),
-          expires_in_days: days === "" ? null : Number(days),
-        },
-      });
-      if (!data) return setProblem(error?.message ?? words.unavailable);
-      setIssued(data);
-      formElement.reset();
-      setReading((n) => n + 1);
-    } catch {
-      setProblem(words.unavailable);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function revoke(id: string) {
-    try {
-      const { data, error } = await api.DELETE("/v1/api-tokens/{token}", { params: { path: { token: id } } });
-      setProblem(data ? null : (error?.message ?? words.unavailable));
-      if (issued?.id === id) setIssued(null);
-      setReading((n) => n + 1);
-    } catch {
-      setProblem(words.unavailable);
-    }
-  }
-
-  return (
-    <section class="app" aria-labelledby="tokens-heading">
-      <h2 id="tokens-heading">{words.apiTokens}</h2>
-      <Problem text={problem} />
-      {issued && (
-        <div class="issued" ref={secret} tabIndex={-1} aria-label={words.tokenIssued}>
-          <p>{words.tokenShownOnce}</p>
-          <code>{issued.token}</code>{" "}
-          <button type="button" class="quiet" onClick={() => setIssued(null)}>
-            {words.done}
-          </button>
-        </div>
-      )}
-      {tokens?.length === 0 && <p>{words.noTokens}</p>}
-      {tokens && tokens.length > 0 && (
-        <ul class="grants">
-          {tokens.map((token) => (
-            <li key={token.id}>
-              {`${token.name} (${token.user}) · ${
-                token.expires == null ? words.neverExpires : fill(words.expires, { time: time(token.expires) })
-              } `}
-              <button type="button" class="quiet" onClick={() => revoke(token.id)}>
-                {fill(words.revokeNamed, { name: token.name })}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <form class="inline" onSubmit={issue}>
-        <label>
-          {words.name}
-          <input name="name" required autocomplete="off" />
-        </label>
-        <label>
-          {words.expiresInDays}
-          <input name="days" type="number" min={1} max={3650} />
-        </label>
-        <label>
-          {words.yourPassword}
-          <input name="password" type="password" required autocomplete="current-password" />
-        </label>
-        <button type="submit" disabled={busy}>
-          {words.issueToken}
-        </button>
-      </form>
-    </section>
   );
 }

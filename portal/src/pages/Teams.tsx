@@ -43,7 +43,7 @@ export function Teams({ words }: { words: Messages }) {
 
   /** Sends a change (one at a time); a refusal is told, a success reads the list again. */
   async function acting(send: () => Promise<{ error?: { message: string } }>): Promise<boolean> {
-    const done = await sending(send, setRefused);
+    const done = (await sending(send, setRefused)) !== undefined;
     if (done) setReading((n) => n + 1);
     return done;
   }

@@ -48,7 +48,7 @@ export function Users({ words }: { words: Messages }) {
 
   /** Sends a change (one at a time); a success reads the list again. */
   async function acting(send: () => Promise<{ error?: { message: string } }>, tell: (text: string | null) => void) {
-    const done = await sending(send, tell);
+    const done = (await sending(send, tell)) !== undefined;
     if (done) setReading((n) => n + 1);
     return done;
   }

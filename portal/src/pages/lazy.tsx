@@ -1,6 +1,7 @@
 // The pages that draw graphs (the viewer, the alarms' backtest) bring the chart library,
-// the bulk of the portal's code, and the drive its uploads: each is fetched when first
-// opened, so the login and the monitor load without them.
+// the bulk of the portal's code, the drive its uploads, the user's own login its QR
+// codes: each is fetched when first opened, so the login and the monitor load without
+// them.
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Messages } from "../i18n/en";
@@ -32,3 +33,4 @@ export function lazy<P extends { words: Messages }>(load: () => Promise<Componen
 export const LazyViewer = lazy(() => import("./Viewer").then((module) => module.Viewer));
 export const LazyAlarms = lazy(() => import("./Alarms").then((module) => module.Alarms));
 export const LazyDrive = lazy(() => import("./Drive").then((module) => module.Drive));
+export const LazyYourLogin = lazy(() => import("./YourLogin").then((module) => module.YourLogin));

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::account::account_of;
 use super::audit::audit;
 use super::Refused;
+use crate::domain::files::invisible;
 use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
 use crate::domain::token::Principal;
@@ -46,6 +47,14 @@ pub struct QuoteContext<'a> {
     pub address: Option<&'a str>,
 }
 
+/// `note` with each line marked as the customer's, as mail quotes text.
+fn quoted(note: &str) -> String {
+    note.lines()
+        .map(|line| format!("> {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Records a quote request of the caller's account and mails it to the operator; at most
 /// [`QUOTES_PER_WINDOW`] per window.
 pub async fn request_quote(
@@ -73,14 +82,16 @@ pub async fn request_quote(
     }
     // Line breaks as a browser sends them (CRLF) or not; tabs kept.
     let note = draft.note.unwrap_or_default().replace("\r\n", "\n");
+    // Nothing that would make the operator read the note other than it is: control
+    // characters, or the invisible ones that reorder or hide text.
     if note.chars().count() > MAX_NOTE_CHARS
         || note
             .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || invisible(c))
     {
         return Err(Refused::invalid(format!(
-            "`note`: at most {MAX_NOTE_CHARS} characters, no control characters but line \
-             breaks and tabs"
+            "`note`: at most {MAX_NOTE_CHARS} characters, no control or invisible formatting \
+             characters but line breaks and tabs"
         )));
     }
     let account = account_of(store, principal).await?;
@@ -104,7 +115,7 @@ pub async fn request_quote(
             text: format!(
                 "Account: {} ({})\nPlan now: {}\nLicense expires: {}\nAsked for: {summary}\n\
                  Asked by: user {} at {}\nContract e-mail: {contact}\n\n\
-                 The customer's note, as written:\n{note}\n",
+                 The customer's note, as written:\n{}\n",
                 account.name,
                 account.id,
                 account.plan_at(now),
@@ -113,6 +124,9 @@ pub async fn request_quote(
                     .map_or_else(|| "none".to_owned(), |at| at.iso()),
                 principal.user,
                 now.iso(),
+                // Quoted line by line: no line of the note can pass for one of the lines
+                // above it.
+                quoted(&note),
             ),
         })
         .await?;
