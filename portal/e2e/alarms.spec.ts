@@ -1,12 +1,18 @@
 // Data alarms, as a person sets one up: a draft without its threshold is refused by the
 // page, naming the field; with it, the rule is backtested over the last hour and what it would
 // have done is drawn and listed; saved, it fires on the live instrument's next record
-// (tests/portal feeds LR-2's Temp every two seconds) into the inbox.
+// (tests/portal feeds LR-2's Temp every two seconds) into the inbox. Where the group's
+// notifications go is set, and a test of the alarm arrives there.
 import { expect, test } from "@playwright/test";
-import { accessible, logInByKeyboard, password } from "./session";
+import { accessible, asAdmin, logInByKeyboard, mails, password, user } from "./session";
 
 const liveTemp = process.env.FC_LIVE_TEMP ?? "35";
 const NAME = "Temp high";
+
+// Where notifications go is put back however a test ends: nowhere but the inbox.
+test.afterEach(async ({ request }) => {
+  await request.put("/v1/groups/plant/destinations", { headers: await asAdmin(request), data: {} });
+});
 
 test("an alarm is backtested and drawn, saved, and fires into the inbox", async ({ page }) => {
   await logInByKeyboard(page, password);
@@ -36,7 +42,7 @@ test("an alarm is backtested and drawn, saved, and fires into the inbox", async 
   await accessible(page);
   await page.screenshot({ path: "screenshots/alarms-backtest.png", fullPage: true });
 
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator("form.alarm-editor").getByRole("button", { name: "Save" }).click();
   const saved = page.locator("ul.alarms > li", { hasText: NAME });
   await expect(saved).toHaveCount(1);
   await expect(saved).toContainText(`gw-a/LR-2/Temp above 30`);
@@ -52,6 +58,43 @@ test("an alarm is backtested and drawn, saved, and fires into the inbox", async 
   await expect(told.locator("ul.readings")).toHaveText(`gw-a/LR-2/Temp: ${liveTemp}`);
 });
 
+test("notifications go where the group says, in its language, and an alarm's test arrives there", async ({
+  page,
+  request,
+}) => {
+  await logInByKeyboard(page, password);
+  await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
+  await page.getByRole("link", { name: "Alarms" }).click();
+  const where = page.locator("section", { has: page.getByRole("heading", { name: "Where notifications go" }) });
+  await where.getByLabel("E-mail these users").fill("nobody");
+  await where.getByRole("button", { name: "Save" }).click();
+  await expect(where.getByRole("alert")).toHaveText("`mail`: no user `nobody`");
+  await where.getByLabel("E-mail these users").fill(user);
+  await where.getByLabel("Slack incoming webhook").fill("https://example.com/hook");
+  await where.getByRole("button", { name: "Save" }).click();
+  await expect(where.getByRole("alert")).toHaveText("`slack`: not a slack webhook: it must start with https://hooks.slack.com/services/");
+  await where.getByLabel("Slack incoming webhook").fill("");
+  await where.getByLabel("Language of the notifications").selectOption({ label: "Deutsch" });
+  await where.getByRole("button", { name: "Save" }).click();
+  await expect(where.getByRole("status")).toHaveText("Saved.");
+  await expect(where.getByLabel("E-mail these users")).toHaveValue(user);
+  await expect(where.getByLabel("Language of the notifications")).toHaveValue("de");
+  await accessible(page);
+  await page.screenshot({ path: "screenshots/alarms-destinations.png", fullPage: true });
+
+  // The test goes the way a real notification goes: to the user's address, in German.
+  const alarm = page.locator("ul.alarms > li", { hasText: NAME });
+  await alarm.getByRole("button", { name: `Send a test of ${NAME}` }).click();
+  await expect(alarm.getByRole("status")).toHaveText(
+    "A test notification is on its way to where this alarm's notifications go.",
+  );
+  const tests = async () =>
+    (await mails(request)).filter((mail) => mail.includes("Testbenachrichtigung") && mail.includes(NAME));
+  await expect.poll(async () => (await tests()).length).toBeGreaterThan(0);
+  const me = await (await request.get("/v1/me", { headers: await asAdmin(request) })).json();
+  expect((await tests())[0]).toContain(me.email);
+});
+
 test("an alarm is disabled, edited on top of that, and deleted", async ({ page }) => {
   await logInByKeyboard(page, password);
   await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
@@ -65,7 +108,7 @@ test("an alarm is disabled, edited on top of that, and deleted", async ({ page }
   await alarm.getByRole("button", { name: `Disable ${NAME}` }).click();
   await expect(alarm).toContainText("Disabled");
   await page.getByLabel("Threshold").fill("40");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator("form.alarm-editor").getByRole("button", { name: "Save" }).click();
   await expect(alarm).toContainText("gw-a/LR-2/Temp above 40");
   await expect(alarm).toContainText("Disabled");
   await expect(page.getByRole("alert")).toHaveCount(0);

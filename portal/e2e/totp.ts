@@ -26,12 +26,18 @@ function codeAt(secret: string, step: number): string {
   return String(value % 1_000_000).padStart(6, "0");
 }
 
+/** Seconds a code must have left in its step when it is made: the page is filled and
+ * sent well within them. */
+const MARGIN_SECONDS = 10;
+
 /** The code `stepsAhead` steps from now (-1, 0 or 1: the cloud takes a neighbouring step
  * for clock drift). A code works once, so tests that need several take them a step
  * apart. Near a step's end it waits for the next, so the code is still good when the
- * cloud checks it. */
+ * cloud checks it (a step back, the one it names ends with the current one). */
 export async function authenticatorCode(secret: string, stepsAhead: number): Promise<string> {
   const intoStep = (Date.now() / 1000) % STEP_SECONDS;
-  if (intoStep > STEP_SECONDS - 3) await new Promise((done) => setTimeout(done, (STEP_SECONDS - intoStep + 0.2) * 1000));
+  if (intoStep > STEP_SECONDS - MARGIN_SECONDS) {
+    await new Promise((done) => setTimeout(done, (STEP_SECONDS - intoStep + 0.2) * 1000));
+  }
   return codeAt(secret, Math.floor(Date.now() / 1000 / STEP_SECONDS) + stepsAhead);
 }

@@ -43,11 +43,13 @@ export function Shell({ words, path, title, role, logo, unread, onLogOut, childr
               <PageLink key={page.path} page={page} current={path} words={words} unread={unread} />
             ))}
         </nav>
-        {pagesFor(role)
-          .filter((page) => page.beside === "logout")
-          .map((page) => (
-            <PageLink key={page.path} page={page} current={path} words={words} unread={unread} />
-          ))}
+        <nav aria-label={words.yourLoginTitle} class="own">
+          {pagesFor(role)
+            .filter((page) => page.beside === "logout")
+            .map((page) => (
+              <PageLink key={page.path} page={page} current={path} words={words} unread={unread} />
+            ))}
+        </nav>
         <button type="button" onClick={onLogOut}>
           {words.logOut}
         </button>

@@ -1380,7 +1380,7 @@ async fn mailed_codes(app: &TestCloud) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn_off() {
+async fn mailed_code_login_works_once_and_turning_it_off_takes_password_and_new_code() {
     let app = spawn(Plan::Standard).await;
     let (status, _) = app
         .call(
@@ -1500,17 +1500,35 @@ async fn two_step_login_by_mailed_code_works_once_and_needs_the_password_to_turn
         )
     );
 
-    // Turning it off needs the password again.
-    let disable = |password: &str| {
+    // Turning it off needs the password again and a code mailed for it: a session and
+    // the password alone are not enough.
+    let disable = |password: &str, code: &str| {
         app.call_as(
             "POST",
             "/v1/two-step/email/disable",
             &ann,
-            json!({ "password": password }),
+            json!({ "password": password, "code": code }),
         )
     };
-    assert_eq!(disable("Wrong4Sure").await.0, 400);
-    assert_eq!(disable(PASSWORD).await, (200, json!({"two_step": "none"})));
+    let (status, refused) = disable(PASSWORD, "123456").await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no code is pending"),
+        "{refused}"
+    );
+    let (status, _) = app
+        .call_as("POST", "/v1/two-step/email", &ann, json!({}))
+        .await;
+    assert_eq!(status, 202);
+    let code = mailed_codes(&app).await.pop().unwrap();
+    assert_eq!(disable("Wrong4Sure", &code).await.0, 400);
+    assert_eq!(
+        disable(PASSWORD, &code).await,
+        (200, json!({"two_step": "none"}))
+    );
     let (_, plain) = login(&app, "acme", "ann", PASSWORD).await;
     assert!(plain["token"].as_str().is_some(), "{plain}");
 }

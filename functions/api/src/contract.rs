@@ -249,7 +249,7 @@ fn account(route: AccountRoute) -> Contract {
             answers::<mailed_code::TwoStepView>(200).taking::<mailed_code::Code>()
         }
         A::DisableMailedCode => {
-            answers::<mailed_code::TwoStepView>(200).taking::<mailed_code::Password>()
+            answers::<mailed_code::TwoStepView>(200).taking::<mailed_code::PasswordAndCode>()
         }
         A::EnrollTotp => answers::<totp::TotpEnrollment>(200).taking::<mailed_code::Password>(),
         A::ConfirmTotp => answers::<mailed_code::TwoStepView>(200).taking::<mailed_code::Code>(),

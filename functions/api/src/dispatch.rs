@@ -163,8 +163,8 @@ pub async fn account<
             ok(mailed_code::confirm(store, principal, code, address, now).await?)
         }
         AccountRoute::DisableMailedCode => {
-            let password = json_body(request)?;
-            ok(mailed_code::disable(store, principal, password, address, now).await?)
+            let proof = json_body(request)?;
+            ok(mailed_code::disable(store, principal, proof, address, now).await?)
         }
         AccountRoute::EnrollTotp => {
             let password = json_body(request)?;

@@ -11,6 +11,17 @@ import { zhCN } from "./zh-CN";
 export const LANGUAGES = { "zh-CN": zhCN, ja, en, es, fr, de, it } as const;
 export type Language = keyof typeof LANGUAGES;
 
+/** Each language named in itself, as a person looking for theirs reads it. */
+export const LANGUAGE_NAMES: Record<Language, string> = {
+  "zh-CN": "简体中文",
+  ja: "日本語",
+  en: "English",
+  es: "Español",
+  fr: "Français",
+  de: "Deutsch",
+  it: "Italiano",
+};
+
 function isLanguage(tag: string): tag is Language {
   return Object.hasOwn(LANGUAGES, tag);
 }

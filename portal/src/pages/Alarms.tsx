@@ -3,7 +3,8 @@
 // outside a band with or without its edges; a separate clearing limit for hysteresis),
 // joined by and/or, raising only within hours of the day, held for a while before
 // raising, notifying the clearing and special values or not. Before saving, the rule is
-// backtested over stored records and what it would have done is drawn on the graph.
+// backtested over stored records and what it would have done is drawn on the graph. A
+// test notification of an alarm goes where its real ones would (see Destinations).
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { readSeries } from "../api/series";
@@ -18,6 +19,7 @@ import { formatTime } from "../time";
 import { formatValue } from "../values";
 import { Problem } from "../ui/Problem";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
+import { Destinations } from "./Destinations";
 
 type Alarm = Schemas["AlarmView"];
 type Props = { words: Messages; language: Language; timeZone: string };
@@ -50,6 +52,8 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
   const [span, setSpan] = useState<number>(HOUR);
   const [tried, setTried] = useState<Backtested | null>(null);
   const [busy, setBusy] = useState(false);
+  // The alarm a test notification was just queued for (told beside it), if any.
+  const [tested, setTested] = useState<string | null>(null);
   // The alarm whose delete button asks to be pressed again, if any.
   const [doomed, setDoomed] = useState<string | null>(null);
   // Bumped to read the list again.
@@ -204,6 +208,24 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
     }
   }
 
+  /** Queues a test notification of `alarm` to the group's destinations, as a real one goes. */
+  async function sendTest(alarm: Alarm) {
+    if (busy) return;
+    setBusy(true);
+    setTested(null);
+    try {
+      const { data, error } = await api.POST("/v1/groups/{group}/alarms/{alarm}/test", {
+        params: { path: { group, alarm: alarm.id } },
+      });
+      setProblem(data ? null : (error?.message ?? words.unavailable));
+      if (data) setTested(alarm.id);
+    } catch {
+      setProblem(words.unavailable);
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function remove(alarm: Alarm) {
     setDoomed(null);
     try {
@@ -232,10 +254,18 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
               <div>
                 <strong>{alarm.name}</strong> {!alarm.enabled && <span class="status off">{words.disabled}</span>}
                 <p class="hint">{summary(alarm.rule, words, label)}</p>
+                {tested === alarm.id && (
+                  <p role="status" class="hint">
+                    {words.testQueued}
+                  </p>
+                )}
               </div>
               <div class="buttons">
                 <button type="button" class="quiet" disabled={busy} onClick={() => setEnabled(alarm, !alarm.enabled)}>
                   {fill(alarm.enabled ? words.disableNamed : words.enableNamed, { name: alarm.name })}
+                </button>
+                <button type="button" class="quiet" disabled={busy} onClick={() => sendTest(alarm)}>
+                  {fill(words.sendTestNamed, { name: alarm.name })}
                 </button>
                 <button
                   type="button"
@@ -442,6 +472,7 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
           )}
         </form>
       )}
+      <Destinations group={group} words={words} />
     </>
   );
 }

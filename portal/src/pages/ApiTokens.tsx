@@ -7,6 +7,7 @@ import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { Problem } from "../ui/Problem";
 import { useActing } from "../ui/useActing";
+import { useFocusOn } from "../ui/focus";
 
 export function ApiTokens({ words, time }: { words: Messages; time: (millis: number) => string }) {
   const [tokens, setTokens] = useState<Schemas["ApiTokenView"][] | null>(null);
@@ -21,14 +22,23 @@ export function ApiTokens({ words, time }: { words: Messages; time: (millis: num
     if (issued) secret.current?.focus();
   }, [issued]);
 
+  // A revoked token's button goes with it: the focus goes to the section's heading.
+  const [revocations, setRevocations] = useState(0);
+  const heading = useFocusOn<HTMLHeadingElement>(revocations || null);
+
   useEffect(() => {
+    let live = true;
     api
       .GET("/v1/api-tokens")
       .then(({ data, error }) => {
+        if (!live) return;
         setProblem(data ? null : (error?.message ?? words.unavailable));
         if (data) setTokens(data.api_tokens);
       })
-      .catch(() => setProblem(words.unavailable));
+      .catch(() => live && setProblem(words.unavailable));
+    return () => {
+      live = false;
+    };
   }, [reading]);
 
   async function issue(event: Event) {
@@ -56,19 +66,22 @@ export function ApiTokens({ words, time }: { words: Messages; time: (millis: num
   }
 
   async function revoke(id: string) {
-    try {
-      const { data, error } = await api.DELETE("/v1/api-tokens/{token}", { params: { path: { token: id } } });
-      setProblem(data ? null : (error?.message ?? words.unavailable));
-      if (issued?.id === id) setIssued(null);
-      setReading((n) => n + 1);
-    } catch {
-      setProblem(words.unavailable);
-    }
+    const done = await acting(
+      () => api.DELETE("/v1/api-tokens/{token}", { params: { path: { token: id } } }),
+      setProblem,
+    );
+    if (!done) return;
+    if (issued?.id === id) setIssued(null);
+    setReading((n) => n + 1);
+    setRevocations((n) => n + 1);
   }
 
   return (
     <section class="app" aria-labelledby="tokens-heading">
-      <h2 id="tokens-heading">{words.apiTokens}</h2>
+      <h2 id="tokens-heading" ref={heading} tabIndex={-1}>
+        {words.apiTokens}
+      </h2>
+      <p class="hint">{words.tokensHelp}</p>
       <Problem text={problem} />
       {issued && (
         <div class="issued" ref={secret} tabIndex={-1} aria-label={words.tokenIssued}>

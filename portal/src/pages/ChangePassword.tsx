@@ -7,7 +7,9 @@ import type { Messages } from "../i18n/en";
 import { useActing } from "../ui/useActing";
 
 export function ChangePassword({ words }: { words: Messages }) {
-  const [told, setTold] = useState<{ refusal: string } | { changed: string } | null>(null);
+  const [refusal, setRefusal] = useState<{ text: string; differ: boolean } | null>(null);
+  // Always in the page, its text changed: a live region added with its text may go unread.
+  const [changed, setChanged] = useState("");
   const { busy, acting } = useActing(words);
 
   async function change(event: Event) {
@@ -15,20 +17,19 @@ export function ChangePassword({ words }: { words: Messages }) {
     const formElement = event.currentTarget as HTMLFormElement;
     const form = new FormData(formElement);
     const fresh = String(form.get("new"));
-    if (fresh !== String(form.get("again"))) return setTold({ refusal: words.passwordsDiffer });
+    setChanged("");
+    if (fresh !== String(form.get("again"))) return setRefusal({ text: words.passwordsDiffer, differ: true });
     const answer = await acting(
       () =>
         api.PUT("/v1/me/password", {
           body: { current: String(form.get("current")), new: fresh, revoke_api_tokens: form.get("revoke") === "on" },
         }),
-      (refusal) => refusal && setTold({ refusal }),
+      (text) => setRefusal(text ? { text, differ: false } : null),
     );
     if (!answer?.data) return;
     formElement.reset();
     const revoked = answer.data.api_tokens_revoked;
-    setTold({
-      changed: revoked > 0 ? `${words.passwordChanged} ${fill(words.tokensRevoked, { n: revoked })}` : words.passwordChanged,
-    });
+    setChanged(revoked > 0 ? `${words.passwordChanged} ${fill(words.tokensRevoked, { n: revoked })}` : words.passwordChanged);
   }
 
   return (
@@ -36,7 +37,14 @@ export function ChangePassword({ words }: { words: Messages }) {
       <h2 id="password-heading">{words.password}</h2>
       <label>
         {words.currentPassword}
-        <input name="current" type="password" required autocomplete="current-password" />
+        <input
+          name="current"
+          type="password"
+          required
+          autocomplete="current-password"
+          aria-invalid={refusal && !refusal.differ ? true : undefined}
+          aria-describedby={refusal && !refusal.differ ? "password-refusal" : undefined}
+        />
       </label>
       <label>
         {words.newPassword}
@@ -44,17 +52,27 @@ export function ChangePassword({ words }: { words: Messages }) {
       </label>
       <label>
         {words.newPasswordAgain}
-        <input name="again" type="password" required autocomplete="new-password" />
+        <input
+          name="again"
+          type="password"
+          required
+          autocomplete="new-password"
+          aria-invalid={refusal?.differ ? true : undefined}
+          aria-describedby={refusal?.differ ? "password-refusal" : undefined}
+        />
       </label>
       <label class="pick">
         <input name="revoke" type="checkbox" />
         {words.revokeApiTokens}
       </label>
-      {told && (
-        <p role={"refusal" in told ? "alert" : "status"} class={"refusal" in told ? "problem" : "hint"}>
-          {"refusal" in told ? told.refusal : told.changed}
+      {refusal && (
+        <p role="alert" class="problem" id="password-refusal">
+          {refusal.text}
         </p>
       )}
+      <p role="status" class="hint">
+        {changed}
+      </p>
       <div class="buttons">
         <button type="submit" disabled={busy}>
           {words.changePassword}

@@ -34,8 +34,9 @@ export function PlanSection({ words, language, onChanged }: Props) {
   // double press of the switch cancels rather than confirms.
   const cancel = useFocusOn<HTMLButtonElement>(asking || null);
   const switchButton = useFocusOn<HTMLButtonElement>(cancels || null);
-  const day = (when: number | string) => `${formatChinaDay(when, language)} ${words.chinaTime}`;
+  const day = (when: number | string) => licenseDay(when, language, words);
   const months = new Intl.NumberFormat(language, { style: "unit", unit: "month", unitDisplay: "long" });
+  const days = new Intl.NumberFormat(language, { style: "unit", unit: "day", unitDisplay: "long" });
 
   useEffect(() => {
     api
@@ -85,7 +86,7 @@ export function PlanSection({ words, language, onChanged }: Props) {
             from: words[`plan_${changed.from}`],
             until: day(changed.license_expires),
           })}
-          {changed.days_dropped > 0 && ` ${fill(words.daysDropped, { n: changed.days_dropped })}`}
+          {changed.days_dropped > 0 && ` ${fill(words.daysDropped, { days: days.format(changed.days_dropped) })}`}
         </p>
       )}
       {other &&
@@ -95,7 +96,10 @@ export function PlanSection({ words, language, onChanged }: Props) {
           <>
             <p id="plan-rules">{words.planChangeRules}</p>
             <div class="buttons">
-              <button type="button" class="quiet" ref={cancel}
+              <button
+                type="button"
+                class="quiet"
+                ref={cancel}
                 onClick={() => {
                   setAsking(false);
                   setCancels((n) => n + 1);
@@ -158,4 +162,9 @@ export function PlanSection({ words, language, onChanged }: Props) {
       <Problem text={problem} />
     </section>
   );
+}
+
+/** A license's day as the page says it: the date, and that it is China Standard Time's. */
+export function licenseDay(when: number | string, language: Language, words: Messages): string {
+  return `${formatChinaDay(when, language)} ${words.chinaTime}`;
 }

@@ -4,26 +4,15 @@
 // user's own login page (YourLogin).
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
-import { fill, LANGUAGES, type Language } from "../i18n";
+import { fill, LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
-import { formatChinaDay, formatTime } from "../time";
+import { formatTime } from "../time";
 import { Problem } from "../ui/Problem";
 import { LogoSection } from "./Logo";
-import { PlanSection } from "./Plan";
+import { licenseDay, PlanSection } from "./Plan";
 import { formatBytes } from "../values";
 
 type Props = { words: Messages; language: Language; timeZone: string; onAccountChanged: () => void };
-
-/** Each language named in itself, as a person looking for theirs reads it. */
-const LANGUAGE_NAMES: Record<Language, string> = {
-  "zh-CN": "简体中文",
-  ja: "日本語",
-  en: "English",
-  es: "Español",
-  fr: "Français",
-  de: "Deutsch",
-  it: "Italiano",
-};
 
 export function Settings({ words, language, timeZone, onAccountChanged }: Props) {
   const [account, setAccount] = useState<Schemas["AccountDetail"] | null>(null);
@@ -105,7 +94,7 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
           {account.license_expires != null && (
             <>
               <dt>{words.licenseExpires}</dt>
-              <dd>{`${formatChinaDay(account.license_expires, language)} ${words.chinaTime}`}</dd>
+              <dd>{licenseDay(account.license_expires, language, words)}</dd>
             </>
           )}
           {account.trial_ends != null && (
@@ -162,7 +151,12 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
         </div>
       </form>
 
-      <LogoSection words={words} language={language} onChanged={onAccountChanged} />
+      <LogoSection
+        words={words}
+        language={language}
+        allowed={account.plan !== "trial"}
+        onChanged={onAccountChanged}
+      />
 
       <form class="editor" onSubmit={saveAllowList} aria-labelledby="allow-heading" key={`allow-${reading}`}>
         <h2 id="allow-heading">{words.allowList}</h2>

@@ -1,8 +1,8 @@
 // The user's second step at login (SPEC.md 9: none, a code by e-mail, or an authenticator
 // app), turned on and off by the user themselves. Each way proves itself before it
 // counts: a mailed code comes back, or the app's first code matches. Turning one off
-// takes the password (e-mail) or a current code (app), so a session left open is not
-// enough; an admin can turn it off for a user who lost their app (Users).
+// takes a new mailed code and the password (e-mail) or a current code (app), so a session
+// left open is not enough; an admin turns it off for a user who lost their app (Users).
 import { useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill } from "../i18n";
@@ -13,18 +13,23 @@ import { useActing } from "../ui/useActing";
 
 type Props = { words: Messages; me: Schemas["UserView"]; onChanged: () => void };
 
-/** What is under way: a mailed code awaited, or an app's secret shown for its first code. */
+/** What is under way: a mailed code awaited (to turn the e-mail step on or off), or an
+ * app's secret shown for its first code. */
 type Pending = { by: "email" } | { by: "totp"; enrollment: Schemas["TotpEnrollment"] };
 
 export function TwoStep({ words, me, onChanged }: Props) {
   const [pending, setPending] = useState<Pending | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
-  // What the last change did, said under the heading (which takes the focus: the form
-  // that was pressed is gone).
+  // What the last change did; it takes the focus (the form that was pressed is gone), so
+  // it is read out too.
   const [outcome, setOutcome] = useState<string | null>(null);
+  // Bumped when a form goes away unused (Cancel): the focus goes back to the heading.
+  const [cancels, setCancels] = useState(0);
   const { busy, acting } = useActing(words);
-  const heading = useFocusOn<HTMLHeadingElement>(outcome);
+  const told = useFocusOn<HTMLParagraphElement>(outcome);
+  const heading = useFocusOn<HTMLHeadingElement>(cancels || null);
   const codeField = useFocusOn<HTMLInputElement>(pending);
+  const on = me.two_step !== "none";
 
   /** Sends a change; done, it says `said` and reads the user again. */
   async function change(send: () => Promise<{ error?: { message: string } }>, said: string) {
@@ -51,6 +56,12 @@ export function TwoStep({ words, me, onChanged }: Props) {
     if (answer?.data) setPending({ by: "totp", enrollment: answer.data });
   }
 
+  function cancel() {
+    setPending(null);
+    setRefusal(null);
+    setCancels((n) => n + 1);
+  }
+
   const confirm = (event: Event) => {
     const code = String(formOf(event).get("code")).trim();
     return pending?.by === "totp"
@@ -60,16 +71,31 @@ export function TwoStep({ words, me, onChanged }: Props) {
 
   const turnOff = (event: Event) => {
     const form = formOf(event);
+    const code = String(form.get("code")).trim();
     return me.two_step === "totp"
-      ? change(
-          () => api.POST("/v1/two-step/totp/disable", { body: { code: String(form.get("code")).trim() } }),
-          words.twoStepOff,
-        )
+      ? change(() => api.POST("/v1/two-step/totp/disable", { body: { code } }), words.twoStepOff)
       : change(
-          () => api.POST("/v1/two-step/email/disable", { body: { password: String(form.get("password")) } }),
+          () =>
+            api.POST("/v1/two-step/email/disable", { body: { code, password: String(form.get("password")) } }),
           words.twoStepOff,
         );
   };
+
+  const codeInput = (label: string, focused: boolean) => (
+    <label>
+      {label}
+      <input
+        ref={focused ? codeField : undefined}
+        name="code"
+        required
+        inputMode="numeric"
+        pattern="[0-9]{6}"
+        autocomplete="one-time-code"
+        aria-invalid={refusal ? true : undefined}
+        aria-describedby={refusal ? "two-step-refusal" : undefined}
+      />
+    </label>
+  );
 
   return (
     <section class="app two-step" aria-labelledby="two-step-heading">
@@ -77,7 +103,7 @@ export function TwoStep({ words, me, onChanged }: Props) {
         {words.twoStep}
       </h2>
       {outcome && (
-        <p role="status" class="hint">
+        <p role="status" class="hint" tabIndex={-1} ref={told}>
           {outcome}
         </p>
       )}
@@ -89,7 +115,7 @@ export function TwoStep({ words, me, onChanged }: Props) {
             : words.twoStepIsNone}
       </p>
 
-      {me.two_step === "none" && !pending && (
+      {!on && !pending && (
         <>
           <h3>{words.two_step_email}</h3>
           {me.email ? (
@@ -114,61 +140,70 @@ export function TwoStep({ words, me, onChanged }: Props) {
         </>
       )}
 
-      {pending && (
+      {!on && pending && (
         <form onSubmit={confirm}>
           {pending.by === "totp" ? (
             <>
               <p>{words.scanQr}</p>
               <QrCode text={pending.enrollment.uri} label={words.qrLabel} />
               <p>
-                {words.orTypeSecret} <code class="secret">{grouped(pending.enrollment.secret)}</code>
+                {words.orTypeSecret} <SecretKey secret={pending.enrollment.secret} />
               </p>
             </>
           ) : (
             <p>{words.codeHintEmail}</p>
           )}
-          <label>
-            {words.code}
-            <input
-              ref={codeField}
-              name="code"
-              required
-              inputMode="numeric"
-              pattern="[0-9]{6}"
-              autocomplete="one-time-code"
-            />
-          </label>
+          {codeInput(words.code, true)}
           <div class="buttons">
             <button type="submit" disabled={busy}>
               {words.turnOn}
             </button>
-            <button type="button" class="quiet" onClick={() => setPending(null)}>
+            <button type="button" class="quiet" onClick={cancel}>
               {words.cancel}
             </button>
           </div>
         </form>
       )}
 
-      {me.two_step !== "none" && (
-        <form class="inline" onSubmit={turnOff}>
-          {me.two_step === "totp" ? (
-            <label>
-              {words.codeFromApp}
-              <input name="code" required inputMode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" />
-            </label>
-          ) : (
+      {me.two_step === "email" &&
+        (pending ? (
+          <form onSubmit={turnOff}>
+            <p>{words.codeHintEmail}</p>
+            {codeInput(words.code, true)}
             <label>
               {words.yourPassword}
               <input name="password" type="password" required autocomplete="current-password" />
             </label>
-          )}
-          <button type="submit" disabled={busy}>
-            {words.turnOff}
-          </button>
-        </form>
+            <div class="buttons">
+              <button type="submit" disabled={busy}>
+                {words.turnOff}
+              </button>
+              <button type="button" class="quiet" onClick={cancel}>
+                {words.cancel}
+              </button>
+            </div>
+          </form>
+        ) : (
+          <div class="buttons">
+            <button type="button" disabled={busy} onClick={mailCode}>
+              {fill(words.mailCodeToTurnOff, { email: me.email ?? "" })}
+            </button>
+          </div>
+        ))}
+
+      {me.two_step === "totp" && (
+        <>
+          <form class="inline" onSubmit={turnOff}>
+            {codeInput(words.codeFromApp, false)}
+            <button type="submit" disabled={busy}>
+              {words.turnOff}
+            </button>
+          </form>
+          <p class="hint">{words.lostApp}</p>
+        </>
       )}
       {refusal && (
-        <p role="alert" class="problem">
+        <p role="alert" class="problem" id="two-step-refusal">
           {refusal}
         </p>
       )}
@@ -176,7 +211,14 @@ export function TwoStep({ words, me, onChanged }: Props) {
   );
 }
 
-/** A base32 secret in groups of four, as people type it from the screen. */
-function grouped(secret: string): string {
-  return secret.match(/.{1,4}/g)?.join(" ") ?? secret;
+/** A base32 secret in groups of four, as people type it from the screen; the groups are
+ * spaced by style alone, so a copy of it is the secret itself. */
+function SecretKey({ secret }: { secret: string }) {
+  return (
+    <code class="secret">
+      {(secret.match(/.{1,4}/g) ?? [secret]).map((group, index) => (
+        <span key={index}>{group}</span>
+      ))}
+    </code>
+  );
 }

@@ -1,11 +1,14 @@
 // Users (admins only): the account's users with their role, e-mail address and second
 // step; a new user (asking for the admin's own password again: a new user is a lasting
-// way in); a user's role changed; a user deleted (their sessions and tokens end at once).
+// way in); a user's role changed; a user's second step turned off (for one who lost their
+// authenticator: the admin's password asked again; an admin's own is turned off on their
+// own login page); a user deleted (their sessions and tokens end at once).
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { Problem } from "../ui/Problem";
+import { useFocusOn } from "../ui/focus";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { useActing } from "../ui/useActing";
 import { TableHead } from "../ui/TableHead";
@@ -27,6 +30,9 @@ export function Users({ words }: { words: Messages }) {
   const { busy, acting: sending } = useActing(words);
   // The user whose delete button asks to be pressed again, if any.
   const [doomed, setDoomed] = useState<string | null>(null);
+  // The user whose second step is being turned off (the admin's password is asked), if any.
+  const [unlocking, setUnlocking] = useState<string | null>(null);
+  const unlockPassword = useFocusOn<HTMLInputElement>(unlocking);
   const [reading, setReading] = useState(0);
   // Bumped to empty the new user's form once it is created.
   const [created, setCreated] = useState(0);
@@ -76,6 +82,20 @@ export function Users({ words }: { words: Messages }) {
     if (applied) setPending(({ [user.user]: _, ...rest }) => rest);
   }
 
+  async function turnOffTwoStep(event: Event, user: User) {
+    event.preventDefault();
+    const adminPassword = String(new FormData(event.currentTarget as HTMLFormElement).get("admin_password"));
+    const done = await acting(
+      () =>
+        api.PUT("/v1/users/{user}", {
+          params: { path: { user: user.user } },
+          body: { two_step: "none", admin_password: adminPassword },
+        }),
+      setRefused,
+    );
+    if (done) setUnlocking(null);
+  }
+
   async function remove(user: User) {
     setDoomed(null);
     await acting(() => api.DELETE("/v1/users/{user}", { params: { path: { user: user.user } } }), setRefused);
@@ -114,7 +134,37 @@ export function Users({ words }: { words: Messages }) {
                   )}
                 </td>
                 <td>{user.email ?? "—"}</td>
-                <td>{words[`two_step_${user.two_step as "none" | "email" | "totp"}`] ?? user.two_step}</td>
+                <td>
+                  {words[`two_step_${user.two_step as "none" | "email" | "totp"}`] ?? user.two_step}
+                  {user.two_step !== "none" &&
+                    (unlocking === user.user ? (
+                      <form class="inline" onSubmit={(event) => turnOffTwoStep(event, user)}>
+                        <label>
+                          {words.yourPassword}
+                          <input
+                            ref={unlockPassword}
+                            name="admin_password"
+                            type="password"
+                            required
+                            autocomplete="current-password"
+                          />
+                        </label>
+                        <button type="submit" disabled={busy}>
+                          {fill(words.turnOffTwoStepOf, { user: user.user })}
+                        </button>
+                        <button type="button" class="quiet" onClick={() => setUnlocking(null)}>
+                          {words.cancel}
+                        </button>
+                      </form>
+                    ) : (
+                      <>
+                        {" "}
+                        <button type="button" class="quiet" onClick={() => setUnlocking(user.user)}>
+                          {fill(words.turnOffTwoStepOf, { user: user.user })}
+                        </button>
+                      </>
+                    ))}
+                </td>
                 <td>
                   <ConfirmDelete
                     words={words}

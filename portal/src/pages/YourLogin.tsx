@@ -30,10 +30,11 @@ export function YourLogin({ words, language, timeZone }: PageProps) {
     };
   }, [reading]);
 
-  if (problem) return <Problem text={problem} />;
-  if (!me) return <p role="status">{words.loading}</p>;
+  // A failed reading again (after a change) leaves the page as it was, with the problem.
+  if (!me) return problem ? <Problem text={problem} /> : <p role="status">{words.loading}</p>;
   return (
     <>
+      <Problem text={problem} />
       <section class="app" aria-labelledby="who-heading">
         <h2 id="who-heading">{words.whoYouAre}</h2>
         <dl class="facts">

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{AccountId, UserId};
 use super::record::Millis;
+use super::text::invisible;
 
 /// What a user may do in their account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -87,11 +88,13 @@ pub fn mailed_code_hash(purpose: &str, code: &str) -> String {
 }
 
 /// Checks an e-mail address enough to refuse typos and injection (no spaces, no line
-/// breaks, one `@` with text on both sides, at most 254 bytes); deliverability is the mail
-/// service's business.
+/// breaks, nothing invisible, one `@` with text on both sides, at most 254 bytes);
+/// deliverability is the mail service's business.
 pub fn check_email(email: &str) -> Result<(), String> {
     let valid = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || invisible(c))
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.contains('@')
         });

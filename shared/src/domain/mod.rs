@@ -33,5 +33,6 @@ pub mod rollup_plan;
 pub mod schedule;
 pub mod sealed;
 pub mod settings;
+pub mod text;
 pub mod token;
 pub mod usage;

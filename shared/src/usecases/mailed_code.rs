@@ -38,6 +38,15 @@ pub struct Password {
     pub password: String,
 }
 
+/// A body holding the caller's password, asked again, and a code mailed to them: what
+/// turning the e-mail step off takes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordAndCode {
+    pub password: String,
+    pub code: String,
+}
+
 /// Which second step the user has now: `none`, `email` or `totp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TwoStepView {
@@ -116,11 +125,13 @@ pub fn login_purpose(challenge_session: &str) -> String {
     format!("login:{challenge_session}")
 }
 
-fn enrollment_purpose(principal: &Principal) -> String {
-    format!("enroll:{}/{}", principal.account, principal.user)
+/// What a code for turning the e-mail step on, or off, is stored under.
+fn change_purpose(principal: &Principal) -> String {
+    format!("two-step-email:{}/{}", principal.account, principal.user)
 }
 
-/// Starts turning on the e-mail step: mails a code to the user's address.
+/// Mails a code to the user's address: to turn the e-mail step on, or, while it is on,
+/// to turn it off.
 pub async fn enroll(
     store: &(impl Users + Throttle + MailedCodes),
     mailer: &impl Mailer,
@@ -148,7 +159,7 @@ pub async fn enroll(
             until.iso()
         )));
     }
-    let purpose = enrollment_purpose(principal);
+    let purpose = change_purpose(principal);
     send_code(store, mailer, random, &purpose, &email, now).await?;
     Ok(CodeSent {
         sent: "a code is on its way to your e-mail address",
@@ -163,7 +174,7 @@ pub async fn confirm(
     address: Option<&str>,
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
-    let purpose = enrollment_purpose(principal);
+    let purpose = change_purpose(principal);
     if !attempt(store, &purpose, now).await? {
         return Err(Refused::invalid(
             "no code is pending, or it expired or had its tries; ask for a new one",
@@ -189,16 +200,29 @@ pub async fn confirm(
     Ok(TwoStepView { two_step: "email" })
 }
 
-/// Turns the e-mail step off; the password is asked again, so a session left open is
-/// not enough.
+/// Turns the e-mail step off. It takes the password and a code mailed for it (`enroll`
+/// mails one while the step is on): a session left open is not enough, nor a session and
+/// the password without the mailbox — the very case a second step is there for.
 pub async fn disable(
-    store: &(impl Users + Throttle + AuditLog),
+    store: &(impl Users + Throttle + MailedCodes + AuditLog),
     principal: &Principal,
-    password: Password,
+    proof: PasswordAndCode,
     address: Option<&str>,
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
-    recheck_password(store, principal, &password.password, address, now).await?;
+    recheck_password(store, principal, &proof.password, address, now).await?;
+    let purpose = change_purpose(principal);
+    if !attempt(store, &purpose, now).await? {
+        return Err(Refused::invalid(
+            "no code is pending, or it expired or had its tries; ask for a new one \
+             (POST /v1/two-step/email)",
+        ));
+    }
+    if !take_code(store, &purpose, &proof.code, now).await? {
+        return Err(Refused::invalid(
+            "the code is wrong, used or expired; ask for a new one",
+        ));
+    }
     store
         .set_email_two_step(&principal.account, &principal.user, false)
         .await?;

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::account::account_of;
 use super::audit::audit;
 use super::Refused;
-use crate::domain::files::invisible;
 use crate::domain::plan::Plan;
 use crate::domain::record::Millis;
+use crate::domain::text::invisible;
 use crate::domain::token::Principal;
 use crate::ports::{Accounts, AuditLog, Mail, Mailer, Throttle};
 

@@ -109,14 +109,18 @@ fn totp_on() -> Refused {
 }
 
 /// Confirms enrollment with a code from the app; from then on login asks for codes.
+/// Wrong codes take tries from the login throttle: a stolen session cannot guess its way
+/// into confirming a secret the user abandoned.
 pub async fn confirm_totp(
-    store: &(impl Users + AuditLog),
+    store: &(impl Users + Throttle + AuditLog),
     key: &TokenKey,
     principal: &Principal,
     code: Code,
     address: Option<&str>,
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
+    let name = user_throttle_key(&principal.account, &principal.user);
+    let attempt = claim_login_attempt(store, &name, address, now).await?;
     let user = own_user(store, principal).await?;
     let pending = user.totp.filter(|t| !t.confirmed).ok_or_else(|| {
         Refused::conflict(Conflict::NotEnrolled, "start with POST /v1/two-step/totp")
@@ -128,6 +132,7 @@ pub async fn confirm_totp(
         last_step: step,
         ..pending
     };
+    attempt.succeeded(store, now).await?;
     // Conditional on the very secret the code was checked against still pending.
     if !store
         .set_totp(&principal.account, &principal.user, Some(&confirmed))

@@ -2,7 +2,7 @@
 //! name unpacks as one file in the folder it is unpacked to, on Windows, macOS and Linux.
 
 use super::error::ExportError;
-use crate::domain::files::invisible;
+use crate::domain::text::invisible;
 
 /// A base name is cut to this many bytes, so that with `-part123.csv` it stays far
 /// within the 255 bytes file systems allow.

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{AccountId, AppId, FileId, GroupId, InstrumentSerial};
 use super::record::Millis;
+use super::text::invisible;
 
 pub use download::{content_disposition, DOWNLOAD_VALID_MILLIS};
 pub use folders::{
@@ -88,23 +89,6 @@ pub fn check_name(field: &str, name: &str) -> Result<(), String> {
         return refuse("is not a name");
     }
     Ok(())
-}
-
-/// Characters that reorder, break or hide text: bidirectional marks, overrides and
-/// isolates, zero-width ones, line and paragraph separators, the soft hyphen, the
-/// byte-order mark, tag characters.
-pub(crate) fn invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2069}'
-            | '\u{FEFF}'
-            | '\u{E0000}'..='\u{E007F}'
-    )
 }
 
 /// A folder path: names joined by `/`, the root being empty; at most
