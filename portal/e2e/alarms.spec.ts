@@ -2,16 +2,28 @@
 // page, naming the field; with it, the rule is backtested over the last hour and what it would
 // have done is drawn and listed; saved, it fires on the live instrument's next record
 // (tests/portal feeds LR-2's Temp every two seconds) into the inbox. Where the group's
-// notifications go is set, and a test of the alarm arrives there.
+// notifications go is set, and a test of the alarm arrives there. A file alarm tells of
+// a matching upload in the inbox.
 import { expect, test } from "@playwright/test";
 import { accessible, asAdmin, logInByKeyboard, mails, password, user } from "./session";
 
 const liveTemp = process.env.FC_LIVE_TEMP ?? "35";
 const NAME = "Temp high";
 
-// Where notifications go is put back however a test ends: nowhere but the inbox.
+const FILE_RULE = "CSV reports";
+/** The files a test uploaded, deleted again after it: the drive's test expects its own. */
+const uploaded: string[] = [];
+
+// Where notifications go is put back however a test ends (nowhere but the inbox), and
+// what a test made goes.
 test.afterEach(async ({ request }) => {
-  await request.put("/v1/groups/plant/destinations", { headers: await asAdmin(request), data: {} });
+  const headers = await asAdmin(request);
+  await request.put("/v1/groups/plant/destinations", { headers, data: {} });
+  for (const file of uploaded.splice(0)) await request.delete(`/v1/groups/plant/files/${file}`, { headers });
+  const rules = await (await request.get("/v1/groups/plant/file-alarms", { headers })).json();
+  for (const rule of rules.file_alarms ?? []) {
+    await request.delete(`/v1/groups/plant/file-alarms/${rule.id}`, { headers });
+  }
 });
 
 test("an alarm is backtested and drawn, saved, and fires into the inbox", async ({ page }) => {
@@ -23,7 +35,7 @@ test("an alarm is backtested and drawn, saved, and fires into the inbox", async 
   await expect(page.locator("ul.alarms > li")).toHaveCount(1);
 
   await page.getByRole("button", { name: "New alarm" }).click();
-  await page.getByLabel("Name").fill(NAME);
+  await page.locator("form.alarm-editor").getByLabel("Name").fill(NAME);
   await page.getByLabel("Channel").selectOption({ label: "gw-a/LR-2/Temp" });
   await expect(page.getByRole("group", { name: "Raises when it is" }).getByRole("combobox")).toHaveValue("above");
   // Left blank, the threshold is named before anything is sent.
@@ -93,6 +105,62 @@ test("notifications go where the group says, in its language, and an alarm's tes
   await expect.poll(async () => (await tests()).length).toBeGreaterThan(0);
   const me = await (await request.get("/v1/me", { headers: await asAdmin(request) })).json();
   expect((await tests())[0]).toContain(me.email);
+});
+
+test("a file alarm is made, a matching upload lands in the inbox, and the rule is deleted", async ({
+  page,
+  request,
+}) => {
+  await logInByKeyboard(page, password);
+  await expect(page.getByRole("heading", { name: "Monitor" })).toBeFocused();
+  await page.getByRole("link", { name: "Alarms" }).click();
+  const rules = page.locator("section", { has: page.getByRole("heading", { name: "File alarms", level: 2 }) });
+  await expect(rules.getByText("No file alarms yet.")).toBeVisible();
+  await rules.getByLabel("Name", { exact: true }).fill(FILE_RULE);
+  await rules.getByLabel("File name pattern (optional)").fill("report-*.csv");
+  await rules.getByLabel("File kind (optional)").fill("csv");
+  await rules.getByRole("button", { name: "Make file alarm" }).click();
+  await expect(rules.getByRole("alert")).toHaveText(
+    '`kind` "csv": a media type such as text/csv, or a class of them such as image/*',
+  );
+  await rules.getByLabel("File kind (optional)").fill("text/csv");
+  await rules.getByRole("button", { name: "Make file alarm" }).click();
+  const rule = rules.locator("li", { hasText: FILE_RULE });
+  await expect(rule).toContainText("named report-*.csv · of kind text/csv");
+  await expect(rules.getByLabel("Name", { exact: true })).toHaveValue("");
+  await accessible(page);
+  await page.screenshot({ path: "screenshots/file-alarms.png", fullPage: true });
+
+  // An upload that matches (straight to the bucket, as the drive sends one), and one that
+  // does not: the inbox tells the first alone.
+  const headers = await asAdmin(request);
+  for (const name of ["report-1.csv", "notes.txt"]) {
+    const body = Buffer.from("t,CH1\n1,2\n");
+    const asked = await request.post("/v1/groups/plant/files", {
+      headers,
+      data: { name, folder: "", size: body.length, content_type: name.endsWith(".csv") ? "text/csv" : "text/plain" },
+    });
+    expect(asked.status()).toBe(201);
+    const { id, upload } = await asked.json();
+    uploaded.push(id);
+    // The signed headers come as [name, value] pairs; the client sets its own length and host.
+    const signed = Object.fromEntries(
+      (upload.headers as [string, string][]).filter(([name]) => !["content-length", "host"].includes(name.toLowerCase())),
+    );
+    expect((await request.put(upload.url, { headers: signed, data: body })).status()).toBe(200);
+  }
+  await page.getByRole("link", { name: /^Inbox/ }).click();
+  const notice = page.locator("ul.inbox > li", { hasText: `${FILE_RULE}: report-1.csv uploaded to /` });
+  await expect(async () => {
+    await page.reload();
+    await expect(notice).toHaveCount(1, { timeout: 1_000 });
+  }).toPass();
+  await expect(page.locator("ul.inbox > li", { hasText: "notes.txt" })).toHaveCount(0);
+
+  await page.getByRole("link", { name: "Alarms" }).click();
+  await rule.getByRole("button", { name: `Delete ${FILE_RULE}` }).click();
+  await rule.getByRole("button", { name: `Delete ${FILE_RULE} for good` }).click();
+  await expect(rules.getByText("No file alarms yet.")).toBeVisible();
 });
 
 test("an alarm is disabled, edited on top of that, and deleted", async ({ page }) => {

@@ -56,6 +56,19 @@ test("files upload with their progress, download as they were, move, and go with
   expect(large.saved).toBe(LARGE);
   expect(large.bytes.equals(LARGE_BYTES)).toBe(true);
 
+  // A CSV offers its import into the time series, which Standard refuses in the API's
+  // words; other files do not offer it.
+  await expect(page.getByRole("button", { name: `Import ${LARGE} into the time series` })).toHaveCount(0);
+  await page.getByRole("button", { name: `Import ${REPORT} into the time series` }).click();
+  const importing = page.locator("form", { has: page.getByRole("heading", { name: `Import ${REPORT} into the time series` }) });
+  await expect(importing.getByRole("heading")).toBeFocused();
+  await importing.getByLabel("Instrument's serial").fill("LR-9");
+  await importing.getByRole("button", { name: "Start the import" }).click();
+  await expect(importing.getByRole("alert")).toHaveText("plan standard does not import measurement data from files; Pro does");
+  await accessible(page);
+  await importing.getByRole("button", { name: "Close" }).click();
+  await expect(importing).toHaveCount(0);
+
   // Moved to the top folder, renamed on the way.
   await page.getByRole("button", { name: `Move or rename ${REPORT}` }).click();
   await page.getByRole("textbox", { name: "Name", exact: true }).fill("report.csv");

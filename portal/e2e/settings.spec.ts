@@ -1,6 +1,7 @@
 // The account's settings, as an admin changes them: the portal speaks the language
 // chosen at once (Japanese, then English again), the plan and storage are shown, and
-// what the Standard plan does not include (the allow-list) is refused in the API's words;
+// what the Standard plan does not include (the alternate login ID, the allow-list) is
+// refused in the API's words;
 // the account's logo is set (shown in every page's header), refused when too large or
 // not an image, and removed.
 import { expect, test } from "@playwright/test";
@@ -38,6 +39,10 @@ test("the account's language changes the portal's at once; Pro's settings are re
   await allowList.getByLabel("Your password (asked again)").fill(password);
   await allowList.getByRole("button", { name: "Save" }).click();
   await expect(allowList.getByRole("alert")).toHaveText("plan standard has no IP allow-list; it comes with pro");
+  const alias = page.locator("form", { has: page.getByRole("heading", { name: "Alternate login ID" }) });
+  await alias.getByLabel("Also log in with this account ID (Pro)").fill("acme-corp");
+  await alias.getByRole("button", { name: "Save" }).click();
+  await expect(alias.getByRole("alert")).toHaveText("plan standard has no alternate login account ID; it comes with pro");
   // Web API tokens are each user's own, on their login page: not here.
   await expect(page.getByRole("heading", { name: "Web API tokens" })).toHaveCount(0);
 

@@ -2,7 +2,8 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, session, type Schemas } from "./api/client";
-import { browserLanguage, messages, type Language } from "./i18n";
+import { browserLanguage, loadMessages, messagesAt, type Language } from "./i18n";
+import type { Messages } from "./i18n/en";
 import { Login } from "./pages/Login";
 import { go } from "./navigation";
 import { publicPage } from "./public";
@@ -54,11 +55,24 @@ function App() {
     };
   }, [loggedIn, accountChanged]);
 
+  // The language's words once fetched; meanwhile the last language's stay on screen
+  // (before the first, nothing: a page is not shown in a language not chosen).
+  const [words, setWords] = useState<Messages | null>(() => messagesAt(language) ?? null);
   useEffect(() => {
-    document.documentElement.lang = language;
+    let live = true;
+    loadMessages(language)
+      .then((loaded) => {
+        if (!live) return;
+        setWords(loaded);
+        document.documentElement.lang = language;
+      })
+      // A catalog that cannot be fetched (the service away): English, which is always here.
+      .catch(() => live && setWords((shown) => shown ?? messagesAt("en") ?? null));
+    return () => {
+      live = false;
+    };
   }, [language]);
 
-  const words = messages(language);
   const loggedInNow = () => {
     setLoggedIn(true);
     // A session that took another's place (a Trial confirmed in a tab that had one) has
@@ -67,6 +81,7 @@ function App() {
     setAccountChanged((n) => n + 1);
     go("/");
   };
+  if (!words) return null;
   // A reset or confirmation link is followed whether or not the tab has a session.
   const open = publicPage(path, words, loggedInNow);
   if (open) return open;

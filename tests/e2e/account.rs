@@ -81,7 +81,16 @@ async fn settings_are_read_by_members_changed_by_admins_and_checked() {
         ),
         (
             json!({"name": ""}),
-            "`name` must be 1 to 100 printable characters",
+            "`name` must be 1 to 100 printable characters, none of them invisible",
+        ),
+        // A name that would read other than it is in others' screens and mails.
+        (
+            json!({"name": "Acme\u{2028}Plan now: pro"}),
+            "`name` must be 1 to 100 printable characters, none of them invisible",
+        ),
+        (
+            json!({"contract_email": "boss@acme\u{202E}moc.example"}),
+            "`contract_email`: `boss@acme\u{202E}moc.example` is not an e-mail address",
         ),
     ];
     for (body, message) in refusals {

@@ -1,15 +1,10 @@
 // The portal's languages (the account's setting; before login, the browser's) and the
-// words of the one in use.
-import { de } from "./de";
+// words of the one in use. English is in the first bundle; each other catalog is fetched
+// when first spoken, so a page loads one language's words, not seven.
 import { en, type Messages } from "./en";
-import { es } from "./es";
-import { fr } from "./fr";
-import { it } from "./it";
-import { ja } from "./ja";
-import { zhCN } from "./zh-CN";
 
-export const LANGUAGES = { "zh-CN": zhCN, ja, en, es, fr, de, it } as const;
-export type Language = keyof typeof LANGUAGES;
+export const LANGUAGES = ["zh-CN", "ja", "en", "es", "fr", "de", "it"] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 /** Each language named in itself, as a person looking for theirs reads it. */
 export const LANGUAGE_NAMES: Record<Language, string> = {
@@ -23,7 +18,7 @@ export const LANGUAGE_NAMES: Record<Language, string> = {
 };
 
 function isLanguage(tag: string): tag is Language {
-  return Object.hasOwn(LANGUAGES, tag);
+  return (LANGUAGES as readonly string[]).includes(tag);
 }
 
 /** The browser's first language the portal speaks, by full tag then by its first part. */
@@ -37,9 +32,32 @@ export function browserLanguage(preferred: readonly string[] = navigator.languag
   return "en";
 }
 
-export function messages(language: Language): Messages {
-  return LANGUAGES[language];
+const loaded = new Map<Language, Messages>([["en", en]]);
+
+/** `language`'s words if they are here already (English always is). */
+export function messagesAt(language: Language): Messages | undefined {
+  return loaded.get(language);
 }
+
+/** `language`'s words, fetched the first time. */
+export async function loadMessages(language: Language): Promise<Messages> {
+  const here = loaded.get(language);
+  if (here) return here;
+  const catalog = await CATALOGS[language]();
+  loaded.set(language, catalog);
+  return catalog;
+}
+
+// One chunk per catalog: the bundler splits at each `import()`.
+const CATALOGS: Record<Language, () => Promise<Messages>> = {
+  "zh-CN": () => import("./zh-CN").then((module) => module.zhCN),
+  ja: () => import("./ja").then((module) => module.ja),
+  en: async () => en,
+  es: () => import("./es").then((module) => module.es),
+  fr: () => import("./fr").then((module) => module.fr),
+  de: () => import("./de").then((module) => module.de),
+  it: () => import("./it").then((module) => module.it),
+};
 
 /** A message with its `{name}` fields filled in; a field not given stays as written. */
 export function fill(text: string, fields: Record<string, string | number>): string {

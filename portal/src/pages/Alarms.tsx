@@ -4,7 +4,8 @@
 // joined by and/or, raising only within hours of the day, held for a while before
 // raising, notifying the clearing and special values or not. Before saving, the rule is
 // backtested over stored records and what it would have done is drawn on the graph. A
-// test notification of an alarm goes where its real ones would (see Destinations).
+// test notification of an alarm goes where its real ones would (see Destinations). The
+// group's file alarms follow (see FileAlarms).
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { readSeries } from "../api/series";
@@ -20,6 +21,7 @@ import { formatValue } from "../values";
 import { Problem } from "../ui/Problem";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { Destinations } from "./Destinations";
+import { FileAlarms } from "./FileAlarms";
 
 type Alarm = Schemas["AlarmView"];
 type Props = { words: Messages; language: Language; timeZone: string };
@@ -472,6 +474,7 @@ function GroupAlarms({ group, words, language, timeZone }: Props & { group: stri
           )}
         </form>
       )}
+      <FileAlarms group={group} words={words} />
       <Destinations group={group} words={words} />
     </>
   );

@@ -99,7 +99,7 @@ export function Destinations({ group, words }: Props) {
               <option value="" selected={shown.language === null}>
                 {words.accountLanguage}
               </option>
-              {(Object.keys(LANGUAGES) as Language[]).map((option) => (
+              {LANGUAGES.map((option) => (
                 <option key={option} value={option} lang={option} selected={option === shown.language}>
                   {LANGUAGE_NAMES[option]}
                 </option>

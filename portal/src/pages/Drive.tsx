@@ -1,8 +1,9 @@
 // The drive: a group's files in folders. Files upload straight to the bucket, two at a
 // time, with their progress shown (in parts when large), and appear once the cloud has
 // indexed them; each downloads under its name, moves or is renamed, is deleted; folders
-// are made, opened, renamed and deleted with everything in them. Uploads end with the
-// page (the browser asks before a tab with uploads under way is closed).
+// are made, opened, renamed and deleted with everything in them; a CSV file is imported
+// into the time series (see ImportCsv). Uploads end with the page (the browser asks
+// before a tab with uploads under way is closed).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { save } from "../drive/transfer";
@@ -13,6 +14,7 @@ import { fill, type Language } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { formatTime } from "../time";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
+import { ImportCsv } from "./ImportCsv";
 import { Problem } from "../ui/Problem";
 import { usePages } from "../ui/usePages";
 import { formatBytes } from "../values";
@@ -54,6 +56,9 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
   const [transfers, setTransfers] = useState<Transfer[]>([]);
   const [doomed, setDoomed] = useState<string | null>(null);
   const [moving, setMoving] = useState<File | null>(null);
+  // The CSV file being imported into the time series, and the group's apps to import into.
+  const [importing, setImporting] = useState<File | null>(null);
+  const [apps, setApps] = useState<Schemas["AppView"][]>([]);
   const [busy, setBusy] = useState(false);
   const uploads = useRef(new AbortController());
   const lanes = useRef(limiter(UPLOADS_AT_ONCE));
@@ -64,6 +69,18 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
 
   // Uploads under way stop when the page is left (or another group chosen); closing the
   // tab meanwhile is asked about first.
+  useEffect(() => {
+    if (!importing) return;
+    let live = true;
+    api
+      .GET("/v1/groups/{group}/apps", { params: { path: { group } } })
+      .then(({ data }) => live && setApps(data?.apps ?? []))
+      .catch(() => live && setApps([]));
+    return () => {
+      live = false;
+    };
+  }, [importing, group]);
+
   useEffect(() => () => uploads.current.abort(), []);
   useEffect(() => {
     if (!busyUploading) return;
@@ -386,6 +403,16 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
                   >
                     {words.move}
                   </button>
+                  {isCsv(file) && (
+                    <button
+                      type="button"
+                      class="quiet"
+                      aria-label={fill(words.importNamed, { name: file.name })}
+                      onClick={() => setImporting(file)}
+                    >
+                      {words.importCsv}
+                    </button>
+                  )}
                   <ConfirmDelete
                     words={words}
                     name={file.name}
@@ -425,8 +452,23 @@ function GroupDrive({ group, words, language, timeZone }: Props & { group: strin
           </div>
         </form>
       )}
+      {importing && (
+        <ImportCsv
+          key={importing.id}
+          group={group}
+          file={importing}
+          apps={apps}
+          words={words}
+          onClose={() => setImporting(null)}
+        />
+      )}
     </div>
   );
+}
+
+/** A file the import takes: CSV by its type or, as browsers often upload one, its name. */
+function isCsv(file: File): boolean {
+  return file.content_type.split(";")[0].trim().toLowerCase() === "text/csv" || /\.csv$/i.test(file.name);
 }
 
 function TransferRow({ transfer, words }: { transfer: Transfer; words: Messages }) {

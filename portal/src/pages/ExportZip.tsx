@@ -3,29 +3,14 @@
 // downloaded from the bucket when it is ready (by a link signed at the press: each lasts
 // minutes). Another choice of channels or range puts the finished export away.
 import { useEffect, useState } from "preact/hooks";
-import { api, type Schemas } from "../api/client";
-import { save, type Signed } from "../drive/transfer";
+import { api } from "../api/client";
+import { save } from "../drive/transfer";
+import { asJob, underWay, useJobPolling, type Job } from "../jobs";
 import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { Problem } from "../ui/Problem";
 
-/**
- * A job as the API describes it. Written out here: the generated type loses the `state`
- * of the finished variant (a `$ref` with properties beside it, which openapi-typescript
- * reads as the `$ref` alone), and openapi-fetch widens the signed download's pairs.
- */
-type Job = { id: string; updated: number; download?: Signed | null; expired?: boolean } & (
-  | { state: "queued" }
-  | { state: "running"; percent: number }
-  | ({ state: "done" } & Schemas["JobOutcome"])
-  | { state: "failed"; reason: string }
-);
-const asJob = (answer: unknown) => answer as Job;
 type Props = { group: string; channels: string[]; from: number; to: number; timeZone: string; words: Messages };
-
-/** A job is asked after about this long, then less often up to the longest pause. */
-const FIRST_POLL_MS = 1_000;
-const LONGEST_POLL_MS = 10_000;
 
 export function ExportZip({ group, channels, from, to, timeZone, words }: Props) {
   const [job, setJob] = useState<Job | null>(null);
@@ -37,26 +22,7 @@ export function ExportZip({ group, channels, from, to, timeZone, words }: Props)
     setProblem(null);
   }, [channels, from, to]);
 
-  // A queued or running job is asked again until it ends (or the page is left); a
-  // question that goes unanswered is asked again later.
-  useEffect(() => {
-    if (!job || job.state === "done" || job.state === "failed") return;
-    let live = true;
-    let pause = FIRST_POLL_MS;
-    let timer = 0;
-    const ask = async () => {
-      const data = await read(job.id).catch(() => null);
-      if (!live) return;
-      if (data && data.updated !== job.updated) return setJob(data);
-      pause = Math.min(LONGEST_POLL_MS, pause * 2);
-      timer = window.setTimeout(ask, pause);
-    };
-    timer = window.setTimeout(ask, pause);
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [job]);
+  useJobPolling(job, read, setJob);
 
   async function read(id: string): Promise<Job | null> {
     const { data } = await api.GET("/v1/groups/{group}/exports/{job}", { params: { path: { group, job: id } } });
@@ -87,7 +53,7 @@ export function ExportZip({ group, channels, from, to, timeZone, words }: Props)
     }
   }
 
-  const running = job !== null && (job.state === "queued" || job.state === "running");
+  const running = underWay(job);
   return (
     <div class="export">
       <button type="button" onClick={start} disabled={busy || running || channels.length === 0}>

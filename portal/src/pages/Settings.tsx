@@ -1,7 +1,7 @@
 // The account (admins only): its name, contract e-mail, time zone and language (the
 // portal's and the notifications'), its plan and the storage it uses, the license (see
-// Plan), its logo (see Logo) and the IP allow-list (Pro). Web API tokens are on each
-// user's own login page (YourLogin).
+// Plan), its logo (see Logo), the alternate login ID and the IP allow-list (Pro). Web
+// API tokens are on each user's own login page (YourLogin).
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../api/client";
 import { fill, LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
@@ -66,6 +66,12 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
     );
     // The portal speaks the new language and shows the new zone at once.
     if (saved) onAccountChanged();
+  }
+
+  async function saveAlias(event: Event) {
+    event.preventDefault();
+    const alias = String(new FormData(event.currentTarget as HTMLFormElement).get("alias") ?? "").trim();
+    await sending("alias", () => api.PUT("/v1/account/login-alias", { body: { alias: alias === "" ? null : alias } }));
   }
 
   async function saveAllowList(event: Event) {
@@ -138,7 +144,7 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
         <label>
           {words.language}
           <select name="language">
-            {(Object.keys(LANGUAGES) as Language[]).map((option) => (
+            {LANGUAGES.map((option) => (
               <option key={option} value={option} lang={option} selected={option === account.language}>
                 {LANGUAGE_NAMES[option]}
               </option>
@@ -157,6 +163,27 @@ export function Settings({ words, language, timeZone, onAccountChanged }: Props)
         allowed={account.plan !== "trial"}
         onChanged={onAccountChanged}
       />
+
+      <form class="editor" onSubmit={saveAlias} aria-labelledby="alias-heading" key={`alias-${reading}`}>
+        <h2 id="alias-heading">{words.loginAlias}</h2>
+        <label>
+          {words.loginAliasField}
+          <input
+            name="alias"
+            autocomplete="off"
+            spellcheck={false}
+            aria-describedby="alias-help"
+            defaultValue={account.login_alias ?? ""}
+          />
+        </label>
+        <p class="hint" id="alias-help">
+          {words.loginAliasHelp}
+        </p>
+        {note("alias")}
+        <div class="buttons">
+          <button type="submit">{words.save}</button>
+        </div>
+      </form>
 
       <form class="editor" onSubmit={saveAllowList} aria-labelledby="allow-heading" key={`allow-${reading}`}>
         <h2 id="allow-heading">{words.allowList}</h2>

@@ -97,6 +97,17 @@ export function TwoStep({ words, me, onChanged }: Props) {
     </label>
   );
 
+  const sendOrCancel = (send: string) => (
+    <div class="buttons">
+      <button type="submit" disabled={busy}>
+        {send}
+      </button>
+      <button type="button" class="quiet" onClick={cancel}>
+        {words.cancel}
+      </button>
+    </div>
+  );
+
   return (
     <section class="app two-step" aria-labelledby="two-step-heading">
       <h2 id="two-step-heading" ref={heading} tabIndex={-1}>
@@ -154,14 +165,7 @@ export function TwoStep({ words, me, onChanged }: Props) {
             <p>{words.codeHintEmail}</p>
           )}
           {codeInput(words.code, true)}
-          <div class="buttons">
-            <button type="submit" disabled={busy}>
-              {words.turnOn}
-            </button>
-            <button type="button" class="quiet" onClick={cancel}>
-              {words.cancel}
-            </button>
-          </div>
+          {sendOrCancel(words.turnOn)}
         </form>
       )}
 
@@ -174,14 +178,7 @@ export function TwoStep({ words, me, onChanged }: Props) {
               {words.yourPassword}
               <input name="password" type="password" required autocomplete="current-password" />
             </label>
-            <div class="buttons">
-              <button type="submit" disabled={busy}>
-                {words.turnOff}
-              </button>
-              <button type="button" class="quiet" onClick={cancel}>
-                {words.cancel}
-              </button>
-            </div>
+            {sendOrCancel(words.turnOff)}
           </form>
         ) : (
           <div class="buttons">
