@@ -125,6 +125,7 @@ test("a file alarm is made, a matching upload lands in the inbox, and the rule i
   );
   await rules.getByLabel("File kind (optional)").fill("text/csv");
   await rules.getByRole("button", { name: "Make file alarm" }).click();
+  await expect(rules.getByRole("status")).toHaveText(`File alarm ${FILE_RULE} made.`);
   const rule = rules.locator("li", { hasText: FILE_RULE });
   await expect(rule).toContainText("named report-*.csv · of kind text/csv");
   await expect(rules.getByLabel("Name", { exact: true })).toHaveValue("");

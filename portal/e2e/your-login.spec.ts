@@ -147,6 +147,7 @@ test("two-step verification by a mailed code: turned on, asked at login, turned 
   await twoStep.getByLabel("Your password (asked again)").fill("Not-My-Password-1");
   await twoStep.getByRole("button", { name: "Turn off" }).click();
   await expect(twoStep.getByRole("alert")).toHaveText("the password is wrong");
+  await expect(twoStep.getByLabel("Your password (asked again)")).toHaveAttribute("aria-invalid", "true");
   await twoStep.getByLabel("Your password (asked again)").fill(FIRST_PASSWORD);
   await twoStep.getByRole("button", { name: "Turn off" }).click();
   await expect(twoStep.getByRole("status")).toHaveText("Two-step verification is off.");

@@ -1380,6 +1380,65 @@ async fn mailed_codes(app: &TestCloud) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn an_admin_whose_login_codes_are_mailed_cannot_move_them_to_another_address() {
+    let app = spawn(Plan::Standard).await;
+    admin_of_acme(&app, "boss").await;
+    let boss = token_of(&app, "boss").await;
+    let set_email = |email: &'static str| {
+        app.call_as(
+            "PUT",
+            "/v1/users/boss",
+            &boss,
+            json!({ "email": email, "admin_password": PASSWORD }),
+        )
+    };
+    let (status, body) = set_email("boss@acme.example").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app
+        .call_as("POST", "/v1/two-step/email", &boss, json!({}))
+        .await;
+    assert_eq!(status, 202);
+    assert!(
+        mail_dump(&app)
+            .await
+            .contains("It is to turn ON two-step verification"),
+        "the mail says what its code is for"
+    );
+    let code = mailed_codes(&app).await.pop().unwrap();
+    let (status, body) = app
+        .call_as(
+            "POST",
+            "/v1/two-step/email/confirm",
+            &boss,
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // A session and the password alone would otherwise send the codes elsewhere.
+    let (status, body) = set_email("thief@elsewhere.example").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("turn the e-mail step off first"),
+        "{body}"
+    );
+    let (_, me) = app.get_as("/v1/me", &boss).await;
+    assert_eq!(me["email"], "boss@acme.example");
+
+    // A code for turning it off says so, unlike a login's.
+    let (status, _) = app
+        .call_as("POST", "/v1/two-step/email", &boss, json!({}))
+        .await;
+    assert_eq!(status, 202);
+    assert!(mail_dump(&app)
+        .await
+        .contains("It is to turn OFF two-step verification"));
+}
+
+#[tokio::test]
 async fn mailed_code_login_works_once_and_turning_it_off_takes_password_and_new_code() {
     let app = spawn(Plan::Standard).await;
     let (status, _) = app

@@ -7,7 +7,8 @@ import type { Messages } from "../i18n/en";
 import { useActing } from "../ui/useActing";
 
 export function ChangePassword({ words }: { words: Messages }) {
-  const [refusal, setRefusal] = useState<{ text: string; differ: boolean } | null>(null);
+  // What was refused, and the field it is about (null: none in particular, say a throttle).
+  const [refusal, setRefusal] = useState<{ text: string; field: "current" | "new" | "again" | null } | null>(null);
   // Always in the page, its text changed: a live region added with its text may go unread.
   const [changed, setChanged] = useState("");
   const { busy, acting } = useActing(words);
@@ -18,19 +19,23 @@ export function ChangePassword({ words }: { words: Messages }) {
     const form = new FormData(formElement);
     const fresh = String(form.get("new"));
     setChanged("");
-    if (fresh !== String(form.get("again"))) return setRefusal({ text: words.passwordsDiffer, differ: true });
+    if (fresh !== String(form.get("again"))) return setRefusal({ text: words.passwordsDiffer, field: "again" });
     const answer = await acting(
       () =>
         api.PUT("/v1/me/password", {
           body: { current: String(form.get("current")), new: fresh, revoke_api_tokens: form.get("revoke") === "on" },
         }),
-      (text) => setRefusal(text ? { text, differ: false } : null),
+      (text) => setRefusal(text ? { text, field: fieldOf(text) } : null),
     );
     if (!answer?.data) return;
     formElement.reset();
     const revoked = answer.data.api_tokens_revoked;
     setChanged(revoked > 0 ? `${words.passwordChanged} ${fill(words.tokensRevoked, { n: revoked })}` : words.passwordChanged);
   }
+
+  /** The attributes that tie the refusal to `field`, when it is about that one. */
+  const marked = (field: "current" | "new" | "again") =>
+    refusal?.field === field ? { "aria-invalid": true, "aria-describedby": "password-refusal" } : {};
 
   return (
     <form class="editor" onSubmit={change} aria-labelledby="password-heading">
@@ -42,13 +47,12 @@ export function ChangePassword({ words }: { words: Messages }) {
           type="password"
           required
           autocomplete="current-password"
-          aria-invalid={refusal && !refusal.differ ? true : undefined}
-          aria-describedby={refusal && !refusal.differ ? "password-refusal" : undefined}
+          {...marked("current")}
         />
       </label>
       <label>
         {words.newPassword}
-        <input name="new" type="password" required autocomplete="new-password" />
+        <input name="new" type="password" required autocomplete="new-password" {...marked("new")} />
       </label>
       <label>
         {words.newPasswordAgain}
@@ -57,8 +61,7 @@ export function ChangePassword({ words }: { words: Messages }) {
           type="password"
           required
           autocomplete="new-password"
-          aria-invalid={refusal?.differ ? true : undefined}
-          aria-describedby={refusal?.differ ? "password-refusal" : undefined}
+          {...marked("again")}
         />
       </label>
       <label class="pick">
@@ -80,4 +83,11 @@ export function ChangePassword({ words }: { words: Messages }) {
       </div>
     </form>
   );
+}
+
+/** The field an API refusal of a password change is about: the current password when it
+ * was wrong; the new one when the policy refused it; none for the rest (a throttle). */
+function fieldOf(refusal: string): "current" | "new" | null {
+  if (refusal.startsWith("the password is wrong")) return "current";
+  return refusal.startsWith("the password needs") ? "new" : null;
 }

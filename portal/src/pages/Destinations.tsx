@@ -16,8 +16,9 @@ export function Destinations({ group, words }: Props) {
   // Null while all is well; a group the user may not edit has no such section at all.
   const [problem, setProblem] = useState<string | null>(null);
   const [hidden, setHidden] = useState(false);
-  const [told, setTold] = useState<{ refusal: string | null } | null>(null);
-  const [reading, setReading] = useState(0);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  // Always in the page, its text changed: a live region added with its text may go unread.
+  const [saved, setSaved] = useState("");
   const { busy, acting } = useActing(words);
 
   useEffect(() => {
@@ -34,14 +35,15 @@ export function Destinations({ group, words }: Props) {
     return () => {
       live = false;
     };
-  }, [group, reading]);
+  }, [group]);
 
   async function save(event: Event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const text = (name: string) => String(form.get(name) ?? "").trim();
     const language = text("language");
-    const done = await acting(
+    setSaved("");
+    const answer = await acting(
       () =>
         api.PUT("/v1/groups/{group}/destinations", {
           params: { path: { group } },
@@ -55,9 +57,10 @@ export function Destinations({ group, words }: Props) {
             app_status: form.get("app_status") === "on",
           },
         }),
-      (refusal) => setTold({ refusal }),
+      setRefusal,
     );
-    if (done) setReading((n) => n + 1);
+    // The form stays as typed (the focus with it); what is stored is read next time.
+    if (answer?.data) setSaved(words.saved);
   }
 
   if (hidden) return null;
@@ -70,7 +73,7 @@ export function Destinations({ group, words }: Props) {
         </p>
       )}
       {shown && (
-        <form class="editor" onSubmit={save} key={`${group}-${reading}`}>
+        <form class="editor" onSubmit={save} key={group}>
           <label>
             {words.mailUsers}
             <input
@@ -110,11 +113,14 @@ export function Destinations({ group, words }: Props) {
             <input name="app_status" type="checkbox" defaultChecked={shown.app_status} />
             {words.sendAppStatus}
           </label>
-          {told && (
-            <p role={told.refusal ? "alert" : "status"} class={told.refusal ? "problem" : "hint"}>
-              {told.refusal ?? words.saved}
+          {refusal && (
+            <p role="alert" class="problem">
+              {refusal}
             </p>
           )}
+          <p role="status" class="hint">
+            {saved}
+          </p>
           <div class="buttons">
             <button type="submit" disabled={busy}>
               {words.save}

@@ -20,8 +20,8 @@ export function FileAlarms({ group, words }: Props) {
   const [refusal, setRefusal] = useState<string | null>(null);
   const [doomed, setDoomed] = useState<string | null>(null);
   const [reading, setReading] = useState(0);
-  // Bumped to empty the form once a rule is made.
-  const [made, setMade] = useState(0);
+  // Always in the page, its text changed: a live region added with its text may go unread.
+  const [made, setMade] = useState("");
   const { busy, acting } = useActing(words);
 
   useEffect(() => {
@@ -42,8 +42,10 @@ export function FileAlarms({ group, words }: Props) {
 
   async function make(event: Event) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const formElement = event.currentTarget as HTMLFormElement;
+    const form = new FormData(formElement);
     const text = (name: string) => String(form.get(name) ?? "").trim() || null;
+    setMade("");
     const done = await acting(
       () =>
         api.POST("/v1/groups/{group}/file-alarms", {
@@ -59,7 +61,9 @@ export function FileAlarms({ group, words }: Props) {
       setRefusal,
     );
     if (!done) return;
-    setMade((n) => n + 1);
+    // Emptied for the next rule, the focus left where it was.
+    formElement.reset();
+    setMade(fill(words.fileAlarmMade, { name: String(form.get("name") ?? "").trim() }));
     setReading((n) => n + 1);
   }
 
@@ -90,7 +94,7 @@ export function FileAlarms({ group, words }: Props) {
       <Problem text={problem} />
       {rules?.length === 0 && <p>{words.noFileAlarms}</p>}
       {rules && rules.length > 0 && (
-        <ul class="alarms">
+        <ul class="file-alarms">
           {rules.map((rule) => (
             <li key={rule.id} data-file-alarm={rule.id}>
               <div>
@@ -110,7 +114,7 @@ export function FileAlarms({ group, words }: Props) {
           ))}
         </ul>
       )}
-      <form class="editor" key={made} onSubmit={make} aria-labelledby="new-file-alarm-heading">
+      <form class="editor" onSubmit={make} aria-labelledby="new-file-alarm-heading">
         <h3 id="new-file-alarm-heading">{words.newFileAlarm}</h3>
         <label>
           {words.name}
@@ -146,6 +150,9 @@ export function FileAlarms({ group, words }: Props) {
           {words.fileKindHelp}
         </p>
         <Problem text={refusal} />
+        <p role="status" class="hint">
+          {made}
+        </p>
         <div class="buttons">
           <button type="submit" disabled={busy}>
             {words.makeFileAlarm}

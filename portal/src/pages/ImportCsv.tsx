@@ -57,6 +57,7 @@ export function ImportCsv({ group, file, apps, words, onClose }: Props) {
         {fill(words.importNamed, { name: file.name })}
       </h2>
       <p class="hint">{words.importHelp}</p>
+      {apps.length === 0 && <p class="hint">{words.importNeedsApp}</p>}
       <label>
         {words.intoApp}
         <select name="app" required>

@@ -30,6 +30,9 @@ export function TwoStep({ words, me, onChanged }: Props) {
   const heading = useFocusOn<HTMLHeadingElement>(cancels || null);
   const codeField = useFocusOn<HTMLInputElement>(pending);
   const on = me.two_step !== "none";
+  // A refusal is about the password when it says so, else about the code.
+  const passwordRefused = refusal?.startsWith("the password is wrong") ?? false;
+  const refusedHere = { "aria-invalid": true, "aria-describedby": "two-step-refusal" } as const;
 
   /** Sends a change; done, it says `said` and reads the user again. */
   async function change(send: () => Promise<{ error?: { message: string } }>, said: string) {
@@ -91,8 +94,7 @@ export function TwoStep({ words, me, onChanged }: Props) {
         inputMode="numeric"
         pattern="[0-9]{6}"
         autocomplete="one-time-code"
-        aria-invalid={refusal ? true : undefined}
-        aria-describedby={refusal ? "two-step-refusal" : undefined}
+        {...(refusal && !passwordRefused ? refusedHere : {})}
       />
     </label>
   );
@@ -142,7 +144,13 @@ export function TwoStep({ words, me, onChanged }: Props) {
           <form class="inline" onSubmit={startApp}>
             <label>
               {words.yourPassword}
-              <input name="password" type="password" required autocomplete="current-password" />
+              <input
+                name="password"
+                type="password"
+                required
+                autocomplete="current-password"
+                {...(passwordRefused ? refusedHere : {})}
+              />
             </label>
             <button type="submit" disabled={busy}>
               {words.setUpApp}
@@ -176,7 +184,13 @@ export function TwoStep({ words, me, onChanged }: Props) {
             {codeInput(words.code, true)}
             <label>
               {words.yourPassword}
-              <input name="password" type="password" required autocomplete="current-password" />
+              <input
+                name="password"
+                type="password"
+                required
+                autocomplete="current-password"
+                {...(passwordRefused ? refusedHere : {})}
+              />
             </label>
             {sendOrCancel(words.turnOff)}
           </form>

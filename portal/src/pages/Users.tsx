@@ -32,6 +32,14 @@ export function Users({ words }: { words: Messages }) {
   const [doomed, setDoomed] = useState<string | null>(null);
   // The user whose second step is being turned off (the admin's password is asked), if any.
   const [unlocking, setUnlocking] = useState<string | null>(null);
+  // The admin's own user: their second step goes off on their own login page, not here.
+  const [me, setMe] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .GET("/v1/me")
+      .then(({ data }) => setMe(data?.user ?? null))
+      .catch(() => undefined);
+  }, []);
   const unlockPassword = useFocusOn<HTMLInputElement>(unlocking);
   const [reading, setReading] = useState(0);
   // Bumped to empty the new user's form once it is created.
@@ -137,6 +145,7 @@ export function Users({ words }: { words: Messages }) {
                 <td>
                   {words[`two_step_${user.two_step as "none" | "email" | "totp"}`] ?? user.two_step}
                   {user.two_step !== "none" &&
+                    user.user !== me &&
                     (unlocking === user.user ? (
                       <form class="inline" onSubmit={(event) => turnOffTwoStep(event, user)}>
                         <label>

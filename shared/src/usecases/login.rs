@@ -213,7 +213,8 @@ pub async fn login(
     let purpose = mailed_code::login_purpose(&session);
     let method = match (two_step, &found.email) {
         (TwoStep::Email, Some(email)) => {
-            mailed_code::send_code(store, mailer, random, &purpose, email, now).await?;
+            let what = mailed_code::CodeFor::Login;
+            mailed_code::send_code(store, mailer, random, &purpose, what, email, now).await?;
             "email"
         }
         // Turning the step on needs an address; without one there is nowhere to send the

@@ -64,12 +64,32 @@ fn new_code(random: &mut impl Random) -> String {
     format!("{:06}", random.below(1_000_000))
 }
 
-/// Mails a new code for `purpose` to `to` and stores its hash.
+/// What a mailed code is for, as its mail says: a code asked for to turn the second step
+/// off must not pass for a login's, to whoever is asked to read it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeFor {
+    Login,
+    TurningOn,
+    TurningOff,
+}
+
+impl CodeFor {
+    fn words(self) -> &'static str {
+        match self {
+            CodeFor::Login => "log in",
+            CodeFor::TurningOn => "turn ON two-step verification by e-mailed codes",
+            CodeFor::TurningOff => "turn OFF two-step verification by e-mailed codes",
+        }
+    }
+}
+
+/// Mails a new code for `purpose` (`what` it is for, in words) to `to` and stores its hash.
 pub async fn send_code(
     store: &impl MailedCodes,
     mailer: &impl Mailer,
     random: &mut impl Random,
     purpose: &str,
+    what: CodeFor,
     to: &str,
     now: Millis,
 ) -> Result<(), Refused> {
@@ -87,9 +107,10 @@ pub async fn send_code(
         // looks at the screen.
         subject: "fieldcloud: your verification code".into(),
         text: format!(
-            "Your fieldcloud verification code is {code}.\n\nIt works once, for 10 minutes. \
-             If you did not just log in or ask for it, someone may know your password: \
-             change it.\n"
+            "Your fieldcloud verification code is {code}.\n\nIt is to {}, and works once, \
+             for 10 minutes. If you did not ask for it, someone may know your password: \
+             change it.\n",
+            what.words()
         ),
     };
     mailer.send(&mail).await?;
@@ -146,6 +167,11 @@ pub async fn enroll(
             "the authenticator app is your second step; turn it off first",
         ));
     }
+    let what = if user.two_step() == Some(TwoStep::Email) {
+        CodeFor::TurningOff
+    } else {
+        CodeFor::TurningOn
+    };
     let email = user.email.ok_or_else(|| {
         Refused::conflict(
             Conflict::NoEmail,
@@ -160,7 +186,7 @@ pub async fn enroll(
         )));
     }
     let purpose = change_purpose(principal);
-    send_code(store, mailer, random, &purpose, &email, now).await?;
+    send_code(store, mailer, random, &purpose, what, &email, now).await?;
     Ok(CodeSent {
         sent: "a code is on its way to your e-mail address",
     })

@@ -119,12 +119,13 @@ pub async fn confirm_totp(
     address: Option<&str>,
     now: Millis,
 ) -> Result<TwoStepView, Refused> {
-    let name = user_throttle_key(&principal.account, &principal.user);
-    let attempt = claim_login_attempt(store, &name, address, now).await?;
     let user = own_user(store, principal).await?;
     let pending = user.totp.filter(|t| !t.confirmed).ok_or_else(|| {
         Refused::conflict(Conflict::NotEnrolled, "start with POST /v1/two-step/totp")
     })?;
+    // Only a code tried against a pending secret takes a try: nothing to guess, no slot.
+    let name = user_throttle_key(&principal.account, &principal.user);
+    let attempt = claim_login_attempt(store, &name, address, now).await?;
     let step = totp_step(&stored_secret(key, &pending)?, &code.code, now)
         .ok_or_else(|| Refused::invalid("the code does not match; check the app's clock"))?;
     let confirmed = TotpState {

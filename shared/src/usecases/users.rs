@@ -275,6 +275,18 @@ pub async fn update_user(
             }
             None => {}
         }
+        // One's own address, while login codes go to it, changes only with those codes:
+        // else a session and the password would send the codes to another mailbox.
+        if email != user.email
+            && user.id == principal.user
+            && user.two_step() == Some(TwoStep::Email)
+        {
+            return Err(Refused::conflict(
+                Conflict::OwnTwoStep,
+                "your login codes go to this address: turn the e-mail step off first \
+                 (POST /v1/two-step/email/disable), then change it",
+            ));
+        }
         if email != user.email {
             confirm_admin(
                 store,
@@ -296,7 +308,7 @@ pub async fn update_user(
             )))
         }
         // One's own second step goes off only with one's own proof (a current code, or
-        // the password for mailed codes), not with an admin's password alone.
+        // the password and a mailed code), not with an admin's password alone.
         Some(_) if user.id == principal.user => {
             return Err(Refused::conflict(
                 Conflict::OwnTwoStep,
