@@ -7,6 +7,7 @@ import { api, type Schemas } from "../api/client";
 import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { ConfirmDelete } from "../ui/ConfirmDelete";
+import { AppOptions } from "../ui/AppOptions";
 import { Problem } from "../ui/Problem";
 import { useActing } from "../ui/useActing";
 
@@ -124,11 +125,7 @@ export function FileAlarms({ group, words }: Props) {
           {words.fromWhichApp}
           <select name="app">
             <option value="">{words.anyApp}</option>
-            {apps.map((app) => (
-              <option key={app.app} value={app.app}>
-                {app.name === app.app ? app.app : `${app.name} (${app.app})`}
-              </option>
-            ))}
+            <AppOptions apps={apps} />
           </select>
         </label>
         <label>

@@ -9,6 +9,7 @@ import { fill } from "../i18n";
 import type { Messages } from "../i18n/en";
 import { asJob, underWay, useJobPolling, type Job } from "../jobs";
 import { useFocusOn } from "../ui/focus";
+import { AppOptions } from "../ui/AppOptions";
 import { Problem } from "../ui/Problem";
 import { useActing } from "../ui/useActing";
 
@@ -61,11 +62,7 @@ export function ImportCsv({ group, file, apps, words, onClose }: Props) {
       <label>
         {words.intoApp}
         <select name="app" required>
-          {apps.map((app) => (
-            <option key={app.app} value={app.app}>
-              {app.name === app.app ? app.app : `${app.name} (${app.app})`}
-            </option>
-          ))}
+          <AppOptions apps={apps} />
         </select>
       </label>
       <label>

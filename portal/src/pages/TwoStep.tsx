@@ -84,6 +84,19 @@ export function TwoStep({ words, me, onChanged }: Props) {
         );
   };
 
+  const passwordInput = (
+    <label>
+      {words.yourPassword}
+      <input
+        name="password"
+        type="password"
+        required
+        autocomplete="current-password"
+        {...(passwordRefused ? refusedHere : {})}
+      />
+    </label>
+  );
+
   const codeInput = (label: string, focused: boolean) => (
     <label>
       {label}
@@ -142,16 +155,7 @@ export function TwoStep({ words, me, onChanged }: Props) {
           )}
           <h3>{words.two_step_totp}</h3>
           <form class="inline" onSubmit={startApp}>
-            <label>
-              {words.yourPassword}
-              <input
-                name="password"
-                type="password"
-                required
-                autocomplete="current-password"
-                {...(passwordRefused ? refusedHere : {})}
-              />
-            </label>
+            {passwordInput}
             <button type="submit" disabled={busy}>
               {words.setUpApp}
             </button>
@@ -182,16 +186,7 @@ export function TwoStep({ words, me, onChanged }: Props) {
           <form onSubmit={turnOff}>
             <p>{words.codeHintEmail}</p>
             {codeInput(words.code, true)}
-            <label>
-              {words.yourPassword}
-              <input
-                name="password"
-                type="password"
-                required
-                autocomplete="current-password"
-                {...(passwordRefused ? refusedHere : {})}
-              />
-            </label>
+            {passwordInput}
             {sendOrCancel(words.turnOff)}
           </form>
         ) : (
