@@ -18,6 +18,7 @@ mod files;
 mod folders;
 mod groups_and_apps;
 mod helpers;
+mod history;
 mod identity;
 mod inbox;
 mod ingest;

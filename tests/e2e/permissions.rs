@@ -32,6 +32,10 @@ async fn a_call_outside_a_functions_policy_is_refused_as_iam_would() {
                 ),
             ),
             (
+                "HistoryBucket",
+                format!("arn:aws:s3:::{}", devcloud::HISTORY_BUCKET),
+            ),
+            (
                 "IngestErrorQueue",
                 "arn:aws:sqs:us-east-1:123456789012:errors".into(),
             ),
@@ -72,8 +76,22 @@ async fn a_call_outside_a_functions_policy_is_refused_as_iam_would() {
         .send()
         .await;
     assert!(scan.is_err());
+    // It reads big chunks' bytes from the history bucket, and writes none there.
+    let history_write = ingest
+        .s3
+        .put_object()
+        .bucket(devcloud::HISTORY_BUCKET)
+        .key("acme/forged")
+        .body(vec![1, 2, 3].into())
+        .send()
+        .await;
+    assert!(history_write.is_err(), "writing chunks is not ingest's");
     let refusals = denied.lock().unwrap().clone();
-    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert_eq!(refusals.len(), 3, "{refusals:?}");
+    assert!(
+        refusals[2].contains("IngestFunction may not s3:PutObject on arn:aws:s3:::fieldcloud-history/acme/forged"),
+        "{refusals:?}"
+    );
     assert!(
         refusals[0].contains("IngestFunction may not dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/fieldcloud-registry"),
         "{refusals:?}"

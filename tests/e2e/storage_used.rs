@@ -19,9 +19,10 @@ use crate::helpers::{batch, record, spawn, TestCloud};
 use crate::notify::until;
 
 /// What `account` stores in the records table, as the storage used charges it: the
-/// bytes of its chunks and of its records kept raw, sized as DynamoDB sizes them (a
-/// record that will expire, and a rollup, is charged nothing); and how many records will
-/// expire and how many its chunks hold.
+/// bytes of its chunks and of its records kept raw, sized as DynamoDB sizes them, and
+/// of the objects of the history bucket its chunks point at, as S3 sizes them (a record
+/// that will expire, and a rollup, is charged nothing); and how many records will expire
+/// and how many its chunks hold.
 pub(crate) struct Stored {
     pub charged: u64,
     pub expiring_records: usize,
@@ -41,6 +42,7 @@ pub(crate) async fn stored(app: &TestCloud, account: &AccountId) -> Stored {
         .collect::<Result<_, _>>()
         .await
         .expect("scan");
+    let history = aws_sdk_s3::Client::new(&config);
     let mut stored = Stored {
         charged: 0,
         expiring_records: 0,
@@ -54,6 +56,22 @@ pub(crate) async fn stored(app: &TestCloud, account: &AccountId) -> Stored {
         if kind == ItemKind::Chunk {
             let records: usize = item["n"].as_n().expect("a count").parse().unwrap();
             stored.chunked_records += records;
+            if let Some(object) = item.get("o") {
+                let head = history
+                    .head_object()
+                    .bucket(devcloud::HISTORY_BUCKET)
+                    .key(object.as_s().expect("an object key"))
+                    .send()
+                    .await
+                    .expect("the object a chunk item points at");
+                let size = head.content_length().expect("a size") as u64;
+                assert_eq!(
+                    item["z"].as_n().map(String::as_str),
+                    Ok(size.to_string().as_str()),
+                    "the item's size of its object"
+                );
+                stored.charged += size;
+            }
         } else if item.contains_key("e") {
             stored.expiring_records += 1;
             continue;

@@ -21,6 +21,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::ports::DataUsage;
 
 use crate::helpers::{spawn, TestCloud};
+use crate::history::only_objects_pointed_at;
 use crate::storage_used::{item_kind, stored, ItemKind};
 use crate::write_cost::{assert_stored, price, snapshot, Meter};
 
@@ -122,11 +123,10 @@ async fn a_live_instruments_day_costs_its_records_and_a_few_items_more() {
     for day in &days {
         let (channels, hour) = (day.channels, &day.hour);
         assert_eq!(of(hour, Part::Records), 60, "one unit a record");
-        let chunk_units = (2 * channels * 60).div_ceil(1024);
-        assert!(
-            (1..=chunk_units).contains(&of(hour, Part::Chunks)),
-            "one chunk of at most two bytes a point: {} units",
-            of(hour, Part::Chunks)
+        assert_eq!(
+            of(hour, Part::Chunks),
+            1,
+            "one chunk item of at most 1 KB, its bytes in the history bucket"
         );
         // The usage function writes three times an hour whatever the batches: the next
         // hour's mark, the compacted hour's mark, the chunk's bytes counted; and once
@@ -145,13 +145,11 @@ async fn a_live_instruments_day_costs_its_records_and_a_few_items_more() {
             "keys of more than 40 channels have no rollups"
         );
         assert_eq!(of(hour, Part::Registry), 0);
-        if channels == 30 {
-            assert!(
-                day.per_record() <= 1.1,
-                "{channels} channels: {:.3} write units a record",
-                day.per_record()
-            );
-        }
+        assert!(
+            day.per_record() <= 1.1,
+            "{channels} channels: {:.3} write units a record",
+            day.per_record()
+        );
     }
 }
 
@@ -205,6 +203,7 @@ async fn one_day(channels: usize, records_per_message: usize) -> Day {
         assert_eq!(marks.iter().map(|(_, hours)| hours.len()).sum::<usize>(), 1);
     })
     .await;
+    only_objects_pointed_at(&app).await;
     Day {
         channels,
         records_per_message,

@@ -17,7 +17,7 @@ use reminders::Reminders;
 use sweep::QuotaSweeper;
 
 use crate::{
-    iam, iam_names, table_keys, write_log, LocalCloud, FILES_BUCKET, MAIL_FROM, RECORDS_TABLE,
+    function_records, iam, iam_names, table_keys, write_log, LocalCloud, FILES_BUCKET, MAIL_FROM,
     REGISTRY_TABLE,
 };
 
@@ -61,7 +61,7 @@ fn quota_sweep(
     let clients = job_clients(SWEEP_FUNCTION, config, endpoint, denied, writes)?;
     Ok(QuotaSweeper {
         store: DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
-        records: DynamoRecords::new(clients.dynamodb.clone(), RECORDS_TABLE),
+        records: function_records(&clients),
         bucket: S3Bucket::new(clients.s3.clone(), FILES_BUCKET),
         mailer: SesMailer::new(clients.ses.clone(), MAIL_FROM).sending_once(),
         page_size: sweep::PAGE_SIZE,

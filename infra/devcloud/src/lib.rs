@@ -35,6 +35,7 @@ use ::presence::Invocation;
 use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
+use fieldcloud::adapters::history::HistoryBucket;
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::s3::S3Bucket;
 use fieldcloud::adapters::ses::SesMailer;
@@ -56,6 +57,8 @@ pub use rule::RuleOutcome;
 pub const REGISTRY_TABLE: &str = "fieldcloud-registry";
 pub const RECORDS_TABLE: &str = "fieldcloud-records";
 pub const FILES_BUCKET: &str = "fieldcloud-files";
+/// Where the records table's big chunks keep their bytes.
+pub const HISTORY_BUCKET: &str = "fieldcloud-history";
 pub const RECOMPUTE_QUEUE: &str = "fieldcloud-recompute";
 pub const NOTIFY_QUEUE: &str = "fieldcloud-notify";
 pub const NOTIFY_DEAD_LETTER_QUEUE: &str = "fieldcloud-notify-dead-letters";
@@ -159,10 +162,15 @@ impl LocalCloud {
             .await?
             .context("the records table has a stream in the template")?;
         bucket::create(&moto.endpoint, FILES_BUCKET).await?;
+        bucket::create(&moto.endpoint, HISTORY_BUCKET).await?;
         // The local cloud's own clients (tables, seeds, tests) may do anything; each
         // function gets clients limited to its policy in the template.
         let store = DynamoStore::new(dynamodb.clone(), REGISTRY_TABLE);
-        let records = DynamoRecords::new(dynamodb, RECORDS_TABLE);
+        let records = DynamoRecords::new(
+            dynamodb,
+            RECORDS_TABLE,
+            HistoryBucket::new(aws_sdk_s3::Client::new(&config), HISTORY_BUCKET),
+        );
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = worker::create_queue(&sqs, RECOMPUTE_QUEUE).await?;
         let notify_dead_letters_url = worker::create_queue(&sqs, NOTIFY_DEAD_LETTER_QUEUE).await?;
@@ -214,7 +222,7 @@ impl LocalCloud {
         let function_tables = |clients: &iam::FunctionClients| {
             (
                 DynamoStore::new(clients.dynamodb.clone(), REGISTRY_TABLE),
-                DynamoRecords::new(clients.dynamodb.clone(), RECORDS_TABLE),
+                function_records(clients),
             )
         };
         let (recompute_store, recompute_records) = function_tables(&recompute);
@@ -639,6 +647,16 @@ fn queue_arn(name: &str) -> String {
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 
+/// The records table as a function reaches it: with its own clients, limited to its
+/// policy.
+pub fn function_records(clients: &iam::FunctionClients) -> DynamoRecords {
+    DynamoRecords::new(
+        clients.dynamodb.clone(),
+        RECORDS_TABLE,
+        HistoryBucket::new(clients.s3.clone(), HISTORY_BUCKET),
+    )
+}
+
 /// The key attribute names of the local tables, as the template declares them.
 pub fn table_keys() -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
     [
@@ -676,6 +694,7 @@ fn iam_names(
             ("FilesQueue", files_queue_url.into()),
             ("JobsQueue", jobs_queue_url.into()),
             ("FilesBucket", FILES_BUCKET.into()),
+            ("HistoryBucket", HISTORY_BUCKET.into()),
             ("TokenKeyParameter", TOKEN_KEY_PARAMETER.into()),
             ("AppPolicy", APP_POLICY.into()),
             ("MailFrom", MAIL_FROM.into()),
@@ -694,6 +713,7 @@ fn iam_names(
             ("FilesQueue", arn("sqs", FILES_QUEUE)),
             ("JobsQueue", arn("sqs", JOBS_QUEUE)),
             ("FilesBucket", format!("arn:aws:s3:::{FILES_BUCKET}")),
+            ("HistoryBucket", format!("arn:aws:s3:::{HISTORY_BUCKET}")),
             ("IngestErrorQueue", arn("sqs", "fieldcloud-ingest-errors")),
             // Where AWS's mapping reports a batch it gave up on; the local reader never
             // gives up (see `stream`), so the queue is named, not made.

@@ -1,11 +1,13 @@
 //! What a function builds once per cold start from its environment: the SDK
-//! configuration, the stack it belongs to and the two tables every function works on,
+//! configuration, the stack it belongs to and the two tables every function works on (and the
+//! bucket of the records table's big chunks),
 //! with the other clients built from it on demand. A misconfigured function fails at
 //! start, naming the variable, not at its first event.
 
 use aws_config::BehaviorVersion;
 
 use super::dynamodb::{DynamoRecords, DynamoStore};
+use super::history::HistoryBucket;
 use super::iot::IotThings;
 use super::s3::S3Bucket;
 use super::ses::SesMailer;
@@ -23,22 +25,27 @@ pub struct Ctx {
     pub stack: Stack,
     /// `REGISTRY_TABLE`: every port but the records.
     pub store: DynamoStore,
-    /// `RECORDS_TABLE`.
+    /// `RECORDS_TABLE`, with `HISTORY_BUCKET` for the bytes of its big chunks.
     pub records: DynamoRecords,
 }
 
 impl Ctx {
     pub async fn from_env() -> Result<Ctx, String> {
         let stack = Stack::parse(&required_env("STACK_NAME")?)?;
-        let (registry, records) = (
+        let (registry, records, history) = (
             required_env("REGISTRY_TABLE")?,
             required_env("RECORDS_TABLE")?,
+            required_env("HISTORY_BUCKET")?,
         );
         let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         Ok(Ctx {
             store: DynamoStore::new(dynamodb.clone(), registry),
-            records: DynamoRecords::new(dynamodb, records),
+            records: DynamoRecords::new(
+                dynamodb,
+                records,
+                HistoryBucket::new(aws_sdk_s3::Client::new(&config), history),
+            ),
             stack,
             config,
         })

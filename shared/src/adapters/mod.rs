@@ -2,6 +2,7 @@
 
 pub mod context;
 pub mod dynamodb;
+pub mod history;
 pub mod iot;
 pub mod s3;
 pub mod ses;

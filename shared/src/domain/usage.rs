@@ -87,6 +87,9 @@ pub struct DataChange {
     /// The start of the hour of a record newly stored (not of a chunk, nor of a
     /// deletion): an hour to compact.
     pub stored_hour: Option<Millis>,
+    /// The object a chunk's bytes were kept in, when the change left no item pointing
+    /// at it (the chunk replaced by a newer version, or deleted): to delete.
+    pub released: Option<String>,
 }
 
 /// The most hours one delivery marks for one key (the oldest of them): the marks ride
@@ -272,6 +275,7 @@ mod tests {
             position: position(sequence),
             bytes,
             stored_hour: None,
+            released: None,
         }
     }
 

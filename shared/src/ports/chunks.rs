@@ -51,4 +51,8 @@ pub trait ChunkStore: Send + Sync {
         key: &InstrumentKey,
         records: usize,
     ) -> Result<Vec<StoredChunk>, StoreError>;
+    /// Deletes the bytes a chunk version kept apart from its item, once the records
+    /// table's stream tells that no item points at them any more
+    /// ([`crate::domain::usage::DataChange::released`]); deleting them again succeeds.
+    async fn delete_released(&self, object: &str) -> Result<(), StoreError>;
 }

@@ -252,6 +252,10 @@ mod tests {
         ) -> Result<Vec<StoredChunk>, StoreError> {
             self.store.newest_chunks(key, records).await
         }
+
+        async fn delete_released(&self, object: &str) -> Result<(), StoreError> {
+            self.store.delete_released(object).await
+        }
     }
 
     /// `day`'s item as another roll-up writes it, with a spike in its second hour; the

@@ -69,6 +69,14 @@ pub async fn count_changes(
     changes: &[DataChange],
     now: Millis,
 ) -> Result<UsageReport, StoreError> {
+    // Before counting: a redelivered batch deletes them again, which succeeds.
+    let released: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| c.released.as_deref())
+        .collect();
+    for objects in released.chunks(CONCURRENT_KEYS) {
+        try_join_all(objects.iter().map(|object| records.delete_released(object))).await?;
+    }
     let mut by_key: BTreeMap<&InstrumentKey, Vec<&DataChange>> = BTreeMap::new();
     for change in changes {
         by_key.entry(&change.key).or_default().push(change);
@@ -218,6 +226,7 @@ mod tests {
             position: StreamPosition::parse(&sequence.to_string()).unwrap(),
             bytes,
             stored_hour: None,
+            released: None,
         }
     }
 

@@ -11,6 +11,7 @@ use super::schema::RECORD_EXPIRY_ATTRIBUTE;
 use super::store::{from_item, to_item, written, ItemKind};
 use super::unavailable;
 use super::values::{n, s, Item};
+use crate::adapters::history::HistoryBucket;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::ports::{DeletedRecords, NewlyStored, RecordStore, StoreError, StoredRecord};
@@ -33,13 +34,16 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(25);
 pub struct DynamoRecords {
     pub(super) client: Client,
     pub(super) table: String,
+    /// Where the bytes of chunks too big for a one-write-unit item are kept.
+    pub(super) history: HistoryBucket,
 }
 
 impl DynamoRecords {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: Client, table: impl Into<String>, history: HistoryBucket) -> Self {
         DynamoRecords {
             client,
             table: table.into(),
+            history,
         }
     }
 }

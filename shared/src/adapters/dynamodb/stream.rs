@@ -10,7 +10,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::chunks::CHUNK_KEY_SUFFIX;
+use super::chunks::{object_size, released_object, CHUNK_KEY_SUFFIX};
 use super::item_size::item_size;
 use super::schema::{RECORDS_KEY, RECORD_EXPIRY_ATTRIBUTE};
 use super::values::Item;
@@ -74,13 +74,23 @@ impl StreamRecord {
                 None if item.contains_key(RECORD_EXPIRY_ATTRIBUTE) => DataItem::ExpiringRecord,
                 None => DataItem::KeptRecord,
             };
-            Ok(kind.charged(item_size(&item) as i64))
+            // A chunk kept in the history bucket is charged its object's bytes too.
+            Ok(kind.charged(item_size(&item) as i64 + object_size(&item)))
         };
         let bytes = match self.event_name.as_str() {
             "INSERT" => charged(&change.new_image, "new")?,
             "MODIFY" => charged(&change.new_image, "new")? - charged(&change.old_image, "old")?,
             "REMOVE" => -charged(&change.old_image, "old")?,
             other => return Err(format!("unknown event `{other}`")),
+        };
+        let released = match (chunks_of, self.event_name.as_str()) {
+            (Some(_), "MODIFY" | "REMOVE") => {
+                let image =
+                    |image: &Option<Map<String, Value>>| image.as_ref().map(item).transpose();
+                let (old, new) = (image(&change.old_image)?, image(&change.new_image)?);
+                old.and_then(|old| released_object(&old, new.as_ref()))
+            }
+            _ => None,
         };
         // A time that is no whole number (the table's key allows any number) marks no
         // hour, and its bytes count all the same.
@@ -93,6 +103,7 @@ impl StreamRecord {
             position,
             bytes,
             stored_hour,
+            released,
         })
     }
 }
@@ -264,6 +275,59 @@ mod tests {
             let insert = record("INSERT", keys, Some(rollup), None);
             assert_eq!(insert.data_change().unwrap().bytes, 0, "level {level}");
         }
+    }
+
+    #[test]
+    fn a_chunk_kept_in_the_bucket_is_charged_its_object_too_which_is_released_once_unpointed() {
+        let version = |object: &str, size: u64| {
+            serde_json::json!({
+                "i": {"S": "acme/gw-1.r1/LR8450/i1#hour"},
+                "t": {"N": "1763712000000"},
+                "n": {"N": "60"},
+                "o": {"S": object},
+                "z": {"N": size.to_string()},
+            })
+        };
+        let (first, second) = (version("acme/x/1", 6_000), version("acme/x/2", 6_100));
+        let keys = serde_json::json!({"i": first["i"], "t": first["t"]});
+        let size = |image: &Value| item_size(&item(image.as_object().unwrap()).unwrap()) as i64;
+
+        let insert = record("INSERT", keys.clone(), Some(first.clone()), None);
+        let change = insert.data_change().unwrap();
+        assert_eq!(change.bytes, size(&first) + 6_000);
+        assert_eq!(change.released, None, "the object is the new item's");
+
+        let replaced = record(
+            "MODIFY",
+            keys.clone(),
+            Some(second.clone()),
+            Some(first.clone()),
+        );
+        let change = replaced.data_change().unwrap();
+        assert_eq!(change.bytes, size(&second) + 6_100 - size(&first) - 6_000);
+        assert_eq!(change.released.as_deref(), Some("acme/x/1"));
+
+        let same = record(
+            "MODIFY",
+            keys.clone(),
+            Some(second.clone()),
+            Some(second.clone()),
+        );
+        assert_eq!(
+            same.data_change().unwrap().released,
+            None,
+            "still pointed at"
+        );
+
+        let removed = record("REMOVE", keys.clone(), None, Some(second.clone()));
+        let change = removed.data_change().unwrap();
+        assert_eq!(change.bytes, -(size(&second) + 6_100));
+        assert_eq!(change.released.as_deref(), Some("acme/x/2"));
+
+        // A record's item, or a chunk kept in its item, releases nothing.
+        let inline = serde_json::json!({"i": first["i"], "t": first["t"], "c": {"B": "AAEC"}});
+        let gone = record("REMOVE", keys, None, Some(inline));
+        assert_eq!(gone.data_change().unwrap().released, None);
     }
 
     #[test]

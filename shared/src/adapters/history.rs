@@ -1,0 +1,69 @@
+//! The history bucket in S3: the bytes of chunks too big for a one-write-unit item
+//! ([`super::dynamodb::DynamoRecords`] keeps the item, pointing here). Objects are written
+//! once under a key no other version shares and deleted once no item points at them, so
+//! none is ever overwritten.
+
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::ports::StoreError;
+
+#[derive(Debug, Clone)]
+pub struct HistoryBucket {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+fn unavailable(error: impl std::error::Error) -> StoreError {
+    StoreError::Unavailable(format!("S3 history: {}", DisplayErrorContext(error)))
+}
+
+impl HistoryBucket {
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        HistoryBucket {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The object's bytes. A missing object is an error like any other: without
+    /// `s3:ListBucket` S3 answers a missing key with 403, not 404, and the reader's answer
+    /// to both is to read the item again (see `chunks.rs`).
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let output = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let bytes = output.body.collect().await.map_err(unavailable)?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Deletes the object; deleting one already gone succeeds, so a redelivered stream
+    /// batch deletes again harmlessly.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
