@@ -109,7 +109,7 @@ async fn a_big_chunks_object_lives_as_long_as_an_item_points_at_it() {
     assert!(records.put_chunk(&big(&key, 10), None).await.unwrap());
     app.cloud.records_stream_settled().await;
     let first = pointed_at(&app, &key).await.expect("kept in the bucket");
-    assert_eq!(objects(&app, &key).await, [first.clone()]);
+    assert_eq!(objects(&app, &key).await, vec![first.clone()]);
     let charged = stored(&app, &app.account).await.charged;
     assert!(charged > 6_000, "the object's bytes are charged: {charged}");
     assert_eq!(counted().await - before, charged);
@@ -119,13 +119,13 @@ async fn a_big_chunks_object_lives_as_long_as_an_item_points_at_it() {
     app.cloud.records_stream_settled().await;
     let second = pointed_at(&app, &key).await.expect("kept in the bucket");
     assert_ne!(second, first);
-    assert_eq!(objects(&app, &key).await, [second.clone()]);
+    assert_eq!(objects(&app, &key).await, vec![second.clone()]);
     let read = records.chunks(&key, Millis(0), Millis(1), 1).await.unwrap();
     assert_eq!(read, [big(&key, 12)], "read back bit-exact");
 
     // A stale version loses, and takes its object with it.
     assert!(!records.put_chunk(&big(&key, 13), Some(10)).await.unwrap());
-    assert_eq!(objects(&app, &key).await, [second.clone()]);
+    assert_eq!(objects(&app, &key).await, vec![second.clone()]);
     assert_eq!(
         records.newest_chunks(&key, 1).await.unwrap(),
         [big(&key, 12)]
