@@ -18,7 +18,7 @@ mod files;
 mod folders;
 mod groups_and_apps;
 mod helpers;
-mod history;
+mod history_bucket;
 mod identity;
 mod inbox;
 mod ingest;

@@ -89,7 +89,9 @@ async fn a_call_outside_a_functions_policy_is_refused_as_iam_would() {
     let refusals = denied.lock().unwrap().clone();
     assert_eq!(refusals.len(), 3, "{refusals:?}");
     assert!(
-        refusals[2].contains("IngestFunction may not s3:PutObject on arn:aws:s3:::fieldcloud-history/acme/forged"),
+        refusals[2].contains(
+            "IngestFunction may not s3:PutObject on arn:aws:s3:::fieldcloud-history/acme/forged"
+        ),
         "{refusals:?}"
     );
     assert!(

@@ -23,6 +23,7 @@ use fieldcloud::ports::{
 use serde_json::Value;
 
 use crate::helpers::{mail_dump, spawn, TestCloud};
+use crate::history_bucket::{big_at, objects};
 use crate::notify::until;
 
 /// 2027-02-01, 00:00 UTC: 08:00 China Standard Time, when the schedule fires.
@@ -282,6 +283,15 @@ async fn an_account_over_capacity_is_deleted_the_day_after_its_deadline_and_no_o
     let app = cloud_with_quotas().await;
     let over = store_records(&app, "over", 450).await;
     let roomy = store_records(&app, "roomy", 450).await;
+    // Each with a chunk whose bytes are in the history bucket (of an hour before the
+    // records': its bytes are no chunk's, which compaction would have to leave raw).
+    let hour = Millis(1_788_000_000_000)
+        .start_of_hour()
+        .plus(-2 * Millis::HOUR);
+    for key in [&over, &roomy] {
+        let chunk = big_at(key, hour, 5);
+        assert!(app.cloud.records.put_chunk(&chunk, None).await.unwrap());
+    }
     let (over_files, roomy_files) = (
         store_file(&app, "over").await,
         store_file(&app, "roomy").await,
@@ -310,6 +320,10 @@ async fn an_account_over_capacity_is_deleted_the_day_after_its_deadline_and_no_o
         .collect();
     assert!(deleted.contains(&"over"), "{deleted:?}");
     assert_eq!(records_of(&app, &over).await, 0);
+    // Its chunk's object deleted once the stream told the usage function; roomy's kept.
+    app.cloud.records_stream_settled().await;
+    assert!(objects(&app, &over).await.is_empty());
+    assert_eq!(objects(&app, &roomy).await.len(), 1);
     assert_eq!(files_of(&app, &over_files).await, (0, 0));
     // Roomy, under its capacity, keeps everything.
     assert_eq!(records_of(&app, &roomy).await, 450);

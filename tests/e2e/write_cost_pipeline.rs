@@ -21,7 +21,7 @@ use fieldcloud::domain::record::Millis;
 use fieldcloud::ports::DataUsage;
 
 use crate::helpers::{spawn, TestCloud};
-use crate::history::only_objects_pointed_at;
+use crate::history_bucket::only_objects_pointed_at;
 use crate::storage_used::{item_kind, stored, ItemKind};
 use crate::write_cost::{assert_stored, price, snapshot, Meter};
 

@@ -45,6 +45,7 @@ pub async fn handle_batch(
         hours_up_to_date = report.hours.up_to_date,
         hours_left_raw = report.hours.left_raw,
         hours_pending = report.hours.still_pending,
+        objects_deleted = report.objects_deleted,
         "counted"
     );
     Ok(report)

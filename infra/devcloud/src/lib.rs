@@ -35,7 +35,7 @@ use ::presence::Invocation;
 use anyhow::Context;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use fieldcloud::adapters::dynamodb::{DynamoRecords, DynamoStore};
-use fieldcloud::adapters::history::HistoryBucket;
+use fieldcloud::adapters::history_bucket::HistoryBucket;
 use fieldcloud::adapters::iot::IotThings;
 use fieldcloud::adapters::s3::S3Bucket;
 use fieldcloud::adapters::ses::SesMailer;

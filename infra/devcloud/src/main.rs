@@ -188,7 +188,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         r#"
 fieldcloud local cloud is running (it keeps nothing: every start begins empty)
-  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; bucket fieldcloud-files; queues fieldcloud-recompute, fieldcloud-notify, fieldcloud-files, fieldcloud-jobs
+  AWS emulator (moto)  {moto}   tables fieldcloud-registry, fieldcloud-records; buckets fieldcloud-files, fieldcloud-history; queues fieldcloud-recompute, fieldcloud-notify, fieldcloud-files, fieldcloud-jobs
   MQTT broker          mqtt://{mqtt}   apps publish to fieldcloud/v1/local:{{account}}:{{app}}/records
   API                  {api}{api_v6}{lan}
   portal               {portal}

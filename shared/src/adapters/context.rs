@@ -1,13 +1,13 @@
 //! What a function builds once per cold start from its environment: the SDK
-//! configuration, the stack it belongs to and the two tables every function works on (and the
-//! bucket of the records table's big chunks),
-//! with the other clients built from it on demand. A misconfigured function fails at
-//! start, naming the variable, not at its first event.
+//! configuration, the stack it belongs to and the two tables every function works on
+//! (with the bucket of the records table's big chunks), with the other clients built
+//! from it on demand. A misconfigured function fails at start, naming the variable, not
+//! at its first event.
 
 use aws_config::BehaviorVersion;
 
 use super::dynamodb::{DynamoRecords, DynamoStore};
-use super::history::HistoryBucket;
+use super::history_bucket::HistoryBucket;
 use super::iot::IotThings;
 use super::s3::S3Bucket;
 use super::ses::SesMailer;

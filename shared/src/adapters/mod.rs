@@ -2,7 +2,7 @@
 
 pub mod context;
 pub mod dynamodb;
-pub mod history;
+pub mod history_bucket;
 pub mod iot;
 pub mod s3;
 pub mod ses;

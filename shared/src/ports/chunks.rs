@@ -53,6 +53,8 @@ pub trait ChunkStore: Send + Sync {
     ) -> Result<Vec<StoredChunk>, StoreError>;
     /// Deletes the bytes a chunk version kept apart from its item, once the records
     /// table's stream tells that no item points at them any more
-    /// ([`crate::domain::usage::DataChange::released`]); deleting them again succeeds.
+    /// ([`crate::domain::usage::DataChange::released`], which only a store keeping
+    /// bytes apart — DynamoDB's, in the history bucket — ever fills); deleting them
+    /// again succeeds.
     async fn delete_released(&self, object: &str) -> Result<(), StoreError>;
 }

@@ -19,8 +19,9 @@ use crate::usecases::rollups::roll_up_hour;
 
 /// The most records an hour's chunk holds: ten a second. An hour with more stays raw.
 pub const MAX_CHUNK_RECORDS: usize = 36_000;
-/// The largest chunk stored: DynamoDB's items end at 400 KB, key and attributes
-/// included. An hour that compresses to more stays raw.
+/// The largest chunk stored. An hour that compresses to more stays raw. (Chunks this big
+/// keep their bytes in the history bucket, which would take more; the bound is the
+/// reader's: it holds a range's chunks in memory at once.)
 pub const MAX_CHUNK_BYTES: usize = 350_000;
 /// How long a record is kept raw after it is written, compacted or not (a record its
 /// hour could not be compacted with is kept for good). An hour is compacted by the

@@ -58,6 +58,8 @@ pub struct UsageReport {
     pub unreadable: usize,
     /// The hours of the batch's keys compacted, or still waiting.
     pub hours: PendingReport,
+    /// Objects of chunks no item points at any more, deleted (again, on a redelivery).
+    pub objects_deleted: usize,
 }
 
 /// Adds the bytes of `changes` to their accounts' storage used, each change once
@@ -81,7 +83,10 @@ pub async fn count_changes(
     for change in changes {
         by_key.entry(&change.key).or_default().push(change);
     }
-    let mut report = UsageReport::default();
+    let mut report = UsageReport {
+        objects_deleted: released.len(),
+        ..UsageReport::default()
+    };
     let keys: Vec<_> = by_key.into_iter().collect();
     for chunk in keys.chunks(CONCURRENT_KEYS) {
         let outcomes = try_join_all(

@@ -75,12 +75,43 @@ fn object_key(chunk: &StoredChunk) -> String {
     )
 }
 
-/// The object a chunk item read back from the stream points at, if it keeps its bytes
-/// in the history bucket: what the usage function deletes once the stream tells that the
-/// item was replaced by one pointing elsewhere, or deleted.
-pub fn released_object(old: &Item, new: Option<&Item>) -> Option<String> {
+/// `chunk`'s item: its bytes inline while the item stays within one write unit, else
+/// pointing at the object `object` names for it.
+fn chunk_item(chunk: &StoredChunk, object: impl FnOnce(&StoredChunk) -> String) -> ChunkItem {
+    let inline = ChunkItem {
+        i: partition(&chunk.key),
+        t: chunk.hour.0,
+        n: chunk.records,
+        c: Some(chunk.bytes.clone()),
+        o: None,
+        z: None,
+    };
+    if item_size(&to_item(&inline)) <= ONE_WRITE_UNIT {
+        return inline;
+    }
+    ChunkItem {
+        c: None,
+        o: Some(object(chunk)),
+        z: Some(chunk.bytes.len() as u64),
+        ..inline
+    }
+}
+
+/// The object the chunk item of record key `key` read back from the stream points at,
+/// if it keeps its bytes in the history bucket: what the usage function deletes once the
+/// stream tells that the item was replaced by one pointing elsewhere, or deleted. Only
+/// objects under the key's own name: no item can have the function delete another's.
+pub fn released_object(key: &str, old: &Item, new: Option<&Item>) -> Option<String> {
     let object = |item: &Item| item.get("o").and_then(|value| value.as_s().ok()).cloned();
     let old = object(old)?;
+    if !old.starts_with(&format!("{key}/")) {
+        tracing::error!(
+            key,
+            object = old,
+            "a chunk item pointed at an object not under its key: left"
+        );
+        return None;
+    }
     (new.and_then(object).as_ref() != Some(&old)).then_some(old)
 }
 
@@ -94,23 +125,30 @@ pub fn object_size(item: &Item) -> i64 {
 
 impl DynamoRecords {
     /// The chunks of `items`, their objects read from the history bucket; `None` when an
-    /// object could not be read (see [`READ_ATTEMPTS`]).
+    /// object is missing (see [`READ_ATTEMPTS`]), with the key of the first missing.
     async fn resolve(
         &self,
         key: &InstrumentKey,
         items: Vec<ChunkItem>,
-    ) -> Result<Option<Vec<StoredChunk>>, StoreError> {
-        let fetched: Vec<Option<StoredChunk>> = stream::iter(items)
+    ) -> Result<Result<Vec<StoredChunk>, String>, StoreError> {
+        let fetched: Vec<Result<StoredChunk, String>> = stream::iter(items)
             .map(|item| async move {
                 let bytes = match (item.c, item.o) {
                     (Some(bytes), _) => bytes,
-                    (None, Some(object)) => match self.history.get(&object).await {
-                        Ok(bytes) => bytes,
-                        Err(error) => {
-                            tracing::warn!(%error, object, "a chunk's object unread: reading its item again");
-                            return Ok(None);
+                    (None, Some(object)) => {
+                        // Only this key's chunks put objects under its name: an item
+                        // pointing elsewhere is not this key's to read.
+                        if !object.starts_with(&format!("{}/", key.as_str())) {
+                            return Err(StoreError::Corrupt(format!(
+                                "chunk item of {} points at {object}, not under its key",
+                                key.as_str()
+                            )));
                         }
-                    },
+                        match self.history.get(&object).await? {
+                            Some(bytes) => bytes,
+                            None => return Ok(Err(object)),
+                        }
+                    }
                     (None, None) => {
                         return Err(StoreError::Corrupt(format!(
                             "chunk item of {} at {} has neither bytes nor object",
@@ -119,7 +157,7 @@ impl DynamoRecords {
                         )))
                     }
                 };
-                Ok(Some(StoredChunk {
+                Ok(Ok(StoredChunk {
                     key: key.clone(),
                     hour: Millis(item.t),
                     records: item.n,
@@ -133,7 +171,10 @@ impl DynamoRecords {
     }
 
     /// Reads items with `query_items` and their objects, again if an object went
-    /// missing meanwhile.
+    /// missing meanwhile. One still missing after [`READ_ATTEMPTS`] is no race but lost
+    /// bytes: [`StoreError::Corrupt`], which readers answer as for a chunk that does not
+    /// decode (compaction leaves the hour's records raw), where `Unavailable` would
+    /// have the stream's batch retried for a day.
     async fn read_chunks<F, Fut>(
         &self,
         key: &InstrumentKey,
@@ -143,15 +184,44 @@ impl DynamoRecords {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Vec<ChunkItem>, StoreError>>,
     {
+        let mut missing = String::new();
         for _ in 0..READ_ATTEMPTS {
-            if let Some(chunks) = self.resolve(key, query_items().await?).await? {
-                return Ok(chunks);
+            match self.resolve(key, query_items().await?).await? {
+                Ok(chunks) => return Ok(chunks),
+                Err(object) => missing = object,
             }
         }
-        Err(StoreError::Unavailable(format!(
-            "chunks of {}: their objects could not be read",
+        tracing::error!(
+            key = key.as_str(),
+            object = missing,
+            "a chunk's object is missing"
+        );
+        Err(StoreError::Corrupt(format!(
+            "chunk of {}: its object {missing} is missing",
             key.as_str()
         )))
+    }
+
+    /// Whether the chunk item of `chunk`'s key and hour points at `object`, read
+    /// consistently.
+    async fn points_at(&self, chunk: &StoredChunk, object: &str) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("i = :i AND t = :t")
+            .expression_attribute_values(":i", s(partition(&chunk.key)))
+            .expression_attribute_values(":t", n(chunk.hour.0))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let items = output.items.unwrap_or_default();
+        Ok(items
+            .first()
+            .and_then(|item| item.get("o"))
+            .and_then(|value| value.as_s().ok())
+            .is_some_and(|stored| stored == object))
     }
 
     async fn chunk_items(
@@ -167,8 +237,8 @@ impl DynamoRecords {
         }
         let (mut held, mut start_key) = (0usize, None);
         loop {
-            // Items are at most 1 KB: a page of up to 1 MB holds many, and the records
-            // they hold say when to stop.
+            // Items are at most 1 KB (those written before big chunks' bytes moved to the
+            // history bucket, up to 350 KB): the records they hold say when to stop.
             let output = self
                 .client
                 .query()
@@ -205,7 +275,8 @@ impl DynamoRecords {
         let (mut out, mut held, mut start_key) = (Vec::new(), 0usize, None);
         loop {
             // Newest first, one on the first page (an hour's chunk usually holds the
-            // records asked for), then ten a page.
+            // records asked for), then ten a page (items of at most 1 KB, but for those
+            // written before big chunks' bytes moved to the history bucket).
             let output = self
                 .client
                 .query()
@@ -241,28 +312,15 @@ impl ChunkStore for DynamoRecords {
         chunk: &StoredChunk,
         replacing: Option<u32>,
     ) -> Result<bool, StoreError> {
-        let mut stored = ChunkItem {
-            i: partition(&chunk.key),
-            t: chunk.hour.0,
-            n: chunk.records,
-            c: Some(chunk.bytes.clone()),
-            o: None,
-            z: None,
-        };
-        let mut item = to_item(&stored);
-        if item_size(&item) > ONE_WRITE_UNIT {
-            let object = object_key(chunk);
-            self.history.put(&object, chunk.bytes.clone()).await?;
-            stored.c = None;
-            stored.z = Some(chunk.bytes.len() as u64);
-            stored.o = Some(object);
-            item = to_item(&stored);
+        let stored = chunk_item(chunk, object_key);
+        if let Some(object) = &stored.o {
+            self.history.put(object, chunk.bytes.clone()).await?;
         }
         let put = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item));
+            .set_item(Some(to_item(&stored)));
         let put = match replacing {
             None => put.condition_expression("attribute_not_exists(i)"),
             Some(records) => put
@@ -270,11 +328,20 @@ impl ChunkStore for DynamoRecords {
                 .expression_attribute_values(":n", n(records)),
         };
         let won = written(put.send().await)?;
-        if let (false, Some(object)) = (won, &stored.o) {
-            // Another version was stored first: no item points at this object.
-            self.history.delete(object).await?;
+        let Some(object) = stored.o.filter(|_| !won) else {
+            return Ok(won);
+        };
+        // Refused: another version was stored first — or this one was, and the SDK's
+        // retry of a write whose answer was lost found its own item there. Only an
+        // object no item points at may go.
+        if self.points_at(chunk, &object).await? {
+            return Ok(true);
         }
-        Ok(won)
+        if let Err(error) = self.history.delete(&object).await {
+            // The race is lost all the same; the object stays behind, charged to no one.
+            tracing::warn!(%error, object, "a lost version's object not deleted");
+        }
+        Ok(false)
     }
 
     async fn chunks(
@@ -299,5 +366,52 @@ impl ChunkStore for DynamoRecords {
 
     async fn delete_released(&self, object: &str) -> Result<(), StoreError> {
         self.history.delete(object).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(bytes: usize) -> StoredChunk {
+        StoredChunk {
+            key: InstrumentKey::from_stored("acme/gw-1.r1/LR8450/i1".into()),
+            hour: Millis(1_763_712_000_000),
+            records: 60,
+            bytes: vec![7; bytes],
+        }
+    }
+
+    #[test]
+    fn a_chunk_keeps_its_bytes_inline_up_to_one_write_unit_and_points_at_an_object_past_it() {
+        let object = |_: &StoredChunk| "acme/gw-1.r1/LR8450/i1/1763712000000/60-0".to_owned();
+        let largest_inline = (0..2_000)
+            .take_while(|&size| chunk_item(&chunk(size), object).c.is_some())
+            .last()
+            .unwrap();
+        let inline = to_item(&chunk_item(&chunk(largest_inline), object));
+        assert_eq!(item_size(&inline), ONE_WRITE_UNIT, "filled to the byte");
+        assert_eq!(
+            inline
+                .keys()
+                .map(String::as_str)
+                .collect::<std::collections::BTreeSet<_>>(),
+            ["c", "i", "n", "t"].into()
+        );
+
+        let pointing = chunk_item(&chunk(largest_inline + 1), object);
+        assert_eq!(pointing.c, None);
+        assert_eq!(pointing.o.as_deref(), Some(object(&chunk(0)).as_str()));
+        assert_eq!(pointing.z, Some(largest_inline as u64 + 1));
+        let item = to_item(&pointing);
+        assert!(item_size(&item) < 200, "a pointer, not the bytes");
+        assert_eq!(object_size(&item), largest_inline as i64 + 1);
+    }
+
+    #[test]
+    fn an_object_is_named_by_its_key_hour_and_records_and_is_its_versions_own() {
+        let (first, second) = (object_key(&chunk(1)), object_key(&chunk(1)));
+        assert!(first.starts_with("acme/gw-1.r1/LR8450/i1/1763712000000/60-"));
+        assert_ne!(first, second, "two versions never share an object");
     }
 }

@@ -41,9 +41,10 @@
 //!   before and after (`stream.rs`): the measurement data in the storage used.
 //!
 //! **Chunks** (`i` = a record key and `#hour`, `t` the hour's start): one item per
-//! compacted hour (`chunks.rs`), `n` its records, `c` the chunk. PutItem conditional on
-//! the `n` read (or `attribute_not_exists(i)`); Query on `i` with `t` between the range's
-//! hours, consistently.
+//! compacted hour (`chunks.rs`), `n` its records, `c` the chunk — or, where `c` would take
+//! the item past 1 KB, `o` the key of its object in the history bucket and `z` its size.
+//! PutItem conditional on the `n` read (or `attribute_not_exists(i)`); Query on `i` with
+//! `t` between the range's hours, consistently; the newest few, eventually consistently.
 //!
 //! Attribute names are one letter because every byte of a record item is paid for on
 //! every write; see [`item_size`] and the write-unit figures in the README.

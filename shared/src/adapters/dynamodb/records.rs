@@ -11,7 +11,7 @@ use super::schema::RECORD_EXPIRY_ATTRIBUTE;
 use super::store::{from_item, to_item, written, ItemKind};
 use super::unavailable;
 use super::values::{n, s, Item};
-use crate::adapters::history::HistoryBucket;
+use crate::adapters::history_bucket::HistoryBucket;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::ports::{DeletedRecords, NewlyStored, RecordStore, StoreError, StoredRecord};

@@ -84,11 +84,11 @@ impl StreamRecord {
             other => return Err(format!("unknown event `{other}`")),
         };
         let released = match (chunks_of, self.event_name.as_str()) {
-            (Some(_), "MODIFY" | "REMOVE") => {
+            (Some(chunks_of), "MODIFY" | "REMOVE") => {
                 let image =
                     |image: &Option<Map<String, Value>>| image.as_ref().map(item).transpose();
                 let (old, new) = (image(&change.old_image)?, image(&change.new_image)?);
-                old.and_then(|old| released_object(&old, new.as_ref()))
+                old.and_then(|old| released_object(chunks_of, &old, new.as_ref()))
             }
             _ => None,
         };
@@ -288,7 +288,10 @@ mod tests {
                 "z": {"N": size.to_string()},
             })
         };
-        let (first, second) = (version("acme/x/1", 6_000), version("acme/x/2", 6_100));
+        let (first, second) = (
+            version("acme/gw-1.r1/LR8450/i1/1/60-a", 6_000),
+            version("acme/gw-1.r1/LR8450/i1/1/61-b", 6_100),
+        );
         let keys = serde_json::json!({"i": first["i"], "t": first["t"]});
         let size = |image: &Value| item_size(&item(image.as_object().unwrap()).unwrap()) as i64;
 
@@ -305,7 +308,10 @@ mod tests {
         );
         let change = replaced.data_change().unwrap();
         assert_eq!(change.bytes, size(&second) + 6_100 - size(&first) - 6_000);
-        assert_eq!(change.released.as_deref(), Some("acme/x/1"));
+        assert_eq!(
+            change.released.as_deref(),
+            Some("acme/gw-1.r1/LR8450/i1/1/60-a")
+        );
 
         let same = record(
             "MODIFY",
@@ -322,7 +328,15 @@ mod tests {
         let removed = record("REMOVE", keys.clone(), None, Some(second.clone()));
         let change = removed.data_change().unwrap();
         assert_eq!(change.bytes, -(size(&second) + 6_100));
-        assert_eq!(change.released.as_deref(), Some("acme/x/2"));
+        assert_eq!(
+            change.released.as_deref(),
+            Some("acme/gw-1.r1/LR8450/i1/1/61-b")
+        );
+
+        // An item pointing at an object not under its key has none deleted.
+        let forged = version("other/gw-1.r1/LR8450/i1/1/60-a", 6_000);
+        let removed = record("REMOVE", keys.clone(), None, Some(forged));
+        assert_eq!(removed.data_change().unwrap().released, None);
 
         // A record's item, or a chunk kept in its item, releases nothing.
         let inline = serde_json::json!({"i": first["i"], "t": first["t"], "c": {"B": "AAEC"}});

@@ -3,7 +3,7 @@
 //! Free account's retention).
 //!
 //! **Bounded.** A deletion goes a step at a time (200 records, or one file) and looks
-//! at the invocation's clock before each but its first; when the time is up it stops, and the next
+//! at the invocation's clock before each after the first that deleted something; when the time is up it stops, and the next
 //! invocation, which sweeps the account again, goes on where it stopped. Every
 //! step is idempotent: what is gone is not found again, so a step repeated after a
 //! crash deletes nothing twice and loses nothing it should keep.
@@ -92,20 +92,22 @@ where
         time_left: &(dyn Fn() -> bool + Sync),
     ) -> Result<Deletion, StoreError> {
         let before = doomed.before();
-        // The first step goes without asking: each deletion gets at least one step
-        // further, so no invocation, however short of time, only repeats its
+        // Steps go without asking until one has deleted something: each deletion gets
+        // at least one step further, and keys emptied already (their counts stay)
+        // cost it nothing, so no invocation, however short of time, only repeats its
         // predecessor's work. A step is a fraction of a second; the clock keeps a minute.
-        let mut first = true;
-        let mut may_go = || std::mem::take(&mut first) || time_left();
+        let mut progressed = false;
+        let may_go = |progressed: bool| !progressed || time_left();
         for key in self.store.data_keys(account).await? {
             loop {
-                if !may_go() {
+                if !may_go(progressed) {
                     return Ok(Deletion::Unfinished);
                 }
                 let step = self
                     .records
                     .delete_before(&key, before, RECORDS_A_STEP)
                     .await?;
+                progressed |= step.deleted > 0;
                 if !step.more {
                     break;
                 }
@@ -129,10 +131,11 @@ where
                 if entry.uploaded >= before {
                     continue;
                 }
-                if !may_go() {
+                if !may_go(progressed) {
                     return Ok(Deletion::Unfinished);
                 }
                 delete_indexed(self.store, self.bucket, &entry).await?;
+                progressed = true;
             }
         }
         Ok(Deletion::Done)

@@ -1,9 +1,11 @@
 //! The history bucket in S3: the bytes of chunks too big for a one-write-unit item
-//! ([`super::dynamodb::DynamoRecords`] keeps the item, pointing here). Objects are written
+//! ([`super::dynamodb::DynamoRecords`] keeps the item, pointing here; only its chunks
+//! ever put an object here, under their record key, which starts with the account). Objects are written
 //! once under a key no other version shares and deleted once no item points at them, so
 //! none is ever overwritten.
 
-use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
+use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 
 use crate::ports::StoreError;
@@ -38,20 +40,30 @@ impl HistoryBucket {
         Ok(())
     }
 
-    /// The object's bytes. A missing object is an error like any other: without
-    /// `s3:ListBucket` S3 answers a missing key with 403, not 404, and the reader's answer
-    /// to both is to read the item again (see `chunks.rs`).
-    pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let output = self
+    /// The object's bytes; `None` when S3 answers that there is none to read. Without
+    /// `s3:ListBucket` (no function has it) S3 answers a missing key with 403, not 404:
+    /// both mean missing here, and the reader's answer to them is to read the item again
+    /// (a newer version may have replaced it meanwhile; see `dynamodb/chunks.rs`).
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let output = match self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
             .send()
             .await
-            .map_err(unavailable)?;
+        {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), GetObjectError::NoSuchKey(_))
+                    || e.err().meta().code() == Some("AccessDenied") =>
+            {
+                return Ok(None)
+            }
+            Err(error) => return Err(unavailable(error)),
+        };
         let bytes = output.body.collect().await.map_err(unavailable)?;
-        Ok(bytes.to_vec())
+        Ok(Some(bytes.to_vec()))
     }
 
     /// Deletes the object; deleting one already gone succeeds, so a redelivered stream

@@ -2,9 +2,24 @@
 //! object its item points at. The object of a version another replaced, or of a chunk
 //! deleted (as the quota sweep deletes), is deleted by the usage function when the
 //! records table's stream tells of it, and its bytes leave the storage used; a version
-//! that lost the race to be stored leaves no object behind.
+//! that lost the race to be stored leaves no object behind, and one whose write went
+//! through with its answer lost keeps its object.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use fieldcloud::adapters::dynamodb::DynamoRecords;
+use fieldcloud::adapters::history_bucket::HistoryBucket;
 use fieldcloud::domain::plan::Plan;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::InstrumentKey;
@@ -14,7 +29,7 @@ use crate::helpers::{spawn, TestCloud};
 use crate::storage_used::stored;
 
 /// The objects of the history bucket under `key`.
-async fn objects(app: &TestCloud, key: &InstrumentKey) -> Vec<String> {
+pub(crate) async fn objects(app: &TestCloud, key: &InstrumentKey) -> Vec<String> {
     let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
     let listed = aws_sdk_s3::Client::new(&config)
         .list_objects_v2()
@@ -88,11 +103,17 @@ pub(crate) async fn only_objects_pointed_at(app: &TestCloud) {
     );
 }
 
-/// A chunk of `records` records whose bytes pass what an item of one write unit holds.
+/// A chunk of `records` records of `key`'s first hour whose bytes pass what an item of
+/// one write unit holds.
 fn big(key: &InstrumentKey, records: u32) -> StoredChunk {
+    big_at(key, Millis(0), records)
+}
+
+/// [`big`], of the hour starting at `hour`.
+pub(crate) fn big_at(key: &InstrumentKey, hour: Millis, records: u32) -> StoredChunk {
     StoredChunk {
         key: key.clone(),
-        hour: Millis(0),
+        hour,
         records,
         bytes: (0..6_000u32).map(|i| (i * 31 + records) as u8).collect(),
     }
@@ -148,4 +169,81 @@ async fn a_big_chunks_object_lives_as_long_as_an_item_points_at_it() {
     // A redelivery of the whole stream deletes again harmlessly and counts nothing twice.
     app.cloud.redeliver_records_stream().await.unwrap();
     assert_eq!(counted().await, before);
+}
+
+/// Lets the first PutItem of a chunk item reach DynamoDB, then hands the SDK a 500 for
+/// its answer, as a connection dropped after DynamoDB stored the item would look: the
+/// SDK sends the write again, which finds the item there and is refused.
+#[derive(Debug, Clone, Default)]
+struct LoseFirstChunkAnswer {
+    chunk_put: Arc<AtomicBool>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Intercept for LoseFirstChunkAnswer {
+    fn name(&self) -> &'static str {
+        "LoseFirstChunkAnswer"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let put = cfg
+            .load::<Metadata>()
+            .is_some_and(|m| m.name() == "PutItem");
+        let body = context.request().body().bytes().unwrap_or_default();
+        let chunk = put && String::from_utf8_lossy(body).contains("#hour");
+        self.chunk_put.store(chunk, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.chunk_put.load(Ordering::SeqCst) && !self.lost.swap(true, Ordering::SeqCst) {
+            let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"the answer was lost"}"#;
+            let mut lost =
+                HttpResponse::new(500.try_into().expect("a status"), SdkBody::from(body));
+            lost.headers_mut()
+                .insert("content-type", "application/x-amz-json-1.0");
+            *context.response_mut() = lost;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_chunk_written_whose_answer_was_lost_keeps_its_object() {
+    let app = spawn(Plan::Standard).await;
+    let key = InstrumentKey::from_stored(format!("{}/app.1/S2/1", app.account));
+    let config = devcloud::sdk_config(&app.cloud.moto.endpoint).await;
+    let losing = LoseFirstChunkAnswer::default();
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .interceptor(losing.clone())
+            .build(),
+    );
+    let records = DynamoRecords::new(
+        dynamodb,
+        devcloud::RECORDS_TABLE,
+        HistoryBucket::new(aws_sdk_s3::Client::new(&config), devcloud::HISTORY_BUCKET),
+    );
+
+    assert!(
+        records.put_chunk(&big(&key, 10), None).await.unwrap(),
+        "the write that went through is the version stored"
+    );
+    assert!(losing.lost.load(Ordering::SeqCst), "an answer was lost");
+    let object = pointed_at(&app, &key).await.expect("kept in the bucket");
+    assert_eq!(objects(&app, &key).await, vec![object]);
+    assert_eq!(
+        records.chunks(&key, Millis(0), Millis(1), 1).await.unwrap(),
+        [big(&key, 10)]
+    );
 }
