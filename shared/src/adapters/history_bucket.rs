@@ -40,10 +40,10 @@ impl HistoryBucket {
         Ok(())
     }
 
-    /// The object's bytes; `None` when S3 answers that there is none to read. Without
-    /// `s3:ListBucket` (no function has it) S3 answers a missing key with 403, not 404:
-    /// both mean missing here, and the reader's answer to them is to read the item again
-    /// (a newer version may have replaced it meanwhile; see `dynamodb/chunks.rs`).
+    /// The object's bytes; `None` when S3 answers that there is none (404: the functions
+    /// that read may list the bucket, without which S3 would answer 403, which stays a
+    /// refusal). The reader's answer to `None` is to read the item again (a newer
+    /// version may have replaced it meanwhile; see `dynamodb/chunks.rs`).
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let output = match self
             .client
@@ -54,10 +54,7 @@ impl HistoryBucket {
             .await
         {
             Ok(output) => output,
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), GetObjectError::NoSuchKey(_))
-                    || e.err().meta().code() == Some("AccessDenied") =>
-            {
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), GetObjectError::NoSuchKey(_)) => {
                 return Ok(None)
             }
             Err(error) => return Err(unavailable(error)),

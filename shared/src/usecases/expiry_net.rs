@@ -40,12 +40,23 @@ pub async fn recheck_expiring(
     if records.range(key, from, to, 1).await?.is_empty() {
         return Ok(PendingReport::default());
     }
-    let chunks: BTreeMap<Millis, StoredChunk> = records
+    // A chunk whose bytes are lost makes the window's read fail as corrupt: then every
+    // hour goes through `take_in`, which compacts each again from its records, or
+    // leaves the lost one raw, as for a chunk that does not decode.
+    let chunks: BTreeMap<Millis, StoredChunk> = match records
         .chunks(key, from, to, usize::MAX)
-        .await?
-        .into_iter()
-        .map(|chunk| (chunk.hour, chunk))
-        .collect();
+        .await
+    {
+        Ok(chunks) => chunks
+            .into_iter()
+            .map(|chunk| (chunk.hour, chunk))
+            .collect(),
+        Err(StoreError::Corrupt(error)) => {
+            tracing::error!(key = %key.as_str(), %error, "the window's chunks unreadable: every hour checked");
+            BTreeMap::new()
+        }
+        Err(error) => return Err(error),
+    };
     let mut report = PendingReport::default();
     let mut hour = from;
     while hour < to {

@@ -95,11 +95,19 @@ pub async fn get_many(
     }
     let mut compacted = Vec::new();
     for ((key, hour), times) in missing {
-        let Some(chunk) = store.chunks(&key, hour, hour.plus(1), 1).await?.pop() else {
+        // A chunk that does not decode, or whose bytes are lost, leaves its times
+        // missing (logged), rather than fail every message that asks for one of them.
+        let chunk = match store.chunks(&key, hour, hour.plus(1), 1).await {
+            Ok(mut chunks) => chunks.pop(),
+            Err(StoreError::Corrupt(error)) => {
+                tracing::error!(key = %key.as_str(), hour = %hour.iso(), %error, "stored chunk unreadable");
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        let Some(chunk) = chunk else {
             continue;
         };
-        // A chunk that does not decode leaves its times missing (logged), rather than
-        // fail every message that asks for one of them.
         let records = match decode_chunk(&chunk.bytes) {
             Ok(records) => records,
             Err(error) => {

@@ -30,6 +30,11 @@ use crate::usecases::files::delete_indexed;
 /// BatchWriteItem calls of 25, a fraction of a second.
 const RECORDS_A_STEP: usize = 200;
 
+/// Steps a deletion takes without asking for time while none has deleted anything yet
+/// (each a Query of a key emptied before, a few milliseconds): enough for an account's
+/// keys, bounded for one with very many.
+const UNCHECKED_STEPS: usize = 20;
+
 /// How a deletion ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deletion {
@@ -92,12 +97,19 @@ where
         time_left: &(dyn Fn() -> bool + Sync),
     ) -> Result<Deletion, StoreError> {
         let before = doomed.before();
-        // Steps go without asking until one has deleted something: each deletion gets
-        // at least one step further, and keys emptied already (their counts stay)
-        // cost it nothing, so no invocation, however short of time, only repeats its
-        // predecessor's work. A step is a fraction of a second; the clock keeps a minute.
-        let mut progressed = false;
-        let may_go = |progressed: bool| !progressed || time_left();
+        // Steps go without asking until one has deleted something (at most
+        // [`UNCHECKED_STEPS`]): each deletion gets at least one step further, and keys
+        // emptied already (their counts stay) do not use up its time, so no invocation,
+        // however short of time, only repeats its predecessor's work. A step is a
+        // fraction of a second; the clock keeps a minute.
+        let (mut progressed, mut unchecked) = (false, 0);
+        let mut may_go = |progressed: bool| {
+            if !progressed && unchecked < UNCHECKED_STEPS {
+                unchecked += 1;
+                return true;
+            }
+            time_left()
+        };
         for key in self.store.data_keys(account).await? {
             loop {
                 if !may_go(progressed) {
