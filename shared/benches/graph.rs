@@ -10,28 +10,29 @@
 //! `cargo bench -p fieldcloud --no-default-features --bench graph` on the 2-core
 //! development VM (rustc 1.95, bench profile):
 //!
-//! - compaction's writes, 30 days: chunks 0.033 WCU a record, rollups 0.073;
-//! - 8,760 hours compacted and rolled up in 10.1 s;
+//! - 8,760 hours compacted and rolled up in 9.6 s;
 //! - at rest, the year: chunks 16,625,772 B (0.99 B a point), rollups 2,398,020 B (0.14);
 //!
 //! | range | buckets | items read | bytes read | points | time |
 //! |---|---|---|---|---|---|
-//! | 1 d | 500 equal | 25 | 46,336 | 46,080 | 3.1 ms |
-//! | 7 d | 500 equal | 169 | 314,062 | 56,122 | 26.1 ms |
-//! | 30 d | 361 of 2 h | 32 | 160,255 | 40,663 | 8.4 ms |
-//! | 365 d | 366 of 24 h | 19 | 162,378 | 47,552 | 5.9 ms |
+//! | 1 d | 500 equal | 25 | 46,336 | 46,080 | 2.6 ms |
+//! | 7 d | 500 equal | 169 | 314,062 | 56,122 | 21.9 ms |
+//! | 30 d | 361 of 2 h | 32 | 160,255 | 40,663 | 7.0 ms |
+//! | 365 d | 366 of 24 h | 19 | 162,378 | 47,552 | 5.0 ms |
 //!
-//! The README's "Compacted history" gives them with what they mean.
+//! The README's "Compacted history" gives them with what they mean. What compaction
+//! writes is measured from the real items end to end, not here (`cargo test -p
+//! fieldcloud-e2e --test e2e write_cost_pipeline -- --nocapture`).
 
 use std::time::Instant;
 
-use fieldcloud::domain::chunk::{encode_chunk, ChunkRecord};
+use fieldcloud::domain::chunk::ChunkRecord;
 use fieldcloud::domain::codec::encode_values;
 use fieldcloud::domain::downsample::{m4, m4_aligned, Point};
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::InstrumentKey;
-use fieldcloud::domain::rollup::{day_blocks_key, skeleton, Level};
+use fieldcloud::domain::rollup::{day_blocks_key, Level};
 use fieldcloud::domain::rollup_plan::{aligned_buckets, buckets_met};
 use fieldcloud::domain::usage::{StreamPosition, Tally};
 use fieldcloud::memory::{MemoryRecords, MemoryStore};
@@ -120,50 +121,6 @@ fn item_size(key: &InstrumentKey, bytes: usize) -> usize {
     4 + key.as_str().len() + "#h#hour".len() + 8 + 3 + bytes
 }
 
-/// Write units (1 a started KB) of an item of `size` bytes.
-fn write_units(size: usize) -> usize {
-    size.div_ceil(1024)
-}
-
-/// What compaction writes for each hour of the first 30 days, as the usage function
-/// writes it: the hour's chunk, its day's item of hour skeletons as it stands after the
-/// hour, and the day's skeleton — in write units a record.
-fn write_cost() {
-    let mut readings = Readings::default();
-    let mut values = vec![None; CHANNELS];
-    let (mut chunks, mut rollups) = (0, 0);
-    for day in 0..30 {
-        let mut today: Vec<ChunkRecord> = Vec::new();
-        for hour in 0..24 {
-            let records: Vec<ChunkRecord> = (0..60)
-                .map(|m| {
-                    let minute = (day * 24 + hour) * 60 + m;
-                    readings.row(minute, &mut values);
-                    ChunkRecord {
-                        t: START.plus(minute as i64 * Millis::MINUTE),
-                        values: values
-                            .iter()
-                            .enumerate()
-                            .filter_map(|(c, v)| v.map(|v| (c as u32, v)))
-                            .collect(),
-                    }
-                })
-                .collect();
-            chunks += write_units(item_size(&key(), encode_chunk(&records).len()));
-            today.extend(skeleton(&records, Millis::HOUR));
-            rollups += write_units(item_size(&key(), encode_chunk(&today).len()));
-            let whole_day = skeleton(&today, Millis::DAY);
-            rollups += write_units(item_size(&key(), encode_chunk(&whole_day).len()));
-        }
-    }
-    let records = (30 * 24 * 60) as f64;
-    eprintln!(
-        "compaction writes, 30 days: chunks {:.3} WCU a record, rollups {:.3} WCU a record",
-        chunks as f64 / records,
-        rollups as f64 / records
-    );
-}
-
 /// What the compacted year keeps at rest once its records expired: its chunks' items and
 /// its rollups' (hour and day skeletons, blocks of days), sized as DynamoDB sizes them,
 /// in bytes a point.
@@ -241,7 +198,6 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
-    write_cost();
     runtime.block_on(async {
         let usage = MemoryStore::new();
         let store = a_compacted_year(&usage).await;
