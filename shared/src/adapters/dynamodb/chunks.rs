@@ -123,6 +123,41 @@ pub fn object_size(item: &Item) -> i64 {
         .unwrap_or(0)
 }
 
+/// Pages of chunk items read up to the first that brings the records they hold to a
+/// number asked for.
+struct Taken {
+    items: Vec<ChunkItem>,
+    held: usize,
+    wanted: usize,
+}
+
+impl Taken {
+    fn new(records: usize) -> Self {
+        Taken {
+            items: Vec::new(),
+            held: 0,
+            wanted: records.max(1),
+        }
+    }
+
+    fn enough(&self) -> bool {
+        self.held >= self.wanted
+    }
+
+    /// Takes a page's items while more records are wanted: whether they are there.
+    fn take(&mut self, page: Vec<Item>) -> Result<bool, StoreError> {
+        for item in page {
+            if self.enough() {
+                break;
+            }
+            let item: ChunkItem = from_item(item)?;
+            self.held += item.n as usize;
+            self.items.push(item);
+        }
+        Ok(self.enough())
+    }
+}
+
 impl DynamoRecords {
     /// The chunks of `items`, their objects read from the history bucket; `None` when an
     /// object is missing (see [`READ_ATTEMPTS`]), with the key of the first missing.
@@ -231,11 +266,10 @@ impl DynamoRecords {
         to: Millis,
         records: usize,
     ) -> Result<Vec<ChunkItem>, StoreError> {
-        let mut out = Vec::new();
         if to <= from {
-            return Ok(out);
+            return Ok(Vec::new());
         }
-        let (mut held, mut start_key) = (0usize, None);
+        let (mut taken, mut start_key) = (Taken::new(records), None);
         loop {
             // Items are at most 1 KB (those written before big chunks' bytes moved to the
             // history bucket, up to 350 KB): the records they hold say when to stop.
@@ -253,16 +287,8 @@ impl DynamoRecords {
                 .await
                 .map_err(unavailable)?;
             start_key = output.last_evaluated_key;
-            for item in output.items.unwrap_or_default() {
-                if held >= records.max(1) {
-                    return Ok(out);
-                }
-                let item: ChunkItem = from_item(item)?;
-                held += item.n as usize;
-                out.push(item);
-            }
-            if start_key.is_none() || held >= records.max(1) {
-                return Ok(out);
+            if taken.take(output.items.unwrap_or_default())? || start_key.is_none() {
+                return Ok(taken.items);
             }
         }
     }
@@ -272,7 +298,7 @@ impl DynamoRecords {
         key: &InstrumentKey,
         records: usize,
     ) -> Result<Vec<ChunkItem>, StoreError> {
-        let (mut out, mut held, mut start_key) = (Vec::new(), 0usize, None);
+        let (mut taken, mut start_key) = (Taken::new(records), None);
         loop {
             // Newest first, one on the first page (an hour's chunk usually holds the
             // records asked for), then ten a page (items of at most 1 KB, but for those
@@ -284,22 +310,14 @@ impl DynamoRecords {
                 .key_condition_expression("i = :i")
                 .expression_attribute_values(":i", s(partition(key)))
                 .scan_index_forward(false)
-                .limit(if out.is_empty() { 1 } else { 10 })
+                .limit(if taken.items.is_empty() { 1 } else { 10 })
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
                 .map_err(unavailable)?;
             start_key = output.last_evaluated_key;
-            for item in output.items.unwrap_or_default() {
-                if held >= records.max(1) {
-                    return Ok(out);
-                }
-                let item: ChunkItem = from_item(item)?;
-                held += item.n as usize;
-                out.push(item);
-            }
-            if start_key.is_none() || held >= records.max(1) {
-                return Ok(out);
+            if taken.take(output.items.unwrap_or_default())? || start_key.is_none() {
+                return Ok(taken.items);
             }
         }
     }
