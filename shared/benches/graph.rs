@@ -26,9 +26,8 @@
 
 use std::time::Instant;
 
-use fieldcloud::domain::chunk::ChunkRecord;
 use fieldcloud::domain::codec::encode_values;
-use fieldcloud::domain::downsample::{m4, m4_aligned, Point};
+use fieldcloud::domain::downsample::{m4, m4_aligned};
 use fieldcloud::domain::ids::AccountId;
 use fieldcloud::domain::record::Millis;
 use fieldcloud::domain::registry::InstrumentKey;
@@ -39,6 +38,7 @@ use fieldcloud::memory::{MemoryRecords, MemoryStore};
 use fieldcloud::ports::{ChunkStore, Counted, DataUsage, RecordStore, StoredRecord};
 use fieldcloud::usecases::compact_pending::compact_pending;
 use fieldcloud::usecases::compaction::SETTLE;
+use fieldcloud::usecases::drawn::Wanted;
 use fieldcloud::usecases::rolled::range;
 
 #[path = "common/readings.rs"]
@@ -122,7 +122,7 @@ fn item_size(key: &InstrumentKey, bytes: usize) -> usize {
 }
 
 /// What the compacted year keeps at rest once its records expired: its chunks' items and
-/// its rollups' (hour and day skeletons, blocks of days), sized as DynamoDB sizes them,
+/// its rollups' (ten-minute, hour and day skeletons, blocks of days), sized as DynamoDB sizes them,
 /// in bytes a point.
 async fn at_rest(store: &MemoryRecords) {
     let points = (MINUTES_A_YEAR * CHANNELS) as f64;
@@ -137,7 +137,7 @@ async fn at_rest(store: &MemoryRecords) {
     };
     let chunks = stored(key()).await;
     let mut rollups = stored(day_blocks_key(&key())).await;
-    for level in [Level::Hours, Level::Days] {
+    for level in [Level::TenMinutes, Level::Hours, Level::Days] {
         rollups += stored(level.key(&key())).await;
     }
     eprintln!(
@@ -159,6 +159,7 @@ async fn graph(
         usage,
         store,
         &key(),
+        Wanted::all(CHANNELS as u32),
         aligned.map(|(_, level)| level),
         (from, to),
         now,
@@ -166,28 +167,13 @@ async fn graph(
     )
     .await
     .expect("read in memory")
-    .records;
-    by_channel(&read)
-        .iter()
+    .points;
+    read.iter()
         .map(|points| match aligned {
             Some((width, _)) => m4_aligned(points, width).len(),
             None => m4(points, from, to, BUCKETS).len(),
         })
         .sum()
-}
-
-/// Each channel's points, in one walk along the records as the series route takes them.
-fn by_channel(records: &[ChunkRecord]) -> Vec<Vec<Point>> {
-    let mut points = vec![Vec::new(); CHANNELS];
-    for record in records {
-        for (channel, value) in &record.values {
-            points[*channel as usize].push(Point {
-                t: record.t,
-                value: *value,
-            });
-        }
-    }
-    points
 }
 
 fn main() {
@@ -204,7 +190,7 @@ fn main() {
         at_rest(&store).await;
         let end = START.plus(365 * Millis::DAY);
         let now = end.plus(Millis::HOUR + SETTLE);
-        for days in [1, 7, 30, 365] {
+        for days in [1, 3, 7, 20, 30, 365] {
             // Ending at the year's end, on a minute that is no whole hour: ragged ends.
             let to = end.plus(-7 * Millis::MINUTE);
             let from = to.plus(-days * Millis::DAY);
@@ -222,6 +208,11 @@ fn main() {
             }
             times.sort_by(f64::total_cmp);
             let buckets = match aligned {
+                Some((width, _)) if width < Millis::HOUR => format!(
+                    "{} of {} min",
+                    buckets_met(from, to, width),
+                    width / Millis::MINUTE
+                ),
                 Some((width, _)) => format!(
                     "{} of {} h",
                     buckets_met(from, to, width),

@@ -169,6 +169,24 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
         .unwrap()
         .is_empty());
     assert_eq!(app.get(&path).await.1, hourly, "drawn from the rollups now");
+    // Buckets of whole ten minutes, from the day's ten-minute rollup.
+    let ten_minutes = 10 * Millis::MINUTE;
+    let tens_path = over(hours * 6);
+    let (status, by_tens) = app.get(&tens_path).await;
+    assert_eq!(status, 200, "{by_tens}");
+    assert_eq!(by_tens["bucket_width"], ten_minutes);
+    for (channel, drawn) in every["series"].as_array().unwrap().iter().enumerate() {
+        let expected = m4_aligned(&points_of(drawn), ten_minutes);
+        assert!(
+            expected.len() >= 9,
+            "channel {channel}: nine buckets at least"
+        );
+        assert_eq!(
+            points_of(&by_tens["series"][channel]),
+            expected,
+            "channel {channel}"
+        );
+    }
     let chunks_key = InstrumentKey::from_stored(format!("{}#hour", key.as_str()));
     let deleted = app
         .cloud
@@ -187,6 +205,7 @@ async fn closed_hours_are_compacted_from_the_stream_and_read_back_as_their_recor
     let (status, again) = app.get(&path).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again, hourly);
+    assert_eq!(app.get(&tens_path).await.1, by_tens, "with no chunk left");
 }
 
 /// Deletes every item of the records table that carries the Time to Live attribute, as

@@ -240,22 +240,29 @@ impl TestCloud {
     }
 
     /// Raw points of one channel from 200 days before the test's base time to 8 days
-    /// after it: 4,992 hours in 5,000 buckets, each under an hour, so read from records.
+    /// after it, 16 days a request: 5,000 buckets of under five minutes each, so read
+    /// from records.
     pub async fn points(&self, channel: &str) -> Vec<(i64, Value)> {
-        let (from, to) = (self.at(-200 * 86_400), self.at(8 * 86_400));
-        let (status, body) = self
-            .get(&format!(
-                "/v1/groups/plant/series?channel={channel}&from={from}&to={to}&buckets=5000"
-            ))
-            .await;
-        assert_eq!(body["bucket_width"], Value::Null, "{body}");
-        assert_eq!(status, 200, "{body}");
-        body["series"][0]["points"]
-            .as_array()
-            .expect("points")
-            .iter()
-            .map(|p| (p[0].as_i64().expect("time"), p[1].clone()))
-            .collect()
+        const WINDOW: i64 = 16 * 86_400;
+        let mut points = Vec::new();
+        for start in (-200 * 86_400..8 * 86_400).step_by(WINDOW as usize) {
+            let (from, to) = (self.at(start), self.at((start + WINDOW).min(8 * 86_400)));
+            let (status, body) = self
+                .get(&format!(
+                    "/v1/groups/plant/series?channel={channel}&from={from}&to={to}&buckets=5000"
+                ))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["bucket_width"], Value::Null, "{body}");
+            assert_eq!(body["series"][0]["downsampled"], false, "{body}");
+            let window = body["series"][0]["points"].as_array().expect("points");
+            points.extend(
+                window
+                    .iter()
+                    .map(|p| (p[0].as_i64().expect("time"), p[1].clone())),
+            );
+        }
+        points
     }
 
     /// Sets attribute `name` of `acme`'s account item to `value`, as the operator (a

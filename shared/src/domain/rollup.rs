@@ -6,8 +6,9 @@
 //! Any bucket made of whole spans has the same first, last, least, greatest and first
 //! special points over the skeleton as over the records, so graphs draw from it exactly
 //! what they draw from the records; it is stored as a chunk like any run of records; and
-//! the skeleton of days is the skeleton of the skeleton of hours. A year of one-minute
-//! records (525,600) becomes at most 4 points a channel an hour (35,040), or a day (1,460).
+//! the skeleton of hours is the skeleton of the skeleton of ten minutes, as that of days
+//! is of hours. A year of one-minute records (525,600) becomes at most 4 points a channel
+//! in ten minutes (210,240), an hour (35,040) or a day (1,460).
 
 use std::collections::BTreeMap;
 
@@ -17,16 +18,20 @@ use super::downsample::{Point, Summary};
 use super::record::{Millis, Value};
 use super::registry::InstrumentKey;
 
-/// The keys with more channels than this are not rolled up: a day of their hours'
-/// skeletons (up to 8 points a channel an hour with special values, each up to 74 bits)
-/// must stay well within an item (at 40 channels, 7,680 points: under 80 KB of values),
-/// as must a block of 32 days' skeletons (40 channels, up to 8 points a day: 10,240
-/// points, under 200 KB at the most a point takes). Their graphs read their records.
+/// The keys with more channels than this are not rolled up: a day of their ten-minute
+/// skeletons (up to 8 points a channel a span with special values, each up to 74 bits,
+/// and no more than the span's records) must stay within a rollup item (at 40 channels
+/// and a record a minute, 57,600 points: under 540 KB of values; see
+/// `MAX_ROLLUP_BYTES`), as must a block of 32 days' skeletons (40 channels, up to 8
+/// points a day: 10,240 points, under 200 KB). Their graphs read their records.
 pub const ROLLUP_MAX_CHANNELS: usize = 40;
 
 /// A rollup level: what one stored item per record key and UTC day holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// The skeleton of each ten minutes of the day: exact for buckets of whole ten
+    /// minutes. The others are made from it.
+    TenMinutes,
     /// The skeleton of each hour of the day: exact for buckets of whole hours.
     Hours,
     /// The skeleton of the whole day: exact for buckets of whole days.
@@ -37,8 +42,20 @@ impl Level {
     /// The span each skeleton of the level summarises.
     pub fn span(self) -> i64 {
         match self {
+            Level::TenMinutes => 10 * Millis::MINUTE,
             Level::Hours => Millis::HOUR,
             Level::Days => Millis::DAY,
+        }
+    }
+
+    /// The level a part of a range that is not whole spans of this one is read from
+    /// (records for `None`). Not ten minutes under hours: a day's ten-minute item holds
+    /// ten times the points of an hour's records, so a range's ragged hour reads its
+    /// records.
+    pub fn finer(self) -> Option<Level> {
+        match self {
+            Level::Days => Some(Level::Hours),
+            Level::Hours | Level::TenMinutes => None,
         }
     }
 
@@ -46,6 +63,7 @@ impl Level {
     /// record key is (record keys end with an instance ID or a number).
     pub fn key(self, key: &InstrumentKey) -> InstrumentKey {
         let suffix = match self {
+            Level::TenMinutes => "#m",
             Level::Hours => "#h",
             Level::Days => "#d",
         };
@@ -71,7 +89,7 @@ pub fn day_blocks_key(key: &InstrumentKey) -> InstrumentKey {
 /// Whether `key` is where rollups of a record key are stored (a [`Level`]'s or the
 /// blocks of days'), not a record key.
 pub fn is_rollups_key(key: &InstrumentKey) -> bool {
-    ["#h", "#d", "#b"]
+    ["#m", "#h", "#d", "#b"]
         .iter()
         .any(|suffix| key.as_str().ends_with(suffix))
 }

@@ -23,25 +23,33 @@ pub struct Part {
 }
 
 /// The buckets a graph of `[from, to)` in about `buckets` buckets is drawn in when they
-/// can be read from rollups: whole hours (a divisor of a day, so buckets meet at
-/// midnight) or whole days, at least as wide as `buckets` equal ones would be, from the
-/// epoch on; their width and the finest level that is exact for them. `None` when
-/// buckets under an hour wide are asked for: those are read from records.
+/// can be read from rollups: whole ten minutes or hours (a divisor of an hour or a day,
+/// so buckets meet at hours and midnight) or whole days, from the epoch on, at least as
+/// wide as `buckets` equal ones would be and at most twice as wide (each width here is
+/// at most twice the one before); their width and the coarsest level that is exact for
+/// them. `None` when buckets under five minutes wide are asked for: those are read from
+/// records.
 pub fn aligned_buckets(from: Millis, to: Millis, buckets: usize) -> Option<(i64, Level)> {
     let range = u128::try_from(i128::from(to.0) - i128::from(from.0)).ok()?;
     let ideal = range.div_ceil(buckets.max(1) as u128);
-    if ideal < Millis::HOUR as u128 {
+    const WIDTHS: [(i64, Level); 11] = [
+        (10 * Millis::MINUTE, Level::TenMinutes),
+        (20 * Millis::MINUTE, Level::TenMinutes),
+        (30 * Millis::MINUTE, Level::TenMinutes),
+        (Millis::HOUR, Level::Hours),
+        (2 * Millis::HOUR, Level::Hours),
+        (3 * Millis::HOUR, Level::Hours),
+        (4 * Millis::HOUR, Level::Hours),
+        (6 * Millis::HOUR, Level::Hours),
+        (8 * Millis::HOUR, Level::Hours),
+        (12 * Millis::HOUR, Level::Hours),
+        (Millis::DAY, Level::Days),
+    ];
+    if ideal.saturating_mul(2) < WIDTHS[0].0 as u128 {
         return None;
     }
-    const HOURS: [i64; 8] = [1, 2, 3, 4, 6, 8, 12, 24];
-    if let Some(hours) = HOURS.iter().find(|h| (**h * Millis::HOUR) as u128 >= ideal) {
-        let width = hours * Millis::HOUR;
-        let level = if width == Millis::DAY {
-            Level::Days
-        } else {
-            Level::Hours
-        };
-        return Some((width, level));
+    if let Some(aligned) = WIDTHS.iter().find(|(width, _)| *width as u128 >= ideal) {
+        return Some(*aligned);
     }
     let days = ideal.div_ceil(Millis::DAY as u128);
     let width = i64::try_from(days * Millis::DAY as u128).unwrap_or(i64::MAX);
@@ -105,10 +113,7 @@ fn add_parts(
         push(parts, Source::Records, from, to);
         return;
     };
-    let finer = match level {
-        Level::Days => Some(Level::Hours),
-        Level::Hours => None,
-    };
+    let finer = level.finer();
     let span = level.span();
     let (start, end) = (ceil(from, span), floor(to, span));
     if start >= end {
@@ -168,9 +173,46 @@ mod tests {
     const D: i64 = Millis::DAY;
 
     #[test]
-    fn buckets_are_whole_hours_dividing_a_day_or_whole_days() {
+    fn buckets_are_whole_ten_minutes_or_hours_dividing_a_day_or_whole_days() {
+        for buckets in [1, 7, 100, 288, 500, 5_000] {
+            for range in [H, D / 3, D, 2 * D, 7 * D, 365 * D] {
+                let Some((width, _)) = aligned_buckets(Millis(0), Millis(range), buckets) else {
+                    continue;
+                };
+                let ideal = range as f64 / buckets as f64;
+                assert!(
+                    ideal <= width as f64 && width as f64 <= 2.0 * ideal,
+                    "{range} ms in {buckets}"
+                );
+            }
+        }
         let day = (Millis(0), Millis(D));
-        assert_eq!(aligned_buckets(day.0, day.1, 500), None, "under an hour");
+        assert_eq!(
+            aligned_buckets(day.0, day.1, 500),
+            None,
+            "under five minutes"
+        );
+        let ten_minutes = Some((10 * Millis::MINUTE, Level::TenMinutes));
+        assert_eq!(
+            aligned_buckets(day.0, day.1, 288),
+            ten_minutes,
+            "five minutes"
+        );
+        assert_eq!(aligned_buckets(day.0, day.1, 289), None);
+        assert_eq!(aligned_buckets(Millis(0), Millis(3 * D), 500), ten_minutes);
+        let week = Millis(7 * D);
+        assert_eq!(
+            aligned_buckets(Millis(0), week, 500),
+            Some((30 * Millis::MINUTE, Level::TenMinutes))
+        );
+        assert_eq!(
+            aligned_buckets(day.0, day.1, 144),
+            Some((10 * Millis::MINUTE, Level::TenMinutes))
+        );
+        assert_eq!(
+            aligned_buckets(day.0, day.1, 100),
+            Some((20 * Millis::MINUTE, Level::TenMinutes))
+        );
         assert_eq!(aligned_buckets(day.0, day.1, 24), Some((H, Level::Hours)));
         assert_eq!(
             aligned_buckets(day.0, day.1, 5),
@@ -205,7 +247,7 @@ mod tests {
             rolled_from: Some(t(0, 0, 0)),
         };
         let holes = unrolled(&pending, t(6, 2, 0));
-        let parts = plan(t(0, 22, 30), t(7, 0, 0), Some(Level::Days), &holes);
+        let parts = plan(t(0, 22, 25), t(7, 0, 0), Some(Level::Days), &holes);
         let part = |source, from, to| Part { source, from, to };
         let (records, hours, days) = (
             Source::Records,
@@ -215,7 +257,7 @@ mod tests {
         assert_eq!(
             parts,
             vec![
-                part(records, t(0, 22, 30), t(0, 23, 0)),
+                part(records, t(0, 22, 25), t(0, 23, 0)),
                 part(hours, t(0, 23, 0), t(1, 0, 0)),
                 part(days, t(1, 0, 0), t(3, 0, 0)),
                 part(hours, t(3, 0, 0), t(3, 5, 0)),
@@ -224,6 +266,31 @@ mod tests {
                 part(days, t(4, 0, 0), t(6, 0, 0)),
                 part(hours, t(6, 0, 0), t(6, 2, 0)),
                 part(records, t(6, 2, 0), t(7, 0, 0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_range_of_ten_minutes_reads_records_at_its_ends_and_around_holes() {
+        let t = |h: i64, m: i64| Millis(h * H + m * Millis::MINUTE);
+        let pending = KeyPending {
+            hours: vec![t(2, 0)],
+            backlog_from: None,
+            backlog_version: 0,
+            rolled_from: Some(t(0, 0)),
+        };
+        let holes = unrolled(&pending, t(5, 0));
+        let parts = plan(t(0, 55), t(6, 5), Some(Level::TenMinutes), &holes);
+        let part = |source, from, to| Part { source, from, to };
+        let (records, tens) = (Source::Records, Source::Rollup(Level::TenMinutes));
+        assert_eq!(
+            parts,
+            vec![
+                part(records, t(0, 55), t(1, 0)),
+                part(tens, t(1, 0), t(2, 0)),
+                part(records, t(2, 0), t(3, 0)),
+                part(tens, t(3, 0), t(5, 0)),
+                part(records, t(5, 0), t(6, 5)),
             ]
         );
     }
@@ -237,7 +304,11 @@ mod tests {
             backlog in proptest::option::of(-100i64..200),
             rolled_from in proptest::option::of(-120i64..200),
             open in -100i64..300,
-            level in proptest::option::of(prop_oneof![Just(Level::Hours), Just(Level::Days)]),
+            level in proptest::option::of(prop_oneof![
+                Just(Level::TenMinutes),
+                Just(Level::Hours),
+                Just(Level::Days),
+            ]),
         ) {
             let pending = KeyPending {
                 hours: marked.iter().map(|h| Millis(h * H)).collect(),

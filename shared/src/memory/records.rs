@@ -48,6 +48,14 @@ impl MemoryRecords {
         before - items.len()
     }
 
+    /// Forgets `key`'s chunks stamped before `before`, as if never written (a day rolled
+    /// up by a version that did not keep one of today's levels).
+    #[cfg(test)]
+    pub(crate) fn forget_chunks_before(&self, key: &InstrumentKey, before: Millis) {
+        let mut chunks = self.chunks.lock().expect("no panic while holding the lock");
+        chunks.retain(|(of, hour), _| of != key || *hour >= before);
+    }
+
     fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<(InstrumentKey, Millis), Held>> {
         self.items.lock().expect("no panic while holding the lock")
     }

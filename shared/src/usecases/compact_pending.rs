@@ -106,11 +106,18 @@ pub async fn compact_pending(
     }
     let (closed, open): (Vec<_>, Vec<_>) = stored.into_iter().partition(|p| is_closed(p.hour, now));
     report.still_pending += open.len() + closed.len().saturating_sub(HOURS_A_CALL);
-    for mark in closed.into_iter().take(HOURS_A_CALL) {
+    let closed: Vec<&PendingHour> = closed.into_iter().take(HOURS_A_CALL).collect();
+    let mut hours_of_day: BTreeMap<Millis, usize> = BTreeMap::new();
+    for mark in &closed {
+        *hours_of_day.entry(mark.hour.start_of_day()).or_default() += 1;
+    }
+    for mark in closed {
         let day = mark.hour.start_of_day();
-        // Rolled up with its day: while the day goes on, or while other hours of it
-        // wait for it to be rolled up anyway.
-        let with_day = !day_ended(day, now) || awaiting.contains_key(&day);
+        let ended = day_ended(day, now);
+        // Rolled up with its day: while the day goes on, while other hours of it wait
+        // for it to be rolled up anyway, or with others of it compacted here (a day
+        // sent late), where each rolled up on its own would rewrite the day's items.
+        let with_day = !ended || awaiting.contains_key(&day) || hours_of_day[&day] > 1;
         let raw_before = report.left_raw;
         let done = take_in(
             records,
@@ -130,6 +137,11 @@ pub async fn compact_pending(
             if !usage.unmark_hour(account, key, mark).await? {
                 report.still_pending += 1;
             }
+        } else if ended {
+            // Its day is rolled up below, in this call, and its mark taken off with the
+            // day's; should that not happen, the next call compacts it again (finding
+            // its chunk up to date) and rolls up its day.
+            awaiting.entry(day).or_default().push(mark.clone());
         } else if usage.mark_compacted(account, key, mark).await? {
             awaiting.entry(day).or_default().push(PendingHour {
                 hour: mark.hour,
@@ -532,6 +544,26 @@ mod tests {
         let rolled = decode_rollup(&hours_key, &stored[0]).unwrap();
         assert_eq!(rolled.len(), expected.len());
         assert!(rolled.iter().zip(&expected).all(|(a, b)| a.same_bits(b)));
+    }
+
+    #[tokio::test]
+    async fn hours_of_an_ended_day_compacted_together_roll_the_day_up_once() {
+        use crate::domain::rollup::Level;
+        let (records, usage) = (MemoryRecords::default(), MemoryStore::new());
+        // Three hours of a day sent after it ended, in one delivery.
+        let late: Vec<_> = (0..3).map(|h| minute(h * 60 + 5)).collect();
+        let pending = deliver(&records, &usage, &late, 100).await;
+        let report = compact(&records, &usage, &pending, day_end()).await;
+        assert_eq!((report.stored, report.days_rolled), (3, 1), "{report:?}");
+        assert!(marks(&usage).await.is_empty());
+        for level in [Level::TenMinutes, Level::Hours, Level::Days] {
+            let items = records
+                .chunks(&level.key(&key()), Millis(0), Millis(i64::MAX), 10)
+                .await
+                .unwrap();
+            let versions: Vec<u32> = items.iter().map(|item| item.records).collect();
+            assert_eq!(versions, [1], "{level:?}: written once");
+        }
     }
 
     #[tokio::test]

@@ -21,6 +21,7 @@ pub mod compaction;
 pub mod data_jobs;
 pub mod day_blocks;
 pub mod destinations;
+pub mod drawn;
 pub mod expiry_net;
 pub mod export;
 pub mod file_alarms;

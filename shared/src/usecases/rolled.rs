@@ -1,8 +1,8 @@
-//! Reading a record key's history for a graph of buckets of whole hours or days: its
-//! rollups where they are exact for those buckets and known to be complete, its records
-//! (through [`history::range`]) elsewhere — see [`crate::domain::rollup_plan`].
+//! Reading a record key's history for a graph of buckets of whole ten minutes, hours or
+//! days: its rollups where they are exact for those buckets and known to be complete,
+//! its records (through [`history::range`]) elsewhere — see
+//! [`crate::domain::rollup_plan`].
 
-use crate::domain::chunk::ChunkRecord;
 use crate::domain::codec::decode_values;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
@@ -12,27 +12,20 @@ use crate::domain::usage::KeyPending;
 use crate::ports::{ChunkStore, DataUsage, RecordStore, StoreError, StoredChunk};
 
 use super::compact_pending::first_open_hour;
+use super::drawn::{Drawn, Wanted};
 use super::history;
-use super::rollups::decode_rollup;
+use super::rollups::decode_rollup_columns;
 
-/// What [`range`] read.
-#[derive(Debug, Default)]
-pub struct Drawn {
-    /// Records and rollup skeletons, in time order.
-    pub records: Vec<ChunkRecord>,
-    /// How many of them are records.
-    pub from_records: usize,
-    /// How many values the skeletons among them hold.
-    pub rollup_values: usize,
-}
-
-/// What `key` draws in `[from, to)` at `level` (records only for `None`) as of `now`,
-/// up to `limit` records: once that many are read, nothing after them is; and rollup
-/// items until their values pass `values` (the caller refuses such a read).
+/// What `key` draws of the `wanted` channels in `[from, to)` at `level` (records only
+/// for `None`) as of `now`, up to `limit` records: once that many are read, nothing
+/// after them is; and rollup items until their values pass `values` (the caller refuses
+/// such a read).
+#[allow(clippy::too_many_arguments)]
 pub async fn range(
     usage: &impl DataUsage,
     store: &(impl RecordStore + ChunkStore),
     key: &InstrumentKey,
+    wanted: Wanted,
     level: Option<Level>,
     (from, to): (Millis, Millis),
     now: Millis,
@@ -43,60 +36,88 @@ pub async fn range(
         _ => KeyPending::default(),
     };
     let holes = unrolled(&pending, first_open_hour(now));
-    let mut read = Vec::new();
-    let (mut from_records, mut rollup_values) = (0, 0);
+    let mut drawn = Drawn::new(wanted);
     for part in plan(from, to, level, &holes) {
-        let left = limit.saturating_sub(from_records);
-        if left == 0 || rollup_values > values {
+        let left = limit.saturating_sub(drawn.from_records);
+        if left == 0 || drawn.rollup_values > values {
             break;
         }
+        let within = (part.from, part.to);
+        let budget = values.saturating_sub(drawn.rollup_values);
         match part.source {
-            Source::Records => {
-                let records = history::range(store, key, part.from, part.to, left).await?;
-                from_records += records.len();
-                for record in records {
-                    let values = decode_values(&record.values).map_err(|e| {
-                        StoreError::Corrupt(format!(
-                            "record of {} at {}: {e}",
-                            key.as_str(),
-                            record.t.0
-                        ))
-                    })?;
-                    read.push(ChunkRecord {
-                        t: record.t,
-                        values,
-                    });
-                }
+            Source::Records => read_records(store, key, within, left, &mut drawn).await?,
+            Source::Rollup(Level::TenMinutes) => {
+                read_tens(store, key, within, (limit, values), &mut drawn).await?
             }
-            Source::Rollup(level) => {
-                let within = (part.from, part.to);
-                let left = values.saturating_sub(rollup_values);
-                rollup_values += match level {
-                    Level::Hours => {
-                        read_items(store, &level.key(key), within, left, &mut read).await?
-                    }
-                    Level::Days => read_days(store, key, within, left, &mut read).await?,
-                };
+            Source::Rollup(Level::Hours) => {
+                let hours = Level::Hours.key(key);
+                read_items(store, &hours, within, budget, &mut drawn).await?;
+            }
+            Source::Rollup(Level::Days) => {
+                read_days(store, key, within, budget, &mut drawn).await?;
             }
         }
     }
-    Ok(Drawn {
-        records: read,
-        from_records,
-        rollup_values,
-    })
+    Ok(drawn)
 }
 
-/// The day skeletons of `key` in `[from, to)` into `out`: from its blocks of days where
-/// they are stored, from the days' own items elsewhere; the values taken, up to the first
-/// item past `budget`.
+/// Up to `limit` records of `key` in `[from, to)` into `drawn`.
+pub(crate) async fn read_records(
+    store: &(impl RecordStore + ChunkStore),
+    key: &InstrumentKey,
+    (from, to): (Millis, Millis),
+    limit: usize,
+    drawn: &mut Drawn,
+) -> Result<(), StoreError> {
+    for record in history::range(store, key, from, to, limit).await? {
+        let values = decode_values(&record.values).map_err(|e| {
+            StoreError::Corrupt(format!("record of {} at {}: {e}", key.as_str(), record.t.0))
+        })?;
+        drawn.take_record(record.t, &values);
+    }
+    Ok(())
+}
+
+/// The ten-minute skeletons of `key` in `[from, to)` into `drawn`, and the records of
+/// each day in it that has no ten-minute item (none stored, or rolled up before they
+/// were kept): until `drawn` holds `limit` records or its rollup values pass `budget`.
+async fn read_tens(
+    store: &(impl RecordStore + ChunkStore),
+    key: &InstrumentKey,
+    (from, to): (Millis, Millis),
+    (limit, budget): (usize, usize),
+    drawn: &mut Drawn,
+) -> Result<(), StoreError> {
+    let tens = Level::TenMinutes.key(key);
+    let items = store
+        .chunks(&tens, from.start_of_day(), to, usize::MAX)
+        .await?;
+    let mut items = items.iter().peekable();
+    let mut day = from.start_of_day();
+    while day < to && drawn.from_records < limit && drawn.rollup_values <= budget {
+        let within = (from.max(day), to.min(day.plus(Millis::DAY)));
+        match items.next_if(|item| item.hour == day) {
+            Some(item) => take_within(&tens, item, within, drawn)?,
+            None => {
+                let left = limit - drawn.from_records;
+                read_records(store, key, within, left, drawn).await?;
+            }
+        }
+        day = day.plus(Millis::DAY);
+    }
+    Ok(())
+}
+
+/// The day skeletons of `key` in `[from, to)` into `drawn`: from its blocks of days where
+/// they are stored, from the days' own items elsewhere; up to the first item whose values
+/// pass `budget`.
 async fn read_days(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     (from, to): (Millis, Millis),
     budget: usize,
-    out: &mut Vec<ChunkRecord>,
-) -> Result<usize, StoreError> {
+    drawn: &mut Drawn,
+) -> Result<(), StoreError> {
     let blocks_key = day_blocks_key(key);
     let blocks = store
         .chunks(&blocks_key, block_start(from), to, usize::MAX)
@@ -107,64 +128,59 @@ async fn read_days(
     for block in &blocks {
         if at < block.hour {
             let left = budget.saturating_sub(taken);
-            taken += read_items(store, &days_key, (at, block.hour), left, out).await?;
+            taken += read_items(store, &days_key, (at, block.hour), left, drawn).await?;
             if taken > budget {
-                return Ok(taken);
+                return Ok(());
             }
         }
         let within = (at.max(block.hour), block.hour.plus(DAY_BLOCK).min(to));
-        taken += take_within(&blocks_key, block, within, out)?;
+        let before = drawn.rollup_values;
+        take_within(&blocks_key, block, within, drawn)?;
+        taken += drawn.rollup_values - before;
         at = within.1;
         if taken > budget {
-            return Ok(taken);
+            return Ok(());
         }
     }
     if at < to {
         let left = budget.saturating_sub(taken);
-        taken += read_items(store, &days_key, (at, to), left, out).await?;
+        read_items(store, &days_key, (at, to), left, drawn).await?;
     }
-    Ok(taken)
+    Ok(())
 }
 
-/// The skeletons in `[from, to)` of the rollup items of `key` (one a day) into `out`: the
-/// values taken, up to the first item past `budget`.
+/// The skeletons in `[from, to)` of the rollup items of `key` (one a day) into `drawn`:
+/// the values taken, up to the first item past `budget`.
 async fn read_items(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     (from, to): (Millis, Millis),
     budget: usize,
-    out: &mut Vec<ChunkRecord>,
+    drawn: &mut Drawn,
 ) -> Result<usize, StoreError> {
     // An item a day, stamped with its midnight: the first starts before `from` may.
     let items = store
         .chunks(key, from.start_of_day(), to, usize::MAX)
         .await?;
-    let mut taken = 0;
+    let before = drawn.rollup_values;
     for item in &items {
-        taken += take_within(key, item, (from, to), out)?;
-        if taken > budget {
+        take_within(key, item, (from, to), drawn)?;
+        if drawn.rollup_values - before > budget {
             break;
         }
     }
-    Ok(taken)
+    Ok(drawn.rollup_values - before)
 }
 
-/// The skeletons of rollup `item` of `key` in `[from, to)` into `out`: the values taken.
+/// The skeletons of rollup `item` of `key` in `[from, to)` into `drawn`.
 fn take_within(
     key: &InstrumentKey,
     item: &StoredChunk,
-    (from, to): (Millis, Millis),
-    out: &mut Vec<ChunkRecord>,
-) -> Result<usize, StoreError> {
-    let mut taken = 0;
-    for record in decode_rollup(key, item)?
-        .into_iter()
-        .filter(|r| from <= r.t && r.t < to)
-    {
-        taken += record.values.len();
-        out.push(record);
-    }
-    Ok(taken)
+    within: (Millis, Millis),
+    drawn: &mut Drawn,
+) -> Result<(), StoreError> {
+    drawn.take_columns(&decode_rollup_columns(key, item)?, within);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -173,7 +189,7 @@ mod tests {
 
     use super::*;
     use crate::domain::codec::encode_values;
-    use crate::domain::downsample::{m4_aligned, Point};
+    use crate::domain::downsample::m4_aligned;
     use crate::domain::ids::AccountId;
     use crate::domain::record::{Special, Value};
     use crate::domain::rollup_plan::aligned_buckets;
@@ -240,19 +256,6 @@ mod tests {
         }
     }
 
-    fn points(records: &[ChunkRecord], channel: u32) -> Vec<Point> {
-        records
-            .iter()
-            .filter_map(|r| {
-                let (_, value) = r.values.iter().find(|(i, _)| *i == channel)?;
-                Some(Point {
-                    t: r.t,
-                    value: *value,
-                })
-            })
-            .collect()
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
@@ -264,8 +267,9 @@ mod tests {
             backlog_compacted in any::<bool>(),
             late_compacted in any::<bool>(),
             block_end_sent in any::<bool>(),
+            tens_kept_from_day in 0i64..5,
             (from, length) in (-Millis::DAY..4 * Millis::DAY, Millis::HOUR..5 * Millis::DAY),
-            buckets in prop_oneof![1usize..6, 6usize..60],
+            buckets in prop_oneof![1usize..6, 6usize..60, 60usize..700],
             now_hour in 0i64..110,
         ) {
             let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
@@ -318,6 +322,9 @@ mod tests {
                     let backlog = (from, read.backlog_version);
                     compact_backlog(&store, &usage, &account, &key(), backlog, now).await.unwrap();
                 }
+                // The days before this one rolled up before ten-minute skeletons were kept.
+                let tens_kept_from = Millis(START + tens_kept_from_day * Millis::DAY);
+                store.forget_chunks_before(&Level::TenMinutes.key(&key()), tens_kept_from);
                 // Records coming late into compacted hours mark them again.
                 let resent: Vec<StoredRecord> = late
                     .iter()
@@ -337,18 +344,23 @@ mod tests {
                     return Ok(());
                 };
                 let unlimited = (usize::MAX, usize::MAX);
-                let all = range(&usage, &store, &key(), None, (from, to), now, unlimited)
+                let all = Wanted::all(CHANNELS);
+                let all = range(&usage, &store, &key(), all, None, (from, to), now, unlimited)
                     .await
                     .unwrap()
-                    .records;
-                let rolled = range(&usage, &store, &key(), Some(level), (from, to), now, unlimited)
+                    .points;
+                // The channels asked in another order than their indices'.
+                let slot_of = |channel: u32| ((channel + 1) % CHANNELS) as usize;
+                let asked = Wanted::new((0..CHANNELS).map(|c| (slot_of(c), c)));
+                let rolled = (from, to);
+                let rolled = range(&usage, &store, &key(), asked, Some(level), rolled, now, unlimited)
                     .await
                     .unwrap()
-                    .records;
+                    .points;
                 for channel in 0..CHANNELS {
                     prop_assert_eq!(
-                        m4_aligned(&points(&rolled, channel), width),
-                        m4_aligned(&points(&all, channel), width),
+                        m4_aligned(&rolled[slot_of(channel)], width),
+                        m4_aligned(&all[channel as usize], width),
                         "channel {} in buckets of {} ms", channel, width
                     );
                 }

@@ -1,24 +1,33 @@
-//! Keeping the rollups of a record key: for each UTC day, an item of its hours'
-//! skeletons ([`Level::Hours`]) and an item of the day's skeleton ([`Level::Days`]),
-//! stored as chunks under the level's own key (charged nothing: they are the cloud's
-//! index; the quota sweep deletes them as it does records). A day is rolled up whole
-//! once it has ended ([`roll_up_day`]); an hour compacted after that, into the day as
-//! it stands ([`roll_up_hour`]).
+//! Keeping the rollups of a record key: for each UTC day, an item of its ten minutes'
+//! skeletons ([`Level::TenMinutes`]), one of its hours' ([`Level::Hours`], the skeleton
+//! of the first) and one of the day's ([`Level::Days`], of the second), stored as chunks
+//! under the level's own key (charged nothing: they are the cloud's index; the quota
+//! sweep deletes them as it does records). A day is rolled up whole once it has ended
+//! ([`roll_up_day`]); an hour compacted after that, into the day as it stands
+//! ([`roll_up_hour`]).
 //!
 //! An item's [`StoredChunk::records`] is its version, one more at each write: an item
 //! is replaced only if it is still the version read (read before what goes into it), so
 //! two writers of the same day never lose one another's hour.
 
-use crate::domain::chunk::{decode_chunk, encode_chunk, ChunkRecord};
+use crate::domain::chunk::{decode_chunk, decode_chunk_columns, encode_chunk, ChunkRecord, Column};
+use crate::domain::codec::CodecError;
 use crate::domain::record::Millis;
 use crate::domain::registry::InstrumentKey;
 use crate::domain::rollup::{rolls_up, skeleton, Level};
 use crate::ports::{ChunkStore, StoreError, StoredChunk};
-use crate::usecases::compaction::MAX_CHUNK_BYTES;
 use crate::usecases::day_blocks::keep_blocks;
 
 /// Tries at an item that keeps changing under another writer before giving up.
 pub(crate) const TRIES: usize = 4;
+
+/// The largest rollup item or block stored (its bytes are an object in the history
+/// bucket, not bound by an item's size): a day of ten-minute skeletons of 40 channels
+/// takes under 540 KB at the most its points can (see [`ROLLUP_MAX_CHANNELS`]), and a
+/// graph of 20 days reads 20 of them at once.
+///
+/// [`ROLLUP_MAX_CHANNELS`]: crate::domain::rollup::ROLLUP_MAX_CHANNELS
+pub const MAX_ROLLUP_BYTES: usize = 1_000_000;
 
 /// Rolls `records`, the whole of `hour`'s records of `key` (in time order), into the
 /// rollups of its day, and the blocks of days ([`keep_blocks`]) as of `now`: `false` if
@@ -34,20 +43,26 @@ pub async fn roll_up_hour(
 ) -> Result<bool, StoreError> {
     let day = hour.start_of_day();
     let end = hour.plus(Millis::HOUR);
-    let hour_skeleton = skeleton(records, Millis::HOUR);
+    let hour_skeleton = skeleton(records, Level::TenMinutes.span());
+    let outside_hour = |r: &ChunkRecord| r.t < hour || end <= r.t;
     for _ in 0..TRIES {
-        let (stored, hours) = read(store, Level::Hours, key, day).await?;
+        let (stored, tens) = read(store, Level::TenMinutes, key, day).await?;
+        if stored.is_none() {
+            // A day rolled up before ten-minute skeletons were kept has its other hours
+            // in its hours item only: rolled up whole again, from its chunks.
+            let (_, hours) = read(store, Level::Hours, key, day).await?;
+            if hours.iter().any(outside_hour) {
+                return roll_up_day(store, key, day, now).await;
+            }
+        }
         // No other hour of the day rolled up: still so when this hour is tried again.
-        let first_of_day = hours.iter().all(|r| hour <= r.t && r.t < end);
+        let first_of_day = !tens.iter().any(outside_hour);
         // The day's other hours as they were, this hour as it is now.
-        let mut day_hours: Vec<ChunkRecord> = hours
-            .iter()
-            .filter(|r| r.t < hour || end <= r.t)
-            .cloned()
-            .collect();
-        day_hours.extend(hour_skeleton.iter().cloned());
-        day_hours.sort_by_key(|r| r.t);
-        if store_day(store, key, day, (stored, hours), &day_hours).await? {
+        let mut day_tens: Vec<ChunkRecord> =
+            tens.iter().filter(|r| outside_hour(r)).cloned().collect();
+        day_tens.extend(hour_skeleton.iter().cloned());
+        day_tens.sort_by_key(|r| r.t);
+        if store_day(store, key, day, (stored, tens), &day_tens).await? {
             return keep_blocks(store, key, hour, first_of_day, now).await;
         }
     }
@@ -69,7 +84,7 @@ pub async fn roll_up_day(
     for _ in 0..TRIES {
         // The version first, then the chunks: a writer that stores a newer chunk and
         // its rollup after this read makes the write below fail, and this go again.
-        let (stored, hours) = read(store, Level::Hours, key, day).await?;
+        let (stored, tens) = read(store, Level::TenMinutes, key, day).await?;
         let mut records = Vec::new();
         // Its hours' chunks, at most 24 items, whatever records they hold.
         for chunk in store
@@ -83,8 +98,8 @@ pub async fn roll_up_day(
         if !rolls_up(&records) {
             return Ok(true);
         }
-        let day_hours = skeleton(&records, Millis::HOUR);
-        if store_day(store, key, day, (stored, hours), &day_hours).await? {
+        let day_tens = skeleton(&records, Level::TenMinutes.span());
+        if store_day(store, key, day, (stored, tens), &day_tens).await? {
             let last_hour = day.plus(Millis::DAY - Millis::HOUR);
             return keep_blocks(store, key, last_hour, true, now).await;
         }
@@ -92,35 +107,39 @@ pub async fn roll_up_day(
     Ok(false)
 }
 
-/// Stores `day_hours` as the hours item of `key` for `day` over `hours_read` (its
-/// version and skeletons, read before `day_hours` was made), then the day's skeleton
-/// made from them: `false` if another writer came between (the caller goes again).
+/// Stores `day_tens` as the ten-minutes item of `key` for `day` over `tens_read` (its
+/// version and skeletons, read before `day_tens` was made), then the day's hours and
+/// whole-day skeletons made from them: `false` if another writer came between (the
+/// caller goes again).
 async fn store_day(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     day: Millis,
-    hours_read: (Option<u32>, Vec<ChunkRecord>),
-    day_hours: &[ChunkRecord],
+    tens_read: (Option<u32>, Vec<ChunkRecord>),
+    day_tens: &[ChunkRecord],
 ) -> Result<bool, StoreError> {
-    let (stored, hours) = hours_read;
-    let version = if same(day_hours, &hours) {
+    let (stored, tens) = tens_read;
+    let version = if same(day_tens, &tens) {
         stored
-    } else if write(store, Level::Hours, key, day, day_hours, stored).await? {
+    } else if write(store, Level::TenMinutes, key, day, day_tens, stored).await? {
         Some(next_version(stored))
     } else {
         return Ok(false);
     };
-    let (stored, whole_day) = read(store, Level::Days, key, day).await?;
-    let day_skeleton = skeleton(day_hours, Millis::DAY);
-    if !same(&day_skeleton, &whole_day)
-        && !write(store, Level::Days, key, day, &day_skeleton, stored).await?
-    {
-        return Ok(false);
+    let mut finer = day_tens.to_vec();
+    for level in [Level::Hours, Level::Days] {
+        let (stored, kept) = read(store, level, key, day).await?;
+        let coarser = skeleton(&finer, level.span());
+        if !same(&coarser, &kept) && !write(store, level, key, day, &coarser, stored).await? {
+            return Ok(false);
+        }
+        finer = coarser;
     }
-    // Another writer may have stored a newer day of hours meanwhile and its day
-    // skeleton before this one: then this one is stale, and goes again.
-    let (now_stored, _) = read(store, Level::Hours, key, day).await?;
-    Ok(now_stored == version)
+    // Another writer may have stored a newer day of ten minutes meanwhile and its
+    // coarser skeletons before these: then these are stale, and this goes again.
+    let tens_key = Level::TenMinutes.key(key);
+    let now_stored = store.chunks(&tens_key, day, day.plus(1), 1).await?.pop();
+    Ok(now_stored.map(|item| item.records) == version)
 }
 
 /// The version written over `stored`.
@@ -147,9 +166,19 @@ pub(crate) fn decode_rollup(
     key: &InstrumentKey,
     item: &StoredChunk,
 ) -> Result<Vec<ChunkRecord>, StoreError> {
-    decode_chunk(&item.bytes).map_err(|e| {
-        StoreError::Corrupt(format!("rollup {} at {}: {e}", key.as_str(), item.hour.0))
-    })
+    decode_chunk(&item.bytes).map_err(|e| not_decoded(key, item, e))
+}
+
+/// The skeletons of rollup `item`, stored under `key`, as columns.
+pub(crate) fn decode_rollup_columns(
+    key: &InstrumentKey,
+    item: &StoredChunk,
+) -> Result<Vec<Column>, StoreError> {
+    decode_chunk_columns(&item.bytes).map_err(|e| not_decoded(key, item, e))
+}
+
+fn not_decoded(key: &InstrumentKey, item: &StoredChunk, e: CodecError) -> StoreError {
+    StoreError::Corrupt(format!("rollup {} at {}: {e}", key.as_str(), item.hour.0))
 }
 
 /// The rollup item holding `records` under `key` from `start`, version `version`,
@@ -167,7 +196,7 @@ pub(crate) fn rollup_item(
         records: version,
         bytes: encode_chunk(records),
     };
-    let problem = if item.bytes.len() > MAX_CHUNK_BYTES {
+    let problem = if item.bytes.len() > MAX_ROLLUP_BYTES {
         format!("would take {} bytes", item.bytes.len())
     } else {
         match decode_chunk(&item.bytes) {

@@ -10,8 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::domain::channel::SeriesRef;
-use crate::domain::chunk::ChunkRecord;
-use crate::domain::codec::{decode_values, ChannelIndex};
+use crate::domain::codec::ChannelIndex;
 use crate::domain::downsample::{m4, m4_aligned, Point};
 use crate::domain::ids::{AccountId, GroupId};
 use crate::domain::record::{Millis, Value};
@@ -23,8 +22,9 @@ use crate::ports::{
     Apps, CalculatedChannels, ChunkStore, DataUsage, Instruments, RecordStore, StoreError,
 };
 
-use super::rolled::{self, Drawn};
-use super::{history, Refused};
+use super::drawn::{Drawn, Wanted};
+use super::rolled;
+use super::Refused;
 
 /// The most channels one request may ask for (SPEC.md 4).
 pub const MAX_CHANNELS: usize = 32;
@@ -224,15 +224,15 @@ pub async fn series(
     })
 }
 
-/// How [`read_points`] reads one key's records: what it draws in a range, in time
-/// order, up to `limits.0` records, nothing after them, and rollup skeletons until their
-/// values pass `limits.1`.
+/// How [`read_points`] reads one key's records: what it draws of the `wanted` channels
+/// in a range, in time order, up to `limits.0` records, nothing after them, and rollup
+/// skeletons until their values pass `limits.1`.
 #[async_trait]
 pub(crate) trait ReadKey: Sync {
     async fn read(
         &self,
         key: &InstrumentKey,
-        channels: usize,
+        (channels, wanted): (usize, Wanted),
         range: (Millis, Millis),
         limits: (usize, usize),
     ) -> Result<Drawn, StoreError>;
@@ -246,27 +246,13 @@ impl<R: RecordStore + ChunkStore> ReadKey for AllRecords<'_, R> {
     async fn read(
         &self,
         key: &InstrumentKey,
-        _channels: usize,
-        (from, to): (Millis, Millis),
+        (_, wanted): (usize, Wanted),
+        range: (Millis, Millis),
         (limit, _): (usize, usize),
     ) -> Result<Drawn, StoreError> {
-        let records = history::range(self.0, key, from, to, limit)
-            .await?
-            .into_iter()
-            .map(|record| {
-                let values = decode_values(&record.values)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(ChunkRecord {
-                    t: record.t,
-                    values,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Drawn {
-            from_records: records.len(),
-            records,
-            rollup_values: 0,
-        })
+        let mut drawn = Drawn::new(wanted);
+        rolled::read_records(self.0, key, range, limit, &mut drawn).await?;
+        Ok(drawn)
     }
 }
 
@@ -284,7 +270,7 @@ impl<U: DataUsage, R: RecordStore + ChunkStore> ReadKey for Rolled<'_, U, R> {
     async fn read(
         &self,
         key: &InstrumentKey,
-        channels: usize,
+        (channels, wanted): (usize, Wanted),
         range: (Millis, Millis),
         limits: (usize, usize),
     ) -> Result<Drawn, StoreError> {
@@ -293,6 +279,7 @@ impl<U: DataUsage, R: RecordStore + ChunkStore> ReadKey for Rolled<'_, U, R> {
             self.usage,
             self.records,
             key,
+            wanted,
             level,
             range,
             self.now,
@@ -339,17 +326,22 @@ pub(crate) async fn read_points(
     let mut truncated_at: Option<Millis> = None;
     let (mut records_left, mut values_left) = (limits.per_request, limits.per_request_values);
     let instruments = reads.len();
-    for (key, (width, mut wanted)) in reads {
+    for (key, (width, wanted)) in reads {
         let width = width.max(1);
         // One more than the budget allows tells "over" from "exactly at".
         let budget = records_left.min(values_left / width);
         let limit = limits.per_instrument.min(budget + 1);
+        let slots: Vec<usize> = wanted.iter().map(|(slot, _)| *slot).collect();
+        // Each channel read into the slot of its place among this key's.
+        let local = Wanted::new(wanted.iter().enumerate().map(|(i, (_, index))| (i, *index)));
         let Drawn {
-            records,
+            points: drawn,
             from_records,
             rollup_values,
+            last_record,
+            ..
         } = reader
-            .read(&key, width, (from, to), (limit, values_left))
+            .read(&key, (width, local), (from, to), (limit, values_left))
             .await?;
         let values = from_records * width + rollup_values;
         if from_records > budget || values > values_left {
@@ -361,27 +353,11 @@ pub(crate) async fn read_points(
         records_left -= from_records;
         values_left -= values;
         if from_records == limits.per_instrument {
-            let last = records
-                .last()
-                .map(|r| r.t)
-                .expect("the limit is above zero");
+            let last = last_record.expect("the limit is above zero");
             truncated_at = Some(truncated_at.map_or(last, |t| t.min(last)));
         }
-        // A record's values are in channel order (as both codecs decode them): one walk
-        // along them and the wanted channels in that order finds every wanted value.
-        wanted.sort_unstable_by_key(|(_, index)| *index);
-        for record in &records {
-            debug_assert!(record.values.windows(2).all(|w| w[0].0 < w[1].0));
-            let mut values = record.values.iter().peekable();
-            for (slot, index) in &wanted {
-                while values.next_if(|(i, _)| i < index).is_some() {}
-                if let Some((_, value)) = values.peek().filter(|(i, _)| i == index) {
-                    points[*slot].push(Point {
-                        t: record.t,
-                        value: *value,
-                    });
-                }
-            }
+        for (slot, drawn) in slots.into_iter().zip(drawn) {
+            points[slot] = drawn;
         }
     }
     Ok(PointsRead {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::bits::{BitReader, BitWriter};
-use super::{bounded, read_column, read_index, write_column, ChunkRecord};
+use super::{bounded, read_column, read_index, write_column, ChunkRecord, Column};
 use crate::domain::codec::{unzigzag, zigzag, ChannelIndex, CodecError};
 use crate::domain::record::{Millis, Value};
 
@@ -77,14 +77,14 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// Decodes the rest of a chunk of columns (its format byte read): its records in time
-/// order, each time's values in channel order.
+/// Decodes the rest of a chunk of columns (its format byte read): its columns in channel
+/// order, each in time order.
 pub(super) fn decode_columns(
     input: &mut BitReader,
     most: usize,
-) -> Result<Vec<ChunkRecord>, CodecError> {
+) -> Result<Vec<Column>, CodecError> {
     let columns = bounded(input.number()?, most, "more columns than bits")?;
-    let mut points: Vec<(Millis, ChannelIndex, Value)> = Vec::new();
+    let mut read = Vec::with_capacity(columns.min(1_024));
     let mut next: u64 = 0;
     for _ in 0..columns {
         let index = read_index(input, &mut next)?;
@@ -94,16 +94,26 @@ pub(super) fn decode_columns(
             .ok_or(CodecError("more records than bits"))?;
         let times = read_times(input, bounded(count, most, "more records than bits")?)?;
         let values = read_column(input, times.len())?;
-        points.extend(
-            times
-                .into_iter()
-                .zip(values)
-                .filter_map(|(t, value)| Some((t, index, value?))),
-        );
+        let points = times
+            .into_iter()
+            .zip(values)
+            .filter_map(|(t, value)| Some((t, value?)))
+            .collect();
+        read.push((index, points));
     }
+    Ok(read)
+}
+
+/// The records of `columns` (in channel order) in time order, each time's values in
+/// channel order.
+pub(super) fn records_of(columns: Vec<Column>) -> Vec<ChunkRecord> {
+    let mut points: Vec<(Millis, ChannelIndex, Value)> = columns
+        .into_iter()
+        .flat_map(|(index, points)| points.into_iter().map(move |(t, value)| (t, index, value)))
+        .collect();
     // Columns come in channel order, and a stable sort keeps it among a time's values.
     points.sort_by_key(|(t, _, _)| *t);
-    Ok(points
+    points
         .chunk_by(|a, b| a.0 == b.0)
         .map(|at| ChunkRecord {
             t: at[0].0,
@@ -112,7 +122,7 @@ pub(super) fn decode_columns(
                 .map(|(_, index, value)| (*index, *value))
                 .collect(),
         })
-        .collect())
+        .collect()
 }
 
 fn read_times(input: &mut BitReader, count: usize) -> Result<Vec<Millis>, CodecError> {

@@ -192,8 +192,19 @@ fn mantissa_at(value: &Value, exponent: u8) -> Option<i64> {
     ((scaled.unsigned_abs() as f64) < MAX_EXACT_MANTISSA).then_some(scaled)
 }
 
-/// Decodes a chunk written by [`encode_chunk`].
-pub fn decode_chunk(bytes: &[u8]) -> Result<Vec<ChunkRecord>, CodecError> {
+/// One channel's points of a chunk, in time order.
+pub type Column = (ChannelIndex, Vec<(Millis, Value)>);
+
+/// A chunk as its format holds it.
+enum Decoded {
+    /// Records sharing their times: the times (as records yet without values), and a
+    /// column per channel with a place for each.
+    Rows(Vec<ChunkRecord>, Vec<(ChannelIndex, Vec<Option<Value>>)>),
+    /// A column per channel with times of its own.
+    Columns(Vec<Column>),
+}
+
+fn decode(bytes: &[u8]) -> Result<Decoded, CodecError> {
     let mut input = BitReader::new(bytes);
     // Every record after the first takes at least one bit, every column two: counts
     // beyond that are corrupt, and refused before anything is allocated for them.
@@ -201,13 +212,13 @@ pub fn decode_chunk(bytes: &[u8]) -> Result<Vec<ChunkRecord>, CodecError> {
     match input.bits(8) {
         Ok(format) if format == u64::from(CHUNK_FORMAT) => {}
         Ok(format) if format == u64::from(COLUMNS_FORMAT) => {
-            return decode_columns(&mut input, most)
+            return Ok(Decoded::Columns(decode_columns(&mut input, most)?));
         }
         Ok(_) => return Err(CodecError("unknown chunk format")),
         Err(_) => return Err(CodecError("empty blob")),
     }
     let count = bounded(input.number()?, most, "more records than bits")?;
-    let mut records = read_times(&mut input, count)?;
+    let records = read_times(&mut input, count)?;
     let columns = bounded(input.number()?, most, "more columns than bits")?;
     let mut read: Vec<(ChannelIndex, Vec<Option<Value>>)> = Vec::new();
     let mut next: u64 = 0;
@@ -216,6 +227,34 @@ pub fn decode_chunk(bytes: &[u8]) -> Result<Vec<ChunkRecord>, CodecError> {
         let column = read_column(&mut input, records.len())?;
         read.push((index, column));
     }
+    Ok(Decoded::Rows(records, read))
+}
+
+/// Decodes a chunk written by [`encode_chunk`] into its columns, in channel order: what
+/// a graph takes, with no records to make of a skeleton's scattered points.
+pub fn decode_chunk_columns(bytes: &[u8]) -> Result<Vec<Column>, CodecError> {
+    Ok(match decode(bytes)? {
+        Decoded::Columns(columns) => columns,
+        Decoded::Rows(times, read) => read
+            .into_iter()
+            .map(|(index, column)| {
+                let points = times
+                    .iter()
+                    .zip(column)
+                    .filter_map(|(record, value)| Some((record.t, value?)))
+                    .collect();
+                (index, points)
+            })
+            .collect(),
+    })
+}
+
+/// Decodes a chunk written by [`encode_chunk`].
+pub fn decode_chunk(bytes: &[u8]) -> Result<Vec<ChunkRecord>, CodecError> {
+    let (mut records, read) = match decode(bytes)? {
+        Decoded::Rows(records, read) => (records, read),
+        Decoded::Columns(columns) => return Ok(columns::records_of(columns)),
+    };
     for (i, record) in records.iter_mut().enumerate() {
         let present = read
             .iter()

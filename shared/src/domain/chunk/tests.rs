@@ -59,6 +59,35 @@ proptest! {
     }
 
     #[test]
+    fn a_chunk_decodes_to_its_channels_columns_in_either_format(
+        records in records(),
+        in_columns in any::<bool>(),
+    ) {
+        let records: Vec<ChunkRecord> =
+            records.into_iter().filter(|r| !r.values.is_empty()).collect();
+        let bytes = match in_columns {
+            true => columns::encode_columns(&records).unwrap(),
+            false => encode_rows(&records),
+        };
+        let mut expected: std::collections::BTreeMap<ChannelIndex, Vec<(Millis, Value)>> =
+            Default::default();
+        for record in &records {
+            for (index, value) in &record.values {
+                expected.entry(*index).or_default().push((record.t, *value));
+            }
+        }
+        let decoded = decode_chunk_columns(&bytes).unwrap();
+        prop_assert_eq!(decoded.len(), expected.len());
+        for ((index, points), (expected_index, expected_points)) in decoded.iter().zip(&expected) {
+            prop_assert_eq!(index, expected_index);
+            prop_assert_eq!(points.len(), expected_points.len());
+            for ((t, value), (expected_t, expected_value)) in points.iter().zip(expected_points) {
+                prop_assert!(t == expected_t && value.same_bits(expected_value));
+            }
+        }
+    }
+
+    #[test]
     fn a_chunk_of_columns_decodes_to_the_same_bits(records in records()) {
         let records: Vec<ChunkRecord> =
             records.into_iter().filter(|r| !r.values.is_empty()).collect();
