@@ -1,7 +1,7 @@
 //! What a graph of one instrument costs as its range grows (issue 14): a year of
 //! one-minute records of 32 channels (the chunk benchmark's readings) stored in memory,
 //! every hour compacted and rolled up as the usage function does, then graphs of the
-//! channels in 500 buckets over 1 day, 7 days, 30 days and the whole year, read the way
+//! channels in 500 buckets over 1, 3, 7, 20 and 30 days and the whole year, read the way
 //! the series route reads them. For each: the buckets drawn, the items the reader got
 //! from the store (chunks, rollup items and blocks: the records have expired) and their
 //! bytes, the points drawn, and the time to read and reduce them on one core (median of
@@ -10,15 +10,17 @@
 //! `cargo bench -p fieldcloud --no-default-features --bench graph` on the 2-core
 //! development VM (rustc 1.95, bench profile):
 //!
-//! - 8,760 hours compacted and rolled up in 9.6 s;
-//! - at rest, the year: chunks 16,625,772 B (0.99 B a point), rollups 2,398,020 B (0.14);
+//! - 8,760 hours compacted and rolled up in 5.7 s;
+//! - at rest, the year: chunks 16,625,772 B (0.99 B a point), rollups 10,649,185 B (0.63);
 //!
 //! | range | buckets | items read | bytes read | points | time |
 //! |---|---|---|---|---|---|
 //! | 1 d | 500 equal | 25 | 46,336 | 46,080 | 2.6 ms |
-//! | 7 d | 500 equal | 169 | 314,062 | 56,122 | 21.9 ms |
-//! | 30 d | 361 of 2 h | 32 | 160,255 | 40,663 | 7.0 ms |
-//! | 365 d | 366 of 24 h | 19 | 162,378 | 47,552 | 5.0 ms |
+//! | 3 d | 433 of 10 min | 5 | 71,433 | 47,896 | 2.8 ms |
+//! | 7 d | 337 of 30 min | 9 | 161,619 | 37,713 | 5.2 ms |
+//! | 20 d | 481 of 1 h | 22 | 108,072 | 53,996 | 3.5 ms |
+//! | 30 d | 361 of 2 h | 32 | 160,255 | 40,663 | 4.4 ms |
+//! | 365 d | 366 of 24 h | 19 | 162,378 | 47,552 | 2.9 ms |
 //!
 //! The README's "Compacted history" gives them with what they mean. What compaction
 //! writes is measured from the real items end to end, not here (`cargo test -p

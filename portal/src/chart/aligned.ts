@@ -20,7 +20,7 @@ export type Aligned = {
   bands: ({ low: Column; high: Column } | null)[];
 };
 
-/** The bucket a time falls in: whole hours or days from the epoch, or equal parts. */
+/** The bucket a time falls in: whole ten minutes, hours or days from the epoch, or equal parts. */
 function bucketOf(series: Schemas["Series"]): (t: number) => number {
   const width = series.bucket_width;
   if (width != null) return (t) => Math.floor(t / width);

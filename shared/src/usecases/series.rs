@@ -127,8 +127,8 @@ pub struct Series {
     pub from: Millis,
     pub to: Millis,
     pub buckets: usize,
-    /// The buckets' width in milliseconds when they are whole hours or days from the
-    /// epoch on (the first and last cut by `from` and `to`); null when they are
+    /// The buckets' width in milliseconds when they are whole ten minutes, hours or days
+    /// from the epoch on (the first and last cut by `from` and `to`); null when they are
     /// `buckets` equal parts of the range.
     pub bucket_width: Option<i64>,
     /// Where an instrument's records were cut at the read limit per instrument
@@ -145,9 +145,10 @@ pub struct ChannelSeries {
     pub points: Vec<(Millis, Value)>,
 }
 
-/// The series of `query` as of `now`. Buckets an hour wide or wider are drawn as
-/// whole hours or days ([`aligned_buckets`]) and read from rollups where those are
-/// exact and complete; narrower ones are `query.buckets` equal buckets, read from records.
+/// The series of `query` as of `now`. Buckets five minutes wide or wider are drawn as
+/// whole ten minutes, hours or days ([`aligned_buckets`]) and read from rollups where
+/// those are exact and complete; narrower ones are `query.buckets` equal buckets, read
+/// from records.
 pub async fn series(
     store: &(impl Apps + Instruments + CalculatedChannels + DataUsage),
     record_store: &(impl RecordStore + ChunkStore),
