@@ -19,11 +19,11 @@ use super::record::{Millis, Value};
 use super::registry::InstrumentKey;
 
 /// The keys with more channels than this are not rolled up: a day of their ten-minute
-/// skeletons (up to 8 points a channel a span with special values, each up to 74 bits,
-/// and no more than the span's records) must stay within a rollup item (at 40 channels
-/// and a record a minute, 57,600 points: under 540 KB of values; see
-/// `MAX_ROLLUP_BYTES`), as must a block of 32 days' skeletons (40 channels, up to 8
-/// points a day: 10,240 points, under 200 KB). Their graphs read their records.
+/// skeletons (144 spans of up to 8 points a channel with special values, each up to 74
+/// bits, whatever the record rate) must stay within a rollup item (at 40 channels,
+/// 46,080 points: under 430 KB of values; see `MAX_ROLLUP_BYTES`), as must a block of
+/// 32 days' skeletons (40 channels, up to 8 points a day: 10,240 points, under 200 KB).
+/// Their graphs read their records.
 pub const ROLLUP_MAX_CHANNELS: usize = 40;
 
 /// A rollup level: what one stored item per record key and UTC day holds.
@@ -50,8 +50,8 @@ impl Level {
 
     /// The level a part of a range that is not whole spans of this one is read from
     /// (records for `None`). Not ten minutes under hours: a day's ten-minute item holds
-    /// ten times the points of an hour's records, so a range's ragged hour reads its
-    /// records.
+    /// up to 576 points a channel, all decoded for a range's ragged hour, where the
+    /// hour's chunk holds 60 at a record a minute (360 at one every ten seconds).
     pub fn finer(self) -> Option<Level> {
         match self {
             Level::Days => Some(Level::Hours),

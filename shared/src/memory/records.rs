@@ -48,12 +48,12 @@ impl MemoryRecords {
         before - items.len()
     }
 
-    /// Forgets `key`'s chunks stamped before `before`, as if never written (a day rolled
+    /// Forgets `key`'s chunks stamped in `[from, to)`, as if never written (days rolled
     /// up by a version that did not keep one of today's levels).
     #[cfg(test)]
-    pub(crate) fn forget_chunks_before(&self, key: &InstrumentKey, before: Millis) {
+    pub(crate) fn forget_chunks(&self, key: &InstrumentKey, (from, to): (Millis, Millis)) {
         let mut chunks = self.chunks.lock().expect("no panic while holding the lock");
-        chunks.retain(|(of, hour), _| of != key || *hour >= before);
+        chunks.retain(|(of, hour), _| of != key || *hour < from || to <= *hour);
     }
 
     fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<(InstrumentKey, Millis), Held>> {

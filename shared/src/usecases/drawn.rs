@@ -72,10 +72,15 @@ impl Drawn {
         }
     }
 
+    /// Whether fewer than `caps.0` records are held, and rollup values not past `caps.1`.
+    pub fn within(&self, (records, values): (usize, usize)) -> bool {
+        self.from_records < records && self.rollup_values <= values
+    }
+
     /// Takes in the points of a rollup's `columns` (in channel order, each in time order,
-    /// later than any taken before) within `[from, to)`: how many values of every
-    /// channel lay there.
-    pub fn take_columns(&mut self, columns: &[Column], (from, to): (Millis, Millis)) -> usize {
+    /// later than any taken before) within `[from, to)`, and counts the values of every
+    /// channel that lay there.
+    pub fn take_columns(&mut self, columns: &[Column], (from, to): (Millis, Millis)) {
         let mut taken = 0;
         let mut wanted = self.wanted.0.iter().peekable();
         for (index, points) in columns {
@@ -94,7 +99,6 @@ impl Drawn {
             }
         }
         self.rollup_values += taken;
-        taken
     }
 }
 
@@ -121,7 +125,7 @@ mod tests {
             (5, vec![(Millis(4), n(9.0))]),
             (7, vec![(Millis(2), n(0.0)), (Millis(6), n(6.0))]),
         ];
-        assert_eq!(drawn.take_columns(&columns, (Millis(3), Millis(8))), 3);
+        drawn.take_columns(&columns, (Millis(3), Millis(8)));
         assert_eq!(drawn.points[0], [point(1, 3.0), point(6, 6.0)]);
         assert_eq!(drawn.points[1], [point(1, 1.0), point(3, 4.0)]);
         assert_eq!(drawn.points[2], drawn.points[0]);
@@ -129,5 +133,7 @@ mod tests {
             (drawn.from_records, drawn.rollup_values, drawn.last_record),
             (2, 3, Some(Millis(2)))
         );
+        assert!(drawn.within((3, 3)));
+        assert!(!drawn.within((2, 3)) && !drawn.within((3, 2)));
     }
 }

@@ -29,7 +29,7 @@ pub async fn range(
     level: Option<Level>,
     (from, to): (Millis, Millis),
     now: Millis,
-    (limit, values): (usize, usize),
+    caps: (usize, usize),
 ) -> Result<Drawn, StoreError> {
     let pending = match (level, key.account()) {
         (Some(_), Some(account)) => usage.key_pending(&account, key).await?,
@@ -38,30 +38,28 @@ pub async fn range(
     let holes = unrolled(&pending, first_open_hour(now));
     let mut drawn = Drawn::new(wanted);
     for part in plan(from, to, level, &holes) {
-        let left = limit.saturating_sub(drawn.from_records);
-        if left == 0 || drawn.rollup_values > values {
+        if !drawn.within(caps) {
             break;
         }
         let within = (part.from, part.to);
-        let budget = values.saturating_sub(drawn.rollup_values);
         match part.source {
-            Source::Records => read_records(store, key, within, left, &mut drawn).await?,
+            Source::Records => read_records(store, key, within, caps.0, &mut drawn).await?,
             Source::Rollup(Level::TenMinutes) => {
-                read_tens(store, key, within, (limit, values), &mut drawn).await?
+                read_tens(store, key, within, caps, &mut drawn).await?
             }
             Source::Rollup(Level::Hours) => {
                 let hours = Level::Hours.key(key);
-                read_items(store, &hours, within, budget, &mut drawn).await?;
+                read_items(store, &hours, within, caps.1, &mut drawn).await?;
             }
             Source::Rollup(Level::Days) => {
-                read_days(store, key, within, budget, &mut drawn).await?;
+                read_days(store, key, within, caps.1, &mut drawn).await?;
             }
         }
     }
     Ok(drawn)
 }
 
-/// Up to `limit` records of `key` in `[from, to)` into `drawn`.
+/// The records of `key` in `[from, to)` into `drawn`, until it holds `limit`.
 pub(crate) async fn read_records(
     store: &(impl RecordStore + ChunkStore),
     key: &InstrumentKey,
@@ -69,7 +67,8 @@ pub(crate) async fn read_records(
     limit: usize,
     drawn: &mut Drawn,
 ) -> Result<(), StoreError> {
-    for record in history::range(store, key, from, to, limit).await? {
+    let left = limit.saturating_sub(drawn.from_records);
+    for record in history::range(store, key, from, to, left).await? {
         let values = decode_values(&record.values).map_err(|e| {
             StoreError::Corrupt(format!("record of {} at {}: {e}", key.as_str(), record.t.0))
         })?;
@@ -78,44 +77,53 @@ pub(crate) async fn read_records(
     Ok(())
 }
 
+/// Days of ten-minute items a graph holds at once: at most 8 MB of them.
+const TEN_MINUTE_DAYS_AT_ONCE: i64 = 8;
+
 /// The ten-minute skeletons of `key` in `[from, to)` into `drawn`, and the records of
-/// each day in it that has no ten-minute item (none stored, or rolled up before they
-/// were kept): until `drawn` holds `limit` records or its rollup values pass `budget`.
+/// each run of days in it without a ten-minute item (none stored, or rolled up before
+/// they were kept) in one read; until `drawn` holds `caps.0` records or its rollup values
+/// pass `caps.1`.
 async fn read_tens(
     store: &(impl RecordStore + ChunkStore),
     key: &InstrumentKey,
     (from, to): (Millis, Millis),
-    (limit, budget): (usize, usize),
+    caps: (usize, usize),
     drawn: &mut Drawn,
 ) -> Result<(), StoreError> {
     let tens = Level::TenMinutes.key(key);
-    let items = store
-        .chunks(&tens, from.start_of_day(), to, usize::MAX)
-        .await?;
-    let mut items = items.iter().peekable();
-    let mut day = from.start_of_day();
-    while day < to && drawn.from_records < limit && drawn.rollup_values <= budget {
-        let within = (from.max(day), to.min(day.plus(Millis::DAY)));
-        match items.next_if(|item| item.hour == day) {
-            Some(item) => take_within(&tens, item, within, drawn)?,
-            None => {
-                let left = limit - drawn.from_records;
-                read_records(store, key, within, left, drawn).await?;
+    // Where the run of days without an item read so far starts.
+    let mut unrolled_from = from;
+    let mut window = from.start_of_day();
+    while window < to && drawn.within(caps) {
+        let window_end = window.plus(TEN_MINUTE_DAYS_AT_ONCE * Millis::DAY).min(to);
+        for item in store.chunks(&tens, window, window_end, usize::MAX).await? {
+            let day = (from.max(item.hour), to.min(item.hour.plus(Millis::DAY)));
+            if unrolled_from < day.0 {
+                read_records(store, key, (unrolled_from, day.0), caps.0, drawn).await?;
             }
+            if !drawn.within(caps) {
+                return Ok(());
+            }
+            take_within(&tens, &item, day, drawn)?;
+            unrolled_from = day.1;
         }
-        day = day.plus(Millis::DAY);
+        window = window_end;
+    }
+    if unrolled_from < to && drawn.within(caps) {
+        read_records(store, key, (unrolled_from, to), caps.0, drawn).await?;
     }
     Ok(())
 }
 
 /// The day skeletons of `key` in `[from, to)` into `drawn`: from its blocks of days where
-/// they are stored, from the days' own items elsewhere; up to the first item whose values
-/// pass `budget`.
+/// they are stored, from the days' own items elsewhere; up to the first item after which
+/// its rollup values pass `values`.
 async fn read_days(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     (from, to): (Millis, Millis),
-    budget: usize,
+    values: usize,
     drawn: &mut Drawn,
 ) -> Result<(), StoreError> {
     let blocks_key = day_blocks_key(key);
@@ -123,53 +131,44 @@ async fn read_days(
         .chunks(&blocks_key, block_start(from), to, usize::MAX)
         .await?;
     let days_key = Level::Days.key(key);
-    let mut taken = 0;
     let mut at = from;
     for block in &blocks {
         if at < block.hour {
-            let left = budget.saturating_sub(taken);
-            taken += read_items(store, &days_key, (at, block.hour), left, drawn).await?;
-            if taken > budget {
-                return Ok(());
-            }
+            read_items(store, &days_key, (at, block.hour), values, drawn).await?;
         }
-        let within = (at.max(block.hour), block.hour.plus(DAY_BLOCK).min(to));
-        let before = drawn.rollup_values;
-        take_within(&blocks_key, block, within, drawn)?;
-        taken += drawn.rollup_values - before;
-        at = within.1;
-        if taken > budget {
+        if drawn.rollup_values > values {
             return Ok(());
         }
+        let within = (at.max(block.hour), block.hour.plus(DAY_BLOCK).min(to));
+        take_within(&blocks_key, block, within, drawn)?;
+        at = within.1;
     }
-    if at < to {
-        let left = budget.saturating_sub(taken);
-        read_items(store, &days_key, (at, to), left, drawn).await?;
+    if at < to && drawn.rollup_values <= values {
+        read_items(store, &days_key, (at, to), values, drawn).await?;
     }
     Ok(())
 }
 
-/// The skeletons in `[from, to)` of the rollup items of `key` (one a day) into `drawn`:
-/// the values taken, up to the first item past `budget`.
+/// The skeletons in `[from, to)` of the rollup items of `key` (one a day) into `drawn`,
+/// up to the first item after which its rollup values pass `values`.
 async fn read_items(
     store: &impl ChunkStore,
     key: &InstrumentKey,
     (from, to): (Millis, Millis),
-    budget: usize,
+    values: usize,
     drawn: &mut Drawn,
-) -> Result<usize, StoreError> {
+) -> Result<(), StoreError> {
     // An item a day, stamped with its midnight: the first starts before `from` may.
     let items = store
         .chunks(key, from.start_of_day(), to, usize::MAX)
         .await?;
-    let before = drawn.rollup_values;
     for item in &items {
-        take_within(key, item, (from, to), drawn)?;
-        if drawn.rollup_values - before > budget {
+        if drawn.rollup_values > values {
             break;
         }
+        take_within(key, item, (from, to), drawn)?;
     }
-    Ok(drawn.rollup_values - before)
+    Ok(())
 }
 
 /// The skeletons of rollup `item` of `key` in `[from, to)` into `drawn`.
@@ -256,6 +255,68 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn weeks_of_ten_minute_buckets_read_a_days_item_or_a_run_of_days_records() {
+        let (store, usage) = (MemoryRecords::default(), MemoryStore::new());
+        let account = AccountId::parse("acme").unwrap();
+        let days = 20;
+        // A record every 7 minutes for 20 days, each day delivered and compacted when
+        // it has ended.
+        let end = Millis(START + days * Millis::DAY);
+        let now = end.plus(Millis::HOUR);
+        for day in 0..days {
+            let of_day: Vec<StoredRecord> = (0..206)
+                .map(|i| {
+                    let t = START + day * Millis::DAY + i * 7 * Millis::MINUTE;
+                    let value = Value::Number(((t / Millis::MINUTE) % 13) as f64 - 6.0);
+                    StoredRecord {
+                        instrument: key(),
+                        t: Millis(t),
+                        values: encode_values(&[(0, value)]),
+                    }
+                })
+                .collect();
+            let pending = deliver(&store, &usage, &of_day, 100 + day as u64).await;
+            compact_pending(&store, &usage, &account, &key(), &pending, now)
+                .await
+                .unwrap();
+        }
+        // The records expired, their hours compacted; days 3 and 4, and 12, as a version
+        // before ten-minute items left them.
+        assert_eq!(store.expire(), days as usize * 206);
+        let tens = Level::TenMinutes.key(&key());
+        let day = |d: i64| Millis(START + d * Millis::DAY);
+        store.forget_chunks(&tens, (day(3), day(5)));
+        store.forget_chunks(&tens, (day(12), day(13)));
+        let (from, to) = (day(0).plus(25 * Millis::MINUTE), end.plus(-Millis::HOUR));
+        let width = 30 * Millis::MINUTE;
+        assert_eq!(
+            aligned_buckets(from, to, 960),
+            Some((width, Level::TenMinutes))
+        );
+        let read = |level| {
+            let (store, usage) = (&store, &usage);
+            async move {
+                let caps = (usize::MAX, usize::MAX);
+                let wanted = Wanted::all(1);
+                range(usage, store, &key(), wanted, level, (from, to), now, caps)
+                    .await
+                    .unwrap()
+            }
+        };
+        let all = read(None).await;
+        let before = store.read_so_far().0;
+        let rolled = read(Some(Level::TenMinutes)).await;
+        assert_eq!(
+            m4_aligned(&rolled.points[0], width),
+            m4_aligned(&all.points[0], width)
+        );
+        // 17 days' items; the 3 other days' records, and the one of 00:28 before the
+        // first whole ten minutes: their chunks.
+        assert_eq!(rolled.from_records, 3 * 206 + 1);
+        assert_eq!(store.read_so_far().0 - before, 17 + 3 * 24 + 1);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
@@ -324,7 +385,8 @@ mod tests {
                 }
                 // The days before this one rolled up before ten-minute skeletons were kept.
                 let tens_kept_from = Millis(START + tens_kept_from_day * Millis::DAY);
-                store.forget_chunks_before(&Level::TenMinutes.key(&key()), tens_kept_from);
+                let before = (Millis(i64::MIN), tens_kept_from);
+                store.forget_chunks(&Level::TenMinutes.key(&key()), before);
                 // Records coming late into compacted hours mark them again.
                 let resent: Vec<StoredRecord> = late
                     .iter()

@@ -10,6 +10,8 @@
 //! is replaced only if it is still the version read (read before what goes into it), so
 //! two writers of the same day never lose one another's hour.
 
+use std::collections::BTreeSet;
+
 use crate::domain::chunk::{decode_chunk, decode_chunk_columns, encode_chunk, ChunkRecord, Column};
 use crate::domain::codec::CodecError;
 use crate::domain::record::Millis;
@@ -23,17 +25,18 @@ pub(crate) const TRIES: usize = 4;
 
 /// The largest rollup item or block stored (its bytes are an object in the history
 /// bucket, not bound by an item's size): a day of ten-minute skeletons of 40 channels
-/// takes under 540 KB at the most its points can (see [`ROLLUP_MAX_CHANNELS`]), and a
-/// graph of 20 days reads 20 of them at once.
+/// takes under 430 KB at the most its points can (see [`ROLLUP_MAX_CHANNELS`]), and a
+/// graph holds at most 8 days of them at once (`rolled::read_tens`).
 ///
 /// [`ROLLUP_MAX_CHANNELS`]: crate::domain::rollup::ROLLUP_MAX_CHANNELS
 pub const MAX_ROLLUP_BYTES: usize = 1_000_000;
 
 /// Rolls `records`, the whole of `hour`'s records of `key` (in time order), into the
 /// rollups of its day, and the blocks of days ([`keep_blocks`]) as of `now`: `false` if
-/// other writers kept changing them (the hour is to be rolled up again later). A day of
-/// hours too big for an item is an error ([`StoreError::Corrupt`]: it will not fit on a
-/// retry either).
+/// other writers kept changing them (the hour is to be rolled up again later). A day
+/// whose hours item holds an hour its ten minutes' item lacks is rolled up whole again
+/// instead ([`roll_up_day`]). A day of skeletons too big for an item is an error
+/// ([`StoreError::Corrupt`]: it will not fit on a retry either).
 pub async fn roll_up_hour(
     store: &impl ChunkStore,
     key: &InstrumentKey,
@@ -47,13 +50,17 @@ pub async fn roll_up_hour(
     let outside_hour = |r: &ChunkRecord| r.t < hour || end <= r.t;
     for _ in 0..TRIES {
         let (stored, tens) = read(store, Level::TenMinutes, key, day).await?;
-        if stored.is_none() {
-            // A day rolled up before ten-minute skeletons were kept has its other hours
-            // in its hours item only: rolled up whole again, from its chunks.
-            let (_, hours) = read(store, Level::Hours, key, day).await?;
-            if hours.iter().any(outside_hour) {
-                return roll_up_day(store, key, day, now).await;
-            }
+        // An hour rolled up by a version that kept no ten-minute skeletons (before it, or
+        // while it still runs beside this one) is in the hours item only: the day is
+        // rolled up whole again, from its chunks, rather than its hours item remade
+        // from ten minutes without that hour.
+        let (_, hours) = read(store, Level::Hours, key, day).await?;
+        let in_tens: BTreeSet<Millis> = tens.iter().map(|r| r.t.start_of_hour()).collect();
+        if hours
+            .iter()
+            .any(|r| outside_hour(r) && !in_tens.contains(&r.t.start_of_hour()))
+        {
+            return roll_up_day(store, key, day, now).await;
         }
         // No other hour of the day rolled up: still so when this hour is tried again.
         let first_of_day = !tens.iter().any(outside_hour);
@@ -228,4 +235,68 @@ async fn write(
 
 fn same(a: &[ChunkRecord], b: &[ChunkRecord]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.same_bits(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::record::Value;
+    use crate::memory::MemoryRecords;
+
+    fn key() -> InstrumentKey {
+        InstrumentKey::from_stored("acme/gw-1.r1/LR-1/i1".into())
+    }
+
+    /// 2025-12-02T00:00:00Z.
+    const DAY: Millis = Millis(1_764_633_600_000);
+
+    fn hour(h: i64) -> Millis {
+        DAY.plus(h * Millis::HOUR)
+    }
+
+    /// Hour `h`'s one record.
+    fn records_of(h: i64) -> Vec<ChunkRecord> {
+        vec![ChunkRecord {
+            t: hour(h).plus(Millis::MINUTE),
+            values: vec![(0, Value::Number(h as f64))],
+        }]
+    }
+
+    async fn hours_held(store: &MemoryRecords, level: Level) -> BTreeSet<Millis> {
+        let (_, kept) = read(store, level, &key(), DAY).await.unwrap();
+        kept.iter().map(|r| r.t.start_of_hour()).collect()
+    }
+
+    #[tokio::test]
+    async fn an_hour_only_in_the_hours_item_is_kept_when_another_is_rolled_up() {
+        let store = MemoryRecords::default();
+        for h in 0..3 {
+            let chunk = StoredChunk {
+                key: key(),
+                hour: hour(h),
+                records: 1,
+                bytes: encode_chunk(&records_of(h)),
+            };
+            assert!(store.put_chunk(&chunk, None).await.unwrap());
+        }
+        let now = DAY.plus(Millis::DAY + Millis::HOUR);
+        assert!(roll_up_hour(&store, &key(), hour(0), &records_of(0), now)
+            .await
+            .unwrap());
+        // Hour 1 rolled up by a version that kept no ten-minute skeletons: into the hours
+        // item only.
+        let (stored, mut hours) = read(&store, Level::Hours, &key(), DAY).await.unwrap();
+        hours.extend(skeleton(&records_of(1), Millis::HOUR));
+        assert!(write(&store, Level::Hours, &key(), DAY, &hours, stored)
+            .await
+            .unwrap());
+
+        assert!(roll_up_hour(&store, &key(), hour(2), &records_of(2), now)
+            .await
+            .unwrap());
+        let all: BTreeSet<Millis> = (0..3).map(hour).collect();
+        for level in [Level::TenMinutes, Level::Hours] {
+            assert_eq!(hours_held(&store, level).await, all, "{level:?}");
+        }
+    }
 }
