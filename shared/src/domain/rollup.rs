@@ -50,7 +50,7 @@ impl Level {
 
     /// The level a part of a range that is not whole spans of this one is read from
     /// (records for `None`). Not ten minutes under hours: a day's ten-minute item holds
-    /// up to 576 points a channel, all decoded for a range's ragged hour, where the
+    /// up to 576 points a channel (1,152 with special values), all decoded for a range's ragged hour, where the
     /// hour's chunk holds 60 at a record a minute (360 at one every ten seconds).
     pub fn finer(self) -> Option<Level> {
         match self {

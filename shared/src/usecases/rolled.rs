@@ -99,11 +99,14 @@ async fn read_tens(
         let window_end = window.plus(TEN_MINUTE_DAYS_AT_ONCE * Millis::DAY).min(to);
         for item in store.chunks(&tens, window, window_end, usize::MAX).await? {
             let day = (from.max(item.hour), to.min(item.hour.plus(Millis::DAY)));
-            if unrolled_from < day.0 {
-                read_records(store, key, (unrolled_from, day.0), caps.0, drawn).await?;
-            }
             if !drawn.within(caps) {
                 return Ok(());
+            }
+            if unrolled_from < day.0 {
+                read_records(store, key, (unrolled_from, day.0), caps.0, drawn).await?;
+                if !drawn.within(caps) {
+                    return Ok(());
+                }
             }
             take_within(&tens, &item, day, drawn)?;
             unrolled_from = day.1;
@@ -281,13 +284,14 @@ mod tests {
                 .await
                 .unwrap();
         }
-        // The records expired, their hours compacted; days 3 and 4, and 12, as a version
-        // before ten-minute items left them.
+        // The records expired, their hours compacted; days 3 and 4, and 7 and 8 (across
+        // the edge of the first 8 days read at once), as a version before ten-minute
+        // items left them.
         assert_eq!(store.expire(), days as usize * 206);
         let tens = Level::TenMinutes.key(&key());
         let day = |d: i64| Millis(START + d * Millis::DAY);
         store.forget_chunks(&tens, (day(3), day(5)));
-        store.forget_chunks(&tens, (day(12), day(13)));
+        store.forget_chunks(&tens, (day(7), day(9)));
         let (from, to) = (day(0).plus(25 * Millis::MINUTE), end.plus(-Millis::HOUR));
         let width = 30 * Millis::MINUTE;
         assert_eq!(
@@ -311,10 +315,61 @@ mod tests {
             m4_aligned(&rolled.points[0], width),
             m4_aligned(&all.points[0], width)
         );
-        // 17 days' items; the 3 other days' records, and the one of 00:28 before the
+        // 16 days' items; the 4 other days' records, and the one of 00:28 before the
         // first whole ten minutes: their chunks.
-        assert_eq!(rolled.from_records, 3 * 206 + 1);
-        assert_eq!(store.read_so_far().0 - before, 17 + 3 * 24 + 1);
+        assert_eq!(rolled.from_records, 4 * 206 + 1);
+        assert_eq!(store.read_so_far().0 - before, 16 + 4 * 24 + 1);
+        // Capped: nothing more is read once the rollups' values pass the cap (day 2's
+        // item passes it: days 3 and 4's records are not read), or the records reach
+        // theirs (within days 3 and 4).
+        let wanted = || Wanted::all(1);
+        let tens = Some(Level::TenMinutes);
+        let unlimited = (usize::MAX, usize::MAX);
+        let two_days = range(
+            &usage,
+            &store,
+            &key(),
+            wanted(),
+            tens,
+            (from, day(2)),
+            now,
+            unlimited,
+        )
+        .await
+        .unwrap()
+        .rollup_values;
+        let values = (usize::MAX, two_days);
+        let read = range(
+            &usage,
+            &store,
+            &key(),
+            wanted(),
+            tens,
+            (from, to),
+            now,
+            values,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (read.from_records, read.rollup_values > two_days),
+            (1, true)
+        );
+        assert!(read.points[0].iter().all(|p| p.t < day(3)));
+        let read = range(
+            &usage,
+            &store,
+            &key(),
+            wanted(),
+            tens,
+            (from, to),
+            now,
+            (300, usize::MAX),
+        )
+        .await
+        .unwrap();
+        assert_eq!(read.from_records, 300);
+        assert!(read.points[0].iter().all(|p| p.t < day(5)));
     }
 
     proptest! {

@@ -49,12 +49,13 @@ pub async fn roll_up_hour(
     let hour_skeleton = skeleton(records, Level::TenMinutes.span());
     let outside_hour = |r: &ChunkRecord| r.t < hour || end <= r.t;
     for _ in 0..TRIES {
-        let (stored, tens) = read(store, Level::TenMinutes, key, day).await?;
         // An hour rolled up by a version that kept no ten-minute skeletons (before it, or
         // while it still runs beside this one) is in the hours item only: the day is
         // rolled up whole again, from its chunks, rather than its hours item remade
-        // from ten minutes without that hour.
+        // from ten minutes without that hour. The hours first: this version writes
+        // them after the ten minutes, so an hour of it read there is in those read next.
         let (_, hours) = read(store, Level::Hours, key, day).await?;
+        let (stored, tens) = read(store, Level::TenMinutes, key, day).await?;
         let in_tens: BTreeSet<Millis> = tens.iter().map(|r| r.t.start_of_hour()).collect();
         if hours
             .iter()
