@@ -4,9 +4,10 @@
 //! once under a key no other version shares and deleted once no item points at them, so
 //! none is ever overwritten.
 
-use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
-use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
+
+use super::s3::get_if_present;
 
 use crate::ports::StoreError;
 
@@ -45,19 +46,11 @@ impl HistoryBucket {
     /// refusal). The reader's answer to `None` is to read the item again (a newer
     /// version may have replaced it meanwhile; see `dynamodb/chunks.rs`).
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let output = match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
+        let Some(output) = get_if_present(&self.client, &self.bucket, key)
             .await
-        {
-            Ok(output) => output,
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), GetObjectError::NoSuchKey(_)) => {
-                return Ok(None)
-            }
-            Err(error) => return Err(unavailable(error)),
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
         };
         let bytes = output.body.collect().await.map_err(unavailable)?;
         Ok(Some(bytes.to_vec()))

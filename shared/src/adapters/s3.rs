@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
-use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use sha2::{Digest, Sha256};
@@ -24,6 +24,23 @@ impl S3Bucket {
             client,
             bucket: bucket.into(),
         }
+    }
+}
+
+/// The object at `key` of `bucket`; `None` when S3 answers that there is none (a 404,
+/// which it gives only to a caller allowed to list the bucket: otherwise a 403, which
+/// stays an error).
+pub(super) async fn get_if_present(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<GetObjectOutput>, SdkError<GetObjectError>> {
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(output) => Ok(Some(output)),
+        Err(SdkError::ServiceError(e)) if matches!(e.err(), GetObjectError::NoSuchKey(_)) => {
+            Ok(None)
+        }
+        Err(error) => Err(error),
     }
 }
 
@@ -223,19 +240,11 @@ impl Bucket for S3Bucket {
     }
 
     async fn digest(&self, key: &str) -> Result<Option<ObjectDigest>, StoreError> {
-        let output = match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
+        let Some(output) = get_if_present(&self.client, &self.bucket, key)
             .await
-        {
-            Ok(output) => output,
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), GetObjectError::NoSuchKey(_)) => {
-                return Ok(None)
-            }
-            Err(error) => return Err(unavailable(error)),
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
         };
         // Chunk by chunk: a 100 MB file is never in memory whole.
         let mut body = output.body;

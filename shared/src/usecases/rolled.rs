@@ -298,19 +298,20 @@ mod tests {
             aligned_buckets(from, to, 960),
             Some((width, Level::TenMinutes))
         );
-        let read = |level| {
+        let unlimited = (usize::MAX, usize::MAX);
+        let read = |level, to, caps| {
             let (store, usage) = (&store, &usage);
             async move {
-                let caps = (usize::MAX, usize::MAX);
                 let wanted = Wanted::all(1);
                 range(usage, store, &key(), wanted, level, (from, to), now, caps)
                     .await
                     .unwrap()
             }
         };
-        let all = read(None).await;
+        let all = read(None, to, unlimited).await;
         let before = store.read_so_far().0;
-        let rolled = read(Some(Level::TenMinutes)).await;
+        let tens = Some(Level::TenMinutes);
+        let rolled = read(tens, to, unlimited).await;
         assert_eq!(
             m4_aligned(&rolled.points[0], width),
             m4_aligned(&all.points[0], width)
@@ -322,54 +323,19 @@ mod tests {
         // Capped: nothing more is read once the rollups' values pass the cap (day 2's
         // item passes it: days 3 and 4's records are not read), or the records reach
         // theirs (within days 3 and 4).
-        let wanted = || Wanted::all(1);
-        let tens = Some(Level::TenMinutes);
-        let unlimited = (usize::MAX, usize::MAX);
-        let two_days = range(
-            &usage,
-            &store,
-            &key(),
-            wanted(),
-            tens,
-            (from, day(2)),
-            now,
-            unlimited,
-        )
-        .await
-        .unwrap()
-        .rollup_values;
-        let values = (usize::MAX, two_days);
-        let read = range(
-            &usage,
-            &store,
-            &key(),
-            wanted(),
-            tens,
-            (from, to),
-            now,
-            values,
-        )
-        .await
-        .unwrap();
+        let two_days = read(tens, day(2), unlimited).await.rollup_values;
+        let read_capped = read(tens, to, (usize::MAX, two_days)).await;
         assert_eq!(
-            (read.from_records, read.rollup_values > two_days),
+            (
+                read_capped.from_records,
+                read_capped.rollup_values > two_days
+            ),
             (1, true)
         );
-        assert!(read.points[0].iter().all(|p| p.t < day(3)));
-        let read = range(
-            &usage,
-            &store,
-            &key(),
-            wanted(),
-            tens,
-            (from, to),
-            now,
-            (300, usize::MAX),
-        )
-        .await
-        .unwrap();
-        assert_eq!(read.from_records, 300);
-        assert!(read.points[0].iter().all(|p| p.t < day(5)));
+        assert!(read_capped.points[0].iter().all(|p| p.t < day(3)));
+        let records_capped = read(tens, to, (300, usize::MAX)).await;
+        assert_eq!(records_capped.from_records, 300);
+        assert!(records_capped.points[0].iter().all(|p| p.t < day(5)));
     }
 
     proptest! {
